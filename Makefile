@@ -1,0 +1,98 @@
+# collagenda: `make` builds build/collagenda; `make run` serves the demo clinic;
+# `make test` runs every test, plainly and under AddressSanitizer + UBSan.
+
+CC ?= cc
+SANITIZE ?=
+PKGS := libmicrohttpd sqlite3 jansson libsodium
+
+ifeq ($(SANITIZE),)
+B := build
+OPT := -O2 -D_FORTIFY_SOURCE=2
+SANFLAGS :=
+else
+B := build/san
+OPT := -O1
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wwrite-strings -Werror
+CFLAGS := -std=c11 -g $(OPT) $(WARN) -fstack-protector-strong -D_GNU_SOURCE \
+	-Iinclude $(SANFLAGS) $(EXTRA_CFLAGS)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+TEST_LIBS = $(shell pkg-config --libs cmocka libcurl)
+
+SRCS := $(shell find src -name '*.c' | sort)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/schema.o $(B)/obj/gen/openapi.o
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+API_SRCS := $(sort $(wildcard tests/api/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+API_BINS := $(API_SRCS:tests/api/%.c=$(B)/tests/api/%)
+HEADERS := $(shell find include src tests -name '*.h')
+
+.PHONY: all deps run test check unit api lint clean
+
+all: $(B)/collagenda
+
+deps:
+	@bash scripts/deps.sh
+
+$(B)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $<
+
+$(B)/gen/schema.c: schema.sql $(B)/tools/embed
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed $@ collagenda_schema_sql schema.sql
+
+$(B)/gen/openapi.c: openapi.json $(B)/tools/embed
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed $@ collagenda_openapi_json openapi.json
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/libcollagenda.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/collagenda: $(B)/obj/src/main.o $(B)/libcollagenda.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libcollagenda.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(B)/libcollagenda.a $(PKG_LIBS) $(TEST_LIBS)
+
+$(B)/tests/api/%: tests/api/%.c tests/api/harness.c $(B)/libcollagenda.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/api -o $@ $< tests/api/harness.c \
+		$(B)/libcollagenda.a $(PKG_LIBS) $(TEST_LIBS)
+
+run: deps $(B)/collagenda
+	@mkdir -p var
+	$(B)/collagenda serve --demo --db var/clinic.db --bind 127.0.0.1 --port 8080
+
+# Runs the suite once in this build flavour.
+check: $(B)/collagenda $(UNIT_BINS) $(API_BINS)
+	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh "$(B)" $(UNIT_BINS) $(API_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
+
+lint:
+	@clang-format --dry-run --Werror $(SRCS) $(shell find include tests -name '*.[ch]')
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem -Iinclude src
+	@! grep -rnE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|system)[[:space:]]*\(' \
+		src include || (echo "banned call found" && false)
+
+clean:
+	rm -rf build

@@ -1,0 +1,114 @@
+/* What every API handler shares: the request context, replies, JSON input checks and
+ * transactions. Handlers parse JSON, check, open a transaction, ask store/ and domain/,
+ * write through store/ with an audit event, commit, then reply. */
+#ifndef COLLAGENDA_API_API_H
+#define COLLAGENDA_API_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/model.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "store/db.h"
+
+/* Settings the server passes to the API at start. */
+struct api_config {
+	int64_t idle_timeout_s;     /* a session ends after this long unused (1800) */
+	int64_t absolute_timeout_s; /* and this long after login whatever happens (43200) */
+	bool tls;                   /* cookies get Secure */
+};
+void api_configure(const struct api_config *cfg);
+const struct api_config *api_config(void);
+
+struct api_ctx {
+	const struct http_req *req;
+	struct http_reply *reply;
+	struct route_match match;
+	struct db *db;
+	struct user me; /* the logged-in user (id 0 when anonymous) */
+	struct actor actor;
+	uint8_t session_hash[32];
+	json_t *body;     /* the parsed JSON object, or NULL when the request had none */
+	json_t *warnings; /* rule warnings for the answer; created on first use */
+	/* What an error answer says beyond its code. */
+	const char *err_msg;
+	json_t *err_details;
+};
+
+/* The route's integer path parameter k (0-based). */
+int64_t api_id(const struct api_ctx *ctx, int k);
+/* The route's string path parameter k. */
+const char *api_param(const struct api_ctx *ctx, int k);
+/* True when the user holds one of the roles (bits). */
+bool api_role(const struct api_ctx *ctx, unsigned roles);
+
+/* Answers status with body (the reference is taken) as JSON. */
+void api_reply(struct api_ctx *ctx, int status, json_t *body);
+/* Answers 201 with body and a Location header for path. */
+void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location);
+/* Answers {"items":[...],"total":N}, taking items. */
+void api_reply_list(struct api_ctx *ctx, json_t *items, int64_t total);
+
+/* Sets an error's message and details (reference taken; may be NULL); returns code. */
+int api_fail(struct api_ctx *ctx, int code, const char *msg, json_t *details);
+/* 422 validation_failed naming the field. */
+int api_fail_field(struct api_ctx *ctx, const char *field, const char *msg);
+/* Adds {"code":code,...extra} to the answer's warnings (extra may be NULL; taken). */
+void api_warn(struct api_ctx *ctx, const char *code, json_t *extra);
+
+/* The request's JSON object; -ERR_BAD_JSON when the request has no body. */
+int api_body(struct api_ctx *ctx, json_t **out) __attribute__((warn_unused_result));
+
+/*
+ * Field checks for JSON objects. Each returns 0 or the error that api_fail_field
+ * recorded. *present (may be NULL) says whether the key was there and not null.
+ */
+/* Rejects any key not in allowed (NULL-terminated). */
+int jin_only(struct api_ctx *ctx, json_t *obj, const char *const *allowed)
+	__attribute__((warn_unused_result));
+/* A string of min..max characters (code points), no control characters; *out borrowed
+ * from obj, NULL when absent. */
+int jin_str(struct api_ctx *ctx, json_t *obj, const char *key, bool required, size_t min,
+	    size_t max, const char **out) __attribute__((warn_unused_result));
+int jin_int(struct api_ctx *ctx, json_t *obj, const char *key, bool required, int64_t min,
+	    int64_t max, int64_t *out, bool *present) __attribute__((warn_unused_result));
+int jin_bool(struct api_ctx *ctx, json_t *obj, const char *key, bool required, bool *out,
+	     bool *present) __attribute__((warn_unused_result));
+/* A date "YYYY-MM-DD" (real calendar date), copied into out[11]. */
+int jin_date(struct api_ctx *ctx, json_t *obj, const char *key, bool required, char out[11],
+	     bool *present) __attribute__((warn_unused_result));
+/* An RFC 3339 instant with offset. */
+int jin_instant(struct api_ctx *ctx, json_t *obj, const char *key, bool required, int64_t *out,
+		bool *present) __attribute__((warn_unused_result));
+
+/* Query arguments: an integer in min..max (def when absent), 422 otherwise. */
+int api_query_int(struct api_ctx *ctx, const char *name, int64_t min, int64_t max, int64_t def,
+		  int64_t *out) __attribute__((warn_unused_result));
+
+/* Number of UTF-8 code points in s. */
+size_t utf8_chars(const char *s);
+
+/* Ends a transaction: commits when err is 0, else rolls back; returns the outcome. */
+int api_tx_end(struct api_ctx *ctx, int err) __attribute__((warn_unused_result));
+/* Opens a write transaction. */
+int api_tx_write(struct api_ctx *ctx) __attribute__((warn_unused_result));
+
+/* Appends an audit event for the current user and address. */
+int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
+	      const char *detail) __attribute__((warn_unused_result));
+
+/* Formats an instant in the clinic's zone as a new JSON string. */
+json_t *api_instant(int64_t t);
+
+/* The HTTP entry point: routes, authenticates, checks roles and CSRF, parses the body and
+ * calls the handler. */
+void api_handle(const struct http_req *req, struct http_reply *reply);
+
+/* The route table (api/routes.c). */
+extern const struct route api_routes[];
+extern const size_t api_nroutes;
+
+#endif

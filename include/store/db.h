@@ -1,0 +1,44 @@
+/* The database: opening, migrations, transactions and the per-thread connections. */
+#ifndef COLLAGENDA_STORE_DB_H
+#define COLLAGENDA_STORE_DB_H
+
+#include <stdint.h>
+
+struct db;
+
+/* Opens (creating if needed) the database at path with the project's pragmas and
+ * applies pending migrations. 0 and *out (free with db_close), or a negative error. */
+int db_open(const char *path, struct db **out) __attribute__((warn_unused_result));
+void db_close(struct db *db);
+
+/* The schema version the binary carries, and the one in the file. */
+int db_schema_version(void);
+int db_file_version(struct db *db, int *out) __attribute__((warn_unused_result));
+
+/*
+ * Per-thread connections for the server: db_pool_init names the file (migrating it
+ * once), db_thread returns the calling thread's connection, opening it on first use
+ * (NULL if that fails), and db_pool_close closes them all once the workers are gone.
+ */
+int db_pool_init(const char *path) __attribute__((warn_unused_result));
+struct db *db_thread(void);
+void db_pool_close(void);
+
+/*
+ * Transactions. A write takes the process-wide writer lock, then BEGIN IMMEDIATE; reads
+ * use a deferred BEGIN. db_commit and db_rollback end either kind and release the lock.
+ * Each returns 0 or a negative error (-ERR_STORAGE_UNAVAILABLE when the disk refuses).
+ */
+int db_begin_write(struct db *db) __attribute__((warn_unused_result));
+int db_begin_read(struct db *db) __attribute__((warn_unused_result));
+int db_commit(struct db *db) __attribute__((warn_unused_result));
+void db_rollback(struct db *db);
+
+/* Copies the live database to dest with SQLite's online backup, then checks the copy's
+ * integrity; 0 or a negative error. */
+int db_backup(struct db *db, const char *dest) __attribute__((warn_unused_result));
+
+/* PRAGMA integrity_check; 0 when "ok". */
+int db_integrity_check(struct db *db) __attribute__((warn_unused_result));
+
+#endif

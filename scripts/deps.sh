@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages collagenda needs to build and test, only those missing.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
+      libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3)
+if [ "${COLLAGENDA_DEPS_EXTRA:-}" != "" ]; then
+  # shellcheck disable=SC2206
+  pkgs+=(${COLLAGENDA_DEPS_EXTRA})
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages: ${missing[*]} (run as root to install)" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,270 @@
+/* Rooms, practitioners' weekly hours and time off. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/handlers.h"
+#include "domain/dates.h"
+#include "store/clinic.h"
+#include "store/users.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define MAX_INTERVALS 70
+#define MAX_TIME_OFF_S (366 * 86400)
+
+static json_t *room_json(const struct room *r)
+{
+	return json_pack("{s:I, s:s, s:b}", "id", (json_int_t)r->id, "name", r->name, "active",
+			 r->active);
+}
+
+int h_rooms_list(struct api_ctx *ctx)
+{
+	struct room *list = NULL;
+	size_t n = 0;
+	int err = db_begin_read(ctx->db);
+	if (err)
+		return err;
+	err = store_room_list(ctx->db, &list, &n);
+	db_rollback(ctx->db);
+	if (err)
+		return err;
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, room_json(&list[i]));
+	rooms_free(list, n);
+	api_reply_list(ctx, items, (int64_t)n);
+	return 0;
+}
+
+int h_rooms_create(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"name", NULL};
+	json_t *body;
+	const char *name;
+	int err;
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_str(ctx, body, "name", true, 1, 60, &name)))
+		return err;
+	struct room r = {.name = (char *)name, .active = true};
+	if ((err = api_tx_write(ctx)) != 0)
+		return err;
+	err = store_room_insert(ctx->db, name, &r.id);
+	if (!err)
+		err = api_audit(ctx, "create", "room", r.id, NULL);
+	if ((err = api_tx_end(ctx, err)) != 0) {
+		if (err == -ERR_DUPLICATE)
+			return api_fail(ctx, err, "A room with that name exists.",
+					json_pack("{s:s}", "field", "name"));
+		return err;
+	}
+	char loc[64];
+	snprintf(loc, sizeof loc, "/api/v1/rooms/%lld", (long long)r.id);
+	api_reply_created(ctx, room_json(&r), loc);
+	return 0;
+}
+
+int h_rooms_patch(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"name", "active", NULL};
+	json_t *body;
+	const char *name;
+	bool active = true, has_active;
+	int err;
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_str(ctx, body, "name", false, 1, 60, &name)) ||
+	    (err = jin_bool(ctx, body, "active", false, &active, &has_active)))
+		return err;
+	struct room r;
+	if ((err = api_tx_write(ctx)) != 0)
+		return err;
+	if ((err = store_room_get(ctx->db, api_id(ctx, 0), &r)) != 0)
+		return api_tx_end(ctx, err);
+	if (name) {
+		free(r.name);
+		r.name = xstrdup(name);
+	}
+	if (has_active)
+		r.active = active;
+	err = store_room_update(ctx->db, &r);
+	if (!err)
+		err = api_audit(ctx, "update", "room", r.id, NULL);
+	if ((err = api_tx_end(ctx, err)) == 0)
+		api_reply(ctx, 200, room_json(&r));
+	else if (err == -ERR_DUPLICATE)
+		err = api_fail(ctx, err, "A room with that name exists.",
+			       json_pack("{s:s}", "field", "name"));
+	room_cleanup(&r);
+	return err;
+}
+
+/* The path's practitioner must be a user with the practitioner role. */
+static int load_practitioner(struct api_ctx *ctx, int64_t id)
+{
+	struct user u;
+	int err = store_user_get(ctx->db, id, &u);
+	if (err)
+		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such practitioner.", NULL) : err;
+	bool ok = u.role == ROLE_PRACTITIONER;
+	user_cleanup(&u);
+	return ok ? 0 : api_fail(ctx, -ERR_NOT_FOUND, "That user is not a practitioner.", NULL);
+}
+
+static json_t *hours_json(const struct hours *h)
+{
+	char a[DATES_BUF], b[DATES_BUF];
+	dates_format_hhmm(h->start_min, a);
+	dates_format_hhmm(h->end_min, b);
+	return json_pack("{s:i, s:s, s:s}", "weekday", h->weekday, "start", a, "end", b);
+}
+
+static json_t *time_off_json(const struct time_off *t)
+{
+	return json_pack("{s:I, s:I, s:o, s:o, s:s}", "id", (json_int_t)t->id, "practitioner_id",
+			 (json_int_t)t->practitioner_id, "start", api_instant(t->start), "end",
+			 api_instant(t->end), "reason", t->reason ? t->reason : "");
+}
+
+int h_availability_get(struct api_ctx *ctx)
+{
+	int64_t id = api_id(ctx, 0);
+	struct hours *h = NULL;
+	struct time_off *off = NULL;
+	size_t nh = 0, noff = 0;
+	int err = db_begin_read(ctx->db);
+	if (err)
+		return err;
+	err = load_practitioner(ctx, id);
+	if (!err)
+		err = store_hours_get(ctx->db, id, &h, &nh);
+	if (!err)
+		err = store_time_off_list(ctx->db, id, (int64_t)time(NULL) - 30 * 86400, &off, &noff);
+	db_rollback(ctx->db);
+	if (err) {
+		free(h);
+		return err;
+	}
+	json_t *hours = json_array(), *offs = json_array();
+	for (size_t i = 0; i < nh; i++)
+		json_array_append_new(hours, hours_json(&h[i]));
+	for (size_t i = 0; i < noff; i++)
+		json_array_append_new(offs, time_off_json(&off[i]));
+	free(h);
+	time_offs_free(off, noff);
+	api_reply(ctx, 200, json_pack("{s:I, s:o, s:o}", "practitioner_id", (json_int_t)id, "hours",
+				      hours, "time_off", offs));
+	return 0;
+}
+
+static int cmp_hours(const void *a, const void *b)
+{
+	const struct hours *x = a, *y = b;
+	if (x->weekday != y->weekday)
+		return x->weekday - y->weekday;
+	return x->start_min - y->start_min;
+}
+
+int h_availability_put(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"hours", NULL};
+	static const char *const item_allowed[] = {"weekday", "start", "end", NULL};
+	json_t *body, *arr, *item;
+	size_t i;
+	int err;
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)))
+		return err;
+	arr = json_object_get(body, "hours");
+	if (!json_is_array(arr))
+		return api_fail_field(ctx, "hours", "hours must be a list of weekly intervals.");
+	if (json_array_size(arr) > MAX_INTERVALS)
+		return api_fail_field(ctx, "hours", "Too many intervals.");
+	size_t n = json_array_size(arr);
+	struct hours *h = xcalloc(n ? n : 1, sizeof *h);
+	json_array_foreach(arr, i, item) {
+		int64_t wd = 0;
+		const char *s, *e;
+		if (!json_is_object(item)) {
+			err = api_fail_field(ctx, "hours", "Each interval is an object.");
+			break;
+		}
+		if ((err = jin_only(ctx, item, item_allowed)) ||
+		    (err = jin_int(ctx, item, "weekday", true, 1, 7, &wd, NULL)) ||
+		    (err = jin_str(ctx, item, "start", true, 5, 5, &s)) ||
+		    (err = jin_str(ctx, item, "end", true, 5, 5, &e)))
+			break;
+		h[i].weekday = (int)wd;
+		if (dates_parse_hhmm(s, &h[i].start_min) != 0) {
+			err = api_fail_field(ctx, "start", "Times are HH:MM.");
+			break;
+		}
+		if (dates_parse_hhmm(e, &h[i].end_min) != 0) {
+			err = api_fail_field(ctx, "end", "Times are HH:MM.");
+			break;
+		}
+		if (h[i].end_min <= h[i].start_min) {
+			err = api_fail_field(ctx, "end", "An interval ends after it starts.");
+			break;
+		}
+	}
+	if (!err) {
+		qsort(h, n, sizeof *h, cmp_hours);
+		for (i = 1; i < n; i++)
+			if (h[i].weekday == h[i - 1].weekday && h[i].start_min < h[i - 1].end_min) {
+				err = api_fail_field(ctx, "hours", "Intervals on one day overlap.");
+				break;
+			}
+	}
+	int64_t id = api_id(ctx, 0);
+	if (!err && (err = api_tx_write(ctx)) == 0) {
+		err = load_practitioner(ctx, id);
+		if (!err)
+			err = store_hours_replace(ctx->db, id, h, n);
+		if (!err)
+			err = api_audit(ctx, "update", "availability", id, NULL);
+		err = api_tx_end(ctx, err);
+	}
+	if (!err) {
+		json_t *hours = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(hours, hours_json(&h[i]));
+		api_reply(ctx, 200,
+			  json_pack("{s:I, s:o}", "practitioner_id", (json_int_t)id, "hours", hours));
+	}
+	free(h);
+	return err;
+}
+
+int h_time_off_create(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"start", "end", "reason", NULL};
+	json_t *body;
+	const char *reason;
+	struct time_off t = {.practitioner_id = api_id(ctx, 0)};
+	int err;
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_instant(ctx, body, "start", true, &t.start, NULL)) ||
+	    (err = jin_instant(ctx, body, "end", true, &t.end, NULL)) ||
+	    (err = jin_str(ctx, body, "reason", true, 1, 200, &reason)))
+		return err;
+	if (t.end <= t.start)
+		return api_fail_field(ctx, "end", "Time off ends after it starts.");
+	if (t.end - t.start > MAX_TIME_OFF_S)
+		return api_fail_field(ctx, "end", "Time off is at most a year at a time.");
+	t.reason = (char *)reason;
+	if ((err = api_tx_write(ctx)) != 0)
+		return err;
+	err = load_practitioner(ctx, t.practitioner_id);
+	if (!err)
+		err = store_time_off_insert(ctx->db, &t, ctx->me.id, &t.id);
+	if (!err)
+		err = api_audit(ctx, "create", "time_off", t.id, NULL);
+	if ((err = api_tx_end(ctx, err)) != 0)
+		return err;
+	char loc[96];
+	snprintf(loc, sizeof loc, "/api/v1/practitioners/%lld/availability",
+		 (long long)t.practitioner_id);
+	api_reply_created(ctx, time_off_json(&t), loc);
+	return 0;
+}

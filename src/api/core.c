@@ -1,0 +1,266 @@
+/* Replies, JSON field checks and transactions shared by all handlers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/dates.h"
+#include "store/audit.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static struct api_config config = {1800, 43200, false};
+
+void api_configure(const struct api_config *cfg)
+{
+	config = *cfg;
+}
+
+const struct api_config *api_config(void)
+{
+	return &config;
+}
+
+int64_t api_id(const struct api_ctx *ctx, int k)
+{
+	return ctx->match.id[k];
+}
+
+const char *api_param(const struct api_ctx *ctx, int k)
+{
+	return ctx->match.param[k];
+}
+
+bool api_role(const struct api_ctx *ctx, unsigned roles)
+{
+	return ctx->me.id != 0 && (roles & (unsigned)ctx->me.role) != 0;
+}
+
+void api_reply(struct api_ctx *ctx, int status, json_t *body)
+{
+	if (ctx->warnings && json_is_object(body) && !json_object_get(body, "warnings"))
+		json_object_set(body, "warnings", ctx->warnings);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text) {
+		text = xstrdup("{\"error\":{\"code\":\"internal\",\"message\":\"Something went "
+			       "wrong on our side.\",\"details\":{}}}");
+		status = 500;
+	}
+	http_reply_set_body(ctx->reply, status, "application/json", text, strlen(text));
+}
+
+void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location)
+{
+	http_reply_header(ctx->reply, "Location", location);
+	api_reply(ctx, 201, body);
+}
+
+void api_reply_list(struct api_ctx *ctx, json_t *items, int64_t total)
+{
+	api_reply(ctx, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
+}
+
+int api_fail(struct api_ctx *ctx, int code, const char *msg, json_t *details)
+{
+	ctx->err_msg = msg;
+	if (ctx->err_details)
+		json_decref(ctx->err_details);
+	ctx->err_details = details;
+	return code < 0 ? code : -code;
+}
+
+int api_fail_field(struct api_ctx *ctx, const char *field, const char *msg)
+{
+	return api_fail(ctx, -ERR_VALIDATION_FAILED, msg, json_pack("{s:s}", "field", field));
+}
+
+void api_warn(struct api_ctx *ctx, const char *code, json_t *extra)
+{
+	if (!ctx->warnings)
+		ctx->warnings = json_array();
+	json_t *w = extra && json_is_object(extra) ? extra : json_object();
+	if (extra && !json_is_object(extra))
+		json_decref(extra);
+	json_object_set_new(w, "code", json_string(code));
+	json_array_append_new(ctx->warnings, w);
+}
+
+int api_body(struct api_ctx *ctx, json_t **out)
+{
+	if (!ctx->body)
+		return api_fail(ctx, -ERR_BAD_JSON, "This request needs a JSON object body.", NULL);
+	*out = ctx->body;
+	return 0;
+}
+
+size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+int jin_only(struct api_ctx *ctx, json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a; a++)
+			if (strcmp(*a, key) == 0) {
+				ok = true;
+				break;
+			}
+		if (!ok) {
+			/* The key is client text: copy it into the details, not the message. */
+			return api_fail(ctx, -ERR_VALIDATION_FAILED, "Unknown field.",
+					json_pack("{s:s%}", "field", key, strnlen(key, 128)));
+		}
+	}
+	return 0;
+}
+
+/* Looks key up; absent and null are the same. */
+static json_t *field(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return v && !json_is_null(v) ? v : NULL;
+}
+
+int jin_str(struct api_ctx *ctx, json_t *obj, const char *key, bool required, size_t min,
+	    size_t max, const char **out)
+{
+	json_t *v = field(obj, key);
+	*out = NULL;
+	if (!v)
+		return required ? api_fail_field(ctx, key, "This field is required.") : 0;
+	if (!json_is_string(v))
+		return api_fail_field(ctx, key, "This field must be a string.");
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v) || has_control(s))
+		return api_fail_field(ctx, key, "This field contains control characters.");
+	size_t n = utf8_chars(s);
+	if (n < min || n > max)
+		return api_fail_field(ctx, key, min > 0 && n < min
+							? "This field is empty or too short."
+							: "This field is too long.");
+	*out = s;
+	return 0;
+}
+
+int jin_int(struct api_ctx *ctx, json_t *obj, const char *key, bool required, int64_t min,
+	    int64_t max, int64_t *out, bool *present)
+{
+	json_t *v = field(obj, key);
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return required ? api_fail_field(ctx, key, "This field is required.") : 0;
+	if (!json_is_integer(v))
+		return api_fail_field(ctx, key, "This field must be a whole number.");
+	json_int_t i = json_integer_value(v);
+	if (i < min || i > max)
+		return api_fail_field(ctx, key, "This number is out of range.");
+	*out = i;
+	return 0;
+}
+
+int jin_bool(struct api_ctx *ctx, json_t *obj, const char *key, bool required, bool *out,
+	     bool *present)
+{
+	json_t *v = field(obj, key);
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return required ? api_fail_field(ctx, key, "This field is required.") : 0;
+	if (!json_is_boolean(v))
+		return api_fail_field(ctx, key, "This field must be true or false.");
+	*out = json_is_true(v);
+	return 0;
+}
+
+int jin_date(struct api_ctx *ctx, json_t *obj, const char *key, bool required, char out[11],
+	     bool *present)
+{
+	json_t *v = field(obj, key);
+	struct cdate d;
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return required ? api_fail_field(ctx, key, "This field is required.") : 0;
+	if (!json_is_string(v) || dates_parse_date(json_string_value(v), &d) != 0)
+		return api_fail_field(ctx, key, "This field must be a real date as YYYY-MM-DD.");
+	memcpy(out, json_string_value(v), 11);
+	return 0;
+}
+
+int jin_instant(struct api_ctx *ctx, json_t *obj, const char *key, bool required, int64_t *out,
+		bool *present)
+{
+	json_t *v = field(obj, key);
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return required ? api_fail_field(ctx, key, "This field is required.") : 0;
+	if (!json_is_string(v) || dates_parse_instant(json_string_value(v), out) != 0)
+		return api_fail_field(ctx, key,
+				      "This field must be an RFC 3339 time with an offset.");
+	return 0;
+}
+
+int api_query_int(struct api_ctx *ctx, const char *name, int64_t min, int64_t max, int64_t def,
+		  int64_t *out)
+{
+	const char *s = http_req_query(ctx->req, name);
+	if (!s || !*s) {
+		*out = def;
+		return 0;
+	}
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	if (!end || *end || v < min || v > max) {
+		ctx->err_msg = "A query parameter is out of range.";
+		ctx->err_details = json_pack("{s:s}", "field", name);
+		return -ERR_VALIDATION_FAILED;
+	}
+	*out = v;
+	return 0;
+}
+
+int api_tx_write(struct api_ctx *ctx)
+{
+	return db_begin_write(ctx->db);
+}
+
+int api_tx_end(struct api_ctx *ctx, int err)
+{
+	if (err) {
+		db_rollback(ctx->db);
+		return err;
+	}
+	return db_commit(ctx->db);
+}
+
+int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
+	      const char *detail)
+{
+	return store_audit_append(ctx->db, &ctx->actor, action, entity, entity_id, detail);
+}
+
+json_t *api_instant(int64_t t)
+{
+	char buf[DATES_BUF];
+	dates_format_instant(t, buf);
+	return json_string(buf);
+}

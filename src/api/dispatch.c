@@ -1,0 +1,162 @@
+/* The API's entry point: route, authenticate, authorise, check CSRF and the body, call
+ * the handler, and turn errors into SPEC §5's error body. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "store/users.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/secrets.h"
+#include "util/xalloc.h"
+
+#define SESSION_COOKIE "collagenda_session"
+/* last_seen is written at most this often, so reads stay reads. */
+#define TOUCH_EVERY_S 60
+
+static void error_reply(struct api_ctx *ctx, int code)
+{
+	json_t *details = ctx->err_details ? ctx->err_details : json_object();
+	ctx->err_details = NULL;
+	/* A 500 never carries internals: its message is always the table's. */
+	const char *msg = err_status(code) >= 500 || !ctx->err_msg ? err_message(code) : ctx->err_msg;
+	json_t *body = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", err_wire(code), "message",
+				 msg, "details", details);
+	json_t *w = ctx->warnings;
+	ctx->warnings = NULL;
+	api_reply(ctx, err_status(code), body);
+	json_decref(w);
+}
+
+/* The bearer token from "Authorization: Bearer X" or the session cookie. */
+static const char *presented_token(const struct http_req *req, bool *via_cookie)
+{
+	const char *auth = http_req_header(req, "Authorization");
+	*via_cookie = false;
+	if (auth) {
+		if (strncasecmp(auth, "Bearer ", 7) == 0 && auth[7])
+			return auth + 7;
+		return NULL;
+	}
+	const char *c = http_req_cookie(req, SESSION_COOKIE);
+	if (c && *c) {
+		*via_cookie = true;
+		return c;
+	}
+	return NULL;
+}
+
+static bool is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* Finds and checks the session; fills ctx->me. */
+static int authenticate(struct api_ctx *ctx)
+{
+	bool via_cookie;
+	const char *token = presented_token(ctx->req, &via_cookie);
+	if (!token || strlen(token) != SECRETS_TOKEN_LEN - 1)
+		return -ERR_UNAUTHENTICATED;
+	secrets_token_hash(token, ctx->session_hash);
+
+	struct auth_session s;
+	int err = store_session_get(ctx->db, ctx->session_hash, &s);
+	if (err == -ERR_NOT_FOUND)
+		return -ERR_UNAUTHENTICATED;
+	if (err)
+		return err;
+	int64_t now = (int64_t)time(NULL);
+	const struct api_config *cfg = api_config();
+	if (now >= s.expires_at || now - s.last_seen >= cfg->idle_timeout_s) {
+		user_cleanup(&s.user);
+		if (db_begin_write(ctx->db) == 0) {
+			int e = store_session_delete(ctx->db, ctx->session_hash);
+			if (db_commit(ctx->db) != 0 || e)
+				log_warn("could not remove an expired session");
+		}
+		return api_fail(ctx, -ERR_UNAUTHENTICATED, "Your session has expired; please log in again.",
+				json_pack("{s:s}", "reason", "expired"));
+	}
+	ctx->me = s.user;
+	ctx->actor.user_id = s.user.id;
+	if (via_cookie && is_write(ctx->req->method)) {
+		const char *csrf = http_req_header(ctx->req, "X-CSRF-Token");
+		if (!csrf || !secrets_equal(csrf, s.csrf))
+			return api_fail(ctx, -ERR_FORBIDDEN,
+					"This request needs the X-CSRF-Token header given at login.",
+					json_pack("{s:s}", "reason", "csrf"));
+	}
+	if (now - s.last_seen >= TOUCH_EVERY_S) {
+		if ((err = db_begin_write(ctx->db)) != 0)
+			return err;
+		err = store_session_touch(ctx->db, ctx->session_hash, now);
+		if ((err = api_tx_end(ctx, err)) != 0)
+			return err;
+	}
+	return 0;
+}
+
+static int parse_body(struct api_ctx *ctx)
+{
+	const struct http_req *req = ctx->req;
+	if (!req->body || req->body_len == 0)
+		return 0;
+	const char *ct = http_req_header(req, "Content-Type");
+	size_t n = strlen("application/json");
+	if (!ct || strncasecmp(ct, "application/json", n) != 0 || (ct[n] && ct[n] != ';' && ct[n] != ' '))
+		return -ERR_UNSUPPORTED_MEDIA_TYPE;
+	json_error_t jerr;
+	json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v)
+		return api_fail(ctx, -ERR_BAD_JSON, "The request body is not valid JSON.",
+				json_pack("{s:i, s:i}", "line", jerr.line, "column", jerr.column));
+	if (!json_is_object(v)) {
+		json_decref(v);
+		return api_fail(ctx, -ERR_BAD_JSON, "The request body must be a JSON object.", NULL);
+	}
+	ctx->body = v;
+	return 0;
+}
+
+void api_handle(const struct http_req *req, struct http_reply *reply)
+{
+	struct api_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.req = req;
+	ctx.reply = reply;
+	ctx.actor.remote = req->remote;
+	http_reply_header(reply, "Cache-Control", "no-store");
+
+	int err = router_match(api_routes, api_nroutes, req->method, req->path, &ctx.match);
+	if (err == -ERR_METHOD_NOT_ALLOWED)
+		http_reply_header(reply, "Allow", ctx.match.allow);
+	if (!err) {
+		const struct route *r = ctx.match.route;
+		reply->log_route = r->pattern;
+		ctx.db = db_thread();
+		if (!ctx.db)
+			err = -ERR_STORAGE_UNAVAILABLE;
+		if (!err && !(r->flags & ROUTE_PUBLIC)) {
+			err = authenticate(&ctx);
+			if (!err && !api_role(&ctx, r->roles))
+				err = -ERR_FORBIDDEN;
+		}
+		if (!err && is_write(req->method))
+			err = parse_body(&ctx);
+		else if (!err && req->body_len > 0)
+			err = api_fail(&ctx, -ERR_BAD_JSON, "This request takes no body.", NULL);
+		if (!err)
+			err = r->handler(&ctx);
+	}
+	reply->log_user = ctx.me.id;
+	if (err)
+		error_reply(&ctx, err);
+	json_decref(ctx.body);
+	json_decref(ctx.warnings);
+	json_decref(ctx.err_details);
+	user_cleanup(&ctx.me);
+}

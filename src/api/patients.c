@@ -1,0 +1,320 @@
+/* Patients: register, read, change, archive and search demographics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/handlers.h"
+#include "domain/dates.h"
+#include "domain/text.h"
+#include "store/patients.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define MAX_NOTES 4000
+#define SEARCH_MAX_LIMIT 100
+
+json_t *patient_json(const struct patient *p);
+
+json_t *patient_json(const struct patient *p)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)p->id,
+			      "mrn", p->mrn ? p->mrn : "", "first_name", p->first_name, "last_name",
+			      p->last_name, "date_of_birth", p->date_of_birth, "archived",
+			      p->archived, "created_at", api_instant(p->created_at), "updated_at",
+			      api_instant(p->updated_at));
+	json_object_set_new(o, "phone", p->phone ? json_string(p->phone) : json_null());
+	json_object_set_new(o, "email", p->email ? json_string(p->email) : json_null());
+	json_object_set_new(o, "fitzpatrick", p->fitzpatrick ? json_integer(p->fitzpatrick) : json_null());
+	json_object_set_new(o, "notes", p->notes ? json_string(p->notes) : json_null());
+	return o;
+}
+
+/* A date of birth is a real date, not in the future, not before 1900. */
+static int check_dob(struct api_ctx *ctx, const char *dob)
+{
+	struct cdate d;
+	if (dates_parse_date(dob, &d) != 0)
+		return api_fail_field(ctx, "date_of_birth", "Dates are YYYY-MM-DD.");
+	struct cdate today = dates_local_date((int64_t)time(NULL));
+	if (d.year < 1900 || dates_to_days(&d) > dates_to_days(&today))
+		return api_fail_field(ctx, "date_of_birth",
+				      "The date of birth must be between 1900 and today.");
+	return 0;
+}
+
+/* Reads the demographic fields present in body into p. For a new patient (create) the
+ * names and date of birth are required; on PATCH, a null optional field clears it. */
+static int read_fields(struct api_ctx *ctx, json_t *body, struct patient *p, bool create,
+		       struct buf *changed)
+{
+	const char *first, *last, *phone, *email, *notes;
+	char dob[11];
+	bool has_dob, has_fitz;
+	int64_t fitz = 0;
+	int err;
+	if ((err = jin_str(ctx, body, "first_name", create, 1, 100, &first)) ||
+	    (err = jin_str(ctx, body, "last_name", create, 1, 100, &last)) ||
+	    (err = jin_date(ctx, body, "date_of_birth", create, dob, &has_dob)) ||
+	    (has_dob && (err = check_dob(ctx, dob))) ||
+	    (err = jin_str(ctx, body, "phone", false, 1, 32, &phone)) ||
+	    (err = jin_str(ctx, body, "email", false, 1, 254, &email)) ||
+	    (err = jin_int(ctx, body, "fitzpatrick", false, 1, 6, &fitz, &has_fitz)) ||
+	    (err = jin_str(ctx, body, "notes", false, 0, MAX_NOTES, &notes)))
+		return err;
+	if (!create) {
+		/* Required fields may be changed, not removed. */
+		static const char *const required[] = {"first_name", "last_name", "date_of_birth", NULL};
+		for (const char *const *k = required; *k; k++)
+			if (json_is_null(json_object_get(body, *k)))
+				return api_fail_field(ctx, *k, "This field cannot be removed.");
+	}
+	if (phone && !text_valid_phone(phone))
+		return api_fail_field(ctx, "phone", "That does not look like a phone number.");
+	if (email && !text_valid_email(email))
+		return api_fail_field(ctx, "email", "That does not look like an e-mail address.");
+
+#define SET_STR(field, val)                                                                    \
+	do {                                                                                   \
+		if (json_object_get(body, #field)) {                                           \
+			free(p->field);                                                        \
+			p->field = xstrdup_or_null(val);                                       \
+			buf_puts(changed, #field " ");                                         \
+		}                                                                              \
+	} while (0)
+	SET_STR(first_name, first);
+	SET_STR(last_name, last);
+	SET_STR(phone, phone);
+	SET_STR(email, email);
+	SET_STR(notes, notes);
+#undef SET_STR
+	if (has_dob) {
+		memcpy(p->date_of_birth, dob, sizeof dob);
+		buf_puts(changed, "date_of_birth ");
+	}
+	if (json_object_get(body, "fitzpatrick")) {
+		p->fitzpatrick = has_fitz ? (int)fitz : 0;
+		buf_puts(changed, "fitzpatrick ");
+	}
+	return 0;
+}
+
+static void warn_duplicate(struct api_ctx *ctx, int64_t other)
+{
+	if (other)
+		api_warn(ctx, "possible_duplicate",
+			 json_pack("{s:I}", "patient_id", (json_int_t)other));
+}
+
+int h_patients_create(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"first_name", "last_name", "date_of_birth", "phone",
+					      "email", "fitzpatrick", "notes", NULL};
+	json_t *body;
+	struct patient p;
+	struct buf changed;
+	int err;
+	memset(&p, 0, sizeof p);
+	buf_init(&changed);
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = read_fields(ctx, body, &p, true, &changed)))
+		goto out;
+	p.created_at = (int64_t)time(NULL);
+	int64_t same = 0;
+	if ((err = api_tx_write(ctx)) != 0)
+		goto out;
+	err = store_patient_find_same(ctx->db, &p, &same);
+	if (!err)
+		err = store_patient_insert(ctx->db, &p);
+	if (!err)
+		err = api_audit(ctx, "create", "patient", p.id, NULL);
+	if ((err = api_tx_end(ctx, err)) != 0)
+		goto out;
+	warn_duplicate(ctx, same);
+	char loc[64];
+	snprintf(loc, sizeof loc, "/api/v1/patients/%lld", (long long)p.id);
+	api_reply_created(ctx, patient_json(&p), loc);
+out:
+	buf_cleanup(&changed);
+	patient_cleanup(&p);
+	return err;
+}
+
+int h_patients_get(struct api_ctx *ctx)
+{
+	struct patient p;
+	int64_t id = api_id(ctx, 0);
+	memset(&p, 0, sizeof p);
+	/* A read of a patient record is audited, so it runs as a write. */
+	int err = api_tx_write(ctx);
+	if (err)
+		return err;
+	err = store_patient_get(ctx->db, id, &p);
+	if (!err)
+		err = api_audit(ctx, "read", "patient", id, NULL);
+	if ((err = api_tx_end(ctx, err)) != 0) {
+		patient_cleanup(&p);
+		return err;
+	}
+	api_reply(ctx, 200, patient_json(&p));
+	patient_cleanup(&p);
+	return 0;
+}
+
+int h_patients_patch(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"first_name", "last_name", "date_of_birth", "phone",
+					      "email", "fitzpatrick", "notes", NULL};
+	json_t *body;
+	struct patient p;
+	struct buf changed;
+	int64_t id = api_id(ctx, 0);
+	int err;
+	memset(&p, 0, sizeof p);
+	buf_init(&changed);
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)))
+		goto out;
+	if ((err = api_tx_write(ctx)) != 0)
+		goto out;
+	err = store_patient_get(ctx->db, id, &p);
+	if (!err)
+		err = read_fields(ctx, body, &p, false, &changed);
+	if (!err) {
+		p.updated_at = (int64_t)time(NULL);
+		err = store_patient_update(ctx->db, &p);
+	}
+	if (!err)
+		err = api_audit(ctx, "update", "patient", id, changed.data ? changed.data : "");
+	if ((err = api_tx_end(ctx, err)) == 0)
+		api_reply(ctx, 200, patient_json(&p));
+out:
+	buf_cleanup(&changed);
+	patient_cleanup(&p);
+	return err;
+}
+
+int h_patients_archive(struct api_ctx *ctx)
+{
+	struct patient p;
+	int64_t id = api_id(ctx, 0);
+	int err;
+	memset(&p, 0, sizeof p);
+	if (ctx->body && json_object_size(ctx->body) > 0)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "Archiving takes no fields.",
+				json_pack("{s:s}", "field", "body"));
+	if ((err = api_tx_write(ctx)) != 0)
+		return err;
+	err = store_patient_get(ctx->db, id, &p);
+	if (!err && !p.archived) {
+		p.archived = true;
+		p.updated_at = (int64_t)time(NULL);
+		err = store_patient_update(ctx->db, &p);
+		if (!err)
+			err = api_audit(ctx, "archive", "patient", id, NULL);
+	}
+	if ((err = api_tx_end(ctx, err)) == 0)
+		api_reply(ctx, 200, patient_json(&p));
+	patient_cleanup(&p);
+	return err;
+}
+
+/* Decides what kind of search q is. Fills q->a/q->b from the buffers given. */
+static int plan_search(struct api_ctx *ctx, const char *text, struct patient_query *q, char *a,
+		       char *b, size_t sz)
+{
+	struct cdate d;
+	char folded[512];
+	if (!text || !*text) {
+		q->kind = PQ_ALL;
+		return 0;
+	}
+	if (strlen(text) > 200 || !text_fold(text, folded, sizeof folded))
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "The search text is too long or invalid.",
+				json_pack("{s:s}", "field", "q"));
+	if (!folded[0]) {
+		q->kind = PQ_ALL;
+		return 0;
+	}
+	if (dates_parse_date(folded, &d) == 0) {
+		q->kind = PQ_DOB;
+		snprintf(a, sz, "%s", folded);
+	} else if (text_parse_mrn(folded, a, sz)) {
+		q->kind = PQ_MRN;
+	} else if (text_is_phone_query(folded)) {
+		q->kind = PQ_PHONE;
+		text_phone_reversed(folded, a, sz);
+	} else {
+		q->kind = PQ_NAME;
+		/* "ann", "ann smi", or "smith, ann": up to two name prefixes. */
+		char *comma = strchr(folded, ',');
+		if (comma) {
+			*comma = '\0';
+			char *first = comma + 1;
+			while (*first == ' ')
+				first++;
+			size_t n = strlen(folded);
+			while (n && folded[n - 1] == ' ')
+				folded[--n] = '\0';
+			snprintf(a, sz, "%s", folded);
+			if (*first) {
+				snprintf(b, sz, "%s", first);
+				q->b = b;
+			}
+		} else {
+			char *sp = strchr(folded, ' ');
+			if (sp) {
+				*sp = '\0';
+				snprintf(b, sz, "%s", sp + 1);
+				q->b = b;
+			}
+			snprintf(a, sz, "%s", folded);
+		}
+		if (!a[0])
+			q->kind = PQ_ALL;
+	}
+	q->a = a;
+	return 0;
+}
+
+int h_patients_search(struct api_ctx *ctx)
+{
+	struct patient_query q;
+	char a[512] = "", b[512] = "";
+	int64_t limit, offset;
+	int err;
+	memset(&q, 0, sizeof q);
+	if ((err = api_query_int(ctx, "limit", 1, SEARCH_MAX_LIMIT, 20, &limit)) ||
+	    (err = api_query_int(ctx, "offset", 0, 1000000, 0, &offset)))
+		return err;
+	const char *arch = http_req_query(ctx->req, "archived");
+	if (arch && strcmp(arch, "true") != 0 && strcmp(arch, "false") != 0)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "archived is true or false.",
+				json_pack("{s:s}", "field", "archived"));
+	q.include_archived = arch && strcmp(arch, "true") == 0;
+	q.limit = limit;
+	q.offset = offset;
+	if ((err = plan_search(ctx, http_req_query(ctx->req, "q"), &q, a, b, sizeof a)) != 0)
+		return err;
+
+	struct patient *list = NULL;
+	size_t n = 0;
+	int64_t total = 0;
+	char detail[32];
+	if ((err = api_tx_write(ctx)) != 0)
+		return err;
+	err = store_patient_search(ctx->db, &q, &list, &n, &total);
+	/* The search text may itself be patient data: the trail keeps only the count. */
+	snprintf(detail, sizeof detail, "results=%zu", n);
+	if (!err)
+		err = api_audit(ctx, "search", "patient", 0, detail);
+	if ((err = api_tx_end(ctx, err)) != 0) {
+		patients_free(list, n);
+		return err;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, patient_json(&list[i]));
+	patients_free(list, n);
+	api_reply_list(ctx, items, total);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* The route table: every endpoint with its handler and the roles that may call it. */
+#include "api/handlers.h"
+
+#define V1 "/api/v1"
+#define ALL ROLE_ALL
+#define ADMIN ROLE_ADMIN
+#define CLINICAL (ROLE_ADMIN | ROLE_PRACTITIONER)
+
+const struct route api_routes[] = {
+	{"GET", V1 "/health", h_health, 0, ROUTE_PUBLIC, "Liveness check"},
+	{"GET", V1 "/openapi.json", h_openapi, 0, ROUTE_PUBLIC, "This API as OpenAPI 3"},
+	{"POST", V1 "/login", h_login, 0, ROUTE_PUBLIC, "Log in; returns a token and sets a cookie"},
+	{"POST", V1 "/logout", h_logout, ALL, 0, "End the current session"},
+	{"GET", V1 "/me", h_me, ALL, 0, "The logged-in user"},
+
+	{"GET", V1 "/users", h_users_list, ADMIN, 0, "List users"},
+	{"POST", V1 "/users", h_users_create, ADMIN, 0, "Create a user"},
+	{"GET", V1 "/users/{id}", h_users_get, ADMIN, 0, "Read a user"},
+	{"PATCH", V1 "/users/{id}", h_users_patch, ADMIN, 0,
+	 "Change a user's role, name, active flag or password"},
+	{"GET", V1 "/practitioners", h_practitioners_list, ALL, 0, "Active practitioners"},
+
+	{"GET", V1 "/rooms", h_rooms_list, ALL, 0, "List rooms"},
+	{"POST", V1 "/rooms", h_rooms_create, ADMIN, 0, "Create a room"},
+	{"PATCH", V1 "/rooms/{id}", h_rooms_patch, ADMIN, 0, "Rename or deactivate a room"},
+
+	{"GET", V1 "/practitioners/{id}/availability", h_availability_get, ALL, 0,
+	 "Weekly hours and time off"},
+	{"PUT", V1 "/practitioners/{id}/availability", h_availability_put, ADMIN, 0,
+	 "Replace the weekly hours"},
+	{"POST", V1 "/practitioners/{id}/time-off", h_time_off_create, ADMIN, 0, "Add time off"},
+
+	{"GET", V1 "/patients", h_patients_search, ALL, 0, "Search patients"},
+	{"POST", V1 "/patients", h_patients_create, ALL, 0, "Register a patient"},
+	{"GET", V1 "/patients/{id}", h_patients_get, ALL, 0, "Read a patient's demographics"},
+	{"PATCH", V1 "/patients/{id}", h_patients_patch, ALL, 0, "Change demographics"},
+	{"POST", V1 "/patients/{id}/archive", h_patients_archive, ALL, 0, "Archive a patient"},
+
+	{"GET", V1 "/audit", h_audit_list, ADMIN, 0, "Audit events, newest first"},
+};
+
+const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -1,0 +1,264 @@
+/* collagenda init, user add, backup and audit verify. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "domain/model.h"
+#include "store/audit.h"
+#include "store/db.h"
+#include "store/users.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/secrets.h"
+
+/* Parses the only option most subcommands take, --db PATH, leaving operands in place. */
+static int db_option(int argc, char **argv, const char *usage_text, const char **db_path)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd') {
+			*db_path = optarg;
+		} else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return CLI_OK + 100;
+		} else {
+			fputs(usage_text, stderr);
+			return CLI_USAGE;
+		}
+	}
+	return CLI_OK;
+}
+
+int cli_init(int argc, char **argv)
+{
+	static const char text[] = "usage: collagenda init [--db PATH]\n"
+				   "Creates the database, or migrates it to this version; "
+				   "running it again changes nothing.\n";
+	const char *path = DEFAULT_DB;
+	int rc = db_option(argc, argv, text, &path);
+	if (rc)
+		return rc == 100 ? CLI_OK : rc;
+	if (optind != argc) {
+		fputs(text, stderr);
+		return CLI_USAGE;
+	}
+	struct db *db;
+	if (db_open(path, &db) != 0)
+		return CLI_FAIL;
+	int v = 0;
+	int err = db_file_version(db, &v);
+	db_close(db);
+	if (err)
+		return CLI_FAIL;
+	printf("database %s is at schema version %d\n", path, v);
+	return CLI_OK;
+}
+
+/* Reads the first line of standard input without echoing it on a terminal. */
+static int read_password(char *buf, size_t n)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fputs("password: ", stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	char *line = fgets(buf, (int)n, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (!line)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+int cli_user(int argc, char **argv)
+{
+	static const char text[] =
+		"usage: collagenda user add --db PATH --username U --role ROLE [--display-name NAME]\n"
+		"Adds a user; the password (at least 10 characters) is the first line of standard\n"
+		"input. ROLE is admin, front_desk or practitioner.\n";
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"username", required_argument, NULL, 'u'},
+		{"role", required_argument, NULL, 'r'},
+		{"display-name", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = DEFAULT_DB, *username = NULL, *role = NULL, *display = NULL;
+	int c;
+	if (argc < 2 || strcmp(argv[1], "add") != 0) {
+		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+			fputs(text, stdout);
+			return CLI_OK;
+		}
+		fputs(text, stderr);
+		return CLI_USAGE;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			path = optarg;
+			break;
+		case 'u':
+			username = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'n':
+			display = optarg;
+			break;
+		case 'h':
+			fputs(text, stdout);
+			return CLI_OK;
+		default:
+			fputs(text, stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc || !username || !role || !role_parse(role) || strlen(username) < 3 ||
+	    strlen(username) > 64 || strspn(username, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+					     strlen(username)) {
+		fputs(text, stderr);
+		return CLI_USAGE;
+	}
+	char pw[300];
+	if (read_password(pw, sizeof pw) != 0 || strlen(pw) < 10) {
+		fprintf(stderr, "collagenda user add: the password needs at least 10 characters\n");
+		return CLI_USAGE;
+	}
+	if (secrets_init() != 0)
+		return CLI_FAIL;
+	char hash[SECRETS_PWHASH_LEN];
+	int hashed = secrets_hash_password(pw, hash);
+	memset(pw, 0, sizeof pw);
+	if (hashed != 0)
+		return CLI_FAIL;
+
+	struct db *db;
+	if (db_open(path, &db) != 0)
+		return CLI_FAIL;
+	struct user u = {
+		.username = (char *)username,
+		.display_name = (char *)(display ? display : username),
+		.role = role_parse(role),
+		.active = true,
+		.created_at = (int64_t)time(NULL),
+	};
+	struct actor system = {0, "cli"};
+	int err = db_begin_write(db);
+	if (!err) {
+		err = store_user_insert(db, &u, hash, &u.id);
+		if (!err)
+			err = store_audit_append(db, &system, "create", "user", u.id, role);
+		if (!err)
+			err = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	db_close(db);
+	if (err == -ERR_DUPLICATE) {
+		fprintf(stderr, "collagenda user add: username '%s' is taken\n", username);
+		return CLI_FAIL;
+	}
+	if (err)
+		return CLI_FAIL;
+	printf("added user %s (id %lld, %s)\n", username, (long long)u.id, role);
+	return CLI_OK;
+}
+
+int cli_audit(int argc, char **argv)
+{
+	static const char text[] = "usage: collagenda audit verify [--db PATH]\n"
+				   "Checks the audit trail's hash chain. Exits 0 when it is intact, "
+				   "1 and names the first broken event when not.\n";
+	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
+		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+			fputs(text, stdout);
+			return CLI_OK;
+		}
+		fputs(text, stderr);
+		return CLI_USAGE;
+	}
+	const char *path = DEFAULT_DB;
+	int rc = db_option(argc - 1, argv + 1, text, &path);
+	if (rc)
+		return rc == 100 ? CLI_OK : rc;
+	if (optind != argc - 1) {
+		fputs(text, stderr);
+		return CLI_USAGE;
+	}
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "collagenda audit verify: no database at %s\n", path);
+		return CLI_FAIL;
+	}
+	struct db *db;
+	if (db_open(path, &db) != 0)
+		return CLI_FAIL;
+	int64_t bad = 0, count = 0;
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_audit_verify(db, &bad, &count);
+		db_rollback(db);
+	}
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "collagenda audit verify: cannot read the audit trail\n");
+		return CLI_FAIL;
+	}
+	if (bad) {
+		printf("audit chain broken at event %lld\n", (long long)bad);
+		return CLI_FAIL;
+	}
+	printf("audit chain intact: %lld events\n", (long long)count);
+	return CLI_OK;
+}
+
+int cli_backup(int argc, char **argv)
+{
+	static const char text[] = "usage: collagenda backup [--db PATH] DEST\n"
+				   "Copies the database to DEST with SQLite's online backup (safe "
+				   "while the server runs) and checks the copy's integrity.\n";
+	const char *path = DEFAULT_DB;
+	int rc = db_option(argc, argv, text, &path);
+	if (rc)
+		return rc == 100 ? CLI_OK : rc;
+	if (optind != argc - 1) {
+		fputs(text, stderr);
+		return CLI_USAGE;
+	}
+	const char *dest = argv[optind];
+	if (access(dest, F_OK) == 0) {
+		fprintf(stderr, "collagenda backup: %s exists; choose a new file\n", dest);
+		return CLI_FAIL;
+	}
+	struct db *db;
+	if (db_open(path, &db) != 0)
+		return CLI_FAIL;
+	int err = db_backup(db, dest);
+	db_close(db);
+	if (err)
+		return CLI_FAIL;
+	printf("backed up %s to %s\n", path, dest);
+	return CLI_OK;
+}

@@ -1,0 +1,230 @@
+/* collagenda serve: open the database, start the HTTP server, stop cleanly on a signal. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "domain/dates.h"
+#include "http/http.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/secrets.h"
+#include "util/xalloc.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: collagenda serve [--db PATH] [--bind ADDR] [--port N] [--tz ZONE]\n"
+	      "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
+	      "                        [--idle-timeout SECONDS] [--demo] [--quiet]\n"
+	      "\n"
+	      "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
+	      "in flight and exits 0. --port 0 picks a free port; either way the address is\n"
+	      "printed as 'listening on http://ADDR:PORT'. --tz sets the clinic's time zone\n"
+	      "(default: the TZ of the process). --demo fills an empty database with a demo\n"
+	      "clinic and prints its logins.\n"
+	      "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n",
+	      out);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || !end || *end || s[0] == '-' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A zone name must name a file of the system's zone database: TZ would otherwise fall
+ * back to UTC without a word. */
+static bool zone_exists(const char *zone)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (!zone || !*zone || zone[0] == '/' || strstr(zone, ".."))
+		return false;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct buf b;
+	buf_init(&b);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < 1024 * 1024)
+		buf_append(&b, chunk, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		buf_cleanup(&b);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
+int cli_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"bind", required_argument, NULL, 'b'},
+		{"port", required_argument, NULL, 'p'},
+		{"tz", required_argument, NULL, 'z'},
+		{"tls-cert", required_argument, NULL, 'c'},
+		{"tls-key", required_argument, NULL, 'k'},
+		{"threads", required_argument, NULL, 't'},
+		{"idle-timeout", required_argument, NULL, 'i'},
+		{"demo", no_argument, NULL, 'D'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
+	const char *cert_path = NULL, *key_path = NULL;
+	unsigned long port = 8080, threads = 0, idle = 1800;
+	bool demo = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'b':
+			bind = optarg;
+			break;
+		case 'p':
+			if (!parse_uint(optarg, 65535, &port)) {
+				fprintf(stderr, "collagenda serve: --port takes 0-65535\n");
+				return CLI_USAGE;
+			}
+			break;
+		case 'z':
+			tz = optarg;
+			break;
+		case 'c':
+			cert_path = optarg;
+			break;
+		case 'k':
+			key_path = optarg;
+			break;
+		case 't':
+			if (!parse_uint(optarg, 64, &threads)) {
+				fprintf(stderr, "collagenda serve: --threads takes 1-64\n");
+				return CLI_USAGE;
+			}
+			break;
+		case 'i':
+			if (!parse_uint(optarg, 86400, &idle) || idle < 1) {
+				fprintf(stderr, "collagenda serve: --idle-timeout takes 1-86400\n");
+				return CLI_USAGE;
+			}
+			break;
+		case 'D':
+			demo = true;
+			break;
+		case 'q':
+			log_set_quiet(1);
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_OK;
+		default:
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc || (!cert_path) != (!key_path)) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (tz && !zone_exists(tz)) {
+		fprintf(stderr, "collagenda serve: unknown time zone '%s'\n", tz);
+		return CLI_USAGE;
+	}
+	dates_set_zone(tz);
+	if (secrets_init() != 0) {
+		log_error("cannot initialise libsodium");
+		return CLI_FAIL;
+	}
+
+	char *cert = NULL, *key = NULL;
+	if (cert_path) {
+		cert = read_file(cert_path);
+		key = read_file(key_path);
+		if (!cert || !key) {
+			log_error("cannot read the TLS certificate or key");
+			free(cert);
+			free(key);
+			return CLI_FAIL;
+		}
+	}
+
+	/* Block the stop signals before any thread starts, so that every thread inherits
+	 * the mask and only sigwait below takes them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = CLI_FAIL;
+	if (db_pool_init(db_path) != 0) {
+		log_error("cannot open the database at %s", db_path);
+		goto out_free;
+	}
+	if (demo && cli_demo_fill(db_thread()) != 0) {
+		log_error("cannot fill the demo clinic");
+		goto out_db;
+	}
+	struct api_config acfg = {(int64_t)idle, 12 * 3600, cert != NULL};
+	api_configure(&acfg);
+
+	struct http_config hcfg = {
+		.bind = bind,
+		.port = (unsigned)port,
+		.threads = (unsigned)threads,
+		.tls_cert_pem = cert,
+		.tls_key_pem = key,
+		.handler = api_handle,
+	};
+	struct http_server *srv;
+	if (http_server_start(&hcfg, &srv) != 0)
+		goto out_db;
+	char host[80];
+	if (strchr(bind, ':'))
+		snprintf(host, sizeof host, "[%s]", bind);
+	else
+		snprintf(host, sizeof host, "%s", bind);
+	printf("listening on http%s://%s:%u\n", cert ? "s" : "", host, http_server_port(srv));
+	fflush(stdout);
+
+	int sig = 0;
+	while (sigwait(&stop, &sig) != 0)
+		;
+	log_info("signal %d: finishing requests in flight", sig);
+	http_server_stop(srv, 10000);
+	rc = CLI_OK;
+out_db:
+	db_pool_close();
+out_free:
+	free(cert);
+	free(key);
+	return rc;
+}

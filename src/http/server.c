@@ -1,0 +1,349 @@
+/* The libmicrohttpd daemon: request lifetime, body limits, replies and shutdown. */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	unsigned port;
+	http_handler_fn handler;
+	atomic_int inflight;
+	bool tls;
+};
+
+/* Per-request state, created on the first access-handler call and freed once, in the
+ * request-completed callback. */
+struct reqctx {
+	struct timespec start;
+	char *body;
+	size_t len;
+	size_t cap;
+	bool too_large;
+	int status;
+	const char *route;
+	int64_t user;
+};
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_req_cookie(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+void http_reply_header(struct http_reply *r, const char *name, const char *value)
+{
+	if (r->nheaders >= HTTP_MAX_HEADERS)
+		return;
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}
+
+void http_reply_set_body(struct http_reply *r, int status, const char *content_type, char *body,
+			 size_t len)
+{
+	if (r->body && !r->body_static)
+		free(r->body);
+	r->status = status;
+	r->content_type = content_type;
+	r->body = body;
+	r->body_len = len;
+	r->body_static = false;
+}
+
+static void reply_cleanup(struct http_reply *r)
+{
+	for (int i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	if (r->body && !r->body_static)
+		free(r->body);
+}
+
+/* An error answer that the server itself decides (413 and failures to build a reply),
+ * in SPEC §5's shape. */
+static const char body_413[] =
+	"{\"error\":{\"code\":\"too_large\",\"message\":\"The request body is larger than 1 MiB.\","
+	"\"details\":{\"limit\":1048576}}}";
+static const char body_500[] =
+	"{\"error\":{\"code\":\"internal\",\"message\":\"Something went wrong on our side.\","
+	"\"details\":{}}}";
+
+static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *ctx, int status,
+				   const char *body)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
+								   MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (status == 413)
+		MHD_add_response_header(resp, "Connection", "close");
+	ctx->status = status;
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void remote_text(struct MHD_Connection *conn, char *buf, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(buf, n, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+			  (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+			  (socklen_t)n);
+}
+
+static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
+			      struct reqctx *ctx, const char *url, const char *method)
+{
+	char remote[INET6_ADDRSTRLEN + 1];
+	remote_text(conn, remote, sizeof remote);
+	struct http_req req = {
+		.method = method,
+		.path = url,
+		.body = ctx->body,
+		.body_len = ctx->len,
+		.remote = remote,
+		.tls = srv->tls,
+		.conn = conn,
+	};
+	struct http_reply rep;
+	memset(&rep, 0, sizeof rep);
+	rep.log_user = -1;
+	srv->handler(&req, &rep);
+	ctx->route = rep.log_route;
+	ctx->user = rep.log_user;
+
+	struct MHD_Response *resp;
+	if (rep.body_static || !rep.body) {
+		resp = MHD_create_response_from_buffer(rep.body_len, rep.body ? rep.body : (void *)"",
+						       MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(rep.body_len, rep.body, MHD_RESPMEM_MUST_FREE);
+		if (resp)
+			rep.body = NULL; /* MHD frees it now */
+	}
+	if (!resp) {
+		reply_cleanup(&rep);
+		return send_static(conn, ctx, 500, body_500);
+	}
+	if (rep.content_type)
+		MHD_add_response_header(resp, "Content-Type", rep.content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (int i = 0; i < rep.nheaders; i++)
+		MHD_add_response_header(resp, rep.headers[i].name, rep.headers[i].value);
+	int status = rep.status ? rep.status : 500;
+	ctx->status = status;
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	reply_cleanup(&rep);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct reqctx *ctx = *con_cls;
+	(void)version;
+
+	if (!ctx) {
+		/* First call: headers only. Answer on a later call so keep-alive survives,
+		 * except for a declared body that is already too large. */
+		ctx = xcalloc(1, sizeof *ctx);
+		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+		ctx->user = -1;
+		*con_cls = ctx;
+		atomic_fetch_add(&srv->inflight, 1);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl) {
+			char *end = NULL;
+			unsigned long long n = strtoull(cl, &end, 10);
+			if (!end || *end != '\0' || n > HTTP_MAX_BODY)
+				return send_static(conn, ctx, 413, body_413);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (ctx->too_large)
+			return MHD_YES;
+		if (ctx->len + n > HTTP_MAX_BODY) {
+			ctx->too_large = true;
+			free(ctx->body);
+			ctx->body = NULL;
+			ctx->len = ctx->cap = 0;
+			return MHD_YES;
+		}
+		if (ctx->len + n + 1 > ctx->cap) {
+			size_t cap = ctx->cap ? ctx->cap : 1024;
+			while (cap < ctx->len + n + 1)
+				cap *= 2;
+			ctx->body = xrealloc(ctx->body, cap);
+			ctx->cap = cap;
+		}
+		memcpy(ctx->body + ctx->len, upload_data, n);
+		ctx->len += n;
+		ctx->body[ctx->len] = '\0';
+		return MHD_YES;
+	}
+	if (ctx->status)
+		return MHD_YES; /* already answered */
+	if (ctx->too_large)
+		return send_static(conn, ctx, 413, body_413);
+	return answer(srv, conn, ctx, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+	struct reqctx *ctx = *con_cls;
+	(void)conn;
+	(void)toe;
+	if (!ctx)
+		return;
+	log_info("%s %d %.1fms user=%lld", ctx->route ? ctx->route : "-", ctx->status,
+		 ms_since(&ctx->start), (long long)ctx->user);
+	free(ctx->body);
+	free(ctx);
+	*con_cls = NULL;
+	atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	(void)cls;
+	vsnprintf(line, sizeof line, fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_warn("http: %s", line);
+}
+
+int http_server_start(const struct http_config *cfg, struct http_server **out)
+{
+	struct http_server *srv = xcalloc(1, sizeof *srv);
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const char *bind = cfg->bind ? cfg->bind : "127.0.0.1";
+
+	memset(&sin, 0, sizeof sin);
+	memset(&sin6, 0, sizeof sin6);
+	if (inet_pton(AF_INET, bind, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)cfg->port);
+		sa = (const struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, bind, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)cfg->port);
+		sa = (const struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		log_error("cannot bind to '%s': not an IP address", bind);
+		free(srv);
+		return -1;
+	}
+	unsigned threads = cfg->threads;
+	if (!threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n < 2 ? 2 : n > 4 ? 4 : (unsigned)n;
+	}
+	srv->handler = cfg->handler;
+	srv->tls = cfg->tls_cert_pem != NULL;
+	if (srv->tls)
+		flags |= MHD_USE_TLS;
+
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_SOCK_ADDR, 0, (void *)sa},
+		{MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit ? cfg->conn_limit : 1024, NULL},
+		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit ? cfg->per_ip_limit : 256,
+		 NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
+		{srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0,
+		 (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
+				  MHD_OPTION_END);
+	if (!srv->d) {
+		log_error("cannot listen on %s port %u", bind, cfg->port);
+		free(srv);
+		return -1;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = di ? di->port : cfg->port;
+	*out = srv;
+	return 0;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s, unsigned grace_ms)
+{
+	MHD_socket fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (atomic_load(&s->inflight) > 0 && ms_since(&t0) < grace_ms) {
+		struct timespec nap = {0, 10 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+	}
+	MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,162 @@
+/* The audit table as a hash chain. */
+#include "store/audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_internal.h"
+#include "domain/audit.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static const char *const sql_last = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+static const char *const sql_insert =
+	"INSERT INTO audit (id, at, user_id, action, entity, entity_id, remote, detail, "
+	"prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char *const sql_list =
+	"SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
+	"FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
+	"AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5";
+static const char *const sql_all =
+	"SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
+	"FROM audit ORDER BY id";
+
+static void copy_hex(char *dst, const unsigned char *src)
+{
+	size_t n = src ? strlen((const char *)src) : 0;
+	if (n >= AUDIT_HASH_HEX)
+		n = AUDIT_HASH_HEX - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void read_event(sqlite3_stmt *st, struct audit_event *e)
+{
+	e->id = sqlite3_column_int64(st, 0);
+	e->at = sqlite3_column_int64(st, 1);
+	e->user_id = sqlite3_column_int64(st, 2);
+	e->action = db_col_text(st, 3);
+	e->entity = db_col_text(st, 4);
+	e->entity_id = sqlite3_column_int64(st, 5);
+	e->remote = db_col_text(st, 6);
+	e->detail = db_col_text(st, 7);
+	copy_hex(e->prev_hash, sqlite3_column_text(st, 8));
+	copy_hex(e->hash, sqlite3_column_text(st, 9));
+}
+
+int store_audit_append(struct db *db, const struct actor *who, const char *action,
+		       const char *entity, int64_t entity_id, const char *detail)
+{
+	struct audit_event e;
+	memset(&e, 0, sizeof e);
+	sqlite3_stmt *st = db_stmt(db, &sql_last);
+	if (!st)
+		return -ERR_INTERNAL;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(st, 0) + 1;
+		copy_hex(e.prev_hash, sqlite3_column_text(st, 1));
+	} else if (rc == SQLITE_DONE) {
+		e.id = 1;
+		memcpy(e.prev_hash, AUDIT_GENESIS, sizeof AUDIT_GENESIS);
+	} else {
+		int err = db_err(db, sqlite3_extended_errcode(db_handle(db)));
+		db_done(st);
+		return err;
+	}
+	db_done(st);
+
+	e.at = (int64_t)time(NULL);
+	e.user_id = who ? who->user_id : 0;
+	e.action = (char *)action;
+	e.entity = (char *)entity;
+	e.entity_id = entity_id;
+	e.remote = (char *)(who && who->remote ? who->remote : "local");
+	e.detail = (char *)(detail ? detail : "");
+	audit_hash(&e, e.hash);
+
+	st = db_stmt(db, &sql_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, e.id);
+	db_bind_int(st, 2, e.at);
+	if (e.user_id)
+		db_bind_int(st, 3, e.user_id);
+	db_bind_text(st, 4, e.action);
+	db_bind_text(st, 5, e.entity);
+	if (e.entity_id)
+		db_bind_int(st, 6, e.entity_id);
+	db_bind_text(st, 7, e.remote);
+	db_bind_text(st, 8, e.detail);
+	db_bind_text(st, 9, e.prev_hash);
+	db_bind_text(st, 10, e.hash);
+	return db_exec_stmt(db, st);
+}
+
+int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_event **out,
+		     size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_list);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, f->entity && *f->entity ? f->entity : NULL);
+	db_bind_int(st, 2, f->entity_id);
+	db_bind_int(st, 3, f->user_id);
+	db_bind_int(st, 4, f->before_id);
+	db_bind_int(st, 5, f->limit);
+	size_t cap = 16, len = 0;
+	struct audit_event *list = xcalloc(cap, sizeof *list);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap *= 2;
+			list = xrealloc(list, cap * sizeof *list);
+		}
+		memset(&list[len], 0, sizeof *list);
+		read_event(st, &list[len++]);
+	}
+	int err = rc == SQLITE_DONE ? 0 : db_err(db, sqlite3_extended_errcode(db_handle(db)));
+	db_done(st);
+	if (err) {
+		audit_events_free(list, len);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_all);
+	if (!st)
+		return -ERR_INTERNAL;
+	char prev[AUDIT_HASH_HEX];
+	int64_t expect_id = 1;
+	memcpy(prev, AUDIT_GENESIS, sizeof AUDIT_GENESIS);
+	*first_bad = 0;
+	*count = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct audit_event e;
+		memset(&e, 0, sizeof e);
+		read_event(st, &e);
+		(*count)++;
+		bool ok = e.id == expect_id && audit_event_valid(&e, prev);
+		memcpy(prev, e.hash, AUDIT_HASH_HEX);
+		expect_id = e.id + 1;
+		int64_t id = e.id;
+		audit_event_cleanup(&e);
+		if (!ok) {
+			*first_bad = id;
+			break;
+		}
+	}
+	int err = rc == SQLITE_DONE || rc == SQLITE_ROW
+			  ? 0
+			  : db_err(db, sqlite3_extended_errcode(db_handle(db)));
+	db_done(st);
+	return err;
+}

@@ -1,0 +1,204 @@
+/* Rooms, weekly hours and time off. */
+#include "store/clinic.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static const char *const sql_rooms = "SELECT id, name, active FROM rooms ORDER BY name, id";
+static const char *const sql_room_get = "SELECT id, name, active FROM rooms WHERE id = ?1";
+static const char *const sql_room_insert = "INSERT INTO rooms (name) VALUES (?1)";
+static const char *const sql_room_update = "UPDATE rooms SET name = ?2, active = ?3 WHERE id = ?1";
+static const char *const sql_hours =
+	"SELECT weekday, start_min, end_min FROM availability WHERE practitioner_id = ?1 "
+	"ORDER BY weekday, start_min";
+static const char *const sql_hours_clear = "DELETE FROM availability WHERE practitioner_id = ?1";
+static const char *const sql_hours_insert =
+	"INSERT INTO availability (practitioner_id, weekday, start_min, end_min) "
+	"VALUES (?1, ?2, ?3, ?4)";
+static const char *const sql_off_list =
+	"SELECT id, practitioner_id, start_at, end_at, reason FROM time_off "
+	"WHERE practitioner_id = ?1 AND end_at > ?2 ORDER BY start_at";
+static const char *const sql_off_insert =
+	"INSERT INTO time_off (practitioner_id, start_at, end_at, reason, created_by) "
+	"VALUES (?1, ?2, ?3, ?4, ?5)";
+
+static int step_err(struct db *db)
+{
+	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
+}
+
+static void read_room(sqlite3_stmt *st, struct room *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->name = db_col_text(st, 1);
+	r->active = sqlite3_column_int(st, 2) != 0;
+}
+
+int store_room_list(struct db *db, struct room **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_rooms);
+	if (!st)
+		return -ERR_INTERNAL;
+	size_t cap = 8, len = 0;
+	struct room *list = xcalloc(cap, sizeof *list);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap *= 2;
+			list = xrealloc(list, cap * sizeof *list);
+		}
+		read_room(st, &list[len++]);
+	}
+	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	if (err) {
+		rooms_free(list, len);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_room_get(struct db *db, int64_t id, struct room *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_room_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, id);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read_room(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	db_done(st);
+	return err;
+}
+
+int store_room_insert(struct db *db, const char *name, int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_room_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, name);
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		*id = sqlite3_last_insert_rowid(db_handle(db));
+	return err;
+}
+
+int store_room_update(struct db *db, const struct room *r)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_room_update);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, r->id);
+	db_bind_text(st, 2, r->name);
+	db_bind_int(st, 3, r->active ? 1 : 0);
+	return db_exec_stmt(db, st);
+}
+
+int store_hours_get(struct db *db, int64_t practitioner_id, struct hours **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_hours);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, practitioner_id);
+	size_t cap = 8, len = 0;
+	struct hours *list = xcalloc(cap, sizeof *list);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap *= 2;
+			list = xrealloc(list, cap * sizeof *list);
+		}
+		list[len].weekday = sqlite3_column_int(st, 0);
+		list[len].start_min = sqlite3_column_int(st, 1);
+		list[len].end_min = sqlite3_column_int(st, 2);
+		len++;
+	}
+	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	if (err) {
+		free(list);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hours *h, size_t n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_hours_clear);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, practitioner_id);
+	int err = db_exec_stmt(db, st);
+	for (size_t i = 0; !err && i < n; i++) {
+		st = db_stmt(db, &sql_hours_insert);
+		if (!st)
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, practitioner_id);
+		db_bind_int(st, 2, h[i].weekday);
+		db_bind_int(st, 3, h[i].start_min);
+		db_bind_int(st, 4, h[i].end_min);
+		err = db_exec_stmt(db, st);
+	}
+	return err;
+}
+
+int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from,
+			struct time_off **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_off_list);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, practitioner_id);
+	db_bind_int(st, 2, from);
+	size_t cap = 8, len = 0;
+	struct time_off *list = xcalloc(cap, sizeof *list);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap *= 2;
+			list = xrealloc(list, cap * sizeof *list);
+		}
+		list[len].id = sqlite3_column_int64(st, 0);
+		list[len].practitioner_id = sqlite3_column_int64(st, 1);
+		list[len].start = sqlite3_column_int64(st, 2);
+		list[len].end = sqlite3_column_int64(st, 3);
+		list[len].reason = db_col_text(st, 4);
+		len++;
+	}
+	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	if (err) {
+		time_offs_free(list, len);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_time_off_insert(struct db *db, const struct time_off *t, int64_t created_by, int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_off_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, t->practitioner_id);
+	db_bind_int(st, 2, t->start);
+	db_bind_int(st, 3, t->end);
+	db_bind_text(st, 4, t->reason);
+	if (created_by)
+		db_bind_int(st, 5, created_by);
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		*id = sqlite3_last_insert_rowid(db_handle(db));
+	return err;
+}

@@ -1,0 +1,455 @@
+/* Opening the database, migrations from the embedded schema.sql, the per-connection
+ * statement cache, transactions behind one writer lock, backup and integrity checks. */
+#include "db_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* Generated at build time from schema.sql. */
+extern const char collagenda_schema_sql[];
+
+struct stmt_slot {
+	const char *const *key;
+	sqlite3_stmt *st;
+};
+
+struct db {
+	sqlite3 *h;
+	struct stmt_slot *slots;
+	size_t nslots; /* a power of two */
+	size_t used;
+	bool holds_writer_lock;
+	struct db *next; /* in the pool's list */
+};
+
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+int db_err(struct db *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		log_warn("storage: %s", db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		return -ERR_STORAGE_UNAVAILABLE;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -ERR_BUSY;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return -ERR_DUPLICATE;
+		log_error("constraint: %s", db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		return -ERR_INTERNAL;
+	default:
+		log_error("sqlite: %s (%d)", db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc), rc);
+		return -ERR_INTERNAL;
+	}
+}
+
+static size_t slot_of(const struct db *db, const char *const *key)
+{
+	uintptr_t k = (uintptr_t)key;
+	k ^= k >> 17;
+	k *= 0x9E3779B97F4A7C15ull;
+	return (size_t)(k >> 7) & (db->nslots - 1);
+}
+
+static void cache_put(struct db *db, const char *const *key, sqlite3_stmt *st);
+
+static void cache_grow(struct db *db)
+{
+	struct stmt_slot *old = db->slots;
+	size_t n = db->nslots;
+	db->nslots = n ? n * 2 : 128;
+	db->slots = xcalloc(db->nslots, sizeof *db->slots);
+	db->used = 0;
+	for (size_t i = 0; i < n; i++)
+		if (old[i].key)
+			cache_put(db, old[i].key, old[i].st);
+	free(old);
+}
+
+static void cache_put(struct db *db, const char *const *key, sqlite3_stmt *st)
+{
+	if ((db->used + 1) * 2 > db->nslots)
+		cache_grow(db);
+	size_t i = slot_of(db, key);
+	while (db->slots[i].key)
+		i = (i + 1) & (db->nslots - 1);
+	db->slots[i].key = key;
+	db->slots[i].st = st;
+	db->used++;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *const *sql)
+{
+	if (db->nslots) {
+		size_t i = slot_of(db, sql);
+		while (db->slots[i].key) {
+			if (db->slots[i].key == sql)
+				return db->slots[i].st;
+			i = (i + 1) & (db->nslots - 1);
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(db->h, *sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("prepare failed: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	cache_put(db, sql, st);
+	return st;
+}
+
+void db_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+int db_bind_int(sqlite3_stmt *st, int idx, int64_t v)
+{
+	return sqlite3_bind_int64(st, idx, v);
+}
+
+char *db_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *p = sqlite3_column_text(st, col);
+	if (!p)
+		return NULL;
+	return xstrndup((const char *)p, (size_t)sqlite3_column_bytes(st, col));
+}
+
+int db_exec_stmt(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	int err = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
+	db_done(st);
+	return err;
+}
+
+int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
+{
+	int rc = sqlite3_step(st);
+	int err = 0;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		err = -ERR_NOT_FOUND;
+	else
+		err = db_err(db, sqlite3_extended_errcode(db->h));
+	db_done(st);
+	return err;
+}
+
+static int exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		log_error("sql failed: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return db_err(db, sqlite3_extended_errcode(db->h));
+	}
+	return 0;
+}
+
+/* The schema's "-- version N" blocks, in order. */
+static int next_block(const char **pos, int *version, const char **start, size_t *len)
+{
+	const char *mark = strstr(*pos, "-- version ");
+	if (!mark)
+		return 0;
+	*version = (int)strtol(mark + 11, NULL, 10);
+	const char *body = strchr(mark, '\n');
+	body = body ? body + 1 : mark + strlen(mark);
+	const char *end = strstr(body, "-- version ");
+	if (!end)
+		end = body + strlen(body);
+	*start = body;
+	*len = (size_t)(end - body);
+	*pos = end;
+	return 1;
+}
+
+int db_schema_version(void)
+{
+	const char *pos = collagenda_schema_sql, *start;
+	size_t len;
+	int v, last = 0;
+	while (next_block(&pos, &v, &start, &len))
+		last = v;
+	return last;
+}
+
+int db_file_version(struct db *db, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, sqlite3_errcode(db->h));
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -ERR_INTERNAL;
+}
+
+static int migrate(struct db *db)
+{
+	int have = 0, v, err;
+	const char *pos = collagenda_schema_sql, *start;
+	size_t len;
+
+	if ((err = db_file_version(db, &have)) != 0)
+		return err;
+	if (have > db_schema_version()) {
+		log_error("the database (version %d) is newer than this program (version %d)", have,
+			  db_schema_version());
+		return -ERR_INTERNAL;
+	}
+	while (next_block(&pos, &v, &start, &len)) {
+		if (v <= have)
+			continue;
+		char *sql = xstrndup(start, len);
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+		if ((err = db_begin_write(db)) == 0) {
+			err = exec(db, sql);
+			if (!err)
+				err = exec(db, pragma);
+			if (!err)
+				err = db_commit(db);
+			else
+				db_rollback(db);
+		}
+		free(sql);
+		if (err)
+			return err;
+		log_info("database migrated to version %d", v);
+	}
+	return 0;
+}
+
+static int open_conn(const char *path, struct db **out)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	int rc = sqlite3_open_v2(path, &db->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open database '%s': %s", path,
+			  db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		sqlite3_close(db->h);
+		free(db);
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	/* The busy timeout goes first: many connections switching to WAL at once would
+	 * otherwise fail with SQLITE_BUSY. */
+	int err = exec(db, "PRAGMA busy_timeout = 5000");
+	if (!err)
+		err = exec(db, "PRAGMA journal_mode = WAL");
+	if (!err)
+		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+			       "PRAGMA temp_store = MEMORY");
+	if (err) {
+		db_close(db);
+		return err;
+	}
+	*out = db;
+	return 0;
+}
+
+int db_open(const char *path, struct db **out)
+{
+	struct db *db;
+	int err = open_conn(path, &db);
+	if (err)
+		return err;
+	if ((err = migrate(db)) != 0) {
+		db_close(db);
+		return err;
+	}
+	*out = db;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->nslots; i++)
+		if (db->slots[i].key)
+			sqlite3_finalize(db->slots[i].st);
+	free(db->slots);
+	if (db->holds_writer_lock)
+		pthread_mutex_unlock(&writer_lock);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int db_begin_write(struct db *db)
+{
+	pthread_mutex_lock(&writer_lock);
+	db->holds_writer_lock = true;
+	int err = exec(db, "BEGIN IMMEDIATE");
+	if (err) {
+		db->holds_writer_lock = false;
+		pthread_mutex_unlock(&writer_lock);
+	}
+	return err;
+}
+
+int db_begin_read(struct db *db)
+{
+	return exec(db, "BEGIN");
+}
+
+static void release(struct db *db)
+{
+	if (db->holds_writer_lock) {
+		db->holds_writer_lock = false;
+		pthread_mutex_unlock(&writer_lock);
+	}
+}
+
+int db_commit(struct db *db)
+{
+	int err = exec(db, "COMMIT");
+	if (err && sqlite3_get_autocommit(db->h) == 0)
+		exec(db, "ROLLBACK");
+	release(db);
+	return err;
+}
+
+void db_rollback(struct db *db)
+{
+	if (sqlite3_get_autocommit(db->h) == 0)
+		(void)exec(db, "ROLLBACK");
+	release(db);
+}
+
+/* The server's connections: one per worker thread. */
+static char *pool_path;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db *pool_list;
+static _Thread_local struct db *thread_db;
+
+int db_pool_init(const char *path)
+{
+	struct db *db;
+	int err = db_open(path, &db);
+	if (err)
+		return err;
+	pool_path = xstrdup(path);
+	pthread_mutex_lock(&pool_lock);
+	db->next = pool_list;
+	pool_list = db;
+	pthread_mutex_unlock(&pool_lock);
+	thread_db = db;
+	return 0;
+}
+
+struct db *db_thread(void)
+{
+	if (thread_db)
+		return thread_db;
+	struct db *db;
+	if (!pool_path || open_conn(pool_path, &db) != 0)
+		return NULL;
+	pthread_mutex_lock(&pool_lock);
+	db->next = pool_list;
+	pool_list = db;
+	pthread_mutex_unlock(&pool_lock);
+	thread_db = db;
+	return db;
+}
+
+void db_pool_close(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	struct db *db = pool_list;
+	pool_list = NULL;
+	pthread_mutex_unlock(&pool_lock);
+	while (db) {
+		struct db *next = db->next;
+		db_close(db);
+		db = next;
+	}
+	thread_db = NULL;
+	free(pool_path);
+	pool_path = NULL;
+}
+
+int db_integrity_check(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, sqlite3_errcode(db->h));
+	int ok = sqlite3_step(st) == SQLITE_ROW &&
+		 strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	return ok ? 0 : -ERR_INTERNAL;
+}
+
+int db_backup(struct db *db, const char *dest)
+{
+	sqlite3 *out = NULL;
+	int rc = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open backup file '%s': %s", dest,
+			  out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
+		sqlite3_close(out);
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	sqlite3_backup *b = sqlite3_backup_init(out, "main", db->h, "main");
+	if (!b) {
+		log_error("backup failed: %s", sqlite3_errmsg(out));
+		sqlite3_close(out);
+		return -ERR_INTERNAL;
+	}
+	/* Copy in steps so that a busy server keeps writing between them. */
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		log_error("backup failed: %s", sqlite3_errstr(rc));
+		sqlite3_close(out);
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	struct db copy = {.h = out};
+	int err = db_integrity_check(&copy);
+	sqlite3_close(out);
+	if (err)
+		log_error("the backup copy failed its integrity check");
+	return err;
+}

@@ -1,0 +1,40 @@
+/* What store/ modules share about a connection: statements and error mapping. */
+#ifndef COLLAGENDA_STORE_DB_INTERNAL_H
+#define COLLAGENDA_STORE_DB_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+/*
+ * Each store module keeps its SQL in a static table of strings and asks for a statement
+ * by the table entry's address: db_stmt prepares it once per connection
+ * (SQLITE_PREPARE_PERSISTENT) and hands it back reset, with bindings cleared. The
+ * statement belongs to the connection; callers step it and call db_done when finished.
+ * NULL when preparing fails (logged).
+ */
+sqlite3_stmt *db_stmt(struct db *db, const char *const *sql);
+void db_done(sqlite3_stmt *st);
+
+/* The raw handle, for the few operations that need it. */
+sqlite3 *db_handle(struct db *db);
+
+/* Maps an SQLite result code to the project's negative error codes. */
+int db_err(struct db *db, int rc);
+
+/* Binding helpers: NULL strings bind as SQL NULL. Return SQLite codes. */
+int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+int db_bind_int(sqlite3_stmt *st, int idx, int64_t v);
+
+/* A heap copy of a text column, or NULL when the column is NULL. */
+char *db_col_text(sqlite3_stmt *st, int col);
+
+/* Steps a statement expected to finish without rows (INSERT/UPDATE); 0 or error. */
+int db_exec_stmt(struct db *db, sqlite3_stmt *st) __attribute__((warn_unused_result));
+
+/* Runs a single-row, single-integer query; -ERR_NOT_FOUND when it returns no row. */
+int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((warn_unused_result));
+
+#endif

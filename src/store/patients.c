@@ -1,0 +1,262 @@
+/* Patients, with folded name keys and reversed phone digits kept for indexed search. */
+#include "store/patients.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "domain/text.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define COLS                                                                                   \
+	"id, mrn, first_name, last_name, date_of_birth, phone, email, fitzpatrick, notes, "    \
+	"archived, created_at, updated_at"
+#define ORDER " ORDER BY last_key, first_key, id LIMIT ?8 OFFSET ?9"
+/* ?7: include archived. ?1/?2 and ?3/?4: the [low, high) ranges of two prefixes. */
+#define ARCH "(archived = 0 OR ?7)"
+#define W_ALL ARCH
+#define W_NAME1 ARCH " AND ((first_key >= ?1 AND first_key < ?2) OR (last_key >= ?1 AND last_key < ?2))"
+#define W_NAME2                                                                                \
+	ARCH " AND ((first_key >= ?1 AND first_key < ?2 AND last_key >= ?3 AND last_key < ?4)" \
+	     " OR (last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4))"
+#define W_MRN ARCH " AND mrn = ?1"
+#define W_PHONE ARCH " AND phone_rev >= ?1 AND phone_rev < ?2"
+#define W_DOB ARCH " AND date_of_birth = ?1"
+
+static const char *const sql_insert =
+	"INSERT INTO patients (first_name, last_name, first_key, last_key, date_of_birth, phone, "
+	"phone_rev, email, fitzpatrick, notes, archived, created_at, updated_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)";
+static const char *const sql_set_mrn = "UPDATE patients SET mrn = ?2 WHERE id = ?1";
+static const char *const sql_get = "SELECT " COLS " FROM patients WHERE id = ?1";
+static const char *const sql_update =
+	"UPDATE patients SET first_name = ?2, last_name = ?3, first_key = ?4, last_key = ?5, "
+	"date_of_birth = ?6, phone = ?7, phone_rev = ?8, email = ?9, fitzpatrick = ?10, "
+	"notes = ?11, archived = ?12, updated_at = ?13 WHERE id = ?1";
+static const char *const sql_same =
+	"SELECT id FROM patients WHERE last_key = ?1 AND first_key = ?2 AND date_of_birth = ?3 "
+	"AND archived = 0 AND id <> ?4 LIMIT 1";
+
+static const char *const sql_find[][2] = {
+	[PQ_ALL] = {"SELECT " COLS " FROM patients WHERE " W_ALL ORDER,
+		    "SELECT count(*) FROM patients WHERE " W_ALL},
+	[PQ_NAME] = {"SELECT " COLS " FROM patients WHERE " W_NAME1 ORDER,
+		     "SELECT count(*) FROM patients WHERE " W_NAME1},
+	[PQ_MRN] = {"SELECT " COLS " FROM patients WHERE " W_MRN ORDER,
+		    "SELECT count(*) FROM patients WHERE " W_MRN},
+	[PQ_PHONE] = {"SELECT " COLS " FROM patients WHERE " W_PHONE ORDER,
+		      "SELECT count(*) FROM patients WHERE " W_PHONE},
+	[PQ_DOB] = {"SELECT " COLS " FROM patients WHERE " W_DOB ORDER,
+		    "SELECT count(*) FROM patients WHERE " W_DOB},
+};
+static const char *const sql_find_name2[2] = {
+	"SELECT " COLS " FROM patients WHERE " W_NAME2 ORDER,
+	"SELECT count(*) FROM patients WHERE " W_NAME2,
+};
+
+static int step_err(struct db *db)
+{
+	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
+}
+
+static void read_patient(sqlite3_stmt *st, struct patient *p)
+{
+	memset(p, 0, sizeof *p);
+	p->id = sqlite3_column_int64(st, 0);
+	p->mrn = db_col_text(st, 1);
+	p->first_name = db_col_text(st, 2);
+	p->last_name = db_col_text(st, 3);
+	const unsigned char *dob = sqlite3_column_text(st, 4);
+	snprintf(p->date_of_birth, sizeof p->date_of_birth, "%s", dob ? (const char *)dob : "");
+	p->phone = db_col_text(st, 5);
+	p->email = db_col_text(st, 6);
+	p->fitzpatrick = sqlite3_column_int(st, 7);
+	p->notes = db_col_text(st, 8);
+	p->archived = sqlite3_column_int(st, 9) != 0;
+	p->created_at = sqlite3_column_int64(st, 10);
+	p->updated_at = sqlite3_column_int64(st, 11);
+}
+
+/* Binds the folded keys and the reversed phone digits of p at the given positions. */
+static void bind_keys(sqlite3_stmt *st, const struct patient *p, int first_idx, int last_idx,
+		      int phone_idx)
+{
+	char fk[512], lk[512], pr[40];
+	if (!text_fold(p->first_name, fk, sizeof fk))
+		snprintf(fk, sizeof fk, "%s", p->first_name);
+	if (!text_fold(p->last_name, lk, sizeof lk))
+		snprintf(lk, sizeof lk, "%s", p->last_name);
+	db_bind_text(st, first_idx, fk);
+	db_bind_text(st, last_idx, lk);
+	if (p->phone && phone_idx) {
+		text_phone_reversed(p->phone, pr, sizeof pr);
+		db_bind_text(st, phone_idx, pr);
+	}
+}
+
+static void bind_fitz(sqlite3_stmt *st, int idx, int f)
+{
+	if (f)
+		db_bind_int(st, idx, f);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+int store_patient_insert(struct db *db, struct patient *p)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, p->first_name);
+	db_bind_text(st, 2, p->last_name);
+	bind_keys(st, p, 3, 4, 7);
+	db_bind_text(st, 5, p->date_of_birth);
+	db_bind_text(st, 6, p->phone);
+	db_bind_text(st, 8, p->email);
+	bind_fitz(st, 9, p->fitzpatrick);
+	db_bind_text(st, 10, p->notes);
+	db_bind_int(st, 11, p->created_at);
+	int err = db_exec_stmt(db, st);
+	if (err)
+		return err;
+	p->id = sqlite3_last_insert_rowid(db_handle(db));
+	char mrn[24];
+	text_mrn(p->id, mrn, sizeof mrn);
+	st = db_stmt(db, &sql_set_mrn);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, p->id);
+	db_bind_text(st, 2, mrn);
+	if ((err = db_exec_stmt(db, st)) != 0)
+		return err;
+	free(p->mrn);
+	p->mrn = xstrdup(mrn);
+	p->updated_at = p->created_at;
+	return 0;
+}
+
+int store_patient_get(struct db *db, int64_t id, struct patient *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, id);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read_patient(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	db_done(st);
+	return err;
+}
+
+int store_patient_update(struct db *db, const struct patient *p)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_update);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, p->id);
+	db_bind_text(st, 2, p->first_name);
+	db_bind_text(st, 3, p->last_name);
+	bind_keys(st, p, 4, 5, 8);
+	db_bind_text(st, 6, p->date_of_birth);
+	db_bind_text(st, 7, p->phone);
+	db_bind_text(st, 9, p->email);
+	bind_fitz(st, 10, p->fitzpatrick);
+	db_bind_text(st, 11, p->notes);
+	db_bind_int(st, 12, p->archived ? 1 : 0);
+	db_bind_int(st, 13, p->updated_at);
+	return db_exec_stmt(db, st);
+}
+
+/* Binds [prefix, prefix + 0xFF): every string that starts with prefix sorts inside, as
+ * no UTF-8 text contains the byte 0xFF. */
+static void bind_prefix(sqlite3_stmt *st, int idx, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	char *hi = xmalloc(n + 2);
+	memcpy(hi, prefix, n);
+	hi[n] = (char)0xFF;
+	hi[n + 1] = '\0';
+	sqlite3_bind_text(st, idx, prefix, -1, SQLITE_TRANSIENT);
+	/* Text, not a blob: SQLite sorts every blob after every text value. */
+	sqlite3_bind_text(st, idx + 1, hi, (int)n + 1, SQLITE_TRANSIENT);
+	free(hi);
+}
+
+static void bind_query(sqlite3_stmt *st, const struct patient_query *q)
+{
+	switch (q->kind) {
+	case PQ_NAME:
+		bind_prefix(st, 1, q->a);
+		if (q->b)
+			bind_prefix(st, 3, q->b);
+		break;
+	case PQ_PHONE:
+		bind_prefix(st, 1, q->a);
+		break;
+	case PQ_MRN:
+	case PQ_DOB:
+		db_bind_text(st, 1, q->a);
+		break;
+	case PQ_ALL:
+		break;
+	}
+	db_bind_int(st, 7, q->include_archived ? 1 : 0);
+}
+
+int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
+			 size_t *n, int64_t *total)
+{
+	const char *const *pair = q->kind == PQ_NAME && q->b ? sql_find_name2 : sql_find[q->kind];
+	sqlite3_stmt *st = db_stmt(db, &pair[1]);
+	if (!st)
+		return -ERR_INTERNAL;
+	bind_query(st, q);
+	int err = db_query_int(db, st, total);
+	if (err)
+		return err;
+	st = db_stmt(db, &pair[0]);
+	if (!st)
+		return -ERR_INTERNAL;
+	bind_query(st, q);
+	db_bind_int(st, 8, q->limit);
+	db_bind_int(st, 9, q->offset);
+	size_t cap = 16, len = 0;
+	struct patient *list = xcalloc(cap, sizeof *list);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap *= 2;
+			list = xrealloc(list, cap * sizeof *list);
+		}
+		read_patient(st, &list[len++]);
+	}
+	err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	if (err) {
+		patients_free(list, len);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_same);
+	if (!st)
+		return -ERR_INTERNAL;
+	bind_keys(st, p, 2, 1, 0);
+	db_bind_text(st, 3, p->date_of_birth);
+	db_bind_int(st, 4, p->id);
+	int err = db_query_int(db, st, id);
+	if (err == -ERR_NOT_FOUND) {
+		*id = 0;
+		return 0;
+	}
+	return err;
+}

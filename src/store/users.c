@@ -1,0 +1,301 @@
+/* Users, login sessions and failed logins. */
+#include "store/users.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define USER_COLS "id, username, display_name, role, active, created_at"
+
+static const char *const sql_insert =
+	"INSERT INTO users (username, display_name, role, password_hash, active, created_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char *const sql_get = "SELECT " USER_COLS " FROM users WHERE id = ?1";
+static const char *const sql_by_name =
+	"SELECT " USER_COLS ", password_hash FROM users WHERE username = ?1";
+static const char *const sql_list = "SELECT " USER_COLS " FROM users ORDER BY id";
+static const char *const sql_update =
+	"UPDATE users SET display_name = ?2, role = ?3, active = ?4 WHERE id = ?1";
+static const char *const sql_set_pw = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
+static const char *const sql_count = "SELECT count(*) FROM users";
+static const char *const sql_count_admins =
+	"SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> ?1";
+
+static const char *const sql_sess_insert =
+	"INSERT INTO auth_sessions (token_hash, user_id, csrf_token, created_at, last_seen, "
+	"expires_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)";
+static const char *const sql_sess_get =
+	"SELECT u.id, u.username, u.display_name, u.role, u.active, u.created_at, "
+	"s.csrf_token, s.created_at, s.last_seen, s.expires_at "
+	"FROM auth_sessions s JOIN users u ON u.id = s.user_id "
+	"WHERE s.token_hash = ?1 AND u.active = 1";
+static const char *const sql_sess_touch =
+	"UPDATE auth_sessions SET last_seen = ?2 WHERE token_hash = ?1";
+static const char *const sql_sess_delete = "DELETE FROM auth_sessions WHERE token_hash = ?1";
+static const char *const sql_sess_delete_user = "DELETE FROM auth_sessions WHERE user_id = ?1";
+static const char *const sql_sess_purge = "DELETE FROM auth_sessions WHERE expires_at < ?1";
+
+static const char *const sql_fail_user =
+	"SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?2";
+static const char *const sql_fail_remote =
+	"SELECT count(*) FROM login_failures WHERE remote = ?1 AND at >= ?2";
+static const char *const sql_fail_add =
+	"INSERT INTO login_failures (at, username, remote) VALUES (?1, ?2, ?3)";
+static const char *const sql_fail_clear = "DELETE FROM login_failures WHERE username = ?1";
+
+static void read_user(sqlite3_stmt *st, struct user *u)
+{
+	u->id = sqlite3_column_int64(st, 0);
+	u->username = db_col_text(st, 1);
+	u->display_name = db_col_text(st, 2);
+	u->role = role_parse((const char *)sqlite3_column_text(st, 3));
+	u->active = sqlite3_column_int(st, 4) != 0;
+	u->created_at = sqlite3_column_int64(st, 5);
+}
+
+static int step_err(struct db *db)
+{
+	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
+}
+
+int store_user_insert(struct db *db, const struct user *u, const char *password_hash,
+		      int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, u->username);
+	db_bind_text(st, 2, u->display_name);
+	db_bind_text(st, 3, role_name(u->role));
+	db_bind_text(st, 4, password_hash);
+	db_bind_int(st, 5, u->active ? 1 : 0);
+	db_bind_int(st, 6, u->created_at);
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		*id = sqlite3_last_insert_rowid(db_handle(db));
+	return err;
+}
+
+int store_user_get(struct db *db, int64_t id, struct user *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, id);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read_user(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	db_done(st);
+	return err;
+}
+
+int store_user_by_name(struct db *db, const char *username, struct user *out,
+		       char **password_hash)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_by_name);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, username);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW) {
+		read_user(st, out);
+		*password_hash = db_col_text(st, 6);
+	} else {
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	}
+	db_done(st);
+	return err;
+}
+
+void users_free(struct user *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		user_cleanup(&list[i]);
+	free(list);
+}
+
+int store_user_list(struct db *db, struct user **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_list);
+	if (!st)
+		return -ERR_INTERNAL;
+	size_t cap = 16, len = 0;
+	struct user *list = xcalloc(cap, sizeof *list);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap *= 2;
+			list = xrealloc(list, cap * sizeof *list);
+		}
+		memset(&list[len], 0, sizeof *list);
+		read_user(st, &list[len++]);
+	}
+	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	if (err) {
+		users_free(list, len);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_user_update(struct db *db, const struct user *u)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_update);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, u->id);
+	db_bind_text(st, 2, u->display_name);
+	db_bind_text(st, 3, role_name(u->role));
+	db_bind_int(st, 4, u->active ? 1 : 0);
+	return db_exec_stmt(db, st);
+}
+
+int store_user_set_password(struct db *db, int64_t id, const char *password_hash)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_set_pw);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, password_hash);
+	return db_exec_stmt(db, st);
+}
+
+int store_user_count(struct db *db, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_count);
+	return st ? db_query_int(db, st, n) : -ERR_INTERNAL;
+}
+
+int store_user_count_admins(struct db *db, int64_t except_id, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_count_admins);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, except_id);
+	return db_query_int(db, st, n);
+}
+
+int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id,
+			 const char *csrf, int64_t now, int64_t expires_at)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_sess_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	db_bind_int(st, 2, user_id);
+	db_bind_text(st, 3, csrf);
+	db_bind_int(st, 4, now);
+	db_bind_int(st, 5, expires_at);
+	return db_exec_stmt(db, st);
+}
+
+int store_session_get(struct db *db, const uint8_t hash[32], struct auth_session *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_sess_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof *out);
+		read_user(st, &out->user);
+		const char *csrf = (const char *)sqlite3_column_text(st, 6);
+		size_t n = csrf ? strlen(csrf) : 0;
+		if (n >= sizeof out->csrf)
+			n = sizeof out->csrf - 1;
+		if (n)
+			memcpy(out->csrf, csrf, n);
+		out->csrf[n] = '\0';
+		out->created_at = sqlite3_column_int64(st, 7);
+		out->last_seen = sqlite3_column_int64(st, 8);
+		out->expires_at = sqlite3_column_int64(st, 9);
+	} else {
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	}
+	db_done(st);
+	return err;
+}
+
+int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_sess_touch);
+	if (!st)
+		return -ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	db_bind_int(st, 2, now);
+	return db_exec_stmt(db, st);
+}
+
+int store_session_delete(struct db *db, const uint8_t hash[32])
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_sess_delete);
+	if (!st)
+		return -ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	return db_exec_stmt(db, st);
+}
+
+int store_session_delete_user(struct db *db, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_sess_delete_user);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, user_id);
+	return db_exec_stmt(db, st);
+}
+
+int store_session_purge(struct db *db, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_sess_purge);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, now);
+	return db_exec_stmt(db, st);
+}
+
+int store_login_failures(struct db *db, const char *username, const char *remote, int64_t since,
+			 int64_t *by_user, int64_t *by_remote)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_fail_user);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, username);
+	db_bind_int(st, 2, since);
+	int err = db_query_int(db, st, by_user);
+	if (err)
+		return err;
+	st = db_stmt(db, &sql_fail_remote);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, remote);
+	db_bind_int(st, 2, since);
+	return db_query_int(db, st, by_remote);
+}
+
+int store_login_failure_add(struct db *db, const char *username, const char *remote, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_fail_add);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, now);
+	db_bind_text(st, 2, username);
+	db_bind_text(st, 3, remote);
+	return db_exec_stmt(db, st);
+}
+
+int store_login_failures_clear(struct db *db, const char *username)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_fail_clear);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, username);
+	return db_exec_stmt(db, st);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs test binaries, shows their output, and totals cmocka's counts into one line.
+set -u
+flavour=$1
+case "$flavour" in */san) label=sanitized ;; *) label=plain ;; esac
+shift
+passed=0
+failed=0
+bad_bins=()
+for bin in "$@"; do
+  out=$("$bin" 2>&1)
+  rc=$?
+  printf '%s\n' "$out"
+  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ "$rc" -ne 0 ]; then
+    bad_bins+=("$(basename "$bin")")
+    [ -z "$f" ] && failed=$((failed + 1))
+  fi
+done
+echo
+echo "$label: $passed passed, $failed failed"
+if [ ${#bad_bins[@]} -gt 0 ]; then
+  echo "$label run, failing binaries: ${bad_bins[*]}"
+  exit 1
+fi
