@@ -3,14 +3,15 @@
 
 CC ?= cc
 SANITIZE ?=
+BUILD ?= build
 PKGS := libmicrohttpd sqlite3 jansson libsodium
 
 ifeq ($(SANITIZE),)
-B := build
+B := $(BUILD)
 OPT := -O2 -D_FORTIFY_SOURCE=2
 SANFLAGS :=
 else
-B := build/san
+B := $(BUILD)/san
 OPT := -O1
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
@@ -95,4 +96,4 @@ lint:
 		src include || (echo "banned call found" && false)
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
