@@ -21,7 +21,7 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS := -std=c11 -g $(OPT) $(WARN) -fstack-protector-strong -D_GNU_SOURCE \
 	-Iinclude $(SANFLAGS) $(EXTRA_CFLAGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libcurl)
 
 SRCS := $(shell find src -name '*.c' | sort)

@@ -107,3 +107,149 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+
+-- version 2
+-- Catalogs: rows, editable by an admin, not constants in C.
+CREATE TABLE conditions (
+  code      TEXT PRIMARY KEY,
+  name      TEXT NOT NULL,
+  severity  TEXT NOT NULL CHECK (severity IN ('block', 'clearance', 'caution')),
+  active    INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+) WITHOUT ROWID;
+INSERT INTO conditions (code, name, severity) VALUES
+  ('eczema', 'Eczema in the treatment area', 'block'),
+  ('rosacea', 'Rosacea', 'block'),
+  ('rash', 'Rash in the treatment area', 'block'),
+  ('skin_infection', 'Skin infection in the treatment area', 'block'),
+  ('open_wound', 'Open wound in the treatment area', 'block'),
+  ('pregnant', 'Pregnant', 'clearance'),
+  ('breastfeeding', 'Breastfeeding', 'clearance'),
+  ('isotretinoin_12mo', 'Isotretinoin within the last 12 months', 'caution'),
+  ('anticoagulants', 'Takes anticoagulants', 'caution'),
+  ('keloid_history', 'History of keloid scarring', 'caution'),
+  ('herpes_simplex', 'Herpes simplex (cold sores)', 'caution'),
+  ('active_acne', 'Active acne', 'caution'),
+  ('sunburn', 'Sunburn', 'caution'),
+  ('recent_retinoids', 'Topical retinoids recently', 'caution');
+
+CREATE TABLE treatment_types (
+  code                  TEXT PRIMARY KEY,
+  name                  TEXT NOT NULL,
+  default_sessions      INTEGER NOT NULL CHECK (default_sessions BETWEEN 1 AND 12),
+  min_interval_days     INTEGER NOT NULL CHECK (min_interval_days BETWEEN 1 AND 365),
+  max_interval_days     INTEGER NOT NULL CHECK (max_interval_days BETWEEN 1 AND 365),
+  default_duration_min  INTEGER NOT NULL CHECK (default_duration_min BETWEEN 5 AND 480),
+  uses_prp              INTEGER NOT NULL CHECK (uses_prp IN (0, 1)),
+  CHECK (min_interval_days <= max_interval_days)
+) WITHOUT ROWID;
+INSERT INTO treatment_types VALUES
+  ('MN', 'Micro-needling', 3, 28, 42, 60, 0),
+  ('MN_PRP', 'Micro-needling with PRP', 3, 28, 42, 60, 1),
+  ('PRP', 'PRP injection', 3, 28, 42, 60, 1);
+
+-- Deepest setting allowed without an override, in hundredths of a millimetre.
+CREATE TABLE areas (
+  code          TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  max_depth_hmm INTEGER NOT NULL CHECK (max_depth_hmm BETWEEN 20 AND 300)
+) WITHOUT ROWID;
+INSERT INTO areas VALUES
+  ('forehead', 'Forehead', 100), ('periorbital', 'Around the eyes', 50),
+  ('nose', 'Nose', 100), ('cheeks', 'Cheeks', 200), ('perioral', 'Around the mouth', 100),
+  ('chin_jaw', 'Chin and jawline', 150), ('neck', 'Neck', 100),
+  ('decollete', 'Décolleté', 100), ('hands', 'Backs of the hands', 50),
+  ('arms', 'Arms', 150), ('abdomen', 'Abdomen', 300), ('thighs', 'Thighs', 300),
+  ('buttocks', 'Buttocks', 300);
+
+-- Screenings: a new row each time; the latest counts.
+CREATE TABLE screenings (
+  id           INTEGER PRIMARY KEY,
+  patient_id   INTEGER NOT NULL REFERENCES patients(id),
+  recorded_at  INTEGER NOT NULL,
+  recorded_by  INTEGER NOT NULL REFERENCES users(id),
+  notes        TEXT
+);
+CREATE INDEX screenings_patient ON screenings(patient_id, id);
+CREATE TABLE screening_conditions (
+  screening_id  INTEGER NOT NULL REFERENCES screenings(id),
+  condition     TEXT NOT NULL REFERENCES conditions(code),
+  PRIMARY KEY (screening_id, condition)
+) WITHOUT ROWID;
+CREATE TABLE clearances (
+  id            INTEGER PRIMARY KEY,
+  screening_id  INTEGER NOT NULL REFERENCES screenings(id),
+  condition     TEXT NOT NULL REFERENCES conditions(code),
+  cleared_by    TEXT NOT NULL,
+  cleared_at    INTEGER NOT NULL,
+  note          TEXT NOT NULL DEFAULT '',
+  UNIQUE (screening_id, condition)
+);
+
+CREATE TABLE consents (
+  id              INTEGER PRIMARY KEY,
+  patient_id      INTEGER NOT NULL REFERENCES patients(id),
+  treatment_type  TEXT NOT NULL REFERENCES treatment_types(code),
+  form_version    TEXT NOT NULL,
+  signed_name     TEXT NOT NULL,
+  signed_at       INTEGER NOT NULL,
+  recorded_by     INTEGER NOT NULL REFERENCES users(id)
+);
+CREATE INDEX consents_patient ON consents(patient_id, treatment_type, signed_at);
+
+CREATE TABLE plans (
+  id                 INTEGER PRIMARY KEY,
+  patient_id         INTEGER NOT NULL REFERENCES patients(id),
+  treatment_type     TEXT NOT NULL REFERENCES treatment_types(code),
+  indication         TEXT NOT NULL CHECK (indication IN ('fine_lines', 'acne_scars', 'scars',
+                       'stretch_marks', 'hyperpigmentation', 'pores', 'rejuvenation')),
+  planned_sessions   INTEGER NOT NULL CHECK (planned_sessions BETWEEN 1 AND 12),
+  min_interval_days  INTEGER NOT NULL CHECK (min_interval_days BETWEEN 1 AND 365),
+  max_interval_days  INTEGER NOT NULL CHECK (max_interval_days BETWEEN 1 AND 365),
+  practitioner_id    INTEGER NOT NULL REFERENCES users(id),
+  status             TEXT NOT NULL DEFAULT 'active'
+                       CHECK (status IN ('active', 'completed', 'on_hold', 'cancelled')),
+  notes              TEXT,
+  created_at         INTEGER NOT NULL,
+  created_by         INTEGER NOT NULL REFERENCES users(id),
+  updated_at         INTEGER NOT NULL,
+  CHECK (min_interval_days <= max_interval_days)
+);
+CREATE INDEX plans_patient ON plans(patient_id);
+CREATE INDEX plans_status ON plans(status);
+CREATE TABLE plan_areas (
+  plan_id  INTEGER NOT NULL REFERENCES plans(id),
+  area     TEXT NOT NULL REFERENCES areas(code),
+  PRIMARY KEY (plan_id, area)
+) WITHOUT ROWID;
+CREATE TRIGGER plans_no_delete BEFORE DELETE ON plans
+BEGIN SELECT RAISE(ABORT, 'plans are cancelled, never deleted'); END;
+
+CREATE TABLE appointments (
+  id               INTEGER PRIMARY KEY,
+  patient_id       INTEGER NOT NULL REFERENCES patients(id),
+  plan_id          INTEGER REFERENCES plans(id),
+  session_number   INTEGER,
+  kind             TEXT NOT NULL CHECK (kind IN ('consultation', 'treatment', 'review')),
+  practitioner_id  INTEGER NOT NULL REFERENCES users(id),
+  room_id          INTEGER NOT NULL REFERENCES rooms(id),
+  start_at         INTEGER NOT NULL,
+  end_at           INTEGER NOT NULL,
+  status           TEXT NOT NULL DEFAULT 'booked'
+                     CHECK (status IN ('booked', 'checked_in', 'completed', 'cancelled', 'no_show')),
+  late_cancel      INTEGER NOT NULL DEFAULT 0 CHECK (late_cancel IN (0, 1)),
+  override_reason  TEXT,
+  cancel_reason    TEXT,
+  notes            TEXT,
+  created_at       INTEGER NOT NULL,
+  created_by       INTEGER NOT NULL REFERENCES users(id),
+  updated_at       INTEGER NOT NULL,
+  CHECK (start_at < end_at),
+  CHECK (kind <> 'treatment' OR plan_id IS NOT NULL)
+);
+CREATE INDEX appointments_practitioner ON appointments(practitioner_id, start_at);
+CREATE INDEX appointments_room ON appointments(room_id, start_at);
+CREATE INDEX appointments_patient ON appointments(patient_id, start_at);
+CREATE INDEX appointments_plan ON appointments(plan_id, start_at);
+CREATE INDEX appointments_start ON appointments(start_at);
+CREATE TRIGGER appointments_no_delete BEFORE DELETE ON appointments
+BEGIN SELECT RAISE(ABORT, 'appointments are cancelled, never deleted'); END;

@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 	size_t n = 0;
 	int c;
 	while ((c = fgetc(in)) != EOF) {
-		fprintf(out, "%s%d,", n % 24 == 0 ? "\n" : "", c);
+		/* Bytes above 127 are cast: char may be signed. */
+		fprintf(out, c > 127 ? "%s(char)%d," : "%s%d,", n % 24 == 0 ? "\n" : "", c);
 		n++;
 	}
 	fprintf(out, "0};\nconst size_t %s_len = %zu;\n", argv[2], n);

@@ -41,6 +41,39 @@ int h_patients_get(struct api_ctx *ctx);
 int h_patients_patch(struct api_ctx *ctx);
 int h_patients_archive(struct api_ctx *ctx);
 
+/* catalog.c */
+int h_catalog_list(struct api_ctx *ctx);
+int h_catalog_put(struct api_ctx *ctx);
+int h_screenings_create(struct api_ctx *ctx);
+int h_screenings_list(struct api_ctx *ctx);
+int h_bookable(struct api_ctx *ctx);
+int h_consents_create(struct api_ctx *ctx);
+int h_consents_list(struct api_ctx *ctx);
+
+/* plans.c */
+int h_plans_create(struct api_ctx *ctx);
+int h_plans_list(struct api_ctx *ctx);
+int h_plans_get(struct api_ctx *ctx);
+int h_plans_patch(struct api_ctx *ctx);
+int h_patient_plans(struct api_ctx *ctx);
+int h_plans_next_slots(struct api_ctx *ctx);
+/* 0 when id is an active practitioner; 422 naming field otherwise. */
+int require_practitioner(struct api_ctx *ctx, int64_t id, const char *field);
+
+/* appointments.c */
+int h_appointments_create(struct api_ctx *ctx);
+int h_appointments_list(struct api_ctx *ctx);
+int h_appointments_get(struct api_ctx *ctx);
+int h_appointments_patch(struct api_ctx *ctx);
+int h_appointments_check_in(struct api_ctx *ctx);
+int h_appointments_cancel(struct api_ctx *ctx);
+int h_appointments_no_show(struct api_ctx *ctx);
+int h_appointments_complete(struct api_ctx *ctx);
+
+/* views.c */
+int h_recalls(struct api_ctx *ctx);
+int h_day_sheet(struct api_ctx *ctx);
+
 /* audit.c */
 int h_audit_list(struct api_ctx *ctx);
 

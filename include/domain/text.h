@@ -27,7 +27,7 @@ void text_phone_reversed(const char *s, char *out, size_t outsz);
 bool text_is_phone_query(const char *q);
 
 /* A chart number for patient id: "CG" + six or more digits of the id + a Luhn check
- * digit, e.g. id 42 -> "CG0000428". out needs 24 bytes. */
+ * digit, e.g. id 42 -> "CG0000422". out needs 24 bytes. */
 void text_mrn(int64_t id, char *out, size_t outsz);
 
 /* True when s has the shape of a chart number (case-insensitive "CG" + digits) and its

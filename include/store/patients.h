@@ -19,7 +19,8 @@ int store_patient_update(struct db *db, const struct patient *p) __attribute__((
 
 enum patient_query_kind {
 	PQ_ALL,   /* no filter */
-	PQ_NAME,  /* a: folded prefix of first or last name; b (optional): of the other */
+	PQ_NAME,  /* a: folded prefix of first or last name; b (optional): of the other, or
+		   * "a b" is the prefix of one name */
 	PQ_MRN,   /* a: canonical chart number */
 	PQ_PHONE, /* a: reversed digits: the phone ends with them */
 	PQ_DOB,   /* a: YYYY-MM-DD */
@@ -29,6 +30,7 @@ struct patient_query {
 	enum patient_query_kind kind;
 	const char *a;
 	const char *b;
+	bool last_first; /* PQ_NAME with b, typed "last, first": a is the last name, b the first */
 	bool include_archived;
 	int64_t limit;
 	int64_t offset;

@@ -24,6 +24,8 @@
 	X(BAD_TRANSITION, 409, "bad_transition", "The appointment cannot change to that status.") \
 	X(NOT_SIGNABLE, 409, "not_signable", "The session record is incomplete.")          \
 	X(LOCKED, 409, "locked", "A signed record cannot change.")                        \
+	X(PATIENT_ARCHIVED, 409, "patient_archived", "The patient is archived.")          \
+	X(NOT_TREATMENT, 409, "not_treatment", "Only a treatment appointment of a plan has a session record.") \
 	X(DUPLICATE, 409, "duplicate", "A record with this value already exists.")         \
 	X(LAST_ADMIN, 409, "last_admin", "The clinic must keep at least one active admin.") \
 	X(TOO_LARGE, 413, "too_large", "The request body is too large.")                   \

@@ -6,6 +6,7 @@
 
 #include "api/handlers.h"
 #include "domain/dates.h"
+#include "domain/text.h"
 #include "store/clinic.h"
 #include "store/users.h"
 #include "util/err.h"
@@ -13,6 +14,13 @@
 
 #define MAX_INTERVALS 70
 #define MAX_TIME_OFF_S (366 * 86400)
+
+/* True when a name holds nothing but white space. */
+static bool blank(const char *s)
+{
+	char key[256];
+	return s && text_fold(s, key, sizeof key) && key[0] == '\0';
+}
 
 static json_t *room_json(const struct room *r)
 {
@@ -48,6 +56,8 @@ int h_rooms_create(struct api_ctx *ctx)
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
 	    (err = jin_str(ctx, body, "name", true, 1, 60, &name)))
 		return err;
+	if (blank(name))
+		return api_fail_field(ctx, "name", "A room needs a name.");
 	struct room r = {.name = (char *)name, .active = true};
 	if ((err = api_tx_write(ctx)) != 0)
 		return err;
@@ -77,6 +87,8 @@ int h_rooms_patch(struct api_ctx *ctx)
 	    (err = jin_str(ctx, body, "name", false, 1, 60, &name)) ||
 	    (err = jin_bool(ctx, body, "active", false, &active, &has_active)))
 		return err;
+	if (blank(name))
+		return api_fail_field(ctx, "name", "A room needs a name.");
 	struct room r;
 	if ((err = api_tx_write(ctx)) != 0)
 		return err;

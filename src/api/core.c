@@ -40,7 +40,7 @@ void api_reply(struct api_ctx *ctx, int status, json_t *body)
 {
 	if (ctx->warnings && json_is_object(body) && !json_object_get(body, "warnings"))
 		json_object_set(body, "warnings", ctx->warnings);
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(body);
 	if (!text) {
 		text = xstrdup("{\"error\":{\"code\":\"internal\",\"message\":\"Something went "

@@ -90,7 +90,11 @@ static int authenticate(struct api_ctx *ctx)
 					"This request needs the X-CSRF-Token header given at login.",
 					json_pack("{s:s}", "reason", "csrf"));
 	}
-	if (now - s.last_seen >= TOUCH_EVERY_S) {
+	/* Touch often enough that a session in use never looks idle, even with a short
+	 * --idle-timeout. */
+	int64_t touch_every = cfg->idle_timeout_s / 2 < TOUCH_EVERY_S ? cfg->idle_timeout_s / 2
+								       : TOUCH_EVERY_S;
+	if (now - s.last_seen >= touch_every) {
 		if ((err = db_begin_write(ctx->db)) != 0)
 			return err;
 		err = store_session_touch(ctx->db, ctx->session_hash, now);

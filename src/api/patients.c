@@ -43,6 +43,13 @@ static int check_dob(struct api_ctx *ctx, const char *dob)
 	return 0;
 }
 
+/* True when a name holds nothing but white space: it would have an empty search key. */
+static bool blank(const char *s)
+{
+	char key[512];
+	return s && text_fold(s, key, sizeof key) && key[0] == '\0';
+}
+
 /* Reads the demographic fields present in body into p. For a new patient (create) the
  * names and date of birth are required; on PATCH, a null optional field clears it. */
 static int read_fields(struct api_ctx *ctx, json_t *body, struct patient *p, bool create,
@@ -69,6 +76,10 @@ static int read_fields(struct api_ctx *ctx, json_t *body, struct patient *p, boo
 			if (json_is_null(json_object_get(body, *k)))
 				return api_fail_field(ctx, *k, "This field cannot be removed.");
 	}
+	if (blank(first))
+		return api_fail_field(ctx, "first_name", "A name cannot be only spaces.");
+	if (blank(last))
+		return api_fail_field(ctx, "last_name", "A name cannot be only spaces.");
 	if (phone && !text_valid_phone(phone))
 		return api_fail_field(ctx, "phone", "That does not look like a phone number.");
 	if (email && !text_valid_email(email))
@@ -259,6 +270,7 @@ static int plan_search(struct api_ctx *ctx, const char *text, struct patient_que
 			if (*first) {
 				snprintf(b, sz, "%s", first);
 				q->b = b;
+				q->last_first = true;
 			}
 		} else {
 			char *sp = strchr(folded, ' ');

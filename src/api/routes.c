@@ -36,6 +36,43 @@ const struct route api_routes[] = {
 	{"PATCH", V1 "/patients/{id}", h_patients_patch, ALL, 0, "Change demographics"},
 	{"POST", V1 "/patients/{id}/archive", h_patients_archive, ALL, 0, "Archive a patient"},
 
+	{"GET", V1 "/catalog/{catalog}", h_catalog_list, ALL, 0,
+	 "A catalog: conditions, treatment-types or areas"},
+	{"PUT", V1 "/catalog/{catalog}/{code}", h_catalog_put, ADMIN, 0, "Add or change a catalog row"},
+
+	{"GET", V1 "/patients/{id}/screenings", h_screenings_list, CLINICAL, 0,
+	 "A patient's screenings, newest first"},
+	{"POST", V1 "/patients/{id}/screenings", h_screenings_create, CLINICAL, 0,
+	 "Record a screening"},
+	{"GET", V1 "/patients/{id}/bookable", h_bookable, ALL, 0,
+	 "Whether a treatment can be booked now"},
+	{"GET", V1 "/patients/{id}/consents", h_consents_list, CLINICAL, 0, "A patient's consents"},
+	{"POST", V1 "/patients/{id}/consents", h_consents_create, CLINICAL, 0, "Record a consent"},
+	{"GET", V1 "/patients/{id}/plans", h_patient_plans, ALL, 0, "A patient's plans"},
+
+	{"GET", V1 "/plans", h_plans_list, ALL, 0, "Plans of a patient (?patient_id=)"},
+	{"POST", V1 "/plans", h_plans_create, CLINICAL, 0, "Create a treatment plan"},
+	{"GET", V1 "/plans/{id}", h_plans_get, ALL, 0, "A plan with its progress"},
+	{"PATCH", V1 "/plans/{id}", h_plans_patch, CLINICAL, 0,
+	 "Change a plan's status, size, intervals or practitioner"},
+	{"GET", V1 "/plans/{id}/next-slots", h_plans_next_slots, ALL, 0,
+	 "Free slots in the plan's next due window"},
+
+	{"GET", V1 "/appointments", h_appointments_list, ALL, 0, "Appointments in a range"},
+	{"POST", V1 "/appointments", h_appointments_create, ALL, 0, "Book an appointment"},
+	{"GET", V1 "/appointments/{id}", h_appointments_get, ALL, 0, "An appointment"},
+	{"PATCH", V1 "/appointments/{id}", h_appointments_patch, ALL, 0,
+	 "Reschedule (re-checks every rule) or change notes"},
+	{"POST", V1 "/appointments/{id}/check-in", h_appointments_check_in, ALL, 0, "Check in"},
+	{"POST", V1 "/appointments/{id}/cancel", h_appointments_cancel, ALL, 0, "Cancel"},
+	{"POST", V1 "/appointments/{id}/no-show", h_appointments_no_show, ALL, 0,
+	 "Record a no-show (after the start time)"},
+	{"POST", V1 "/appointments/{id}/complete", h_appointments_complete, ALL, 0,
+	 "Complete a consultation or review"},
+
+	{"GET", V1 "/recalls", h_recalls, ALL, 0, "Plans due or overdue for their next session"},
+	{"GET", V1 "/day-sheet", h_day_sheet, ALL, 0, "A day's appointments by practitioner and room"},
+
 	{"GET", V1 "/audit", h_audit_list, ADMIN, 0, "Audit events, newest first"},
 };
 

@@ -200,36 +200,35 @@ int dates_local_minute(int64_t t)
 	return tm.tm_hour * 60 + tm.tm_min;
 }
 
+/* True when instant t shows the wall-clock reading wall (seconds, as if UTC). */
+static bool reads_as(int64_t t, int64_t wall)
+{
+	struct tm tm;
+	local_tm(t, &tm);
+	return t + tm.tm_gmtoff == wall;
+}
+
 int64_t dates_local_to_instant(int64_t day, int minute)
 {
 	struct cdate d = dates_from_days(day + minute / 1440);
 	minute %= 1440;
 	/*
-	 * Guess the instant as if the wall clock were UTC, then correct by the zone's
-	 * offset at the guess, twice, which settles on the right side of a DST change.
+	 * The zone's offsets a day before and a day after the wall reading bracket any DST
+	 * change near it, and each gives a candidate instant. When both read back as the
+	 * wall time, it is ambiguous (fall back): take the earlier. When neither does, it was
+	 * skipped (spring forward): the offset from before the change moves it forward by
+	 * the gap (02:30 becomes 03:30). Checking only the offset at one guess is not enough:
+	 * east of UTC it lands on the later side of a fall-back hour.
 	 */
 	int64_t wall = dates_to_days(&d) * 86400 + (int64_t)minute * 60;
 	struct tm tm;
-	local_tm(wall, &tm);
-	int64_t t = wall - tm.tm_gmtoff;
-	local_tm(t, &tm);
-	int64_t t2 = wall - tm.tm_gmtoff;
-	if (t2 != t) {
-		/* The wall time is skipped or ambiguous: check which candidate reads back. */
-		struct tm a, b;
-		int64_t lo = t < t2 ? t : t2, hi = t < t2 ? t2 : t;
-		local_tm(lo, &a);
-		local_tm(hi, &b);
-		int64_t wa = lo + a.tm_gmtoff, wb = hi + b.tm_gmtoff;
-		if (wa == wall)
-			return lo; /* ambiguous (or only lo exists): earlier instant */
-		if (wb == wall)
-			return hi;
-		/* Skipped by a spring-forward gap: the later candidate is the same wall
-		 * reading moved forward by the gap (02:30 becomes 03:30). */
-		return hi;
-	}
-	return t;
+	local_tm(wall - 86400, &tm);
+	int64_t before = wall - tm.tm_gmtoff;
+	local_tm(wall + 86400, &tm);
+	int64_t after = wall - tm.tm_gmtoff;
+	if (reads_as(after, wall) && (after < before || !reads_as(before, wall)))
+		return after;
+	return before;
 }
 
 int dates_parse_hhmm(const char *s, int *minutes)

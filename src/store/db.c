@@ -168,6 +168,32 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
 	return err;
 }
 
+int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
+	       void (*free_list)(void *, size_t), void **out, size_t *n)
+{
+	size_t cap = 16, len = 0;
+	char *list = xcalloc(cap, elem);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			list = xrealloc(list, cap * 2 * elem);
+			memset(list + cap * elem, 0, cap * elem);
+			cap *= 2;
+		}
+		read(st, list + len * elem);
+		len++;
+	}
+	int err = rc == SQLITE_DONE ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
+	db_done(st);
+	if (err) {
+		free_list(list, len);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
 static int exec(struct db *db, const char *sql)
 {
 	char *msg = NULL;

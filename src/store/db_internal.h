@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/db.h"
@@ -36,5 +37,15 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *st) __attribute__((warn_unused_res
 
 /* Runs a single-row, single-integer query; -ERR_NOT_FOUND when it returns no row. */
 int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((warn_unused_result));
+
+/*
+ * Steps st to the end, reading each row with read into a growing array of elem-sized
+ * elements (zeroed before read). On success *out (caller frees, with the entity's
+ * _free function) and *n; on failure the rows read so far are released with
+ * free_list and an error returned. st is reset either way.
+ */
+int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
+	       void (*free_list)(void *, size_t), void **out, size_t *n)
+	__attribute__((warn_unused_result));
 
 #endif

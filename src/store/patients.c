@@ -18,9 +18,14 @@
 #define ARCH "(archived = 0 OR ?7)"
 #define W_ALL ARCH
 #define W_NAME1 ARCH " AND ((first_key >= ?1 AND first_key < ?2) OR (last_key >= ?1 AND last_key < ?2))"
+/* Two words: the names start with them, either way round; or one name ("Mary Ann", "van
+ * der Berg") starts with both, ?5/?6 being the range of "a b". */
 #define W_NAME2                                                                                \
 	ARCH " AND ((first_key >= ?1 AND first_key < ?2 AND last_key >= ?3 AND last_key < ?4)" \
-	     " OR (last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4))"
+	     " OR (last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4)"    \
+	     " OR (first_key >= ?5 AND first_key < ?6) OR (last_key >= ?5 AND last_key < ?6))"
+#define W_NAME_LF                                                                              \
+	ARCH " AND last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4"
 #define W_MRN ARCH " AND mrn = ?1"
 #define W_PHONE ARCH " AND phone_rev >= ?1 AND phone_rev < ?2"
 #define W_DOB ARCH " AND date_of_birth = ?1"
@@ -54,6 +59,11 @@ static const char *const sql_find[][2] = {
 static const char *const sql_find_name2[2] = {
 	"SELECT " COLS " FROM patients WHERE " W_NAME2 ORDER,
 	"SELECT count(*) FROM patients WHERE " W_NAME2,
+};
+
+static const char *const sql_find_last_first[2] = {
+	"SELECT " COLS " FROM patients WHERE " W_NAME_LF ORDER,
+	"SELECT count(*) FROM patients WHERE " W_NAME_LF,
 };
 
 static int step_err(struct db *db)
@@ -193,6 +203,15 @@ static void bind_query(sqlite3_stmt *st, const struct patient_query *q)
 		bind_prefix(st, 1, q->a);
 		if (q->b)
 			bind_prefix(st, 3, q->b);
+		if (q->b && !q->last_first) {
+			size_t na = strlen(q->a), nb = strlen(q->b);
+			char *whole = xmalloc(na + nb + 2);
+			memcpy(whole, q->a, na);
+			whole[na] = ' ';
+			memcpy(whole + na + 1, q->b, nb + 1);
+			bind_prefix(st, 5, whole);
+			free(whole);
+		}
 		break;
 	case PQ_PHONE:
 		bind_prefix(st, 1, q->a);
@@ -210,7 +229,9 @@ static void bind_query(sqlite3_stmt *st, const struct patient_query *q)
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
 			 size_t *n, int64_t *total)
 {
-	const char *const *pair = q->kind == PQ_NAME && q->b ? sql_find_name2 : sql_find[q->kind];
+	const char *const *pair = sql_find[q->kind];
+	if (q->kind == PQ_NAME && q->b)
+		pair = q->last_first ? sql_find_last_first : sql_find_name2;
 	sqlite3_stmt *st = db_stmt(db, &pair[1]);
 	if (!st)
 		return -ERR_INTERNAL;

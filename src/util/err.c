@@ -16,10 +16,11 @@ static const struct err_row rows[ERR_COUNT_] = {
 
 static const struct err_row *row(int code)
 {
+	/* Range first: negating INT_MIN would overflow. */
+	if (code <= -ERR_COUNT_ || code == 0 || code >= ERR_COUNT_)
+		return &rows[ERR_INTERNAL];
 	if (code < 0)
 		code = -code;
-	if (code <= 0 || code >= ERR_COUNT_)
-		return &rows[ERR_INTERNAL];
 	return &rows[code];
 }
 

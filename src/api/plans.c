@@ -1,0 +1,535 @@
+/* Treatment plans: a series of sessions with their spacing, progress and next window,
+ * and the slot finder inside that window. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/clinical.h"
+#include "api/handlers.h"
+#include "store/catalog.h"
+#include "store/clinic.h"
+#include "store/patients.h"
+#include "store/schedule.h"
+#include "store/users.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define MAX_AREAS 20
+#define MAX_SLOTS 50
+
+json_t *day_json(int64_t day)
+{
+	char buf[DATES_BUF];
+	struct cdate d = dates_from_days(day);
+	dates_format_date(&d, buf);
+	return json_string(buf);
+}
+
+json_t *plan_json(const struct plan *p, const struct plan_progress *prog)
+{
+	json_t *areas = json_array();
+	for (size_t i = 0; i < p->nareas; i++)
+		json_array_append_new(areas, json_string(p->areas[i]));
+	struct window w;
+	json_t *win = json_null();
+	if (rules_next_window(p->status, p->planned_sessions, prog->holding, prog->last_start,
+			      p->min_interval_days, p->max_interval_days, &w))
+		win = json_pack("{s:o, s:o}", "from", day_json(w.from_day), "to", day_json(w.to_day));
+	json_t *progress = json_pack("{s:i, s:i, s:i, s:o}", "planned", p->planned_sessions,
+				     "booked", prog->holding, "completed", prog->completed,
+				     "next_window", win);
+	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:I, s:s, s:o, s:o, s:o}",
+			      "id", (json_int_t)p->id, "patient_id", (json_int_t)p->patient_id,
+			      "treatment_type", p->treatment_type, "indication", p->indication,
+			      "areas", areas, "planned_sessions", p->planned_sessions,
+			      "min_interval_days", p->min_interval_days, "max_interval_days",
+			      p->max_interval_days, "practitioner_id", (json_int_t)p->practitioner_id,
+			      "status", plan_status_name(p->status), "created_at",
+			      api_instant(p->created_at), "updated_at", api_instant(p->updated_at),
+			      "progress", progress);
+	json_object_set_new(o, "notes", p->notes ? json_string(p->notes) : json_null());
+	return o;
+}
+
+int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
+{
+	struct plan p;
+	struct plan_progress prog;
+	int err = store_appt_renumber(ctx->db, plan_id);
+	if (!err)
+		err = store_plan_get(ctx->db, plan_id, &p);
+	if (err)
+		return err;
+	err = store_plan_progress(ctx->db, plan_id, 0, &prog);
+	/* Rule 4: a plan whose last session is completed becomes completed. */
+	if (!err && p.status == PLAN_ACTIVE && prog.completed >= p.planned_sessions) {
+		p.status = PLAN_COMPLETED;
+		p.updated_at = (int64_t)time(NULL);
+		err = store_plan_update(ctx->db, &p);
+		if (!err)
+			err = api_audit(ctx, "complete", "plan", plan_id, NULL);
+	}
+	plan_cleanup(&p);
+	return err;
+}
+
+/* The practitioner must be an active user with the practitioner role. */
+int require_practitioner(struct api_ctx *ctx, int64_t id, const char *field)
+{
+	struct user u;
+	int err = store_user_get(ctx->db, id, &u);
+	if (err == -ERR_NOT_FOUND)
+		return api_fail_field(ctx, field, "No such practitioner.");
+	if (err)
+		return err;
+	bool ok = u.role == ROLE_PRACTITIONER && u.active;
+	user_cleanup(&u);
+	return ok ? 0 : api_fail_field(ctx, field, "That user is not an active practitioner.");
+}
+
+int h_plans_create(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"patient_id",	   "treatment_type",
+					      "indication",	   "areas",
+					      "practitioner_id",   "planned_sessions",
+					      "min_interval_days", "max_interval_days",
+					      "notes",		   NULL};
+	json_t *body, *areas, *v;
+	const char *tt, *ind, *notes;
+	int64_t pid, prac, planned = 0, mi = 0, ma = 0;
+	bool has_planned, has_mi, has_ma;
+	size_t i;
+	int err;
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_int(ctx, body, "patient_id", true, 1, INT64_MAX, &pid, NULL)) ||
+	    (err = jin_str(ctx, body, "treatment_type", true, 1, 40, &tt)) ||
+	    (err = jin_str(ctx, body, "indication", true, 1, 40, &ind)) ||
+	    (err = jin_int(ctx, body, "practitioner_id", true, 1, INT64_MAX, &prac, NULL)) ||
+	    (err = jin_int(ctx, body, "planned_sessions", false, 1, 12, &planned, &has_planned)) ||
+	    (err = jin_int(ctx, body, "min_interval_days", false, 1, 365, &mi, &has_mi)) ||
+	    (err = jin_int(ctx, body, "max_interval_days", false, 1, 365, &ma, &has_ma)) ||
+	    (err = jin_str(ctx, body, "notes", false, 0, 2000, &notes)))
+		return err;
+	if (!indication_valid(ind))
+		return api_fail_field(ctx, "indication", "Unknown indication.");
+	areas = json_object_get(body, "areas");
+	if (!json_is_array(areas) || json_array_size(areas) == 0 ||
+	    json_array_size(areas) > MAX_AREAS)
+		return api_fail_field(ctx, "areas", "areas lists one or more area codes.");
+
+	struct plan p;
+	memset(&p, 0, sizeof p);
+	p.patient_id = pid;
+	p.treatment_type = xstrdup(tt);
+	p.indication = xstrdup(ind);
+	p.practitioner_id = prac;
+	p.status = PLAN_ACTIVE;
+	p.notes = xstrdup_or_null(notes);
+	p.created_at = (int64_t)time(NULL);
+	p.created_by = ctx->me.id;
+	p.areas = xcalloc(json_array_size(areas), sizeof *p.areas);
+
+	struct treatment_type t;
+	memset(&t, 0, sizeof t);
+	if ((err = api_tx_write(ctx)) != 0)
+		goto out;
+	err = require_patient(ctx, pid, true);
+	if (err == -ERR_NOT_FOUND)
+		err = api_fail_field(ctx, "patient_id", "No such patient.");
+	if (!err && (err = store_treatment_type_get(ctx->db, tt, &t)) == -ERR_NOT_FOUND)
+		err = api_fail_field(ctx, "treatment_type", "Unknown treatment type.");
+	if (!err)
+		err = require_practitioner(ctx, prac, "practitioner_id");
+	json_array_foreach(areas, i, v) {
+		struct area a;
+		if (err)
+			break;
+		if (!json_is_string(v) || store_area_get(ctx->db, json_string_value(v), &a) != 0) {
+			err = api_fail_field(ctx, "areas", "Unknown area code.");
+			break;
+		}
+		area_cleanup(&a);
+		if (str_in(json_string_value(v), p.areas, p.nareas)) {
+			err = api_fail_field(ctx, "areas", "An area is listed twice.");
+			break;
+		}
+		p.areas[p.nareas++] = xstrdup(json_string_value(v));
+	}
+	if (!err) {
+		/* Defaults come from the treatment type. */
+		p.planned_sessions = has_planned ? (int)planned : t.default_sessions;
+		p.min_interval_days = has_mi ? (int)mi : t.min_interval_days;
+		p.max_interval_days = has_ma ? (int)ma : t.max_interval_days;
+		if (p.min_interval_days > p.max_interval_days)
+			err = api_fail_field(ctx, "max_interval_days",
+					     "The longest interval is at least the shortest.");
+	}
+	if (!err)
+		err = store_plan_insert(ctx->db, &p);
+	if (!err)
+		err = api_audit(ctx, "create", "plan", p.id, tt);
+	if ((err = api_tx_end(ctx, err)) != 0)
+		goto out;
+	struct plan_progress none;
+	memset(&none, 0, sizeof none);
+	char loc[64];
+	snprintf(loc, sizeof loc, "/api/v1/plans/%lld", (long long)p.id);
+	api_reply_created(ctx, plan_json(&p, &none), loc);
+out:
+	treatment_type_cleanup(&t);
+	plan_cleanup(&p);
+	return err;
+}
+
+/* Reads a plan and its progress, auditing the read; inside a write transaction. */
+static int read_plan(struct api_ctx *ctx, int64_t id, json_t **out)
+{
+	struct plan p;
+	struct plan_progress prog;
+	int err = store_plan_get(ctx->db, id, &p);
+	if (err)
+		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such plan.", NULL) : err;
+	err = store_plan_progress(ctx->db, id, 0, &prog);
+	if (!err)
+		err = api_audit(ctx, "read", "plan", id, NULL);
+	if (!err)
+		*out = plan_json(&p, &prog);
+	plan_cleanup(&p);
+	return err;
+}
+
+int h_plans_get(struct api_ctx *ctx)
+{
+	json_t *o = NULL;
+	int err = api_tx_write(ctx);
+	if (err)
+		return err;
+	err = read_plan(ctx, api_id(ctx, 0), &o);
+	if ((err = api_tx_end(ctx, err)) != 0) {
+		json_decref(o);
+		return err;
+	}
+	api_reply(ctx, 200, o);
+	return 0;
+}
+
+static int list_patient_plans(struct api_ctx *ctx, int64_t pid, json_t *items)
+{
+	struct plan *list = NULL;
+	size_t n = 0;
+	int err = store_plan_list_patient(ctx->db, pid, &list, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		struct plan_progress prog;
+		err = store_plan_progress(ctx->db, list[i].id, 0, &prog);
+		if (!err)
+			json_array_append_new(items, plan_json(&list[i], &prog));
+	}
+	if (list)
+		plans_free(list, n);
+	return err;
+}
+
+int h_patient_plans(struct api_ctx *ctx)
+{
+	int64_t pid = api_id(ctx, 0);
+	json_t *items = json_array();
+	int err = api_tx_write(ctx);
+	if (err) {
+		json_decref(items);
+		return err;
+	}
+	err = require_patient(ctx, pid, false);
+	if (!err)
+		err = list_patient_plans(ctx, pid, items);
+	if (!err)
+		err = api_audit(ctx, "read", "plan", 0, "patient list");
+	if ((err = api_tx_end(ctx, err)) != 0) {
+		json_decref(items);
+		return err;
+	}
+	api_reply_list(ctx, items, (int64_t)json_array_size(items));
+	return 0;
+}
+
+int h_plans_list(struct api_ctx *ctx)
+{
+	int64_t pid;
+	int err = api_query_int(ctx, "patient_id", 1, INT64_MAX, 0, &pid);
+	if (err)
+		return err;
+	if (!pid)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED,
+				"Name the patient: GET /plans?patient_id=ID.",
+				json_pack("{s:s}", "field", "patient_id"));
+	json_t *items = json_array();
+	if ((err = api_tx_write(ctx)) != 0) {
+		json_decref(items);
+		return err;
+	}
+	err = require_patient(ctx, pid, false);
+	if (!err)
+		err = list_patient_plans(ctx, pid, items);
+	if (!err)
+		err = api_audit(ctx, "read", "plan", 0, "patient list");
+	if ((err = api_tx_end(ctx, err)) != 0) {
+		json_decref(items);
+		return err;
+	}
+	api_reply_list(ctx, items, (int64_t)json_array_size(items));
+	return 0;
+}
+
+/* Which plan status changes a person may make. */
+static bool plan_status_change_ok(int from, int to)
+{
+	if (from == to)
+		return true;
+	switch (from) {
+	case PLAN_ACTIVE:
+		return to == PLAN_ON_HOLD || to == PLAN_CANCELLED || to == PLAN_COMPLETED;
+	case PLAN_ON_HOLD:
+		return to == PLAN_ACTIVE || to == PLAN_CANCELLED;
+	default:
+		return false; /* completed and cancelled plans stay so */
+	}
+}
+
+int h_plans_patch(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"status", "planned_sessions", "practitioner_id",
+					      "min_interval_days", "max_interval_days", "notes", NULL};
+	json_t *body;
+	const char *status, *notes;
+	int64_t planned = 0, prac = 0, mi = 0, ma = 0;
+	bool has_planned, has_prac, has_mi, has_ma;
+	int err;
+	int64_t id = api_id(ctx, 0);
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_str(ctx, body, "status", false, 1, 20, &status)) ||
+	    (err = jin_int(ctx, body, "planned_sessions", false, 1, 12, &planned, &has_planned)) ||
+	    (err = jin_int(ctx, body, "practitioner_id", false, 1, INT64_MAX, &prac, &has_prac)) ||
+	    (err = jin_int(ctx, body, "min_interval_days", false, 1, 365, &mi, &has_mi)) ||
+	    (err = jin_int(ctx, body, "max_interval_days", false, 1, 365, &ma, &has_ma)) ||
+	    (err = jin_str(ctx, body, "notes", false, 0, 2000, &notes)))
+		return err;
+	int to = status ? plan_status_parse(status) : 0;
+	if (status && !to)
+		return api_fail_field(ctx, "status",
+				      "status is active, on_hold, completed or cancelled.");
+	struct plan p;
+	struct plan_progress prog;
+	memset(&p, 0, sizeof p);
+	if ((err = api_tx_write(ctx)) != 0)
+		return err;
+	err = store_plan_get(ctx->db, id, &p);
+	if (err == -ERR_NOT_FOUND)
+		err = api_fail(ctx, err, "No such plan.", NULL);
+	if (!err)
+		err = store_plan_progress(ctx->db, id, 0, &prog);
+	if (!err && to && !plan_status_change_ok(p.status, to))
+		err = api_fail(ctx, -ERR_BAD_TRANSITION, "A completed or cancelled plan stays so.",
+			       json_pack("{s:s, s:s}", "from", plan_status_name(p.status), "to", status));
+	if (!err && has_planned && planned < prog.holding)
+		err = api_fail(ctx, -ERR_VALIDATION_FAILED,
+			       "The plan already has more sessions booked than that.",
+			       json_pack("{s:s, s:i}", "field", "planned_sessions", "booked",
+					 prog.holding));
+	if (!err && has_prac)
+		err = require_practitioner(ctx, prac, "practitioner_id");
+	if (!err) {
+		if (has_planned)
+			p.planned_sessions = (int)planned;
+		if (has_prac)
+			p.practitioner_id = prac;
+		if (has_mi)
+			p.min_interval_days = (int)mi;
+		if (has_ma)
+			p.max_interval_days = (int)ma;
+		if (json_object_get(body, "notes")) {
+			free(p.notes);
+			p.notes = xstrdup_or_null(notes);
+		}
+		if (to)
+			p.status = to;
+		if (p.min_interval_days > p.max_interval_days)
+			err = api_fail_field(ctx, "max_interval_days",
+					     "The longest interval is at least the shortest.");
+	}
+	if (!err) {
+		p.updated_at = (int64_t)time(NULL);
+		err = store_plan_update(ctx->db, &p);
+	}
+	if (!err)
+		err = api_audit(ctx, "update", "plan", id, status ? status : NULL);
+	/* More sessions planned, all done: the plan completes; fewer: it may complete now. */
+	if (!err && p.status == PLAN_ACTIVE)
+		err = plan_sessions_changed(ctx, id);
+	json_t *o = NULL;
+	if (!err) {
+		plan_cleanup(&p);
+		if ((err = store_plan_get(ctx->db, id, &p)) == 0 &&
+		    (err = store_plan_progress(ctx->db, id, 0, &prog)) == 0)
+			o = plan_json(&p, &prog);
+	}
+	plan_cleanup(&p);
+	if ((err = api_tx_end(ctx, err)) != 0) {
+		json_decref(o);
+		return err;
+	}
+	api_reply(ctx, 200, o);
+	return 0;
+}
+
+static void free_room_busy(struct room_busy *rb, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((void *)rb[i].busy);
+	free(rb);
+}
+
+int h_plans_next_slots(struct api_ctx *ctx)
+{
+	int64_t limit, duration;
+	int err;
+	if ((err = api_query_int(ctx, "limit", 1, MAX_SLOTS, 5, &limit)) ||
+	    (err = api_query_int(ctx, "duration", 0, APPT_MAX_MINUTES, 0, &duration)))
+		return err;
+	if (duration && duration < 5)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "duration is 5 to 480 minutes.",
+				json_pack("{s:s}", "field", "duration"));
+	int64_t id = api_id(ctx, 0), now = (int64_t)time(NULL);
+	int64_t today = dates_local_day(now);
+	struct plan p;
+	struct plan_progress prog;
+	struct treatment_type t;
+	struct hours *hours = NULL;
+	struct time_off *off = NULL;
+	struct interval *pbusy = NULL, *patbusy = NULL;
+	struct room *rooms = NULL;
+	struct room_busy *rb = NULL;
+	size_t nhours = 0, noff = 0, npbusy = 0, npatbusy = 0, nrooms = 0, nrb = 0;
+	struct slot slots[MAX_SLOTS];
+	size_t nslots = 0;
+	const char *reason = NULL;
+	json_t *window = json_null();
+	memset(&p, 0, sizeof p);
+	memset(&t, 0, sizeof t);
+
+	if ((err = api_tx_write(ctx)) != 0)
+		return err;
+	err = store_plan_get(ctx->db, id, &p);
+	if (err == -ERR_NOT_FOUND)
+		err = api_fail(ctx, err, "No such plan.", NULL);
+	if (!err)
+		err = store_plan_progress(ctx->db, id, 0, &prog);
+	if (!err)
+		err = store_treatment_type_get(ctx->db, p.treatment_type, &t);
+	if (!err)
+		err = api_audit(ctx, "read", "plan", id, "next-slots");
+	struct window w = {today, today + 27};
+	if (err) {
+		/* nothing to search */
+	} else if (p.status != PLAN_ACTIVE) {
+		reason = "plan_not_active";
+	} else if (prog.holding >= p.planned_sessions) {
+		reason = "plan_full";
+	} else if (prog.holding > 0 &&
+		   !rules_next_window(p.status, p.planned_sessions, prog.holding, prog.last_start,
+				      p.min_interval_days, p.max_interval_days, &w)) {
+		reason = "plan_full";
+	}
+	if (!err && !reason) {
+		window = json_pack("{s:o, s:o}", "from", day_json(w.from_day), "to", day_json(w.to_day));
+		/* An overdue window is searched from today for as long as a window lasts. */
+		if (w.to_day < today) {
+			w.to_day = today + (w.to_day - w.from_day);
+			w.from_day = today;
+		} else if (w.from_day < today) {
+			w.from_day = today;
+		}
+		int64_t from = dates_local_to_instant(w.from_day, 0);
+		int64_t to = dates_local_to_instant(w.to_day + 1, 0);
+		err = store_hours_get(ctx->db, p.practitioner_id, &hours, &nhours);
+		if (!err)
+			err = store_time_off_list(ctx->db, p.practitioner_id, from, &off, &noff);
+		if (!err)
+			err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, p.practitioner_id, from, to,
+					      &pbusy, &npbusy);
+		if (!err)
+			err = store_appt_busy(ctx->db, PARTY_PATIENT, p.patient_id, from, to, &patbusy,
+					      &npatbusy);
+		if (!err)
+			err = store_room_list(ctx->db, &rooms, &nrooms);
+		if (!err) {
+			rb = xcalloc(nrooms + 1, sizeof *rb);
+			for (size_t i = 0; !err && i < nrooms; i++) {
+				if (!rooms[i].active)
+					continue;
+				struct interval *busy = NULL;
+				size_t nb = 0;
+				err = store_appt_busy(ctx->db, PARTY_ROOM, rooms[i].id, from, to, &busy, &nb);
+				rb[nrb].room_id = rooms[i].id;
+				rb[nrb].busy = busy;
+				rb[nrb].n = nb;
+				nrb++;
+			}
+		}
+		if (!err) {
+			/* Time off counts as the practitioner being busy. */
+			pbusy = xrealloc(pbusy, (npbusy + noff + 1) * sizeof *pbusy);
+			for (size_t i = 0; i < noff; i++) {
+				pbusy[npbusy].start = off[i].start;
+				pbusy[npbusy].end = off[i].end;
+				npbusy++;
+			}
+			struct slot_query q = {
+				.from_day = w.from_day,
+				.to_day = w.to_day,
+				.not_before = now,
+				.duration_min = duration ? (int)duration : t.default_duration_min,
+				.step_min = 15,
+				.hours = hours,
+				.nhours = nhours,
+				.practitioner_busy = pbusy,
+				.npractitioner_busy = npbusy,
+				.patient_busy = patbusy,
+				.npatient_busy = npatbusy,
+				.rooms = rb,
+				.nrooms = nrb,
+				.limit = (size_t)limit,
+			};
+			nslots = rules_find_slots(&q, slots);
+			if (nslots == 0)
+				reason = "no_capacity";
+		}
+	}
+	err = api_tx_end(ctx, err);
+	if (!err) {
+		json_t *items = json_array();
+		for (size_t i = 0; i < nslots; i++)
+			json_array_append_new(items, json_pack("{s:o, s:o, s:I, s:I}", "start",
+							       api_instant(slots[i].start), "end",
+							       api_instant(slots[i].end), "room_id",
+							       (json_int_t)slots[i].room_id,
+							       "practitioner_id",
+							       (json_int_t)p.practitioner_id));
+		json_t *o = json_pack("{s:o, s:I, s:O, s:i}", "items", items, "total",
+				      (json_int_t)nslots, "window", window, "session_number",
+				      prog.holding + 1);
+		json_object_set_new(o, "reason", reason ? json_string(reason) : json_null());
+		api_reply(ctx, 200, o);
+	}
+	json_decref(window);
+	free(hours);
+	time_offs_free(off, noff);
+	free(pbusy);
+	free(patbusy);
+	if (rooms)
+		rooms_free(rooms, nrooms);
+	if (rb)
+		free_room_busy(rb, nrb);
+	treatment_type_cleanup(&t);
+	plan_cleanup(&p);
+	return err;
+}

@@ -1,0 +1,188 @@
+/* The front desk's derived views: the recall list and the day sheet (SPEC §4). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/clinical.h"
+#include "api/handlers.h"
+#include "store/catalog.h"
+#include "store/clinic.h"
+#include "store/schedule.h"
+#include "store/users.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+struct recall_item {
+	const struct recall_row *row;
+	struct window w;
+};
+
+static int cmp_recall(const void *a, const void *b)
+{
+	const struct recall_item *x = a, *y = b;
+	if (x->w.from_day != y->w.from_day)
+		return x->w.from_day < y->w.from_day ? -1 : 1;
+	return x->row->plan_id < y->row->plan_id ? -1 : x->row->plan_id > y->row->plan_id;
+}
+
+int h_recalls(struct api_ctx *ctx)
+{
+	int64_t within;
+	int err = api_query_int(ctx, "within_days", 0, 365, 14, &within);
+	if (err)
+		return err;
+	int64_t today = dates_local_day((int64_t)time(NULL));
+	struct recall_row *rows = NULL;
+	size_t n = 0;
+	if ((err = db_begin_read(ctx->db)) != 0)
+		return err;
+	err = store_recall_candidates(ctx->db, &rows, &n);
+	db_rollback(ctx->db);
+	if (err)
+		return err;
+	struct recall_item *items = xcalloc(n + 1, sizeof *items);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct recall_row *r = &rows[i];
+		struct window w;
+		/* Due means: no session waiting to happen, and a window that opens soon. */
+		if (r->progress.pending > 0)
+			continue;
+		if (!rules_next_window(PLAN_ACTIVE, r->planned, r->progress.holding,
+				       r->progress.last_start, r->min_interval_days,
+				       r->max_interval_days, &w))
+			continue;
+		if (w.from_day > today + within)
+			continue;
+		items[k].row = r;
+		items[k].w = w;
+		k++;
+	}
+	qsort(items, k, sizeof *items, cmp_recall);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < k; i++) {
+		const struct recall_row *r = items[i].row;
+		const struct window *w = &items[i].w;
+		char name[512];
+		snprintf(name, sizeof name, "%s %s", r->first_name, r->last_name);
+		bool overdue = w->to_day < today;
+		json_t *o = json_pack(
+			"{s:I, s:I, s:s, s:s, s:I, s:{s:o, s:o}, s:b, s:s, s:i, s:i, s:i}", "plan_id",
+			(json_int_t)r->plan_id, "patient_id", (json_int_t)r->patient_id, "patient_name",
+			name, "treatment_type", r->treatment_type, "practitioner_id",
+			(json_int_t)r->practitioner_id, "next_window", "from", day_json(w->from_day),
+			"to", day_json(w->to_day), "overdue", overdue, "state",
+			overdue ? "overdue" : w->from_day <= today ? "open" : "upcoming",
+			"next_session", r->progress.holding + 1, "planned", r->planned, "completed",
+			r->progress.completed);
+		json_object_set_new(o, "phone", r->phone ? json_string(r->phone) : json_null());
+		if (overdue)
+			json_object_set_new(o, "days_overdue", json_integer(today - w->to_day));
+		else
+			json_object_set_new(o, "days_until_open",
+					    json_integer(w->from_day > today ? w->from_day - today : 0));
+		json_array_append_new(arr, o);
+	}
+	free(items);
+	recall_rows_free(rows, n);
+	api_reply_list(ctx, arr, (int64_t)json_array_size(arr));
+	return 0;
+}
+
+/* The caution codes of a patient's latest screening (clinical roles only). */
+static json_t *cautions_of(struct api_ctx *ctx, int64_t patient_id)
+{
+	struct gate_eval g;
+	json_t *arr = json_array();
+	if (evaluate_gate(ctx, patient_id, KIND_TREATMENT, (int64_t)time(NULL), &g) != 0)
+		return arr;
+	for (size_t i = 0; i < g.res.ncautions; i++)
+		json_array_append_new(arr, json_string(g.res.cautions[i]));
+	gate_eval_cleanup(&g);
+	return arr;
+}
+
+int h_day_sheet(struct api_ctx *ctx)
+{
+	const char *date = http_req_query(ctx->req, "date");
+	struct cdate d;
+	int64_t day;
+	if (date && *date) {
+		if (dates_parse_date(date, &d) != 0)
+			return api_fail(ctx, -ERR_VALIDATION_FAILED, "date is YYYY-MM-DD.",
+					json_pack("{s:s}", "field", "date"));
+		day = dates_to_days(&d);
+	} else {
+		day = dates_local_day((int64_t)time(NULL));
+	}
+	struct appt_filter f;
+	memset(&f, 0, sizeof f);
+	f.from = dates_local_to_instant(day, 0);
+	f.to = dates_local_to_instant(day + 1, 0);
+	f.limit = 5000;
+	struct appt_view *list = NULL;
+	struct user *users = NULL;
+	struct room *rooms = NULL;
+	size_t n = 0, nusers = 0, nrooms = 0;
+	bool clinical = sees_clinical(ctx);
+	int err = clinical ? api_tx_write(ctx) : db_begin_read(ctx->db);
+	if (err)
+		return err;
+	err = store_appt_list(ctx->db, &f, &list, &n);
+	if (!err)
+		err = store_user_list(ctx->db, &users, &nusers);
+	if (!err)
+		err = store_room_list(ctx->db, &rooms, &nrooms);
+	json_t *pracs = json_array(), *room_arr = json_array();
+	/* A column per active practitioner, and per practitioner who has appointments. */
+	for (size_t u = 0; !err && u < nusers; u++) {
+		bool has = false;
+		for (size_t i = 0; i < n && !has; i++)
+			has = list[i].a.practitioner_id == users[u].id;
+		if (!has && !(users[u].role == ROLE_PRACTITIONER && users[u].active))
+			continue;
+		json_t *appts = json_array();
+		for (size_t i = 0; i < n; i++) {
+			if (list[i].a.practitioner_id != users[u].id)
+				continue;
+			json_t *o = appt_view_json(&list[i]);
+			if (clinical)
+				json_object_set_new(o, "cautions", cautions_of(ctx, list[i].a.patient_id));
+			json_array_append_new(appts, o);
+		}
+		json_array_append_new(pracs, json_pack("{s:I, s:s, s:o}", "practitioner_id",
+						       (json_int_t)users[u].id, "name",
+						       users[u].display_name, "appointments", appts));
+	}
+	for (size_t r = 0; !err && r < nrooms; r++) {
+		json_t *ids = json_array();
+		for (size_t i = 0; i < n; i++)
+			if (list[i].a.room_id == rooms[r].id)
+				json_array_append_new(ids, json_integer(list[i].a.id));
+		json_array_append_new(room_arr, json_pack("{s:I, s:s, s:b, s:o}", "room_id",
+							  (json_int_t)rooms[r].id, "name", rooms[r].name,
+							  "active", rooms[r].active,
+							  "appointment_ids", ids));
+	}
+	if (clinical && !err)
+		err = api_audit(ctx, "read", "day_sheet", 0, date ? date : "today");
+	if (clinical)
+		err = api_tx_end(ctx, err);
+	else
+		db_rollback(ctx->db);
+	if (list)
+		appt_views_free(list, n);
+	if (users)
+		users_free(users, nusers);
+	if (rooms)
+		rooms_free(rooms, nrooms);
+	if (err) {
+		json_decref(pracs);
+		json_decref(room_arr);
+		return err;
+	}
+	api_reply(ctx, 200, json_pack("{s:o, s:I, s:o, s:o}", "date", day_json(day), "total",
+				      (json_int_t)n, "practitioners", pracs, "rooms", room_arr));
+	return 0;
+}

@@ -1,0 +1,254 @@
+/* Rules 1-7 of SPEC §3 and the derived views of §4 as pure decisions. */
+#include "domain/schedule.h"
+
+#include <string.h>
+
+#include "util/err.h"
+
+struct name_row {
+	int value;
+	const char *name;
+};
+
+static const struct name_row kinds[] = {
+	{KIND_CONSULTATION, "consultation"}, {KIND_TREATMENT, "treatment"}, {KIND_REVIEW, "review"}};
+static const struct name_row appt_statuses[] = {{APPT_BOOKED, "booked"},
+						{APPT_CHECKED_IN, "checked_in"},
+						{APPT_COMPLETED, "completed"},
+						{APPT_CANCELLED, "cancelled"},
+						{APPT_NO_SHOW, "no_show"}};
+static const struct name_row plan_statuses[] = {{PLAN_ACTIVE, "active"},
+						{PLAN_COMPLETED, "completed"},
+						{PLAN_ON_HOLD, "on_hold"},
+						{PLAN_CANCELLED, "cancelled"}};
+static const struct name_row severities[] = {
+	{SEV_BLOCK, "block"}, {SEV_CLEARANCE, "clearance"}, {SEV_CAUTION, "caution"}};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *to_name(const struct name_row *rows, size_t n, int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].value == v)
+			return rows[i].name;
+	return NULL;
+}
+
+static int from_name(const struct name_row *rows, size_t n, const char *s)
+{
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].name, s) == 0)
+			return rows[i].value;
+	return 0;
+}
+
+const char *appt_kind_name(int v)
+{
+	return to_name(kinds, COUNT(kinds), v);
+}
+int appt_kind_parse(const char *s)
+{
+	return from_name(kinds, COUNT(kinds), s);
+}
+const char *appt_status_name(int v)
+{
+	return to_name(appt_statuses, COUNT(appt_statuses), v);
+}
+int appt_status_parse(const char *s)
+{
+	return from_name(appt_statuses, COUNT(appt_statuses), s);
+}
+const char *plan_status_name(int v)
+{
+	return to_name(plan_statuses, COUNT(plan_statuses), v);
+}
+int plan_status_parse(const char *s)
+{
+	return from_name(plan_statuses, COUNT(plan_statuses), s);
+}
+const char *severity_name(int v)
+{
+	return to_name(severities, COUNT(severities), v);
+}
+int severity_parse(const char *s)
+{
+	return from_name(severities, COUNT(severities), s);
+}
+
+bool indication_valid(const char *s)
+{
+	static const char *const codes[] = {"fine_lines",        "acne_scars", "scars",
+					    "stretch_marks",     "hyperpigmentation", "pores",
+					    "rejuvenation"};
+	for (size_t i = 0; s && i < COUNT(codes); i++)
+		if (strcmp(codes[i], s) == 0)
+			return true;
+	return false;
+}
+
+bool appt_status_holds(int status)
+{
+	return status == APPT_BOOKED || status == APPT_CHECKED_IN || status == APPT_COMPLETED;
+}
+
+int rules_gate(const struct gate_input *in, struct gate_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (in->kind != KIND_TREATMENT)
+		return 0;
+	for (size_t i = 0; i < in->nconds; i++) {
+		const struct screened_condition *c = &in->conds[i];
+		if (c->severity == SEV_BLOCK && out->nblocked < GATE_MAX)
+			out->blocked[out->nblocked++] = c->code;
+		else if (c->severity == SEV_CLEARANCE && !c->cleared && out->nneeds_clearance < GATE_MAX)
+			out->needs_clearance[out->nneeds_clearance++] = c->code;
+		else if (c->severity == SEV_CAUTION && out->ncautions < GATE_MAX)
+			out->cautions[out->ncautions++] = c->code;
+	}
+	/* Rule 1: adults only, by age on the appointment's own date. */
+	if (dates_age_years(&in->birth, &in->on) < 18)
+		return -ERR_UNDERAGE;
+	/* Rule 2: a treatment needs a screening, and the latest one must not block. */
+	if (!in->has_screening)
+		return -ERR_SCREENING_REQUIRED;
+	if (out->nblocked || out->nneeds_clearance)
+		return -ERR_CONTRAINDICATED;
+	return 0;
+}
+
+int rules_spacing(const struct spacing_input *in, struct spacing_result *out)
+{
+	memset(out, 0, sizeof *out);
+	int64_t day = dates_local_day(in->start);
+	if (in->prev_start) {
+		int64_t prev = dates_local_day(in->prev_start);
+		out->earliest_day = prev + in->min_days;
+		out->latest_day = prev + in->max_days;
+		out->too_close_prev = day - prev < in->min_days;
+		out->beyond_max_prev = day - prev > in->max_days;
+	}
+	if (in->next_start) {
+		int64_t next = dates_local_day(in->next_start);
+		out->next_latest_day = next - in->min_days;
+		out->too_close_next = next - day < in->min_days;
+		out->beyond_max_next = next - day > in->max_days;
+	}
+	return out->too_close_prev || out->too_close_next ? -ERR_SPACING_TOO_SHORT : 0;
+}
+
+bool intervals_overlap(int64_t a_start, int64_t a_end, int64_t b_start, int64_t b_end)
+{
+	return a_start < b_end && b_start < a_end;
+}
+
+bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, size_t nhours,
+			const struct interval *off, size_t noff)
+{
+	if (end <= start)
+		return false;
+	int64_t day = dates_local_day(start);
+	if (dates_local_day(end - 1) != day)
+		return false;
+	int weekday = dates_weekday(day);
+	int from = dates_local_minute(start);
+	/* The end as minutes since the same midnight, so that 24:00 is 1440. */
+	int to = dates_local_minute(end - 1) + 1;
+	bool inside = false;
+	for (size_t i = 0; i < nhours && !inside; i++)
+		inside = hours[i].weekday == weekday && hours[i].start_min <= from &&
+			 to <= hours[i].end_min;
+	if (!inside)
+		return false;
+	for (size_t i = 0; i < noff; i++)
+		if (intervals_overlap(start, end, off[i].start, off[i].end))
+			return false;
+	return true;
+}
+
+int rules_transition(int kind, int from, int to, int64_t now, int64_t start, bool by_signing,
+		     bool *late_cancel)
+{
+	*late_cancel = false;
+	switch (to) {
+	case APPT_CHECKED_IN:
+		return from == APPT_BOOKED ? 0 : -ERR_BAD_TRANSITION;
+	case APPT_COMPLETED:
+		if (from != APPT_CHECKED_IN && !(by_signing && from == APPT_BOOKED))
+			return -ERR_BAD_TRANSITION;
+		/* Rule 7: a treatment completes when its session record is signed. */
+		if (kind == KIND_TREATMENT && !by_signing)
+			return -ERR_BAD_TRANSITION;
+		return 0;
+	case APPT_CANCELLED:
+		if (from != APPT_BOOKED && from != APPT_CHECKED_IN)
+			return -ERR_BAD_TRANSITION;
+		*late_cancel = start - now < 24 * 3600;
+		return 0;
+	case APPT_NO_SHOW:
+		return from == APPT_BOOKED && now >= start ? 0 : -ERR_BAD_TRANSITION;
+	default:
+		return -ERR_BAD_TRANSITION;
+	}
+}
+
+bool rules_next_window(int plan_status, int planned, int holding, int64_t last_start,
+		       int min_days, int max_days, struct window *out)
+{
+	if (plan_status != PLAN_ACTIVE || holding <= 0 || holding >= planned || !last_start)
+		return false;
+	int64_t last = dates_local_day(last_start);
+	out->from_day = last + min_days;
+	out->to_day = last + max_days;
+	return true;
+}
+
+static bool busy_at(const struct interval *list, size_t n, int64_t s, int64_t e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (intervals_overlap(s, e, list[i].start, list[i].end))
+			return true;
+	return false;
+}
+
+size_t rules_find_slots(const struct slot_query *q, struct slot *out)
+{
+	size_t found = 0;
+	int step = q->step_min > 0 ? q->step_min : 15;
+	if (q->duration_min <= 0 || q->limit == 0)
+		return 0;
+	for (int64_t day = q->from_day; day <= q->to_day && found < q->limit; day++) {
+		int weekday = dates_weekday(day);
+		for (size_t h = 0; h < q->nhours && found < q->limit; h++) {
+			const struct hours *hr = &q->hours[h];
+			if (hr->weekday != weekday)
+				continue;
+			/* Align to the grid from midnight so slots read 09:00, 09:15, ... */
+			int first = (hr->start_min + step - 1) / step * step;
+			for (int m = first; m + q->duration_min <= hr->end_min && found < q->limit;
+			     m += step) {
+				int64_t s = dates_local_to_instant(day, m);
+				int64_t e = dates_local_to_instant(day, m + q->duration_min);
+				if (s < q->not_before || e <= s)
+					continue;
+				/* A DST gap can make the wall time land elsewhere. */
+				if (dates_local_day(s) != day || dates_local_minute(s) != m)
+					continue;
+				if (busy_at(q->practitioner_busy, q->npractitioner_busy, s, e) ||
+				    busy_at(q->patient_busy, q->npatient_busy, s, e))
+					continue;
+				for (size_t r = 0; r < q->nrooms; r++) {
+					if (!busy_at(q->rooms[r].busy, q->rooms[r].n, s, e)) {
+						out[found].start = s;
+						out[found].end = e;
+						out[found].room_id = q->rooms[r].room_id;
+						found++;
+						break;
+					}
+				}
+			}
+		}
+	}
+	return found;
+}

@@ -1,0 +1,387 @@
+/* Catalog rows, screenings with their conditions and clearances, and consents. */
+#include "store/catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static const char *const sql_cond_list =
+	"SELECT code, name, severity, active FROM conditions ORDER BY code";
+static const char *const sql_cond_get =
+	"SELECT code, name, severity, active FROM conditions WHERE code = ?1";
+static const char *const sql_cond_put =
+	"INSERT INTO conditions (code, name, severity, active) VALUES (?1, ?2, ?3, ?4) "
+	"ON CONFLICT (code) DO UPDATE SET name = excluded.name, severity = excluded.severity, "
+	"active = excluded.active";
+#define TT_COLS                                                                                \
+	"code, name, default_sessions, min_interval_days, max_interval_days, "                 \
+	"default_duration_min, uses_prp"
+static const char *const sql_tt_list = "SELECT " TT_COLS " FROM treatment_types ORDER BY code";
+static const char *const sql_tt_get = "SELECT " TT_COLS " FROM treatment_types WHERE code = ?1";
+static const char *const sql_tt_put =
+	"INSERT INTO treatment_types (" TT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	"ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+	"default_sessions = excluded.default_sessions, "
+	"min_interval_days = excluded.min_interval_days, "
+	"max_interval_days = excluded.max_interval_days, "
+	"default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp";
+static const char *const sql_area_list = "SELECT code, name, max_depth_hmm FROM areas ORDER BY code";
+static const char *const sql_area_get =
+	"SELECT code, name, max_depth_hmm FROM areas WHERE code = ?1";
+static const char *const sql_area_put =
+	"INSERT INTO areas (code, name, max_depth_hmm) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+	"max_depth_hmm = excluded.max_depth_hmm";
+
+static const char *const sql_scr_insert =
+	"INSERT INTO screenings (patient_id, recorded_at, recorded_by, notes) "
+	"VALUES (?1, ?2, ?3, ?4)";
+static const char *const sql_scr_cond_insert =
+	"INSERT INTO screening_conditions (screening_id, condition) VALUES (?1, ?2)";
+static const char *const sql_scr_clear_insert =
+	"INSERT INTO clearances (screening_id, condition, cleared_by, cleared_at, note) "
+	"VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char *const sql_scr_latest =
+	"SELECT id, patient_id, recorded_at, recorded_by, notes FROM screenings "
+	"WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1";
+static const char *const sql_scr_list =
+	"SELECT id, patient_id, recorded_at, recorded_by, notes FROM screenings "
+	"WHERE patient_id = ?1 ORDER BY id DESC LIMIT 200";
+static const char *const sql_scr_conds =
+	"SELECT condition FROM screening_conditions WHERE screening_id = ?1 ORDER BY condition";
+static const char *const sql_scr_clears =
+	"SELECT condition, cleared_by, cleared_at, note FROM clearances WHERE screening_id = ?1 "
+	"ORDER BY condition";
+
+#define CONSENT_COLS                                                                           \
+	"id, patient_id, treatment_type, form_version, signed_name, signed_at, recorded_by"
+static const char *const sql_consent_insert =
+	"INSERT INTO consents (patient_id, treatment_type, form_version, signed_name, signed_at, "
+	"recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char *const sql_consent_list =
+	"SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 ORDER BY signed_at DESC, id DESC";
+static const char *const sql_consent_latest =
+	"SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 AND treatment_type = ?2 "
+	"ORDER BY signed_at DESC, id DESC LIMIT 1";
+
+static int step_err(struct db *db)
+{
+	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
+}
+
+/* Runs st expecting one row read by read into out; -ERR_NOT_FOUND for none. */
+static int get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
+{
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	db_done(st);
+	return err;
+}
+
+static void read_condition(sqlite3_stmt *st, void *p)
+{
+	struct condition *c = p;
+	c->code = db_col_text(st, 0);
+	c->name = db_col_text(st, 1);
+	c->severity = severity_parse((const char *)sqlite3_column_text(st, 2));
+	c->active = sqlite3_column_int(st, 3) != 0;
+}
+
+static void read_tt(sqlite3_stmt *st, void *p)
+{
+	struct treatment_type *t = p;
+	t->code = db_col_text(st, 0);
+	t->name = db_col_text(st, 1);
+	t->default_sessions = sqlite3_column_int(st, 2);
+	t->min_interval_days = sqlite3_column_int(st, 3);
+	t->max_interval_days = sqlite3_column_int(st, 4);
+	t->default_duration_min = sqlite3_column_int(st, 5);
+	t->uses_prp = sqlite3_column_int(st, 6) != 0;
+}
+
+static void read_area(sqlite3_stmt *st, void *p)
+{
+	struct area *a = p;
+	a->code = db_col_text(st, 0);
+	a->name = db_col_text(st, 1);
+	a->max_depth_hmm = sqlite3_column_int(st, 2);
+}
+
+static void read_consent(sqlite3_stmt *st, void *p)
+{
+	struct consent *c = p;
+	c->id = sqlite3_column_int64(st, 0);
+	c->patient_id = sqlite3_column_int64(st, 1);
+	c->treatment_type = db_col_text(st, 2);
+	c->form_version = db_col_text(st, 3);
+	c->signed_name = db_col_text(st, 4);
+	c->signed_at = sqlite3_column_int64(st, 5);
+	c->recorded_by = sqlite3_column_int64(st, 6);
+}
+
+static void read_screening_row(sqlite3_stmt *st, void *p)
+{
+	struct screening *s = p;
+	s->id = sqlite3_column_int64(st, 0);
+	s->patient_id = sqlite3_column_int64(st, 1);
+	s->recorded_at = sqlite3_column_int64(st, 2);
+	s->recorded_by = sqlite3_column_int64(st, 3);
+	s->notes = db_col_text(st, 4);
+}
+
+static void free_conditions(void *p, size_t n)
+{
+	conditions_free(p, n);
+}
+static void free_tts(void *p, size_t n)
+{
+	treatment_types_free(p, n);
+}
+static void free_areas(void *p, size_t n)
+{
+	areas_free(p, n);
+}
+static void free_consents(void *p, size_t n)
+{
+	consents_free(p, n);
+}
+static void free_screenings(void *p, size_t n)
+{
+	screenings_free(p, n);
+}
+
+int store_conditions_list(struct db *db, struct condition **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_cond_list);
+	return st ? db_collect(db, st, sizeof **out, read_condition, free_conditions, (void **)out, n)
+		  : -ERR_INTERNAL;
+}
+
+int store_treatment_types_list(struct db *db, struct treatment_type **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_tt_list);
+	return st ? db_collect(db, st, sizeof **out, read_tt, free_tts, (void **)out, n) : -ERR_INTERNAL;
+}
+
+int store_areas_list(struct db *db, struct area **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_area_list);
+	return st ? db_collect(db, st, sizeof **out, read_area, free_areas, (void **)out, n)
+		  : -ERR_INTERNAL;
+}
+
+int store_condition_get(struct db *db, const char *code, struct condition *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_cond_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_text(st, 1, code);
+	return get_one(db, st, read_condition, out);
+}
+
+int store_treatment_type_get(struct db *db, const char *code, struct treatment_type *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_tt_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_text(st, 1, code);
+	return get_one(db, st, read_tt, out);
+}
+
+int store_area_get(struct db *db, const char *code, struct area *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_area_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_text(st, 1, code);
+	return get_one(db, st, read_area, out);
+}
+
+int store_condition_put(struct db *db, const struct condition *c)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_cond_put);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, c->code);
+	db_bind_text(st, 2, c->name);
+	db_bind_text(st, 3, severity_name(c->severity));
+	db_bind_int(st, 4, c->active ? 1 : 0);
+	return db_exec_stmt(db, st);
+}
+
+int store_treatment_type_put(struct db *db, const struct treatment_type *t)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_tt_put);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, t->code);
+	db_bind_text(st, 2, t->name);
+	db_bind_int(st, 3, t->default_sessions);
+	db_bind_int(st, 4, t->min_interval_days);
+	db_bind_int(st, 5, t->max_interval_days);
+	db_bind_int(st, 6, t->default_duration_min);
+	db_bind_int(st, 7, t->uses_prp ? 1 : 0);
+	return db_exec_stmt(db, st);
+}
+
+int store_area_put(struct db *db, const struct area *a)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_area_put);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, a->code);
+	db_bind_text(st, 2, a->name);
+	db_bind_int(st, 3, a->max_depth_hmm);
+	return db_exec_stmt(db, st);
+}
+
+int store_screening_insert(struct db *db, struct screening *s)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_scr_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, s->patient_id);
+	db_bind_int(st, 2, s->recorded_at);
+	db_bind_int(st, 3, s->recorded_by);
+	db_bind_text(st, 4, s->notes);
+	int err = db_exec_stmt(db, st);
+	if (err)
+		return err;
+	s->id = sqlite3_last_insert_rowid(db_handle(db));
+	for (size_t i = 0; !err && i < s->nconditions; i++) {
+		if (!(st = db_stmt(db, &sql_scr_cond_insert)))
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, s->id);
+		db_bind_text(st, 2, s->conditions[i]);
+		err = db_exec_stmt(db, st);
+	}
+	for (size_t i = 0; !err && i < s->nclearances; i++) {
+		if (!(st = db_stmt(db, &sql_scr_clear_insert)))
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, s->id);
+		db_bind_text(st, 2, s->clearances[i].condition);
+		db_bind_text(st, 3, s->clearances[i].cleared_by);
+		db_bind_int(st, 4, s->clearances[i].cleared_at);
+		db_bind_text(st, 5, s->clearances[i].note ? s->clearances[i].note : "");
+		err = db_exec_stmt(db, st);
+	}
+	return err;
+}
+
+/* Loads the conditions and clearances of screening s. */
+static int load_details(struct db *db, struct screening *s)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_scr_conds);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, s->id);
+	size_t cap = 8;
+	s->conditions = xcalloc(cap, sizeof *s->conditions);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (s->nconditions == cap) {
+			cap *= 2;
+			s->conditions = xrealloc(s->conditions, cap * sizeof *s->conditions);
+		}
+		s->conditions[s->nconditions++] = db_col_text(st, 0);
+	}
+	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	if (err)
+		return err;
+	if (!(st = db_stmt(db, &sql_scr_clears)))
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, s->id);
+	cap = 4;
+	s->clearances = xcalloc(cap, sizeof *s->clearances);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (s->nclearances == cap) {
+			cap *= 2;
+			s->clearances = xrealloc(s->clearances, cap * sizeof *s->clearances);
+		}
+		struct clearance *c = &s->clearances[s->nclearances++];
+		c->condition = db_col_text(st, 0);
+		c->cleared_by = db_col_text(st, 1);
+		c->cleared_at = sqlite3_column_int64(st, 2);
+		c->note = db_col_text(st, 3);
+	}
+	err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	return err;
+}
+
+int store_screening_latest(struct db *db, int64_t patient_id, struct screening *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_scr_latest);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_int(st, 1, patient_id);
+	int err = get_one(db, st, read_screening_row, out);
+	if (!err && (err = load_details(db, out)) != 0)
+		screening_cleanup(out);
+	return err;
+}
+
+int store_screening_list(struct db *db, int64_t patient_id, struct screening **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_scr_list);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, patient_id);
+	int err = db_collect(db, st, sizeof **out, read_screening_row, free_screenings, (void **)out, n);
+	for (size_t i = 0; !err && i < *n; i++)
+		err = load_details(db, &(*out)[i]);
+	if (err && *out) {
+		screenings_free(*out, *n);
+		*out = NULL;
+	}
+	return err;
+}
+
+int store_consent_insert(struct db *db, struct consent *c)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_consent_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, c->patient_id);
+	db_bind_text(st, 2, c->treatment_type);
+	db_bind_text(st, 3, c->form_version);
+	db_bind_text(st, 4, c->signed_name);
+	db_bind_int(st, 5, c->signed_at);
+	db_bind_int(st, 6, c->recorded_by);
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		c->id = sqlite3_last_insert_rowid(db_handle(db));
+	return err;
+}
+
+int store_consent_list(struct db *db, int64_t patient_id, struct consent **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_consent_list);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, patient_id);
+	return db_collect(db, st, sizeof **out, read_consent, free_consents, (void **)out, n);
+}
+
+int store_consent_latest(struct db *db, int64_t patient_id, const char *treatment_type,
+			 struct consent *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_consent_latest);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_int(st, 1, patient_id);
+	db_bind_text(st, 2, treatment_type);
+	return get_one(db, st, read_consent, out);
+}

@@ -1,0 +1,493 @@
+/* Plans, their areas, appointments, overlap and neighbour queries, and recall rows. */
+#include "store/schedule.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define HOLDING "('booked', 'checked_in', 'completed')"
+/* Overlap queries look back no further than the longest appointment, so the index on
+ * (party, start_at) bounds them on both sides. */
+#define MAX_SPAN_S (APPT_MAX_MINUTES * 60)
+
+#define PLAN_COLS                                                                              \
+	"id, patient_id, treatment_type, indication, planned_sessions, min_interval_days, "    \
+	"max_interval_days, practitioner_id, status, notes, created_at, created_by, updated_at"
+static const char *const sql_plan_insert =
+	"INSERT INTO plans (patient_id, treatment_type, indication, planned_sessions, "
+	"min_interval_days, max_interval_days, practitioner_id, status, notes, created_at, "
+	"created_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)";
+static const char *const sql_plan_area_insert =
+	"INSERT INTO plan_areas (plan_id, area) VALUES (?1, ?2)";
+static const char *const sql_plan_get = "SELECT " PLAN_COLS " FROM plans WHERE id = ?1";
+static const char *const sql_plan_areas = "SELECT area FROM plan_areas WHERE plan_id = ?1 ORDER BY area";
+static const char *const sql_plan_update =
+	"UPDATE plans SET planned_sessions = ?2, min_interval_days = ?3, max_interval_days = ?4, "
+	"practitioner_id = ?5, status = ?6, notes = ?7, updated_at = ?8 WHERE id = ?1";
+static const char *const sql_plan_list =
+	"SELECT " PLAN_COLS " FROM plans WHERE patient_id = ?1 ORDER BY id DESC";
+static const char *const sql_plan_progress =
+	"SELECT count(*) FILTER (WHERE status IN " HOLDING "), "
+	"count(*) FILTER (WHERE status = 'completed'), "
+	"count(*) FILTER (WHERE status IN ('booked', 'checked_in')), "
+	"max(start_at) FILTER (WHERE status IN " HOLDING ") "
+	"FROM appointments WHERE plan_id = ?1 AND id <> ?2";
+
+#define APPT_COLS                                                                              \
+	"a.id, a.patient_id, a.plan_id, a.session_number, a.kind, a.practitioner_id, a.room_id, " \
+	"a.start_at, a.end_at, a.status, a.late_cancel, a.override_reason, a.cancel_reason, "  \
+	"a.notes, a.created_at, a.created_by, a.updated_at"
+static const char *const sql_appt_insert =
+	"INSERT INTO appointments (patient_id, plan_id, session_number, kind, practitioner_id, "
+	"room_id, start_at, end_at, status, late_cancel, override_reason, cancel_reason, notes, "
+	"created_at, created_by, updated_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14)";
+static const char *const sql_appt_get = "SELECT " APPT_COLS " FROM appointments a WHERE a.id = ?1";
+static const char *const sql_appt_update =
+	"UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
+	"status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, "
+	"updated_at = ?11 WHERE id = ?1";
+static const char *const sql_appt_list =
+	"SELECT " APPT_COLS ", p.first_name, p.last_name, p.mrn, u.display_name, r.name, "
+	"pl.treatment_type, pl.planned_sessions "
+	"FROM appointments a JOIN patients p ON p.id = a.patient_id "
+	"JOIN users u ON u.id = a.practitioner_id JOIN rooms r ON r.id = a.room_id "
+	"LEFT JOIN plans pl ON pl.id = a.plan_id "
+	"WHERE a.start_at >= ?1 AND a.start_at < ?2 AND (?3 = 0 OR a.practitioner_id = ?3) "
+	"AND (?4 = 0 OR a.room_id = ?4) AND (?5 = 0 OR a.patient_id = ?5) "
+	"AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
+static const char *const sql_overlap[] = {
+	[PARTY_PRACTITIONER] = "SELECT id FROM appointments WHERE practitioner_id = ?1 "
+			       "AND start_at < ?3 AND start_at > ?2 - " "28800"
+			       " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+	[PARTY_ROOM] = "SELECT id FROM appointments WHERE room_id = ?1 "
+		       "AND start_at < ?3 AND start_at > ?2 - " "28800"
+		       " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+	[PARTY_PATIENT] = "SELECT id FROM appointments WHERE patient_id = ?1 "
+			  "AND start_at < ?3 AND start_at > ?2 - " "28800"
+			  " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+};
+static const char *const sql_busy[] = {
+	[PARTY_PRACTITIONER] = "SELECT start_at, end_at FROM appointments WHERE practitioner_id = ?1 "
+			       "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
+			       "AND status IN " HOLDING " ORDER BY start_at",
+	[PARTY_ROOM] = "SELECT start_at, end_at FROM appointments WHERE room_id = ?1 "
+		       "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
+		       "AND status IN " HOLDING " ORDER BY start_at",
+	[PARTY_PATIENT] = "SELECT start_at, end_at FROM appointments WHERE patient_id = ?1 "
+			  "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
+			  "AND status IN " HOLDING " ORDER BY start_at",
+};
+static const char *const sql_prev =
+	"SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at <= ?2 AND id <> ?3 "
+	"AND status IN " HOLDING " ORDER BY start_at DESC, id DESC LIMIT 1";
+static const char *const sql_next =
+	"SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at > ?2 AND id <> ?3 "
+	"AND status IN " HOLDING " ORDER BY start_at, id LIMIT 1";
+static const char *const sql_renumber_holding =
+	"UPDATE appointments SET session_number = (SELECT count(*) FROM appointments b "
+	"WHERE b.plan_id = appointments.plan_id AND b.status IN " HOLDING " AND "
+	"(b.start_at < appointments.start_at OR (b.start_at = appointments.start_at AND "
+	"b.id <= appointments.id))) WHERE plan_id = ?1 AND status IN " HOLDING;
+static const char *const sql_renumber_other =
+	"UPDATE appointments SET session_number = NULL WHERE plan_id = ?1 "
+	"AND status NOT IN " HOLDING " AND session_number IS NOT NULL";
+static const char *const sql_recall =
+	"SELECT pl.id, pl.patient_id, p.first_name, p.last_name, p.phone, pl.treatment_type, "
+	"pl.practitioner_id, pl.planned_sessions, pl.min_interval_days, pl.max_interval_days, "
+	"(SELECT count(*) FROM appointments a WHERE a.plan_id = pl.id AND a.status IN " HOLDING "), "
+	"(SELECT count(*) FROM appointments a WHERE a.plan_id = pl.id AND a.status = 'completed'), "
+	"(SELECT count(*) FROM appointments a WHERE a.plan_id = pl.id "
+	" AND a.status IN ('booked', 'checked_in')), "
+	"(SELECT max(start_at) FROM appointments a WHERE a.plan_id = pl.id "
+	" AND a.status IN " HOLDING ") "
+	"FROM plans pl JOIN patients p ON p.id = pl.patient_id "
+	"WHERE pl.status = 'active' AND p.archived = 0";
+
+_Static_assert(MAX_SPAN_S == 28800, "the overlap SQL's look-back is APPT_MAX_MINUTES");
+
+static int step_err(struct db *db)
+{
+	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
+}
+
+static void read_plan(sqlite3_stmt *st, void *p_)
+{
+	struct plan *p = p_;
+	p->id = sqlite3_column_int64(st, 0);
+	p->patient_id = sqlite3_column_int64(st, 1);
+	p->treatment_type = db_col_text(st, 2);
+	p->indication = db_col_text(st, 3);
+	p->planned_sessions = sqlite3_column_int(st, 4);
+	p->min_interval_days = sqlite3_column_int(st, 5);
+	p->max_interval_days = sqlite3_column_int(st, 6);
+	p->practitioner_id = sqlite3_column_int64(st, 7);
+	p->status = plan_status_parse((const char *)sqlite3_column_text(st, 8));
+	p->notes = db_col_text(st, 9);
+	p->created_at = sqlite3_column_int64(st, 10);
+	p->created_by = sqlite3_column_int64(st, 11);
+	p->updated_at = sqlite3_column_int64(st, 12);
+}
+
+static void free_plans(void *p, size_t n)
+{
+	plans_free(p, n);
+}
+
+static int load_areas(struct db *db, struct plan *p)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_plan_areas);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, p->id);
+	size_t cap = 8;
+	p->areas = xcalloc(cap, sizeof *p->areas);
+	p->nareas = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (p->nareas == cap) {
+			cap *= 2;
+			p->areas = xrealloc(p->areas, cap * sizeof *p->areas);
+		}
+		p->areas[p->nareas++] = db_col_text(st, 0);
+	}
+	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	db_done(st);
+	return err;
+}
+
+int store_plan_insert(struct db *db, struct plan *p)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_plan_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, p->patient_id);
+	db_bind_text(st, 2, p->treatment_type);
+	db_bind_text(st, 3, p->indication);
+	db_bind_int(st, 4, p->planned_sessions);
+	db_bind_int(st, 5, p->min_interval_days);
+	db_bind_int(st, 6, p->max_interval_days);
+	db_bind_int(st, 7, p->practitioner_id);
+	db_bind_text(st, 8, plan_status_name(p->status));
+	db_bind_text(st, 9, p->notes);
+	db_bind_int(st, 10, p->created_at);
+	db_bind_int(st, 11, p->created_by);
+	int err = db_exec_stmt(db, st);
+	if (err)
+		return err;
+	p->id = sqlite3_last_insert_rowid(db_handle(db));
+	p->updated_at = p->created_at;
+	for (size_t i = 0; !err && i < p->nareas; i++) {
+		if (!(st = db_stmt(db, &sql_plan_area_insert)))
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, p->id);
+		db_bind_text(st, 2, p->areas[i]);
+		err = db_exec_stmt(db, st);
+	}
+	return err;
+}
+
+int store_plan_get(struct db *db, int64_t id, struct plan *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_plan_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_int(st, 1, id);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read_plan(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	db_done(st);
+	if (!err && (err = load_areas(db, out)) != 0)
+		plan_cleanup(out);
+	return err;
+}
+
+int store_plan_update(struct db *db, const struct plan *p)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_plan_update);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, p->id);
+	db_bind_int(st, 2, p->planned_sessions);
+	db_bind_int(st, 3, p->min_interval_days);
+	db_bind_int(st, 4, p->max_interval_days);
+	db_bind_int(st, 5, p->practitioner_id);
+	db_bind_text(st, 6, plan_status_name(p->status));
+	db_bind_text(st, 7, p->notes);
+	db_bind_int(st, 8, p->updated_at);
+	return db_exec_stmt(db, st);
+}
+
+int store_plan_list_patient(struct db *db, int64_t patient_id, struct plan **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_plan_list);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, patient_id);
+	int err = db_collect(db, st, sizeof **out, read_plan, free_plans, (void **)out, n);
+	for (size_t i = 0; !err && i < *n; i++)
+		err = load_areas(db, &(*out)[i]);
+	if (err && *out) {
+		plans_free(*out, *n);
+		*out = NULL;
+	}
+	return err;
+}
+
+int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
+			struct plan_progress *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_plan_progress);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, plan_id);
+	db_bind_int(st, 2, exclude_id);
+	memset(out, 0, sizeof *out);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW) {
+		out->holding = sqlite3_column_int(st, 0);
+		out->completed = sqlite3_column_int(st, 1);
+		out->pending = sqlite3_column_int(st, 2);
+		out->last_start = sqlite3_column_int64(st, 3);
+	} else {
+		err = step_err(db);
+	}
+	db_done(st);
+	return err;
+}
+
+static void read_appt(sqlite3_stmt *st, struct appointment *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	a->patient_id = sqlite3_column_int64(st, 1);
+	a->plan_id = sqlite3_column_int64(st, 2);
+	a->session_number = sqlite3_column_int(st, 3);
+	a->kind = appt_kind_parse((const char *)sqlite3_column_text(st, 4));
+	a->practitioner_id = sqlite3_column_int64(st, 5);
+	a->room_id = sqlite3_column_int64(st, 6);
+	a->start = sqlite3_column_int64(st, 7);
+	a->end = sqlite3_column_int64(st, 8);
+	a->status = appt_status_parse((const char *)sqlite3_column_text(st, 9));
+	a->late_cancel = sqlite3_column_int(st, 10) != 0;
+	a->override_reason = db_col_text(st, 11);
+	a->cancel_reason = db_col_text(st, 12);
+	a->notes = db_col_text(st, 13);
+	a->created_at = sqlite3_column_int64(st, 14);
+	a->created_by = sqlite3_column_int64(st, 15);
+	a->updated_at = sqlite3_column_int64(st, 16);
+}
+
+int store_appt_insert(struct db *db, struct appointment *a)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_appt_insert);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, a->patient_id);
+	if (a->plan_id)
+		db_bind_int(st, 2, a->plan_id);
+	if (a->session_number)
+		db_bind_int(st, 3, a->session_number);
+	db_bind_text(st, 4, appt_kind_name(a->kind));
+	db_bind_int(st, 5, a->practitioner_id);
+	db_bind_int(st, 6, a->room_id);
+	db_bind_int(st, 7, a->start);
+	db_bind_int(st, 8, a->end);
+	db_bind_text(st, 9, appt_status_name(a->status));
+	db_bind_int(st, 10, a->late_cancel ? 1 : 0);
+	db_bind_text(st, 11, a->override_reason);
+	db_bind_text(st, 12, a->cancel_reason);
+	db_bind_text(st, 13, a->notes);
+	db_bind_int(st, 14, a->created_at);
+	db_bind_int(st, 15, a->created_by);
+	int err = db_exec_stmt(db, st);
+	if (!err) {
+		a->id = sqlite3_last_insert_rowid(db_handle(db));
+		a->updated_at = a->created_at;
+	}
+	return err;
+}
+
+int store_appt_get(struct db *db, int64_t id, struct appointment *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_appt_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_int(st, 1, id);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read_appt(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	db_done(st);
+	return err;
+}
+
+int store_appt_update(struct db *db, const struct appointment *a)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_appt_update);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, a->id);
+	db_bind_int(st, 2, a->practitioner_id);
+	db_bind_int(st, 3, a->room_id);
+	db_bind_int(st, 4, a->start);
+	db_bind_int(st, 5, a->end);
+	db_bind_text(st, 6, appt_status_name(a->status));
+	db_bind_int(st, 7, a->late_cancel ? 1 : 0);
+	db_bind_text(st, 8, a->override_reason);
+	db_bind_text(st, 9, a->cancel_reason);
+	db_bind_text(st, 10, a->notes);
+	db_bind_int(st, 11, a->updated_at);
+	return db_exec_stmt(db, st);
+}
+
+static void read_view(sqlite3_stmt *st, void *p)
+{
+	struct appt_view *v = p;
+	read_appt(st, &v->a);
+	v->patient_first = db_col_text(st, 17);
+	v->patient_last = db_col_text(st, 18);
+	v->patient_mrn = db_col_text(st, 19);
+	v->practitioner_name = db_col_text(st, 20);
+	v->room_name = db_col_text(st, 21);
+	v->treatment_type = db_col_text(st, 22);
+	v->planned_sessions = sqlite3_column_int(st, 23);
+}
+
+static void free_views(void *p, size_t n)
+{
+	appt_views_free(p, n);
+}
+
+int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_appt_list);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, f->from);
+	db_bind_int(st, 2, f->to);
+	db_bind_int(st, 3, f->practitioner_id);
+	db_bind_int(st, 4, f->room_id);
+	db_bind_int(st, 5, f->patient_id);
+	db_bind_int(st, 6, f->plan_id);
+	db_bind_int(st, 7, f->limit);
+	return db_collect(db, st, sizeof **out, read_view, free_views, (void **)out, n);
+}
+
+int store_appt_overlap(struct db *db, int party, int64_t party_id, int64_t start, int64_t end,
+		       int64_t exclude_id, int64_t *conflict_id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_overlap[party]);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, party_id);
+	db_bind_int(st, 2, start);
+	db_bind_int(st, 3, end);
+	db_bind_int(st, 4, exclude_id);
+	int err = db_query_int(db, st, conflict_id);
+	if (err == -ERR_NOT_FOUND) {
+		*conflict_id = 0;
+		return 0;
+	}
+	return err;
+}
+
+int store_appt_neighbours(struct db *db, int64_t plan_id, int64_t start, int64_t exclude_id,
+			  int64_t *prev_start, int64_t *next_start)
+{
+	const char *const *sql[2] = {&sql_prev, &sql_next};
+	int64_t *out[2] = {prev_start, next_start};
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = db_stmt(db, sql[i]);
+		if (!st)
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, plan_id);
+		db_bind_int(st, 2, start);
+		db_bind_int(st, 3, exclude_id);
+		int err = db_query_int(db, st, out[i]);
+		if (err == -ERR_NOT_FOUND)
+			*out[i] = 0;
+		else if (err)
+			return err;
+	}
+	return 0;
+}
+
+int store_appt_renumber(struct db *db, int64_t plan_id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_renumber_holding);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, plan_id);
+	int err = db_exec_stmt(db, st);
+	if (err)
+		return err;
+	if (!(st = db_stmt(db, &sql_renumber_other)))
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, plan_id);
+	return db_exec_stmt(db, st);
+}
+
+static void read_interval(sqlite3_stmt *st, void *p)
+{
+	struct interval *iv = p;
+	iv->start = sqlite3_column_int64(st, 0);
+	iv->end = sqlite3_column_int64(st, 1);
+}
+
+static void free_plain(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+int store_appt_busy(struct db *db, int party, int64_t party_id, int64_t from, int64_t to,
+		    struct interval **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_busy[party]);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, party_id);
+	db_bind_int(st, 2, from);
+	db_bind_int(st, 3, to);
+	return db_collect(db, st, sizeof **out, read_interval, free_plain, (void **)out, n);
+}
+
+static void read_recall(sqlite3_stmt *st, void *p)
+{
+	struct recall_row *r = p;
+	r->plan_id = sqlite3_column_int64(st, 0);
+	r->patient_id = sqlite3_column_int64(st, 1);
+	r->first_name = db_col_text(st, 2);
+	r->last_name = db_col_text(st, 3);
+	r->phone = db_col_text(st, 4);
+	r->treatment_type = db_col_text(st, 5);
+	r->practitioner_id = sqlite3_column_int64(st, 6);
+	r->planned = sqlite3_column_int(st, 7);
+	r->min_interval_days = sqlite3_column_int(st, 8);
+	r->max_interval_days = sqlite3_column_int(st, 9);
+	r->progress.holding = sqlite3_column_int(st, 10);
+	r->progress.completed = sqlite3_column_int(st, 11);
+	r->progress.pending = sqlite3_column_int(st, 12);
+	r->progress.last_start = sqlite3_column_int64(st, 13);
+}
+
+static void free_recalls(void *p, size_t n)
+{
+	recall_rows_free(p, n);
+}
+
+int store_recall_candidates(struct db *db, struct recall_row **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_recall);
+	if (!st)
+		return -ERR_INTERNAL;
+	return db_collect(db, st, sizeof **out, read_recall, free_recalls, (void **)out, n);
+}
