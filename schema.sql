@@ -253,3 +253,105 @@ CREATE INDEX appointments_plan ON appointments(plan_id, start_at);
 CREATE INDEX appointments_start ON appointments(start_at);
 CREATE TRIGGER appointments_no_delete BEFORE DELETE ON appointments
 BEGIN SELECT RAISE(ABORT, 'appointments are cancelled, never deleted'); END;
+
+-- version 3
+-- Session records: one per treatment appointment; a draft until signed, then frozen by
+-- the triggers below, whatever the program does. Corrections are addenda.
+CREATE TABLE session_records (
+  appointment_id          INTEGER PRIMARY KEY REFERENCES appointments(id),
+  status                  TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'signed')),
+  screening_confirmed_at  INTEGER,
+  caution_reviewed        INTEGER NOT NULL DEFAULT 0 CHECK (caution_reviewed IN (0, 1)),
+  consent_id              INTEGER REFERENCES consents(id),
+  numbing_product         TEXT,
+  numbing_applied_at      INTEGER,
+  numbing_removed_at      INTEGER,
+  device                  TEXT CHECK (device IN ('pen', 'roller', 'stamp')),
+  device_model            TEXT,
+  cartridge_lot           TEXT,
+  prp_blood_ml10          INTEGER,
+  prp_spin_minutes        INTEGER,
+  prp_spin_rcf            INTEGER,
+  prp_ml10                INTEGER,
+  prp_route               TEXT CHECK (prp_route IN ('topical', 'injected')),
+  prp_kit_lot             TEXT,
+  endpoint                TEXT,
+  aftercare_given         INTEGER NOT NULL DEFAULT 0 CHECK (aftercare_given IN (0, 1)),
+  notes                   TEXT,
+  signed_by               INTEGER REFERENCES users(id),
+  signed_at               INTEGER,
+  created_at              INTEGER NOT NULL,
+  updated_at              INTEGER NOT NULL,
+  updated_by              INTEGER NOT NULL REFERENCES users(id)
+);
+CREATE INDEX session_records_cartridge_lot ON session_records(cartridge_lot);
+CREATE INDEX session_records_kit_lot ON session_records(prp_kit_lot);
+
+-- Needle depth per area in hundredths of a millimetre: exact, never a float.
+CREATE TABLE session_areas (
+  appointment_id   INTEGER NOT NULL REFERENCES session_records(appointment_id),
+  position         INTEGER NOT NULL,
+  area             TEXT NOT NULL REFERENCES areas(code),
+  depth_hmm        INTEGER NOT NULL CHECK (depth_hmm BETWEEN 20 AND 300),
+  passes           INTEGER,
+  override_reason  TEXT,
+  PRIMARY KEY (appointment_id, position)
+) WITHOUT ROWID;
+CREATE TABLE session_products (
+  appointment_id  INTEGER NOT NULL REFERENCES session_records(appointment_id),
+  position        INTEGER NOT NULL,
+  name            TEXT NOT NULL,
+  PRIMARY KEY (appointment_id, position)
+) WITHOUT ROWID;
+CREATE TABLE session_reactions (
+  appointment_id  INTEGER NOT NULL REFERENCES session_records(appointment_id),
+  position        INTEGER NOT NULL,
+  type            TEXT NOT NULL,
+  severity        INTEGER CHECK (severity BETWEEN 1 AND 3),
+  PRIMARY KEY (appointment_id, position)
+) WITHOUT ROWID;
+CREATE TABLE session_addenda (
+  id              INTEGER PRIMARY KEY,
+  appointment_id  INTEGER NOT NULL REFERENCES session_records(appointment_id),
+  author          INTEGER NOT NULL REFERENCES users(id),
+  at              INTEGER NOT NULL,
+  text            TEXT NOT NULL
+);
+CREATE INDEX session_addenda_record ON session_addenda(appointment_id, id);
+
+CREATE TRIGGER session_records_signed_frozen BEFORE UPDATE ON session_records
+WHEN OLD.status = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_records_no_delete BEFORE DELETE ON session_records
+BEGIN SELECT RAISE(ABORT, 'session records are never deleted'); END;
+CREATE TRIGGER session_areas_frozen_ins BEFORE INSERT ON session_areas
+WHEN (SELECT status FROM session_records WHERE appointment_id = NEW.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_areas_frozen_upd BEFORE UPDATE ON session_areas
+WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_areas_frozen_del BEFORE DELETE ON session_areas
+WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_products_frozen_ins BEFORE INSERT ON session_products
+WHEN (SELECT status FROM session_records WHERE appointment_id = NEW.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_products_frozen_upd BEFORE UPDATE ON session_products
+WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_products_frozen_del BEFORE DELETE ON session_products
+WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_reactions_frozen_ins BEFORE INSERT ON session_reactions
+WHEN (SELECT status FROM session_records WHERE appointment_id = NEW.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_reactions_frozen_upd BEFORE UPDATE ON session_reactions
+WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_reactions_frozen_del BEFORE DELETE ON session_reactions
+WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER session_addenda_no_update BEFORE UPDATE ON session_addenda
+BEGIN SELECT RAISE(ABORT, 'addenda are append-only'); END;
+CREATE TRIGGER session_addenda_no_delete BEFORE DELETE ON session_addenda
+BEGIN SELECT RAISE(ABORT, 'addenda are append-only'); END;

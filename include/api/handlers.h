@@ -70,6 +70,14 @@ int h_appointments_cancel(struct api_ctx *ctx);
 int h_appointments_no_show(struct api_ctx *ctx);
 int h_appointments_complete(struct api_ctx *ctx);
 
+/* sessions.c */
+int h_session_get(struct api_ctx *ctx);
+int h_session_put(struct api_ctx *ctx);
+int h_session_sign(struct api_ctx *ctx);
+int h_session_addendum(struct api_ctx *ctx);
+int h_lot_sessions(struct api_ctx *ctx);
+int h_patient_sessions(struct api_ctx *ctx);
+
 /* views.c */
 int h_recalls(struct api_ctx *ctx);
 int h_day_sheet(struct api_ctx *ctx);

@@ -70,6 +70,19 @@ const struct route api_routes[] = {
 	{"POST", V1 "/appointments/{id}/complete", h_appointments_complete, ALL, 0,
 	 "Complete a consultation or review"},
 
+	{"GET", V1 "/appointments/{id}/session", h_session_get, CLINICAL, 0,
+	 "The session record (a blank draft until written)"},
+	{"PUT", V1 "/appointments/{id}/session", h_session_put, CLINICAL, 0,
+	 "Write the session record draft"},
+	{"POST", V1 "/appointments/{id}/session/sign", h_session_sign, ROLE_PRACTITIONER, 0,
+	 "Sign the session record (practitioners)"},
+	{"POST", V1 "/appointments/{id}/session/addenda", h_session_addendum, CLINICAL, 0,
+	 "Append an addendum"},
+	{"GET", V1 "/lots/{lot}/sessions", h_lot_sessions, CLINICAL, 0,
+	 "Every session that used a cartridge or PRP kit lot"},
+	{"GET", V1 "/patients/{id}/sessions", h_patient_sessions, CLINICAL, 0,
+	 "A patient's treatment history, newest first"},
+
 	{"GET", V1 "/recalls", h_recalls, ALL, 0, "Plans due or overdue for their next session"},
 	{"GET", V1 "/day-sheet", h_day_sheet, ALL, 0, "A day's appointments by practitioner and room"},
 

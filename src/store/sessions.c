@@ -1,0 +1,427 @@
+/* Session records, their child rows and addenda, lots and history. */
+#include "store/sessions.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define REC_COLS                                                                               \
+	"s.appointment_id, s.status, s.screening_confirmed_at, s.caution_reviewed, "           \
+	"s.consent_id, s.numbing_product, s.numbing_applied_at, s.numbing_removed_at, "        \
+	"s.device, s.device_model, s.cartridge_lot, s.prp_blood_ml10, s.prp_spin_minutes, "    \
+	"s.prp_spin_rcf, s.prp_ml10, s.prp_route, s.prp_kit_lot, s.endpoint, "                \
+	"s.aftercare_given, s.notes, s.signed_by, s.signed_at, s.created_at, s.updated_at, "   \
+	"s.updated_by"
+#define REC_NCOLS 25
+
+static const char *const sql_get =
+	"SELECT " REC_COLS " FROM session_records s WHERE s.appointment_id = ?1";
+static const char *const sql_status =
+	"SELECT status FROM session_records WHERE appointment_id = ?1";
+static const char *const sql_put =
+	"INSERT INTO session_records (appointment_id, status, screening_confirmed_at, "
+	"caution_reviewed, consent_id, numbing_product, numbing_applied_at, numbing_removed_at, "
+	"device, device_model, cartridge_lot, prp_blood_ml10, prp_spin_minutes, prp_spin_rcf, "
+	"prp_ml10, prp_route, prp_kit_lot, endpoint, aftercare_given, notes, created_at, "
+	"updated_at, updated_by) VALUES (?1, 'draft', ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20) "
+	"ON CONFLICT (appointment_id) DO UPDATE SET "
+	"screening_confirmed_at = excluded.screening_confirmed_at, "
+	"caution_reviewed = excluded.caution_reviewed, numbing_product = excluded.numbing_product, "
+	"numbing_applied_at = excluded.numbing_applied_at, "
+	"numbing_removed_at = excluded.numbing_removed_at, device = excluded.device, "
+	"device_model = excluded.device_model, cartridge_lot = excluded.cartridge_lot, "
+	"prp_blood_ml10 = excluded.prp_blood_ml10, prp_spin_minutes = excluded.prp_spin_minutes, "
+	"prp_spin_rcf = excluded.prp_spin_rcf, prp_ml10 = excluded.prp_ml10, "
+	"prp_route = excluded.prp_route, prp_kit_lot = excluded.prp_kit_lot, "
+	"endpoint = excluded.endpoint, aftercare_given = excluded.aftercare_given, "
+	"notes = excluded.notes, updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+static const char *const sql_del_areas = "DELETE FROM session_areas WHERE appointment_id = ?1";
+static const char *const sql_del_products = "DELETE FROM session_products WHERE appointment_id = ?1";
+static const char *const sql_del_reactions =
+	"DELETE FROM session_reactions WHERE appointment_id = ?1";
+static const char *const sql_ins_area =
+	"INSERT INTO session_areas (appointment_id, position, area, depth_hmm, passes, "
+	"override_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char *const sql_ins_product =
+	"INSERT INTO session_products (appointment_id, position, name) VALUES (?1, ?2, ?3)";
+static const char *const sql_ins_reaction =
+	"INSERT INTO session_reactions (appointment_id, position, type, severity) "
+	"VALUES (?1, ?2, ?3, ?4)";
+static const char *const sql_areas =
+	"SELECT area, depth_hmm, passes, override_reason FROM session_areas "
+	"WHERE appointment_id = ?1 ORDER BY position";
+static const char *const sql_products =
+	"SELECT name FROM session_products WHERE appointment_id = ?1 ORDER BY position";
+static const char *const sql_reactions =
+	"SELECT type, severity FROM session_reactions WHERE appointment_id = ?1 ORDER BY position";
+static const char *const sql_sign =
+	"UPDATE session_records SET status = 'signed', signed_by = ?2, signed_at = ?3, "
+	"consent_id = ?4, updated_at = ?3, updated_by = ?2 WHERE appointment_id = ?1 "
+	"AND status = 'draft'";
+static const char *const sql_add_addendum =
+	"INSERT INTO session_addenda (appointment_id, author, at, text) VALUES (?1, ?2, ?3, ?4)";
+static const char *const sql_addenda =
+	"SELECT id, appointment_id, author, at, text FROM session_addenda "
+	"WHERE appointment_id = ?1 ORDER BY id";
+static const char *const sql_previous =
+	"SELECT " REC_COLS ", a.start_at FROM session_records s "
+	"JOIN appointments a ON a.id = s.appointment_id "
+	"WHERE a.plan_id = ?1 AND a.start_at < ?2 AND s.status = 'signed' "
+	"ORDER BY a.start_at DESC LIMIT 1";
+#define ROW_COLS                                                                               \
+	REC_COLS ", a.patient_id, a.plan_id, a.start_at, a.practitioner_id, u.display_name, "  \
+		 "p.first_name, p.last_name, p.mrn, pl.treatment_type "                        \
+		 "FROM session_records s JOIN appointments a ON a.id = s.appointment_id "       \
+		 "JOIN users u ON u.id = a.practitioner_id JOIN patients p ON p.id = a.patient_id " \
+		 "LEFT JOIN plans pl ON pl.id = a.plan_id "
+static const char *const sql_lot =
+	"SELECT " ROW_COLS "WHERE s.cartridge_lot = ?1 UNION ALL SELECT " ROW_COLS
+	"WHERE s.prp_kit_lot = ?1 AND (s.cartridge_lot IS NULL OR s.cartridge_lot <> ?1) "
+	"ORDER BY 28 DESC LIMIT 5000";
+static const char *const sql_history =
+	"SELECT " ROW_COLS "WHERE a.patient_id = ?1 ORDER BY a.start_at DESC LIMIT ?2";
+
+static int step_err(struct db *db)
+{
+	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
+}
+
+static void read_record(sqlite3_stmt *st, struct session_record *r)
+{
+	r->appointment_id = sqlite3_column_int64(st, 0);
+	r->status = session_status_parse((const char *)sqlite3_column_text(st, 1));
+	r->screening_confirmed_at = sqlite3_column_int64(st, 2);
+	r->caution_reviewed = sqlite3_column_int(st, 3) != 0;
+	r->consent_id = sqlite3_column_int64(st, 4);
+	r->numbing_product = db_col_text(st, 5);
+	r->numbing_applied_at = sqlite3_column_int64(st, 6);
+	r->numbing_removed_at = sqlite3_column_int64(st, 7);
+	r->device = db_col_text(st, 8);
+	r->device_model = db_col_text(st, 9);
+	r->cartridge_lot = db_col_text(st, 10);
+	r->prp.present = sqlite3_column_type(st, 15) != SQLITE_NULL ||
+			 sqlite3_column_type(st, 11) != SQLITE_NULL;
+	r->prp.blood_ml10 = sqlite3_column_int(st, 11);
+	r->prp.spin_minutes = sqlite3_column_int(st, 12);
+	r->prp.spin_rcf = sqlite3_column_int(st, 13);
+	r->prp.prp_ml10 = sqlite3_column_int(st, 14);
+	r->prp.route = db_col_text(st, 15);
+	r->prp.kit_lot = db_col_text(st, 16);
+	r->endpoint = db_col_text(st, 17);
+	r->aftercare_given = sqlite3_column_int(st, 18) != 0;
+	r->notes = db_col_text(st, 19);
+	r->signed_by = sqlite3_column_int64(st, 20);
+	r->signed_at = sqlite3_column_int64(st, 21);
+	r->created_at = sqlite3_column_int64(st, 22);
+	r->updated_at = sqlite3_column_int64(st, 23);
+	r->updated_by = sqlite3_column_int64(st, 24);
+}
+
+/* Loads areas, products and reactions of r. */
+static int load_lists(struct db *db, struct session_record *r)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_areas);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, r->appointment_id);
+	size_t cap = 4;
+	int rc;
+	r->areas = xcalloc(cap, sizeof *r->areas);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (r->nareas == cap) {
+			cap *= 2;
+			r->areas = xrealloc(r->areas, cap * sizeof *r->areas);
+		}
+		struct session_area *a = &r->areas[r->nareas++];
+		a->area = db_col_text(st, 0);
+		a->depth_hmm = sqlite3_column_int(st, 1);
+		a->passes = sqlite3_column_int(st, 2);
+		a->override_reason = db_col_text(st, 3);
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return step_err(db);
+	if (!(st = db_stmt(db, &sql_products)))
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, r->appointment_id);
+	cap = 4;
+	r->products = xcalloc(cap, sizeof *r->products);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (r->nproducts == cap) {
+			cap *= 2;
+			r->products = xrealloc(r->products, cap * sizeof *r->products);
+		}
+		r->products[r->nproducts++] = db_col_text(st, 0);
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return step_err(db);
+	if (!(st = db_stmt(db, &sql_reactions)))
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, r->appointment_id);
+	cap = 4;
+	r->reactions = xcalloc(cap, sizeof *r->reactions);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (r->nreactions == cap) {
+			cap *= 2;
+			r->reactions = xrealloc(r->reactions, cap * sizeof *r->reactions);
+		}
+		r->reactions[r->nreactions].type = db_col_text(st, 0);
+		r->reactions[r->nreactions].severity = sqlite3_column_int(st, 1);
+		r->nreactions++;
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : step_err(db);
+}
+
+int store_record_get(struct db *db, int64_t appointment_id, struct session_record *out)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_get);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_int(st, 1, appointment_id);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read_record(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	db_done(st);
+	if (!err && (err = load_lists(db, out)) != 0)
+		session_record_cleanup(out);
+	return err;
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int idx, int64_t v, bool present)
+{
+	if (present)
+		db_bind_int(st, idx, v);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+static int exec_for(struct db *db, const char *const *sql, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, id);
+	return db_exec_stmt(db, st);
+}
+
+int store_record_put(struct db *db, const struct session_record *r)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_status);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, r->appointment_id);
+	int rc = sqlite3_step(st);
+	bool locked = rc == SQLITE_ROW &&
+		      session_status_parse((const char *)sqlite3_column_text(st, 0)) == SESSION_SIGNED;
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return step_err(db);
+	if (locked)
+		return -ERR_LOCKED;
+
+	if (!(st = db_stmt(db, &sql_put)))
+		return -ERR_INTERNAL;
+	const struct prp_details *p = &r->prp;
+	db_bind_int(st, 1, r->appointment_id);
+	bind_opt_int(st, 2, r->screening_confirmed_at, r->screening_confirmed_at != 0);
+	db_bind_int(st, 3, r->caution_reviewed ? 1 : 0);
+	db_bind_text(st, 4, r->numbing_product);
+	bind_opt_int(st, 5, r->numbing_applied_at, r->numbing_applied_at != 0);
+	bind_opt_int(st, 6, r->numbing_removed_at, r->numbing_removed_at != 0);
+	db_bind_text(st, 7, r->device);
+	db_bind_text(st, 8, r->device_model);
+	db_bind_text(st, 9, r->cartridge_lot);
+	bind_opt_int(st, 10, p->blood_ml10, p->present && p->blood_ml10);
+	bind_opt_int(st, 11, p->spin_minutes, p->present && p->spin_minutes);
+	bind_opt_int(st, 12, p->spin_rcf, p->present && p->spin_rcf);
+	bind_opt_int(st, 13, p->prp_ml10, p->present && p->prp_ml10);
+	db_bind_text(st, 14, p->present ? p->route : NULL);
+	db_bind_text(st, 15, p->present ? p->kit_lot : NULL);
+	db_bind_text(st, 16, r->endpoint);
+	db_bind_int(st, 17, r->aftercare_given ? 1 : 0);
+	db_bind_text(st, 18, r->notes);
+	db_bind_int(st, 19, r->updated_at);
+	db_bind_int(st, 20, r->updated_by);
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		err = exec_for(db, &sql_del_areas, r->appointment_id);
+	if (!err)
+		err = exec_for(db, &sql_del_products, r->appointment_id);
+	if (!err)
+		err = exec_for(db, &sql_del_reactions, r->appointment_id);
+	for (size_t i = 0; !err && i < r->nareas; i++) {
+		if (!(st = db_stmt(db, &sql_ins_area)))
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, r->appointment_id);
+		db_bind_int(st, 2, (int64_t)i);
+		db_bind_text(st, 3, r->areas[i].area);
+		db_bind_int(st, 4, r->areas[i].depth_hmm);
+		bind_opt_int(st, 5, r->areas[i].passes, r->areas[i].passes != 0);
+		db_bind_text(st, 6, r->areas[i].override_reason);
+		err = db_exec_stmt(db, st);
+	}
+	for (size_t i = 0; !err && i < r->nproducts; i++) {
+		if (!(st = db_stmt(db, &sql_ins_product)))
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, r->appointment_id);
+		db_bind_int(st, 2, (int64_t)i);
+		db_bind_text(st, 3, r->products[i]);
+		err = db_exec_stmt(db, st);
+	}
+	for (size_t i = 0; !err && i < r->nreactions; i++) {
+		if (!(st = db_stmt(db, &sql_ins_reaction)))
+			return -ERR_INTERNAL;
+		db_bind_int(st, 1, r->appointment_id);
+		db_bind_int(st, 2, (int64_t)i);
+		db_bind_text(st, 3, r->reactions[i].type);
+		bind_opt_int(st, 4, r->reactions[i].severity, r->reactions[i].severity != 0);
+		err = db_exec_stmt(db, st);
+	}
+	return err;
+}
+
+int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64_t at,
+		       int64_t consent_id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_sign);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, appointment_id);
+	db_bind_int(st, 2, user);
+	db_bind_int(st, 3, at);
+	bind_opt_int(st, 4, consent_id, consent_id != 0);
+	int err = db_exec_stmt(db, st);
+	if (!err && sqlite3_changes(db_handle(db)) != 1)
+		err = -ERR_LOCKED;
+	return err;
+}
+
+int store_addendum_insert(struct db *db, struct addendum *a)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_add_addendum);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, a->appointment_id);
+	db_bind_int(st, 2, a->author);
+	db_bind_int(st, 3, a->at);
+	db_bind_text(st, 4, a->text);
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		a->id = sqlite3_last_insert_rowid(db_handle(db));
+	return err;
+}
+
+static void read_addendum(sqlite3_stmt *st, void *p)
+{
+	struct addendum *a = p;
+	a->id = sqlite3_column_int64(st, 0);
+	a->appointment_id = sqlite3_column_int64(st, 1);
+	a->author = sqlite3_column_int64(st, 2);
+	a->at = sqlite3_column_int64(st, 3);
+	a->text = db_col_text(st, 4);
+}
+
+static void free_addenda(void *p, size_t n)
+{
+	addenda_free(p, n);
+}
+
+int store_addenda_list(struct db *db, int64_t appointment_id, struct addendum **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_addenda);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, appointment_id);
+	return db_collect(db, st, sizeof **out, read_addendum, free_addenda, (void **)out, n);
+}
+
+int store_record_previous(struct db *db, int64_t plan_id, int64_t before,
+			   struct session_record *out, int64_t *start)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_previous);
+	if (!st)
+		return -ERR_INTERNAL;
+	memset(out, 0, sizeof *out);
+	db_bind_int(st, 1, plan_id);
+	db_bind_int(st, 2, before);
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW) {
+		read_record(st, out);
+		*start = sqlite3_column_int64(st, REC_NCOLS);
+	} else {
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+	}
+	db_done(st);
+	if (!err && (err = load_lists(db, out)) != 0)
+		session_record_cleanup(out);
+	return err;
+}
+
+void session_rows_free(struct session_row *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		session_record_cleanup(&list[i].r);
+		free(list[i].practitioner_name);
+		free(list[i].patient_first);
+		free(list[i].patient_last);
+		free(list[i].patient_mrn);
+		free(list[i].treatment_type);
+	}
+	free(list);
+}
+
+static void read_row(sqlite3_stmt *st, void *p)
+{
+	struct session_row *row = p;
+	read_record(st, &row->r);
+	row->patient_id = sqlite3_column_int64(st, REC_NCOLS);
+	row->plan_id = sqlite3_column_int64(st, REC_NCOLS + 1);
+	row->start = sqlite3_column_int64(st, REC_NCOLS + 2);
+	row->practitioner_id = sqlite3_column_int64(st, REC_NCOLS + 3);
+	row->practitioner_name = db_col_text(st, REC_NCOLS + 4);
+	row->patient_first = db_col_text(st, REC_NCOLS + 5);
+	row->patient_last = db_col_text(st, REC_NCOLS + 6);
+	row->patient_mrn = db_col_text(st, REC_NCOLS + 7);
+	row->treatment_type = db_col_text(st, REC_NCOLS + 8);
+}
+
+static void free_rows(void *p, size_t n)
+{
+	session_rows_free(p, n);
+}
+
+int store_lot_sessions(struct db *db, const char *lot, struct session_row **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_lot);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_text(st, 1, lot);
+	return db_collect(db, st, sizeof **out, read_row, free_rows, (void **)out, n);
+}
+
+int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct session_row **out,
+			   size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_history);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, patient_id);
+	db_bind_int(st, 2, limit);
+	int err = db_collect(db, st, sizeof **out, read_row, free_rows, (void **)out, n);
+	for (size_t i = 0; !err && i < *n; i++)
+		err = load_lists(db, &(*out)[i].r);
+	if (err && *out) {
+		session_rows_free(*out, *n);
+		*out = NULL;
+	}
+	return err;
+}
