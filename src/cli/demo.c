@@ -5,7 +5,11 @@
 
 #include "cli/cli.h"
 #include "domain/dates.h"
+#include "domain/session.h"
 #include "store/audit.h"
+#include "store/catalog.h"
+#include "store/schedule.h"
+#include "store/sessions.h"
 #include "store/clinic.h"
 #include "store/patients.h"
 #include "store/users.h"
@@ -92,6 +96,285 @@ static const struct hours kim_hours[] = {
 	{5, 11 * 60, 19 * 60}, {6, 9 * 60, 14 * 60},
 };
 
+/* ---- Clinical history: screenings, consents, plans, appointments, session notes. ---- */
+
+struct demo_ctx {
+	struct db *db;
+	struct actor who;
+	int64_t today;   /* clinic-local day */
+	int64_t reyes;   /* works Mon-Fri */
+	int64_t kim;     /* works Tue-Sat */
+	int64_t now;
+};
+
+/* The practitioner who works on day (Mon-Fri Reyes, Saturday Kim), moving a Sunday to
+ * Monday. */
+static int64_t work_day(const struct demo_ctx *c, int64_t day, int64_t *prac)
+{
+	int wd = dates_weekday(day);
+	if (wd == 7)
+		day++, wd = 1;
+	*prac = wd == 6 ? c->kim : c->reyes;
+	return day;
+}
+
+static int demo_screening(struct demo_ctx *c, int64_t patient, const char *cond, bool clear,
+			  int64_t at)
+{
+	char *conds[1] = {(char *)cond};
+	struct clearance cl = {(char *)cond, (char *)"Dr Amara Osei (GP)", at,
+			       (char *)"Cleared for micro-needling without PRP."};
+	struct screening s = {.patient_id = patient,
+			      .recorded_at = at,
+			      .recorded_by = c->reyes,
+			      .conditions = cond ? conds : NULL,
+			      .nconditions = cond ? 1 : 0,
+			      .clearances = clear ? &cl : NULL,
+			      .nclearances = clear ? 1 : 0};
+	int err = store_screening_insert(c->db, &s);
+	return err ? err : store_audit_append(c->db, &c->who, "create", "screening", s.id, "demo");
+}
+
+static int demo_consent(struct demo_ctx *c, int64_t patient, const char *type, const char *name,
+			int64_t at)
+{
+	struct consent k = {.patient_id = patient,
+			    .treatment_type = (char *)type,
+			    .form_version = (char *)"MN-2026.1",
+			    .signed_name = (char *)name,
+			    .signed_at = at,
+			    .recorded_by = c->reyes};
+	int err = store_consent_insert(c->db, &k);
+	return err ? err : store_audit_append(c->db, &c->who, "create", "consent", k.id, "demo");
+}
+
+static int demo_plan(struct demo_ctx *c, int64_t patient, const char *type, const char *ind,
+		     const char *a1, const char *a2, int planned, int64_t *id)
+{
+	char *areas[2] = {(char *)a1, (char *)a2};
+	struct plan p = {.patient_id = patient,
+			 .treatment_type = (char *)type,
+			 .indication = (char *)ind,
+			 .areas = areas,
+			 .nareas = a2 ? 2 : 1,
+			 .planned_sessions = planned,
+			 .min_interval_days = 28,
+			 .max_interval_days = 42,
+			 .practitioner_id = c->reyes,
+			 .status = PLAN_ACTIVE,
+			 .created_at = c->now - 120 * 86400,
+			 .created_by = c->reyes};
+	int err = store_plan_insert(c->db, &p);
+	*id = p.id;
+	return err ? err : store_audit_append(c->db, &c->who, "create", "plan", p.id, "demo");
+}
+
+static int demo_appt(struct demo_ctx *c, int64_t patient, int64_t plan, int kind, int64_t day,
+		     int minute, int minutes, int64_t room, int status, int64_t *id)
+{
+	int64_t prac;
+	day = work_day(c, day, &prac);
+	struct appointment a = {.patient_id = patient,
+				.plan_id = plan,
+				.kind = kind,
+				.practitioner_id = prac,
+				.room_id = room,
+				.start = dates_local_to_instant(day, minute),
+				.end = dates_local_to_instant(day, minute + minutes),
+				.status = status,
+				.created_at = c->now - 100 * 86400,
+				.created_by = c->reyes};
+	int err = store_appt_insert(c->db, &a);
+	if (!err && plan)
+		err = store_appt_renumber(c->db, plan);
+	if (id)
+		*id = a.id;
+	return err ? err : store_audit_append(c->db, &c->who, "create", "appointment", a.id, "demo");
+}
+
+/* A session note with realistic depths: areas[i] at depth_hmm[i]. */
+static int demo_note(struct demo_ctx *c, int64_t appt, const char *a1, int d1, const char *a2,
+		     int d2, bool prp, bool sign, const char *addendum)
+{
+	struct appointment a;
+	int err = store_appt_get(c->db, appt, &a);
+	if (err)
+		return err;
+	struct session_area areas[2] = {{(char *)a1, d1, 3, NULL}, {(char *)a2, d2, 2, NULL}};
+	char *products[2] = {(char *)"Hyaluronic acid serum", (char *)"SPF 50 mineral sunscreen"};
+	struct reaction reactions[1] = {{(char *)"redness", 1}};
+	struct session_record r = {
+		.appointment_id = appt,
+		.status = SESSION_DRAFT,
+		.screening_confirmed_at = a.start - 1800,
+		.caution_reviewed = true,
+		.numbing_product = (char *)"Lidocaine 23% / tetracaine 7%",
+		.numbing_applied_at = a.start - 1800,
+		.numbing_removed_at = a.start - 60,
+		.device = (char *)"pen",
+		.device_model = (char *)"Dermapen 4",
+		.cartridge_lot = (char *)(prp ? "DP4-2611-B" : "DP4-2609-A"),
+		.areas = areas,
+		.nareas = a2 ? 2 : 1,
+		.products = products,
+		.nproducts = 2,
+		.endpoint = (char *)"uniform_erythema",
+		.reactions = reactions,
+		.nreactions = 1,
+		.aftercare_given = true,
+		.notes = (char *)"Tolerated well. Aftercare sheet given.",
+		.updated_at = a.start + 3000,
+		.updated_by = a.practitioner_id,
+	};
+	if (prp) {
+		r.prp.present = true;
+		r.prp.blood_ml10 = 200;
+		r.prp.spin_minutes = 10;
+		r.prp.spin_rcf = 1500;
+		r.prp.prp_ml10 = 45;
+		r.prp.route = (char *)"topical";
+		r.prp.kit_lot = (char *)"PRPK-2610-17";
+	}
+	err = store_record_put(c->db, &r);
+	if (!err)
+		err = store_audit_append(c->db, &c->who, "create", "session_record", appt, "demo");
+	if (!err && sign) {
+		err = store_record_sign(c->db, appt, a.practitioner_id, a.start + 3600, 0);
+		a.status = APPT_COMPLETED;
+		if (!err)
+			err = store_appt_update(c->db, &a);
+		if (!err)
+			err = store_audit_append(c->db, &c->who, "sign", "session_record", appt, "demo");
+	}
+	if (!err && addendum) {
+		struct addendum ad = {.appointment_id = appt,
+				      .author = a.practitioner_id,
+				      .at = a.start + 2 * 86400,
+				      .text = (char *)addendum};
+		err = store_addendum_insert(c->db, &ad);
+		if (!err)
+			err = store_audit_append(c->db, &c->who, "addendum", "session_record", appt, "demo");
+	}
+	appointment_cleanup(&a);
+	return err;
+}
+
+static int set_plan_status(struct demo_ctx *c, int64_t plan, int status)
+{
+	struct plan p;
+	int err = store_plan_get(c->db, plan, &p);
+	if (err)
+		return err;
+	p.status = status;
+	p.updated_at = c->now;
+	err = store_plan_update(c->db, &p);
+	plan_cleanup(&p);
+	return err ? err : store_audit_append(c->db, &c->who, "update", "plan", plan, "demo");
+}
+
+static int fill_clinical(struct demo_ctx *c)
+{
+	int64_t t = c->today, day = 86400, pl, ap, ap2;
+	int err = 0;
+	/* Adults 1-30 have a screening; a few with conditions that matter. */
+	for (int64_t p = 1; !err && p <= 30; p++) {
+		const char *cond = p == 3 ? "sunburn" : p == 5 ? "pregnant" : p == 7 ? "rosacea"
+				 : p == 9 ? "active_acne" : NULL;
+		err = demo_screening(c, p, cond, p == 5, c->now - (40 - p) * day);
+	}
+	static const struct {
+		int64_t patient;
+		const char *type, *name;
+	} consents[] = {{1, "MN", "Amelia Hart"},	{2, "MN_PRP", "Jonas Müller"},
+			{3, "MN", "Sofia García"},	{4, "MN", "Chloé Lefèvre"},
+			{5, "MN_PRP", "Aiko Tanaka"},	{6, "PRP", "Olumide Adeyemi"},
+			{8, "MN", "Mateo Rossi"},	{10, "MN", "Hannah Schmidt"}};
+	for (size_t i = 0; !err && i < sizeof consents / sizeof consents[0]; i++)
+		err = demo_consent(c, consents[i].patient, consents[i].type, consents[i].name,
+				   c->now - 130 * day);
+	if (err)
+		return err;
+
+	/* Amelia: session 1 signed a month ago, session 2 booked in two days. */
+	if ((err = demo_plan(c, 1, "MN", "acne_scars", "cheeks", "chin_jaw", 3, &pl)) ||
+	    (err = demo_appt(c, 1, pl, KIND_TREATMENT, t - 31, 600, 60, 1, APPT_BOOKED, &ap)) ||
+	    (err = demo_note(c, ap, "cheeks", 150, "chin_jaw", 125, false, true, NULL)) ||
+	    (err = demo_appt(c, 1, pl, KIND_TREATMENT, t + 2, 600, 60, 1, APPT_BOOKED, NULL)))
+		return err;
+	/* Jonas (PRP): two sessions signed, the third due now. */
+	if ((err = demo_plan(c, 2, "MN_PRP", "fine_lines", "forehead", "periorbital", 3, &pl)) ||
+	    (err = demo_appt(c, 2, pl, KIND_TREATMENT, t - 62, 660, 60, 1, APPT_BOOKED, &ap)) ||
+	    (err = demo_note(c, ap, "forehead", 75, "periorbital", 30, true, true, NULL)) ||
+	    (err = demo_appt(c, 2, pl, KIND_TREATMENT, t - 31, 660, 60, 1, APPT_BOOKED, &ap2)) ||
+	    (err = demo_note(c, ap2, "forehead", 80, "periorbital", 35, true, true,
+			     "Patient called on day 2: mild swelling under the eyes, settled by day 3.")))
+		return err;
+	/* Chloé: one session seven weeks ago, overdue. */
+	if ((err = demo_plan(c, 4, "MN", "stretch_marks", "abdomen", "thighs", 4, &pl)) ||
+	    (err = demo_appt(c, 4, pl, KIND_TREATMENT, t - 50, 540, 60, 2, APPT_BOOKED, &ap)) ||
+	    (err = demo_note(c, ap, "abdomen", 250, "thighs", 225, false, true, NULL)))
+		return err;
+	/* Olumide (PRP): on hold after session 1. */
+	if ((err = demo_plan(c, 6, "PRP", "rejuvenation", "cheeks", NULL, 3, &pl)) ||
+	    (err = demo_appt(c, 6, pl, KIND_TREATMENT, t - 40, 600, 60, 2, APPT_BOOKED, &ap)) ||
+	    (err = demo_note(c, ap, "cheeks", 100, NULL, 0, true, true, NULL)) ||
+	    (err = set_plan_status(c, pl, PLAN_ON_HOLD)))
+		return err;
+	/* Sofia (caution: sunburn): the window opens next week. */
+	if ((err = demo_plan(c, 3, "MN", "pores", "nose", "cheeks", 3, &pl)) ||
+	    (err = demo_appt(c, 3, pl, KIND_TREATMENT, t - 21, 600, 60, 1, APPT_BOOKED, &ap)) ||
+	    (err = demo_note(c, ap, "nose", 75, "cheeks", 100, false, true,
+			     "Addendum: sunburn on the forehead noted at review; forehead left out.")))
+		return err;
+	/* Hannah: a completed series. */
+	if ((err = demo_plan(c, 10, "MN", "scars", "cheeks", NULL, 3, &pl)))
+		return err;
+	for (int k = 0; !err && k < 3; k++) {
+		err = demo_appt(c, 10, pl, KIND_TREATMENT, t - 100 + 30 * k, 660, 60, 2, APPT_BOOKED, &ap);
+		if (!err)
+			err = demo_note(c, ap, "cheeks", 150 + 25 * k, NULL, 0, false, true, NULL);
+	}
+	if (!err)
+		err = set_plan_status(c, pl, PLAN_COMPLETED);
+	/* Mateo: session 1 today (or the next working day), checked in, note in draft. */
+	if (!err && !(err = demo_plan(c, 8, "MN", "scars", "chin_jaw", NULL, 3, &pl)) &&
+	    !(err = demo_appt(c, 8, pl, KIND_TREATMENT, t, 9 * 60 + 30, 60, 1, APPT_CHECKED_IN, &ap))) {
+		struct session_area area = {(char *)"chin_jaw", 125, 0, NULL};
+		struct session_record r = {.appointment_id = ap,
+					   .status = SESSION_DRAFT,
+					   .device = (char *)"pen",
+					   .device_model = (char *)"Dermapen 4",
+					   .cartridge_lot = (char *)"DP4-2611-B",
+					   .areas = &area,
+					   .nareas = 1,
+					   .updated_at = c->now,
+					   .updated_by = c->reyes};
+		err = store_record_put(c->db, &r);
+		if (!err)
+			err = store_audit_append(c->db, &c->who, "create", "session_record", ap, "demo");
+	}
+	/* Aiko (pregnant, cleared): a plan not started yet. */
+	if (!err)
+		err = demo_plan(c, 5, "MN", "hyperpigmentation", "cheeks", NULL, 3, &pl);
+	/* A week of consultations and reviews from today. */
+	for (int d = 0; !err && d < 7; d++) {
+		int64_t patient = 11 + (d * 3) % 20;
+		if (dates_weekday(t + d) == 7)
+			continue; /* closed on Sundays */
+		err = demo_appt(c, patient, 0, KIND_CONSULTATION, t + d, 11 * 60 + 30, 30, 3,
+				APPT_BOOKED, NULL);
+		if (!err)
+			err = demo_appt(c, patient + 1, 0, d % 2 ? KIND_REVIEW : KIND_CONSULTATION,
+					t + d, 12 * 60 + 15, 30, 3, APPT_BOOKED, NULL);
+	}
+	return err;
+}
+
+static int64_t today_day(int64_t now)
+{
+	return dates_local_day(now);
+}
+
 static int fill(struct db *db, int64_t *ids)
 {
 	struct actor system = {0, "demo"};
@@ -141,6 +424,10 @@ static int fill(struct db *db, int64_t *ids)
 			err = store_audit_append(db, &system, "create", "patient", p.id, "demo");
 		p.first_name = p.last_name = p.phone = p.email = NULL;
 		patient_cleanup(&p);
+	}
+	if (!err) {
+		struct demo_ctx c = {db, system, today_day(now), ids[2], ids[3], now};
+		err = fill_clinical(&c);
 	}
 	return err;
 }
