@@ -26,7 +26,9 @@ TEST_LIBS = $(shell pkg-config --libs cmocka libcurl)
 
 SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/schema.o $(B)/obj/gen/openapi.o
+WEB_FILES := $(shell find web -type f -not -name '.*' | sort)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/schema.o $(B)/obj/gen/openapi.o \
+	$(B)/obj/gen/web.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 API_SRCS := $(sort $(wildcard tests/api/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
@@ -51,6 +53,14 @@ $(B)/gen/schema.c: schema.sql $(B)/tools/embed
 $(B)/gen/openapi.c: openapi.json $(B)/tools/embed
 	@mkdir -p $(dir $@)
 	$(B)/tools/embed $@ collagenda_openapi_json openapi.json
+
+$(B)/tools/embed_web: tools/embed_web.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $<
+
+$(B)/gen/web.c: $(WEB_FILES) $(B)/tools/embed_web
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed_web $@ web $(WEB_FILES)
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)

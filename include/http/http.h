@@ -9,7 +9,7 @@
 
 /* Bodies larger than this are refused with 413 before or while reading. */
 #define HTTP_MAX_BODY (1024 * 1024)
-#define HTTP_MAX_HEADERS 12
+#define HTTP_MAX_HEADERS 16
 
 /* One request; valid only during the handler call. */
 struct http_req {

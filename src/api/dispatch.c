@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "http/static.h"
 #include "store/users.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -128,12 +129,17 @@ static int parse_body(struct api_ctx *ctx)
 
 void api_handle(const struct http_req *req, struct http_reply *reply)
 {
+	if (strncmp(req->path, "/api/", 5) != 0) {
+		http_static_serve(req, reply);
+		return;
+	}
 	struct api_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.req = req;
 	ctx.reply = reply;
 	ctx.actor.remote = req->remote;
 	http_reply_header(reply, "Cache-Control", "no-store");
+	http_security_headers(reply, false, req->tls);
 
 	int err = router_match(api_routes, api_nroutes, req->method, req->path, &ctx.match);
 	if (err == -ERR_METHOD_NOT_ALLOWED)
