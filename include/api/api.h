@@ -31,6 +31,7 @@ struct api_ctx {
 	struct user me; /* the logged-in user (id 0 when anonymous) */
 	struct actor actor;
 	uint8_t session_hash[32];
+	char csrf[64]; /* the session's CSRF token */
 	json_t *body;     /* the parsed JSON object, or NULL when the request had none */
 	json_t *warnings; /* rule warnings for the answer; created on first use */
 	/* What an error answer says beyond its code. */

@@ -130,6 +130,9 @@ int h_logout(struct api_ctx *ctx)
 
 int h_me(struct api_ctx *ctx)
 {
-	api_reply(ctx, 200, json_pack("{s:o}", "user", user_json(&ctx->me)));
+	/* The CSRF token again, so that a reloaded page can keep writing with its cookie. */
+	api_reply(ctx, 200, json_pack("{s:o, s:s, s:I}", "user", user_json(&ctx->me), "csrf_token",
+				      ctx->csrf, "idle_timeout_s",
+				      (json_int_t)api_config()->idle_timeout_s));
 	return 0;
 }

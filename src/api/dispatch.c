@@ -84,6 +84,7 @@ static int authenticate(struct api_ctx *ctx)
 	}
 	ctx->me = s.user;
 	ctx->actor.user_id = s.user.id;
+	memcpy(ctx->csrf, s.csrf, sizeof ctx->csrf);
 	if (via_cookie && is_write(ctx->req->method)) {
 		const char *csrf = http_req_header(ctx->req, "X-CSRF-Token");
 		if (!csrf || !secrets_equal(csrf, s.csrf))

@@ -87,6 +87,20 @@ static int read_password(char *buf, size_t n)
 	return 0;
 }
 
+/* The API's rules for typed text (see jin_str in api/core.c), so that an account made
+ * here can log in there: no control characters, and a length counted in characters. */
+static bool text_fits(const char *s, size_t min, size_t max)
+{
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		if ((*p & 0xC0) != 0x80)
+			chars++;
+	}
+	return chars >= min && chars <= max;
+}
+
 int cli_user(int argc, char **argv)
 {
 	static const char text[] =
@@ -138,13 +152,16 @@ int cli_user(int argc, char **argv)
 	}
 	if (optind != argc || !username || !role || !role_parse(role) || strlen(username) < 3 ||
 	    strlen(username) > 64 || strspn(username, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
-					     strlen(username)) {
+					     strlen(username) ||
+	    (display && !text_fits(display, 1, 100))) {
 		fputs(text, stderr);
 		return CLI_USAGE;
 	}
 	char pw[300];
-	if (read_password(pw, sizeof pw) != 0 || strlen(pw) < 10) {
-		fprintf(stderr, "collagenda user add: the password needs at least 10 characters\n");
+	if (read_password(pw, sizeof pw) != 0 || !text_fits(pw, 10, 256)) {
+		memset(pw, 0, sizeof pw);
+		fprintf(stderr, "collagenda user add: the password needs 10 to 256 characters "
+				"and no control characters\n");
 		return CLI_USAGE;
 	}
 	if (secrets_init() != 0)
@@ -248,6 +265,11 @@ int cli_backup(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *dest = argv[optind];
+	/* Opening a missing source would create an empty database there and back that up. */
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "collagenda backup: no database at %s\n", path);
+		return CLI_FAIL;
+	}
 	if (access(dest, F_OK) == 0) {
 		fprintf(stderr, "collagenda backup: %s exists; choose a new file\n", dest);
 		return CLI_FAIL;

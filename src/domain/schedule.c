@@ -230,7 +230,8 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 			     m += step) {
 				int64_t s = dates_local_to_instant(day, m);
 				int64_t e = dates_local_to_instant(day, m + q->duration_min);
-				if (s < q->not_before || e <= s)
+				/* Across a DST change the wall times would not be duration apart. */
+				if (s < q->not_before || e - s != (int64_t)q->duration_min * 60)
 					continue;
 				/* A DST gap can make the wall time land elsewhere. */
 				if (dates_local_day(s) != day || dates_local_minute(s) != m)
