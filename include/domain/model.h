@@ -20,7 +20,7 @@ const char *role_name(int role);
 /* The role of a name, or 0. */
 int role_parse(const char *name);
 
-/* Who does something, for the audit trail. user_id 0 is the system (demo, CLI). */
+/* Who does something, for the audit trail. user_id 0 means the program itself: demo, CLI. */
 struct actor {
 	int64_t user_id;
 	const char *remote;

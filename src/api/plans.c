@@ -415,6 +415,7 @@ int h_plans_next_slots(struct api_ctx *ctx)
 	json_t *window = json_null();
 	memset(&p, 0, sizeof p);
 	memset(&t, 0, sizeof t);
+	memset(&prog, 0, sizeof prog);
 
 	if ((err = api_tx_write(ctx)) != 0)
 		return err;

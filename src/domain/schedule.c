@@ -230,7 +230,7 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 			     m += step) {
 				int64_t s = dates_local_to_instant(day, m);
 				int64_t e = dates_local_to_instant(day, m + q->duration_min);
-				/* Across a DST change the wall times would not be duration apart. */
+				/* Over a DST change the wall times are not duration apart. */
 				if (s < q->not_before || e - s != (int64_t)q->duration_min * 60)
 					continue;
 				/* A DST gap can make the wall time land elsewhere. */
