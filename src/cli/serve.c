@@ -1,6 +1,8 @@
 /* collagenda serve: open the database, start the HTTP server, stop cleanly on a signal. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,13 +25,14 @@ static void usage(FILE *out)
 {
 	fputs("usage: collagenda serve [--db PATH] [--bind ADDR] [--port N] [--tz ZONE]\n"
 	      "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
-	      "                        [--idle-timeout SECONDS] [--demo] [--quiet]\n"
+	      "                        [--idle-timeout SECONDS] [--user NAME] [--demo] [--quiet]\n"
 	      "\n"
 	      "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
 	      "in flight and exits 0. --port 0 picks a free port; either way the address is\n"
 	      "printed as 'listening on http://ADDR:PORT'. --tz sets the clinic's time zone\n"
 	      "(default: the TZ of the process). --demo fills an empty database with a demo\n"
-	      "clinic and prints its logins.\n"
+	      "clinic and prints its logins. --user (when started as root) drops to that user\n"
+	      "after binding and opening the database, which it hands to that user.\n"
 	      "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n",
 	      out);
 }
@@ -55,6 +58,39 @@ static bool zone_exists(const char *zone)
 		return false;
 	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Hands the database files to pw and becomes that user for good. */
+static int drop_privileges(const char *name, const char *db_path)
+{
+	struct passwd *pw = getpwnam(name);
+	if (!pw) {
+		log_error("no such user '%s'", name);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		log_warn("--user %s ignored: not running as root", name);
+		return 0;
+	}
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s%s", db_path, suffixes[i]);
+		if (chown(path, pw->pw_uid, pw->pw_gid) != 0 && i == 0) {
+			log_error("cannot hand %s to %s", path, name);
+			return -1;
+		}
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		log_error("cannot become user %s", name);
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_error("privileges could be regained after dropping them");
+		return -1;
+	}
+	log_info("running as %s", name);
+	return 0;
 }
 
 static char *read_file(const char *path)
@@ -89,12 +125,13 @@ int cli_serve(int argc, char **argv)
 		{"threads", required_argument, NULL, 't'},
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"demo", no_argument, NULL, 'D'},
+		{"user", required_argument, NULL, 'u'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
-	const char *cert_path = NULL, *key_path = NULL;
+	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800;
 	bool demo = false;
 	int c;
@@ -137,6 +174,9 @@ int cli_serve(int argc, char **argv)
 			break;
 		case 'D':
 			demo = true;
+			break;
+		case 'u':
+			run_as = optarg;
 			break;
 		case 'q':
 			log_set_quiet(1);
@@ -207,6 +247,10 @@ int cli_serve(int argc, char **argv)
 	struct http_server *srv;
 	if (http_server_start(&hcfg, &srv) != 0)
 		goto out_db;
+	if (run_as && drop_privileges(run_as, db_path) != 0) {
+		http_server_stop(srv, 0);
+		goto out_db;
+	}
 	char host[80];
 	if (strchr(bind, ':'))
 		snprintf(host, sizeof host, "[%s]", bind);
