@@ -101,6 +101,11 @@ int api_tx_write(struct api_ctx *ctx) __attribute__((warn_unused_result));
 int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
 	      const char *detail) __attribute__((warn_unused_result));
 
+/* Records a read of clinical data durably (group commit). Call outside any transaction,
+ * after the read and before answering; a failure must fail the request. */
+int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id,
+		   const char *detail) __attribute__((warn_unused_result));
+
 /* Formats an instant in the clinic's zone as a new JSON string. */
 json_t *api_instant(int64_t t);
 

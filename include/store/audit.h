@@ -17,6 +17,20 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
 		       const char *entity, int64_t entity_id, const char *detail)
 	__attribute__((warn_unused_result));
 
+/*
+ * Appends a read event durably without holding the caller in a write transaction: the
+ * event joins a queue that one flusher thread commits in batches (group commit), and
+ * the call returns once the batch holding it has committed. Call outside any
+ * transaction. Without a running flusher it writes through db directly.
+ */
+int store_audit_read(struct db *db, const struct actor *who, const char *action,
+		     const char *entity, int64_t entity_id, const char *detail)
+	__attribute__((warn_unused_result));
+
+/* Starts and stops the flusher, which opens its own connection to path. */
+int store_audit_flusher_start(const char *path) __attribute__((warn_unused_result));
+void store_audit_flusher_stop(void);
+
 /* Filters for store_audit_list; empty/zero fields do not filter. */
 struct audit_filter {
 	const char *entity;

@@ -406,20 +406,21 @@ int h_screenings_list(struct api_ctx *ctx)
 	int64_t pid = api_id(ctx, 0);
 	struct screening *list = NULL;
 	size_t n = 0;
-	int err = api_tx_write(ctx);
+	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
 	err = require_patient(ctx, pid, false);
 	if (!err)
 		err = store_screening_list(ctx->db, pid, &list, &n);
-	if (!err)
-		err = api_audit(ctx, "read", "screening", pid, "list");
 	json_t *items = json_array();
 	for (size_t i = 0; !err && i < n; i++)
 		json_array_append_new(items, screening_json(ctx, &list[i]));
 	if (list)
 		screenings_free(list, n);
-	if ((err = api_tx_end(ctx, err)) != 0) {
+	db_rollback(ctx->db);
+	if (!err)
+		err = api_audit_read(ctx, "screening", pid, "list");
+	if (err) {
 		json_decref(items);
 		return err;
 	}
@@ -476,7 +477,7 @@ int h_bookable(struct api_ctx *ctx)
 	struct gate_eval g;
 	bool archived = false;
 	memset(&g, 0, sizeof g);
-	int err = api_tx_write(ctx);
+	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
 	err = require_patient(ctx, pid, false);
@@ -489,9 +490,10 @@ int h_bookable(struct api_ctx *ctx)
 	}
 	if (!err)
 		err = evaluate_gate(ctx, pid, KIND_TREATMENT, (int64_t)time(NULL), &g);
+	db_rollback(ctx->db);
 	if (!err && sees_clinical(ctx))
-		err = api_audit(ctx, "read", "screening", pid, "bookable");
-	if ((err = api_tx_end(ctx, err)) != 0) {
+		err = api_audit_read(ctx, "screening", pid, "bookable");
+	if (err) {
 		gate_eval_cleanup(&g);
 		return err;
 	}
@@ -578,15 +580,16 @@ int h_consents_list(struct api_ctx *ctx)
 	int64_t pid = api_id(ctx, 0);
 	struct consent *list = NULL;
 	size_t n = 0;
-	int err = api_tx_write(ctx);
+	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
 	err = require_patient(ctx, pid, false);
 	if (!err)
 		err = store_consent_list(ctx->db, pid, &list, &n);
+	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit(ctx, "read", "consent", pid, "list");
-	if ((err = api_tx_end(ctx, err)) != 0) {
+		err = api_audit_read(ctx, "consent", pid, "list");
+	if (err) {
 		if (list)
 			consents_free(list, n);
 		return err;

@@ -258,6 +258,12 @@ int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64
 	return store_audit_append(ctx->db, &ctx->actor, action, entity, entity_id, detail);
 }
 
+int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id,
+		   const char *detail)
+{
+	return store_audit_read(ctx->db, &ctx->actor, "read", entity, entity_id, detail);
+}
+
 json_t *api_instant(int64_t t)
 {
 	char buf[DATES_BUF];

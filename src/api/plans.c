@@ -182,7 +182,7 @@ out:
 	return err;
 }
 
-/* Reads a plan and its progress, auditing the read; inside a write transaction. */
+/* Reads a plan and its progress; inside a transaction. */
 static int read_plan(struct api_ctx *ctx, int64_t id, json_t **out)
 {
 	struct plan p;
@@ -192,8 +192,6 @@ static int read_plan(struct api_ctx *ctx, int64_t id, json_t **out)
 		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such plan.", NULL) : err;
 	err = store_plan_progress(ctx->db, id, 0, &prog);
 	if (!err)
-		err = api_audit(ctx, "read", "plan", id, NULL);
-	if (!err)
 		*out = plan_json(&p, &prog);
 	plan_cleanup(&p);
 	return err;
@@ -202,11 +200,14 @@ static int read_plan(struct api_ctx *ctx, int64_t id, json_t **out)
 int h_plans_get(struct api_ctx *ctx)
 {
 	json_t *o = NULL;
-	int err = api_tx_write(ctx);
+	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
 	err = read_plan(ctx, api_id(ctx, 0), &o);
-	if ((err = api_tx_end(ctx, err)) != 0) {
+	db_rollback(ctx->db);
+	if (!err)
+		err = api_audit_read(ctx, "plan", api_id(ctx, 0), NULL);
+	if (err) {
 		json_decref(o);
 		return err;
 	}
@@ -234,7 +235,7 @@ int h_patient_plans(struct api_ctx *ctx)
 {
 	int64_t pid = api_id(ctx, 0);
 	json_t *items = json_array();
-	int err = api_tx_write(ctx);
+	int err = db_begin_read(ctx->db);
 	if (err) {
 		json_decref(items);
 		return err;
@@ -242,9 +243,10 @@ int h_patient_plans(struct api_ctx *ctx)
 	err = require_patient(ctx, pid, false);
 	if (!err)
 		err = list_patient_plans(ctx, pid, items);
+	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit(ctx, "read", "plan", 0, "patient list");
-	if ((err = api_tx_end(ctx, err)) != 0) {
+		err = api_audit_read(ctx, "plan", 0, "patient list");
+	if (err) {
 		json_decref(items);
 		return err;
 	}
@@ -263,16 +265,17 @@ int h_plans_list(struct api_ctx *ctx)
 				"Name the patient: GET /plans?patient_id=ID.",
 				json_pack("{s:s}", "field", "patient_id"));
 	json_t *items = json_array();
-	if ((err = api_tx_write(ctx)) != 0) {
+	if ((err = db_begin_read(ctx->db)) != 0) {
 		json_decref(items);
 		return err;
 	}
 	err = require_patient(ctx, pid, false);
 	if (!err)
 		err = list_patient_plans(ctx, pid, items);
+	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit(ctx, "read", "plan", 0, "patient list");
-	if ((err = api_tx_end(ctx, err)) != 0) {
+		err = api_audit_read(ctx, "plan", 0, "patient list");
+	if (err) {
 		json_decref(items);
 		return err;
 	}
@@ -417,7 +420,7 @@ int h_plans_next_slots(struct api_ctx *ctx)
 	memset(&t, 0, sizeof t);
 	memset(&prog, 0, sizeof prog);
 
-	if ((err = api_tx_write(ctx)) != 0)
+	if ((err = db_begin_read(ctx->db)) != 0)
 		return err;
 	err = store_plan_get(ctx->db, id, &p);
 	if (err == -ERR_NOT_FOUND)
@@ -426,8 +429,6 @@ int h_plans_next_slots(struct api_ctx *ctx)
 		err = store_plan_progress(ctx->db, id, 0, &prog);
 	if (!err)
 		err = store_treatment_type_get(ctx->db, p.treatment_type, &t);
-	if (!err)
-		err = api_audit(ctx, "read", "plan", id, "next-slots");
 	struct window w = {today, today + 27};
 	if (err) {
 		/* nothing to search */
@@ -505,7 +506,9 @@ int h_plans_next_slots(struct api_ctx *ctx)
 				reason = "no_capacity";
 		}
 	}
-	err = api_tx_end(ctx, err);
+	db_rollback(ctx->db);
+	if (!err)
+		err = api_audit_read(ctx, "plan", id, "next-slots");
 	if (!err) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < nslots; i++)

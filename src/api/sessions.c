@@ -245,7 +245,7 @@ int h_session_get(struct api_ctx *ctx)
 	struct session_record r;
 	json_t *o = NULL;
 	memset(&r, 0, sizeof r);
-	int err = api_tx_write(ctx);
+	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
 	err = load_session_ctx(ctx, &s);
@@ -262,11 +262,12 @@ int h_session_get(struct api_ctx *ctx)
 	}
 	if (!err)
 		err = full_json(ctx, &s, &r, exists, &o);
+	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit(ctx, "read", "session_record", s.a.id, NULL);
+		err = api_audit_read(ctx, "session_record", s.a.id, NULL);
 	session_record_cleanup(&r);
 	session_ctx_cleanup(&s);
-	if ((err = api_tx_end(ctx, err)) != 0) {
+	if (err) {
 		json_decref(o);
 		return err;
 	}
@@ -724,13 +725,14 @@ int h_lot_sessions(struct api_ctx *ctx)
 	if (utf8_chars(lot) > 100)
 		return api_fail(ctx, -ERR_VALIDATION_FAILED, "A lot number has at most 100 characters.",
 				json_pack("{s:s}", "field", "lot"));
-	int err = api_tx_write(ctx);
+	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
 	err = store_lot_sessions(ctx->db, lot, &rows, &n);
+	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit(ctx, "read", "lot", 0, NULL);
-	if ((err = api_tx_end(ctx, err)) != 0) {
+		err = api_audit_read(ctx, "lot", 0, NULL);
+	if (err) {
 		if (rows)
 			session_rows_free(rows, n);
 		return err;
@@ -751,14 +753,15 @@ int h_patient_sessions(struct api_ctx *ctx)
 	int err = api_query_int(ctx, "limit", 1, 500, 100, &limit);
 	if (err)
 		return err;
-	if ((err = api_tx_write(ctx)) != 0)
+	if ((err = db_begin_read(ctx->db)) != 0)
 		return err;
 	err = require_patient(ctx, pid, false);
 	if (!err)
 		err = store_patient_sessions(ctx->db, pid, (int)limit, &rows, &n);
+	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit(ctx, "read", "session_record", 0, "patient history");
-	if ((err = api_tx_end(ctx, err)) != 0) {
+		err = api_audit_read(ctx, "session_record", 0, "patient history");
+	if (err) {
 		if (rows)
 			session_rows_free(rows, n);
 		return err;

@@ -126,7 +126,7 @@ int h_day_sheet(struct api_ctx *ctx)
 	struct room *rooms = NULL;
 	size_t n = 0, nusers = 0, nrooms = 0;
 	bool clinical = sees_clinical(ctx);
-	int err = clinical ? api_tx_write(ctx) : db_begin_read(ctx->db);
+	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
 	err = store_appt_list(ctx->db, &f, &list, &n);
@@ -165,12 +165,10 @@ int h_day_sheet(struct api_ctx *ctx)
 							  "active", rooms[r].active,
 							  "appointment_ids", ids));
 	}
+	db_rollback(ctx->db);
+	/* The caution flags come from screenings: a clinical read, audited. */
 	if (clinical && !err)
-		err = api_audit(ctx, "read", "day_sheet", 0, date ? date : "today");
-	if (clinical)
-		err = api_tx_end(ctx, err);
-	else
-		db_rollback(ctx->db);
+		err = api_audit_read(ctx, "day_sheet", 0, date ? date : "today");
 	if (list)
 		appt_views_free(list, n);
 	if (users)

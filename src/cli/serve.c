@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "domain/dates.h"
 #include "http/http.h"
+#include "store/audit.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/secrets.h"
@@ -233,6 +234,10 @@ int cli_serve(int argc, char **argv)
 		log_error("cannot fill the demo clinic");
 		goto out_db;
 	}
+	if (store_audit_flusher_start(db_path) != 0) {
+		log_error("cannot start the audit writer");
+		goto out_db;
+	}
 	struct api_config acfg = {(int64_t)idle, 12 * 3600, cert != NULL};
 	api_configure(&acfg);
 
@@ -266,6 +271,7 @@ int cli_serve(int argc, char **argv)
 	http_server_stop(srv, 10000);
 	rc = CLI_OK;
 out_db:
+	store_audit_flusher_stop();
 	db_pool_close();
 out_free:
 	free(cert);

@@ -155,11 +155,23 @@ bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, s
 	int from = dates_local_minute(start);
 	/* The end as minutes since the same midnight, so that 24:00 is 1440. */
 	int to = dates_local_minute(end - 1) + 1;
-	bool inside = false;
-	for (size_t i = 0; i < nhours && !inside; i++)
-		inside = hours[i].weekday == weekday && hours[i].start_min <= from &&
-			 to <= hours[i].end_min;
-	if (!inside)
+	/* The day's availability is the union of its intervals: from the one that holds the
+	 * start, follow intervals that touch (09:00-12:00 then 12:00-17:00) to where it ends. */
+	int reach = -1;
+	for (size_t i = 0; i < nhours; i++)
+		if (hours[i].weekday == weekday && hours[i].start_min <= from &&
+		    from < hours[i].end_min && hours[i].end_min > reach)
+			reach = hours[i].end_min;
+	for (bool grew = reach >= 0; grew;) {
+		grew = false;
+		for (size_t i = 0; i < nhours; i++)
+			if (hours[i].weekday == weekday && hours[i].start_min <= reach &&
+			    hours[i].end_min > reach) {
+				reach = hours[i].end_min;
+				grew = true;
+			}
+	}
+	if (to > reach)
 		return false;
 	for (size_t i = 0; i < noff; i++)
 		if (intervals_overlap(start, end, off[i].start, off[i].end))

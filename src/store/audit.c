@@ -1,6 +1,8 @@
 /* The audit table as a hash chain. */
 #include "store/audit.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +10,7 @@
 #include "db_internal.h"
 #include "domain/audit.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 static const char *const sql_last = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
@@ -159,4 +162,119 @@ int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
 			  : db_err(db, sqlite3_extended_errcode(db_handle(db)));
 	db_done(st);
 	return err;
+}
+
+/* ---- Group commit of read events. ---- */
+
+struct pending {
+	const struct actor *who;
+	const char *action;
+	const char *entity;
+	int64_t entity_id;
+	const char *detail;
+	int result;
+	bool done;
+	struct pending *next;
+};
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t q_done = PTHREAD_COND_INITIALIZER;
+static struct pending *q_head, *q_tail;
+static bool q_running;
+static pthread_t q_thread;
+static struct db *q_db;
+
+static void *flusher(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&q_lock);
+	for (;;) {
+		while (!q_head && q_running)
+			pthread_cond_wait(&q_wake, &q_lock);
+		if (!q_head && !q_running)
+			break;
+		/* Take every event queued so far: one transaction, one sync for all. */
+		struct pending *batch = q_head;
+		q_head = q_tail = NULL;
+		pthread_mutex_unlock(&q_lock);
+
+		int err = db_begin_write(q_db);
+		for (struct pending *p = batch; !err && p; p = p->next)
+			err = store_audit_append(q_db, p->who, p->action, p->entity, p->entity_id,
+						 p->detail);
+		if (!err)
+			err = db_commit(q_db);
+		else
+			db_rollback(q_db);
+
+		pthread_mutex_lock(&q_lock);
+		for (struct pending *p = batch; p;) {
+			struct pending *next = p->next;
+			p->result = err;
+			p->done = true; /* the waiter owns p; do not touch it after this */
+			p = next;
+		}
+		pthread_cond_broadcast(&q_done);
+	}
+	pthread_mutex_unlock(&q_lock);
+	return NULL;
+}
+
+int store_audit_flusher_start(const char *path)
+{
+	int err = db_open(path, &q_db);
+	if (err)
+		return err;
+	q_running = true;
+	if (pthread_create(&q_thread, NULL, flusher, NULL) != 0) {
+		q_running = false;
+		db_close(q_db);
+		q_db = NULL;
+		return -ERR_INTERNAL;
+	}
+	return 0;
+}
+
+void store_audit_flusher_stop(void)
+{
+	pthread_mutex_lock(&q_lock);
+	bool was = q_running;
+	q_running = false;
+	pthread_cond_signal(&q_wake);
+	pthread_mutex_unlock(&q_lock);
+	if (!was)
+		return;
+	pthread_join(q_thread, NULL);
+	db_close(q_db);
+	q_db = NULL;
+}
+
+int store_audit_read(struct db *db, const struct actor *who, const char *action,
+		     const char *entity, int64_t entity_id, const char *detail)
+{
+	struct pending p = {who, action, entity, entity_id, detail, 0, false, NULL};
+	pthread_mutex_lock(&q_lock);
+	if (!q_running) {
+		pthread_mutex_unlock(&q_lock);
+		int err = db_begin_write(db);
+		if (err)
+			return err;
+		err = store_audit_append(db, who, action, entity, entity_id, detail);
+		if (err) {
+			db_rollback(db);
+			return err;
+		}
+		return db_commit(db);
+	}
+	if (q_tail)
+		q_tail->next = &p;
+	else
+		q_head = &p;
+	q_tail = &p;
+	pthread_cond_signal(&q_wake);
+	while (!p.done)
+		pthread_cond_wait(&q_done, &q_lock);
+	pthread_mutex_unlock(&q_lock);
+	return p.result;
 }
