@@ -11,6 +11,9 @@
 #define HTTP_MAX_BODY (1024 * 1024)
 #define HTTP_MAX_HEADERS 16
 
+/* Where http_req_lookup looks. */
+enum http_value_kind { HTTP_HEADER, HTTP_QUERY, HTTP_COOKIE };
+
 /* One request; valid only during the handler call. */
 struct http_req {
 	const char *method;
@@ -20,6 +23,9 @@ struct http_req {
 	const char *remote; /* the peer's address as text */
 	bool tls;
 	void *conn;         /* the server's own connection handle */
+	/* Finds a header, query argument or cookie of conn; NULL when absent. The server
+	 * sets it; an in-process driver (a fuzzer) can bring its own. */
+	const char *(*lookup)(void *conn, enum http_value_kind kind, const char *name);
 };
 
 /* The header's value, or NULL. Names compare case-insensitively. */

@@ -44,19 +44,29 @@ static double ms_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+static const char *mhd_lookup(void *conn, enum http_value_kind kind, const char *name)
+{
+	static const enum MHD_ValueKind kinds[] = {
+		[HTTP_HEADER] = MHD_HEADER_KIND,
+		[HTTP_QUERY] = MHD_GET_ARGUMENT_KIND,
+		[HTTP_COOKIE] = MHD_COOKIE_KIND,
+	};
+	return MHD_lookup_connection_value(conn, kinds[kind], name);
+}
+
 const char *http_req_header(const struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return req->lookup(req->conn, HTTP_HEADER, name);
 }
 
 const char *http_req_query(const struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+	return req->lookup(req->conn, HTTP_QUERY, name);
 }
 
 const char *http_req_cookie(const struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+	return req->lookup(req->conn, HTTP_COOKIE, name);
 }
 
 void http_reply_header(struct http_reply *r, const char *name, const char *value)
@@ -146,6 +156,7 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 		.remote = remote,
 		.tls = srv->tls,
 		.conn = conn,
+		.lookup = mhd_lookup,
 	};
 	struct http_reply rep;
 	memset(&rep, 0, sizeof rep);

@@ -189,6 +189,18 @@ int server_stop(struct server *s)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void server_dump_log(const struct server *s)
+{
+	FILE *f = fopen(s->log, "r");
+	if (!f)
+		return;
+	char line[1024];
+	fprintf(stderr, "--- %s\n", s->log);
+	while (fgets(line, sizeof line, f))
+		fputs(line, stderr);
+	fclose(f);
+}
+
 void server_destroy(struct server *s)
 {
 	server_stop(s);
@@ -221,8 +233,19 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
 	return add;
 }
 
-struct resp *req_ex(struct server *s, const char *method, const char *path, const char *token,
-		    const char *body, size_t body_len, const char *const *extra_headers)
+/* True when the NULL-terminated header list names a Content-Type of its own. */
+static int has_content_type(const char *const *headers)
+{
+	for (int i = 0; headers && headers[i]; i++)
+		if (strncasecmp(headers[i], "Content-Type:", strlen("Content-Type:")) == 0)
+			return 1;
+	return 0;
+}
+
+/* The request itself; local_ip, when given, is the address the client connects from. */
+static struct resp *perform(struct server *s, const char *local_ip, const char *method,
+			    const char *path, const char *token, const char *body, size_t body_len,
+			    const char *const *extra_headers)
 {
 	CURL *c = curl_easy_init();
 	if (!c)
@@ -236,7 +259,7 @@ struct resp *req_ex(struct server *s, const char *method, const char *path, cons
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
-	if (body)
+	if (body && !has_content_type(extra_headers))
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	for (int i = 0; extra_headers && extra_headers[i]; i++)
@@ -250,6 +273,8 @@ struct resp *req_ex(struct server *s, const char *method, const char *path, cons
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (local_ip)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, local_ip);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -272,6 +297,18 @@ struct resp *req_ex(struct server *s, const char *method, const char *path, cons
 	if (getenv("HARNESS_VERBOSE"))
 		fprintf(stderr, "%s %s -> %ld %s\n", method, path, r->status, r->body);
 	return r;
+}
+
+struct resp *req_ex(struct server *s, const char *method, const char *path, const char *token,
+		    const char *body, size_t body_len, const char *const *extra_headers)
+{
+	return perform(s, NULL, method, path, token, body, body_len, extra_headers);
+}
+
+struct resp *req_from(struct server *s, const char *local_ip, const char *method,
+		      const char *path, const char *token, const char *body)
+{
+	return perform(s, local_ip, method, path, token, body, body ? strlen(body) : 0, NULL);
 }
 
 struct resp *req(struct server *s, const char *method, const char *path, const char *token,
@@ -361,4 +398,272 @@ const char *jstr(const json_t *o, const char *key)
 {
 	json_t *v = o ? json_object_get(o, key) : NULL;
 	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+struct resp *reqj(struct server *s, const char *method, const char *path, const char *token,
+		  json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (body && !text)
+		die("json_dumps");
+	struct resp *r = req(s, method, path, token, text);
+	free(text);
+	return r;
+}
+
+char *url_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
+	char *out = malloc(3 * n + 1), *o = out;
+	if (!out)
+		die("malloc");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* ---- Scheduling fixtures ---- */
+
+void harness_zone(const char *zone)
+{
+	setenv("TZ", zone, 1);
+	tzset();
+}
+
+time_t fx_time(int day, int hour, int minute)
+{
+	static struct tm base;
+	static int have_base;
+	if (!have_base) {
+		time_t now = time(NULL);
+		localtime_r(&now, &base);
+		have_base = 1;
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = base.tm_year;
+	tm.tm_mon = base.tm_mon;
+	tm.tm_mday = base.tm_mday + day;
+	tm.tm_hour = hour;
+	tm.tm_min = minute;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+void fx_instant(time_t t, char out[32])
+{
+	struct tm tm;
+	char zone[8];
+	localtime_r(&t, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* %z reads +0100; RFC 3339 wants +01:00. */
+	if (strftime(zone, sizeof zone, "%z", &tm) == 5 && n + 7 <= 32) {
+		memcpy(out + n, zone, 3);
+		out[n + 3] = ':';
+		memcpy(out + n + 4, zone + 3, 2);
+		out[n + 6] = '\0';
+	}
+}
+
+void fx_date(time_t t, char out[11])
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	if (strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+		out[0] = '\0';
+}
+
+void fx_day(int day, char out[11])
+{
+	fx_date(fx_time(day, 12, 0), out);
+}
+
+long long fx_post_id(struct server *s, const char *path, const char *token, json_t *body)
+{
+	struct resp *r = reqj(s, "POST", path, token, body);
+	long long id = r->status == 201 ? jint(r->json, "id") : -1;
+	if (id <= 0) {
+		fprintf(stderr, "harness: POST %s failed: %ld %s\n", path, r->status, r->body);
+		abort();
+	}
+	resp_free(r);
+	return id;
+}
+
+long long fx_user_id(struct server *s, const char *admin_token, const char *username)
+{
+	struct resp *r = req(s, "GET", "/api/v1/users", admin_token, NULL);
+	json_t *items = r->json ? json_object_get(r->json, "items") : NULL;
+	size_t i;
+	json_t *u;
+	long long id = -1;
+	json_array_foreach(items, i, u) {
+		if (strcmp(jstr(u, "username"), username) == 0)
+			id = jint(u, "id");
+	}
+	if (id <= 0) {
+		fprintf(stderr, "harness: no user %s: %ld %s\n", username, r->status, r->body);
+		abort();
+	}
+	resp_free(r);
+	return id;
+}
+
+long long fx_room(struct server *s, const char *admin_token, const char *name)
+{
+	return fx_post_id(s, "/api/v1/rooms", admin_token, json_pack("{s:s}", "name", name));
+}
+
+long long fx_practitioner(struct server *s, const char *admin_token, const char *username)
+{
+	char display[128], path[96];
+	snprintf(display, sizeof display, "Dr %s", username);
+	long long id = fx_post_id(s, "/api/v1/users", admin_token,
+			       json_pack("{s:s, s:s, s:s, s:s}", "username", username, "password",
+					 "practitioner-pw-1", "role", "practitioner", "display_name",
+					 display));
+	json_t *hours = json_array();
+	for (int wd = 1; wd <= 7; wd++)
+		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
+						       "00:00", "end", "24:00"));
+	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", id);
+	struct resp *r = reqj(s, "PUT", path, admin_token, json_pack("{s:o}", "hours", hours));
+	if (r->status != 200) {
+		fprintf(stderr, "harness: PUT %s failed: %ld %s\n", path, r->status, r->body);
+		abort();
+	}
+	resp_free(r);
+	return id;
+}
+
+long long fx_patient(struct server *s, const char *token, const char *first, const char *last,
+		      const char *date_of_birth)
+{
+	return fx_post_id(s, "/api/v1/patients", token,
+		       json_pack("{s:s, s:s, s:s}", "first_name", first, "last_name", last,
+				 "date_of_birth", date_of_birth));
+}
+
+void fx_screen(struct server *s, const char *token, long long patient, const char *body)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/screenings", patient);
+	struct resp *r = req(s, "POST", path, token, body);
+	if (r->status != 201) {
+		fprintf(stderr, "harness: POST %s failed: %ld %s\n", path, r->status, r->body);
+		abort();
+	}
+	resp_free(r);
+}
+
+void fx_consent(struct server *s, const char *token, long long patient)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/consents", patient);
+	(void)fx_post_id(s, path, token,
+		json_pack("{s:s, s:s, s:s}", "treatment_type", "MN", "form_version", "2024-1",
+			  "signed_name", "Patient"));
+}
+
+long long fx_plan(struct server *s, const char *token, long long patient,
+		   long long practitioner, int planned_sessions)
+{
+	json_t *b = json_pack("{s:I, s:s, s:s, s:[s], s:I}", "patient_id", (json_int_t)patient,
+			      "treatment_type", "MN", "indication", "fine_lines", "areas", "cheeks",
+			      "practitioner_id", (json_int_t)practitioner);
+	if (planned_sessions > 0)
+		json_object_set_new(b, "planned_sessions", json_integer(planned_sessions));
+	return fx_post_id(s, "/api/v1/plans", token, b);
+}
+
+struct resp *fx_book(struct server *s, const char *token, const struct fx_booking *b)
+{
+	char start[32], end[32];
+	fx_instant(b->start, start);
+	json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:s}", "patient_id", (json_int_t)b->patient,
+			      "kind", b->kind ? b->kind : b->plan ? "treatment" : "consultation",
+			      "practitioner_id", (json_int_t)b->practitioner, "room_id",
+			      (json_int_t)b->room, "start", start);
+	if (b->end) {
+		fx_instant(b->end, end);
+		json_object_set_new(o, "end", json_string(end));
+	}
+	if (b->plan)
+		json_object_set_new(o, "plan_id", json_integer(b->plan));
+	if (b->override_reason)
+		json_object_set_new(o, "override_reason", json_string(b->override_reason));
+	return reqj(s, "POST", "/api/v1/appointments", token, o);
+}
+
+json_t *fx_find(const json_t *arr, const char *key, long long v)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(arr, i, e) {
+		if (jint(e, key) == v)
+			return e;
+	}
+	return NULL;
+}
+
+json_t *fx_warning(const struct resp *r, const char *code)
+{
+	json_t *arr = r->json ? json_object_get(r->json, "warnings") : NULL;
+	size_t i;
+	json_t *w;
+	json_array_foreach(arr, i, w) {
+		if (strcmp(jstr(w, "code"), code) == 0)
+			return w;
+	}
+	return NULL;
+}
+
+json_t *fx_details(const struct resp *r)
+{
+	json_t *e = r->json ? json_object_get(r->json, "error") : NULL;
+	return e ? json_object_get(e, "details") : NULL;
+}
+
+bool fx_has_str(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
+		long long entity_id, const char *action)
+{
+	char path[256];
+	if (entity_id)
+		snprintf(path, sizeof path, "/api/v1/audit?entity=%s&entity_id=%lld&limit=500",
+			 entity, entity_id);
+	else
+		snprintf(path, sizeof path, "/api/v1/audit?entity=%s&limit=500", entity);
+	struct resp *r = req(s, "GET", path, admin_token, NULL);
+	json_t *items = r->json ? json_object_get(r->json, "items") : NULL;
+	int n = r->status == 200 ? 0 : -1;
+	size_t i;
+	json_t *e;
+	json_array_foreach(items, i, e) {
+		if (strcmp(jstr(e, "action"), action) == 0)
+			n++;
+	}
+	resp_free(r);
+	return n;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* The seeded users' passwords (users "admin", "desk", "prac" and "prac2"). */
 #define PW_ADMIN "admin-password-1"
@@ -33,6 +34,8 @@ void server_start(struct server *s, const char *const *extra_args);
 void server_restart(struct server *s, const char *const *extra_args);
 /* Sends SIGTERM and waits; returns the exit status (0 expected). */
 int server_stop(struct server *s);
+/* Copies the server's standard error (its log) to ours, to explain a failure. */
+void server_dump_log(const struct server *s);
 /* server_stop and removes the directory. */
 void server_destroy(struct server *s);
 
@@ -51,12 +54,16 @@ const char *resp_error(const struct resp *r);
 /*
  * Sends a request. token may be NULL (no Authorization). body may be NULL; when given it
  * goes with Content-Type: application/json. extra_headers is NULL or a NULL-terminated
- * list of "Name: value" strings (they can override Content-Type).
+ * list of "Name: value" strings; a Content-Type among them replaces the JSON one.
  */
 struct resp *req(struct server *s, const char *method, const char *path, const char *token,
 		 const char *body);
 struct resp *req_ex(struct server *s, const char *method, const char *path, const char *token,
 		    const char *body, size_t body_len, const char *const *extra_headers);
+/* Like req, connecting from local_ip (another loopback address such as "127.0.0.2"), so
+ * that the server sees a different client address. */
+struct resp *req_from(struct server *s, const char *local_ip, const char *method,
+		      const char *path, const char *token, const char *body);
 /* Like req, with the body built by printf-style formatting. */
 struct resp *reqf(struct server *s, const char *method, const char *path, const char *token,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -73,5 +80,73 @@ int run_cli(const char *const *args, const char *stdin_text, char **out);
 long long jint(const json_t *o, const char *key);
 /* String field of a JSON object, or "". */
 const char *jstr(const json_t *o, const char *key);
+
+/* Like req, with the body given as JSON (the reference is taken; may be NULL). */
+struct resp *reqj(struct server *s, const char *method, const char *path, const char *token,
+		  json_t *body);
+
+/* s percent-encoded for a query string (unreserved characters kept); caller frees. */
+char *url_encode(const char *s);
+
+/* ---- Scheduling fixtures: the clinic's local time, patients, plans and bookings. ---- */
+
+/* Sets this process's time zone to zone, so that fx_time and fx_instant speak the
+ * same clinic-local time as a server started with --tz zone. */
+void harness_zone(const char *zone);
+/* The instant of hour:minute local time, day days after the local date of the first
+ * call (negative: before). */
+time_t fx_time(int day, int hour, int minute);
+/* t as RFC 3339 local time with an explicit offset ("2027-03-01T10:00:00+01:00"). */
+void fx_instant(time_t t, char out[32]);
+/* The local date of t as YYYY-MM-DD. */
+void fx_date(time_t t, char out[11]);
+/* The local date day days after the base date, as YYYY-MM-DD. */
+void fx_day(int day, char out[11]);
+
+/* Sends a creating request (body as JSON; the reference is taken) and returns the new
+ * row's "id"; aborts when the answer is not 201. */
+long long fx_post_id(struct server *s, const char *path, const char *token, json_t *body);
+/* Finds a user's id by username (admin token); aborts when absent. */
+long long fx_user_id(struct server *s, const char *admin_token, const char *username);
+/* Creates a room named name (admin token). */
+long long fx_room(struct server *s, const char *admin_token, const char *name);
+/* Creates a practitioner (username, display name "Dr " username) who works every day
+ * 00:00-24:00 (admin token). */
+long long fx_practitioner(struct server *s, const char *admin_token, const char *username);
+/* Registers a patient. */
+long long fx_patient(struct server *s, const char *token, const char *first, const char *last,
+		      const char *date_of_birth);
+/* Records a screening; body is its JSON text ({"conditions":[...]}); aborts unless 201. */
+void fx_screen(struct server *s, const char *token, long long patient, const char *body);
+/* Records a consent for treatment type MN. */
+void fx_consent(struct server *s, const char *token, long long patient);
+/* Creates an MN plan for fine lines on the cheeks with planned_sessions (0: default). */
+long long fx_plan(struct server *s, const char *token, long long patient,
+		   long long practitioner, int planned_sessions);
+
+/* A booking request. */
+struct fx_booking {
+	long long patient;
+	long long practitioner;
+	long long room;
+	long long plan;              /* 0: none */
+	const char *kind;            /* NULL: "treatment" with a plan, else "consultation" */
+	time_t start;
+	time_t end;                  /* 0: the server's default length */
+	const char *override_reason; /* NULL: absent */
+};
+/* POST /api/v1/appointments with b. */
+struct resp *fx_book(struct server *s, const char *token, const struct fx_booking *b);
+/* The element of array arr whose integer key equals v, or NULL. */
+json_t *fx_find(const json_t *arr, const char *key, long long v);
+/* The warning with this code in a reply's warnings[], or NULL. */
+json_t *fx_warning(const struct resp *r, const char *code);
+/* error.details of an error reply, or NULL. */
+json_t *fx_details(const struct resp *r);
+/* True when a JSON array holds the string s. */
+bool fx_has_str(const json_t *arr, const char *s);
+/* How many audit events match entity, entity_id (0: any) and action (admin token). */
+int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
+		long long entity_id, const char *action);
 
 #endif
