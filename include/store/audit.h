@@ -40,9 +40,10 @@ struct audit_filter {
 	int limit;         /* 1-500 */
 };
 
-/* Newest first. *out is an array of *n events; free with audit_events_free. */
+/* Newest first. *out is an array of *n events; free with audit_events_free. *total (may
+ * be NULL) counts every match, not just this page. */
 int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_event **out,
-		     size_t *n) __attribute__((warn_unused_result));
+		     size_t *n, int64_t *total) __attribute__((warn_unused_result));
 
 /*
  * Walks the whole chain in id order. 0 with *first_bad = 0 when it is intact; 0 with

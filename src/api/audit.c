@@ -27,9 +27,10 @@ int h_audit_list(struct api_ctx *ctx)
 
 	struct audit_event *list = NULL;
 	size_t n = 0;
+	int64_t total = 0;
 	if ((err = db_begin_read(ctx->db)) != 0)
 		return err;
-	err = store_audit_list(ctx->db, &f, &list, &n);
+	err = store_audit_list(ctx->db, &f, &list, &n, &total);
 	db_rollback(ctx->db);
 	if (err)
 		return err;
@@ -47,6 +48,6 @@ int h_audit_list(struct api_ctx *ctx)
 		json_array_append_new(items, o);
 	}
 	audit_events_free(list, n);
-	api_reply_list(ctx, items, (int64_t)n);
+	api_reply_list(ctx, items, total);
 	return 0;
 }

@@ -21,6 +21,9 @@ static const char *const sql_list =
 	"SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
 	"FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
 	"AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5";
+static const char *const sql_count =
+	"SELECT count(*) FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
+	"AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4)";
 static const char *const sql_all =
 	"SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
 	"FROM audit ORDER BY id";
@@ -99,9 +102,21 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
 }
 
 int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_event **out,
-		     size_t *n)
+		     size_t *n, int64_t *total)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_list);
+	sqlite3_stmt *st;
+	if (total) {
+		if (!(st = db_stmt(db, &sql_count)))
+			return -ERR_INTERNAL;
+		db_bind_text(st, 1, f->entity && *f->entity ? f->entity : NULL);
+		db_bind_int(st, 2, f->entity_id);
+		db_bind_int(st, 3, f->user_id);
+		db_bind_int(st, 4, f->before_id);
+		int err = db_query_int(db, st, total);
+		if (err)
+			return err;
+	}
+	st = db_stmt(db, &sql_list);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 1, f->entity && *f->entity ? f->entity : NULL);
