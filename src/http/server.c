@@ -109,6 +109,23 @@ static const char body_500[] =
 	"{\"error\":{\"code\":\"internal\",\"message\":\"Something went wrong on our side.\","
 	"\"details\":{}}}";
 
+static const char body_400[] =
+	"{\"error\":{\"code\":\"bad_request\",\"message\":\"The request's framing is ambiguous: "
+	"more than one Content-Length, or Content-Length with Transfer-Encoding.\",\"details\":{}}}";
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	int *n = cls;
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, "Content-Length") == 0)
+		n[0]++;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+		n[1]++;
+	return MHD_YES;
+}
+
 static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *ctx, int status,
 				   const char *body)
 {
@@ -119,7 +136,7 @@ static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *c
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (status == 413)
+	if (status == 413 || status == 400)
 		MHD_add_response_header(resp, "Connection", "close");
 	ctx->status = status;
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
@@ -207,6 +224,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ctx->user = -1;
 		*con_cls = ctx;
 		atomic_fetch_add(&srv->inflight, 1);
+		/* Two lengths, or a length and chunking, could be read differently by a proxy
+		 * in front of us: refuse rather than guess (request smuggling). */
+		int framing[2] = {0, 0};
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, framing);
+		if (framing[0] > 1 || framing[1] > 1 || (framing[0] && framing[1]))
+			return send_static(conn, ctx, 400, body_400);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl) {
 			char *end = NULL;
