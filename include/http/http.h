@@ -10,6 +10,12 @@
 /* Bodies larger than this are refused with 413 before or while reading. */
 #define HTTP_MAX_BODY (1024 * 1024)
 #define HTTP_MAX_HEADERS 16
+/* Defaults of struct http_config. */
+#define HTTP_DEFAULT_CONN_LIMIT 8192
+#define HTTP_DEFAULT_PER_IP_LIMIT 256
+#define HTTP_DEFAULT_TIMEOUT_S 30
+/* A request body must arrive within this long of the request's start. */
+#define HTTP_BODY_DEADLINE_MS 30000
 
 /* Where http_req_lookup looks. */
 enum http_value_kind { HTTP_HEADER, HTTP_QUERY, HTTP_COOKIE };

@@ -305,6 +305,27 @@ static int fail_item(struct api_ctx *ctx, int code, const char *list, size_t i, 
 	return api_fail(ctx, code, msg, d);
 }
 
+/* A validation error about a key inside a nested object names the whole path: "passes"
+ * of the second area becomes "areas[1].passes". */
+static int nested_field(struct api_ctx *ctx, int err, const char *prefix)
+{
+	json_t *f = ctx->err_details ? json_object_get(ctx->err_details, "field") : NULL;
+	if (err == -ERR_VALIDATION_FAILED && json_is_string(f)) {
+		char path[192];
+		snprintf(path, sizeof path, "%s.%s", prefix, json_string_value(f));
+		json_object_set_new(ctx->err_details, "field", json_string(path));
+	}
+	return err;
+}
+
+/* nested_field for item i of list. */
+static int nested_item(struct api_ctx *ctx, int err, const char *list, size_t i)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "%s[%zu]", list, i);
+	return nested_field(ctx, err, prefix);
+}
+
 static int parse_areas(struct api_ctx *ctx, json_t *arr, const struct session_ctx *s,
 		       struct session_record *r)
 {
@@ -327,7 +348,7 @@ static int parse_areas(struct api_ctx *ctx, json_t *arr, const struct session_ct
 		    (err = jin_str(ctx, it, "area", true, 1, 40, &code)) ||
 		    (err = jin_int(ctx, it, "passes", false, 1, 20, &passes, NULL)) ||
 		    (err = jin_str(ctx, it, "override_reason", false, 0, 500, &reason)))
-			return err;
+			return nested_item(ctx, err, "areas", i);
 		if (reason && !*reason)
 			reason = NULL;
 		if (store_area_get(ctx->db, code, &cat) != 0)
@@ -394,12 +415,13 @@ static int parse_prp(struct api_ctx *ctx, json_t *o, const struct session_ctx *s
 	int err;
 	struct prp_details *p = &r->prp;
 	if ((err = jin_only(ctx, o, allowed)) ||
-	    (err = parse_ml(ctx, o, "blood_ml", 10, 1200, &p->blood_ml10)) ||
-	    (err = parse_ml(ctx, o, "prp_ml", 1, 600, &p->prp_ml10)) ||
 	    (err = jin_int(ctx, o, "spin_minutes", false, 1, 60, &minutes, NULL)) ||
 	    (err = jin_int(ctx, o, "spin_rcf", false, 50, 10000, &rcf, NULL)) ||
 	    (err = jin_str(ctx, o, "route", false, 1, 20, &route)) ||
 	    (err = jin_str(ctx, o, "kit_lot", false, 1, 100, &lot)))
+		return nested_field(ctx, err, "prp");
+	if ((err = parse_ml(ctx, o, "blood_ml", 10, 1200, &p->blood_ml10)) ||
+	    (err = parse_ml(ctx, o, "prp_ml", 1, 600, &p->prp_ml10)))
 		return err;
 	if (route && !one_of(route, routes))
 		return api_fail_field(ctx, "prp.route", "route is topical or injected.");
@@ -424,7 +446,7 @@ static int parse_numbing(struct api_ctx *ctx, json_t *o, struct session_record *
 	    (err = jin_str(ctx, o, "product", false, 1, 100, &product)) ||
 	    (err = jin_instant(ctx, o, "applied_at", false, &r->numbing_applied_at, NULL)) ||
 	    (err = jin_instant(ctx, o, "removed_at", false, &r->numbing_removed_at, NULL)))
-		return err;
+		return nested_field(ctx, err, "numbing");
 	r->numbing_product = xstrdup_or_null(product);
 	if (r->numbing_applied_at && r->numbing_removed_at) {
 		int64_t dwell = r->numbing_removed_at - r->numbing_applied_at;
@@ -472,7 +494,7 @@ static int parse_lists(struct api_ctx *ctx, json_t *body, struct session_record 
 			if ((err = jin_only(ctx, it, allowed)) ||
 			    (err = jin_str(ctx, it, "type", true, 1, 40, &type)) ||
 			    (err = jin_int(ctx, it, "severity", false, 1, 3, &sev, &has_sev)))
-				return err;
+				return nested_item(ctx, err, "reactions", i);
 			if (!is_code(type))
 				return fail_item(ctx, -ERR_VALIDATION_FAILED, "reactions", i, "type",
 						 "A reaction type is a code such as redness or none.", NULL);

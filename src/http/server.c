@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,6 +243,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
+		/* A body that trickles in for longer than the deadline closes the connection. */
+		if (ms_since(&ctx->start) > HTTP_BODY_DEADLINE_MS) {
+			log_warn("http: request body took longer than %d s; closing",
+				 HTTP_BODY_DEADLINE_MS / 1000);
+			return MHD_NO;
+		}
 		if (ctx->too_large)
 			return MHD_YES;
 		if (ctx->len + n > HTTP_MAX_BODY) {
@@ -323,6 +330,18 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 		free(srv);
 		return -1;
 	}
+	/* Thousands of connections need thousands of descriptors: take what the hard limit
+	 * allows. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("cannot raise the open-file limit");
+	}
+	unsigned conn_limit = cfg->conn_limit ? cfg->conn_limit : HTTP_DEFAULT_CONN_LIMIT;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    conn_limit + 64 > rl.rlim_cur)
+		conn_limit = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
 	unsigned threads = cfg->threads;
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -336,10 +355,11 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	struct MHD_OptionItem opts[] = {
 		{MHD_OPTION_SOCK_ADDR, 0, (void *)sa},
 		{MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit ? cfg->conn_limit : 1024, NULL},
-		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit ? cfg->per_ip_limit : 256,
+		{MHD_OPTION_CONNECTION_LIMIT, conn_limit, NULL},
+		{MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		 cfg->per_ip_limit ? cfg->per_ip_limit : HTTP_DEFAULT_PER_IP_LIMIT, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : HTTP_DEFAULT_TIMEOUT_S,
 		 NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30, NULL},
 		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
 		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
