@@ -3,7 +3,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
-      libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3)
+      libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 openssl)
 if [ "${COLLAGENDA_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   pkgs+=(${COLLAGENDA_DEPS_EXTRA})

@@ -130,11 +130,14 @@ static void spawn(struct server *s, const char *const *extra_args)
 	if (!f)
 		die("fdopen");
 	char line[512];
+	bool tls = false;
 	s->port = 0;
 	while (fgets(line, sizeof line, f)) {
-		const char *p = strstr(line, "listening on http://127.0.0.1:");
-		if (p) {
-			s->port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
+		const char *p = strstr(line, "listening on http");
+		const char *host = p ? strstr(p, "://127.0.0.1:") : NULL;
+		if (host) {
+			tls = p[strlen("listening on http")] == 's';
+			s->port = (unsigned)strtoul(host + strlen("://127.0.0.1:"), NULL, 10);
 			break;
 		}
 	}
@@ -145,7 +148,7 @@ static void spawn(struct server *s, const char *const *extra_args)
 		fprintf(stderr, "harness: the server did not start; see %s\n", s->log);
 		abort();
 	}
-	snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u", s->port);
+	snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u", tls ? "https" : "http", s->port);
 }
 
 void server_start(struct server *s, const char *const *extra_args)
@@ -273,6 +276,8 @@ static struct resp *perform(struct server *s, const char *local_ip, const char *
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (s->ca[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca);
 	if (local_ip)
 		curl_easy_setopt(c, CURLOPT_INTERFACE, local_ip);
 	if (body) {

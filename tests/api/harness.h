@@ -20,7 +20,8 @@ struct server {
 	char dir[256];  /* a fresh temporary directory */
 	char db[300];   /* the database file inside it */
 	char log[300];  /* the server's standard error */
-	char base[64];  /* "http://127.0.0.1:PORT" */
+	char base[64];  /* "http://127.0.0.1:PORT" or "https://..." */
+	char ca[300];   /* a CA file for https (the server's self-signed certificate), or "" */
 };
 
 /* Path of the binary under test (COLLAGENDA_BIN, else build/collagenda). */
