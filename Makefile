@@ -107,3 +107,51 @@ lint:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Fuzzing (libFuzzer, clang): `make fuzz FUZZ_SECONDS=N` runs each target for N
+# seconds; `make fuzz-check` (part of `make test`) replays the committed corpora and runs
+# each target briefly.
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 8
+FUZZ_CC ?= clang
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_TARGETS := fuzz_request fuzz_bodies fuzz_parsers
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+FUZZ_FLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/gen/schema.o \
+	$(FUZZ_DIR)/obj/gen/openapi.o $(FUZZ_DIR)/obj/gen/web.o
+
+.PHONY: fuzz fuzz-check
+
+$(FUZZ_DIR)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/clinic.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
+		tests/fuzz/clinic.c $(FUZZ_OBJS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+		echo "== $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/$$t $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
+			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
+			2>&1 | grep -E '^(stat::|#[0-9]+.*DONE)|ERROR|SUMMARY' || exit 1; \
+	done
+
+fuzz-check: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+		$(FUZZ_DIR)/$$t -runs=0 tests/fuzz/corpus/$$t 2>$(FUZZ_DIR)/$$t.replay.log \
+			|| { cat $(FUZZ_DIR)/$$t.replay.log; exit 1; }; \
+		$(FUZZ_DIR)/$$t $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t \
+			-max_total_time=$(FUZZ_CHECK_SECONDS) -artifact_prefix=$(FUZZ_DIR)/ \
+			2>$(FUZZ_DIR)/$$t.log || { tail -40 $(FUZZ_DIR)/$$t.log; exit 1; }; \
+		echo "fuzz: $$t replayed $$(ls tests/fuzz/corpus/$$t | wc -l) corpus files, then $$(grep -o 'Done [0-9]* runs' $(FUZZ_DIR)/$$t.log)"; \
+	done

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
-      libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 openssl)
+      libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 openssl clang libclang-rt-14-dev)
 if [ "${COLLAGENDA_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   pkgs+=(${COLLAGENDA_DEPS_EXTRA})

@@ -67,6 +67,9 @@ void http_reply_header(struct http_reply *r, const char *name, const char *value
 void http_reply_set_body(struct http_reply *r, int status, const char *content_type,
 			 char *body, size_t len);
 
+/* Frees what a reply owns (headers, and a body that is not static). */
+void http_reply_cleanup(struct http_reply *r);
+
 /* Answers request req into reply; must always set a status. */
 typedef void (*http_handler_fn)(const struct http_req *req, struct http_reply *reply);
 

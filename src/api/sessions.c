@@ -753,7 +753,7 @@ int h_lot_sessions(struct api_ctx *ctx)
 	err = store_lot_sessions(ctx->db, lot, &rows, &n);
 	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit_read(ctx, "lot", 0, NULL);
+		err = api_audit_read(ctx, "lot", 0, lot);
 	if (err) {
 		if (rows)
 			session_rows_free(rows, n);
@@ -782,7 +782,7 @@ int h_patient_sessions(struct api_ctx *ctx)
 		err = store_patient_sessions(ctx->db, pid, (int)limit, &rows, &n);
 	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit_read(ctx, "session_record", 0, "patient history");
+		err = api_audit_read(ctx, "patient", pid, "session history");
 	if (err) {
 		if (rows)
 			session_rows_free(rows, n);

@@ -91,7 +91,7 @@ void http_reply_set_body(struct http_reply *r, int status, const char *content_t
 	r->body_static = false;
 }
 
-static void reply_cleanup(struct http_reply *r)
+void http_reply_cleanup(struct http_reply *r)
 {
 	for (int i = 0; i < r->nheaders; i++) {
 		free(r->headers[i].name);
@@ -193,7 +193,7 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 			rep.body = NULL; /* MHD frees it now */
 	}
 	if (!resp) {
-		reply_cleanup(&rep);
+		http_reply_cleanup(&rep);
 		return send_static(conn, ctx, 500, body_500);
 	}
 	if (rep.content_type)
@@ -205,7 +205,7 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 	ctx->status = status;
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
-	reply_cleanup(&rep);
+	http_reply_cleanup(&rep);
 	return ret;
 }
 

@@ -1,0 +1,78 @@
+/* Fuzz target: the small parsers — dates, instants, times of day, depths, names, e-mail,
+ * phone numbers, chart numbers and route patterns. Round trips must agree. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/dates.h"
+#include "domain/session.h"
+#include "domain/text.h"
+#include "http/router.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 4096)
+		return 0;
+	char *s = malloc(size + 1);
+	if (!s)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	char buf[DATES_BUF];
+
+	struct cdate d;
+	if (dates_parse_date(s, &d) == 0) {
+		dates_format_date(&d, buf);
+		if (strcmp(buf, s) != 0)
+			abort(); /* a valid date prints back as itself */
+		if (dates_from_days(dates_to_days(&d)).day != d.day)
+			abort();
+	}
+	int64_t t;
+	if (dates_parse_instant(s, &t) == 0) {
+		dates_format_utc(t, buf);
+		int64_t back;
+		if (dates_parse_instant(buf, &back) != 0 || back != t)
+			abort();
+	}
+	int minutes;
+	if (dates_parse_hhmm(s, &minutes) == 0 && (minutes < 0 || minutes > 1440))
+		abort();
+
+	double v = strtod(s, NULL);
+	int hmm;
+	if (decimal_from_double(v, 2, &hmm)) {
+		decimal_format(hmm, 2, buf, sizeof buf);
+		int again;
+		if (!decimal_from_double(strtod(buf, NULL), 2, &again) || again != hmm)
+			abort();
+	}
+
+	char folded[512];
+	if (text_fold(s, folded, sizeof folded)) {
+		char twice[512];
+		if (!text_fold(folded, twice, sizeof twice) || strcmp(folded, twice) != 0)
+			abort(); /* folding is idempotent */
+	}
+	(void)text_valid_email(s);
+	(void)text_valid_phone(s);
+	(void)text_is_phone_query(s);
+	char rev[64], canon[32];
+	text_phone_reversed(s, rev, sizeof rev);
+	if (text_parse_mrn(s, canon, sizeof canon)) {
+		char again[32];
+		int64_t id = strtoll(canon + 2, NULL, 10) / 10;
+		text_mrn(id, again, sizeof again);
+		if (strlen(canon) == strlen(again) && strcmp(canon, again) != 0)
+			abort();
+	}
+	struct route_match m;
+	if (s[0] == '/')
+		(void)router_match(api_routes, api_nroutes, "GET", s, &m);
+	free(s);
+	return 0;
+}
