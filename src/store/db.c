@@ -302,7 +302,7 @@ static int open_conn(const char *path, struct db **out)
 	if (!err)
 		err = exec(db, "PRAGMA journal_mode = WAL");
 	if (!err)
-		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"
 			       "PRAGMA temp_store = MEMORY");
 	if (err) {
 		db_close(db);

@@ -1,0 +1,1260 @@
+/* Session records over HTTP: exact depths and the depth rule (SPEC §3 rule 8), signing
+ * and what it needs (rule 9), immutability and addenda, completion of the appointment
+ * and the plan, lot traceability, the patient's history, audit (rule 11) and what the
+ * front desk may not see (rule 12). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define V1	 "/api/v1"
+#define SLOT_MIN 10
+
+static struct server S;
+static char *t_admin, *t_desk, *t_prac;
+static long long u_prac, u_admin;
+static long long room;
+/* Clean screening with MN and MN_PRP consents; a caution (sunburn) with an MN consent
+ * only; clean screening without any consent. */
+static long long p_main, p_caution, p_noconsent;
+static int next_slot;
+
+/* ---- Fixtures ---- */
+
+static void expect_status(const struct resp *r, long status)
+{
+	if (r->status != status)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, status);
+}
+
+static void expect_error(const struct resp *r, long status, const char *code)
+{
+	if (r->status != status || strcmp(resp_error(r), code) != 0)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, status);
+	assert_string_equal(resp_error(r), code);
+}
+
+/* A 422 validation_failed naming field. */
+static void expect_field(const struct resp *r, const char *field)
+{
+	expect_error(r, 422, "validation_failed");
+	assert_string_equal(jstr(fx_details(r), "field"), field);
+}
+
+/* The next free 10-minute slot today, clinic-local (UTC), from 00:10 on. */
+static time_t slot(void)
+{
+	next_slot++;
+	return fx_time(0, 0, SLOT_MIN * next_slot);
+}
+
+static void consent(long long patient, const char *type)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/consents", patient);
+	(void)fx_post_id(&S, path, t_prac,
+			 json_pack("{s:s, s:s, s:s}", "treatment_type", type, "form_version",
+				   "2025-2", "signed_name", "Patient"));
+}
+
+/* A plan of type for patient over areas (a JSON array text) with planned sessions. */
+static long long plan(long long patient, const char *type, const char *areas, int planned)
+{
+	json_error_t e;
+	json_t *a = json_loads(areas, 0, &e);
+	assert_non_null(a);
+	return fx_post_id(&S, V1 "/plans", t_prac,
+			  json_pack("{s:I, s:s, s:s, s:o, s:I, s:i}", "patient_id",
+				    (json_int_t)patient, "treatment_type", type, "indication",
+				    "acne_scars", "areas", a, "practitioner_id", (json_int_t)u_prac,
+				    "planned_sessions", planned));
+}
+
+/* Books a 10-minute treatment of plan at start with prac in the room; returns its id. */
+static long long book_at(long long patient, long long plan_id, time_t start)
+{
+	struct fx_booking b = {.patient = patient,
+			       .practitioner = u_prac,
+			       .room = room,
+			       .plan = plan_id,
+			       .start = start,
+			       .end = start + SLOT_MIN * 60};
+	struct resp *r = fx_book(&S, t_prac, &b);
+	expect_status(r, 201);
+	long long id = jint(r->json, "id");
+	assert_true(id > 0);
+	resp_free(r);
+	return id;
+}
+
+/* A treatment today in the next slot. */
+static long long treatment(long long patient, long long plan_id)
+{
+	return book_at(patient, plan_id, slot());
+}
+
+/* A new plan of type over areas with one treatment today; *plan_out gets the plan. */
+static long long fresh(long long patient, const char *type, const char *areas, int planned,
+		       long long *plan_out)
+{
+	long long p = plan(patient, type, areas, planned);
+	if (plan_out)
+		*plan_out = p;
+	return treatment(patient, p);
+}
+
+static void spath(char *out, size_t n, long long appt, const char *suffix)
+{
+	snprintf(out, n, V1 "/appointments/%lld/session%s", appt, suffix);
+}
+
+static struct resp *get_session(long long appt, const char *token)
+{
+	char path[128];
+	spath(path, sizeof path, appt, "");
+	return req(&S, "GET", path, token, NULL);
+}
+
+/* PUT of a body given as JSON (the reference is taken). */
+static struct resp *put_session(long long appt, const char *token, json_t *body)
+{
+	char path[128];
+	spath(path, sizeof path, appt, "");
+	return reqj(&S, "PUT", path, token, body);
+}
+
+/* PUT of a body given as text, so that numbers travel exactly as written. */
+static struct resp *put_text(long long appt, const char *token, const char *body)
+{
+	char path[128];
+	spath(path, sizeof path, appt, "");
+	return req(&S, "PUT", path, token, body);
+}
+
+static struct resp *sign(long long appt, const char *token)
+{
+	char path[128];
+	spath(path, sizeof path, appt, "/sign");
+	return req(&S, "POST", path, token, NULL);
+}
+
+static struct resp *addendum(long long appt, const char *token, const char *body)
+{
+	char path[128];
+	spath(path, sizeof path, appt, "/addenda");
+	return req(&S, "POST", path, token, body);
+}
+
+/* A complete record for an MN plan over the cheeks: signable when the patient has a
+ * consent. Numbing dwells 35 minutes. */
+static json_t *full_body(void)
+{
+	char applied[32], removed[32];
+	time_t t = fx_time(0, 0, 0);
+	fx_instant(t, applied);
+	fx_instant(t + 35 * 60, removed);
+	return json_pack("{s:b, s:b, s:{s:s, s:s, s:s}, s:s, s:s, s:s, s:[{s:s, s:f, s:i}], "
+			 "s:[s], s:s, s:[{s:s, s:i}], s:b, s:s}",
+			 "screening_confirmed", 1, "caution_reviewed", 1, "numbing", "product",
+			 "Lidocaine 5%", "applied_at", applied, "removed_at", removed, "device",
+			 "pen", "device_model", "Dermapen 4", "cartridge_lot", "CART-STD", "areas",
+			 "area", "cheeks", "depth_mm", 1.5, "passes", 3, "products",
+			 "Hyaluronic serum", "endpoint", "erythema", "reactions", "type", "redness",
+			 "severity", 1, "aftercare_given", 1, "notes", "Tolerated well.");
+}
+
+/* full_body with the PRP details of an MN_PRP session. */
+static json_t *prp_body(const char *kit_lot)
+{
+	json_t *b = full_body();
+	json_object_set_new(b, "prp",
+			    json_pack("{s:f, s:i, s:i, s:f, s:s, s:s}", "blood_ml", 20.0,
+				      "spin_minutes", 10, "spin_rcf", 1500, "prp_ml", 4.5, "route",
+				      "topical", "kit_lot", kit_lot));
+	return b;
+}
+
+/* PUTs body and expects 200. */
+static void put_ok(long long appt, json_t *body)
+{
+	struct resp *r = put_session(appt, t_prac, body);
+	expect_status(r, 200);
+	resp_free(r);
+}
+
+static void sign_ok(long long appt)
+{
+	struct resp *r = sign(appt, t_prac);
+	expect_status(r, 200);
+	assert_string_equal(jstr(r->json, "status"), "signed");
+	resp_free(r);
+}
+
+/* Signing is refused with exactly the missing items in want (NULL-terminated), in order. */
+static void expect_missing(long long appt, const char *const *want)
+{
+	struct resp *r = sign(appt, t_prac);
+	expect_error(r, 409, "not_signable");
+	json_t *missing = json_object_get(fx_details(r), "missing");
+	assert_true(json_is_array(missing));
+	size_t n = 0;
+	while (want[n])
+		n++;
+	if (json_array_size(missing) != n)
+		print_message("missing: %s\n", r->body);
+	assert_int_equal(json_array_size(missing), n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(json_string_value(json_array_get(missing, i)), want[i]);
+	resp_free(r);
+}
+
+static struct resp *get_plan(long long id)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans/%lld", id);
+	struct resp *r = req(&S, "GET", path, t_desk, NULL);
+	expect_status(r, 200);
+	return r;
+}
+
+static void expect_window(const struct resp *plan_r, int from_day, int to_day)
+{
+	json_t *w = json_object_get(json_object_get(plan_r->json, "progress"), "next_window");
+	char from[11], to[11];
+	fx_day(from_day, from);
+	fx_day(to_day, to);
+	assert_true(json_is_object(w));
+	assert_string_equal(jstr(w, "from"), from);
+	assert_string_equal(jstr(w, "to"), to);
+}
+
+static long long progress(const struct resp *plan_r, const char *key)
+{
+	return jint(json_object_get(plan_r->json, "progress"), key);
+}
+
+/* areas[i].depth_mm of a record (or "previous") as a double; -1 when absent. */
+static double depth_at(const json_t *rec, size_t i)
+{
+	json_t *a = json_array_get(json_object_get(rec, "areas"), i);
+	json_t *d = a ? json_object_get(a, "depth_mm") : NULL;
+	return json_is_number(d) ? json_number_value(d) : -1;
+}
+
+/* True when the audit trail holds an event of entity (and entity_id, 0: any) with action
+ * and detail. */
+static bool audit_has(const char *entity, long long entity_id, const char *action,
+		      const char *detail)
+{
+	char path[256];
+	if (entity_id)
+		snprintf(path, sizeof path, V1 "/audit?entity=%s&entity_id=%lld&limit=500", entity,
+			 entity_id);
+	else
+		snprintf(path, sizeof path, V1 "/audit?entity=%s&limit=500", entity);
+	struct resp *r = req(&S, "GET", path, t_admin, NULL);
+	expect_status(r, 200);
+	bool found = false;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(r->json, "items"), i, e)
+	{
+		if (strcmp(jstr(e, "action"), action) == 0 &&
+		    strcmp(jstr(e, "detail"), detail) == 0)
+			found = true;
+	}
+	resp_free(r);
+	return found;
+}
+
+/* ---- Tests ---- */
+
+static void get_before_writing_is_a_blank_draft(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	struct resp *r = get_session(appt, t_prac);
+	expect_status(r, 200);
+	assert_true(json_is_false(json_object_get(r->json, "exists")));
+	assert_string_equal(jstr(r->json, "status"), "draft");
+	assert_int_equal(jint(r->json, "appointment_id"), appt);
+	assert_int_equal(json_array_size(json_object_get(r->json, "areas")), 0);
+	assert_int_equal(json_array_size(json_object_get(r->json, "addenda")), 0);
+	assert_true(json_is_null(json_object_get(r->json, "previous")));
+	assert_true(json_is_null(json_object_get(r->json, "signed_at")));
+	json_t *missing = json_object_get(r->json, "missing");
+	assert_true(fx_has_str(missing, "areas"));
+	assert_true(fx_has_str(missing, "screening_confirmed"));
+	assert_false(fx_has_str(missing, "consent"));
+	assert_false(fx_has_str(missing, "prp"));
+	assert_false(fx_has_str(missing, "caution_reviewed"));
+	assert_int_equal(json_array_size(json_object_get(r->json, "cautions")), 0);
+	resp_free(r);
+	/* An unknown appointment. */
+	r = get_session(999999, t_prac);
+	expect_error(r, 404, "not_found");
+	resp_free(r);
+}
+
+static void depth_is_exact_with_two_decimals(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\", \"periorbital\"]", 3, NULL);
+	struct resp *r =
+	    put_text(appt, t_prac,
+		     "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.35,\"passes\":2},"
+		     "{\"area\":\"periorbital\",\"depth_mm\":0.2}]}");
+	expect_status(r, 200);
+	assert_non_null(strstr(r->body, "\"depth_mm\":1.35"));
+	assert_null(strstr(r->body, "1.3500000000000001"));
+	assert_non_null(strstr(r->body, "\"depth_mm\":0.2"));
+	assert_null(fx_warning(r, "area_not_in_plan"));
+	assert_true(json_is_true(json_object_get(r->json, "exists")));
+	resp_free(r);
+
+	r = get_session(appt, t_prac);
+	expect_status(r, 200);
+	assert_non_null(strstr(r->body, "\"depth_mm\":1.35"));
+	assert_null(strstr(r->body, "1.3500000000000001"));
+	assert_true(depth_at(r->json, 0) == 1.35);
+	assert_int_equal(jint(json_array_get(json_object_get(r->json, "areas"), 0), "passes"), 2);
+	resp_free(r);
+
+	/* A third decimal, the bounds 0.2-3.0 mm, and depths that are not numbers. */
+	static const struct {
+		const char *body;
+		const char *field;
+	} bad[] = {
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.355}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.001}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":0.19}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":0}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":-1.35}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"abdomen\",\"depth_mm\":3.01}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"abdomen\",\"depth_mm\":3.01,\"override_reason\":\"x\"}]}",
+	     "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1e300}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":\"1.35\"}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\"}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":null}]}", "areas[0].depth_mm"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},"
+	     "{\"area\":\"periorbital\",\"depth_mm\":0.555}]}",
+	     "areas[1].depth_mm"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = put_text(appt, t_prac, bad[i].body);
+		if (r->status != 422)
+			print_message("row %zu: %s\n", i, bad[i].body);
+		expect_field(r, bad[i].field);
+		resp_free(r);
+	}
+
+	/* The refusals changed nothing. */
+	r = get_session(appt, t_prac);
+	assert_true(depth_at(r->json, 0) == 1.35);
+	assert_true(depth_at(r->json, 1) == 0.2);
+	resp_free(r);
+
+	/* 3.0 mm where the area allows it; a whole number is a depth too. */
+	r = put_text(appt, t_prac,
+		     "{\"areas\":[{\"area\":\"abdomen\",\"depth_mm\":3.0},"
+		     "{\"area\":\"cheeks\",\"depth_mm\":1}]}");
+	expect_status(r, 200);
+	assert_true(depth_at(r->json, 0) == 3.0);
+	assert_true(depth_at(r->json, 1) == 1.0);
+	resp_free(r);
+}
+
+static void area_max_and_override(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	/* Cheeks allow 2.0 mm. */
+	struct resp *r =
+	    put_text(appt, t_prac, "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.0}]}");
+	expect_status(r, 200);
+	assert_true(depth_at(r->json, 0) == 2.0);
+	resp_free(r);
+
+	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.01}]}");
+	expect_error(r, 422, "depth_exceeds_area_max");
+	json_t *d = fx_details(r);
+	assert_string_equal(jstr(d, "field"), "areas[0].depth_mm");
+	assert_string_equal(jstr(d, "area"), "cheeks");
+	assert_true(json_number_value(json_object_get(d, "max_depth_mm")) == 2.0);
+	assert_true(json_number_value(json_object_get(d, "depth_mm")) == 2.01);
+	resp_free(r);
+
+	/* An empty reason is no reason. */
+	r = put_text(
+	    appt, t_prac,
+	    "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.01,\"override_reason\":\"\"}]}");
+	expect_error(r, 422, "depth_exceeds_area_max");
+	resp_free(r);
+	/* Around the eyes: 0.5 mm. */
+	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"periorbital\",\"depth_mm\":0.51}]}");
+	expect_error(r, 422, "depth_exceeds_area_max");
+	resp_free(r);
+
+	int overrides = fx_audit_count(&S, t_admin, "session_record", appt, "override");
+	assert_int_equal(overrides, 0);
+	r = put_text(appt, t_prac,
+		     "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.5,"
+		     "\"override_reason\":\"Deep boxcar scars, discussed with patient\"}]}");
+	expect_status(r, 200);
+	json_t *a = json_array_get(json_object_get(r->json, "areas"), 0);
+	assert_true(json_number_value(json_object_get(a, "depth_mm")) == 2.5);
+	assert_string_equal(jstr(a, "override_reason"),
+			    "Deep boxcar scars, discussed with patient");
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "override"), 1);
+
+	/* The override is signable. */
+	json_t *b = full_body();
+	json_object_set_new(b, "areas",
+			    json_pack("[{s:s, s:f, s:s}]", "area", "cheeks", "depth_mm", 2.5,
+				      "override_reason", "Deep boxcar scars"));
+	put_ok(appt, b);
+	sign_ok(appt);
+}
+
+static void areas_outside_the_plan_and_unknown_areas(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	struct resp *r = put_text(appt, t_prac,
+				  "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},"
+				  "{\"area\":\"forehead\",\"depth_mm\":0.5}]}");
+	expect_status(r, 200);
+	json_t *w = fx_warning(r, "area_not_in_plan");
+	assert_non_null(w);
+	assert_string_equal(jstr(w, "area"), "forehead");
+	assert_int_equal(json_array_size(json_object_get(r->json, "areas")), 2);
+	resp_free(r);
+
+	static const struct {
+		const char *body;
+		const char *field;
+	} bad[] = {
+	    {"{\"areas\":[{\"area\":\"elbow\",\"depth_mm\":1.0}]}", "areas[0].area"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},{\"area\":\"cheeks\",\"depth_mm\":"
+	     "1.2}]}",
+	     "areas[1].area"},
+	    {"{\"areas\":[{\"depth_mm\":1.0}]}", "areas[0].area"},
+	    {"{\"areas\":[\"cheeks\"]}", "areas[0].area"},
+	    {"{\"areas\":{\"area\":\"cheeks\"}}", "areas"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0,\"passes\":0}]}",
+	     "areas[0].passes"},
+	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0,\"colour\":\"red\"}]}",
+	     "areas[0].colour"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = put_text(appt, t_prac, bad[i].body);
+		if (r->status != 422)
+			print_message("row %zu: %s\n", i, bad[i].body);
+		assert_int_equal(r->status, 422);
+		assert_string_equal(resp_error(r), "validation_failed");
+		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
+			print_message("row %zu: %s\n", i, r->body);
+		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
+		resp_free(r);
+	}
+	/* Still the two areas written first. */
+	r = get_session(appt, t_prac);
+	assert_int_equal(json_array_size(json_object_get(r->json, "areas")), 2);
+	resp_free(r);
+}
+
+static void prp_belongs_to_prp_types(void **state)
+{
+	(void)state;
+	/* PRP on a plain micro-needling plan. */
+	long long mn = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	struct resp *r = put_session(mn, t_prac, prp_body("KIT-1"));
+	expect_field(r, "prp");
+	resp_free(r);
+
+	long long appt = fresh(p_main, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	r = get_session(appt, t_prac);
+	assert_true(json_is_true(json_object_get(json_object_get(r->json, "plan"), "uses_prp")));
+	assert_true(fx_has_str(json_object_get(r->json, "missing"), "prp"));
+	resp_free(r);
+
+	/* Complete but for the PRP details. */
+	put_ok(appt, full_body());
+	static const char *const only_prp[] = {"prp", NULL};
+	expect_missing(appt, only_prp);
+
+	/* PRP details without a route are not complete. */
+	json_t *b = prp_body("KIT-2");
+	json_object_del(json_object_get(b, "prp"), "route");
+	put_ok(appt, b);
+	expect_missing(appt, only_prp);
+
+	static const struct {
+		const char *prp;
+		const char *field;
+	} bad[] = {
+	    {"{\"blood_ml\":20.05}", "prp.blood_ml"},
+	    {"{\"prp_ml\":4.55}", "prp.prp_ml"},
+	    {"{\"prp_ml\":0}", "prp.prp_ml"},
+	    {"{\"route\":\"oral\"}", "prp.route"},
+	    {"{\"spin_minutes\":0}", "prp.spin_minutes"},
+	    {"{\"volume\":3}", "prp.volume"},
+	    {"[]", "prp"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char path[128];
+		spath(path, sizeof path, appt, "");
+		r = reqf(&S, "PUT", path, t_prac,
+			 "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0}],\"prp\":%s}",
+			 bad[i].prp);
+		if (r->status != 422)
+			print_message("row %zu: %s\n", i, bad[i].prp);
+		assert_int_equal(r->status, 422);
+		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
+			print_message("row %zu: %s\n", i, r->body);
+		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
+		resp_free(r);
+	}
+
+	/* Volumes read back exactly, one decimal. */
+	r = put_session(appt, t_prac, prp_body("KIT-3"));
+	expect_status(r, 200);
+	json_t *prp = json_object_get(r->json, "prp");
+	assert_true(json_number_value(json_object_get(prp, "blood_ml")) == 20.0);
+	assert_true(json_number_value(json_object_get(prp, "prp_ml")) == 4.5);
+	assert_int_equal(jint(prp, "spin_rcf"), 1500);
+	assert_string_equal(jstr(prp, "route"), "topical");
+	assert_string_equal(jstr(prp, "kit_lot"), "KIT-3");
+	resp_free(r);
+	r = put_text(
+	    appt, t_prac,
+	    "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0}],\"prp\":{\"blood_ml\":8.3,"
+	    "\"prp_ml\":2.3,\"spin_minutes\":8,\"spin_rcf\":1200,\"route\":\"injected\"}}");
+	expect_status(r, 200);
+	assert_non_null(strstr(r->body, "\"blood_ml\":8.3"));
+	assert_non_null(strstr(r->body, "\"prp_ml\":2.3"));
+	resp_free(r);
+
+	put_ok(appt, prp_body("KIT-3"));
+	sign_ok(appt);
+}
+
+static void consent_screening_and_caution_are_needed(void **state)
+{
+	(void)state;
+	/* No consent for the plan's treatment type. */
+	long long appt = fresh(p_noconsent, "MN", "[\"cheeks\"]", 3, NULL);
+	put_ok(appt, full_body());
+	static const char *const consent_only[] = {"consent", NULL};
+	expect_missing(appt, consent_only);
+	/* An MN consent does not cover MN_PRP. */
+	long long prp_appt = fresh(p_caution, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	put_ok(prp_appt, prp_body("KIT-C"));
+	expect_missing(prp_appt, consent_only);
+
+	/* Screening not confirmed. */
+	appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	json_t *b = full_body();
+	json_object_set_new(b, "screening_confirmed", json_false());
+	put_ok(appt, b);
+	static const char *const screening_only[] = {"screening_confirmed", NULL};
+	expect_missing(appt, screening_only);
+	/* Confirmed, then confirmed again the same day: the first stamp stays. */
+	struct resp *r = put_session(appt, t_prac, full_body());
+	expect_status(r, 200);
+	char first[40];
+	snprintf(first, sizeof first, "%s", jstr(r->json, "screening_confirmed_at"));
+	assert_true(first[0] != '\0');
+	assert_true(json_is_true(json_object_get(r->json, "screening_confirmed")));
+	resp_free(r);
+	sleep(1);
+	r = put_session(appt, t_prac, full_body());
+	assert_string_equal(jstr(r->json, "screening_confirmed_at"), first);
+	resp_free(r);
+	/* Unconfirming clears it. */
+	b = full_body();
+	json_object_del(b, "screening_confirmed");
+	r = put_session(appt, t_prac, b);
+	expect_status(r, 200);
+	assert_true(json_is_null(json_object_get(r->json, "screening_confirmed_at")));
+	resp_free(r);
+	expect_missing(appt, screening_only);
+
+	/* Confirmed today for a session tomorrow: not on the session's day. */
+	long long p = plan(p_main, "MN", "[\"cheeks\"]", 3);
+	long long tomorrow = book_at(p_main, p, fx_time(1, 11, 0));
+	put_ok(tomorrow, full_body());
+	expect_missing(tomorrow, screening_only);
+
+	/* A patient with a caution condition needs caution_reviewed. */
+	appt = fresh(p_caution, "MN", "[\"cheeks\"]", 3, NULL);
+	r = get_session(appt, t_prac);
+	assert_true(fx_has_str(json_object_get(r->json, "cautions"), "sunburn"));
+	assert_true(fx_has_str(json_object_get(r->json, "missing"), "caution_reviewed"));
+	resp_free(r);
+	b = full_body();
+	json_object_set_new(b, "caution_reviewed", json_false());
+	put_ok(appt, b);
+	static const char *const caution_only[] = {"caution_reviewed", NULL};
+	expect_missing(appt, caution_only);
+	put_ok(appt, full_body());
+	sign_ok(appt);
+}
+
+static void an_empty_record_misses_everything_at_once(void **state)
+{
+	(void)state;
+	static const char *const all[] = {"areas", "screening_confirmed", "consent",
+					  "prp",   "caution_reviewed",	  NULL};
+	/* A caution patient without an MN_PRP consent, on an MN_PRP plan. */
+	long long appt = fresh(p_caution, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	struct resp *r = get_session(appt, t_prac);
+	json_t *missing = json_object_get(r->json, "missing");
+	assert_int_equal(json_array_size(missing), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(json_string_value(json_array_get(missing, i)), all[i]);
+	resp_free(r);
+	/* Never written. */
+	expect_missing(appt, all);
+	/* Written empty. */
+	r = put_text(appt, t_prac, "{}");
+	expect_status(r, 200);
+	assert_true(json_is_true(json_object_get(r->json, "exists")));
+	resp_free(r);
+	expect_missing(appt, all);
+	r = get_session(appt, t_prac);
+	assert_string_equal(jstr(r->json, "status"), "draft");
+	resp_free(r);
+}
+
+static void consultations_have_no_session_record(void **state)
+{
+	(void)state;
+	struct fx_booking b = {.patient = p_main,
+			       .practitioner = u_prac,
+			       .room = room,
+			       .kind = "consultation",
+			       .start = slot()};
+	b.end = b.start + SLOT_MIN * 60;
+	struct resp *r = fx_book(&S, t_desk, &b);
+	expect_status(r, 201);
+	long long appt = jint(r->json, "id");
+	resp_free(r);
+	r = get_session(appt, t_prac);
+	expect_error(r, 409, "not_treatment");
+	resp_free(r);
+	r = put_session(appt, t_prac, full_body());
+	expect_error(r, 409, "not_treatment");
+	resp_free(r);
+	r = sign(appt, t_prac);
+	expect_error(r, 409, "not_treatment");
+	resp_free(r);
+	r = addendum(appt, t_prac, "{\"text\":\"note\"}");
+	expect_error(r, 409, "not_treatment");
+	resp_free(r);
+}
+
+static void roles_who_may_read_write_and_sign(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	json_t *b = full_body();
+	json_object_set_new(b, "cartridge_lot", json_string("CART-SECRET-7"));
+	put_ok(appt, b);
+
+	/* The front desk sees nothing of the record (rule 12). */
+	struct resp *r = get_session(appt, t_desk);
+	expect_error(r, 403, "forbidden");
+	assert_null(strstr(r->body, "CART-SECRET-7"));
+	resp_free(r);
+	r = put_session(appt, t_desk, full_body());
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	r = sign(appt, t_desk);
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	r = addendum(appt, t_desk, "{\"text\":\"desk note\"}");
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	r = req(&S, "GET", V1 "/lots/CART-SECRET-7/sessions", t_desk, NULL);
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/sessions", p_main);
+	r = req(&S, "GET", path, t_desk, NULL);
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	/* Without a session at all. */
+	r = get_session(appt, NULL);
+	expect_error(r, 401, "unauthenticated");
+	resp_free(r);
+
+	/* An admin reads and writes drafts but does not sign. */
+	r = get_session(appt, t_admin);
+	expect_status(r, 200);
+	assert_string_equal(jstr(r->json, "cartridge_lot"), "CART-SECRET-7");
+	resp_free(r);
+	r = put_session(appt, t_admin, full_body());
+	expect_status(r, 200);
+	resp_free(r);
+	r = sign(appt, t_admin);
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	r = get_session(appt, t_prac);
+	assert_string_equal(jstr(r->json, "status"), "draft");
+	resp_free(r);
+	/* The appointment is untouched by the refusals. */
+	snprintf(path, sizeof path, V1 "/appointments/%lld", appt);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_string_equal(jstr(r->json, "status"), "booked");
+	resp_free(r);
+}
+
+static void signing_completes_the_appointment_and_moves_the_plan(void **state)
+{
+	(void)state;
+	long long plan_id;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, &plan_id);
+	struct resp *pr = get_plan(plan_id);
+	assert_int_equal(progress(pr, "booked"), 1);
+	assert_int_equal(progress(pr, "completed"), 0);
+	expect_window(pr, 28, 42);
+	resp_free(pr);
+
+	json_t *b = full_body();
+	json_object_set_new(
+	    b, "areas",
+	    json_pack("[{s:s, s:f, s:i}]", "area", "cheeks", "depth_mm", 1.25, "passes", 2));
+	put_ok(appt, b);
+	struct resp *r = sign(appt, t_prac);
+	expect_status(r, 200);
+	assert_string_equal(jstr(r->json, "status"), "signed");
+	assert_int_equal(jint(r->json, "signed_by"), u_prac);
+	assert_true(strlen(jstr(r->json, "signed_at")) >= 20);
+	assert_true(jint(r->json, "consent_id") > 0);
+	assert_string_equal(jstr(r->json, "appointment_status"), "completed");
+	assert_int_equal(json_array_size(json_object_get(r->json, "missing")), 0);
+	resp_free(r);
+
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld", appt);
+	r = req(&S, "GET", path, t_desk, NULL);
+	expect_status(r, 200);
+	assert_string_equal(jstr(r->json, "status"), "completed");
+	resp_free(r);
+
+	pr = get_plan(plan_id);
+	assert_int_equal(progress(pr, "completed"), 1);
+	assert_int_equal(progress(pr, "booked"), 1);
+	assert_string_equal(jstr(pr->json, "status"), "active");
+	expect_window(pr, 28, 42);
+	resp_free(pr);
+
+	/* The next session, 30 days on, carries the signed one as "previous". */
+	long long next = book_at(p_main, plan_id, fx_time(30, 10, 0));
+	pr = get_plan(plan_id);
+	assert_int_equal(progress(pr, "booked"), 2);
+	assert_int_equal(progress(pr, "completed"), 1);
+	expect_window(pr, 58, 72);
+	resp_free(pr);
+	r = get_session(next, t_prac);
+	expect_status(r, 200);
+	json_t *prev = json_object_get(r->json, "previous");
+	assert_true(json_is_object(prev));
+	assert_int_equal(jint(prev, "appointment_id"), appt);
+	char today[11];
+	fx_day(0, today);
+	assert_string_equal(jstr(prev, "date"), today);
+	assert_int_equal(json_array_size(json_object_get(prev, "areas")), 1);
+	assert_string_equal(jstr(json_array_get(json_object_get(prev, "areas"), 0), "area"),
+			    "cheeks");
+	assert_true(depth_at(prev, 0) == 1.25);
+	assert_non_null(strstr(r->body, "\"depth_mm\":1.25"));
+	assert_int_equal(jint(json_object_get(r->json, "plan"), "session_number"), 2);
+	resp_free(r);
+	/* The signed session itself has no earlier one. */
+	r = get_session(appt, t_prac);
+	assert_true(json_is_null(json_object_get(r->json, "previous")));
+	resp_free(r);
+}
+
+static void a_one_session_plan_completes(void **state)
+{
+	(void)state;
+	long long plan_id;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 1, &plan_id);
+	struct resp *pr = get_plan(plan_id);
+	assert_true(
+	    json_is_null(json_object_get(json_object_get(pr->json, "progress"), "next_window")));
+	resp_free(pr);
+	put_ok(appt, full_body());
+	sign_ok(appt);
+	pr = get_plan(plan_id);
+	assert_string_equal(jstr(pr->json, "status"), "completed");
+	assert_int_equal(progress(pr, "completed"), 1);
+	assert_true(
+	    json_is_null(json_object_get(json_object_get(pr->json, "progress"), "next_window")));
+	resp_free(pr);
+	assert_int_equal(fx_audit_count(&S, t_admin, "plan", plan_id, "complete"), 1);
+}
+
+static void a_signed_record_is_locked_and_takes_addenda(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	/* No record yet: nothing to add to. */
+	struct resp *r = addendum(appt, t_prac, "{\"text\":\"too early\"}");
+	expect_error(r, 404, "not_found");
+	resp_free(r);
+	put_ok(appt, full_body());
+	sign_ok(appt);
+
+	r = put_session(appt, t_prac, full_body());
+	expect_error(r, 409, "locked");
+	resp_free(r);
+	r = put_session(appt, t_admin, full_body());
+	expect_error(r, 409, "locked");
+	resp_free(r);
+	r = sign(appt, t_prac);
+	expect_error(r, 409, "locked");
+	resp_free(r);
+	/* Nothing is deleted (rule 10). */
+	char spth[128];
+	spath(spth, sizeof spth, appt, "");
+	r = req(&S, "DELETE", spth, t_prac, NULL);
+	expect_error(r, 405, "method_not_allowed");
+	resp_free(r);
+
+	r = addendum(appt, t_prac, "{\"text\":\"Called the next day: mild redness only.\"}");
+	expect_status(r, 201);
+	char loc[128], want[128];
+	spath(want, sizeof want, appt, "");
+	assert_non_null(resp_header(r, "Location", loc, sizeof loc));
+	assert_string_equal(loc, want);
+	long long first = jint(r->json, "id");
+	assert_int_equal(jint(r->json, "author"), u_prac);
+	assert_true(strlen(jstr(r->json, "at")) >= 20);
+	resp_free(r);
+	r = addendum(appt, t_admin, "{\"text\":\"Lot number confirmed with supplier.\"}");
+	expect_status(r, 201);
+	long long second = jint(r->json, "id");
+	assert_true(second > first);
+	resp_free(r);
+
+	static const char *const bad[] = {"{\"text\":\"\"}", "{}", "{\"text\":null}",
+					  "{\"text\":7}", "{\"text\":\"x\",\"by\":\"me\"}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = addendum(appt, t_prac, bad[i]);
+		if (r->status != 422)
+			print_message("row %zu: %s -> %ld %s\n", i, bad[i], r->status, r->body);
+		expect_error(r, 422, "validation_failed");
+		resp_free(r);
+	}
+
+	r = get_session(appt, t_prac);
+	expect_status(r, 200);
+	assert_string_equal(jstr(r->json, "status"), "signed");
+	json_t *ad = json_object_get(r->json, "addenda");
+	assert_int_equal(json_array_size(ad), 2);
+	json_t *a0 = json_array_get(ad, 0), *a1 = json_array_get(ad, 1);
+	assert_int_equal(jint(a0, "id"), first);
+	assert_int_equal(jint(a0, "author"), u_prac);
+	assert_string_equal(jstr(a0, "text"), "Called the next day: mild redness only.");
+	assert_true(strlen(jstr(a0, "at")) >= 20);
+	assert_int_equal(jint(a1, "id"), second);
+	assert_int_equal(jint(a1, "author"), u_admin);
+	assert_string_equal(jstr(a1, "text"), "Lot number confirmed with supplier.");
+	/* The record itself is as signed. */
+	assert_true(depth_at(r->json, 0) == 1.5);
+	assert_string_equal(jstr(r->json, "cartridge_lot"), "CART-STD");
+	assert_int_equal(json_array_size(json_object_get(r->json, "missing")), 0);
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "addendum"), 2);
+}
+
+static void a_cancelled_appointment_is_not_signed(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	put_ok(appt, full_body());
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld/cancel", appt);
+	struct resp *r = req(&S, "POST", path, t_desk, NULL);
+	expect_status(r, 200);
+	resp_free(r);
+	r = sign(appt, t_prac);
+	expect_status(r, 409);
+	assert_string_equal(resp_error(r), "bad_transition");
+	resp_free(r);
+	r = put_session(appt, t_prac, full_body());
+	expect_status(r, 409);
+	resp_free(r);
+	r = get_session(appt, t_prac);
+	assert_string_equal(jstr(r->json, "status"), "draft");
+	assert_string_equal(jstr(r->json, "appointment_status"), "cancelled");
+	resp_free(r);
+	snprintf(path, sizeof path, V1 "/appointments/%lld", appt);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_string_equal(jstr(r->json, "status"), "cancelled");
+	resp_free(r);
+}
+
+static void lots_trace_cartridges_and_prp_kits(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Lotte", "Tracer", "1979-06-02");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	consent(p, "MN");
+	consent(p, "MN_PRP");
+
+	long long a = fresh(p, "MN", "[\"cheeks\"]", 3, NULL);
+	json_t *b = full_body();
+	json_object_set_new(b, "cartridge_lot", json_string("CART-TRACE-1"));
+	put_ok(a, b);
+	sign_ok(a);
+
+	long long k = fresh(p, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	b = prp_body("KIT-TRACE-1");
+	json_object_set_new(b, "cartridge_lot", json_string("CART-OTHER-1"));
+	put_ok(k, b);
+	sign_ok(k);
+
+	/* A draft counts for a recall too. */
+	long long d = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	b = full_body();
+	json_object_set_new(b, "cartridge_lot", json_string("CART-TRACE-1"));
+	put_ok(d, b);
+
+	/* One session with the same lot for both appears once. */
+	long long same = fresh(p, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	b = prp_body("SAME-LOT-1");
+	json_object_set_new(b, "cartridge_lot", json_string("SAME-LOT-1"));
+	put_ok(same, b);
+
+	struct resp *r = req(&S, "GET", V1 "/lots/CART-TRACE-1/sessions", t_prac, NULL);
+	expect_status(r, 200);
+	assert_int_equal(jint(r->json, "total"), 2);
+	json_t *items = json_object_get(r->json, "items");
+	json_t *ia = fx_find(items, "appointment_id", a), *id = fx_find(items, "appointment_id", d);
+	assert_non_null(ia);
+	assert_non_null(id);
+	assert_string_equal(jstr(ia, "lot_kind"), "cartridge");
+	assert_string_equal(jstr(ia, "status"), "signed");
+	assert_string_equal(jstr(id, "status"), "draft");
+	assert_int_equal(jint(ia, "patient_id"), p);
+	assert_string_equal(jstr(ia, "patient_name"), "Lotte Tracer");
+	assert_int_equal(jint(ia, "practitioner_id"), u_prac);
+	assert_true(strlen(jstr(ia, "practitioner_name")) > 0);
+	char today[11];
+	fx_day(0, today);
+	assert_string_equal(jstr(ia, "date"), today);
+	resp_free(r);
+
+	r = req(&S, "GET", V1 "/lots/KIT-TRACE-1/sessions", t_admin, NULL);
+	expect_status(r, 200);
+	assert_int_equal(jint(r->json, "total"), 1);
+	json_t *ik = json_array_get(json_object_get(r->json, "items"), 0);
+	assert_int_equal(jint(ik, "appointment_id"), k);
+	assert_string_equal(jstr(ik, "lot_kind"), "prp_kit");
+	assert_string_equal(jstr(ik, "treatment_type"), "MN_PRP");
+	resp_free(r);
+
+	r = req(&S, "GET", V1 "/lots/SAME-LOT-1/sessions", t_prac, NULL);
+	expect_status(r, 200);
+	assert_int_equal(jint(r->json, "total"), 1);
+	resp_free(r);
+
+	r = req(&S, "GET", V1 "/lots/NO-SUCH-LOT/sessions", t_prac, NULL);
+	expect_status(r, 200);
+	assert_int_equal(jint(r->json, "total"), 0);
+	resp_free(r);
+
+	r = req(&S, "GET", V1 "/lots/KIT-TRACE-1/sessions", t_desk, NULL);
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	/* The lookup is audited with the lot it asked for. */
+	assert_true(audit_has("lot", 0, "read", "KIT-TRACE-1"));
+	assert_true(audit_has("lot", 0, "read", "CART-TRACE-1"));
+}
+
+static void patient_history_newest_first(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Hilde", "Story", "1970-01-30");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	consent(p, "MN");
+	long long older = fresh(p, "MN", "[\"cheeks\"]", 3, NULL);
+	json_t *b = full_body();
+	json_object_set_new(b, "areas",
+			    json_pack("[{s:s, s:f}, {s:s, s:f}]", "area", "cheeks", "depth_mm",
+				      1.75, "area", "chin_jaw", "depth_mm", 1.25));
+	put_ok(older, b);
+	sign_ok(older);
+	long long newer = fresh(p, "MN", "[\"forehead\"]", 3, NULL);
+	put_ok(newer, json_pack("{s:[{s:s, s:f}]}", "areas", "area", "forehead", "depth_mm", 0.75));
+
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/sessions", p);
+	int reads = fx_audit_count(&S, t_admin, "patient", p, "read");
+	struct resp *r = req(&S, "GET", path, t_prac, NULL);
+	expect_status(r, 200);
+	assert_int_equal(jint(r->json, "total"), 2);
+	json_t *items = json_object_get(r->json, "items");
+	json_t *i0 = json_array_get(items, 0), *i1 = json_array_get(items, 1);
+	assert_int_equal(jint(i0, "appointment_id"), newer);
+	assert_int_equal(jint(i1, "appointment_id"), older);
+	assert_string_equal(jstr(i0, "status"), "draft");
+	assert_string_equal(jstr(i1, "status"), "signed");
+	assert_true(depth_at(i0, 0) == 0.75);
+	assert_int_equal(json_array_size(json_object_get(i1, "areas")), 2);
+	assert_string_equal(jstr(json_array_get(json_object_get(i1, "areas"), 1), "area"),
+			    "chin_jaw");
+	assert_true(depth_at(i1, 0) == 1.75);
+	assert_true(depth_at(i1, 1) == 1.25);
+	assert_string_equal(jstr(i1, "device"), "pen");
+	resp_free(r);
+	/* The read of this patient's history is audited against the patient. */
+	assert_int_equal(fx_audit_count(&S, t_admin, "patient", p, "read"), reads + 1);
+	assert_true(audit_has("patient", p, "read", "session history"));
+
+	r = req(&S, "GET", V1 "/patients/999999/sessions", t_prac, NULL);
+	expect_error(r, 404, "not_found");
+	resp_free(r);
+}
+
+static void reads_and_writes_are_audited(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	int reads = fx_audit_count(&S, t_admin, "session_record", appt, "read");
+	struct resp *r = get_session(appt, t_prac);
+	expect_status(r, 200);
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "read"), reads + 1);
+	r = get_session(appt, t_admin);
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "read"), reads + 2);
+	/* A refused read is no read. */
+	r = get_session(appt, t_desk);
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "read"), reads + 2);
+
+	put_ok(appt, full_body());
+	put_ok(appt, full_body());
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "create"), 1);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "update"), 1);
+	/* A refused write leaves no event. */
+	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.355}]}");
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "update"), 1);
+	sign_ok(appt);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "sign"), 1);
+}
+
+static void reactions_none_stands_alone(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	struct resp *r = put_text(appt, t_prac, "{\"reactions\":[{\"type\":\"none\"}]}");
+	expect_status(r, 200);
+	json_t *x = json_array_get(json_object_get(r->json, "reactions"), 0);
+	assert_string_equal(jstr(x, "type"), "none");
+	assert_true(json_is_null(json_object_get(x, "severity")));
+	resp_free(r);
+
+	r = put_text(appt, t_prac,
+		     "{\"reactions\":[{\"type\":\"redness\",\"severity\":2},"
+		     "{\"type\":\"swelling\",\"severity\":1}]}");
+	expect_status(r, 200);
+	assert_int_equal(json_array_size(json_object_get(r->json, "reactions")), 2);
+	assert_int_equal(jint(json_array_get(json_object_get(r->json, "reactions"), 0), "severity"),
+			 2);
+	resp_free(r);
+
+	static const struct {
+		const char *body;
+		const char *field;
+	} bad[] = {
+	    {"{\"reactions\":[{\"type\":\"none\",\"severity\":1}]}", "reactions[0].type"},
+	    {"{\"reactions\":[{\"type\":\"none\"},{\"type\":\"redness\",\"severity\":1}]}",
+	     "reactions[0].type"},
+	    {"{\"reactions\":[{\"type\":\"redness\",\"severity\":1},{\"type\":\"none\"}]}",
+	     "reactions[1].type"},
+	    {"{\"reactions\":[{\"type\":\"redness\"}]}", "reactions[0].severity"},
+	    {"{\"reactions\":[{\"type\":\"redness\",\"severity\":0}]}", "reactions[0].severity"},
+	    {"{\"reactions\":[{\"type\":\"redness\",\"severity\":4}]}", "reactions[0].severity"},
+	    {"{\"reactions\":[{\"type\":\"Red ness\",\"severity\":1}]}", "reactions[0].type"},
+	    {"{\"reactions\":[{\"severity\":1}]}", "reactions[0].type"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = put_text(appt, t_prac, bad[i].body);
+		if (r->status != 422)
+			print_message("row %zu: %s\n", i, bad[i].body);
+		assert_int_equal(r->status, 422);
+		assert_string_equal(resp_error(r), "validation_failed");
+		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
+			print_message("row %zu: %s\n", i, r->body);
+		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
+		resp_free(r);
+	}
+	r = get_session(appt, t_prac);
+	assert_int_equal(json_array_size(json_object_get(r->json, "reactions")), 2);
+	resp_free(r);
+}
+
+static void numbing_dwell_and_other_fields(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	char applied[32], removed[32];
+	time_t t = fx_time(0, 0, 0);
+	fx_instant(t, applied);
+	fx_instant(t + 10 * 60, removed);
+	char path[128];
+	spath(path, sizeof path, appt, "");
+	struct resp *r =
+	    reqf(&S, "PUT", path, t_prac,
+		 "{\"numbing\":{\"product\":\"EMLA\",\"applied_at\":\"%s\",\"removed_at\":\"%s\"}}",
+		 applied, removed);
+	expect_status(r, 200);
+	json_t *w = fx_warning(r, "short_numbing_dwell");
+	assert_non_null(w);
+	assert_int_equal(jint(w, "minutes"), 10);
+	assert_string_equal(jstr(json_object_get(r->json, "numbing"), "product"), "EMLA");
+	resp_free(r);
+
+	fx_instant(t + 15 * 60, removed);
+	r = reqf(&S, "PUT", path, t_prac,
+		 "{\"numbing\":{\"product\":\"EMLA\",\"applied_at\":\"%s\",\"removed_at\":\"%s\"}}",
+		 applied, removed);
+	expect_status(r, 200);
+	assert_null(fx_warning(r, "short_numbing_dwell"));
+	resp_free(r);
+
+	fx_instant(t - 60, removed);
+	r = reqf(&S, "PUT", path, t_prac,
+		 "{\"numbing\":{\"product\":\"EMLA\",\"applied_at\":\"%s\",\"removed_at\":\"%s\"}}",
+		 applied, removed);
+	expect_field(r, "numbing.removed_at");
+	resp_free(r);
+
+	static const struct {
+		const char *body;
+		const char *field;
+	} bad[] = {
+	    {"{\"device\":\"laser\"}", "device"},
+	    {"{\"endpoint\":\"glowing\"}", "endpoint"},
+	    {"{\"colour\":\"red\"}", "colour"},
+	    {"{\"screening_confirmed\":\"yes\"}", "screening_confirmed"},
+	    {"{\"products\":[\"\"]}", "products"},
+	    {"{\"numbing\":{\"applied_at\":\"yesterday\"}}", "numbing.applied_at"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = put_text(appt, t_prac, bad[i].body);
+		if (r->status != 422)
+			print_message("row %zu: %s\n", i, bad[i].body);
+		assert_int_equal(r->status, 422);
+		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
+			print_message("row %zu: %s\n", i, r->body);
+		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
+		resp_free(r);
+	}
+	r = put_text(appt, t_prac, "{\"areas\":");
+	expect_error(r, 400, "bad_json");
+	resp_free(r);
+}
+
+/* ---- Setup ---- */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	static const char *const args[] = {"--tz", "UTC", NULL};
+	harness_zone("UTC");
+	/* Every session is today and its screening is confirmed today: do not straddle
+	 * midnight. */
+	time_t now = time(NULL);
+	int into_day = (int)(now % 86400);
+	if (into_day > 86400 - 90)
+		sleep((unsigned)(86400 - into_day + 1));
+	server_start(&S, args);
+	t_admin = login(&S, "admin", PW_ADMIN);
+	t_desk = login(&S, "desk", PW_DESK);
+	t_prac = login(&S, "prac", PW_PRAC);
+	u_prac = fx_user_id(&S, t_admin, "prac");
+	u_admin = fx_user_id(&S, t_admin, "admin");
+	room = fx_room(&S, t_admin, "Treatment 1");
+
+	json_t *hours = json_array();
+	for (int wd = 1; wd <= 7; wd++)
+		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
+						       "00:00", "end", "24:00"));
+	char path[96];
+	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", u_prac);
+	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
+	int ok = r->status == 200;
+	resp_free(r);
+	if (!ok)
+		return -1;
+
+	p_main = fx_patient(&S, t_desk, "Mara", "Main", "1985-03-14");
+	fx_screen(&S, t_prac, p_main, "{\"conditions\":[]}");
+	consent(p_main, "MN");
+	consent(p_main, "MN_PRP");
+	p_caution = fx_patient(&S, t_desk, "Cora", "Caution", "1990-07-21");
+	fx_screen(&S, t_prac, p_caution, "{\"conditions\":[\"sunburn\"]}");
+	consent(p_caution, "MN");
+	p_noconsent = fx_patient(&S, t_desk, "Nico", "Noform", "1988-11-02");
+	fx_screen(&S, t_prac, p_noconsent, "{\"conditions\":[]}");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	free(t_admin);
+	free(t_desk);
+	free(t_prac);
+	int rc = server_stop(&S);
+	if (rc != 0)
+		server_dump_log(&S);
+	server_destroy(&S);
+	return rc == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(get_before_writing_is_a_blank_draft),
+	    cmocka_unit_test(depth_is_exact_with_two_decimals),
+	    cmocka_unit_test(area_max_and_override),
+	    cmocka_unit_test(areas_outside_the_plan_and_unknown_areas),
+	    cmocka_unit_test(prp_belongs_to_prp_types),
+	    cmocka_unit_test(consent_screening_and_caution_are_needed),
+	    cmocka_unit_test(an_empty_record_misses_everything_at_once),
+	    cmocka_unit_test(consultations_have_no_session_record),
+	    cmocka_unit_test(roles_who_may_read_write_and_sign),
+	    cmocka_unit_test(signing_completes_the_appointment_and_moves_the_plan),
+	    cmocka_unit_test(a_one_session_plan_completes),
+	    cmocka_unit_test(a_signed_record_is_locked_and_takes_addenda),
+	    cmocka_unit_test(a_cancelled_appointment_is_not_signed),
+	    cmocka_unit_test(lots_trace_cartridges_and_prp_kits),
+	    cmocka_unit_test(patient_history_newest_first),
+	    cmocka_unit_test(reads_and_writes_are_audited),
+	    cmocka_unit_test(reactions_none_stands_alone),
+	    cmocka_unit_test(numbing_dwell_and_other_fields),
+	};
+	return cmocka_run_group_tests_name("api_sessions", tests, group_setup, group_teardown);
+}
