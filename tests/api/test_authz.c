@@ -1,0 +1,306 @@
+/* The authorization matrix, generated from the route table: every route against
+ * anonymous, expired and tampered tokens, each role, and an existing or nonexistent
+ * record, checked against the route's declared policy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "harness.h"
+
+static struct server srv, short_srv;
+static char *tok[3]; /* admin, desk, prac */
+static char *expired;
+static const int role_bits[3] = {ROLE_ADMIN, ROLE_FRONT_DESK, ROLE_PRACTITIONER};
+static const char *const role_names[3] = {"admin", "front_desk", "practitioner"};
+static long long ids_patient, ids_plan, ids_appt, ids_room, ids_prac, ids_user;
+
+static long long post_id(const char *path, const char *token, const char *body)
+{
+	struct resp *r = req(&srv, "POST", path, token, body);
+	if (r->status != 201)
+		fprintf(stderr, "setup %s: %ld %s\n", path, r->status, r->body);
+	long long id = jint(r->json, "id");
+	resp_free(r);
+	return id;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	server_start(&srv, NULL);
+	tok[0] = login(&srv, "admin", PW_ADMIN);
+	tok[1] = login(&srv, "desk", PW_DESK);
+	tok[2] = login(&srv, "prac", PW_PRAC);
+	struct resp *r = req(&srv, "GET", "/api/v1/me", tok[2], NULL);
+	ids_prac = jint(json_object_get(r->json, "user"), "id");
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", tok[1], NULL);
+	ids_user = jint(json_object_get(r->json, "user"), "id");
+	resp_free(r);
+	ids_room = post_id("/api/v1/rooms", tok[0], "{\"name\":\"Room A\"}");
+	char path[128], body[512];
+	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", ids_prac);
+	r = req(&srv, "PUT", path, tok[0],
+		"{\"hours\":[{\"weekday\":1,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":\"00:00\","
+		"\"end\":\"24:00\"},{\"weekday\":4,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":\"00:00\","
+		"\"end\":\"24:00\"},{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
+	resp_free(r);
+	ids_patient = post_id("/api/v1/patients", tok[1],
+			      "{\"first_name\":\"Matrix\",\"last_name\":\"Patient\","
+			      "\"date_of_birth\":\"1980-01-01\"}");
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/screenings", ids_patient);
+	r = req(&srv, "POST", path, tok[2], "{\"conditions\":[]}");
+	resp_free(r);
+	snprintf(body, sizeof body,
+		 "{\"patient_id\":%lld,\"treatment_type\":\"MN\",\"indication\":\"scars\","
+		 "\"areas\":[\"cheeks\"],\"practitioner_id\":%lld}",
+		 ids_patient, ids_prac);
+	ids_plan = post_id("/api/v1/plans", tok[2], body);
+	snprintf(body, sizeof body,
+		 "{\"patient_id\":%lld,\"kind\":\"treatment\",\"plan_id\":%lld,\"practitioner_id\":%lld,"
+		 "\"room_id\":%lld,\"start\":\"2031-06-02T10:00:00Z\"}",
+		 ids_patient, ids_plan, ids_prac, ids_room);
+	ids_appt = post_id("/api/v1/appointments", tok[2], body);
+
+	/* A second server whose sessions expire after one idle second. */
+	const char *args[] = {"--idle-timeout", "1", NULL};
+	server_start(&short_srv, args);
+	expired = login(&short_srv, "admin", PW_ADMIN);
+	sleep(2);
+	return ids_appt > 0 && ids_plan > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	server_destroy(&srv);
+	server_destroy(&short_srv);
+	for (int i = 0; i < 3; i++)
+		free(tok[i]);
+	free(expired);
+	return 0;
+}
+
+/* Fills pattern's parameters with an existing record's key, or a missing one. */
+static void fill(const char *pattern, bool missing, char *out, size_t n)
+{
+	size_t o = 0;
+	const char *p = pattern;
+	while (*p && o + 32 < n) {
+		if (*p != '{') {
+			out[o++] = *p++;
+			continue;
+		}
+		const char *close = strchr(p, '}');
+		char name[32];
+		snprintf(name, sizeof name, "%.*s", (int)(close - p - 1), p + 1);
+		long long id = 0;
+		const char *text = NULL;
+		if (strcmp(name, "id") == 0) {
+			if (strncmp(pattern, "/api/v1/patients/", 17) == 0)
+				id = ids_patient;
+			else if (strncmp(pattern, "/api/v1/plans/", 14) == 0)
+				id = ids_plan;
+			else if (strncmp(pattern, "/api/v1/appointments/", 21) == 0)
+				id = ids_appt;
+			else if (strncmp(pattern, "/api/v1/rooms/", 14) == 0)
+				id = ids_room;
+			else if (strncmp(pattern, "/api/v1/practitioners/", 22) == 0)
+				id = ids_prac;
+			else if (strncmp(pattern, "/api/v1/users/", 14) == 0)
+				id = ids_user;
+			if (missing)
+				id = 999999;
+		} else if (strcmp(name, "catalog") == 0) {
+			text = missing ? "no-such-catalog" : "areas";
+		} else if (strcmp(name, "code") == 0) {
+			text = "cheeks";
+		} else {
+			text = missing ? "NO-SUCH-LOT" : "LOT-1";
+		}
+		if (text)
+			o += (size_t)snprintf(out + o, n - o, "%s", text);
+		else
+			o += (size_t)snprintf(out + o, n - o, "%lld", id);
+		p = close + 1;
+	}
+	out[o] = '\0';
+}
+
+static bool is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0;
+}
+
+static struct resp *call(struct server *s, const struct route *r, const char *path,
+			 const char *token)
+{
+	return req(s, r->method, path, token, is_write(r->method) ? "{}" : NULL);
+}
+
+/* Every route declares who may call it. */
+static void every_route_has_a_policy(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const struct route *r = &api_routes[i];
+		bool declared = (r->flags & ROUTE_PUBLIC) || (r->roles & ROLE_ALL) != 0;
+		if (!declared)
+			print_error("%s %s declares no policy\n", r->method, r->pattern);
+		assert_true(declared);
+		assert_int_equal(r->roles & ~(unsigned)ROLE_ALL, 0);
+	}
+}
+
+static void without_a_valid_session(void **state)
+{
+	(void)state;
+	char path[256];
+	/* A tampered token: a valid one with one character changed. */
+	char *tampered = strdup(tok[0]);
+	tampered[5] = tampered[5] == 'A' ? 'B' : 'A';
+	int checked = 0;
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const struct route *r = &api_routes[i];
+		if (strcmp(r->pattern, "/api/v1/login") == 0)
+			continue; /* logging in is how a session starts */
+		for (int missing = 0; missing < 2; missing++) {
+			fill(r->pattern, missing, path, sizeof path);
+			struct resp *a = call(&srv, r, path, NULL);
+			struct resp *t = call(&srv, r, path, tampered);
+			fill(r->pattern, missing, path, sizeof path);
+			struct resp *e = call(&short_srv, r, path, expired);
+			if (r->flags & ROUTE_PUBLIC) {
+				assert_true(a->status != 401 && a->status != 403);
+			} else {
+				if (a->status != 401 || t->status != 401 || e->status != 401)
+					print_error("%s %s: anonymous %ld, tampered %ld, expired %ld\n",
+						    r->method, path, a->status, t->status, e->status);
+				assert_int_equal(a->status, 401);
+				assert_int_equal(t->status, 401);
+				assert_int_equal(e->status, 401);
+				assert_string_equal(resp_error(a), "unauthenticated");
+			}
+			resp_free(a);
+			resp_free(t);
+			resp_free(e);
+			checked++;
+		}
+	}
+	free(tampered);
+	print_message("  %d route × record cells checked for 3 kinds of non-session\n", checked);
+}
+
+static bool has_id_param(const char *pattern)
+{
+	return strstr(pattern, "{id}") != NULL;
+}
+
+static void each_role_against_the_policy(void **state)
+{
+	(void)state;
+	char path[256];
+	int checked = 0;
+	/* Nonexistent records first, so that writes to existing ones come last. */
+	for (int missing = 1; missing >= 0; missing--) {
+		for (size_t i = 0; i < api_nroutes; i++) {
+			const struct route *r = &api_routes[i];
+			if (r->flags & ROUTE_PUBLIC || strcmp(r->pattern, "/api/v1/logout") == 0)
+				continue;
+			fill(r->pattern, missing, path, sizeof path);
+			for (int k = 0; k < 3; k++) {
+				struct resp *x = call(&srv, r, path, tok[k]);
+				bool allowed = (r->roles & (unsigned)role_bits[k]) != 0;
+				bool ok;
+				if (!allowed)
+					ok = x->status == 403 && strcmp(resp_error(x), "forbidden") == 0;
+				else if (missing && has_id_param(r->pattern))
+					ok = x->status == 404 || x->status == 422;
+				else
+					ok = x->status != 401 && x->status != 403 && x->status != 500 &&
+					     x->status > 0;
+				if (!ok)
+					print_error("%s %s as %s: %ld %s\n", r->method, path, role_names[k],
+						    x->status, x->body);
+				assert_true(ok);
+				resp_free(x);
+				checked++;
+			}
+		}
+	}
+	print_message("  %d route × role × record cells checked\n", checked);
+}
+
+static void logout_ends_only_that_session(void **state)
+{
+	(void)state;
+	char *a = login(&srv, "desk", PW_DESK);
+	struct resp *r = req(&srv, "POST", "/api/v1/logout", a, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", a, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", tok[1], NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	free(a);
+}
+
+/* After all of the above, the server's log names routes, statuses and user ids — and no
+ * patient data, passwords or tokens. */
+static void log_holds_no_patient_data_or_secrets(void **state)
+{
+	(void)state;
+	FILE *f = fopen(srv.log, "r");
+	assert_non_null(f);
+	char *log = NULL;
+	size_t cap = 0, len = 0;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			log = realloc(log, cap);
+			assert_non_null(log);
+		}
+		memcpy(log + len, chunk, n);
+		len += n;
+		log[len] = '\0';
+	}
+	fclose(f);
+	assert_non_null(log);
+	/* It is an access log. */
+	assert_non_null(strstr(log, "/api/v1/patients/{id}"));
+	assert_non_null(strstr(log, " 403 "));
+	const char *secrets[] = {tok[0], tok[1], tok[2], expired, PW_ADMIN, PW_DESK, PW_PRAC,
+				 "Matrix", "1980-01-01", "LOT-1", NULL};
+	for (int i = 0; secrets[i]; i++) {
+		if (strstr(log, secrets[i]))
+			print_error("the log contains '%s'\n", secrets[i]);
+		assert_null(strstr(log, secrets[i]));
+	}
+	free(log);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_route_has_a_policy),
+		cmocka_unit_test(without_a_valid_session),
+		cmocka_unit_test(each_role_against_the_policy),
+		cmocka_unit_test(logout_ends_only_that_session),
+		cmocka_unit_test(log_holds_no_patient_data_or_secrets),
+	};
+	return cmocka_run_group_tests_name("api_authz", tests, setup, teardown);
+}
