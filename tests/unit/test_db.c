@@ -1,0 +1,721 @@
+/* Unit tests for store/: opening and migrating the database, transactions, backup and
+ * integrity checks, users and sessions, patients and their search. */
+#include "unit.h"
+
+#include "domain/text.h"
+#include "store/db.h"
+#include "store/db_internal.h"
+#include "store/patients.h"
+#include "store/users.h"
+#include "util/err.h"
+#include "util/log.h"
+
+struct fixture {
+	char dir[64];
+	char path[256];
+	struct db *db;
+};
+
+static int setup_db(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	scratch_make(f->dir);
+	scratch_path(f->dir, "clinic.db", f->path);
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown_db(void **state)
+{
+	struct fixture *f = *state;
+	db_close(f->db);
+	scratch_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t raw_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void raw_text(struct db *db, const char *sql, char *out, size_t outsz)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* Inserts a patient (archived on request) and returns its id. */
+static int64_t add_patient(struct db *db, const char *first, const char *last, const char *dob,
+			   const char *phone, bool archived)
+{
+	struct patient p;
+	memset(&p, 0, sizeof p);
+	p.first_name = strdup(first);
+	p.last_name = strdup(last);
+	snprintf(p.date_of_birth, sizeof p.date_of_birth, "%s", dob);
+	p.phone = phone ? strdup(phone) : NULL;
+	p.created_at = 1768210200;
+	assert_int_equal(store_patient_insert(db, &p), 0);
+	assert_true(p.id > 0);
+	if (archived) {
+		p.archived = true;
+		p.updated_at = 1768210300;
+		assert_int_equal(store_patient_update(db, &p), 0);
+	}
+	int64_t id = p.id;
+	patient_cleanup(&p);
+	return id;
+}
+
+static int64_t count_patients(struct db *db)
+{
+	return raw_int(db, "SELECT count(*) FROM patients");
+}
+
+static void fresh_file(void **state)
+{
+	struct fixture *f = *state;
+	int v = -1;
+	assert_true(db_schema_version() >= 1);
+	assert_int_equal(db_file_version(f->db, &v), 0);
+	assert_int_equal(v, db_schema_version());
+
+	char mode[16];
+	raw_text(f->db, "PRAGMA journal_mode", mode, sizeof mode);
+	assert_string_equal(mode, "wal");
+	assert_int_equal(raw_int(f->db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(raw_int(f->db, "PRAGMA synchronous"), 2); /* FULL */
+	assert_true(raw_int(f->db, "PRAGMA busy_timeout") > 0);
+	static const char *const tables[] = {"users", "auth_sessions", "login_failures",
+					     "rooms", "patients",      "audit"};
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char sql[128];
+		snprintf(sql, sizeof sql,
+			 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
+			 tables[i]);
+		assert_int_equal(raw_int(f->db, sql), 1);
+	}
+	assert_int_equal(count_patients(f->db), 0);
+	assert_int_equal(db_integrity_check(f->db), 0);
+}
+
+/* Opening an up-to-date file again changes nothing and keeps the data. */
+static void reopen_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = add_patient(f->db, "Anna", "Müller", "1980-04-02", NULL, false);
+	int64_t objects = raw_int(f->db, "SELECT count(*) FROM sqlite_schema");
+	db_close(f->db);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(db_open(f->path, &f->db), 0);
+		int v = -1;
+		assert_int_equal(db_file_version(f->db, &v), 0);
+		assert_int_equal(v, db_schema_version());
+		assert_int_equal(raw_int(f->db, "SELECT count(*) FROM sqlite_schema"), objects);
+		assert_int_equal(count_patients(f->db), 1);
+		struct patient p;
+		assert_int_equal(store_patient_get(f->db, id, &p), 0);
+		assert_string_equal(p.last_name, "Müller");
+		patient_cleanup(&p);
+		db_close(f->db);
+	}
+	/* A second connection to an open file works too. */
+	struct db *other;
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	assert_int_equal(db_open(f->path, &other), 0);
+	assert_int_equal(count_patients(other), 1);
+	db_close(other);
+}
+
+static void open_failures(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = NULL;
+	char path[256];
+
+	/* A directory that does not exist. */
+	scratch_path(f->dir, "missing/clinic.db", path);
+	assert_true(db_open(path, &db) < 0);
+	assert_null(db);
+
+	/* A file that is not a database. */
+	scratch_path(f->dir, "notes.txt", path);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an SQLite database, just some text\n", fp);
+	fclose(fp);
+	assert_true(db_open(path, &db) < 0);
+	assert_null(db);
+
+	/* A database from a newer program: refused, not downgraded. */
+	scratch_path(f->dir, "newer.db", path);
+	sqlite3 *h = NULL;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", db_schema_version() + 1);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(db_open(path, &db), -ERR_INTERNAL);
+	assert_null(db);
+}
+
+static void transactions(void **state)
+{
+	struct fixture *f = *state;
+	/* A rolled-back write leaves nothing, and releases the writer lock. */
+	assert_int_equal(db_begin_write(f->db), 0);
+	add_patient(f->db, "Anna", "Müller", "1980-04-02", "+49 30 1234567", false);
+	add_patient(f->db, "Max", "Mustermann", "1975-01-01", NULL, false);
+	assert_int_equal(count_patients(f->db), 2);
+	db_rollback(f->db);
+	assert_int_equal(count_patients(f->db), 0);
+	assert_int_equal(
+	    raw_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'patients'"), 1);
+
+	assert_int_equal(db_begin_write(f->db), 0);
+	add_patient(f->db, "Anna", "Müller", "1980-04-02", NULL, false);
+	assert_int_equal(db_commit(f->db), 0);
+	assert_int_equal(count_patients(f->db), 1);
+
+	/* A read transaction sees the committed row; rollback of a read is harmless. */
+	assert_int_equal(db_begin_read(f->db), 0);
+	assert_int_equal(count_patients(f->db), 1);
+	assert_int_equal(db_commit(f->db), 0);
+	db_rollback(f->db); /* nothing open: no effect */
+	assert_int_equal(db_begin_write(f->db), 0);
+	db_rollback(f->db);
+	assert_int_equal(count_patients(f->db), 1);
+	assert_int_equal(db_integrity_check(f->db), 0);
+}
+
+static void backup(void **state)
+{
+	struct fixture *f = *state;
+	add_patient(f->db, "Anna", "Müller", "1980-04-02", "+49 30 1234567", false);
+	add_patient(f->db, "Ирина", "Иванова", "1990-12-12", NULL, false);
+	add_patient(f->db, "Zoë", "Old", "1950-01-01", NULL, true);
+
+	char dest[256];
+	scratch_path(f->dir, "backup.db", dest);
+	assert_int_equal(db_backup(f->db, dest), 0);
+
+	/* Data written after the backup is not in it. */
+	add_patient(f->db, "Late", "Comer", "2000-01-01", NULL, false);
+
+	struct db *copy;
+	assert_int_equal(db_open(dest, &copy), 0);
+	int v = -1;
+	assert_int_equal(db_file_version(copy, &v), 0);
+	assert_int_equal(v, db_schema_version());
+	assert_int_equal(db_integrity_check(copy), 0);
+
+	struct patient_query q = {.kind = PQ_ALL, .include_archived = true, .limit = 100};
+	struct patient *a, *b;
+	size_t na, nb;
+	int64_t ta, tb;
+	assert_int_equal(store_patient_search(copy, &q, &b, &nb, &tb), 0);
+	assert_int_equal(nb, 3);
+	assert_int_equal(tb, 3);
+	assert_int_equal(store_patient_search(f->db, &q, &a, &na, &ta), 0);
+	assert_int_equal(na, 4);
+	size_t matched = 0;
+	for (size_t i = 0; i < nb; i++) {
+		for (size_t k = 0; k < na; k++) {
+			if (a[k].id != b[i].id)
+				continue;
+			assert_string_equal(a[k].mrn, b[i].mrn);
+			assert_string_equal(a[k].first_name, b[i].first_name);
+			assert_string_equal(a[k].last_name, b[i].last_name);
+			assert_string_equal(a[k].date_of_birth, b[i].date_of_birth);
+			assert_int_equal(a[k].archived, b[i].archived);
+			if (a[k].phone || b[i].phone)
+				assert_string_equal(a[k].phone, b[i].phone);
+			matched++;
+		}
+	}
+	assert_int_equal(matched, 3);
+	patients_free(a, na);
+	patients_free(b, nb);
+	db_close(copy);
+
+	/* A destination that cannot be written is an error, not a crash. */
+	scratch_path(f->dir, "missing/backup.db", dest);
+	assert_true(db_backup(f->db, dest) < 0);
+}
+
+static int64_t add_user(struct db *db, const char *name, int role, const char *hash, int *err)
+{
+	struct user u = {0};
+	u.username = (char *)name;
+	u.display_name = (char *)"Display Name";
+	u.role = role;
+	u.active = true;
+	u.created_at = 1768210200;
+	int64_t id = 0;
+	*err = store_user_insert(db, &u, hash, &id);
+	return id;
+}
+
+static void users(void **state)
+{
+	struct fixture *f = *state;
+	int err;
+	int64_t n = -1;
+	assert_int_equal(store_user_count(f->db, &n), 0);
+	assert_int_equal(n, 0);
+
+	int64_t admin = add_user(f->db, "admin", ROLE_ADMIN, "hash-admin", &err);
+	assert_int_equal(err, 0);
+	int64_t reyes = add_user(f->db, "dr.reyes", ROLE_PRACTITIONER, "hash-reyes", &err);
+	assert_int_equal(err, 0);
+	assert_true(admin > 0 && reyes > admin);
+	add_user(f->db, "admin", ROLE_FRONT_DESK, "other", &err);
+	assert_int_equal(err, -ERR_DUPLICATE);
+	assert_int_equal(store_user_count(f->db, &n), 0);
+	assert_int_equal(n, 2);
+
+	struct user u;
+	assert_int_equal(store_user_get(f->db, reyes, &u), 0);
+	assert_int_equal(u.id, reyes);
+	assert_string_equal(u.username, "dr.reyes");
+	assert_string_equal(u.display_name, "Display Name");
+	assert_int_equal(u.role, ROLE_PRACTITIONER);
+	assert_true(u.active);
+	assert_int_equal(u.created_at, 1768210200);
+	user_cleanup(&u);
+	assert_int_equal(store_user_get(f->db, 999, &u), -ERR_NOT_FOUND);
+
+	char *hash = NULL;
+	assert_int_equal(store_user_by_name(f->db, "admin", &u, &hash), 0);
+	assert_int_equal(u.id, admin);
+	assert_int_equal(u.role, ROLE_ADMIN);
+	assert_string_equal(hash, "hash-admin");
+	free(hash);
+	user_cleanup(&u);
+	hash = NULL;
+	assert_int_equal(store_user_by_name(f->db, "nobody", &u, &hash), -ERR_NOT_FOUND);
+	assert_int_equal(store_user_by_name(f->db, "ADMIN", &u, &hash), -ERR_NOT_FOUND);
+	assert_null(hash);
+
+	/* Update, password change, list, admin count. */
+	assert_int_equal(store_user_get(f->db, reyes, &u), 0);
+	free(u.display_name);
+	u.display_name = strdup("Dr Reyes");
+	u.role = ROLE_ADMIN;
+	assert_int_equal(store_user_update(f->db, &u), 0);
+	user_cleanup(&u);
+	assert_int_equal(store_user_set_password(f->db, reyes, "hash-new"), 0);
+	assert_int_equal(store_user_by_name(f->db, "dr.reyes", &u, &hash), 0);
+	assert_string_equal(u.display_name, "Dr Reyes");
+	assert_int_equal(u.role, ROLE_ADMIN);
+	assert_string_equal(hash, "hash-new");
+	free(hash);
+	assert_int_equal(store_user_count_admins(f->db, admin, &n), 0);
+	assert_int_equal(n, 1);
+	u.active = false;
+	assert_int_equal(store_user_update(f->db, &u), 0);
+	user_cleanup(&u);
+	assert_int_equal(store_user_count_admins(f->db, admin, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_user_count_admins(f->db, 0, &n), 0);
+	assert_int_equal(n, 1);
+
+	struct user *list;
+	size_t len;
+	assert_int_equal(store_user_list(f->db, &list, &len), 0);
+	assert_int_equal(len, 2);
+	assert_int_equal(list[0].id, admin);
+	assert_int_equal(list[1].id, reyes);
+	assert_false(list[1].active);
+	users_free(list, len);
+}
+
+static void sessions(void **state)
+{
+	struct fixture *f = *state;
+	int err;
+	int64_t anna = add_user(f->db, "anna", ROLE_FRONT_DESK, "h", &err);
+	assert_int_equal(err, 0);
+	int64_t ben = add_user(f->db, "ben", ROLE_PRACTITIONER, "h", &err);
+	assert_int_equal(err, 0);
+
+	uint8_t h1[32], h2[32], h3[32], h4[32];
+	memset(h1, 1, sizeof h1);
+	memset(h2, 2, sizeof h2);
+	memset(h3, 3, sizeof h3);
+	memset(h4, 4, sizeof h4);
+	assert_int_equal(store_session_insert(f->db, h1, anna, "csrf-one", 1000, 5000), 0);
+	assert_int_equal(store_session_insert(f->db, h2, anna, "csrf-two", 1000, 1500), 0);
+	assert_int_equal(store_session_insert(f->db, h3, ben, "csrf-three", 1000, 5000), 0);
+	assert_int_equal(store_session_insert(f->db, h1, ben, "again", 1000, 5000), -ERR_DUPLICATE);
+	/* A session must belong to a user. */
+	assert_true(store_session_insert(f->db, h4, 999, "x", 1000, 5000) < 0);
+
+	struct auth_session s;
+	assert_int_equal(store_session_get(f->db, h1, &s), 0);
+	assert_int_equal(s.user.id, anna);
+	assert_string_equal(s.user.username, "anna");
+	assert_int_equal(s.user.role, ROLE_FRONT_DESK);
+	assert_string_equal(s.csrf, "csrf-one");
+	assert_int_equal(s.created_at, 1000);
+	assert_int_equal(s.last_seen, 1000);
+	assert_int_equal(s.expires_at, 5000);
+	user_cleanup(&s.user);
+	assert_int_equal(store_session_get(f->db, h4, &s), -ERR_NOT_FOUND);
+
+	assert_int_equal(store_session_touch(f->db, h1, 1200), 0);
+	assert_int_equal(store_session_get(f->db, h1, &s), 0);
+	assert_int_equal(s.last_seen, 1200);
+	assert_int_equal(s.created_at, 1000);
+	user_cleanup(&s.user);
+
+	/* Purging drops only the expired ones. */
+	assert_int_equal(store_session_purge(f->db, 2000), 0);
+	assert_int_equal(store_session_get(f->db, h2, &s), -ERR_NOT_FOUND);
+	assert_int_equal(store_session_get(f->db, h1, &s), 0);
+	user_cleanup(&s.user);
+
+	/* A deactivated user's sessions no longer count. */
+	struct user u;
+	assert_int_equal(store_user_get(f->db, ben, &u), 0);
+	u.active = false;
+	assert_int_equal(store_user_update(f->db, &u), 0);
+	assert_int_equal(store_session_get(f->db, h3, &s), -ERR_NOT_FOUND);
+	u.active = true;
+	assert_int_equal(store_user_update(f->db, &u), 0);
+	user_cleanup(&u);
+	assert_int_equal(store_session_get(f->db, h3, &s), 0);
+	user_cleanup(&s.user);
+
+	assert_int_equal(store_session_delete_user(f->db, ben), 0);
+	assert_int_equal(store_session_get(f->db, h3, &s), -ERR_NOT_FOUND);
+	assert_int_equal(store_session_delete(f->db, h1), 0);
+	assert_int_equal(store_session_get(f->db, h1, &s), -ERR_NOT_FOUND);
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM auth_sessions"), 0);
+}
+
+static void login_failures(void **state)
+{
+	struct fixture *f = *state;
+	/* clang-format off */
+	static const struct {
+		const char *user, *remote;
+		int64_t at;
+	} fails[] = {
+		{"anna", "192.0.2.1", 100}, {"anna", "192.0.2.1", 200}, {"anna", "192.0.2.9", 300},
+		{"bob", "192.0.2.1", 250},  {"bob", "192.0.2.1", 260},
+	};
+	/* clang-format on */
+	for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++)
+		assert_int_equal(
+		    store_login_failure_add(f->db, fails[i].user, fails[i].remote, fails[i].at), 0);
+	/* clang-format off */
+	static const struct {
+		const char *user, *remote;
+		int64_t since, by_user, by_remote;
+	} rows[] = {
+		{"anna", "192.0.2.1", 0, 3, 4},
+		{"anna", "192.0.2.1", 150, 2, 3},
+		{"anna", "192.0.2.1", 300, 1, 0},
+		{"bob", "192.0.2.9", 0, 2, 1},
+		{"carol", "198.51.100.1", 0, 0, 0},
+		{"ANNA", "192.0.2.1", 0, 0, 4},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		int64_t bu = -1, br = -1;
+		int rc = store_login_failures(f->db, rows[i].user, rows[i].remote, rows[i].since,
+					      &bu, &br);
+		row_check(&bad, rc == 0 && bu == rows[i].by_user && br == rows[i].by_remote,
+			  "row %zu: rc %d, %lld by user, %lld by address", i, rc, (long long)bu,
+			  (long long)br);
+	}
+	assert_int_equal(bad, 0);
+
+	/* A good login forgets that user's failures, not the address's others. */
+	assert_int_equal(store_login_failures_clear(f->db, "anna"), 0);
+	int64_t bu, br;
+	assert_int_equal(store_login_failures(f->db, "anna", "192.0.2.1", 0, &bu, &br), 0);
+	assert_int_equal(bu, 0);
+	assert_int_equal(br, 2);
+}
+
+/* The search fixture: folded keys, several scripts, one archived patient. */
+static void add_search_patients(struct db *db, int64_t ids[10])
+{
+	ids[0] = add_patient(db, "Anna", "Müller", "1980-04-02", "+49 30 1234567", false);
+	ids[1] = add_patient(db, "Max", "Mustermann", "1975-01-01", "030 7654321", false);
+	ids[2] = add_patient(db, "Ирина", "Иванова", "1990-12-12", "+7 495 111-22-33", false);
+	ids[3] = add_patient(db, "Anna", "Smith", "1980-04-02", "555-123-4567", false);
+	ids[4] = add_patient(db, "Zoë", "Müller-Lüdenscheidt", "2001-06-30", NULL, true);
+	ids[5] = add_patient(db, "Élodie", "Dupont", "1988-08-08", NULL, false);
+	ids[6] = add_patient(db, "Annabel", "Lee", "1999-09-09", "+1 (555) 000-4567", false);
+	ids[7] = add_patient(db, "Mary Ann", "Jones", "1970-07-07", NULL, false);
+	ids[8] = add_patient(db, "Pieter", "van der Berg", "1965-05-05", NULL, false);
+	ids[9] = 0;
+}
+
+static void patient_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct patient p;
+	memset(&p, 0, sizeof p);
+	p.first_name = strdup("Anna");
+	p.last_name = strdup("Müller");
+	snprintf(p.date_of_birth, sizeof p.date_of_birth, "1980-04-02");
+	p.phone = strdup("+49 30 1234567");
+	p.email = strdup("anna@example.org");
+	p.fitzpatrick = 3;
+	p.notes = strdup("prefers mornings");
+	p.created_at = 1768210200;
+	assert_int_equal(store_patient_insert(f->db, &p), 0);
+	char want[24];
+	text_mrn(p.id, want, sizeof want);
+	assert_string_equal(p.mrn, want);
+
+	struct patient g;
+	assert_int_equal(store_patient_get(f->db, p.id, &g), 0);
+	assert_string_equal(g.mrn, want);
+	assert_string_equal(g.first_name, "Anna");
+	assert_string_equal(g.last_name, "Müller");
+	assert_string_equal(g.date_of_birth, "1980-04-02");
+	assert_string_equal(g.phone, "+49 30 1234567");
+	assert_string_equal(g.email, "anna@example.org");
+	assert_int_equal(g.fitzpatrick, 3);
+	assert_string_equal(g.notes, "prefers mornings");
+	assert_false(g.archived);
+	assert_int_equal(g.created_at, 1768210200);
+	assert_int_equal(g.updated_at, 1768210200);
+
+	/* Clearing optional fields stores NULL / 0, and the keys follow the names. */
+	free(g.phone);
+	g.phone = NULL;
+	free(g.email);
+	g.email = NULL;
+	g.fitzpatrick = 0;
+	free(g.last_name);
+	g.last_name = strdup("Schmidt");
+	g.updated_at = 1768210900;
+	assert_int_equal(store_patient_update(f->db, &g), 0);
+	patient_cleanup(&g);
+	assert_int_equal(store_patient_get(f->db, p.id, &g), 0);
+	assert_null(g.phone);
+	assert_null(g.email);
+	assert_int_equal(g.fitzpatrick, 0);
+	assert_string_equal(g.last_name, "Schmidt");
+	assert_int_equal(g.updated_at, 1768210900);
+	patient_cleanup(&g);
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM patients WHERE last_key = 'schmidt' "
+					"AND phone_rev IS NULL"),
+			 1);
+	assert_int_equal(store_patient_get(f->db, p.id + 1, &g), -ERR_NOT_FOUND);
+
+	/* Patients are archived, never deleted. */
+	char *msg = NULL;
+	assert_int_not_equal(
+	    sqlite3_exec(db_handle(f->db), "DELETE FROM patients", NULL, NULL, &msg), SQLITE_OK);
+	sqlite3_free(msg);
+	assert_int_equal(count_patients(f->db), 1);
+	patient_cleanup(&p);
+}
+
+static void find_same(void **state)
+{
+	struct fixture *f = *state;
+	int64_t ids[10];
+	add_search_patients(f->db, ids);
+	/* clang-format off */
+	static const struct {
+		const char *first, *last, *dob;
+		int64_t except;
+		int want; /* index into ids, or -1 */
+	} rows[] = {
+		{"Anna", "Müller", "1980-04-02", 0, 0},
+		{"ANNA", "MÜLLER", "1980-04-02", 0, 0},
+		{" anna ", "müller", "1980-04-02", 0, 0},
+		{"Anna", "Müller", "1980-04-03", 0, -1},
+		{"Anna", "Muller", "1980-04-02", 0, -1},
+		{"Ирина", "ИВАНОВА", "1990-12-12", 0, 2},
+		{"Zoë", "Müller-Lüdenscheidt", "2001-06-30", 0, -1}, /* archived */
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct patient p;
+		memset(&p, 0, sizeof p);
+		p.first_name = (char *)rows[i].first;
+		p.last_name = (char *)rows[i].last;
+		snprintf(p.date_of_birth, sizeof p.date_of_birth, "%s", rows[i].dob);
+		int64_t id = -1;
+		int rc = store_patient_find_same(f->db, &p, &id);
+		int64_t want = rows[i].want < 0 ? 0 : ids[rows[i].want];
+		row_check(&bad, rc == 0 && id == want, "row %zu: rc %d id %lld, want %lld", i, rc,
+			  (long long)id, (long long)want);
+	}
+	/* The patient itself does not count as a duplicate of itself. */
+	struct patient self;
+	assert_int_equal(store_patient_get(f->db, ids[0], &self), 0);
+	int64_t id = -1;
+	assert_int_equal(store_patient_find_same(f->db, &self, &id), 0);
+	assert_int_equal(id, 0);
+	patient_cleanup(&self);
+	assert_int_equal(bad, 0);
+}
+
+/* Folds a typed query as the API does before searching. */
+static const char *folded(const char *s, char *buf, size_t n)
+{
+	if (!s)
+		return NULL;
+	assert_true(text_fold(s, buf, n));
+	return buf;
+}
+
+static void search(void **state)
+{
+	struct fixture *f = *state;
+	int64_t ids[10];
+	add_search_patients(f->db, ids);
+	/* Index 0 Anna Müller, 1 Max Mustermann, 2 Ирина Иванова, 3 Anna Smith,
+	 * 4 Zoë Müller-Lüdenscheidt (archived), 5 Élodie Dupont, 6 Annabel Lee,
+	 * 7 Mary Ann Jones, 8 Pieter van der Berg. */
+	char mrn1[24];
+	text_mrn(ids[1], mrn1, sizeof mrn1);
+
+	enum { ARCHIVED = 1, LAST_FIRST = 2 };
+	/* Not static: one row needs the chart number made above. */
+	/* clang-format off */
+	const struct {
+		const char *what;
+		enum patient_query_kind kind;
+		const char *a, *b; /* as typed; names are folded, phone digits reversed */
+		unsigned flags; /* ARCHIVED: include archived; LAST_FIRST: typed "last, first" */
+		int64_t limit, offset;
+		int64_t total;
+		int order[10]; /* indexes into ids, -1-terminated */
+	} rows[] = {
+		{"all, ordered by last then first name", PQ_ALL, NULL, NULL, 0, 50, 0, 8,
+		 {5, 7, 6, 1, 0, 3, 8, 2, -1}},
+		{"all with archived", PQ_ALL, NULL, NULL, ARCHIVED, 50, 0, 9,
+		 {5, 7, 6, 1, 0, 4, 3, 8, 2, -1}},
+		{"first page", PQ_ALL, NULL, NULL, 0, 2, 0, 8, {5, 7, -1}},
+		{"second page", PQ_ALL, NULL, NULL, 0, 2, 2, 8, {6, 1, -1}},
+		{"last page", PQ_ALL, NULL, NULL, 0, 3, 6, 8, {8, 2, -1}},
+		{"past the end", PQ_ALL, NULL, NULL, 0, 2, 100, 8, {-1}},
+		{"first-name prefix", PQ_NAME, "ann", NULL, 0, 50, 0, 3, {6, 0, 3, -1}},
+		{"prefix, capitals", PQ_NAME, "ANN", NULL, 0, 50, 0, 3, {6, 0, 3, -1}},
+		{"whole first name", PQ_NAME, "Annabel", NULL, 0, 50, 0, 1, {6, -1}},
+		{"last-name prefix", PQ_NAME, "MÜL", NULL, 0, 50, 0, 1, {0, -1}},
+		{"last-name prefix with archived", PQ_NAME, "mül", NULL, ARCHIVED, 50, 0, 2, {0, 4, -1}},
+		{"u is not ü", PQ_NAME, "mul", NULL, 0, 50, 0, 0, {-1}},
+		{"mu prefix", PQ_NAME, "Mu", NULL, 0, 50, 0, 1, {1, -1}},
+		{"Cyrillic, capitals", PQ_NAME, "ИВАН", NULL, 0, 50, 0, 1, {2, -1}},
+		{"Cyrillic first name", PQ_NAME, "ири", NULL, 0, 50, 0, 1, {2, -1}},
+		{"accented capital", PQ_NAME, "ÉLO", NULL, 0, 50, 0, 1, {5, -1}},
+		{"e is not é", PQ_NAME, "elo", NULL, 0, 50, 0, 0, {-1}},
+		{"two tokens, first last", PQ_NAME, "anna", "sm", 0, 50, 0, 1, {3, -1}},
+		{"two tokens, last first", PQ_NAME, "Smith", "A", 0, 50, 0, 1, {3, -1}},
+		{"two tokens, both Annas", PQ_NAME, "ann", "m", 0, 50, 0, 1, {0, -1}},
+		{"two tokens, Cyrillic", PQ_NAME, "ирина", "иван", 0, 50, 0, 1, {2, -1}},
+		{"two tokens, no match", PQ_NAME, "anna", "dupont", 0, 50, 0, 0, {-1}},
+		{"two tokens, prefix of both", PQ_NAME, "anna", "lee", 0, 50, 0, 1, {6, -1}},
+		{"two tokens, archived", PQ_NAME, "zoë", "mül", ARCHIVED, 50, 0, 1, {4, -1}},
+		{"two tokens, archived hidden", PQ_NAME, "zoë", "mül", 0, 50, 0, 0, {-1}},
+		{"two words of one first name", PQ_NAME, "Mary", "Ann", 0, 50, 0, 1, {7, -1}},
+		{"two words of one last name", PQ_NAME, "van", "der", 0, 50, 0, 1, {8, -1}},
+		{"two words, one a prefix", PQ_NAME, "van", "d", 0, 50, 0, 1, {8, -1}},
+		{"two words, not one name", PQ_NAME, "van", "berg", 0, 50, 0, 0, {-1}},
+		{"last, first", PQ_NAME, "Smith", "Anna", LAST_FIRST, 50, 0, 1, {3, -1}},
+		{"last, first prefixes", PQ_NAME, "mü", "a", LAST_FIRST, 50, 0, 1, {0, -1}},
+		{"last, first the wrong way", PQ_NAME, "Anna", "Smith", LAST_FIRST, 50, 0, 0, {-1}},
+		{"last, first, archived", PQ_NAME, "mül", "z", LAST_FIRST | ARCHIVED, 50, 0, 1,
+		 {4, -1}},
+		{"name paged", PQ_NAME, "ann", NULL, 0, 1, 1, 3, {0, -1}},
+		{"no such name", PQ_NAME, "xyz", NULL, 0, 50, 0, 0, {-1}},
+		{"chart number", PQ_MRN, mrn1, NULL, 0, 50, 0, 1, {1, -1}},
+		{"unknown chart number", PQ_MRN, "CG9999996", NULL, 0, 50, 0, 0, {-1}},
+		{"phone suffix", PQ_PHONE, "4567", NULL, 0, 50, 0, 3, {6, 0, 3, -1}},
+		{"phone suffix, punctuated", PQ_PHONE, "123-4567", NULL, 0, 50, 0, 2, {0, 3, -1}},
+		{"whole phone", PQ_PHONE, "030 7654321", NULL, 0, 50, 0, 1, {1, -1}},
+		{"phone, Russian", PQ_PHONE, "22-33", NULL, 0, 50, 0, 1, {2, -1}},
+		{"phone, not a suffix", PQ_PHONE, "1234", NULL, 0, 50, 0, 0, {-1}},
+		{"date of birth", PQ_DOB, "1980-04-02", NULL, 0, 50, 0, 2, {0, 3, -1}},
+		{"date of birth, archived", PQ_DOB, "2001-06-30", NULL, 0, 50, 0, 0, {-1}},
+		{"date of birth, with archived", PQ_DOB, "2001-06-30", NULL, ARCHIVED, 50, 0, 1, {4, -1}},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char fa[128], fb[128];
+		struct patient_query q = {
+		    .kind = rows[i].kind,
+		    .include_archived = rows[i].flags & ARCHIVED,
+		    .last_first = rows[i].flags & LAST_FIRST,
+		    .limit = rows[i].limit,
+		    .offset = rows[i].offset,
+		};
+		if (rows[i].kind == PQ_NAME) {
+			q.a = folded(rows[i].a, fa, sizeof fa);
+			q.b = folded(rows[i].b, fb, sizeof fb);
+		} else if (rows[i].kind == PQ_PHONE) {
+			text_phone_reversed(rows[i].a, fa, sizeof fa);
+			q.a = fa;
+		} else {
+			q.a = rows[i].a;
+		}
+		struct patient *out = NULL;
+		size_t n = 99;
+		int64_t total = -1;
+		int rc = store_patient_search(f->db, &q, &out, &n, &total);
+		row_check(&bad, rc == 0, "%s: rc %d", rows[i].what, rc);
+		if (rc)
+			continue;
+		size_t want = 0;
+		while (rows[i].order[want] >= 0)
+			want++;
+		row_check(&bad, total == rows[i].total, "%s: total %lld, want %lld", rows[i].what,
+			  (long long)total, (long long)rows[i].total);
+		row_check(&bad, n == want, "%s: %zu rows, want %zu", rows[i].what, n, want);
+		for (size_t k = 0; k < n && k < want; k++)
+			row_check(&bad, out[k].id == ids[rows[i].order[k]],
+				  "%s: row %zu is %s %s, want id %lld", rows[i].what, k,
+				  out[k].first_name, out[k].last_name,
+				  (long long)ids[rows[i].order[k]]);
+		patients_free(out, n);
+	}
+	assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+	/* clang-format off */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(fresh_file, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(reopen_idempotent, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(open_failures, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(transactions, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(backup, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(users, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(sessions, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(login_failures, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(patient_round_trip, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(find_same, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(search, setup_db, teardown_db),
+	};
+	/* clang-format on */
+	log_set_quiet(1);
+	return cmocka_run_group_tests_name("unit_db", tests, NULL, NULL);
+}

@@ -1,0 +1,368 @@
+/* Unit tests for domain/text: folding names for search, e-mail and phone checks, phone
+ * search keys and chart numbers. */
+#include "unit.h"
+
+#include "domain/text.h"
+
+static void fold(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{"Smith", "smith"},
+		{"ANNA-MARIA O'NEIL", "anna-maria o'neil"},
+		{"Müller", "müller"},
+		{"MÜLLER", "müller"},
+		{"ÄRZTE", "ärzte"},
+		{"Ärzte", "ärzte"},
+		{"ÉLODIE", "élodie"},
+		{"Straße", "straße"},
+		{"Иванова", "иванова"},
+		{"ИВАНОВА", "иванова"},
+		{"ΑΘΗΝΑ ΠΑΠΑΔΟΠΟΥΛΟΥ", "αθηνα παπαδοπουλου"},
+		{"Σοφία", "σοφία"},
+		{"李小龙", "李小龙"},
+		{"  Anna   Maria \t Smith  ", "anna maria smith"},
+		{"\tAnna\r\nSmith\n", "anna smith"},
+		{"Anna\xC2\xA0Smith", "anna smith"}, /* no-break space */
+		{"", ""},
+		{"   ", ""},
+		{"a", "a"},
+		{"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"}, /* four-byte sequence */
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char out[128];
+		memset(out, 'x', sizeof out);
+		bool ok = text_fold(rows[i].in, out, sizeof out);
+		row_check(&bad, ok && strcmp(out, rows[i].out) == 0,
+			  "row %zu: \"%s\" -> \"%s\" (%d)", i, rows[i].in, out, ok);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void fold_rejects_bad_utf8(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const char *const rows[] = {
+		"\xC3",             /* truncated two-byte sequence */
+		"M\xC3",            /* truncated at the end */
+		"\xC3(",            /* bad continuation */
+		"\x80",             /* lone continuation byte */
+		"\xC0\x80",         /* overlong NUL */
+		"\xC1\xBF",         /* overlong ASCII */
+		"\xE0\x80\xAF",     /* overlong slash */
+		"\xED\xA0\x80",     /* surrogate half */
+		"\xF4\x90\x80\x80", /* past U+10FFFF */
+		"\xF8\x88\x80\x80\x80",
+		"\xFF",
+		"Anna \xFE Smith",
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char out[64];
+		memset(out, 'x', sizeof out);
+		bool ok = text_fold(rows[i], out, sizeof out);
+		row_check(&bad, !ok, "row %zu accepted", i);
+		row_check(&bad, memchr(out, '\0', sizeof out) != NULL, "row %zu: out unterminated",
+			  i);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void fold_buffer_size(void **state)
+{
+	(void)state;
+	char out[16];
+	/* "müller" is 7 bytes: it needs 8 with the NUL. */
+	assert_true(text_fold("Müller", out, 8));
+	assert_string_equal(out, "müller");
+	memset(out, 'x', sizeof out);
+	assert_false(text_fold("Müller", out, 7));
+	assert_non_null(memchr(out, '\0', 7));
+	/* A multi-byte character is never cut in half: out stays valid UTF-8. */
+	memset(out, 'x', sizeof out);
+	assert_false(text_fold("Mü", out, 3));
+	assert_string_equal(out, "m");
+	/* The collapsed space counts too. */
+	assert_true(text_fold(" a  b ", out, 4));
+	assert_string_equal(out, "a b");
+	assert_false(text_fold(" a  b ", out, 3));
+	assert_false(text_fold("a", out, 0));
+	assert_false(text_fold("a", out, 1));
+	assert_true(text_fold("", out, 1));
+	assert_string_equal(out, "");
+}
+
+static void valid_email(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *s;
+		bool ok;
+	} rows[] = {
+		{"a@b.co", true},
+		{"anna.smith+tag@clinic.example.org", true},
+		{"x_y-z@sub.domain.de", true},
+		{"a@b.c", true},
+		{"", false},
+		{"a", false},
+		{"@b.co", false},
+		{"a@", false},
+		{"a@b", false},
+		{"a@@b.co", false},
+		{"a@b@c.co", false},
+		{"a b@c.co", false},
+		{"a@b .co", false},
+		{"a\t@b.co", false},
+		{"a@b.co\n", false},
+		{"a@b.co.", false},
+		{"a@.b.co", false},
+		{"a@.co", false},
+		{"a@b..co", false},
+		{"a,b@c.co", false},
+		{"a;b@c.co", false},
+		{"<a@b.co>", false},
+		{"a@b.co\x7f", false},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		row_check(&bad, text_valid_email(rows[i].s) == rows[i].ok,
+			  "row %zu: \"%s\" should %s", i, rows[i].s, rows[i].ok ? "pass" : "fail");
+
+	/* Lengths: a local part of 64 bytes, an address of 254. */
+	char s[300];
+	memset(s, 'a', 64);
+	snprintf(s + 64, sizeof s - 64, "@b.co");
+	row_check(&bad, text_valid_email(s), "64-byte local part refused");
+	memset(s, 'a', 65);
+	snprintf(s + 65, sizeof s - 65, "@b.co");
+	row_check(&bad, !text_valid_email(s), "65-byte local part accepted");
+	memset(s, 'a', 64);
+	s[64] = '@';
+	memset(s + 65, 'b', 186);
+	snprintf(s + 251, sizeof s - 251, ".de");
+	row_check(&bad, strlen(s) == 254 && text_valid_email(s), "254-byte address refused");
+	memset(s + 65, 'b', 187);
+	snprintf(s + 252, sizeof s - 252, ".de");
+	row_check(&bad, strlen(s) == 255 && !text_valid_email(s), "255-byte address accepted");
+	assert_int_equal(bad, 0);
+}
+
+static void valid_phone(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *s;
+		bool ok;
+	} rows[] = {
+		{"+1 (555) 123-4567", true},
+		{"030 1234567", true},
+		{"555.123.4567", true},
+		{"12345", true},                 /* five digits */
+		{"12345678901234567890", true},  /* twenty */
+		{"+49 (0) 30 123 456 78", true},
+		{"1234", false},                 /* four */
+		{"123456789012345678901", false}, /* twenty-one */
+		{"+1 555 +123 4567", false},     /* '+' not first */
+		{"++15551234567", false},
+		{"555-CALL-NOW", false},
+		{"555 1234 x12", false},
+		{"555/123/4567", false},
+		{"", false},
+		{"+", false},
+		{"( ) - . ", false},
+		{"1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7", false}, /* over 32 bytes */
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		row_check(&bad, text_valid_phone(rows[i].s) == rows[i].ok,
+			  "row %zu: \"%s\" should %s", i, rows[i].s, rows[i].ok ? "pass" : "fail");
+	assert_int_equal(bad, 0);
+}
+
+static void phone_reversed(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{"+1 (555) 123-4567", "76543215551"},
+		{"030 1234567", "7654321030"},
+		{"4567", "7654"},
+		{"", ""},
+		{"abc", ""},
+		{"+-() .", ""},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char out[40];
+		memset(out, 'x', sizeof out);
+		text_phone_reversed(rows[i].in, out, sizeof out);
+		row_check(&bad, strcmp(out, rows[i].out) == 0, "row %zu: \"%s\" -> \"%s\"", i,
+			  rows[i].in, out);
+	}
+	/* A small buffer keeps the last digits (the ones a suffix search needs). */
+	char small[4];
+	text_phone_reversed("123456", small, sizeof small);
+	row_check(&bad, strcmp(small, "654") == 0, "small buffer gave \"%s\"", small);
+	assert_int_equal(bad, 0);
+}
+
+static void is_phone_query(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *q;
+		bool yes;
+	} rows[] = {
+		{"4567", true},      {"555-1234", true}, {"(555) 12", true}, {"+49 30", true},
+		{"+1 555 123 4567", true},
+		{"456", false},      {"45 6", false},    {"smith", false},   {"12ab34", false},
+		{"", false},         {"CG0000422", false}, {"1980-04-02", true},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		row_check(&bad, text_is_phone_query(rows[i].q) == rows[i].yes, "row %zu: \"%s\"", i,
+			  rows[i].q);
+	assert_int_equal(bad, 0);
+}
+
+/* An independent Luhn check over every digit of s (the check digit last). */
+static bool luhn_holds(const char *s)
+{
+	size_t n = strlen(s);
+	int sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		int d = s[n - 1 - i] - '0';
+		if (i % 2 == 1) {
+			d *= 2;
+			if (d > 9)
+				d -= 9;
+		}
+		sum += d;
+	}
+	return n > 0 && sum % 10 == 0;
+}
+
+static void mrn(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		int64_t id;
+		const char *mrn;
+	} rows[] = {
+		{1, "CG0000018"},
+		{42, "CG0000422"},
+		{123456, "CG1234566"},
+		{999999, "CG9999996"},
+		{1000000, "CG10000008"},
+		{1234567, "CG12345674"},
+		{INT64_MAX, "CG92233720368547758074"},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char out[24];
+		text_mrn(rows[i].id, out, sizeof out);
+		row_check(&bad, strcmp(out, rows[i].mrn) == 0, "row %zu: id %lld gave %s, want %s",
+			  i, (long long)rows[i].id, out, rows[i].mrn);
+		row_check(&bad, luhn_holds(out + 2), "row %zu: %s fails the Luhn check", i, out);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void parse_mrn(void **state)
+{
+	(void)state;
+	int bad = 0;
+	char canon[24], m[24];
+
+	/* Every chart number parses back to itself, and every wrong check digit fails. */
+	for (int64_t id = 1; id < INT64_MAX / 11; id = id * 11 / 10 + 1) {
+		text_mrn(id, m, sizeof m);
+		memset(canon, 'x', sizeof canon);
+		row_check(&bad, text_parse_mrn(m, canon, sizeof canon) && strcmp(canon, m) == 0,
+			  "%s does not round-trip", m);
+		size_t n = strlen(m);
+		char right = m[n - 1];
+		for (char c = '0'; c <= '9'; c++) {
+			if (c == right)
+				continue;
+			m[n - 1] = c;
+			row_check(&bad, !text_parse_mrn(m, canon, sizeof canon), "%s accepted", m);
+		}
+	}
+
+	/* clang-format off */
+	static const struct {
+		const char *s, *canon; /* NULL: rejected */
+	} rows[] = {
+		{"CG0000422", "CG0000422"},
+		{"cg0000422", "CG0000422"},
+		{"Cg0000422", "CG0000422"},
+		{"cG10000008", "CG10000008"},
+		{"CG92233720368547758074", "CG92233720368547758074"},
+		{"CG0000423", NULL},  /* wrong check digit */
+		{"CG0000242", NULL},  /* digits swapped */
+		{"CG000042", NULL},   /* too short */
+		{"CG042", NULL},
+		{"XG0000422", NULL},
+		{"GC0000422", NULL},
+		{"CG00004a2", NULL},
+		{"CG 0000422", NULL},
+		{"CG0000422 ", NULL},
+		{" CG0000422", NULL},
+		{"CG-000-042-2", NULL},
+		{"0000422", NULL},
+		{"", NULL},
+		{"CG922337203685477580740", NULL}, /* too long */
+	};
+	/* clang-format on */
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		memset(canon, 'x', sizeof canon);
+		bool ok = text_parse_mrn(rows[i].s, canon, sizeof canon);
+		if (rows[i].canon)
+			row_check(&bad, ok && strcmp(canon, rows[i].canon) == 0,
+				  "row %zu: \"%s\" gave %d \"%.23s\"", i, rows[i].s, ok, canon);
+		else
+			row_check(&bad, !ok, "row %zu: \"%s\" accepted", i, rows[i].s);
+	}
+	/* The canonical form must fit. */
+	row_check(&bad, !text_parse_mrn("CG0000422", canon, 9), "a 9-byte buffer was used");
+	row_check(&bad, text_parse_mrn("cg0000422", canon, 10) && strcmp(canon, "CG0000422") == 0,
+		  "a 10-byte buffer was refused");
+	assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+	/* clang-format off */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fold),
+		cmocka_unit_test(fold_rejects_bad_utf8),
+		cmocka_unit_test(fold_buffer_size),
+		cmocka_unit_test(valid_email),
+		cmocka_unit_test(valid_phone),
+		cmocka_unit_test(phone_reversed),
+		cmocka_unit_test(is_phone_query),
+		cmocka_unit_test(mrn),
+		cmocka_unit_test(parse_mrn),
+	};
+	/* clang-format on */
+	return cmocka_run_group_tests_name("unit_text", tests, NULL, NULL);
+}
