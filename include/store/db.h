@@ -11,6 +11,10 @@ struct db;
 int db_open(const char *path, struct db **out) __attribute__((warn_unused_result));
 void db_close(struct db *db);
 
+/* Caps the database at max_pages pages (0: no cap) on every connection opened after this
+ * call; writes beyond it fail with -ERR_STORAGE_UNAVAILABLE. Call before opening. */
+void db_set_max_pages(int64_t max_pages);
+
 /* The schema version the binary carries, and the one in the file. */
 int db_schema_version(void);
 int db_file_version(struct db *db, int *out) __attribute__((warn_unused_result));

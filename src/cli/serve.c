@@ -26,7 +26,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: collagenda serve [--db PATH] [--bind ADDR] [--port N] [--tz ZONE]\n"
 	      "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
-	      "                        [--idle-timeout SECONDS] [--user NAME] [--demo] [--quiet]\n"
+	      "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
+	      "                        [--demo] [--quiet]\n"
 	      "\n"
 	      "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
 	      "in flight and exits 0. --port 0 picks a free port; either way the address is\n"
@@ -34,6 +35,7 @@ static void usage(FILE *out)
 	      "(default: the TZ of the process). --demo fills an empty database with a demo\n"
 	      "clinic and prints its logins. --user (when started as root) drops to that user\n"
 	      "after binding and opening the database, which it hands to that user.\n"
+	      "--max-db-size caps the database file; writes beyond it answer 503.\n"
 	      "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n",
 	      out);
 }
@@ -127,13 +129,14 @@ int cli_serve(int argc, char **argv)
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"demo", no_argument, NULL, 'D'},
 		{"user", required_argument, NULL, 'u'},
+		{"max-db-size", required_argument, NULL, 'm'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL;
-	unsigned long port = 8080, threads = 0, idle = 1800;
+	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0;
 	bool demo = false;
 	int c;
 
@@ -178,6 +181,12 @@ int cli_serve(int argc, char **argv)
 			break;
 		case 'u':
 			run_as = optarg;
+			break;
+		case 'm':
+			if (!parse_uint(optarg, 1024 * 1024, &max_mb) || max_mb < 1) {
+				fprintf(stderr, "collagenda serve: --max-db-size takes megabytes, 1 or more\n");
+				return CLI_USAGE;
+			}
 			break;
 		case 'q':
 			log_set_quiet(1);
@@ -226,6 +235,8 @@ int cli_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int rc = CLI_FAIL;
+	/* SQLite's default page is 4 KiB. */
+	db_set_max_pages((int64_t)max_mb * 256);
 	if (db_pool_init(db_path) != 0) {
 		log_error("cannot open the database at %s", db_path);
 		goto out_free;

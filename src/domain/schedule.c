@@ -143,6 +143,22 @@ bool intervals_overlap(int64_t a_start, int64_t a_end, int64_t b_start, int64_t 
 	return a_start < b_end && b_start < a_end;
 }
 
+/* Where the availability that runs on from minute end of weekday stops: intervals that
+ * touch (09:00-12:00 then 12:00-17:00) are one stretch of work. */
+static int stretch_end(const struct hours *hours, size_t nhours, int weekday, int end)
+{
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (size_t i = 0; i < nhours; i++)
+			if (hours[i].weekday == weekday && hours[i].start_min <= end &&
+			    hours[i].end_min > end) {
+				end = hours[i].end_min;
+				grew = true;
+			}
+	}
+	return end;
+}
+
 bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, size_t nhours,
 			const struct interval *off, size_t noff)
 {
@@ -162,16 +178,7 @@ bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, s
 		if (hours[i].weekday == weekday && hours[i].start_min <= from &&
 		    from < hours[i].end_min && hours[i].end_min > reach)
 			reach = hours[i].end_min;
-	for (bool grew = reach >= 0; grew;) {
-		grew = false;
-		for (size_t i = 0; i < nhours; i++)
-			if (hours[i].weekday == weekday && hours[i].start_min <= reach &&
-			    hours[i].end_min > reach) {
-				reach = hours[i].end_min;
-				grew = true;
-			}
-	}
-	if (to > reach)
+	if (reach < 0 || to > stretch_end(hours, nhours, weekday, reach))
 		return false;
 	for (size_t i = 0; i < noff; i++)
 		if (intervals_overlap(start, end, off[i].start, off[i].end))
@@ -236,9 +243,18 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 			const struct hours *hr = &q->hours[h];
 			if (hr->weekday != weekday)
 				continue;
+			/* A stretch of touching intervals is searched once, from its first. */
+			bool continues = false;
+			for (size_t k = 0; k < q->nhours; k++)
+				continues |= q->hours[k].weekday == weekday &&
+					     q->hours[k].start_min < hr->start_min &&
+					     q->hours[k].end_min >= hr->start_min;
+			if (continues)
+				continue;
+			int last = stretch_end(q->hours, q->nhours, weekday, hr->end_min);
 			/* Align to the grid from midnight so slots read 09:00, 09:15, ... */
 			int first = (hr->start_min + step - 1) / step * step;
-			for (int m = first; m + q->duration_min <= hr->end_min && found < q->limit;
+			for (int m = first; m + q->duration_min <= last && found < q->limit;
 			     m += step) {
 				int64_t s = dates_local_to_instant(day, m);
 				int64_t e = dates_local_to_instant(day, m + q->duration_min);

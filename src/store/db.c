@@ -282,6 +282,13 @@ static int migrate(struct db *db)
 	return 0;
 }
 
+static int64_t max_pages;
+
+void db_set_max_pages(int64_t n)
+{
+	max_pages = n;
+}
+
 static int open_conn(const char *path, struct db **out)
 {
 	struct db *db = xcalloc(1, sizeof *db);
@@ -299,11 +306,20 @@ static int open_conn(const char *path, struct db **out)
 	/* The busy timeout goes first: many connections switching to WAL at once would
 	 * otherwise fail with SQLITE_BUSY. */
 	int err = exec(db, "PRAGMA busy_timeout = 5000");
-	if (!err)
+	/* A file we may not write is served read-only: reads work, writes answer 503. */
+	bool readonly = sqlite3_db_readonly(db->h, "main") == 1;
+	if (readonly)
+		log_warn("the database %s is read-only: serving reads only", path);
+	if (!err && !readonly)
 		err = exec(db, "PRAGMA journal_mode = WAL");
 	if (!err)
 		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"
 			       "PRAGMA temp_store = MEMORY");
+	if (!err && max_pages > 0) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld", (long long)max_pages);
+		err = exec(db, pragma);
+	}
 	if (err) {
 		db_close(db);
 		return err;

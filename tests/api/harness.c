@@ -21,6 +21,8 @@ static void die(const char *what)
 	abort();
 }
 
+int harness_run_as = -1;
+
 const char *harness_bin(void)
 {
 	const char *b = getenv("COLLAGENDA_BIN");
@@ -106,6 +108,9 @@ static void spawn(struct server *s, const char *const *extra_args)
 		int logfd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (logfd >= 0)
 			dup2(logfd, 2);
+		if (harness_run_as >= 0 &&
+		    (setgid((gid_t)harness_run_as) != 0 || setuid((uid_t)harness_run_as) != 0))
+			_exit(126);
 		close(out_pipe[0]);
 		const char *argv[40];
 		int n = 0;
@@ -513,7 +518,8 @@ long long fx_user_id(struct server *s, const char *admin_token, const char *user
 	size_t i;
 	json_t *u;
 	long long id = -1;
-	json_array_foreach(items, i, u) {
+	json_array_foreach(items, i, u)
+	{
 		if (strcmp(jstr(u, "username"), username) == 0)
 			id = jint(u, "id");
 	}
@@ -535,9 +541,9 @@ long long fx_practitioner(struct server *s, const char *admin_token, const char 
 	char display[128], path[96];
 	snprintf(display, sizeof display, "Dr %s", username);
 	long long id = fx_post_id(s, "/api/v1/users", admin_token,
-			       json_pack("{s:s, s:s, s:s, s:s}", "username", username, "password",
-					 "practitioner-pw-1", "role", "practitioner", "display_name",
-					 display));
+				  json_pack("{s:s, s:s, s:s, s:s}", "username", username,
+					    "password", "practitioner-pw-1", "role", "practitioner",
+					    "display_name", display));
 	json_t *hours = json_array();
 	for (int wd = 1; wd <= 7; wd++)
 		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
@@ -553,11 +559,11 @@ long long fx_practitioner(struct server *s, const char *admin_token, const char 
 }
 
 long long fx_patient(struct server *s, const char *token, const char *first, const char *last,
-		      const char *date_of_birth)
+		     const char *date_of_birth)
 {
 	return fx_post_id(s, "/api/v1/patients", token,
-		       json_pack("{s:s, s:s, s:s}", "first_name", first, "last_name", last,
-				 "date_of_birth", date_of_birth));
+			  json_pack("{s:s, s:s, s:s}", "first_name", first, "last_name", last,
+				    "date_of_birth", date_of_birth));
 }
 
 void fx_screen(struct server *s, const char *token, long long patient, const char *body)
@@ -577,12 +583,12 @@ void fx_consent(struct server *s, const char *token, long long patient)
 	char path[96];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld/consents", patient);
 	(void)fx_post_id(s, path, token,
-		json_pack("{s:s, s:s, s:s}", "treatment_type", "MN", "form_version", "2024-1",
-			  "signed_name", "Patient"));
+			 json_pack("{s:s, s:s, s:s}", "treatment_type", "MN", "form_version",
+				   "2024-1", "signed_name", "Patient"));
 }
 
-long long fx_plan(struct server *s, const char *token, long long patient,
-		   long long practitioner, int planned_sessions)
+long long fx_plan(struct server *s, const char *token, long long patient, long long practitioner,
+		  int planned_sessions)
 {
 	json_t *b = json_pack("{s:I, s:s, s:s, s:[s], s:I}", "patient_id", (json_int_t)patient,
 			      "treatment_type", "MN", "indication", "fine_lines", "areas", "cheeks",
@@ -596,10 +602,13 @@ struct resp *fx_book(struct server *s, const char *token, const struct fx_bookin
 {
 	char start[32], end[32];
 	fx_instant(b->start, start);
-	json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:s}", "patient_id", (json_int_t)b->patient,
-			      "kind", b->kind ? b->kind : b->plan ? "treatment" : "consultation",
-			      "practitioner_id", (json_int_t)b->practitioner, "room_id",
-			      (json_int_t)b->room, "start", start);
+	json_t *o =
+	    json_pack("{s:I, s:s, s:I, s:I, s:s}", "patient_id", (json_int_t)b->patient, "kind",
+		      b->kind	? b->kind
+		      : b->plan ? "treatment"
+				: "consultation",
+		      "practitioner_id", (json_int_t)b->practitioner, "room_id",
+		      (json_int_t)b->room, "start", start);
 	if (b->end) {
 		fx_instant(b->end, end);
 		json_object_set_new(o, "end", json_string(end));
@@ -615,7 +624,8 @@ json_t *fx_find(const json_t *arr, const char *key, long long v)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		if (jint(e, key) == v)
 			return e;
 	}
@@ -627,7 +637,8 @@ json_t *fx_warning(const struct resp *r, const char *code)
 	json_t *arr = r->json ? json_object_get(r->json, "warnings") : NULL;
 	size_t i;
 	json_t *w;
-	json_array_foreach(arr, i, w) {
+	json_array_foreach(arr, i, w)
+	{
 		if (strcmp(jstr(w, "code"), code) == 0)
 			return w;
 	}
@@ -644,7 +655,8 @@ bool fx_has_str(const json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
 			return true;
 	}
@@ -652,7 +664,7 @@ bool fx_has_str(const json_t *arr, const char *s)
 }
 
 int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
-		long long entity_id, const char *action)
+		   long long entity_id, const char *action)
 {
 	char path[256];
 	if (entity_id)
@@ -665,7 +677,8 @@ int fx_audit_count(struct server *s, const char *admin_token, const char *entity
 	int n = r->status == 200 ? 0 : -1;
 	size_t i;
 	json_t *e;
-	json_array_foreach(items, i, e) {
+	json_array_foreach(items, i, e)
+	{
 		if (strcmp(jstr(e, "action"), action) == 0)
 			n++;
 	}

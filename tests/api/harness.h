@@ -24,6 +24,9 @@ struct server {
 	char ca[300];   /* a CA file for https (the server's self-signed certificate), or "" */
 };
 
+/* When >= 0, servers started from now on run as this user and group id (root only). */
+extern int harness_run_as;
+
 /* Path of the binary under test (COLLAGENDA_BIN, else build/collagenda). */
 const char *harness_bin(void);
 
@@ -116,24 +119,24 @@ long long fx_room(struct server *s, const char *admin_token, const char *name);
 long long fx_practitioner(struct server *s, const char *admin_token, const char *username);
 /* Registers a patient. */
 long long fx_patient(struct server *s, const char *token, const char *first, const char *last,
-		      const char *date_of_birth);
+		     const char *date_of_birth);
 /* Records a screening; body is its JSON text ({"conditions":[...]}); aborts unless 201. */
 void fx_screen(struct server *s, const char *token, long long patient, const char *body);
 /* Records a consent for treatment type MN. */
 void fx_consent(struct server *s, const char *token, long long patient);
 /* Creates an MN plan for fine lines on the cheeks with planned_sessions (0: default). */
-long long fx_plan(struct server *s, const char *token, long long patient,
-		   long long practitioner, int planned_sessions);
+long long fx_plan(struct server *s, const char *token, long long patient, long long practitioner,
+		  int planned_sessions);
 
 /* A booking request. */
 struct fx_booking {
 	long long patient;
 	long long practitioner;
 	long long room;
-	long long plan;              /* 0: none */
-	const char *kind;            /* NULL: "treatment" with a plan, else "consultation" */
+	long long plan;	  /* 0: none */
+	const char *kind; /* NULL: "treatment" with a plan, else "consultation" */
 	time_t start;
-	time_t end;                  /* 0: the server's default length */
+	time_t end;		     /* 0: the server's default length */
 	const char *override_reason; /* NULL: absent */
 };
 /* POST /api/v1/appointments with b. */
@@ -148,6 +151,6 @@ json_t *fx_details(const struct resp *r);
 bool fx_has_str(const json_t *arr, const char *s);
 /* How many audit events match entity, entity_id (0: any) and action (admin token). */
 int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
-		long long entity_id, const char *action);
+		   long long entity_id, const char *action);
 
 #endif
