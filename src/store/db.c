@@ -476,12 +476,17 @@ int db_backup(struct db *db, const char *dest)
 		sqlite3_close(out);
 		return -ERR_INTERNAL;
 	}
-	/* Copy in steps so that a busy server keeps writing between them. */
+	/*
+	 * Copy everything in one step: under WAL that holds one read snapshot while the
+	 * server goes on writing. (Copying in small steps would restart whenever another
+	 * connection writes, and might never finish under load.)
+	 */
+	int tries = 0;
 	do {
-		rc = sqlite3_backup_step(b, 256);
+		rc = sqlite3_backup_step(b, -1);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(20);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	} while ((rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++tries < 500);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
 		log_error("backup failed: %s", sqlite3_errstr(rc));
