@@ -35,7 +35,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 API_BINS := $(API_SRCS:tests/api/%.c=$(B)/tests/api/%)
 HEADERS := $(shell find include src tests -name '*.h')
 
-.PHONY: all deps run test check unit api lint clean
+.PHONY: all deps run test check unit api lint clean bench bench-smoke
 
 all: $(B)/collagenda
 
@@ -97,6 +97,29 @@ check: $(B)/collagenda $(UNIT_BINS) $(API_BINS)
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
+	@$(MAKE) --no-print-directory fuzz-check
+	@$(MAKE) --no-print-directory bench-smoke
+
+# Benchmarks (bench/run.sh): the ceiling of the stack and the server side by side.
+BENCH_TOOLS := $(B)/bench/gen $(B)/bench/bare $(B)/bench/insert
+
+$(B)/bench/gen: bench/gen.c src/domain/text.c include/domain/text.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ bench/gen.c src/domain/text.c $(PKG_LIBS)
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+# The full run: 100,000 patients, 1,000,000 appointments; writes bench/RESULTS.md.
+bench: deps $(B)/collagenda $(BENCH_TOOLS)
+	@COLLAGENDA=$(B)/collagenda BENCH_BIN=$(B)/bench BENCH_OUT=$(B)/bench bash bench/run.sh full
+
+# The same harness on a tiny dataset, 1 s per endpoint, into $(B)/bench-smoke; never
+# asserts timings, fails when a step fails.
+bench-smoke: deps $(B)/collagenda $(BENCH_TOOLS)
+	@COLLAGENDA=$(B)/collagenda BENCH_BIN=$(B)/bench BENCH_OUT=$(B)/bench-smoke \
+		bash bench/run.sh smoke
 
 lint:
 	@clang-format --dry-run --Werror $(SRCS) $(shell find include tests -name '*.[ch]')
@@ -155,3 +178,9 @@ fuzz-check: $(FUZZ_BINS)
 			2>$(FUZZ_DIR)/$$t.log || { tail -40 $(FUZZ_DIR)/$$t.log; exit 1; }; \
 		echo "fuzz: $$t replayed $$(ls tests/fuzz/corpus/$$t | wc -l) corpus files, then $$(grep -o 'Done [0-9]* runs' $(FUZZ_DIR)/$$t.log)"; \
 	done
+
+# A longer crash-safety run: many SIGKILL rounds during concurrent bookings.
+CRASH_ROUNDS ?= 60
+.PHONY: crash-soak
+crash-soak: $(B)/collagenda $(B)/tests/api/test_crash
+	CRASH_ROUNDS=$(CRASH_ROUNDS) COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda $(B)/tests/api/test_crash
