@@ -98,7 +98,6 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
 	@$(MAKE) --no-print-directory fuzz-check
-	@$(MAKE) --no-print-directory bench-smoke
 
 # Benchmarks (bench/run.sh): the ceiling of the stack and the server side by side.
 BENCH_TOOLS := $(B)/bench/gen $(B)/bench/bare $(B)/bench/insert
