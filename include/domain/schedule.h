@@ -63,7 +63,8 @@ struct gate_result {
 };
 
 /* 0 or -ERR_UNDERAGE, -ERR_SCREENING_REQUIRED, -ERR_CONTRAINDICATED (checked in that
- * order). The caution list is filled for every treatment, pass or fail. */
+ * order; consultations and reviews always pass). The lists are filled for every kind,
+ * pass or fail, so that every booking can show the cautions. */
 int rules_gate(const struct gate_input *in, struct gate_result *out);
 
 /* ---- Rule 3: spacing between a plan's sessions. ---- */
@@ -97,8 +98,9 @@ struct interval {
 	int64_t end;
 };
 
-/* True when [start, end) lies on one clinic-local day inside one of the weekly hours
- * intervals of that weekday and overlaps no time off. */
+/* True when [start, end) lies on one clinic-local day inside that weekday's hours
+ * (intervals that touch, such as 09:00-12:00 and 12:00-17:00, count as one) and
+ * overlaps no time off. */
 bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, size_t nhours,
 			const struct interval *off, size_t noff);
 

@@ -96,8 +96,7 @@ bool appt_status_holds(int status)
 int rules_gate(const struct gate_input *in, struct gate_result *out)
 {
 	memset(out, 0, sizeof *out);
-	if (in->kind != KIND_TREATMENT)
-		return 0;
+	/* The lists are filled for every kind: every booking shows the cautions (SPEC §2). */
 	for (size_t i = 0; i < in->nconds; i++) {
 		const struct screened_condition *c = &in->conds[i];
 		if (c->severity == SEV_BLOCK && out->nblocked < GATE_MAX)
@@ -107,6 +106,8 @@ int rules_gate(const struct gate_input *in, struct gate_result *out)
 		else if (c->severity == SEV_CAUTION && out->ncautions < GATE_MAX)
 			out->cautions[out->ncautions++] = c->code;
 	}
+	if (in->kind != KIND_TREATMENT)
+		return 0;
 	/* Rule 1: adults only, by age on the appointment's own date. */
 	if (dates_age_years(&in->birth, &in->on) < 18)
 		return -ERR_UNDERAGE;

@@ -1,0 +1,1657 @@
+/* Booking and rescheduling over HTTP: rules 1-7 of SPEC §3, their error codes and
+ * details, the override paths, the booking race, and what the front desk may see. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+
+#define V1     "/api/v1"
+#define RACERS 20
+
+static struct server S;
+static char *t_admin, *t_desk, *t_prac;
+static long long u_prac2, u_desk;
+static long long room_a;
+
+/* A practitioner who works around the clock and a room, both the test's own, so that
+ * no test's bookings collide with another's. */
+struct lane {
+	long long prac;
+	long long room;
+};
+
+static struct lane lane(const char *name)
+{
+	struct lane l;
+	char user[64], room[64];
+	snprintf(user, sizeof user, "lane-%s", name);
+	l.prac = fx_practitioner(&S, t_admin, user);
+	snprintf(room, sizeof room, "Room %s", name);
+	l.room = fx_room(&S, t_admin, room);
+	return l;
+}
+
+/* An adult with a clean screening and an MN consent. */
+static long long adult(const char *first, const char *last)
+{
+	long long p = fx_patient(&S, t_desk, first, last, "1985-03-14");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	fx_consent(&S, t_prac, p);
+	return p;
+}
+
+static void expect_error(const struct resp *r, long status, const char *code)
+{
+	if (r->status != status || strcmp(resp_error(r), code) != 0)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, status);
+	assert_string_equal(resp_error(r), code);
+	/* Every error has the same shape. */
+	json_t *e = json_object_get(r->json, "error");
+	assert_true(json_is_string(json_object_get(e, "message")));
+	assert_true(json_is_object(json_object_get(e, "details")));
+}
+
+/* A 422 validation_failed naming field. */
+static void expect_field(const struct resp *r, const char *field)
+{
+	expect_error(r, 422, "validation_failed");
+	assert_string_equal(jstr(fx_details(r), "field"), field);
+}
+
+static long long expect_created(const struct resp *r)
+{
+	if (r->status != 201)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, 201);
+	long long id = jint(r->json, "id");
+	assert_true(id > 0);
+	return id;
+}
+
+/* Books b and expects 201; returns the appointment's id. */
+static long long booked(const char *token, const struct fx_booking *b)
+{
+	struct resp *r = fx_book(&S, token, b);
+	long long id = expect_created(r);
+	resp_free(r);
+	return id;
+}
+
+/* POST /appointments/{id}/{action} without a body. */
+static struct resp *act(long long id, const char *action, const char *token)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld/%s", id, action);
+	return req(&S, "POST", path, token, NULL);
+}
+
+static struct resp *get_appt(long long id)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld", id);
+	return req(&S, "GET", path, t_desk, NULL);
+}
+
+/* PATCH /appointments/{id} {"start": start}. */
+static struct resp *move(long long id, time_t start, const char *token)
+{
+	char path[96], when[32];
+	snprintf(path, sizeof path, V1 "/appointments/%lld", id);
+	fx_instant(start, when);
+	return reqj(&S, "PATCH", path, token, json_pack("{s:s}", "start", when));
+}
+
+static struct resp *patch_plan(long long plan, const char *status)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
+	return reqj(&S, "PATCH", path, t_prac, json_pack("{s:s}", "status", status));
+}
+
+/* The plan's appointments, by start. */
+static struct resp *plan_appts(long long plan)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments?plan_id=%lld", plan);
+	struct resp *r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	return r;
+}
+
+/* The session_number of appointment id in a plan listing; 0 when null. */
+static long long session_of(const struct resp *list, long long id)
+{
+	json_t *a = fx_find(json_object_get(list->json, "items"), "id", id);
+	assert_non_null(a);
+	json_t *n = json_object_get(a, "session_number");
+	return json_is_integer(n) ? (long long)json_integer_value(n) : 0;
+}
+
+static void expect_date(const json_t *o, const char *key, int day)
+{
+	char want[11];
+	fx_day(day, want);
+	assert_string_equal(jstr(o, key), want);
+}
+
+static void expect_instant(const json_t *o, const char *key, time_t t)
+{
+	char want[32];
+	fx_instant(t, want);
+	assert_string_equal(jstr(o, key), want);
+}
+
+/* ---- Rule 1: adults only ---- */
+
+static void rule1_underage_until_the_eighteenth_birthday(void **state)
+{
+	(void)state;
+	/* A 17-year-old who turns 18 in `in` days (never on a 29 February). */
+	int in = 10;
+	time_t b = fx_time(in, 12, 0);
+	struct tm tm;
+	localtime_r(&b, &tm);
+	if (tm.tm_mon == 1 && tm.tm_mday == 29) {
+		b = fx_time(++in, 12, 0);
+		localtime_r(&b, &tm);
+	}
+	char dob[32];
+	snprintf(dob, sizeof dob, "%04d-%02d-%02d", tm.tm_year + 1900 - 18, tm.tm_mon + 1,
+		 tm.tm_mday);
+	long long p = fx_patient(&S, t_desk, "Mia", "Young", dob);
+	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	fx_consent(&S, t_prac, p);
+	struct lane l = lane("r1");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(in - 1, 10, 0)};
+
+	struct resp *r = fx_book(&S, t_prac, &t);
+	expect_error(r, 409, "underage");
+	resp_free(r);
+	/* No override reaches past the age rule. */
+	t.override_reason = "parent present";
+	r = fx_book(&S, t_admin, &t);
+	expect_error(r, 409, "underage");
+	resp_free(r);
+	t.override_reason = NULL;
+
+	/* A consultation the day before the birthday is fine. */
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .start = fx_time(in - 1, 10, 0)});
+	/* From the birthday on, treatment is allowed. */
+	t.start = fx_time(in, 10, 0);
+	r = fx_book(&S, t_desk, &t);
+	long long id = expect_created(r);
+	assert_int_equal(jint(r->json, "session_number"), 1);
+	resp_free(r);
+	/* Rescheduling checks the age again. */
+	r = move(id, fx_time(in - 1, 14, 0), t_desk);
+	expect_error(r, 409, "underage");
+	resp_free(r);
+
+	/* Today the patient is still 17. */
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/bookable", p);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	assert_false(json_is_true(json_object_get(r->json, "bookable")));
+	assert_true(fx_has_str(json_object_get(r->json, "reasons"), "underage"));
+	resp_free(r);
+}
+
+/* ---- Rule 2: contraindications ---- */
+
+static void rule2_screening_required_for_treatment_only(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Nora", "Unscreened", "1980-01-01");
+	struct lane l = lane("r2a");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct resp *r = fx_book(&S, t_prac,
+				 &(struct fx_booking){.patient = p,
+						      .practitioner = l.prac,
+						      .room = l.room,
+						      .plan = plan,
+						      .start = fx_time(20, 10, 0)});
+	expect_error(r, 409, "screening_required");
+	resp_free(r);
+	r = fx_book(
+	    &S, t_desk,
+	    &(struct fx_booking){
+		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(20, 10, 0)});
+	expect_created(r);
+	assert_string_equal(jstr(r->json, "kind"), "consultation");
+	assert_true(json_is_null(json_object_get(r->json, "plan_id")));
+	/* A consultation lasts 30 minutes unless told otherwise. */
+	expect_instant(r->json, "end", fx_time(20, 10, 30));
+	resp_free(r);
+	r = fx_book(&S, t_desk,
+		    &(struct fx_booking){.patient = p,
+					 .practitioner = l.prac,
+					 .room = l.room,
+					 .kind = "review",
+					 .start = fx_time(21, 10, 0)});
+	expect_created(r);
+	assert_string_equal(jstr(r->json, "kind"), "review");
+	resp_free(r);
+
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/bookable", p);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	assert_false(json_is_true(json_object_get(r->json, "bookable")));
+	assert_true(fx_has_str(json_object_get(r->json, "reasons"), "screening_required"));
+	resp_free(r);
+}
+
+static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Rosa", "Blocked", "1979-06-01");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[\"rosacea\"]}");
+	fx_consent(&S, t_prac, p);
+	struct lane l = lane("r2b");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(25, 10, 0)};
+
+	/* A practitioner learns why. */
+	struct resp *r = fx_book(&S, t_prac, &t);
+	expect_error(r, 409, "contraindicated");
+	assert_true(fx_has_str(json_object_get(fx_details(r), "conditions"), "rosacea"));
+	assert_int_equal(json_array_size(json_object_get(fx_details(r), "needs_clearance")), 0);
+	resp_free(r);
+	r = fx_book(&S, t_admin, &t);
+	expect_error(r, 409, "contraindicated");
+	assert_true(fx_has_str(json_object_get(fx_details(r), "conditions"), "rosacea"));
+	resp_free(r);
+	/* No override reaches past a contraindication. */
+	t.override_reason = "patient insists";
+	r = fx_book(&S, t_prac, &t);
+	expect_error(r, 409, "contraindicated");
+	resp_free(r);
+	r = fx_book(&S, t_admin, &t);
+	expect_error(r, 409, "contraindicated");
+	resp_free(r);
+	t.override_reason = NULL;
+
+	/* The front desk gets the same refusal without the diagnosis (rule 12). */
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "contraindicated");
+	json_t *conds = json_object_get(fx_details(r), "conditions");
+	assert_true(json_is_array(conds));
+	assert_int_equal(json_array_size(conds), 0);
+	assert_true(json_is_true(json_object_get(fx_details(r), "restricted")));
+	assert_null(strstr(r->body, "rosacea"));
+	resp_free(r);
+
+	/* Consultations are always allowed. */
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .start = fx_time(25, 12, 0)});
+
+	/* The latest screening counts: without rosacea the patient is bookable again. */
+	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	r = fx_book(&S, t_desk, &t);
+	long long id = expect_created(r);
+	resp_free(r);
+
+	/* A booked treatment cannot be moved while a new screening blocks it. */
+	fx_screen(&S, t_prac, p, "{\"conditions\":[\"open_wound\"]}");
+	r = move(id, fx_time(26, 10, 0), t_prac);
+	expect_error(r, 409, "contraindicated");
+	assert_true(fx_has_str(json_object_get(fx_details(r), "conditions"), "open_wound"));
+	resp_free(r);
+}
+
+static void rule2_clearance_needed_until_recorded(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Pia", "Expecting", "1990-02-02");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[\"pregnant\"]}");
+	fx_consent(&S, t_prac, p);
+	struct lane l = lane("r2c");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(26, 10, 0)};
+
+	struct resp *r = fx_book(&S, t_prac, &t);
+	expect_error(r, 409, "contraindicated");
+	json_t *needs = json_object_get(fx_details(r), "needs_clearance");
+	assert_int_equal(json_array_size(needs), 1);
+	assert_true(fx_has_str(needs, "pregnant"));
+	assert_int_equal(json_array_size(json_object_get(fx_details(r), "conditions")), 0);
+	resp_free(r);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "contraindicated");
+	assert_int_equal(json_array_size(json_object_get(fx_details(r), "needs_clearance")), 0);
+	assert_true(json_is_true(json_object_get(fx_details(r), "restricted")));
+	assert_null(strstr(r->body, "pregnant"));
+	resp_free(r);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/bookable", p);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	assert_false(json_is_true(json_object_get(r->json, "bookable")));
+	assert_true(fx_has_str(json_object_get(r->json, "reasons"), "contraindicated"));
+	assert_null(strstr(r->body, "pregnant"));
+	resp_free(r);
+	r = req(&S, "GET", path, t_prac, NULL);
+	assert_true(fx_has_str(json_object_get(r->json, "needs_clearance"), "pregnant"));
+	resp_free(r);
+
+	/* A clearance covers only its own condition. */
+	fx_screen(&S, t_prac, p,
+		  "{\"conditions\":[\"pregnant\",\"breastfeeding\"],\"clearances\":[{\"condition\":"
+		  "\"pregnant\",\"cleared_by\":\"Dr X\",\"note\":\"ok\"}]}");
+	r = fx_book(&S, t_prac, &t);
+	expect_error(r, 409, "contraindicated");
+	needs = json_object_get(fx_details(r), "needs_clearance");
+	assert_int_equal(json_array_size(needs), 1);
+	assert_true(fx_has_str(needs, "breastfeeding"));
+	resp_free(r);
+
+	fx_screen(&S, t_prac, p,
+		  "{\"conditions\":[\"pregnant\"],\"clearances\":[{\"condition\":\"pregnant\","
+		  "\"cleared_by\":\"Dr X\",\"note\":\"ok\"}]}");
+	r = fx_book(&S, t_prac, &t);
+	expect_created(r);
+	resp_free(r);
+}
+
+static void rule2_caution_books_with_a_warning(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Sunny", "Burns", "1988-08-08");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[\"sunburn\"]}");
+	fx_consent(&S, t_prac, p);
+	struct lane l = lane("r2d");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+
+	struct resp *r = fx_book(&S, t_prac,
+				 &(struct fx_booking){.patient = p,
+						      .practitioner = l.prac,
+						      .room = l.room,
+						      .plan = plan,
+						      .start = fx_time(30, 10, 0)});
+	expect_created(r);
+	json_t *w = fx_warning(r, "caution");
+	assert_non_null(w);
+	json_t *conds = json_object_get(w, "conditions");
+	assert_int_equal(json_array_size(conds), 1);
+	assert_true(fx_has_str(conds, "sunburn"));
+	resp_free(r);
+
+	/* The front desk is told to take care, not what the condition is. */
+	r = fx_book(&S, t_desk,
+		    &(struct fx_booking){.patient = p,
+					 .practitioner = l.prac,
+					 .room = l.room,
+					 .plan = plan,
+					 .start = fx_time(58, 10, 0)});
+	expect_created(r);
+	w = fx_warning(r, "caution");
+	assert_non_null(w);
+	assert_int_equal(json_array_size(json_object_get(w, "conditions")), 0);
+	assert_true(json_is_true(json_object_get(w, "restricted")));
+	assert_null(strstr(r->body, "sunburn"));
+	resp_free(r);
+
+	/* Every booking shows the cautions (SPEC §2), a consultation too. */
+	r = fx_book(
+	    &S, t_prac,
+	    &(struct fx_booking){
+		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(29, 10, 0)});
+	expect_created(r);
+	w = fx_warning(r, "caution");
+	assert_non_null(w);
+	assert_true(fx_has_str(json_object_get(w, "conditions"), "sunburn"));
+	resp_free(r);
+}
+
+static void rule2_bookable_for_every_role(void **state)
+{
+	(void)state;
+	long long clean = adult("Clara", "Clean");
+	long long ros = fx_patient(&S, t_desk, "Ross", "Acea", "1970-07-07");
+	fx_screen(&S, t_prac, ros, "{\"conditions\":[\"rosacea\"]}");
+	long long sun = fx_patient(&S, t_desk, "Sol", "Caution", "1975-05-05");
+	fx_screen(&S, t_prac, sun, "{\"conditions\":[\"sunburn\"]}");
+	const char *tokens[] = {t_admin, t_prac, t_desk};
+	for (int i = 0; i < 3; i++) {
+		bool desk = tokens[i] == t_desk;
+		char path[96];
+		snprintf(path, sizeof path, V1 "/patients/%lld/bookable", clean);
+		struct resp *r = req(&S, "GET", path, tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		assert_true(json_is_true(json_object_get(r->json, "bookable")));
+		assert_int_equal(json_array_size(json_object_get(r->json, "reasons")), 0);
+		assert_int_equal(json_array_size(json_object_get(r->json, "cautions")), 0);
+		resp_free(r);
+
+		snprintf(path, sizeof path, V1 "/patients/%lld/bookable", ros);
+		r = req(&S, "GET", path, tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		assert_false(json_is_true(json_object_get(r->json, "bookable")));
+		assert_true(fx_has_str(json_object_get(r->json, "reasons"), "contraindicated"));
+		assert_true(json_is_array(json_object_get(r->json, "cautions")));
+		if (desk)
+			assert_null(strstr(r->body, "rosacea"));
+		else
+			assert_true(fx_has_str(json_object_get(r->json, "conditions"), "rosacea"));
+		resp_free(r);
+
+		snprintf(path, sizeof path, V1 "/patients/%lld/bookable", sun);
+		r = req(&S, "GET", path, tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		assert_true(json_is_true(json_object_get(r->json, "bookable")));
+		assert_int_equal(json_array_size(json_object_get(r->json, "reasons")), 0);
+		json_t *cautions = json_object_get(r->json, "cautions");
+		if (desk) {
+			assert_int_equal(json_array_size(cautions), 0);
+			assert_null(strstr(r->body, "sunburn"));
+		} else {
+			assert_true(fx_has_str(cautions, "sunburn"));
+		}
+		resp_free(r);
+	}
+}
+
+static void rule12_front_desk_cannot_read_screenings_or_consents(void **state)
+{
+	(void)state;
+	long long p = adult("Dana", "Private");
+	char scr[96], con[96];
+	snprintf(scr, sizeof scr, V1 "/patients/%lld/screenings", p);
+	snprintf(con, sizeof con, V1 "/patients/%lld/consents", p);
+	struct resp *r = req(&S, "GET", scr, t_desk, NULL);
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	r = req(&S, "POST", scr, t_desk, "{\"conditions\":[]}");
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	r = req(&S, "GET", con, t_desk, NULL);
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+	r = req(&S, "POST", con, t_desk,
+		"{\"treatment_type\":\"MN\",\"form_version\":\"1\",\"signed_name\":\"D\"}");
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+
+	/* Nothing was recorded by the refused writes. */
+	r = req(&S, "GET", scr, t_admin, NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(jint(r->json, "total"), 1);
+	resp_free(r);
+	r = req(&S, "GET", con, t_prac, NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(jint(r->json, "total"), 1);
+	resp_free(r);
+}
+
+/* ---- Rule 3: spacing ---- */
+
+static void rule3_spacing_minimum_and_earliest_date(void **state)
+{
+	(void)state;
+	long long p = adult("Sam", "Spacing");
+	struct lane l = lane("r3a");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	int d = 30;
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+	/* A treatment lasts the treatment type's 60 minutes unless told otherwise. */
+	struct resp *r = fx_book(&S, t_desk, &t);
+	long long s1 = expect_created(r);
+	expect_instant(r->json, "end", fx_time(d, 11, 0));
+	char loc[128], want[128];
+	snprintf(want, sizeof want, "/api/v1/appointments/%lld", s1);
+	assert_non_null(resp_header(r, "Location", loc, sizeof loc));
+	assert_string_equal(loc, want);
+	resp_free(r);
+
+	t.start = fx_time(d + 27, 10, 0);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "spacing_too_short");
+	expect_date(fx_details(r), "earliest", d + 28);
+	resp_free(r);
+
+	/* Day 28 counts in calendar days: an earlier hour than session 1 is fine. */
+	t.start = fx_time(d + 28, 9, 0);
+	r = fx_book(&S, t_desk, &t);
+	expect_created(r);
+	assert_int_equal(jint(r->json, "session_number"), 2);
+	assert_null(fx_warning(r, "spacing_beyond_max"));
+	resp_free(r);
+}
+
+/* The offset east of UTC at t, in seconds. */
+static long zone_offset(time_t t)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	return tm.tm_gmtoff;
+}
+
+static void rule3_calendar_days_across_a_dst_change(void **state)
+{
+	(void)state;
+	/* The first local day after today+2 whose noon has another UTC offset. */
+	int change = 0;
+	for (int k = 3; k < 400 && !change; k++)
+		if (zone_offset(fx_time(k, 12, 0)) != zone_offset(fx_time(k - 1, 12, 0)))
+			change = k;
+	assert_true(change > 0);
+	int d = change - 14 >= 2 ? change - 14 : change - 1;
+	long long p = adult("Dee", "Esstee");
+	struct lane l = lane("r3b");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 23, 0)};
+	struct resp *r = fx_book(&S, t_desk, &t);
+	expect_created(r);
+	expect_instant(r->json, "start", t.start);
+	char first_start[40];
+	snprintf(first_start, sizeof first_start, "%s", jstr(r->json, "start"));
+	resp_free(r);
+
+	/* The window is in local dates, whatever the clock did in between. */
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *win = json_object_get(json_object_get(r->json, "progress"), "next_window");
+	expect_date(win, "from", d + 28);
+	expect_date(win, "to", d + 42);
+	resp_free(r);
+
+	t.start = fx_time(d + 27, 23, 30);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "spacing_too_short");
+	expect_date(fx_details(r), "earliest", d + 28);
+	resp_free(r);
+
+	/* 23:00 to 08:00 on the 28th day is fewer than 28 x 24 hours, and allowed. */
+	t.start = fx_time(d + 28, 8, 0);
+	r = fx_book(&S, t_desk, &t);
+	expect_created(r);
+	expect_instant(r->json, "start", t.start);
+	/* The span crosses the change: the two starts carry different offsets. */
+	assert_string_not_equal(first_start + 19, jstr(r->json, "start") + 19);
+	resp_free(r);
+}
+
+static void rule3_beyond_max_is_a_warning(void **state)
+{
+	(void)state;
+	long long p = adult("Lena", "Late");
+	struct lane l = lane("r3c");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	int d = 35;
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+	booked(t_desk, &t);
+	t.start = fx_time(d + 43, 10, 0);
+	struct resp *r = fx_book(&S, t_desk, &t);
+	expect_created(r);
+	json_t *w = fx_warning(r, "spacing_beyond_max");
+	assert_non_null(w);
+	expect_date(w, "latest", d + 42);
+	resp_free(r);
+
+	/* Exactly max days is not beyond it. */
+	long long plan2 = fx_plan(&S, t_prac, p, l.prac, 3);
+	t.plan = plan2;
+	t.start = fx_time(d + 100, 10, 0);
+	booked(t_desk, &t);
+	t.start = fx_time(d + 142, 10, 0);
+	r = fx_book(&S, t_desk, &t);
+	expect_created(r);
+	assert_null(fx_warning(r, "spacing_beyond_max"));
+	resp_free(r);
+}
+
+static void rule3_override_by_practitioner_and_admin(void **state)
+{
+	(void)state;
+	long long p = adult("Otto", "Override");
+	struct lane l = lane("r3d");
+	int d = 40;
+	const char *who[] = {t_prac, t_admin};
+	const char *why[] = {"patient travels abroad", "clinical judgement"};
+	for (int i = 0; i < 2; i++) {
+		long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+		int base = d + 100 * i;
+		struct fx_booking t = {.patient = p,
+				       .practitioner = l.prac,
+				       .room = l.room,
+				       .plan = plan,
+				       .start = fx_time(base, 10, 0)};
+		booked(t_desk, &t);
+		t.start = fx_time(base + 20, 10, 0);
+		t.override_reason = why[i];
+		struct resp *r = fx_book(&S, who[i], &t);
+		long long id = expect_created(r);
+		assert_string_equal(jstr(r->json, "override_reason"), why[i]);
+		assert_int_equal(jint(r->json, "session_number"), 2);
+		resp_free(r);
+
+		r = get_appt(id);
+		assert_int_equal(r->status, 200);
+		assert_string_equal(jstr(r->json, "override_reason"), why[i]);
+		resp_free(r);
+		assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "override"), 1);
+		assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "create"), 1);
+	}
+}
+
+static void rule3_override_refused_for_desk_and_empty_reason(void **state)
+{
+	(void)state;
+	long long p = adult("Fay", "Frontdesk");
+	struct lane l = lane("r3e");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	int d = 45;
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+	booked(t_desk, &t);
+	t.start = fx_time(d + 20, 10, 0);
+	t.override_reason = "the patient asked nicely";
+	struct resp *r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "spacing_too_short");
+	expect_date(fx_details(r), "earliest", d + 28);
+	resp_free(r);
+	t.override_reason = "";
+	r = fx_book(&S, t_prac, &t);
+	expect_error(r, 409, "spacing_too_short");
+	resp_free(r);
+	r = fx_book(&S, t_admin, &t);
+	expect_error(r, 409, "spacing_too_short");
+	resp_free(r);
+
+	r = plan_appts(plan);
+	assert_int_equal(jint(r->json, "total"), 1);
+	resp_free(r);
+}
+
+static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
+{
+	(void)state;
+	long long p = adult("Cora", "Cancel");
+	struct lane l = lane("r3f");
+	int d = 50;
+
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+	long long first = booked(t_desk, &t);
+	t.start = fx_time(d + 5, 10, 0);
+	struct resp *r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "spacing_too_short");
+	resp_free(r);
+	r = act(first, "cancel", t_desk);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = fx_book(&S, t_desk, &t);
+	expect_created(r);
+	assert_int_equal(jint(r->json, "session_number"), 1);
+	resp_free(r);
+
+	/* A session a few minutes ago; the server takes bookings in the past. */
+	long long plan2 = fx_plan(&S, t_prac, p, l.prac, 3);
+	time_t now = time(NULL);
+	long long past = booked(t_admin, &(struct fx_booking){.patient = p,
+							      .practitioner = l.prac,
+							      .room = l.room,
+							      .plan = plan2,
+							      .start = now - 600,
+							      .end = now - 300,
+							      .override_reason = "recorded late"});
+	struct fx_booking next = {.patient = p,
+				  .practitioner = l.prac,
+				  .room = l.room,
+				  .plan = plan2,
+				  .start = fx_time(5, 10, 0)};
+	r = fx_book(&S, t_desk, &next);
+	expect_error(r, 409, "spacing_too_short");
+	resp_free(r);
+	r = act(past, "no-show", t_desk);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "no_show");
+	resp_free(r);
+	r = fx_book(&S, t_desk, &next);
+	expect_created(r);
+	assert_int_equal(jint(r->json, "session_number"), 1);
+	resp_free(r);
+}
+
+static void rule3_reschedule_rechecks_both_neighbours(void **state)
+{
+	(void)state;
+	long long p = adult("Reese", "Schedule");
+	struct lane l = lane("r3g");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	int d = 60;
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+	long long s1 = booked(t_desk, &t);
+	t.start = fx_time(d + 30, 10, 0);
+	long long s2 = booked(t_desk, &t);
+
+	/* Session 2 moved too close to session 1. */
+	struct resp *r = move(s2, fx_time(d + 20, 10, 0), t_desk);
+	expect_error(r, 409, "spacing_too_short");
+	expect_date(fx_details(r), "earliest", d + 28);
+	resp_free(r);
+	r = get_appt(s2);
+	expect_instant(r->json, "start", fx_time(d + 30, 10, 0));
+	resp_free(r);
+
+	/* Session 1 moved so that session 2 would follow too soon. */
+	r = move(s1, fx_time(d + 5, 10, 0), t_desk);
+	expect_error(r, 409, "spacing_too_short");
+	resp_free(r);
+	r = get_appt(s1);
+	expect_instant(r->json, "start", fx_time(d, 10, 0));
+	resp_free(r);
+
+	/* Moves that keep 28 days both ways are fine. */
+	r = move(s1, fx_time(d - 2, 10, 0), t_desk);
+	assert_int_equal(r->status, 200);
+	expect_instant(r->json, "start", fx_time(d - 2, 10, 0));
+	resp_free(r);
+	r = move(s2, fx_time(d + 26, 10, 0), t_desk);
+	assert_int_equal(r->status, 200);
+	expect_instant(r->json, "start", fx_time(d + 26, 10, 0));
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", s2, "reschedule"), 1);
+
+	/* A move that breaks spacing needs a clinician's reason, like a booking. */
+	char path[96], when[32];
+	snprintf(path, sizeof path, V1 "/appointments/%lld", s2);
+	fx_instant(fx_time(d + 10, 10, 0), when);
+	r = reqj(&S, "PATCH", path, t_desk,
+		 json_pack("{s:s, s:s}", "start", when, "override_reason", "asked"));
+	expect_error(r, 409, "spacing_too_short");
+	resp_free(r);
+	r = reqj(&S, "PATCH", path, t_prac,
+		 json_pack("{s:s, s:s}", "start", when, "override_reason", "wound check"));
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "override_reason"), "wound check");
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", s2, "override"), 1);
+}
+
+/* ---- Rule 4: series size and plan status ---- */
+
+static void rule4_plan_full_until_a_session_is_cancelled(void **state)
+{
+	(void)state;
+	long long p = adult("Phil", "Full");
+	struct lane l = lane("r4a");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 2);
+	int d = 70;
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+	booked(t_desk, &t);
+	t.start = fx_time(d + 28, 10, 0);
+	long long s2 = booked(t_desk, &t);
+	t.start = fx_time(d + 56, 10, 0);
+	struct resp *r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "plan_full");
+	resp_free(r);
+	/* An override does not make room either. */
+	t.override_reason = "one more";
+	r = fx_book(&S, t_admin, &t);
+	expect_error(r, 409, "plan_full");
+	resp_free(r);
+	t.override_reason = NULL;
+
+	r = act(s2, "cancel", t_desk);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	t.start = fx_time(d + 30, 10, 0);
+	r = fx_book(&S, t_desk, &t);
+	long long s3 = expect_created(r);
+	assert_int_equal(jint(r->json, "session_number"), 2);
+	resp_free(r);
+	/* The plan is full again, yet its own sessions can still move. */
+	t.start = fx_time(d + 60, 10, 0);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "plan_full");
+	resp_free(r);
+	r = move(s3, fx_time(d + 31, 10, 0), t_desk);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+}
+
+static void rule4_plan_not_active(void **state)
+{
+	(void)state;
+	long long p = adult("Holly", "Hold");
+	struct lane l = lane("r4b");
+	int d = 75;
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+
+	/* The front desk cannot change a plan. */
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
+	struct resp *r = req(&S, "PATCH", path, t_desk, "{\"status\":\"on_hold\"}");
+	expect_error(r, 403, "forbidden");
+	resp_free(r);
+
+	r = patch_plan(plan, "on_hold");
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "on_hold");
+	resp_free(r);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "plan_not_active");
+	resp_free(r);
+	r = patch_plan(plan, "active");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	booked(t_desk, &t);
+
+	const char *ends[] = {"cancelled", "completed"};
+	for (int i = 0; i < 2; i++) {
+		long long other = fx_plan(&S, t_prac, p, l.prac, 3);
+		r = patch_plan(other, ends[i]);
+		assert_int_equal(r->status, 200);
+		assert_string_equal(jstr(r->json, "status"), ends[i]);
+		resp_free(r);
+		t.plan = other;
+		t.start = fx_time(d + 100 + 10 * i, 10, 0);
+		r = fx_book(&S, t_prac, &t);
+		expect_error(r, 409, "plan_not_active");
+		resp_free(r);
+	}
+}
+
+static void rule4_session_numbers_follow_start_order(void **state)
+{
+	(void)state;
+	long long p = adult("Nick", "Numbers");
+	struct lane l = lane("r4c");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	int d = 80;
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d + 28, 10, 0)};
+	struct resp *r = fx_book(&S, t_desk, &t);
+	long long a = expect_created(r);
+	assert_int_equal(jint(r->json, "session_number"), 1);
+	resp_free(r);
+
+	/* An earlier session takes number 1 and pushes the other to 2. */
+	t.start = fx_time(d, 10, 0);
+	r = fx_book(&S, t_desk, &t);
+	long long b = expect_created(r);
+	assert_int_equal(jint(r->json, "session_number"), 1);
+	resp_free(r);
+	r = get_appt(a);
+	assert_int_equal(jint(r->json, "session_number"), 2);
+	resp_free(r);
+	t.start = fx_time(d + 56, 10, 0);
+	long long c = booked(t_desk, &t);
+
+	r = plan_appts(plan);
+	assert_int_equal(session_of(r, b), 1);
+	assert_int_equal(session_of(r, a), 2);
+	assert_int_equal(session_of(r, c), 3);
+	resp_free(r);
+
+	/* Cancelling renumbers; the cancelled one has no number. */
+	r = act(b, "cancel", t_desk);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = plan_appts(plan);
+	assert_int_equal(session_of(r, a), 1);
+	assert_int_equal(session_of(r, c), 2);
+	assert_int_equal(session_of(r, b), 0);
+	resp_free(r);
+
+	/* Moving a session past another swaps their numbers. */
+	r = move(a, fx_time(d + 84, 10, 0), t_desk);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(jint(r->json, "session_number"), 2);
+	resp_free(r);
+	r = plan_appts(plan);
+	assert_int_equal(session_of(r, c), 1);
+	assert_int_equal(session_of(r, a), 2);
+	resp_free(r);
+}
+
+static void rule4_plan_progress_and_next_window(void **state)
+{
+	(void)state;
+	long long p = adult("Greta", "Progress");
+	struct lane l = lane("r4d");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 2);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
+	int d = 85;
+
+	struct resp *r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *prog = json_object_get(r->json, "progress");
+	assert_int_equal(jint(prog, "planned"), 2);
+	assert_int_equal(jint(prog, "booked"), 0);
+	assert_int_equal(jint(prog, "completed"), 0);
+	assert_true(json_is_null(json_object_get(prog, "next_window")));
+	resp_free(r);
+
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .plan = plan,
+			       .start = fx_time(d, 10, 0)};
+	booked(t_desk, &t);
+	r = req(&S, "GET", path, t_desk, NULL);
+	prog = json_object_get(r->json, "progress");
+	assert_int_equal(jint(prog, "booked"), 1);
+	assert_int_equal(jint(prog, "completed"), 0);
+	json_t *win = json_object_get(prog, "next_window");
+	assert_true(json_is_object(win));
+	expect_date(win, "from", d + 28);
+	expect_date(win, "to", d + 42);
+	resp_free(r);
+
+	t.start = fx_time(d + 30, 10, 0);
+	booked(t_desk, &t);
+	r = req(&S, "GET", path, t_desk, NULL);
+	prog = json_object_get(r->json, "progress");
+	assert_int_equal(jint(prog, "booked"), 2);
+	assert_true(json_is_null(json_object_get(prog, "next_window")));
+	resp_free(r);
+}
+
+/* ---- Rule 5: no double booking ---- */
+
+static void rule5_conflicts_for_practitioner_room_and_patient(void **state)
+{
+	(void)state;
+	struct lane l1 = lane("r5a"), l2 = lane("r5b");
+	long long x = adult("Xavier", "One"), y = adult("Yara", "Two"), z = adult("Zoe", "Three");
+	long long r3 = fx_room(&S, t_admin, "Room r5c");
+	int d = 90;
+	long long first = booked(t_desk, &(struct fx_booking){.patient = x,
+							      .practitioner = l1.prac,
+							      .room = l1.room,
+							      .start = fx_time(d, 10, 0),
+							      .end = fx_time(d, 11, 0)});
+	struct {
+		long long patient, prac, room;
+		const char *with;
+	} clashes[] = {
+	    {y, l1.prac, l2.room, "practitioner"},
+	    {y, l2.prac, l1.room, "room"},
+	    {x, l2.prac, r3, "patient"},
+	};
+	for (size_t i = 0; i < sizeof clashes / sizeof clashes[0]; i++) {
+		struct resp *r = fx_book(&S, t_desk,
+					 &(struct fx_booking){.patient = clashes[i].patient,
+							      .practitioner = clashes[i].prac,
+							      .room = clashes[i].room,
+							      .start = fx_time(d, 10, 30),
+							      .end = fx_time(d, 11, 30)});
+		expect_error(r, 409, "conflict");
+		assert_int_equal(jint(fx_details(r), "appointment_id"), first);
+		assert_string_equal(jstr(fx_details(r), "with"), clashes[i].with);
+		resp_free(r);
+	}
+
+	/* Back to back on both sides is fine. */
+	booked(t_desk, &(struct fx_booking){.patient = y,
+					    .practitioner = l1.prac,
+					    .room = l1.room,
+					    .start = fx_time(d, 11, 0),
+					    .end = fx_time(d, 11, 30)});
+	booked(t_desk, &(struct fx_booking){.patient = y,
+					    .practitioner = l1.prac,
+					    .room = l1.room,
+					    .start = fx_time(d, 9, 30),
+					    .end = fx_time(d, 10, 0)});
+
+	/* A cancelled appointment holds no time. */
+	struct resp *r = act(first, "cancel", t_desk);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	long long zid = booked(t_desk, &(struct fx_booking){.patient = z,
+							    .practitioner = l1.prac,
+							    .room = l1.room,
+							    .start = fx_time(d, 10, 0),
+							    .end = fx_time(d, 11, 0)});
+
+	/* Moving onto another appointment conflicts; within its own old time it does not. */
+	long long yid = booked(t_desk, &(struct fx_booking){.patient = y,
+							    .practitioner = l2.prac,
+							    .room = l2.room,
+							    .start = fx_time(d, 15, 0),
+							    .end = fx_time(d, 15, 30)});
+	char path[96], from[32], to[32];
+	snprintf(path, sizeof path, V1 "/appointments/%lld", yid);
+	fx_instant(fx_time(d, 10, 30), from);
+	fx_instant(fx_time(d, 10, 45), to);
+	r = reqj(&S, "PATCH", path, t_desk,
+		 json_pack("{s:s, s:s, s:I, s:I}", "start", from, "end", to, "practitioner_id",
+			   (json_int_t)l1.prac, "room_id", (json_int_t)l2.room));
+	expect_error(r, 409, "conflict");
+	assert_int_equal(jint(fx_details(r), "appointment_id"), zid);
+	resp_free(r);
+	snprintf(path, sizeof path, V1 "/appointments/%lld", zid);
+	fx_instant(fx_time(d, 10, 10), from);
+	fx_instant(fx_time(d, 10, 50), to);
+	r = reqj(&S, "PATCH", path, t_desk, json_pack("{s:s, s:s}", "start", from, "end", to));
+	assert_int_equal(r->status, 200);
+	expect_instant(r->json, "end", fx_time(d, 10, 50));
+	resp_free(r);
+}
+
+struct racer {
+	char *body;
+	long status;
+	char code[40];
+};
+
+static pthread_barrier_t race_gate;
+
+static void *race(void *arg)
+{
+	struct racer *me = arg;
+	pthread_barrier_wait(&race_gate);
+	struct resp *r = req(&S, "POST", V1 "/appointments", t_desk, me->body);
+	me->status = r->status;
+	snprintf(me->code, sizeof me->code, "%s", resp_error(r));
+	resp_free(r);
+	return NULL;
+}
+
+static void rule5_concurrent_bookings_for_one_slot(void **state)
+{
+	(void)state;
+	struct lane l = lane("r5race");
+	int d = 95;
+	char start[32];
+	fx_instant(fx_time(d, 14, 0), start);
+	struct racer racers[RACERS];
+	pthread_t threads[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		char last[32];
+		snprintf(last, sizeof last, "Racer%d", i);
+		long long p = fx_patient(&S, t_desk, "Rae", last, "1982-04-04");
+		json_t *b = json_pack("{s:I, s:s, s:I, s:I, s:s}", "patient_id", (json_int_t)p,
+				      "kind", "consultation", "practitioner_id", (json_int_t)l.prac,
+				      "room_id", (json_int_t)l.room, "start", start);
+		racers[i].body = json_dumps(b, JSON_COMPACT);
+		json_decref(b);
+		racers[i].status = 0;
+		racers[i].code[0] = '\0';
+	}
+	assert_int_equal(pthread_barrier_init(&race_gate, NULL, RACERS), 0);
+	for (int i = 0; i < RACERS; i++)
+		assert_int_equal(pthread_create(&threads[i], NULL, race, &racers[i]), 0);
+	for (int i = 0; i < RACERS; i++)
+		pthread_join(threads[i], NULL);
+	pthread_barrier_destroy(&race_gate);
+	int created = 0, conflicts = 0;
+	for (int i = 0; i < RACERS; i++) {
+		if (racers[i].status == 201)
+			created++;
+		else if (racers[i].status == 409 && strcmp(racers[i].code, "conflict") == 0)
+			conflicts++;
+		else
+			print_message("racer %d: %ld %s\n", i, racers[i].status, racers[i].code);
+		free(racers[i].body);
+	}
+	assert_int_equal(created, 1);
+	assert_int_equal(conflicts, RACERS - 1);
+
+	char path[128], day[11];
+	fx_day(d, day);
+	snprintf(path, sizeof path, V1 "/appointments?date=%s&practitioner_id=%lld", day, l.prac);
+	struct resp *r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(jint(r->json, "total"), 1);
+	resp_free(r);
+}
+
+/* ---- Rule 6: working hours ---- */
+
+static void rule6_outside_hours_time_off_and_admin_override(void **state)
+{
+	(void)state;
+	/* prac2 works Monday to Friday, 09:00-17:00; find a Monday a week or more away. */
+	int mon = 0;
+	for (int k = 7; k < 14 && !mon; k++) {
+		time_t t = fx_time(k, 12, 0);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		if (tm.tm_wday == 1)
+			mon = k;
+	}
+	assert_true(mon > 0);
+	long long p = adult("Hank", "Hours");
+	struct fx_booking t = {
+	    .patient = p, .practitioner = u_prac2, .room = room_a, .start = fx_time(mon, 10, 0)};
+	long long inside = booked(t_desk, &t);
+	struct resp *r = move(inside, fx_time(mon, 17, 0), t_desk);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+
+	t.start = fx_time(mon, 18, 0);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "outside_hours");
+	assert_int_equal(jint(fx_details(r), "practitioner_id"), u_prac2);
+	resp_free(r);
+	/* Past the end of the day, and on a Saturday. */
+	t.start = fx_time(mon, 16, 45);
+	t.end = fx_time(mon, 17, 15);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+	t.start = fx_time(mon + 5, 10, 0);
+	t.end = 0;
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+
+	/* Time off on Tuesday. */
+	char path[96], from[32], to[32];
+	snprintf(path, sizeof path, V1 "/practitioners/%lld/time-off", u_prac2);
+	fx_instant(fx_time(mon + 1, 0, 0), from);
+	fx_instant(fx_time(mon + 2, 0, 0), to);
+	r = reqj(&S, "POST", path, t_admin,
+		 json_pack("{s:s, s:s, s:s}", "start", from, "end", to, "reason", "training"));
+	assert_int_equal(r->status, 201);
+	resp_free(r);
+	t.start = fx_time(mon + 1, 10, 0);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+
+	/* Only an admin overrides working hours, and only with a reason. */
+	r = fx_book(&S, t_admin, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+	t.override_reason = "";
+	r = fx_book(&S, t_admin, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+	t.override_reason = "urgent review";
+	r = fx_book(&S, t_prac, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+	r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+	r = fx_book(&S, t_admin, &t);
+	long long id = expect_created(r);
+	assert_string_equal(jstr(r->json, "override_reason"), "urgent review");
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "override"), 1);
+
+	t.start = fx_time(mon, 18, 0);
+	r = fx_book(&S, t_admin, &t);
+	id = expect_created(r);
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "override"), 1);
+}
+
+/* A week of hours for practitioner prac, given as [weekday, "HH:MM", "HH:MM"] rows. */
+static void set_hours(long long prac, json_t *hours)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", prac);
+	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+}
+
+static void rule6_touching_intervals_join_up(void **state)
+{
+	(void)state;
+	/* Monday's hours are split at noon with no gap; Tuesday's have a lunch hour. */
+	struct lane l = lane("r6split");
+	set_hours(l.prac,
+		  json_pack("[{s:i, s:s, s:s}, {s:i, s:s, s:s}, {s:i, s:s, s:s}, "
+			    "{s:i, s:s, s:s}]",
+			    "weekday", 1, "start", "09:00", "end", "12:00", "weekday", 1, "start",
+			    "12:00", "end", "17:00", "weekday", 2, "start", "09:00", "end", "12:00",
+			    "weekday", 2, "start", "13:00", "end", "17:00"));
+	int mon = 0;
+	for (int k = 7; k < 14 && !mon; k++) {
+		time_t t = fx_time(k, 12, 0);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		if (tm.tm_wday == 1)
+			mon = k;
+	}
+	long long p = adult("Ada", "Adjacent");
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .start = fx_time(mon, 11, 30),
+			       .end = fx_time(mon, 12, 30)};
+	booked(t_desk, &t);
+	t.start = fx_time(mon + 1, 11, 30);
+	t.end = fx_time(mon + 1, 12, 30);
+	struct resp *r = fx_book(&S, t_desk, &t);
+	expect_error(r, 409, "outside_hours");
+	resp_free(r);
+}
+
+/* ---- Rule 7: status changes ---- */
+
+static void rule7_status_flow(void **state)
+{
+	(void)state;
+	long long p = adult("Stella", "Status");
+	struct lane l = lane("r7a");
+	int d = 100;
+	long long c = booked(t_desk, &(struct fx_booking){.patient = p,
+							  .practitioner = l.prac,
+							  .room = l.room,
+							  .start = fx_time(d, 10, 0)});
+	struct resp *r = act(c, "check-in", t_desk);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "checked_in");
+	resp_free(r);
+	r = act(c, "check-in", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	/* A checked-in appointment stays where it is. */
+	r = move(c, fx_time(d, 12, 0), t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	r = act(c, "complete", t_prac);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "completed");
+	resp_free(r);
+	r = act(c, "cancel", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	/* A completed appointment still holds its time (rule 5). */
+	long long q = adult("Quentin", "Queue");
+	r = fx_book(
+	    &S, t_desk,
+	    &(struct fx_booking){
+		.patient = q, .practitioner = l.prac, .room = l.room, .start = fx_time(d, 10, 0)});
+	expect_error(r, 409, "conflict");
+	assert_int_equal(jint(fx_details(r), "appointment_id"), c);
+	resp_free(r);
+
+	/* A consultation completes only after check-in. */
+	long long c2 = booked(t_desk, &(struct fx_booking){.patient = p,
+							   .practitioner = l.prac,
+							   .room = l.room,
+							   .start = fx_time(d, 14, 0)});
+	r = act(c2, "complete", t_prac);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+
+	/* A treatment completes by signing its session record, not by this call. */
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	long long tr = booked(t_desk, &(struct fx_booking){.patient = p,
+							   .practitioner = l.prac,
+							   .room = l.room,
+							   .plan = plan,
+							   .start = fx_time(d + 1, 10, 0)});
+	r = act(tr, "check-in", t_desk);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = act(tr, "complete", t_prac);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	r = get_appt(tr);
+	assert_string_equal(jstr(r->json, "status"), "checked_in");
+	resp_free(r);
+
+	/* Cancelled is final. */
+	long long x = booked(t_desk, &(struct fx_booking){.patient = p,
+							  .practitioner = l.prac,
+							  .room = l.room,
+							  .start = fx_time(d + 2, 10, 0)});
+	r = act(x, "cancel", t_desk);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "cancelled");
+	resp_free(r);
+	r = act(x, "check-in", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	r = act(x, "cancel", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+
+	/* Nothing is deleted (rule 10). */
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld", x);
+	r = req(&S, "DELETE", path, t_admin, NULL);
+	expect_error(r, 405, "method_not_allowed");
+	resp_free(r);
+	r = get_appt(x);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+}
+
+static void rule7_late_cancel_within_24_hours(void **state)
+{
+	(void)state;
+	long long p = adult("Lou", "Latecancel");
+	struct lane l = lane("r7b");
+	time_t now = time(NULL);
+	/* Near-now times may cross midnight; the admin's override keeps the test about
+	 * cancelling, not about working hours. */
+	struct fx_booking t = {.patient = p,
+			       .practitioner = l.prac,
+			       .room = l.room,
+			       .start = now + 23 * 3600,
+			       .end = now + 23 * 3600 + 1800,
+			       .override_reason = "fits the day"};
+	long long soon = booked(t_admin, &t);
+	t.start = now + 25 * 3600;
+	t.end = t.start + 1800;
+	long long later = booked(t_admin, &t);
+
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld/cancel", soon);
+	struct resp *r = req(&S, "POST", path, t_desk, "{\"reason\":\"ill\"}");
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "cancelled");
+	assert_true(json_is_true(json_object_get(r->json, "late_cancel")));
+	assert_string_equal(jstr(r->json, "cancel_reason"), "ill");
+	resp_free(r);
+	r = act(later, "cancel", t_desk);
+	assert_int_equal(r->status, 200);
+	assert_true(json_is_false(json_object_get(r->json, "late_cancel")));
+	resp_free(r);
+}
+
+static void rule7_no_show_only_after_the_start(void **state)
+{
+	(void)state;
+	long long p = adult("Nell", "Noshow");
+	struct lane l = lane("r7c");
+	time_t now = time(NULL);
+	long long future = booked(t_desk, &(struct fx_booking){.patient = p,
+							       .practitioner = l.prac,
+							       .room = l.room,
+							       .start = fx_time(3, 10, 0)});
+	struct resp *r = act(future, "no-show", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	r = get_appt(future);
+	assert_string_equal(jstr(r->json, "status"), "booked");
+	resp_free(r);
+
+	long long past = booked(t_admin, &(struct fx_booking){.patient = p,
+							      .practitioner = l.prac,
+							      .room = l.room,
+							      .start = now - 900,
+							      .end = now - 600,
+							      .override_reason = "recorded late"});
+	r = act(past, "no-show", t_desk);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "no_show");
+	resp_free(r);
+	r = act(past, "no-show", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	r = act(past, "check-in", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+	/* A no-show holds no time: the slot can be given to someone else. */
+	long long other = adult("Walker", "Walkin");
+	booked(t_admin, &(struct fx_booking){.patient = other,
+					     .practitioner = l.prac,
+					     .room = l.room,
+					     .start = now - 900,
+					     .end = now - 600,
+					     .override_reason = "recorded late"});
+
+	/* Once checked in, the patient came. */
+	long long came = booked(t_admin, &(struct fx_booking){.patient = p,
+							      .practitioner = l.prac,
+							      .room = l.room,
+							      .start = now - 500,
+							      .end = now - 200,
+							      .override_reason = "recorded late"});
+	r = act(came, "check-in", t_desk);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = act(came, "no-show", t_desk);
+	expect_error(r, 409, "bad_transition");
+	resp_free(r);
+}
+
+/* ---- Validation ---- */
+
+static void validation_rejects_malformed_bookings(void **state)
+{
+	(void)state;
+	long long p = adult("Val", "Idation");
+	long long other = adult("Otis", "Other");
+	struct lane l = lane("v1");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	long long others_plan = fx_plan(&S, t_prac, other, l.prac, 3);
+	time_t at = fx_time(110, 10, 0);
+	struct fx_booking ok = {.patient = p, .practitioner = l.prac, .room = l.room, .start = at};
+	struct fx_booking b;
+	struct resp *r;
+
+	b = ok;
+	b.kind = "surgery";
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "kind");
+	resp_free(r);
+
+	b = ok;
+	b.kind = "treatment";
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "plan_id");
+	resp_free(r);
+
+	b = ok;
+	b.kind = "consultation";
+	b.plan = plan;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "plan_id");
+	resp_free(r);
+
+	b = ok;
+	b.end = at - 1800;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "end");
+	resp_free(r);
+
+	b = ok;
+	b.plan = others_plan;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "plan_id");
+	resp_free(r);
+
+	b = ok;
+	b.plan = 999999;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "plan_id");
+	resp_free(r);
+
+	b = ok;
+	b.room = 999999;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "room_id");
+	resp_free(r);
+
+	b = ok;
+	b.practitioner = 999999;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "practitioner_id");
+	resp_free(r);
+
+	/* A user who is not a practitioner cannot be booked. */
+	b = ok;
+	b.practitioner = u_desk;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "practitioner_id");
+	resp_free(r);
+
+	b = ok;
+	b.patient = 999999;
+	r = fx_book(&S, t_desk, &b);
+	expect_field(r, "patient_id");
+	resp_free(r);
+
+	char body[512];
+	snprintf(body, sizeof body,
+		 "{\"patient_id\":%lld,\"kind\":\"consultation\",\"practitioner_id\":%lld,"
+		 "\"room_id\":%lld,\"start\":\"2030-01-02T10:00:00\"}",
+		 p, l.prac, l.room);
+	r = req(&S, "POST", V1 "/appointments", t_desk, body);
+	expect_field(r, "start");
+	resp_free(r);
+
+	char start[32];
+	fx_instant(at, start);
+	snprintf(body, sizeof body,
+		 "{\"patient_id\":%lld,\"kind\":\"consultation\",\"practitioner_id\":%lld,"
+		 "\"room_id\":%lld,\"start\":\"%s\",\"colour\":\"blue\"}",
+		 p, l.prac, l.room, start);
+	r = req(&S, "POST", V1 "/appointments", t_desk, body);
+	expect_field(r, "colour");
+	resp_free(r);
+
+	/* None of it was booked; the good request still is. */
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments?patient_id=%lld", p);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(jint(r->json, "total"), 0);
+	resp_free(r);
+	long long id = booked(t_desk, &ok);
+
+	/* Rescheduling checks its fields too. */
+	snprintf(path, sizeof path, V1 "/appointments/%lld", id);
+	r = req(&S, "PATCH", path, t_desk, "{\"start\":\"tomorrow\"}");
+	expect_field(r, "start");
+	resp_free(r);
+	r = req(&S, "PATCH", path, t_desk, "{\"kind\":\"review\"}");
+	expect_field(r, "kind");
+	resp_free(r);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	static const char *const args[] = {"--tz", "Europe/Berlin", NULL};
+	harness_zone("Europe/Berlin");
+	server_start(&S, args);
+	t_admin = login(&S, "admin", PW_ADMIN);
+	t_desk = login(&S, "desk", PW_DESK);
+	t_prac = login(&S, "prac", PW_PRAC);
+	u_prac2 = fx_user_id(&S, t_admin, "prac2");
+	u_desk = fx_user_id(&S, t_admin, "desk");
+	room_a = fx_room(&S, t_admin, "Room A");
+	/* prac2 keeps office hours: Monday to Friday, 09:00-17:00. */
+	json_t *hours = json_array();
+	for (int wd = 1; wd <= 5; wd++)
+		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
+						       "09:00", "end", "17:00"));
+	char path[96];
+	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", u_prac2);
+	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
+	int ok = r->status == 200;
+	resp_free(r);
+	return ok ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	free(t_admin);
+	free(t_desk);
+	free(t_prac);
+	int rc = server_stop(&S);
+	server_destroy(&S);
+	return rc == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(rule1_underage_until_the_eighteenth_birthday),
+	    cmocka_unit_test(rule2_screening_required_for_treatment_only),
+	    cmocka_unit_test(rule2_blocking_condition_and_what_the_desk_sees),
+	    cmocka_unit_test(rule2_clearance_needed_until_recorded),
+	    cmocka_unit_test(rule2_caution_books_with_a_warning),
+	    cmocka_unit_test(rule2_bookable_for_every_role),
+	    cmocka_unit_test(rule12_front_desk_cannot_read_screenings_or_consents),
+	    cmocka_unit_test(rule3_spacing_minimum_and_earliest_date),
+	    cmocka_unit_test(rule3_calendar_days_across_a_dst_change),
+	    cmocka_unit_test(rule3_beyond_max_is_a_warning),
+	    cmocka_unit_test(rule3_override_by_practitioner_and_admin),
+	    cmocka_unit_test(rule3_override_refused_for_desk_and_empty_reason),
+	    cmocka_unit_test(rule3_cancelled_and_no_show_sessions_do_not_count),
+	    cmocka_unit_test(rule3_reschedule_rechecks_both_neighbours),
+	    cmocka_unit_test(rule4_plan_full_until_a_session_is_cancelled),
+	    cmocka_unit_test(rule4_plan_not_active),
+	    cmocka_unit_test(rule4_session_numbers_follow_start_order),
+	    cmocka_unit_test(rule4_plan_progress_and_next_window),
+	    cmocka_unit_test(rule5_conflicts_for_practitioner_room_and_patient),
+	    cmocka_unit_test(rule5_concurrent_bookings_for_one_slot),
+	    cmocka_unit_test(rule6_outside_hours_time_off_and_admin_override),
+	    cmocka_unit_test(rule6_touching_intervals_join_up),
+	    cmocka_unit_test(rule7_status_flow),
+	    cmocka_unit_test(rule7_late_cancel_within_24_hours),
+	    cmocka_unit_test(rule7_no_show_only_after_the_start),
+	    cmocka_unit_test(validation_rejects_malformed_bookings),
+	};
+	return cmocka_run_group_tests_name("api_schedule", tests, group_setup, group_teardown);
+}
