@@ -101,10 +101,18 @@ int api_tx_write(struct api_ctx *ctx) __attribute__((warn_unused_result));
 int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
 	      const char *detail) __attribute__((warn_unused_result));
 
-/* Records a read of clinical data durably (group commit). Call outside any transaction,
- * after the read and before answering; a failure must fail the request. */
+/*
+ * Records a read of clinical data. Call outside any transaction, as the handler's last
+ * step before its answer: the answer then goes out only once the event is durable (the
+ * server suspends the connection while the event joins a group commit), and a 503 goes
+ * instead if it cannot be written. A second call in one request writes synchronously.
+ */
 int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id,
 		   const char *detail) __attribute__((warn_unused_result));
+int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *entity,
+			  int64_t entity_id, const char *detail) __attribute__((warn_unused_result));
+/* Drops a deferral that an error answer must not wait for. */
+void api_defer_cancel(struct http_reply *reply);
 
 /* Formats an instant in the clinic's zone as a new JSON string. */
 json_t *api_instant(int64_t t);

@@ -41,6 +41,18 @@ const char *http_req_query(const struct http_req *req, const char *name);
 /* The cookie's value, or NULL. */
 const char *http_req_cookie(const struct http_req *req, const char *name);
 
+/*
+ * A request whose answer must wait for something done elsewhere (a read's audit event
+ * becoming durable). The server suspends the connection and hands the handle to the
+ * reply's defer function; exactly one call of handle->done(handle, ok) must follow, from
+ * any thread: ok sends the reply the handler prepared, otherwise a 503
+ * storage_unavailable goes out instead.
+ */
+struct http_deferred {
+	void (*done)(struct http_deferred *self, bool ok);
+};
+typedef void (*http_defer_fn)(void *arg, struct http_deferred *handle);
+
 struct http_header {
 	char *name;
 	char *value;
@@ -55,6 +67,9 @@ struct http_reply {
 	const char *content_type; /* static string */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	int nheaders;
+	/* Set by a handler whose answer must wait (see struct http_deferred). */
+	http_defer_fn defer;
+	void *defer_arg;
 	/* What the access log line names: the route pattern and the user, if known. */
 	const char *log_route;
 	int64_t log_user;

@@ -27,6 +27,17 @@ int store_audit_read(struct db *db, const struct actor *who, const char *action,
 		     const char *entity, int64_t entity_id, const char *detail)
 	__attribute__((warn_unused_result));
 
+/*
+ * The same without waiting: the event (its strings copied) joins the queue, and
+ * done(arg, err) runs on the flusher's thread once its batch has committed (err 0) or
+ * failed. Without a running flusher the event is written through db at once and done
+ * runs before this returns.
+ */
+typedef void (*audit_done_fn)(void *arg, int err);
+void store_audit_read_async(struct db *db, const struct actor *who, const char *action,
+			    const char *entity, int64_t entity_id, const char *detail,
+			    audit_done_fn done, void *arg);
+
 /* Starts and stops the flusher, which opens its own connection to path. */
 int store_audit_flusher_start(const char *path) __attribute__((warn_unused_result));
 void store_audit_flusher_stop(void);

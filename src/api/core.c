@@ -258,10 +258,73 @@ int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64
 	return store_audit_append(ctx->db, &ctx->actor, action, entity, entity_id, detail);
 }
 
+struct audit_defer {
+	struct actor who;
+	char remote[64];
+	char action[16];
+	char entity[32];
+	int64_t entity_id;
+	char *detail;
+	struct http_deferred *handle;
+};
+
+static void audit_defer_free(struct audit_defer *d)
+{
+	free(d->detail);
+	free(d);
+}
+
+static void audit_committed(void *arg, int err)
+{
+	struct audit_defer *d = arg;
+	struct http_deferred *h = d->handle;
+	audit_defer_free(d);
+	h->done(h, err == 0);
+}
+
+static void audit_start(void *arg, struct http_deferred *handle)
+{
+	struct audit_defer *d = arg;
+	d->handle = handle;
+	d->who.remote = d->remote;
+	struct db *db = db_thread();
+	if (!db) {
+		audit_committed(d, -ERR_STORAGE_UNAVAILABLE);
+		return;
+	}
+	store_audit_read_async(db, &d->who, d->action, d->entity, d->entity_id, d->detail,
+			       audit_committed, d);
+}
+
+void api_defer_cancel(struct http_reply *reply)
+{
+	if (reply->defer == audit_start)
+		audit_defer_free(reply->defer_arg);
+	reply->defer = NULL;
+	reply->defer_arg = NULL;
+}
+
+int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *entity,
+			  int64_t entity_id, const char *detail)
+{
+	if (ctx->reply->defer)
+		return store_audit_read(ctx->db, &ctx->actor, action, entity, entity_id, detail);
+	struct audit_defer *d = xcalloc(1, sizeof *d);
+	d->who.user_id = ctx->actor.user_id;
+	snprintf(d->remote, sizeof d->remote, "%s", ctx->actor.remote ? ctx->actor.remote : "local");
+	snprintf(d->action, sizeof d->action, "%s", action);
+	snprintf(d->entity, sizeof d->entity, "%s", entity);
+	d->entity_id = entity_id;
+	d->detail = xstrdup_or_null(detail);
+	ctx->reply->defer = audit_start;
+	ctx->reply->defer_arg = d;
+	return 0;
+}
+
 int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id,
 		   const char *detail)
 {
-	return store_audit_read(ctx->db, &ctx->actor, "read", entity, entity_id, detail);
+	return api_audit_read_action(ctx, "read", entity, entity_id, detail);
 }
 
 json_t *api_instant(int64_t t)

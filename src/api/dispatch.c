@@ -164,8 +164,10 @@ void api_handle(const struct http_req *req, struct http_reply *reply)
 			err = r->handler(&ctx);
 	}
 	reply->log_user = ctx.me.id;
-	if (err)
+	if (err) {
+		api_defer_cancel(reply);
 		error_reply(&ctx, err);
+	}
 	json_decref(ctx.body);
 	json_decref(ctx.warnings);
 	json_decref(ctx.err_details);

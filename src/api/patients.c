@@ -321,7 +321,7 @@ int h_patients_search(struct api_ctx *ctx)
 	/* The search text may itself be patient data: the trail keeps only the count. */
 	snprintf(detail, sizeof detail, "results=%zu", n);
 	if (!err)
-		err = store_audit_read(ctx->db, &ctx->actor, "search", "patient", 0, detail);
+		err = api_audit_read_action(ctx, "search", "patient", 0, detail);
 	if (err) {
 		patients_free(list, n);
 		return err;

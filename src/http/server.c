@@ -28,6 +28,11 @@ struct http_server {
 /* Per-request state, created on the first access-handler call and freed once, in the
  * request-completed callback. */
 struct reqctx {
+	struct http_deferred deferred; /* first: the handle given out is this struct */
+	struct MHD_Connection *conn;
+	struct http_reply kept; /* the answer waiting while the connection is suspended */
+	bool waiting;           /* suspended, kept holds the answer */
+	atomic_int finished;    /* 1: send kept; 2: send 503 */
 	struct timespec start;
 	char *body;
 	size_t len;
@@ -127,6 +132,18 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
+static const char body_503[] =
+	"{\"error\":{\"code\":\"storage_unavailable\",\"message\":\"The database cannot take "
+	"writes right now.\",\"details\":{}}}";
+
+/* Called from any thread once a suspended request may be answered. */
+static void deferred_done(struct http_deferred *self, bool ok)
+{
+	struct reqctx *ctx = (struct reqctx *)(void *)self;
+	atomic_store(&ctx->finished, ok ? 1 : 2);
+	MHD_resume_connection(ctx->conn);
+}
+
 static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *ctx, int status,
 				   const char *body)
 {
@@ -161,6 +178,9 @@ static void remote_text(struct MHD_Connection *conn, char *buf, size_t n)
 			  (socklen_t)n);
 }
 
+static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reqctx *ctx,
+				   struct http_reply *rep);
+
 static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
 			      struct reqctx *ctx, const char *url, const char *method)
 {
@@ -182,7 +202,25 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 	srv->handler(&req, &rep);
 	ctx->route = rep.log_route;
 	ctx->user = rep.log_user;
+	if (rep.defer) {
+		/* Suspend first, then start what will resume us, so that the resume cannot
+		 * come before the suspend. */
+		ctx->kept = rep;
+		ctx->waiting = true;
+		ctx->conn = conn;
+		ctx->deferred.done = deferred_done;
+		MHD_suspend_connection(conn);
+		rep.defer(rep.defer_arg, &ctx->deferred);
+		return MHD_YES;
+	}
+	return queue_reply(conn, ctx, &rep);
+}
 
+static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reqctx *ctx,
+				   struct http_reply *reply)
+{
+	struct http_reply rep = *reply;
+	memset(reply, 0, sizeof *reply);
 	struct MHD_Response *resp;
 	if (rep.body_static || !rep.body) {
 		resp = MHD_create_response_from_buffer(rep.body_len, rep.body ? rep.body : (void *)"",
@@ -270,6 +308,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ctx->body[ctx->len] = '\0';
 		return MHD_YES;
 	}
+	if (ctx->waiting) {
+		int fin = atomic_load(&ctx->finished);
+		if (!fin)
+			return MHD_YES; /* not resumed yet */
+		ctx->waiting = false;
+		if (fin == 1)
+			return queue_reply(conn, ctx, &ctx->kept);
+		http_reply_cleanup(&ctx->kept);
+		return send_static(conn, ctx, 503, body_503);
+	}
 	if (ctx->status)
 		return MHD_YES; /* already answered */
 	if (ctx->too_large)
@@ -288,6 +336,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	log_info("%s %d %.1fms user=%lld", ctx->route ? ctx->route : "-", ctx->status,
 		 ms_since(&ctx->start), (long long)ctx->user);
+	if (ctx->waiting)
+		http_reply_cleanup(&ctx->kept);
 	free(ctx->body);
 	free(ctx);
 	*con_cls = NULL;
@@ -311,7 +361,8 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	const struct sockaddr *sa;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	const char *bind = cfg->bind ? cfg->bind : "127.0.0.1";
 
 	memset(&sin, 0, sizeof sin);

@@ -190,6 +190,11 @@ struct pending {
 	int result;
 	bool done;
 	struct pending *next;
+	/* For the asynchronous kind: the callback, and the copies this struct owns. */
+	audit_done_fn cb;
+	void *cb_arg;
+	struct actor who_copy;
+	char *owned[4];
 };
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -223,8 +228,23 @@ static void *flusher(void *arg)
 		else
 			db_rollback(q_db);
 
-		pthread_mutex_lock(&q_lock);
+		/* Callbacks run outside the lock; waiters are woken under it. */
+		struct pending *waiters = NULL;
 		for (struct pending *p = batch; p;) {
+			struct pending *next = p->next;
+			if (p->cb) {
+				p->cb(p->cb_arg, err);
+				for (int i = 0; i < 4; i++)
+					free(p->owned[i]);
+				free(p);
+			} else {
+				p->next = waiters;
+				waiters = p;
+			}
+			p = next;
+		}
+		pthread_mutex_lock(&q_lock);
+		for (struct pending *p = waiters; p;) {
 			struct pending *next = p->next;
 			p->result = err;
 			p->done = true; /* the waiter owns p; do not touch it after this */
@@ -268,7 +288,11 @@ void store_audit_flusher_stop(void)
 int store_audit_read(struct db *db, const struct actor *who, const char *action,
 		     const char *entity, int64_t entity_id, const char *detail)
 {
-	struct pending p = {who, action, entity, entity_id, detail, 0, false, NULL};
+	struct pending p = {.who = who,
+			    .action = action,
+			    .entity = entity,
+			    .entity_id = entity_id,
+			    .detail = detail};
 	pthread_mutex_lock(&q_lock);
 	if (!q_running) {
 		pthread_mutex_unlock(&q_lock);
@@ -292,4 +316,37 @@ int store_audit_read(struct db *db, const struct actor *who, const char *action,
 		pthread_cond_wait(&q_done, &q_lock);
 	pthread_mutex_unlock(&q_lock);
 	return p.result;
+}
+
+void store_audit_read_async(struct db *db, const struct actor *who, const char *action,
+			    const char *entity, int64_t entity_id, const char *detail,
+			    audit_done_fn done, void *arg)
+{
+	pthread_mutex_lock(&q_lock);
+	if (!q_running) {
+		pthread_mutex_unlock(&q_lock);
+		done(arg, store_audit_read(db, who, action, entity, entity_id, detail));
+		return;
+	}
+	struct pending *p = xcalloc(1, sizeof *p);
+	p->who_copy.user_id = who ? who->user_id : 0;
+	p->owned[0] = xstrdup(who && who->remote ? who->remote : "local");
+	p->owned[1] = xstrdup(action);
+	p->owned[2] = xstrdup(entity);
+	p->owned[3] = detail ? xstrdup(detail) : NULL;
+	p->who_copy.remote = p->owned[0];
+	p->who = &p->who_copy;
+	p->action = p->owned[1];
+	p->entity = p->owned[2];
+	p->entity_id = entity_id;
+	p->detail = p->owned[3];
+	p->cb = done;
+	p->cb_arg = arg;
+	if (q_tail)
+		q_tail->next = p;
+	else
+		q_head = p;
+	q_tail = p;
+	pthread_cond_signal(&q_wake);
+	pthread_mutex_unlock(&q_lock);
 }

@@ -15,6 +15,17 @@
 #include "util/secrets.h"
 
 static char tokens[3][SECRETS_TOKEN_LEN];
+
+/* Stands in for the server's suspended connection. */
+struct fake_deferred {
+	struct http_deferred base;
+	int ok;
+};
+
+static void fake_done(struct http_deferred *self, bool ok)
+{
+	((struct fake_deferred *)(void *)self)->ok = ok ? 1 : 0;
+}
 static const char *const names[3] = {"@admin", "@desk", "@prac"};
 
 #define MAX_VALUES 32
@@ -208,6 +219,14 @@ int fuzz_request(const char *method, const char *path, const char *headers, cons
 	memset(&reply, 0, sizeof reply);
 	api_handle(&req, &reply);
 	int status = reply.status;
+	if (reply.defer) {
+		struct fake_deferred d = {{fake_done}, -1};
+		reply.defer(reply.defer_arg, &d.base);
+		if (d.ok < 0)
+			abort(); /* the deferral must be completed */
+		if (!d.ok)
+			status = 503;
+	}
 	if (status == 0 || status == 500) {
 		fprintf(stderr, "fuzz: %s %s answered %d\n", method, path, status);
 		abort();

@@ -1,0 +1,673 @@
+/* Login, sessions, cookies and CSRF, throttling, idle expiry, and what deactivation and
+ * password resets do to sessions (SPEC §5 "Auth"). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct server srv;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	server_start(&srv, NULL);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	int rc = server_stop(&srv);
+	if (rc != 0) {
+		fprintf(stderr, "the server exited with status %d\n", rc);
+		server_dump_log(&srv);
+	}
+	server_destroy(&srv);
+	return rc == 0 ? 0 : -1;
+}
+
+/* A server of the test's own, started by the setup functions below and always stopped by
+ * teardown_own, even when the test fails. */
+static int own_server(void **state, const char *const *args)
+{
+	struct server *s = calloc(1, sizeof *s);
+	if (!s)
+		return -1;
+	server_start(s, args);
+	*state = s;
+	return 0;
+}
+
+static int setup_own(void **state)
+{
+	return own_server(state, NULL);
+}
+
+static int setup_idle_2(void **state)
+{
+	static const char *const args[] = {"--idle-timeout", "2", NULL};
+	return own_server(state, args);
+}
+
+static int setup_idle_3(void **state)
+{
+	static const char *const args[] = {"--idle-timeout", "3", NULL};
+	return own_server(state, args);
+}
+
+static int teardown_own(void **state)
+{
+	struct server *s = *state;
+	int rc = server_stop(s);
+	if (rc != 0) {
+		fprintf(stderr, "the server exited with status %d\n", rc);
+		server_dump_log(s);
+	}
+	server_destroy(s);
+	free(s);
+	return rc == 0 ? 0 : -1;
+}
+
+static struct resp *login_req(struct server *s, const char *user, const char *pw)
+{
+	return reqf(s, "POST", "/api/v1/login", NULL, "{\"username\":\"%s\",\"password\":\"%s\"}",
+		    user, pw);
+}
+
+static struct resp *login_from(struct server *s, const char *ip, const char *user,
+			       const char *pw)
+{
+	char body[256];
+	snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, pw);
+	return req_from(s, ip, "POST", "/api/v1/login", NULL, body);
+}
+
+/* A request authenticated only by the session cookie, with an optional CSRF header. */
+static struct resp *cookie_req(struct server *s, const char *method, const char *path,
+			       const char *token, const char *csrf, const char *body)
+{
+	char cookie[256], csrf_h[256];
+	const char *hdrs[3] = {NULL, NULL, NULL};
+	snprintf(cookie, sizeof cookie, "Cookie: collagenda_session=%s", token);
+	hdrs[0] = cookie;
+	if (csrf) {
+		snprintf(csrf_h, sizeof csrf_h, "X-CSRF-Token: %s", csrf);
+		hdrs[1] = csrf_h;
+	}
+	return req_ex(s, method, path, NULL, body, body ? strlen(body) : 0, hdrs);
+}
+
+/* "2025-03-01T10:00:00+01:00" or "...Z" as Unix seconds; -1 when malformed. */
+static long long parse_instant(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	char rest[16] = "";
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	long long t = (long long)timegm(&tm);
+	if (strcmp(rest, "Z") == 0)
+		return t;
+	int oh, om;
+	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
+		return -1;
+	long long off = (long long)oh * 3600 + om * 60;
+	return rest[0] == '+' ? t - off : t + off;
+}
+
+/* The id of the user called name, looked up as admin. */
+static long long user_id(struct server *s, const char *admin_tok, const char *name)
+{
+	struct resp *r = req(s, "GET", "/api/v1/users", admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	long long id = -1;
+	size_t i;
+	json_t *u;
+	json_array_foreach(json_object_get(r->json, "items"), i, u)
+		if (strcmp(jstr(u, "username"), name) == 0)
+			id = jint(u, "id");
+	resp_free(r);
+	assert_true(id > 0);
+	return id;
+}
+
+static long long patients_total(struct server *s, const char *tok)
+{
+	struct resp *r = req(s, "GET", "/api/v1/patients", tok, NULL);
+	assert_int_equal(r->status, 200);
+	long long n = jint(r->json, "total");
+	resp_free(r);
+	return n;
+}
+
+static const char patient_body[] =
+	"{\"first_name\":\"Ada\",\"last_name\":\"Moreau\",\"date_of_birth\":\"1985-04-12\"}";
+
+static void login_returns_token_csrf_user_and_expiry(void **state)
+{
+	(void)state;
+	long long before = (long long)time(NULL);
+	struct resp *r = login_req(&srv, "admin", PW_ADMIN);
+	assert_int_equal(r->status, 200);
+	const char *token = jstr(r->json, "token");
+	const char *csrf = jstr(r->json, "csrf_token");
+	/* Long random secrets (256 bits as base64url is 43 characters). */
+	assert_true(strlen(token) >= 43);
+	assert_true(strlen(csrf) >= 43);
+	assert_string_not_equal(token, csrf);
+
+	json_t *user = json_object_get(r->json, "user");
+	assert_non_null(user);
+	assert_string_equal(jstr(user, "username"), "admin");
+	assert_string_equal(jstr(user, "role"), "admin");
+	assert_true(jint(user, "id") > 0);
+	assert_true(json_is_true(json_object_get(user, "active")));
+	assert_null(json_object_get(user, "password"));
+	assert_null(json_object_get(user, "password_hash"));
+
+	/* A session ends 12 hours after login at the latest. */
+	long long exp = parse_instant(jstr(r->json, "expires_at"));
+	assert_true(exp >= before + 12 * 3600 - 5);
+	assert_true(exp <= (long long)time(NULL) + 12 * 3600 + 5);
+
+	char cookie[512];
+	assert_non_null(resp_header(r, "Set-Cookie", cookie, sizeof cookie));
+	char expect[128];
+	snprintf(expect, sizeof expect, "collagenda_session=%s;", token);
+	assert_non_null(strstr(cookie, expect));
+	assert_non_null(strstr(cookie, "HttpOnly"));
+	assert_non_null(strstr(cookie, "SameSite=Strict"));
+	assert_non_null(strstr(cookie, "Path=/"));
+	/* Plain HTTP: a Secure cookie would never come back. */
+	assert_null(strstr(cookie, "Secure"));
+	/* The CSRF token is never a cookie. */
+	assert_null(strstr(cookie, csrf));
+	resp_free(r);
+}
+
+static void wrong_password_and_unknown_user_look_the_same(void **state)
+{
+	(void)state;
+	struct resp *wrong = login_req(&srv, "admin", "not-the-password");
+	struct resp *unknown = login_req(&srv, "nobody-here", "not-the-password");
+	assert_int_equal(wrong->status, 401);
+	assert_int_equal(unknown->status, 401);
+	assert_string_equal(resp_error(wrong), "unauthenticated");
+	assert_string_equal(wrong->body, unknown->body);
+	char buf[256];
+	assert_null(resp_header(wrong, "Set-Cookie", buf, sizeof buf));
+	assert_null(resp_header(unknown, "Set-Cookie", buf, sizeof buf));
+	resp_free(wrong);
+	resp_free(unknown);
+}
+
+static void login_body_is_validated(void **state)
+{
+	(void)state;
+	struct resp *r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":\"admin\"}");
+	assert_int_equal(r->status, 422);
+	assert_string_equal(resp_error(r), "validation_failed");
+	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
+				 "field"),
+			    "password");
+	resp_free(r);
+
+	r = reqf(&srv, "POST", "/api/v1/login", NULL,
+		 "{\"username\":\"admin\",\"password\":\"%s\",\"remember\":true}", PW_ADMIN);
+	assert_int_equal(r->status, 422);
+	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
+				 "field"),
+			    "remember");
+	resp_free(r);
+
+	r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":1,\"password\":\"x\"}");
+	assert_int_equal(r->status, 422);
+	resp_free(r);
+}
+
+static void me_needs_a_valid_bearer_token(void **state)
+{
+	(void)state;
+	char *tok = login(&srv, "desk", PW_DESK);
+	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(json_object_get(r->json, "user"), "username"), "desk");
+	assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), "front_desk");
+	resp_free(r);
+
+	r = req(&srv, "GET", "/api/v1/me", NULL, NULL);
+	assert_int_equal(r->status, 401);
+	assert_string_equal(resp_error(r), "unauthenticated");
+	resp_free(r);
+
+	/* A token of the right shape that was never issued. */
+	char forged[64];
+	snprintf(forged, sizeof forged, "%s", tok);
+	forged[0] = forged[0] == 'A' ? 'B' : 'A';
+	r = req(&srv, "GET", "/api/v1/me", forged, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+
+	r = req(&srv, "GET", "/api/v1/me", "short", NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+
+	const char *basic[] = {"Authorization: Basic YWRtaW46YWRtaW4=", NULL};
+	r = req_ex(&srv, "GET", "/api/v1/me", NULL, NULL, 0, basic);
+	assert_int_equal(r->status, 401);
+	assert_string_equal(resp_error(r), "unauthenticated");
+	resp_free(r);
+	free(tok);
+}
+
+static void cookie_reads_need_no_csrf(void **state)
+{
+	(void)state;
+	char *tok = login(&srv, "desk", PW_DESK);
+	struct resp *r = cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(json_object_get(r->json, "user"), "username"), "desk");
+	resp_free(r);
+	r = cookie_req(&srv, "GET", "/api/v1/patients", tok, NULL, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	free(tok);
+}
+
+static void cookie_writes_need_the_csrf_token(void **state)
+{
+	(void)state;
+	struct resp *l = login_req(&srv, "desk", PW_DESK);
+	assert_int_equal(l->status, 200);
+	char *tok = strdup(jstr(l->json, "token"));
+	char *csrf = strdup(jstr(l->json, "csrf_token"));
+	resp_free(l);
+	long long n0 = patients_total(&srv, tok);
+
+	struct resp *r = cookie_req(&srv, "POST", "/api/v1/patients", tok, NULL, patient_body);
+	assert_int_equal(r->status, 403);
+	assert_string_equal(resp_error(r), "forbidden");
+	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
+				 "reason"),
+			    "csrf");
+	resp_free(r);
+
+	/* The same user's other session has its own token, which does not fit this one. */
+	l = login_req(&srv, "desk", PW_DESK);
+	assert_int_equal(l->status, 200);
+	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, jstr(l->json, "csrf_token"),
+		       patient_body);
+	assert_int_equal(r->status, 403);
+	assert_string_equal(resp_error(r), "forbidden");
+	resp_free(r);
+	resp_free(l);
+	/* One character off, a prefix, and an empty header. */
+	char other[64];
+	snprintf(other, sizeof other, "%s", csrf);
+	other[5] = other[5] == 'x' ? 'y' : 'x';
+	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, other, patient_body);
+	assert_int_equal(r->status, 403);
+	assert_string_equal(resp_error(r), "forbidden");
+	resp_free(r);
+	snprintf(other, sizeof other, "%.20s", csrf);
+	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, other, patient_body);
+	assert_int_equal(r->status, 403);
+	resp_free(r);
+	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, "", patient_body);
+	assert_int_equal(r->status, 403);
+	resp_free(r);
+	/* The session token itself is not the CSRF token. */
+	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, tok, patient_body);
+	assert_int_equal(r->status, 403);
+	resp_free(r);
+	assert_int_equal(patients_total(&srv, tok), n0);
+
+	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, csrf, patient_body);
+	assert_int_equal(r->status, 201);
+	assert_true(jint(r->json, "id") > 0);
+	resp_free(r);
+	assert_int_equal(patients_total(&srv, tok), n0 + 1);
+
+	/* Without the right token the session survives; with it, logout works. */
+	r = cookie_req(&srv, "POST", "/api/v1/logout", tok, NULL, NULL);
+	assert_int_equal(r->status, 403);
+	resp_free(r);
+	r = cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = cookie_req(&srv, "POST", "/api/v1/logout", tok, csrf, NULL);
+	assert_int_equal(r->status, 200);
+	char cookie[512];
+	assert_non_null(resp_header(r, "Set-Cookie", cookie, sizeof cookie));
+	assert_non_null(strstr(cookie, "collagenda_session=;"));
+	assert_non_null(strstr(cookie, "Max-Age=0"));
+	resp_free(r);
+	r = cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	free(tok);
+	free(csrf);
+}
+
+static void bearer_writes_need_no_csrf(void **state)
+{
+	(void)state;
+	char *tok = login(&srv, "desk", PW_DESK);
+	long long n0 = patients_total(&srv, tok);
+	struct resp *r = req(&srv, "POST", "/api/v1/patients", tok, patient_body);
+	assert_int_equal(r->status, 201);
+	resp_free(r);
+	assert_int_equal(patients_total(&srv, tok), n0 + 1);
+	r = req(&srv, "POST", "/api/v1/logout", tok, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	free(tok);
+}
+
+static void logout_ends_only_that_session(void **state)
+{
+	(void)state;
+	char *a = login(&srv, "prac", PW_PRAC);
+	char *b = login(&srv, "prac", PW_PRAC);
+	assert_string_not_equal(a, b);
+	struct resp *r = req(&srv, "POST", "/api/v1/logout", a, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", a, NULL);
+	assert_int_equal(r->status, 401);
+	assert_string_equal(resp_error(r), "unauthenticated");
+	resp_free(r);
+	r = req(&srv, "POST", "/api/v1/logout", a, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", b, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	free(a);
+	free(b);
+}
+
+static void deactivation_ends_sessions_and_blocks_login(void **state)
+{
+	(void)state;
+	char *admin = login(&srv, "admin", PW_ADMIN);
+	char *prac2 = login(&srv, "prac2", PW_PRAC);
+	long long id = user_id(&srv, admin, "prac2");
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+
+	struct resp *r = req(&srv, "PATCH", path, admin, "{\"active\":false}");
+	assert_int_equal(r->status, 200);
+	assert_true(json_is_false(json_object_get(r->json, "active")));
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+
+	/* The right password of an inactive user reads exactly like a wrong one. */
+	struct resp *inactive = login_req(&srv, "prac2", PW_PRAC);
+	struct resp *wrong = login_req(&srv, "prac2", "not-the-password");
+	assert_int_equal(inactive->status, 401);
+	assert_string_equal(resp_error(inactive), "unauthenticated");
+	assert_string_equal(inactive->body, wrong->body);
+	resp_free(inactive);
+	resp_free(wrong);
+
+	/* The admin's own session is untouched; reactivation lets them back in. */
+	r = req(&srv, "PATCH", path, admin, "{\"active\":true}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	char *again = login(&srv, "prac2", PW_PRAC);
+	r = req(&srv, "GET", "/api/v1/me", again, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	/* The old token stays dead. */
+	r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	free(again);
+	free(prac2);
+	free(admin);
+}
+
+static void password_reset_ends_sessions(void **state)
+{
+	(void)state;
+	char *admin = login(&srv, "admin", PW_ADMIN);
+	char *prac = login(&srv, "prac", PW_PRAC);
+	long long id = user_id(&srv, admin, "prac");
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+
+	struct resp *r = req(&srv, "PATCH", path, admin, "{\"password\":\"a-new-password-2\"}");
+	assert_int_equal(r->status, 200);
+	assert_null(json_object_get(r->json, "password"));
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", prac, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/me", admin, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+
+	r = login_req(&srv, "prac", PW_PRAC);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	char *fresh = login(&srv, "prac", "a-new-password-2");
+	r = req(&srv, "GET", "/api/v1/me", fresh, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(json_object_get(r->json, "user"), "username"), "prac");
+	resp_free(r);
+
+	/* Put the seeded password back for any later test. */
+	r = reqf(&srv, "PATCH", path, admin, "{\"password\":\"%s\"}", PW_PRAC);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	free(fresh);
+	free(prac);
+	free(admin);
+}
+
+static void logins_and_failures_are_audited(void **state)
+{
+	(void)state;
+	/* From an address of its own, so that the events are easy to tell apart. */
+	struct resp *r = login_from(&srv, "127.0.0.9", "admin", "not-the-password");
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	r = login_from(&srv, "127.0.0.9", "audit-nobody", "not-the-password");
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	r = login_from(&srv, "127.0.0.9", "admin", PW_ADMIN);
+	assert_int_equal(r->status, 200);
+	char *admin = strdup(jstr(r->json, "token"));
+	long long admin_id = jint(json_object_get(r->json, "user"), "id");
+	resp_free(r);
+
+	r = req(&srv, "GET", "/api/v1/audit?entity=user&limit=500", admin, NULL);
+	assert_int_equal(r->status, 200);
+	int logins = 0, failed_known = 0, failed_unknown = 0;
+	long long prev_id = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(r->json, "items"), i, e) {
+		assert_string_equal(jstr(e, "entity"), "user");
+		/* Newest first. */
+		assert_true(prev_id == 0 || jint(e, "id") < prev_id);
+		prev_id = jint(e, "id");
+		if (strcmp(jstr(e, "remote"), "127.0.0.9") != 0)
+			continue;
+		const char *action = jstr(e, "action");
+		if (strcmp(action, "login") == 0) {
+			logins++;
+			assert_int_equal(jint(e, "entity_id"), admin_id);
+			assert_int_equal(jint(e, "user_id"), admin_id);
+		} else if (strcmp(action, "login_failed") == 0) {
+			/* Whoever failed is not a logged-in user. */
+			assert_true(json_is_null(json_object_get(e, "user_id")));
+			if (json_is_null(json_object_get(e, "entity_id")))
+				failed_unknown++;
+			else if (jint(e, "entity_id") == admin_id)
+				failed_known++;
+		}
+	}
+	assert_int_equal(logins, 1);
+	assert_int_equal(failed_known, 1);
+	assert_int_equal(failed_unknown, 1);
+	resp_free(r);
+
+	/* Logouts too. */
+	r = req(&srv, "POST", "/api/v1/logout", admin, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	free(admin);
+	admin = login(&srv, "admin", PW_ADMIN);
+	r = req(&srv, "GET", "/api/v1/audit?entity=user&limit=5", admin, NULL);
+	bool logout = false;
+	json_array_foreach(json_object_get(r->json, "items"), i, e)
+		logout |= strcmp(jstr(e, "action"), "logout") == 0 && jint(e, "user_id") == admin_id &&
+			  jint(e, "entity_id") == admin_id;
+	assert_true(logout);
+	resp_free(r);
+
+	/* Only an admin reads the audit trail. */
+	char *desk = login(&srv, "desk", PW_DESK);
+	r = req(&srv, "GET", "/api/v1/audit?entity=user", desk, NULL);
+	assert_int_equal(r->status, 403);
+	assert_string_equal(resp_error(r), "forbidden");
+	resp_free(r);
+	free(desk);
+	free(admin);
+}
+
+static void failed_logins_throttle_the_username(void **state)
+{
+	struct server *s = *state;
+	for (int i = 0; i < 10; i++) {
+		struct resp *r = login_req(s, "desk", "not-the-password");
+		assert_int_equal(r->status, 401);
+		resp_free(r);
+	}
+	/* The 11th try fails even with the right password, and from another address. */
+	struct resp *r = login_from(s, "127.0.0.2", "desk", PW_DESK);
+	assert_int_equal(r->status, 429);
+	assert_string_equal(resp_error(r), "too_many_requests");
+	char ra[32];
+	assert_non_null(resp_header(r, "Retry-After", ra, sizeof ra));
+	assert_true(strtol(ra, NULL, 10) > 0);
+	assert_null(json_object_get(r->json, "token"));
+	resp_free(r);
+	r = login_req(s, "desk", PW_DESK);
+	assert_int_equal(r->status, 429);
+	resp_free(r);
+
+	/* Another user from a clean address is not affected. */
+	r = login_from(s, "127.0.0.2", "prac", PW_PRAC);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	assert_int_equal(server_stop(s), 0);
+}
+
+static void failed_logins_throttle_the_address(void **state)
+{
+	struct server *s = *state;
+	char name[32];
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "ghost%d", i);
+		struct resp *r = login_req(s, name, "not-the-password");
+		assert_int_equal(r->status, 401);
+		resp_free(r);
+	}
+	/* A user with no failures of their own, from the same address: refused. */
+	struct resp *r = login_req(s, "prac", PW_PRAC);
+	assert_int_equal(r->status, 429);
+	assert_string_equal(resp_error(r), "too_many_requests");
+	char ra[32];
+	assert_non_null(resp_header(r, "Retry-After", ra, sizeof ra));
+	resp_free(r);
+	/* The same user from another address: fine. */
+	r = login_from(s, "127.0.0.4", "prac", PW_PRAC);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	assert_int_equal(server_stop(s), 0);
+}
+
+static void idle_sessions_expire(void **state)
+{
+	struct server *s = *state;
+	struct resp *l = login_req(s, "desk", PW_DESK);
+	assert_int_equal(l->status, 200);
+	assert_int_equal(jint(l->json, "idle_timeout_s"), 2);
+	char *tok = strdup(jstr(l->json, "token"));
+	resp_free(l);
+	struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+
+	sleep(3);
+	r = req(s, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 401);
+	assert_string_equal(resp_error(r), "unauthenticated");
+	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
+				 "reason"),
+			    "expired");
+	resp_free(r);
+	/* An expired session is gone for good. */
+	r = req(s, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	free(tok);
+	assert_int_equal(server_stop(s), 0);
+}
+
+static void activity_keeps_a_session_alive(void **state)
+{
+	struct server *s = *state;
+	char *tok = login(s, "desk", PW_DESK);
+	/* Four seconds of use, a request a second: longer than the idle timeout, never idle
+	 * for as long. */
+	for (int i = 0; i < 4; i++) {
+		sleep(1);
+		struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
+		assert_int_equal(r->status, 200);
+		resp_free(r);
+	}
+	free(tok);
+	assert_int_equal(server_stop(s), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(login_returns_token_csrf_user_and_expiry),
+		cmocka_unit_test(wrong_password_and_unknown_user_look_the_same),
+		cmocka_unit_test(login_body_is_validated),
+		cmocka_unit_test(me_needs_a_valid_bearer_token),
+		cmocka_unit_test(cookie_reads_need_no_csrf),
+		cmocka_unit_test(cookie_writes_need_the_csrf_token),
+		cmocka_unit_test(bearer_writes_need_no_csrf),
+		cmocka_unit_test(logout_ends_only_that_session),
+		cmocka_unit_test(deactivation_ends_sessions_and_blocks_login),
+		cmocka_unit_test(password_reset_ends_sessions),
+		cmocka_unit_test(logins_and_failures_are_audited),
+		cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, setup_own,
+						teardown_own),
+		cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, setup_own,
+						teardown_own),
+		cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2, teardown_own),
+		cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,
+						teardown_own),
+	};
+	return cmocka_run_group_tests_name("api_auth", tests, group_setup, group_teardown);
+}

@@ -1,0 +1,643 @@
+/* Staff accounts: admin-only management, field rules, duplicates, the last admin, and the
+ * practitioner list every role may read (SPEC §5). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static struct server srv;
+static char *admin_tok, *desk_tok, *prac_tok;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	server_start(&srv, NULL);
+	admin_tok = login(&srv, "admin", PW_ADMIN);
+	desk_tok = login(&srv, "desk", PW_DESK);
+	prac_tok = login(&srv, "prac", PW_PRAC);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	free(admin_tok);
+	free(desk_tok);
+	free(prac_tok);
+	int rc = server_stop(&srv);
+	if (rc != 0) {
+		fprintf(stderr, "the server exited with status %d\n", rc);
+		server_dump_log(&srv);
+	}
+	server_destroy(&srv);
+	return rc == 0 ? 0 : -1;
+}
+
+static json_t *details(const struct resp *r)
+{
+	return json_object_get(json_object_get(r->json, "error"), "details");
+}
+
+/* The user called name in GET /users, or NULL; borrowed from r. */
+static json_t *find_user(const struct resp *r, const char *name)
+{
+	size_t i;
+	json_t *u;
+	json_array_foreach(json_object_get(r->json, "items"), i, u)
+		if (strcmp(jstr(u, "username"), name) == 0)
+			return u;
+	return NULL;
+}
+
+static long long user_id(const char *name)
+{
+	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *u = find_user(r, name);
+	assert_non_null(u);
+	long long id = jint(u, "id");
+	resp_free(r);
+	return id;
+}
+
+/* POSTs a user body and expects 422 naming field. */
+static void expect_invalid(const char *method, const char *path, const char *body,
+			   const char *field)
+{
+	struct resp *r = req(&srv, method, path, admin_tok, body);
+	if (r->status != 422 || strcmp(jstr(details(r), "field"), field) != 0)
+		fprintf(stderr, "for %s: %ld %s\n", body, r->status, r->body);
+	assert_int_equal(r->status, 422);
+	assert_string_equal(resp_error(r), "validation_failed");
+	assert_string_equal(jstr(details(r), "field"), field);
+	resp_free(r);
+}
+
+static long long users_total(void)
+{
+	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	long long n = jint(r->json, "total");
+	resp_free(r);
+	return n;
+}
+
+static void admin_lists_the_seeded_users(void **state)
+{
+	(void)state;
+	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *items = json_object_get(r->json, "items");
+	assert_true(json_is_array(items));
+	assert_true(jint(r->json, "total") >= 4);
+	assert_int_equal((long long)json_array_size(items), jint(r->json, "total"));
+	static const char *const names[] = {"admin", "desk", "prac", "prac2"};
+	static const char *const roles[] = {"admin", "front_desk", "practitioner", "practitioner"};
+	for (int i = 0; i < 4; i++) {
+		json_t *u = find_user(r, names[i]);
+		assert_non_null(u);
+		assert_string_equal(jstr(u, "role"), roles[i]);
+		assert_true(json_is_true(json_object_get(u, "active")));
+		assert_true(jint(u, "id") > 0);
+		/* No secret ever leaves the server. */
+		assert_null(json_object_get(u, "password"));
+		assert_null(json_object_get(u, "password_hash"));
+	}
+	resp_free(r);
+}
+
+static void admin_creates_reads_and_patches_a_user(void **state)
+{
+	(void)state;
+	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
+			     "{\"username\":\"j.doe-2\",\"password\":\"0123456789\","
+			     "\"role\":\"front_desk\",\"display_name\":\"Jane Doe\"}");
+	assert_int_equal(r->status, 201);
+	long long id = jint(r->json, "id");
+	assert_true(id > 0);
+	assert_string_equal(jstr(r->json, "username"), "j.doe-2");
+	assert_string_equal(jstr(r->json, "display_name"), "Jane Doe");
+	assert_string_equal(jstr(r->json, "role"), "front_desk");
+	assert_true(json_is_true(json_object_get(r->json, "active")));
+	assert_null(json_object_get(r->json, "password"));
+	char loc[128], expect[128];
+	assert_non_null(resp_header(r, "Location", loc, sizeof loc));
+	snprintf(expect, sizeof expect, "/api/v1/users/%lld", id);
+	assert_string_equal(loc, expect);
+	resp_free(r);
+
+	/* The Location answers with the same user. */
+	r = req(&srv, "GET", loc, admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(jint(r->json, "id"), id);
+	assert_string_equal(jstr(r->json, "username"), "j.doe-2");
+	resp_free(r);
+
+	/* The new account works, with its role. */
+	char *tok = login(&srv, "j.doe-2", "0123456789");
+	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), "front_desk");
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/users", tok, NULL);
+	assert_int_equal(r->status, 403);
+	resp_free(r);
+
+	/* PATCH changes only what it names. */
+	r = req(&srv, "PATCH", loc, admin_tok, "{\"display_name\":\"Jane Doe-Smith\"}");
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "display_name"), "Jane Doe-Smith");
+	assert_string_equal(jstr(r->json, "role"), "front_desk");
+	assert_string_equal(jstr(r->json, "username"), "j.doe-2");
+	resp_free(r);
+	r = req(&srv, "PATCH", loc, admin_tok, "{\"role\":\"practitioner\"}");
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "role"), "practitioner");
+	assert_string_equal(jstr(r->json, "display_name"), "Jane Doe-Smith");
+	resp_free(r);
+	r = req(&srv, "GET", loc, admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "role"), "practitioner");
+	assert_string_equal(jstr(r->json, "display_name"), "Jane Doe-Smith");
+	resp_free(r);
+
+	/* The session reads the role as it is now. */
+	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), "practitioner");
+	resp_free(r);
+
+	/* Creation and changes are audited. */
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/audit?entity=user&entity_id=%lld", id);
+	r = req(&srv, "GET", path, admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	int creates = 0, updates = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(r->json, "items"), i, e) {
+		if (strcmp(jstr(e, "action"), "create") == 0)
+			creates++;
+		if (strcmp(jstr(e, "action"), "update") == 0)
+			updates++;
+	}
+	assert_int_equal(creates, 1);
+	assert_int_equal(updates, 2);
+	resp_free(r);
+	free(tok);
+}
+
+static void unknown_user_is_404(void **state)
+{
+	(void)state;
+	struct resp *r = req(&srv, "GET", "/api/v1/users/999999", admin_tok, NULL);
+	assert_int_equal(r->status, 404);
+	assert_string_equal(resp_error(r), "not_found");
+	resp_free(r);
+	r = req(&srv, "PATCH", "/api/v1/users/999999", admin_tok, "{\"display_name\":\"X\"}");
+	assert_int_equal(r->status, 404);
+	assert_string_equal(resp_error(r), "not_found");
+	resp_free(r);
+	r = req(&srv, "GET", "/api/v1/users/abc", admin_tok, NULL);
+	assert_int_equal(r->status, 404);
+	resp_free(r);
+}
+
+static void other_roles_may_not_manage_users(void **state)
+{
+	(void)state;
+	const char *toks[] = {desk_tok, prac_tok};
+	long long before = users_total();
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
+	for (int i = 0; i < 2; i++) {
+		struct resp *r = req(&srv, "GET", "/api/v1/users", toks[i], NULL);
+		assert_int_equal(r->status, 403);
+		assert_string_equal(resp_error(r), "forbidden");
+		resp_free(r);
+		r = req(&srv, "POST", "/api/v1/users", toks[i],
+			"{\"username\":\"sneaky\",\"password\":\"0123456789\","
+			"\"role\":\"admin\",\"display_name\":\"Sneaky\"}");
+		assert_int_equal(r->status, 403);
+		assert_string_equal(resp_error(r), "forbidden");
+		resp_free(r);
+		r = req(&srv, "GET", path, toks[i], NULL);
+		assert_int_equal(r->status, 403);
+		resp_free(r);
+		/* Not even the front desk's own role. */
+		r = req(&srv, "PATCH", path, toks[i], "{\"role\":\"admin\"}");
+		assert_int_equal(r->status, 403);
+		assert_string_equal(resp_error(r), "forbidden");
+		resp_free(r);
+	}
+	assert_int_equal(users_total(), before);
+	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
+	assert_string_equal(jstr(r->json, "role"), "front_desk");
+	resp_free(r);
+	/* Without a session: 401, not 403. */
+	r = req(&srv, "GET", "/api/v1/users", NULL, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+}
+
+static void usernames_follow_the_rules(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"ab",	  "Admin2", "has space", "semi;colon", "ümlaut", "tab\\tname",
+		"dollar$", "",	     "a/b",
+	};
+	char body[512];
+	long long before = users_total();
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(body, sizeof body,
+			 "{\"username\":\"%s\",\"password\":\"0123456789\",\"role\":\"admin\","
+			 "\"display_name\":\"X\"}",
+			 bad[i]);
+		expect_invalid("POST", "/api/v1/users", body, "username");
+	}
+	/* 65 characters is one too many; 64 and 3 are fine. */
+	char name[80];
+	memset(name, 'a', 65);
+	name[65] = '\0';
+	snprintf(body, sizeof body,
+		 "{\"username\":\"%s\",\"password\":\"0123456789\",\"role\":\"admin\","
+		 "\"display_name\":\"X\"}",
+		 name);
+	expect_invalid("POST", "/api/v1/users", body, "username");
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"password\":\"0123456789\",\"role\":\"admin\",\"display_name\":\"X\"}",
+		       "username");
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":7,\"password\":\"0123456789\",\"role\":\"admin\","
+		       "\"display_name\":\"X\"}",
+		       "username");
+	assert_int_equal(users_total(), before);
+
+	name[64] = '\0';
+	const char *good[] = {name, "abc", "a.b_c-9"};
+	for (int i = 0; i < 3; i++) {
+		struct resp *r = reqf(&srv, "POST", "/api/v1/users", admin_tok,
+				      "{\"username\":\"%s\",\"password\":\"0123456789\","
+				      "\"role\":\"practitioner\",\"display_name\":\"Ok\"}",
+				      good[i]);
+		assert_int_equal(r->status, 201);
+		assert_string_equal(jstr(r->json, "username"), good[i]);
+		resp_free(r);
+	}
+	assert_int_equal(users_total(), before + 3);
+}
+
+static void passwords_need_ten_characters(void **state)
+{
+	(void)state;
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"shortpw\",\"password\":\"123456789\",\"role\":\"admin\","
+		       "\"display_name\":\"X\"}",
+		       "password");
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"shortpw\",\"role\":\"admin\",\"display_name\":\"X\"}",
+		       "password");
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"shortpw\",\"password\":1234567890,\"role\":\"admin\","
+		       "\"display_name\":\"X\"}",
+		       "password");
+	long long id = user_id("prac2");
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	expect_invalid("PATCH", path, "{\"password\":\"short\"}", "password");
+	/* The old password still works. */
+	char *t = login(&srv, "prac2", PW_PRAC);
+	free(t);
+	/* Exactly ten is enough. */
+	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
+			     "{\"username\":\"tenchars\",\"password\":\"abcdefghij\","
+			     "\"role\":\"front_desk\",\"display_name\":\"Ten\"}");
+	assert_int_equal(r->status, 201);
+	resp_free(r);
+}
+
+static void roles_are_the_three_known_ones(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"doctor", "Admin", "", "admin "};
+	char body[256];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(body, sizeof body,
+			 "{\"username\":\"roletest\",\"password\":\"0123456789\",\"role\":\"%s\","
+			 "\"display_name\":\"X\"}",
+			 bad[i]);
+		expect_invalid("POST", "/api/v1/users", body, "role");
+	}
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"roletest\",\"password\":\"0123456789\","
+		       "\"display_name\":\"X\"}",
+		       "role");
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
+	expect_invalid("PATCH", path, "{\"role\":\"superuser\"}", "role");
+	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
+	assert_string_equal(jstr(r->json, "role"), "front_desk");
+	resp_free(r);
+}
+
+static void display_names_have_1_to_100_characters(void **state)
+{
+	(void)state;
+	char name[512], body[1024];
+	memset(name, 'n', 101);
+	name[101] = '\0';
+	snprintf(body, sizeof body,
+		 "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
+		 "\"display_name\":\"%s\"}",
+		 name);
+	expect_invalid("POST", "/api/v1/users", body, "display_name");
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
+		       "\"display_name\":\"\"}",
+		       "display_name");
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\"}",
+		       "display_name");
+	/* A control character is not a name. */
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
+		       "\"display_name\":\"a\\u0007b\"}",
+		       "display_name");
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("prac"));
+	expect_invalid("PATCH", path, "{\"display_name\":\"\"}", "display_name");
+
+	/* 100 characters count as characters, not bytes: 100 two-byte letters are fine. */
+	name[0] = '\0';
+	for (int i = 0; i < 100; i++)
+		strncat(name, "\xc3\xa9", sizeof name - strlen(name) - 1);
+	snprintf(body, sizeof body,
+		 "{\"username\":\"dn2\",\"password\":\"0123456789\",\"role\":\"front_desk\","
+		 "\"display_name\":\"%s\"}",
+		 name);
+	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok, body);
+	assert_int_equal(r->status, 201);
+	assert_string_equal(jstr(r->json, "display_name"), name);
+	resp_free(r);
+}
+
+static void duplicate_usernames_conflict(void **state)
+{
+	(void)state;
+	long long before = users_total();
+	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
+			     "{\"username\":\"desk\",\"password\":\"0123456789\","
+			     "\"role\":\"admin\",\"display_name\":\"Another desk\"}");
+	assert_int_equal(r->status, 409);
+	assert_string_equal(resp_error(r), "duplicate");
+	assert_string_equal(jstr(details(r), "field"), "username");
+	resp_free(r);
+	assert_int_equal(users_total(), before);
+	/* The original account is untouched: still front desk, same password. */
+	char *t = login(&srv, "desk", PW_DESK);
+	r = req(&srv, "GET", "/api/v1/me", t, NULL);
+	assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), "front_desk");
+	resp_free(r);
+	free(t);
+}
+
+static void unknown_fields_are_rejected(void **state)
+{
+	(void)state;
+	long long before = users_total();
+	expect_invalid("POST", "/api/v1/users",
+		       "{\"username\":\"extra\",\"password\":\"0123456789\",\"role\":\"admin\","
+		       "\"display_name\":\"X\",\"is_superuser\":true}",
+		       "is_superuser");
+	assert_int_equal(users_total(), before);
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
+	/* A username never changes; id and created_at are the server's. */
+	expect_invalid("PATCH", path, "{\"username\":\"renamed\"}", "username");
+	expect_invalid("PATCH", path, "{\"display_name\":\"Desk\",\"id\":1}", "id");
+	expect_invalid("PATCH", path, "{\"active\":\"no\"}", "active");
+	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
+	assert_string_equal(jstr(r->json, "username"), "desk");
+	assert_true(json_is_true(json_object_get(r->json, "active")));
+	resp_free(r);
+}
+
+static void the_last_active_admin_stays(void **state)
+{
+	(void)state;
+	long long admin_id = user_id("admin");
+	char admin_path[64];
+	snprintf(admin_path, sizeof admin_path, "/api/v1/users/%lld", admin_id);
+
+	struct resp *r = req(&srv, "PATCH", admin_path, admin_tok, "{\"role\":\"front_desk\"}");
+	assert_int_equal(r->status, 409);
+	assert_string_equal(resp_error(r), "last_admin");
+	resp_free(r);
+	r = req(&srv, "PATCH", admin_path, admin_tok, "{\"active\":false}");
+	assert_int_equal(r->status, 409);
+	assert_string_equal(resp_error(r), "last_admin");
+	resp_free(r);
+	r = req(&srv, "GET", admin_path, admin_tok, NULL);
+	assert_string_equal(jstr(r->json, "role"), "admin");
+	assert_true(json_is_true(json_object_get(r->json, "active")));
+	resp_free(r);
+	/* Other fields of the last admin still change. */
+	r = req(&srv, "PATCH", admin_path, admin_tok, "{\"display_name\":\"Clinic Owner\"}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+
+	/* An inactive second admin does not count. */
+	r = req(&srv, "POST", "/api/v1/users", admin_tok,
+		"{\"username\":\"owner2\",\"password\":\"0123456789\",\"role\":\"admin\","
+		"\"display_name\":\"Second owner\"}");
+	assert_int_equal(r->status, 201);
+	long long id2 = jint(r->json, "id");
+	resp_free(r);
+	char path2[64];
+	snprintf(path2, sizeof path2, "/api/v1/users/%lld", id2);
+	r = req(&srv, "PATCH", path2, admin_tok, "{\"active\":false}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = req(&srv, "PATCH", admin_path, admin_tok, "{\"role\":\"practitioner\"}");
+	assert_int_equal(r->status, 409);
+	assert_string_equal(resp_error(r), "last_admin");
+	resp_free(r);
+
+	/* With a second active admin, the first may step down; then the second is last. */
+	r = req(&srv, "PATCH", path2, admin_tok, "{\"active\":true}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	char *tok2 = login(&srv, "owner2", "0123456789");
+	r = req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"practitioner\"}");
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "role"), "practitioner");
+	resp_free(r);
+	r = req(&srv, "PATCH", path2, tok2, "{\"active\":false}");
+	assert_int_equal(r->status, 409);
+	assert_string_equal(resp_error(r), "last_admin");
+	resp_free(r);
+	/* Restore the seeded admin for the tests that follow. */
+	r = req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"admin\"}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	free(tok2);
+	/* admin's old session sees the role it has again. */
+	r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+}
+
+struct demote {
+	pthread_barrier_t *go;
+	const char *path;
+	const char *token;
+	long status;
+	char code[32];
+};
+
+static void *demote_thread(void *arg)
+{
+	struct demote *d = arg;
+	pthread_barrier_wait(d->go);
+	struct resp *r = req(&srv, "PATCH", d->path, d->token, "{\"role\":\"front_desk\"}");
+	d->status = r->status;
+	snprintf(d->code, sizeof d->code, "%s", resp_error(r));
+	resp_free(r);
+	return NULL;
+}
+
+static void two_admins_demoted_at_once_leave_one(void **state)
+{
+	(void)state;
+	/* Leave "admin" the only active admin, then add one more. */
+	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	size_t i;
+	json_t *u;
+	json_array_foreach(json_object_get(r->json, "items"), i, u) {
+		if (strcmp(jstr(u, "role"), "admin") != 0 || strcmp(jstr(u, "username"), "admin") == 0 ||
+		    !json_is_true(json_object_get(u, "active")))
+			continue;
+		char path[64];
+		snprintf(path, sizeof path, "/api/v1/users/%lld", jint(u, "id"));
+		struct resp *p = req(&srv, "PATCH", path, admin_tok, "{\"active\":false}");
+		assert_int_equal(p->status, 200);
+		resp_free(p);
+	}
+	resp_free(r);
+	r = req(&srv, "POST", "/api/v1/users", admin_tok,
+			     "{\"username\":\"owner3\",\"password\":\"0123456789\","
+			     "\"role\":\"admin\",\"display_name\":\"Third owner\"}");
+	assert_int_equal(r->status, 201);
+	long long id3 = jint(r->json, "id");
+	resp_free(r);
+	char *tok3 = login(&srv, "owner3", "0123456789");
+	char p1[64], p3[64];
+	snprintf(p1, sizeof p1, "/api/v1/users/%lld", user_id("admin"));
+	snprintf(p3, sizeof p3, "/api/v1/users/%lld", id3);
+
+	for (int round = 0; round < 5; round++) {
+		/* The only active admins are "admin" and "owner3". */
+		pthread_barrier_t go;
+		pthread_barrier_init(&go, NULL, 2);
+		struct demote a = {&go, p1, tok3, 0, ""}, b = {&go, p3, admin_tok, 0, ""};
+		pthread_t ta, tb;
+		assert_int_equal(pthread_create(&ta, NULL, demote_thread, &a), 0);
+		assert_int_equal(pthread_create(&tb, NULL, demote_thread, &b), 0);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		pthread_barrier_destroy(&go);
+		/* Exactly one wins; the other is told it would remove the last admin (or, if
+		 * it came second, that its caller is no longer an admin). */
+		assert_true((a.status == 200) != (b.status == 200));
+		struct demote *lost = a.status == 200 ? &b : &a;
+		assert_true((lost->status == 409 && strcmp(lost->code, "last_admin") == 0) ||
+			    (lost->status == 403 && strcmp(lost->code, "forbidden") == 0));
+
+		/* Promote the demoted account again, as the one still admin. */
+		const char *demoted = a.status == 200 ? p1 : p3;
+		const char *still_admin = a.status == 200 ? tok3 : admin_tok;
+		r = req(&srv, "PATCH", demoted, still_admin, "{\"role\":\"admin\"}");
+		assert_int_equal(r->status, 200);
+		resp_free(r);
+	}
+	r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
+	int active_admins = 0;
+	json_array_foreach(json_object_get(r->json, "items"), i, u)
+		if (strcmp(jstr(u, "role"), "admin") == 0 && json_is_true(json_object_get(u, "active")))
+			active_admins++;
+	assert_int_equal(active_admins, 2);
+	resp_free(r);
+	free(tok3);
+}
+
+static void practitioners_are_listed_for_every_role(void **state)
+{
+	(void)state;
+	/* A practitioner who is made inactive drops off the list. */
+	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
+			     "{\"username\":\"leaver\",\"password\":\"0123456789\","
+			     "\"role\":\"practitioner\",\"display_name\":\"Dr Leaver\"}");
+	assert_int_equal(r->status, 201);
+	long long leaver = jint(r->json, "id");
+	resp_free(r);
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", leaver);
+	r = req(&srv, "PATCH", path, admin_tok, "{\"active\":false}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+
+	long long prac = user_id("prac"), prac2 = user_id("prac2"), desk = user_id("desk"),
+		  admin = user_id("admin");
+	const char *toks[] = {admin_tok, desk_tok, prac_tok};
+	for (int t = 0; t < 3; t++) {
+		r = req(&srv, "GET", "/api/v1/practitioners", toks[t], NULL);
+		assert_int_equal(r->status, 200);
+		json_t *items = json_object_get(r->json, "items");
+		assert_int_equal((long long)json_array_size(items), jint(r->json, "total"));
+		bool seen_prac = false, seen_prac2 = false;
+		size_t i;
+		json_t *p;
+		json_array_foreach(items, i, p) {
+			long long id = jint(p, "id");
+			assert_true(id > 0);
+			assert_true(strlen(jstr(p, "display_name")) > 0);
+			assert_true(id != desk && id != admin && id != leaver);
+			seen_prac |= id == prac;
+			seen_prac2 |= id == prac2;
+		}
+		assert_true(seen_prac && seen_prac2);
+		resp_free(r);
+	}
+	r = req(&srv, "GET", "/api/v1/practitioners", NULL, NULL);
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(admin_lists_the_seeded_users),
+		cmocka_unit_test(admin_creates_reads_and_patches_a_user),
+		cmocka_unit_test(unknown_user_is_404),
+		cmocka_unit_test(other_roles_may_not_manage_users),
+		cmocka_unit_test(usernames_follow_the_rules),
+		cmocka_unit_test(passwords_need_ten_characters),
+		cmocka_unit_test(roles_are_the_three_known_ones),
+		cmocka_unit_test(display_names_have_1_to_100_characters),
+		cmocka_unit_test(duplicate_usernames_conflict),
+		cmocka_unit_test(unknown_fields_are_rejected),
+		cmocka_unit_test(the_last_active_admin_stays),
+		cmocka_unit_test(two_admins_demoted_at_once_leave_one),
+		cmocka_unit_test(practitioners_are_listed_for_every_role),
+	};
+	return cmocka_run_group_tests_name("api_users", tests, group_setup, group_teardown);
+}
