@@ -355,3 +355,27 @@ CREATE TRIGGER session_addenda_no_update BEFORE UPDATE ON session_addenda
 BEGIN SELECT RAISE(ABORT, 'addenda are append-only'); END;
 CREATE TRIGGER session_addenda_no_delete BEFORE DELETE ON session_addenda
 BEGIN SELECT RAISE(ABORT, 'addenda are append-only'); END;
+
+-- version 4
+-- Each plan's progress, kept with the plan so that the recall list is one indexed range:
+-- sessions holding a time, completed ones, ones waiting to happen, the latest holding
+-- session's start, and when the next session falls due (the latest start plus the
+-- shortest interval) while the plan is active, started, not full, and nothing waits.
+ALTER TABLE plans ADD COLUMN holding INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE plans ADD COLUMN completed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE plans ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE plans ADD COLUMN last_start INTEGER;
+ALTER TABLE plans ADD COLUMN next_due_at INTEGER;
+UPDATE plans SET
+  holding = (SELECT count(*) FROM appointments a WHERE a.plan_id = plans.id
+             AND a.status IN ('booked', 'checked_in', 'completed')),
+  completed = (SELECT count(*) FROM appointments a WHERE a.plan_id = plans.id
+               AND a.status = 'completed'),
+  pending = (SELECT count(*) FROM appointments a WHERE a.plan_id = plans.id
+             AND a.status IN ('booked', 'checked_in')),
+  last_start = (SELECT max(start_at) FROM appointments a WHERE a.plan_id = plans.id
+                AND a.status IN ('booked', 'checked_in', 'completed'));
+UPDATE plans SET next_due_at = CASE
+  WHEN status = 'active' AND holding > 0 AND holding < planned_sessions AND pending = 0
+  THEN last_start + min_interval_days * 86400 END;
+CREATE INDEX plans_due ON plans(next_due_at) WHERE next_due_at IS NOT NULL;

@@ -52,15 +52,21 @@ int store_appt_overlap(struct db *db, int party, int64_t party_id, int64_t start
 int store_appt_neighbours(struct db *db, int64_t plan_id, int64_t start, int64_t exclude_id,
 			  int64_t *prev_start, int64_t *next_start) __attribute__((warn_unused_result));
 
-/* Numbers the plan's holding sessions 1..n by start; others lose their number. */
+/* Numbers the plan's holding sessions 1..n by start; others lose their number; refreshes
+ * the plan's progress columns. */
 int store_appt_renumber(struct db *db, int64_t plan_id) __attribute__((warn_unused_result));
 
 /* Holding appointments' intervals of a practitioner, room or patient within [from, to). */
 int store_appt_busy(struct db *db, int party, int64_t party_id, int64_t from, int64_t to,
 		    struct interval **out, size_t *n) __attribute__((warn_unused_result));
 
-/* Every active plan of an unarchived patient, with progress. */
-int store_recall_candidates(struct db *db, struct recall_row **out, size_t *n)
-	__attribute__((warn_unused_result));
+/* Active plans of unarchived patients whose next session falls due before due_before
+ * (an instant), by due time, at most limit; progress from the plan's columns. */
+int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct recall_row **out,
+			    size_t *n) __attribute__((warn_unused_result));
+
+/* Recomputes a plan's progress columns (holding, completed, pending, last start, next due)
+ * from its appointments; store_appt_renumber and store_plan_update call it. */
+int store_plan_refresh(struct db *db, int64_t plan_id) __attribute__((warn_unused_result));
 
 #endif

@@ -13,6 +13,8 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
+#define RECALL_MAX 5000
+
 struct recall_item {
 	const struct recall_row *row;
 	struct window w;
@@ -37,7 +39,9 @@ int h_recalls(struct api_ctx *ctx)
 	size_t n = 0;
 	if ((err = db_begin_read(ctx->db)) != 0)
 		return err;
-	err = store_recall_candidates(ctx->db, &rows, &n);
+	/* A coarse cut by instant (a day's margin for DST), then the exact rule by day. */
+	int64_t due_before = dates_local_to_instant(today + within + 2, 0);
+	err = store_recall_candidates(ctx->db, due_before, RECALL_MAX, &rows, &n);
 	db_rollback(ctx->db);
 	if (err)
 		return err;

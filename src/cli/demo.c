@@ -244,6 +244,8 @@ static int demo_note(struct demo_ctx *c, int64_t appt, const char *a1, int d1, c
 		if (!err)
 			err = store_appt_update(c->db, &a);
 		if (!err)
+			err = store_appt_renumber(c->db, a.plan_id);
+		if (!err)
 			err = store_audit_append(c->db, &c->who, "sign", "session_record", appt, "demo");
 	}
 	if (!err && addendum) {

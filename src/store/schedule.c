@@ -98,14 +98,25 @@ static const char *const sql_renumber_other =
 static const char *const sql_recall =
 	"SELECT pl.id, pl.patient_id, p.first_name, p.last_name, p.phone, pl.treatment_type, "
 	"pl.practitioner_id, pl.planned_sessions, pl.min_interval_days, pl.max_interval_days, "
-	"(SELECT count(*) FROM appointments a WHERE a.plan_id = pl.id AND a.status IN " HOLDING "), "
-	"(SELECT count(*) FROM appointments a WHERE a.plan_id = pl.id AND a.status = 'completed'), "
-	"(SELECT count(*) FROM appointments a WHERE a.plan_id = pl.id "
-	" AND a.status IN ('booked', 'checked_in')), "
-	"(SELECT max(start_at) FROM appointments a WHERE a.plan_id = pl.id "
-	" AND a.status IN " HOLDING ") "
+	"pl.holding, pl.completed, pl.pending, pl.last_start "
 	"FROM plans pl JOIN patients p ON p.id = pl.patient_id "
-	"WHERE pl.status = 'active' AND p.archived = 0";
+	"WHERE pl.next_due_at IS NOT NULL AND pl.next_due_at < ?1 AND p.archived = 0 "
+	"ORDER BY pl.next_due_at LIMIT ?2";
+/* Recomputes one plan's progress columns from its appointments (see schema v4). */
+static const char *const sql_refresh =
+	"UPDATE plans SET "
+	"holding = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+	" AND a.status IN " HOLDING "), "
+	"completed = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+	" AND a.status = 'completed'), "
+	"pending = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+	" AND a.status IN ('booked', 'checked_in')), "
+	"last_start = (SELECT max(start_at) FROM appointments a WHERE a.plan_id = ?1 "
+	" AND a.status IN " HOLDING ") WHERE id = ?1";
+static const char *const sql_refresh_due =
+	"UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
+	"AND holding < planned_sessions AND pending = 0 "
+	"THEN last_start + min_interval_days * 86400 END WHERE id = ?1";
 
 _Static_assert(MAX_SPAN_S == 28800, "the overlap SQL's look-back is APPT_MAX_MINUTES");
 
@@ -208,6 +219,21 @@ int store_plan_get(struct db *db, int64_t id, struct plan *out)
 	return err;
 }
 
+int store_plan_refresh(struct db *db, int64_t plan_id)
+{
+	sqlite3_stmt *st = db_stmt(db, &sql_refresh);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, plan_id);
+	int err = db_exec_stmt(db, st);
+	if (err)
+		return err;
+	if (!(st = db_stmt(db, &sql_refresh_due)))
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, plan_id);
+	return db_exec_stmt(db, st);
+}
+
 int store_plan_update(struct db *db, const struct plan *p)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_plan_update);
@@ -221,7 +247,9 @@ int store_plan_update(struct db *db, const struct plan *p)
 	db_bind_text(st, 6, plan_status_name(p->status));
 	db_bind_text(st, 7, p->notes);
 	db_bind_int(st, 8, p->updated_at);
-	return db_exec_stmt(db, st);
+	int err = db_exec_stmt(db, st);
+	/* Status, size and interval decide when the next session falls due. */
+	return err ? err : store_plan_refresh(db, p->id);
 }
 
 int store_plan_list_patient(struct db *db, int64_t patient_id, struct plan **out, size_t *n)
@@ -432,7 +460,8 @@ int store_appt_renumber(struct db *db, int64_t plan_id)
 	if (!(st = db_stmt(db, &sql_renumber_other)))
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, plan_id);
-	return db_exec_stmt(db, st);
+	err = db_exec_stmt(db, st);
+	return err ? err : store_plan_refresh(db, plan_id);
 }
 
 static void read_interval(sqlite3_stmt *st, void *p)
@@ -484,10 +513,13 @@ static void free_recalls(void *p, size_t n)
 	recall_rows_free(p, n);
 }
 
-int store_recall_candidates(struct db *db, struct recall_row **out, size_t *n)
+int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct recall_row **out,
+			    size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_recall);
 	if (!st)
 		return -ERR_INTERNAL;
+	db_bind_int(st, 1, due_before);
+	db_bind_int(st, 2, limit);
 	return db_collect(db, st, sizeof **out, read_recall, free_recalls, (void **)out, n);
 }

@@ -121,6 +121,18 @@ static void complete_in_db(long long appt)
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	assert_int_equal(sqlite3_changes(db), 1);
 	sqlite3_finalize(st);
+	/* The server keeps each plan's progress beside it (schema version 4); refresh it as
+	 * the server would after a change to the plan's sessions. */
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "UPDATE plans SET completed = completed + 1, pending = pending - 1 "
+		 "WHERE id = (SELECT plan_id FROM appointments WHERE id = %lld);"
+		 "UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
+		 "AND holding < planned_sessions AND pending = 0 "
+		 "THEN last_start + min_interval_days * 86400 END "
+		 "WHERE id = (SELECT plan_id FROM appointments WHERE id = %lld);",
+		 appt, appt);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
 
