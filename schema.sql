@@ -379,3 +379,11 @@ UPDATE plans SET next_due_at = CASE
   WHEN status = 'active' AND holding > 0 AND holding < planned_sessions AND pending = 0
   THEN last_start + min_interval_days * 86400 END;
 CREATE INDEX plans_due ON plans(next_due_at) WHERE next_due_at IS NOT NULL;
+
+-- version 5
+-- Name searches read only these indexes (both names and the archived flag are in them);
+-- full rows are fetched for the page alone.
+DROP INDEX patients_first;
+DROP INDEX patients_last;
+CREATE INDEX patients_first ON patients(first_key, last_key, archived);
+CREATE INDEX patients_last ON patients(last_key, first_key, archived);
