@@ -1,9 +1,11 @@
 /* Rules 1-7 of SPEC §3 and the derived views of §4 as pure decisions. */
 #include "domain/schedule.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
+#include "util/xalloc.h"
 
 struct name_row {
 	int value;
@@ -224,12 +226,50 @@ bool rules_next_window(int plan_status, int planned, int holding, int64_t last_s
 	return true;
 }
 
-static bool busy_at(const struct interval *list, size_t n, int64_t s, int64_t e)
+/* Busy intervals sorted by start, with the latest end seen so far at each position: an
+ * overlap test is then one binary search, however many appointments a day holds. */
+struct busy_index {
+	struct interval *iv;
+	int64_t *max_end;
+	size_t n;
+};
+
+static int cmp_start(const void *a, const void *b)
 {
+	const struct interval *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void index_build(struct busy_index *b, const struct interval *list, size_t n)
+{
+	b->n = n;
+	b->iv = xcalloc(n + 1, sizeof *b->iv);
+	b->max_end = xcalloc(n + 1, sizeof *b->max_end);
+	if (n)
+		memcpy(b->iv, list, n * sizeof *list);
+	qsort(b->iv, n, sizeof *b->iv, cmp_start);
 	for (size_t i = 0; i < n; i++)
-		if (intervals_overlap(s, e, list[i].start, list[i].end))
-			return true;
-	return false;
+		b->max_end[i] = i && b->max_end[i - 1] > b->iv[i].end ? b->max_end[i - 1] : b->iv[i].end;
+}
+
+static void index_free(struct busy_index *b)
+{
+	free(b->iv);
+	free(b->max_end);
+}
+
+/* True when some interval starts before e and ends after s. */
+static bool busy_at(const struct busy_index *b, int64_t s, int64_t e)
+{
+	size_t lo = 0, hi = b->n; /* count of intervals that start before e */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->iv[mid].start < e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && b->max_end[lo - 1] > s;
 }
 
 size_t rules_find_slots(const struct slot_query *q, struct slot *out)
@@ -238,6 +278,12 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 	int step = q->step_min > 0 ? q->step_min : 15;
 	if (q->duration_min <= 0 || q->limit == 0)
 		return 0;
+	struct busy_index prac, patient;
+	struct busy_index *rooms = xcalloc(q->nrooms + 1, sizeof *rooms);
+	index_build(&prac, q->practitioner_busy, q->npractitioner_busy);
+	index_build(&patient, q->patient_busy, q->npatient_busy);
+	for (size_t r = 0; r < q->nrooms; r++)
+		index_build(&rooms[r], q->rooms[r].busy, q->rooms[r].n);
 	for (int64_t day = q->from_day; day <= q->to_day && found < q->limit; day++) {
 		int weekday = dates_weekday(day);
 		for (size_t h = 0; h < q->nhours && found < q->limit; h++) {
@@ -265,11 +311,10 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 				/* A DST gap can make the wall time land elsewhere. */
 				if (dates_local_day(s) != day || dates_local_minute(s) != m)
 					continue;
-				if (busy_at(q->practitioner_busy, q->npractitioner_busy, s, e) ||
-				    busy_at(q->patient_busy, q->npatient_busy, s, e))
+				if (busy_at(&prac, s, e) || busy_at(&patient, s, e))
 					continue;
 				for (size_t r = 0; r < q->nrooms; r++) {
-					if (!busy_at(q->rooms[r].busy, q->rooms[r].n, s, e)) {
+					if (!busy_at(&rooms[r], s, e)) {
 						out[found].start = s;
 						out[found].end = e;
 						out[found].room_id = q->rooms[r].room_id;
@@ -280,5 +325,10 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 			}
 		}
 	}
+	index_free(&prac);
+	index_free(&patient);
+	for (size_t r = 0; r < q->nrooms; r++)
+		index_free(&rooms[r]);
+	free(rooms);
 	return found;
 }
