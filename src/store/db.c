@@ -314,7 +314,7 @@ static int open_conn(const char *path, struct db **out)
 		err = exec(db, "PRAGMA journal_mode = WAL");
 	if (!err)
 		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"
-			       "PRAGMA temp_store = MEMORY");
+			       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192");
 	if (!err && max_pages > 0) {
 		char pragma[64];
 		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld", (long long)max_pages);
