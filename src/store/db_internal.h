@@ -48,4 +48,15 @@ int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite
 	       void (*free_list)(void *, size_t), void **out, size_t *n)
 	__attribute__((warn_unused_result));
 
+/* A statement whose query plan a test checks for full table scans. */
+struct hot_query {
+	const char *name;
+	const char *const *sql;
+};
+/* Each module's list, ended by an entry with name NULL. */
+extern const struct hot_query store_schedule_hot[];
+extern const struct hot_query store_patients_hot[];
+extern const struct hot_query store_users_hot[];
+extern const struct hot_query store_sessions_hot[];
+
 #endif

@@ -281,3 +281,18 @@ int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
 	}
 	return err;
 }
+
+const struct hot_query store_patients_hot[] = {
+	{"patient by id", &sql_get},
+	{"search by name (one word)", &sql_find[PQ_NAME][0]},
+	{"count by name (one word)", &sql_find[PQ_NAME][1]},
+	{"search by name (two words)", &sql_find_name2[0]},
+	{"count by name (two words)", &sql_find_name2[1]},
+	{"search last, first", &sql_find_last_first[0]},
+	{"search by chart number", &sql_find[PQ_MRN][0]},
+	{"search by phone", &sql_find[PQ_PHONE][0]},
+	{"count by phone", &sql_find[PQ_PHONE][1]},
+	{"search by date of birth", &sql_find[PQ_DOB][0]},
+	{"possible duplicate", &sql_same},
+	{NULL, NULL},
+};

@@ -523,3 +523,19 @@ int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct
 	db_bind_int(st, 2, limit);
 	return db_collect(db, st, sizeof **out, read_recall, free_recalls, (void **)out, n);
 }
+
+const struct hot_query store_schedule_hot[] = {
+	{"day sheet / appointment list", &sql_appt_list},
+	{"conflict: practitioner", &sql_overlap[PARTY_PRACTITIONER]},
+	{"conflict: room", &sql_overlap[PARTY_ROOM]},
+	{"conflict: patient", &sql_overlap[PARTY_PATIENT]},
+	{"busy: practitioner", &sql_busy[PARTY_PRACTITIONER]},
+	{"busy: room", &sql_busy[PARTY_ROOM]},
+	{"spacing: previous session", &sql_prev},
+	{"spacing: next session", &sql_next},
+	{"plan progress", &sql_plan_progress},
+	{"renumber sessions", &sql_renumber_holding},
+	{"refresh plan progress", &sql_refresh},
+	{"recall list", &sql_recall},
+	{NULL, NULL},
+};

@@ -425,3 +425,11 @@ int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct 
 	}
 	return err;
 }
+
+const struct hot_query store_sessions_hot[] = {
+	{"session record", &sql_get},
+	{"previous signed session", &sql_previous},
+	{"lot look-up", &sql_lot},
+	{"patient history", &sql_history},
+	{NULL, NULL},
+};

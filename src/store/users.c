@@ -299,3 +299,11 @@ int store_login_failures_clear(struct db *db, const char *username)
 	db_bind_text(st, 1, username);
 	return db_exec_stmt(db, st);
 }
+
+const struct hot_query store_users_hot[] = {
+	{"session by token", &sql_sess_get},
+	{"user by name", &sql_by_name},
+	{"failed logins by user", &sql_fail_user},
+	{"failed logins by address", &sql_fail_remote},
+	{NULL, NULL},
+};

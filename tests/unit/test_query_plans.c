@@ -1,0 +1,97 @@
+/* The hot queries use indexes: EXPLAIN QUERY PLAN of each shows no full scan of a table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/db.h"
+#include "store/db_internal.h"
+
+/* True for a plan line that reads a whole table or a whole index of one. Scans of
+ * subqueries, CTEs and constant rows are fine. */
+static bool full_scan(const char *detail)
+{
+	if (strncmp(detail, "SCAN ", 5) != 0)
+		return false;
+	const char *what = detail + 5;
+	return strncmp(what, "(subquery", 9) != 0 && strncmp(what, "CONSTANT", 8) != 0 &&
+	       strncmp(what, "subquery", 8) != 0;
+}
+
+static int check_list(struct db *db, const struct hot_query *list)
+{
+	int bad = 0;
+	for (const struct hot_query *q = list; q->name; q++) {
+		char *sql = NULL;
+		if (asprintf(&sql, "EXPLAIN QUERY PLAN %s", *q->sql) < 0)
+			fail();
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			print_error("%s: %s\n", q->name, sqlite3_errmsg(db_handle(db)));
+		assert_int_equal(rc, SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(st, 3);
+			if (detail && full_scan(detail)) {
+				print_error("%s: %s\n", q->name, detail);
+				bad++;
+			}
+		}
+		sqlite3_finalize(st);
+		free(sql);
+	}
+	return bad;
+}
+
+static void hot_queries_use_indexes(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/collagenda-plans-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/p.db", dir);
+	struct db *db = NULL;
+	assert_int_equal(db_open(path, &db), 0);
+	int bad = check_list(db, store_schedule_hot) + check_list(db, store_patients_hot) +
+		  check_list(db, store_users_hot) + check_list(db, store_sessions_hot);
+	assert_int_equal(bad, 0);
+	/* Without the index a conflict check relies on, the check complains. */
+	assert_int_equal(sqlite3_exec(db_handle(db), "DROP INDEX appointments_practitioner", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	print_message("  (a full scan is expected below: the index was dropped on purpose)\n");
+	assert_true(check_list(db, store_schedule_hot) > 0);
+	db_close(db);
+	unlink(path);
+	char side[80];
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	rmdir(dir);
+}
+
+/* The check itself notices a full scan. */
+static void a_full_scan_is_noticed(void **state)
+{
+	(void)state;
+	assert_true(full_scan("SCAN appointments"));
+	assert_true(full_scan("SCAN patients USING INDEX patients_last"));
+	assert_false(full_scan("SCAN (subquery-2)"));
+	assert_false(full_scan("SEARCH appointments USING INDEX appointments_start (start_at>? AND start_at<?)"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_full_scan_is_noticed),
+		cmocka_unit_test(hot_queries_use_indexes),
+	};
+	return cmocka_run_group_tests_name("unit_query_plans", tests, NULL, NULL);
+}
