@@ -1,5 +1,6 @@
 # collagenda: `make` builds build/collagenda; `make run` serves the demo clinic;
-# `make test` runs every test, plainly and under AddressSanitizer + UBSan.
+# `make test` runs every test, plainly and under AddressSanitizer + UBSan, then the
+# browser tests (`make e2e`).
 
 CC ?= cc
 SANITIZE ?=
@@ -35,7 +36,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 API_BINS := $(API_SRCS:tests/api/%.c=$(B)/tests/api/%)
 HEADERS := $(shell find include src tests -name '*.h')
 
-.PHONY: all deps run test check unit api lint clean bench bench-smoke
+.PHONY: all deps run test check unit api e2e lint clean bench bench-smoke
 
 all: $(B)/collagenda
 
@@ -97,7 +98,17 @@ check: $(B)/collagenda $(UNIT_BINS) $(API_BINS)
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
+	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory fuzz-check
+
+# The browser tests: playwright-core from tests/e2e/package-lock.json driving Debian's
+# chromium against the real server; screenshots go to build/e2e/.
+E2E := tests/e2e
+e2e: $(B)/collagenda
+	@if [ ! -f $(E2E)/node_modules/.package-lock.json ] || \
+	    [ $(E2E)/package-lock.json -nt $(E2E)/node_modules/.package-lock.json ]; then \
+		cd $(E2E) && npm ci --no-audit --no-fund; fi
+	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda node --test $(E2E)/
 
 # Benchmarks (bench/run.sh): the ceiling of the stack and the server side by side.
 BENCH_TOOLS := $(B)/bench/gen $(B)/bench/bare $(B)/bench/insert
