@@ -19,6 +19,7 @@ struct api_config {
 	int64_t idle_timeout_s;     /* a session ends after this long unused (1800) */
 	int64_t absolute_timeout_s; /* and this long after login whatever happens (43200) */
 	bool tls;                   /* cookies get Secure */
+	const char *time_zone;      /* the clinic's IANA zone name, or NULL when unknown */
 };
 void api_configure(const struct api_config *cfg);
 const struct api_config *api_config(void);

@@ -103,10 +103,13 @@ int h_login(struct api_ctx *ctx)
 	if ((err = api_tx_end(ctx, err)) != 0)
 		goto out;
 	set_cookie(ctx, token, api_config()->absolute_timeout_s);
-	api_reply(ctx, 200,
-		  json_pack("{s:s, s:s, s:o, s:o, s:I}", "token", token, "csrf_token", csrf, "user",
-			    user_json(&u), "expires_at", api_instant(expires), "idle_timeout_s",
-			    (json_int_t)api_config()->idle_timeout_s));
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:I}", "token", token, "csrf_token", csrf, "user",
+			      user_json(&u), "expires_at", api_instant(expires), "idle_timeout_s",
+			      (json_int_t)api_config()->idle_timeout_s);
+	json_object_set_new(o, "clinic_time_zone", api_config()->time_zone
+							   ? json_string(api_config()->time_zone)
+							   : json_null());
+	api_reply(ctx, 200, o);
 out:
 	free(hash);
 	user_cleanup(&u);
@@ -131,8 +134,11 @@ int h_logout(struct api_ctx *ctx)
 int h_me(struct api_ctx *ctx)
 {
 	/* The CSRF token again, so that a reloaded page can keep writing with its cookie. */
-	api_reply(ctx, 200, json_pack("{s:o, s:s, s:I}", "user", user_json(&ctx->me), "csrf_token",
-				      ctx->csrf, "idle_timeout_s",
-				      (json_int_t)api_config()->idle_timeout_s));
+	json_t *o = json_pack("{s:o, s:s, s:I}", "user", user_json(&ctx->me), "csrf_token", ctx->csrf,
+			      "idle_timeout_s", (json_int_t)api_config()->idle_timeout_s);
+	json_object_set_new(o, "clinic_time_zone", api_config()->time_zone
+							   ? json_string(api_config()->time_zone)
+							   : json_null());
+	api_reply(ctx, 200, o);
 	return 0;
 }

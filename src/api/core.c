@@ -9,7 +9,7 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-static struct api_config config = {1800, 43200, false};
+static struct api_config config = {1800, 43200, false, NULL};
 
 void api_configure(const struct api_config *cfg)
 {

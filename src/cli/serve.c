@@ -96,6 +96,24 @@ static int drop_privileges(const char *name, const char *db_path)
 	return 0;
 }
 
+/* The clinic's zone by name, for clients that show and enter local times: --tz, else
+ * TZ, else what /etc/localtime links to; NULL when none of them says. */
+static const char *zone_name(const char *tz)
+{
+	static char linked[PATH_MAX];
+	if (tz && *tz)
+		return tz;
+	const char *env = getenv("TZ");
+	if (env && *env && env[0] != ':' && zone_exists(env))
+		return env;
+	ssize_t n = readlink("/etc/localtime", linked, sizeof linked - 1);
+	if (n <= 0)
+		return NULL;
+	linked[n] = '\0';
+	const char *p = strstr(linked, "zoneinfo/");
+	return p && zone_exists(p + 9) ? p + 9 : NULL;
+}
+
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -249,7 +267,7 @@ int cli_serve(int argc, char **argv)
 		log_error("cannot start the audit writer");
 		goto out_db;
 	}
-	struct api_config acfg = {(int64_t)idle, 12 * 3600, cert != NULL};
+	struct api_config acfg = {(int64_t)idle, 12 * 3600, cert != NULL, zone_name(tz)};
 	api_configure(&acfg);
 
 	struct http_config hcfg = {

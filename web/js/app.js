@@ -4,7 +4,7 @@
 import { api, ApiError, setCsrf, setUnauthenticatedHandler, invalidate } from './api.js';
 import { session, role } from './session.js';
 import { h, replace, message, loading } from './ui.js';
-import { errorSentence, ROLE_LABEL, learnClinicOffset, knowsClinicOffset } from './format.js';
+import { errorSentence, ROLE_LABEL, learnClinicOffset, knowsClinicOffset, setClinicZone } from './format.js';
 import * as login from './pages/login.js';
 import * as day from './pages/day.js';
 import * as recalls from './pages/recalls.js';
@@ -174,6 +174,7 @@ function goLogin(err) {
 
 function onLoggedIn(data, next) {
   learnClinicOffset(data.expires_at);
+  setClinicZone(data.clinic_time_zone);
   session.user = data.user;
   session.idleTimeout = data.idle_timeout_s;
   setCsrf(data.csrf_token);
@@ -210,6 +211,7 @@ async function boot() {
     session.user = me.user;
     session.idleTimeout = me.idle_timeout_s;
     setCsrf(me.csrf_token);
+    setClinicZone(me.clinic_time_zone);
     if (!knowsClinicOffset()) await learnOffsetFromAppointments();
   } catch (e) {
     session.user = null;

@@ -81,14 +81,51 @@ function browserOffset(date, hhmm) {
   return `${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
 }
 
+let clinicZone = null;
+
+/** The clinic's IANA zone name from the server (login, /me); null when it did not say. */
+export function setClinicZone(name) {
+  if (!name) return;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    clinicZone = name;
+  } catch {
+    clinicZone = null; // a zone this browser does not know: fall back to learnt offsets
+  }
+}
+
+/** The zone's offset in minutes at the instant t (ms since the epoch). */
+function zoneOffsetAt(t) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: clinicZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(new Date(t));
+  const v = Object.fromEntries(parts.map((p) => [p.type, p.value]));
+  const wall = Date.UTC(+v.year, +v.month - 1, +v.day, +v.hour, +v.minute, +v.second);
+  return Math.round((wall - t) / 60000);
+}
+
+function zoneOffset(date, hhmm) {
+  const [y, mo, d] = date.split('-').map(Number);
+  const [h, mi] = (hhmm || '12:00').split(':').map(Number);
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  // The offset at the wall time read as UTC, then again at the instant that gives:
+  // this settles on the right side of a daylight-saving change.
+  const off = zoneOffsetAt(wall - zoneOffsetAt(wall) * 60000);
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  return `${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
 /**
- * The clinic's UTC offset at a clinic-local date and time. The API does not name the
- * clinic's zone, so: the offset the server itself used on that date when known; else,
+ * The clinic's UTC offset at a clinic-local date and time: from the clinic's zone when
+ * the server named it; otherwise the offset the server itself used on that date when known; else,
  * when the browser keeps the clinic's time (same offset now), the browser's offset on
  * that date, which follows daylight saving; else the offset the server used on the
  * nearest date it wrote; else the clinic's current offset.
  */
 export function offsetFor(date, hhmm) {
+  if (clinicZone) return zoneOffset(date, hhmm);
   if (offsets.has(date)) return offsets.get(date);
   const clinicNow = storedOffset();
   const d = new Date();
