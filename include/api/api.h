@@ -16,10 +16,10 @@
 
 /* Settings the server passes to the API at start. */
 struct api_config {
-	int64_t idle_timeout_s;     /* a session ends after this long unused (1800) */
+	int64_t idle_timeout_s;	    /* a session ends after this long unused (1800) */
 	int64_t absolute_timeout_s; /* and this long after login whatever happens (43200) */
-	bool tls;                   /* cookies get Secure */
-	const char *time_zone;      /* the clinic's IANA zone name, or NULL when unknown */
+	bool tls;		    /* cookies get Secure */
+	const char *time_zone;	    /* the clinic's IANA zone name, or NULL when unknown */
 };
 void api_configure(const struct api_config *cfg);
 const struct api_config *api_config(void);
@@ -32,8 +32,8 @@ struct api_ctx {
 	struct user me; /* the logged-in user (id 0 when anonymous) */
 	struct actor actor;
 	uint8_t session_hash[32];
-	char csrf[64]; /* the session's CSRF token */
-	json_t *body;     /* the parsed JSON object, or NULL when the request had none */
+	char csrf[64];	  /* the session's CSRF token */
+	json_t *body;	  /* the parsed JSON object, or NULL when the request had none */
 	json_t *warnings; /* rule warnings for the answer; created on first use */
 	/* What an error answer says beyond its code. */
 	const char *err_msg;
@@ -70,7 +70,7 @@ int api_body(struct api_ctx *ctx, json_t **out) __attribute__((warn_unused_resul
  */
 /* Rejects any key not in allowed (NULL-terminated). */
 int jin_only(struct api_ctx *ctx, json_t *obj, const char *const *allowed)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* A string of min..max characters (code points), no control characters; *out borrowed
  * from obj, NULL when absent. */
 int jin_str(struct api_ctx *ctx, json_t *obj, const char *key, bool required, size_t min,
@@ -108,10 +108,11 @@ int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64
  * server suspends the connection while the event joins a group commit), and a 503 goes
  * instead if it cannot be written. A second call in one request writes synchronously.
  */
-int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id,
-		   const char *detail) __attribute__((warn_unused_result));
+int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id, const char *detail)
+    __attribute__((warn_unused_result));
 int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *entity,
-			  int64_t entity_id, const char *detail) __attribute__((warn_unused_result));
+			  int64_t entity_id, const char *detail)
+    __attribute__((warn_unused_result));
 /* Drops a deferral that an error answer must not wait for. */
 void api_defer_cancel(struct http_reply *reply);
 

@@ -25,11 +25,12 @@ json_t *treatment_type_json(const struct treatment_type *t);
 
 /* 0 when patient id exists (and, for writes, is not archived); 404 / 409 otherwise. */
 int require_patient(struct api_ctx *ctx, int64_t id, bool for_write)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* The severities and clearances of a screening's conditions (codes borrowed from s). */
 int load_gate_conditions(struct api_ctx *ctx, const struct screening *s,
-			 struct screened_condition **out, size_t *n) __attribute__((warn_unused_result));
+			 struct screened_condition **out, size_t *n)
+    __attribute__((warn_unused_result));
 
 /* Rules 1 and 2 for a patient, a kind and a time: res and verdict (0 or the rule's
  * error). The result's strings live until gate_eval_cleanup. */

@@ -3,12 +3,12 @@
 #ifndef COLLAGENDA_CLI_CLI_H
 #define COLLAGENDA_CLI_CLI_H
 
-#define CLI_OK 0
-#define CLI_FAIL 1
+#define CLI_OK	  0
+#define CLI_FAIL  1
 #define CLI_USAGE 2
 
 #define COLLAGENDA_VERSION "0.1.0"
-#define DEFAULT_DB "collagenda.db"
+#define DEFAULT_DB	   "collagenda.db"
 
 int cli_serve(int argc, char **argv);
 int cli_init(int argc, char **argv);

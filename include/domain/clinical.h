@@ -91,7 +91,7 @@ struct plan_progress {
 struct appointment {
 	int64_t id;
 	int64_t patient_id;
-	int64_t plan_id; /* 0 for none */
+	int64_t plan_id;    /* 0 for none */
 	int session_number; /* 0 for none */
 	int kind;
 	int64_t practitioner_id;

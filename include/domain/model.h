@@ -83,11 +83,11 @@ struct audit_event {
 	int64_t id;
 	int64_t at;
 	int64_t user_id;   /* 0: the system */
-	char *action;      /* "create", "read", "update", "login", ... */
-	char *entity;      /* "patient", "user", ... */
+	char *action;	   /* "create", "read", "update", "login", ... */
+	char *entity;	   /* "patient", "user", ... */
 	int64_t entity_id; /* 0 when none */
 	char *remote;
-	char *detail;      /* short, never clinical content */
+	char *detail; /* short, never clinical content */
 	char prev_hash[AUDIT_HASH_HEX];
 	char hash[AUDIT_HASH_HEX];
 };

@@ -45,9 +45,9 @@ struct screened_condition {
 #define GATE_MAX 32
 
 struct gate_input {
-	int kind;                 /* consultations always pass */
+	int kind; /* consultations always pass */
 	struct cdate birth;
-	struct cdate on;          /* the appointment's clinic-local date */
+	struct cdate on; /* the appointment's clinic-local date */
 	bool has_screening;
 	const struct screened_condition *conds; /* of the latest screening */
 	size_t nconds;
@@ -70,7 +70,7 @@ int rules_gate(const struct gate_input *in, struct gate_result *out);
 /* ---- Rule 3: spacing between a plan's sessions. ---- */
 
 struct spacing_input {
-	int64_t start;      /* the new or moved session */
+	int64_t start;	    /* the new or moved session */
 	int64_t prev_start; /* the plan's latest holding session before it; 0 if none */
 	int64_t next_start; /* the plan's earliest holding session after it; 0 if none */
 	int min_days;
@@ -78,10 +78,10 @@ struct spacing_input {
 };
 
 struct spacing_result {
-	int64_t earliest_day;  /* prev + min: first clinic-local day allowed (when prev) */
-	int64_t latest_day;    /* prev + max: last day before the gap is "beyond max" */
+	int64_t earliest_day; /* prev + min: first clinic-local day allowed (when prev) */
+	int64_t latest_day;   /* prev + max: last day before the gap is "beyond max" */
 	bool too_close_prev;
-	bool too_close_next;   /* the following session would be too soon after this one */
+	bool too_close_next;	 /* the following session would be too soon after this one */
 	int64_t next_latest_day; /* next - min: last day this one may take before next */
 	bool beyond_max_prev;
 	bool beyond_max_next;
@@ -123,8 +123,8 @@ struct window {
  * status, its planned size, how many sessions hold a time, and the latest holding
  * session's start. False (no window) before the first session is booked, and when the
  * plan is full, done or not active. */
-bool rules_next_window(int plan_status, int planned, int holding, int64_t last_start,
-		       int min_days, int max_days, struct window *out);
+bool rules_next_window(int plan_status, int planned, int holding, int64_t last_start, int min_days,
+		       int max_days, struct window *out);
 
 /* ---- §4: free slots. ---- */
 
@@ -135,11 +135,11 @@ struct room_busy {
 };
 
 struct slot_query {
-	int64_t from_day;    /* clinic-local days, inclusive */
+	int64_t from_day; /* clinic-local days, inclusive */
 	int64_t to_day;
-	int64_t not_before;  /* no slot starts before this instant (now) */
+	int64_t not_before; /* no slot starts before this instant (now) */
 	int duration_min;
-	int step_min;        /* the grid, 15 */
+	int step_min; /* the grid, 15 */
 	const struct hours *hours;
 	size_t nhours;
 	const struct interval *practitioner_busy; /* appointments and time off */

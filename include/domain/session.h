@@ -37,7 +37,7 @@ struct prp_details {
 
 struct session_record {
 	int64_t appointment_id;
-	int status; /* enum session_status */
+	int status;			/* enum session_status */
 	int64_t screening_confirmed_at; /* 0 when not confirmed */
 	bool caution_reviewed;
 	int64_t consent_id;
@@ -110,11 +110,11 @@ const char *sign_missing_name(int index);
 
 struct sign_facts {
 	const struct session_record *r;
-	int64_t session_day;      /* clinic-local day of the appointment */
-	int64_t confirmed_day;    /* clinic-local day of screening_confirmed_at */
-	bool has_consent;         /* for the plan's treatment type */
+	int64_t session_day;   /* clinic-local day of the appointment */
+	int64_t confirmed_day; /* clinic-local day of screening_confirmed_at */
+	bool has_consent;      /* for the plan's treatment type */
 	bool uses_prp;
-	bool has_cautions;        /* the patient's latest screening has caution conditions */
+	bool has_cautions; /* the patient's latest screening has caution conditions */
 };
 
 /* Rule 9: the bits of what is missing before the record can be signed; 0 when it can. */

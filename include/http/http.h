@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 /* Bodies larger than this are refused with 413 before or while reading. */
-#define HTTP_MAX_BODY (1024 * 1024)
+#define HTTP_MAX_BODY	 (1024 * 1024)
 #define HTTP_MAX_HEADERS 16
 /* Defaults of struct http_config. */
-#define HTTP_DEFAULT_CONN_LIMIT 8192
+#define HTTP_DEFAULT_CONN_LIMIT	  8192
 #define HTTP_DEFAULT_PER_IP_LIMIT 256
-#define HTTP_DEFAULT_TIMEOUT_S 30
+#define HTTP_DEFAULT_TIMEOUT_S	  30
 /* A request body must arrive within this long of the request's start. */
 #define HTTP_BODY_DEADLINE_MS 30000
 
@@ -23,12 +23,12 @@ enum http_value_kind { HTTP_HEADER, HTTP_QUERY, HTTP_COOKIE };
 /* One request; valid only during the handler call. */
 struct http_req {
 	const char *method;
-	const char *path;   /* without the query string */
-	const char *body;   /* NUL-terminated copy, or NULL when there is none */
+	const char *path; /* without the query string */
+	const char *body; /* NUL-terminated copy, or NULL when there is none */
 	size_t body_len;
 	const char *remote; /* the peer's address as text */
 	bool tls;
-	void *conn;         /* the server's own connection handle */
+	void *conn; /* the server's own connection handle */
 	/* Finds a header, query argument or cookie of conn; NULL when absent. The server
 	 * sets it; an in-process driver (a fuzzer) can bring its own. */
 	const char *(*lookup)(void *conn, enum http_value_kind kind, const char *name);
@@ -63,7 +63,7 @@ struct http_reply {
 	int status;
 	char *body; /* owned; may be NULL for an empty body */
 	size_t body_len;
-	bool body_static;         /* body points at memory that is not to be freed */
+	bool body_static;	  /* body points at memory that is not to be freed */
 	const char *content_type; /* static string */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	int nheaders;
@@ -79,8 +79,8 @@ struct http_reply {
 void http_reply_header(struct http_reply *r, const char *name, const char *value);
 
 /* Takes ownership of body (heap memory) as the reply's body. */
-void http_reply_set_body(struct http_reply *r, int status, const char *content_type,
-			 char *body, size_t len);
+void http_reply_set_body(struct http_reply *r, int status, const char *content_type, char *body,
+			 size_t len);
 
 /* Frees what a reply owns (headers, and a body that is not static). */
 void http_reply_cleanup(struct http_reply *r);
@@ -90,12 +90,12 @@ typedef void (*http_handler_fn)(const struct http_req *req, struct http_reply *r
 
 /* Called in each worker thread when the server stops, to close per-thread resources. */
 struct http_config {
-	const char *bind;      /* address to listen on, "127.0.0.1" by default */
-	unsigned port;         /* 0 picks a free port */
-	unsigned threads;      /* worker pool size; 0 picks one per core, 2..4 */
-	unsigned conn_limit;   /* total connections */
-	unsigned per_ip_limit; /* connections from one address */
-	unsigned timeout_s;    /* idle connection timeout */
+	const char *bind;	  /* address to listen on, "127.0.0.1" by default */
+	unsigned port;		  /* 0 picks a free port */
+	unsigned threads;	  /* worker pool size; 0 picks one per core, 2..4 */
+	unsigned conn_limit;	  /* total connections */
+	unsigned per_ip_limit;	  /* connections from one address */
+	unsigned timeout_s;	  /* idle connection timeout */
 	const char *tls_cert_pem; /* contents, not paths; NULL for plain HTTP */
 	const char *tls_key_pem;
 	http_handler_fn handler;
@@ -105,7 +105,7 @@ struct http_server;
 
 /* Starts listening; 0 and *out, or -ERR_INTERNAL with the reason logged. */
 int http_server_start(const struct http_config *cfg, struct http_server **out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* The port actually bound. */
 unsigned http_server_port(const struct http_server *s);
 /* Stops accepting, waits up to grace_ms for requests in flight, stops and frees s. */

@@ -10,7 +10,7 @@ struct api_ctx;
 /* Route flags. */
 #define ROUTE_PUBLIC 1u /* no session needed */
 
-#define ROUTER_MAX_PARAMS 3
+#define ROUTER_MAX_PARAMS    3
 #define ROUTER_MAX_PARAM_LEN 128
 
 struct route {
@@ -28,7 +28,7 @@ struct route_match {
 	int nparams;
 	char param[ROUTER_MAX_PARAMS][ROUTER_MAX_PARAM_LEN];
 	int64_t id[ROUTER_MAX_PARAMS]; /* the integer value of id params, else 0 */
-	char allow[96];                /* for 405: the methods the path does allow */
+	char allow[96];		       /* for 405: the methods the path does allow */
 };
 
 /* Finds the route for method and path. 0 and m->route; -ERR_NOT_FOUND when no pattern

@@ -15,7 +15,7 @@
  */
 int store_audit_append(struct db *db, const struct actor *who, const char *action,
 		       const char *entity, int64_t entity_id, const char *detail)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * Appends a read event durably without holding the caller in a write transaction: the
@@ -23,9 +23,8 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
  * the call returns once the batch holding it has committed. Call outside any
  * transaction. Without a running flusher it writes through db directly.
  */
-int store_audit_read(struct db *db, const struct actor *who, const char *action,
-		     const char *entity, int64_t entity_id, const char *detail)
-	__attribute__((warn_unused_result));
+int store_audit_read(struct db *db, const struct actor *who, const char *action, const char *entity,
+		     int64_t entity_id, const char *detail) __attribute__((warn_unused_result));
 
 /*
  * The same without waiting: the event (its strings copied) joins the queue, and
@@ -48,7 +47,7 @@ struct audit_filter {
 	int64_t entity_id;
 	int64_t user_id;
 	int64_t before_id; /* only events with a smaller id (paging) */
-	int limit;         /* 1-500 */
+	int limit;	   /* 1-500 */
 };
 
 /* Newest first. *out is an array of *n events; free with audit_events_free. *total (may
@@ -63,6 +62,6 @@ int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_e
  * the number of events read.
  */
 int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -13,17 +13,18 @@
 int store_patient_insert(struct db *db, struct patient *p) __attribute__((warn_unused_result));
 /* Reads patient id; -ERR_NOT_FOUND. Clean up with patient_cleanup. */
 int store_patient_get(struct db *db, int64_t id, struct patient *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Writes every demographic field of p (by p->id), and archived. */
-int store_patient_update(struct db *db, const struct patient *p) __attribute__((warn_unused_result));
+int store_patient_update(struct db *db, const struct patient *p)
+    __attribute__((warn_unused_result));
 
 enum patient_query_kind {
-	PQ_ALL,   /* no filter */
+	PQ_ALL,	  /* no filter */
 	PQ_NAME,  /* a: folded prefix of first or last name; b (optional): of the other, or
 		   * "a b" is the prefix of one name */
-	PQ_MRN,   /* a: canonical chart number */
+	PQ_MRN,	  /* a: canonical chart number */
 	PQ_PHONE, /* a: reversed digits: the phone ends with them */
-	PQ_DOB,   /* a: YYYY-MM-DD */
+	PQ_DOB,	  /* a: YYYY-MM-DD */
 };
 
 struct patient_query {
@@ -43,6 +44,6 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 /* An unarchived patient other than except_id with the same folded names and birth date;
  * *id 0 when none. */
 int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -16,16 +16,17 @@ int store_plan_get(struct db *db, int64_t id, struct plan *out) __attribute__((w
 int store_plan_update(struct db *db, const struct plan *p) __attribute__((warn_unused_result));
 /* A patient's plans, newest first, with areas. */
 int store_plan_list_patient(struct db *db, int64_t patient_id, struct plan **out, size_t *n)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Counts of the plan's appointments by state, ignoring exclude_id (0: none). */
 int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 			struct plan_progress *out) __attribute__((warn_unused_result));
 
 int store_appt_insert(struct db *db, struct appointment *a) __attribute__((warn_unused_result));
 int store_appt_get(struct db *db, int64_t id, struct appointment *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Writes every mutable field of a (by a->id). */
-int store_appt_update(struct db *db, const struct appointment *a) __attribute__((warn_unused_result));
+int store_appt_update(struct db *db, const struct appointment *a)
+    __attribute__((warn_unused_result));
 
 struct appt_filter {
 	int64_t from; /* start >= from */
@@ -38,19 +39,21 @@ struct appt_filter {
 };
 /* Appointments in a range, by start, with names; free with appt_views_free. */
 int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view **out, size_t *n)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 enum appt_party { PARTY_PRACTITIONER, PARTY_ROOM, PARTY_PATIENT };
 
 /* The first appointment holding time that overlaps [start, end) for the practitioner,
  * room or patient, other than exclude_id; *conflict_id 0 when none. */
 int store_appt_overlap(struct db *db, int party, int64_t party_id, int64_t start, int64_t end,
-		       int64_t exclude_id, int64_t *conflict_id) __attribute__((warn_unused_result));
+		       int64_t exclude_id, int64_t *conflict_id)
+    __attribute__((warn_unused_result));
 
 /* Starts of the plan's holding sessions just before and just after start (0 if none),
  * ignoring exclude_id. */
 int store_appt_neighbours(struct db *db, int64_t plan_id, int64_t start, int64_t exclude_id,
-			  int64_t *prev_start, int64_t *next_start) __attribute__((warn_unused_result));
+			  int64_t *prev_start, int64_t *next_start)
+    __attribute__((warn_unused_result));
 
 /* Numbers the plan's holding sessions 1..n by start; others lose their number; refreshes
  * the plan's progress columns. */

@@ -12,27 +12,27 @@
 /* The record of appointment id with its lists; -ERR_NOT_FOUND when none exists yet.
  * Clean up with session_record_cleanup. */
 int store_record_get(struct db *db, int64_t appointment_id, struct session_record *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Writes r as the appointment's draft (inserting it the first time), replacing its lists.
  * -ERR_LOCKED when the stored record is signed (the database refuses it too). */
 int store_record_put(struct db *db, const struct session_record *r)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Marks the draft signed by user at time, with the consent it relied on. */
 int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64_t at,
-		       int64_t consent_id) __attribute__((warn_unused_result));
+		      int64_t consent_id) __attribute__((warn_unused_result));
 
 int store_addendum_insert(struct db *db, struct addendum *a) __attribute__((warn_unused_result));
 /* A record's addenda, oldest first; free with addenda_free. */
 int store_addenda_list(struct db *db, int64_t appointment_id, struct addendum **out, size_t *n)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* The plan's last signed session that started before `before`: its record and start.
  * -ERR_NOT_FOUND when there is none. */
 int store_record_previous(struct db *db, int64_t plan_id, int64_t before,
-			   struct session_record *out, int64_t *start)
-	__attribute__((warn_unused_result));
+			  struct session_record *out, int64_t *start)
+    __attribute__((warn_unused_result));
 
 /* A session joined with its appointment, plan and people, for lists. */
 struct session_row {
@@ -51,7 +51,7 @@ void session_rows_free(struct session_row *list, size_t n);
 
 /* Every session that used lot as cartridge or PRP kit, newest first (lists not loaded). */
 int store_lot_sessions(struct db *db, const char *lot, struct session_row **out, size_t *n)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* A patient's session records across plans, newest first, with their areas. */
 int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct session_row **out,

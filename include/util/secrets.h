@@ -8,7 +8,7 @@
 
 /* A token: 32 random bytes as unpadded base64url, with its NUL. */
 #define SECRETS_TOKEN_LEN 44
-#define SECRETS_HASH_LEN 32
+#define SECRETS_HASH_LEN  32
 /* crypto_pwhash_STRBYTES */
 #define SECRETS_PWHASH_LEN 128
 
@@ -18,7 +18,7 @@ int secrets_init(void) __attribute__((warn_unused_result));
 /* Hashes password with Argon2id at the interactive limits into out; 0, or -1 when memory
  * for the hash cannot be had. */
 int secrets_hash_password(const char *password, char out[SECRETS_PWHASH_LEN])
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* True when password matches stored. With stored NULL it checks against a fixed dummy
  * hash and returns false, so an unknown user costs the same time as a wrong password. */

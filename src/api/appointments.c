@@ -16,19 +16,18 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define LIST_MAX 2000
+#define LIST_MAX      2000
 #define LIST_MAX_DAYS 92
 
 static json_t *appt_json(const struct appointment *a)
 {
-	json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:o, s:o, s:s, s:b, s:o, s:o}", "id",
-			      (json_int_t)a->id, "patient_id", (json_int_t)a->patient_id, "kind",
-			      appt_kind_name(a->kind), "practitioner_id",
-			      (json_int_t)a->practitioner_id, "room_id", (json_int_t)a->room_id,
-			      "start", api_instant(a->start), "end", api_instant(a->end), "status",
-			      appt_status_name(a->status), "late_cancel", a->late_cancel,
-			      "created_at", api_instant(a->created_at), "updated_at",
-			      api_instant(a->updated_at));
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:s, s:I, s:I, s:o, s:o, s:s, s:b, s:o, s:o}", "id", (json_int_t)a->id,
+	    "patient_id", (json_int_t)a->patient_id, "kind", appt_kind_name(a->kind),
+	    "practitioner_id", (json_int_t)a->practitioner_id, "room_id", (json_int_t)a->room_id,
+	    "start", api_instant(a->start), "end", api_instant(a->end), "status",
+	    appt_status_name(a->status), "late_cancel", a->late_cancel, "created_at",
+	    api_instant(a->created_at), "updated_at", api_instant(a->updated_at));
 	json_object_set_new(o, "plan_id", a->plan_id ? json_integer(a->plan_id) : json_null());
 	json_object_set_new(o, "session_number",
 			    a->session_number ? json_integer(a->session_number) : json_null());
@@ -119,7 +118,8 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 		if (err)
 			return err;
 		if (p.patient_id != a->patient_id) {
-			err = api_fail_field(ctx, "plan_id", "The plan belongs to another patient.");
+			err =
+			    api_fail_field(ctx, "plan_id", "The plan belongs to another patient.");
 			goto out;
 		}
 		/* Rule 4: only an active plan takes bookings, and never more than planned. */
@@ -131,7 +131,8 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 		if ((err = store_plan_progress(ctx->db, p.id, a->id, &prog)) != 0)
 			goto out;
 		if (prog.holding >= p.planned_sessions) {
-			err = api_fail(ctx, -ERR_PLAN_FULL, "Every planned session is already booked.",
+			err = api_fail(ctx, -ERR_PLAN_FULL,
+				       "Every planned session is already booked.",
 				       json_pack("{s:i, s:i}", "planned", p.planned_sessions,
 						 "booked", prog.holding));
 			goto out;
@@ -143,7 +144,8 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 		goto out;
 	if (g.verdict == -ERR_CONTRAINDICATED) {
 		json_t *d = condition_list_json(ctx, g.res.blocked, g.res.nblocked);
-		json_t *needs = condition_list_json(ctx, g.res.needs_clearance, g.res.nneeds_clearance);
+		json_t *needs =
+		    condition_list_json(ctx, g.res.needs_clearance, g.res.nneeds_clearance);
 		json_object_set(d, "needs_clearance", json_object_get(needs, "conditions"));
 		json_decref(needs);
 		err = api_fail(ctx, g.verdict,
@@ -159,7 +161,8 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 	}
 	if (g.verdict == -ERR_SCREENING_REQUIRED) {
 		err = api_fail(ctx, g.verdict,
-			       "The patient needs a screening before a treatment can be booked.", NULL);
+			       "The patient needs a screening before a treatment can be booked.",
+			       NULL);
 		goto out;
 	}
 	if (g.res.ncautions)
@@ -170,7 +173,8 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 		int64_t prev = 0, next = 0;
 		struct spacing_result sr;
 		struct spacing_input si;
-		if ((err = store_appt_neighbours(ctx->db, p.id, a->start, a->id, &prev, &next)) != 0)
+		if ((err = store_appt_neighbours(ctx->db, p.id, a->start, a->id, &prev, &next)) !=
+		    0)
 			goto out;
 		si.start = a->start;
 		si.prev_start = prev;
@@ -181,21 +185,25 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 			if (have_override && api_role(ctx, ROLE_PRACTITIONER | ROLE_ADMIN)) {
 				out->spacing_override = true;
 			} else {
-				json_t *d = json_pack("{s:i}", "min_interval_days", p.min_interval_days);
+				json_t *d =
+				    json_pack("{s:i}", "min_interval_days", p.min_interval_days);
 				if (sr.too_close_prev) {
-					json_object_set_new(d, "earliest", day_json(sr.earliest_day));
+					json_object_set_new(d, "earliest",
+							    day_json(sr.earliest_day));
 					json_object_set_new(d, "previous_start", api_instant(prev));
 				}
 				if (sr.too_close_next) {
-					json_object_set_new(d, "latest", day_json(sr.next_latest_day));
+					json_object_set_new(d, "latest",
+							    day_json(sr.next_latest_day));
 					json_object_set_new(d, "next_start", api_instant(next));
 				}
-				err = api_fail(ctx, -ERR_SPACING_TOO_SHORT,
-					       sr.too_close_prev
-						       ? "Too early: sessions of this plan are at least "
-							 "min_interval_days apart."
-						       : "Too close to the plan's following session.",
-					       d);
+				err =
+				    api_fail(ctx, -ERR_SPACING_TOO_SHORT,
+					     sr.too_close_prev
+						 ? "Too early: sessions of this plan are at least "
+						   "min_interval_days apart."
+						 : "Too close to the plan's following session.",
+					     d);
 				goto out;
 			}
 		}
@@ -203,10 +211,11 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 			api_warn(ctx, "spacing_beyond_max",
 				 json_pack("{s:o}", "latest", day_json(sr.latest_day)));
 		if (sr.beyond_max_next)
-			api_warn(ctx, "spacing_beyond_max",
-				 json_pack("{s:o, s:s}", "latest",
-					   day_json(dates_local_day(a->start) + p.max_interval_days),
-					   "side", "next"));
+			api_warn(
+			    ctx, "spacing_beyond_max",
+			    json_pack("{s:o, s:s}", "latest",
+				      day_json(dates_local_day(a->start) + p.max_interval_days),
+				      "side", "next"));
 		/* Consent is needed to sign, not to book; say so early. */
 		struct consent c;
 		int cerr = store_consent_latest(ctx->db, a->patient_id, p.treatment_type, &c);
@@ -228,7 +237,8 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 		size_t nh = 0, noff = 0;
 		err = store_hours_get(ctx->db, a->practitioner_id, &hours, &nh);
 		if (!err)
-			err = store_time_off_list(ctx->db, a->practitioner_id, a->start, &off, &noff);
+			err =
+			    store_time_off_list(ctx->db, a->practitioner_id, a->start, &off, &noff);
 		bool inside = false;
 		if (!err) {
 			struct interval *iv = xcalloc(noff + 1, sizeof *iv);
@@ -267,14 +277,15 @@ static int check_booking(struct api_ctx *ctx, struct appointment *a, const char 
 		int64_t ids[] = {a->practitioner_id, a->room_id, a->patient_id};
 		for (size_t i = 0; i < 3; i++) {
 			int64_t other = 0;
-			err = store_appt_overlap(ctx->db, parties[i].party, ids[i], a->start, a->end,
-						 a->id, &other);
+			err = store_appt_overlap(ctx->db, parties[i].party, ids[i], a->start,
+						 a->end, a->id, &other);
 			if (err)
 				goto out;
 			if (other) {
-				err = api_fail(ctx, -ERR_CONFLICT, "The time overlaps another appointment.",
-					       json_pack("{s:I, s:s}", "appointment_id",
-							 (json_int_t)other, "with", parties[i].name));
+				err = api_fail(
+				    ctx, -ERR_CONFLICT, "The time overlaps another appointment.",
+				    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)other,
+					      "with", parties[i].name));
 				goto out;
 			}
 		}
@@ -306,7 +317,8 @@ static int default_minutes(struct api_ctx *ctx, int64_t plan_id, int *minutes)
 	struct treatment_type t;
 	int err = store_plan_get(ctx->db, plan_id, &p);
 	if (err)
-		return err == -ERR_NOT_FOUND ? api_fail_field(ctx, "plan_id", "No such plan.") : err;
+		return err == -ERR_NOT_FOUND ? api_fail_field(ctx, "plan_id", "No such plan.")
+					     : err;
 	err = store_treatment_type_get(ctx->db, p.treatment_type, &t);
 	plan_cleanup(&p);
 	if (err)
@@ -329,10 +341,9 @@ static int check_times(struct api_ctx *ctx, int64_t start, int64_t end)
 
 int h_appointments_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"patient_id", "kind",    "practitioner_id",
-					      "room_id",    "start",   "end",
-					      "plan_id",    "override_reason", "notes",
-					      NULL};
+	static const char *const allowed[] = {
+	    "patient_id", "kind",    "practitioner_id", "room_id", "start",
+	    "end",	  "plan_id", "override_reason", "notes",   NULL};
 	json_t *body;
 	const char *kind, *reason, *notes;
 	struct appointment a;
@@ -500,9 +511,8 @@ int h_appointments_list(struct api_ctx *ctx)
 
 int h_appointments_patch(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"start",	 "end",		    "practitioner_id",
-					      "room_id", "override_reason", "notes",
-					      NULL};
+	static const char *const allowed[] = {
+	    "start", "end", "practitioner_id", "room_id", "override_reason", "notes", NULL};
 	json_t *body;
 	const char *reason, *notes;
 	int64_t start = 0, end = 0, prac = 0, room = 0;

@@ -37,12 +37,13 @@ int h_audit_list(struct api_ctx *ctx)
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct audit_event *e = &list[i];
-		json_t *o = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-				      (json_int_t)e->id, "at", api_instant(e->at), "action", e->action,
-				      "entity", e->entity, "remote", e->remote, "detail",
-				      e->detail ? e->detail : "", "prev_hash", e->prev_hash, "hash",
-				      e->hash);
-		json_object_set_new(o, "user_id", e->user_id ? json_integer(e->user_id) : json_null());
+		json_t *o =
+		    json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id,
+			      "at", api_instant(e->at), "action", e->action, "entity", e->entity,
+			      "remote", e->remote, "detail", e->detail ? e->detail : "",
+			      "prev_hash", e->prev_hash, "hash", e->hash);
+		json_object_set_new(o, "user_id",
+				    e->user_id ? json_integer(e->user_id) : json_null());
 		json_object_set_new(o, "entity_id",
 				    e->entity_id ? json_integer(e->entity_id) : json_null());
 		json_array_append_new(items, o);

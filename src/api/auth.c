@@ -10,7 +10,7 @@
 #include "util/secrets.h"
 #include "util/xalloc.h"
 
-#define THROTTLE_WINDOW_S (15 * 60)
+#define THROTTLE_WINDOW_S     (15 * 60)
 #define THROTTLE_MAX_FAILURES 10
 /* Argon2id takes 64 MiB a hash: at most this many run at once. */
 #define MAX_HASHES_IN_FLIGHT 4
@@ -70,7 +70,8 @@ int h_login(struct api_ctx *ctx)
 	if (atomic_fetch_add(&hashes_in_flight, 1) >= MAX_HASHES_IN_FLIGHT) {
 		atomic_fetch_sub(&hashes_in_flight, 1);
 		http_reply_header(ctx->reply, "Retry-After", "1");
-		err = api_fail(ctx, -ERR_BUSY, "Too many logins at once; try again in a second.", NULL);
+		err = api_fail(ctx, -ERR_BUSY, "Too many logins at once; try again in a second.",
+			       NULL);
 		goto out;
 	}
 	/* An unknown user is checked against a dummy hash: same answer, similar time. */
@@ -84,7 +85,8 @@ int h_login(struct api_ctx *ctx)
 		if (!err)
 			err = api_audit(ctx, "login_failed", "user", u.id, NULL);
 		if ((err = api_tx_end(ctx, err)) == 0)
-			err = api_fail(ctx, -ERR_UNAUTHENTICATED, "Wrong username or password.", NULL);
+			err = api_fail(ctx, -ERR_UNAUTHENTICATED, "Wrong username or password.",
+				       NULL);
 		goto out;
 	}
 	char token[SECRETS_TOKEN_LEN], csrf[SECRETS_TOKEN_LEN];
@@ -103,12 +105,12 @@ int h_login(struct api_ctx *ctx)
 	if ((err = api_tx_end(ctx, err)) != 0)
 		goto out;
 	set_cookie(ctx, token, api_config()->absolute_timeout_s);
-	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:I}", "token", token, "csrf_token", csrf, "user",
-			      user_json(&u), "expires_at", api_instant(expires), "idle_timeout_s",
-			      (json_int_t)api_config()->idle_timeout_s);
-	json_object_set_new(o, "clinic_time_zone", api_config()->time_zone
-							   ? json_string(api_config()->time_zone)
-							   : json_null());
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:I}", "token", token, "csrf_token", csrf,
+			      "user", user_json(&u), "expires_at", api_instant(expires),
+			      "idle_timeout_s", (json_int_t)api_config()->idle_timeout_s);
+	json_object_set_new(o, "clinic_time_zone",
+			    api_config()->time_zone ? json_string(api_config()->time_zone)
+						    : json_null());
 	api_reply(ctx, 200, o);
 out:
 	free(hash);
@@ -134,11 +136,12 @@ int h_logout(struct api_ctx *ctx)
 int h_me(struct api_ctx *ctx)
 {
 	/* The CSRF token again, so that a reloaded page can keep writing with its cookie. */
-	json_t *o = json_pack("{s:o, s:s, s:I}", "user", user_json(&ctx->me), "csrf_token", ctx->csrf,
-			      "idle_timeout_s", (json_int_t)api_config()->idle_timeout_s);
-	json_object_set_new(o, "clinic_time_zone", api_config()->time_zone
-							   ? json_string(api_config()->time_zone)
-							   : json_null());
+	json_t *o =
+	    json_pack("{s:o, s:s, s:I}", "user", user_json(&ctx->me), "csrf_token", ctx->csrf,
+		      "idle_timeout_s", (json_int_t)api_config()->idle_timeout_s);
+	json_object_set_new(o, "clinic_time_zone",
+			    api_config()->time_zone ? json_string(api_config()->time_zone)
+						    : json_null());
 	api_reply(ctx, 200, o);
 	return 0;
 }

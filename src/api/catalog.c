@@ -127,7 +127,8 @@ int h_catalog_list(struct api_ctx *ctx)
 static int check_code(struct api_ctx *ctx, const char *code)
 {
 	size_t n = strlen(code);
-	if (n < 1 || n > 40 || strspn(code, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+	if (n < 1 || n > 40 ||
+	    strspn(code, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
 		return api_fail(ctx, -ERR_VALIDATION_FAILED,
 				"A code has 1 to 40 letters, digits or underscores.",
 				json_pack("{s:s}", "field", "code"));
@@ -151,7 +152,8 @@ int h_catalog_put(struct api_ctx *ctx)
 		    (err = jin_bool(ctx, body, "active", false, &active, NULL)))
 			return err;
 		if (!severity_parse(sev))
-			return api_fail_field(ctx, "severity", "severity is block, clearance or caution.");
+			return api_fail_field(ctx, "severity",
+					      "severity is block, clearance or caution.");
 		struct condition c = {(char *)code, (char *)name, severity_parse(sev), active};
 		if ((err = api_tx_write(ctx)) != 0)
 			return err;
@@ -161,9 +163,13 @@ int h_catalog_put(struct api_ctx *ctx)
 		if ((err = api_tx_end(ctx, err)) == 0)
 			reply = condition_json(&c);
 	} else if (strcmp(which, "treatment-types") == 0) {
-		static const char *const allowed[] = {"name", "default_sessions", "min_interval_days",
-						      "max_interval_days", "default_duration_min",
-						      "uses_prp", NULL};
+		static const char *const allowed[] = {"name",
+						      "default_sessions",
+						      "min_interval_days",
+						      "max_interval_days",
+						      "default_duration_min",
+						      "uses_prp",
+						      NULL};
 		int64_t ds, mi, ma, dur;
 		bool prp;
 		if ((err = jin_only(ctx, body, allowed)) ||
@@ -171,14 +177,15 @@ int h_catalog_put(struct api_ctx *ctx)
 		    (err = jin_int(ctx, body, "default_sessions", true, 1, 12, &ds, NULL)) ||
 		    (err = jin_int(ctx, body, "min_interval_days", true, 1, 365, &mi, NULL)) ||
 		    (err = jin_int(ctx, body, "max_interval_days", true, 1, 365, &ma, NULL)) ||
-		    (err = jin_int(ctx, body, "default_duration_min", true, 5, APPT_MAX_MINUTES, &dur,
-				   NULL)) ||
+		    (err = jin_int(ctx, body, "default_duration_min", true, 5, APPT_MAX_MINUTES,
+				   &dur, NULL)) ||
 		    (err = jin_bool(ctx, body, "uses_prp", true, &prp, NULL)))
 			return err;
 		if (mi > ma)
 			return api_fail_field(ctx, "max_interval_days",
 					      "The longest interval is at least the shortest.");
-		struct treatment_type t = {(char *)code, (char *)name, (int)ds, (int)mi, (int)ma, (int)dur, prp};
+		struct treatment_type t = {(char *)code, (char *)name, (int)ds, (int)mi,
+					   (int)ma,	 (int)dur,     prp};
 		if ((err = api_tx_write(ctx)) != 0)
 			return err;
 		err = store_treatment_type_put(ctx->db, &t);
@@ -192,9 +199,11 @@ int h_catalog_put(struct api_ctx *ctx)
 		if ((err = jin_only(ctx, body, allowed)) ||
 		    (err = jin_str(ctx, body, "name", true, 1, 100, &name)))
 			return err;
-		if (depth_parse(json_object_get(body, "max_depth_mm"), &hmm) != 0 || hmm < 20 || hmm > 300)
-			return api_fail_field(ctx, "max_depth_mm",
-					      "max_depth_mm is 0.2 to 3.0 mm with at most two decimals.");
+		if (depth_parse(json_object_get(body, "max_depth_mm"), &hmm) != 0 || hmm < 20 ||
+		    hmm > 300)
+			return api_fail_field(
+			    ctx, "max_depth_mm",
+			    "max_depth_mm is 0.2 to 3.0 mm with at most two decimals.");
 		struct area a = {(char *)code, (char *)name, hmm};
 		if ((err = api_tx_write(ctx)) != 0)
 			return err;
@@ -253,13 +262,13 @@ static json_t *screening_json(struct api_ctx *ctx, const struct screening *s)
 		const struct clearance *c = &s->clearances[i];
 		json_array_append_new(clears, json_pack("{s:s, s:s, s:o, s:s}", "condition",
 							c->condition, "cleared_by", c->cleared_by,
-							"cleared_at", api_instant(c->cleared_at), "note",
-							c->note ? c->note : ""));
+							"cleared_at", api_instant(c->cleared_at),
+							"note", c->note ? c->note : ""));
 	}
-	json_t *o = json_pack("{s:I, s:I, s:o, s:I, s:o, s:o}", "id", (json_int_t)s->id,
-			      "patient_id", (json_int_t)s->patient_id, "recorded_at",
-			      api_instant(s->recorded_at), "recorded_by", (json_int_t)s->recorded_by,
-			      "conditions", conds, "clearances", clears);
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:o, s:I, s:o, s:o}", "id", (json_int_t)s->id, "patient_id",
+	    (json_int_t)s->patient_id, "recorded_at", api_instant(s->recorded_at), "recorded_by",
+	    (json_int_t)s->recorded_by, "conditions", conds, "clearances", clears);
 	json_object_set_new(o, "notes", s->notes ? json_string(s->notes) : json_null());
 	struct screened_condition *sc = NULL;
 	size_t nsc = 0;
@@ -309,8 +318,9 @@ int h_screenings_create(struct api_ctx *ctx)
 		return err;
 	arr = json_object_get(body, "conditions");
 	if (!json_is_array(arr) || json_array_size(arr) > MAX_CONDITIONS)
-		return api_fail_field(ctx, "conditions",
-				      "conditions is a list of the condition codes present ([] for none).");
+		return api_fail_field(
+		    ctx, "conditions",
+		    "conditions is a list of the condition codes present ([] for none).");
 	json_t *clears = json_object_get(body, "clearances");
 	if (clears && !json_is_null(clears) &&
 	    (!json_is_array(clears) || json_array_size(clears) > MAX_CONDITIONS))
@@ -329,7 +339,8 @@ int h_screenings_create(struct api_ctx *ctx)
 	if ((err = api_tx_write(ctx)) != 0)
 		goto out;
 	err = require_patient(ctx, pid, true);
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (err)
 			break;
 		struct condition c;
@@ -373,8 +384,9 @@ int h_screenings_create(struct api_ctx *ctx)
 		bool needs = cat.severity == SEV_CLEARANCE;
 		condition_cleanup(&cat);
 		if (!needs) {
-			err = api_fail_field(ctx, "clearances",
-					     "Only conditions that need a doctor's clearance take one.");
+			err = api_fail_field(
+			    ctx, "clearances",
+			    "Only conditions that need a doctor's clearance take one.");
 			break;
 		}
 		struct clearance *cl = &s.clearances[s.nclearances++];
@@ -536,7 +548,8 @@ static json_t *consent_json(const struct consent *c)
 
 int h_consents_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"treatment_type", "form_version", "signed_name", NULL};
+	static const char *const allowed[] = {"treatment_type", "form_version", "signed_name",
+					      NULL};
 	json_t *body;
 	const char *tt, *fv, *name;
 	int err;

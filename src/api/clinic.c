@@ -12,7 +12,7 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define MAX_INTERVALS 70
+#define MAX_INTERVALS  70
 #define MAX_TIME_OFF_S (366 * 86400)
 
 /* True when a name holds nothing but white space. */
@@ -118,7 +118,8 @@ static int load_practitioner(struct api_ctx *ctx, int64_t id)
 	struct user u;
 	int err = store_user_get(ctx->db, id, &u);
 	if (err)
-		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such practitioner.", NULL) : err;
+		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such practitioner.", NULL)
+					     : err;
 	bool ok = u.role == ROLE_PRACTITIONER;
 	user_cleanup(&u);
 	return ok ? 0 : api_fail(ctx, -ERR_NOT_FOUND, "That user is not a practitioner.", NULL);
@@ -152,7 +153,8 @@ int h_availability_get(struct api_ctx *ctx)
 	if (!err)
 		err = store_hours_get(ctx->db, id, &h, &nh);
 	if (!err)
-		err = store_time_off_list(ctx->db, id, (int64_t)time(NULL) - 30 * 86400, &off, &noff);
+		err =
+		    store_time_off_list(ctx->db, id, (int64_t)time(NULL) - 30 * 86400, &off, &noff);
 	db_rollback(ctx->db);
 	if (err) {
 		free(h);
@@ -165,8 +167,9 @@ int h_availability_get(struct api_ctx *ctx)
 		json_array_append_new(offs, time_off_json(&off[i]));
 	free(h);
 	time_offs_free(off, noff);
-	api_reply(ctx, 200, json_pack("{s:I, s:o, s:o}", "practitioner_id", (json_int_t)id, "hours",
-				      hours, "time_off", offs));
+	api_reply(ctx, 200,
+		  json_pack("{s:I, s:o, s:o}", "practitioner_id", (json_int_t)id, "hours", hours,
+			    "time_off", offs));
 	return 0;
 }
 
@@ -194,7 +197,8 @@ int h_availability_put(struct api_ctx *ctx)
 		return api_fail_field(ctx, "hours", "Too many intervals.");
 	size_t n = json_array_size(arr);
 	struct hours *h = xcalloc(n ? n : 1, sizeof *h);
-	json_array_foreach(arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		int64_t wd = 0;
 		const char *s, *e;
 		if (!json_is_object(item)) {
@@ -241,8 +245,9 @@ int h_availability_put(struct api_ctx *ctx)
 		json_t *hours = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(hours, hours_json(&h[i]));
-		api_reply(ctx, 200,
-			  json_pack("{s:I, s:o}", "practitioner_id", (json_int_t)id, "hours", hours));
+		api_reply(
+		    ctx, 200,
+		    json_pack("{s:I, s:o}", "practitioner_id", (json_int_t)id, "hours", hours));
 	}
 	free(h);
 	return err;

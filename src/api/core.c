@@ -115,7 +115,8 @@ int jin_only(struct api_ctx *ctx, json_t *obj, const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool ok = false;
 		for (const char *const *a = allowed; *a; a++)
 			if (strcmp(*a, key) == 0) {
@@ -152,9 +153,9 @@ int jin_str(struct api_ctx *ctx, json_t *obj, const char *key, bool required, si
 		return api_fail_field(ctx, key, "This field contains control characters.");
 	size_t n = utf8_chars(s);
 	if (n < min || n > max)
-		return api_fail_field(ctx, key, min > 0 && n < min
-							? "This field is empty or too short."
-							: "This field is too long.");
+		return api_fail_field(ctx, key,
+				      min > 0 && n < min ? "This field is empty or too short."
+							 : "This field is too long.");
 	*out = s;
 	return 0;
 }
@@ -311,7 +312,8 @@ int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *e
 		return store_audit_read(ctx->db, &ctx->actor, action, entity, entity_id, detail);
 	struct audit_defer *d = xcalloc(1, sizeof *d);
 	d->who.user_id = ctx->actor.user_id;
-	snprintf(d->remote, sizeof d->remote, "%s", ctx->actor.remote ? ctx->actor.remote : "local");
+	snprintf(d->remote, sizeof d->remote, "%s",
+		 ctx->actor.remote ? ctx->actor.remote : "local");
 	snprintf(d->action, sizeof d->action, "%s", action);
 	snprintf(d->entity, sizeof d->entity, "%s", entity);
 	d->entity_id = entity_id;
@@ -321,8 +323,7 @@ int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *e
 	return 0;
 }
 
-int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id,
-		   const char *detail)
+int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id, const char *detail)
 {
 	return api_audit_read_action(ctx, "read", entity, entity_id, detail);
 }

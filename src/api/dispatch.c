@@ -23,7 +23,8 @@ static void error_reply(struct api_ctx *ctx, int code)
 	json_t *details = ctx->err_details ? ctx->err_details : json_object();
 	ctx->err_details = NULL;
 	/* A 500 never carries internals: its message is always the table's. */
-	const char *msg = err_status(code) >= 500 || !ctx->err_msg ? err_message(code) : ctx->err_msg;
+	const char *msg =
+	    err_status(code) >= 500 || !ctx->err_msg ? err_message(code) : ctx->err_msg;
 	json_t *body = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", err_wire(code), "message",
 				 msg, "details", details);
 	json_t *w = ctx->warnings;
@@ -79,7 +80,8 @@ static int authenticate(struct api_ctx *ctx)
 			if (db_commit(ctx->db) != 0 || e)
 				log_warn("could not remove an expired session");
 		}
-		return api_fail(ctx, -ERR_UNAUTHENTICATED, "Your session has expired; please log in again.",
+		return api_fail(ctx, -ERR_UNAUTHENTICATED,
+				"Your session has expired; please log in again.",
 				json_pack("{s:s}", "reason", "expired"));
 	}
 	ctx->me = s.user;
@@ -88,14 +90,15 @@ static int authenticate(struct api_ctx *ctx)
 	if (via_cookie && is_write(ctx->req->method)) {
 		const char *csrf = http_req_header(ctx->req, "X-CSRF-Token");
 		if (!csrf || !secrets_equal(csrf, s.csrf))
-			return api_fail(ctx, -ERR_FORBIDDEN,
-					"This request needs the X-CSRF-Token header given at login.",
-					json_pack("{s:s}", "reason", "csrf"));
+			return api_fail(
+			    ctx, -ERR_FORBIDDEN,
+			    "This request needs the X-CSRF-Token header given at login.",
+			    json_pack("{s:s}", "reason", "csrf"));
 	}
 	/* Touch often enough that a session in use never looks idle, even with a short
 	 * --idle-timeout. */
-	int64_t touch_every = cfg->idle_timeout_s / 2 < TOUCH_EVERY_S ? cfg->idle_timeout_s / 2
-								       : TOUCH_EVERY_S;
+	int64_t touch_every =
+	    cfg->idle_timeout_s / 2 < TOUCH_EVERY_S ? cfg->idle_timeout_s / 2 : TOUCH_EVERY_S;
 	if (now - s.last_seen >= touch_every) {
 		if ((err = db_begin_write(ctx->db)) != 0)
 			return err;
@@ -113,7 +116,8 @@ static int parse_body(struct api_ctx *ctx)
 		return 0;
 	const char *ct = http_req_header(req, "Content-Type");
 	size_t n = strlen("application/json");
-	if (!ct || strncasecmp(ct, "application/json", n) != 0 || (ct[n] && ct[n] != ';' && ct[n] != ' '))
+	if (!ct || strncasecmp(ct, "application/json", n) != 0 ||
+	    (ct[n] && ct[n] != ';' && ct[n] != ' '))
 		return -ERR_UNSUPPORTED_MEDIA_TYPE;
 	json_error_t jerr;
 	json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -122,7 +126,8 @@ static int parse_body(struct api_ctx *ctx)
 				json_pack("{s:i, s:i}", "line", jerr.line, "column", jerr.column));
 	if (!json_is_object(v)) {
 		json_decref(v);
-		return api_fail(ctx, -ERR_BAD_JSON, "The request body must be a JSON object.", NULL);
+		return api_fail(ctx, -ERR_BAD_JSON, "The request body must be a JSON object.",
+				NULL);
 	}
 	ctx->body = v;
 	return 0;

@@ -12,21 +12,22 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define MAX_NOTES 4000
+#define MAX_NOTES	 4000
 #define SEARCH_MAX_LIMIT 100
 
 json_t *patient_json(const struct patient *p);
 
 json_t *patient_json(const struct patient *p)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)p->id,
-			      "mrn", p->mrn ? p->mrn : "", "first_name", p->first_name, "last_name",
-			      p->last_name, "date_of_birth", p->date_of_birth, "archived",
-			      p->archived, "created_at", api_instant(p->created_at), "updated_at",
-			      api_instant(p->updated_at));
+	json_t *o =
+	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)p->id, "mrn",
+		      p->mrn ? p->mrn : "", "first_name", p->first_name, "last_name", p->last_name,
+		      "date_of_birth", p->date_of_birth, "archived", p->archived, "created_at",
+		      api_instant(p->created_at), "updated_at", api_instant(p->updated_at));
 	json_object_set_new(o, "phone", p->phone ? json_string(p->phone) : json_null());
 	json_object_set_new(o, "email", p->email ? json_string(p->email) : json_null());
-	json_object_set_new(o, "fitzpatrick", p->fitzpatrick ? json_integer(p->fitzpatrick) : json_null());
+	json_object_set_new(o, "fitzpatrick",
+			    p->fitzpatrick ? json_integer(p->fitzpatrick) : json_null());
 	json_object_set_new(o, "notes", p->notes ? json_string(p->notes) : json_null());
 	return o;
 }
@@ -72,7 +73,8 @@ static int read_fields(struct api_ctx *ctx, json_t *body, struct patient *p, boo
 		return err;
 	if (!create) {
 		/* Required fields may be changed, not removed. */
-		static const char *const required[] = {"first_name", "last_name", "date_of_birth", NULL};
+		static const char *const required[] = {"first_name", "last_name", "date_of_birth",
+						       NULL};
 		for (const char *const *k = required; *k; k++)
 			if (json_is_null(json_object_get(body, *k)))
 				return api_fail_field(ctx, *k, "This field cannot be removed.");
@@ -86,13 +88,13 @@ static int read_fields(struct api_ctx *ctx, json_t *body, struct patient *p, boo
 	if (email && !text_valid_email(email))
 		return api_fail_field(ctx, "email", "That does not look like an e-mail address.");
 
-#define SET_STR(field, val)                                                                    \
-	do {                                                                                   \
-		if (json_object_get(body, #field)) {                                           \
-			free(p->field);                                                        \
-			p->field = xstrdup_or_null(val);                                       \
-			buf_puts(changed, #field " ");                                         \
-		}                                                                              \
+#define SET_STR(field, val)                              \
+	do {                                             \
+		if (json_object_get(body, #field)) {     \
+			free(p->field);                  \
+			p->field = xstrdup_or_null(val); \
+			buf_puts(changed, #field " ");   \
+		}                                        \
 	} while (0)
 	SET_STR(first_name, first);
 	SET_STR(last_name, last);
@@ -120,8 +122,8 @@ static void warn_duplicate(struct api_ctx *ctx, int64_t other)
 
 int h_patients_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"first_name", "last_name", "date_of_birth", "phone",
-					      "email", "fitzpatrick", "notes", NULL};
+	static const char *const allowed[] = {"first_name", "last_name",   "date_of_birth", "phone",
+					      "email",	    "fitzpatrick", "notes",	    NULL};
 	json_t *body;
 	struct patient p;
 	struct buf changed;
@@ -176,8 +178,8 @@ int h_patients_get(struct api_ctx *ctx)
 
 int h_patients_patch(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"first_name", "last_name", "date_of_birth", "phone",
-					      "email", "fitzpatrick", "notes", NULL};
+	static const char *const allowed[] = {"first_name", "last_name",   "date_of_birth", "phone",
+					      "email",	    "fitzpatrick", "notes",	    NULL};
 	json_t *body;
 	struct patient p;
 	struct buf changed;
@@ -242,7 +244,8 @@ static int plan_search(struct api_ctx *ctx, const char *text, struct patient_que
 		return 0;
 	}
 	if (strlen(text) > 200 || !text_fold(text, folded, sizeof folded))
-		return api_fail(ctx, -ERR_VALIDATION_FAILED, "The search text is too long or invalid.",
+		return api_fail(ctx, -ERR_VALIDATION_FAILED,
+				"The search text is too long or invalid.",
 				json_pack("{s:s}", "field", "q"));
 	if (!folded[0]) {
 		q->kind = PQ_ALL;

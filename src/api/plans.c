@@ -35,19 +35,19 @@ json_t *plan_json(const struct plan *p, const struct plan_progress *prog)
 	json_t *win = json_null();
 	if (rules_next_window(p->status, p->planned_sessions, prog->holding, prog->last_start,
 			      p->min_interval_days, p->max_interval_days, &w))
-		win = json_pack("{s:o, s:o}", "from", day_json(w.from_day), "to", day_json(w.to_day));
-	json_t *progress = json_pack("{s:i, s:i, s:i, s:o}", "planned", p->planned_sessions,
-				     "booked", prog->holding, "completed", prog->completed,
-				     "next_window", win);
-	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:I, s:s, s:o, s:o, s:o}",
-			      "id", (json_int_t)p->id, "patient_id", (json_int_t)p->patient_id,
-			      "treatment_type", p->treatment_type, "indication", p->indication,
-			      "areas", areas, "planned_sessions", p->planned_sessions,
-			      "min_interval_days", p->min_interval_days, "max_interval_days",
-			      p->max_interval_days, "practitioner_id", (json_int_t)p->practitioner_id,
-			      "status", plan_status_name(p->status), "created_at",
-			      api_instant(p->created_at), "updated_at", api_instant(p->updated_at),
-			      "progress", progress);
+		win =
+		    json_pack("{s:o, s:o}", "from", day_json(w.from_day), "to", day_json(w.to_day));
+	json_t *progress =
+	    json_pack("{s:i, s:i, s:i, s:o}", "planned", p->planned_sessions, "booked",
+		      prog->holding, "completed", prog->completed, "next_window", win);
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:I, s:s, s:o, s:o, s:o}", "id",
+	    (json_int_t)p->id, "patient_id", (json_int_t)p->patient_id, "treatment_type",
+	    p->treatment_type, "indication", p->indication, "areas", areas, "planned_sessions",
+	    p->planned_sessions, "min_interval_days", p->min_interval_days, "max_interval_days",
+	    p->max_interval_days, "practitioner_id", (json_int_t)p->practitioner_id, "status",
+	    plan_status_name(p->status), "created_at", api_instant(p->created_at), "updated_at",
+	    api_instant(p->updated_at), "progress", progress);
 	json_object_set_new(o, "notes", p->notes ? json_string(p->notes) : json_null());
 	return o;
 }
@@ -90,11 +90,16 @@ int require_practitioner(struct api_ctx *ctx, int64_t id, const char *field)
 
 int h_plans_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"patient_id",	   "treatment_type",
-					      "indication",	   "areas",
-					      "practitioner_id",   "planned_sessions",
-					      "min_interval_days", "max_interval_days",
-					      "notes",		   NULL};
+	static const char *const allowed[] = {"patient_id",
+					      "treatment_type",
+					      "indication",
+					      "areas",
+					      "practitioner_id",
+					      "planned_sessions",
+					      "min_interval_days",
+					      "max_interval_days",
+					      "notes",
+					      NULL};
 	json_t *body, *areas, *v;
 	const char *tt, *ind, *notes;
 	int64_t pid, prac, planned = 0, mi = 0, ma = 0;
@@ -141,7 +146,8 @@ int h_plans_create(struct api_ctx *ctx)
 		err = api_fail_field(ctx, "treatment_type", "Unknown treatment type.");
 	if (!err)
 		err = require_practitioner(ctx, prac, "practitioner_id");
-	json_array_foreach(areas, i, v) {
+	json_array_foreach(areas, i, v)
+	{
 		struct area a;
 		if (err)
 			break;
@@ -300,8 +306,13 @@ static bool plan_status_change_ok(int from, int to)
 
 int h_plans_patch(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"status", "planned_sessions", "practitioner_id",
-					      "min_interval_days", "max_interval_days", "notes", NULL};
+	static const char *const allowed[] = {"status",
+					      "planned_sessions",
+					      "practitioner_id",
+					      "min_interval_days",
+					      "max_interval_days",
+					      "notes",
+					      NULL};
 	json_t *body;
 	const char *status, *notes;
 	int64_t planned = 0, prac = 0, mi = 0, ma = 0;
@@ -331,13 +342,14 @@ int h_plans_patch(struct api_ctx *ctx)
 	if (!err)
 		err = store_plan_progress(ctx->db, id, 0, &prog);
 	if (!err && to && !plan_status_change_ok(p.status, to))
-		err = api_fail(ctx, -ERR_BAD_TRANSITION, "A completed or cancelled plan stays so.",
-			       json_pack("{s:s, s:s}", "from", plan_status_name(p.status), "to", status));
+		err = api_fail(
+		    ctx, -ERR_BAD_TRANSITION, "A completed or cancelled plan stays so.",
+		    json_pack("{s:s, s:s}", "from", plan_status_name(p.status), "to", status));
 	if (!err && has_planned && planned < prog.holding)
-		err = api_fail(ctx, -ERR_VALIDATION_FAILED,
-			       "The plan already has more sessions booked than that.",
-			       json_pack("{s:s, s:i}", "field", "planned_sessions", "booked",
-					 prog.holding));
+		err = api_fail(
+		    ctx, -ERR_VALIDATION_FAILED,
+		    "The plan already has more sessions booked than that.",
+		    json_pack("{s:s, s:i}", "field", "planned_sessions", "booked", prog.holding));
 	if (!err && has_prac)
 		err = require_practitioner(ctx, prac, "practitioner_id");
 	if (!err) {
@@ -442,7 +454,8 @@ int h_plans_next_slots(struct api_ctx *ctx)
 		reason = "plan_full";
 	}
 	if (!err && !reason) {
-		window = json_pack("{s:o, s:o}", "from", day_json(w.from_day), "to", day_json(w.to_day));
+		window =
+		    json_pack("{s:o, s:o}", "from", day_json(w.from_day), "to", day_json(w.to_day));
 		/* An overdue window is searched from today for as long as a window lasts. */
 		if (w.to_day < today) {
 			w.to_day = today + (w.to_day - w.from_day);
@@ -456,11 +469,11 @@ int h_plans_next_slots(struct api_ctx *ctx)
 		if (!err)
 			err = store_time_off_list(ctx->db, p.practitioner_id, from, &off, &noff);
 		if (!err)
-			err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, p.practitioner_id, from, to,
-					      &pbusy, &npbusy);
+			err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, p.practitioner_id, from,
+					      to, &pbusy, &npbusy);
 		if (!err)
-			err = store_appt_busy(ctx->db, PARTY_PATIENT, p.patient_id, from, to, &patbusy,
-					      &npatbusy);
+			err = store_appt_busy(ctx->db, PARTY_PATIENT, p.patient_id, from, to,
+					      &patbusy, &npatbusy);
 		if (!err)
 			err = store_room_list(ctx->db, &rooms, &nrooms);
 		if (!err) {
@@ -470,7 +483,8 @@ int h_plans_next_slots(struct api_ctx *ctx)
 					continue;
 				struct interval *busy = NULL;
 				size_t nb = 0;
-				err = store_appt_busy(ctx->db, PARTY_ROOM, rooms[i].id, from, to, &busy, &nb);
+				err = store_appt_busy(ctx->db, PARTY_ROOM, rooms[i].id, from, to,
+						      &busy, &nb);
 				rb[nrb].room_id = rooms[i].id;
 				rb[nrb].busy = busy;
 				rb[nrb].n = nb;
@@ -486,20 +500,20 @@ int h_plans_next_slots(struct api_ctx *ctx)
 				npbusy++;
 			}
 			struct slot_query q = {
-				.from_day = w.from_day,
-				.to_day = w.to_day,
-				.not_before = now,
-				.duration_min = duration ? (int)duration : t.default_duration_min,
-				.step_min = 15,
-				.hours = hours,
-				.nhours = nhours,
-				.practitioner_busy = pbusy,
-				.npractitioner_busy = npbusy,
-				.patient_busy = patbusy,
-				.npatient_busy = npatbusy,
-				.rooms = rb,
-				.nrooms = nrb,
-				.limit = (size_t)limit,
+			    .from_day = w.from_day,
+			    .to_day = w.to_day,
+			    .not_before = now,
+			    .duration_min = duration ? (int)duration : t.default_duration_min,
+			    .step_min = 15,
+			    .hours = hours,
+			    .nhours = nhours,
+			    .practitioner_busy = pbusy,
+			    .npractitioner_busy = npbusy,
+			    .patient_busy = patbusy,
+			    .npatient_busy = npatbusy,
+			    .rooms = rb,
+			    .nrooms = nrb,
+			    .limit = (size_t)limit,
 			};
 			nslots = rules_find_slots(&q, slots);
 			if (nslots == 0)
@@ -518,9 +532,9 @@ int h_plans_next_slots(struct api_ctx *ctx)
 							       (json_int_t)slots[i].room_id,
 							       "practitioner_id",
 							       (json_int_t)p.practitioner_id));
-		json_t *o = json_pack("{s:o, s:I, s:O, s:i}", "items", items, "total",
-				      (json_int_t)nslots, "window", window, "session_number",
-				      prog.holding + 1);
+		json_t *o =
+		    json_pack("{s:o, s:I, s:O, s:i}", "items", items, "total", (json_int_t)nslots,
+			      "window", window, "session_number", prog.holding + 1);
 		json_object_set_new(o, "reason", reason ? json_string(reason) : json_null());
 		api_reply(ctx, 200, o);
 	}

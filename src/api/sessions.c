@@ -14,9 +14,9 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define MAX_AREAS 20
-#define MAX_PRODUCTS 20
-#define MAX_REACTIONS 10
+#define MAX_AREAS	    20
+#define MAX_PRODUCTS	    20
+#define MAX_REACTIONS	    10
 #define MIN_NUMBING_DWELL_S (15 * 60)
 
 /* What every session handler needs: the appointment, its plan and treatment type. */
@@ -39,7 +39,8 @@ static int load_session_ctx(struct api_ctx *ctx, struct session_ctx *s)
 	memset(s, 0, sizeof *s);
 	int err = store_appt_get(ctx->db, api_id(ctx, 0), &s->a);
 	if (err)
-		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such appointment.", NULL) : err;
+		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such appointment.", NULL)
+					     : err;
 	if (s->a.kind != KIND_TREATMENT || !s->a.plan_id)
 		return api_fail(ctx, -ERR_NOT_TREATMENT,
 				"Only a treatment appointment of a plan has a session record.",
@@ -61,12 +62,13 @@ static json_t *areas_json(const struct session_record *r, bool with_reason)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < r->nareas; i++) {
 		const struct session_area *a = &r->areas[i];
-		json_t *o = json_pack("{s:s, s:o}", "area", a->area, "depth_mm", depth_json(a->depth_hmm));
+		json_t *o =
+		    json_pack("{s:s, s:o}", "area", a->area, "depth_mm", depth_json(a->depth_hmm));
 		json_object_set_new(o, "passes", a->passes ? json_integer(a->passes) : json_null());
 		if (with_reason)
-			json_object_set_new(o, "override_reason", a->override_reason
-									  ? json_string(a->override_reason)
-									  : json_null());
+			json_object_set_new(o, "override_reason",
+					    a->override_reason ? json_string(a->override_reason)
+							       : json_null());
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -84,18 +86,19 @@ static json_t *opt_instant(int64_t t)
 
 static json_t *record_json(const struct session_record *r)
 {
-	json_t *o = json_pack("{s:I, s:s, s:b, s:o, s:b}", "appointment_id",
-			      (json_int_t)r->appointment_id, "status",
-			      session_status_name(r->status ? r->status : SESSION_DRAFT),
-			      "screening_confirmed", r->screening_confirmed_at != 0,
-			      "screening_confirmed_at", opt_instant(r->screening_confirmed_at),
-			      "caution_reviewed", r->caution_reviewed);
-	json_object_set_new(o, "consent_id", r->consent_id ? json_integer(r->consent_id) : json_null());
+	json_t *o = json_pack(
+	    "{s:I, s:s, s:b, s:o, s:b}", "appointment_id", (json_int_t)r->appointment_id, "status",
+	    session_status_name(r->status ? r->status : SESSION_DRAFT), "screening_confirmed",
+	    r->screening_confirmed_at != 0, "screening_confirmed_at",
+	    opt_instant(r->screening_confirmed_at), "caution_reviewed", r->caution_reviewed);
+	json_object_set_new(o, "consent_id",
+			    r->consent_id ? json_integer(r->consent_id) : json_null());
 	if (r->numbing_product || r->numbing_applied_at || r->numbing_removed_at)
 		json_object_set_new(o, "numbing",
-				    json_pack("{s:o, s:o, s:o}", "product", opt_str(r->numbing_product),
-					      "applied_at", opt_instant(r->numbing_applied_at),
-					      "removed_at", opt_instant(r->numbing_removed_at)));
+				    json_pack("{s:o, s:o, s:o}", "product",
+					      opt_str(r->numbing_product), "applied_at",
+					      opt_instant(r->numbing_applied_at), "removed_at",
+					      opt_instant(r->numbing_removed_at)));
 	else
 		json_object_set_new(o, "numbing", json_null());
 	json_object_set_new(o, "device", opt_str(r->device));
@@ -105,10 +108,14 @@ static json_t *record_json(const struct session_record *r)
 	if (r->prp.present) {
 		const struct prp_details *p = &r->prp;
 		json_t *prp = json_object();
-		json_object_set_new(prp, "blood_ml", p->blood_ml10 ? scaled_json(p->blood_ml10, 1) : json_null());
-		json_object_set_new(prp, "spin_minutes", p->spin_minutes ? json_integer(p->spin_minutes) : json_null());
-		json_object_set_new(prp, "spin_rcf", p->spin_rcf ? json_integer(p->spin_rcf) : json_null());
-		json_object_set_new(prp, "prp_ml", p->prp_ml10 ? scaled_json(p->prp_ml10, 1) : json_null());
+		json_object_set_new(prp, "blood_ml",
+				    p->blood_ml10 ? scaled_json(p->blood_ml10, 1) : json_null());
+		json_object_set_new(prp, "spin_minutes",
+				    p->spin_minutes ? json_integer(p->spin_minutes) : json_null());
+		json_object_set_new(prp, "spin_rcf",
+				    p->spin_rcf ? json_integer(p->spin_rcf) : json_null());
+		json_object_set_new(prp, "prp_ml",
+				    p->prp_ml10 ? scaled_json(p->prp_ml10, 1) : json_null());
 		json_object_set_new(prp, "route", opt_str(p->route));
 		json_object_set_new(prp, "kit_lot", opt_str(p->kit_lot));
 		json_object_set_new(o, "prp", prp);
@@ -120,9 +127,10 @@ static json_t *record_json(const struct session_record *r)
 		json_array_append_new(products, json_string(r->products[i]));
 	for (size_t i = 0; i < r->nreactions; i++) {
 		json_t *x = json_pack("{s:s}", "type", r->reactions[i].type);
-		json_object_set_new(x, "severity", r->reactions[i].severity
-							   ? json_integer(r->reactions[i].severity)
-							   : json_null());
+		json_object_set_new(x, "severity",
+				    r->reactions[i].severity
+					? json_integer(r->reactions[i].severity)
+					: json_null());
 		json_array_append_new(reactions, x);
 	}
 	json_object_set_new(o, "products", products);
@@ -130,7 +138,8 @@ static json_t *record_json(const struct session_record *r)
 	json_object_set_new(o, "reactions", reactions);
 	json_object_set_new(o, "aftercare_given", json_boolean(r->aftercare_given));
 	json_object_set_new(o, "notes", opt_str(r->notes));
-	json_object_set_new(o, "signed_by", r->signed_by ? json_integer(r->signed_by) : json_null());
+	json_object_set_new(o, "signed_by",
+			    r->signed_by ? json_integer(r->signed_by) : json_null());
 	json_object_set_new(o, "signed_at", opt_instant(r->signed_at));
 	json_object_set_new(o, "updated_at", opt_instant(r->updated_at));
 	return o;
@@ -152,12 +161,13 @@ static int sign_missing(struct api_ctx *ctx, const struct session_ctx *s,
 	if ((err = evaluate_gate(ctx, s->a.patient_id, KIND_TREATMENT, s->a.start, &g)) != 0)
 		return err;
 	struct sign_facts f = {
-		.r = r,
-		.session_day = dates_local_day(s->a.start),
-		.confirmed_day = r->screening_confirmed_at ? dates_local_day(r->screening_confirmed_at) : 0,
-		.has_consent = has_consent,
-		.uses_prp = s->t.uses_prp,
-		.has_cautions = g.res.ncautions > 0,
+	    .r = r,
+	    .session_day = dates_local_day(s->a.start),
+	    .confirmed_day =
+		r->screening_confirmed_at ? dates_local_day(r->screening_confirmed_at) : 0,
+	    .has_consent = has_consent,
+	    .uses_prp = s->t.uses_prp,
+	    .has_cautions = g.res.ncautions > 0,
 	};
 	*missing = rules_sign_missing(&f);
 	gate_eval_cleanup(&g);
@@ -192,9 +202,10 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 	json_object_set_new(o, "exists", json_boolean(exists));
 	json_t *arr = json_array();
 	for (size_t i = 0; i < nad; i++)
-		json_array_append_new(arr, json_pack("{s:I, s:I, s:o, s:s}", "id", (json_int_t)ad[i].id,
-						     "author", (json_int_t)ad[i].author, "at",
-						     api_instant(ad[i].at), "text", ad[i].text));
+		json_array_append_new(arr,
+				      json_pack("{s:I, s:I, s:o, s:s}", "id", (json_int_t)ad[i].id,
+						"author", (json_int_t)ad[i].author, "at",
+						api_instant(ad[i].at), "text", ad[i].text));
 	if (ad)
 		addenda_free(ad, nad);
 	json_object_set_new(o, "addenda", arr);
@@ -205,7 +216,8 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 				    json_pack("{s:I, s:o, s:o, s:o}", "appointment_id",
 					      (json_int_t)prev.appointment_id, "date",
 					      day_json(dates_local_day(prev_start)), "start",
-					      api_instant(prev_start), "areas", areas_json(&prev, false)));
+					      api_instant(prev_start), "areas",
+					      areas_json(&prev, false)));
 		session_record_cleanup(&prev);
 	} else if (err == -ERR_NOT_FOUND) {
 		json_object_set_new(o, "previous", json_null());
@@ -216,18 +228,21 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 		json_array_append_new(plan_areas, json_string(s->p.areas[i]));
 	json_object_set_new(o, "plan",
 			    json_pack("{s:I, s:s, s:b, s:o, s:i}", "id", (json_int_t)s->p.id,
-				      "treatment_type", s->p.treatment_type, "uses_prp", s->t.uses_prp,
-				      "areas", plan_areas, "session_number", s->a.session_number));
+				      "treatment_type", s->p.treatment_type, "uses_prp",
+				      s->t.uses_prp, "areas", plan_areas, "session_number",
+				      s->a.session_number));
 	json_object_set_new(o, "patient_id", json_integer(s->a.patient_id));
 	json_object_set_new(o, "appointment_status", json_string(appt_status_name(s->a.status)));
-	if (!err && (err = evaluate_gate(ctx, s->a.patient_id, KIND_TREATMENT, s->a.start, &g)) == 0) {
+	if (!err &&
+	    (err = evaluate_gate(ctx, s->a.patient_id, KIND_TREATMENT, s->a.start, &g)) == 0) {
 		json_t *c = json_array();
 		for (size_t i = 0; i < g.res.ncautions; i++)
 			json_array_append_new(c, json_string(g.res.cautions[i]));
 		json_object_set_new(o, "cautions", c);
 		gate_eval_cleanup(&g);
 	}
-	if (!err && r->status != SESSION_SIGNED && (err = sign_missing(ctx, s, r, &missing, &consent_id)) == 0)
+	if (!err && r->status != SESSION_SIGNED &&
+	    (err = sign_missing(ctx, s, r, &missing, &consent_id)) == 0)
 		json_object_set_new(o, "missing", missing_json(missing));
 	else if (!err)
 		json_object_set_new(o, "missing", json_array());
@@ -333,7 +348,8 @@ static int parse_areas(struct api_ctx *ctx, json_t *arr, const struct session_ct
 		return 0;
 	if (!json_is_array(arr) || json_array_size(arr) > MAX_AREAS)
 		return api_fail_field(ctx, "areas", "areas is a list of {area, depth_mm, passes}.");
-	static const char *const allowed[] = {"area", "depth_mm", "passes", "override_reason", NULL};
+	static const char *const allowed[] = {"area", "depth_mm", "passes", "override_reason",
+					      NULL};
 	r->areas = xcalloc(json_array_size(arr) + 1, sizeof *r->areas);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *it = json_array_get(arr, i);
@@ -362,19 +378,20 @@ static int parse_areas(struct api_ctx *ctx, json_t *arr, const struct session_ct
 						 "An area is listed twice.", NULL);
 		json_t *d = json_object_get(it, "depth_mm");
 		if (!json_is_number(d) || !decimal_from_double(json_number_value(d), 2, &hmm))
-			return fail_item(ctx, -ERR_VALIDATION_FAILED, "areas", i, "depth_mm",
-					 "Depth is a number of millimetres with at most two decimals.",
-					 NULL);
+			return fail_item(
+			    ctx, -ERR_VALIDATION_FAILED, "areas", i, "depth_mm",
+			    "Depth is a number of millimetres with at most two decimals.", NULL);
 		err = rules_depth(hmm, max, reason != NULL);
 		if (err == -ERR_VALIDATION_FAILED)
 			return fail_item(ctx, err, "areas", i, "depth_mm",
 					 "Needle depth is 0.2 to 3.0 mm.", NULL);
 		if (err == -ERR_DEPTH_EXCEEDS_AREA_MAX)
-			return fail_item(ctx, err, "areas", i, "depth_mm",
-					 "Deeper than the area's maximum: give an override_reason to "
-					 "go deeper.",
-					 json_pack("{s:s, s:o, s:o}", "area", code, "depth_mm",
-						   depth_json(hmm), "max_depth_mm", depth_json(max)));
+			return fail_item(
+			    ctx, err, "areas", i, "depth_mm",
+			    "Deeper than the area's maximum: give an override_reason to "
+			    "go deeper.",
+			    json_pack("{s:s, s:o, s:o}", "area", code, "depth_mm", depth_json(hmm),
+				      "max_depth_mm", depth_json(max)));
 		struct session_area *a = &r->areas[r->nareas++];
 		a->area = xstrdup(code);
 		a->depth_hmm = hmm;
@@ -395,7 +412,8 @@ static int parse_ml(struct api_ctx *ctx, json_t *o, const char *key, int lo10, i
 	snprintf(field, sizeof field, "prp.%s", key);
 	if (!json_is_number(v) || !decimal_from_double(json_number_value(v), 1, out) ||
 	    *out < lo10 || *out > hi10)
-		return api_fail_field(ctx, field, "A volume in ml with at most one decimal, in range.");
+		return api_fail_field(ctx, field,
+				      "A volume in ml with at most one decimal, in range.");
 	return 0;
 }
 
@@ -403,7 +421,7 @@ static int parse_prp(struct api_ctx *ctx, json_t *o, const struct session_ctx *s
 		     struct session_record *r)
 {
 	static const char *const allowed[] = {"blood_ml", "spin_minutes", "spin_rcf", "prp_ml",
-					      "route", "kit_lot", NULL};
+					      "route",	  "kit_lot",	  NULL};
 	if (!o || json_is_null(o))
 		return 0;
 	if (!json_is_object(o))
@@ -439,7 +457,8 @@ static int parse_numbing(struct api_ctx *ctx, json_t *o, struct session_record *
 	if (!o || json_is_null(o))
 		return 0;
 	if (!json_is_object(o))
-		return api_fail_field(ctx, "numbing", "numbing is {product, applied_at, removed_at}.");
+		return api_fail_field(ctx, "numbing",
+				      "numbing is {product, applied_at, removed_at}.");
 	const char *product;
 	int err;
 	if ((err = jin_only(ctx, o, allowed)) ||
@@ -472,14 +491,16 @@ static int parse_lists(struct api_ctx *ctx, json_t *body, struct session_record 
 			json_t *v = json_array_get(products, i);
 			if (!json_is_string(v) || utf8_chars(json_string_value(v)) < 1 ||
 			    utf8_chars(json_string_value(v)) > 100)
-				return api_fail_field(ctx, "products", "Each product is a name of 1-100 characters.");
+				return api_fail_field(
+				    ctx, "products", "Each product is a name of 1-100 characters.");
 			r->products[r->nproducts++] = xstrdup(json_string_value(v));
 		}
 	}
 	if (reactions && !json_is_null(reactions)) {
 		static const char *const allowed[] = {"type", "severity", NULL};
 		if (!json_is_array(reactions) || json_array_size(reactions) > MAX_REACTIONS)
-			return api_fail_field(ctx, "reactions", "reactions is a list of {type, severity}.");
+			return api_fail_field(ctx, "reactions",
+					      "reactions is a list of {type, severity}.");
 		size_t n = json_array_size(reactions);
 		r->reactions = xcalloc(n + 1, sizeof *r->reactions);
 		for (size_t i = 0; i < n; i++) {
@@ -489,23 +510,26 @@ static int parse_lists(struct api_ctx *ctx, json_t *body, struct session_record 
 			bool has_sev;
 			int err;
 			if (!json_is_object(it))
-				return fail_item(ctx, -ERR_VALIDATION_FAILED, "reactions", i, "type",
-						 "Each reaction is an object.", NULL);
+				return fail_item(ctx, -ERR_VALIDATION_FAILED, "reactions", i,
+						 "type", "Each reaction is an object.", NULL);
 			if ((err = jin_only(ctx, it, allowed)) ||
 			    (err = jin_str(ctx, it, "type", true, 1, 40, &type)) ||
 			    (err = jin_int(ctx, it, "severity", false, 1, 3, &sev, &has_sev)))
 				return nested_item(ctx, err, "reactions", i);
 			if (!is_code(type))
-				return fail_item(ctx, -ERR_VALIDATION_FAILED, "reactions", i, "type",
-						 "A reaction type is a code such as redness or none.", NULL);
+				return fail_item(
+				    ctx, -ERR_VALIDATION_FAILED, "reactions", i, "type",
+				    "A reaction type is a code such as redness or none.", NULL);
 			bool none = strcmp(type, "none") == 0;
 			/* An explicit "none" says nothing was seen: alone and without severity. */
 			if (none && (n > 1 || has_sev))
-				return fail_item(ctx, -ERR_VALIDATION_FAILED, "reactions", i, "type",
-						 "\"none\" stands alone, without a severity.", NULL);
+				return fail_item(
+				    ctx, -ERR_VALIDATION_FAILED, "reactions", i, "type",
+				    "\"none\" stands alone, without a severity.", NULL);
 			if (!none && !has_sev)
-				return fail_item(ctx, -ERR_VALIDATION_FAILED, "reactions", i, "severity",
-						 "A reaction has a severity of 1 to 3.", NULL);
+				return fail_item(ctx, -ERR_VALIDATION_FAILED, "reactions", i,
+						 "severity", "A reaction has a severity of 1 to 3.",
+						 NULL);
 			r->reactions[r->nreactions].type = xstrdup(type);
 			r->reactions[r->nreactions].severity = (int)sev;
 			r->nreactions++;
@@ -516,10 +540,20 @@ static int parse_lists(struct api_ctx *ctx, json_t *body, struct session_record 
 
 int h_session_put(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"screening_confirmed", "caution_reviewed", "numbing",
-					      "device", "device_model", "cartridge_lot", "areas",
-					      "prp", "products", "endpoint", "reactions",
-					      "aftercare_given", "notes", NULL};
+	static const char *const allowed[] = {"screening_confirmed",
+					      "caution_reviewed",
+					      "numbing",
+					      "device",
+					      "device_model",
+					      "cartridge_lot",
+					      "areas",
+					      "prp",
+					      "products",
+					      "endpoint",
+					      "reactions",
+					      "aftercare_given",
+					      "notes",
+					      NULL};
 	json_t *body, *o = NULL;
 	struct session_ctx s;
 	struct session_record r, old;
@@ -542,9 +576,10 @@ int h_session_put(struct api_ctx *ctx)
 	if (device && !one_of(device, devices))
 		return api_fail_field(ctx, "device", "device is pen, roller or stamp.");
 	if (endpoint && !one_of(endpoint, endpoints))
-		return api_fail_field(ctx, "endpoint",
-				      "endpoint is erythema, uniform_erythema, pinpoint_bleeding or "
-				      "petechiae.");
+		return api_fail_field(
+		    ctx, "endpoint",
+		    "endpoint is erythema, uniform_erythema, pinpoint_bleeding or "
+		    "petechiae.");
 	int64_t now = (int64_t)time(NULL);
 	if ((err = api_tx_write(ctx)) != 0)
 		return err;
@@ -552,7 +587,8 @@ int h_session_put(struct api_ctx *ctx)
 		goto out;
 	err = store_record_get(ctx->db, s.a.id, &old);
 	if (err == 0 && old.status == SESSION_SIGNED) {
-		err = api_fail(ctx, -ERR_LOCKED, "The record is signed; add an addendum instead.", NULL);
+		err = api_fail(ctx, -ERR_LOCKED, "The record is signed; add an addendum instead.",
+			       NULL);
 		goto out;
 	}
 	if (err && err != -ERR_NOT_FOUND)
@@ -567,11 +603,11 @@ int h_session_put(struct api_ctx *ctx)
 	r.status = SESSION_DRAFT;
 	/* Confirming keeps the first stamp of the same day; unconfirming clears it. */
 	if (confirmed)
-		r.screening_confirmed_at = old.screening_confirmed_at &&
-						   dates_local_day(old.screening_confirmed_at) ==
-							   dates_local_day(now)
-					   ? old.screening_confirmed_at
-					   : now;
+		r.screening_confirmed_at =
+		    old.screening_confirmed_at &&
+			    dates_local_day(old.screening_confirmed_at) == dates_local_day(now)
+			? old.screening_confirmed_at
+			: now;
 	r.caution_reviewed = reviewed;
 	r.device = xstrdup_or_null(device);
 	r.device_model = xstrdup_or_null(model);
@@ -588,8 +624,8 @@ int h_session_put(struct api_ctx *ctx)
 		goto out;
 	err = store_record_put(ctx->db, &r);
 	if (!err)
-		err = api_audit(ctx, old.appointment_id ? "update" : "create", "session_record", s.a.id,
-				NULL);
+		err = api_audit(ctx, old.appointment_id ? "update" : "create", "session_record",
+				s.a.id, NULL);
 	for (size_t i = 0; !err && i < r.nareas; i++)
 		if (r.areas[i].override_reason)
 			err = api_audit(ctx, "override", "session_record", s.a.id, "depth");
@@ -624,7 +660,8 @@ int h_session_sign(struct api_ctx *ctx)
 		return err;
 	/* Rule 9: a practitioner signs, not an admin. */
 	if (ctx->me.role != ROLE_PRACTITIONER)
-		return api_fail(ctx, -ERR_FORBIDDEN, "Only a practitioner signs a session record.", NULL);
+		return api_fail(ctx, -ERR_FORBIDDEN, "Only a practitioner signs a session record.",
+				NULL);
 	memset(&r, 0, sizeof r);
 	if ((err = api_tx_write(ctx)) != 0)
 		return err;
@@ -722,14 +759,14 @@ static json_t *row_json(const struct session_row *row, const char *lot)
 	char name[512];
 	snprintf(name, sizeof name, "%s %s", row->patient_first ? row->patient_first : "",
 		 row->patient_last ? row->patient_last : "");
-	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I, s:s, s:s}", "appointment_id",
-			      (json_int_t)row->r.appointment_id, "patient_id",
-			      (json_int_t)row->patient_id, "patient_name", name, "patient_mrn",
-			      row->patient_mrn ? row->patient_mrn : "", "date",
-			      day_json(dates_local_day(row->start)), "start", api_instant(row->start),
-			      "practitioner_id", (json_int_t)row->practitioner_id,
-			      "practitioner_name", row->practitioner_name ? row->practitioner_name : "",
-			      "status", session_status_name(row->r.status));
+	json_t *o =
+	    json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I, s:s, s:s}", "appointment_id",
+		      (json_int_t)row->r.appointment_id, "patient_id", (json_int_t)row->patient_id,
+		      "patient_name", name, "patient_mrn", row->patient_mrn ? row->patient_mrn : "",
+		      "date", day_json(dates_local_day(row->start)), "start",
+		      api_instant(row->start), "practitioner_id", (json_int_t)row->practitioner_id,
+		      "practitioner_name", row->practitioner_name ? row->practitioner_name : "",
+		      "status", session_status_name(row->r.status));
 	json_object_set_new(o, "plan_id", row->plan_id ? json_integer(row->plan_id) : json_null());
 	json_object_set_new(o, "treatment_type", opt_str(row->treatment_type));
 	if (lot) {
@@ -745,7 +782,8 @@ int h_lot_sessions(struct api_ctx *ctx)
 	struct session_row *rows = NULL;
 	size_t n = 0;
 	if (utf8_chars(lot) > 100)
-		return api_fail(ctx, -ERR_VALIDATION_FAILED, "A lot number has at most 100 characters.",
+		return api_fail(ctx, -ERR_VALIDATION_FAILED,
+				"A lot number has at most 100 characters.",
 				json_pack("{s:s}", "field", "lot"));
 	int err = db_begin_read(ctx->db);
 	if (err)

@@ -66,8 +66,9 @@ int h_practitioners_list(struct api_ctx *ctx)
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++)
 		if (list[i].role == ROLE_PRACTITIONER && list[i].active)
-			json_array_append_new(items, json_pack("{s:I, s:s}", "id", (json_int_t)list[i].id,
-							       "display_name", list[i].display_name));
+			json_array_append_new(items,
+					      json_pack("{s:I, s:s}", "id", (json_int_t)list[i].id,
+							"display_name", list[i].display_name));
 	users_free(list, n);
 	api_reply_list(ctx, items, (int64_t)json_array_size(items));
 	return 0;
@@ -75,8 +76,7 @@ int h_practitioners_list(struct api_ctx *ctx)
 
 int h_users_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"username", "password", "role", "display_name",
-					      NULL};
+	static const char *const allowed[] = {"username", "password", "role", "display_name", NULL};
 	json_t *body;
 	const char *username, *password, *role, *display;
 	int err;
@@ -89,17 +89,18 @@ int h_users_create(struct api_ctx *ctx)
 	    (err = jin_str(ctx, body, "display_name", true, 1, 100, &display)))
 		return err;
 	if (!role_parse(role))
-		return api_fail_field(ctx, "role", "The role is admin, front_desk or practitioner.");
+		return api_fail_field(ctx, "role",
+				      "The role is admin, front_desk or practitioner.");
 
 	char hash[SECRETS_PWHASH_LEN];
 	if (secrets_hash_password(password, hash) != 0)
 		return -ERR_BUSY;
 	struct user u = {
-		.username = (char *)username,
-		.display_name = (char *)display,
-		.role = role_parse(role),
-		.active = true,
-		.created_at = (int64_t)time(NULL),
+	    .username = (char *)username,
+	    .display_name = (char *)display,
+	    .role = role_parse(role),
+	    .active = true,
+	    .created_at = (int64_t)time(NULL),
 	};
 	if ((err = api_tx_write(ctx)) != 0)
 		return err;
@@ -148,7 +149,8 @@ int h_users_patch(struct api_ctx *ctx)
 	    (err = jin_str(ctx, body, "password", false, MIN_PASSWORD, 256, &password)))
 		return err;
 	if (role && !role_parse(role))
-		return api_fail_field(ctx, "role", "The role is admin, front_desk or practitioner.");
+		return api_fail_field(ctx, "role",
+				      "The role is admin, front_desk or practitioner.");
 
 	char hash[SECRETS_PWHASH_LEN];
 	if (password && secrets_hash_password(password, hash) != 0)

@@ -72,20 +72,23 @@ int h_recalls(struct api_ctx *ctx)
 		snprintf(name, sizeof name, "%s %s", r->first_name, r->last_name);
 		bool overdue = w->to_day < today;
 		json_t *o = json_pack(
-			"{s:I, s:I, s:s, s:s, s:I, s:{s:o, s:o}, s:b, s:s, s:i, s:i, s:i}", "plan_id",
-			(json_int_t)r->plan_id, "patient_id", (json_int_t)r->patient_id, "patient_name",
-			name, "treatment_type", r->treatment_type, "practitioner_id",
-			(json_int_t)r->practitioner_id, "next_window", "from", day_json(w->from_day),
-			"to", day_json(w->to_day), "overdue", overdue, "state",
-			overdue ? "overdue" : w->from_day <= today ? "open" : "upcoming",
-			"next_session", r->progress.holding + 1, "planned", r->planned, "completed",
-			r->progress.completed);
+		    "{s:I, s:I, s:s, s:s, s:I, s:{s:o, s:o}, s:b, s:s, s:i, s:i, s:i}", "plan_id",
+		    (json_int_t)r->plan_id, "patient_id", (json_int_t)r->patient_id, "patient_name",
+		    name, "treatment_type", r->treatment_type, "practitioner_id",
+		    (json_int_t)r->practitioner_id, "next_window", "from", day_json(w->from_day),
+		    "to", day_json(w->to_day), "overdue", overdue, "state",
+		    overdue		   ? "overdue"
+		    : w->from_day <= today ? "open"
+					   : "upcoming",
+		    "next_session", r->progress.holding + 1, "planned", r->planned, "completed",
+		    r->progress.completed);
 		json_object_set_new(o, "phone", r->phone ? json_string(r->phone) : json_null());
 		if (overdue)
 			json_object_set_new(o, "days_overdue", json_integer(today - w->to_day));
 		else
-			json_object_set_new(o, "days_until_open",
-					    json_integer(w->from_day > today ? w->from_day - today : 0));
+			json_object_set_new(
+			    o, "days_until_open",
+			    json_integer(w->from_day > today ? w->from_day - today : 0));
 		json_array_append_new(arr, o);
 	}
 	free(items);
@@ -152,22 +155,23 @@ int h_day_sheet(struct api_ctx *ctx)
 				continue;
 			json_t *o = appt_view_json(&list[i]);
 			if (clinical)
-				json_object_set_new(o, "cautions", cautions_of(ctx, list[i].a.patient_id));
+				json_object_set_new(o, "cautions",
+						    cautions_of(ctx, list[i].a.patient_id));
 			json_array_append_new(appts, o);
 		}
-		json_array_append_new(pracs, json_pack("{s:I, s:s, s:o}", "practitioner_id",
-						       (json_int_t)users[u].id, "name",
-						       users[u].display_name, "appointments", appts));
+		json_array_append_new(
+		    pracs, json_pack("{s:I, s:s, s:o}", "practitioner_id", (json_int_t)users[u].id,
+				     "name", users[u].display_name, "appointments", appts));
 	}
 	for (size_t r = 0; !err && r < nrooms; r++) {
 		json_t *ids = json_array();
 		for (size_t i = 0; i < n; i++)
 			if (list[i].a.room_id == rooms[r].id)
 				json_array_append_new(ids, json_integer(list[i].a.id));
-		json_array_append_new(room_arr, json_pack("{s:I, s:s, s:b, s:o}", "room_id",
-							  (json_int_t)rooms[r].id, "name", rooms[r].name,
-							  "active", rooms[r].active,
-							  "appointment_ids", ids));
+		json_array_append_new(room_arr,
+				      json_pack("{s:I, s:s, s:b, s:o}", "room_id",
+						(json_int_t)rooms[r].id, "name", rooms[r].name,
+						"active", rooms[r].active, "appointment_ids", ids));
 	}
 	db_rollback(ctx->db);
 	/* The caution flags come from screenings: a clinical read, audited. */
@@ -184,7 +188,8 @@ int h_day_sheet(struct api_ctx *ctx)
 		json_decref(room_arr);
 		return err;
 	}
-	api_reply(ctx, 200, json_pack("{s:o, s:I, s:o, s:o}", "date", day_json(day), "total",
-				      (json_int_t)n, "practitioners", pracs, "rooms", room_arr));
+	api_reply(ctx, 200,
+		  json_pack("{s:o, s:I, s:o, s:o}", "date", day_json(day), "total", (json_int_t)n,
+			    "practitioners", pracs, "rooms", room_arr));
 	return 0;
 }

@@ -20,9 +20,9 @@
 static int db_option(int argc, char **argv, const char *usage_text, const char **db_path)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 1;
@@ -104,16 +104,13 @@ static bool text_fits(const char *s, size_t min, size_t max)
 int cli_user(int argc, char **argv)
 {
 	static const char text[] =
-		"usage: collagenda user add --db PATH --username U --role ROLE [--display-name NAME]\n"
-		"Adds a user; the password (at least 10 characters) is the first line of standard\n"
-		"input. ROLE is admin, front_desk or practitioner.\n";
+	    "usage: collagenda user add --db PATH --username U --role ROLE [--display-name NAME]\n"
+	    "Adds a user; the password (at least 10 characters) is the first line of standard\n"
+	    "input. ROLE is admin, front_desk or practitioner.\n";
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"username", required_argument, NULL, 'u'},
-		{"role", required_argument, NULL, 'r'},
-		{"display-name", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},   {"username", required_argument, NULL, 'u'},
+	    {"role", required_argument, NULL, 'r'}, {"display-name", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_DB, *username = NULL, *role = NULL, *display = NULL;
 	int c;
@@ -151,8 +148,8 @@ int cli_user(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !username || !role || !role_parse(role) || strlen(username) < 3 ||
-	    strlen(username) > 64 || strspn(username, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
-					     strlen(username) ||
+	    strlen(username) > 64 ||
+	    strspn(username, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(username) ||
 	    (display && !text_fits(display, 1, 100))) {
 		fputs(text, stderr);
 		return CLI_USAGE;
@@ -176,11 +173,11 @@ int cli_user(int argc, char **argv)
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
 	struct user u = {
-		.username = (char *)username,
-		.display_name = (char *)(display ? display : username),
-		.role = role_parse(role),
-		.active = true,
-		.created_at = (int64_t)time(NULL),
+	    .username = (char *)username,
+	    .display_name = (char *)(display ? display : username),
+	    .role = role_parse(role),
+	    .active = true,
+	    .created_at = (int64_t)time(NULL),
 	};
 	struct actor system = {0, "cli"};
 	int err = db_begin_write(db);
@@ -206,9 +203,10 @@ int cli_user(int argc, char **argv)
 
 int cli_audit(int argc, char **argv)
 {
-	static const char text[] = "usage: collagenda audit verify [--db PATH]\n"
-				   "Checks the audit trail's hash chain. Exits 0 when it is intact, "
-				   "1 and names the first broken event when not.\n";
+	static const char text[] =
+	    "usage: collagenda audit verify [--db PATH]\n"
+	    "Checks the audit trail's hash chain. Exits 0 when it is intact, "
+	    "1 and names the first broken event when not.\n";
 	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
 		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
 			fputs(text, stdout);

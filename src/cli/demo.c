@@ -25,10 +25,10 @@ struct demo_user {
 };
 
 static const struct demo_user staff[] = {
-	{"admin", "Morgan Avery (owner)", ROLE_ADMIN, "admin-demo-2026"},
-	{"desk", "Priya Nair", ROLE_FRONT_DESK, "desk-demo-2026"},
-	{"dr.reyes", "Dr Elena Reyes", ROLE_PRACTITIONER, "reyes-demo-2026"},
-	{"nurse.kim", "Nurse Daniel Kim", ROLE_PRACTITIONER, "kim-demo-2026"},
+    {"admin", "Morgan Avery (owner)", ROLE_ADMIN, "admin-demo-2026"},
+    {"desk", "Priya Nair", ROLE_FRONT_DESK, "desk-demo-2026"},
+    {"dr.reyes", "Dr Elena Reyes", ROLE_PRACTITIONER, "reyes-demo-2026"},
+    {"nurse.kim", "Nurse Daniel Kim", ROLE_PRACTITIONER, "kim-demo-2026"},
 };
 
 static const char *const rooms[] = {"Treatment 1", "Treatment 2", "Consultation"};
@@ -44,56 +44,56 @@ struct demo_patient {
 };
 
 static const struct demo_patient patients[] = {
-	{"Amelia", "Hart", 34, "+44 20 7946 0101", "amelia.hart@example.org", 2},
-	{"Jonas", "Müller", 41, "+49 30 901820", "jonas.mueller@example.de", 2},
-	{"Sofia", "García", 29, "+34 912 345 678", NULL, 3},
-	{"Chloé", "Lefèvre", 52, "+33 1 70 18 99 00", "chloe.lefevre@example.fr", 2},
-	{"Aiko", "Tanaka", 37, "+81 3 1234 5678", NULL, 3},
-	{"Olumide", "Adeyemi", 45, "+234 803 555 0199", "olumide@example.ng", 6},
-	{"Grace", "O'Connell", 63, "+353 1 555 0142", NULL, 1},
-	{"Mateo", "Rossi", 26, "+39 06 5555 0123", "mateo.rossi@example.it", 3},
-	{"Zoë", "van Dijk", 31, "+31 20 555 0175", NULL, 2},
-	{"Hannah", "Schmidt", 48, "+49 89 555 0190", "h.schmidt@example.de", 2},
-	{"Ravi", "Patel", 39, "+44 161 555 0133", NULL, 4},
-	{"Isabella", "Costa", 22, "+351 21 555 0144", "bella.costa@example.pt", 3},
-	{"Liam", "Murphy", 57, "+353 21 555 0166", NULL, 1},
-	{"Mei", "Chen", 44, "+86 10 5555 0188", "mei.chen@example.cn", 3},
-	{"Noah", "Williams", 19, "+1 212 555 0101", NULL, 2},
-	{"Ава", "Иванова", 36, "+7 495 555 0111", NULL, 2},
-	{"Fatima", "Haddad", 33, "+961 1 555 012", "fatima.h@example.org", 4},
-	{"Lucas", "Martin", 50, "+33 4 55 55 01 22", NULL, 2},
-	{"Emma", "Johansson", 28, "+46 8 555 0137", "emma.j@example.se", 1},
-	{"Diego", "Hernández", 46, "+52 55 5555 0149", NULL, 4},
-	{"Yara", "Silva", 38, "+55 11 5555 0150", "yara.silva@example.br", 5},
-	{"Oliver", "Brown", 61, "+44 117 555 0161", NULL, 2},
-	{"Nora", "Lindqvist", 27, "+47 22 55 50 17", NULL, 1},
-	{"Kwame", "Mensah", 42, "+233 30 555 0172", "kwame.m@example.gh", 6},
-	{"Leila", "Karimi", 35, "+98 21 5555 0183", NULL, 3},
-	{"Sebastian", "Nowak", 53, "+48 22 555 0194", "s.nowak@example.pl", 2},
-	{"Ingrid", "Berg", 67, "+47 55 55 02 05", NULL, 1},
-	{"Tomás", "Ó Briain", 30, "+353 91 555 0216", NULL, 2},
-	{"Aaliyah", "Johnson", 24, "+1 404 555 0127", "aaliyah.j@example.com", 5},
-	{"Henrik", "Larsen", 58, "+45 33 55 02 38", NULL, 1},
-	{"Priyanka", "Sharma", 32, "+91 22 5555 0249", "priyanka.s@example.in", 4},
-	{"Elif", "Yılmaz", 40, "+90 212 555 0250", NULL, 3},
-	{"George", "Papadopoulos", 49, "+30 21 0555 0261", NULL, 3},
-	{"Charlotte", "Dubois", 25, "+32 2 555 02 72", "charlotte.d@example.be", 2},
-	{"Samuel", "Cohen", 55, "+972 3 555 0283", NULL, 3},
-	{"Lucía", "Fernández", 43, "+54 11 5555 0294", "lucia.f@example.ar", 3},
-	{"Ethan", "Nguyen", 17, "+61 2 5555 0305", NULL, 4},
-	{"Maya", "Goldberg", 16, "+1 617 555 0316", NULL, 2},
-	{"William", "Taylor", 72, "+44 131 555 0327", NULL, 1},
-	{"Astrid", "Nielsen", 46, "+45 86 55 03 38", "astrid.n@example.dk", 1},
+    {"Amelia", "Hart", 34, "+44 20 7946 0101", "amelia.hart@example.org", 2},
+    {"Jonas", "Müller", 41, "+49 30 901820", "jonas.mueller@example.de", 2},
+    {"Sofia", "García", 29, "+34 912 345 678", NULL, 3},
+    {"Chloé", "Lefèvre", 52, "+33 1 70 18 99 00", "chloe.lefevre@example.fr", 2},
+    {"Aiko", "Tanaka", 37, "+81 3 1234 5678", NULL, 3},
+    {"Olumide", "Adeyemi", 45, "+234 803 555 0199", "olumide@example.ng", 6},
+    {"Grace", "O'Connell", 63, "+353 1 555 0142", NULL, 1},
+    {"Mateo", "Rossi", 26, "+39 06 5555 0123", "mateo.rossi@example.it", 3},
+    {"Zoë", "van Dijk", 31, "+31 20 555 0175", NULL, 2},
+    {"Hannah", "Schmidt", 48, "+49 89 555 0190", "h.schmidt@example.de", 2},
+    {"Ravi", "Patel", 39, "+44 161 555 0133", NULL, 4},
+    {"Isabella", "Costa", 22, "+351 21 555 0144", "bella.costa@example.pt", 3},
+    {"Liam", "Murphy", 57, "+353 21 555 0166", NULL, 1},
+    {"Mei", "Chen", 44, "+86 10 5555 0188", "mei.chen@example.cn", 3},
+    {"Noah", "Williams", 19, "+1 212 555 0101", NULL, 2},
+    {"Ава", "Иванова", 36, "+7 495 555 0111", NULL, 2},
+    {"Fatima", "Haddad", 33, "+961 1 555 012", "fatima.h@example.org", 4},
+    {"Lucas", "Martin", 50, "+33 4 55 55 01 22", NULL, 2},
+    {"Emma", "Johansson", 28, "+46 8 555 0137", "emma.j@example.se", 1},
+    {"Diego", "Hernández", 46, "+52 55 5555 0149", NULL, 4},
+    {"Yara", "Silva", 38, "+55 11 5555 0150", "yara.silva@example.br", 5},
+    {"Oliver", "Brown", 61, "+44 117 555 0161", NULL, 2},
+    {"Nora", "Lindqvist", 27, "+47 22 55 50 17", NULL, 1},
+    {"Kwame", "Mensah", 42, "+233 30 555 0172", "kwame.m@example.gh", 6},
+    {"Leila", "Karimi", 35, "+98 21 5555 0183", NULL, 3},
+    {"Sebastian", "Nowak", 53, "+48 22 555 0194", "s.nowak@example.pl", 2},
+    {"Ingrid", "Berg", 67, "+47 55 55 02 05", NULL, 1},
+    {"Tomás", "Ó Briain", 30, "+353 91 555 0216", NULL, 2},
+    {"Aaliyah", "Johnson", 24, "+1 404 555 0127", "aaliyah.j@example.com", 5},
+    {"Henrik", "Larsen", 58, "+45 33 55 02 38", NULL, 1},
+    {"Priyanka", "Sharma", 32, "+91 22 5555 0249", "priyanka.s@example.in", 4},
+    {"Elif", "Yılmaz", 40, "+90 212 555 0250", NULL, 3},
+    {"George", "Papadopoulos", 49, "+30 21 0555 0261", NULL, 3},
+    {"Charlotte", "Dubois", 25, "+32 2 555 02 72", "charlotte.d@example.be", 2},
+    {"Samuel", "Cohen", 55, "+972 3 555 0283", NULL, 3},
+    {"Lucía", "Fernández", 43, "+54 11 5555 0294", "lucia.f@example.ar", 3},
+    {"Ethan", "Nguyen", 17, "+61 2 5555 0305", NULL, 4},
+    {"Maya", "Goldberg", 16, "+1 617 555 0316", NULL, 2},
+    {"William", "Taylor", 72, "+44 131 555 0327", NULL, 1},
+    {"Astrid", "Nielsen", 46, "+45 86 55 03 38", "astrid.n@example.dk", 1},
 };
 
 /* Mon-Fri hours of the two practitioners: one works early, one late and Saturdays. */
 static const struct hours reyes_hours[] = {
-	{1, 9 * 60, 17 * 60}, {2, 9 * 60, 17 * 60}, {3, 9 * 60, 13 * 60},
-	{4, 9 * 60, 17 * 60}, {5, 9 * 60, 15 * 60},
+    {1, 9 * 60, 17 * 60}, {2, 9 * 60, 17 * 60}, {3, 9 * 60, 13 * 60},
+    {4, 9 * 60, 17 * 60}, {5, 9 * 60, 15 * 60},
 };
 static const struct hours kim_hours[] = {
-	{2, 11 * 60, 19 * 60}, {3, 11 * 60, 19 * 60}, {4, 11 * 60, 19 * 60},
-	{5, 11 * 60, 19 * 60}, {6, 9 * 60, 14 * 60},
+    {2, 11 * 60, 19 * 60}, {3, 11 * 60, 19 * 60}, {4, 11 * 60, 19 * 60},
+    {5, 11 * 60, 19 * 60}, {6, 9 * 60, 14 * 60},
 };
 
 /* ---- Clinical history: screenings, consents, plans, appointments, session notes. ---- */
@@ -101,9 +101,9 @@ static const struct hours kim_hours[] = {
 struct demo_ctx {
 	struct db *db;
 	struct actor who;
-	int64_t today;   /* clinic-local day */
-	int64_t reyes;   /* works Mon-Fri */
-	int64_t kim;     /* works Tue-Sat */
+	int64_t today; /* clinic-local day */
+	int64_t reyes; /* works Mon-Fri */
+	int64_t kim;   /* works Tue-Sat */
 	int64_t now;
 };
 
@@ -189,7 +189,8 @@ static int demo_appt(struct demo_ctx *c, int64_t patient, int64_t plan, int kind
 		err = store_appt_renumber(c->db, plan);
 	if (id)
 		*id = a.id;
-	return err ? err : store_audit_append(c->db, &c->who, "create", "appointment", a.id, "demo");
+	return err ? err
+		   : store_audit_append(c->db, &c->who, "create", "appointment", a.id, "demo");
 }
 
 /* A session note with realistic depths: areas[i] at depth_hmm[i]. */
@@ -204,27 +205,27 @@ static int demo_note(struct demo_ctx *c, int64_t appt, const char *a1, int d1, c
 	char *products[2] = {(char *)"Hyaluronic acid serum", (char *)"SPF 50 mineral sunscreen"};
 	struct reaction reactions[1] = {{(char *)"redness", 1}};
 	struct session_record r = {
-		.appointment_id = appt,
-		.status = SESSION_DRAFT,
-		.screening_confirmed_at = a.start - 1800,
-		.caution_reviewed = true,
-		.numbing_product = (char *)"Lidocaine 23% / tetracaine 7%",
-		.numbing_applied_at = a.start - 1800,
-		.numbing_removed_at = a.start - 60,
-		.device = (char *)"pen",
-		.device_model = (char *)"Dermapen 4",
-		.cartridge_lot = (char *)(prp ? "DP4-2611-B" : "DP4-2609-A"),
-		.areas = areas,
-		.nareas = a2 ? 2 : 1,
-		.products = products,
-		.nproducts = 2,
-		.endpoint = (char *)"uniform_erythema",
-		.reactions = reactions,
-		.nreactions = 1,
-		.aftercare_given = true,
-		.notes = (char *)"Tolerated well. Aftercare sheet given.",
-		.updated_at = a.start + 3000,
-		.updated_by = a.practitioner_id,
+	    .appointment_id = appt,
+	    .status = SESSION_DRAFT,
+	    .screening_confirmed_at = a.start - 1800,
+	    .caution_reviewed = true,
+	    .numbing_product = (char *)"Lidocaine 23% / tetracaine 7%",
+	    .numbing_applied_at = a.start - 1800,
+	    .numbing_removed_at = a.start - 60,
+	    .device = (char *)"pen",
+	    .device_model = (char *)"Dermapen 4",
+	    .cartridge_lot = (char *)(prp ? "DP4-2611-B" : "DP4-2609-A"),
+	    .areas = areas,
+	    .nareas = a2 ? 2 : 1,
+	    .products = products,
+	    .nproducts = 2,
+	    .endpoint = (char *)"uniform_erythema",
+	    .reactions = reactions,
+	    .nreactions = 1,
+	    .aftercare_given = true,
+	    .notes = (char *)"Tolerated well. Aftercare sheet given.",
+	    .updated_at = a.start + 3000,
+	    .updated_by = a.practitioner_id,
 	};
 	if (prp) {
 		r.prp.present = true;
@@ -246,7 +247,8 @@ static int demo_note(struct demo_ctx *c, int64_t appt, const char *a1, int d1, c
 		if (!err)
 			err = store_appt_renumber(c->db, a.plan_id);
 		if (!err)
-			err = store_audit_append(c->db, &c->who, "sign", "session_record", appt, "demo");
+			err = store_audit_append(c->db, &c->who, "sign", "session_record", appt,
+						 "demo");
 	}
 	if (!err && addendum) {
 		struct addendum ad = {.appointment_id = appt,
@@ -255,7 +257,8 @@ static int demo_note(struct demo_ctx *c, int64_t appt, const char *a1, int d1, c
 				      .text = (char *)addendum};
 		err = store_addendum_insert(c->db, &ad);
 		if (!err)
-			err = store_audit_append(c->db, &c->who, "addendum", "session_record", appt, "demo");
+			err = store_audit_append(c->db, &c->who, "addendum", "session_record", appt,
+						 "demo");
 	}
 	appointment_cleanup(&a);
 	return err;
@@ -280,17 +283,20 @@ static int fill_clinical(struct demo_ctx *c)
 	int err = 0;
 	/* Adults 1-30 have a screening; a few with conditions that matter. */
 	for (int64_t p = 1; !err && p <= 30; p++) {
-		const char *cond = p == 3 ? "sunburn" : p == 5 ? "pregnant" : p == 7 ? "rosacea"
-				 : p == 9 ? "active_acne" : NULL;
+		const char *cond = p == 3   ? "sunburn"
+				   : p == 5 ? "pregnant"
+				   : p == 7 ? "rosacea"
+				   : p == 9 ? "active_acne"
+					    : NULL;
 		err = demo_screening(c, p, cond, p == 5, c->now - (40 - p) * day);
 	}
 	static const struct {
 		int64_t patient;
 		const char *type, *name;
-	} consents[] = {{1, "MN", "Amelia Hart"},	{2, "MN_PRP", "Jonas Müller"},
-			{3, "MN", "Sofia García"},	{4, "MN", "Chloé Lefèvre"},
-			{5, "MN_PRP", "Aiko Tanaka"},	{6, "PRP", "Olumide Adeyemi"},
-			{8, "MN", "Mateo Rossi"},	{10, "MN", "Hannah Schmidt"}};
+	} consents[] = {{1, "MN", "Amelia Hart"},     {2, "MN_PRP", "Jonas Müller"},
+			{3, "MN", "Sofia García"},    {4, "MN", "Chloé Lefèvre"},
+			{5, "MN_PRP", "Aiko Tanaka"}, {6, "PRP", "Olumide Adeyemi"},
+			{8, "MN", "Mateo Rossi"},     {10, "MN", "Hannah Schmidt"}};
 	for (size_t i = 0; !err && i < sizeof consents / sizeof consents[0]; i++)
 		err = demo_consent(c, consents[i].patient, consents[i].type, consents[i].name,
 				   c->now - 130 * day);
@@ -308,8 +314,9 @@ static int fill_clinical(struct demo_ctx *c)
 	    (err = demo_appt(c, 2, pl, KIND_TREATMENT, t - 62, 660, 60, 1, APPT_BOOKED, &ap)) ||
 	    (err = demo_note(c, ap, "forehead", 75, "periorbital", 30, true, true, NULL)) ||
 	    (err = demo_appt(c, 2, pl, KIND_TREATMENT, t - 31, 660, 60, 1, APPT_BOOKED, &ap2)) ||
-	    (err = demo_note(c, ap2, "forehead", 80, "periorbital", 35, true, true,
-			     "Patient called on day 2: mild swelling under the eyes, settled by day 3.")))
+	    (err = demo_note(
+		 c, ap2, "forehead", 80, "periorbital", 35, true, true,
+		 "Patient called on day 2: mild swelling under the eyes, settled by day 3.")))
 		return err;
 	/* Chloé: one session seven weeks ago, overdue. */
 	if ((err = demo_plan(c, 4, "MN", "stretch_marks", "abdomen", "thighs", 4, &pl)) ||
@@ -325,14 +332,16 @@ static int fill_clinical(struct demo_ctx *c)
 	/* Sofia (caution: sunburn): the window opens next week. */
 	if ((err = demo_plan(c, 3, "MN", "pores", "nose", "cheeks", 3, &pl)) ||
 	    (err = demo_appt(c, 3, pl, KIND_TREATMENT, t - 21, 600, 60, 1, APPT_BOOKED, &ap)) ||
-	    (err = demo_note(c, ap, "nose", 75, "cheeks", 100, false, true,
-			     "Addendum: sunburn on the forehead noted at review; forehead left out.")))
+	    (err = demo_note(
+		 c, ap, "nose", 75, "cheeks", 100, false, true,
+		 "Addendum: sunburn on the forehead noted at review; forehead left out.")))
 		return err;
 	/* Hannah: a completed series. */
 	if ((err = demo_plan(c, 10, "MN", "scars", "cheeks", NULL, 3, &pl)))
 		return err;
 	for (int k = 0; !err && k < 3; k++) {
-		err = demo_appt(c, 10, pl, KIND_TREATMENT, t - 100 + 30 * k, 660, 60, 2, APPT_BOOKED, &ap);
+		err = demo_appt(c, 10, pl, KIND_TREATMENT, t - 100 + 30 * k, 660, 60, 2,
+				APPT_BOOKED, &ap);
 		if (!err)
 			err = demo_note(c, ap, "cheeks", 150 + 25 * k, NULL, 0, false, true, NULL);
 	}
@@ -340,7 +349,8 @@ static int fill_clinical(struct demo_ctx *c)
 		err = set_plan_status(c, pl, PLAN_COMPLETED);
 	/* Mateo: session 1 today (or the next working day), checked in, note in draft. */
 	if (!err && !(err = demo_plan(c, 8, "MN", "scars", "chin_jaw", NULL, 3, &pl)) &&
-	    !(err = demo_appt(c, 8, pl, KIND_TREATMENT, t, 9 * 60 + 30, 60, 1, APPT_CHECKED_IN, &ap))) {
+	    !(err = demo_appt(c, 8, pl, KIND_TREATMENT, t, 9 * 60 + 30, 60, 1, APPT_CHECKED_IN,
+			      &ap))) {
 		struct session_area area = {(char *)"chin_jaw", 125, 0, NULL};
 		struct session_record r = {.appointment_id = ap,
 					   .status = SESSION_DRAFT,
@@ -353,7 +363,8 @@ static int fill_clinical(struct demo_ctx *c)
 					   .updated_by = c->reyes};
 		err = store_record_put(c->db, &r);
 		if (!err)
-			err = store_audit_append(c->db, &c->who, "create", "session_record", ap, "demo");
+			err = store_audit_append(c->db, &c->who, "create", "session_record", ap,
+						 "demo");
 	}
 	/* Aiko (pregnant, cleared): a plan not started yet. */
 	if (!err)
@@ -405,7 +416,8 @@ static int fill(struct db *db, int64_t *ids)
 		err = store_hours_replace(db, ids[2], reyes_hours,
 					  sizeof reyes_hours / sizeof reyes_hours[0]);
 	if (!err)
-		err = store_hours_replace(db, ids[3], kim_hours, sizeof kim_hours / sizeof kim_hours[0]);
+		err = store_hours_replace(db, ids[3], kim_hours,
+					  sizeof kim_hours / sizeof kim_hours[0]);
 	struct cdate today = dates_local_date(now);
 	for (size_t i = 0; !err && i < sizeof patients / sizeof patients[0]; i++) {
 		const struct demo_patient *d = &patients[i];

@@ -137,20 +137,20 @@ static char *read_file(const char *path)
 int cli_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"bind", required_argument, NULL, 'b'},
-		{"port", required_argument, NULL, 'p'},
-		{"tz", required_argument, NULL, 'z'},
-		{"tls-cert", required_argument, NULL, 'c'},
-		{"tls-key", required_argument, NULL, 'k'},
-		{"threads", required_argument, NULL, 't'},
-		{"idle-timeout", required_argument, NULL, 'i'},
-		{"demo", no_argument, NULL, 'D'},
-		{"user", required_argument, NULL, 'u'},
-		{"max-db-size", required_argument, NULL, 'm'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"tz", required_argument, NULL, 'z'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"idle-timeout", required_argument, NULL, 'i'},
+	    {"demo", no_argument, NULL, 'D'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"max-db-size", required_argument, NULL, 'm'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL;
@@ -202,7 +202,9 @@ int cli_serve(int argc, char **argv)
 			break;
 		case 'm':
 			if (!parse_uint(optarg, 1024 * 1024, &max_mb) || max_mb < 1) {
-				fprintf(stderr, "collagenda serve: --max-db-size takes megabytes, 1 or more\n");
+				fprintf(
+				    stderr,
+				    "collagenda serve: --max-db-size takes megabytes, 1 or more\n");
 				return CLI_USAGE;
 			}
 			break;
@@ -271,12 +273,12 @@ int cli_serve(int argc, char **argv)
 	api_configure(&acfg);
 
 	struct http_config hcfg = {
-		.bind = bind,
-		.port = (unsigned)port,
-		.threads = (unsigned)threads,
-		.tls_cert_pem = cert,
-		.tls_key_pem = key,
-		.handler = api_handle,
+	    .bind = bind,
+	    .port = (unsigned)port,
+	    .threads = (unsigned)threads,
+	    .tls_cert_pem = cert,
+	    .tls_key_pem = key,
+	    .handler = api_handle,
 	};
 	struct http_server *srv;
 	if (http_server_start(&hcfg, &srv) != 0)

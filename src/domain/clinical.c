@@ -11,12 +11,12 @@ static void free_strs(char **list, size_t n)
 	free(list);
 }
 
-#define LIST_FREE(type, fn)                                                                    \
-	void type##s_free(struct type *list, size_t n)                                         \
-	{                                                                                      \
-		for (size_t i = 0; i < n; i++)                                                 \
-			fn(&list[i]);                                                          \
-		free(list);                                                                    \
+#define LIST_FREE(type, fn)                            \
+	void type##s_free(struct type *list, size_t n) \
+	{                                              \
+		for (size_t i = 0; i < n; i++)         \
+			fn(&list[i]);                  \
+		free(list);                            \
 	}
 
 void condition_cleanup(struct condition *c)

@@ -40,8 +40,8 @@ static bool digits(const char *s, int n, int *out)
 
 static bool parse_ymd(const char *s, struct cdate *d)
 {
-	if (!digits(s, 4, &d->year) || s[4] != '-' || !digits(s + 5, 2, &d->month) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d->day))
+	if (!digits(s, 4, &d->year) || s[4] != '-' || !digits(s + 5, 2, &d->month) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d->day))
 		return false;
 	return dates_valid(d->year, d->month, d->day);
 }

@@ -13,7 +13,7 @@ struct name_row {
 };
 
 static const struct name_row kinds[] = {
-	{KIND_CONSULTATION, "consultation"}, {KIND_TREATMENT, "treatment"}, {KIND_REVIEW, "review"}};
+    {KIND_CONSULTATION, "consultation"}, {KIND_TREATMENT, "treatment"}, {KIND_REVIEW, "review"}};
 static const struct name_row appt_statuses[] = {{APPT_BOOKED, "booked"},
 						{APPT_CHECKED_IN, "checked_in"},
 						{APPT_COMPLETED, "completed"},
@@ -24,7 +24,7 @@ static const struct name_row plan_statuses[] = {{PLAN_ACTIVE, "active"},
 						{PLAN_ON_HOLD, "on_hold"},
 						{PLAN_CANCELLED, "cancelled"}};
 static const struct name_row severities[] = {
-	{SEV_BLOCK, "block"}, {SEV_CLEARANCE, "clearance"}, {SEV_CAUTION, "caution"}};
+    {SEV_BLOCK, "block"}, {SEV_CLEARANCE, "clearance"}, {SEV_CAUTION, "caution"}};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -81,8 +81,8 @@ int severity_parse(const char *s)
 
 bool indication_valid(const char *s)
 {
-	static const char *const codes[] = {"fine_lines",        "acne_scars", "scars",
-					    "stretch_marks",     "hyperpigmentation", "pores",
+	static const char *const codes[] = {"fine_lines",    "acne_scars",	  "scars",
+					    "stretch_marks", "hyperpigmentation", "pores",
 					    "rejuvenation"};
 	for (size_t i = 0; s && i < COUNT(codes); i++)
 		if (strcmp(codes[i], s) == 0)
@@ -103,7 +103,8 @@ int rules_gate(const struct gate_input *in, struct gate_result *out)
 		const struct screened_condition *c = &in->conds[i];
 		if (c->severity == SEV_BLOCK && out->nblocked < GATE_MAX)
 			out->blocked[out->nblocked++] = c->code;
-		else if (c->severity == SEV_CLEARANCE && !c->cleared && out->nneeds_clearance < GATE_MAX)
+		else if (c->severity == SEV_CLEARANCE && !c->cleared &&
+			 out->nneeds_clearance < GATE_MAX)
 			out->needs_clearance[out->nneeds_clearance++] = c->code;
 		else if (c->severity == SEV_CAUTION && out->ncautions < GATE_MAX)
 			out->cautions[out->ncautions++] = c->code;
@@ -215,8 +216,8 @@ int rules_transition(int kind, int from, int to, int64_t now, int64_t start, boo
 	}
 }
 
-bool rules_next_window(int plan_status, int planned, int holding, int64_t last_start,
-		       int min_days, int max_days, struct window *out)
+bool rules_next_window(int plan_status, int planned, int holding, int64_t last_start, int min_days,
+		       int max_days, struct window *out)
 {
 	if (plan_status != PLAN_ACTIVE || holding <= 0 || holding >= planned || !last_start)
 		return false;
@@ -249,7 +250,8 @@ static void index_build(struct busy_index *b, const struct interval *list, size_
 		memcpy(b->iv, list, n * sizeof *list);
 	qsort(b->iv, n, sizeof *b->iv, cmp_start);
 	for (size_t i = 0; i < n; i++)
-		b->max_end[i] = i && b->max_end[i - 1] > b->iv[i].end ? b->max_end[i - 1] : b->iv[i].end;
+		b->max_end[i] =
+		    i && b->max_end[i - 1] > b->iv[i].end ? b->max_end[i - 1] : b->iv[i].end;
 }
 
 static void index_free(struct busy_index *b)

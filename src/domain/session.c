@@ -96,8 +96,8 @@ int rules_depth(int depth_hmm, int area_max_hmm, bool has_override_reason)
 
 const char *sign_missing_name(int index)
 {
-	static const char *const names[SIGN_MISSING_ALL] = {
-		"areas", "screening_confirmed", "consent", "prp", "caution_reviewed"};
+	static const char *const names[SIGN_MISSING_ALL] = {"areas", "screening_confirmed",
+							    "consent", "prp", "caution_reviewed"};
 	return index >= 0 && index < SIGN_MISSING_ALL ? names[index] : NULL;
 }
 

@@ -120,8 +120,8 @@ bool text_valid_email(const char *s)
 	if (!at || at == s || strchr(at + 1, '@'))
 		return false;
 	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == ',' || *p == ';' || *p == '<' ||
-		    *p == '>')
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == ',' || *p == ';' ||
+		    *p == '<' || *p == '>')
 			return false;
 	const char *dom = at + 1;
 	const char *dot = strrchr(dom, '.');

@@ -18,7 +18,8 @@ static bool match_one(const char *pattern, const char *path, struct route_match 
 			if (!close)
 				return false;
 			size_t seg = strcspn(s, "/");
-			if (seg == 0 || seg >= ROUTER_MAX_PARAM_LEN || m->nparams >= ROUTER_MAX_PARAMS)
+			if (seg == 0 || seg >= ROUTER_MAX_PARAM_LEN ||
+			    m->nparams >= ROUTER_MAX_PARAMS)
 				return false;
 			int k = m->nparams;
 			memcpy(m->param[k], s, seg);
@@ -72,7 +73,8 @@ int router_match(const struct route *table, size_t n, const char *method, const 
 			if (used + need < sizeof m->allow) {
 				if (used)
 					strncat(m->allow, ", ", sizeof m->allow - used - 1);
-				strncat(m->allow, table[i].method, sizeof m->allow - strlen(m->allow) - 1);
+				strncat(m->allow, table[i].method,
+					sizeof m->allow - strlen(m->allow) - 1);
 			}
 		}
 	}

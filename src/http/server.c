@@ -31,8 +31,8 @@ struct reqctx {
 	struct http_deferred deferred; /* first: the handle given out is this struct */
 	struct MHD_Connection *conn;
 	struct http_reply kept; /* the answer waiting while the connection is suspended */
-	bool waiting;           /* suspended, kept holds the answer */
-	atomic_int finished;    /* 1: send kept; 2: send 503 */
+	bool waiting;		/* suspended, kept holds the answer */
+	atomic_int finished;	/* 1: send kept; 2: send 503 */
 	struct timespec start;
 	char *body;
 	size_t len;
@@ -53,9 +53,9 @@ static double ms_since(const struct timespec *t0)
 static const char *mhd_lookup(void *conn, enum http_value_kind kind, const char *name)
 {
 	static const enum MHD_ValueKind kinds[] = {
-		[HTTP_HEADER] = MHD_HEADER_KIND,
-		[HTTP_QUERY] = MHD_GET_ARGUMENT_KIND,
-		[HTTP_COOKIE] = MHD_COOKIE_KIND,
+	    [HTTP_HEADER] = MHD_HEADER_KIND,
+	    [HTTP_QUERY] = MHD_GET_ARGUMENT_KIND,
+	    [HTTP_COOKIE] = MHD_COOKIE_KIND,
 	};
 	return MHD_lookup_connection_value(conn, kinds[kind], name);
 }
@@ -109,15 +109,15 @@ void http_reply_cleanup(struct http_reply *r)
 /* An error answer that the server itself decides (413 and failures to build a reply),
  * in SPEC §5's shape. */
 static const char body_413[] =
-	"{\"error\":{\"code\":\"too_large\",\"message\":\"The request body is larger than 1 MiB.\","
-	"\"details\":{\"limit\":1048576}}}";
+    "{\"error\":{\"code\":\"too_large\",\"message\":\"The request body is larger than 1 MiB.\","
+    "\"details\":{\"limit\":1048576}}}";
 static const char body_500[] =
-	"{\"error\":{\"code\":\"internal\",\"message\":\"Something went wrong on our side.\","
-	"\"details\":{}}}";
+    "{\"error\":{\"code\":\"internal\",\"message\":\"Something went wrong on our side.\","
+    "\"details\":{}}}";
 
 static const char body_400[] =
-	"{\"error\":{\"code\":\"bad_request\",\"message\":\"The request's framing is ambiguous: "
-	"more than one Content-Length, or Content-Length with Transfer-Encoding.\",\"details\":{}}}";
+    "{\"error\":{\"code\":\"bad_request\",\"message\":\"The request's framing is ambiguous: "
+    "more than one Content-Length, or Content-Length with Transfer-Encoding.\",\"details\":{}}}";
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
 				     const char *value)
@@ -133,8 +133,8 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 }
 
 static const char body_503[] =
-	"{\"error\":{\"code\":\"storage_unavailable\",\"message\":\"The database cannot take "
-	"writes right now.\",\"details\":{}}}";
+    "{\"error\":{\"code\":\"storage_unavailable\",\"message\":\"The database cannot take "
+    "writes right now.\",\"details\":{}}}";
 
 /* Called from any thread once a suspended request may be answered. */
 static void deferred_done(struct http_deferred *self, bool ok)
@@ -147,8 +147,8 @@ static void deferred_done(struct http_deferred *self, bool ok)
 static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *ctx, int status,
 				   const char *body)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								   MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -165,7 +165,7 @@ static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *c
 static void remote_text(struct MHD_Connection *conn, char *buf, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(buf, n, "unknown");
 	if (!ci || !ci->client_addr)
 		return;
@@ -174,8 +174,8 @@ static void remote_text(struct MHD_Connection *conn, char *buf, size_t n)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
 			  (socklen_t)n);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
-			  (socklen_t)n);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  buf, (socklen_t)n);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reqctx *ctx,
@@ -187,14 +187,14 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 	char remote[INET6_ADDRSTRLEN + 1];
 	remote_text(conn, remote, sizeof remote);
 	struct http_req req = {
-		.method = method,
-		.path = url,
-		.body = ctx->body,
-		.body_len = ctx->len,
-		.remote = remote,
-		.tls = srv->tls,
-		.conn = conn,
-		.lookup = mhd_lookup,
+	    .method = method,
+	    .path = url,
+	    .body = ctx->body,
+	    .body_len = ctx->len,
+	    .remote = remote,
+	    .tls = srv->tls,
+	    .conn = conn,
+	    .lookup = mhd_lookup,
 	};
 	struct http_reply rep;
 	memset(&rep, 0, sizeof rep);
@@ -223,10 +223,11 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reqctx *c
 	memset(reply, 0, sizeof *reply);
 	struct MHD_Response *resp;
 	if (rep.body_static || !rep.body) {
-		resp = MHD_create_response_from_buffer(rep.body_len, rep.body ? rep.body : (void *)"",
-						       MHD_RESPMEM_PERSISTENT);
+		resp = MHD_create_response_from_buffer(
+		    rep.body_len, rep.body ? rep.body : (void *)"", MHD_RESPMEM_PERSISTENT);
 	} else {
-		resp = MHD_create_response_from_buffer(rep.body_len, rep.body, MHD_RESPMEM_MUST_FREE);
+		resp =
+		    MHD_create_response_from_buffer(rep.body_len, rep.body, MHD_RESPMEM_MUST_FREE);
 		if (resp)
 			rep.body = NULL; /* MHD frees it now */
 	}
@@ -248,8 +249,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reqctx *c
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *srv = cls;
 	struct reqctx *ctx = *con_cls;
@@ -269,7 +270,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, framing);
 		if (framing[0] > 1 || framing[1] > 1 || (framing[0] && framing[1]))
 			return send_static(conn, ctx, 400, body_400);
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		const char *cl =
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl) {
 			char *end = NULL;
 			unsigned long long n = strtoull(cl, &end, 10);
@@ -404,21 +406,20 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 		flags |= MHD_USE_TLS;
 
 	struct MHD_OptionItem opts[] = {
-		{MHD_OPTION_SOCK_ADDR, 0, (void *)sa},
-		{MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, conn_limit, NULL},
-		{MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		 cfg->per_ip_limit ? cfg->per_ip_limit : HTTP_DEFAULT_PER_IP_LIMIT, NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : HTTP_DEFAULT_TIMEOUT_S,
-		 NULL},
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
-		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
-		{srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
-		{MHD_OPTION_HTTPS_PRIORITIES, 0,
-		 (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
-		{MHD_OPTION_END, 0, NULL},
+	    {MHD_OPTION_SOCK_ADDR, 0, (void *)sa},
+	    {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+	    {MHD_OPTION_CONNECTION_LIMIT, conn_limit, NULL},
+	    {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	     cfg->per_ip_limit ? cfg->per_ip_limit : HTTP_DEFAULT_PER_IP_LIMIT, NULL},
+	    {MHD_OPTION_CONNECTION_TIMEOUT,
+	     cfg->timeout_s ? cfg->timeout_s : HTTP_DEFAULT_TIMEOUT_S, NULL},
+	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
+	    {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
 				  MHD_OPTION_END);

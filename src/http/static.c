@@ -10,9 +10,9 @@
 #define STATIC_PREFIX "/static/"
 
 static const char csp_app[] =
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-	"form-action 'self'; frame-ancestors 'none'";
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
 static const char csp_api[] = "default-src 'none'; frame-ancestors 'none'";
 
 void http_security_headers(struct http_reply *reply, bool html, bool tls)
@@ -78,8 +78,8 @@ void http_static_serve(const struct http_req *req, struct http_reply *reply)
 		return;
 	}
 	http_reply_header(reply, "ETag", a->etag);
-	http_reply_header(reply, "Cache-Control", versioned ? "public, max-age=31536000, immutable"
-							    : "no-cache");
+	http_reply_header(reply, "Cache-Control",
+			  versioned ? "public, max-age=31536000, immutable" : "no-cache");
 	const char *inm = http_req_header(req, "If-None-Match");
 	reply->content_type = a->content_type;
 	reply->body_static = true;

@@ -15,18 +15,18 @@
 
 static const char *const sql_last = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
 static const char *const sql_insert =
-	"INSERT INTO audit (id, at, user_id, action, entity, entity_id, remote, detail, "
-	"prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO audit (id, at, user_id, action, entity, entity_id, remote, detail, "
+    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char *const sql_list =
-	"SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
-	"FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
-	"AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5";
+    "SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
+    "FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
+    "AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5";
 static const char *const sql_count =
-	"SELECT count(*) FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
-	"AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4)";
+    "SELECT count(*) FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
+    "AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4)";
 static const char *const sql_all =
-	"SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
-	"FROM audit ORDER BY id";
+    "SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
+    "FROM audit ORDER BY id";
 
 static void copy_hex(char *dst, const unsigned char *src)
 {
@@ -173,8 +173,8 @@ int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
 		}
 	}
 	int err = rc == SQLITE_DONE || rc == SQLITE_ROW
-			  ? 0
-			  : db_err(db, sqlite3_extended_errcode(db_handle(db)));
+		      ? 0
+		      : db_err(db, sqlite3_extended_errcode(db_handle(db)));
 	db_done(st);
 	return err;
 }
@@ -285,8 +285,8 @@ void store_audit_flusher_stop(void)
 	q_db = NULL;
 }
 
-int store_audit_read(struct db *db, const struct actor *who, const char *action,
-		     const char *entity, int64_t entity_id, const char *detail)
+int store_audit_read(struct db *db, const struct actor *who, const char *action, const char *entity,
+		     int64_t entity_id, const char *detail)
 {
 	struct pending p = {.who = who,
 			    .action = action,

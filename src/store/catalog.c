@@ -9,63 +9,64 @@
 #include "util/xalloc.h"
 
 static const char *const sql_cond_list =
-	"SELECT code, name, severity, active FROM conditions ORDER BY code";
+    "SELECT code, name, severity, active FROM conditions ORDER BY code";
 static const char *const sql_cond_get =
-	"SELECT code, name, severity, active FROM conditions WHERE code = ?1";
+    "SELECT code, name, severity, active FROM conditions WHERE code = ?1";
 static const char *const sql_cond_put =
-	"INSERT INTO conditions (code, name, severity, active) VALUES (?1, ?2, ?3, ?4) "
-	"ON CONFLICT (code) DO UPDATE SET name = excluded.name, severity = excluded.severity, "
-	"active = excluded.active";
-#define TT_COLS                                                                                \
-	"code, name, default_sessions, min_interval_days, max_interval_days, "                 \
+    "INSERT INTO conditions (code, name, severity, active) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (code) DO UPDATE SET name = excluded.name, severity = excluded.severity, "
+    "active = excluded.active";
+#define TT_COLS                                                                \
+	"code, name, default_sessions, min_interval_days, max_interval_days, " \
 	"default_duration_min, uses_prp"
 static const char *const sql_tt_list = "SELECT " TT_COLS " FROM treatment_types ORDER BY code";
 static const char *const sql_tt_get = "SELECT " TT_COLS " FROM treatment_types WHERE code = ?1";
 static const char *const sql_tt_put =
-	"INSERT INTO treatment_types (" TT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-	"ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-	"default_sessions = excluded.default_sessions, "
-	"min_interval_days = excluded.min_interval_days, "
-	"max_interval_days = excluded.max_interval_days, "
-	"default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp";
-static const char *const sql_area_list = "SELECT code, name, max_depth_hmm FROM areas ORDER BY code";
+    "INSERT INTO treatment_types (" TT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+    "default_sessions = excluded.default_sessions, "
+    "min_interval_days = excluded.min_interval_days, "
+    "max_interval_days = excluded.max_interval_days, "
+    "default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp";
+static const char *const sql_area_list =
+    "SELECT code, name, max_depth_hmm FROM areas ORDER BY code";
 static const char *const sql_area_get =
-	"SELECT code, name, max_depth_hmm FROM areas WHERE code = ?1";
+    "SELECT code, name, max_depth_hmm FROM areas WHERE code = ?1";
 static const char *const sql_area_put =
-	"INSERT INTO areas (code, name, max_depth_hmm) VALUES (?1, ?2, ?3) "
-	"ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-	"max_depth_hmm = excluded.max_depth_hmm";
+    "INSERT INTO areas (code, name, max_depth_hmm) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+    "max_depth_hmm = excluded.max_depth_hmm";
 
 static const char *const sql_scr_insert =
-	"INSERT INTO screenings (patient_id, recorded_at, recorded_by, notes) "
-	"VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO screenings (patient_id, recorded_at, recorded_by, notes) "
+    "VALUES (?1, ?2, ?3, ?4)";
 static const char *const sql_scr_cond_insert =
-	"INSERT INTO screening_conditions (screening_id, condition) VALUES (?1, ?2)";
+    "INSERT INTO screening_conditions (screening_id, condition) VALUES (?1, ?2)";
 static const char *const sql_scr_clear_insert =
-	"INSERT INTO clearances (screening_id, condition, cleared_by, cleared_at, note) "
-	"VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO clearances (screening_id, condition, cleared_by, cleared_at, note) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char *const sql_scr_latest =
-	"SELECT id, patient_id, recorded_at, recorded_by, notes FROM screenings "
-	"WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1";
+    "SELECT id, patient_id, recorded_at, recorded_by, notes FROM screenings "
+    "WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1";
 static const char *const sql_scr_list =
-	"SELECT id, patient_id, recorded_at, recorded_by, notes FROM screenings "
-	"WHERE patient_id = ?1 ORDER BY id DESC LIMIT 200";
+    "SELECT id, patient_id, recorded_at, recorded_by, notes FROM screenings "
+    "WHERE patient_id = ?1 ORDER BY id DESC LIMIT 200";
 static const char *const sql_scr_conds =
-	"SELECT condition FROM screening_conditions WHERE screening_id = ?1 ORDER BY condition";
+    "SELECT condition FROM screening_conditions WHERE screening_id = ?1 ORDER BY condition";
 static const char *const sql_scr_clears =
-	"SELECT condition, cleared_by, cleared_at, note FROM clearances WHERE screening_id = ?1 "
-	"ORDER BY condition";
+    "SELECT condition, cleared_by, cleared_at, note FROM clearances WHERE screening_id = ?1 "
+    "ORDER BY condition";
 
-#define CONSENT_COLS                                                                           \
+#define CONSENT_COLS \
 	"id, patient_id, treatment_type, form_version, signed_name, signed_at, recorded_by"
 static const char *const sql_consent_insert =
-	"INSERT INTO consents (patient_id, treatment_type, form_version, signed_name, signed_at, "
-	"recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO consents (patient_id, treatment_type, form_version, signed_name, signed_at, "
+    "recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char *const sql_consent_list =
-	"SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 ORDER BY signed_at DESC, id DESC";
+    "SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 ORDER BY signed_at DESC, id DESC";
 static const char *const sql_consent_latest =
-	"SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 AND treatment_type = ?2 "
-	"ORDER BY signed_at DESC, id DESC LIMIT 1";
+    "SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 AND treatment_type = ?2 "
+    "ORDER BY signed_at DESC, id DESC LIMIT 1";
 
 static int step_err(struct db *db)
 {
@@ -159,14 +160,16 @@ static void free_screenings(void *p, size_t n)
 int store_conditions_list(struct db *db, struct condition **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_cond_list);
-	return st ? db_collect(db, st, sizeof **out, read_condition, free_conditions, (void **)out, n)
+	return st ? db_collect(db, st, sizeof **out, read_condition, free_conditions, (void **)out,
+			       n)
 		  : -ERR_INTERNAL;
 }
 
 int store_treatment_types_list(struct db *db, struct treatment_type **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_tt_list);
-	return st ? db_collect(db, st, sizeof **out, read_tt, free_tts, (void **)out, n) : -ERR_INTERNAL;
+	return st ? db_collect(db, st, sizeof **out, read_tt, free_tts, (void **)out, n)
+		  : -ERR_INTERNAL;
 }
 
 int store_areas_list(struct db *db, struct area **out, size_t *n)
@@ -338,7 +341,8 @@ int store_screening_list(struct db *db, int64_t patient_id, struct screening **o
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, patient_id);
-	int err = db_collect(db, st, sizeof **out, read_screening_row, free_screenings, (void **)out, n);
+	int err =
+	    db_collect(db, st, sizeof **out, read_screening_row, free_screenings, (void **)out, n);
 	for (size_t i = 0; !err && i < *n; i++)
 		err = load_details(db, &(*out)[i]);
 	if (err && *out) {

@@ -13,18 +13,18 @@ static const char *const sql_room_get = "SELECT id, name, active FROM rooms WHER
 static const char *const sql_room_insert = "INSERT INTO rooms (name) VALUES (?1)";
 static const char *const sql_room_update = "UPDATE rooms SET name = ?2, active = ?3 WHERE id = ?1";
 static const char *const sql_hours =
-	"SELECT weekday, start_min, end_min FROM availability WHERE practitioner_id = ?1 "
-	"ORDER BY weekday, start_min";
+    "SELECT weekday, start_min, end_min FROM availability WHERE practitioner_id = ?1 "
+    "ORDER BY weekday, start_min";
 static const char *const sql_hours_clear = "DELETE FROM availability WHERE practitioner_id = ?1";
 static const char *const sql_hours_insert =
-	"INSERT INTO availability (practitioner_id, weekday, start_min, end_min) "
-	"VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO availability (practitioner_id, weekday, start_min, end_min) "
+    "VALUES (?1, ?2, ?3, ?4)";
 static const char *const sql_off_list =
-	"SELECT id, practitioner_id, start_at, end_at, reason FROM time_off "
-	"WHERE practitioner_id = ?1 AND end_at > ?2 ORDER BY start_at";
+    "SELECT id, practitioner_id, start_at, end_at, reason FROM time_off "
+    "WHERE practitioner_id = ?1 AND end_at > ?2 ORDER BY start_at";
 static const char *const sql_off_insert =
-	"INSERT INTO time_off (practitioner_id, start_at, end_at, reason, created_by) "
-	"VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO time_off (practitioner_id, start_at, end_at, reason, created_by) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 
 static int step_err(struct db *db)
 {
@@ -152,8 +152,8 @@ int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hou
 	return err;
 }
 
-int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from,
-			struct time_off **out, size_t *n)
+int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, struct time_off **out,
+			size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_off_list);
 	if (!st)

@@ -149,7 +149,8 @@ char *db_col_text(sqlite3_stmt *st, int col)
 int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
-	int err = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
+	int err =
+	    rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
 	db_done(st);
 	return err;
 }
@@ -292,9 +293,8 @@ void db_set_max_pages(int64_t n)
 static int open_conn(const char *path, struct db **out)
 {
 	struct db *db = xcalloc(1, sizeof *db);
-	int rc = sqlite3_open_v2(path, &db->h,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	int rc = sqlite3_open_v2(
+	    path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		log_error("cannot open database '%s': %s", path,
 			  db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
@@ -313,11 +313,13 @@ static int open_conn(const char *path, struct db **out)
 	if (!err && !readonly)
 		err = exec(db, "PRAGMA journal_mode = WAL");
 	if (!err)
-		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"
+		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA "
+			       "recursive_triggers = ON;"
 			       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192");
 	if (!err && max_pages > 0) {
 		char pragma[64];
-		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld", (long long)max_pages);
+		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld",
+			 (long long)max_pages);
 		err = exec(db, pragma);
 	}
 	if (err) {

@@ -46,7 +46,7 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((w
  */
 int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
 	       void (*free_list)(void *, size_t), void **out, size_t *n)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* A statement whose query plan a test checks for full table scans. */
 struct hot_query {

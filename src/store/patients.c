@@ -10,60 +10,61 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define COLS                                                                                   \
-	"id, mrn, first_name, last_name, date_of_birth, phone, email, fitzpatrick, notes, "    \
+#define COLS                                                                                \
+	"id, mrn, first_name, last_name, date_of_birth, phone, email, fitzpatrick, notes, " \
 	"archived, created_at, updated_at"
 #define ORDER " ORDER BY last_key, first_key, id LIMIT ?8 OFFSET ?9"
 /* ?7: include archived. ?1/?2 and ?3/?4: the [low, high) ranges of two prefixes. */
-#define ARCH "(archived = 0 OR ?7)"
+#define ARCH  "(archived = 0 OR ?7)"
 #define W_ALL ARCH
-#define W_NAME1 ARCH " AND ((first_key >= ?1 AND first_key < ?2) OR (last_key >= ?1 AND last_key < ?2))"
+#define W_NAME1 \
+	ARCH " AND ((first_key >= ?1 AND first_key < ?2) OR (last_key >= ?1 AND last_key < ?2))"
 /* Two words: the names start with them, either way round; or one name ("Mary Ann", "van
  * der Berg") starts with both, ?5/?6 being the range of "a b". */
 #define W_NAME2                                                                                \
 	ARCH " AND ((first_key >= ?1 AND first_key < ?2 AND last_key >= ?3 AND last_key < ?4)" \
-	     " OR (last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4)"    \
+	     " OR (last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4)"   \
 	     " OR (first_key >= ?5 AND first_key < ?6) OR (last_key >= ?5 AND last_key < ?6))"
-#define W_NAME_LF                                                                              \
+#define W_NAME_LF \
 	ARCH " AND last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4"
-#define W_MRN ARCH " AND mrn = ?1"
+#define W_MRN	ARCH " AND mrn = ?1"
 #define W_PHONE ARCH " AND phone_rev >= ?1 AND phone_rev < ?2"
-#define W_DOB ARCH " AND date_of_birth = ?1"
+#define W_DOB	ARCH " AND date_of_birth = ?1"
 
 static const char *const sql_insert =
-	"INSERT INTO patients (first_name, last_name, first_key, last_key, date_of_birth, phone, "
-	"phone_rev, email, fitzpatrick, notes, archived, created_at, updated_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)";
+    "INSERT INTO patients (first_name, last_name, first_key, last_key, date_of_birth, phone, "
+    "phone_rev, email, fitzpatrick, notes, archived, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)";
 static const char *const sql_set_mrn = "UPDATE patients SET mrn = ?2 WHERE id = ?1";
 static const char *const sql_get = "SELECT " COLS " FROM patients WHERE id = ?1";
 static const char *const sql_update =
-	"UPDATE patients SET first_name = ?2, last_name = ?3, first_key = ?4, last_key = ?5, "
-	"date_of_birth = ?6, phone = ?7, phone_rev = ?8, email = ?9, fitzpatrick = ?10, "
-	"notes = ?11, archived = ?12, updated_at = ?13 WHERE id = ?1";
+    "UPDATE patients SET first_name = ?2, last_name = ?3, first_key = ?4, last_key = ?5, "
+    "date_of_birth = ?6, phone = ?7, phone_rev = ?8, email = ?9, fitzpatrick = ?10, "
+    "notes = ?11, archived = ?12, updated_at = ?13 WHERE id = ?1";
 static const char *const sql_same =
-	"SELECT id FROM patients WHERE last_key = ?1 AND first_key = ?2 AND date_of_birth = ?3 "
-	"AND archived = 0 AND id <> ?4 LIMIT 1";
+    "SELECT id FROM patients WHERE last_key = ?1 AND first_key = ?2 AND date_of_birth = ?3 "
+    "AND archived = 0 AND id <> ?4 LIMIT 1";
 
 static const char *const sql_find[][2] = {
-	[PQ_ALL] = {"SELECT " COLS " FROM patients WHERE " W_ALL ORDER,
-		    "SELECT count(*) FROM patients WHERE " W_ALL},
-	[PQ_NAME] = {"SELECT " COLS " FROM patients WHERE " W_NAME1 ORDER,
-		     "SELECT count(*) FROM patients WHERE " W_NAME1},
-	[PQ_MRN] = {"SELECT " COLS " FROM patients WHERE " W_MRN ORDER,
-		    "SELECT count(*) FROM patients WHERE " W_MRN},
-	[PQ_PHONE] = {"SELECT " COLS " FROM patients WHERE " W_PHONE ORDER,
-		      "SELECT count(*) FROM patients WHERE " W_PHONE},
-	[PQ_DOB] = {"SELECT " COLS " FROM patients WHERE " W_DOB ORDER,
-		    "SELECT count(*) FROM patients WHERE " W_DOB},
+    [PQ_ALL] = {"SELECT " COLS " FROM patients WHERE " W_ALL ORDER,
+		"SELECT count(*) FROM patients WHERE " W_ALL},
+    [PQ_NAME] = {"SELECT " COLS " FROM patients WHERE " W_NAME1 ORDER,
+		 "SELECT count(*) FROM patients WHERE " W_NAME1},
+    [PQ_MRN] = {"SELECT " COLS " FROM patients WHERE " W_MRN ORDER,
+		"SELECT count(*) FROM patients WHERE " W_MRN},
+    [PQ_PHONE] = {"SELECT " COLS " FROM patients WHERE " W_PHONE ORDER,
+		  "SELECT count(*) FROM patients WHERE " W_PHONE},
+    [PQ_DOB] = {"SELECT " COLS " FROM patients WHERE " W_DOB ORDER,
+		"SELECT count(*) FROM patients WHERE " W_DOB},
 };
 static const char *const sql_find_name2[2] = {
-	"SELECT " COLS " FROM patients WHERE " W_NAME2 ORDER,
-	"SELECT count(*) FROM patients WHERE " W_NAME2,
+    "SELECT " COLS " FROM patients WHERE " W_NAME2 ORDER,
+    "SELECT count(*) FROM patients WHERE " W_NAME2,
 };
 
 static const char *const sql_find_last_first[2] = {
-	"SELECT " COLS " FROM patients WHERE " W_NAME_LF ORDER,
-	"SELECT count(*) FROM patients WHERE " W_NAME_LF,
+    "SELECT " COLS " FROM patients WHERE " W_NAME_LF ORDER,
+    "SELECT count(*) FROM patients WHERE " W_NAME_LF,
 };
 
 static int step_err(struct db *db)
@@ -283,16 +284,16 @@ int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
 }
 
 const struct hot_query store_patients_hot[] = {
-	{"patient by id", &sql_get},
-	{"search by name (one word)", &sql_find[PQ_NAME][0]},
-	{"count by name (one word)", &sql_find[PQ_NAME][1]},
-	{"search by name (two words)", &sql_find_name2[0]},
-	{"count by name (two words)", &sql_find_name2[1]},
-	{"search last, first", &sql_find_last_first[0]},
-	{"search by chart number", &sql_find[PQ_MRN][0]},
-	{"search by phone", &sql_find[PQ_PHONE][0]},
-	{"count by phone", &sql_find[PQ_PHONE][1]},
-	{"search by date of birth", &sql_find[PQ_DOB][0]},
-	{"possible duplicate", &sql_same},
-	{NULL, NULL},
+    {"patient by id", &sql_get},
+    {"search by name (one word)", &sql_find[PQ_NAME][0]},
+    {"count by name (one word)", &sql_find[PQ_NAME][1]},
+    {"search by name (two words)", &sql_find_name2[0]},
+    {"count by name (two words)", &sql_find_name2[1]},
+    {"search last, first", &sql_find_last_first[0]},
+    {"search by chart number", &sql_find[PQ_MRN][0]},
+    {"search by phone", &sql_find[PQ_PHONE][0]},
+    {"count by phone", &sql_find[PQ_PHONE][1]},
+    {"search by date of birth", &sql_find[PQ_DOB][0]},
+    {"possible duplicate", &sql_same},
+    {NULL, NULL},
 };

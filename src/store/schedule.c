@@ -13,110 +13,114 @@
  * (party, start_at) bounds them on both sides. */
 #define MAX_SPAN_S (APPT_MAX_MINUTES * 60)
 
-#define PLAN_COLS                                                                              \
-	"id, patient_id, treatment_type, indication, planned_sessions, min_interval_days, "    \
+#define PLAN_COLS                                                                           \
+	"id, patient_id, treatment_type, indication, planned_sessions, min_interval_days, " \
 	"max_interval_days, practitioner_id, status, notes, created_at, created_by, updated_at"
 static const char *const sql_plan_insert =
-	"INSERT INTO plans (patient_id, treatment_type, indication, planned_sessions, "
-	"min_interval_days, max_interval_days, practitioner_id, status, notes, created_at, "
-	"created_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)";
+    "INSERT INTO plans (patient_id, treatment_type, indication, planned_sessions, "
+    "min_interval_days, max_interval_days, practitioner_id, status, notes, created_at, "
+    "created_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)";
 static const char *const sql_plan_area_insert =
-	"INSERT INTO plan_areas (plan_id, area) VALUES (?1, ?2)";
+    "INSERT INTO plan_areas (plan_id, area) VALUES (?1, ?2)";
 static const char *const sql_plan_get = "SELECT " PLAN_COLS " FROM plans WHERE id = ?1";
-static const char *const sql_plan_areas = "SELECT area FROM plan_areas WHERE plan_id = ?1 ORDER BY area";
+static const char *const sql_plan_areas =
+    "SELECT area FROM plan_areas WHERE plan_id = ?1 ORDER BY area";
 static const char *const sql_plan_update =
-	"UPDATE plans SET planned_sessions = ?2, min_interval_days = ?3, max_interval_days = ?4, "
-	"practitioner_id = ?5, status = ?6, notes = ?7, updated_at = ?8 WHERE id = ?1";
+    "UPDATE plans SET planned_sessions = ?2, min_interval_days = ?3, max_interval_days = ?4, "
+    "practitioner_id = ?5, status = ?6, notes = ?7, updated_at = ?8 WHERE id = ?1";
 static const char *const sql_plan_list =
-	"SELECT " PLAN_COLS " FROM plans WHERE patient_id = ?1 ORDER BY id DESC";
+    "SELECT " PLAN_COLS " FROM plans WHERE patient_id = ?1 ORDER BY id DESC";
 static const char *const sql_plan_progress =
-	"SELECT count(*) FILTER (WHERE status IN " HOLDING "), "
-	"count(*) FILTER (WHERE status = 'completed'), "
-	"count(*) FILTER (WHERE status IN ('booked', 'checked_in')), "
-	"max(start_at) FILTER (WHERE status IN " HOLDING ") "
-	"FROM appointments WHERE plan_id = ?1 AND id <> ?2";
+    "SELECT count(*) FILTER (WHERE status IN " HOLDING "), "
+    "count(*) FILTER (WHERE status = 'completed'), "
+    "count(*) FILTER (WHERE status IN ('booked', 'checked_in')), "
+    "max(start_at) FILTER (WHERE status IN " HOLDING ") "
+    "FROM appointments WHERE plan_id = ?1 AND id <> ?2";
 
-#define APPT_COLS                                                                              \
+#define APPT_COLS                                                                                 \
 	"a.id, a.patient_id, a.plan_id, a.session_number, a.kind, a.practitioner_id, a.room_id, " \
-	"a.start_at, a.end_at, a.status, a.late_cancel, a.override_reason, a.cancel_reason, "  \
+	"a.start_at, a.end_at, a.status, a.late_cancel, a.override_reason, a.cancel_reason, "     \
 	"a.notes, a.created_at, a.created_by, a.updated_at"
 static const char *const sql_appt_insert =
-	"INSERT INTO appointments (patient_id, plan_id, session_number, kind, practitioner_id, "
-	"room_id, start_at, end_at, status, late_cancel, override_reason, cancel_reason, notes, "
-	"created_at, created_by, updated_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14)";
+    "INSERT INTO appointments (patient_id, plan_id, session_number, kind, practitioner_id, "
+    "room_id, start_at, end_at, status, late_cancel, override_reason, cancel_reason, notes, "
+    "created_at, created_by, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14)";
 static const char *const sql_appt_get = "SELECT " APPT_COLS " FROM appointments a WHERE a.id = ?1";
 static const char *const sql_appt_update =
-	"UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
-	"status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, "
-	"updated_at = ?11 WHERE id = ?1";
+    "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
+    "status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, "
+    "updated_at = ?11 WHERE id = ?1";
 static const char *const sql_appt_list =
-	"SELECT " APPT_COLS ", p.first_name, p.last_name, p.mrn, u.display_name, r.name, "
-	"pl.treatment_type, pl.planned_sessions "
-	"FROM appointments a JOIN patients p ON p.id = a.patient_id "
-	"JOIN users u ON u.id = a.practitioner_id JOIN rooms r ON r.id = a.room_id "
-	"LEFT JOIN plans pl ON pl.id = a.plan_id "
-	"WHERE a.start_at >= ?1 AND a.start_at < ?2 AND (?3 = 0 OR a.practitioner_id = ?3) "
-	"AND (?4 = 0 OR a.room_id = ?4) AND (?5 = 0 OR a.patient_id = ?5) "
-	"AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
+    "SELECT " APPT_COLS ", p.first_name, p.last_name, p.mrn, u.display_name, r.name, "
+    "pl.treatment_type, pl.planned_sessions "
+    "FROM appointments a JOIN patients p ON p.id = a.patient_id "
+    "JOIN users u ON u.id = a.practitioner_id JOIN rooms r ON r.id = a.room_id "
+    "LEFT JOIN plans pl ON pl.id = a.plan_id "
+    "WHERE a.start_at >= ?1 AND a.start_at < ?2 AND (?3 = 0 OR a.practitioner_id = ?3) "
+    "AND (?4 = 0 OR a.room_id = ?4) AND (?5 = 0 OR a.patient_id = ?5) "
+    "AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
 static const char *const sql_overlap[] = {
-	[PARTY_PRACTITIONER] = "SELECT id FROM appointments WHERE practitioner_id = ?1 "
-			       "AND start_at < ?3 AND start_at > ?2 - " "28800"
-			       " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
-	[PARTY_ROOM] = "SELECT id FROM appointments WHERE room_id = ?1 "
-		       "AND start_at < ?3 AND start_at > ?2 - " "28800"
-		       " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
-	[PARTY_PATIENT] = "SELECT id FROM appointments WHERE patient_id = ?1 "
-			  "AND start_at < ?3 AND start_at > ?2 - " "28800"
-			  " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+    [PARTY_PRACTITIONER] = "SELECT id FROM appointments WHERE practitioner_id = ?1 "
+			   "AND start_at < ?3 AND start_at > ?2 - "
+			   "28800"
+			   " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+    [PARTY_ROOM] = "SELECT id FROM appointments WHERE room_id = ?1 "
+		   "AND start_at < ?3 AND start_at > ?2 - "
+		   "28800"
+		   " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+    [PARTY_PATIENT] = "SELECT id FROM appointments WHERE patient_id = ?1 "
+		      "AND start_at < ?3 AND start_at > ?2 - "
+		      "28800"
+		      " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
 };
 static const char *const sql_busy[] = {
-	[PARTY_PRACTITIONER] = "SELECT start_at, end_at FROM appointments WHERE practitioner_id = ?1 "
-			       "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
-			       "AND status IN " HOLDING " ORDER BY start_at",
-	[PARTY_ROOM] = "SELECT start_at, end_at FROM appointments WHERE room_id = ?1 "
-		       "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
-		       "AND status IN " HOLDING " ORDER BY start_at",
-	[PARTY_PATIENT] = "SELECT start_at, end_at FROM appointments WHERE patient_id = ?1 "
-			  "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
-			  "AND status IN " HOLDING " ORDER BY start_at",
+    [PARTY_PRACTITIONER] = "SELECT start_at, end_at FROM appointments WHERE practitioner_id = ?1 "
+			   "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
+			   "AND status IN " HOLDING " ORDER BY start_at",
+    [PARTY_ROOM] = "SELECT start_at, end_at FROM appointments WHERE room_id = ?1 "
+		   "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
+		   "AND status IN " HOLDING " ORDER BY start_at",
+    [PARTY_PATIENT] = "SELECT start_at, end_at FROM appointments WHERE patient_id = ?1 "
+		      "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
+		      "AND status IN " HOLDING " ORDER BY start_at",
 };
 static const char *const sql_prev =
-	"SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at <= ?2 AND id <> ?3 "
-	"AND status IN " HOLDING " ORDER BY start_at DESC, id DESC LIMIT 1";
+    "SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at <= ?2 AND id <> ?3 "
+    "AND status IN " HOLDING " ORDER BY start_at DESC, id DESC LIMIT 1";
 static const char *const sql_next =
-	"SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at > ?2 AND id <> ?3 "
-	"AND status IN " HOLDING " ORDER BY start_at, id LIMIT 1";
+    "SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at > ?2 AND id <> ?3 "
+    "AND status IN " HOLDING " ORDER BY start_at, id LIMIT 1";
 static const char *const sql_renumber_holding =
-	"UPDATE appointments SET session_number = (SELECT count(*) FROM appointments b "
-	"WHERE b.plan_id = appointments.plan_id AND b.status IN " HOLDING " AND "
-	"(b.start_at < appointments.start_at OR (b.start_at = appointments.start_at AND "
-	"b.id <= appointments.id))) WHERE plan_id = ?1 AND status IN " HOLDING;
+    "UPDATE appointments SET session_number = (SELECT count(*) FROM appointments b "
+    "WHERE b.plan_id = appointments.plan_id AND b.status IN " HOLDING " AND "
+    "(b.start_at < appointments.start_at OR (b.start_at = appointments.start_at AND "
+    "b.id <= appointments.id))) WHERE plan_id = ?1 AND status IN " HOLDING;
 static const char *const sql_renumber_other =
-	"UPDATE appointments SET session_number = NULL WHERE plan_id = ?1 "
-	"AND status NOT IN " HOLDING " AND session_number IS NOT NULL";
+    "UPDATE appointments SET session_number = NULL WHERE plan_id = ?1 "
+    "AND status NOT IN " HOLDING " AND session_number IS NOT NULL";
 static const char *const sql_recall =
-	"SELECT pl.id, pl.patient_id, p.first_name, p.last_name, p.phone, pl.treatment_type, "
-	"pl.practitioner_id, pl.planned_sessions, pl.min_interval_days, pl.max_interval_days, "
-	"pl.holding, pl.completed, pl.pending, pl.last_start "
-	"FROM plans pl JOIN patients p ON p.id = pl.patient_id "
-	"WHERE pl.next_due_at IS NOT NULL AND pl.next_due_at < ?1 AND p.archived = 0 "
-	"ORDER BY pl.next_due_at LIMIT ?2";
+    "SELECT pl.id, pl.patient_id, p.first_name, p.last_name, p.phone, pl.treatment_type, "
+    "pl.practitioner_id, pl.planned_sessions, pl.min_interval_days, pl.max_interval_days, "
+    "pl.holding, pl.completed, pl.pending, pl.last_start "
+    "FROM plans pl JOIN patients p ON p.id = pl.patient_id "
+    "WHERE pl.next_due_at IS NOT NULL AND pl.next_due_at < ?1 AND p.archived = 0 "
+    "ORDER BY pl.next_due_at LIMIT ?2";
 /* Recomputes one plan's progress columns from its appointments (see schema v4). */
 static const char *const sql_refresh =
-	"UPDATE plans SET "
-	"holding = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
-	" AND a.status IN " HOLDING "), "
-	"completed = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
-	" AND a.status = 'completed'), "
-	"pending = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
-	" AND a.status IN ('booked', 'checked_in')), "
-	"last_start = (SELECT max(start_at) FROM appointments a WHERE a.plan_id = ?1 "
-	" AND a.status IN " HOLDING ") WHERE id = ?1";
+    "UPDATE plans SET "
+    "holding = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+    " AND a.status IN " HOLDING "), "
+    "completed = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+    " AND a.status = 'completed'), "
+    "pending = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+    " AND a.status IN ('booked', 'checked_in')), "
+    "last_start = (SELECT max(start_at) FROM appointments a WHERE a.plan_id = ?1 "
+    " AND a.status IN " HOLDING ") WHERE id = ?1";
 static const char *const sql_refresh_due =
-	"UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
-	"AND holding < planned_sessions AND pending = 0 "
-	"THEN last_start + min_interval_days * 86400 END WHERE id = ?1";
+    "UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
+    "AND holding < planned_sessions AND pending = 0 "
+    "THEN last_start + min_interval_days * 86400 END WHERE id = ?1";
 
 _Static_assert(MAX_SPAN_S == 28800, "the overlap SQL's look-back is APPT_MAX_MINUTES");
 
@@ -525,17 +529,17 @@ int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct
 }
 
 const struct hot_query store_schedule_hot[] = {
-	{"day sheet / appointment list", &sql_appt_list},
-	{"conflict: practitioner", &sql_overlap[PARTY_PRACTITIONER]},
-	{"conflict: room", &sql_overlap[PARTY_ROOM]},
-	{"conflict: patient", &sql_overlap[PARTY_PATIENT]},
-	{"busy: practitioner", &sql_busy[PARTY_PRACTITIONER]},
-	{"busy: room", &sql_busy[PARTY_ROOM]},
-	{"spacing: previous session", &sql_prev},
-	{"spacing: next session", &sql_next},
-	{"plan progress", &sql_plan_progress},
-	{"renumber sessions", &sql_renumber_holding},
-	{"refresh plan progress", &sql_refresh},
-	{"recall list", &sql_recall},
-	{NULL, NULL},
+    {"day sheet / appointment list", &sql_appt_list},
+    {"conflict: practitioner", &sql_overlap[PARTY_PRACTITIONER]},
+    {"conflict: room", &sql_overlap[PARTY_ROOM]},
+    {"conflict: patient", &sql_overlap[PARTY_PATIENT]},
+    {"busy: practitioner", &sql_busy[PARTY_PRACTITIONER]},
+    {"busy: room", &sql_busy[PARTY_ROOM]},
+    {"spacing: previous session", &sql_prev},
+    {"spacing: next session", &sql_next},
+    {"plan progress", &sql_plan_progress},
+    {"renumber sessions", &sql_renumber_holding},
+    {"refresh plan progress", &sql_refresh},
+    {"recall list", &sql_recall},
+    {NULL, NULL},
 };

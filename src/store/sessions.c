@@ -8,82 +8,84 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define REC_COLS                                                                               \
-	"s.appointment_id, s.status, s.screening_confirmed_at, s.caution_reviewed, "           \
-	"s.consent_id, s.numbing_product, s.numbing_applied_at, s.numbing_removed_at, "        \
-	"s.device, s.device_model, s.cartridge_lot, s.prp_blood_ml10, s.prp_spin_minutes, "    \
-	"s.prp_spin_rcf, s.prp_ml10, s.prp_route, s.prp_kit_lot, s.endpoint, "                \
-	"s.aftercare_given, s.notes, s.signed_by, s.signed_at, s.created_at, s.updated_at, "   \
+#define REC_COLS                                                                             \
+	"s.appointment_id, s.status, s.screening_confirmed_at, s.caution_reviewed, "         \
+	"s.consent_id, s.numbing_product, s.numbing_applied_at, s.numbing_removed_at, "      \
+	"s.device, s.device_model, s.cartridge_lot, s.prp_blood_ml10, s.prp_spin_minutes, "  \
+	"s.prp_spin_rcf, s.prp_ml10, s.prp_route, s.prp_kit_lot, s.endpoint, "               \
+	"s.aftercare_given, s.notes, s.signed_by, s.signed_at, s.created_at, s.updated_at, " \
 	"s.updated_by"
 #define REC_NCOLS 25
 
 static const char *const sql_get =
-	"SELECT " REC_COLS " FROM session_records s WHERE s.appointment_id = ?1";
+    "SELECT " REC_COLS " FROM session_records s WHERE s.appointment_id = ?1";
 static const char *const sql_status =
-	"SELECT status FROM session_records WHERE appointment_id = ?1";
+    "SELECT status FROM session_records WHERE appointment_id = ?1";
 static const char *const sql_put =
-	"INSERT INTO session_records (appointment_id, status, screening_confirmed_at, "
-	"caution_reviewed, consent_id, numbing_product, numbing_applied_at, numbing_removed_at, "
-	"device, device_model, cartridge_lot, prp_blood_ml10, prp_spin_minutes, prp_spin_rcf, "
-	"prp_ml10, prp_route, prp_kit_lot, endpoint, aftercare_given, notes, created_at, "
-	"updated_at, updated_by) VALUES (?1, 'draft', ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20) "
-	"ON CONFLICT (appointment_id) DO UPDATE SET "
-	"screening_confirmed_at = excluded.screening_confirmed_at, "
-	"caution_reviewed = excluded.caution_reviewed, numbing_product = excluded.numbing_product, "
-	"numbing_applied_at = excluded.numbing_applied_at, "
-	"numbing_removed_at = excluded.numbing_removed_at, device = excluded.device, "
-	"device_model = excluded.device_model, cartridge_lot = excluded.cartridge_lot, "
-	"prp_blood_ml10 = excluded.prp_blood_ml10, prp_spin_minutes = excluded.prp_spin_minutes, "
-	"prp_spin_rcf = excluded.prp_spin_rcf, prp_ml10 = excluded.prp_ml10, "
-	"prp_route = excluded.prp_route, prp_kit_lot = excluded.prp_kit_lot, "
-	"endpoint = excluded.endpoint, aftercare_given = excluded.aftercare_given, "
-	"notes = excluded.notes, updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+    "INSERT INTO session_records (appointment_id, status, screening_confirmed_at, "
+    "caution_reviewed, consent_id, numbing_product, numbing_applied_at, numbing_removed_at, "
+    "device, device_model, cartridge_lot, prp_blood_ml10, prp_spin_minutes, prp_spin_rcf, "
+    "prp_ml10, prp_route, prp_kit_lot, endpoint, aftercare_given, notes, created_at, "
+    "updated_at, updated_by) VALUES (?1, 'draft', ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20) "
+    "ON CONFLICT (appointment_id) DO UPDATE SET "
+    "screening_confirmed_at = excluded.screening_confirmed_at, "
+    "caution_reviewed = excluded.caution_reviewed, numbing_product = excluded.numbing_product, "
+    "numbing_applied_at = excluded.numbing_applied_at, "
+    "numbing_removed_at = excluded.numbing_removed_at, device = excluded.device, "
+    "device_model = excluded.device_model, cartridge_lot = excluded.cartridge_lot, "
+    "prp_blood_ml10 = excluded.prp_blood_ml10, prp_spin_minutes = excluded.prp_spin_minutes, "
+    "prp_spin_rcf = excluded.prp_spin_rcf, prp_ml10 = excluded.prp_ml10, "
+    "prp_route = excluded.prp_route, prp_kit_lot = excluded.prp_kit_lot, "
+    "endpoint = excluded.endpoint, aftercare_given = excluded.aftercare_given, "
+    "notes = excluded.notes, updated_at = excluded.updated_at, updated_by = excluded.updated_by";
 static const char *const sql_del_areas = "DELETE FROM session_areas WHERE appointment_id = ?1";
-static const char *const sql_del_products = "DELETE FROM session_products WHERE appointment_id = ?1";
+static const char *const sql_del_products =
+    "DELETE FROM session_products WHERE appointment_id = ?1";
 static const char *const sql_del_reactions =
-	"DELETE FROM session_reactions WHERE appointment_id = ?1";
+    "DELETE FROM session_reactions WHERE appointment_id = ?1";
 static const char *const sql_ins_area =
-	"INSERT INTO session_areas (appointment_id, position, area, depth_hmm, passes, "
-	"override_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO session_areas (appointment_id, position, area, depth_hmm, passes, "
+    "override_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char *const sql_ins_product =
-	"INSERT INTO session_products (appointment_id, position, name) VALUES (?1, ?2, ?3)";
+    "INSERT INTO session_products (appointment_id, position, name) VALUES (?1, ?2, ?3)";
 static const char *const sql_ins_reaction =
-	"INSERT INTO session_reactions (appointment_id, position, type, severity) "
-	"VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO session_reactions (appointment_id, position, type, severity) "
+    "VALUES (?1, ?2, ?3, ?4)";
 static const char *const sql_areas =
-	"SELECT area, depth_hmm, passes, override_reason FROM session_areas "
-	"WHERE appointment_id = ?1 ORDER BY position";
+    "SELECT area, depth_hmm, passes, override_reason FROM session_areas "
+    "WHERE appointment_id = ?1 ORDER BY position";
 static const char *const sql_products =
-	"SELECT name FROM session_products WHERE appointment_id = ?1 ORDER BY position";
+    "SELECT name FROM session_products WHERE appointment_id = ?1 ORDER BY position";
 static const char *const sql_reactions =
-	"SELECT type, severity FROM session_reactions WHERE appointment_id = ?1 ORDER BY position";
+    "SELECT type, severity FROM session_reactions WHERE appointment_id = ?1 ORDER BY position";
 static const char *const sql_sign =
-	"UPDATE session_records SET status = 'signed', signed_by = ?2, signed_at = ?3, "
-	"consent_id = ?4, updated_at = ?3, updated_by = ?2 WHERE appointment_id = ?1 "
-	"AND status = 'draft'";
+    "UPDATE session_records SET status = 'signed', signed_by = ?2, signed_at = ?3, "
+    "consent_id = ?4, updated_at = ?3, updated_by = ?2 WHERE appointment_id = ?1 "
+    "AND status = 'draft'";
 static const char *const sql_add_addendum =
-	"INSERT INTO session_addenda (appointment_id, author, at, text) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO session_addenda (appointment_id, author, at, text) VALUES (?1, ?2, ?3, ?4)";
 static const char *const sql_addenda =
-	"SELECT id, appointment_id, author, at, text FROM session_addenda "
-	"WHERE appointment_id = ?1 ORDER BY id";
+    "SELECT id, appointment_id, author, at, text FROM session_addenda "
+    "WHERE appointment_id = ?1 ORDER BY id";
 static const char *const sql_previous =
-	"SELECT " REC_COLS ", a.start_at FROM session_records s "
-	"JOIN appointments a ON a.id = s.appointment_id "
-	"WHERE a.plan_id = ?1 AND a.start_at < ?2 AND s.status = 'signed' "
-	"ORDER BY a.start_at DESC LIMIT 1";
-#define ROW_COLS                                                                               \
-	REC_COLS ", a.patient_id, a.plan_id, a.start_at, a.practitioner_id, u.display_name, "  \
-		 "p.first_name, p.last_name, p.mrn, pl.treatment_type "                        \
-		 "FROM session_records s JOIN appointments a ON a.id = s.appointment_id "       \
-		 "JOIN users u ON u.id = a.practitioner_id JOIN patients p ON p.id = a.patient_id " \
-		 "LEFT JOIN plans pl ON pl.id = a.plan_id "
+    "SELECT " REC_COLS ", a.start_at FROM session_records s "
+    "JOIN appointments a ON a.id = s.appointment_id "
+    "WHERE a.plan_id = ?1 AND a.start_at < ?2 AND s.status = 'signed' "
+    "ORDER BY a.start_at DESC LIMIT 1";
+#define ROW_COLS                                                                           \
+	REC_COLS                                                                           \
+	", a.patient_id, a.plan_id, a.start_at, a.practitioner_id, u.display_name, "       \
+	"p.first_name, p.last_name, p.mrn, pl.treatment_type "                             \
+	"FROM session_records s JOIN appointments a ON a.id = s.appointment_id "           \
+	"JOIN users u ON u.id = a.practitioner_id JOIN patients p ON p.id = a.patient_id " \
+	"LEFT JOIN plans pl ON pl.id = a.plan_id "
 static const char *const sql_lot =
-	"SELECT " ROW_COLS "WHERE s.cartridge_lot = ?1 UNION ALL SELECT " ROW_COLS
-	"WHERE s.prp_kit_lot = ?1 AND (s.cartridge_lot IS NULL OR s.cartridge_lot <> ?1) "
-	"ORDER BY 28 DESC LIMIT 5000";
+    "SELECT " ROW_COLS "WHERE s.cartridge_lot = ?1 UNION ALL SELECT " ROW_COLS
+    "WHERE s.prp_kit_lot = ?1 AND (s.cartridge_lot IS NULL OR s.cartridge_lot <> ?1) "
+    "ORDER BY 28 DESC LIMIT 5000";
 static const char *const sql_history =
-	"SELECT " ROW_COLS "WHERE a.patient_id = ?1 ORDER BY a.start_at DESC LIMIT ?2";
+    "SELECT " ROW_COLS "WHERE a.patient_id = ?1 ORDER BY a.start_at DESC LIMIT ?2";
 
 static int step_err(struct db *db)
 {
@@ -220,8 +222,9 @@ int store_record_put(struct db *db, const struct session_record *r)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, r->appointment_id);
 	int rc = sqlite3_step(st);
-	bool locked = rc == SQLITE_ROW &&
-		      session_status_parse((const char *)sqlite3_column_text(st, 0)) == SESSION_SIGNED;
+	bool locked =
+	    rc == SQLITE_ROW &&
+	    session_status_parse((const char *)sqlite3_column_text(st, 0)) == SESSION_SIGNED;
 	db_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return step_err(db);
@@ -290,7 +293,7 @@ int store_record_put(struct db *db, const struct session_record *r)
 }
 
 int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64_t at,
-		       int64_t consent_id)
+		      int64_t consent_id)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_sign);
 	if (!st)
@@ -345,7 +348,7 @@ int store_addenda_list(struct db *db, int64_t appointment_id, struct addendum **
 }
 
 int store_record_previous(struct db *db, int64_t plan_id, int64_t before,
-			   struct session_record *out, int64_t *start)
+			  struct session_record *out, int64_t *start)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_previous);
 	if (!st)
@@ -427,9 +430,9 @@ int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct 
 }
 
 const struct hot_query store_sessions_hot[] = {
-	{"session record", &sql_get},
-	{"previous signed session", &sql_previous},
-	{"lot look-up", &sql_lot},
-	{"patient history", &sql_history},
-	{NULL, NULL},
+    {"session record", &sql_get},
+    {"previous signed session", &sql_previous},
+    {"lot look-up", &sql_lot},
+    {"patient history", &sql_history},
+    {NULL, NULL},
 };

@@ -11,39 +11,39 @@
 #define USER_COLS "id, username, display_name, role, active, created_at"
 
 static const char *const sql_insert =
-	"INSERT INTO users (username, display_name, role, password_hash, active, created_at) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO users (username, display_name, role, password_hash, active, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char *const sql_get = "SELECT " USER_COLS " FROM users WHERE id = ?1";
 static const char *const sql_by_name =
-	"SELECT " USER_COLS ", password_hash FROM users WHERE username = ?1";
+    "SELECT " USER_COLS ", password_hash FROM users WHERE username = ?1";
 static const char *const sql_list = "SELECT " USER_COLS " FROM users ORDER BY id";
 static const char *const sql_update =
-	"UPDATE users SET display_name = ?2, role = ?3, active = ?4 WHERE id = ?1";
+    "UPDATE users SET display_name = ?2, role = ?3, active = ?4 WHERE id = ?1";
 static const char *const sql_set_pw = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
 static const char *const sql_count = "SELECT count(*) FROM users";
 static const char *const sql_count_admins =
-	"SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> ?1";
+    "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> ?1";
 
 static const char *const sql_sess_insert =
-	"INSERT INTO auth_sessions (token_hash, user_id, csrf_token, created_at, last_seen, "
-	"expires_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)";
+    "INSERT INTO auth_sessions (token_hash, user_id, csrf_token, created_at, last_seen, "
+    "expires_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)";
 static const char *const sql_sess_get =
-	"SELECT u.id, u.username, u.display_name, u.role, u.active, u.created_at, "
-	"s.csrf_token, s.created_at, s.last_seen, s.expires_at "
-	"FROM auth_sessions s JOIN users u ON u.id = s.user_id "
-	"WHERE s.token_hash = ?1 AND u.active = 1";
+    "SELECT u.id, u.username, u.display_name, u.role, u.active, u.created_at, "
+    "s.csrf_token, s.created_at, s.last_seen, s.expires_at "
+    "FROM auth_sessions s JOIN users u ON u.id = s.user_id "
+    "WHERE s.token_hash = ?1 AND u.active = 1";
 static const char *const sql_sess_touch =
-	"UPDATE auth_sessions SET last_seen = ?2 WHERE token_hash = ?1";
+    "UPDATE auth_sessions SET last_seen = ?2 WHERE token_hash = ?1";
 static const char *const sql_sess_delete = "DELETE FROM auth_sessions WHERE token_hash = ?1";
 static const char *const sql_sess_delete_user = "DELETE FROM auth_sessions WHERE user_id = ?1";
 static const char *const sql_sess_purge = "DELETE FROM auth_sessions WHERE expires_at < ?1";
 
 static const char *const sql_fail_user =
-	"SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?2";
+    "SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?2";
 static const char *const sql_fail_remote =
-	"SELECT count(*) FROM login_failures WHERE remote = ?1 AND at >= ?2";
+    "SELECT count(*) FROM login_failures WHERE remote = ?1 AND at >= ?2";
 static const char *const sql_fail_add =
-	"INSERT INTO login_failures (at, username, remote) VALUES (?1, ?2, ?3)";
+    "INSERT INTO login_failures (at, username, remote) VALUES (?1, ?2, ?3)";
 static const char *const sql_fail_clear = "DELETE FROM login_failures WHERE username = ?1";
 
 static void read_user(sqlite3_stmt *st, struct user *u)
@@ -61,8 +61,7 @@ static int step_err(struct db *db)
 	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
 }
 
-int store_user_insert(struct db *db, const struct user *u, const char *password_hash,
-		      int64_t *id)
+int store_user_insert(struct db *db, const struct user *u, const char *password_hash, int64_t *id)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_insert);
 	if (!st)
@@ -94,8 +93,7 @@ int store_user_get(struct db *db, int64_t id, struct user *out)
 	return err;
 }
 
-int store_user_by_name(struct db *db, const char *username, struct user *out,
-		       char **password_hash)
+int store_user_by_name(struct db *db, const char *username, struct user *out, char **password_hash)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_by_name);
 	if (!st)
@@ -183,8 +181,8 @@ int store_user_count_admins(struct db *db, int64_t except_id, int64_t *n)
 	return db_query_int(db, st, n);
 }
 
-int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id,
-			 const char *csrf, int64_t now, int64_t expires_at)
+int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id, const char *csrf,
+			 int64_t now, int64_t expires_at)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_sess_insert);
 	if (!st)
@@ -301,9 +299,9 @@ int store_login_failures_clear(struct db *db, const char *username)
 }
 
 const struct hot_query store_users_hot[] = {
-	{"session by token", &sql_sess_get},
-	{"user by name", &sql_by_name},
-	{"failed logins by user", &sql_fail_user},
-	{"failed logins by address", &sql_fail_remote},
-	{NULL, NULL},
+    {"session by token", &sql_sess_get},
+    {"user by name", &sql_by_name},
+    {"failed logins by user", &sql_fail_user},
+    {"failed logins by address", &sql_fail_remote},
+    {NULL, NULL},
 };

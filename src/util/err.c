@@ -7,10 +7,9 @@ struct err_row {
 	const char *msg;
 };
 
-static const struct err_row rows[ERR_COUNT_] = {
-	[ERR_OK] = {200, "ok", "OK."},
+static const struct err_row rows[ERR_COUNT_] = {[ERR_OK] = {200, "ok", "OK."},
 #define ERR_ROW_(name, status, wire, msg) [ERR_##name] = {status, wire, msg},
-	ERR_MAP(ERR_ROW_)
+						ERR_MAP(ERR_ROW_)
 #undef ERR_ROW_
 };
 

@@ -29,8 +29,8 @@ int secrets_hash_password(const char *password, char out[SECRETS_PWHASH_LEN])
 	return crypto_pwhash_str(out, password, strlen(password),
 				 crypto_pwhash_OPSLIMIT_INTERACTIVE,
 				 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }
 
 bool secrets_check_password(const char *stored, const char *password)

@@ -87,8 +87,8 @@ static void add_user(struct server *s, const char *name, const char *role, const
 {
 	char line[128];
 	snprintf(line, sizeof line, "%s\n", pw);
-	const char *args[] = {"user", "add", "--db", s->db, "--username", name, "--role", role,
-			      NULL};
+	const char *args[] = {"user", "add",	"--db", s->db, "--username",
+			      name,   "--role", role,	NULL};
 	if (run_cli(args, line, NULL) != 0) {
 		fprintf(stderr, "harness: user add %s failed\n", name);
 		abort();
@@ -315,8 +315,8 @@ struct resp *req_ex(struct server *s, const char *method, const char *path, cons
 	return perform(s, NULL, method, path, token, body, body_len, extra_headers);
 }
 
-struct resp *req_from(struct server *s, const char *local_ip, const char *method,
-		      const char *path, const char *token, const char *body)
+struct resp *req_from(struct server *s, const char *local_ip, const char *method, const char *path,
+		      const char *token, const char *body)
 {
 	return perform(s, local_ip, method, path, token, body, body ? strlen(body) : 0, NULL);
 }
@@ -430,8 +430,8 @@ char *url_encode(const char *s)
 	if (!out)
 		die("malloc");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
 			*o++ = (char)*p;
 		} else {
 			*o++ = '%';

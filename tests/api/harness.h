@@ -11,17 +11,17 @@
 
 /* The seeded users' passwords (users "admin", "desk", "prac" and "prac2"). */
 #define PW_ADMIN "admin-password-1"
-#define PW_DESK "desk-password-1"
-#define PW_PRAC "prac-password-1"
+#define PW_DESK	 "desk-password-1"
+#define PW_PRAC	 "prac-password-1"
 
 struct server {
 	pid_t pid;
 	unsigned port;
-	char dir[256];  /* a fresh temporary directory */
-	char db[300];   /* the database file inside it */
-	char log[300];  /* the server's standard error */
-	char base[64];  /* "http://127.0.0.1:PORT" or "https://..." */
-	char ca[300];   /* a CA file for https (the server's self-signed certificate), or "" */
+	char dir[256]; /* a fresh temporary directory */
+	char db[300];  /* the database file inside it */
+	char log[300]; /* the server's standard error */
+	char base[64]; /* "http://127.0.0.1:PORT" or "https://..." */
+	char ca[300];  /* a CA file for https (the server's self-signed certificate), or "" */
 };
 
 /* When >= 0, servers started from now on run as this user and group id (root only). */
@@ -45,9 +45,9 @@ void server_destroy(struct server *s);
 
 struct resp {
 	long status;
-	char *body;     /* NUL-terminated */
-	json_t *json;   /* parsed body, or NULL */
-	char *headers;  /* raw response headers */
+	char *body;    /* NUL-terminated */
+	json_t *json;  /* parsed body, or NULL */
+	char *headers; /* raw response headers */
 };
 void resp_free(struct resp *r);
 /* A response header's value (case-insensitive name), copied into buf; NULL if absent. */
@@ -66,8 +66,8 @@ struct resp *req_ex(struct server *s, const char *method, const char *path, cons
 		    const char *body, size_t body_len, const char *const *extra_headers);
 /* Like req, connecting from local_ip (another loopback address such as "127.0.0.2"), so
  * that the server sees a different client address. */
-struct resp *req_from(struct server *s, const char *local_ip, const char *method,
-		      const char *path, const char *token, const char *body);
+struct resp *req_from(struct server *s, const char *local_ip, const char *method, const char *path,
+		      const char *token, const char *body);
 /* Like req, with the body built by printf-style formatting. */
 struct resp *reqf(struct server *s, const char *method, const char *path, const char *token,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -150,8 +150,8 @@ static void audit_is_for_admins_only(void **state)
 	/* Nothing writes to the trail through the API. */
 	expect_err(req(&srv, "POST", "/api/v1/audit", admin_tok, "{\"action\":\"x\"}"), 405,
 		   "method_not_allowed", NULL);
-	expect_err(req(&srv, "DELETE", "/api/v1/audit", admin_tok, NULL), 405,
-		   "method_not_allowed", NULL);
+	expect_err(req(&srv, "DELETE", "/api/v1/audit", admin_tok, NULL), 405, "method_not_allowed",
+		   NULL);
 	struct resp *keep;
 	json_t *items = audit("", &keep);
 	assert_true(json_array_size(items) > 0);
@@ -169,7 +169,7 @@ static void events_are_newest_first_and_chained(void **state)
 	long long now = (long long)time(NULL);
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(items, i);
-		const char *keys[] = {"id",	"at",	  "user_id",   "action", "entity",
+		const char *keys[] = {"id",	   "at",     "user_id",	  "action", "entity",
 				      "entity_id", "remote", "prev_hash", "hash"};
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
 			assert_non_null(json_object_get(e, keys[k]));
@@ -240,13 +240,15 @@ static void filters_narrow_the_trail(void **state)
 	/* By entity. */
 	json_t *items = audit("entity=patient&limit=500", &keep);
 	size_t patients = 0;
-	json_array_foreach(all, i, e) {
+	json_array_foreach(all, i, e)
+	{
 		if (strcmp(jstr(e, "entity"), "patient") == 0)
 			patients++;
 	}
 	assert_int_equal(json_array_size(items), patients);
 	assert_true(patients >= 5);
-	json_array_foreach(items, i, e) {
+	json_array_foreach(items, i, e)
+	{
 		assert_string_equal(jstr(e, "entity"), "patient");
 	}
 	resp_free(keep);
@@ -279,14 +281,16 @@ static void filters_narrow_the_trail(void **state)
 	snprintf(q, sizeof q, "user_id=%lld&limit=500", desk_id);
 	items = audit(q, &keep);
 	size_t desk_events = 0;
-	json_array_foreach(all, i, e) {
+	json_array_foreach(all, i, e)
+	{
 		if (jint(e, "user_id") == desk_id)
 			desk_events++;
 	}
 	assert_int_equal(json_array_size(items), desk_events);
 	assert_true(desk_events >= 3);
 	bool login_seen = false;
-	json_array_foreach(items, i, e) {
+	json_array_foreach(items, i, e)
+	{
 		assert_int_equal(jint(e, "user_id"), desk_id);
 		if (strcmp(jstr(e, "action"), "login") == 0)
 			login_seen = true;
@@ -298,7 +302,8 @@ static void filters_narrow_the_trail(void **state)
 	snprintf(q, sizeof q, "entity=patient&user_id=%lld", prac_id);
 	items = audit(q, &keep);
 	assert_true(json_array_size(items) >= 3);
-	json_array_foreach(items, i, e) {
+	json_array_foreach(items, i, e)
+	{
 		assert_int_equal(jint(e, "user_id"), prac_id);
 		assert_string_equal(jstr(e, "entity"), "patient");
 	}
@@ -327,9 +332,9 @@ static void filters_narrow_the_trail(void **state)
 
 	/* Out-of-range and malformed filters. */
 	const char *bad[][2] = {
-		{"limit=0", "limit"},	      {"limit=501", "limit"},	  {"limit=-1", "limit"},
-		{"limit=many", "limit"},    {"entity_id=0", "entity_id"}, {"entity_id=x", "entity_id"},
-		{"user_id=-3", "user_id"},  {"user_id=1.5", "user_id"},
+	    {"limit=0", "limit"},      {"limit=501", "limit"},	     {"limit=-1", "limit"},
+	    {"limit=many", "limit"},   {"entity_id=0", "entity_id"}, {"entity_id=x", "entity_id"},
+	    {"user_id=-3", "user_id"}, {"user_id=1.5", "user_id"},
 	};
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char path[128];
@@ -393,10 +398,10 @@ static void chain_verifies_after_stop_and_restart(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(audit_is_for_admins_only),
-		cmocka_unit_test(events_are_newest_first_and_chained),
-		cmocka_unit_test(filters_narrow_the_trail),
-		cmocka_unit_test(chain_verifies_after_stop_and_restart),
+	    cmocka_unit_test(audit_is_for_admins_only),
+	    cmocka_unit_test(events_are_newest_first_and_chained),
+	    cmocka_unit_test(filters_narrow_the_trail),
+	    cmocka_unit_test(chain_verifies_after_stop_and_restart),
 	};
 	return cmocka_run_group_tests_name("api_audit", tests, group_setup, group_teardown);
 }

@@ -82,8 +82,7 @@ static struct resp *login_req(struct server *s, const char *user, const char *pw
 		    user, pw);
 }
 
-static struct resp *login_from(struct server *s, const char *ip, const char *user,
-			       const char *pw)
+static struct resp *login_from(struct server *s, const char *ip, const char *user, const char *pw)
 {
 	char body[256];
 	snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, pw);
@@ -134,9 +133,8 @@ static long long user_id(struct server *s, const char *admin_tok, const char *na
 	long long id = -1;
 	size_t i;
 	json_t *u;
-	json_array_foreach(json_object_get(r->json, "items"), i, u)
-		if (strcmp(jstr(u, "username"), name) == 0)
-			id = jint(u, "id");
+	json_array_foreach(json_object_get(r->json, "items"), i,
+			   u) if (strcmp(jstr(u, "username"), name) == 0) id = jint(u, "id");
 	resp_free(r);
 	assert_true(id > 0);
 	return id;
@@ -152,7 +150,7 @@ static long long patients_total(struct server *s, const char *tok)
 }
 
 static const char patient_body[] =
-	"{\"first_name\":\"Ada\",\"last_name\":\"Moreau\",\"date_of_birth\":\"1985-04-12\"}";
+    "{\"first_name\":\"Ada\",\"last_name\":\"Moreau\",\"date_of_birth\":\"1985-04-12\"}";
 
 static void login_returns_token_csrf_user_and_expiry(void **state)
 {
@@ -218,17 +216,17 @@ static void login_body_is_validated(void **state)
 	struct resp *r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":\"admin\"}");
 	assert_int_equal(r->status, 422);
 	assert_string_equal(resp_error(r), "validation_failed");
-	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
-				 "field"),
-			    "password");
+	assert_string_equal(
+	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "field"),
+	    "password");
 	resp_free(r);
 
 	r = reqf(&srv, "POST", "/api/v1/login", NULL,
 		 "{\"username\":\"admin\",\"password\":\"%s\",\"remember\":true}", PW_ADMIN);
 	assert_int_equal(r->status, 422);
-	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
-				 "field"),
-			    "remember");
+	assert_string_equal(
+	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "field"),
+	    "remember");
 	resp_free(r);
 
 	r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":1,\"password\":\"x\"}");
@@ -298,9 +296,8 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	struct resp *r = cookie_req(&srv, "POST", "/api/v1/patients", tok, NULL, patient_body);
 	assert_int_equal(r->status, 403);
 	assert_string_equal(resp_error(r), "forbidden");
-	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
-				 "reason"),
-			    "csrf");
+	assert_string_equal(
+	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "reason"), "csrf");
 	resp_free(r);
 
 	/* The same user's other session has its own token, which does not fit this one. */
@@ -501,7 +498,8 @@ static void logins_and_failures_are_audited(void **state)
 	long long prev_id = 0;
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(r->json, "items"), i, e) {
+	json_array_foreach(json_object_get(r->json, "items"), i, e)
+	{
 		assert_string_equal(jstr(e, "entity"), "user");
 		/* Newest first. */
 		assert_true(prev_id == 0 || jint(e, "id") < prev_id);
@@ -535,9 +533,9 @@ static void logins_and_failures_are_audited(void **state)
 	admin = login(&srv, "admin", PW_ADMIN);
 	r = req(&srv, "GET", "/api/v1/audit?entity=user&limit=5", admin, NULL);
 	bool logout = false;
-	json_array_foreach(json_object_get(r->json, "items"), i, e)
-		logout |= strcmp(jstr(e, "action"), "logout") == 0 && jint(e, "user_id") == admin_id &&
-			  jint(e, "entity_id") == admin_id;
+	json_array_foreach(json_object_get(r->json, "items"), i, e) logout |=
+	    strcmp(jstr(e, "action"), "logout") == 0 && jint(e, "user_id") == admin_id &&
+	    jint(e, "entity_id") == admin_id;
 	assert_true(logout);
 	resp_free(r);
 
@@ -619,9 +617,9 @@ static void idle_sessions_expire(void **state)
 	r = req(s, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 401);
 	assert_string_equal(resp_error(r), "unauthenticated");
-	assert_string_equal(jstr(json_object_get(json_object_get(r->json, "error"), "details"),
-				 "reason"),
-			    "expired");
+	assert_string_equal(
+	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "reason"),
+	    "expired");
 	resp_free(r);
 	/* An expired session is gone for good. */
 	r = req(s, "GET", "/api/v1/me", tok, NULL);
@@ -650,24 +648,24 @@ static void activity_keeps_a_session_alive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(login_returns_token_csrf_user_and_expiry),
-		cmocka_unit_test(wrong_password_and_unknown_user_look_the_same),
-		cmocka_unit_test(login_body_is_validated),
-		cmocka_unit_test(me_needs_a_valid_bearer_token),
-		cmocka_unit_test(cookie_reads_need_no_csrf),
-		cmocka_unit_test(cookie_writes_need_the_csrf_token),
-		cmocka_unit_test(bearer_writes_need_no_csrf),
-		cmocka_unit_test(logout_ends_only_that_session),
-		cmocka_unit_test(deactivation_ends_sessions_and_blocks_login),
-		cmocka_unit_test(password_reset_ends_sessions),
-		cmocka_unit_test(logins_and_failures_are_audited),
-		cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, setup_own,
-						teardown_own),
-		cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, setup_own,
-						teardown_own),
-		cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2, teardown_own),
-		cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,
-						teardown_own),
+	    cmocka_unit_test(login_returns_token_csrf_user_and_expiry),
+	    cmocka_unit_test(wrong_password_and_unknown_user_look_the_same),
+	    cmocka_unit_test(login_body_is_validated),
+	    cmocka_unit_test(me_needs_a_valid_bearer_token),
+	    cmocka_unit_test(cookie_reads_need_no_csrf),
+	    cmocka_unit_test(cookie_writes_need_the_csrf_token),
+	    cmocka_unit_test(bearer_writes_need_no_csrf),
+	    cmocka_unit_test(logout_ends_only_that_session),
+	    cmocka_unit_test(deactivation_ends_sessions_and_blocks_login),
+	    cmocka_unit_test(password_reset_ends_sessions),
+	    cmocka_unit_test(logins_and_failures_are_audited),
+	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, setup_own,
+					    teardown_own),
+	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, setup_own,
+					    teardown_own),
+	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2, teardown_own),
+	    cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,
+					    teardown_own),
 	};
 	return cmocka_run_group_tests_name("api_auth", tests, group_setup, group_teardown);
 }

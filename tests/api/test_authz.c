@@ -50,9 +50,11 @@ static int setup(void **state)
 	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", ids_prac);
 	r = req(&srv, "PUT", path, tok[0],
 		"{\"hours\":[{\"weekday\":1,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":\"00:00\","
+		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":"
+		"\"00:00\","
 		"\"end\":\"24:00\"},{\"weekday\":4,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":\"00:00\","
+		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":"
+		"\"00:00\","
 		"\"end\":\"24:00\"},{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
 	resp_free(r);
 	ids_patient = post_id("/api/v1/patients", tok[1],
@@ -66,10 +68,11 @@ static int setup(void **state)
 		 "\"areas\":[\"cheeks\"],\"practitioner_id\":%lld}",
 		 ids_patient, ids_prac);
 	ids_plan = post_id("/api/v1/plans", tok[2], body);
-	snprintf(body, sizeof body,
-		 "{\"patient_id\":%lld,\"kind\":\"treatment\",\"plan_id\":%lld,\"practitioner_id\":%lld,"
-		 "\"room_id\":%lld,\"start\":\"2031-06-02T10:00:00Z\"}",
-		 ids_patient, ids_plan, ids_prac, ids_room);
+	snprintf(
+	    body, sizeof body,
+	    "{\"patient_id\":%lld,\"kind\":\"treatment\",\"plan_id\":%lld,\"practitioner_id\":%lld,"
+	    "\"room_id\":%lld,\"start\":\"2031-06-02T10:00:00Z\"}",
+	    ids_patient, ids_plan, ids_prac, ids_room);
 	ids_appt = post_id("/api/v1/appointments", tok[2], body);
 
 	/* A second server whose sessions expire after one idle second. */
@@ -184,8 +187,9 @@ static void without_a_valid_session(void **state)
 				assert_true(a->status != 401 && a->status != 403);
 			} else {
 				if (a->status != 401 || t->status != 401 || e->status != 401)
-					print_error("%s %s: anonymous %ld, tampered %ld, expired %ld\n",
-						    r->method, path, a->status, t->status, e->status);
+					print_error(
+					    "%s %s: anonymous %ld, tampered %ld, expired %ld\n",
+					    r->method, path, a->status, t->status, e->status);
 				assert_int_equal(a->status, 401);
 				assert_int_equal(t->status, 401);
 				assert_int_equal(e->status, 401);
@@ -223,15 +227,16 @@ static void each_role_against_the_policy(void **state)
 				bool allowed = (r->roles & (unsigned)role_bits[k]) != 0;
 				bool ok;
 				if (!allowed)
-					ok = x->status == 403 && strcmp(resp_error(x), "forbidden") == 0;
+					ok = x->status == 403 &&
+					     strcmp(resp_error(x), "forbidden") == 0;
 				else if (missing && has_id_param(r->pattern))
 					ok = x->status == 404 || x->status == 422;
 				else
-					ok = x->status != 401 && x->status != 403 && x->status != 500 &&
-					     x->status > 0;
+					ok = x->status != 401 && x->status != 403 &&
+					     x->status != 500 && x->status > 0;
 				if (!ok)
-					print_error("%s %s as %s: %ld %s\n", r->method, path, role_names[k],
-						    x->status, x->body);
+					print_error("%s %s as %s: %ld %s\n", r->method, path,
+						    role_names[k], x->status, x->body);
 				assert_true(ok);
 				resp_free(x);
 				checked++;
@@ -283,8 +288,8 @@ static void log_holds_no_patient_data_or_secrets(void **state)
 	/* It is an access log. */
 	assert_non_null(strstr(log, "/api/v1/patients/{id}"));
 	assert_non_null(strstr(log, " 403 "));
-	const char *secrets[] = {tok[0], tok[1], tok[2], expired, PW_ADMIN, PW_DESK, PW_PRAC,
-				 "Matrix", "1980-01-01", "LOT-1", NULL};
+	const char *secrets[] = {tok[0],  tok[1],   tok[2],	  expired, PW_ADMIN, PW_DESK,
+				 PW_PRAC, "Matrix", "1980-01-01", "LOT-1", NULL};
 	for (int i = 0; secrets[i]; i++) {
 		if (strstr(log, secrets[i]))
 			print_error("the log contains '%s'\n", secrets[i]);
@@ -296,11 +301,11 @@ static void log_holds_no_patient_data_or_secrets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_route_has_a_policy),
-		cmocka_unit_test(without_a_valid_session),
-		cmocka_unit_test(each_role_against_the_policy),
-		cmocka_unit_test(logout_ends_only_that_session),
-		cmocka_unit_test(log_holds_no_patient_data_or_secrets),
+	    cmocka_unit_test(every_route_has_a_policy),
+	    cmocka_unit_test(without_a_valid_session),
+	    cmocka_unit_test(each_role_against_the_policy),
+	    cmocka_unit_test(logout_ends_only_that_session),
+	    cmocka_unit_test(log_holds_no_patient_data_or_secrets),
 	};
 	return cmocka_run_group_tests_name("api_authz", tests, setup, teardown);
 }

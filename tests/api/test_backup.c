@@ -102,9 +102,11 @@ static void backup_under_load(void **state)
 	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", prac);
 	r = req(&srv, "PUT", path, token,
 		"{\"hours\":[{\"weekday\":1,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":\"00:00\","
+		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":"
+		"\"00:00\","
 		"\"end\":\"24:00\"},{\"weekday\":4,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":\"00:00\","
+		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":"
+		"\"00:00\","
 		"\"end\":\"24:00\"},{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
 	resp_free(r);
 	r = req(&srv, "POST", "/api/v1/patients", token,
@@ -128,7 +130,8 @@ static void backup_under_load(void **state)
 
 	/* The copy taken under load is a consistent snapshot: every appointment in it is in
 	 * the live database, identical, and its own audit chain verifies. */
-	const char *q = "SELECT id, patient_id, start_at, end_at, status FROM appointments ORDER BY id";
+	const char *q =
+	    "SELECT id, patient_id, start_at, end_at, status FROM appointments ORDER BY id";
 	char *copy = dump(dest, q), *live = dump(srv.db, q);
 	assert_non_null(copy);
 	assert_non_null(live);
@@ -166,7 +169,7 @@ static void backup_under_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(backup_under_load),
+	    cmocka_unit_test(backup_under_load),
 	};
 	return cmocka_run_group_tests_name("api_backup", tests, NULL, NULL);
 }

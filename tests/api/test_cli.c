@@ -149,13 +149,13 @@ static void every_command_has_help(void **state)
 		const char *args[4];
 		const char *expect;
 	} cases[] = {
-		{{"serve", "--help"}, "usage: collagenda serve"},
-		{{"init", "--help"}, "usage: collagenda init"},
-		{{"user", "--help"}, "usage: collagenda user add"},
-		{{"user", "add", "--help"}, "usage: collagenda user add"},
-		{{"audit", "--help"}, "usage: collagenda audit verify"},
-		{{"audit", "verify", "--help"}, "usage: collagenda audit verify"},
-		{{"backup", "--help"}, "usage: collagenda backup"},
+	    {{"serve", "--help"}, "usage: collagenda serve"},
+	    {{"init", "--help"}, "usage: collagenda init"},
+	    {{"user", "--help"}, "usage: collagenda user add"},
+	    {{"user", "add", "--help"}, "usage: collagenda user add"},
+	    {{"audit", "--help"}, "usage: collagenda audit verify"},
+	    {{"audit", "verify", "--help"}, "usage: collagenda audit verify"},
+	    {{"backup", "--help"}, "usage: collagenda backup"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *out = NULL;
@@ -176,28 +176,28 @@ static void usage_errors_exit_2(void **state)
 	in_dir(&srv, "never-created.db", db, sizeof db);
 	static const char *const bad_port[] = {"serve", "--port", "70000", NULL};
 	const char *const cases[][8] = {
-		{NULL},
-		{"frobnicate", NULL},
-		{"--verbose", NULL},
-		{"serve", "--bogus", NULL},
-		{"serve", "--port", "abc", NULL},
-		{"serve", "--port", "-1", NULL},
-		{"serve", "--idle-timeout", "0", NULL},
-		{"serve", "--tz", "Mars/Olympus_Mons", NULL},
-		{"serve", "--tls-cert", "/nonexistent.pem", NULL},
-		{"serve", "stray-operand", NULL},
-		{"init", "--bogus", NULL},
-		{"init", "--db", db, "stray", NULL},
-		{"user", NULL},
-		{"user", "remove", "--username", "desk", NULL},
-		{"user", "add", "--db", db, "--role", "admin", NULL},
-		{"user", "add", "--db", db, "--username", "x", "--bogus", NULL},
-		{"audit", NULL},
-		{"audit", "check", NULL},
-		{"audit", "verify", "--db", db, "stray", NULL},
-		{"backup", NULL},
-		{"backup", "--db", db, NULL},
-		{"backup", "--db", db, "a.db", "b.db", NULL},
+	    {NULL},
+	    {"frobnicate", NULL},
+	    {"--verbose", NULL},
+	    {"serve", "--bogus", NULL},
+	    {"serve", "--port", "abc", NULL},
+	    {"serve", "--port", "-1", NULL},
+	    {"serve", "--idle-timeout", "0", NULL},
+	    {"serve", "--tz", "Mars/Olympus_Mons", NULL},
+	    {"serve", "--tls-cert", "/nonexistent.pem", NULL},
+	    {"serve", "stray-operand", NULL},
+	    {"init", "--bogus", NULL},
+	    {"init", "--db", db, "stray", NULL},
+	    {"user", NULL},
+	    {"user", "remove", "--username", "desk", NULL},
+	    {"user", "add", "--db", db, "--role", "admin", NULL},
+	    {"user", "add", "--db", db, "--username", "x", "--bogus", NULL},
+	    {"audit", NULL},
+	    {"audit", "check", NULL},
+	    {"audit", "verify", "--db", db, "stray", NULL},
+	    {"backup", NULL},
+	    {"backup", "--db", db, NULL},
+	    {"backup", "--db", db, "a.db", "b.db", NULL},
 	};
 	char *out = NULL;
 	assert_int_equal(run(bad_port, &out), 2);
@@ -206,7 +206,8 @@ static void usage_errors_exit_2(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int rc = run(cases[i], &out);
 		if (rc != 2)
-			fprintf(stderr, "case %zu (%s %s) -> %d\n", i, cases[i][0] ? cases[i][0] : "",
+			fprintf(stderr, "case %zu (%s %s) -> %d\n", i,
+				cases[i][0] ? cases[i][0] : "",
 				cases[i][0] && cases[i][1] ? cases[i][1] : "", rc);
 		assert_int_equal(rc, 2);
 		assert_null(strstr(out, "listening"));
@@ -231,8 +232,8 @@ static void init_is_idempotent(void **state)
 	assert_true(version > 0);
 
 	/* Data survives a second init, which changes nothing. */
-	const char *add[] = {"user", "add", "--db", db, "--username", "keeper", "--role",
-			     "admin", NULL};
+	const char *add[] = {"user",   "add",	 "--db",  db,  "--username",
+			     "keeper", "--role", "admin", NULL};
 	assert_int_equal(run_cli(add, "keeper-password-1\n", NULL), 0);
 	assert_int_equal(run(init, &second), 0);
 	assert_string_equal(first, second);
@@ -252,8 +253,8 @@ static void init_is_idempotent(void **state)
 static void user_add_reads_the_password_from_stdin(void **state)
 {
 	(void)state;
-	const char *add[] = {"user",	   "add",	   "--db",   srv.db,
-			     "--username", "newbie",	   "--role", "front_desk",
+	const char *add[] = {"user",	       "add",	     "--db",   srv.db,
+			     "--username",     "newbie",     "--role", "front_desk",
 			     "--display-name", "New Person", NULL};
 	char *out = NULL;
 	/* Added while the server runs; only the first line counts, CR LF or LF. */
@@ -301,30 +302,32 @@ static void user_add_refuses_bad_input(void **state)
 		const char *username, *role, *display, *stdin_text;
 		int rc;
 	} cases[] = {
-		{"shorty", "admin", NULL, "123456789\n", 2},	      /* nine characters */
-		{"wide", "admin", NULL, five_wide, 2},		      /* ten bytes, five characters */
-		{"nopw", "admin", NULL, "", 2},			      /* no line at all */
-		{"emptypw", "admin", NULL, "\n", 2},		      /* an empty line */
-		{"tabpw", "admin", NULL, "tab\tpassword-1\n", 2},  /* login would refuse it */
-		{"longpw", "admin", NULL, pw257, 2},		      /* login takes up to 256 */
-		{"longerpw", "admin", NULL, long_pw, 2},	      /* longer than the line buffer */
-		{"doc", "doctor", NULL, "long-enough-pw\n", 2},     /* no such role */
-		{"Bad Name", "admin", NULL, "long-enough-pw\n", 2}, /* not a-z0-9._- */
-		{"ab", "admin", NULL, "long-enough-pw\n", 2},	      /* too short */
-		{"noname", "admin", "", "long-enough-pw\n", 2},     /* display name 1-100 */
-		{"bigname", "admin", long_name, "long-enough-pw\n", 2},
-		{"admin", "admin", NULL, "long-enough-pw\n", 1}, /* taken */
-		{"desk", "practitioner", NULL, "long-enough-pw\n", 1},
+	    {"shorty", "admin", NULL, "123456789\n", 2},	/* nine characters */
+	    {"wide", "admin", NULL, five_wide, 2},		/* ten bytes, five characters */
+	    {"nopw", "admin", NULL, "", 2},			/* no line at all */
+	    {"emptypw", "admin", NULL, "\n", 2},		/* an empty line */
+	    {"tabpw", "admin", NULL, "tab\tpassword-1\n", 2},	/* login would refuse it */
+	    {"longpw", "admin", NULL, pw257, 2},		/* login takes up to 256 */
+	    {"longerpw", "admin", NULL, long_pw, 2},		/* longer than the line buffer */
+	    {"doc", "doctor", NULL, "long-enough-pw\n", 2},	/* no such role */
+	    {"Bad Name", "admin", NULL, "long-enough-pw\n", 2}, /* not a-z0-9._- */
+	    {"ab", "admin", NULL, "long-enough-pw\n", 2},	/* too short */
+	    {"noname", "admin", "", "long-enough-pw\n", 2},	/* display name 1-100 */
+	    {"bigname", "admin", long_name, "long-enough-pw\n", 2},
+	    {"admin", "admin", NULL, "long-enough-pw\n", 1}, /* taken */
+	    {"desk", "practitioner", NULL, "long-enough-pw\n", 1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const char *args[] = {"user",	    "add",	       "--db",	 srv.db,
-				      "--username", cases[i].username, "--role", cases[i].role,
-				      cases[i].display ? "--display-name" : NULL, cases[i].display,
-				      NULL};
+		const char *args[] = {
+		    "user",	      "add",	     "--db",
+		    srv.db,	      "--username",  cases[i].username,
+		    "--role",	      cases[i].role, cases[i].display ? "--display-name" : NULL,
+		    cases[i].display, NULL};
 		char *out = NULL;
 		int rc = run_cli(args, cases[i].stdin_text, &out);
 		if (rc != cases[i].rc)
-			fprintf(stderr, "user add %s %s -> %d\n", cases[i].username, cases[i].role, rc);
+			fprintf(stderr, "user add %s %s -> %d\n", cases[i].username, cases[i].role,
+				rc);
 		assert_int_equal(rc, cases[i].rc);
 		assert_null(strstr(out, "long-enough-pw"));
 		assert_null(strstr(out, "123456789"));
@@ -351,8 +354,8 @@ static void user_add_accepts_what_login_accepts(void **state)
 	const char *lines[] = {pw256, ten_wide};
 	const char *names[] = {"maxpw", "widepw"};
 	for (int i = 0; i < 2; i++) {
-		const char *args[] = {"user", "add", "--db", srv.db, "--username", names[i],
-				      "--role", "practitioner", NULL};
+		const char *args[] = {"user",	"add",	  "--db",	  srv.db, "--username",
+				      names[i], "--role", "practitioner", NULL};
 		assert_int_equal(run_cli(args, lines[i], NULL), 0);
 		char pw[300];
 		snprintf(pw, sizeof pw, "%.*s", (int)strcspn(lines[i], "\n"), lines[i]);
@@ -399,8 +402,9 @@ static void serve_announces_its_port_and_stops_cleanly(void **state)
 	/* SIGINT does the same, and the data is still there after a restart. */
 	server_restart(s, NULL);
 	char *tok = login(s, "admin", PW_ADMIN);
-	r = req(s, "POST", "/api/v1/patients", tok,
-		"{\"first_name\":\"Noor\",\"last_name\":\"Haddad\",\"date_of_birth\":\"1979-11-30\"}");
+	r = req(
+	    s, "POST", "/api/v1/patients", tok,
+	    "{\"first_name\":\"Noor\",\"last_name\":\"Haddad\",\"date_of_birth\":\"1979-11-30\"}");
 	assert_int_equal(r->status, 201);
 	resp_free(r);
 	assert_int_equal(kill(s->pid, SIGINT), 0);
@@ -409,8 +413,8 @@ static void serve_announces_its_port_and_stops_cleanly(void **state)
 	s->pid = 0;
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(db_query(s->db, "SELECT count(*) FROM patients WHERE last_name = 'Haddad'"),
-			 1);
+	assert_int_equal(
+	    db_query(s->db, "SELECT count(*) FROM patients WHERE last_name = 'Haddad'"), 1);
 	free(tok);
 }
 
@@ -639,20 +643,19 @@ static void backup_copies_a_live_database(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(help_and_version),
-		cmocka_unit_test(every_command_has_help),
-		cmocka_unit_test(usage_errors_exit_2),
-		cmocka_unit_test(init_is_idempotent),
-		cmocka_unit_test(user_add_reads_the_password_from_stdin),
-		cmocka_unit_test(user_add_refuses_bad_input),
-		cmocka_unit_test(user_add_accepts_what_login_accepts),
-		cmocka_unit_test_setup_teardown(serve_announces_its_port_and_stops_cleanly, setup_own,
-						teardown_own),
-		cmocka_unit_test_setup_teardown(serve_finishes_a_request_in_flight_before_exiting, setup_own,
-						teardown_own),
-		cmocka_unit_test_setup_teardown(audit_verify_finds_tampering, setup_own,
-						teardown_own),
-		cmocka_unit_test(backup_copies_a_live_database),
+	    cmocka_unit_test(help_and_version),
+	    cmocka_unit_test(every_command_has_help),
+	    cmocka_unit_test(usage_errors_exit_2),
+	    cmocka_unit_test(init_is_idempotent),
+	    cmocka_unit_test(user_add_reads_the_password_from_stdin),
+	    cmocka_unit_test(user_add_refuses_bad_input),
+	    cmocka_unit_test(user_add_accepts_what_login_accepts),
+	    cmocka_unit_test_setup_teardown(serve_announces_its_port_and_stops_cleanly, setup_own,
+					    teardown_own),
+	    cmocka_unit_test_setup_teardown(serve_finishes_a_request_in_flight_before_exiting,
+					    setup_own, teardown_own),
+	    cmocka_unit_test_setup_teardown(audit_verify_finds_tampering, setup_own, teardown_own),
+	    cmocka_unit_test(backup_copies_a_live_database),
 	};
 	return cmocka_run_group_tests_name("api_cli", tests, group_setup, group_teardown);
 }

@@ -33,7 +33,8 @@ static long long user_id(const char *name)
 	size_t i;
 	json_t *u;
 	long long id = 0;
-	json_array_foreach(json_object_get(r->json, "items"), i, u) {
+	json_array_foreach(json_object_get(r->json, "items"), i, u)
+	{
 		if (strcmp(jstr(u, "username"), name) == 0)
 			id = jint(u, "id");
 	}
@@ -178,7 +179,8 @@ static json_t *room_named(const struct resp *list, const char *name)
 {
 	size_t i;
 	json_t *it;
-	json_array_foreach(json_object_get(list->json, "items"), i, it) {
+	json_array_foreach(json_object_get(list->json, "items"), i, it)
+	{
 		if (strcmp(jstr(it, "name"), name) == 0)
 			return it;
 	}
@@ -221,7 +223,8 @@ static void rooms_are_listed_for_every_role(void **state)
 static void rooms_are_created_by_admins_only(void **state)
 {
 	(void)state;
-	struct resp *r = req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Laser suite\"}");
+	struct resp *r =
+	    req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Laser suite\"}");
 	assert_int_equal(r->status, 201);
 	long long id = jint(r->json, "id");
 	char loc[96], want[96];
@@ -259,9 +262,9 @@ static void rooms_are_created_by_admins_only(void **state)
 		   "validation_failed", "name");
 	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":7}"), 422,
 		   "validation_failed", "name");
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok,
-		       "{\"name\":\"Room 9\",\"floor\":2}"),
-		   422, "validation_failed", "floor");
+	expect_err(
+	    req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Room 9\",\"floor\":2}"), 422,
+	    "validation_failed", "floor");
 	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":"), 400, "bad_json",
 		   NULL);
 
@@ -402,33 +405,33 @@ static const struct {
 	const char *body;
 	const char *field;
 } bad_hours[] = {
-	{"{\"hours\":[{\"weekday\":0,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-	{"{\"hours\":[{\"weekday\":8,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-	{"{\"hours\":[{\"weekday\":\"1\",\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-	{"{\"hours\":[{\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"9:00\",\"end\":\"17:00\"}]}", "start"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"24:30\"}]}", "end"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"25:00\",\"end\":\"26:00\"}]}", "start"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"09:60\",\"end\":\"17:00\"}]}", "start"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"09h00\",\"end\":\"17:00\"}]}", "start"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\"}]}", "end"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"09:00\"}]}", "end"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"17:00\",\"end\":\"09:00\"}]}", "end"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"13:00\"},"
-	 "{\"weekday\":1,\"start\":\"12:00\",\"end\":\"17:00\"}]}",
-	 "hours"},
-	{"{\"hours\":[{\"weekday\":4,\"start\":\"09:00\",\"end\":\"17:00\"},"
-	 "{\"weekday\":4,\"start\":\"10:00\",\"end\":\"11:00\"}]}",
-	 "hours"},
-	{"{\"hours\":[{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"},"
-	 "{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"}]}",
-	 "hours"},
-	{"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\",\"room\":1}]}", "room"},
-	{"{\"hours\":[1]}", "hours"},
-	{"{\"hours\":\"weekdays\"}", "hours"},
-	{"{\"hours\":null}", "hours"},
-	{"{}", "hours"},
-	{"{\"hours\":[],\"zone\":\"Europe/Berlin\"}", "zone"},
+    {"{\"hours\":[{\"weekday\":0,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
+    {"{\"hours\":[{\"weekday\":8,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
+    {"{\"hours\":[{\"weekday\":\"1\",\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
+    {"{\"hours\":[{\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"9:00\",\"end\":\"17:00\"}]}", "start"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"24:30\"}]}", "end"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"25:00\",\"end\":\"26:00\"}]}", "start"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:60\",\"end\":\"17:00\"}]}", "start"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"09h00\",\"end\":\"17:00\"}]}", "start"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\"}]}", "end"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"09:00\"}]}", "end"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"17:00\",\"end\":\"09:00\"}]}", "end"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"13:00\"},"
+     "{\"weekday\":1,\"start\":\"12:00\",\"end\":\"17:00\"}]}",
+     "hours"},
+    {"{\"hours\":[{\"weekday\":4,\"start\":\"09:00\",\"end\":\"17:00\"},"
+     "{\"weekday\":4,\"start\":\"10:00\",\"end\":\"11:00\"}]}",
+     "hours"},
+    {"{\"hours\":[{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"},"
+     "{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"}]}",
+     "hours"},
+    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\",\"room\":1}]}", "room"},
+    {"{\"hours\":[1]}", "hours"},
+    {"{\"hours\":\"weekdays\"}", "hours"},
+    {"{\"hours\":null}", "hours"},
+    {"{}", "hours"},
+    {"{\"hours\":[],\"zone\":\"Europe/Berlin\"}", "zone"},
 };
 
 static void availability_rejects_bad_weeks(void **state)
@@ -562,30 +565,30 @@ static const struct {
 	const char *body;
 	const char *field;
 } bad_time_off[] = {
-	{"{\"start\":\"2035-12-01T17:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
-	 "end"},
-	{"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
-	 "end"},
-	{"{\"start\":\"2035-12-01T09:00:00\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}",
-	 "start"},
-	{"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00\",\"reason\":\"x\"}",
-	 "end"},
-	{"{\"start\":\"2035-12-01\",\"end\":\"2035-12-02\",\"reason\":\"x\"}", "start"},
-	{"{\"start\":\"2035-02-30T09:00:00Z\",\"end\":\"2035-03-02T09:00:00Z\",\"reason\":\"x\"}",
-	 "start"},
-	{"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2036-01-03T00:00:00Z\",\"reason\":\"x\"}",
-	 "end"},
-	{"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2037-01-01T00:00:00Z\",\"reason\":\"x\"}",
-	 "end"},
-	{"{\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"},
-	{"{\"start\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}", "end"},
-	{"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\"}", "reason"},
-	{"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"\"}",
-	 "reason"},
-	{"{\"start\":1764579600,\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"},
-	{"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\","
-	 "\"paid\":true}",
-	 "paid"},
+    {"{\"start\":\"2035-12-01T17:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
+     "end"},
+    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
+     "end"},
+    {"{\"start\":\"2035-12-01T09:00:00\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}",
+     "start"},
+    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00\",\"reason\":\"x\"}",
+     "end"},
+    {"{\"start\":\"2035-12-01\",\"end\":\"2035-12-02\",\"reason\":\"x\"}", "start"},
+    {"{\"start\":\"2035-02-30T09:00:00Z\",\"end\":\"2035-03-02T09:00:00Z\",\"reason\":\"x\"}",
+     "start"},
+    {"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2036-01-03T00:00:00Z\",\"reason\":\"x\"}",
+     "end"},
+    {"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2037-01-01T00:00:00Z\",\"reason\":\"x\"}",
+     "end"},
+    {"{\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"},
+    {"{\"start\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}", "end"},
+    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\"}", "reason"},
+    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"\"}",
+     "reason"},
+    {"{\"start\":1764579600,\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"},
+    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\","
+     "\"paid\":true}",
+     "paid"},
 };
 
 static void time_off_rejects_bad_ranges(void **state)
@@ -617,14 +620,14 @@ static void time_off_rejects_bad_ranges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rooms_are_listed_for_every_role),
-		cmocka_unit_test(rooms_are_created_by_admins_only),
-		cmocka_unit_test(rooms_are_renamed_and_deactivated),
-		cmocka_unit_test(availability_put_replaces_the_week),
-		cmocka_unit_test(availability_rejects_bad_weeks),
-		cmocka_unit_test(availability_is_for_practitioners_set_by_admins),
-		cmocka_unit_test(time_off_is_recorded_and_listed),
-		cmocka_unit_test(time_off_rejects_bad_ranges),
+	    cmocka_unit_test(rooms_are_listed_for_every_role),
+	    cmocka_unit_test(rooms_are_created_by_admins_only),
+	    cmocka_unit_test(rooms_are_renamed_and_deactivated),
+	    cmocka_unit_test(availability_put_replaces_the_week),
+	    cmocka_unit_test(availability_rejects_bad_weeks),
+	    cmocka_unit_test(availability_is_for_practitioners_set_by_admins),
+	    cmocka_unit_test(time_off_is_recorded_and_listed),
+	    cmocka_unit_test(time_off_rejects_bad_ranges),
 	};
 	return cmocka_run_group_tests_name("api_clinic", tests, group_setup, group_teardown);
 }

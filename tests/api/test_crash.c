@@ -19,7 +19,7 @@
 
 #include "harness.h"
 
-#define THREADS 4
+#define THREADS	  4
 #define MAX_ACKED 4096
 
 static struct server srv;
@@ -54,7 +54,8 @@ static void *book_loop(void *arg)
 		gmtime_r(&e, &te);
 		char end[40];
 		strftime(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ", &te);
-		struct resp *r = reqf(&srv, "POST", "/api/v1/appointments", token,
+		struct resp *r =
+		    reqf(&srv, "POST", "/api/v1/appointments", token,
 			 "{\"patient_id\":%lld,\"kind\":\"consultation\",\"practitioner_id\":%lld,"
 			 "\"room_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}",
 			 patient_id, prac_id, room_id, start, end);
@@ -106,8 +107,9 @@ static int setup(void **state)
 	x = req(&srv, "PUT", path, token, text);
 	free(text);
 	resp_free(x);
-	x = req(&srv, "POST", "/api/v1/patients", token,
-		"{\"first_name\":\"Crash\",\"last_name\":\"Tester\",\"date_of_birth\":\"1980-01-01\"}");
+	x = req(
+	    &srv, "POST", "/api/v1/patients", token,
+	    "{\"first_name\":\"Crash\",\"last_name\":\"Tester\",\"date_of_birth\":\"1980-01-01\"}");
 	patient_id = jint(x->json, "id");
 	resp_free(x);
 	return room_id > 0 && prac_id > 0 && patient_id > 0 ? 0 : -1;
@@ -145,8 +147,8 @@ static void acknowledged_bookings_survive_sigkill(void **state)
 			snprintf(path, sizeof path, "/api/v1/appointments/%lld", acked[i]);
 			struct resp *r = req(&srv, "GET", path, token, NULL);
 			if (r->status != 200)
-				print_error("round %d: acknowledged appointment %lld is missing\n", round,
-					    acked[i]);
+				print_error("round %d: acknowledged appointment %lld is missing\n",
+					    round, acked[i]);
 			assert_int_equal(r->status, 200);
 			resp_free(r);
 		}
@@ -159,7 +161,8 @@ static void acknowledged_bookings_survive_sigkill(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
 	sqlite3_finalize(st);
@@ -175,7 +178,7 @@ static void acknowledged_bookings_survive_sigkill(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(acknowledged_bookings_survive_sigkill),
+	    cmocka_unit_test(acknowledged_bookings_survive_sigkill),
 	};
 	return cmocka_run_group_tests_name("api_crash", tests, setup, teardown);
 }

@@ -119,13 +119,13 @@ static void ambiguous_framing_is_refused(void **state)
 {
 	(void)state;
 	static const char *const cases[] = {
-		"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-		"Content-Length: 5\r\nContent-Length: 7\r\n\r\n{}\r\n\r\n",
-		"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-		"Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
-		"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-		"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-		"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+	    "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 5\r\nContent-Length: 7\r\n\r\n{}\r\n\r\n",
+	    "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+	    "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+	    "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int st = raw_status(cases[i]);
@@ -134,9 +134,10 @@ static void ambiguous_framing_is_refused(void **state)
 		assert_int_equal(st, 400);
 	}
 	/* The same request framed once is an ordinary (invalid) login. */
-	assert_int_equal(raw_status("POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
-				    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"),
-			 422);
+	assert_int_equal(
+	    raw_status("POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+		       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"),
+	    422);
 }
 
 static void oversized_headers_and_bodies(void **state)
@@ -153,9 +154,10 @@ static void oversized_headers_and_bodies(void **state)
 
 	/* A declared body over 1 MiB is refused before a byte of it is sent. */
 	double t0 = now_ms();
-	assert_int_equal(raw_status("POST /api/v1/patients HTTP/1.1\r\nHost: x\r\n"
-				    "Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n"),
-			 413);
+	assert_int_equal(
+	    raw_status("POST /api/v1/patients HTTP/1.1\r\nHost: x\r\n"
+		       "Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n"),
+	    413);
 	assert_true(now_ms() - t0 < 2000);
 }
 
@@ -244,10 +246,10 @@ static void per_address_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ambiguous_framing_is_refused),
-		cmocka_unit_test(oversized_headers_and_bodies),
-		cmocka_unit_test(idle_and_slow_connections_do_not_starve),
-		cmocka_unit_test(per_address_limit),
+	    cmocka_unit_test(ambiguous_framing_is_refused),
+	    cmocka_unit_test(oversized_headers_and_bodies),
+	    cmocka_unit_test(idle_and_slow_connections_do_not_starve),
+	    cmocka_unit_test(per_address_limit),
 	};
 	return cmocka_run_group_tests_name("api_hardening", tests, setup, teardown);
 }

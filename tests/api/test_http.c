@@ -28,7 +28,7 @@ static struct server srv;
 static char *admin_tok, *desk_tok;
 
 static const char patient_body[] =
-	"{\"first_name\":\"Lena\",\"last_name\":\"Okafor\",\"date_of_birth\":\"1990-02-03\"}";
+    "{\"first_name\":\"Lena\",\"last_name\":\"Okafor\",\"date_of_birth\":\"1990-02-03\"}";
 
 static int group_setup(void **state)
 {
@@ -137,7 +137,8 @@ static char *raw_exchange(const char *request, int timeout_ms, double *elapsed_m
 			break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	*elapsed_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	*elapsed_ms =
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	close(fd);
 	return buf;
 }
@@ -146,10 +147,17 @@ static void unknown_paths_are_json_404(void **state)
 {
 	(void)state;
 	static const char *const paths[] = {
-		"/api/v1/nope",	       "/api/v2/patients", "/api/v1", "/api/", "/api/v1/patients/abc",
-		"/api/v1/patients/01", "/api/v1/patients/", "/api/v1//patients",
-		"/api/v1/patients/1/nothing-here", "/api/v1/patients/-1",
-		"/api/v1/patients/99999999999999999999",
+	    "/api/v1/nope",
+	    "/api/v2/patients",
+	    "/api/v1",
+	    "/api/",
+	    "/api/v1/patients/abc",
+	    "/api/v1/patients/01",
+	    "/api/v1/patients/",
+	    "/api/v1//patients",
+	    "/api/v1/patients/1/nothing-here",
+	    "/api/v1/patients/-1",
+	    "/api/v1/patients/99999999999999999999",
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct resp *r = req(&srv, "GET", paths[i], admin_tok, NULL);
@@ -199,29 +207,29 @@ static void nothing_is_ever_deleted(void **state)
 {
 	(void)state;
 	static const char *const paths[] = {
-		"/api/v1/patients",
-		"/api/v1/patients/1",
-		"/api/v1/patients/1/archive",
-		"/api/v1/patients/1/screenings",
-		"/api/v1/patients/1/consents",
-		"/api/v1/patients/1/plans",
-		"/api/v1/users",
-		"/api/v1/users/2",
-		"/api/v1/rooms",
-		"/api/v1/rooms/1",
-		"/api/v1/practitioners/3/availability",
-		"/api/v1/practitioners/3/time-off",
-		"/api/v1/plans",
-		"/api/v1/plans/1",
-		"/api/v1/appointments",
-		"/api/v1/appointments/1",
-		"/api/v1/appointments/1/session",
-		"/api/v1/appointments/1/session/addenda",
-		"/api/v1/audit",
-		"/api/v1/me",
-		"/api/v1/login",
-		"/api/v1/logout",
-		"/api/v1/health",
+	    "/api/v1/patients",
+	    "/api/v1/patients/1",
+	    "/api/v1/patients/1/archive",
+	    "/api/v1/patients/1/screenings",
+	    "/api/v1/patients/1/consents",
+	    "/api/v1/patients/1/plans",
+	    "/api/v1/users",
+	    "/api/v1/users/2",
+	    "/api/v1/rooms",
+	    "/api/v1/rooms/1",
+	    "/api/v1/practitioners/3/availability",
+	    "/api/v1/practitioners/3/time-off",
+	    "/api/v1/plans",
+	    "/api/v1/plans/1",
+	    "/api/v1/appointments",
+	    "/api/v1/appointments/1",
+	    "/api/v1/appointments/1/session",
+	    "/api/v1/appointments/1/session/addenda",
+	    "/api/v1/audit",
+	    "/api/v1/me",
+	    "/api/v1/login",
+	    "/api/v1/logout",
+	    "/api/v1/health",
 	};
 	long long before = patients_total();
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
@@ -376,12 +384,12 @@ static void malformed_json_is_400(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"{\"first_name\":",
-		"{first_name: \"x\"}",
-		"{\"first_name\":\"Lena\"} trailing",
-		"{\"first_name\":\"\xff\xfe\"}",
-		"{\"first_name\":\"a\\u0000b\"}",
-		"nul",
+	    "{\"first_name\":",
+	    "{first_name: \"x\"}",
+	    "{\"first_name\":\"Lena\"} trailing",
+	    "{\"first_name\":\"\xff\xfe\"}",
+	    "{\"first_name\":\"a\\u0000b\"}",
+	    "nul",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct resp *r = req(&srv, "POST", "/api/v1/patients", desk_tok, bad[i]);
@@ -392,7 +400,7 @@ static void malformed_json_is_400(void **state)
 	/* A raw NUL byte inside the body. */
 	static const char with_nul[] = "{\"first_name\":\"a\0b\"}";
 	struct resp *r =
-		req_ex(&srv, "POST", "/api/v1/patients", desk_tok, with_nul, sizeof with_nul - 1, NULL);
+	    req_ex(&srv, "POST", "/api/v1/patients", desk_tok, with_nul, sizeof with_nul - 1, NULL);
 	assert_error(r, 400, "bad_json");
 	resp_free(r);
 	/* Nesting deeper than the parser takes is refused, not a crash. */
@@ -416,12 +424,12 @@ static void body_must_be_one_object_with_unique_keys(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"[{\"first_name\":\"Lena\",\"last_name\":\"Okafor\",\"date_of_birth\":\"1990-02-03\"}]",
-		"\"a string\"",
-		"42",
-		"null",
-		"{\"first_name\":\"Lena\",\"first_name\":\"Eve\",\"last_name\":\"Okafor\","
-		"\"date_of_birth\":\"1990-02-03\"}",
+	    "[{\"first_name\":\"Lena\",\"last_name\":\"Okafor\",\"date_of_birth\":\"1990-02-03\"}]",
+	    "\"a string\"",
+	    "42",
+	    "null",
+	    "{\"first_name\":\"Lena\",\"first_name\":\"Eve\",\"last_name\":\"Okafor\","
+	    "\"date_of_birth\":\"1990-02-03\"}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct resp *r = req(&srv, "POST", "/api/v1/patients", desk_tok, bad[i]);
@@ -469,8 +477,8 @@ static void every_answer_has_the_safety_headers(void **state)
 	assert_error(r, 422, "validation_failed");
 	assert_common_headers(r);
 	resp_free(r);
-	r = reqf(&srv, "POST", "/api/v1/login", NULL, "{\"username\":\"admin\",\"password\":\"%s\"}",
-		 PW_ADMIN);
+	r = reqf(&srv, "POST", "/api/v1/login", NULL,
+		 "{\"username\":\"admin\",\"password\":\"%s\"}", PW_ADMIN);
 	assert_int_equal(r->status, 200);
 	assert_common_headers(r);
 	char *tok = strdup(jstr(r->json, "token"));
@@ -507,28 +515,29 @@ static void protected_routes_need_a_session(void **state)
 	static const struct {
 		const char *method, *path, *body;
 	} routes[] = {
-		{"GET", "/api/v1/me", NULL},
-		{"POST", "/api/v1/logout", NULL},
-		{"GET", "/api/v1/users", NULL},
-		{"POST", "/api/v1/users", "{}"},
-		{"GET", "/api/v1/users/1", NULL},
-		{"PATCH", "/api/v1/users/1", "{\"role\":\"admin\"}"},
-		{"GET", "/api/v1/practitioners", NULL},
-		{"GET", "/api/v1/rooms", NULL},
-		{"POST", "/api/v1/rooms", "{\"name\":\"Room X\"}"},
-		{"GET", "/api/v1/practitioners/3/availability", NULL},
-		{"GET", "/api/v1/patients", NULL},
-		{"GET", "/api/v1/patients?q=Lena", NULL},
-		{"POST", "/api/v1/patients", "{\"first_name\":"},
-		{"GET", "/api/v1/patients/1", NULL},
-		{"PATCH", "/api/v1/patients/1", "{\"first_name\":\"Mallory\"}"},
-		{"POST", "/api/v1/patients/1/archive", NULL},
-		{"GET", "/api/v1/audit", NULL},
+	    {"GET", "/api/v1/me", NULL},
+	    {"POST", "/api/v1/logout", NULL},
+	    {"GET", "/api/v1/users", NULL},
+	    {"POST", "/api/v1/users", "{}"},
+	    {"GET", "/api/v1/users/1", NULL},
+	    {"PATCH", "/api/v1/users/1", "{\"role\":\"admin\"}"},
+	    {"GET", "/api/v1/practitioners", NULL},
+	    {"GET", "/api/v1/rooms", NULL},
+	    {"POST", "/api/v1/rooms", "{\"name\":\"Room X\"}"},
+	    {"GET", "/api/v1/practitioners/3/availability", NULL},
+	    {"GET", "/api/v1/patients", NULL},
+	    {"GET", "/api/v1/patients?q=Lena", NULL},
+	    {"POST", "/api/v1/patients", "{\"first_name\":"},
+	    {"GET", "/api/v1/patients/1", NULL},
+	    {"PATCH", "/api/v1/patients/1", "{\"first_name\":\"Mallory\"}"},
+	    {"POST", "/api/v1/patients/1/archive", NULL},
+	    {"GET", "/api/v1/audit", NULL},
 	};
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		struct resp *r = req(&srv, routes[i].method, routes[i].path, NULL, routes[i].body);
 		if (r->status != 401)
-			fprintf(stderr, "%s %s -> %ld\n", routes[i].method, routes[i].path, r->status);
+			fprintf(stderr, "%s %s -> %ld\n", routes[i].method, routes[i].path,
+				r->status);
 		assert_error(r, 401, "unauthenticated");
 		assert_common_headers(r);
 		resp_free(r);
@@ -617,7 +626,8 @@ static void malformed_requests_change_nothing(void **state)
 	long long total = patients_total();
 	long long audit = last_audit_id();
 
-	struct resp *r = req(&srv, "POST", "/api/v1/patients", desk_tok, "{\"first_name\":\"Eve\",");
+	struct resp *r =
+	    req(&srv, "POST", "/api/v1/patients", desk_tok, "{\"first_name\":\"Eve\",");
 	assert_int_equal(r->status, 400);
 	resp_free(r);
 	r = req(&srv, "POST", "/api/v1/patients", desk_tok, "[]");
@@ -633,8 +643,9 @@ static void malformed_requests_change_nothing(void **state)
 		   plain);
 	assert_int_equal(r->status, 415);
 	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", desk_tok,
-		"{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-02-30\"}");
+	r = req(
+	    &srv, "POST", "/api/v1/patients", desk_tok,
+	    "{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-02-30\"}");
 	assert_int_equal(r->status, 422);
 	resp_free(r);
 	r = req(&srv, "POST", "/api/v1/patients", desk_tok,
@@ -727,11 +738,12 @@ static void keep_alive_serves_many_requests_on_one_connection(void **state)
 	assert_int_equal(conns, 1);
 	long expect[] = {200, 201, 404, 422, 200};
 	const char *methods[] = {"GET", "POST", "GET", "POST", "GET"};
-	const char *paths[] = {"/api/v1/me", "/api/v1/patients", "/api/v1/none",
-			       "/api/v1/patients", "/api/v1/patients"};
+	const char *paths[] = {"/api/v1/me", "/api/v1/patients", "/api/v1/none", "/api/v1/patients",
+			       "/api/v1/patients"};
 	const char *bodies[] = {NULL, patient_body, NULL, "{}", NULL};
 	for (int i = 0; i < 5; i++) {
-		assert_int_equal(handle_request(c, methods[i], paths[i], bodies[i], &conns), expect[i]);
+		assert_int_equal(handle_request(c, methods[i], paths[i], bodies[i], &conns),
+				 expect[i]);
 		/* Answered on the connection already open. */
 		assert_int_equal(conns, 0);
 	}
@@ -741,22 +753,22 @@ static void keep_alive_serves_many_requests_on_one_connection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(unknown_paths_are_json_404),
-		cmocka_unit_test(wrong_method_is_405_with_allow),
-		cmocka_unit_test(nothing_is_ever_deleted),
-		cmocka_unit_test(declared_oversized_body_is_refused_before_reading),
-		cmocka_unit_test(body_of_exactly_one_mib_is_read),
-		cmocka_unit_test(chunked_oversized_body_is_refused),
-		cmocka_unit_test(bodies_must_be_json),
-		cmocka_unit_test(malformed_json_is_400),
-		cmocka_unit_test(body_must_be_one_object_with_unique_keys),
-		cmocka_unit_test(every_answer_has_the_safety_headers),
-		cmocka_unit_test(health_and_openapi_are_public),
-		cmocka_unit_test(protected_routes_need_a_session),
-		cmocka_unit_test(every_route_in_the_table_needs_a_session_unless_public),
-		cmocka_unit_test(no_route_in_the_table_deletes),
-		cmocka_unit_test(malformed_requests_change_nothing),
-		cmocka_unit_test(keep_alive_serves_many_requests_on_one_connection),
+	    cmocka_unit_test(unknown_paths_are_json_404),
+	    cmocka_unit_test(wrong_method_is_405_with_allow),
+	    cmocka_unit_test(nothing_is_ever_deleted),
+	    cmocka_unit_test(declared_oversized_body_is_refused_before_reading),
+	    cmocka_unit_test(body_of_exactly_one_mib_is_read),
+	    cmocka_unit_test(chunked_oversized_body_is_refused),
+	    cmocka_unit_test(bodies_must_be_json),
+	    cmocka_unit_test(malformed_json_is_400),
+	    cmocka_unit_test(body_must_be_one_object_with_unique_keys),
+	    cmocka_unit_test(every_answer_has_the_safety_headers),
+	    cmocka_unit_test(health_and_openapi_are_public),
+	    cmocka_unit_test(protected_routes_need_a_session),
+	    cmocka_unit_test(every_route_in_the_table_needs_a_session_unless_public),
+	    cmocka_unit_test(no_route_in_the_table_deletes),
+	    cmocka_unit_test(malformed_requests_change_nothing),
+	    cmocka_unit_test(keep_alive_serves_many_requests_on_one_connection),
 	};
 	return cmocka_run_group_tests_name("api_http", tests, group_setup, group_teardown);
 }

@@ -134,7 +134,8 @@ static bool items_have(const json_t *list, long long id)
 {
 	size_t i;
 	json_t *it;
-	json_array_foreach(json_object_get(list, "items"), i, it) {
+	json_array_foreach(json_object_get(list, "items"), i, it)
+	{
 		if (jint(it, "id") == id)
 			return true;
 	}
@@ -267,8 +268,9 @@ static void get_unknown_or_malformed_id_is_404(void **state)
 		   NULL);
 	expect_err(req(&srv, "GET", "/api/v1/patients/0", desk_tok, NULL), 404, "not_found", NULL);
 	expect_err(req(&srv, "GET", "/api/v1/patients/-1", desk_tok, NULL), 404, "not_found", NULL);
-	expect_err(req(&srv, "PATCH", "/api/v1/patients/999999", desk_tok, "{\"phone\":\"55512345\"}"),
-		   404, "not_found", NULL);
+	expect_err(
+	    req(&srv, "PATCH", "/api/v1/patients/999999", desk_tok, "{\"phone\":\"55512345\"}"),
+	    404, "not_found", NULL);
 	expect_err(req(&srv, "POST", "/api/v1/patients/999999/archive", desk_tok, NULL), 404,
 		   "not_found", NULL);
 }
@@ -597,7 +599,8 @@ static void search_limit_offset_and_total(void **state)
 	resp_free(r);
 	r = search("paginaro", "limit=100&offset=100");
 	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 5);
-	assert_int_equal(jint(json_array_get(json_object_get(r->json, "items"), 4), "id"), ids[104]);
+	assert_int_equal(jint(json_array_get(json_object_get(r->json, "items"), 4), "id"),
+			 ids[104]);
 	resp_free(r);
 	r = search("paginaro", "offset=500");
 	assert_int_equal(r->status, 200);
@@ -626,38 +629,38 @@ static const struct {
 	const char *value; /* JSON text */
 	const char *field; /* the expected details.field */
 } bad_fields[] = {
-	{"first_name", NULL, "first_name"},
-	{"last_name", NULL, "last_name"},
-	{"date_of_birth", NULL, "date_of_birth"},
-	{"first_name", "null", "first_name"},
-	{"first_name", "\"\"", "first_name"},
-	{"last_name", "\"\"", "last_name"},
-	{"first_name", "\"   \"", "first_name"},
-	{"last_name", "\" \"", "last_name"},
-	{"first_name", "42", "first_name"},
-	{"last_name", "\"tab\\there\"", "last_name"},
-	{"date_of_birth", "\"2023-02-29\"", "date_of_birth"},
-	{"date_of_birth", "\"2026-13-01\"", "date_of_birth"},
-	{"date_of_birth", "\"2026-04-31\"", "date_of_birth"},
-	{"date_of_birth", "\"01/02/1990\"", "date_of_birth"},
-	{"date_of_birth", "\"1990-1-2\"", "date_of_birth"},
-	{"date_of_birth", "\"1990-01-02T00:00:00Z\"", "date_of_birth"},
-	{"date_of_birth", "19900102", "date_of_birth"},
-	{"email", "\"a@b\"", "email"},
-	{"email", "\"no-at.example.com\"", "email"},
-	{"email", "\"x y@example.com\"", "email"},
-	{"email", "\"two@@example.com\"", "email"},
-	{"phone", "\"abc\"", "phone"},
-	{"phone", "\"12\"", "phone"},
-	{"phone", "\"555-CALL-NOW\"", "phone"},
-	{"fitzpatrick", "0", "fitzpatrick"},
-	{"fitzpatrick", "7", "fitzpatrick"},
-	{"fitzpatrick", "-1", "fitzpatrick"},
-	{"fitzpatrick", "\"3\"", "fitzpatrick"},
-	{"fitzpatrick", "2.5", "fitzpatrick"},
-	{"ssn", "\"123-45-6789\"", "ssn"},
-	{"archived", "true", "archived"},
-	{"mrn", "\"CG0000018\"", "mrn"},
+    {"first_name", NULL, "first_name"},
+    {"last_name", NULL, "last_name"},
+    {"date_of_birth", NULL, "date_of_birth"},
+    {"first_name", "null", "first_name"},
+    {"first_name", "\"\"", "first_name"},
+    {"last_name", "\"\"", "last_name"},
+    {"first_name", "\"   \"", "first_name"},
+    {"last_name", "\" \"", "last_name"},
+    {"first_name", "42", "first_name"},
+    {"last_name", "\"tab\\there\"", "last_name"},
+    {"date_of_birth", "\"2023-02-29\"", "date_of_birth"},
+    {"date_of_birth", "\"2026-13-01\"", "date_of_birth"},
+    {"date_of_birth", "\"2026-04-31\"", "date_of_birth"},
+    {"date_of_birth", "\"01/02/1990\"", "date_of_birth"},
+    {"date_of_birth", "\"1990-1-2\"", "date_of_birth"},
+    {"date_of_birth", "\"1990-01-02T00:00:00Z\"", "date_of_birth"},
+    {"date_of_birth", "19900102", "date_of_birth"},
+    {"email", "\"a@b\"", "email"},
+    {"email", "\"no-at.example.com\"", "email"},
+    {"email", "\"x y@example.com\"", "email"},
+    {"email", "\"two@@example.com\"", "email"},
+    {"phone", "\"abc\"", "phone"},
+    {"phone", "\"12\"", "phone"},
+    {"phone", "\"555-CALL-NOW\"", "phone"},
+    {"fitzpatrick", "0", "fitzpatrick"},
+    {"fitzpatrick", "7", "fitzpatrick"},
+    {"fitzpatrick", "-1", "fitzpatrick"},
+    {"fitzpatrick", "\"3\"", "fitzpatrick"},
+    {"fitzpatrick", "2.5", "fitzpatrick"},
+    {"ssn", "\"123-45-6789\"", "ssn"},
+    {"archived", "true", "archived"},
+    {"mrn", "\"CG0000018\"", "mrn"},
 };
 
 static json_t *valid_body(void)
@@ -898,22 +901,22 @@ static void search_audit_never_holds_the_search_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(create_by_every_role_gets_location_and_mrn),
-		cmocka_unit_test(get_unknown_or_malformed_id_is_404),
-		cmocka_unit_test(delete_is_not_allowed),
-		cmocka_unit_test(patch_changes_and_clears_fields),
-		cmocka_unit_test(archived_patients_are_hidden_from_search),
-		cmocka_unit_test(search_name_prefix_any_script_any_case),
-		cmocka_unit_test(search_two_name_tokens),
-		cmocka_unit_test(search_names_with_spaces),
-		cmocka_unit_test(search_rejects_unusable_text),
-		cmocka_unit_test(search_by_mrn_phone_and_birth_date),
-		cmocka_unit_test(search_limit_offset_and_total),
-		cmocka_unit_test(invalid_registrations_are_rejected_and_change_nothing),
-		cmocka_unit_test(boundary_registrations_are_accepted),
-		cmocka_unit_test(same_names_and_birth_date_warn_of_a_duplicate),
-		cmocka_unit_test(patient_lifecycle_is_audited),
-		cmocka_unit_test(search_audit_never_holds_the_search_text),
+	    cmocka_unit_test(create_by_every_role_gets_location_and_mrn),
+	    cmocka_unit_test(get_unknown_or_malformed_id_is_404),
+	    cmocka_unit_test(delete_is_not_allowed),
+	    cmocka_unit_test(patch_changes_and_clears_fields),
+	    cmocka_unit_test(archived_patients_are_hidden_from_search),
+	    cmocka_unit_test(search_name_prefix_any_script_any_case),
+	    cmocka_unit_test(search_two_name_tokens),
+	    cmocka_unit_test(search_names_with_spaces),
+	    cmocka_unit_test(search_rejects_unusable_text),
+	    cmocka_unit_test(search_by_mrn_phone_and_birth_date),
+	    cmocka_unit_test(search_limit_offset_and_total),
+	    cmocka_unit_test(invalid_registrations_are_rejected_and_change_nothing),
+	    cmocka_unit_test(boundary_registrations_are_accepted),
+	    cmocka_unit_test(same_names_and_birth_date_warn_of_a_duplicate),
+	    cmocka_unit_test(patient_lifecycle_is_audited),
+	    cmocka_unit_test(search_audit_never_holds_the_search_text),
 	};
 	return cmocka_run_group_tests_name("api_patients", tests, group_setup, group_teardown);
 }

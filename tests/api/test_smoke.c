@@ -55,8 +55,8 @@ static void clinic_time_zone_is_told(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(health_and_login),
-		cmocka_unit_test(clinic_time_zone_is_told),
+	    cmocka_unit_test(health_and_login),
+	    cmocka_unit_test(clinic_time_zone_is_told),
 	};
 	return cmocka_run_group_tests_name("api_smoke", tests, NULL, NULL);
 }

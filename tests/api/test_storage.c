@@ -59,7 +59,8 @@ static void integrity_and_chain(struct server *s)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
 	sqlite3_finalize(st);
@@ -174,8 +175,8 @@ static void read_only_database(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(full_database),
-		cmocka_unit_test(read_only_database),
+	    cmocka_unit_test(full_database),
+	    cmocka_unit_test(read_only_database),
 	};
 	return cmocka_run_group_tests_name("api_storage", tests, NULL, NULL);
 }

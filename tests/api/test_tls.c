@@ -30,9 +30,9 @@ static int make_cert(void)
 	if (pid == 0) {
 		if (!freopen("/dev/null", "w", stderr))
 			_exit(126);
-		execlp("openssl", "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-		       key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-		       "subjectAltName=IP:127.0.0.1", (char *)NULL);
+		execlp("openssl", "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+		       "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+		       "-addext", "subjectAltName=IP:127.0.0.1", (char *)NULL);
 		_exit(127);
 	}
 	int status = 0;
@@ -117,9 +117,9 @@ static void versions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(speaks_tls_with_hsts),
-		cmocka_unit_test(cookie_is_secure),
-		cmocka_unit_test(versions),
+	    cmocka_unit_test(speaks_tls_with_hsts),
+	    cmocka_unit_test(cookie_is_secure),
+	    cmocka_unit_test(versions),
 	};
 	return cmocka_run_group_tests_name("api_tls", tests, setup, teardown);
 }

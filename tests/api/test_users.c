@@ -50,9 +50,8 @@ static json_t *find_user(const struct resp *r, const char *name)
 {
 	size_t i;
 	json_t *u;
-	json_array_foreach(json_object_get(r->json, "items"), i, u)
-		if (strcmp(jstr(u, "username"), name) == 0)
-			return u;
+	json_array_foreach(json_object_get(r->json, "items"), i,
+			   u) if (strcmp(jstr(u, "username"), name) == 0) return u;
 	return NULL;
 }
 
@@ -182,7 +181,8 @@ static void admin_creates_reads_and_patches_a_user(void **state)
 	int creates = 0, updates = 0;
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(r->json, "items"), i, e) {
+	json_array_foreach(json_object_get(r->json, "items"), i, e)
+	{
 		if (strcmp(jstr(e, "action"), "create") == 0)
 			creates++;
 		if (strcmp(jstr(e, "action"), "update") == 0)
@@ -251,8 +251,7 @@ static void usernames_follow_the_rules(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"ab",	  "Admin2", "has space", "semi;colon", "ümlaut", "tab\\tname",
-		"dollar$", "",	     "a/b",
+	    "ab", "Admin2", "has space", "semi;colon", "ümlaut", "tab\\tname", "dollar$", "", "a/b",
 	};
 	char body[512];
 	long long before = users_total();
@@ -522,8 +521,10 @@ static void two_admins_demoted_at_once_leave_one(void **state)
 	assert_int_equal(r->status, 200);
 	size_t i;
 	json_t *u;
-	json_array_foreach(json_object_get(r->json, "items"), i, u) {
-		if (strcmp(jstr(u, "role"), "admin") != 0 || strcmp(jstr(u, "username"), "admin") == 0 ||
+	json_array_foreach(json_object_get(r->json, "items"), i, u)
+	{
+		if (strcmp(jstr(u, "role"), "admin") != 0 ||
+		    strcmp(jstr(u, "username"), "admin") == 0 ||
 		    !json_is_true(json_object_get(u, "active")))
 			continue;
 		char path[64];
@@ -534,8 +535,8 @@ static void two_admins_demoted_at_once_leave_one(void **state)
 	}
 	resp_free(r);
 	r = req(&srv, "POST", "/api/v1/users", admin_tok,
-			     "{\"username\":\"owner3\",\"password\":\"0123456789\","
-			     "\"role\":\"admin\",\"display_name\":\"Third owner\"}");
+		"{\"username\":\"owner3\",\"password\":\"0123456789\","
+		"\"role\":\"admin\",\"display_name\":\"Third owner\"}");
 	assert_int_equal(r->status, 201);
 	long long id3 = jint(r->json, "id");
 	resp_free(r);
@@ -571,9 +572,9 @@ static void two_admins_demoted_at_once_leave_one(void **state)
 	}
 	r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
 	int active_admins = 0;
-	json_array_foreach(json_object_get(r->json, "items"), i, u)
-		if (strcmp(jstr(u, "role"), "admin") == 0 && json_is_true(json_object_get(u, "active")))
-			active_admins++;
+	json_array_foreach(json_object_get(r->json, "items"), i,
+			   u) if (strcmp(jstr(u, "role"), "admin") == 0 &&
+				  json_is_true(json_object_get(u, "active"))) active_admins++;
 	assert_int_equal(active_admins, 2);
 	resp_free(r);
 	free(tok3);
@@ -606,7 +607,8 @@ static void practitioners_are_listed_for_every_role(void **state)
 		bool seen_prac = false, seen_prac2 = false;
 		size_t i;
 		json_t *p;
-		json_array_foreach(items, i, p) {
+		json_array_foreach(items, i, p)
+		{
 			long long id = jint(p, "id");
 			assert_true(id > 0);
 			assert_true(strlen(jstr(p, "display_name")) > 0);
@@ -625,19 +627,19 @@ static void practitioners_are_listed_for_every_role(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(admin_lists_the_seeded_users),
-		cmocka_unit_test(admin_creates_reads_and_patches_a_user),
-		cmocka_unit_test(unknown_user_is_404),
-		cmocka_unit_test(other_roles_may_not_manage_users),
-		cmocka_unit_test(usernames_follow_the_rules),
-		cmocka_unit_test(passwords_need_ten_characters),
-		cmocka_unit_test(roles_are_the_three_known_ones),
-		cmocka_unit_test(display_names_have_1_to_100_characters),
-		cmocka_unit_test(duplicate_usernames_conflict),
-		cmocka_unit_test(unknown_fields_are_rejected),
-		cmocka_unit_test(the_last_active_admin_stays),
-		cmocka_unit_test(two_admins_demoted_at_once_leave_one),
-		cmocka_unit_test(practitioners_are_listed_for_every_role),
+	    cmocka_unit_test(admin_lists_the_seeded_users),
+	    cmocka_unit_test(admin_creates_reads_and_patches_a_user),
+	    cmocka_unit_test(unknown_user_is_404),
+	    cmocka_unit_test(other_roles_may_not_manage_users),
+	    cmocka_unit_test(usernames_follow_the_rules),
+	    cmocka_unit_test(passwords_need_ten_characters),
+	    cmocka_unit_test(roles_are_the_three_known_ones),
+	    cmocka_unit_test(display_names_have_1_to_100_characters),
+	    cmocka_unit_test(duplicate_usernames_conflict),
+	    cmocka_unit_test(unknown_fields_are_rejected),
+	    cmocka_unit_test(the_last_active_admin_stays),
+	    cmocka_unit_test(two_admins_demoted_at_once_leave_one),
+	    cmocka_unit_test(practitioners_are_listed_for_every_role),
 	};
 	return cmocka_run_group_tests_name("api_users", tests, group_setup, group_teardown);
 }

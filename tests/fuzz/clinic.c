@@ -42,7 +42,7 @@ static const char *lookup(void *conn, enum http_value_kind kind, const char *nam
 	struct fake_conn *c = conn;
 	for (int i = 0; i < c->n; i++)
 		if (c->kind[i] == kind && (kind == HTTP_HEADER ? strcasecmp(c->name[i], name) == 0
-							      : strcmp(c->name[i], name) == 0))
+							       : strcmp(c->name[i], name) == 0))
 			return c->value[i];
 	return NULL;
 }
@@ -132,18 +132,21 @@ void fuzz_clinic_init(void)
 		   "{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},"
 		   "{\"weekday\":6,\"start\":\"00:00\",\"end\":\"24:00\"},"
 		   "{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
-	setup_call("POST", "/api/v1/patients",
-		   "{\"first_name\":\"Ada\",\"last_name\":\"Fuzz\",\"date_of_birth\":\"1980-02-29\"}");
+	setup_call(
+	    "POST", "/api/v1/patients",
+	    "{\"first_name\":\"Ada\",\"last_name\":\"Fuzz\",\"date_of_birth\":\"1980-02-29\"}");
 	setup_call_as("@prac", "POST", "/api/v1/patients/1/screenings",
 		      "{\"conditions\":[\"sunburn\"]}");
-	setup_call_as("@prac", "POST", "/api/v1/patients/1/consents",
-		      "{\"treatment_type\":\"MN_PRP\",\"form_version\":\"v1\",\"signed_name\":\"Ada\"}");
+	setup_call_as(
+	    "@prac", "POST", "/api/v1/patients/1/consents",
+	    "{\"treatment_type\":\"MN_PRP\",\"form_version\":\"v1\",\"signed_name\":\"Ada\"}");
 	setup_call_as("@prac", "POST", "/api/v1/plans",
 		      "{\"patient_id\":1,\"treatment_type\":\"MN_PRP\",\"indication\":\"scars\","
 		      "\"areas\":[\"cheeks\"],\"practitioner_id\":3}");
-	setup_call_as("@prac", "POST", "/api/v1/appointments",
-		      "{\"patient_id\":1,\"kind\":\"treatment\",\"plan_id\":1,\"practitioner_id\":3,"
-		      "\"room_id\":1,\"start\":\"2031-03-03T10:00:00Z\"}");
+	setup_call_as(
+	    "@prac", "POST", "/api/v1/appointments",
+	    "{\"patient_id\":1,\"kind\":\"treatment\",\"plan_id\":1,\"practitioner_id\":3,"
+	    "\"room_id\":1,\"start\":\"2031-03-03T10:00:00Z\"}");
 }
 
 int fuzz_request(const char *method, const char *path, const char *headers, const char *body,
@@ -161,7 +164,8 @@ int fuzz_request(const char *method, const char *path, const char *headers, cons
 			size_t len = strcspn(q, "&");
 			char *eq = memchr(q, '=', len);
 			if (eq)
-				add(&c, HTTP_QUERY, q, (size_t)(eq - q), eq + 1, len - (size_t)(eq - q) - 1);
+				add(&c, HTTP_QUERY, q, (size_t)(eq - q), eq + 1,
+				    len - (size_t)(eq - q) - 1);
 			else
 				add(&c, HTTP_QUERY, q, len, "", 0);
 			q += len;
@@ -206,14 +210,14 @@ int fuzz_request(const char *method, const char *path, const char *headers, cons
 		b[body_len] = '\0';
 	}
 	struct http_req req = {
-		.method = method,
-		.path = p,
-		.body = b,
-		.body_len = body_len,
-		.remote = "127.0.0.1",
-		.tls = false,
-		.conn = &c,
-		.lookup = lookup,
+	    .method = method,
+	    .path = p,
+	    .body = b,
+	    .body_len = body_len,
+	    .remote = "127.0.0.1",
+	    .tls = false,
+	    .conn = &c,
+	    .lookup = lookup,
 	};
 	struct http_reply reply;
 	memset(&reply, 0, sizeof reply);

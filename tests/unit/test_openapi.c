@@ -30,7 +30,8 @@ static int doc_load(void **state)
 	json_error_t jerr;
 	doc = json_loads(collagenda_openapi_json, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
-		print_error("openapi.json line %d column %d: %s\n", jerr.line, jerr.column, jerr.text);
+		print_error("openapi.json line %d column %d: %s\n", jerr.line, jerr.column,
+			    jerr.text);
 		return -1;
 	}
 	return 0;
@@ -99,8 +100,8 @@ static void every_route_documented(void **state)
 	assert_true(api_nroutes > 0);
 	for (size_t i = 0; i < api_nroutes; i++) {
 		const struct route *r = &api_routes[i];
-		row_check(&bad, json_is_object(operation(r)), "undocumented route: %s %s", r->method,
-			  r->pattern);
+		row_check(&bad, json_is_object(operation(r)), "undocumented route: %s %s",
+			  r->method, r->pattern);
 	}
 	assert_int_equal(bad, 0);
 }
@@ -112,29 +113,33 @@ static void every_operation_exists(void **state)
 	int bad = 0;
 	const char *path, *key;
 	json_t *item, *v;
-	json_object_foreach(doc_paths(), path, item) {
+	json_object_foreach(doc_paths(), path, item)
+	{
 		row_check(&bad, json_is_object(item), "path item is not an object: %s", path);
 		if (!json_is_object(item))
 			continue;
-		json_object_foreach(item, key, v) {
+		json_object_foreach(item, key, v)
+		{
 			bool is_method = false;
 			for (size_t k = 0; k < NOP_METHODS; k++)
 				if (strcmp(key, op_methods[k]) == 0)
 					is_method = true;
 			if (!is_method) {
 				/* The other fields a path item may have. */
-				row_check(&bad,
-					  strcmp(key, "parameters") == 0 || strcmp(key, "summary") == 0 ||
-						  strcmp(key, "description") == 0 ||
-						  strcmp(key, "servers") == 0 || strncmp(key, "x-", 2) == 0,
-					  "unexpected key %s under %s", key, path);
+				row_check(
+				    &bad,
+				    strcmp(key, "parameters") == 0 || strcmp(key, "summary") == 0 ||
+					strcmp(key, "description") == 0 ||
+					strcmp(key, "servers") == 0 || strncmp(key, "x-", 2) == 0,
+				    "unexpected key %s under %s", key, path);
 				continue;
 			}
 			bool found = false;
 			for (size_t i = 0; i < api_nroutes && !found; i++) {
 				char m[16];
 				lower(api_routes[i].method, m);
-				found = strcmp(api_routes[i].pattern, path) == 0 && strcmp(m, key) == 0;
+				found =
+				    strcmp(api_routes[i].pattern, path) == 0 && strcmp(m, key) == 0;
 			}
 			row_check(&bad, found, "documented but not routed: %s %s", key, path);
 		}
@@ -157,7 +162,7 @@ static void operations_complete(void **state)
 			  "no summary: %s %s", r->method, r->pattern);
 		row_check(&bad,
 			  json_is_string(summary) && r->summary &&
-				  strcmp(json_string_value(summary), r->summary) == 0,
+			      strcmp(json_string_value(summary), r->summary) == 0,
 			  "summary differs from the route table: %s %s", r->method, r->pattern);
 		json_t *responses = json_object_get(op, "responses");
 		row_check(&bad, json_is_object(responses) && json_object_size(responses) > 0,
@@ -199,17 +204,19 @@ static void security_and_roles(void **state)
 			bool listed = false;
 			size_t j;
 			json_t *v;
-			json_array_foreach(xroles, j, v)
-				if (json_is_string(v) && strcmp(json_string_value(v), roles[k].name) == 0)
-					listed = true;
+			json_array_foreach(xroles, j,
+					   v) if (json_is_string(v) &&
+						  strcmp(json_string_value(v), roles[k].name) == 0)
+			    listed = true;
 			bool allowed = (r->roles & roles[k].bit) != 0;
 			want += allowed;
 			row_check(&bad, listed == allowed, "x-roles %s %s: %s %s",
 				  allowed ? "lacks" : "wrongly lists", roles[k].name, r->method,
 				  r->pattern);
 		}
-		row_check(&bad, json_array_size(xroles) == want, "x-roles has %zu entries, not %zu: %s %s",
-			  json_array_size(xroles), want, r->method, r->pattern);
+		row_check(&bad, json_array_size(xroles) == want,
+			  "x-roles has %zu entries, not %zu: %s %s", json_array_size(xroles), want,
+			  r->method, r->pattern);
 	}
 	assert_int_equal(bad, 0);
 }
@@ -233,7 +240,8 @@ static void path_parameters(void **state)
 			bool found = false;
 			size_t j;
 			json_t *v;
-			json_array_foreach(params, j, v) {
+			json_array_foreach(params, j, v)
+			{
 				const char *n = json_string_value(json_object_get(v, "name"));
 				const char *in = json_string_value(json_object_get(v, "in"));
 				if (n && in && strcmp(n, name) == 0 && strcmp(in, "path") == 0 &&
@@ -252,9 +260,8 @@ static void error_codes(void **state)
 {
 	(void)state;
 	json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
-	json_t *error = json_object_get(json_object_get(json_object_get(schemas, "Error"),
-							 "properties"),
-					"error");
+	json_t *error = json_object_get(
+	    json_object_get(json_object_get(schemas, "Error"), "properties"), "error");
 	json_t *props = json_object_get(error, "properties");
 	assert_true(json_is_object(json_object_get(props, "message")));
 	assert_true(json_is_object(json_object_get(props, "details")));
@@ -265,9 +272,9 @@ static void error_codes(void **state)
 		bool found = false;
 		size_t j;
 		json_t *v;
-		json_array_foreach(codes, j, v)
-			if (json_is_string(v) && strcmp(json_string_value(v), err_wire(c)) == 0)
-				found = true;
+		json_array_foreach(codes, j, v) if (json_is_string(v) &&
+						    strcmp(json_string_value(v), err_wire(c)) == 0)
+		    found = true;
 		row_check(&bad, found, "error code %s missing from the Error schema", err_wire(c));
 	}
 	assert_int_equal(bad, 0);
@@ -277,13 +284,13 @@ static void error_codes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(header),
-		cmocka_unit_test(every_route_documented),
-		cmocka_unit_test(every_operation_exists),
-		cmocka_unit_test(operations_complete),
-		cmocka_unit_test(security_and_roles),
-		cmocka_unit_test(path_parameters),
-		cmocka_unit_test(error_codes),
+	    cmocka_unit_test(header),
+	    cmocka_unit_test(every_route_documented),
+	    cmocka_unit_test(every_operation_exists),
+	    cmocka_unit_test(operations_complete),
+	    cmocka_unit_test(security_and_roles),
+	    cmocka_unit_test(path_parameters),
+	    cmocka_unit_test(error_codes),
 	};
 	return cmocka_run_group_tests_name("unit_openapi", tests, doc_load, doc_free);
 }

@@ -62,8 +62,7 @@ static void hot_queries_use_indexes(void **state)
 		  check_list(db, store_users_hot) + check_list(db, store_sessions_hot);
 	assert_int_equal(bad, 0);
 	/* Without the index the recall list relies on, the check complains. */
-	assert_int_equal(sqlite3_exec(db_handle(db), "DROP INDEX plans_due", NULL,
-				      NULL, NULL),
+	assert_int_equal(sqlite3_exec(db_handle(db), "DROP INDEX plans_due", NULL, NULL, NULL),
 			 SQLITE_OK);
 	print_message("  (a full scan is expected below: the index was dropped on purpose)\n");
 	assert_true(check_list(db, store_schedule_hot) > 0);
@@ -84,14 +83,15 @@ static void a_full_scan_is_noticed(void **state)
 	assert_true(full_scan("SCAN appointments"));
 	assert_true(full_scan("SCAN patients USING INDEX patients_last"));
 	assert_false(full_scan("SCAN (subquery-2)"));
-	assert_false(full_scan("SEARCH appointments USING INDEX appointments_start (start_at>? AND start_at<?)"));
+	assert_false(full_scan(
+	    "SEARCH appointments USING INDEX appointments_start (start_at>? AND start_at<?)"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_full_scan_is_noticed),
-		cmocka_unit_test(hot_queries_use_indexes),
+	    cmocka_unit_test(a_full_scan_is_noticed),
+	    cmocka_unit_test(hot_queries_use_indexes),
 	};
 	return cmocka_run_group_tests_name("unit_query_plans", tests, NULL, NULL);
 }

@@ -620,9 +620,10 @@ static void db_signed_record_is_frozen(void **state)
 	 * (the database runs with recursive_triggers on). */
 	expect_refused(f->db, "INSERT OR REPLACE INTO session_records (appointment_id, status, "
 			      "created_at, updated_at, updated_by) VALUES (1, 'draft', 1, 1, 1)");
-	expect_refused(f->db, "REPLACE INTO session_addenda (id, appointment_id, author, at, text) "
-			      "SELECT id, appointment_id, author, at, 'rewritten' FROM session_addenda "
-			      "LIMIT 1");
+	expect_refused(f->db,
+		       "REPLACE INTO session_addenda (id, appointment_id, author, at, text) "
+		       "SELECT id, appointment_id, author, at, 'rewritten' FROM session_addenda "
+		       "LIMIT 1");
 	expect_refused(f->db, "REPLACE INTO session_areas (appointment_id, position, area, "
 			      "depth_hmm) VALUES (1, 0, 'cheeks', 300)");
 
