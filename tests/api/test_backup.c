@@ -159,8 +159,16 @@ static void backup_under_load(void **state)
 	/* Refuses to overwrite. */
 	const char *again[] = {"backup", "--db", srv.db, dest2, NULL};
 	assert_int_equal(run_cli(again, NULL, NULL), 1);
-	unlink(dest);
-	unlink(dest2);
+	/* The copies and the -wal/-shm files that reading them left. */
+	const char *const copies[] = {dest, dest2};
+	for (int i = 0; i < 2; i++) {
+		char side[420];
+		unlink(copies[i]);
+		snprintf(side, sizeof side, "%s-wal", copies[i]);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", copies[i]);
+		unlink(side);
+	}
 	free(token);
 	assert_int_equal(server_stop(&srv), 0);
 	server_destroy(&srv);
