@@ -14,6 +14,7 @@
 #define HTTP_DEFAULT_CONN_LIMIT	  8192
 #define HTTP_DEFAULT_PER_IP_LIMIT 256
 #define HTTP_DEFAULT_TIMEOUT_S	  30
+#define HTTP_DEFAULT_DEADLINE_S	  30
 /* A request body must arrive within this long of the request's start. */
 #define HTTP_BODY_DEADLINE_MS 30000
 
@@ -96,6 +97,8 @@ struct http_config {
 	unsigned conn_limit;	  /* total connections */
 	unsigned per_ip_limit;	  /* connections from one address */
 	unsigned timeout_s;	  /* idle connection timeout */
+	unsigned deadline_s;	  /* a request head must arrive, and a request end, within this;
+				    0 picks HTTP_DEFAULT_DEADLINE_S */
 	const char *tls_cert_pem; /* contents, not paths; NULL for plain HTTP */
 	const char *tls_key_pem;
 	http_handler_fn handler;

@@ -26,6 +26,9 @@ int db_file_version(struct db *db, int *out) __attribute__((warn_unused_result))
  */
 int db_pool_init(const char *path) __attribute__((warn_unused_result));
 struct db *db_thread(void);
+/* Opens n connections now, for threads to take later: a server that drops privileges
+ * opens what it needs first. */
+int db_pool_preopen(int n) __attribute__((warn_unused_result));
 void db_pool_close(void);
 
 /*

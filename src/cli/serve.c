@@ -27,6 +27,7 @@ static void usage(FILE *out)
 	fputs("usage: collagenda serve [--db PATH] [--bind ADDR] [--port N] [--tz ZONE]\n"
 	      "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
 	      "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
+	      "                        [--request-deadline SECONDS]\n"
 	      "                        [--demo] [--quiet]\n"
 	      "\n"
 	      "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
@@ -36,6 +37,8 @@ static void usage(FILE *out)
 	      "clinic and prints its logins. --user (when started as root) drops to that user\n"
 	      "after binding and opening the database, which it hands to that user.\n"
 	      "--max-db-size caps the database file; writes beyond it answer 503.\n"
+	      "--request-deadline (default 30) cuts a connection whose request head has not\n"
+	      "arrived, or whose request has not ended, within that many seconds.\n"
 	      "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n",
 	      out);
 }
@@ -148,13 +151,14 @@ int cli_serve(int argc, char **argv)
 	    {"demo", no_argument, NULL, 'D'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"max-db-size", required_argument, NULL, 'm'},
+	    {"request-deadline", required_argument, NULL, 'r'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL;
-	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0;
+	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
 	bool demo = false;
 	int c;
 
@@ -199,6 +203,13 @@ int cli_serve(int argc, char **argv)
 			break;
 		case 'u':
 			run_as = optarg;
+			break;
+		case 'r':
+			if (!parse_uint(optarg, 3600, &deadline) || deadline < 1) {
+				fprintf(stderr,
+					"collagenda serve: --request-deadline takes 1-3600\n");
+				return CLI_USAGE;
+			}
 			break;
 		case 'm':
 			if (!parse_uint(optarg, 1024 * 1024, &max_mb) || max_mb < 1) {
@@ -276,6 +287,7 @@ int cli_serve(int argc, char **argv)
 	    .bind = bind,
 	    .port = (unsigned)port,
 	    .threads = (unsigned)threads,
+	    .deadline_s = (unsigned)deadline,
 	    .tls_cert_pem = cert,
 	    .tls_key_pem = key,
 	    .handler = api_handle,
@@ -283,6 +295,11 @@ int cli_serve(int argc, char **argv)
 	struct http_server *srv;
 	if (http_server_start(&hcfg, &srv) != 0)
 		goto out_db;
+	/* One connection per worker thread (at most 4) and a spare, opened while we may. */
+	if (run_as && db_pool_preopen(threads ? (int)threads + 2 : 6) != 0) {
+		http_server_stop(srv, 0);
+		goto out_db;
+	}
 	if (run_as && drop_privileges(run_as, db_path) != 0) {
 		http_server_stop(srv, 0);
 		goto out_db;

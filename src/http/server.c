@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,34 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+/*
+ * Every open connection, so that a reaper thread can cut one whose request head has not
+ * arrived, or whose request has not ended, within the deadline: libmicrohttpd's own
+ * timeout restarts with every byte, so a client trickling one byte a second would keep a
+ * connection for ever. Entries leave the list in the connection-closed notification,
+ * which libmicrohttpd sends before it closes the socket, and the reaper acts under the
+ * same lock: it never touches a descriptor that has been closed and reused.
+ */
+struct conn_track {
+	int fd;
+	double since_ms; /* connection start, last request end, or this request's start */
+	bool in_request;
+	bool cut;
+	struct conn_track *prev, *next;
+};
+
 struct http_server {
 	struct MHD_Daemon *d;
 	unsigned port;
 	http_handler_fn handler;
 	atomic_int inflight;
 	bool tls;
+	pthread_mutex_t track_lock;
+	struct conn_track *tracks;
+	pthread_t reaper;
+	bool reaper_running;
+	atomic_int stopping;
+	double deadline_ms;
 };
 
 /* Per-request state, created on the first access-handler call and freed once, in the
@@ -42,6 +65,89 @@ struct reqctx {
 	const char *route;
 	int64_t user;
 };
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static struct conn_track *track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Marks the connection's request as started (true) or finished (false). */
+static void track_request(struct http_server *srv, struct MHD_Connection *conn, bool started)
+{
+	struct conn_track *t = track_of(conn);
+	if (!t)
+		return;
+	pthread_mutex_lock(&srv->track_lock);
+	t->in_request = started;
+	t->since_ms = now_ms();
+	pthread_mutex_unlock(&srv->track_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct conn_track *t = xcalloc(1, sizeof *t);
+		t->fd = ci ? ci->connect_fd : -1;
+		t->since_ms = now_ms();
+		pthread_mutex_lock(&srv->track_lock);
+		t->next = srv->tracks;
+		if (srv->tracks)
+			srv->tracks->prev = t;
+		srv->tracks = t;
+		pthread_mutex_unlock(&srv->track_lock);
+		*socket_context = t;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		struct conn_track *t = *socket_context;
+		pthread_mutex_lock(&srv->track_lock);
+		if (t->prev)
+			t->prev->next = t->next;
+		else
+			srv->tracks = t->next;
+		if (t->next)
+			t->next->prev = t->prev;
+		pthread_mutex_unlock(&srv->track_lock);
+		free(t);
+		*socket_context = NULL;
+	}
+}
+
+static void *reaper(void *arg)
+{
+	struct http_server *srv = arg;
+	while (!atomic_load(&srv->stopping)) {
+		struct timespec nap = {0, 200 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+		double now = now_ms();
+		int cut = 0;
+		pthread_mutex_lock(&srv->track_lock);
+		for (struct conn_track *t = srv->tracks; t; t = t->next) {
+			if (t->cut || t->fd < 0 || now - t->since_ms <= srv->deadline_ms)
+				continue;
+			/* The event loop then sees the stream end and closes the connection. */
+			shutdown(t->fd, SHUT_RDWR);
+			t->cut = true;
+			cut++;
+		}
+		pthread_mutex_unlock(&srv->track_lock);
+		if (cut)
+			log_warn("http: cut %d connection(s) past the %.0f s request deadline", cut,
+				 srv->deadline_ms / 1000);
+	}
+	return NULL;
+}
 
 static double ms_since(const struct timespec *t0)
 {
@@ -264,6 +370,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ctx->user = -1;
 		*con_cls = ctx;
 		atomic_fetch_add(&srv->inflight, 1);
+		track_request(srv, conn, true);
 		/* Two lengths, or a length and chunking, could be read differently by a proxy
 		 * in front of us: refuse rather than guess (request smuggling). */
 		int framing[2] = {0, 0};
@@ -343,6 +450,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(ctx->body);
 	free(ctx);
 	*con_cls = NULL;
+	track_request(srv, conn, false);
 	atomic_fetch_sub(&srv->inflight, 1);
 }
 
@@ -402,6 +510,8 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	}
 	srv->handler = cfg->handler;
 	srv->tls = cfg->tls_cert_pem != NULL;
+	srv->deadline_ms = 1000.0 * (cfg->deadline_s ? cfg->deadline_s : HTTP_DEFAULT_DEADLINE_S);
+	pthread_mutex_init(&srv->track_lock, NULL);
 	if (srv->tls)
 		flags |= MHD_USE_TLS;
 
@@ -415,6 +525,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	     cfg->timeout_s ? cfg->timeout_s : HTTP_DEFAULT_TIMEOUT_S, NULL},
 	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
 	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
 	    {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
@@ -430,6 +541,9 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = di ? di->port : cfg->port;
+	srv->reaper_running = pthread_create(&srv->reaper, NULL, reaper, srv) == 0;
+	if (!srv->reaper_running)
+		log_warn("http: no request deadline: its thread would not start");
 	*out = srv;
 	return 0;
 }
@@ -450,6 +564,10 @@ void http_server_stop(struct http_server *s, unsigned grace_ms)
 		struct timespec nap = {0, 10 * 1000 * 1000};
 		nanosleep(&nap, NULL);
 	}
+	atomic_store(&s->stopping, 1);
+	if (s->reaper_running)
+		pthread_join(s->reaper, NULL);
 	MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->track_lock);
 	free(s);
 }

@@ -25,7 +25,8 @@ struct db {
 	size_t nslots; /* a power of two */
 	size_t used;
 	bool holds_writer_lock;
-	struct db *next; /* in the pool's list */
+	struct db *next;       /* in the pool's list */
+	struct db *spare_next; /* among the connections no thread has taken yet */
 };
 
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -420,17 +421,45 @@ int db_pool_init(const char *path)
 	return 0;
 }
 
+/* Connections opened ahead of the threads that will use them (see db_pool_preopen). */
+static struct db *spare;
+
+int db_pool_preopen(int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct db *db;
+		int err = pool_path ? open_conn(pool_path, &db) : -ERR_INTERNAL;
+		if (err)
+			return err;
+		pthread_mutex_lock(&pool_lock);
+		db->next = pool_list;
+		pool_list = db;
+		db->spare_next = spare;
+		spare = db;
+		pthread_mutex_unlock(&pool_lock);
+	}
+	return 0;
+}
+
 struct db *db_thread(void)
 {
 	if (thread_db)
 		return thread_db;
-	struct db *db;
-	if (!pool_path || open_conn(pool_path, &db) != 0)
-		return NULL;
+	struct db *db = NULL;
 	pthread_mutex_lock(&pool_lock);
-	db->next = pool_list;
-	pool_list = db;
+	if (spare) {
+		db = spare;
+		spare = db->spare_next;
+	}
 	pthread_mutex_unlock(&pool_lock);
+	if (!db) {
+		if (!pool_path || open_conn(pool_path, &db) != 0)
+			return NULL;
+		pthread_mutex_lock(&pool_lock);
+		db->next = pool_list;
+		pool_list = db;
+		pthread_mutex_unlock(&pool_lock);
+	}
 	thread_db = db;
 	return db;
 }
@@ -440,6 +469,7 @@ void db_pool_close(void)
 	pthread_mutex_lock(&pool_lock);
 	struct db *db = pool_list;
 	pool_list = NULL;
+	spare = NULL;
 	pthread_mutex_unlock(&pool_lock);
 	while (db) {
 		struct db *next = db->next;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,165 @@ static void per_address_limit(void **state)
 	close(fd);
 }
 
+/* A TCP connection from src to another server s. */
+static int dial_to(struct server *s, const char *src)
+{
+	struct server keep = srv;
+	srv.port = s->port;
+	int fd = dial(src);
+	srv.port = keep.port;
+	return fd;
+}
+
+/* True when the server closes fd within timeout_ms (reads return 0 or an error). */
+static bool closed_within(int fd, int timeout_ms)
+{
+	double end = now_ms() + timeout_ms;
+	char buf[256];
+	while (now_ms() < end) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 100) > 0) {
+			ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+			if (r == 0 || (r < 0 && errno != EAGAIN))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A client that trickles its request head, or its body, is cut at the deadline; others
+ * are served meanwhile. */
+static void request_deadline_cuts_tricklers(void **state)
+{
+	(void)state;
+	struct server s;
+	const char *args[] = {"--request-deadline", "2", NULL};
+	server_start(&s, args);
+	int head = dial_to(&s, "127.0.0.50");
+	int body = dial_to(&s, "127.0.0.51");
+	assert_true(head >= 0 && body >= 0);
+	static const char slow_head[] =
+	    "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char body_head[] =
+	    "POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
+	assert_true(send(body, body_head, sizeof body_head - 1, MSG_NOSIGNAL) > 0);
+	double t0 = now_ms();
+	bool head_cut = false, body_cut = false;
+	for (size_t i = 0; i < sizeof slow_head - 1 && now_ms() - t0 < 6000; i++) {
+		/* One byte each 150 ms: every byte restarts an idle timeout, not the deadline. */
+		if (send(head, slow_head + i, 1, MSG_NOSIGNAL) <= 0 || closed_within(head, 150)) {
+			head_cut = true;
+			break;
+		}
+		(void)send(body, " ", 1, MSG_NOSIGNAL);
+		if (i == 5) {
+			int fd = dial_to(&s, "127.0.0.52");
+			static const char health[] =
+			    "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+			assert_int_equal(exchange(fd, health, sizeof health - 1, 2000), 200);
+			close(fd);
+		}
+	}
+	double took = now_ms() - t0;
+	body_cut = closed_within(body, 1500);
+	print_message("  trickling head cut after %.1f s\n", took / 1000);
+	assert_true(head_cut);
+	assert_true(took > 1500 && took < 4500);
+	assert_true(body_cut);
+	close(head);
+	close(body);
+	assert_int_equal(server_stop(&s), 0);
+	server_destroy(&s);
+}
+
+/* --user: the server gives up root after binding and opening the database, and still
+ * reads and writes it. */
+static void runs_as_the_named_user(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("  (needs root)\n");
+		skip();
+	}
+	struct server s;
+	const char *args[] = {"--user", "nobody", NULL};
+	server_start(&s, args);
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)s.pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	long uid = -1, euid = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Uid: %ld %ld", &uid, &euid) == 2)
+			break;
+	fclose(f);
+	assert_int_equal(uid, 65534);
+	assert_int_equal(euid, 65534);
+	char *tok = login(&s, "desk", PW_DESK);
+	struct resp *r =
+	    req(&s, "POST", "/api/v1/patients", tok,
+		"{\"first_name\":\"Nob\",\"last_name\":\"Ody\",\"date_of_birth\":\"1990-01-01\"}");
+	assert_int_equal(r->status, 201);
+	resp_free(r);
+	free(tok);
+	assert_int_equal(server_stop(&s), 0);
+	server_destroy(&s);
+}
+
+struct login_job {
+	struct server *s;
+	long status;
+	bool retry_after;
+};
+
+static void *one_login(void *arg)
+{
+	struct login_job *j = arg;
+	struct resp *r = req(j->s, "POST", "/api/v1/login", NULL,
+			     "{\"username\":\"desk\",\"password\":\"" PW_DESK "\"}");
+	char buf[32];
+	j->status = r->status;
+	j->retry_after = resp_header(r, "Retry-After", buf, sizeof buf) != NULL;
+	resp_free(r);
+	return NULL;
+}
+
+/* A burst of logins (each an Argon2 hash of 64 MiB) cannot run the server out of memory:
+ * every answer is 200, or 503 with Retry-After, and the peak memory stays bounded. */
+static void login_burst_is_bounded(void **state)
+{
+	(void)state;
+	enum { N = 24 };
+	struct login_job jobs[N];
+	pthread_t th[N];
+	for (int i = 0; i < N; i++) {
+		jobs[i].s = &srv;
+		pthread_create(&th[i], NULL, one_login, &jobs[i]);
+	}
+	int ok = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		if (jobs[i].status == 200)
+			ok++;
+		else
+			assert_true(jobs[i].status == 503 && jobs[i].retry_after);
+	}
+	assert_true(ok > 0);
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)srv.pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	long hwm_kb = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld kB", &hwm_kb) == 1)
+			break;
+	fclose(f);
+	print_message("  %d of %d logged in; peak memory %ld MiB\n", ok, N, hwm_kb / 1024);
+	/* At most four hashes of 64 MiB at once, plus the server itself. */
+	assert_true(hwm_kb > 0 && hwm_kb < 400 * 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +410,9 @@ int main(void)
 	    cmocka_unit_test(oversized_headers_and_bodies),
 	    cmocka_unit_test(idle_and_slow_connections_do_not_starve),
 	    cmocka_unit_test(per_address_limit),
+	    cmocka_unit_test(request_deadline_cuts_tricklers),
+	    cmocka_unit_test(runs_as_the_named_user),
+	    cmocka_unit_test(login_burst_is_bounded),
 	};
 	return cmocka_run_group_tests_name("api_hardening", tests, setup, teardown);
 }
