@@ -100,6 +100,7 @@ test: deps
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory fuzz-check
+	@$(MAKE) --no-print-directory bench-smoke
 
 # The browser tests: playwright-core from tests/e2e/package-lock.json driving Debian's
 # chromium against the real server; screenshots go to build/e2e/.
@@ -117,7 +118,7 @@ $(B)/bench/gen: bench/gen.c src/domain/text.c include/domain/text.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ bench/gen.c src/domain/text.c $(PKG_LIBS)
 
-$(B)/bench/%: bench/%.c
+$(B)/bench/%: bench/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 

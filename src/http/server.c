@@ -516,6 +516,8 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 		flags |= MHD_USE_TLS;
 
 	struct MHD_OptionItem opts[] = {
+	    /* First, so that complaints about the options below reach our log. */
+	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
 	    {MHD_OPTION_SOCK_ADDR, 0, (void *)sa},
 	    {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
 	    {MHD_OPTION_CONNECTION_LIMIT, conn_limit, NULL},
@@ -526,7 +528,6 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
 	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
-	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
 	    {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},

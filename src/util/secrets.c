@@ -1,26 +1,31 @@
 /* Argon2id password hashes, random tokens and constant-time comparison (libsodium). */
 #include "util/secrets.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
-int secrets_init(void)
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static int dummy_ok;
+
+/* A hash of a random password that nobody knows, checked when the user does not exist so
+ * that the answer takes as long as for a wrong password. Made on first need rather than
+ * at start, so that a server nobody logs in to never spends the hash's memory. */
+static void make_dummy(void)
 {
-	if (sodium_init() < 0)
-		return -1;
-	if (dummy_hash[0])
-		return 0;
-	/* A hash of a random password that nobody knows, checked when the user does not
-	 * exist so that the answer takes as long as for a wrong password. */
 	char pw[SECRETS_TOKEN_LEN];
 	uint8_t h[SECRETS_HASH_LEN];
 	secrets_new_token(pw, h);
-	if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		return -1;
-	return 0;
+	dummy_ok = crypto_pwhash_str(dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				     crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+	sodium_memzero(pw, sizeof pw);
+}
+
+int secrets_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
 }
 
 int secrets_hash_password(const char *password, char out[SECRETS_PWHASH_LEN])
@@ -37,7 +42,10 @@ bool secrets_check_password(const char *stored, const char *password)
 {
 	if (!stored) {
 		/* The result is meaningless; the work is the point. */
-		volatile int r = crypto_pwhash_str_verify(dummy_hash, password, strlen(password));
+		pthread_once(&dummy_once, make_dummy);
+		volatile int r =
+		    dummy_ok ? crypto_pwhash_str_verify(dummy_hash, password, strlen(password))
+			     : -1;
 		(void)r;
 		return false;
 	}
