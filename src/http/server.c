@@ -63,6 +63,7 @@ struct reqctx {
 	bool too_large;
 	int status;
 	const char *route;
+	char method[8]; /* for the access log */
 	int64_t user;
 };
 
@@ -368,6 +369,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ctx = xcalloc(1, sizeof *ctx);
 		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
 		ctx->user = -1;
+		snprintf(ctx->method, sizeof ctx->method, "%s", method);
 		*con_cls = ctx;
 		atomic_fetch_add(&srv->inflight, 1);
 		track_request(srv, conn, true);
@@ -443,8 +445,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (!ctx)
 		return;
-	log_info("%s %d %.1fms user=%lld", ctx->route ? ctx->route : "-", ctx->status,
-		 ms_since(&ctx->start), (long long)ctx->user);
+	/* The route's pattern, never the path: ids and query strings may be patient data. */
+	log_info("%s %s %d %.1fms user=%lld", ctx->method, ctx->route ? ctx->route : "-",
+		 ctx->status, ms_since(&ctx->start), (long long)ctx->user);
 	if (ctx->waiting)
 		http_reply_cleanup(&ctx->kept);
 	free(ctx->body);
