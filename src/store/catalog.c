@@ -73,18 +73,6 @@ static int step_err(struct db *db)
 	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
 }
 
-/* Runs st expecting one row read by read into out; -ERR_NOT_FOUND for none. */
-static int get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
-{
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
-		read(st, out);
-	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
-	db_done(st);
-	return err;
-}
-
 static void read_condition(sqlite3_stmt *st, void *p)
 {
 	struct condition *c = p;
@@ -186,7 +174,7 @@ int store_condition_get(struct db *db, const char *code, struct condition *out)
 		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
 	db_bind_text(st, 1, code);
-	return get_one(db, st, read_condition, out);
+	return db_get_one(db, st, read_condition, out);
 }
 
 int store_treatment_type_get(struct db *db, const char *code, struct treatment_type *out)
@@ -196,7 +184,7 @@ int store_treatment_type_get(struct db *db, const char *code, struct treatment_t
 		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
 	db_bind_text(st, 1, code);
-	return get_one(db, st, read_tt, out);
+	return db_get_one(db, st, read_tt, out);
 }
 
 int store_area_get(struct db *db, const char *code, struct area *out)
@@ -206,7 +194,7 @@ int store_area_get(struct db *db, const char *code, struct area *out)
 		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
 	db_bind_text(st, 1, code);
-	return get_one(db, st, read_area, out);
+	return db_get_one(db, st, read_area, out);
 }
 
 int store_condition_put(struct db *db, const struct condition *c)
@@ -329,7 +317,7 @@ int store_screening_latest(struct db *db, int64_t patient_id, struct screening *
 		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
 	db_bind_int(st, 1, patient_id);
-	int err = get_one(db, st, read_screening_row, out);
+	int err = db_get_one(db, st, read_screening_row, out);
 	if (!err && (err = load_details(db, out)) != 0)
 		screening_cleanup(out);
 	return err;
@@ -387,5 +375,5 @@ int store_consent_latest(struct db *db, int64_t patient_id, const char *treatmen
 	memset(out, 0, sizeof *out);
 	db_bind_int(st, 1, patient_id);
 	db_bind_text(st, 2, treatment_type);
-	return get_one(db, st, read_consent, out);
+	return db_get_one(db, st, read_consent, out);
 }

@@ -31,8 +31,9 @@ static int step_err(struct db *db)
 	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
 }
 
-static void read_room(sqlite3_stmt *st, struct room *r)
+static void read_room(sqlite3_stmt *st, void *p)
 {
+	struct room *r = p;
 	r->id = sqlite3_column_int64(st, 0);
 	r->name = db_col_text(st, 1);
 	r->active = sqlite3_column_int(st, 2) != 0;
@@ -70,13 +71,7 @@ int store_room_get(struct db *db, int64_t id, struct room *out)
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
-		read_room(st, out);
-	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
-	db_done(st);
-	return err;
+	return db_get_one(db, st, read_room, out);
 }
 
 int store_room_insert(struct db *db, const char *name, int64_t *id)

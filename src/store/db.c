@@ -156,6 +156,18 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 	return err;
 }
 
+int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
+{
+	int rc = sqlite3_step(st), err = 0;
+	if (rc == SQLITE_ROW)
+		read(st, out);
+	else
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND
+					: db_err(db, sqlite3_extended_errcode(db->h));
+	db_done(st);
+	return err;
+}
+
 int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
 {
 	int rc = sqlite3_step(st);

@@ -35,6 +35,11 @@ char *db_col_text(sqlite3_stmt *st, int col);
 /* Steps a statement expected to finish without rows (INSERT/UPDATE); 0 or error. */
 int db_exec_stmt(struct db *db, sqlite3_stmt *st) __attribute__((warn_unused_result));
 
+/* Steps st for one row, read by read into out; -ERR_NOT_FOUND when there is none. st is
+ * reset either way. */
+int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
+    __attribute__((warn_unused_result));
+
 /* Runs a single-row, single-integer query; -ERR_NOT_FOUND when it returns no row. */
 int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((warn_unused_result));
 

@@ -72,8 +72,9 @@ static int step_err(struct db *db)
 	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
 }
 
-static void read_patient(sqlite3_stmt *st, struct patient *p)
+static void read_patient(sqlite3_stmt *st, void *out)
 {
+	struct patient *p = out;
 	memset(p, 0, sizeof *p);
 	p->id = sqlite3_column_int64(st, 0);
 	p->mrn = db_col_text(st, 1);
@@ -154,13 +155,7 @@ int store_patient_get(struct db *db, int64_t id, struct patient *out)
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
-		read_patient(st, out);
-	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
-	db_done(st);
-	return err;
+	return db_get_one(db, st, read_patient, out);
 }
 
 int store_patient_update(struct db *db, const struct patient *p)

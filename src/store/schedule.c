@@ -212,12 +212,7 @@ int store_plan_get(struct db *db, int64_t id, struct plan *out)
 		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
-		read_plan(st, out);
-	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
-	db_done(st);
+	int err = db_get_one(db, st, read_plan, out);
 	if (!err && (err = load_areas(db, out)) != 0)
 		plan_cleanup(out);
 	return err;
@@ -294,8 +289,9 @@ int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 	return err;
 }
 
-static void read_appt(sqlite3_stmt *st, struct appointment *a)
+static void read_appt(sqlite3_stmt *st, void *p)
 {
+	struct appointment *a = p;
 	a->id = sqlite3_column_int64(st, 0);
 	a->patient_id = sqlite3_column_int64(st, 1);
 	a->plan_id = sqlite3_column_int64(st, 2);
@@ -352,13 +348,7 @@ int store_appt_get(struct db *db, int64_t id, struct appointment *out)
 		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
-		read_appt(st, out);
-	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
-	db_done(st);
-	return err;
+	return db_get_one(db, st, read_appt, out);
 }
 
 int store_appt_update(struct db *db, const struct appointment *a)

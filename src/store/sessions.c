@@ -92,8 +92,9 @@ static int step_err(struct db *db)
 	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
 }
 
-static void read_record(sqlite3_stmt *st, struct session_record *r)
+static void read_record(sqlite3_stmt *st, void *p)
 {
+	struct session_record *r = p;
 	r->appointment_id = sqlite3_column_int64(st, 0);
 	r->status = session_status_parse((const char *)sqlite3_column_text(st, 1));
 	r->screening_confirmed_at = sqlite3_column_int64(st, 2);
@@ -187,12 +188,7 @@ int store_record_get(struct db *db, int64_t appointment_id, struct session_recor
 		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
 	db_bind_int(st, 1, appointment_id);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
-		read_record(st, out);
-	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
-	db_done(st);
+	int err = db_get_one(db, st, read_record, out);
 	if (!err && (err = load_lists(db, out)) != 0)
 		session_record_cleanup(out);
 	return err;

@@ -46,8 +46,9 @@ static const char *const sql_fail_add =
     "INSERT INTO login_failures (at, username, remote) VALUES (?1, ?2, ?3)";
 static const char *const sql_fail_clear = "DELETE FROM login_failures WHERE username = ?1";
 
-static void read_user(sqlite3_stmt *st, struct user *u)
+static void read_user(sqlite3_stmt *st, void *p)
 {
+	struct user *u = p;
 	u->id = sqlite3_column_int64(st, 0);
 	u->username = db_col_text(st, 1);
 	u->display_name = db_col_text(st, 2);
@@ -84,13 +85,7 @@ int store_user_get(struct db *db, int64_t id, struct user *out)
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
-		read_user(st, out);
-	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
-	db_done(st);
-	return err;
+	return db_get_one(db, st, read_user, out);
 }
 
 int store_user_by_name(struct db *db, const char *username, struct user *out, char **password_hash)

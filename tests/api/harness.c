@@ -1,6 +1,11 @@
 /* The API test harness: a real server process, libcurl requests, JSON answers. */
 #include "harness.h"
 
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +27,18 @@ static void die(const char *what)
 }
 
 int harness_run_as = -1;
+
+void fx_mkdtemp(char *dir, size_t n, const char *prefix)
+{
+	size_t len = (size_t)snprintf(dir, n, "%s", prefix);
+	if (len + 7 > n)
+		die("temporary directory name too long");
+	/* mkdtemp replaces the last six characters, which must all be 'X'. */
+	memset(dir + len, 'X', 6);
+	dir[len + 6] = '\0';
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+}
 
 const char *harness_bin(void)
 {
@@ -164,9 +181,7 @@ void server_start(struct server *s, const char *const *extra_args)
 		curl_ready = 1;
 	}
 	memset(s, 0, sizeof *s);
-	snprintf(s->dir, sizeof s->dir, "/tmp/collagenda-test-XXXXXX");
-	if (!mkdtemp(s->dir))
-		die("mkdtemp");
+	fx_mkdtemp(s->dir, sizeof s->dir, "/tmp/collagenda-test-");
 	snprintf(s->db, sizeof s->db, "%s/clinic.db", s->dir);
 	snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
 	const char *init[] = {"init", "--db", s->db, NULL};
@@ -684,4 +699,35 @@ int fx_audit_count(struct server *s, const char *admin_token, const char *entity
 	}
 	resp_free(r);
 	return n;
+}
+
+struct lane fx_lane(struct server *s, const char *admin_token, const char *name)
+{
+	struct lane l;
+	char user[64], room[64];
+	snprintf(user, sizeof user, "lane-%s", name);
+	l.prac = fx_practitioner(s, admin_token, user);
+	snprintf(room, sizeof room, "Room %s", name);
+	l.room = fx_room(s, admin_token, room);
+	return l;
+}
+
+long long fx_adult(struct server *s, const char *desk_token, const char *prac_token,
+		   const char *first, const char *last, const char *dob)
+{
+	long long p = fx_patient(s, desk_token, first, last, dob);
+	fx_screen(s, prac_token, p, "{\"conditions\":[]}");
+	fx_consent(s, prac_token, p);
+	return p;
+}
+
+void fx_expect_error(const struct resp *r, long status, const char *code)
+{
+	if (r->status != status || strcmp(resp_error(r), code) != 0)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, status);
+	assert_string_equal(resp_error(r), code);
+	json_t *e = json_object_get(r->json, "error");
+	assert_true(json_is_string(json_object_get(e, "message")));
+	assert_true(json_is_object(json_object_get(e, "details")));
 }

@@ -27,6 +27,10 @@ struct server {
 /* When >= 0, servers started from now on run as this user and group id (root only). */
 extern int harness_run_as;
 
+/* Makes a fresh directory named prefix + six random characters into dir (n bytes);
+ * aborts on failure. */
+void fx_mkdtemp(char *dir, size_t n, const char *prefix);
+
 /* Path of the binary under test (COLLAGENDA_BIN, else build/collagenda). */
 const char *harness_bin(void);
 
@@ -152,5 +156,20 @@ bool fx_has_str(const json_t *arr, const char *s);
 /* How many audit events match entity, entity_id (0: any) and action (admin token). */
 int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
 		   long long entity_id, const char *action);
+
+/* A practitioner who works around the clock and a room, both a test's own (named after
+ * name), so that no test's bookings collide with another's. */
+struct lane {
+	long long prac;
+	long long room;
+};
+struct lane fx_lane(struct server *s, const char *admin_token, const char *name);
+
+/* An adult born on dob with a clean screening and an MN consent. */
+long long fx_adult(struct server *s, const char *desk_token, const char *prac_token,
+		   const char *first, const char *last, const char *dob);
+
+/* Asserts an error answer: its status, its code and the shape every error has. */
+void fx_expect_error(const struct resp *r, long status, const char *code);
 
 #endif

@@ -21,9 +21,7 @@ static char dir[64], cert[128], key[128];
 /* Makes a self-signed certificate for 127.0.0.1 with the openssl command. */
 static int make_cert(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/collagenda-tls-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
+	fx_mkdtemp(dir, sizeof dir, "/tmp/collagenda-tls-");
 	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
 	snprintf(key, sizeof key, "%s/key.pem", dir);
 	pid_t pid = fork();

@@ -18,42 +18,20 @@
 static struct server S;
 static char *t_admin, *t_desk, *t_prac;
 
-/* A practitioner who works around the clock and a room, both the test's own. */
-struct lane {
-	long long prac;
-	long long room;
-};
-
 static struct lane lane(const char *name)
 {
-	struct lane l;
-	char user[64], room[64];
-	snprintf(user, sizeof user, "lane-%s", name);
-	l.prac = fx_practitioner(&S, t_admin, user);
-	snprintf(room, sizeof room, "Room %s", name);
-	l.room = fx_room(&S, t_admin, room);
-	return l;
+	return fx_lane(&S, t_admin, name);
 }
 
 /* An adult with a clean screening and an MN consent. */
 static long long adult(const char *first, const char *last)
 {
-	long long p = fx_patient(&S, t_desk, first, last, "1984-09-09");
-	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
-	fx_consent(&S, t_prac, p);
-	return p;
+	return fx_adult(&S, t_desk, t_prac, first, last, "1984-09-09");
 }
 
 static void expect_error(const struct resp *r, long status, const char *code)
 {
-	if (r->status != status || strcmp(resp_error(r), code) != 0)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, status);
-	assert_string_equal(resp_error(r), code);
-	/* Every error has the same shape. */
-	json_t *e = json_object_get(r->json, "error");
-	assert_true(json_is_string(json_object_get(e, "message")));
-	assert_true(json_is_object(json_object_get(e, "details")));
+	fx_expect_error(r, status, code);
 }
 
 static long long booked(const char *token, const struct fx_booking *b)

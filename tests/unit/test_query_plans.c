@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/db.h"
+#include "unit.h"
 #include "store/db_internal.h"
 
 /* True for a plan line that reads a whole table or a whole index of one. Scans of
@@ -52,9 +53,9 @@ static int check_list(struct db *db, const struct hot_query *list)
 static void hot_queries_use_indexes(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/collagenda-plans-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[64];
+	char dir[64];
+	scratch_make(dir);
+	char path[128];
 	snprintf(path, sizeof path, "%s/p.db", dir);
 	struct db *db = NULL;
 	assert_int_equal(db_open(path, &db), 0);
@@ -68,7 +69,7 @@ static void hot_queries_use_indexes(void **state)
 	assert_true(check_list(db, store_schedule_hot) > 0);
 	db_close(db);
 	unlink(path);
-	char side[80];
+	char side[144];
 	snprintf(side, sizeof side, "%s-wal", path);
 	unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path);

@@ -37,7 +37,10 @@ static inline void row_check(int *bad, bool ok, const char *fmt, ...)
 /* Makes a fresh directory under /tmp into dir (64 bytes); the test fails if it cannot. */
 static inline void scratch_make(char dir[64])
 {
-	snprintf(dir, 64, "/tmp/collagenda-unit-XXXXXX");
+	int len = snprintf(dir, 64, "/tmp/collagenda-unit-");
+	/* mkdtemp replaces the last six characters, which must all be 'X'. */
+	memset(dir + len, 'X', 6);
+	dir[len + 6] = '\0';
 	assert_non_null(mkdtemp(dir));
 }
 
