@@ -15,8 +15,6 @@
 #define HTTP_DEFAULT_PER_IP_LIMIT 256
 #define HTTP_DEFAULT_TIMEOUT_S	  30
 #define HTTP_DEFAULT_DEADLINE_S	  30
-/* A request body must arrive within this long of the request's start. */
-#define HTTP_BODY_DEADLINE_MS 30000
 
 /* Where http_req_lookup looks. */
 enum http_value_kind { HTTP_HEADER, HTTP_QUERY, HTTP_COOKIE };

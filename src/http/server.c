@@ -392,12 +392,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		/* A body that trickles in for longer than the deadline closes the connection. */
-		if (ms_since(&ctx->start) > HTTP_BODY_DEADLINE_MS) {
-			log_warn("http: request body took longer than %d s; closing",
-				 HTTP_BODY_DEADLINE_MS / 1000);
-			return MHD_NO;
-		}
 		if (ctx->too_large)
 			return MHD_YES;
 		if (ctx->len + n > HTTP_MAX_BODY) {

@@ -68,7 +68,7 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
 		e.id = 1;
 		memcpy(e.prev_hash, AUDIT_GENESIS, sizeof AUDIT_GENESIS);
 	} else {
-		int err = db_err(db, sqlite3_extended_errcode(db_handle(db)));
+		int err = db_step_err(db);
 		db_done(st);
 		return err;
 	}
@@ -101,6 +101,16 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
 	return db_exec_stmt(db, st);
 }
 
+static void read_event_row(sqlite3_stmt *st, void *p)
+{
+	read_event(st, p);
+}
+
+static void free_events(void *p, size_t n)
+{
+	audit_events_free(p, n);
+}
+
 int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_event **out,
 		     size_t *n, int64_t *total)
 {
@@ -124,26 +134,7 @@ int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_e
 	db_bind_int(st, 3, f->user_id);
 	db_bind_int(st, 4, f->before_id);
 	db_bind_int(st, 5, f->limit);
-	size_t cap = 16, len = 0;
-	struct audit_event *list = xcalloc(cap, sizeof *list);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap *= 2;
-			list = xrealloc(list, cap * sizeof *list);
-		}
-		memset(&list[len], 0, sizeof *list);
-		read_event(st, &list[len++]);
-	}
-	int err = rc == SQLITE_DONE ? 0 : db_err(db, sqlite3_extended_errcode(db_handle(db)));
-	db_done(st);
-	if (err) {
-		audit_events_free(list, len);
-		return err;
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	return db_collect(db, st, sizeof **out, read_event_row, free_events, (void **)out, n);
 }
 
 int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
@@ -172,9 +163,7 @@ int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
 			break;
 		}
 	}
-	int err = rc == SQLITE_DONE || rc == SQLITE_ROW
-		      ? 0
-		      : db_err(db, sqlite3_extended_errcode(db_handle(db)));
+	int err = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_step_err(db);
 	db_done(st);
 	return err;
 }

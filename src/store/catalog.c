@@ -68,11 +68,6 @@ static const char *const sql_consent_latest =
     "SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 AND treatment_type = ?2 "
     "ORDER BY signed_at DESC, id DESC LIMIT 1";
 
-static int step_err(struct db *db)
-{
-	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
-}
-
 static void read_condition(sqlite3_stmt *st, void *p)
 {
 	struct condition *c = p;
@@ -285,7 +280,7 @@ static int load_details(struct db *db, struct screening *s)
 		}
 		s->conditions[s->nconditions++] = db_col_text(st, 0);
 	}
-	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	int err = rc == SQLITE_DONE ? 0 : db_step_err(db);
 	db_done(st);
 	if (err)
 		return err;
@@ -305,7 +300,7 @@ static int load_details(struct db *db, struct screening *s)
 		c->cleared_at = sqlite3_column_int64(st, 2);
 		c->note = db_col_text(st, 3);
 	}
-	err = rc == SQLITE_DONE ? 0 : step_err(db);
+	err = rc == SQLITE_DONE ? 0 : db_step_err(db);
 	db_done(st);
 	return err;
 }

@@ -26,11 +26,6 @@ static const char *const sql_off_insert =
     "INSERT INTO time_off (practitioner_id, start_at, end_at, reason, created_by) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 
-static int step_err(struct db *db)
-{
-	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
-}
-
 static void read_room(sqlite3_stmt *st, void *p)
 {
 	struct room *r = p;
@@ -39,30 +34,16 @@ static void read_room(sqlite3_stmt *st, void *p)
 	r->active = sqlite3_column_int(st, 2) != 0;
 }
 
+static void free_rooms(void *p, size_t n)
+{
+	rooms_free(p, n);
+}
+
 int store_room_list(struct db *db, struct room **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_rooms);
-	if (!st)
-		return -ERR_INTERNAL;
-	size_t cap = 8, len = 0;
-	struct room *list = xcalloc(cap, sizeof *list);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap *= 2;
-			list = xrealloc(list, cap * sizeof *list);
-		}
-		read_room(st, &list[len++]);
-	}
-	int err = rc == SQLITE_DONE ? 0 : step_err(db);
-	db_done(st);
-	if (err) {
-		rooms_free(list, len);
-		return err;
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	return st ? db_collect(db, st, sizeof **out, read_room, free_rooms, (void **)out, n)
+		  : -ERR_INTERNAL;
 }
 
 int store_room_get(struct db *db, int64_t id, struct room *out)
@@ -97,34 +78,27 @@ int store_room_update(struct db *db, const struct room *r)
 	return db_exec_stmt(db, st);
 }
 
+static void read_hours(sqlite3_stmt *st, void *p)
+{
+	struct hours *h = p;
+	h->weekday = sqlite3_column_int(st, 0);
+	h->start_min = sqlite3_column_int(st, 1);
+	h->end_min = sqlite3_column_int(st, 2);
+}
+
+static void free_plain(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
 int store_hours_get(struct db *db, int64_t practitioner_id, struct hours **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_hours);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, practitioner_id);
-	size_t cap = 8, len = 0;
-	struct hours *list = xcalloc(cap, sizeof *list);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap *= 2;
-			list = xrealloc(list, cap * sizeof *list);
-		}
-		list[len].weekday = sqlite3_column_int(st, 0);
-		list[len].start_min = sqlite3_column_int(st, 1);
-		list[len].end_min = sqlite3_column_int(st, 2);
-		len++;
-	}
-	int err = rc == SQLITE_DONE ? 0 : step_err(db);
-	db_done(st);
-	if (err) {
-		free(list);
-		return err;
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	return db_collect(db, st, sizeof **out, read_hours, free_plain, (void **)out, n);
 }
 
 int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hours *h, size_t n)
@@ -147,6 +121,21 @@ int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hou
 	return err;
 }
 
+static void read_time_off(sqlite3_stmt *st, void *p)
+{
+	struct time_off *t = p;
+	t->id = sqlite3_column_int64(st, 0);
+	t->practitioner_id = sqlite3_column_int64(st, 1);
+	t->start = sqlite3_column_int64(st, 2);
+	t->end = sqlite3_column_int64(st, 3);
+	t->reason = db_col_text(st, 4);
+}
+
+static void free_time_offs(void *p, size_t n)
+{
+	time_offs_free(p, n);
+}
+
 int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, struct time_off **out,
 			size_t *n)
 {
@@ -155,30 +144,7 @@ int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, st
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, practitioner_id);
 	db_bind_int(st, 2, from);
-	size_t cap = 8, len = 0;
-	struct time_off *list = xcalloc(cap, sizeof *list);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap *= 2;
-			list = xrealloc(list, cap * sizeof *list);
-		}
-		list[len].id = sqlite3_column_int64(st, 0);
-		list[len].practitioner_id = sqlite3_column_int64(st, 1);
-		list[len].start = sqlite3_column_int64(st, 2);
-		list[len].end = sqlite3_column_int64(st, 3);
-		list[len].reason = db_col_text(st, 4);
-		len++;
-	}
-	int err = rc == SQLITE_DONE ? 0 : step_err(db);
-	db_done(st);
-	if (err) {
-		time_offs_free(list, len);
-		return err;
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	return db_collect(db, st, sizeof **out, read_time_off, free_time_offs, (void **)out, n);
 }
 
 int store_time_off_insert(struct db *db, const struct time_off *t, int64_t created_by, int64_t *id)

@@ -156,6 +156,11 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 	return err;
 }
 
+int db_step_err(struct db *db)
+{
+	return db_err(db, sqlite3_extended_errcode(db->h));
+}
+
 int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
 {
 	int rc = sqlite3_step(st), err = 0;

@@ -25,6 +25,9 @@ sqlite3 *db_handle(struct db *db);
 /* Maps an SQLite result code to the project's negative error codes. */
 int db_err(struct db *db, int rc);
 
+/* The error of the connection's last failed step, mapped as db_err does. */
+int db_step_err(struct db *db);
+
 /* Binding helpers: NULL strings bind as SQL NULL. Return SQLite codes. */
 int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 int db_bind_int(sqlite3_stmt *st, int idx, int64_t v);

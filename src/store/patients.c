@@ -67,11 +67,6 @@ static const char *const sql_find_last_first[2] = {
     "SELECT count(*) FROM patients WHERE " W_NAME_LF,
 };
 
-static int step_err(struct db *db)
-{
-	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
-}
-
 static void read_patient(sqlite3_stmt *st, void *out)
 {
 	struct patient *p = out;
@@ -222,6 +217,11 @@ static void bind_query(sqlite3_stmt *st, const struct patient_query *q)
 	db_bind_int(st, 7, q->include_archived ? 1 : 0);
 }
 
+static void free_patients(void *p, size_t n)
+{
+	patients_free(p, n);
+}
+
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
 			 size_t *n, int64_t *total)
 {
@@ -241,25 +241,7 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 	bind_query(st, q);
 	db_bind_int(st, 8, q->limit);
 	db_bind_int(st, 9, q->offset);
-	size_t cap = 16, len = 0;
-	struct patient *list = xcalloc(cap, sizeof *list);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap *= 2;
-			list = xrealloc(list, cap * sizeof *list);
-		}
-		read_patient(st, &list[len++]);
-	}
-	err = rc == SQLITE_DONE ? 0 : step_err(db);
-	db_done(st);
-	if (err) {
-		patients_free(list, len);
-		return err;
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	return db_collect(db, st, sizeof **out, read_patient, free_patients, (void **)out, n);
 }
 
 int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)

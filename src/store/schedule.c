@@ -124,11 +124,6 @@ static const char *const sql_refresh_due =
 
 _Static_assert(MAX_SPAN_S == 28800, "the overlap SQL's look-back is APPT_MAX_MINUTES");
 
-static int step_err(struct db *db)
-{
-	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
-}
-
 static void read_plan(sqlite3_stmt *st, void *p_)
 {
 	struct plan *p = p_;
@@ -169,7 +164,7 @@ static int load_areas(struct db *db, struct plan *p)
 		}
 		p->areas[p->nareas++] = db_col_text(st, 0);
 	}
-	int err = rc == SQLITE_DONE ? 0 : step_err(db);
+	int err = rc == SQLITE_DONE ? 0 : db_step_err(db);
 	db_done(st);
 	return err;
 }
@@ -283,7 +278,7 @@ int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 		out->pending = sqlite3_column_int(st, 2);
 		out->last_start = sqlite3_column_int64(st, 3);
 	} else {
-		err = step_err(db);
+		err = db_step_err(db);
 	}
 	db_done(st);
 	return err;

@@ -87,11 +87,6 @@ static const char *const sql_lot =
 static const char *const sql_history =
     "SELECT " ROW_COLS "WHERE a.patient_id = ?1 ORDER BY a.start_at DESC LIMIT ?2";
 
-static int step_err(struct db *db)
-{
-	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
-}
-
 static void read_record(sqlite3_stmt *st, void *p)
 {
 	struct session_record *r = p;
@@ -147,7 +142,7 @@ static int load_lists(struct db *db, struct session_record *r)
 	}
 	db_done(st);
 	if (rc != SQLITE_DONE)
-		return step_err(db);
+		return db_step_err(db);
 	if (!(st = db_stmt(db, &sql_products)))
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, r->appointment_id);
@@ -162,7 +157,7 @@ static int load_lists(struct db *db, struct session_record *r)
 	}
 	db_done(st);
 	if (rc != SQLITE_DONE)
-		return step_err(db);
+		return db_step_err(db);
 	if (!(st = db_stmt(db, &sql_reactions)))
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, r->appointment_id);
@@ -178,7 +173,7 @@ static int load_lists(struct db *db, struct session_record *r)
 		r->nreactions++;
 	}
 	db_done(st);
-	return rc == SQLITE_DONE ? 0 : step_err(db);
+	return rc == SQLITE_DONE ? 0 : db_step_err(db);
 }
 
 int store_record_get(struct db *db, int64_t appointment_id, struct session_record *out)
@@ -223,7 +218,7 @@ int store_record_put(struct db *db, const struct session_record *r)
 	    session_status_parse((const char *)sqlite3_column_text(st, 0)) == SESSION_SIGNED;
 	db_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return step_err(db);
+		return db_step_err(db);
 	if (locked)
 		return -ERR_LOCKED;
 
@@ -357,7 +352,7 @@ int store_record_previous(struct db *db, int64_t plan_id, int64_t before,
 		read_record(st, out);
 		*start = sqlite3_column_int64(st, REC_NCOLS);
 	} else {
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : db_step_err(db);
 	}
 	db_done(st);
 	if (!err && (err = load_lists(db, out)) != 0)

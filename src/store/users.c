@@ -57,11 +57,6 @@ static void read_user(sqlite3_stmt *st, void *p)
 	u->created_at = sqlite3_column_int64(st, 5);
 }
 
-static int step_err(struct db *db)
-{
-	return db_err(db, sqlite3_extended_errcode(db_handle(db)));
-}
-
 int store_user_insert(struct db *db, const struct user *u, const char *password_hash, int64_t *id)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_insert);
@@ -99,7 +94,7 @@ int store_user_by_name(struct db *db, const char *username, struct user *out, ch
 		read_user(st, out);
 		*password_hash = db_col_text(st, 6);
 	} else {
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : db_step_err(db);
 	}
 	db_done(st);
 	return err;
@@ -112,31 +107,16 @@ void users_free(struct user *list, size_t n)
 	free(list);
 }
 
+static void free_users(void *p, size_t n)
+{
+	users_free(p, n);
+}
+
 int store_user_list(struct db *db, struct user **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, &sql_list);
-	if (!st)
-		return -ERR_INTERNAL;
-	size_t cap = 16, len = 0;
-	struct user *list = xcalloc(cap, sizeof *list);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap *= 2;
-			list = xrealloc(list, cap * sizeof *list);
-		}
-		memset(&list[len], 0, sizeof *list);
-		read_user(st, &list[len++]);
-	}
-	int err = rc == SQLITE_DONE ? 0 : step_err(db);
-	db_done(st);
-	if (err) {
-		users_free(list, len);
-		return err;
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	return st ? db_collect(db, st, sizeof **out, read_user, free_users, (void **)out, n)
+		  : -ERR_INTERNAL;
 }
 
 int store_user_update(struct db *db, const struct user *u)
@@ -211,7 +191,7 @@ int store_session_get(struct db *db, const uint8_t hash[32], struct auth_session
 		out->last_seen = sqlite3_column_int64(st, 8);
 		out->expires_at = sqlite3_column_int64(st, 9);
 	} else {
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : step_err(db);
+		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : db_step_err(db);
 	}
 	db_done(st);
 	return err;

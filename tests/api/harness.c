@@ -209,7 +209,11 @@ int server_stop(struct server *s)
 	int status = 0;
 	waitpid(s->pid, &status, 0);
 	s->pid = 0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	/* A server that did not stop cleanly says why in its log. */
+	if (code != 0)
+		server_dump_log(s);
+	return code;
 }
 
 void server_dump_log(const struct server *s)

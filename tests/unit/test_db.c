@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include "domain/text.h"
+#include "store/audit.h"
 #include "store/db.h"
 #include "store/db_internal.h"
 #include "store/patients.h"
@@ -699,6 +700,68 @@ static void search(void **state)
 	assert_int_equal(bad, 0);
 }
 
+static void exec_ok(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		print_error("%s: %s\n", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+static void exec_refused(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &msg);
+	sqlite3_free(msg);
+	if (rc == SQLITE_OK)
+		print_error("not refused: %s\n", sql);
+	assert_int_not_equal(rc, SQLITE_OK);
+}
+
+/* Rule 10: nothing is deleted — plans are cancelled and appointments cancelled, in the
+ * database itself; REPLACE (a delete and an insert) is refused too, and so is REPLACE of
+ * an audit event. */
+static void clinical_rows_are_never_deleted(void **state)
+{
+	struct fixture *f = *state;
+	exec_ok(f->db, "INSERT INTO users (id, username, display_name, role, password_hash, "
+		       "created_at) VALUES (1, 'p', 'P', 'practitioner', 'x', 0)");
+	exec_ok(f->db, "INSERT INTO rooms (id, name) VALUES (1, 'R')");
+	exec_ok(f->db, "INSERT INTO patients (id, first_name, last_name, first_key, last_key, "
+		       "date_of_birth, created_at, updated_at) VALUES (1, 'A', 'B', 'a', 'b', "
+		       "'1980-01-01', 0, 0)");
+	exec_ok(f->db,
+		"INSERT INTO plans (id, patient_id, treatment_type, indication, "
+		"planned_sessions, min_interval_days, max_interval_days, practitioner_id, "
+		"created_at, created_by, updated_at) VALUES (1, 1, 'MN', 'scars', 3, 28, 42, "
+		"1, 0, 1, 0)");
+	exec_ok(f->db,
+		"INSERT INTO appointments (id, patient_id, plan_id, kind, practitioner_id, "
+		"room_id, start_at, end_at, created_at, created_by, updated_at) VALUES (1, 1, 1, "
+		"'treatment', 1, 1, 100, 200, 0, 1, 0)");
+	struct actor who = {1, "test"};
+	assert_int_equal(db_begin_write(f->db), 0);
+	assert_int_equal(store_audit_append(f->db, &who, "create", "plan", 1, NULL), 0);
+	assert_int_equal(db_commit(f->db), 0);
+
+	exec_refused(f->db, "DELETE FROM plans");
+	exec_refused(f->db, "DELETE FROM appointments");
+	exec_refused(f->db, "DELETE FROM patients");
+	exec_refused(f->db, "REPLACE INTO appointments (id, patient_id, plan_id, kind, "
+			    "practitioner_id, room_id, start_at, end_at, created_at, created_by, "
+			    "updated_at) VALUES (1, 1, 1, 'treatment', 1, 1, 300, 400, 0, 1, 0)");
+	exec_refused(f->db, "REPLACE INTO audit (id, at, action, entity, remote, prev_hash, hash) "
+			    "VALUES (1, 0, 'x', 'y', 'z', 'p', 'h')");
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM plans"), 1);
+	assert_int_equal(raw_int(f->db, "SELECT start_at FROM appointments WHERE id = 1"), 100);
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM audit WHERE action = 'create'"), 1);
+	/* Cancelling is how they end. */
+	exec_ok(f->db, "UPDATE plans SET status = 'cancelled'");
+	exec_ok(f->db, "UPDATE appointments SET status = 'cancelled'");
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -714,6 +777,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(patient_round_trip, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(find_same, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(search, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(clinical_rows_are_never_deleted, setup_db, teardown_db),
 	};
 	/* clang-format on */
 	log_set_quiet(1);
