@@ -45,6 +45,7 @@ struct http_server {
 	pthread_t reaper;
 	bool reaper_running;
 	atomic_int stopping;
+	atomic_int draining; /* no new connections: the server is stopping */
 	double deadline_ms;
 };
 
@@ -123,6 +124,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		free(t);
 		*socket_context = NULL;
 	}
+}
+
+/* Refuses new connections while the server drains. (MHD_quiesce_daemon would do this,
+ * but with a thread pool under epoll it races the workers and can abort the process.) */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct http_server *srv = cls;
+	(void)addr;
+	(void)len;
+	return atomic_load(&srv->draining) ? MHD_NO : MHD_YES;
 }
 
 static void *reaper(void *arg)
@@ -530,8 +541,8 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
 	    {MHD_OPTION_END, 0, NULL},
 	};
-	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
-				  MHD_OPTION_END);
+	srv->d = MHD_start_daemon(flags, 0, accept_policy, srv, on_request, srv, MHD_OPTION_ARRAY,
+				  opts, MHD_OPTION_END);
 	if (!srv->d) {
 		log_error("cannot listen on %s port %u", bind, cfg->port);
 		free(srv);
@@ -553,9 +564,7 @@ unsigned http_server_port(const struct http_server *s)
 
 void http_server_stop(struct http_server *s, unsigned grace_ms)
 {
-	MHD_socket fd = MHD_quiesce_daemon(s->d);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	atomic_store(&s->draining, 1);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (atomic_load(&s->inflight) > 0 && ms_since(&t0) < grace_ms) {
