@@ -41,6 +41,17 @@ int db_begin_read(struct db *db) __attribute__((warn_unused_result));
 int db_commit(struct db *db) __attribute__((warn_unused_result));
 void db_rollback(struct db *db);
 
+/*
+ * Group commit (the server's pool, in WAL mode): db_commit returns once the commit is on
+ * disk. db_commit_nowait commits and leaves that wait to the caller: when it sets *seq
+ * to non-zero, nobody may be told of the commit before db_durable_async calls FN with
+ * 0; FN gets a negative error if the disk refused, and may run on any thread, or at
+ * once in the caller's. Meanwhile other writers go on, and one sync serves them all.
+ */
+int db_commit_nowait(struct db *db, uint64_t *seq) __attribute__((warn_unused_result));
+typedef void (*db_durable_fn)(void *arg, int err);
+void db_durable_async(uint64_t seq, db_durable_fn fn, void *arg);
+
 /* Copies the live database to dest with SQLite's online backup, then checks the copy's
  * integrity; 0 or a negative error. */
 int db_backup(struct db *db, const char *dest) __attribute__((warn_unused_result));

@@ -244,13 +244,37 @@ int api_tx_write(struct api_ctx *ctx)
 	return db_begin_write(ctx->db);
 }
 
+/* A committed write is answered once it is on disk; the worker thread does not wait for
+ * the disk meanwhile but goes on to the next request (group commit, see db.h). */
+static void durable_done(void *arg, int err)
+{
+	struct http_deferred *h = arg;
+	h->done(h, err == 0);
+}
+
+static void durable_start(void *arg, struct http_deferred *handle)
+{
+	uint64_t seq = *(uint64_t *)arg;
+	free(arg);
+	db_durable_async(seq, durable_done, handle);
+}
+
 int api_tx_end(struct api_ctx *ctx, int err)
 {
 	if (err) {
 		db_rollback(ctx->db);
 		return err;
 	}
-	return db_commit(ctx->db);
+	if (ctx->reply->defer)
+		return db_commit(ctx->db);
+	uint64_t seq;
+	if ((err = db_commit_nowait(ctx->db, &seq)) != 0 || !seq)
+		return err;
+	uint64_t *arg = xmalloc(sizeof *arg);
+	*arg = seq;
+	ctx->reply->defer = durable_start;
+	ctx->reply->defer_arg = arg;
+	return 0;
 }
 
 int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
@@ -301,6 +325,8 @@ void api_defer_cancel(struct http_reply *reply)
 {
 	if (reply->defer == audit_start)
 		audit_defer_free(reply->defer_arg);
+	else if (reply->defer == durable_start)
+		free(reply->defer_arg);
 	reply->defer = NULL;
 	reply->defer_arg = NULL;
 }

@@ -2,10 +2,13 @@
  * statement cache, transactions behind one writer lock, backup and integrity checks. */
 #include "db_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/err.h"
 #include "util/log.h"
@@ -25,11 +28,26 @@ struct db {
 	size_t nslots; /* a power of two */
 	size_t used;
 	bool holds_writer_lock;
+	bool group_sync;       /* commits are made durable by wal_sync, not by SQLite */
 	struct db *next;       /* in the pool's list */
 	struct db *spare_next; /* among the connections no thread has taken yet */
 };
 
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Group commit. The server's connections commit with synchronous = NORMAL, which writes
+ * the transaction to the WAL without waiting for the disk, and then call wal_sync before
+ * anyone is told of the commit: one fdatasync of the WAL after the writer lock is
+ * released makes every transaction committed so far durable. So the next writer works
+ * while the disk syncs, and one sync serves every commit that waited for it; a commit
+ * is still on disk before its answer is sent, as under synchronous = FULL. */
+static bool group_sync;			/* set while the server's pool is open */
+static uint64_t commit_seq;		/* commits so far; written under writer_lock */
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_done = PTHREAD_COND_INITIALIZER;
+static uint64_t synced_seq;		/* every commit up to this one is durable */
+static bool syncing;
+static int wal_fd = -1;
 
 sqlite3 *db_handle(struct db *db)
 {
@@ -225,6 +243,23 @@ static int exec(struct db *db, const char *sql)
 	return 0;
 }
 
+/* Transaction control through cached statements: parsed once per connection. */
+static const char *const sql_begin = "BEGIN";
+static const char *const sql_begin_immediate = "BEGIN IMMEDIATE";
+static const char *const sql_commit = "COMMIT";
+static const char *const sql_rollback = "ROLLBACK";
+
+static int run(struct db *db, const char *const *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return db_err(db, sqlite3_extended_errcode(db->h));
+	int rc = sqlite3_step(st);
+	int err = rc == SQLITE_DONE ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
+	sqlite3_reset(st);
+	return err;
+}
+
 /* The schema's "-- version N" blocks, in order. */
 static int next_block(const char **pos, int *version, const char **start, size_t *len)
 {
@@ -308,6 +343,19 @@ void db_set_max_pages(int64_t n)
 	max_pages = n;
 }
 
+static bool in_wal_mode(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool wal = false;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(st, 0);
+		wal = mode && strcmp((const char *)mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	return wal;
+}
+
 static int open_conn(const char *path, struct db **out)
 {
 	struct db *db = xcalloc(1, sizeof *db);
@@ -330,9 +378,11 @@ static int open_conn(const char *path, struct db **out)
 		log_warn("the database %s is read-only: serving reads only", path);
 	if (!err && !readonly)
 		err = exec(db, "PRAGMA journal_mode = WAL");
+	db->group_sync = !err && !readonly && group_sync && in_wal_mode(db);
 	if (!err)
-		err = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA "
-			       "recursive_triggers = ON;"
+		err = exec(db, db->group_sync ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+	if (!err)
+		err = exec(db, "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"
 			       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192");
 	if (!err && max_pages > 0) {
 		char pragma[64];
@@ -380,7 +430,7 @@ int db_begin_write(struct db *db)
 {
 	pthread_mutex_lock(&writer_lock);
 	db->holds_writer_lock = true;
-	int err = exec(db, "BEGIN IMMEDIATE");
+	int err = run(db, &sql_begin_immediate);
 	if (err) {
 		db->holds_writer_lock = false;
 		pthread_mutex_unlock(&writer_lock);
@@ -390,7 +440,7 @@ int db_begin_write(struct db *db)
 
 int db_begin_read(struct db *db)
 {
-	return exec(db, "BEGIN");
+	return run(db, &sql_begin);
 }
 
 static void release(struct db *db)
@@ -401,19 +451,174 @@ static void release(struct db *db)
 	}
 }
 
-int db_commit(struct db *db)
+/* Opens the WAL once for syncing; sync_lock is held. Any descriptor of the file will do:
+ * fdatasync writes out the file's data whoever wrote it. */
+static int wal_open(struct db *db)
 {
-	int err = exec(db, "COMMIT");
+	if (wal_fd >= 0)
+		return 0;
+	if (!db)
+		return -ERR_INTERNAL;
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
+	if (!wal || !*wal)
+		return -ERR_INTERNAL;
+	wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (wal_fd < 0) {
+		log_error("cannot open %s to sync it: %s", wal, strerror(errno));
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	return 0;
+}
+
+/* Returns once commit number SEQ is on disk: syncs the WAL unless a sync that started
+ * after SEQ committed has already finished, or waits for the one in progress. */
+static int wal_sync(struct db *db, uint64_t seq)
+{
+	int err = 0;
+	pthread_mutex_lock(&sync_lock);
+	while (!err && synced_seq < seq) {
+		if (syncing) {
+			pthread_cond_wait(&sync_done, &sync_lock);
+			continue;
+		}
+		if ((err = wal_open(db)) != 0)
+			break;
+		syncing = true;
+		uint64_t upto = __atomic_load_n(&commit_seq, __ATOMIC_ACQUIRE);
+		int fd = wal_fd;
+		pthread_mutex_unlock(&sync_lock);
+		int rc = fdatasync(fd);
+		int saved = errno;
+		pthread_mutex_lock(&sync_lock);
+		syncing = false;
+		if (rc == 0) {
+			if (upto > synced_seq)
+				synced_seq = upto;
+		} else {
+			log_error("cannot sync the database log: %s", strerror(saved));
+			err = -ERR_STORAGE_UNAVAILABLE;
+		}
+		pthread_cond_broadcast(&sync_done);
+	}
+	pthread_mutex_unlock(&sync_lock);
+	return err;
+}
+
+int db_commit_nowait(struct db *db, uint64_t *seq)
+{
+	*seq = 0;
+	int err = run(db, &sql_commit);
 	if (err && sqlite3_get_autocommit(db->h) == 0)
-		exec(db, "ROLLBACK");
+		(void)run(db, &sql_rollback);
+	if (!err && db->group_sync && db->holds_writer_lock) {
+		*seq = commit_seq + 1;
+		__atomic_store_n(&commit_seq, *seq, __ATOMIC_RELEASE);
+	}
 	release(db);
 	return err;
+}
+
+int db_commit(struct db *db)
+{
+	uint64_t seq;
+	int err = db_commit_nowait(db, &seq);
+	if (!err && seq)
+		err = wal_sync(db, seq);
+	return err;
+}
+
+/* The syncer: a thread that makes commits durable for callers that do not wait. */
+struct durable_wait {
+	uint64_t seq;
+	db_durable_fn fn;
+	void *arg;
+	struct durable_wait *next;
+};
+
+static pthread_mutex_t dq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dq_wake = PTHREAD_COND_INITIALIZER;
+static struct durable_wait *dq_head;
+static bool dq_running;
+static pthread_t dq_thread;
+
+static void *syncer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&dq_lock);
+	for (;;) {
+		while (!dq_head && dq_running)
+			pthread_cond_wait(&dq_wake, &dq_lock);
+		if (!dq_head)
+			break;
+		struct durable_wait *batch = dq_head;
+		dq_head = NULL;
+		pthread_mutex_unlock(&dq_lock);
+		uint64_t upto = 0;
+		for (struct durable_wait *w = batch; w; w = w->next)
+			if (w->seq > upto)
+				upto = w->seq;
+		int err = wal_sync(NULL, upto);
+		while (batch) {
+			struct durable_wait *next = batch->next;
+			batch->fn(batch->arg, err);
+			free(batch);
+			batch = next;
+		}
+		pthread_mutex_lock(&dq_lock);
+	}
+	pthread_mutex_unlock(&dq_lock);
+	return NULL;
+}
+
+void db_durable_async(uint64_t seq, db_durable_fn fn, void *arg)
+{
+	pthread_mutex_lock(&sync_lock);
+	bool already = synced_seq >= seq;
+	pthread_mutex_unlock(&sync_lock);
+	if (already) {
+		fn(arg, 0);
+		return;
+	}
+	pthread_mutex_lock(&dq_lock);
+	if (!dq_running) {
+		pthread_mutex_unlock(&dq_lock);
+		fn(arg, wal_sync(NULL, seq));
+		return;
+	}
+	struct durable_wait *w = xmalloc(sizeof *w);
+	w->seq = seq;
+	w->fn = fn;
+	w->arg = arg;
+	w->next = dq_head;
+	dq_head = w;
+	pthread_cond_signal(&dq_wake);
+	pthread_mutex_unlock(&dq_lock);
+}
+
+static void syncer_start(void)
+{
+	pthread_mutex_lock(&dq_lock);
+	dq_running = pthread_create(&dq_thread, NULL, syncer, NULL) == 0;
+	pthread_mutex_unlock(&dq_lock);
+	if (!dq_running)
+		log_warn("no syncer thread: commits are synced by their writers");
+}
+
+static void syncer_stop(void)
+{
+	pthread_mutex_lock(&dq_lock);
+	bool was = dq_running;
+	dq_running = false;
+	pthread_cond_signal(&dq_wake);
+	pthread_mutex_unlock(&dq_lock);
+	if (was)
+		pthread_join(dq_thread, NULL);
 }
 
 void db_rollback(struct db *db)
 {
 	if (sqlite3_get_autocommit(db->h) == 0)
-		(void)exec(db, "ROLLBACK");
+		(void)run(db, &sql_rollback);
 	release(db);
 }
 
@@ -426,9 +631,24 @@ static _Thread_local struct db *thread_db;
 int db_pool_init(const char *path)
 {
 	struct db *db;
+	group_sync = true;
 	int err = db_open(path, &db);
-	if (err)
+	if (err) {
+		group_sync = false;
 		return err;
+	}
+	/* Opened now, while the process may still be root (see --user). */
+	if (db->group_sync) {
+		pthread_mutex_lock(&sync_lock);
+		err = wal_open(db);
+		pthread_mutex_unlock(&sync_lock);
+		if (err) {
+			db_close(db);
+			group_sync = false;
+			return err;
+		}
+		syncer_start();
+	}
 	pool_path = xstrdup(path);
 	pthread_mutex_lock(&pool_lock);
 	db->next = pool_list;
@@ -483,6 +703,7 @@ struct db *db_thread(void)
 
 void db_pool_close(void)
 {
+	syncer_stop();
 	pthread_mutex_lock(&pool_lock);
 	struct db *db = pool_list;
 	pool_list = NULL;
@@ -496,6 +717,12 @@ void db_pool_close(void)
 	thread_db = NULL;
 	free(pool_path);
 	pool_path = NULL;
+	group_sync = false;
+	pthread_mutex_lock(&sync_lock);
+	if (wal_fd >= 0)
+		close(wal_fd);
+	wal_fd = -1;
+	pthread_mutex_unlock(&sync_lock);
 }
 
 int db_integrity_check(struct db *db)
