@@ -41,11 +41,11 @@ static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
  * released makes every transaction committed so far durable. So the next writer works
  * while the disk syncs, and one sync serves every commit that waited for it; a commit
  * is still on disk before its answer is sent, as under synchronous = FULL. */
-static bool group_sync;			/* set while the server's pool is open */
-static uint64_t commit_seq;		/* commits so far; written under writer_lock */
+static bool group_sync;	    /* set while the server's pool is open */
+static uint64_t commit_seq; /* commits so far; written under writer_lock */
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sync_done = PTHREAD_COND_INITIALIZER;
-static uint64_t synced_seq;		/* every commit up to this one is durable */
+static uint64_t synced_seq; /* every commit up to this one is durable */
 static bool syncing;
 static int wal_fd = -1;
 
@@ -343,6 +343,53 @@ void db_set_max_pages(int64_t n)
 	max_pages = n;
 }
 
+/* The checkpointer: copies the WAL into the database in the background once it holds
+ * CHECKPOINT_PAGES pages (SQLite's own default threshold), without blocking writers. */
+#define CHECKPOINT_PAGES 1000
+
+static pthread_mutex_t ck_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ck_wake = PTHREAD_COND_INITIALIZER;
+static bool ck_running, ck_wanted;
+static pthread_t ck_thread;
+static struct db *ck_db;
+
+static int wal_grew(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)arg;
+	(void)h;
+	(void)name;
+	if (pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&ck_lock);
+		if (!ck_wanted) {
+			ck_wanted = true;
+			pthread_cond_signal(&ck_wake);
+		}
+		pthread_mutex_unlock(&ck_lock);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&ck_lock);
+	for (;;) {
+		while (!ck_wanted && ck_running)
+			pthread_cond_wait(&ck_wake, &ck_lock);
+		if (!ck_running)
+			break;
+		ck_wanted = false;
+		pthread_mutex_unlock(&ck_lock);
+		int rc = sqlite3_wal_checkpoint_v2(ck_db->h, "main", SQLITE_CHECKPOINT_PASSIVE,
+						   NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warn("checkpoint: %s", sqlite3_errmsg(ck_db->h));
+		pthread_mutex_lock(&ck_lock);
+	}
+	pthread_mutex_unlock(&ck_lock);
+	return NULL;
+}
+
 static bool in_wal_mode(struct db *db)
 {
 	sqlite3_stmt *st = NULL;
@@ -380,7 +427,12 @@ static int open_conn(const char *path, struct db **out)
 		err = exec(db, "PRAGMA journal_mode = WAL");
 	db->group_sync = !err && !readonly && group_sync && in_wal_mode(db);
 	if (!err)
-		err = exec(db, db->group_sync ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+		err = exec(db, db->group_sync ? "PRAGMA synchronous = NORMAL"
+					      : "PRAGMA synchronous = FULL");
+	/* The server's connections leave checkpoints to the checkpointer thread, so that no
+	 * writer copies the WAL into the database (and syncs both) under the writer lock. */
+	if (!err && db->group_sync)
+		sqlite3_wal_hook(db->h, wal_grew, NULL);
 	if (!err)
 		err = exec(db, "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"
 			       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192");
@@ -595,6 +647,38 @@ void db_durable_async(uint64_t seq, db_durable_fn fn, void *arg)
 	pthread_mutex_unlock(&dq_lock);
 }
 
+static int open_conn(const char *path, struct db **out);
+
+static void checkpointer_start(const char *path)
+{
+	if (open_conn(path, &ck_db) != 0) {
+		log_warn("no checkpointer: the WAL is copied back only when the server stops");
+		return;
+	}
+	pthread_mutex_lock(&ck_lock);
+	ck_wanted = false;
+	ck_running = pthread_create(&ck_thread, NULL, checkpointer, NULL) == 0;
+	pthread_mutex_unlock(&ck_lock);
+	if (!ck_running) {
+		db_close(ck_db);
+		ck_db = NULL;
+	}
+}
+
+static void checkpointer_stop(void)
+{
+	pthread_mutex_lock(&ck_lock);
+	bool was = ck_running;
+	ck_running = false;
+	pthread_cond_signal(&ck_wake);
+	pthread_mutex_unlock(&ck_lock);
+	if (!was)
+		return;
+	pthread_join(ck_thread, NULL);
+	db_close(ck_db);
+	ck_db = NULL;
+}
+
 static void syncer_start(void)
 {
 	pthread_mutex_lock(&dq_lock);
@@ -648,6 +732,7 @@ int db_pool_init(const char *path)
 			return err;
 		}
 		syncer_start();
+		checkpointer_start(path);
 	}
 	pool_path = xstrdup(path);
 	pthread_mutex_lock(&pool_lock);
@@ -704,6 +789,7 @@ struct db *db_thread(void)
 void db_pool_close(void)
 {
 	syncer_stop();
+	checkpointer_stop();
 	pthread_mutex_lock(&pool_lock);
 	struct db *db = pool_list;
 	pool_list = NULL;
