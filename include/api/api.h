@@ -13,6 +13,7 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "store/db.h"
+#include "util/xalloc.h"
 
 /* Settings the server passes to the API at start. */
 struct api_config {
@@ -53,6 +54,9 @@ void api_reply(struct api_ctx *ctx, int status, json_t *body);
 void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location);
 /* Answers {"items":[...],"total":N}, taking items. */
 void api_reply_list(struct api_ctx *ctx, json_t *items, int64_t total);
+/* An answer written as JSON text already (util/jsonw.h); takes the buffer's data. For
+ * answers that carry no warnings. */
+void api_reply_text(struct api_ctx *ctx, int status, struct buf *text);
 
 /* Sets an error's message and details (reference taken; may be NULL); returns code. */
 int api_fail(struct api_ctx *ctx, int code, const char *msg, json_t *details);

@@ -53,6 +53,8 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id) __attribute__((w
 
 /* An appointment with patient, practitioner and room names and "k of N". */
 json_t *appt_view_json(const struct appt_view *v);
+/* The same object written as JSON text, with "cautions" (dumped) when given. */
+void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cautions);
 
 /* A date (clinic-local day number) as a JSON "YYYY-MM-DD" string. */
 json_t *day_json(int64_t day);

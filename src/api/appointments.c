@@ -14,6 +14,7 @@
 #include "store/schedule.h"
 #include "store/users.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/xalloc.h"
 
 #define LIST_MAX      2000
@@ -60,6 +61,85 @@ json_t *appt_view_json(const struct appt_view *v)
 		json_object_set_new(o, "session_label", json_null());
 	}
 	return o;
+}
+
+static void put_instant(struct buf *b, bool *first, const char *key, int64_t t)
+{
+	char text[DATES_BUF];
+	dates_format_instant(t, text);
+	jw_key(b, first, key);
+	jw_str(b, text);
+}
+
+static void put_id_or_null(struct buf *b, bool *first, const char *key, int64_t v)
+{
+	jw_key(b, first, key);
+	if (v)
+		jw_int(b, v);
+	else
+		jw_raw(b, "null");
+}
+
+void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cautions)
+{
+	const struct appointment *a = &v->a;
+	bool first = true;
+	char text[512];
+	jw_raw(b, "{");
+	jw_key(b, &first, "id");
+	jw_int(b, a->id);
+	jw_key(b, &first, "patient_id");
+	jw_int(b, a->patient_id);
+	jw_key(b, &first, "kind");
+	jw_str(b, appt_kind_name(a->kind));
+	jw_key(b, &first, "practitioner_id");
+	jw_int(b, a->practitioner_id);
+	jw_key(b, &first, "room_id");
+	jw_int(b, a->room_id);
+	put_instant(b, &first, "start", a->start);
+	put_instant(b, &first, "end", a->end);
+	jw_key(b, &first, "status");
+	jw_str(b, appt_status_name(a->status));
+	jw_key(b, &first, "late_cancel");
+	jw_bool(b, a->late_cancel);
+	put_instant(b, &first, "created_at", a->created_at);
+	put_instant(b, &first, "updated_at", a->updated_at);
+	put_id_or_null(b, &first, "plan_id", a->plan_id);
+	put_id_or_null(b, &first, "session_number", a->session_number);
+	jw_key(b, &first, "override_reason");
+	jw_str(b, a->override_reason);
+	jw_key(b, &first, "cancel_reason");
+	jw_str(b, a->cancel_reason);
+	jw_key(b, &first, "notes");
+	jw_str(b, a->notes);
+	snprintf(text, sizeof text, "%s %s", v->patient_first ? v->patient_first : "",
+		 v->patient_last ? v->patient_last : "");
+	jw_key(b, &first, "patient_name");
+	jw_str(b, text);
+	jw_key(b, &first, "patient_mrn");
+	jw_str(b, v->patient_mrn ? v->patient_mrn : "");
+	jw_key(b, &first, "practitioner_name");
+	jw_str(b, v->practitioner_name ? v->practitioner_name : "");
+	jw_key(b, &first, "room_name");
+	jw_str(b, v->room_name ? v->room_name : "");
+	jw_key(b, &first, "treatment_type");
+	jw_str(b, v->treatment_type);
+	jw_key(b, &first, "session_label");
+	if (a->session_number && v->planned_sessions) {
+		snprintf(text, sizeof text, "%d of %d", a->session_number, v->planned_sessions);
+		jw_str(b, text);
+		jw_key(b, &first, "planned_sessions");
+		jw_int(b, v->planned_sessions);
+	} else {
+		jw_raw(b, "null");
+	}
+	if (cautions) {
+		char *dumped = json_dumps(cautions, JSON_COMPACT);
+		jw_key(b, &first, "cautions");
+		jw_raw(b, dumped ? dumped : "[]");
+		free(dumped);
+	}
+	jw_raw(b, "}");
 }
 
 /* What a booking check learned, beyond pass or fail. */

@@ -50,6 +50,14 @@ void api_reply(struct api_ctx *ctx, int status, json_t *body)
 	http_reply_set_body(ctx->reply, status, "application/json", text, strlen(text));
 }
 
+void api_reply_text(struct api_ctx *ctx, int status, struct buf *text)
+{
+	size_t len = text->len;
+	char *body = buf_take(text);
+	http_reply_set_body(ctx->reply, status, "application/json", body ? body : xstrdup("{}"),
+			    body ? len : 2);
+}
+
 void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location)
 {
 	http_reply_header(ctx->reply, "Location", location);

@@ -11,6 +11,7 @@
 #include "store/schedule.h"
 #include "store/users.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/xalloc.h"
 
 #define RECALL_MAX 5000
@@ -141,38 +142,80 @@ int h_day_sheet(struct api_ctx *ctx)
 		err = store_user_list(ctx->db, &users, &nusers);
 	if (!err)
 		err = store_room_list(ctx->db, &rooms, &nrooms);
-	json_t *pracs = json_array(), *room_arr = json_array();
+	/* Hundreds of appointments: written as text, not built as a tree of values. */
+	struct buf out;
+	buf_init(&out);
+	char text[DATES_BUF];
+	struct cdate cd = dates_from_days(day);
+	dates_format_date(&cd, text);
+	bool first = true;
+	jw_raw(&out, "{");
+	jw_key(&out, &first, "date");
+	jw_str(&out, text);
+	jw_key(&out, &first, "total");
+	jw_int(&out, (int64_t)n);
+	jw_key(&out, &first, "practitioners");
+	jw_raw(&out, "[");
 	/* A column per active practitioner, and per practitioner who has appointments. */
+	bool first_col = true;
 	for (size_t u = 0; !err && u < nusers; u++) {
 		bool has = false;
 		for (size_t i = 0; i < n && !has; i++)
 			has = list[i].a.practitioner_id == users[u].id;
 		if (!has && !(users[u].role == ROLE_PRACTITIONER && users[u].active))
 			continue;
-		json_t *appts = json_array();
+		if (!first_col)
+			jw_raw(&out, ",");
+		first_col = false;
+		bool first_member = true;
+		jw_raw(&out, "{");
+		jw_key(&out, &first_member, "practitioner_id");
+		jw_int(&out, users[u].id);
+		jw_key(&out, &first_member, "name");
+		jw_str(&out, users[u].display_name);
+		jw_key(&out, &first_member, "appointments");
+		jw_raw(&out, "[");
+		bool first_appt = true;
 		for (size_t i = 0; i < n; i++) {
 			if (list[i].a.practitioner_id != users[u].id)
 				continue;
-			json_t *o = appt_view_json(&list[i]);
-			if (clinical)
-				json_object_set_new(o, "cautions",
-						    cautions_of(ctx, list[i].a.patient_id));
-			json_array_append_new(appts, o);
+			if (!first_appt)
+				jw_raw(&out, ",");
+			first_appt = false;
+			json_t *cautions = clinical ? cautions_of(ctx, list[i].a.patient_id) : NULL;
+			appt_view_write(&out, &list[i], cautions);
+			json_decref(cautions);
 		}
-		json_array_append_new(
-		    pracs, json_pack("{s:I, s:s, s:o}", "practitioner_id", (json_int_t)users[u].id,
-				     "name", users[u].display_name, "appointments", appts));
+		jw_raw(&out, "]}");
 	}
+	jw_raw(&out, "]");
+	jw_key(&out, &first, "rooms");
+	jw_raw(&out, "[");
 	for (size_t r = 0; !err && r < nrooms; r++) {
-		json_t *ids = json_array();
-		for (size_t i = 0; i < n; i++)
-			if (list[i].a.room_id == rooms[r].id)
-				json_array_append_new(ids, json_integer(list[i].a.id));
-		json_array_append_new(room_arr,
-				      json_pack("{s:I, s:s, s:b, s:o}", "room_id",
-						(json_int_t)rooms[r].id, "name", rooms[r].name,
-						"active", rooms[r].active, "appointment_ids", ids));
+		bool first_member = true;
+		if (r)
+			jw_raw(&out, ",");
+		jw_raw(&out, "{");
+		jw_key(&out, &first_member, "room_id");
+		jw_int(&out, rooms[r].id);
+		jw_key(&out, &first_member, "name");
+		jw_str(&out, rooms[r].name);
+		jw_key(&out, &first_member, "active");
+		jw_bool(&out, rooms[r].active);
+		jw_key(&out, &first_member, "appointment_ids");
+		jw_raw(&out, "[");
+		bool first_id = true;
+		for (size_t i = 0; i < n; i++) {
+			if (list[i].a.room_id != rooms[r].id)
+				continue;
+			if (!first_id)
+				jw_raw(&out, ",");
+			first_id = false;
+			jw_int(&out, list[i].a.id);
+		}
+		jw_raw(&out, "]}");
 	}
+	jw_raw(&out, "]}");
 	db_rollback(ctx->db);
 	/* The caution flags come from screenings: a clinical read, audited. */
 	if (clinical && !err)
@@ -184,12 +227,9 @@ int h_day_sheet(struct api_ctx *ctx)
 	if (rooms)
 		rooms_free(rooms, nrooms);
 	if (err) {
-		json_decref(pracs);
-		json_decref(room_arr);
+		buf_cleanup(&out);
 		return err;
 	}
-	api_reply(ctx, 200,
-		  json_pack("{s:o, s:I, s:o, s:o}", "date", day_json(day), "total", (json_int_t)n,
-			    "practitioners", pracs, "rooms", room_arr));
+	api_reply_text(ctx, 200, &out);
 	return 0;
 }

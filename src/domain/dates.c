@@ -157,6 +157,14 @@ static void local_tm(int64_t t, struct tm *tm)
 		memset(tm, 0, sizeof *tm);
 }
 
+/* Two decimal digits of v (0..99). */
+static char *put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 void dates_format_instant(int64_t t, char *buf)
 {
 	struct tm tm;
@@ -166,8 +174,30 @@ void dates_format_instant(int64_t t, char *buf)
 	if (off < 0)
 		off = -off;
 	int oh = (int)(off / 3600 % 24), om = (int)(off / 60 % 60);
-	snprintf(buf, DATES_BUF, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, oh, om);
+	int year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999) {
+		snprintf(buf, DATES_BUF, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", year,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, oh, om);
+		return;
+	}
+	/* The usual case without printf: day sheets format thousands of these. */
+	char *p = buf;
+	p = put2(put2(p, year / 100), year % 100);
+	*p++ = '-';
+	p = put2(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = put2(p, tm.tm_mday);
+	*p++ = 'T';
+	p = put2(p, tm.tm_hour);
+	*p++ = ':';
+	p = put2(p, tm.tm_min);
+	*p++ = ':';
+	p = put2(p, tm.tm_sec);
+	*p++ = sign;
+	p = put2(p, oh);
+	*p++ = ':';
+	p = put2(p, om);
+	*p = '\0';
 }
 
 void dates_format_utc(int64_t t, char *buf)

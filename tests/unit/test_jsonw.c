@@ -1,0 +1,165 @@
+/* Unit tests for util/jsonw: the text it writes is the text jansson writes for the same
+ * values, and an appointment written as text equals the one built as a JSON value. */
+#include "unit.h"
+
+#include "api/clinical.h"
+#include "domain/dates.h"
+#include "util/jsonw.h"
+
+static void check_str(const char *s)
+{
+	struct buf b;
+	buf_init(&b);
+	jw_str(&b, s);
+	json_t *v = s ? json_string(s) : json_null();
+	assert_non_null(v);
+	char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (strcmp(b.data, want) != 0)
+		print_error("jw_str wrote %s, jansson %s\n", b.data, want);
+	assert_string_equal(b.data, want);
+	free(want);
+	json_decref(v);
+	buf_cleanup(&b);
+}
+
+static void strings(void **state)
+{
+	(void)state;
+	static const char *const rows[] = {
+	    "",
+	    "plain",
+	    "quote \" and backslash \\ and slash /",
+	    "tab\tnew line\ncarriage\rback\bfeed\f",
+	    "\x01\x02\x1e\x1f and DEL \x7f",
+	    "Müller, Иванова, 李小龙, \xF0\x9F\x98\x80",
+	    "\"\"\\\\",
+	    "ends with a control\x05",
+	    NULL,
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		check_str(rows[i]);
+	/* Every single byte below 0x80. */
+	for (int c = 1; c < 0x80; c++) {
+		char s[4] = {'a', (char)c, 'z', 0};
+		check_str(s);
+	}
+}
+
+static void numbers(void **state)
+{
+	(void)state;
+	static const int64_t rows[] = {0, 1, -1, 9, 10, -10, 1234567890123, INT64_MAX, INT64_MIN};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct buf b;
+		buf_init(&b);
+		jw_int(&b, rows[i]);
+		json_t *v = json_integer(rows[i]);
+		char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_string_equal(b.data, want);
+		free(want);
+		json_decref(v);
+		buf_cleanup(&b);
+	}
+	struct buf b;
+	buf_init(&b);
+	bool first = true;
+	jw_raw(&b, "{");
+	jw_key(&b, &first, "a\"b");
+	jw_bool(&b, true);
+	jw_key(&b, &first, "c");
+	jw_bool(&b, false);
+	jw_raw(&b, "}");
+	assert_string_equal(b.data, "{\"a\\\"b\":true,\"c\":false}");
+	buf_cleanup(&b);
+}
+
+static void check_view(const struct appt_view *v, json_t *cautions)
+{
+	struct buf b;
+	buf_init(&b);
+	appt_view_write(&b, v, cautions);
+	json_error_t e;
+	json_t *got = json_loads(b.data, 0, &e);
+	if (!got)
+		print_error("not JSON (%s): %s\n", e.text, b.data);
+	assert_non_null(got);
+	json_t *want = appt_view_json(v);
+	if (cautions)
+		json_object_set(want, "cautions", cautions);
+	char *w = json_dumps(want, JSON_COMPACT);
+	if (!json_equal(got, want))
+		print_error("written %s\nbuilt   %s\n", b.data, w);
+	assert_true(json_equal(got, want));
+	/* Same members in the same order: the same text. */
+	assert_string_equal(b.data, w);
+	free(w);
+	json_decref(got);
+	json_decref(want);
+	buf_cleanup(&b);
+}
+
+static void appointment_views(void **state)
+{
+	(void)state;
+	dates_set_zone("Europe/Berlin");
+	char first_name[] = "Anna \"Nan\"";
+	char last_name[] = "Müller\\Smith";
+	char mrn[] = "0000070";
+	char pract[] = "Dr. Lee";
+	char room[] = "Room\t2";
+	char ttype[] = "microneedling";
+	char cancel[] = "ill\nagain";
+	char override[] = "spacing: patient travels";
+	char notes[] = "\x01 odd note";
+	struct appt_view v;
+	memset(&v, 0, sizeof v);
+	v.a.id = 42;
+	v.a.patient_id = 7;
+	v.a.kind = KIND_CONSULTATION;
+	v.a.practitioner_id = 3;
+	v.a.room_id = 2;
+	v.a.start = 1790000000;
+	v.a.end = 1790001800;
+	v.a.status = APPT_BOOKED;
+	v.a.created_at = 1780000000; /* summer time */
+	v.a.updated_at = 1800000000; /* winter time */
+	v.patient_first = first_name;
+	v.patient_last = last_name;
+	v.patient_mrn = mrn;
+	v.practitioner_name = pract;
+	v.room_name = room;
+	check_view(&v, NULL);
+
+	v.a.kind = KIND_TREATMENT;
+	v.a.plan_id = 9;
+	v.a.session_number = 2;
+	v.planned_sessions = 4;
+	v.treatment_type = ttype;
+	v.a.status = APPT_CANCELLED;
+	v.a.late_cancel = true;
+	v.a.cancel_reason = cancel;
+	v.a.override_reason = override;
+	v.a.notes = notes;
+	json_t *cautions = json_pack("[s,s]", "anticoagulants", "keloid history");
+	check_view(&v, cautions);
+	json_decref(cautions);
+
+	/* Missing names and a plan without a known size. */
+	v.patient_first = NULL;
+	v.patient_last = NULL;
+	v.patient_mrn = NULL;
+	v.practitioner_name = NULL;
+	v.room_name = NULL;
+	v.planned_sessions = 0;
+	check_view(&v, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(strings),
+	    cmocka_unit_test(numbers),
+	    cmocka_unit_test(appointment_views),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
