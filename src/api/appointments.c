@@ -43,7 +43,7 @@ static json_t *appt_json(const struct appointment *a)
 json_t *appt_view_json(const struct appt_view *v)
 {
 	json_t *o = appt_json(&v->a);
-	char name[512];
+	char name[1024]; /* two names of up to 100 characters, 4 bytes each */
 	snprintf(name, sizeof name, "%s %s", v->patient_first ? v->patient_first : "",
 		 v->patient_last ? v->patient_last : "");
 	json_object_set_new(o, "patient_name", json_string(name));
@@ -84,7 +84,7 @@ void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cau
 {
 	const struct appointment *a = &v->a;
 	bool first = true;
-	char text[512];
+	char text[1024]; /* two names of up to 100 characters, 4 bytes each */
 	jw_raw(b, "{");
 	jw_key(b, &first, "id");
 	jw_int(b, a->id);

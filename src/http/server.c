@@ -254,12 +254,17 @@ static const char body_503[] =
     "{\"error\":{\"code\":\"storage_unavailable\",\"message\":\"The database cannot take "
     "writes right now.\",\"details\":{}}}";
 
+/* Requests suspended until their deferred work calls done: the daemon may not stop while
+ * any is (the call would resume a connection the daemon has freed). */
+static atomic_int suspended_now;
+
 /* Called from any thread once a suspended request may be answered. */
 static void deferred_done(struct http_deferred *self, bool ok)
 {
 	struct reqctx *ctx = (struct reqctx *)(void *)self;
 	atomic_store(&ctx->finished, ok ? 1 : 2);
 	MHD_resume_connection(ctx->conn);
+	atomic_fetch_sub(&suspended_now, 1);
 }
 
 static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *ctx, int status,
@@ -327,6 +332,7 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 		ctx->waiting = true;
 		ctx->conn = conn;
 		ctx->deferred.done = deferred_done;
+		atomic_fetch_add(&suspended_now, 1);
 		MHD_suspend_connection(conn);
 		rep.defer(rep.defer_arg, &ctx->deferred);
 		return MHD_YES;
@@ -568,6 +574,18 @@ void http_server_stop(struct http_server *s, unsigned grace_ms)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (atomic_load(&s->inflight) > 0 && ms_since(&t0) < grace_ms) {
+		struct timespec nap = {0, 10 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+	}
+	/* Work that will resume a suspended request (an audit event, a write's sync) always
+	 * finishes; wait for it even past the grace, or its resume would touch freed memory. */
+	bool told = false;
+	while (atomic_load(&suspended_now) > 0) {
+		if (!told && ms_since(&t0) >= grace_ms) {
+			log_warn("http: waiting for %d answers held for the disk",
+				 atomic_load(&suspended_now));
+			told = true;
+		}
 		struct timespec nap = {0, 10 * 1000 * 1000};
 		nanosleep(&nap, NULL);
 	}

@@ -47,6 +47,9 @@ static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sync_done = PTHREAD_COND_INITIALIZER;
 static uint64_t synced_seq; /* every commit up to this one is durable */
 static bool syncing;
+/* Set for good once a sync fails: the kernel reports a failed write-back once and then
+ * forgets the pages, so a later sync that succeeds proves nothing about them. */
+static bool sync_failed;
 static int wal_fd = -1;
 
 sqlite3 *db_handle(struct db *db)
@@ -529,6 +532,10 @@ static int wal_sync(struct db *db, uint64_t seq)
 	int err = 0;
 	pthread_mutex_lock(&sync_lock);
 	while (!err && synced_seq < seq) {
+		if (sync_failed) {
+			err = -ERR_STORAGE_UNAVAILABLE;
+			break;
+		}
 		if (syncing) {
 			pthread_cond_wait(&sync_done, &sync_lock);
 			continue;
@@ -547,7 +554,11 @@ static int wal_sync(struct db *db, uint64_t seq)
 			if (upto > synced_seq)
 				synced_seq = upto;
 		} else {
-			log_error("cannot sync the database log: %s", strerror(saved));
+			log_error(
+			    "cannot sync the database log: %s; no write is confirmed from now "
+			    "on: restart the server",
+			    strerror(saved));
+			sync_failed = true;
 			err = -ERR_STORAGE_UNAVAILABLE;
 		}
 		pthread_cond_broadcast(&sync_done);
@@ -808,6 +819,7 @@ void db_pool_close(void)
 	if (wal_fd >= 0)
 		close(wal_fd);
 	wal_fd = -1;
+	sync_failed = false;
 	pthread_mutex_unlock(&sync_lock);
 }
 
