@@ -255,12 +255,7 @@ static const char *const sql_rollback = "ROLLBACK";
 static int run(struct db *db, const char *const *sql)
 {
 	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return db_err(db, sqlite3_extended_errcode(db->h));
-	int rc = sqlite3_step(st);
-	int err = rc == SQLITE_DONE ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
-	sqlite3_reset(st);
-	return err;
+	return st ? db_exec_stmt(db, st) : db_err(db, sqlite3_extended_errcode(db->h));
 }
 
 /* The schema's "-- version N" blocks, in order. */

@@ -72,13 +72,13 @@ static const char *const sql_find_last_first[2] = {
  * the first-name matches whose last name does not match too. */
 #define L_RANGE "last_key >= ?1 AND last_key < ?2"
 #define F_RANGE "first_key >= ?1 AND first_key < ?2"
-static const char *const sql_name1_page =
+static const char *const sql_find_name1[2] = {
     "SELECT id, last_key, first_key FROM patients WHERE " L_RANGE " AND " ARCH
     " UNION SELECT id, last_key, first_key FROM patients WHERE " F_RANGE " AND " ARCH
-    " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9";
-static const char *const sql_name1_count =
+    " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9",
     "SELECT (SELECT count(*) FROM patients WHERE " L_RANGE " AND " ARCH ") + "
-    "(SELECT count(*) FROM patients WHERE " F_RANGE " AND NOT (" L_RANGE ") AND " ARCH ")";
+    "(SELECT count(*) FROM patients WHERE " F_RANGE " AND NOT (" L_RANGE ") AND " ARCH ")",
+};
 
 static void read_patient(sqlite3_stmt *st, void *out)
 {
@@ -246,24 +246,13 @@ static void free_ids(void *p, size_t n)
 	free(p);
 }
 
-static int search_one_word(struct db *db, const struct patient_query *q, struct patient **out,
-			   size_t *n, int64_t *total)
+/* The page's patients from a statement that gives their ids. */
+static int read_by_ids(struct db *db, sqlite3_stmt *st, struct patient **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_name1_count);
-	if (!st)
-		return -ERR_INTERNAL;
-	bind_query(st, q);
-	int err = db_query_int(db, st, total);
-	if (err)
-		return err;
-	if (!(st = db_stmt(db, &sql_name1_page)))
-		return -ERR_INTERNAL;
-	bind_query(st, q);
-	db_bind_int(st, 8, q->limit);
-	db_bind_int(st, 9, q->offset);
 	int64_t *ids = NULL;
 	size_t nids = 0;
-	if ((err = db_collect(db, st, sizeof *ids, read_id, free_ids, (void **)&ids, &nids)) != 0)
+	int err = db_collect(db, st, sizeof *ids, read_id, free_ids, (void **)&ids, &nids);
+	if (err)
 		return err;
 	struct patient *list = nids ? xcalloc(nids, sizeof *list) : NULL;
 	for (size_t i = 0; !err && i < nids; i++)
@@ -281,10 +270,12 @@ static int search_one_word(struct db *db, const struct patient_query *q, struct 
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
 			 size_t *n, int64_t *total)
 {
-	if (q->kind == PQ_NAME && !q->b)
-		return search_one_word(db, q, out, n, total);
+	/* The one-word page statement gives ids only (see sql_find_name1). */
+	bool by_ids = q->kind == PQ_NAME && !q->b;
 	const char *const *pair = sql_find[q->kind];
-	if (q->kind == PQ_NAME && q->b)
+	if (by_ids)
+		pair = sql_find_name1;
+	else if (q->kind == PQ_NAME)
 		pair = q->last_first ? sql_find_last_first : sql_find_name2;
 	sqlite3_stmt *st = db_stmt(db, &pair[1]);
 	if (!st)
@@ -299,6 +290,8 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 	bind_query(st, q);
 	db_bind_int(st, 8, q->limit);
 	db_bind_int(st, 9, q->offset);
+	if (by_ids)
+		return read_by_ids(db, st, out, n);
 	return db_collect(db, st, sizeof **out, read_patient, free_patients, (void **)out, n);
 }
 
@@ -320,8 +313,8 @@ int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
 
 const struct hot_query store_patients_hot[] = {
     {"patient by id", &sql_get},
-    {"search by name (one word)", &sql_name1_page},
-    {"count by name (one word)", &sql_name1_count},
+    {"search by name (one word)", &sql_find_name1[0]},
+    {"count by name (one word)", &sql_find_name1[1]},
     {"search by name (two words)", &sql_find_name2[0]},
     {"count by name (two words)", &sql_find_name2[1]},
     {"search last, first", &sql_find_last_first[0]},
