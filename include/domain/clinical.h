@@ -61,6 +61,15 @@ struct consent {
 	int64_t recorded_by;
 };
 
+/* How far a plan has come: sessions holding a time (booked, checked in or completed),
+ * completed ones, and the latest holding session's start. */
+struct plan_progress {
+	int holding;
+	int completed;
+	int pending; /* booked or checked in, not yet done */
+	int64_t last_start;
+};
+
 struct plan {
 	int64_t id;
 	int64_t patient_id;
@@ -77,15 +86,9 @@ struct plan {
 	int64_t created_at;
 	int64_t created_by;
 	int64_t updated_at;
-};
-
-/* How far a plan has come: sessions holding a time (booked, checked in or completed),
- * completed ones, and the latest holding session's start. */
-struct plan_progress {
-	int holding;
-	int completed;
-	int pending; /* booked or checked in, not yet done */
-	int64_t last_start;
+	/* As stored with the plan, refreshed in every transaction that changes its sessions
+	 * (the API tests' harness checks it against the count after every test). */
+	struct plan_progress progress;
 };
 
 struct appointment {

@@ -192,15 +192,12 @@ out:
 static int read_plan(struct api_ctx *ctx, int64_t id, json_t **out)
 {
 	struct plan p;
-	struct plan_progress prog;
 	int err = store_plan_get(ctx->db, id, &p);
 	if (err)
 		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such plan.", NULL) : err;
-	err = store_plan_progress(ctx->db, id, 0, &prog);
-	if (!err)
-		*out = plan_json(&p, &prog);
+	*out = plan_json(&p, &p.progress);
 	plan_cleanup(&p);
-	return err;
+	return 0;
 }
 
 int h_plans_get(struct api_ctx *ctx)
@@ -226,12 +223,8 @@ static int list_patient_plans(struct api_ctx *ctx, int64_t pid, json_t *items)
 	struct plan *list = NULL;
 	size_t n = 0;
 	int err = store_plan_list_patient(ctx->db, pid, &list, &n);
-	for (size_t i = 0; !err && i < n; i++) {
-		struct plan_progress prog;
-		err = store_plan_progress(ctx->db, list[i].id, 0, &prog);
-		if (!err)
-			json_array_append_new(items, plan_json(&list[i], &prog));
-	}
+	for (size_t i = 0; !err && i < n; i++)
+		json_array_append_new(items, plan_json(&list[i], &list[i].progress));
 	if (list)
 		plans_free(list, n);
 	return err;

@@ -13,9 +13,10 @@
  * (party, start_at) bounds them on both sides. */
 #define MAX_SPAN_S (APPT_MAX_MINUTES * 60)
 
-#define PLAN_COLS                                                                           \
-	"id, patient_id, treatment_type, indication, planned_sessions, min_interval_days, " \
-	"max_interval_days, practitioner_id, status, notes, created_at, created_by, updated_at"
+#define PLAN_COLS                                                                                 \
+	"id, patient_id, treatment_type, indication, planned_sessions, min_interval_days, "       \
+	"max_interval_days, practitioner_id, status, notes, created_at, created_by, updated_at, " \
+	"holding, completed, pending, last_start"
 static const char *const sql_plan_insert =
     "INSERT INTO plans (patient_id, treatment_type, indication, planned_sessions, "
     "min_interval_days, max_interval_days, practitioner_id, status, notes, created_at, "
@@ -140,6 +141,10 @@ static void read_plan(sqlite3_stmt *st, void *p_)
 	p->created_at = sqlite3_column_int64(st, 10);
 	p->created_by = sqlite3_column_int64(st, 11);
 	p->updated_at = sqlite3_column_int64(st, 12);
+	p->progress.holding = sqlite3_column_int(st, 13);
+	p->progress.completed = sqlite3_column_int(st, 14);
+	p->progress.pending = sqlite3_column_int(st, 15);
+	p->progress.last_start = sqlite3_column_int64(st, 16);
 }
 
 static void free_plans(void *p, size_t n)

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -228,9 +229,49 @@ void server_dump_log(const struct server *s)
 	fclose(f);
 }
 
+/* What the server stores about a plan that it could count from the appointments (kept for
+ * the recall index and for reads) must equal the count, whatever the test did. Returns
+ * the number of plans where it does not; 0 without a database or plans. */
+static int plans_out_of_step(const char *path)
+{
+#define HOLDS "a.plan_id = p.id AND a.status IN ('booked', 'checked_in', 'completed')"
+	static const char sql[] =
+	    "SELECT count(*) FROM plans p WHERE "
+	    "p.holding <> (SELECT count(*) FROM appointments a WHERE " HOLDS ") "
+	    "OR p.completed <> (SELECT count(*) FROM appointments a WHERE a.plan_id = p.id "
+	    " AND a.status = 'completed') "
+	    "OR p.pending <> (SELECT count(*) FROM appointments a WHERE a.plan_id = p.id "
+	    " AND a.status IN ('booked', 'checked_in')) "
+	    "OR p.last_start IS NOT (SELECT max(a.start_at) FROM appointments a WHERE " HOLDS ") "
+	    "OR p.next_due_at IS NOT (CASE WHEN p.status = 'active' AND p.holding > 0 "
+	    " AND p.holding < p.planned_sessions AND p.pending = 0 "
+	    " THEN p.last_start + p.min_interval_days * 86400 END)";
+#undef HOLDS
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int bad = 0;
+	if (access(path, F_OK) == 0 &&
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		bad = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return bad;
+}
+
 void server_destroy(struct server *s)
 {
 	server_stop(s);
+	int bad = plans_out_of_step(s->db);
+	/* Teardowns cannot fail a cmocka run, so the whole test program fails instead. */
+	if (bad) {
+		fprintf(stderr,
+			"harness: %d plan(s) store a progress that their appointments "
+			"do not give (database %s)\n",
+			bad, s->db);
+		exit(1);
+	}
 	char path[400];
 	const char *files[] = {"clinic.db", "clinic.db-wal", "clinic.db-shm", "server.log", NULL};
 	for (int i = 0; files[i]; i++) {
