@@ -50,6 +50,15 @@ void db_rollback(struct db *db);
  */
 int db_commit_nowait(struct db *db, uint64_t *seq) __attribute__((warn_unused_result));
 typedef void (*db_durable_fn)(void *arg, int err);
+
+/*
+ * Every request reads its session and user; the API keeps them in a cache that holds while
+ * db_auth_generation stays the same. A store function that changes a user or a session
+ * calls db_auth_changed; the generation moves when that transaction commits (at once
+ * outside a transaction).
+ */
+uint64_t db_auth_generation(void);
+void db_auth_changed(struct db *db);
 void db_durable_async(uint64_t seq, db_durable_fn fn, void *arg);
 
 /* Copies the live database to dest with SQLite's online backup, then checks the copy's

@@ -1,5 +1,6 @@
 /* The API's entry point: route, authenticate, authorise, check CSRF and the body, call
  * the handler, and turn errors into SPEC §5's error body. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,64 @@ static bool is_write(const char *method)
 	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 }
 
+/* Sessions as last read, by token hash: most requests then need no SQL to know who asks.
+ * An entry holds while no user or session has changed since (db_auth_generation) and for
+ * at most AUTH_CACHE_S seconds, which bounds what another process's change may leave. */
+#define AUTH_CACHE_SLOTS 256
+#define AUTH_CACHE_S	 5
+
+struct auth_cached {
+	bool used;
+	uint8_t hash[32];
+	uint64_t generation;
+	int64_t read_at;
+	struct auth_session s;
+};
+
+static struct auth_cached auth_cache[AUTH_CACHE_SLOTS];
+static pthread_mutex_t auth_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void session_copy(struct auth_session *to, const struct auth_session *from)
+{
+	*to = *from;
+	to->user.username = xstrdup_or_null(from->user.username);
+	to->user.display_name = xstrdup_or_null(from->user.display_name);
+}
+
+static struct auth_cached *auth_slot(const uint8_t hash[32])
+{
+	/* The hash is SHA-256 of a random token: any two bytes spread evenly. */
+	return &auth_cache[(hash[0] | (unsigned)hash[1] << 8) % AUTH_CACHE_SLOTS];
+}
+
+static bool auth_cache_get(const uint8_t hash[32], uint64_t generation, int64_t now,
+			   struct auth_session *out)
+{
+	pthread_mutex_lock(&auth_cache_lock);
+	struct auth_cached *e = auth_slot(hash);
+	bool hit = e->used && e->generation == generation && now >= e->read_at &&
+		   now - e->read_at < AUTH_CACHE_S && memcmp(e->hash, hash, 32) == 0;
+	if (hit)
+		session_copy(out, &e->s);
+	pthread_mutex_unlock(&auth_cache_lock);
+	return hit;
+}
+
+static void auth_cache_put(const uint8_t hash[32], uint64_t generation, int64_t now,
+			   const struct auth_session *s)
+{
+	pthread_mutex_lock(&auth_cache_lock);
+	struct auth_cached *e = auth_slot(hash);
+	if (e->used)
+		user_cleanup(&e->s.user);
+	e->used = true;
+	memcpy(e->hash, hash, 32);
+	e->generation = generation;
+	e->read_at = now;
+	session_copy(&e->s, s);
+	pthread_mutex_unlock(&auth_cache_lock);
+}
+
 /* Finds and checks the session; fills ctx->me. */
 static int authenticate(struct api_ctx *ctx)
 {
@@ -66,12 +125,18 @@ static int authenticate(struct api_ctx *ctx)
 	secrets_token_hash(token, ctx->session_hash);
 
 	struct auth_session s;
-	int err = store_session_get(ctx->db, ctx->session_hash, &s);
-	if (err == -ERR_NOT_FOUND)
-		return -ERR_UNAUTHENTICATED;
-	if (err)
-		return err;
 	int64_t now = (int64_t)time(NULL);
+	/* Read before the session: a change committed meanwhile makes the entry stale. */
+	uint64_t generation = db_auth_generation();
+	if (!auth_cache_get(ctx->session_hash, generation, now, &s)) {
+		int err = store_session_get(ctx->db, ctx->session_hash, &s);
+		if (err == -ERR_NOT_FOUND)
+			return -ERR_UNAUTHENTICATED;
+		if (err)
+			return err;
+		auth_cache_put(ctx->session_hash, generation, now, &s);
+	}
+	int err;
 	const struct api_config *cfg = api_config();
 	if (now >= s.expires_at || now - s.last_seen >= cfg->idle_timeout_s) {
 		user_cleanup(&s.user);

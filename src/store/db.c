@@ -29,11 +29,26 @@ struct db {
 	size_t used;
 	bool holds_writer_lock;
 	bool group_sync;       /* commits are made durable by wal_sync, not by SQLite */
+	bool auth_dirty;       /* this transaction changed a user or a session */
 	struct db *next;       /* in the pool's list */
 	struct db *spare_next; /* among the connections no thread has taken yet */
 };
 
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t auth_generation;
+
+uint64_t db_auth_generation(void)
+{
+	return __atomic_load_n(&auth_generation, __ATOMIC_ACQUIRE);
+}
+
+void db_auth_changed(struct db *db)
+{
+	if (sqlite3_get_autocommit(db->h))
+		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
+	else
+		db->auth_dirty = true;
+}
 
 /* Group commit. The server's connections commit with synchronous = NORMAL, which writes
  * the transaction to the WAL without waiting for the disk, and then call wal_sync before
@@ -568,6 +583,9 @@ int db_commit_nowait(struct db *db, uint64_t *seq)
 	int err = run(db, &sql_commit);
 	if (err && sqlite3_get_autocommit(db->h) == 0)
 		(void)run(db, &sql_rollback);
+	if (!err && db->auth_dirty)
+		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
+	db->auth_dirty = false;
 	if (!err && db->group_sync && db->holds_writer_lock) {
 		*seq = commit_seq + 1;
 		__atomic_store_n(&commit_seq, *seq, __ATOMIC_RELEASE);
@@ -707,6 +725,7 @@ static void syncer_stop(void)
 
 void db_rollback(struct db *db)
 {
+	db->auth_dirty = false;
 	if (sqlite3_get_autocommit(db->h) == 0)
 		(void)run(db, &sql_rollback);
 	release(db);

@@ -128,6 +128,7 @@ int store_user_update(struct db *db, const struct user *u)
 	db_bind_text(st, 2, u->display_name);
 	db_bind_text(st, 3, role_name(u->role));
 	db_bind_int(st, 4, u->active ? 1 : 0);
+	db_auth_changed(db);
 	return db_exec_stmt(db, st);
 }
 
@@ -138,6 +139,7 @@ int store_user_set_password(struct db *db, int64_t id, const char *password_hash
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, id);
 	db_bind_text(st, 2, password_hash);
+	db_auth_changed(db);
 	return db_exec_stmt(db, st);
 }
 
@@ -204,6 +206,7 @@ int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
 		return -ERR_INTERNAL;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
 	db_bind_int(st, 2, now);
+	db_auth_changed(db);
 	return db_exec_stmt(db, st);
 }
 
@@ -213,6 +216,7 @@ int store_session_delete(struct db *db, const uint8_t hash[32])
 	if (!st)
 		return -ERR_INTERNAL;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	db_auth_changed(db);
 	return db_exec_stmt(db, st);
 }
 
@@ -222,6 +226,7 @@ int store_session_delete_user(struct db *db, int64_t user_id)
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, user_id);
+	db_auth_changed(db);
 	return db_exec_stmt(db, st);
 }
 
@@ -231,6 +236,7 @@ int store_session_purge(struct db *db, int64_t now)
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, now);
+	db_auth_changed(db);
 	return db_exec_stmt(db, st);
 }
 

@@ -403,8 +403,12 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	long long id = user_id(&srv, admin, "prac2");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	/* In use just before: the server knows the session, and must forget it. */
+	struct resp *r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
 
-	struct resp *r = req(&srv, "PATCH", path, admin, "{\"active\":false}");
+	r = req(&srv, "PATCH", path, admin, "{\"active\":false}");
 	assert_int_equal(r->status, 200);
 	assert_true(json_is_false(json_object_get(r->json, "active")));
 	resp_free(r);
@@ -434,6 +438,35 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	assert_int_equal(r->status, 401);
 	resp_free(r);
 	free(again);
+	free(prac2);
+	free(admin);
+}
+
+/* A session in use sees its user's new role on the next request. */
+static void role_changes_reach_open_sessions(void **state)
+{
+	(void)state;
+	char *admin = login(&srv, "admin", PW_ADMIN);
+	char *prac2 = login(&srv, "prac2", PW_PRAC);
+	long long id = user_id(&srv, admin, "prac2");
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	static const char *const roles[] = {"front_desk", "practitioner"};
+	for (int i = 0; i < 2; i++) {
+		struct resp *r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
+		assert_int_equal(r->status, 200);
+		assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), roles[1 - i]);
+		resp_free(r);
+		char body[64];
+		snprintf(body, sizeof body, "{\"role\":\"%s\"}", roles[i]);
+		r = req(&srv, "PATCH", path, admin, body);
+		assert_int_equal(r->status, 200);
+		resp_free(r);
+		r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
+		assert_int_equal(r->status, 200);
+		assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), roles[i]);
+		resp_free(r);
+	}
 	free(prac2);
 	free(admin);
 }
@@ -657,6 +690,7 @@ int main(void)
 	    cmocka_unit_test(bearer_writes_need_no_csrf),
 	    cmocka_unit_test(logout_ends_only_that_session),
 	    cmocka_unit_test(deactivation_ends_sessions_and_blocks_login),
+	    cmocka_unit_test(role_changes_reach_open_sessions),
 	    cmocka_unit_test(password_reset_ends_sessions),
 	    cmocka_unit_test(logins_and_failures_are_audited),
 	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, setup_own,
