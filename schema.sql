@@ -387,3 +387,13 @@ DROP INDEX patients_first;
 DROP INDEX patients_last;
 CREATE INDEX patients_first ON patients(first_key, last_key, archived);
 CREATE INDEX patients_last ON patients(last_key, first_key, archived);
+
+-- version 6
+-- Busy times and conflict checks read start, end and status per practitioner, room or
+-- patient; with them in the index no appointment row is read (next slots reads hundreds).
+DROP INDEX appointments_practitioner;
+DROP INDEX appointments_room;
+DROP INDEX appointments_patient;
+CREATE INDEX appointments_practitioner ON appointments(practitioner_id, start_at, end_at, status);
+CREATE INDEX appointments_room ON appointments(room_id, start_at, end_at, status);
+CREATE INDEX appointments_patient ON appointments(patient_id, start_at, end_at, status);
