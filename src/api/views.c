@@ -29,6 +29,60 @@ static int cmp_recall(const void *a, const void *b)
 	return x->row->plan_id < y->row->plan_id ? -1 : x->row->plan_id > y->row->plan_id;
 }
 
+static void put_day(struct buf *b, bool *first, const char *key, int64_t day)
+{
+	char text[DATES_BUF];
+	struct cdate d = dates_from_days(day);
+	dates_format_date(&d, text);
+	jw_key(b, first, key);
+	jw_str(b, text);
+}
+
+static void recall_write(struct buf *b, const struct recall_row *r, const struct window *w,
+			 int64_t today)
+{
+	char name[1024]; /* two names of up to 100 characters, 4 bytes each */
+	snprintf(name, sizeof name, "%s %s", r->first_name, r->last_name);
+	bool overdue = w->to_day < today;
+	bool first = true, first_window = true;
+	jw_raw(b, "{");
+	jw_key(b, &first, "plan_id");
+	jw_int(b, r->plan_id);
+	jw_key(b, &first, "patient_id");
+	jw_int(b, r->patient_id);
+	jw_key(b, &first, "patient_name");
+	jw_str(b, name);
+	jw_key(b, &first, "treatment_type");
+	jw_str(b, r->treatment_type);
+	jw_key(b, &first, "practitioner_id");
+	jw_int(b, r->practitioner_id);
+	jw_key(b, &first, "next_window");
+	jw_raw(b, "{");
+	put_day(b, &first_window, "from", w->from_day);
+	put_day(b, &first_window, "to", w->to_day);
+	jw_raw(b, "}");
+	jw_key(b, &first, "overdue");
+	jw_bool(b, overdue);
+	jw_key(b, &first, "state");
+	jw_str(b, overdue ? "overdue" : w->from_day <= today ? "open" : "upcoming");
+	jw_key(b, &first, "next_session");
+	jw_int(b, r->progress.holding + 1);
+	jw_key(b, &first, "planned");
+	jw_int(b, r->planned);
+	jw_key(b, &first, "completed");
+	jw_int(b, r->progress.completed);
+	jw_key(b, &first, "phone");
+	jw_str(b, r->phone);
+	if (overdue) {
+		jw_key(b, &first, "days_overdue");
+		jw_int(b, today - w->to_day);
+	} else {
+		jw_key(b, &first, "days_until_open");
+		jw_int(b, w->from_day > today ? w->from_day - today : 0);
+	}
+	jw_raw(b, "}");
+}
+
 int h_recalls(struct api_ctx *ctx)
 {
 	int64_t within;
@@ -65,36 +119,21 @@ int h_recalls(struct api_ctx *ctx)
 		k++;
 	}
 	qsort(items, k, sizeof *items, cmp_recall);
-	json_t *arr = json_array();
+	/* Up to RECALL_MAX rows: written as text, not built as a tree of values. */
+	struct buf out;
+	buf_init(&out);
+	jw_raw(&out, "{\"items\":[");
 	for (size_t i = 0; i < k; i++) {
-		const struct recall_row *r = items[i].row;
-		const struct window *w = &items[i].w;
-		char name[512];
-		snprintf(name, sizeof name, "%s %s", r->first_name, r->last_name);
-		bool overdue = w->to_day < today;
-		json_t *o = json_pack(
-		    "{s:I, s:I, s:s, s:s, s:I, s:{s:o, s:o}, s:b, s:s, s:i, s:i, s:i}", "plan_id",
-		    (json_int_t)r->plan_id, "patient_id", (json_int_t)r->patient_id, "patient_name",
-		    name, "treatment_type", r->treatment_type, "practitioner_id",
-		    (json_int_t)r->practitioner_id, "next_window", "from", day_json(w->from_day),
-		    "to", day_json(w->to_day), "overdue", overdue, "state",
-		    overdue		   ? "overdue"
-		    : w->from_day <= today ? "open"
-					   : "upcoming",
-		    "next_session", r->progress.holding + 1, "planned", r->planned, "completed",
-		    r->progress.completed);
-		json_object_set_new(o, "phone", r->phone ? json_string(r->phone) : json_null());
-		if (overdue)
-			json_object_set_new(o, "days_overdue", json_integer(today - w->to_day));
-		else
-			json_object_set_new(
-			    o, "days_until_open",
-			    json_integer(w->from_day > today ? w->from_day - today : 0));
-		json_array_append_new(arr, o);
+		if (i)
+			jw_raw(&out, ",");
+		recall_write(&out, items[i].row, &items[i].w, today);
 	}
+	jw_raw(&out, "],\"total\":");
+	jw_int(&out, (int64_t)k);
+	jw_raw(&out, "}");
 	free(items);
 	recall_rows_free(rows, n);
-	api_reply_list(ctx, arr, (int64_t)json_array_size(arr));
+	api_reply_text(ctx, 200, &out);
 	return 0;
 }
 
