@@ -17,14 +17,6 @@
 /* ?7: include archived. ?1/?2 and ?3/?4: the [low, high) ranges of two prefixes. */
 #define ARCH  "(archived = 0 OR ?7)"
 #define W_ALL ARCH
-#define W_NAME1 \
-	ARCH " AND ((first_key >= ?1 AND first_key < ?2) OR (last_key >= ?1 AND last_key < ?2))"
-/* Two words: the names start with them, either way round; or one name ("Mary Ann", "van
- * der Berg") starts with both, ?5/?6 being the range of "a b". */
-#define W_NAME2                                                                                \
-	ARCH " AND ((first_key >= ?1 AND first_key < ?2 AND last_key >= ?3 AND last_key < ?4)" \
-	     " OR (last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4)"   \
-	     " OR (first_key >= ?5 AND first_key < ?6) OR (last_key >= ?5 AND last_key < ?6))"
 #define W_NAME_LF \
 	ARCH " AND last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4"
 #define W_MRN	ARCH " AND mrn = ?1"
@@ -48,8 +40,6 @@ static const char *const sql_same =
 static const char *const sql_find[][2] = {
     [PQ_ALL] = {"SELECT " COLS " FROM patients WHERE " W_ALL ORDER,
 		"SELECT count(*) FROM patients WHERE " W_ALL},
-    [PQ_NAME] = {"SELECT " COLS " FROM patients WHERE " W_NAME1 ORDER,
-		 "SELECT count(*) FROM patients WHERE " W_NAME1},
     [PQ_MRN] = {"SELECT " COLS " FROM patients WHERE " W_MRN ORDER,
 		"SELECT count(*) FROM patients WHERE " W_MRN},
     [PQ_PHONE] = {"SELECT " COLS " FROM patients WHERE " W_PHONE ORDER,
@@ -57,27 +47,33 @@ static const char *const sql_find[][2] = {
     [PQ_DOB] = {"SELECT " COLS " FROM patients WHERE " W_DOB ORDER,
 		"SELECT count(*) FROM patients WHERE " W_DOB},
 };
-static const char *const sql_find_name2[2] = {
-    "SELECT " COLS " FROM patients WHERE " W_NAME2 ORDER,
-    "SELECT count(*) FROM patients WHERE " W_NAME2,
-};
-
 static const char *const sql_find_last_first[2] = {
     "SELECT " COLS " FROM patients WHERE " W_NAME_LF ORDER,
     "SELECT count(*) FROM patients WHERE " W_NAME_LF,
 };
 
-/* One word, the desk's usual search: each name's covering index gives its matches in
- * order, merged without reading a row; then only the page's rows are read. The count adds
- * the first-name matches whose last name does not match too. */
-#define L_RANGE "last_key >= ?1 AND last_key < ?2"
-#define F_RANGE "first_key >= ?1 AND first_key < ?2"
+/* Name searches read the covering name indexes: each part below gives its matches in
+ * order without reading a row, the parts are merged, and only the page's rows are read.
+ * One word: the first or the last name starts with it; the count adds the first-name
+ * matches whose last name does not match too. */
+#define BY_NAME(range) "SELECT id, last_key, first_key FROM patients WHERE " range " AND " ARCH
+#define A_LAST	       "last_key >= ?1 AND last_key < ?2"
+#define A_FIRST	       "first_key >= ?1 AND first_key < ?2"
 static const char *const sql_find_name1[2] = {
-    "SELECT id, last_key, first_key FROM patients WHERE " L_RANGE " AND " ARCH
-    " UNION SELECT id, last_key, first_key FROM patients WHERE " F_RANGE " AND " ARCH
-    " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9",
-    "SELECT (SELECT count(*) FROM patients WHERE " L_RANGE " AND " ARCH ") + "
-    "(SELECT count(*) FROM patients WHERE " F_RANGE " AND NOT (" L_RANGE ") AND " ARCH ")",
+    BY_NAME(A_LAST) " UNION " BY_NAME(A_FIRST) " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9",
+    "SELECT (SELECT count(*) FROM patients WHERE " A_LAST " AND " ARCH ") + "
+    "(SELECT count(*) FROM patients WHERE " A_FIRST " AND NOT (" A_LAST ") AND " ARCH ")",
+};
+/* Two words: the names start with them, either way round; or one name ("Mary Ann", "van
+ * der Berg") starts with both, ?5/?6 being the range of "a b". */
+#define NAME2_PARTS                                                                                \
+	BY_NAME(A_FIRST " AND last_key >= ?3 AND last_key < ?4")                                   \
+	" UNION " BY_NAME(A_LAST " AND first_key >= ?3 AND first_key < ?4") " UNION " BY_NAME(     \
+	    "first_key >= ?5 AND first_key < ?6") " UNION " BY_NAME("last_key >= ?5 AND last_key " \
+								    "< ?6")
+static const char *const sql_find_name2[2] = {
+    NAME2_PARTS " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9",
+    "SELECT count(*) FROM (" NAME2_PARTS ")",
 };
 
 static void read_patient(sqlite3_stmt *st, void *out)
@@ -270,13 +266,13 @@ static int read_by_ids(struct db *db, sqlite3_stmt *st, struct patient **out, si
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
 			 size_t *n, int64_t *total)
 {
-	/* The one-word page statement gives ids only (see sql_find_name1). */
-	bool by_ids = q->kind == PQ_NAME && !q->b;
+	/* The one- and two-word page statements give ids only (see sql_find_name1). */
+	bool by_ids = q->kind == PQ_NAME && !q->last_first;
 	const char *const *pair = sql_find[q->kind];
 	if (by_ids)
-		pair = sql_find_name1;
+		pair = q->b ? sql_find_name2 : sql_find_name1;
 	else if (q->kind == PQ_NAME)
-		pair = q->last_first ? sql_find_last_first : sql_find_name2;
+		pair = sql_find_last_first;
 	sqlite3_stmt *st = db_stmt(db, &pair[1]);
 	if (!st)
 		return -ERR_INTERNAL;
