@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/err.h"
@@ -358,7 +359,8 @@ void db_set_max_pages(int64_t n)
 
 /* The checkpointer: copies the WAL into the database in the background once it holds
  * CHECKPOINT_PAGES pages (SQLite's own default threshold), without blocking writers. */
-#define CHECKPOINT_PAGES 1000
+#define CHECKPOINT_PAGES  1000
+#define CHECKPOINT_GAP_MS 200
 
 static pthread_mutex_t ck_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ck_wake = PTHREAD_COND_INITIALIZER;
@@ -398,6 +400,17 @@ static void *checkpointer(void *arg)
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("checkpoint: %s", sqlite3_errmsg(ck_db->h));
 		pthread_mutex_lock(&ck_lock);
+		/* Then a pause: every commit asks for a checkpoint while the WAL is long, and a
+		 * page written by many commits is better copied (and the file synced) once. */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_GAP_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (ck_running && pthread_cond_timedwait(&ck_wake, &ck_lock, &until) == 0)
+			;
 	}
 	pthread_mutex_unlock(&ck_lock);
 	return NULL;
