@@ -358,9 +358,13 @@ void db_set_max_pages(int64_t n)
 }
 
 /* The checkpointer: copies the WAL into the database in the background once it holds
- * CHECKPOINT_PAGES pages (SQLite's own default threshold), without blocking writers. */
+ * CHECKPOINT_PAGES pages (SQLite's own default threshold), without blocking writers
+ * except briefly when the WAL starts over. */
 #define CHECKPOINT_PAGES  1000
 #define CHECKPOINT_GAP_MS 200
+/* The WAL starts over once this long (16 MiB): each start holds writers back for a
+ * few milliseconds, so not at every checkpoint. */
+#define WAL_RESTART_PAGES 4096
 
 static pthread_mutex_t ck_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ck_wake = PTHREAD_COND_INITIALIZER;
@@ -395,8 +399,23 @@ static void *checkpointer(void *arg)
 			break;
 		ck_wanted = false;
 		pthread_mutex_unlock(&ck_lock);
+		int wal_pages = 0;
 		int rc = sqlite3_wal_checkpoint_v2(ck_db->h, "main", SQLITE_CHECKPOINT_PASSIVE,
-						   NULL, NULL);
+						   &wal_pages, NULL);
+		if (rc == SQLITE_OK && wal_pages >= WAL_RESTART_PAGES) {
+			/* Under steady load some commit always lands while the copy runs, so
+			 * the WAL is never wholly copied, never starts over, and grows by
+			 * every commit: each frame then extends the file (the kernel zeroes
+			 * and allocates new blocks, every sync also writes the inode). Once
+			 * it is long, hold writers back, copy the frames committed since
+			 * and start the WAL over, to be written again in place; readers
+			 * still on the old WAL get a few milliseconds (ck_busy), else this
+			 * waits for the next round. */
+			pthread_mutex_lock(&writer_lock);
+			rc = sqlite3_wal_checkpoint_v2(ck_db->h, "main", SQLITE_CHECKPOINT_RESTART,
+						       NULL, NULL);
+			pthread_mutex_unlock(&writer_lock);
+		}
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("checkpoint: %s", sqlite3_errmsg(ck_db->h));
 		pthread_mutex_lock(&ck_lock);
@@ -686,12 +705,28 @@ void db_durable_async(uint64_t seq, db_durable_fn fn, void *arg)
 
 static int open_conn(const char *path, struct db **out);
 
+/* The checkpointer's busy handler: it waits for readers while writers are held back, so
+ * it polls finely and gives up soon. */
+#define CK_BUSY_POLL_US 200
+#define CK_BUSY_TRIES	50
+
+static int ck_busy(void *arg, int tries)
+{
+	(void)arg;
+	if (tries >= CK_BUSY_TRIES)
+		return 0;
+	struct timespec nap = {0, CK_BUSY_POLL_US * 1000L};
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
 static void checkpointer_start(const char *path)
 {
 	if (open_conn(path, &ck_db) != 0) {
 		log_warn("no checkpointer: the WAL is copied back only when the server stops");
 		return;
 	}
+	sqlite3_busy_handler(ck_db->h, ck_busy, NULL);
 	pthread_mutex_lock(&ck_lock);
 	ck_wanted = false;
 	ck_running = pthread_create(&ck_thread, NULL, checkpointer, NULL) == 0;

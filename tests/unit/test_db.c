@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "domain/text.h"
@@ -798,6 +799,93 @@ static void group_commit(void **state)
 	db_pool_close();
 }
 
+/* The WAL starts over under steady load: with commits arriving all the time and readers
+ * always holding a snapshot, a checkpoint alone never copies the whole WAL, so the file
+ * would grow by every commit. WS_COMMITS commits of WS_BLOB bytes each write more than
+ * 48 MB of frames; once the WAL starts over, it stays well under that. */
+#define WS_COMMITS 6000
+#define WS_BLOB	   8000
+#define WS_READERS 2
+
+static atomic_int ws_stop;
+static atomic_int ws_reads;
+
+static void *ws_reader(void *arg)
+{
+	(void)arg;
+	struct db *db = db_thread();
+	while (db && !atomic_load(&ws_stop)) {
+		if (db_begin_read(db) != 0)
+			break;
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db_handle(db), "SELECT max(rowid) FROM ws", -1, &st, NULL) ==
+			SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			atomic_fetch_add(&ws_reads, 1);
+		sqlite3_finalize(st);
+		db_rollback(db);
+		usleep(300);
+	}
+	return NULL;
+}
+
+static void wal_starts_over_under_load(void **state)
+{
+	struct fixture *f = *state;
+	char path[300], wal[310];
+	scratch_path(f->dir, "steady.db", path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	assert_int_equal(db_pool_init(path), 0);
+	struct db *db = db_thread();
+	assert_non_null(db);
+	assert_int_equal(db_begin_write(db), 0);
+	exec_ok(db, "CREATE TABLE ws(x BLOB)");
+	assert_int_equal(db_commit(db), 0);
+
+	atomic_store(&ws_stop, 0);
+	atomic_store(&ws_reads, 0);
+	pthread_t t[WS_READERS];
+	for (int i = 0; i < WS_READERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, ws_reader, NULL), 0);
+	sqlite3_stmt *ins = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), "INSERT INTO ws(x) VALUES (?)", -1,
+					    &ins, NULL),
+			 SQLITE_OK);
+	int failed = 0;
+	for (int i = 0; i < WS_COMMITS; i++) {
+		uint64_t seq;
+		if (db_begin_write(db) != 0) {
+			failed++;
+			continue;
+		}
+		sqlite3_bind_zeroblob(ins, 1, WS_BLOB);
+		int rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc != SQLITE_DONE) {
+			db_rollback(db);
+			failed++;
+		} else if (db_commit_nowait(db, &seq) != 0) {
+			failed++;
+		}
+		usleep(300); /* a steady rate, as a busy clinic's, not a bulk load */
+	}
+	sqlite3_finalize(ins);
+	atomic_store(&ws_stop, 1);
+	for (int i = 0; i < WS_READERS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(failed, 0);
+	assert_true(atomic_load(&ws_reads) > 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM ws"), WS_COMMITS);
+	struct stat sb;
+	assert_int_equal(stat(wal, &sb), 0);
+	int64_t written = (int64_t)WS_COMMITS * WS_BLOB;
+	if (sb.st_size >= written * 3 / 4)
+		print_error("WAL is %lld bytes after %lld bytes of commits\n", (long long)sb.st_size,
+			    (long long)written);
+	assert_true(sb.st_size < written * 3 / 4);
+	db_pool_close();
+}
+
 /* Rule 10: nothing is deleted — plans are cancelled and appointments cancelled, in the
  * database itself; REPLACE (a delete and an insert) is refused too, and so is REPLACE of
  * an audit event. */
@@ -857,6 +945,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(search, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(clinical_rows_are_never_deleted, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(group_commit, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(wal_starts_over_under_load, setup_db, teardown_db),
 	};
 	/* clang-format on */
 	log_set_quiet(1);
