@@ -92,11 +92,12 @@ static const char *const sql_prev =
 static const char *const sql_next =
     "SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at > ?2 AND id <> ?3 "
     "AND status IN " HOLDING " ORDER BY start_at, id LIMIT 1";
+/* Only rows whose number changes are written: a booking at the end of a series touches
+ * its own row, not every earlier session's page. */
 static const char *const sql_renumber_holding =
-    "UPDATE appointments SET session_number = (SELECT count(*) FROM appointments b "
-    "WHERE b.plan_id = appointments.plan_id AND b.status IN " HOLDING " AND "
-    "(b.start_at < appointments.start_at OR (b.start_at = appointments.start_at AND "
-    "b.id <= appointments.id))) WHERE plan_id = ?1 AND status IN " HOLDING;
+    "UPDATE appointments SET session_number = n.rn FROM (SELECT id, row_number() OVER "
+    "(ORDER BY start_at, id) AS rn FROM appointments WHERE plan_id = ?1 AND status IN " HOLDING
+    ") AS n WHERE appointments.id = n.id AND appointments.session_number IS NOT n.rn";
 static const char *const sql_renumber_other =
     "UPDATE appointments SET session_number = NULL WHERE plan_id = ?1 "
     "AND status NOT IN " HOLDING " AND session_number IS NOT NULL";
