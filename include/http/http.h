@@ -53,8 +53,9 @@ struct http_deferred {
 typedef void (*http_defer_fn)(void *arg, struct http_deferred *handle);
 
 struct http_header {
-	char *name;
+	const char *name; /* static */
 	char *value;
+	bool owned; /* value is a copy, freed with the reply */
 };
 
 /* What a handler answers. The handler fills it; the server frees it after sending. */
@@ -74,8 +75,10 @@ struct http_reply {
 	int64_t log_user;
 };
 
-/* Adds a header (copied) to the reply; extra ones past HTTP_MAX_HEADERS are dropped. */
+/* Adds a header to the reply; extra ones past HTTP_MAX_HEADERS are dropped. The name must
+ * be a static string; the value is copied, or with _static must be one too. */
 void http_reply_header(struct http_reply *r, const char *name, const char *value);
+void http_reply_header_static(struct http_reply *r, const char *name, const char *value);
 
 /* Takes ownership of body (heap memory) as the reply's body. */
 void http_reply_set_body(struct http_reply *r, int status, const char *content_type, char *body,

@@ -19,7 +19,7 @@ static atomic_int hashes_in_flight;
 
 static int too_many(struct api_ctx *ctx)
 {
-	http_reply_header(ctx->reply, "Retry-After", "900");
+	http_reply_header_static(ctx->reply, "Retry-After", "900");
 	return api_fail(ctx, -ERR_TOO_MANY_REQUESTS,
 			"Too many failed logins; try again in 15 minutes.", NULL);
 }
@@ -69,7 +69,7 @@ int h_login(struct api_ctx *ctx)
 
 	if (atomic_fetch_add(&hashes_in_flight, 1) >= MAX_HASHES_IN_FLIGHT) {
 		atomic_fetch_sub(&hashes_in_flight, 1);
-		http_reply_header(ctx->reply, "Retry-After", "1");
+		http_reply_header_static(ctx->reply, "Retry-After", "1");
 		err = api_fail(ctx, -ERR_BUSY, "Too many logins at once; try again in a second.",
 			       NULL);
 		goto out;

@@ -209,7 +209,7 @@ void api_handle(const struct http_req *req, struct http_reply *reply)
 	ctx.req = req;
 	ctx.reply = reply;
 	ctx.actor.remote = req->remote;
-	http_reply_header(reply, "Cache-Control", "no-store");
+	http_reply_header_static(reply, "Cache-Control", "no-store");
 	http_security_headers(reply, false, req->tls);
 
 	int err = router_match(api_routes, api_nroutes, req->method, req->path, &ctx.match);

@@ -28,8 +28,10 @@
  */
 struct conn_track {
 	int fd;
-	double since_ms; /* connection start, last request end, or this request's start */
-	bool in_request;
+	/* Connection start, last request end, or this request's start: written by the
+	 * connection's own thread on every request, so an atomic rather than under the
+	 * list's lock. */
+	_Atomic int64_t since_ms;
 	bool cut;
 	struct conn_track *prev, *next;
 };
@@ -68,11 +70,11 @@ struct reqctx {
 	int64_t user;
 };
 
-static double now_ms(void)
+static int64_t now_ms(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static struct conn_track *track_of(struct MHD_Connection *conn)
@@ -82,16 +84,12 @@ static struct conn_track *track_of(struct MHD_Connection *conn)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* Marks the connection's request as started (true) or finished (false). */
-static void track_request(struct http_server *srv, struct MHD_Connection *conn, bool started)
+/* Marks the start or end of the connection's request: the deadline counts from here. */
+static void track_request(struct MHD_Connection *conn)
 {
 	struct conn_track *t = track_of(conn);
-	if (!t)
-		return;
-	pthread_mutex_lock(&srv->track_lock);
-	t->in_request = started;
-	t->since_ms = now_ms();
-	pthread_mutex_unlock(&srv->track_lock);
+	if (t)
+		atomic_store_explicit(&t->since_ms, now_ms(), memory_order_relaxed);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -103,7 +101,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		struct conn_track *t = xcalloc(1, sizeof *t);
 		t->fd = ci ? ci->connect_fd : -1;
-		t->since_ms = now_ms();
+		atomic_init(&t->since_ms, now_ms());
 		pthread_mutex_lock(&srv->track_lock);
 		t->next = srv->tracks;
 		if (srv->tracks)
@@ -142,11 +140,12 @@ static void *reaper(void *arg)
 	while (!atomic_load(&srv->stopping)) {
 		struct timespec nap = {0, 200 * 1000 * 1000};
 		nanosleep(&nap, NULL);
-		double now = now_ms();
+		int64_t now = now_ms();
 		int cut = 0;
 		pthread_mutex_lock(&srv->track_lock);
 		for (struct conn_track *t = srv->tracks; t; t = t->next) {
-			if (t->cut || t->fd < 0 || now - t->since_ms <= srv->deadline_ms)
+			int64_t since = atomic_load_explicit(&t->since_ms, memory_order_relaxed);
+			if (t->cut || t->fd < 0 || (double)(now - since) <= srv->deadline_ms)
 				continue;
 			/* The event loop then sees the stream end and closes the connection. */
 			shutdown(t->fd, SHUT_RDWR);
@@ -193,13 +192,27 @@ const char *http_req_cookie(const struct http_req *req, const char *name)
 	return req->lookup(req->conn, HTTP_COOKIE, name);
 }
 
+static void add_header(struct http_reply *r, const char *name, char *value, bool owned)
+{
+	if (r->nheaders >= HTTP_MAX_HEADERS) {
+		if (owned)
+			free(value);
+		return;
+	}
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = value;
+	r->headers[r->nheaders].owned = owned;
+	r->nheaders++;
+}
+
 void http_reply_header(struct http_reply *r, const char *name, const char *value)
 {
-	if (r->nheaders >= HTTP_MAX_HEADERS)
-		return;
-	r->headers[r->nheaders].name = xstrdup(name);
-	r->headers[r->nheaders].value = xstrdup(value);
-	r->nheaders++;
+	add_header(r, name, xstrdup(value), true);
+}
+
+void http_reply_header_static(struct http_reply *r, const char *name, const char *value)
+{
+	add_header(r, name, (char *)value, false);
 }
 
 void http_reply_set_body(struct http_reply *r, int status, const char *content_type, char *body,
@@ -216,10 +229,9 @@ void http_reply_set_body(struct http_reply *r, int status, const char *content_t
 
 void http_reply_cleanup(struct http_reply *r)
 {
-	for (int i = 0; i < r->nheaders; i++) {
-		free(r->headers[i].name);
-		free(r->headers[i].value);
-	}
+	for (int i = 0; i < r->nheaders; i++)
+		if (r->headers[i].owned)
+			free(r->headers[i].value);
 	if (r->body && !r->body_static)
 		free(r->body);
 }
@@ -389,7 +401,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		snprintf(ctx->method, sizeof ctx->method, "%s", method);
 		*con_cls = ctx;
 		atomic_fetch_add(&srv->inflight, 1);
-		track_request(srv, conn, true);
+		track_request(conn);
 		/* Two lengths, or a length and chunking, could be read differently by a proxy
 		 * in front of us: refuse rather than guess (request smuggling). */
 		int framing[2] = {0, 0};
@@ -464,7 +476,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(ctx->body);
 	free(ctx);
 	*con_cls = NULL;
-	track_request(srv, conn, false);
+	track_request(conn);
 	atomic_fetch_sub(&srv->inflight, 1);
 }
 

@@ -17,11 +17,11 @@ static const char csp_api[] = "default-src 'none'; frame-ancestors 'none'";
 
 void http_security_headers(struct http_reply *reply, bool html, bool tls)
 {
-	http_reply_header(reply, "Content-Security-Policy", html ? csp_app : csp_api);
-	http_reply_header(reply, "X-Frame-Options", "DENY");
-	http_reply_header(reply, "Referrer-Policy", "no-referrer");
+	http_reply_header_static(reply, "Content-Security-Policy", html ? csp_app : csp_api);
+	http_reply_header_static(reply, "X-Frame-Options", "DENY");
+	http_reply_header_static(reply, "Referrer-Policy", "no-referrer");
 	if (tls)
-		http_reply_header(reply, "Strict-Transport-Security", "max-age=31536000");
+		http_reply_header_static(reply, "Strict-Transport-Security", "max-age=31536000");
 }
 
 static const struct web_asset *find(const char *path)
@@ -47,7 +47,7 @@ void http_static_serve(const struct http_req *req, struct http_reply *reply)
 	reply->log_route = "static";
 	http_security_headers(reply, true, req->tls);
 	if (!head && strcmp(req->method, "GET") != 0) {
-		http_reply_header(reply, "Allow", "GET, HEAD");
+		http_reply_header_static(reply, "Allow", "GET, HEAD");
 		plain(reply, 405, "Method not allowed.\n");
 		return;
 	}
@@ -77,9 +77,9 @@ void http_static_serve(const struct http_req *req, struct http_reply *reply)
 		plain(reply, 404, "Not found.\n");
 		return;
 	}
-	http_reply_header(reply, "ETag", a->etag);
-	http_reply_header(reply, "Cache-Control",
-			  versioned ? "public, max-age=31536000, immutable" : "no-cache");
+	http_reply_header_static(reply, "ETag", a->etag);
+	http_reply_header_static(reply, "Cache-Control",
+				 versioned ? "public, max-age=31536000, immutable" : "no-cache");
 	const char *inm = http_req_header(req, "If-None-Match");
 	reply->content_type = a->content_type;
 	reply->body_static = true;

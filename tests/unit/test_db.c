@@ -848,9 +848,9 @@ static void wal_starts_over_under_load(void **state)
 	for (int i = 0; i < WS_READERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, ws_reader, NULL), 0);
 	sqlite3_stmt *ins = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), "INSERT INTO ws(x) VALUES (?)", -1,
-					    &ins, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db_handle(db), "INSERT INTO ws(x) VALUES (?)", -1, &ins, NULL),
+	    SQLITE_OK);
 	int failed = 0;
 	for (int i = 0; i < WS_COMMITS; i++) {
 		uint64_t seq;
@@ -880,8 +880,8 @@ static void wal_starts_over_under_load(void **state)
 	assert_int_equal(stat(wal, &sb), 0);
 	int64_t written = (int64_t)WS_COMMITS * WS_BLOB;
 	if (sb.st_size >= written * 3 / 4)
-		print_error("WAL is %lld bytes after %lld bytes of commits\n", (long long)sb.st_size,
-			    (long long)written);
+		print_error("WAL is %lld bytes after %lld bytes of commits\n",
+			    (long long)sb.st_size, (long long)written);
 	assert_true(sb.st_size < written * 3 / 4);
 	db_pool_close();
 }
