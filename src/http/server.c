@@ -48,7 +48,7 @@ struct http_server {
 	bool reaper_running;
 	atomic_int stopping;
 	atomic_int draining; /* no new connections: the server is stopping */
-	double deadline_ms;
+	int64_t deadline_ms;
 };
 
 /* Per-request state, created on the first access-handler call and freed once, in the
@@ -145,7 +145,7 @@ static void *reaper(void *arg)
 		pthread_mutex_lock(&srv->track_lock);
 		for (struct conn_track *t = srv->tracks; t; t = t->next) {
 			int64_t since = atomic_load_explicit(&t->since_ms, memory_order_relaxed);
-			if (t->cut || t->fd < 0 || (double)(now - since) <= srv->deadline_ms)
+			if (t->cut || t->fd < 0 || now - since <= srv->deadline_ms)
 				continue;
 			/* The event loop then sees the stream end and closes the connection. */
 			shutdown(t->fd, SHUT_RDWR);
@@ -154,8 +154,8 @@ static void *reaper(void *arg)
 		}
 		pthread_mutex_unlock(&srv->track_lock);
 		if (cut)
-			log_warn("http: cut %d connection(s) past the %.0f s request deadline", cut,
-				 srv->deadline_ms / 1000);
+			log_warn("http: cut %d connection(s) past the %lld s request deadline", cut,
+				 (long long)(srv->deadline_ms / 1000));
 	}
 	return NULL;
 }
@@ -536,7 +536,8 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	}
 	srv->handler = cfg->handler;
 	srv->tls = cfg->tls_cert_pem != NULL;
-	srv->deadline_ms = 1000.0 * (cfg->deadline_s ? cfg->deadline_s : HTTP_DEFAULT_DEADLINE_S);
+	srv->deadline_ms =
+	    1000 * (int64_t)(cfg->deadline_s ? cfg->deadline_s : HTTP_DEFAULT_DEADLINE_S);
 	pthread_mutex_init(&srv->track_lock, NULL);
 	if (srv->tls)
 		flags |= MHD_USE_TLS;
