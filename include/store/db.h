@@ -35,6 +35,9 @@ void db_pool_close(void);
  * Transactions. A write takes the process-wide writer lock, then BEGIN IMMEDIATE; reads
  * use a deferred BEGIN. db_commit and db_rollback end either kind and release the lock.
  * Each returns 0 or a negative error (-ERR_STORAGE_UNAVAILABLE when the disk refuses).
+ * In the server's pool every write transaction runs on one shared connection: between
+ * db_begin_write and its end, db's statements (db_stmt) and handle (db_handle) are that
+ * connection's, so a statement taken from db before the write began must not be used in it.
  */
 int db_begin_write(struct db *db) __attribute__((warn_unused_result));
 int db_begin_read(struct db *db) __attribute__((warn_unused_result));

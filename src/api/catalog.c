@@ -228,7 +228,8 @@ int load_gate_conditions(struct api_ctx *ctx, const struct screening *s,
 {
 	struct condition *cat = NULL;
 	size_t ncat = 0;
-	int err = store_conditions_list(ctx->db, &cat, &ncat);
+	/* Most screenings list no condition: then the catalog is not needed. */
+	int err = s->nconditions ? store_conditions_list(ctx->db, &cat, &ncat) : 0;
 	if (err)
 		return err;
 	struct screened_condition *list = xcalloc(s->nconditions + 1, sizeof *list);

@@ -31,12 +31,26 @@ struct db {
 	bool holds_writer_lock;
 	bool group_sync;       /* commits are made durable by wal_sync, not by SQLite */
 	bool auth_dirty;       /* this transaction changed a user or a session */
+	struct db *tx;	       /* the connection this one's write transaction runs on */
 	struct db *next;       /* in the pool's list */
 	struct db *spare_next; /* among the connections no thread has taken yet */
 };
 
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t auth_generation;
+
+/* The server writes through one connection, whichever thread holds the writer lock. A
+ * connection drops its whole page cache whenever another one has written since its last
+ * transaction, so with a writer per thread every write began by reading again the pages
+ * of every index it touches; the one writer's cache stays valid between its writes. */
+static struct db *writer_db;
+
+/* The connection that runs db's statements: the writer while db's write transaction is
+ * open, else db itself. */
+static inline struct db *conn(struct db *db)
+{
+	return db && db->tx ? db->tx : db;
+}
 
 uint64_t db_auth_generation(void)
 {
@@ -45,7 +59,7 @@ uint64_t db_auth_generation(void)
 
 void db_auth_changed(struct db *db)
 {
-	if (sqlite3_get_autocommit(db->h))
+	if (sqlite3_get_autocommit(conn(db)->h))
 		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
 	else
 		db->auth_dirty = true;
@@ -70,11 +84,12 @@ static int wal_fd = -1;
 
 sqlite3 *db_handle(struct db *db)
 {
-	return db->h;
+	return conn(db)->h;
 }
 
 int db_err(struct db *db, int rc)
 {
+	db = conn(db);
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 	case SQLITE_DONE:
@@ -138,6 +153,7 @@ static void cache_put(struct db *db, const char *const *key, sqlite3_stmt *st)
 
 sqlite3_stmt *db_stmt(struct db *db, const char *const *sql)
 {
+	db = conn(db);
 	if (db->nslots) {
 		size_t i = slot_of(db, sql);
 		while (db->slots[i].key) {
@@ -186,6 +202,7 @@ char *db_col_text(sqlite3_stmt *st, int col)
 
 int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 {
+	db = conn(db);
 	int rc = sqlite3_step(st);
 	int err =
 	    rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
@@ -195,11 +212,12 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 
 int db_step_err(struct db *db)
 {
-	return db_err(db, sqlite3_extended_errcode(db->h));
+	return db_err(db, sqlite3_extended_errcode(conn(db)->h));
 }
 
 int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
 {
+	db = conn(db);
 	int rc = sqlite3_step(st), err = 0;
 	if (rc == SQLITE_ROW)
 		read(st, out);
@@ -212,6 +230,7 @@ int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, voi
 
 int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
 {
+	db = conn(db);
 	int rc = sqlite3_step(st);
 	int err = 0;
 	if (rc == SQLITE_ROW)
@@ -227,6 +246,7 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
 int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
 	       void (*free_list)(void *, size_t), void **out, size_t *n)
 {
+	db = conn(db);
 	size_t cap = 16, len = 0;
 	char *list = xcalloc(cap, elem);
 	int rc;
@@ -270,6 +290,7 @@ static const char *const sql_rollback = "ROLLBACK";
 
 static int run(struct db *db, const char *const *sql)
 {
+	db = conn(db);
 	sqlite3_stmt *st = db_stmt(db, sql);
 	return st ? db_exec_stmt(db, st) : db_err(db, sqlite3_extended_errcode(db->h));
 }
@@ -527,8 +548,11 @@ int db_begin_write(struct db *db)
 {
 	pthread_mutex_lock(&writer_lock);
 	db->holds_writer_lock = true;
+	if (writer_db && db != writer_db)
+		db->tx = writer_db;
 	int err = run(db, &sql_begin_immediate);
 	if (err) {
+		db->tx = NULL;
 		db->holds_writer_lock = false;
 		pthread_mutex_unlock(&writer_lock);
 	}
@@ -542,6 +566,7 @@ int db_begin_read(struct db *db)
 
 static void release(struct db *db)
 {
+	db->tx = NULL;
 	if (db->holds_writer_lock) {
 		db->holds_writer_lock = false;
 		pthread_mutex_unlock(&writer_lock);
@@ -613,12 +638,12 @@ int db_commit_nowait(struct db *db, uint64_t *seq)
 {
 	*seq = 0;
 	int err = run(db, &sql_commit);
-	if (err && sqlite3_get_autocommit(db->h) == 0)
+	if (err && sqlite3_get_autocommit(conn(db)->h) == 0)
 		(void)run(db, &sql_rollback);
 	if (!err && db->auth_dirty)
 		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
 	db->auth_dirty = false;
-	if (!err && db->group_sync && db->holds_writer_lock) {
+	if (!err && conn(db)->group_sync && db->holds_writer_lock) {
 		*seq = commit_seq + 1;
 		__atomic_store_n(&commit_seq, *seq, __ATOMIC_RELEASE);
 	}
@@ -774,7 +799,7 @@ static void syncer_stop(void)
 void db_rollback(struct db *db)
 {
 	db->auth_dirty = false;
-	if (sqlite3_get_autocommit(db->h) == 0)
+	if (sqlite3_get_autocommit(conn(db)->h) == 0)
 		(void)run(db, &sql_rollback);
 	release(db);
 }
@@ -804,6 +829,17 @@ int db_pool_init(const char *path)
 			group_sync = false;
 			return err;
 		}
+		struct db *w;
+		if ((err = open_conn(path, &w)) != 0) {
+			db_close(db);
+			group_sync = false;
+			return err;
+		}
+		pthread_mutex_lock(&pool_lock);
+		w->next = pool_list;
+		pool_list = w;
+		pthread_mutex_unlock(&pool_lock);
+		writer_db = w;
 		syncer_start();
 		checkpointer_start(path);
 	}
@@ -867,6 +903,7 @@ void db_pool_close(void)
 	struct db *db = pool_list;
 	pool_list = NULL;
 	spare = NULL;
+	writer_db = NULL;
 	pthread_mutex_unlock(&pool_lock);
 	while (db) {
 		struct db *next = db->next;

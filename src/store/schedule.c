@@ -94,13 +94,12 @@ static const char *const sql_next =
     "AND status IN " HOLDING " ORDER BY start_at, id LIMIT 1";
 /* Only rows whose number changes are written: a booking at the end of a series touches
  * its own row, not every earlier session's page. */
-static const char *const sql_renumber_holding =
-    "UPDATE appointments SET session_number = n.rn FROM (SELECT id, row_number() OVER "
-    "(ORDER BY start_at, id) AS rn FROM appointments WHERE plan_id = ?1 AND status IN " HOLDING
-    ") AS n WHERE appointments.id = n.id AND appointments.session_number IS NOT n.rn";
-static const char *const sql_renumber_other =
-    "UPDATE appointments SET session_number = NULL WHERE plan_id = ?1 "
-    "AND status NOT IN " HOLDING " AND session_number IS NOT NULL";
+/* A plan's appointments in start order, for renumbering its sessions. */
+static const char *const sql_renumber_read =
+    "SELECT id, status IN " HOLDING ", session_number FROM appointments WHERE plan_id = ?1 "
+    "ORDER BY start_at, id";
+static const char *const sql_renumber_set =
+    "UPDATE appointments SET session_number = ?2 WHERE id = ?1";
 static const char *const sql_recall =
     "SELECT pl.id, pl.patient_id, p.first_name, p.last_name, p.phone, pl.treatment_type, "
     "pl.practitioner_id, pl.planned_sessions, pl.min_interval_days, pl.max_interval_days, "
@@ -443,19 +442,55 @@ int store_appt_neighbours(struct db *db, int64_t plan_id, int64_t start, int64_t
 	return 0;
 }
 
+struct numbered {
+	int64_t id;
+	int64_t want; /* 0: no number */
+	int64_t has;
+};
+
+static void read_numbered(sqlite3_stmt *st, void *p)
+{
+	struct numbered *n = p;
+	n->id = sqlite3_column_int64(st, 0);
+	n->want = sqlite3_column_int(st, 1); /* 1 while it holds a place, numbered below */
+	n->has = sqlite3_column_int64(st, 2);
+}
+
+static void free_plain(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+/* Numbers the plan's holding appointments 1, 2, ... in start order and clears the number
+ * of the others, writing only the rows whose number changes: a booking after the plan's
+ * last session writes just its own row. */
 int store_appt_renumber(struct db *db, int64_t plan_id)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_renumber_holding);
+	sqlite3_stmt *st = db_stmt(db, &sql_renumber_read);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, plan_id);
-	int err = db_exec_stmt(db, st);
+	struct numbered *rows = NULL;
+	size_t n = 0;
+	int err = db_collect(db, st, sizeof *rows, read_numbered, free_plain, (void **)&rows, &n);
 	if (err)
 		return err;
-	if (!(st = db_stmt(db, &sql_renumber_other)))
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, plan_id);
-	err = db_exec_stmt(db, st);
+	int64_t next = 1;
+	for (size_t i = 0; !err && i < n; i++) {
+		int64_t want = rows[i].want ? next++ : 0;
+		if (want == rows[i].has)
+			continue;
+		if (!(st = db_stmt(db, &sql_renumber_set))) {
+			err = -ERR_INTERNAL;
+			break;
+		}
+		db_bind_int(st, 1, rows[i].id);
+		if (want)
+			db_bind_int(st, 2, want);
+		err = db_exec_stmt(db, st);
+	}
+	free(rows);
 	return err ? err : store_plan_refresh(db, plan_id);
 }
 
@@ -464,12 +499,6 @@ static void read_interval(sqlite3_stmt *st, void *p)
 	struct interval *iv = p;
 	iv->start = sqlite3_column_int64(st, 0);
 	iv->end = sqlite3_column_int64(st, 1);
-}
-
-static void free_plain(void *p, size_t n)
-{
-	(void)n;
-	free(p);
 }
 
 int store_appt_busy(struct db *db, int party, int64_t party_id, int64_t from, int64_t to,
@@ -529,7 +558,7 @@ const struct hot_query store_schedule_hot[] = {
     {"spacing: previous session", &sql_prev},
     {"spacing: next session", &sql_next},
     {"plan progress", &sql_plan_progress},
-    {"renumber sessions", &sql_renumber_holding},
+    {"renumber sessions", &sql_renumber_read},
     {"refresh plan progress", &sql_refresh},
     {"recall list", &sql_recall},
     {NULL, NULL},

@@ -799,6 +799,69 @@ static void group_commit(void **state)
 	db_pool_close();
 }
 
+/* The pool's writes share one connection whichever thread makes them, so a write finds
+ * the pages the previous write left in that connection's cache. With a connection per
+ * thread, each write would first read again every page another thread's write changed. */
+struct sw_arg {
+	sqlite3 *handle;
+	int misses;
+	int err;
+};
+
+static void *sw_write(void *p)
+{
+	struct sw_arg *a = p;
+	struct db *db = db_thread();
+	a->err = !db || db_begin_write(db) != 0;
+	if (a->err)
+		return NULL;
+	a->handle = db_handle(db);
+	int cur = 0, high = 0;
+	sqlite3_db_status(a->handle, SQLITE_DBSTATUS_CACHE_MISS, &cur, &high, 1);
+	a->err = sqlite3_exec(a->handle, "INSERT INTO sw(k, v) VALUES (random(), zeroblob(50))",
+			      NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_db_status(a->handle, SQLITE_DBSTATUS_CACHE_MISS, &cur, &high, 0);
+	a->misses = cur;
+	if (a->err)
+		db_rollback(db);
+	else
+		a->err = db_commit(db) != 0;
+	return NULL;
+}
+
+static void pool_writes_share_a_warm_connection(void **state)
+{
+	struct fixture *f = *state;
+	char path[300];
+	scratch_path(f->dir, "writer.db", path);
+	assert_int_equal(db_pool_init(path), 0);
+	struct db *db = db_thread();
+	assert_non_null(db);
+	sqlite3 *own = db_handle(db);
+	assert_int_equal(db_begin_write(db), 0);
+	exec_ok(db,
+		"CREATE TABLE sw(k INTEGER, v BLOB); CREATE INDEX sw_k ON sw(k);"
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+		"INSERT INTO sw(k, v) SELECT random(), zeroblob(50) FROM n");
+	assert_ptr_not_equal(db_handle(db), own);
+	assert_int_equal(db_commit(db), 0);
+	assert_ptr_equal(db_handle(db), own);
+
+	/* Threads that never wrote before: each runs its write on the same connection and
+	 * finds every page it needs in that connection's cache. */
+	for (int i = 0; i < 3; i++) {
+		struct sw_arg a = {0};
+		pthread_t t;
+		assert_int_equal(pthread_create(&t, NULL, sw_write, &a), 0);
+		pthread_join(t, NULL);
+		assert_int_equal(a.err, 0);
+		assert_ptr_not_equal(a.handle, own);
+		assert_int_equal(a.misses, 0);
+	}
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sw"), 5003);
+	db_pool_close();
+}
+
 /* The WAL starts over under steady load: with commits arriving all the time and readers
  * always holding a snapshot, a checkpoint alone never copies the whole WAL, so the file
  * would grow by every commit. WS_COMMITS commits of WS_BLOB bytes each write more than
@@ -847,10 +910,6 @@ static void wal_starts_over_under_load(void **state)
 	pthread_t t[WS_READERS];
 	for (int i = 0; i < WS_READERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, ws_reader, NULL), 0);
-	sqlite3_stmt *ins = NULL;
-	assert_int_equal(
-	    sqlite3_prepare_v2(db_handle(db), "INSERT INTO ws(x) VALUES (?)", -1, &ins, NULL),
-	    SQLITE_OK);
 	int failed = 0;
 	for (int i = 0; i < WS_COMMITS; i++) {
 		uint64_t seq;
@@ -858,9 +917,15 @@ static void wal_starts_over_under_load(void **state)
 			failed++;
 			continue;
 		}
-		sqlite3_bind_zeroblob(ins, 1, WS_BLOB);
-		int rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
+		/* Prepared inside the transaction: writes run on the pool's writer. */
+		sqlite3_stmt *ins = NULL;
+		int rc = sqlite3_prepare_v2(db_handle(db), "INSERT INTO ws(x) VALUES (?)", -1, &ins,
+					    NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_zeroblob(ins, 1, WS_BLOB);
+			rc = sqlite3_step(ins);
+		}
+		sqlite3_finalize(ins);
 		if (rc != SQLITE_DONE) {
 			db_rollback(db);
 			failed++;
@@ -869,7 +934,6 @@ static void wal_starts_over_under_load(void **state)
 		}
 		usleep(300); /* a steady rate, as a busy clinic's, not a bulk load */
 	}
-	sqlite3_finalize(ins);
 	atomic_store(&ws_stop, 1);
 	for (int i = 0; i < WS_READERS; i++)
 		pthread_join(t[i], NULL);
@@ -945,6 +1009,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(search, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(clinical_rows_are_never_deleted, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(group_commit, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(pool_writes_share_a_warm_connection, setup_db,
+						teardown_db),
 		cmocka_unit_test_setup_teardown(wal_starts_over_under_load, setup_db, teardown_db),
 	};
 	/* clang-format on */
