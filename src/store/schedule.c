@@ -92,8 +92,6 @@ static const char *const sql_prev =
 static const char *const sql_next =
     "SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at > ?2 AND id <> ?3 "
     "AND status IN " HOLDING " ORDER BY start_at, id LIMIT 1";
-/* Only rows whose number changes are written: a booking at the end of a series touches
- * its own row, not every earlier session's page. */
 /* A plan's appointments in start order, for renumbering its sessions. */
 static const char *const sql_renumber_read =
     "SELECT id, status IN " HOLDING ", session_number FROM appointments WHERE plan_id = ?1 "
@@ -444,16 +442,16 @@ int store_appt_neighbours(struct db *db, int64_t plan_id, int64_t start, int64_t
 
 struct numbered {
 	int64_t id;
-	int64_t want; /* 0: no number */
-	int64_t has;
+	bool holds;	/* booked, checked in or completed: it takes a number */
+	int64_t number; /* as stored; 0 for none */
 };
 
 static void read_numbered(sqlite3_stmt *st, void *p)
 {
 	struct numbered *n = p;
 	n->id = sqlite3_column_int64(st, 0);
-	n->want = sqlite3_column_int(st, 1); /* 1 while it holds a place, numbered below */
-	n->has = sqlite3_column_int64(st, 2);
+	n->holds = sqlite3_column_int(st, 1) != 0;
+	n->number = sqlite3_column_int64(st, 2);
 }
 
 static void free_plain(void *p, size_t n)
@@ -478,8 +476,8 @@ int store_appt_renumber(struct db *db, int64_t plan_id)
 		return err;
 	int64_t next = 1;
 	for (size_t i = 0; !err && i < n; i++) {
-		int64_t want = rows[i].want ? next++ : 0;
-		if (want == rows[i].has)
+		int64_t want = rows[i].holds ? next++ : 0;
+		if (want == rows[i].number)
 			continue;
 		if (!(st = db_stmt(db, &sql_renumber_set))) {
 			err = -ERR_INTERNAL;
