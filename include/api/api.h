@@ -122,6 +122,8 @@ void api_defer_cancel(struct http_reply *reply);
 
 /* Formats an instant in the clinic's zone as a new JSON string. */
 json_t *api_instant(int64_t t);
+/* Writes "key": and the instant as api_instant formats it (util/jsonw.h). */
+void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t);
 
 /* The HTTP entry point: routes, authenticates, checks roles and CSRF, parses the body and
  * calls the handler. */

@@ -63,14 +63,6 @@ json_t *appt_view_json(const struct appt_view *v)
 	return o;
 }
 
-static void put_instant(struct buf *b, bool *first, const char *key, int64_t t)
-{
-	char text[DATES_BUF];
-	dates_format_instant(t, text);
-	jw_key(b, first, key);
-	jw_str(b, text);
-}
-
 static void put_id_or_null(struct buf *b, bool *first, const char *key, int64_t v)
 {
 	jw_key(b, first, key);
@@ -96,14 +88,14 @@ void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cau
 	jw_int(b, a->practitioner_id);
 	jw_key(b, &first, "room_id");
 	jw_int(b, a->room_id);
-	put_instant(b, &first, "start", a->start);
-	put_instant(b, &first, "end", a->end);
+	api_put_instant(b, &first, "start", a->start);
+	api_put_instant(b, &first, "end", a->end);
 	jw_key(b, &first, "status");
 	jw_str(b, appt_status_name(a->status));
 	jw_key(b, &first, "late_cancel");
 	jw_bool(b, a->late_cancel);
-	put_instant(b, &first, "created_at", a->created_at);
-	put_instant(b, &first, "updated_at", a->updated_at);
+	api_put_instant(b, &first, "created_at", a->created_at);
+	api_put_instant(b, &first, "updated_at", a->updated_at);
 	put_id_or_null(b, &first, "plan_id", a->plan_id);
 	put_id_or_null(b, &first, "session_number", a->session_number);
 	jw_key(b, &first, "override_reason");

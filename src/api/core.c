@@ -7,6 +7,7 @@
 #include "domain/dates.h"
 #include "store/audit.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/xalloc.h"
 
 static struct api_config config = {1800, 43200, false, NULL};
@@ -360,6 +361,14 @@ int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *e
 int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id, const char *detail)
 {
 	return api_audit_read_action(ctx, "read", entity, entity_id, detail);
+}
+
+void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t)
+{
+	char text[DATES_BUF];
+	dates_format_instant(t, text);
+	jw_key(b, first, key);
+	jw_str(b, text);
 }
 
 json_t *api_instant(int64_t t)

@@ -10,6 +10,7 @@
 #include "store/audit.h"
 #include "store/patients.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/xalloc.h"
 
 #define MAX_NOTES	 4000
@@ -17,19 +18,48 @@
 
 json_t *patient_json(const struct patient *p);
 
+/* A patient as JSON text: reads and searches write it straight into their answer. */
+static void patient_write(struct buf *b, const struct patient *p)
+{
+	bool first = true;
+	jw_raw(b, "{");
+	jw_key(b, &first, "id");
+	jw_int(b, p->id);
+	jw_key(b, &first, "mrn");
+	jw_str(b, p->mrn ? p->mrn : "");
+	jw_key(b, &first, "first_name");
+	jw_str(b, p->first_name);
+	jw_key(b, &first, "last_name");
+	jw_str(b, p->last_name);
+	jw_key(b, &first, "date_of_birth");
+	jw_str(b, p->date_of_birth);
+	jw_key(b, &first, "archived");
+	jw_bool(b, p->archived);
+	api_put_instant(b, &first, "created_at", p->created_at);
+	api_put_instant(b, &first, "updated_at", p->updated_at);
+	jw_key(b, &first, "phone");
+	jw_str(b, p->phone);
+	jw_key(b, &first, "email");
+	jw_str(b, p->email);
+	jw_key(b, &first, "fitzpatrick");
+	if (p->fitzpatrick)
+		jw_int(b, p->fitzpatrick);
+	else
+		jw_raw(b, "null");
+	jw_key(b, &first, "notes");
+	jw_str(b, p->notes);
+	jw_raw(b, "}");
+}
+
+/* The same as a value, for answers that carry warnings too. */
 json_t *patient_json(const struct patient *p)
 {
-	json_t *o =
-	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)p->id, "mrn",
-		      p->mrn ? p->mrn : "", "first_name", p->first_name, "last_name", p->last_name,
-		      "date_of_birth", p->date_of_birth, "archived", p->archived, "created_at",
-		      api_instant(p->created_at), "updated_at", api_instant(p->updated_at));
-	json_object_set_new(o, "phone", p->phone ? json_string(p->phone) : json_null());
-	json_object_set_new(o, "email", p->email ? json_string(p->email) : json_null());
-	json_object_set_new(o, "fitzpatrick",
-			    p->fitzpatrick ? json_integer(p->fitzpatrick) : json_null());
-	json_object_set_new(o, "notes", p->notes ? json_string(p->notes) : json_null());
-	return o;
+	struct buf b;
+	buf_init(&b);
+	patient_write(&b, p);
+	json_t *o = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+	buf_cleanup(&b);
+	return o ? o : json_object();
 }
 
 /* A date of birth is a real date, not in the future, not before 1900. */
@@ -171,8 +201,11 @@ int h_patients_get(struct api_ctx *ctx)
 		patient_cleanup(&p);
 		return err;
 	}
-	api_reply(ctx, 200, patient_json(&p));
+	struct buf out;
+	buf_init(&out);
+	patient_write(&out, &p);
 	patient_cleanup(&p);
+	api_reply_text(ctx, 200, &out);
 	return 0;
 }
 
@@ -329,10 +362,18 @@ int h_patients_search(struct api_ctx *ctx)
 		patients_free(list, n);
 		return err;
 	}
-	json_t *items = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, patient_json(&list[i]));
+	struct buf out;
+	buf_init(&out);
+	jw_raw(&out, "{\"items\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			jw_raw(&out, ",");
+		patient_write(&out, &list[i]);
+	}
+	jw_raw(&out, "],\"total\":");
+	jw_int(&out, total);
+	jw_raw(&out, "}");
 	patients_free(list, n);
-	api_reply_list(ctx, items, total);
+	api_reply_text(ctx, 200, &out);
 	return 0;
 }
