@@ -804,15 +804,28 @@ void db_rollback(struct db *db)
 	release(db);
 }
 
-/* The server's connections: one per worker thread. */
+/* The server's connections: one per worker thread, and the writer. */
 static char *pool_path;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *pool_list;
 static _Thread_local struct db *thread_db;
 
+/* Adds db to the connections db_pool_close closes; a spare too when spare_list is set. */
+static void pool_add(struct db *db, struct db **spare_list)
+{
+	pthread_mutex_lock(&pool_lock);
+	db->next = pool_list;
+	pool_list = db;
+	if (spare_list) {
+		db->spare_next = *spare_list;
+		*spare_list = db;
+	}
+	pthread_mutex_unlock(&pool_lock);
+}
+
 int db_pool_init(const char *path)
 {
-	struct db *db;
+	struct db *db, *w = NULL;
 	group_sync = true;
 	int err = db_open(path, &db);
 	if (err) {
@@ -821,33 +834,25 @@ int db_pool_init(const char *path)
 	}
 	/* Opened now, while the process may still be root (see --user). */
 	if (db->group_sync) {
-		pthread_mutex_lock(&sync_lock);
-		err = wal_open(db);
-		pthread_mutex_unlock(&sync_lock);
+		err = open_conn(path, &w);
+		if (!err) {
+			pthread_mutex_lock(&sync_lock);
+			err = wal_open(db);
+			pthread_mutex_unlock(&sync_lock);
+		}
 		if (err) {
+			db_close(w);
 			db_close(db);
 			group_sync = false;
 			return err;
 		}
-		struct db *w;
-		if ((err = open_conn(path, &w)) != 0) {
-			db_close(db);
-			group_sync = false;
-			return err;
-		}
-		pthread_mutex_lock(&pool_lock);
-		w->next = pool_list;
-		pool_list = w;
-		pthread_mutex_unlock(&pool_lock);
+		pool_add(w, NULL);
 		writer_db = w;
 		syncer_start();
 		checkpointer_start(path);
 	}
 	pool_path = xstrdup(path);
-	pthread_mutex_lock(&pool_lock);
-	db->next = pool_list;
-	pool_list = db;
-	pthread_mutex_unlock(&pool_lock);
+	pool_add(db, NULL);
 	thread_db = db;
 	return 0;
 }
@@ -862,12 +867,7 @@ int db_pool_preopen(int n)
 		int err = pool_path ? open_conn(pool_path, &db) : -ERR_INTERNAL;
 		if (err)
 			return err;
-		pthread_mutex_lock(&pool_lock);
-		db->next = pool_list;
-		pool_list = db;
-		db->spare_next = spare;
-		spare = db;
-		pthread_mutex_unlock(&pool_lock);
+		pool_add(db, &spare);
 	}
 	return 0;
 }
@@ -886,10 +886,7 @@ struct db *db_thread(void)
 	if (!db) {
 		if (!pool_path || open_conn(pool_path, &db) != 0)
 			return NULL;
-		pthread_mutex_lock(&pool_lock);
-		db->next = pool_list;
-		pool_list = db;
-		pthread_mutex_unlock(&pool_lock);
+		pool_add(db, NULL);
 	}
 	thread_db = db;
 	return db;
