@@ -57,6 +57,11 @@ void api_reply_list(struct api_ctx *ctx, json_t *items, int64_t total);
 /* An answer written as JSON text already (util/jsonw.h); takes the buffer's data. For
  * answers that carry no warnings. */
 void api_reply_text(struct api_ctx *ctx, int status, struct buf *text);
+/* A list answer written as text: api_list_open starts {"items":[ in a new buffer, the
+ * caller writes the items with commas between them, and api_reply_text_list closes it
+ * with the total and answers 200. */
+void api_list_open(struct buf *b);
+void api_reply_text_list(struct api_ctx *ctx, struct buf *b, int64_t total);
 
 /* Sets an error's message and details (reference taken; may be NULL); returns code. */
 int api_fail(struct api_ctx *ctx, int code, const char *msg, json_t *details);

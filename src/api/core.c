@@ -59,6 +59,20 @@ void api_reply_text(struct api_ctx *ctx, int status, struct buf *text)
 			    body ? len : 2);
 }
 
+void api_list_open(struct buf *b)
+{
+	buf_init(b);
+	jw_raw(b, "{\"items\":[");
+}
+
+void api_reply_text_list(struct api_ctx *ctx, struct buf *b, int64_t total)
+{
+	jw_raw(b, "],\"total\":");
+	jw_int(b, total);
+	jw_raw(b, "}");
+	api_reply_text(ctx, 200, b);
+}
+
 void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location)
 {
 	http_reply_header(ctx->reply, "Location", location);

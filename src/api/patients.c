@@ -363,17 +363,13 @@ int h_patients_search(struct api_ctx *ctx)
 		return err;
 	}
 	struct buf out;
-	buf_init(&out);
-	jw_raw(&out, "{\"items\":[");
+	api_list_open(&out);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			jw_raw(&out, ",");
 		patient_write(&out, &list[i]);
 	}
-	jw_raw(&out, "],\"total\":");
-	jw_int(&out, total);
-	jw_raw(&out, "}");
 	patients_free(list, n);
-	api_reply_text(ctx, 200, &out);
+	api_reply_text_list(ctx, &out, total);
 	return 0;
 }

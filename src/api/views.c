@@ -121,19 +121,15 @@ int h_recalls(struct api_ctx *ctx)
 	qsort(items, k, sizeof *items, cmp_recall);
 	/* Up to RECALL_MAX rows: written as text, not built as a tree of values. */
 	struct buf out;
-	buf_init(&out);
-	jw_raw(&out, "{\"items\":[");
+	api_list_open(&out);
 	for (size_t i = 0; i < k; i++) {
 		if (i)
 			jw_raw(&out, ",");
 		recall_write(&out, items[i].row, &items[i].w, today);
 	}
-	jw_raw(&out, "],\"total\":");
-	jw_int(&out, (int64_t)k);
-	jw_raw(&out, "}");
 	free(items);
 	recall_rows_free(rows, n);
-	api_reply_text(ctx, 200, &out);
+	api_reply_text_list(ctx, &out, (int64_t)k);
 	return 0;
 }
 
