@@ -12,8 +12,9 @@
 
 #define THROTTLE_WINDOW_S     (15 * 60)
 #define THROTTLE_MAX_FAILURES 10
-/* Argon2id takes 64 MiB a hash: at most this many run at once. */
-#define MAX_HASHES_IN_FLIGHT 4
+/* Argon2id takes 19 MiB a hash: at most this many run at once, so that a burst of logins
+ * adds at most 38 MiB to the server. */
+#define MAX_HASHES_IN_FLIGHT 2
 
 static atomic_int hashes_in_flight;
 
@@ -76,6 +77,10 @@ int h_login(struct api_ctx *ctx)
 	}
 	/* An unknown user is checked against a dummy hash: same answer, similar time. */
 	bool ok = secrets_check_password(hash, password) && u.active;
+	/* A hash made with older settings is made anew now that the password is known. */
+	char fresh[SECRETS_PWHASH_LEN];
+	bool rehash =
+	    ok && secrets_password_outdated(hash) && secrets_hash_password(password, fresh) == 0;
 	atomic_fetch_sub(&hashes_in_flight, 1);
 
 	if ((err = api_tx_write(ctx)) != 0)
@@ -96,6 +101,8 @@ int h_login(struct api_ctx *ctx)
 	int64_t expires = now + api_config()->absolute_timeout_s;
 	ctx->actor.user_id = u.id;
 	err = store_session_insert(ctx->db, th, u.id, csrf, now, expires);
+	if (!err && rehash)
+		err = store_user_set_password(ctx->db, u.id, fresh);
 	if (!err)
 		err = store_login_failures_clear(ctx->db, username);
 	if (!err)

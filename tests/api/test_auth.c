@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -509,6 +511,71 @@ static void password_reset_ends_sessions(void **state)
 	free(admin);
 }
 
+/* desk's stored password hash, read straight from the database (caller frees). */
+static char *stored_hash(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *out = NULL;
+	assert_int_equal(sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE username = 'desk'", -1,
+			       &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_non_null(out);
+	return out;
+}
+
+/* A hash made with other Argon2id settings (libsodium's interactive limits, 64 MiB) still
+ * lets its user in, and that login stores a hash made with the current settings. A wrong
+ * password changes nothing. */
+static void outdated_hashes_are_renewed_at_login(void **state)
+{
+	(void)state;
+	char old[crypto_pwhash_STRBYTES];
+	assert_int_equal(crypto_pwhash_str(old, PW_DESK, strlen(PW_DESK),
+					   crypto_pwhash_OPSLIMIT_INTERACTIVE,
+					   crypto_pwhash_MEMLIMIT_INTERACTIVE),
+			 0);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "UPDATE users SET password_hash = ?1 "
+					    "WHERE username = 'desk'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, old, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	struct resp *r = login_req(&srv, "desk", "not-the-password");
+	assert_int_equal(r->status, 401);
+	resp_free(r);
+	char *h = stored_hash();
+	assert_string_equal(h, old);
+	free(h);
+
+	char *tok = login(&srv, "desk", PW_DESK);
+	h = stored_hash();
+	assert_non_null(strstr(h, "$argon2id$v=19$m=19456,t=2,p=1$"));
+	assert_int_equal(crypto_pwhash_str_verify(h, PW_DESK, strlen(PW_DESK)), 0);
+	free(h);
+	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	char *again = login(&srv, "desk", PW_DESK);
+	free(again);
+	free(tok);
+}
+
 static void logins_and_failures_are_audited(void **state)
 {
 	(void)state;
@@ -692,6 +759,7 @@ int main(void)
 	    cmocka_unit_test(deactivation_ends_sessions_and_blocks_login),
 	    cmocka_unit_test(role_changes_reach_open_sessions),
 	    cmocka_unit_test(password_reset_ends_sessions),
+	    cmocka_unit_test(outdated_hashes_are_renewed_at_login),
 	    cmocka_unit_test(logins_and_failures_are_audited),
 	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, setup_own,
 					    teardown_own),
