@@ -114,9 +114,11 @@ e2e: $(B)/collagenda
 # Benchmarks (bench/run.sh): the ceiling of the stack and the server side by side.
 BENCH_TOOLS := $(B)/bench/gen $(B)/bench/bare $(B)/bench/insert
 
-$(B)/bench/gen: bench/gen.c src/domain/text.c include/domain/text.h
+$(B)/bench/gen: bench/gen.c src/domain/text.c include/domain/text.h src/util/secrets.c \
+		include/util/secrets.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ bench/gen.c src/domain/text.c $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ bench/gen.c src/domain/text.c src/util/secrets.c \
+		$(PKG_LIBS)
 
 $(B)/bench/%: bench/%.c $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -88,10 +88,11 @@ trap cleanup EXIT
 # ---- datasets ---------------------------------------------------------------------------
 
 # dataset NAME PATIENTS APPOINTMENTS POOL: generates $out/NAME/gen.db, or reuses it when it
-# was made at the same scale by the same generator and schema; writes the query lists.
+# was made at the same scale by the same generator, schema and password hashing; writes
+# the query lists.
 dataset() {
 	local dir=$out/$1 key
-	key="$2 $3 $4 $(cat bench/gen.c schema.sql | sha256sum | cut -c1-16)"
+	key="$2 $3 $4 $(cat bench/gen.c schema.sql src/util/secrets.c | sha256sum | cut -c1-16)"
 	mkdir -p "$dir"
 	if [ -f "$dir/gen.db" ] && [ -f "$dir/gen.meta" ] && [ "$(cat "$dir/gen.key" 2>/dev/null)" = "$key" ]; then
 		say "reusing $dir/gen.db ($2 patients, $3 appointments)"
