@@ -108,7 +108,8 @@ int h_login(struct api_ctx *ctx)
 	if (!err)
 		err = store_session_purge(ctx->db, now);
 	if (!err)
-		err = api_audit(ctx, "login", "user", u.id, NULL);
+		err =
+		    api_audit(ctx, "login", "user", u.id, rehash ? "password hash renewed" : NULL);
 	if ((err = api_tx_end(ctx, err)) != 0)
 		goto out;
 	set_cookie(ctx, token, api_config()->absolute_timeout_s);

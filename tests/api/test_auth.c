@@ -570,8 +570,24 @@ static void outdated_hashes_are_renewed_at_login(void **state)
 	free(h);
 	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 200);
+	long long desk_id = jint(json_object_get(r->json, "user"), "id");
 	resp_free(r);
 	char *again = login(&srv, "desk", PW_DESK);
+
+	/* The audit trail says which login renewed the hash: the first, not the second. */
+	char *admin = login(&srv, "admin", PW_ADMIN);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/audit?entity=user&entity_id=%lld&limit=2", desk_id);
+	r = req(&srv, "GET", path, admin, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *items = json_object_get(r->json, "items");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(jstr(json_array_get(items, 0), "action"), "login");
+	assert_string_equal(jstr(json_array_get(items, 0), "detail"), "");
+	assert_string_equal(jstr(json_array_get(items, 1), "action"), "login");
+	assert_string_equal(jstr(json_array_get(items, 1), "detail"), "password hash renewed");
+	resp_free(r);
+	free(admin);
 	free(again);
 	free(tok);
 }
