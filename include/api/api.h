@@ -129,6 +129,8 @@ void api_defer_cancel(struct http_reply *reply);
 json_t *api_instant(int64_t t);
 /* Writes "key": and the instant as api_instant formats it (util/jsonw.h). */
 void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t);
+/* Writes "key": and v, or null when v is 0 (an id or a number that is not set). */
+void api_put_int_or_null(struct buf *b, bool *first, const char *key, int64_t v);
 
 /* The HTTP entry point: routes, authenticates, checks roles and CSRF, parses the body and
  * calls the handler. */

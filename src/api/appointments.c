@@ -63,15 +63,6 @@ json_t *appt_view_json(const struct appt_view *v)
 	return o;
 }
 
-static void put_id_or_null(struct buf *b, bool *first, const char *key, int64_t v)
-{
-	jw_key(b, first, key);
-	if (v)
-		jw_int(b, v);
-	else
-		jw_raw(b, "null");
-}
-
 void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cautions)
 {
 	const struct appointment *a = &v->a;
@@ -96,8 +87,8 @@ void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cau
 	jw_bool(b, a->late_cancel);
 	api_put_instant(b, &first, "created_at", a->created_at);
 	api_put_instant(b, &first, "updated_at", a->updated_at);
-	put_id_or_null(b, &first, "plan_id", a->plan_id);
-	put_id_or_null(b, &first, "session_number", a->session_number);
+	api_put_int_or_null(b, &first, "plan_id", a->plan_id);
+	api_put_int_or_null(b, &first, "session_number", a->session_number);
 	jw_key(b, &first, "override_reason");
 	jw_str(b, a->override_reason);
 	jw_key(b, &first, "cancel_reason");

@@ -385,6 +385,15 @@ void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t)
 	jw_str(b, text);
 }
 
+void api_put_int_or_null(struct buf *b, bool *first, const char *key, int64_t v)
+{
+	jw_key(b, first, key);
+	if (v)
+		jw_int(b, v);
+	else
+		jw_raw(b, "null");
+}
+
 json_t *api_instant(int64_t t)
 {
 	char buf[DATES_BUF];

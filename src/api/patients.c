@@ -41,11 +41,7 @@ static void patient_write(struct buf *b, const struct patient *p)
 	jw_str(b, p->phone);
 	jw_key(b, &first, "email");
 	jw_str(b, p->email);
-	jw_key(b, &first, "fitzpatrick");
-	if (p->fitzpatrick)
-		jw_int(b, p->fitzpatrick);
-	else
-		jw_raw(b, "null");
+	api_put_int_or_null(b, &first, "fitzpatrick", p->fitzpatrick);
 	jw_key(b, &first, "notes");
 	jw_str(b, p->notes);
 	jw_raw(b, "}");
