@@ -397,3 +397,11 @@ DROP INDEX appointments_patient;
 CREATE INDEX appointments_practitioner ON appointments(practitioner_id, start_at, end_at, status);
 CREATE INDEX appointments_room ON appointments(room_id, start_at, end_at, status);
 CREATE INDEX appointments_patient ON appointments(patient_id, start_at, end_at, status);
+
+-- version 7
+-- What a list of appointments shows of each patient and plan (name and record number;
+-- treatment and planned sessions), in indexes a tenth the size of the rows: a day sheet
+-- looks up hundreds of scattered patients and plans, and these stay in the page cache
+-- where the rows do not.
+CREATE INDEX patients_label ON patients(id, first_name, last_name, mrn);
+CREATE INDEX plans_label ON plans(id, treatment_type, planned_sessions);

@@ -55,9 +55,9 @@ static const char *const sql_appt_update =
 static const char *const sql_appt_list =
     "SELECT " APPT_COLS ", p.first_name, p.last_name, p.mrn, u.display_name, r.name, "
     "pl.treatment_type, pl.planned_sessions "
-    "FROM appointments a JOIN patients p ON p.id = a.patient_id "
+    "FROM appointments a JOIN patients p INDEXED BY patients_label ON p.id = a.patient_id "
     "JOIN users u ON u.id = a.practitioner_id JOIN rooms r ON r.id = a.room_id "
-    "LEFT JOIN plans pl ON pl.id = a.plan_id "
+    "LEFT JOIN plans pl INDEXED BY plans_label ON pl.id = a.plan_id "
     "WHERE a.start_at >= ?1 AND a.start_at < ?2 AND (?3 = 0 OR a.practitioner_id = ?3) "
     "AND (?4 = 0 OR a.room_id = ?4) AND (?5 = 0 OR a.patient_id = ?5) "
     "AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";

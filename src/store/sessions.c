@@ -73,13 +73,14 @@ static const char *const sql_previous =
     "JOIN appointments a ON a.id = s.appointment_id "
     "WHERE a.plan_id = ?1 AND a.start_at < ?2 AND s.status = 'signed' "
     "ORDER BY a.start_at DESC LIMIT 1";
-#define ROW_COLS                                                                           \
-	REC_COLS                                                                           \
-	", a.patient_id, a.plan_id, a.start_at, a.practitioner_id, u.display_name, "       \
-	"p.first_name, p.last_name, p.mrn, pl.treatment_type "                             \
-	"FROM session_records s JOIN appointments a ON a.id = s.appointment_id "           \
-	"JOIN users u ON u.id = a.practitioner_id JOIN patients p ON p.id = a.patient_id " \
-	"LEFT JOIN plans pl ON pl.id = a.plan_id "
+#define ROW_COLS                                                                     \
+	REC_COLS                                                                     \
+	", a.patient_id, a.plan_id, a.start_at, a.practitioner_id, u.display_name, " \
+	"p.first_name, p.last_name, p.mrn, pl.treatment_type "                       \
+	"FROM session_records s JOIN appointments a ON a.id = s.appointment_id "     \
+	"JOIN users u ON u.id = a.practitioner_id "                                  \
+	"JOIN patients p INDEXED BY patients_label ON p.id = a.patient_id "          \
+	"LEFT JOIN plans pl INDEXED BY plans_label ON pl.id = a.plan_id "
 static const char *const sql_lot =
     "SELECT " ROW_COLS "WHERE s.cartridge_lot = ?1 UNION ALL SELECT " ROW_COLS
     "WHERE s.prp_kit_lot = ?1 AND (s.cartridge_lot IS NULL OR s.cartridge_lot <> ?1) "

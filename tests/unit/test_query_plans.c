@@ -71,6 +71,30 @@ static int check_list(struct db *db, const struct hot_query *list)
 	return bad;
 }
 
+/* The plan of one listed query, its lines joined by newlines. */
+static char *plan_of(struct db *db, const struct hot_query *list, const char *name)
+{
+	const struct hot_query *q = list;
+	while (q->name && strcmp(q->name, name) != 0)
+		q++;
+	assert_non_null(q->name);
+	char *sql = NULL;
+	if (asprintf(&sql, "EXPLAIN QUERY PLAN %s", *q->sql) < 0)
+		fail();
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 3));
+	assert_int_equal(fclose(f), 0);
+	sqlite3_finalize(st);
+	free(sql);
+	return text;
+}
+
 static void hot_queries_use_indexes(void **state)
 {
 	(void)state;
@@ -83,6 +107,16 @@ static void hot_queries_use_indexes(void **state)
 	int bad = check_list(db, store_schedule_hot) + check_list(db, store_patients_hot) +
 		  check_list(db, store_users_hot) + check_list(db, store_sessions_hot);
 	assert_int_equal(bad, 0);
+	/* A day sheet reads each appointment's patient and plan from the small label
+	 * indexes alone, never from the rows: a column the list gains must join them. */
+	char *plan = plan_of(db, store_schedule_hot, "day sheet / appointment list");
+	assert_non_null(strstr(plan, "SEARCH p USING COVERING INDEX patients_label (id=?)"));
+	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_label (id=?)"));
+	free(plan);
+	plan = plan_of(db, store_sessions_hot, "lot look-up");
+	assert_non_null(strstr(plan, "SEARCH p USING COVERING INDEX patients_label (id=?)"));
+	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_label (id=?)"));
+	free(plan);
 	/* Without the index the recall list relies on, the check complains. */
 	assert_int_equal(sqlite3_exec(db_handle(db), "DROP INDEX plans_due", NULL, NULL, NULL),
 			 SQLITE_OK);
