@@ -23,6 +23,8 @@ struct buf {
 
 void buf_init(struct buf *b);
 void buf_cleanup(struct buf *b);
+/* Room for extra more bytes and the terminating NUL, without moving len. */
+void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,12 +3,35 @@
 
 #include <string.h>
 
-void jw_str(struct buf *b, const char *s)
+/* The length of s up to its first byte that a JSON string escapes, or its whole length. */
+static size_t plain_len(const char *s)
 {
-	if (!s) {
-		buf_append(b, "null", 4);
-		return;
-	}
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p != '"' && *p != '\\')
+		p++;
+	return (size_t)(p - (const unsigned char *)s);
+}
+
+/* Appends "s" when s needs no escape: one reservation and one copy. */
+static void put_plain(struct buf *b, const char *s, size_t n, const char *before, const char *after)
+{
+	size_t nb = strlen(before), na = strlen(after);
+	buf_reserve(b, nb + n + na + 2);
+	char *d = b->data + b->len;
+	memcpy(d, before, nb);
+	d += nb;
+	*d++ = '"';
+	memcpy(d, s, n);
+	d += n;
+	*d++ = '"';
+	memcpy(d, after, na);
+	d += na;
+	*d = '\0';
+	b->len = (size_t)(d - b->data);
+}
+
+static void put_escaped(struct buf *b, const char *s)
+{
 	static const char hex[] = "0123456789ABCDEF";
 	buf_append(b, "\"", 1);
 	const char *run = s;
@@ -55,12 +78,30 @@ void jw_str(struct buf *b, const char *s)
 	buf_append(b, "\"", 1);
 }
 
+void jw_str(struct buf *b, const char *s)
+{
+	if (!s) {
+		buf_append(b, "null", 4);
+		return;
+	}
+	size_t n = plain_len(s);
+	if (!s[n])
+		put_plain(b, s, n, "", "");
+	else
+		put_escaped(b, s);
+}
+
 void jw_key(struct buf *b, bool *first, const char *key)
 {
-	if (!*first)
-		buf_append(b, ",", 1);
+	const char *comma = *first ? "" : ",";
 	*first = false;
-	jw_str(b, key);
+	size_t n = plain_len(key);
+	if (!key[n]) {
+		put_plain(b, key, n, comma, ":");
+		return;
+	}
+	buf_append(b, comma, strlen(comma));
+	put_escaped(b, key);
 	buf_append(b, ":", 1);
 }
 

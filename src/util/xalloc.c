@@ -70,7 +70,7 @@ void buf_cleanup(struct buf *b)
 	buf_init(b);
 }
 
-static void reserve(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
@@ -84,7 +84,7 @@ static void reserve(struct buf *b, size_t extra)
 
 void buf_append(struct buf *b, const void *p, size_t n)
 {
-	reserve(b, n);
+	buf_reserve(b, n);
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
@@ -103,7 +103,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	reserve(b, (size_t)n);
+	buf_reserve(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);

@@ -73,6 +73,42 @@ static void numbers(void **state)
 	buf_cleanup(&b);
 }
 
+/* Keys and strings, escaped or not, first or not, into one growing buffer: the text is
+ * the concatenation of what jansson writes for each part. */
+static void members_in_one_buffer(void **state)
+{
+	(void)state;
+	static const char *const parts[] = {"id", "na\"me", "Müller", "line\nbreak", "", "x"};
+	struct buf b, want;
+	buf_init(&b);
+	buf_init(&want);
+	bool first = true;
+	for (int i = 0; i < 3000; i++) {
+		const char *key = parts[i % 6], *val = parts[(i / 6) % 6];
+		jw_key(&b, &first, key);
+		jw_str(&b, val);
+		json_t *jk = json_string(key), *jv = json_string(val);
+		char *k = json_dumps(jk, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *v = json_dumps(jv, JSON_COMPACT | JSON_ENCODE_ANY);
+		json_decref(jk);
+		json_decref(jv);
+		assert_non_null(k);
+		assert_non_null(v);
+		if (i)
+			buf_append(&want, ",", 1);
+		buf_puts(&want, k);
+		buf_append(&want, ":", 1);
+		buf_puts(&want, v);
+		free(k);
+		free(v);
+	}
+	assert_int_equal(b.len, want.len);
+	assert_int_equal(strlen(b.data), b.len);
+	assert_string_equal(b.data, want.data);
+	buf_cleanup(&b);
+	buf_cleanup(&want);
+}
+
 static void check_view(const struct appt_view *v, json_t *cautions)
 {
 	struct buf b;
@@ -159,6 +195,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(strings),
 	    cmocka_unit_test(numbers),
+	    cmocka_unit_test(members_in_one_buffer),
 	    cmocka_unit_test(appointment_views),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
