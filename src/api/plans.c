@@ -396,6 +396,88 @@ static void free_room_busy(struct room_busy *rb, size_t n)
 	free(rb);
 }
 
+/* What a slot search reads once, whatever days it covers. */
+struct slot_search {
+	int64_t practitioner_id;
+	int64_t patient_id;
+	struct hours *hours;
+	size_t nhours;
+	struct time_off *off;
+	size_t noff;
+	struct room *rooms;
+	size_t nrooms;
+};
+
+/* The earliest free slots from day from_day to to_day, after the *found in out already. */
+static int search_days(struct api_ctx *ctx, const struct slot_search *ss, struct slot_query q,
+		       int64_t from_day, int64_t to_day, struct slot *out, size_t *found)
+{
+	int64_t from = dates_local_to_instant(from_day, 0);
+	int64_t to = dates_local_to_instant(to_day + 1, 0);
+	struct interval *pbusy = NULL, *patbusy = NULL;
+	size_t npbusy = 0, npatbusy = 0, nrb = 0;
+	struct room_busy *rb = xcalloc(ss->nrooms + 1, sizeof *rb);
+	int err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, ss->practitioner_id, from, to,
+				  &pbusy, &npbusy);
+	if (!err)
+		err = store_appt_busy(ctx->db, PARTY_PATIENT, ss->patient_id, from, to, &patbusy,
+				      &npatbusy);
+	for (size_t i = 0; !err && i < ss->nrooms; i++) {
+		if (!ss->rooms[i].active)
+			continue;
+		struct interval *busy = NULL;
+		size_t nb = 0;
+		err = store_appt_busy(ctx->db, PARTY_ROOM, ss->rooms[i].id, from, to, &busy, &nb);
+		rb[nrb].room_id = ss->rooms[i].id;
+		rb[nrb].busy = busy;
+		rb[nrb].n = nb;
+		nrb++;
+	}
+	if (!err) {
+		/* Time off counts as the practitioner being busy. */
+		pbusy = xrealloc(pbusy, (npbusy + ss->noff + 1) * sizeof *pbusy);
+		for (size_t i = 0; i < ss->noff; i++) {
+			pbusy[npbusy].start = ss->off[i].start;
+			pbusy[npbusy].end = ss->off[i].end;
+			npbusy++;
+		}
+		q.from_day = from_day;
+		q.to_day = to_day;
+		q.practitioner_busy = pbusy;
+		q.npractitioner_busy = npbusy;
+		q.patient_busy = patbusy;
+		q.npatient_busy = npatbusy;
+		q.rooms = rb;
+		q.nrooms = nrb;
+		q.limit -= *found;
+		*found += rules_find_slots(&q, out + *found);
+	}
+	free(pbusy);
+	free(patbusy);
+	free_room_busy(rb, nrb);
+	return err;
+}
+
+/*
+ * Searches the window a few days at a time, each stretch twice as long as the one before,
+ * and stops once it has found enough: the busy times of the first days are all most
+ * searches need, where a month of every room's bookings is thousands of rows. Slots lie
+ * inside one day, so the result is the same as one search over the whole window.
+ */
+static int search_window(struct api_ctx *ctx, const struct slot_search *ss,
+			 const struct slot_query *q, struct slot *out, size_t *found)
+{
+	int err = 0;
+	*found = 0;
+	int64_t span = 2;
+	for (int64_t day = q->from_day; !err && day <= q->to_day && *found < q->limit;
+	     day += span, span *= 2) {
+		int64_t last = day + span - 1 < q->to_day ? day + span - 1 : q->to_day;
+		err = search_days(ctx, ss, *q, day, last, out, found);
+	}
+	return err;
+}
+
 int h_plans_next_slots(struct api_ctx *ctx)
 {
 	int64_t limit, duration;
@@ -411,12 +493,7 @@ int h_plans_next_slots(struct api_ctx *ctx)
 	struct plan p;
 	struct plan_progress prog;
 	struct treatment_type t;
-	struct hours *hours = NULL;
-	struct time_off *off = NULL;
-	struct interval *pbusy = NULL, *patbusy = NULL;
-	struct room *rooms = NULL;
-	struct room_busy *rb = NULL;
-	size_t nhours = 0, noff = 0, npbusy = 0, npatbusy = 0, nrooms = 0, nrb = 0;
+	struct slot_search ss;
 	struct slot slots[MAX_SLOTS];
 	size_t nslots = 0;
 	const char *reason = NULL;
@@ -424,6 +501,7 @@ int h_plans_next_slots(struct api_ctx *ctx)
 	memset(&p, 0, sizeof p);
 	memset(&t, 0, sizeof t);
 	memset(&prog, 0, sizeof prog);
+	memset(&ss, 0, sizeof ss);
 
 	if ((err = db_begin_read(ctx->db)) != 0)
 		return err;
@@ -456,62 +534,30 @@ int h_plans_next_slots(struct api_ctx *ctx)
 		} else if (w.from_day < today) {
 			w.from_day = today;
 		}
-		int64_t from = dates_local_to_instant(w.from_day, 0);
-		int64_t to = dates_local_to_instant(w.to_day + 1, 0);
-		err = store_hours_get(ctx->db, p.practitioner_id, &hours, &nhours);
+		ss.practitioner_id = p.practitioner_id;
+		ss.patient_id = p.patient_id;
+		err = store_hours_get(ctx->db, p.practitioner_id, &ss.hours, &ss.nhours);
 		if (!err)
-			err = store_time_off_list(ctx->db, p.practitioner_id, from, &off, &noff);
+			err = store_time_off_list(ctx->db, p.practitioner_id,
+						  dates_local_to_instant(w.from_day, 0), &ss.off,
+						  &ss.noff);
 		if (!err)
-			err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, p.practitioner_id, from,
-					      to, &pbusy, &npbusy);
-		if (!err)
-			err = store_appt_busy(ctx->db, PARTY_PATIENT, p.patient_id, from, to,
-					      &patbusy, &npatbusy);
-		if (!err)
-			err = store_room_list(ctx->db, &rooms, &nrooms);
+			err = store_room_list(ctx->db, &ss.rooms, &ss.nrooms);
 		if (!err) {
-			rb = xcalloc(nrooms + 1, sizeof *rb);
-			for (size_t i = 0; !err && i < nrooms; i++) {
-				if (!rooms[i].active)
-					continue;
-				struct interval *busy = NULL;
-				size_t nb = 0;
-				err = store_appt_busy(ctx->db, PARTY_ROOM, rooms[i].id, from, to,
-						      &busy, &nb);
-				rb[nrb].room_id = rooms[i].id;
-				rb[nrb].busy = busy;
-				rb[nrb].n = nb;
-				nrb++;
-			}
-		}
-		if (!err) {
-			/* Time off counts as the practitioner being busy. */
-			pbusy = xrealloc(pbusy, (npbusy + noff + 1) * sizeof *pbusy);
-			for (size_t i = 0; i < noff; i++) {
-				pbusy[npbusy].start = off[i].start;
-				pbusy[npbusy].end = off[i].end;
-				npbusy++;
-			}
 			struct slot_query q = {
 			    .from_day = w.from_day,
 			    .to_day = w.to_day,
 			    .not_before = now,
 			    .duration_min = duration ? (int)duration : t.default_duration_min,
 			    .step_min = 15,
-			    .hours = hours,
-			    .nhours = nhours,
-			    .practitioner_busy = pbusy,
-			    .npractitioner_busy = npbusy,
-			    .patient_busy = patbusy,
-			    .npatient_busy = npatbusy,
-			    .rooms = rb,
-			    .nrooms = nrb,
+			    .hours = ss.hours,
+			    .nhours = ss.nhours,
 			    .limit = (size_t)limit,
 			};
-			nslots = rules_find_slots(&q, slots);
-			if (nslots == 0)
-				reason = "no_capacity";
+			err = search_window(ctx, &ss, &q, slots, &nslots);
 		}
+		if (!err && nslots == 0)
+			reason = "no_capacity";
 	}
 	db_rollback(ctx->db);
 	if (!err)
@@ -532,14 +578,10 @@ int h_plans_next_slots(struct api_ctx *ctx)
 		api_reply(ctx, 200, o);
 	}
 	json_decref(window);
-	free(hours);
-	time_offs_free(off, noff);
-	free(pbusy);
-	free(patbusy);
-	if (rooms)
-		rooms_free(rooms, nrooms);
-	if (rb)
-		free_room_busy(rb, nrb);
+	free(ss.hours);
+	time_offs_free(ss.off, ss.noff);
+	if (ss.rooms)
+		rooms_free(ss.rooms, ss.nrooms);
 	treatment_type_cleanup(&t);
 	plan_cleanup(&p);
 	return err;

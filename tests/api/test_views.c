@@ -248,6 +248,50 @@ static void next_slots_span_touching_intervals(void **state)
 					    .start = fx_time(d + 28, 11, 15)});
 }
 
+static void next_slots_over_many_days(void **state)
+{
+	(void)state;
+	/* One hour of work a day, one 60-minute slot a day: ten slots take ten working days,
+	 * and the days the practitioner is booked already are passed over. */
+	struct lane l = lane("ns4");
+	json_t *hours = json_array();
+	for (int wd = 1; wd <= 7; wd++)
+		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
+						       "09:00", "end", "10:00"));
+	char path[96];
+	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", l.prac);
+	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	long long p = adult("Mara", "Many"), q = adult("Otto", "Other");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	int d = 26;
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .plan = plan,
+					    .start = fx_time(d, 9, 0)});
+	static const int taken[] = {1, 5, 6};
+	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+		booked(t_desk, &(struct fx_booking){.patient = q,
+						    .practitioner = l.prac,
+						    .room = l.room,
+						    .start = fx_time(d + 28 + taken[i], 9, 0)});
+	r = next_slots(plan, 10, t_desk);
+	json_t *items = json_object_get(r->json, "items");
+	assert_int_equal(json_array_size(items), 10);
+	static const int days[] = {0, 2, 3, 4, 7, 8, 9, 10, 11, 12};
+	for (size_t i = 0; i < 10; i++)
+		expect_instant(json_array_get(items, i), "start", fx_time(d + 28 + days[i], 9, 0));
+	resp_free(r);
+	/* The window ends on its 14th day: no more than 12 free days to offer. */
+	r = next_slots(plan, 50, t_desk);
+	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 12);
+	expect_instant(json_array_get(json_object_get(r->json, "items"), 11), "start",
+		       fx_time(d + 42, 9, 0));
+	resp_free(r);
+}
+
 static void next_slots_for_a_full_or_inactive_plan(void **state)
 {
 	(void)state;
@@ -667,6 +711,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(next_slots_inside_the_window_on_the_grid),
 	    cmocka_unit_test(next_slots_span_touching_intervals),
+	    cmocka_unit_test(next_slots_over_many_days),
 	    cmocka_unit_test(next_slots_for_a_full_or_inactive_plan),
 	    cmocka_unit_test(signing_the_last_session_completes_the_plan),
 	    cmocka_unit_test(recalls_due_open_and_overdue),
