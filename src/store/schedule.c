@@ -8,7 +8,10 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define HOLDING "('booked', 'checked_in', 'completed')"
+/* True for an appointment that holds its time: booked, checked in or completed. Written as
+ * comparisons, not "IN (...)": SQLite builds a temporary B-tree for an IN list of three or
+ * more values on every run of the statement. */
+#define HOLDING(col) "(" col " = 'booked' OR " col " = 'checked_in' OR " col " = 'completed')"
 /* Overlap queries look back no further than the longest appointment, so the index on
  * (party, start_at) bounds them on both sides. */
 #define MAX_SPAN_S (APPT_MAX_MINUTES * 60)
@@ -31,12 +34,13 @@ static const char *const sql_plan_update =
     "practitioner_id = ?5, status = ?6, notes = ?7, updated_at = ?8 WHERE id = ?1";
 static const char *const sql_plan_list =
     "SELECT " PLAN_COLS " FROM plans WHERE patient_id = ?1 ORDER BY id DESC";
-static const char *const sql_plan_progress =
-    "SELECT count(*) FILTER (WHERE status IN " HOLDING "), "
-    "count(*) FILTER (WHERE status = 'completed'), "
-    "count(*) FILTER (WHERE status IN ('booked', 'checked_in')), "
-    "max(start_at) FILTER (WHERE status IN " HOLDING ") "
-    "FROM appointments WHERE plan_id = ?1 AND id <> ?2";
+static const char *const sql_plan_progress = "SELECT count(*) FILTER (WHERE " HOLDING(
+    "status") "), "
+	      "count(*) FILTER (WHERE status = 'completed'), "
+	      "count(*) FILTER (WHERE status IN ('booked', 'checked_in')), "
+	      "max(start_at) FILTER (WHERE " HOLDING(
+		  "status") ") "
+			    "FROM appointments WHERE plan_id = ?1 AND id <> ?2";
 
 #define APPT_COLS                                                                                 \
 	"a.id, a.patient_id, a.plan_id, a.session_number, a.kind, a.practitioner_id, a.room_id, " \
@@ -65,37 +69,37 @@ static const char *const sql_overlap[] = {
     [PARTY_PRACTITIONER] = "SELECT id FROM appointments WHERE practitioner_id = ?1 "
 			   "AND start_at < ?3 AND start_at > ?2 - "
 			   "28800"
-			   " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+			   " AND end_at > ?2 AND " HOLDING("status") " AND id <> ?4 LIMIT 1",
     [PARTY_ROOM] = "SELECT id FROM appointments WHERE room_id = ?1 "
 		   "AND start_at < ?3 AND start_at > ?2 - "
 		   "28800"
-		   " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+		   " AND end_at > ?2 AND " HOLDING("status") " AND id <> ?4 LIMIT 1",
     [PARTY_PATIENT] = "SELECT id FROM appointments WHERE patient_id = ?1 "
 		      "AND start_at < ?3 AND start_at > ?2 - "
 		      "28800"
-		      " AND end_at > ?2 AND status IN " HOLDING " AND id <> ?4 LIMIT 1",
+		      " AND end_at > ?2 AND " HOLDING("status") " AND id <> ?4 LIMIT 1",
 };
 static const char *const sql_busy[] = {
     [PARTY_PRACTITIONER] = "SELECT start_at, end_at FROM appointments WHERE practitioner_id = ?1 "
 			   "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
-			   "AND status IN " HOLDING " ORDER BY start_at",
+			   "AND " HOLDING("status") " ORDER BY start_at",
     [PARTY_ROOM] = "SELECT start_at, end_at FROM appointments WHERE room_id = ?1 "
 		   "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
-		   "AND status IN " HOLDING " ORDER BY start_at",
+		   "AND " HOLDING("status") " ORDER BY start_at",
     [PARTY_PATIENT] = "SELECT start_at, end_at FROM appointments WHERE patient_id = ?1 "
 		      "AND start_at < ?3 AND start_at > ?2 - 28800 AND end_at > ?2 "
-		      "AND status IN " HOLDING " ORDER BY start_at",
+		      "AND " HOLDING("status") " ORDER BY start_at",
 };
 static const char *const sql_prev =
     "SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at <= ?2 AND id <> ?3 "
-    "AND status IN " HOLDING " ORDER BY start_at DESC, id DESC LIMIT 1";
+    "AND " HOLDING("status") " ORDER BY start_at DESC, id DESC LIMIT 1";
 static const char *const sql_next =
     "SELECT start_at FROM appointments WHERE plan_id = ?1 AND start_at > ?2 AND id <> ?3 "
-    "AND status IN " HOLDING " ORDER BY start_at, id LIMIT 1";
+    "AND " HOLDING("status") " ORDER BY start_at, id LIMIT 1";
 /* A plan's appointments in start order, for renumbering its sessions. */
 static const char *const sql_renumber_read =
-    "SELECT id, status IN " HOLDING ", session_number FROM appointments WHERE plan_id = ?1 "
-    "ORDER BY start_at, id";
+    "SELECT id, " HOLDING("status") ", session_number FROM appointments WHERE plan_id = ?1 "
+				    "ORDER BY start_at, id";
 static const char *const sql_renumber_set =
     "UPDATE appointments SET session_number = ?2 WHERE id = ?1";
 static const char *const sql_recall =
@@ -109,13 +113,14 @@ static const char *const sql_recall =
 static const char *const sql_refresh =
     "UPDATE plans SET "
     "holding = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
-    " AND a.status IN " HOLDING "), "
-    "completed = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
-    " AND a.status = 'completed'), "
-    "pending = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
-    " AND a.status IN ('booked', 'checked_in')), "
-    "last_start = (SELECT max(start_at) FROM appointments a WHERE a.plan_id = ?1 "
-    " AND a.status IN " HOLDING ") WHERE id = ?1";
+    " AND " HOLDING(
+	"a.status") "), "
+		    "completed = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+		    " AND a.status = 'completed'), "
+		    "pending = (SELECT count(*) FROM appointments a WHERE a.plan_id = ?1 "
+		    " AND a.status IN ('booked', 'checked_in')), "
+		    "last_start = (SELECT max(start_at) FROM appointments a WHERE a.plan_id = ?1 "
+		    " AND " HOLDING("a.status") ") WHERE id = ?1";
 static const char *const sql_refresh_due =
     "UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
     "AND holding < planned_sessions AND pending = 0 "
