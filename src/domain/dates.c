@@ -55,9 +55,28 @@ int dates_parse_date(const char *s, struct cdate *out)
 	return 0;
 }
 
+/* Two decimal digits of v (0..99). */
+static char *put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 void dates_format_date(const struct cdate *d, char *buf)
 {
-	snprintf(buf, DATES_BUF, "%04d-%02d-%02d", d->year, d->month, d->day);
+	if (d->year < 0 || d->year > 9999 || d->month < 0 || d->month > 99 || d->day < 0 ||
+	    d->day > 99) {
+		snprintf(buf, DATES_BUF, "%04d-%02d-%02d", d->year, d->month, d->day);
+		return;
+	}
+	/* Without printf: a recall list formats hundreds of these. */
+	char *p = put2(put2(buf, d->year / 100), d->year % 100);
+	*p++ = '-';
+	p = put2(p, d->month);
+	*p++ = '-';
+	p = put2(p, d->day);
+	*p = '\0';
 }
 
 /* Days from 1970-01-01, counting in 400-year eras that start on 1 March so that the leap
@@ -155,14 +174,6 @@ static void local_tm(int64_t t, struct tm *tm)
 	time_t tt = (time_t)t;
 	if (!localtime_r(&tt, tm))
 		memset(tm, 0, sizeof *tm);
-}
-
-/* Two decimal digits of v (0..99). */
-static char *put2(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-	return p + 2;
 }
 
 void dates_format_instant(int64_t t, char *buf)

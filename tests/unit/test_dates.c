@@ -112,6 +112,19 @@ static void format_date(void **state)
 	d = (struct cdate){1, 1, 1};
 	dates_format_date(&d, buf);
 	assert_string_equal(buf, "0001-01-01");
+	d = (struct cdate){9999, 12, 31};
+	dates_format_date(&d, buf);
+	assert_string_equal(buf, "9999-12-31");
+	d = (struct cdate){1990, 10, 20};
+	dates_format_date(&d, buf);
+	assert_string_equal(buf, "1990-10-20");
+	/* Outside four digits, as printf writes it. */
+	d = (struct cdate){10000, 1, 2};
+	dates_format_date(&d, buf);
+	assert_string_equal(buf, "10000-01-02");
+	d = (struct cdate){-1, 1, 2};
+	dates_format_date(&d, buf);
+	assert_string_equal(buf, "-001-01-02");
 }
 
 static void day_numbers(void **state)
