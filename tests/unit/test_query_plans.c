@@ -148,6 +148,10 @@ static void hot_queries_use_indexes(void **state)
 	assert_non_null(strstr(plan, "SEARCH p USING COVERING INDEX patients_label (id=?)"));
 	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_label (id=?)"));
 	free(plan);
+	/* The recall list reads due plans from their index alone. */
+	plan = plan_of(db, store_schedule_hot, "recall list");
+	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_due"));
+	free(plan);
 	plan = plan_of(db, store_sessions_hot, "lot look-up");
 	assert_non_null(strstr(plan, "SEARCH p USING COVERING INDEX patients_label (id=?)"));
 	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_label (id=?)"));
