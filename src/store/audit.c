@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,16 +18,38 @@ static const char *const sql_last = "SELECT id, hash FROM audit ORDER BY id DESC
 static const char *const sql_insert =
     "INSERT INTO audit (id, at, user_id, action, entity, entity_id, remote, detail, "
     "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-static const char *const sql_list =
-    "SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
-    "FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
-    "AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5";
-static const char *const sql_count =
-    "SELECT count(*) FROM audit WHERE (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
-    "AND (?3 = 0 OR user_id = ?3) AND (?4 = 0 OR id < ?4)";
-static const char *const sql_all =
-    "SELECT id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash "
-    "FROM audit ORDER BY id";
+#define EVENT_COLS "id, at, user_id, action, entity, entity_id, remote, detail, prev_hash, hash"
+/*
+ * Listing and counting, by the filters given (?1 entity, ?2 entity id, ?3 user, ?4 the id
+ * to page before, ?5 the page size). One record's events come from audit_entity and one
+ * user's from audit_user, both already in id order; anything else reads the table newest
+ * first and stops at a page. The "+" keeps an entity-only list off the entity index, which
+ * would sort every event of that kind to show one page.
+ */
+enum { AQ_RECORD, AQ_USER, AQ_KIND, AQ_OTHER };
+static const char *const sql_list[] = {
+    [AQ_RECORD] = "SELECT " EVENT_COLS " FROM audit WHERE entity = ?1 AND entity_id = ?2 "
+		  "AND id < ?4 AND (?3 = 0 OR user_id = ?3) ORDER BY id DESC LIMIT ?5",
+    [AQ_USER] = "SELECT " EVENT_COLS " FROM audit WHERE user_id = ?3 AND id < ?4 "
+		"AND (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
+		"ORDER BY id DESC LIMIT ?5",
+    [AQ_KIND] = "SELECT " EVENT_COLS " FROM audit WHERE +entity = ?1 AND id < ?4 "
+		"ORDER BY id DESC LIMIT ?5",
+    [AQ_OTHER] = "SELECT " EVENT_COLS " FROM audit WHERE id < ?4 AND (?2 = 0 OR entity_id = ?2) "
+		 "ORDER BY id DESC LIMIT ?5",
+};
+static const char *const sql_count[] = {
+    [AQ_RECORD] = "SELECT count(*) FROM audit WHERE entity = ?1 AND entity_id = ?2 AND id < ?4 "
+		  "AND (?3 = 0 OR user_id = ?3)",
+    [AQ_USER] = "SELECT count(*) FROM audit WHERE user_id = ?3 AND id < ?4 "
+		"AND (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2)",
+    [AQ_KIND] = "SELECT count(*) FROM audit WHERE entity = ?1 AND id < ?4",
+    [AQ_OTHER] = "SELECT count(*) FROM audit WHERE id < ?4 AND entity_id = ?2",
+};
+/* With no filter at all the count is the newest id before ?4: events are numbered 1, 2, 3,
+ * ... as they are appended and none is ever deleted (a gap is what verify reports). */
+static const char *const sql_count_all = "SELECT coalesce(max(id), 0) FROM audit WHERE id < ?4";
+static const char *const sql_all = "SELECT " EVENT_COLS " FROM audit ORDER BY id";
 
 static void copy_hex(char *dst, const unsigned char *src)
 {
@@ -111,28 +134,42 @@ static void free_events(void *p, size_t n)
 	audit_events_free(p, n);
 }
 
+static int list_query(const struct audit_filter *f)
+{
+	bool entity = f->entity && *f->entity;
+	if (entity && f->entity_id)
+		return AQ_RECORD;
+	if (f->user_id)
+		return AQ_USER;
+	return entity ? AQ_KIND : AQ_OTHER;
+}
+
+static void bind_filter(sqlite3_stmt *st, const struct audit_filter *f)
+{
+	db_bind_text(st, 1, f->entity && *f->entity ? f->entity : NULL);
+	db_bind_int(st, 2, f->entity_id);
+	db_bind_int(st, 3, f->user_id);
+	db_bind_int(st, 4, f->before_id ? f->before_id : INT64_MAX);
+}
+
 int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_event **out,
 		     size_t *n, int64_t *total)
 {
+	int q = list_query(f);
 	sqlite3_stmt *st;
 	if (total) {
-		if (!(st = db_stmt(db, &sql_count)))
+		bool all = q == AQ_OTHER && !f->entity_id;
+		if (!(st = db_stmt(db, all ? &sql_count_all : &sql_count[q])))
 			return -ERR_INTERNAL;
-		db_bind_text(st, 1, f->entity && *f->entity ? f->entity : NULL);
-		db_bind_int(st, 2, f->entity_id);
-		db_bind_int(st, 3, f->user_id);
-		db_bind_int(st, 4, f->before_id);
+		bind_filter(st, f);
 		int err = db_query_int(db, st, total);
 		if (err)
 			return err;
 	}
-	st = db_stmt(db, &sql_list);
+	st = db_stmt(db, &sql_list[q]);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_text(st, 1, f->entity && *f->entity ? f->entity : NULL);
-	db_bind_int(st, 2, f->entity_id);
-	db_bind_int(st, 3, f->user_id);
-	db_bind_int(st, 4, f->before_id);
+	bind_filter(st, f);
 	db_bind_int(st, 5, f->limit);
 	return db_collect(db, st, sizeof **out, read_event_row, free_events, (void **)out, n);
 }
@@ -339,3 +376,13 @@ void store_audit_read_async(struct db *db, const struct actor *who, const char *
 	pthread_cond_signal(&q_wake);
 	pthread_mutex_unlock(&q_lock);
 }
+
+const struct hot_query store_audit_hot[] = {
+    {"audit of one record", &sql_list[AQ_RECORD]},
+    {"audit count of one record", &sql_count[AQ_RECORD]},
+    {"audit of one user", &sql_list[AQ_USER]},
+    {"audit count of one user", &sql_count[AQ_USER]},
+    {"audit count of one kind", &sql_count[AQ_KIND]},
+    {"audit count, unfiltered", &sql_count_all},
+    {NULL, NULL},
+};

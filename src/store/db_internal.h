@@ -66,5 +66,6 @@ extern const struct hot_query store_schedule_hot[];
 extern const struct hot_query store_patients_hot[];
 extern const struct hot_query store_users_hot[];
 extern const struct hot_query store_sessions_hot[];
+extern const struct hot_query store_audit_hot[];
 
 #endif

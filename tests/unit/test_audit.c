@@ -408,28 +408,36 @@ static void list_filters(void **state)
 		const char *what;
 		struct audit_filter f;
 		int64_t ids[7]; /* newest first, 0-terminated */
+		int64_t total;  /* every match, not just the page */
 	} rows[] = {
-		{"all", {.limit = 500}, {6, 5, 4, 3, 2, 1, 0}},
-		{"empty entity does not filter", {.entity = "", .limit = 500}, {6, 5, 4, 3, 2, 1, 0}},
-		{"entity", {.entity = "patient", .limit = 500}, {6, 4, 3, 2, 0}},
-		{"entity and id", {.entity = "patient", .entity_id = 10, .limit = 500}, {6, 3, 2, 0}},
-		{"entity id alone", {.entity_id = 10, .limit = 500}, {6, 3, 2, 0}},
-		{"user", {.user_id = 2, .limit = 500}, {4, 3, 0}},
-		{"user and entity id", {.user_id = 1, .entity_id = 10, .limit = 500}, {6, 2, 0}},
-		{"limit", {.limit = 2}, {6, 5, 0}},
-		{"limit 1", {.limit = 1}, {6, 0}},
-		{"before", {.before_id = 4, .limit = 500}, {3, 2, 1, 0}},
-		{"before 1", {.before_id = 1, .limit = 500}, {0}},
-		{"page of a filtered list", {.entity = "patient", .before_id = 6, .limit = 2}, {4, 3, 0}},
-		{"unknown entity", {.entity = "nothing", .limit = 500}, {0}},
-		{"unknown user", {.user_id = 99, .limit = 500}, {0}},
+		{"all", {.limit = 500}, {6, 5, 4, 3, 2, 1, 0}, 6},
+		{"empty entity does not filter", {.entity = "", .limit = 500}, {6, 5, 4, 3, 2, 1, 0}, 6},
+		{"entity", {.entity = "patient", .limit = 500}, {6, 4, 3, 2, 0}, 4},
+		{"entity and id", {.entity = "patient", .entity_id = 10, .limit = 500}, {6, 3, 2, 0}, 3},
+		{"entity, id and user", {.entity = "patient", .entity_id = 10, .user_id = 2, .limit = 500}, {3, 0}, 1},
+		{"entity and id, a page", {.entity = "patient", .entity_id = 10, .before_id = 6, .limit = 1}, {3, 0}, 2},
+		{"entity id alone", {.entity_id = 10, .limit = 500}, {6, 3, 2, 0}, 3},
+		{"entity id alone, before", {.entity_id = 10, .before_id = 3, .limit = 500}, {2, 0}, 1},
+		{"user", {.user_id = 2, .limit = 500}, {4, 3, 0}, 2},
+		{"user and entity id", {.user_id = 1, .entity_id = 10, .limit = 500}, {6, 2, 0}, 2},
+		{"user and entity", {.user_id = 1, .entity = "patient", .limit = 500}, {6, 2, 0}, 2},
+		{"user, a page", {.user_id = 1, .before_id = 6, .limit = 1}, {2, 0}, 2},
+		{"limit", {.limit = 2}, {6, 5, 0}, 6},
+		{"limit 1", {.limit = 1}, {6, 0}, 6},
+		{"before", {.before_id = 4, .limit = 500}, {3, 2, 1, 0}, 3},
+		{"before 1", {.before_id = 1, .limit = 500}, {0}, 0},
+		{"before, past the newest", {.before_id = 100, .limit = 2}, {6, 5, 0}, 6},
+		{"page of a filtered list", {.entity = "patient", .before_id = 6, .limit = 2}, {4, 3, 0}, 3},
+		{"unknown entity", {.entity = "nothing", .limit = 500}, {0}, 0},
+		{"unknown user", {.user_id = 99, .limit = 500}, {0}, 0},
 	};
 	/* clang-format on */
 	int bad = 0;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct audit_event *ev = NULL;
 		size_t n = 99;
-		int rc = store_audit_list(f->db, &rows[i].f, &ev, &n, NULL);
+		int64_t total = -1;
+		int rc = store_audit_list(f->db, &rows[i].f, &ev, &n, &total);
 		row_check(&bad, rc == 0, "%s: rc %d", rows[i].what, rc);
 		if (rc)
 			continue;
@@ -441,6 +449,8 @@ static void list_filters(void **state)
 			row_check(&bad, ev[k].id == rows[i].ids[k],
 				  "%s: event %zu is %lld, want %lld", rows[i].what, k,
 				  (long long)ev[k].id, (long long)rows[i].ids[k]);
+		row_check(&bad, total == rows[i].total, "%s: total %lld, want %lld", rows[i].what,
+			  (long long)total, (long long)rows[i].total);
 		audit_events_free(ev, n);
 	}
 	assert_int_equal(bad, 0);
