@@ -148,6 +148,14 @@ struct slot_query {
 	size_t npatient_busy;
 	const struct room_busy *rooms; /* active rooms, in preference order */
 	size_t nrooms;
+	/*
+	 * When set, a room's busy times come from this call, made the first time the search
+	 * looks at that room, and rooms[r].busy is not read: a room free at the first times
+	 * tried is often the only one a search needs. It sets *busy (freed by the search)
+	 * and *n, and returns 0 or an error, which ends the search.
+	 */
+	int (*load_room)(void *arg, int64_t room_id, struct interval **busy, size_t *n);
+	void *load_arg;
 	size_t limit;
 };
 
@@ -157,9 +165,9 @@ struct slot {
 	int64_t room_id;
 };
 
-/* Fills out (room for q->limit) with the earliest free slots, earliest first; returns
- * how many. */
-size_t rules_find_slots(const struct slot_query *q, struct slot *out);
+/* Fills out (room for q->limit) with the earliest free slots, earliest first, and sets
+ * *found to how many. Returns 0, or the error q->load_room returned. */
+int rules_find_slots(const struct slot_query *q, struct slot *out, size_t *found);
 
 /* True when [a_start, a_end) and [b_start, b_end) overlap. */
 bool intervals_overlap(int64_t a_start, int64_t a_end, int64_t b_start, int64_t b_end);

@@ -389,13 +389,6 @@ int h_plans_patch(struct api_ctx *ctx)
 	return 0;
 }
 
-static void free_room_busy(struct room_busy *rb, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free((void *)rb[i].busy);
-	free(rb);
-}
-
 /* What a slot search reads once, whatever days it covers. */
 struct slot_search {
 	int64_t practitioner_id;
@@ -408,31 +401,35 @@ struct slot_search {
 	size_t nrooms;
 };
 
+/* A room's busy times over the days searched, read when the search first needs them. */
+struct room_loader {
+	struct api_ctx *ctx;
+	int64_t from, to;
+};
+
+static int load_room(void *arg, int64_t room_id, struct interval **busy, size_t *n)
+{
+	struct room_loader *l = arg;
+	return store_appt_busy(l->ctx->db, PARTY_ROOM, room_id, l->from, l->to, busy, n);
+}
+
 /* The earliest free slots from day from_day to to_day, after the *found in out already. */
 static int search_days(struct api_ctx *ctx, const struct slot_search *ss, struct slot_query q,
 		       int64_t from_day, int64_t to_day, struct slot *out, size_t *found)
 {
-	int64_t from = dates_local_to_instant(from_day, 0);
-	int64_t to = dates_local_to_instant(to_day + 1, 0);
+	struct room_loader loader = {ctx, dates_local_to_instant(from_day, 0),
+				     dates_local_to_instant(to_day + 1, 0)};
 	struct interval *pbusy = NULL, *patbusy = NULL;
-	size_t npbusy = 0, npatbusy = 0, nrb = 0;
+	size_t npbusy = 0, npatbusy = 0, nrb = 0, more = 0;
 	struct room_busy *rb = xcalloc(ss->nrooms + 1, sizeof *rb);
-	int err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, ss->practitioner_id, from, to,
-				  &pbusy, &npbusy);
+	for (size_t i = 0; i < ss->nrooms; i++)
+		if (ss->rooms[i].active)
+			rb[nrb++].room_id = ss->rooms[i].id;
+	int err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, ss->practitioner_id, loader.from,
+				  loader.to, &pbusy, &npbusy);
 	if (!err)
-		err = store_appt_busy(ctx->db, PARTY_PATIENT, ss->patient_id, from, to, &patbusy,
-				      &npatbusy);
-	for (size_t i = 0; !err && i < ss->nrooms; i++) {
-		if (!ss->rooms[i].active)
-			continue;
-		struct interval *busy = NULL;
-		size_t nb = 0;
-		err = store_appt_busy(ctx->db, PARTY_ROOM, ss->rooms[i].id, from, to, &busy, &nb);
-		rb[nrb].room_id = ss->rooms[i].id;
-		rb[nrb].busy = busy;
-		rb[nrb].n = nb;
-		nrb++;
-	}
+		err = store_appt_busy(ctx->db, PARTY_PATIENT, ss->patient_id, loader.from,
+				      loader.to, &patbusy, &npatbusy);
 	if (!err) {
 		/* Time off counts as the practitioner being busy. */
 		pbusy = xrealloc(pbusy, (npbusy + ss->noff + 1) * sizeof *pbusy);
@@ -449,12 +446,15 @@ static int search_days(struct api_ctx *ctx, const struct slot_search *ss, struct
 		q.npatient_busy = npatbusy;
 		q.rooms = rb;
 		q.nrooms = nrb;
+		q.load_room = load_room;
+		q.load_arg = &loader;
 		q.limit -= *found;
-		*found += rules_find_slots(&q, out + *found);
+		err = rules_find_slots(&q, out + *found, &more);
+		*found += more;
 	}
 	free(pbusy);
 	free(patbusy);
-	free_room_busy(rb, nrb);
+	free(rb);
 	return err;
 }
 

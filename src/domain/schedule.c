@@ -274,21 +274,41 @@ static bool busy_at(const struct busy_index *b, int64_t s, int64_t e)
 	return lo > 0 && b->max_end[lo - 1] > s;
 }
 
-size_t rules_find_slots(const struct slot_query *q, struct slot *out)
+/* Room r's busy times, read now if the search loads rooms as it goes. */
+static int room_index(const struct slot_query *q, struct busy_index *rooms, bool *loaded, size_t r)
+{
+	if (loaded[r])
+		return 0;
+	int err = 0;
+	if (q->load_room) {
+		struct interval *busy = NULL;
+		size_t n = 0;
+		err = q->load_room(q->load_arg, q->rooms[r].room_id, &busy, &n);
+		index_build(&rooms[r], busy, err ? 0 : n);
+		free(busy);
+	} else {
+		index_build(&rooms[r], q->rooms[r].busy, q->rooms[r].n);
+	}
+	loaded[r] = true;
+	return err;
+}
+
+int rules_find_slots(const struct slot_query *q, struct slot *out, size_t *found_out)
 {
 	size_t found = 0;
+	int err = 0;
 	int step = q->step_min > 0 ? q->step_min : 15;
+	*found_out = 0;
 	if (q->duration_min <= 0 || q->limit == 0)
 		return 0;
 	struct busy_index prac, patient;
 	struct busy_index *rooms = xcalloc(q->nrooms + 1, sizeof *rooms);
+	bool *loaded = xcalloc(q->nrooms + 1, sizeof *loaded);
 	index_build(&prac, q->practitioner_busy, q->npractitioner_busy);
 	index_build(&patient, q->patient_busy, q->npatient_busy);
-	for (size_t r = 0; r < q->nrooms; r++)
-		index_build(&rooms[r], q->rooms[r].busy, q->rooms[r].n);
-	for (int64_t day = q->from_day; day <= q->to_day && found < q->limit; day++) {
+	for (int64_t day = q->from_day; !err && day <= q->to_day && found < q->limit; day++) {
 		int weekday = dates_weekday(day);
-		for (size_t h = 0; h < q->nhours && found < q->limit; h++) {
+		for (size_t h = 0; !err && h < q->nhours && found < q->limit; h++) {
 			const struct hours *hr = &q->hours[h];
 			if (hr->weekday != weekday)
 				continue;
@@ -303,7 +323,7 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 			int last = stretch_end(q->hours, q->nhours, weekday, hr->end_min);
 			/* Align to the grid from midnight so slots read 09:00, 09:15, ... */
 			int first = (hr->start_min + step - 1) / step * step;
-			for (int m = first; m + q->duration_min <= last && found < q->limit;
+			for (int m = first; !err && m + q->duration_min <= last && found < q->limit;
 			     m += step) {
 				int64_t s = dates_local_to_instant(day, m);
 				int64_t e = dates_local_to_instant(day, m + q->duration_min);
@@ -316,6 +336,8 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 				if (busy_at(&prac, s, e) || busy_at(&patient, s, e))
 					continue;
 				for (size_t r = 0; r < q->nrooms; r++) {
+					if ((err = room_index(q, rooms, loaded, r)) != 0)
+						break;
 					if (!busy_at(&rooms[r], s, e)) {
 						out[found].start = s;
 						out[found].end = e;
@@ -330,7 +352,10 @@ size_t rules_find_slots(const struct slot_query *q, struct slot *out)
 	index_free(&prac);
 	index_free(&patient);
 	for (size_t r = 0; r < q->nrooms; r++)
-		index_free(&rooms[r]);
+		if (loaded[r])
+			index_free(&rooms[r]);
 	free(rooms);
-	return found;
+	free(loaded);
+	*found_out = err ? 0 : found;
+	return err;
 }

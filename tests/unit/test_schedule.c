@@ -1342,7 +1342,8 @@ static void find_slots(void **state)
 		struct slot out[OUT_CAP];
 		for (size_t k = 0; k < OUT_CAP; k++)
 			out[k] = (struct slot){-1, -1, -1};
-		size_t n = rules_find_slots(&q, out);
+		size_t n = 0;
+		assert_int_equal(rules_find_slots(&q, out, &n), 0);
 		size_t want = 0;
 		while (want < MAX_EXPECT && r->want[want].start)
 			want++;
@@ -1406,7 +1407,8 @@ static void find_slots_agree_with_rules(void **state)
 		    .limit = OUT_CAP,
 		};
 		struct slot out[OUT_CAP];
-		size_t n = rules_find_slots(&q, out);
+		size_t n = 0;
+		assert_int_equal(rules_find_slots(&q, out, &n), 0);
 		for (size_t k = 0; k < n; k++) {
 			const struct slot *s = &out[k];
 			bool inside =
@@ -1434,6 +1436,104 @@ static void find_slots_agree_with_rules(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Room busy times served on demand: what each room holds, and how often it was asked. */
+struct room_source {
+	const struct room_busy *rooms;
+	size_t nrooms;
+	int calls[2];
+	int fail; /* answer this error instead */
+};
+
+static int serve_room(void *arg, int64_t room_id, struct interval **busy, size_t *n)
+{
+	struct room_source *src = arg;
+	if (src->fail)
+		return src->fail;
+	for (size_t r = 0; r < src->nrooms; r++) {
+		if (src->rooms[r].room_id != room_id)
+			continue;
+		src->calls[r]++;
+		*n = src->rooms[r].n;
+		*busy = calloc(*n + 1, sizeof **busy);
+		assert_non_null(*busy);
+		memcpy(*busy, src->rooms[r].busy, *n * sizeof **busy);
+		return 0;
+	}
+	return -ERR_INTERNAL;
+}
+
+/* Reading rooms as the search reaches them finds the same slots as reading them first, asks
+ * for each room once at most, and for a room only when every room before it is busy. */
+static void find_slots_reading_rooms_on_demand(void **state)
+{
+	(void)state;
+	int bad = 0, only_first = 0;
+	for (size_t i = 0; i < NROWS(slot_rows); i++) {
+		const struct slot_row *r = &slot_rows[i];
+		dates_set_zone(r->zone);
+		struct interval pbusy[3], patbusy[3], ra[3], rb[3];
+		struct room_busy rooms[2] = {{ROOM_A, ra, load_spans(r->room_a, ra)},
+					     {ROOM_B, rb, load_spans(r->room_b, rb)}};
+		struct room_busy ids[2] = {{ROOM_A, NULL, 0}, {ROOM_B, NULL, 0}};
+		struct slot_query q = {
+		    .from_day = day_of(r->from),
+		    .to_day = day_of(r->to),
+		    .not_before = r->not_before ? at(r->not_before) : 0,
+		    .duration_min = r->duration,
+		    .step_min = r->step,
+		    .hours = r->hours,
+		    .nhours = r->nhours,
+		    .practitioner_busy = pbusy,
+		    .npractitioner_busy = load_spans(r->pbusy, pbusy),
+		    .patient_busy = patbusy,
+		    .npatient_busy = load_spans(r->patbusy, patbusy),
+		    .rooms = rooms,
+		    .nrooms = r->nrooms,
+		    .limit = r->limit,
+		};
+		struct slot eager[OUT_CAP], lazy[OUT_CAP];
+		size_t ne = 0, nl = 0;
+		assert_int_equal(rules_find_slots(&q, eager, &ne), 0);
+		struct room_source src = {rooms, r->nrooms, {0, 0}, 0};
+		q.rooms = ids;
+		q.load_room = serve_room;
+		q.load_arg = &src;
+		assert_int_equal(rules_find_slots(&q, lazy, &nl), 0);
+		row_check(&bad, ne == nl, "row %zu (%s): %zu slots on demand, %zu read first", i,
+			  r->what, nl, ne);
+		for (size_t k = 0; k < ne && k < nl; k++)
+			row_check(&bad,
+				  eager[k].start == lazy[k].start && eager[k].end == lazy[k].end &&
+				      eager[k].room_id == lazy[k].room_id,
+				  "row %zu (%s): slot %zu differs", i, r->what, k);
+		for (size_t k = 0; k < r->nrooms; k++)
+			row_check(&bad, src.calls[k] <= 1, "row %zu (%s): room %zu read %d times",
+				  i, r->what, k, src.calls[k]);
+		/* Room B is read only if some time tried had room A busy. */
+		bool b_used = false;
+		for (size_t k = 0; k < nl; k++)
+			b_used |= lazy[k].room_id == ROOM_B;
+		if (b_used)
+			row_check(&bad, src.calls[1] == 1, "row %zu (%s): room B not read", i,
+				  r->what);
+		only_first += r->nrooms == 2 && nl > 0 && src.calls[1] == 0;
+
+		/* An error while reading a room ends the search with it. */
+		if (nl > 0) {
+			src.fail = -ERR_STORAGE_UNAVAILABLE;
+			size_t nf = 99;
+			row_check(&bad, rules_find_slots(&q, lazy, &nf) == -ERR_STORAGE_UNAVAILABLE,
+				  "row %zu (%s): the room error was not returned", i, r->what);
+			row_check(&bad, nf == 0, "row %zu (%s): %zu slots after an error", i,
+				  r->what, nf);
+		}
+	}
+	dates_set_zone("UTC");
+	assert_int_equal(bad, 0);
+	/* Some searches with two rooms never needed the second. */
+	assert_true(only_first > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1452,6 +1552,7 @@ int main(void)
 	    cmocka_unit_test_teardown(next_window, zone_utc),
 	    cmocka_unit_test_teardown(find_slots, zone_utc),
 	    cmocka_unit_test_teardown(find_slots_agree_with_rules, zone_utc),
+	    cmocka_unit_test_teardown(find_slots_reading_rooms_on_demand, zone_utc),
 	};
 	dates_set_zone("UTC");
 	return cmocka_run_group_tests_name("unit_schedule", tests, NULL, NULL);
