@@ -1313,37 +1313,50 @@ static size_t load_spans(const struct span *spans, struct interval *out)
 	return n;
 }
 
+/* A row's busy lists, loaded, and the query they make (the row's limit). Filled in place:
+ * the query points into the struct. */
+struct row_query {
+	struct interval pbusy[3], patbusy[3], ra[3], rb[3];
+	struct room_busy rooms[2];
+	struct slot_query q;
+};
+
+static void row_query(const struct slot_row *r, struct row_query *rq)
+{
+	dates_set_zone(r->zone);
+	rq->rooms[0] = (struct room_busy){ROOM_A, rq->ra, load_spans(r->room_a, rq->ra)};
+	rq->rooms[1] = (struct room_busy){ROOM_B, rq->rb, load_spans(r->room_b, rq->rb)};
+	rq->q = (struct slot_query){
+	    .from_day = day_of(r->from),
+	    .to_day = day_of(r->to),
+	    .not_before = r->not_before ? at(r->not_before) : 0,
+	    .duration_min = r->duration,
+	    .step_min = r->step,
+	    .hours = r->hours,
+	    .nhours = r->nhours,
+	    .practitioner_busy = rq->pbusy,
+	    .npractitioner_busy = load_spans(r->pbusy, rq->pbusy),
+	    .patient_busy = rq->patbusy,
+	    .npatient_busy = load_spans(r->patbusy, rq->patbusy),
+	    .rooms = rq->rooms,
+	    .nrooms = r->nrooms,
+	    .limit = r->limit,
+	};
+}
+
 static void find_slots(void **state)
 {
 	(void)state;
 	int bad = 0;
 	for (size_t i = 0; i < NROWS(slot_rows); i++) {
 		const struct slot_row *r = &slot_rows[i];
-		dates_set_zone(r->zone);
-		struct interval pbusy[3], patbusy[3], ra[3], rb[3];
-		struct room_busy rooms[2] = {{ROOM_A, ra, load_spans(r->room_a, ra)},
-					     {ROOM_B, rb, load_spans(r->room_b, rb)}};
-		struct slot_query q = {
-		    .from_day = day_of(r->from),
-		    .to_day = day_of(r->to),
-		    .not_before = r->not_before ? at(r->not_before) : 0,
-		    .duration_min = r->duration,
-		    .step_min = r->step,
-		    .hours = r->hours,
-		    .nhours = r->nhours,
-		    .practitioner_busy = pbusy,
-		    .npractitioner_busy = load_spans(r->pbusy, pbusy),
-		    .patient_busy = patbusy,
-		    .npatient_busy = load_spans(r->patbusy, patbusy),
-		    .rooms = rooms,
-		    .nrooms = r->nrooms,
-		    .limit = r->limit,
-		};
+		struct row_query rq;
+		row_query(r, &rq);
 		struct slot out[OUT_CAP];
 		for (size_t k = 0; k < OUT_CAP; k++)
 			out[k] = (struct slot){-1, -1, -1};
 		size_t n = 0;
-		assert_int_equal(rules_find_slots(&q, out, &n), 0);
+		assert_int_equal(rules_find_slots(&rq.q, out, &n), 0);
 		size_t want = 0;
 		while (want < MAX_EXPECT && r->want[want].start)
 			want++;
@@ -1385,30 +1398,15 @@ static void find_slots_agree_with_rules(void **state)
 	int bad = 0;
 	for (size_t i = 0; i < NROWS(slot_rows); i++) {
 		const struct slot_row *r = &slot_rows[i];
-		dates_set_zone(r->zone);
-		struct interval pbusy[3], patbusy[3], ra[3], rb[3];
-		size_t npb = load_spans(r->pbusy, pbusy), npat = load_spans(r->patbusy, patbusy);
-		struct room_busy rooms[2] = {{ROOM_A, ra, load_spans(r->room_a, ra)},
-					     {ROOM_B, rb, load_spans(r->room_b, rb)}};
-		struct slot_query q = {
-		    .from_day = day_of(r->from),
-		    .to_day = day_of(r->to),
-		    .not_before = r->not_before ? at(r->not_before) : 0,
-		    .duration_min = r->duration,
-		    .step_min = r->step,
-		    .hours = r->hours,
-		    .nhours = r->nhours,
-		    .practitioner_busy = pbusy,
-		    .npractitioner_busy = npb,
-		    .patient_busy = patbusy,
-		    .npatient_busy = npat,
-		    .rooms = rooms,
-		    .nrooms = r->nrooms,
-		    .limit = OUT_CAP,
-		};
+		struct row_query rq;
+		row_query(r, &rq);
+		rq.q.limit = OUT_CAP;
+		const struct interval *pbusy = rq.pbusy, *patbusy = rq.patbusy;
+		size_t npb = rq.q.npractitioner_busy, npat = rq.q.npatient_busy;
+		const struct room_busy *rooms = rq.rooms;
 		struct slot out[OUT_CAP];
 		size_t n = 0;
-		assert_int_equal(rules_find_slots(&q, out, &n), 0);
+		assert_int_equal(rules_find_slots(&rq.q, out, &n), 0);
 		for (size_t k = 0; k < n; k++) {
 			const struct slot *s = &out[k];
 			bool inside =
@@ -1470,31 +1468,14 @@ static void find_slots_reading_rooms_on_demand(void **state)
 	int bad = 0, only_first = 0;
 	for (size_t i = 0; i < NROWS(slot_rows); i++) {
 		const struct slot_row *r = &slot_rows[i];
-		dates_set_zone(r->zone);
-		struct interval pbusy[3], patbusy[3], ra[3], rb[3];
-		struct room_busy rooms[2] = {{ROOM_A, ra, load_spans(r->room_a, ra)},
-					     {ROOM_B, rb, load_spans(r->room_b, rb)}};
+		struct row_query rq;
+		row_query(r, &rq);
+		struct slot_query q = rq.q;
 		struct room_busy ids[2] = {{ROOM_A, NULL, 0}, {ROOM_B, NULL, 0}};
-		struct slot_query q = {
-		    .from_day = day_of(r->from),
-		    .to_day = day_of(r->to),
-		    .not_before = r->not_before ? at(r->not_before) : 0,
-		    .duration_min = r->duration,
-		    .step_min = r->step,
-		    .hours = r->hours,
-		    .nhours = r->nhours,
-		    .practitioner_busy = pbusy,
-		    .npractitioner_busy = load_spans(r->pbusy, pbusy),
-		    .patient_busy = patbusy,
-		    .npatient_busy = load_spans(r->patbusy, patbusy),
-		    .rooms = rooms,
-		    .nrooms = r->nrooms,
-		    .limit = r->limit,
-		};
 		struct slot eager[OUT_CAP], lazy[OUT_CAP];
 		size_t ne = 0, nl = 0;
 		assert_int_equal(rules_find_slots(&q, eager, &ne), 0);
-		struct room_source src = {rooms, r->nrooms, {0, 0}, 0};
+		struct room_source src = {rq.rooms, r->nrooms, {0, 0}, 0};
 		q.rooms = ids;
 		q.load_room = serve_room;
 		q.load_arg = &src;
