@@ -596,25 +596,34 @@ long long fx_room(struct server *s, const char *admin_token, const char *name)
 	return fx_post_id(s, "/api/v1/rooms", admin_token, json_pack("{s:s}", "name", name));
 }
 
-long long fx_practitioner(struct server *s, const char *admin_token, const char *username)
+void fx_daily_hours(struct server *s, const char *admin_token, long long practitioner,
+		    const char *const *times)
 {
-	char display[128], path[96];
-	snprintf(display, sizeof display, "Dr %s", username);
-	long long id = fx_post_id(s, "/api/v1/users", admin_token,
-				  json_pack("{s:s, s:s, s:s, s:s}", "username", username,
-					    "password", "practitioner-pw-1", "role", "practitioner",
-					    "display_name", display));
+	char path[96];
 	json_t *hours = json_array();
 	for (int wd = 1; wd <= 7; wd++)
-		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
-						       "00:00", "end", "24:00"));
-	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", id);
+		for (size_t i = 0; times[i] && times[i + 1]; i += 2)
+			json_array_append_new(hours,
+					      json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
+							times[i], "end", times[i + 1]));
+	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", practitioner);
 	struct resp *r = reqj(s, "PUT", path, admin_token, json_pack("{s:o}", "hours", hours));
 	if (r->status != 200) {
 		fprintf(stderr, "harness: PUT %s failed: %ld %s\n", path, r->status, r->body);
 		abort();
 	}
 	resp_free(r);
+}
+
+long long fx_practitioner(struct server *s, const char *admin_token, const char *username)
+{
+	char display[128];
+	snprintf(display, sizeof display, "Dr %s", username);
+	long long id = fx_post_id(s, "/api/v1/users", admin_token,
+				  json_pack("{s:s, s:s, s:s, s:s}", "username", username,
+					    "password", "practitioner-pw-1", "role", "practitioner",
+					    "display_name", display));
+	fx_daily_hours(s, admin_token, id, (const char *const[]){"00:00", "24:00", NULL});
 	return id;
 }
 

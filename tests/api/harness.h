@@ -120,6 +120,10 @@ long long fx_user_id(struct server *s, const char *admin_token, const char *user
 long long fx_room(struct server *s, const char *admin_token, const char *name);
 /* Creates a practitioner (username, display name "Dr " username) who works every day
  * 00:00-24:00 (admin token). */
+/* The same working hours every day of the week: times holds "HH:MM" start and end pairs,
+ * then NULL. */
+void fx_daily_hours(struct server *s, const char *admin_token, long long practitioner,
+		    const char *const *times);
 long long fx_practitioner(struct server *s, const char *admin_token, const char *username);
 /* Registers a patient. */
 long long fx_patient(struct server *s, const char *token, const char *first, const char *last,

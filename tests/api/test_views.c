@@ -208,18 +208,8 @@ static void next_slots_span_touching_intervals(void **state)
 	(void)state;
 	/* Every day 09:00-12:00 and 12:00-17:00: one working day, split only on paper. */
 	struct lane l = lane("ns3");
-	json_t *hours = json_array();
-	for (int wd = 1; wd <= 7; wd++) {
-		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
-						       "09:00", "end", "12:00"));
-		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
-						       "12:00", "end", "17:00"));
-	}
-	char path[96];
-	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", l.prac);
-	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_daily_hours(&S, t_admin, l.prac,
+		       (const char *const[]){"09:00", "12:00", "12:00", "17:00", NULL});
 	long long p = adult("Noor", "Noon"), q = adult("Quill", "Morning");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 24;
@@ -233,7 +223,7 @@ static void next_slots_span_touching_intervals(void **state)
 					    .room = l.room,
 					    .start = fx_time(d + 28, 9, 0),
 					    .end = fx_time(d + 28, 11, 15)});
-	r = next_slots(plan, 3, t_desk);
+	struct resp *r = next_slots(plan, 3, t_desk);
 	json_t *items = json_object_get(r->json, "items");
 	assert_int_equal(json_array_size(items), 3);
 	expect_instant(json_array_get(items, 0), "start", fx_time(d + 28, 11, 15));
@@ -254,15 +244,7 @@ static void next_slots_over_many_days(void **state)
 	/* One hour of work a day, one 60-minute slot a day: ten slots take ten working days,
 	 * and the days the practitioner is booked already are passed over. */
 	struct lane l = lane("ns4");
-	json_t *hours = json_array();
-	for (int wd = 1; wd <= 7; wd++)
-		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
-						       "09:00", "end", "10:00"));
-	char path[96];
-	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", l.prac);
-	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_daily_hours(&S, t_admin, l.prac, (const char *const[]){"09:00", "10:00", NULL});
 	long long p = adult("Mara", "Many"), q = adult("Otto", "Other");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 26;
@@ -277,7 +259,7 @@ static void next_slots_over_many_days(void **state)
 						    .practitioner = l.prac,
 						    .room = l.room,
 						    .start = fx_time(d + 28 + taken[i], 9, 0)});
-	r = next_slots(plan, 10, t_desk);
+	struct resp *r = next_slots(plan, 10, t_desk);
 	json_t *items = json_object_get(r->json, "items");
 	assert_int_equal(json_array_size(items), 10);
 	static const int days[] = {0, 2, 3, 4, 7, 8, 9, 10, 11, 12};
@@ -520,6 +502,16 @@ static void day_sheet_by_practitioner_and_room(void **state)
 	assert_string_equal(jstr(a, "patient_name"), "Sunny Daysheet");
 	assert_string_equal(jstr(a, "kind"), "treatment");
 	assert_string_equal(jstr(a, "session_label"), "1 of 3");
+	/* The patient's chart number and the plan's treatment and size come with it. */
+	char ppath[64];
+	snprintf(ppath, sizeof ppath, V1 "/patients/%lld", sunny);
+	struct resp *pr = req(&S, "GET", ppath, t_desk, NULL);
+	assert_int_equal(pr->status, 200);
+	assert_true(strlen(jstr(pr->json, "mrn")) > 0);
+	assert_string_equal(jstr(a, "patient_mrn"), jstr(pr->json, "mrn"));
+	resp_free(pr);
+	assert_string_equal(jstr(a, "treatment_type"), "MN");
+	assert_int_equal(jint(a, "planned_sessions"), 3);
 	assert_string_equal(jstr(a, "status"), "booked");
 	assert_string_equal(jstr(a, "room_name"), "Room ds1");
 	assert_int_equal(jint(a, "room_id"), l.room);
