@@ -105,26 +105,23 @@ static void parse_date(void **state)
 static void format_date(void **state)
 {
 	(void)state;
-	char buf[DATES_BUF];
-	struct cdate d = {2026, 3, 7};
-	dates_format_date(&d, buf);
-	assert_string_equal(buf, "2026-03-07");
-	d = (struct cdate){1, 1, 1};
-	dates_format_date(&d, buf);
-	assert_string_equal(buf, "0001-01-01");
-	d = (struct cdate){9999, 12, 31};
-	dates_format_date(&d, buf);
-	assert_string_equal(buf, "9999-12-31");
-	d = (struct cdate){1990, 10, 20};
-	dates_format_date(&d, buf);
-	assert_string_equal(buf, "1990-10-20");
-	/* Outside four digits, as printf writes it. */
-	d = (struct cdate){10000, 1, 2};
-	dates_format_date(&d, buf);
-	assert_string_equal(buf, "10000-01-02");
-	d = (struct cdate){-1, 1, 2};
-	dates_format_date(&d, buf);
-	assert_string_equal(buf, "-001-01-02");
+	static const struct {
+		struct cdate d;
+		const char *want;
+	} rows[] = {
+	    {{2026, 3, 7}, "2026-03-07"},
+	    {{1, 1, 1}, "0001-01-01"},
+	    {{9999, 12, 31}, "9999-12-31"},
+	    {{1990, 10, 20}, "1990-10-20"},
+	    /* Outside four digits, as printf writes it. */
+	    {{10000, 1, 2}, "10000-01-02"},
+	    {{-1, 1, 2}, "-001-01-02"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char buf[DATES_BUF];
+		dates_format_date(&rows[i].d, buf);
+		assert_string_equal(buf, rows[i].want);
+	}
 }
 
 static void day_numbers(void **state)
