@@ -43,18 +43,26 @@ static bool full_scan(const char *detail, const struct materialized *m)
 	       strncmp(what, "subquery", 8) != 0;
 }
 
+/* A prepared EXPLAIN (how, "EXPLAIN" or "EXPLAIN QUERY PLAN") of a listed query. */
+static sqlite3_stmt *explain(struct db *db, const char *how, const struct hot_query *q)
+{
+	char *sql = NULL;
+	if (asprintf(&sql, "%s %s", how, *q->sql) < 0)
+		fail();
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		print_error("%s: %s\n", q->name, sqlite3_errmsg(db_handle(db)));
+	assert_int_equal(rc, SQLITE_OK);
+	free(sql);
+	return st;
+}
+
 static int check_list(struct db *db, const struct hot_query *list)
 {
 	int bad = 0;
 	for (const struct hot_query *q = list; q->name; q++) {
-		char *sql = NULL;
-		if (asprintf(&sql, "EXPLAIN QUERY PLAN %s", *q->sql) < 0)
-			fail();
-		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL);
-		if (rc != SQLITE_OK)
-			print_error("%s: %s\n", q->name, sqlite3_errmsg(db_handle(db)));
-		assert_int_equal(rc, SQLITE_OK);
+		sqlite3_stmt *st = explain(db, "EXPLAIN QUERY PLAN", q);
 		struct materialized m = {.n = 0};
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *detail = (const char *)sqlite3_column_text(st, 3);
@@ -66,7 +74,6 @@ static int check_list(struct db *db, const struct hot_query *list)
 			}
 		}
 		sqlite3_finalize(st);
-		free(sql);
 	}
 	return bad;
 }
@@ -78,11 +85,7 @@ static char *plan_of(struct db *db, const struct hot_query *list, const char *na
 	while (q->name && strcmp(q->name, name) != 0)
 		q++;
 	assert_non_null(q->name);
-	char *sql = NULL;
-	if (asprintf(&sql, "EXPLAIN QUERY PLAN %s", *q->sql) < 0)
-		fail();
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_stmt *st = explain(db, "EXPLAIN QUERY PLAN", q);
 	size_t len = 0;
 	char *text = NULL;
 	FILE *f = open_memstream(&text, &len);
@@ -91,24 +94,18 @@ static char *plan_of(struct db *db, const struct hot_query *list, const char *na
 		fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 3));
 	assert_int_equal(fclose(f), 0);
 	sqlite3_finalize(st);
-	free(sql);
 	return text;
 }
 
 /* How many temporary B-trees a query's program opens (OpenEphemeral): each costs an
  * allocation and a pager on every run of the statement. */
-static int temp_btrees(struct db *db, const char *text)
+static int temp_btrees(struct db *db, const struct hot_query *q)
 {
-	char *sql = NULL;
-	if (asprintf(&sql, "EXPLAIN %s", text) < 0)
-		fail();
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_stmt *st = explain(db, "EXPLAIN", q);
 	int n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW)
 		n += strcmp((const char *)sqlite3_column_text(st, 1), "OpenEphemeral") == 0;
 	sqlite3_finalize(st);
-	free(sql);
 	return n;
 }
 
@@ -116,7 +113,7 @@ static int list_temp_btrees(struct db *db, const struct hot_query *list)
 {
 	int bad = 0;
 	for (const struct hot_query *q = list; q->name; q++) {
-		int n = temp_btrees(db, *q->sql);
+		int n = temp_btrees(db, q);
 		if (n) {
 			print_error("%s: %d temporary B-tree(s)\n", q->name, n);
 			bad++;
