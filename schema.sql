@@ -407,9 +407,10 @@ CREATE INDEX patients_label ON patients(id, first_name, last_name, mrn);
 CREATE INDEX plans_label ON plans(id, treatment_type, planned_sessions);
 
 -- version 8
--- The recall list reads every column it shows of a due plan from this index: a few
--- hundred plans fall due at a time, scattered over all the plans of ten years.
+-- The recall list reads every column it shows of a due plan from this index, in due
+-- order and then plan order: a few hundred plans fall due at a time, scattered over all
+-- the plans of ten years.
 DROP INDEX plans_due;
-CREATE INDEX plans_due ON plans(next_due_at, patient_id, treatment_type, practitioner_id,
+CREATE INDEX plans_due ON plans(next_due_at, id, patient_id, treatment_type, practitioner_id,
   planned_sessions, min_interval_days, max_interval_days, holding, completed, pending,
   last_start) WHERE next_due_at IS NOT NULL;

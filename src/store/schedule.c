@@ -108,7 +108,7 @@ static const char *const sql_recall =
     "pl.holding, pl.completed, pl.pending, pl.last_start "
     "FROM plans pl JOIN patients p ON p.id = pl.patient_id "
     "WHERE pl.next_due_at IS NOT NULL AND pl.next_due_at < ?1 AND p.archived = 0 "
-    "ORDER BY pl.next_due_at LIMIT ?2";
+    "ORDER BY pl.next_due_at, pl.id LIMIT ?2";
 /* Recomputes one plan's progress columns from its appointments (see schema v4). */
 static const char *const sql_refresh =
     "UPDATE plans SET "

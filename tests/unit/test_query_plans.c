@@ -149,6 +149,7 @@ static void hot_queries_use_indexes(void **state)
 	/* The recall list reads due plans from their index alone. */
 	plan = plan_of(db, store_schedule_hot, "recall list");
 	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_due"));
+	assert_null(strstr(plan, "TEMP B-TREE"));
 	free(plan);
 	plan = plan_of(db, store_sessions_hot, "lot look-up");
 	assert_non_null(strstr(plan, "SEARCH p USING COVERING INDEX patients_label (id=?)"));
