@@ -26,7 +26,7 @@ static const char *const sql_insert =
  * first and stops at a page. The "+" keeps an entity-only list off the entity index, which
  * would sort every event of that kind to show one page.
  */
-enum { AQ_RECORD, AQ_USER, AQ_KIND, AQ_OTHER };
+enum { AQ_RECORD, AQ_USER, AQ_KIND, AQ_ID, AQ_ALL };
 static const char *const sql_list[] = {
     [AQ_RECORD] = "SELECT " EVENT_COLS " FROM audit WHERE entity = ?1 AND entity_id = ?2 "
 		  "AND id < ?4 AND (?3 = 0 OR user_id = ?3) ORDER BY id DESC LIMIT ?5",
@@ -35,8 +35,9 @@ static const char *const sql_list[] = {
 		"ORDER BY id DESC LIMIT ?5",
     [AQ_KIND] = "SELECT " EVENT_COLS " FROM audit WHERE +entity = ?1 AND id < ?4 "
 		"ORDER BY id DESC LIMIT ?5",
-    [AQ_OTHER] = "SELECT " EVENT_COLS " FROM audit WHERE id < ?4 AND (?2 = 0 OR entity_id = ?2) "
-		 "ORDER BY id DESC LIMIT ?5",
+    [AQ_ID] = "SELECT " EVENT_COLS " FROM audit WHERE id < ?4 AND entity_id = ?2 "
+	      "ORDER BY id DESC LIMIT ?5",
+    [AQ_ALL] = "SELECT " EVENT_COLS " FROM audit WHERE id < ?4 ORDER BY id DESC LIMIT ?5",
 };
 static const char *const sql_count[] = {
     [AQ_RECORD] = "SELECT count(*) FROM audit WHERE entity = ?1 AND entity_id = ?2 AND id < ?4 "
@@ -44,11 +45,12 @@ static const char *const sql_count[] = {
     [AQ_USER] = "SELECT count(*) FROM audit WHERE user_id = ?3 AND id < ?4 "
 		"AND (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2)",
     [AQ_KIND] = "SELECT count(*) FROM audit WHERE entity = ?1 AND id < ?4",
-    [AQ_OTHER] = "SELECT count(*) FROM audit WHERE id < ?4 AND entity_id = ?2",
+    [AQ_ID] = "SELECT count(*) FROM audit WHERE id < ?4 AND entity_id = ?2",
+    /* With no filter at all the count is the newest id before ?4: events are numbered 1,
+     * 2, 3, ... as they are appended and none is ever deleted (a gap is what verify
+     * reports). */
+    [AQ_ALL] = "SELECT coalesce(max(id), 0) FROM audit WHERE id < ?4",
 };
-/* With no filter at all the count is the newest id before ?4: events are numbered 1, 2, 3,
- * ... as they are appended and none is ever deleted (a gap is what verify reports). */
-static const char *const sql_count_all = "SELECT coalesce(max(id), 0) FROM audit WHERE id < ?4";
 static const char *const sql_all = "SELECT " EVENT_COLS " FROM audit ORDER BY id";
 
 static void copy_hex(char *dst, const unsigned char *src)
@@ -134,6 +136,7 @@ static void free_events(void *p, size_t n)
 	audit_events_free(p, n);
 }
 
+/* Which of the statements above serves the filter. */
 static int list_query(const struct audit_filter *f)
 {
 	bool entity = f->entity && *f->entity;
@@ -141,7 +144,9 @@ static int list_query(const struct audit_filter *f)
 		return AQ_RECORD;
 	if (f->user_id)
 		return AQ_USER;
-	return entity ? AQ_KIND : AQ_OTHER;
+	if (entity)
+		return AQ_KIND;
+	return f->entity_id ? AQ_ID : AQ_ALL;
 }
 
 static void bind_filter(sqlite3_stmt *st, const struct audit_filter *f)
@@ -158,8 +163,7 @@ int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_e
 	int q = list_query(f);
 	sqlite3_stmt *st;
 	if (total) {
-		bool all = q == AQ_OTHER && !f->entity_id;
-		if (!(st = db_stmt(db, all ? &sql_count_all : &sql_count[q])))
+		if (!(st = db_stmt(db, &sql_count[q])))
 			return -ERR_INTERNAL;
 		bind_filter(st, f);
 		int err = db_query_int(db, st, total);
@@ -383,6 +387,6 @@ const struct hot_query store_audit_hot[] = {
     {"audit of one user", &sql_list[AQ_USER]},
     {"audit count of one user", &sql_count[AQ_USER]},
     {"audit count of one kind", &sql_count[AQ_KIND]},
-    {"audit count, unfiltered", &sql_count_all},
+    {"audit count, unfiltered", &sql_count[AQ_ALL]},
     {NULL, NULL},
 };
