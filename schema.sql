@@ -414,3 +414,56 @@ DROP INDEX plans_due;
 CREATE INDEX plans_due ON plans(next_due_at, id, patient_id, treatment_type, practitioner_id,
   planned_sessions, min_interval_days, max_interval_days, holding, completed, pending,
   last_start) WHERE next_due_at IS NOT NULL;
+
+-- version 9
+-- A list of appointments shows each one's patient (name, record number) and plan
+-- (treatment, planned sessions). A day sheet shows hundreds, of patients scattered over
+-- years of records, so each appointment row carries a copy of these; the triggers below
+-- keep every copy equal to its patient and plan in the same transaction.
+ALTER TABLE appointments ADD COLUMN patient_first_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE appointments ADD COLUMN patient_last_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE appointments ADD COLUMN patient_mrn TEXT;
+ALTER TABLE appointments ADD COLUMN plan_treatment_type TEXT;
+ALTER TABLE appointments ADD COLUMN plan_planned_sessions INTEGER;
+UPDATE appointments SET
+  (patient_first_name, patient_last_name, patient_mrn) =
+    (SELECT first_name, last_name, mrn FROM patients p WHERE p.id = appointments.patient_id),
+  (plan_treatment_type, plan_planned_sessions) =
+    (SELECT treatment_type, planned_sessions FROM plans pl WHERE pl.id = appointments.plan_id);
+CREATE TRIGGER appointments_labels_insert AFTER INSERT ON appointments
+WHEN NEW.patient_last_name = ''
+BEGIN
+  UPDATE appointments SET
+    (patient_first_name, patient_last_name, patient_mrn) =
+      (SELECT first_name, last_name, mrn FROM patients WHERE id = NEW.patient_id),
+    (plan_treatment_type, plan_planned_sessions) =
+      (SELECT treatment_type, planned_sessions FROM plans WHERE id = NEW.plan_id)
+  WHERE id = NEW.id;
+END;
+CREATE TRIGGER appointments_labels_owner AFTER UPDATE OF patient_id, plan_id ON appointments
+BEGIN
+  UPDATE appointments SET
+    (patient_first_name, patient_last_name, patient_mrn) =
+      (SELECT first_name, last_name, mrn FROM patients WHERE id = NEW.patient_id),
+    (plan_treatment_type, plan_planned_sessions) =
+      (SELECT treatment_type, planned_sessions FROM plans WHERE id = NEW.plan_id)
+  WHERE id = NEW.id;
+END;
+CREATE TRIGGER patients_labels AFTER UPDATE OF first_name, last_name, mrn ON patients
+WHEN NEW.first_name IS NOT OLD.first_name OR NEW.last_name IS NOT OLD.last_name
+  OR NEW.mrn IS NOT OLD.mrn
+BEGIN
+  UPDATE appointments SET patient_first_name = NEW.first_name,
+    patient_last_name = NEW.last_name, patient_mrn = NEW.mrn
+  WHERE patient_id = NEW.id;
+END;
+CREATE TRIGGER plans_labels AFTER UPDATE OF treatment_type, planned_sessions ON plans
+WHEN NEW.treatment_type IS NOT OLD.treatment_type
+  OR NEW.planned_sessions IS NOT OLD.planned_sessions
+BEGIN
+  UPDATE appointments SET plan_treatment_type = NEW.treatment_type,
+    plan_planned_sessions = NEW.planned_sessions
+  WHERE plan_id = NEW.id;
+END;
+DROP INDEX patients_label;
+DROP INDEX plans_label;

@@ -49,19 +49,21 @@ static const char *const sql_plan_progress = "SELECT count(*) FILTER (WHERE " HO
 static const char *const sql_appt_insert =
     "INSERT INTO appointments (patient_id, plan_id, session_number, kind, practitioner_id, "
     "room_id, start_at, end_at, status, late_cancel, override_reason, cancel_reason, notes, "
-    "created_at, created_by, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14)";
+    "created_at, created_by, updated_at, patient_first_name, patient_last_name, patient_mrn, "
+    "plan_treatment_type, plan_planned_sessions) "
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, "
+    "p.first_name, p.last_name, p.mrn, pl.treatment_type, pl.planned_sessions "
+    "FROM patients p LEFT JOIN plans pl ON pl.id = ?2 WHERE p.id = ?1";
 static const char *const sql_appt_get = "SELECT " APPT_COLS " FROM appointments a WHERE a.id = ?1";
 static const char *const sql_appt_update =
     "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
     "status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, "
     "updated_at = ?11 WHERE id = ?1";
 static const char *const sql_appt_list =
-    "SELECT " APPT_COLS ", p.first_name, p.last_name, p.mrn, u.display_name, r.name, "
-    "pl.treatment_type, pl.planned_sessions "
-    "FROM appointments a JOIN patients p INDEXED BY patients_label ON p.id = a.patient_id "
-    "JOIN users u ON u.id = a.practitioner_id JOIN rooms r ON r.id = a.room_id "
-    "LEFT JOIN plans pl INDEXED BY plans_label ON pl.id = a.plan_id "
+    "SELECT " APPT_COLS ", a.patient_first_name, a.patient_last_name, a.patient_mrn, "
+    "u.display_name, r.name, a.plan_treatment_type, a.plan_planned_sessions "
+    "FROM appointments a JOIN users u ON u.id = a.practitioner_id "
+    "JOIN rooms r ON r.id = a.room_id "
     "WHERE a.start_at >= ?1 AND a.start_at < ?2 AND (?3 = 0 OR a.practitioner_id = ?3) "
     "AND (?4 = 0 OR a.room_id = ?4) AND (?5 = 0 OR a.patient_id = ?5) "
     "AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
@@ -337,6 +339,8 @@ int store_appt_insert(struct db *db, struct appointment *a)
 	db_bind_int(st, 14, a->created_at);
 	db_bind_int(st, 15, a->created_by);
 	int err = db_exec_stmt(db, st);
+	if (!err && sqlite3_changes(db_handle(db)) != 1)
+		err = -ERR_NOT_FOUND; /* no such patient */
 	if (!err) {
 		a->id = sqlite3_last_insert_rowid(db_handle(db));
 		a->updated_at = a->created_at;

@@ -76,11 +76,10 @@ static const char *const sql_previous =
 #define ROW_COLS                                                                     \
 	REC_COLS                                                                     \
 	", a.patient_id, a.plan_id, a.start_at, a.practitioner_id, u.display_name, " \
-	"p.first_name, p.last_name, p.mrn, pl.treatment_type "                       \
+	"a.patient_first_name, a.patient_last_name, a.patient_mrn, "                 \
+	"a.plan_treatment_type "                                                     \
 	"FROM session_records s JOIN appointments a ON a.id = s.appointment_id "     \
-	"JOIN users u ON u.id = a.practitioner_id "                                  \
-	"JOIN patients p INDEXED BY patients_label ON p.id = a.patient_id "          \
-	"LEFT JOIN plans pl INDEXED BY plans_label ON pl.id = a.plan_id "
+	"JOIN users u ON u.id = a.practitioner_id "
 static const char *const sql_lot =
     "SELECT " ROW_COLS "WHERE s.cartridge_lot = ?1 UNION ALL SELECT " ROW_COLS
     "WHERE s.prp_kit_lot = ?1 AND (s.cartridge_lot IS NULL OR s.cartridge_lot <> ?1) "

@@ -551,6 +551,22 @@ static void day_sheet_by_practitioner_and_room(void **state)
 	assert_null(strstr(r->body, "sunburn"));
 	resp_free(r);
 
+	/* A renamed patient and a resized plan show as they are now. */
+	r = req(&S, "PATCH", ppath, t_desk, "{\"last_name\":\"Dayshift\"}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	snprintf(ppath, sizeof ppath, V1 "/plans/%lld", plan);
+	r = req(&S, "PATCH", ppath, t_prac, "{\"planned_sessions\":4}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	a = json_array_get(json_object_get(column(r, l.prac), "appointments"), 0);
+	assert_string_equal(jstr(a, "patient_name"), "Sunny Dayshift");
+	assert_string_equal(jstr(a, "session_label"), "1 of 4");
+	assert_int_equal(jint(a, "planned_sessions"), 4);
+	resp_free(r);
+
 	r = req(&S, "GET", V1 "/day-sheet?date=2027-02-30", t_desk, NULL);
 	expect_error(r, 422, "validation_failed");
 	assert_string_equal(jstr(fx_details(r), "field"), "date");

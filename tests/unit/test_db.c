@@ -12,9 +12,12 @@
 #include "store/db.h"
 #include "store/db_internal.h"
 #include "store/patients.h"
+#include "store/schedule.h"
 #include "store/users.h"
 #include "util/err.h"
 #include "util/log.h"
+
+extern const char collagenda_schema_sql[];
 
 struct fixture {
 	char dir[64];
@@ -992,6 +995,121 @@ static void clinical_rows_are_never_deleted(void **state)
 	exec_ok(f->db, "UPDATE appointments SET status = 'cancelled'");
 }
 
+/* The rows a label test starts from: a practitioner, a room, two patients, a plan for the
+ * first, and that plan's first session, written with plain SQL as any writer could. */
+static void add_label_rows(sqlite3 *h)
+{
+	static const char *const rows =
+	    "INSERT INTO users (id, username, display_name, role, password_hash, created_at) "
+	    "VALUES (1, 'p', 'P', 'practitioner', 'x', 0);"
+	    "INSERT INTO rooms (id, name) VALUES (1, 'R');"
+	    "INSERT INTO patients (id, first_name, last_name, first_key, last_key, "
+	    "date_of_birth, mrn, created_at, updated_at) VALUES "
+	    "(1, 'Ada', 'Byron', 'ada', 'byron', '1980-01-01', 'C-1', 0, 0), "
+	    "(2, 'Ben', 'Cole', 'ben', 'cole', '1981-01-01', 'C-2', 0, 0);"
+	    "INSERT INTO plans (id, patient_id, treatment_type, indication, planned_sessions, "
+	    "min_interval_days, max_interval_days, practitioner_id, created_at, created_by, "
+	    "updated_at) VALUES (1, 1, 'MN_PRP', 'scars', 3, 28, 42, 1, 0, 1, 0);"
+	    "INSERT INTO appointments (id, patient_id, plan_id, kind, practitioner_id, room_id, "
+	    "start_at, end_at, created_at, created_by, updated_at) VALUES "
+	    "(1, 1, 1, 'treatment', 1, 1, 100, 200, 0, 1, 0), "
+	    "(2, 2, NULL, 'consultation', 1, 1, 300, 400, 0, 1, 0);";
+	assert_int_equal(sqlite3_exec(h, rows, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void check_labels(struct db *db, int64_t appt, const char *expect)
+{
+	char sql[256], got[160];
+	snprintf(sql, sizeof sql,
+		 "SELECT patient_first_name || '|' || patient_last_name || '|' || "
+		 "ifnull(patient_mrn, '-') || '|' || ifnull(plan_treatment_type, '-') || '|' || "
+		 "ifnull(plan_planned_sessions, '-') FROM appointments WHERE id = %lld",
+		 (long long)appt);
+	raw_text(db, sql, got, sizeof got);
+	assert_string_equal(got, expect);
+}
+
+/* Every appointment carries its patient's name and record number and its plan's
+ * treatment and size, equal to theirs after any write. */
+static void appointments_carry_labels(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *h = db_handle(f->db);
+	add_label_rows(h);
+	check_labels(f->db, 1, "Ada|Byron|C-1|MN_PRP|3");
+	check_labels(f->db, 2, "Ben|Cole|C-2|-|-");
+
+	/* A rename reaches the patient's appointments, and only theirs. */
+	struct patient p;
+	assert_int_equal(store_patient_get(f->db, 1, &p), 0);
+	free(p.last_name);
+	p.last_name = strdup("Lovelace");
+	assert_int_equal(store_patient_update(f->db, &p), 0);
+	patient_cleanup(&p);
+	check_labels(f->db, 1, "Ada|Lovelace|C-1|MN_PRP|3");
+	check_labels(f->db, 2, "Ben|Cole|C-2|-|-");
+	exec_ok(f->db, "UPDATE patients SET mrn = 'C-9' WHERE id = 2");
+	check_labels(f->db, 2, "Ben|Cole|C-9|-|-");
+
+	/* A change that leaves the labels alone writes the patient's row only. */
+	int before = sqlite3_total_changes(h);
+	exec_ok(f->db, "UPDATE patients SET first_name = 'Ada', phone = '123' WHERE id = 1");
+	assert_int_equal(sqlite3_total_changes(h) - before, 1);
+
+	/* A plan's new size reaches its appointments; its other changes do not write them. */
+	exec_ok(f->db, "UPDATE plans SET planned_sessions = 5 WHERE id = 1");
+	check_labels(f->db, 1, "Ada|Lovelace|C-1|MN_PRP|5");
+	before = sqlite3_total_changes(h);
+	exec_ok(f->db, "UPDATE plans SET planned_sessions = 5, notes = 'n' WHERE id = 1");
+	assert_int_equal(sqlite3_total_changes(h) - before, 1);
+
+	/* The appointment list reads these copies. */
+	struct appt_filter flt = {.from = 0, .to = 1000, .limit = 10};
+	struct appt_view *v = NULL;
+	size_t n = 0;
+	assert_int_equal(store_appt_list(f->db, &flt, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].patient_last, "Lovelace");
+	assert_string_equal(v[0].treatment_type, "MN_PRP");
+	assert_int_equal(v[0].planned_sessions, 5);
+	assert_string_equal(v[1].patient_mrn, "C-9");
+	appt_views_free(v, n);
+
+	/* An appointment moved to another patient and plan takes theirs. */
+	exec_ok(f->db, "UPDATE appointments SET plan_id = 1, patient_id = 1 WHERE id = 2");
+	check_labels(f->db, 2, "Ada|Lovelace|C-1|MN_PRP|5");
+}
+
+/* A file written before appointments carried labels gets them when it is opened. */
+static void labels_filled_on_upgrade(void **state)
+{
+	struct fixture *f = *state;
+	char old[256];
+	scratch_path(f->dir, "v8.db", old);
+	const char *cut = strstr(collagenda_schema_sql, "-- version 9");
+	assert_non_null(cut);
+	char *upto8 = strndup(collagenda_schema_sql, (size_t)(cut - collagenda_schema_sql));
+	assert_non_null(upto8);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(old, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, upto8, NULL, NULL, NULL), SQLITE_OK);
+	free(upto8);
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 8", NULL, NULL, NULL),
+			 SQLITE_OK);
+	add_label_rows(raw);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+
+	struct db *db = NULL;
+	assert_int_equal(db_open(old, &db), 0);
+	int v = 0;
+	assert_int_equal(db_file_version(db, &v), 0);
+	assert_int_equal(v, db_schema_version());
+	check_labels(db, 1, "Ada|Byron|C-1|MN_PRP|3");
+	check_labels(db, 2, "Ben|Cole|C-2|-|-");
+	assert_int_equal(db_integrity_check(db), 0);
+	db_close(db);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -1008,6 +1126,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(find_same, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(search, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(clinical_rows_are_never_deleted, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(appointments_carry_labels, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(labels_filled_on_upgrade, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(group_commit, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(pool_writes_share_a_warm_connection, setup_db,
 						teardown_db),
