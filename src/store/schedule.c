@@ -51,9 +51,11 @@ static const char *const sql_appt_insert =
     "room_id, start_at, end_at, status, late_cancel, override_reason, cancel_reason, notes, "
     "created_at, created_by, updated_at, patient_first_name, patient_last_name, patient_mrn, "
     "plan_treatment_type, plan_planned_sessions) "
-    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, "
-    "p.first_name, p.last_name, p.mrn, pl.treatment_type, pl.planned_sessions "
-    "FROM patients p LEFT JOIN plans pl ON pl.id = ?2 WHERE p.id = ?1";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, "
+    "(SELECT first_name FROM patients WHERE id = ?1), "
+    "(SELECT last_name FROM patients WHERE id = ?1), (SELECT mrn FROM patients WHERE id = ?1), "
+    "(SELECT treatment_type FROM plans WHERE id = ?2), "
+    "(SELECT planned_sessions FROM plans WHERE id = ?2))";
 static const char *const sql_appt_get = "SELECT " APPT_COLS " FROM appointments a WHERE a.id = ?1";
 static const char *const sql_appt_update =
     "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
@@ -339,8 +341,6 @@ int store_appt_insert(struct db *db, struct appointment *a)
 	db_bind_int(st, 14, a->created_at);
 	db_bind_int(st, 15, a->created_by);
 	int err = db_exec_stmt(db, st);
-	if (!err && sqlite3_changes(db_handle(db)) != 1)
-		err = -ERR_NOT_FOUND; /* no such patient */
 	if (!err) {
 		a->id = sqlite3_last_insert_rowid(db_handle(db));
 		a->updated_at = a->created_at;
