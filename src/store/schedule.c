@@ -46,6 +46,8 @@ static const char *const sql_plan_progress = "SELECT count(*) FILTER (WHERE " HO
 	"a.id, a.patient_id, a.plan_id, a.session_number, a.kind, a.practitioner_id, a.room_id, " \
 	"a.start_at, a.end_at, a.status, a.late_cancel, a.override_reason, a.cancel_reason, "     \
 	"a.notes, a.created_at, a.created_by, a.updated_at"
+/* The row's patient and plan labels (schema v9) come from scalar look-ups: an INSERT …
+ * SELECT into a table with an insert trigger would go through a temporary table. */
 static const char *const sql_appt_insert =
     "INSERT INTO appointments (patient_id, plan_id, session_number, kind, practitioner_id, "
     "room_id, start_at, end_at, status, late_cancel, override_reason, cancel_reason, notes, "
