@@ -1094,8 +1094,7 @@ static void labels_filled_on_upgrade(void **state)
 	assert_int_equal(sqlite3_open(old, &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(raw, upto8, NULL, NULL, NULL), SQLITE_OK);
 	free(upto8);
-	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 8", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
 	add_label_rows(raw);
 	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
 
