@@ -440,15 +440,11 @@ BEGIN
       (SELECT treatment_type, planned_sessions FROM plans WHERE id = NEW.plan_id)
   WHERE id = NEW.id;
 END;
-CREATE TRIGGER appointments_labels_owner AFTER UPDATE OF patient_id, plan_id ON appointments
-BEGIN
-  UPDATE appointments SET
-    (patient_first_name, patient_last_name, patient_mrn) =
-      (SELECT first_name, last_name, mrn FROM patients WHERE id = NEW.patient_id),
-    (plan_treatment_type, plan_planned_sessions) =
-      (SELECT treatment_type, planned_sessions FROM plans WHERE id = NEW.plan_id)
-  WHERE id = NEW.id;
-END;
+-- An appointment is for one patient and plan for good (rescheduling moves it in time, room
+-- or practitioner), so the copies never have to follow it to other owners.
+CREATE TRIGGER appointments_owner_fixed BEFORE UPDATE OF patient_id, plan_id ON appointments
+WHEN NEW.patient_id IS NOT OLD.patient_id OR NEW.plan_id IS NOT OLD.plan_id
+BEGIN SELECT RAISE(ABORT, 'an appointment keeps its patient and plan'); END;
 CREATE TRIGGER patients_labels AFTER UPDATE OF first_name, last_name, mrn ON patients
 WHEN NEW.first_name IS NOT OLD.first_name OR NEW.last_name IS NOT OLD.last_name
   OR NEW.mrn IS NOT OLD.mrn

@@ -1075,9 +1075,11 @@ static void appointments_carry_labels(void **state)
 	assert_string_equal(v[1].patient_mrn, "C-9");
 	appt_views_free(v, n);
 
-	/* An appointment moved to another patient and plan takes theirs. */
-	exec_ok(f->db, "UPDATE appointments SET plan_id = 1, patient_id = 1 WHERE id = 2");
-	check_labels(f->db, 2, "Ada|Lovelace|C-1|MN_PRP|5");
+	/* An appointment never moves to another patient or plan, so its copies stay theirs. */
+	exec_refused(f->db, "UPDATE appointments SET patient_id = 1 WHERE id = 2");
+	exec_refused(f->db, "UPDATE appointments SET plan_id = 1, patient_id = 1 WHERE id = 2");
+	exec_ok(f->db, "UPDATE appointments SET patient_id = 2, plan_id = NULL WHERE id = 2");
+	check_labels(f->db, 2, "Ben|Cole|C-9|-|-");
 }
 
 /* A file written before appointments carried labels gets them when it is opened. */
