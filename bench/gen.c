@@ -1200,6 +1200,13 @@ int main(int argc, char **argv)
 	write_plans(0, nplans, "plans");
 	write_screenings_consents(&o, &sp);
 	write_appointments();
+	/* Each appointment carries its patient's and plan's labels, as a booking writes them. */
+	exec("UPDATE appointments SET (patient_first_name, patient_last_name, patient_mrn) = "
+	     "(SELECT first_name, last_name, mrn FROM patients p WHERE p.id = "
+	     "appointments.patient_id), "
+	     "(plan_treatment_type, plan_planned_sessions) = (SELECT treatment_type, "
+	     "planned_sessions "
+	     "FROM plans pl WHERE pl.id = appointments.plan_id)");
 	write_plan_progress();
 	exec("COMMIT");
 	prog.done = prog.total;

@@ -995,9 +995,10 @@ static void clinical_rows_are_never_deleted(void **state)
 	exec_ok(f->db, "UPDATE appointments SET status = 'cancelled'");
 }
 
-/* The rows a label test starts from: a practitioner, a room, two patients, a plan for the
- * first, and that plan's first session, written with plain SQL as any writer could. */
-static void add_label_rows(sqlite3 *h)
+/* The rows a label test starts from: a practitioner, a room, two patients and a plan for
+ * the first, written with plain SQL; with appts, also the plan's first session and a
+ * consultation for the second patient. */
+static void add_label_rows(sqlite3 *h, bool appts)
 {
 	static const char *const rows =
 	    "INSERT INTO users (id, username, display_name, role, password_hash, created_at) "
@@ -1009,12 +1010,33 @@ static void add_label_rows(sqlite3 *h)
 	    "(2, 'Ben', 'Cole', 'ben', 'cole', '1981-01-01', 'C-2', 0, 0);"
 	    "INSERT INTO plans (id, patient_id, treatment_type, indication, planned_sessions, "
 	    "min_interval_days, max_interval_days, practitioner_id, created_at, created_by, "
-	    "updated_at) VALUES (1, 1, 'MN_PRP', 'scars', 3, 28, 42, 1, 0, 1, 0);"
+	    "updated_at) VALUES (1, 1, 'MN_PRP', 'scars', 3, 28, 42, 1, 0, 1, 0);";
+	static const char *const appointments =
 	    "INSERT INTO appointments (id, patient_id, plan_id, kind, practitioner_id, room_id, "
 	    "start_at, end_at, created_at, created_by, updated_at) VALUES "
 	    "(1, 1, 1, 'treatment', 1, 1, 100, 200, 0, 1, 0), "
 	    "(2, 2, NULL, 'consultation', 1, 1, 300, 400, 0, 1, 0);";
 	assert_int_equal(sqlite3_exec(h, rows, NULL, NULL, NULL), SQLITE_OK);
+	if (appts)
+		assert_int_equal(sqlite3_exec(h, appointments, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* Books appointment id the way the server does. */
+static void book_label_appt(struct db *db, int64_t id, int64_t patient, int64_t plan, int64_t start)
+{
+	struct appointment a = {.patient_id = patient,
+				.plan_id = plan,
+				.kind = plan ? KIND_TREATMENT : KIND_CONSULTATION,
+				.practitioner_id = 1,
+				.room_id = 1,
+				.start = start,
+				.end = start + 100,
+				.status = APPT_BOOKED,
+				.created_by = 1};
+	assert_int_equal(db_begin_write(db), 0);
+	assert_int_equal(store_appt_insert(db, &a), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(a.id, id);
 }
 
 static void check_labels(struct db *db, int64_t appt, const char *expect)
@@ -1035,7 +1057,9 @@ static void appointments_carry_labels(void **state)
 {
 	struct fixture *f = *state;
 	sqlite3 *h = db_handle(f->db);
-	add_label_rows(h);
+	add_label_rows(h, false);
+	book_label_appt(f->db, 1, 1, 1, 100);
+	book_label_appt(f->db, 2, 2, 0, 300);
 	check_labels(f->db, 1, "Ada|Byron|C-1|MN_PRP|3");
 	check_labels(f->db, 2, "Ben|Cole|C-2|-|-");
 
@@ -1097,7 +1121,7 @@ static void labels_filled_on_upgrade(void **state)
 	assert_int_equal(sqlite3_exec(raw, upto8, NULL, NULL, NULL), SQLITE_OK);
 	free(upto8);
 	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
-	add_label_rows(raw);
+	add_label_rows(raw, true);
 	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
 
 	struct db *db = NULL;
