@@ -4,7 +4,9 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, openAs, shot, withShot, LOGINS } from './lib.mjs';
+import {
+  startServer, startBrowser, openAs, shot, withShot, apiLogin, call, addDays, nextWeekday, LOGINS,
+} from './lib.mjs';
 
 describe('admin pages and keyboard use', () => {
   let server;
@@ -86,8 +88,15 @@ describe('admin pages and keyboard use', () => {
 
   it('works from the keyboard on a tablet-sized screen', withShot(() => page, 'keyboard', async () => {
     await page.setViewportSize({ width: 768, height: 1024 });
+    // A Tuesday a week or more out, so free times exist whatever the day and hour of the run
+    // (the clinic is closed on Sundays, and late in the day no time today is free).
+    const admin = await apiLogin(server.base, LOGINS.admin);
+    const today = (await call(server.base, admin, 'GET', '/day-sheet')).date;
+    const day = nextWeekday(addDays(today, 7), 2);
     await page.getByRole('link', { name: 'Day', exact: true }).click();
     await page.locator('.day-grid').waitFor();
+    await page.goto(`${server.base}/#/day?date=${day}`);
+    await page.locator(`.page[data-date="${day}"] .day-grid`).waitFor();
     await shot(page, 'day-view-tablet', { full: false });
     const first = page.locator('button.slot[tabindex="0"]');
     await first.focus();
