@@ -162,48 +162,109 @@ int dates_parse_instant(const char *s, int64_t *out)
 	return 0;
 }
 
+/* Bumped by each zone change, so that no thread trusts offsets of an earlier zone. */
+static unsigned zone_generation = 1;
+
 void dates_set_zone(const char *zone)
 {
 	if (zone && *zone)
 		setenv("TZ", zone, 1);
 	tzset();
+	zone_generation++;
 }
 
-static void local_tm(int64_t t, struct tm *tm)
+static long offset_at(int64_t t)
 {
 	time_t tt = (time_t)t;
-	if (!localtime_r(&tt, tm))
-		memset(tm, 0, sizeof *tm);
+	struct tm tm;
+	return localtime_r(&tt, &tm) ? tm.tm_gmtoff : 0;
+}
+
+/*
+ * The zone's UTC offset at t. The C library converts under a process-wide lock, and a day
+ * sheet converts four instants per appointment, so each thread remembers the offsets of
+ * the hours it reads more than once. An hour is trusted when its first and last second
+ * share an offset: no zone changes its offset twice within an hour, so then every second
+ * of it does. That check costs two conversions, so it is made on an hour's second use; an
+ * hour read once costs one conversion, as without the cache. An hour with a change in it
+ * is converted every time.
+ */
+#define OFFSET_SPAN  3600
+#define OFFSET_SLOTS 16
+
+enum offset_state { SPAN_SEEN, SPAN_STEADY, SPAN_CHANGES };
+
+struct offset_slot {
+	int64_t span;
+	long off;
+	unsigned generation;
+	enum offset_state state;
+};
+
+static long zone_offset(int64_t t)
+{
+	static _Thread_local struct offset_slot slots[OFFSET_SLOTS];
+	int64_t span = t >= 0 ? t / OFFSET_SPAN : (t - OFFSET_SPAN + 1) / OFFSET_SPAN;
+	struct offset_slot *s = &slots[(uint64_t)span % OFFSET_SLOTS];
+	if (s->generation != zone_generation || s->span != span) {
+		s->span = span;
+		s->generation = zone_generation;
+		s->state = SPAN_SEEN;
+		return offset_at(t);
+	}
+	if (s->state == SPAN_SEEN) {
+		int64_t lo = span * OFFSET_SPAN;
+		s->off = offset_at(lo);
+		s->state = offset_at(lo + OFFSET_SPAN - 1) == s->off ? SPAN_STEADY : SPAN_CHANGES;
+	}
+	return s->state == SPAN_STEADY ? s->off : offset_at(t);
+}
+
+/* The clinic-local reading of instant t: its day, its second of that day and the offset. */
+struct local_time {
+	int64_t day;
+	int second;
+	long off;
+};
+
+static struct local_time local_at(int64_t t)
+{
+	struct local_time lt;
+	lt.off = zone_offset(t);
+	int64_t wall = t + lt.off;
+	lt.day = wall >= 0 ? wall / 86400 : (wall - 86399) / 86400;
+	lt.second = (int)(wall - lt.day * 86400);
+	return lt;
 }
 
 void dates_format_instant(int64_t t, char *buf)
 {
-	struct tm tm;
-	local_tm(t, &tm);
-	long off = tm.tm_gmtoff;
+	struct local_time lt = local_at(t);
+	struct cdate d = dates_from_days(lt.day);
+	long off = lt.off;
 	char sign = off < 0 ? '-' : '+';
 	if (off < 0)
 		off = -off;
 	int oh = (int)(off / 3600 % 24), om = (int)(off / 60 % 60);
-	int year = tm.tm_year + 1900;
-	if (year < 0 || year > 9999) {
-		snprintf(buf, DATES_BUF, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", year,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, oh, om);
+	int hh = lt.second / 3600, mm = lt.second / 60 % 60, ss = lt.second % 60;
+	if (d.year < 0 || d.year > 9999) {
+		snprintf(buf, DATES_BUF, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", d.year,
+			 d.month, d.day, hh, mm, ss, sign, oh, om);
 		return;
 	}
 	/* The usual case without printf: day sheets format thousands of these. */
 	char *p = buf;
-	p = put2(put2(p, year / 100), year % 100);
+	p = put2(put2(p, d.year / 100), d.year % 100);
 	*p++ = '-';
-	p = put2(p, tm.tm_mon + 1);
+	p = put2(p, d.month);
 	*p++ = '-';
-	p = put2(p, tm.tm_mday);
+	p = put2(p, d.day);
 	*p++ = 'T';
-	p = put2(p, tm.tm_hour);
+	p = put2(p, hh);
 	*p++ = ':';
-	p = put2(p, tm.tm_min);
+	p = put2(p, mm);
 	*p++ = ':';
-	p = put2(p, tm.tm_sec);
+	p = put2(p, ss);
 	*p++ = sign;
 	p = put2(p, oh);
 	*p++ = ':';
@@ -222,31 +283,23 @@ void dates_format_utc(int64_t t, char *buf)
 
 struct cdate dates_local_date(int64_t t)
 {
-	struct tm tm;
-	local_tm(t, &tm);
-	struct cdate d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-	return d;
+	return dates_from_days(local_at(t).day);
 }
 
 int64_t dates_local_day(int64_t t)
 {
-	struct cdate d = dates_local_date(t);
-	return dates_to_days(&d);
+	return local_at(t).day;
 }
 
 int dates_local_minute(int64_t t)
 {
-	struct tm tm;
-	local_tm(t, &tm);
-	return tm.tm_hour * 60 + tm.tm_min;
+	return local_at(t).second / 60;
 }
 
 /* True when instant t shows the wall-clock reading wall (seconds, as if UTC). */
 static bool reads_as(int64_t t, int64_t wall)
 {
-	struct tm tm;
-	local_tm(t, &tm);
-	return t + tm.tm_gmtoff == wall;
+	return t + zone_offset(t) == wall;
 }
 
 int64_t dates_local_to_instant(int64_t day, int minute)
@@ -262,11 +315,8 @@ int64_t dates_local_to_instant(int64_t day, int minute)
 	 * east of UTC it lands on the later side of a fall-back hour.
 	 */
 	int64_t wall = dates_to_days(&d) * 86400 + (int64_t)minute * 60;
-	struct tm tm;
-	local_tm(wall - 86400, &tm);
-	int64_t before = wall - tm.tm_gmtoff;
-	local_tm(wall + 86400, &tm);
-	int64_t after = wall - tm.tm_gmtoff;
+	int64_t before = wall - zone_offset(wall - 86400);
+	int64_t after = wall - zone_offset(wall + 86400);
 	if (reads_as(after, wall) && (after < before || !reads_as(before, wall)))
 		return after;
 	return before;

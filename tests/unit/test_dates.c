@@ -2,6 +2,8 @@
  * across DST changes. */
 #include "unit.h"
 
+#include <time.h>
+
 #include "domain/dates.h"
 #include "util/err.h"
 
@@ -566,6 +568,79 @@ static void local_day_counts(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The C library's reading of t, as dates_format_instant writes it. */
+static void libc_reading(int64_t t, char *buf)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!localtime_r(&tt, &tm))
+		fail_msg("localtime_r failed at %lld", (long long)t);
+	long off = tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff;
+	snprintf(buf, DATES_BUF, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 tm.tm_gmtoff < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+}
+
+/*
+ * Offsets are remembered per hour: the readings agree with the C library's at every
+ * 7 minutes 13 seconds of 2025-2027 and at each second around every change, in zones that
+ * change by an hour, by half an hour (Lord Howe), at quarter-hour offsets (Chatham,
+ * Kathmandu), west of UTC at a half hour (St John's) and not at all; and a new zone is
+ * never read with the offsets of the one before.
+ */
+static void readings_match_the_c_library(void **state)
+{
+	(void)state;
+	static const char *const zones[] = {"Europe/London",
+					    "America/New_York",
+					    "Australia/Lord_Howe",
+					    "Pacific/Chatham",
+					    "Asia/Kathmandu",
+					    "America/St_Johns",
+					    "UTC"};
+	int bad = 0;
+	int64_t from = at("2025-01-01T00:00:00Z"), to = at("2028-01-01T00:00:00Z");
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		dates_set_zone(zones[z]);
+		char ours[DATES_BUF], theirs[DATES_BUF];
+		int changes = 0;
+		for (int64_t t = from; t < to && bad < 20; t += 433) {
+			dates_format_instant(t, ours);
+			libc_reading(t, theirs);
+			row_check(&bad, strcmp(ours, theirs) == 0, "%s: %s, the C library %s",
+				  zones[z], ours, theirs);
+			libc_reading(t + 433, theirs);
+			if (strcmp(ours + 19, theirs + 19) == 0)
+				continue;
+			/* An offset change lies ahead: read every second up to it and past it. */
+			changes++;
+			for (int64_t u = t; u <= t + 433 + 60; u++) {
+				dates_format_instant(u, ours);
+				libc_reading(u, theirs);
+				row_check(&bad, strcmp(ours, theirs) == 0,
+					  "%s: %s, the C library %s", zones[z], ours, theirs);
+			}
+		}
+		int want =
+		    strcmp(zones[z], "UTC") == 0 || strcmp(zones[z], "Asia/Kathmandu") == 0 ? 0 : 6;
+		row_check(&bad, changes == want, "%s: %d offset changes in three years, want %d",
+			  zones[z], changes, want);
+	}
+	/* The same instant in one zone, then another: the second must not reuse the first. */
+	int64_t t = at("2026-07-01T10:00:00Z");
+	char buf[DATES_BUF];
+	dates_set_zone("Europe/Berlin");
+	dates_format_instant(t, buf);
+	row_check(&bad, strcmp(buf, "2026-07-01T12:00:00+02:00") == 0, "Berlin: %s", buf);
+	dates_set_zone("America/New_York");
+	dates_format_instant(t, buf);
+	row_check(&bad, strcmp(buf, "2026-07-01T06:00:00-04:00") == 0, "New York: %s", buf);
+	row_check(&bad, dates_local_minute(t) == 6 * 60, "New York minute %d",
+		  dates_local_minute(t));
+	dates_set_zone("UTC");
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -583,6 +658,7 @@ int main(void)
 		cmocka_unit_test(local_to_instant),
 		cmocka_unit_test(local_round_trip),
 		cmocka_unit_test(local_day_counts),
+		cmocka_unit_test(readings_match_the_c_library),
 	};
 	/* clang-format on */
 	dates_set_zone("UTC");
