@@ -11,6 +11,8 @@
 
 /* A JSON string for s, or null when s is NULL. s is valid UTF-8 (checked on input). */
 void jw_str(struct buf *b, const char *s);
+/* The JSON string of a and c joined by one space ("first last"); NULL counts as "". */
+void jw_str_pair(struct buf *b, const char *a, const char *c);
 /* "key": — the key is written as jw_str writes it; a comma goes before it unless it is
  * the first member (first is then cleared). */
 void jw_key(struct buf *b, bool *first, const char *key);

@@ -67,7 +67,6 @@ void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cau
 {
 	const struct appointment *a = &v->a;
 	bool first = true;
-	char text[1024]; /* two names of up to 100 characters, 4 bytes each */
 	jw_raw(b, "{");
 	jw_key(b, &first, "id");
 	jw_int(b, a->id);
@@ -95,10 +94,8 @@ void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cau
 	jw_str(b, a->cancel_reason);
 	jw_key(b, &first, "notes");
 	jw_str(b, a->notes);
-	snprintf(text, sizeof text, "%s %s", v->patient_first ? v->patient_first : "",
-		 v->patient_last ? v->patient_last : "");
 	jw_key(b, &first, "patient_name");
-	jw_str(b, text);
+	jw_str_pair(b, v->patient_first, v->patient_last);
 	jw_key(b, &first, "patient_mrn");
 	jw_str(b, v->patient_mrn ? v->patient_mrn : "");
 	jw_key(b, &first, "practitioner_name");
@@ -109,8 +106,12 @@ void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cau
 	jw_str(b, v->treatment_type);
 	jw_key(b, &first, "session_label");
 	if (a->session_number && v->planned_sessions) {
-		snprintf(text, sizeof text, "%d of %d", a->session_number, v->planned_sessions);
-		jw_str(b, text);
+		/* "2 of 3": digits and spaces, nothing to escape. */
+		jw_raw(b, "\"");
+		jw_int(b, a->session_number);
+		jw_raw(b, " of ");
+		jw_int(b, v->planned_sessions);
+		jw_raw(b, "\"");
 		jw_key(b, &first, "planned_sessions");
 		jw_int(b, v->planned_sessions);
 	} else {

@@ -41,8 +41,6 @@ static void put_day(struct buf *b, bool *first, const char *key, int64_t day)
 static void recall_write(struct buf *b, const struct recall_row *r, const struct window *w,
 			 int64_t today)
 {
-	char name[1024]; /* two names of up to 100 characters, 4 bytes each */
-	snprintf(name, sizeof name, "%s %s", r->first_name, r->last_name);
 	bool overdue = w->to_day < today;
 	bool first = true, first_window = true;
 	jw_raw(b, "{");
@@ -51,7 +49,7 @@ static void recall_write(struct buf *b, const struct recall_row *r, const struct
 	jw_key(b, &first, "patient_id");
 	jw_int(b, r->patient_id);
 	jw_key(b, &first, "patient_name");
-	jw_str(b, name);
+	jw_str_pair(b, r->first_name, r->last_name);
 	jw_key(b, &first, "treatment_type");
 	jw_str(b, r->treatment_type);
 	jw_key(b, &first, "practitioner_id");

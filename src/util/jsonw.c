@@ -1,13 +1,23 @@
 /* JSON text into a buffer; see util/jsonw.h. */
 #include "util/jsonw.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* The bytes that end a run of plain text: controls (NUL among them), '"' and '\\'. */
+static const bool stops[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1,
+    [0x0E] = 1, [0x0F] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1,
+    [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, ['"'] = 1,	['\\'] = 1,
+};
 
 /* The length of s up to its first byte that a JSON string escapes, or its whole length. */
 static size_t plain_len(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	while (*p >= 0x20 && *p != '"' && *p != '\\')
+	while (!stops[*p])
 		p++;
 	return (size_t)(p - (const unsigned char *)s);
 }
@@ -36,7 +46,7 @@ static void put_escaped(struct buf *b, const char *s)
 	buf_append(b, "\"", 1);
 	const char *run = s;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+		if (!stops[*p])
 			continue;
 		buf_append(b, run, (size_t)((const char *)p - run));
 		char esc[6] = {'\\', 0, 0, 0, 0, 0};
@@ -89,6 +99,35 @@ void jw_str(struct buf *b, const char *s)
 		put_plain(b, s, n, "", "");
 	else
 		put_escaped(b, s);
+}
+
+void jw_str_pair(struct buf *b, const char *a, const char *c)
+{
+	a = a ? a : "";
+	c = c ? c : "";
+	size_t na = plain_len(a), nc = plain_len(c);
+	if (!a[na] && !c[nc]) {
+		buf_reserve(b, na + nc + 3);
+		char *d = b->data + b->len;
+		*d++ = '"';
+		memcpy(d, a, na);
+		d += na;
+		*d++ = ' ';
+		memcpy(d, c, nc);
+		d += nc;
+		*d++ = '"';
+		*d = '\0';
+		b->len = (size_t)(d - b->data);
+		return;
+	}
+	na += strlen(a + na);
+	nc += strlen(c + nc);
+	char *joined = xmalloc(na + nc + 2);
+	memcpy(joined, a, na);
+	joined[na] = ' ';
+	memcpy(joined + na + 1, c, nc + 1);
+	put_escaped(b, joined);
+	free(joined);
 }
 
 void jw_key(struct buf *b, bool *first, const char *key)

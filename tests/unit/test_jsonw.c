@@ -45,6 +45,37 @@ static void strings(void **state)
 	}
 }
 
+/* A pair is the string of both joined by a space, NULL counting as "", escaped or not. */
+static void string_pairs(void **state)
+{
+	(void)state;
+	static const char *const rows[][3] = {
+	    {"Ada", "Lovelace", "Ada Lovelace"},
+	    {"", "", " "},
+	    {NULL, "Solo", " Solo"},
+	    {"Solo", NULL, "Solo "},
+	    {NULL, NULL, " "},
+	    {"Quote \"Q\"", "Back\\slash", "Quote \"Q\" Back\\slash"},
+	    {"Tab\t", "Müller", "Tab\t Müller"},
+	    {"Zoë", "new\nline", "Zoë new\nline"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct buf b;
+		buf_init(&b);
+		jw_str_pair(&b, rows[i][0], rows[i][1]);
+		json_t *v = json_string(rows[i][2]);
+		assert_non_null(v);
+		char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (strcmp(b.data, want) != 0)
+			print_error("row %zu: jw_str_pair wrote %s, jansson %s\n", i, b.data, want);
+		assert_string_equal(b.data, want);
+		assert_int_equal(b.len, strlen(want));
+		free(want);
+		json_decref(v);
+		buf_cleanup(&b);
+	}
+}
+
 static void numbers(void **state)
 {
 	(void)state;
@@ -193,9 +224,8 @@ static void appointment_views(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(strings),
-	    cmocka_unit_test(numbers),
-	    cmocka_unit_test(members_in_one_buffer),
+	    cmocka_unit_test(strings),		 cmocka_unit_test(string_pairs),
+	    cmocka_unit_test(numbers),		 cmocka_unit_test(members_in_one_buffer),
 	    cmocka_unit_test(appointment_views),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
