@@ -45,6 +45,16 @@ static long long booked(const char *token, const struct fx_booking *b)
 	return id;
 }
 
+/* The front desk books a session of plan for patient in lane l at start. */
+static long long book_plan_session(struct lane l, long long patient, long long plan, time_t start)
+{
+	return booked(t_desk, &(struct fx_booking){.patient = patient,
+						   .practitioner = l.prac,
+						   .room = l.room,
+						   .plan = plan,
+						   .start = start});
+}
+
 static void expect_date(const json_t *o, const char *key, int day)
 {
 	char want[11];
@@ -142,11 +152,7 @@ static void next_slots_inside_the_window_on_the_grid(void **state)
 	long long other_room = fx_room(&S, t_admin, "Room ns1b");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 20;
-	booked(t_desk, &(struct fx_booking){.patient = p,
-					    .practitioner = l.prac,
-					    .room = l.room,
-					    .plan = plan,
-					    .start = fx_time(d, 10, 0)});
+	book_plan_session(l, p, plan, fx_time(d, 10, 0));
 	/* The practitioner is busy from midnight to 01:05 on the window's first day. */
 	booked(t_desk, &(struct fx_booking){.patient = q,
 					    .practitioner = l.prac,
@@ -213,11 +219,7 @@ static void next_slots_span_touching_intervals(void **state)
 	long long p = adult("Noor", "Noon"), q = adult("Quill", "Morning");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 24;
-	booked(t_desk, &(struct fx_booking){.patient = p,
-					    .practitioner = l.prac,
-					    .room = l.room,
-					    .plan = plan,
-					    .start = fx_time(d, 9, 0)});
+	book_plan_session(l, p, plan, fx_time(d, 9, 0));
 	booked(t_desk, &(struct fx_booking){.patient = q,
 					    .practitioner = l.prac,
 					    .room = l.room,
@@ -231,11 +233,7 @@ static void next_slots_span_touching_intervals(void **state)
 	expect_instant(json_array_get(items, 2), "start", fx_time(d + 28, 11, 45));
 	resp_free(r);
 	/* And the slot across noon books. */
-	booked(t_desk, &(struct fx_booking){.patient = p,
-					    .practitioner = l.prac,
-					    .room = l.room,
-					    .plan = plan,
-					    .start = fx_time(d + 28, 11, 15)});
+	book_plan_session(l, p, plan, fx_time(d + 28, 11, 15));
 }
 
 static void next_slots_over_many_days(void **state)
@@ -248,11 +246,7 @@ static void next_slots_over_many_days(void **state)
 	long long p = adult("Mara", "Many"), q = adult("Otto", "Other");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 26;
-	booked(t_desk, &(struct fx_booking){.patient = p,
-					    .practitioner = l.prac,
-					    .room = l.room,
-					    .plan = plan,
-					    .start = fx_time(d, 9, 0)});
+	book_plan_session(l, p, plan, fx_time(d, 9, 0));
 	static const int taken[] = {1, 5, 6};
 	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
 		booked(t_desk, &(struct fx_booking){.patient = q,
@@ -280,11 +274,7 @@ static void next_slots_for_a_full_or_inactive_plan(void **state)
 	struct lane l = lane("ns2");
 	long long p = adult("Fulton", "Full");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 1);
-	booked(t_desk, &(struct fx_booking){.patient = p,
-					    .practitioner = l.prac,
-					    .room = l.room,
-					    .plan = plan,
-					    .start = fx_time(22, 10, 0)});
+	book_plan_session(l, p, plan, fx_time(22, 10, 0));
 	struct resp *r = next_slots(plan, 3, t_desk);
 	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 0);
 	assert_int_equal(jint(r->json, "total"), 0);
@@ -320,11 +310,7 @@ static void signing_the_last_session_completes_the_plan(void **state)
 	struct lane l = lane("sg1");
 	long long p = adult("Sigrid", "Signed");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 1);
-	long long appt = booked(t_desk, &(struct fx_booking){.patient = p,
-							     .practitioner = l.prac,
-							     .room = l.room,
-							     .plan = plan,
-							     .start = fx_time(0, 0, 0)});
+	long long appt = book_plan_session(l, p, plan, fx_time(0, 0, 0));
 	sign(appt);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld", appt);
