@@ -1,6 +1,8 @@
 /* Calendar arithmetic (proleptic Gregorian), RFC 3339 parsing and the clinic's zone. */
 #include "domain/dates.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,15 +164,15 @@ int dates_parse_instant(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Bumped by each zone change, so that no thread trusts offsets of an earlier zone. */
-static unsigned zone_generation = 1;
+/* Bumped by each zone change, so that no offsets found for an earlier zone are used. */
+static _Atomic unsigned zone_generation = 1;
 
 void dates_set_zone(const char *zone)
 {
 	if (zone && *zone)
 		setenv("TZ", zone, 1);
 	tzset();
-	zone_generation++;
+	atomic_fetch_add_explicit(&zone_generation, 1, memory_order_acq_rel);
 }
 
 static long offset_at(int64_t t)
@@ -182,42 +184,86 @@ static long offset_at(int64_t t)
 
 /*
  * The zone's UTC offset at t. The C library converts under a process-wide lock, and a day
- * sheet converts four instants per appointment, so each thread remembers the offsets of
- * the hours it reads more than once. An hour is trusted when its first and last second
- * share an offset: no zone changes its offset twice within an hour, so then every second
- * of it does. That check costs two conversions, so it is made on an hour's second use; an
- * hour read once costs one conversion, as without the cache. An hour with a change in it
- * is converted every time.
+ * sheet converts four instants per appointment, so the zone's changes are found once per
+ * stretch of 2^25 s (about 388 days) and shared by every thread. A stretch is read hour by
+ * hour, and an hour whose two ends differ is searched to the second: no zone changes its
+ * offset twice within an hour, so that finds every change. Stretches from 1901 to 2200 are
+ * kept; an instant outside them, or in a stretch with more changes than one holds, goes to
+ * the C library each time. The zone is set before serving starts (dates_set_zone), so a
+ * stretch found for the current zone is never rewritten while it is read.
  */
-#define OFFSET_SPAN  3600
-#define OFFSET_SLOTS 16
+#define STRETCH_LEN	    ((int64_t)1 << 25)
+#define STRETCH_FIRST	    (-64) /* 1901-12-13 */
+#define STRETCH_COUNT	    288	  /* to 2200 */
+#define STRETCH_MAX_CHANGES 8
 
-enum offset_state { SPAN_SEEN, SPAN_STEADY, SPAN_CHANGES };
-
-struct offset_slot {
-	int64_t span;
-	long off;
-	unsigned generation;
-	enum offset_state state;
+struct stretch {
+	_Atomic unsigned generation; /* zone_generation when found; 0: not yet */
+	int changes;		     /* how many, or -1: too many to keep */
+	long first_off;
+	int64_t at[STRETCH_MAX_CHANGES];
+	long off[STRETCH_MAX_CHANGES];
 };
+
+static struct stretch stretches[STRETCH_COUNT];
+static pthread_mutex_t stretch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The first second in (a, c] whose offset differs from a's, when a and c differ. */
+static int64_t change_between(int64_t a, long off_a, int64_t c)
+{
+	while (c - a > 1) {
+		int64_t mid = a + (c - a) / 2;
+		if (offset_at(mid) == off_a)
+			a = mid;
+		else
+			c = mid;
+	}
+	return c;
+}
+
+static void find_changes(struct stretch *s, int64_t lo, unsigned generation)
+{
+	int64_t last = lo + STRETCH_LEN - 1;
+	long off = offset_at(lo);
+	int n = 0;
+	s->first_off = off;
+	for (int64_t a = lo; a < last && n >= 0;) {
+		int64_t c = a + 3600 < last ? a + 3600 : last;
+		long next = offset_at(c);
+		if (next != off) {
+			if (n == STRETCH_MAX_CHANGES) {
+				n = -1;
+				break;
+			}
+			s->at[n] = change_between(a, off, c);
+			s->off[n++] = next;
+			off = next;
+		}
+		a = c;
+	}
+	s->changes = n;
+	atomic_store_explicit(&s->generation, generation, memory_order_release);
+}
 
 static long zone_offset(int64_t t)
 {
-	static _Thread_local struct offset_slot slots[OFFSET_SLOTS];
-	int64_t span = t >= 0 ? t / OFFSET_SPAN : (t - OFFSET_SPAN + 1) / OFFSET_SPAN;
-	struct offset_slot *s = &slots[(uint64_t)span % OFFSET_SLOTS];
-	if (s->generation != zone_generation || s->span != span) {
-		s->span = span;
-		s->generation = zone_generation;
-		s->state = SPAN_SEEN;
+	int64_t k = (t >= 0 ? t / STRETCH_LEN : (t + 1) / STRETCH_LEN - 1) - STRETCH_FIRST;
+	if (k < 0 || k >= STRETCH_COUNT)
 		return offset_at(t);
+	struct stretch *s = &stretches[k];
+	unsigned generation = atomic_load_explicit(&zone_generation, memory_order_acquire);
+	if (atomic_load_explicit(&s->generation, memory_order_acquire) != generation) {
+		pthread_mutex_lock(&stretch_lock);
+		if (atomic_load_explicit(&s->generation, memory_order_acquire) != generation)
+			find_changes(s, (k + STRETCH_FIRST) * STRETCH_LEN, generation);
+		pthread_mutex_unlock(&stretch_lock);
 	}
-	if (s->state == SPAN_SEEN) {
-		int64_t lo = span * OFFSET_SPAN;
-		s->off = offset_at(lo);
-		s->state = offset_at(lo + OFFSET_SPAN - 1) == s->off ? SPAN_STEADY : SPAN_CHANGES;
-	}
-	return s->state == SPAN_STEADY ? s->off : offset_at(t);
+	if (s->changes < 0)
+		return offset_at(t);
+	long off = s->first_off;
+	for (int i = 0; i < s->changes && t >= s->at[i]; i++)
+		off = s->off[i];
+	return off;
 }
 
 /* The clinic-local reading of instant t: its day, its second of that day and the offset. */
