@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 	    (unsigned)HTTP_DEFAULT_CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)HTTP_DEFAULT_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)HTTP_DEFAULT_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	    (size_t)HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "bare: cannot listen on 127.0.0.1 port %lu\n", port);
 		return 1;

@@ -10,6 +10,10 @@
 /* Bodies larger than this are refused with 413 before or while reading. */
 #define HTTP_MAX_BODY	 (1024 * 1024)
 #define HTTP_MAX_HEADERS 16
+/* Each connection's memory for the request head, its parsing and the answer's head: about
+ * 14 KiB of head fits (431 beyond). libmicrohttpd clears it for every request, so it is no
+ * larger than needed. */
+#define HTTP_CONN_MEMORY (16 * 1024)
 /* Defaults of struct http_config. */
 #define HTTP_DEFAULT_CONN_LIMIT	  8192
 #define HTTP_DEFAULT_PER_IP_LIMIT 256

@@ -552,7 +552,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	     cfg->per_ip_limit ? cfg->per_ip_limit : HTTP_DEFAULT_PER_IP_LIMIT, NULL},
 	    {MHD_OPTION_CONNECTION_TIMEOUT,
 	     cfg->timeout_s ? cfg->timeout_s : HTTP_DEFAULT_TIMEOUT_S, NULL},
-	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
 	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
 	    {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
