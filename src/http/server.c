@@ -28,6 +28,7 @@
  */
 struct conn_track {
 	int fd;
+	char remote[INET6_ADDRSTRLEN + 1]; /* the peer's address as text, made once */
 	/* Connection start, last request end, or this request's start: written by the
 	 * connection's own thread on every request, so an atomic rather than under the
 	 * list's lock. */
@@ -92,6 +93,22 @@ static void track_request(struct MHD_Connection *conn)
 		atomic_store_explicit(&t->since_ms, now_ms(), memory_order_relaxed);
 }
 
+static void remote_text(struct MHD_Connection *conn, char *buf, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(buf, n, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+			  (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  buf, (socklen_t)n);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
@@ -101,6 +118,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		struct conn_track *t = xcalloc(1, sizeof *t);
 		t->fd = ci ? ci->connect_fd : -1;
+		remote_text(conn, t->remote, sizeof t->remote);
 		atomic_init(&t->since_ms, now_ms());
 		pthread_mutex_lock(&srv->track_lock);
 		t->next = srv->tracks;
@@ -297,22 +315,6 @@ static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *c
 	return ret;
 }
 
-static void remote_text(struct MHD_Connection *conn, char *buf, size_t n)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(buf, n, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
-			  (socklen_t)n);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  buf, (socklen_t)n);
-}
-
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reqctx *ctx,
 				   struct http_reply *rep);
 
@@ -320,7 +322,11 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 			      struct reqctx *ctx, const char *url, const char *method)
 {
 	char remote[INET6_ADDRSTRLEN + 1];
-	remote_text(conn, remote, sizeof remote);
+	struct conn_track *t = track_of(conn);
+	if (t)
+		memcpy(remote, t->remote, sizeof remote);
+	else
+		remote_text(conn, remote, sizeof remote);
 	struct http_req req = {
 	    .method = method,
 	    .path = url,
@@ -398,7 +404,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ctx = xcalloc(1, sizeof *ctx);
 		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
 		ctx->user = -1;
-		snprintf(ctx->method, sizeof ctx->method, "%s", method);
+		size_t mlen = strnlen(method, sizeof ctx->method - 1);
+		memcpy(ctx->method, method, mlen); /* ctx is zeroed: the copy ends in a NUL */
 		*con_cls = ctx;
 		atomic_fetch_add(&srv->inflight, 1);
 		track_request(conn);
