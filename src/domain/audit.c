@@ -1,44 +1,89 @@
 /* SHA-256 (libsodium) over a length-prefixed canonical form of each audit event. */
 #include "domain/audit.h"
 
-#include <inttypes.h>
+#include <stdint.h>
 #include <sodium.h>
-#include <stdio.h>
 #include <string.h>
 
-static void put_field(crypto_hash_sha256_state *st, const char *s)
+/* The canonical form is gathered in a buffer and hashed in a few large updates. */
+struct hasher {
+	crypto_hash_sha256_state st;
+	size_t n;
+	unsigned char buf[512];
+};
+
+static void put_bytes(struct hasher *h, const void *p, size_t n)
 {
-	char len[24];
-	size_t n = s ? strlen(s) : 0;
-	int k = snprintf(len, sizeof len, "%zu:", n);
-	crypto_hash_sha256_update(st, (const unsigned char *)len, (unsigned long long)k);
-	if (n)
-		crypto_hash_sha256_update(st, (const unsigned char *)s, n);
+	if (h->n + n > sizeof h->buf) {
+		crypto_hash_sha256_update(&h->st, h->buf, h->n);
+		h->n = 0;
+		if (n > sizeof h->buf) {
+			crypto_hash_sha256_update(&h->st, p, n);
+			return;
+		}
+	}
+	memcpy(h->buf + h->n, p, n);
+	h->n += n;
 }
 
-static void put_int(crypto_hash_sha256_state *st, int64_t v)
+/* v in decimal, with a minus sign when negative, as printf's %lld writes it. */
+static size_t decimal(int64_t v, char out[24])
+{
+	char rev[24];
+	size_t n = 0, k = 0;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		rev[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[k++] = '-';
+	while (n)
+		out[k++] = rev[--n];
+	return k;
+}
+
+/* "length:bytes" */
+static void put_text(struct hasher *h, const char *s, size_t n)
+{
+	char len[24];
+	size_t k = decimal((int64_t)n, len);
+	len[k++] = ':';
+	put_bytes(h, len, k);
+	if (n)
+		put_bytes(h, s, n);
+}
+
+static void put_field(struct hasher *h, const char *s)
+{
+	put_text(h, s, s ? strlen(s) : 0);
+}
+
+static void put_int(struct hasher *h, int64_t v)
 {
 	char num[24];
-	snprintf(num, sizeof num, "%" PRId64, v);
-	put_field(st, num);
+	put_text(h, num, decimal(v, num));
 }
 
 void audit_hash(const struct audit_event *e, char out[AUDIT_HASH_HEX])
 {
-	crypto_hash_sha256_state st;
+	struct hasher h;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 
-	crypto_hash_sha256_init(&st);
-	put_field(&st, e->prev_hash);
-	put_int(&st, e->id);
-	put_int(&st, e->at);
-	put_int(&st, e->user_id);
-	put_field(&st, e->action);
-	put_field(&st, e->entity);
-	put_int(&st, e->entity_id);
-	put_field(&st, e->remote);
-	put_field(&st, e->detail);
-	crypto_hash_sha256_final(&st, digest);
+	crypto_hash_sha256_init(&h.st);
+	h.n = 0;
+	put_field(&h, e->prev_hash);
+	put_int(&h, e->id);
+	put_int(&h, e->at);
+	put_int(&h, e->user_id);
+	put_field(&h, e->action);
+	put_field(&h, e->entity);
+	put_int(&h, e->entity_id);
+	put_field(&h, e->remote);
+	put_field(&h, e->detail);
+	if (h.n)
+		crypto_hash_sha256_update(&h.st, h.buf, h.n);
+	crypto_hash_sha256_final(&h.st, digest);
 	sodium_bin2hex(out, AUDIT_HASH_HEX, digest, sizeof digest);
 }
 

@@ -77,28 +77,43 @@ static void read_event(sqlite3_stmt *st, struct audit_event *e)
 	copy_hex(e->hash, sqlite3_column_text(st, 9));
 }
 
-int store_audit_append(struct db *db, const struct actor *who, const char *action,
-		       const char *entity, int64_t entity_id, const char *detail)
+/* The newest event: the one the next event links to. */
+struct audit_head {
+	int64_t id;
+	char hash[AUDIT_HASH_HEX];
+};
+
+static int read_head(struct db *db, struct audit_head *head)
 {
-	struct audit_event e;
-	memset(&e, 0, sizeof e);
 	sqlite3_stmt *st = db_stmt(db, &sql_last);
 	if (!st)
 		return -ERR_INTERNAL;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(st, 0) + 1;
-		copy_hex(e.prev_hash, sqlite3_column_text(st, 1));
+		head->id = sqlite3_column_int64(st, 0);
+		copy_hex(head->hash, sqlite3_column_text(st, 1));
 	} else if (rc == SQLITE_DONE) {
-		e.id = 1;
-		memcpy(e.prev_hash, AUDIT_GENESIS, sizeof AUDIT_GENESIS);
+		head->id = 0;
+		memcpy(head->hash, AUDIT_GENESIS, sizeof AUDIT_GENESIS);
 	} else {
 		int err = db_step_err(db);
 		db_done(st);
 		return err;
 	}
 	db_done(st);
+	return 0;
+}
 
+/* Appends the event after head, inside the caller's write transaction, and makes it the
+ * head. */
+static int append_after(struct db *db, struct audit_head *head, const struct actor *who,
+			const char *action, const char *entity, int64_t entity_id,
+			const char *detail)
+{
+	struct audit_event e;
+	memset(&e, 0, sizeof e);
+	e.id = head->id + 1;
+	memcpy(e.prev_hash, head->hash, AUDIT_HASH_HEX);
 	e.at = (int64_t)time(NULL);
 	e.user_id = who ? who->user_id : 0;
 	e.action = (char *)action;
@@ -108,7 +123,7 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
 	e.detail = (char *)(detail ? detail : "");
 	audit_hash(&e, e.hash);
 
-	st = db_stmt(db, &sql_insert);
+	sqlite3_stmt *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, e.id);
@@ -123,7 +138,20 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
 	db_bind_text(st, 8, e.detail);
 	db_bind_text(st, 9, e.prev_hash);
 	db_bind_text(st, 10, e.hash);
-	return db_exec_stmt(db, st);
+	int err = db_exec_stmt(db, st);
+	if (!err) {
+		head->id = e.id;
+		memcpy(head->hash, e.hash, AUDIT_HASH_HEX);
+	}
+	return err;
+}
+
+int store_audit_append(struct db *db, const struct actor *who, const char *action,
+		       const char *entity, int64_t entity_id, const char *detail)
+{
+	struct audit_head head;
+	int err = read_head(db, &head);
+	return err ? err : append_after(db, &head, who, action, entity, entity_id, detail);
 }
 
 static void read_event_row(sqlite3_stmt *st, void *p)
@@ -249,10 +277,15 @@ static void *flusher(void *arg)
 		q_head = q_tail = NULL;
 		pthread_mutex_unlock(&q_lock);
 
+		/* The write transaction keeps every other writer out, so the head read once
+		 * stays the head for the whole batch. */
+		struct audit_head head;
 		int err = db_begin_write(q_db);
+		if (!err)
+			err = read_head(q_db, &head);
 		for (struct pending *p = batch; !err && p; p = p->next)
-			err = store_audit_append(q_db, p->who, p->action, p->entity, p->entity_id,
-						 p->detail);
+			err = append_after(q_db, &head, p->who, p->action, p->entity, p->entity_id,
+					   p->detail);
 		if (!err)
 			err = db_commit(q_db);
 		else

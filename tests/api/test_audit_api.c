@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -351,6 +352,74 @@ static int verify(char **out)
 	return run_cli(args, NULL, out);
 }
 
+/* ---- many reads at once ---- */
+
+enum { READERS = 8, READS_EACH = 20, WRITES = 20 };
+
+static void *read_patient_a(void *arg)
+{
+	long *failures = arg;
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_a);
+	for (int i = 0; i < READS_EACH; i++) {
+		struct resp *r = req(&srv, "GET", path, prac_tok, NULL);
+		if (r->status != 200)
+			(*failures)++;
+		resp_free(r);
+	}
+	return NULL;
+}
+
+/* Reads answered at once share an audit commit: each still gets its own event, numbered
+ * and linked in order, also when writes append events between the batches. */
+static void concurrent_reads_are_each_audited_and_chained(void **state)
+{
+	(void)state;
+	char query[96];
+	snprintf(query, sizeof query, "entity=patient&entity_id=%lld&limit=1", patient_a);
+	struct resp *keep;
+	audit(query, &keep);
+	long long before = jint(keep->json, "total");
+	resp_free(keep);
+
+	pthread_t th[READERS];
+	long failures[READERS] = {0};
+	for (int i = 0; i < READERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, read_patient_a, &failures[i]), 0);
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_b);
+	for (int i = 0; i < WRITES; i++) {
+		struct resp *r = reqf(&srv, "PATCH", path, prac_tok, "{\"notes\":\"note %d\"}", i);
+		assert_int_equal(r->status, 200);
+		resp_free(r);
+	}
+	for (int i = 0; i < READERS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(failures[i], 0);
+	}
+
+	audit(query, &keep);
+	assert_int_equal(jint(keep->json, "total"), before + READERS * READS_EACH);
+	resp_free(keep);
+	/* The newest events, reads and writes alike, are numbered without gaps and each
+	 * links to the one before. */
+	json_t *items = audit("limit=150", &keep);
+	size_t n = json_array_size(items);
+	if (n != 150)
+		print_error("%zu events listed\n", n);
+	assert_true(n == 150);
+	size_t reads = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		json_t *e = json_array_get(items, i), *older = json_array_get(items, i + 1);
+		assert_int_equal(jint(e, "id"), jint(older, "id") + 1);
+		assert_string_equal(jstr(e, "prev_hash"), jstr(older, "hash"));
+		if (strcmp(jstr(e, "action"), "read") == 0)
+			reads++;
+	}
+	assert_true(reads >= 150 - WRITES);
+	resp_free(keep);
+}
+
 static void chain_verifies_after_stop_and_restart(void **state)
 {
 	(void)state;
@@ -401,6 +470,7 @@ int main(void)
 	    cmocka_unit_test(audit_is_for_admins_only),
 	    cmocka_unit_test(events_are_newest_first_and_chained),
 	    cmocka_unit_test(filters_narrow_the_trail),
+	    cmocka_unit_test(concurrent_reads_are_each_audited_and_chained),
 	    cmocka_unit_test(chain_verifies_after_stop_and_restart),
 	};
 	return cmocka_run_group_tests_name("api_audit", tests, group_setup, group_teardown);

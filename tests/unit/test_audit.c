@@ -55,6 +55,26 @@ static void hash_known_answer(void **state)
 			    "a5522580e072004bab256fe1e469c38b7826803af49897ffc796291540a0f94e");
 	assert_true(audit_event_valid(&next, e.hash));
 	assert_false(audit_event_valid(&next, AUDIT_GENESIS));
+
+	/* A detail longer than the hasher's buffer, a twelve-digit id and a negative number. */
+	char detail[1500];
+	size_t n = (size_t)snprintf(detail, sizeof detail, "fields: ");
+	for (int i = 0; i < 200; i++)
+		n += (size_t)snprintf(detail + n, sizeof detail - n, "notes, ");
+	assert_int_equal(n, 1408);
+	struct audit_event third;
+	memset(&third, 0, sizeof third);
+	third.id = 123456789012;
+	third.at = 1768210320;
+	third.action = (char *)"update";
+	third.entity = (char *)"patient";
+	third.entity_id = -5;
+	third.remote = (char *)"2001:db8::1";
+	third.detail = detail;
+	memcpy(third.prev_hash, next.hash, AUDIT_HASH_HEX);
+	audit_hash(&third, third.hash);
+	assert_string_equal(third.hash,
+			    "837136a421ce6ee427ca060ef19e22a7db45371521827a610aafe512e0e1491c");
 }
 
 /* Changing any one field changes the hash, and the old hash no longer validates. */
