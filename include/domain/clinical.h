@@ -111,9 +111,11 @@ struct appointment {
 	int64_t updated_at;
 };
 
-/* An appointment with the names a schedule shows. */
+/* An appointment with the names a schedule shows. Its texts, the appointment's included,
+ * are held in one block (texts): free the view with appt_views_free only. */
 struct appt_view {
 	struct appointment a;
+	char *texts;
 	char *patient_first;
 	char *patient_last;
 	char *patient_mrn;

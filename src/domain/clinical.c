@@ -95,15 +95,8 @@ bool str_in(const char *code, char *const *list, size_t n)
 
 void appt_views_free(struct appt_view *list, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		appointment_cleanup(&list[i].a);
-		free(list[i].patient_first);
-		free(list[i].patient_last);
-		free(list[i].patient_mrn);
-		free(list[i].practitioner_name);
-		free(list[i].room_name);
-		free(list[i].treatment_type);
-	}
+	for (size_t i = 0; i < n; i++)
+		free(list[i].texts);
 	free(list);
 }
 

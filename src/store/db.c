@@ -243,23 +243,25 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
 	return err;
 }
 
-int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
-	       void (*free_list)(void *, size_t), void **out, size_t *n)
+int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
+		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
+		    void (*free_list)(void *, size_t), void **out, size_t *n)
 {
 	db = conn(db);
 	size_t cap = 16, len = 0;
 	char *list = xcalloc(cap, elem);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = SQLITE_DONE, err = 0;
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (len == cap) {
 			list = xrealloc(list, cap * 2 * elem);
 			memset(list + cap * elem, 0, cap * elem);
 			cap *= 2;
 		}
-		read(st, list + len * elem);
+		err = read(st, list + len * elem, arg);
 		len++;
 	}
-	int err = rc == SQLITE_DONE ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
+	if (!err && rc != SQLITE_DONE)
+		err = db_err(db, sqlite3_extended_errcode(db->h));
 	db_done(st);
 	if (err) {
 		free_list(list, len);
@@ -268,6 +270,23 @@ int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite
 	*out = list;
 	*n = len;
 	return 0;
+}
+
+struct plain_reader {
+	void (*read)(sqlite3_stmt *, void *);
+};
+
+static int read_plain(sqlite3_stmt *st, void *elem, void *arg)
+{
+	((struct plain_reader *)arg)->read(st, elem);
+	return 0;
+}
+
+int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
+	       void (*free_list)(void *, size_t), void **out, size_t *n)
+{
+	struct plain_reader r = {read};
+	return db_collect_with(db, st, elem, read_plain, &r, free_list, out, n);
 }
 
 static int exec(struct db *db, const char *sql)

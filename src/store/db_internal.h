@@ -55,6 +55,12 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((w
 int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
 	       void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
+/* The same with a reader that is given arg and may fail: its error stops the collection
+ * and is returned. */
+int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
+		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
+		    void (*free_list)(void *, size_t), void **out, size_t *n)
+    __attribute__((warn_unused_result));
 
 /* A statement whose query plan a test checks for full table scans. */
 struct hot_query {

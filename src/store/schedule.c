@@ -63,14 +63,16 @@ static const char *const sql_appt_update =
     "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
     "status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, "
     "updated_at = ?11 WHERE id = ?1";
+/* Practitioner and room names are looked up once per list (list_names), not joined into
+ * every row: a day sheet has hundreds of rows and a few dozen names. */
 static const char *const sql_appt_list =
     "SELECT " APPT_COLS ", a.patient_first_name, a.patient_last_name, a.patient_mrn, "
-    "u.display_name, r.name, a.plan_treatment_type, a.plan_planned_sessions "
-    "FROM appointments a JOIN users u ON u.id = a.practitioner_id "
-    "JOIN rooms r ON r.id = a.room_id "
+    "a.plan_treatment_type, a.plan_planned_sessions FROM appointments a "
     "WHERE a.start_at >= ?1 AND a.start_at < ?2 AND (?3 = 0 OR a.practitioner_id = ?3) "
     "AND (?4 = 0 OR a.room_id = ?4) AND (?5 = 0 OR a.patient_id = ?5) "
     "AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
+static const char *const sql_user_name = "SELECT display_name FROM users WHERE id = ?1";
+static const char *const sql_room_name = "SELECT name FROM rooms WHERE id = ?1";
 static const char *const sql_overlap[] = {
     [PARTY_PRACTITIONER] = "SELECT id FROM appointments WHERE practitioner_id = ?1 "
 			   "AND start_at < ?3 AND start_at > ?2 - "
@@ -298,9 +300,9 @@ int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 	return err;
 }
 
-static void read_appt(sqlite3_stmt *st, void *p)
+/* An appointment's columns but its three texts. */
+static void read_appt_numbers(sqlite3_stmt *st, struct appointment *a)
 {
-	struct appointment *a = p;
 	a->id = sqlite3_column_int64(st, 0);
 	a->patient_id = sqlite3_column_int64(st, 1);
 	a->plan_id = sqlite3_column_int64(st, 2);
@@ -312,12 +314,18 @@ static void read_appt(sqlite3_stmt *st, void *p)
 	a->end = sqlite3_column_int64(st, 8);
 	a->status = appt_status_parse((const char *)sqlite3_column_text(st, 9));
 	a->late_cancel = sqlite3_column_int(st, 10) != 0;
-	a->override_reason = db_col_text(st, 11);
-	a->cancel_reason = db_col_text(st, 12);
-	a->notes = db_col_text(st, 13);
 	a->created_at = sqlite3_column_int64(st, 14);
 	a->created_by = sqlite3_column_int64(st, 15);
 	a->updated_at = sqlite3_column_int64(st, 16);
+}
+
+static void read_appt(sqlite3_stmt *st, void *p)
+{
+	struct appointment *a = p;
+	read_appt_numbers(st, a);
+	a->override_reason = db_col_text(st, 11);
+	a->cancel_reason = db_col_text(st, 12);
+	a->notes = db_col_text(st, 13);
 }
 
 int store_appt_insert(struct db *db, struct appointment *a)
@@ -379,17 +387,99 @@ int store_appt_update(struct db *db, const struct appointment *a)
 	return db_exec_stmt(db, st);
 }
 
-static void read_view(sqlite3_stmt *st, void *p)
+/* The names of one kind (practitioners or rooms) met so far in a list, by id. */
+struct list_names {
+	const char *const *sql;
+	int64_t *ids;
+	char **names; /* NULL for an id without a row */
+	size_t n, cap;
+};
+
+static void list_names_free(struct list_names *c)
 {
+	for (size_t i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->ids);
+	free(c->names);
+}
+
+static int list_name(struct db *db, struct list_names *c, int64_t id, const char **out)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->ids[i] == id) {
+			*out = c->names[i];
+			return 0;
+		}
+	}
+	sqlite3_stmt *st = db_stmt(db, c->sql);
+	if (!st)
+		return -ERR_INTERNAL;
+	db_bind_int(st, 1, id);
+	int rc = sqlite3_step(st);
+	char *name = rc == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_step_err(db);
+	db_done(st);
+	if (err) {
+		free(name);
+		return err;
+	}
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->ids = xrealloc(c->ids, c->cap * sizeof *c->ids);
+		c->names = xrealloc(c->names, c->cap * sizeof *c->names);
+	}
+	c->ids[c->n] = id;
+	c->names[c->n++] = name;
+	*out = name;
+	return 0;
+}
+
+struct view_reader {
+	struct db *db;
+	struct list_names practitioners, rooms;
+};
+
+/* A view's nine texts are copied into one allocation (texts): a day sheet reads hundreds of
+ * rows, and a copy of its own for each text cost more than reading the rows. */
+static int read_view(sqlite3_stmt *st, void *p, void *arg)
+{
+	enum { NTEXTS = 9 };
+	struct view_reader *r = arg;
 	struct appt_view *v = p;
-	read_appt(st, &v->a);
-	v->patient_first = db_col_text(st, 17);
-	v->patient_last = db_col_text(st, 18);
-	v->patient_mrn = db_col_text(st, 19);
-	v->practitioner_name = db_col_text(st, 20);
-	v->room_name = db_col_text(st, 21);
-	v->treatment_type = db_col_text(st, 22);
-	v->planned_sessions = sqlite3_column_int(st, 23);
+	char **to[NTEXTS] = {&v->a.override_reason, &v->a.cancel_reason,   &v->a.notes,
+			     &v->patient_first,	    &v->patient_last,	   &v->patient_mrn,
+			     &v->treatment_type,    &v->practitioner_name, &v->room_name};
+	const char *text[NTEXTS];
+	size_t len[NTEXTS], total = 0;
+	read_appt_numbers(st, &v->a);
+	v->planned_sessions = sqlite3_column_int(st, 21);
+	/* The names first: the row's own texts are read after any other statement has run. */
+	int err = list_name(r->db, &r->practitioners, v->a.practitioner_id, &text[7]);
+	if (!err)
+		err = list_name(r->db, &r->rooms, v->a.room_id, &text[8]);
+	if (err)
+		return err;
+	static const int cols[] = {11, 12, 13, 17, 18, 19, 20};
+	for (int i = 0; i < NTEXTS; i++) {
+		if (i < (int)(sizeof cols / sizeof cols[0])) {
+			text[i] = (const char *)sqlite3_column_text(st, cols[i]);
+			len[i] = text[i] ? (size_t)sqlite3_column_bytes(st, cols[i]) : 0;
+		} else {
+			len[i] = text[i] ? strlen(text[i]) : 0;
+		}
+		total += text[i] ? len[i] + 1 : 0;
+	}
+	char *at = v->texts = total ? xmalloc(total) : NULL;
+	for (int i = 0; i < NTEXTS; i++) {
+		*to[i] = NULL;
+		if (!text[i])
+			continue;
+		memcpy(at, text[i], len[i]);
+		at[len[i]] = '\0';
+		*to[i] = at;
+		at += len[i] + 1;
+	}
+	return 0;
 }
 
 static void free_views(void *p, size_t n)
@@ -409,7 +499,12 @@ int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view
 	db_bind_int(st, 5, f->patient_id);
 	db_bind_int(st, 6, f->plan_id);
 	db_bind_int(st, 7, f->limit);
-	return db_collect(db, st, sizeof **out, read_view, free_views, (void **)out, n);
+	struct view_reader r = {
+	    .db = db, .practitioners = {.sql = &sql_user_name}, .rooms = {.sql = &sql_room_name}};
+	int err = db_collect_with(db, st, sizeof **out, read_view, &r, free_views, (void **)out, n);
+	list_names_free(&r.practitioners);
+	list_names_free(&r.rooms);
+	return err;
 }
 
 int store_appt_overlap(struct db *db, int party, int64_t party_id, int64_t start, int64_t end,
@@ -559,6 +654,8 @@ int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct
 
 const struct hot_query store_schedule_hot[] = {
     {"day sheet / appointment list", &sql_appt_list},
+    {"practitioner name", &sql_user_name},
+    {"room name", &sql_room_name},
     {"conflict: practitioner", &sql_overlap[PARTY_PRACTITIONER]},
     {"conflict: room", &sql_overlap[PARTY_ROOM]},
     {"conflict: patient", &sql_overlap[PARTY_PATIENT]},

@@ -1087,17 +1087,32 @@ static void appointments_carry_labels(void **state)
 	exec_ok(f->db, "UPDATE plans SET planned_sessions = 5, notes = 'n' WHERE id = 1");
 	assert_int_equal(sqlite3_total_changes(h) - before, 1);
 
-	/* The appointment list reads these copies. */
+	/* The appointment list reads these copies, and the appointment's own texts (empty,
+	 * present or NULL), each row's texts held in one block. */
+	exec_ok(f->db, "UPDATE appointments SET notes = 'bring photos', cancel_reason = '', "
+		       "override_reason = 'x' WHERE id = 1");
 	struct appt_filter flt = {.from = 0, .to = 1000, .limit = 10};
 	struct appt_view *v = NULL;
 	size_t n = 0;
 	assert_int_equal(store_appt_list(f->db, &flt, &v, &n), 0);
 	assert_int_equal(n, 2);
+	assert_int_equal(v[0].a.id, 1);
+	assert_string_equal(v[0].patient_first, "Ada");
 	assert_string_equal(v[0].patient_last, "Lovelace");
+	assert_string_equal(v[0].patient_mrn, "C-1");
 	assert_string_equal(v[0].treatment_type, "MN_PRP");
 	assert_int_equal(v[0].planned_sessions, 5);
+	assert_string_equal(v[0].a.notes, "bring photos");
+	assert_string_equal(v[0].a.cancel_reason, "");
+	assert_string_equal(v[0].a.override_reason, "x");
+	assert_non_null(v[0].practitioner_name);
+	assert_non_null(v[0].room_name);
 	assert_string_equal(v[1].patient_mrn, "C-9");
+	assert_null(v[1].a.notes);
+	assert_null(v[1].a.cancel_reason);
 	appt_views_free(v, n);
+	exec_ok(f->db, "UPDATE appointments SET notes = NULL, cancel_reason = NULL, "
+		       "override_reason = NULL WHERE id = 1");
 
 	/* An appointment never moves to another patient or plan, so its copies stay theirs. */
 	exec_refused(f->db, "UPDATE appointments SET patient_id = 1 WHERE id = 2");
