@@ -44,7 +44,9 @@ int evaluate_gate(struct api_ctx *ctx, int64_t patient_id, int kind, int64_t at,
 		  struct gate_eval *g) __attribute__((warn_unused_result));
 void gate_eval_cleanup(struct gate_eval *g);
 
-/* A plan with its areas and progress, as the API shows it. */
+/* A plan with its areas and progress, as the API shows it: as JSON text, and the same as a
+ * value. */
+void plan_write(struct buf *b, const struct plan *p, const struct plan_progress *prog);
 json_t *plan_json(const struct plan *p, const struct plan_progress *prog);
 
 /* After a plan's sessions change: renumbers them, and completes the plan once its

@@ -12,6 +12,7 @@
 #include "store/patients.h"
 #include "store/schedule.h"
 #include "store/users.h"
+#include "util/jsonw.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -26,30 +27,81 @@ json_t *day_json(int64_t day)
 	return json_string(buf);
 }
 
+static void put_day(struct buf *b, bool *first, const char *key, int64_t day)
+{
+	char text[DATES_BUF];
+	struct cdate d = dates_from_days(day);
+	dates_format_date(&d, text);
+	jw_key(b, first, key);
+	jw_str(b, text);
+}
+
+void plan_write(struct buf *b, const struct plan *p, const struct plan_progress *prog)
+{
+	bool first = true, inner = true;
+	jw_raw(b, "{");
+	jw_key(b, &first, "id");
+	jw_int(b, p->id);
+	jw_key(b, &first, "patient_id");
+	jw_int(b, p->patient_id);
+	jw_key(b, &first, "treatment_type");
+	jw_str(b, p->treatment_type);
+	jw_key(b, &first, "indication");
+	jw_str(b, p->indication);
+	jw_key(b, &first, "areas");
+	jw_raw(b, "[");
+	for (size_t i = 0; i < p->nareas; i++) {
+		if (i)
+			jw_raw(b, ",");
+		jw_str(b, p->areas[i]);
+	}
+	jw_raw(b, "]");
+	jw_key(b, &first, "planned_sessions");
+	jw_int(b, p->planned_sessions);
+	jw_key(b, &first, "min_interval_days");
+	jw_int(b, p->min_interval_days);
+	jw_key(b, &first, "max_interval_days");
+	jw_int(b, p->max_interval_days);
+	jw_key(b, &first, "practitioner_id");
+	jw_int(b, p->practitioner_id);
+	jw_key(b, &first, "status");
+	jw_str(b, plan_status_name(p->status));
+	api_put_instant(b, &first, "created_at", p->created_at);
+	api_put_instant(b, &first, "updated_at", p->updated_at);
+	jw_key(b, &first, "progress");
+	jw_raw(b, "{");
+	jw_key(b, &inner, "planned");
+	jw_int(b, p->planned_sessions);
+	jw_key(b, &inner, "booked");
+	jw_int(b, prog->holding);
+	jw_key(b, &inner, "completed");
+	jw_int(b, prog->completed);
+	jw_key(b, &inner, "next_window");
+	struct window w;
+	if (rules_next_window(p->status, p->planned_sessions, prog->holding, prog->last_start,
+			      p->min_interval_days, p->max_interval_days, &w)) {
+		bool win = true;
+		jw_raw(b, "{");
+		put_day(b, &win, "from", w.from_day);
+		put_day(b, &win, "to", w.to_day);
+		jw_raw(b, "}");
+	} else {
+		jw_raw(b, "null");
+	}
+	jw_raw(b, "}");
+	jw_key(b, &first, "notes");
+	jw_str(b, p->notes);
+	jw_raw(b, "}");
+}
+
 json_t *plan_json(const struct plan *p, const struct plan_progress *prog)
 {
-	json_t *areas = json_array();
-	for (size_t i = 0; i < p->nareas; i++)
-		json_array_append_new(areas, json_string(p->areas[i]));
-	struct window w;
-	json_t *win = json_null();
-	if (rules_next_window(p->status, p->planned_sessions, prog->holding, prog->last_start,
-			      p->min_interval_days, p->max_interval_days, &w))
-		win =
-		    json_pack("{s:o, s:o}", "from", day_json(w.from_day), "to", day_json(w.to_day));
-	json_t *progress =
-	    json_pack("{s:i, s:i, s:i, s:o}", "planned", p->planned_sessions, "booked",
-		      prog->holding, "completed", prog->completed, "next_window", win);
-	json_t *o = json_pack(
-	    "{s:I, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:I, s:s, s:o, s:o, s:o}", "id",
-	    (json_int_t)p->id, "patient_id", (json_int_t)p->patient_id, "treatment_type",
-	    p->treatment_type, "indication", p->indication, "areas", areas, "planned_sessions",
-	    p->planned_sessions, "min_interval_days", p->min_interval_days, "max_interval_days",
-	    p->max_interval_days, "practitioner_id", (json_int_t)p->practitioner_id, "status",
-	    plan_status_name(p->status), "created_at", api_instant(p->created_at), "updated_at",
-	    api_instant(p->updated_at), "progress", progress);
-	json_object_set_new(o, "notes", p->notes ? json_string(p->notes) : json_null());
-	return o;
+	struct buf b;
+	buf_init(&b);
+	plan_write(&b, p, prog);
+	json_t *o = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+	buf_cleanup(&b);
+	return o ? o : json_object();
 }
 
 int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
@@ -189,32 +241,28 @@ out:
 }
 
 /* Reads a plan and its progress; inside a transaction. */
-static int read_plan(struct api_ctx *ctx, int64_t id, json_t **out)
-{
-	struct plan p;
-	int err = store_plan_get(ctx->db, id, &p);
-	if (err)
-		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such plan.", NULL) : err;
-	*out = plan_json(&p, &p.progress);
-	plan_cleanup(&p);
-	return 0;
-}
-
 int h_plans_get(struct api_ctx *ctx)
 {
-	json_t *o = NULL;
+	struct plan p;
+	int64_t id = api_id(ctx, 0);
 	int err = db_begin_read(ctx->db);
 	if (err)
 		return err;
-	err = read_plan(ctx, api_id(ctx, 0), &o);
+	err = store_plan_get(ctx->db, id, &p);
 	db_rollback(ctx->db);
-	if (!err)
-		err = api_audit_read(ctx, "plan", api_id(ctx, 0), NULL);
+	if (err)
+		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such plan.", NULL) : err;
+	/* Every read of a plan is audited before it is answered. */
+	err = api_audit_read(ctx, "plan", id, NULL);
 	if (err) {
-		json_decref(o);
+		plan_cleanup(&p);
 		return err;
 	}
-	api_reply(ctx, 200, o);
+	struct buf out;
+	buf_init(&out);
+	plan_write(&out, &p, &p.progress);
+	plan_cleanup(&p);
+	api_reply_text(ctx, 200, &out);
 	return 0;
 }
 

@@ -221,12 +221,72 @@ static void appointment_views(void **state)
 	check_view(&v, NULL);
 }
 
+/* A plan as text: every member in the API's order, a window after the latest session, or
+ * null when none is due; and the value form reads the same. */
+static void plan_text(void **state)
+{
+	(void)state;
+	dates_set_zone("Europe/Berlin");
+	char ttype[] = "MN_PRP", indication[] = "acne \"scars\"", cheeks[] = "cheeks",
+	     forehead[] = "forehead", notes[] = "line 1\nline 2";
+	char *areas[] = {cheeks, forehead};
+	struct plan p;
+	memset(&p, 0, sizeof p);
+	p.id = 12;
+	p.patient_id = 34;
+	p.treatment_type = ttype;
+	p.indication = indication;
+	p.areas = areas;
+	p.nareas = 2;
+	p.planned_sessions = 3;
+	p.min_interval_days = 28;
+	p.max_interval_days = 42;
+	p.practitioner_id = 5;
+	p.status = PLAN_ACTIVE;
+	p.created_at = 1780000000; /* 2026-05-28, summer time */
+	p.updated_at = 1800000000; /* 2027-01-15, winter time */
+	struct plan_progress prog = {.holding = 1, .completed = 1, .last_start = 1790000000};
+	struct buf b;
+	buf_init(&b);
+	plan_write(&b, &p, &prog);
+	assert_string_equal(
+	    b.data, "{\"id\":12,\"patient_id\":34,\"treatment_type\":\"MN_PRP\","
+		    "\"indication\":\"acne \\\"scars\\\"\",\"areas\":[\"cheeks\",\"forehead\"],"
+		    "\"planned_sessions\":3,\"min_interval_days\":28,\"max_interval_days\":42,"
+		    "\"practitioner_id\":5,\"status\":\"active\","
+		    "\"created_at\":\"2026-05-28T22:26:40+02:00\","
+		    "\"updated_at\":\"2027-01-15T09:00:00+01:00\",\"progress\":{\"planned\":3,"
+		    "\"booked\":1,\"completed\":1,\"next_window\":{\"from\":\"2026-10-19\","
+		    "\"to\":\"2026-11-02\"}},\"notes\":null}");
+	json_t *v = plan_json(&p, &prog);
+	json_t *again = json_loads(b.data, 0, NULL);
+	assert_non_null(again);
+	assert_true(json_equal(v, again));
+	json_decref(v);
+	json_decref(again);
+	buf_cleanup(&b);
+
+	/* Completed: no window. No areas; notes with a line break. */
+	p.status = PLAN_COMPLETED;
+	p.nareas = 0;
+	p.notes = notes;
+	prog.holding = prog.completed = 3;
+	buf_init(&b);
+	plan_write(&b, &p, &prog);
+	assert_non_null(strstr(b.data, "\"areas\":[],"));
+	assert_non_null(strstr(b.data, "\"status\":\"completed\","));
+	assert_non_null(strstr(b.data, "\"progress\":{\"planned\":3,\"booked\":3,\"completed\":3,"
+				       "\"next_window\":null},\"notes\":\"line 1\\nline 2\"}"));
+	buf_cleanup(&b);
+	dates_set_zone("UTC");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(strings),		 cmocka_unit_test(string_pairs),
 	    cmocka_unit_test(numbers),		 cmocka_unit_test(members_in_one_buffer),
-	    cmocka_unit_test(appointment_views),
+	    cmocka_unit_test(appointment_views), cmocka_unit_test(plan_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
