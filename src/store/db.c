@@ -488,8 +488,19 @@ static bool in_wal_mode(struct db *db)
 	return wal;
 }
 
+/* Once per process, before the first connection: SQLite then keeps no count of the memory
+ * it allocates, a count it updates under one process-wide lock on every allocation. */
+static pthread_once_t sqlite_setup_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		log_warn("SQLite was set up before the server could configure it");
+}
+
 static int open_conn(const char *path, struct db **out)
 {
+	pthread_once(&sqlite_setup_once, sqlite_setup);
 	struct db *db = xcalloc(1, sizeof *db);
 	int rc = sqlite3_open_v2(
 	    path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
