@@ -26,7 +26,7 @@ full)
 	small=(1000 10000 12000)
 	secs=${BENCH_SECONDS:-10}
 	warm=2
-	rounds=3
+	rounds=5
 	report=bench/RESULTS.md
 	chart=bench/throughput.svg
 	;;
