@@ -131,6 +131,8 @@ json_t *api_instant(int64_t t);
 void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t);
 /* Writes "key": and v, or null when v is 0 (an id or a number that is not set). */
 void api_put_int_or_null(struct buf *b, bool *first, const char *key, int64_t v);
+/* A clinic-local day number as a "YYYY-MM-DD" member. */
+void api_put_day(struct buf *b, bool *first, const char *key, int64_t day);
 
 /* The HTTP entry point: routes, authenticates, checks roles and CSRF, parses the body and
  * calls the handler. */

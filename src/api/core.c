@@ -385,6 +385,15 @@ void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t)
 	jw_str(b, text);
 }
 
+void api_put_day(struct buf *b, bool *first, const char *key, int64_t day)
+{
+	char text[DATES_BUF];
+	struct cdate d = dates_from_days(day);
+	dates_format_date(&d, text);
+	jw_key(b, first, key);
+	jw_str(b, text);
+}
+
 void api_put_int_or_null(struct buf *b, bool *first, const char *key, int64_t v)
 {
 	jw_key(b, first, key);

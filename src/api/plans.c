@@ -27,15 +27,6 @@ json_t *day_json(int64_t day)
 	return json_string(buf);
 }
 
-static void put_day(struct buf *b, bool *first, const char *key, int64_t day)
-{
-	char text[DATES_BUF];
-	struct cdate d = dates_from_days(day);
-	dates_format_date(&d, text);
-	jw_key(b, first, key);
-	jw_str(b, text);
-}
-
 void plan_write(struct buf *b, const struct plan *p, const struct plan_progress *prog)
 {
 	bool first = true, inner = true;
@@ -82,8 +73,8 @@ void plan_write(struct buf *b, const struct plan *p, const struct plan_progress 
 			      p->min_interval_days, p->max_interval_days, &w)) {
 		bool win = true;
 		jw_raw(b, "{");
-		put_day(b, &win, "from", w.from_day);
-		put_day(b, &win, "to", w.to_day);
+		api_put_day(b, &win, "from", w.from_day);
+		api_put_day(b, &win, "to", w.to_day);
 		jw_raw(b, "}");
 	} else {
 		jw_raw(b, "null");

@@ -29,15 +29,6 @@ static int cmp_recall(const void *a, const void *b)
 	return x->row->plan_id < y->row->plan_id ? -1 : x->row->plan_id > y->row->plan_id;
 }
 
-static void put_day(struct buf *b, bool *first, const char *key, int64_t day)
-{
-	char text[DATES_BUF];
-	struct cdate d = dates_from_days(day);
-	dates_format_date(&d, text);
-	jw_key(b, first, key);
-	jw_str(b, text);
-}
-
 static void recall_write(struct buf *b, const struct recall_row *r, const struct window *w,
 			 int64_t today)
 {
@@ -56,8 +47,8 @@ static void recall_write(struct buf *b, const struct recall_row *r, const struct
 	jw_int(b, r->practitioner_id);
 	jw_key(b, &first, "next_window");
 	jw_raw(b, "{");
-	put_day(b, &first_window, "from", w->from_day);
-	put_day(b, &first_window, "to", w->to_day);
+	api_put_day(b, &first_window, "from", w->from_day);
+	api_put_day(b, &first_window, "to", w->to_day);
 	jw_raw(b, "}");
 	jw_key(b, &first, "overdue");
 	jw_bool(b, overdue);

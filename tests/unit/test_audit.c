@@ -62,15 +62,13 @@ static void hash_known_answer(void **state)
 	for (int i = 0; i < 200; i++)
 		n += (size_t)snprintf(detail + n, sizeof detail - n, "notes, ");
 	assert_int_equal(n, 1408);
-	struct audit_event third;
-	memset(&third, 0, sizeof third);
-	third.id = 123456789012;
-	third.at = 1768210320;
-	third.action = (char *)"update";
-	third.entity = (char *)"patient";
-	third.entity_id = -5;
-	third.remote = (char *)"2001:db8::1";
-	third.detail = detail;
+	struct audit_event third = {.id = 123456789012,
+				    .at = 1768210320,
+				    .action = (char *)"update",
+				    .entity = (char *)"patient",
+				    .entity_id = -5,
+				    .remote = (char *)"2001:db8::1",
+				    .detail = detail};
 	memcpy(third.prev_hash, next.hash, AUDIT_HASH_HEX);
 	audit_hash(&third, third.hash);
 	assert_string_equal(third.hash,
