@@ -67,7 +67,8 @@ struct reqctx {
 	bool too_large;
 	int status;
 	const char *route;
-	char method[8]; /* for the access log */
+	char method[8];		  /* for the access log */
+	struct conn_track *track; /* the connection's entry, or NULL */
 	int64_t user;
 };
 
@@ -86,9 +87,8 @@ static struct conn_track *track_of(struct MHD_Connection *conn)
 }
 
 /* Marks the start or end of the connection's request: the deadline counts from here. */
-static void track_request(struct MHD_Connection *conn)
+static void track_request(struct conn_track *t)
 {
-	struct conn_track *t = track_of(conn);
 	if (t)
 		atomic_store_explicit(&t->since_ms, now_ms(), memory_order_relaxed);
 }
@@ -322,9 +322,8 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
 			      struct reqctx *ctx, const char *url, const char *method)
 {
 	char remote[INET6_ADDRSTRLEN + 1];
-	struct conn_track *t = track_of(conn);
-	if (t)
-		memcpy(remote, t->remote, sizeof remote);
+	if (ctx->track)
+		memcpy(remote, ctx->track->remote, sizeof remote);
 	else
 		remote_text(conn, remote, sizeof remote);
 	struct http_req req = {
@@ -408,7 +407,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		memcpy(ctx->method, method, mlen); /* ctx is zeroed: the copy ends in a NUL */
 		*con_cls = ctx;
 		atomic_fetch_add(&srv->inflight, 1);
-		track_request(conn);
+		ctx->track = track_of(conn);
+		track_request(ctx->track);
 		/* Two lengths, or a length and chunking, could be read differently by a proxy
 		 * in front of us: refuse rather than guess (request smuggling). */
 		int framing[2] = {0, 0};
@@ -480,10 +480,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		 ctx->status, ms_since(&ctx->start), (long long)ctx->user);
 	if (ctx->waiting)
 		http_reply_cleanup(&ctx->kept);
+	track_request(ctx->track);
 	free(ctx->body);
 	free(ctx);
 	*con_cls = NULL;
-	track_request(conn);
 	atomic_fetch_sub(&srv->inflight, 1);
 }
 

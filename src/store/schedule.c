@@ -460,15 +460,14 @@ static int read_view(sqlite3_stmt *st, void *p, void *arg)
 	if (err)
 		return err;
 	static const int cols[] = {11, 12, 13, 17, 18, 19, 20};
-	for (int i = 0; i < NTEXTS; i++) {
-		if (i < (int)(sizeof cols / sizeof cols[0])) {
-			text[i] = (const char *)sqlite3_column_text(st, cols[i]);
-			len[i] = text[i] ? (size_t)sqlite3_column_bytes(st, cols[i]) : 0;
-		} else {
-			len[i] = text[i] ? strlen(text[i]) : 0;
-		}
-		total += text[i] ? len[i] + 1 : 0;
+	for (int i = 0; i < 7; i++) {
+		text[i] = (const char *)sqlite3_column_text(st, cols[i]);
+		len[i] = text[i] ? (size_t)sqlite3_column_bytes(st, cols[i]) : 0;
 	}
+	for (int i = 7; i < NTEXTS; i++)
+		len[i] = text[i] ? strlen(text[i]) : 0;
+	for (int i = 0; i < NTEXTS; i++)
+		total += text[i] ? len[i] + 1 : 0;
 	char *at = v->texts = total ? xmalloc(total) : NULL;
 	for (int i = 0; i < NTEXTS; i++) {
 		*to[i] = NULL;
