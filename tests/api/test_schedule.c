@@ -992,6 +992,33 @@ static void rule4_plan_progress_and_next_window(void **state)
 	resp_free(r);
 }
 
+/* Rule 11: each read of a plan appends one audit event before it is answered; a plan that
+ * does not exist is not read, and leaves none. */
+static void rule11_plan_reads_are_audited(void **state)
+{
+	(void)state;
+	long long p = adult("Ada", "Audited");
+	struct lane l = lane("r11");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
+	int before = fx_audit_count(&S, t_admin, "plan", plan, "read");
+	assert_true(before >= 0);
+	for (int i = 0; i < 3; i++) {
+		struct resp *r = req(&S, "GET", path, i == 1 ? t_prac : t_desk, NULL);
+		assert_int_equal(r->status, 200);
+		assert_int_equal(jint(r->json, "id"), plan);
+		resp_free(r);
+		assert_int_equal(fx_audit_count(&S, t_admin, "plan", plan, "read"), before + i + 1);
+	}
+	long long missing = plan + 100000;
+	snprintf(path, sizeof path, V1 "/plans/%lld", missing);
+	struct resp *r = req(&S, "GET", path, t_desk, NULL);
+	expect_error(r, 404, "not_found");
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "plan", missing, "read"), 0);
+}
+
 /* ---- Rule 5: no double booking ---- */
 
 static void rule5_conflicts_for_practitioner_room_and_patient(void **state)
@@ -1621,6 +1648,7 @@ int main(void)
 	    cmocka_unit_test(rule4_plan_not_active),
 	    cmocka_unit_test(rule4_session_numbers_follow_start_order),
 	    cmocka_unit_test(rule4_plan_progress_and_next_window),
+	    cmocka_unit_test(rule11_plan_reads_are_audited),
 	    cmocka_unit_test(rule5_conflicts_for_practitioner_room_and_patient),
 	    cmocka_unit_test(rule5_concurrent_bookings_for_one_slot),
 	    cmocka_unit_test(rule6_outside_hours_time_off_and_admin_override),
