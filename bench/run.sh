@@ -199,7 +199,7 @@ others_cpu() {
 measure() {
 	local name=$1 label=$2 script=$3 url=$4 probe=${5:-}
 	local log=$out/wrk-$name.txt
-	if [ "$warm" -gt 0 ] && [ "$name" != book ] && [ "$name" != book10k ]; then
+	if [ "$warm" -gt 0 ] && [[ $name != book* ]]; then
 		wrk -t"$threads" -c"$conns" -d"${warm}s" --timeout 60s -s "$lua/$script" "$url" >/dev/null 2>&1 ||
 			fail "wrk warm-up for $label"
 		settle "$target_pid"
@@ -262,10 +262,11 @@ measure() {
 	: "$okps" "$serr"
 }
 
-# median_line PREFIX NAME LABEL: the result line among those named PREFIX* with the
-# median req/s, renamed NAME and LABEL.
+# median_line PREFIX NAME LABEL [COLUMN]: the result line among those named PREFIX* with
+# the median in COLUMN (3, req/s, unless given), renamed NAME and LABEL.
 median_line() {
-	grep "^$1" "$results" | sort -t'|' -k3,3g |
+	local col=${4:-3}
+	grep "^$1" "$results" | sort -t'|' -k"$col,$col"g |
 		awk -F'|' -v OFS='|' -v name="$2" -v label="$3" '{ l[NR] = $0 }
 		END { $0 = l[int((NR + 1) / 2)]; $1 = name; $2 = label; print }'
 }
@@ -375,7 +376,7 @@ measure recalls "GET /recalls?within_days=14" plain.lua "$base/api/v1/recalls?wi
 	"/api/v1/recalls?within_days=14"
 measure nextslots "GET /plans/{id}/next-slots" nextslots.lua "$base/" \
 	"/api/v1/plans/$(head -1 "$out/full/plans.txt")/next-slots"
-measure book "POST /appointments" book.lua "$base/api/v1/appointments"
+measure book_r1 "POST /appointments (round 1)" book.lua "$base/api/v1/appointments"
 rss_full=$(peak_rss "$srv_pid") rss_full_now=$(rss "$srv_pid") rss_full_start=$rss_start
 stop "$srv_pid"
 full_meta=$out/full/gen.meta
@@ -385,22 +386,25 @@ say "server on the $small_tag dataset ($out/scale10k)"
 serve "$out/scale10k"
 measure daysheet10k_r1 "GET /day-sheet?date= ($small_tag, round 1)" daysheet.lua "$base/" \
 	"/api/v1/day-sheet?date=$SPAN_LAST"
-measure book10k "POST /appointments ($small_tag)" book.lua "$base/api/v1/appointments"
+measure book10k_r1 "POST /appointments ($small_tag, round 1)" book.lua \
+	"$base/api/v1/appointments"
 rss_small=$(peak_rss "$srv_pid") rss_small_now=$(rss "$srv_pid")
 stop "$srv_pid"
 small_meta=$out/scale10k/gen.meta
 
-# The day sheet at both scales in further alternating rounds, each on a fresh server, so
-# that the scale ratio does not hang on two measurements taken minutes apart on a shared
-# machine; the medians count.
+# The day sheet and booking at both scales in further alternating rounds, each on a fresh
+# server (booking last, on the dataset as generated), so that the scale ratios do not hang
+# on two measurements taken minutes apart on a shared machine; the medians count.
 for r in $(seq 2 "$rounds"); do
 	for ds in full scale10k; do
 		serve "$out/$ds"
-		name=daysheet_r$r label="GET /day-sheet?date= (round $r)"
+		tag="round $r" sfx=""
 		if [ "$ds" = scale10k ]; then
-			name=daysheet10k_r$r label="GET /day-sheet?date= ($small_tag, round $r)"
+			tag="$small_tag, round $r" sfx=10k
 		fi
-		measure "$name" "$label" daysheet.lua "$base/" "/api/v1/day-sheet?date=$SPAN_LAST"
+		measure "daysheet${sfx}_r$r" "GET /day-sheet?date= ($tag)" daysheet.lua "$base/" \
+			"/api/v1/day-sheet?date=$SPAN_LAST"
+		measure "book${sfx}_r$r" "POST /appointments ($tag)" book.lua "$base/api/v1/appointments"
 		peak=$(peak_rss "$srv_pid")
 		if [ "$ds" = full ]; then
 			[ "$peak" -gt "$rss_full" ] && rss_full=$peak
@@ -413,6 +417,8 @@ done
 median_line daysheet_r daysheet "GET /day-sheet?date= (median of $rounds)" >>"$results"
 median_line daysheet10k_r daysheet10k "GET /day-sheet?date= ($small_tag, median of $rounds)" \
 	>>"$results"
+median_line book_r book "POST /appointments (median of $rounds)" 5 >>"$results"
+median_line book10k_r book10k "POST /appointments ($small_tag, median of $rounds)" 5 >>"$results"
 
 ceilings after
 
@@ -494,8 +500,9 @@ rss_mb=$(awk -v a="$rss_full" -v b="$rss_small" 'BEGIN { printf "%.1f", (a > b ?
 	echo "  Both are measured before and after the server runs, and bare also in $rounds rounds"
 	echo "  alternating with /health; the bare ceiling is the median of its runs, the INSERT"
 	echo "  ceiling the mean of its runs from $threads threads."
-	echo "- The day sheet is measured in $rounds rounds at each scale, alternating between the two"
-	echo "  datasets, each round on a fresh server; the medians count, at both scales."
+	echo "- The day sheet and booking are measured in $rounds rounds at each scale, alternating"
+	echo "  between the two datasets, each round on a fresh server (booking last); the medians"
+	echo "  count, at both scales."
 	echo
 	echo "## Throughput and latency"
 	echo
@@ -504,7 +511,7 @@ rss_mb=$(awk -v a="$rss_full" -v b="$rss_small" 'BEGIN { printf "%.1f", (a > b ?
 	while IFS='|' read -r name label rps okps cps p50 p99 nreq non2xx serr statuses others; do
 		case "$name" in
 		bare_*) ceil="$(ratio "$rps" "$bare_rps") % of the median" ;;
-		book | book10k) ceil="$(ratio "$cps" "$insn") % of INSERT" ;;
+		book*) ceil="$(ratio "$cps" "$insn") % of INSERT" ;;
 		*) ceil="$(ratio "$rps" "$bare_rps") %" ;;
 		esac
 		shown=$rps
@@ -554,8 +561,12 @@ data=$out/chart.dat
 {
 	while IFS='|' read -r name label rps _ cps _; do
 		case "$name" in
-		bare_* | health_r* | daysheet*_r*) continue ;;
-		book | book10k) echo "\"$label, 201/s\" $cps $insn" ;;
+		bare_* | health_r* | daysheet*_r* | book*_r*) continue ;;
+		book | book10k)
+			label=${label% (median of*}
+			label=${label/, median of $rounds)/)}
+			echo "\"$label, 201/s\" $cps $insn"
+			;;
 		*)
 			label=${label% (median of*}
 			label=${label/, median of $rounds)/)}
