@@ -414,11 +414,12 @@ for r in $(seq 2 "$rounds"); do
 		stop "$srv_pid"
 	done
 done
-median_line daysheet_r daysheet "GET /day-sheet?date= (median of $rounds)" >>"$results"
-median_line daysheet10k_r daysheet10k "GET /day-sheet?date= ($small_tag, median of $rounds)" \
-	>>"$results"
-median_line book_r book "POST /appointments (median of $rounds)" 5 >>"$results"
-median_line book10k_r book10k "POST /appointments ($small_tag, median of $rounds)" 5 >>"$results"
+{
+	median_line daysheet_r daysheet "GET /day-sheet?date= (median of $rounds)"
+	median_line daysheet10k_r daysheet10k "GET /day-sheet?date= ($small_tag, median of $rounds)"
+	median_line book_r book "POST /appointments (median of $rounds)" 5
+	median_line book10k_r book10k "POST /appointments ($small_tag, median of $rounds)" 5
+} >>"$results"
 
 ceilings after
 
