@@ -26,6 +26,9 @@ int dates_parse_date(const char *s, struct cdate *out) __attribute__((warn_unuse
 /* Formats d as "YYYY-MM-DD" into buf (DATES_BUF bytes). */
 void dates_format_date(const struct cdate *d, char *buf);
 
+/* Formats the date of a day number (days since 1970-01-01) as "YYYY-MM-DD" into buf. */
+void dates_format_day(int64_t day, char *buf);
+
 /* Days since 1970-01-01 of d (negative before), and back. */
 int64_t dates_to_days(const struct cdate *d);
 struct cdate dates_from_days(int64_t days);

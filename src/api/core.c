@@ -388,8 +388,7 @@ void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t)
 void api_put_day(struct buf *b, bool *first, const char *key, int64_t day)
 {
 	char text[DATES_BUF];
-	struct cdate d = dates_from_days(day);
-	dates_format_date(&d, text);
+	dates_format_day(day, text);
 	jw_key(b, first, key);
 	jw_str(b, text);
 }

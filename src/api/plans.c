@@ -22,8 +22,7 @@
 json_t *day_json(int64_t day)
 {
 	char buf[DATES_BUF];
-	struct cdate d = dates_from_days(day);
-	dates_format_date(&d, buf);
+	dates_format_day(day, buf);
 	return json_string(buf);
 }
 

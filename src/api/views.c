@@ -170,8 +170,7 @@ int h_day_sheet(struct api_ctx *ctx)
 	struct buf out;
 	buf_init(&out);
 	char text[DATES_BUF];
-	struct cdate cd = dates_from_days(day);
-	dates_format_date(&cd, text);
+	dates_format_day(day, text);
 	bool first = true;
 	jw_raw(&out, "{");
 	jw_key(&out, &first, "date");

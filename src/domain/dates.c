@@ -318,6 +318,12 @@ void dates_format_instant(int64_t t, char *buf)
 	*p = '\0';
 }
 
+void dates_format_day(int64_t day, char *buf)
+{
+	struct cdate d = dates_from_days(day);
+	dates_format_date(&d, buf);
+}
+
 void dates_format_utc(int64_t t, char *buf)
 {
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);

@@ -417,6 +417,9 @@ static void zone_reading(void **state)
 			  rows[i].date);
 		row_check(&bad, strcmp(dbuf, rows[i].date) == 0, "row %zu: local date %s, want %s",
 			  i, dbuf, rows[i].date);
+		dates_format_day(dates_local_day(t), dbuf);
+		row_check(&bad, strcmp(dbuf, rows[i].date) == 0,
+			  "row %zu: local day as text %s, want %s", i, dbuf, rows[i].date);
 		row_check(&bad, dates_local_minute(t) == rows[i].minute,
 			  "row %zu: local minute %d, want %d", i, dates_local_minute(t),
 			  rows[i].minute);
