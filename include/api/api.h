@@ -39,6 +39,16 @@ struct api_ctx {
 	/* What an error answer says beyond its code. */
 	const char *err_msg;
 	json_t *err_details;
+	/* Set by api_reply_created; sent only once the transaction has committed. */
+	char *location;
+	/* The read of clinical data this answer makes (api_read_event), audited by dispatch. */
+	struct {
+		bool set;
+		const char *action; /* static */
+		const char *entity; /* static */
+		int64_t entity_id;
+		char *detail; /* owned */
+	} read_event;
 };
 
 /* The route's integer path parameter k (0-based). */
@@ -52,6 +62,8 @@ bool api_role(const struct api_ctx *ctx, unsigned roles);
 void api_reply(struct api_ctx *ctx, int status, json_t *body);
 /* Answers 201 with body and a Location header for path. */
 void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location);
+/* Sets the Location header that a 201 answer gets once its transaction has committed. */
+void api_set_location(struct api_ctx *ctx, const char *location);
 /* Answers {"items":[...],"total":N}, taking items. */
 void api_reply_list(struct api_ctx *ctx, json_t *items, int64_t total);
 /* An answer written as JSON text already (util/jsonw.h); takes the buffer's data. For
@@ -102,26 +114,34 @@ int api_query_int(struct api_ctx *ctx, const char *name, int64_t min, int64_t ma
 /* Number of UTF-8 code points in s. */
 size_t utf8_chars(const char *s);
 
-/* Ends a transaction: commits when err is 0, else rolls back; returns the outcome. */
-int api_tx_end(struct api_ctx *ctx, int err) __attribute__((warn_unused_result));
-/* Opens a write transaction. */
-int api_tx_write(struct api_ctx *ctx) __attribute__((warn_unused_result));
+/*
+ * The one transaction wrapper. api_run_write opens a write transaction, calls fn, and
+ * commits when fn returns 0 (the answer then waits until the commit is durable) or rolls
+ * back otherwise; a -ERR_BUSY from the database is tried again, up to three times, with
+ * the request's warnings and error cleared. api_run_read runs fn in one read snapshot.
+ * Both return fn's error or the commit's. Dispatch runs ROUTE_WRITE and ROUTE_READ
+ * handlers through them; a handler that must do slow work outside the writer's lock (a
+ * password hash) calls api_run_write itself for the part that writes.
+ */
+typedef int (*api_tx_fn)(struct api_ctx *ctx, void *arg);
+int api_run_write(struct api_ctx *ctx, api_tx_fn fn, void *arg) __attribute__((warn_unused_result));
+int api_run_read(struct api_ctx *ctx, api_tx_fn fn, void *arg) __attribute__((warn_unused_result));
 
 /* Appends an audit event for the current user and address. */
 int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
 	      const char *detail) __attribute__((warn_unused_result));
 
 /*
- * Records a read of clinical data. Call outside any transaction, as the handler's last
- * step before its answer: the answer then goes out only once the event is durable (the
- * server suspends the connection while the event joins a group commit), and a 503 goes
- * instead if it cannot be written. A second call in one request writes synchronously.
+ * Names the read of clinical data that this answer makes (action "read" unless given;
+ * entity and action static, detail copied). After the handler succeeds, dispatch appends
+ * the event outside any transaction; the answer goes out only once the event is durable
+ * (the connection is suspended while the event joins a group commit), and a 503 goes
+ * instead if it cannot be written. A ROUTE_CLINICAL_READ handler that names none fails.
  */
-int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id, const char *detail)
-    __attribute__((warn_unused_result));
-int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *entity,
-			  int64_t entity_id, const char *detail)
-    __attribute__((warn_unused_result));
+void api_read_event(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
+		    const char *detail);
+/* Appends the named read event (dispatch's step; exposed for its tests). */
+int api_audit_read_flush(struct api_ctx *ctx) __attribute__((warn_unused_result));
 /* Drops a deferral that an error answer must not wait for. */
 void api_defer_cancel(struct http_reply *reply);
 
@@ -129,6 +149,8 @@ void api_defer_cancel(struct http_reply *reply);
 json_t *api_instant(int64_t t);
 /* Writes "key": and the instant as api_instant formats it (util/jsonw.h). */
 void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t);
+/* Writes "key": and the value v as JSON text. */
+void api_put_json(struct buf *b, bool *first, const char *key, const json_t *v);
 /* Writes "key": and v, or null when v is 0 (an id or a number that is not set). */
 void api_put_int_or_null(struct buf *b, bool *first, const char *key, int64_t v);
 /* A clinic-local day number as a "YYYY-MM-DD" member. */

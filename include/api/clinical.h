@@ -8,41 +8,36 @@
 #include "api/api.h"
 #include "domain/clinical.h"
 #include "domain/schedule.h"
+#include "domain/visibility.h"
 
 /* A depth in hundredths of a mm as a JSON number with at most two decimals. */
 json_t *depth_json(int hmm);
 /* Reads a JSON number with at most two decimals into hundredths; -1 otherwise. */
 int depth_parse(json_t *v, int *hmm);
 
-/* True for practitioners and admins, who may see clinical details (rule 12). */
-bool sees_clinical(const struct api_ctx *ctx);
+/* What the logged-in user may see of clinical data (domain/visibility.h). */
+struct visibility api_visibility(const struct api_ctx *ctx);
 
-/* {"conditions":[codes], "count":n} for clinical roles; for the front desk the list is
- * empty and "restricted": true. */
+/* {"conditions":[codes], "count":n} for those who may see condition names; for the front
+ * desk the list is empty and "restricted": true. */
 json_t *condition_list_json(const struct api_ctx *ctx, const char *const *codes, size_t n);
+/* A JSON array of the n codes. */
+json_t *api_codes_json(const char *const *codes, size_t n);
 
 json_t *treatment_type_json(const struct treatment_type *t);
 
-/* 0 when patient id exists (and, for writes, is not archived); 404 / 409 otherwise. */
-int require_patient(struct api_ctx *ctx, int64_t id, bool for_write)
+/*
+ * A record the request names must exist. field NULL means the path named it: 404
+ * not_found when it does not exist. Otherwise the body's field named it: 422
+ * validation_failed with details.field. For a write, an archived patient is 409
+ * patient_archived. A practitioner named in a body must be an active user with the
+ * practitioner role; one named by the path must have the role. A room named in a body
+ * must be in use.
+ */
+int api_require_patient(struct api_ctx *ctx, int64_t id, const char *field, bool for_write)
     __attribute__((warn_unused_result));
-
-/* The severities and clearances of a screening's conditions (codes borrowed from s). */
-int load_gate_conditions(struct api_ctx *ctx, const struct screening *s,
-			 struct screened_condition **out, size_t *n)
+int api_require_practitioner(struct api_ctx *ctx, int64_t id, const char *field)
     __attribute__((warn_unused_result));
-
-/* Rules 1 and 2 for a patient, a kind and a time: res and verdict (0 or the rule's
- * error). The result's strings live until gate_eval_cleanup. */
-struct gate_eval {
-	struct gate_result res;
-	int verdict;
-	struct screening s;
-	struct screened_condition *sc;
-};
-int evaluate_gate(struct api_ctx *ctx, int64_t patient_id, int kind, int64_t at,
-		  struct gate_eval *g) __attribute__((warn_unused_result));
-void gate_eval_cleanup(struct gate_eval *g);
 
 /* A plan with its areas and progress, as the API shows it: as JSON text, and the same as a
  * value. */
@@ -53,10 +48,11 @@ json_t *plan_json(const struct plan *p, const struct plan_progress *prog);
  * planned sessions are all completed. Inside the caller's write transaction. */
 int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id) __attribute__((warn_unused_result));
 
-/* An appointment with patient, practitioner and room names and "k of N". */
-json_t *appt_view_json(const struct appt_view *v);
-/* The same object written as JSON text, with "cautions" (dumped) when given. */
-void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cautions);
+/* An appointment as JSON text: with patient, practitioner and room names and "k of N"
+ * when names (v read from a list), and "cautions" and "warnings" when given. The one
+ * writer of an appointment. */
+void appt_write(struct buf *b, const struct appt_view *v, bool names, const json_t *cautions,
+		const json_t *warnings);
 
 /* A date (clinic-local day number) as a JSON "YYYY-MM-DD" string. */
 json_t *day_json(int64_t day);

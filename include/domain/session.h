@@ -120,4 +120,20 @@ struct sign_facts {
 /* Rule 9: the bits of what is missing before the record can be signed; 0 when it can. */
 unsigned rules_sign_missing(const struct sign_facts *f);
 
+/* Rule 9: 0 when a user of role (one role bit) may sign a session record, that is a
+ * practitioner; -ERR_FORBIDDEN otherwise (admins read and write drafts, never sign). */
+int rules_sign_actor(unsigned role);
+
+/* Whether a record may be written: 0, -ERR_LOCKED once it is signed (corrections are
+ * addenda), or -ERR_BAD_TRANSITION when its appointment was cancelled or a no-show. */
+int rules_record_writable(bool signed_record, int appt_status);
+
+/* Numbing cream should dwell at least this long before needling. */
+#define NUMBING_MIN_DWELL_S (15 * 60)
+
+/* Checks the numbing times (either may be 0, unknown): -ERR_VALIDATION_FAILED when the
+ * cream is removed before it is applied; otherwise 0, with *short_dwell set when it was
+ * on for less than NUMBING_MIN_DWELL_S (a warning, not a refusal). */
+int rules_numbing(int64_t applied_at, int64_t removed_at, bool *short_dwell);
+
 #endif

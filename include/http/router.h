@@ -7,8 +7,13 @@
 
 struct api_ctx;
 
-/* Route flags. */
+/* Route flags: the policy dispatch applies around a handler. */
 #define ROUTE_PUBLIC 1u /* no session needed */
+#define ROUTE_WRITE  2u /* runs inside one write transaction that dispatch commits */
+#define ROUTE_READ   4u /* runs inside one read snapshot */
+/* Answers with clinical data: the handler names the record read (api_read_event) and the
+ * answer leaves only once that audit event is durable. */
+#define ROUTE_CLINICAL_READ 8u
 
 #define ROUTER_MAX_PARAMS    3
 #define ROUTER_MAX_PARAM_LEN 128

@@ -8,11 +8,9 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
-#include "store/catalog.h"
-#include "store/clinic.h"
-#include "store/patients.h"
+#include "domain/booking.h"
+#include "store/booking.h"
 #include "store/schedule.h"
-#include "store/users.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/xalloc.h"
@@ -20,50 +18,8 @@
 #define LIST_MAX      2000
 #define LIST_MAX_DAYS 92
 
-static json_t *appt_json(const struct appointment *a)
-{
-	json_t *o = json_pack(
-	    "{s:I, s:I, s:s, s:I, s:I, s:o, s:o, s:s, s:b, s:o, s:o}", "id", (json_int_t)a->id,
-	    "patient_id", (json_int_t)a->patient_id, "kind", appt_kind_name(a->kind),
-	    "practitioner_id", (json_int_t)a->practitioner_id, "room_id", (json_int_t)a->room_id,
-	    "start", api_instant(a->start), "end", api_instant(a->end), "status",
-	    appt_status_name(a->status), "late_cancel", a->late_cancel, "created_at",
-	    api_instant(a->created_at), "updated_at", api_instant(a->updated_at));
-	json_object_set_new(o, "plan_id", a->plan_id ? json_integer(a->plan_id) : json_null());
-	json_object_set_new(o, "session_number",
-			    a->session_number ? json_integer(a->session_number) : json_null());
-	json_object_set_new(o, "override_reason",
-			    a->override_reason ? json_string(a->override_reason) : json_null());
-	json_object_set_new(o, "cancel_reason",
-			    a->cancel_reason ? json_string(a->cancel_reason) : json_null());
-	json_object_set_new(o, "notes", a->notes ? json_string(a->notes) : json_null());
-	return o;
-}
-
-json_t *appt_view_json(const struct appt_view *v)
-{
-	json_t *o = appt_json(&v->a);
-	char name[1024]; /* two names of up to 100 characters, 4 bytes each */
-	snprintf(name, sizeof name, "%s %s", v->patient_first ? v->patient_first : "",
-		 v->patient_last ? v->patient_last : "");
-	json_object_set_new(o, "patient_name", json_string(name));
-	json_object_set_new(o, "patient_mrn", json_string(v->patient_mrn ? v->patient_mrn : ""));
-	json_object_set_new(o, "practitioner_name",
-			    json_string(v->practitioner_name ? v->practitioner_name : ""));
-	json_object_set_new(o, "room_name", json_string(v->room_name ? v->room_name : ""));
-	json_object_set_new(o, "treatment_type",
-			    v->treatment_type ? json_string(v->treatment_type) : json_null());
-	if (v->a.session_number && v->planned_sessions) {
-		snprintf(name, sizeof name, "%d of %d", v->a.session_number, v->planned_sessions);
-		json_object_set_new(o, "session_label", json_string(name));
-		json_object_set_new(o, "planned_sessions", json_integer(v->planned_sessions));
-	} else {
-		json_object_set_new(o, "session_label", json_null());
-	}
-	return o;
-}
-
-void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cautions)
+void appt_write(struct buf *b, const struct appt_view *v, bool names, const json_t *cautions,
+		const json_t *warnings)
 {
 	const struct appointment *a = &v->a;
 	bool first = true;
@@ -94,313 +50,148 @@ void appt_view_write(struct buf *b, const struct appt_view *v, const json_t *cau
 	jw_str(b, a->cancel_reason);
 	jw_key(b, &first, "notes");
 	jw_str(b, a->notes);
-	jw_key(b, &first, "patient_name");
-	jw_str_pair(b, v->patient_first, v->patient_last);
-	jw_key(b, &first, "patient_mrn");
-	jw_str(b, v->patient_mrn ? v->patient_mrn : "");
-	jw_key(b, &first, "practitioner_name");
-	jw_str(b, v->practitioner_name ? v->practitioner_name : "");
-	jw_key(b, &first, "room_name");
-	jw_str(b, v->room_name ? v->room_name : "");
-	jw_key(b, &first, "treatment_type");
-	jw_str(b, v->treatment_type);
-	jw_key(b, &first, "session_label");
-	if (a->session_number && v->planned_sessions) {
-		/* "2 of 3": digits and spaces, nothing to escape. */
-		jw_raw(b, "\"");
-		jw_int(b, a->session_number);
-		jw_raw(b, " of ");
-		jw_int(b, v->planned_sessions);
-		jw_raw(b, "\"");
-		jw_key(b, &first, "planned_sessions");
-		jw_int(b, v->planned_sessions);
-	} else {
-		jw_raw(b, "null");
+	if (names) {
+		jw_key(b, &first, "patient_name");
+		jw_str_pair(b, v->patient_first, v->patient_last);
+		jw_key(b, &first, "patient_mrn");
+		jw_str(b, v->patient_mrn ? v->patient_mrn : "");
+		jw_key(b, &first, "practitioner_name");
+		jw_str(b, v->practitioner_name ? v->practitioner_name : "");
+		jw_key(b, &first, "room_name");
+		jw_str(b, v->room_name ? v->room_name : "");
+		jw_key(b, &first, "treatment_type");
+		jw_str(b, v->treatment_type);
+		jw_key(b, &first, "session_label");
+		if (a->session_number && v->planned_sessions) {
+			/* "2 of 3": digits and spaces, nothing to escape. */
+			jw_raw(b, "\"");
+			jw_int(b, a->session_number);
+			jw_raw(b, " of ");
+			jw_int(b, v->planned_sessions);
+			jw_raw(b, "\"");
+			jw_key(b, &first, "planned_sessions");
+			jw_int(b, v->planned_sessions);
+		} else {
+			jw_raw(b, "null");
+		}
 	}
-	if (cautions) {
-		char *dumped = json_dumps(cautions, JSON_COMPACT);
-		jw_key(b, &first, "cautions");
-		jw_raw(b, dumped ? dumped : "[]");
-		free(dumped);
-	}
+	if (cautions)
+		api_put_json(b, &first, "cautions", cautions);
+	if (warnings)
+		api_put_json(b, &first, "warnings", warnings);
 	jw_raw(b, "}");
 }
 
-/* What a booking check learned, beyond pass or fail. */
-struct booking_outcome {
-	bool spacing_override;
-	bool hours_override;
-};
-
-static int require_room(struct api_ctx *ctx, int64_t id)
+/* Answers with appointment a as stored (no names), and the request's warnings when asked
+ * for (always on a booking: [] when there are none). */
+static void reply_appt(struct api_ctx *ctx, int status, const struct appointment *a,
+		       bool with_warnings)
 {
-	struct room r;
-	int err = store_room_get(ctx->db, id, &r);
-	if (err == -ERR_NOT_FOUND)
-		return api_fail_field(ctx, "room_id", "No such room.");
-	if (err)
-		return err;
-	bool ok = r.active;
-	room_cleanup(&r);
-	return ok ? 0 : api_fail_field(ctx, "room_id", "That room is not in use.");
+	struct appt_view v;
+	memset(&v, 0, sizeof v);
+	v.a = *a;
+	json_t *none = with_warnings && !ctx->warnings ? json_array() : NULL;
+	struct buf b;
+	buf_init(&b);
+	appt_write(&b, &v, false, NULL,
+		   with_warnings ? (ctx->warnings ? ctx->warnings : none) : NULL);
+	json_decref(none);
+	api_reply_text(ctx, status, &b);
 }
 
-static void warn_conditions(struct api_ctx *ctx, const char *code, const char *const *codes,
-			    size_t n)
+static const char *const party_names[BOOK_PARTIES] = {"practitioner", "room", "patient"};
+
+/* Turns a verdict into the refusal's details and the answer's warnings. */
+static int render_verdict(struct api_ctx *ctx, const struct booking_request *r,
+			  const struct booking_facts *f, const struct booking_verdict *v)
 {
-	api_warn(ctx, code, condition_list_json(ctx, codes, n));
-}
-
-/*
- * Checks a new or moved appointment a (a->id 0 for a new one) against rules 1-6, in the
- * order a clinic would explain them: the plan, the patient's safety, the spacing, the
- * practitioner's hours, and finally the clock (conflicts). Adds warnings to ctx.
- */
-static int check_booking(struct api_ctx *ctx, struct appointment *a, const char *override_reason,
-			 struct booking_outcome *out)
-{
-	struct plan p;
-	struct plan_progress prog;
-	struct gate_eval g;
-	int err;
-	bool have_override = override_reason && *override_reason;
-	memset(&p, 0, sizeof p);
-	memset(&g, 0, sizeof g);
-	memset(out, 0, sizeof *out);
-
-	if ((err = require_patient(ctx, a->patient_id, true)) != 0)
-		return err == -ERR_NOT_FOUND ? api_fail_field(ctx, "patient_id", "No such patient.")
-					     : err;
-	if ((err = require_practitioner(ctx, a->practitioner_id, "practitioner_id")) != 0 ||
-	    (err = require_room(ctx, a->room_id)) != 0)
-		return err;
-
-	if (a->plan_id) {
-		err = store_plan_get(ctx->db, a->plan_id, &p);
-		if (err == -ERR_NOT_FOUND)
-			return api_fail_field(ctx, "plan_id", "No such plan.");
-		if (err)
-			return err;
-		if (p.patient_id != a->patient_id) {
-			err =
-			    api_fail_field(ctx, "plan_id", "The plan belongs to another patient.");
-			goto out;
-		}
-		/* Rule 4: only an active plan takes bookings, and never more than planned. */
-		if (p.status != PLAN_ACTIVE) {
-			err = api_fail(ctx, -ERR_PLAN_NOT_ACTIVE, "The plan is not active.",
-				       json_pack("{s:s}", "status", plan_status_name(p.status)));
-			goto out;
-		}
-		if ((err = store_plan_progress(ctx->db, p.id, a->id, &prog)) != 0)
-			goto out;
-		if (prog.holding >= p.planned_sessions) {
-			err = api_fail(ctx, -ERR_PLAN_FULL,
-				       "Every planned session is already booked.",
-				       json_pack("{s:i, s:i}", "planned", p.planned_sessions,
-						 "booked", prog.holding));
-			goto out;
-		}
-	}
-
-	/* Rules 1 and 2. */
-	if ((err = evaluate_gate(ctx, a->patient_id, a->kind, a->start, &g)) != 0)
-		goto out;
-	if (g.verdict == -ERR_CONTRAINDICATED) {
-		json_t *d = condition_list_json(ctx, g.res.blocked, g.res.nblocked);
-		json_t *needs =
-		    condition_list_json(ctx, g.res.needs_clearance, g.res.nneeds_clearance);
+	const struct gate_result *g = &v->gate;
+	if (v->warnings & BOOK_WARN_CAUTION)
+		api_warn(ctx, "caution", condition_list_json(ctx, g->cautions, g->ncautions));
+	if (v->warnings & BOOK_WARN_BEYOND_MAX_PREV)
+		api_warn(ctx, "spacing_beyond_max",
+			 json_pack("{s:o}", "latest", day_json(v->spacing.latest_day)));
+	if (v->warnings & BOOK_WARN_BEYOND_MAX_NEXT)
+		api_warn(ctx, "spacing_beyond_max",
+			 json_pack("{s:o, s:s}", "latest", day_json(v->next_latest_day), "side",
+				   "next"));
+	if (v->warnings & BOOK_WARN_CONSENT_MISSING)
+		api_warn(ctx, "consent_missing",
+			 json_pack("{s:s}", "treatment_type", f->plan.treatment_type));
+	json_t *d = NULL;
+	switch (v->refusal) {
+	case 0:
+		return 0;
+	case -ERR_VALIDATION_FAILED:
+		return api_fail_field(ctx, v->field, v->message);
+	case -ERR_BAD_TRANSITION:
+		d = json_pack("{s:s}", "status", appt_status_name(r->moving_status));
+		break;
+	case -ERR_PLAN_NOT_ACTIVE:
+		d = json_pack("{s:s}", "status", plan_status_name(f->plan.status));
+		break;
+	case -ERR_PLAN_FULL:
+		d = json_pack("{s:i, s:i}", "planned", f->plan.planned_sessions, "booked",
+			      f->progress.holding);
+		break;
+	case -ERR_CONTRAINDICATED: {
+		d = condition_list_json(ctx, g->blocked, g->nblocked);
+		json_t *needs = condition_list_json(ctx, g->needs_clearance, g->nneeds_clearance);
 		json_object_set(d, "needs_clearance", json_object_get(needs, "conditions"));
 		json_decref(needs);
-		err = api_fail(ctx, g.verdict,
-			       g.res.nblocked ? "The patient's screening rules out treatment."
-					      : "A doctor's clearance must be recorded first.",
-			       d);
-		goto out;
+		break;
 	}
-	if (g.verdict == -ERR_UNDERAGE) {
-		err = api_fail(ctx, g.verdict, "The patient is under 18 on the appointment's date.",
-			       NULL);
-		goto out;
+	case -ERR_SPACING_TOO_SHORT:
+		d = json_pack("{s:i}", "min_interval_days", f->plan.min_interval_days);
+		if (v->spacing.too_close_prev) {
+			json_object_set_new(d, "earliest", day_json(v->spacing.earliest_day));
+			json_object_set_new(d, "previous_start", api_instant(f->prev_start));
+		}
+		if (v->spacing.too_close_next) {
+			json_object_set_new(d, "latest", day_json(v->spacing.next_latest_day));
+			json_object_set_new(d, "next_start", api_instant(f->next_start));
+		}
+		break;
+	case -ERR_OUTSIDE_HOURS:
+		d = json_pack("{s:I}", "practitioner_id", (json_int_t)r->practitioner_id);
+		break;
+	case -ERR_CONFLICT:
+		d = json_pack("{s:I, s:s}", "appointment_id", (json_int_t)v->conflict_id, "with",
+			      party_names[v->conflict_with]);
+		break;
+	default:
+		break;
 	}
-	if (g.verdict == -ERR_SCREENING_REQUIRED) {
-		err = api_fail(ctx, g.verdict,
-			       "The patient needs a screening before a treatment can be booked.",
-			       NULL);
-		goto out;
-	}
-	if (g.res.ncautions)
-		warn_conditions(ctx, "caution", g.res.cautions, g.res.ncautions);
+	return api_fail(ctx, v->refusal, v->message, d);
+}
 
-	/* Rule 3, against both neighbours. */
-	if (a->kind == KIND_TREATMENT) {
-		int64_t prev = 0, next = 0;
-		struct spacing_result sr;
-		struct spacing_input si;
-		if ((err = store_appt_neighbours(ctx->db, p.id, a->start, a->id, &prev, &next)) !=
-		    0)
-			goto out;
-		si.start = a->start;
-		si.prev_start = prev;
-		si.next_start = next;
-		si.min_days = p.min_interval_days;
-		si.max_days = p.max_interval_days;
-		if (rules_spacing(&si, &sr) != 0) {
-			if (have_override && api_role(ctx, ROLE_PRACTITIONER | ROLE_ADMIN)) {
-				out->spacing_override = true;
-			} else {
-				json_t *d =
-				    json_pack("{s:i}", "min_interval_days", p.min_interval_days);
-				if (sr.too_close_prev) {
-					json_object_set_new(d, "earliest",
-							    day_json(sr.earliest_day));
-					json_object_set_new(d, "previous_start", api_instant(prev));
-				}
-				if (sr.too_close_next) {
-					json_object_set_new(d, "latest",
-							    day_json(sr.next_latest_day));
-					json_object_set_new(d, "next_start", api_instant(next));
-				}
-				err =
-				    api_fail(ctx, -ERR_SPACING_TOO_SHORT,
-					     sr.too_close_prev
-						 ? "Too early: sessions of this plan are at least "
-						   "min_interval_days apart."
-						 : "Too close to the plan's following session.",
-					     d);
-				goto out;
-			}
-		}
-		if (sr.beyond_max_prev)
-			api_warn(ctx, "spacing_beyond_max",
-				 json_pack("{s:o}", "latest", day_json(sr.latest_day)));
-		if (sr.beyond_max_next)
-			api_warn(
-			    ctx, "spacing_beyond_max",
-			    json_pack("{s:o, s:s}", "latest",
-				      day_json(dates_local_day(a->start) + p.max_interval_days),
-				      "side", "next"));
-		/* Consent is needed to sign, not to book; say so early. */
-		struct consent c;
-		int cerr = store_consent_latest(ctx->db, a->patient_id, p.treatment_type, &c);
-		if (cerr == -ERR_NOT_FOUND)
-			api_warn(ctx, "consent_missing",
-				 json_pack("{s:s}", "treatment_type", p.treatment_type));
-		else if (cerr == 0)
-			consent_cleanup(&c);
-		else {
-			err = cerr;
-			goto out;
-		}
-	}
-
-	/* Rule 6. */
-	{
-		struct hours *hours = NULL;
-		struct time_off *off = NULL;
-		size_t nh = 0, noff = 0;
-		err = store_hours_get(ctx->db, a->practitioner_id, &hours, &nh);
-		if (!err)
-			err =
-			    store_time_off_list(ctx->db, a->practitioner_id, a->start, &off, &noff);
-		bool inside = false;
-		if (!err) {
-			struct interval *iv = xcalloc(noff + 1, sizeof *iv);
-			for (size_t i = 0; i < noff; i++) {
-				iv[i].start = off[i].start;
-				iv[i].end = off[i].end;
-			}
-			inside = rules_within_hours(a->start, a->end, hours, nh, iv, noff);
-			free(iv);
-		}
-		free(hours);
-		time_offs_free(off, noff);
-		if (err)
-			goto out;
-		if (!inside) {
-			if (have_override && api_role(ctx, ROLE_ADMIN)) {
-				out->hours_override = true;
-			} else {
-				err = api_fail(ctx, -ERR_OUTSIDE_HOURS,
-					       "The practitioner does not work at that time.",
-					       json_pack("{s:I}", "practitioner_id",
-							 (json_int_t)a->practitioner_id));
-				goto out;
-			}
-		}
-	}
-
-	/* Rule 5, for the practitioner, the room and the patient. */
-	{
-		static const struct {
-			int party;
-			const char *name;
-		} parties[] = {{PARTY_PRACTITIONER, "practitioner"},
-			       {PARTY_ROOM, "room"},
-			       {PARTY_PATIENT, "patient"}};
-		int64_t ids[] = {a->practitioner_id, a->room_id, a->patient_id};
-		for (size_t i = 0; i < 3; i++) {
-			int64_t other = 0;
-			err = store_appt_overlap(ctx->db, parties[i].party, ids[i], a->start,
-						 a->end, a->id, &other);
-			if (err)
-				goto out;
-			if (other) {
-				err = api_fail(
-				    ctx, -ERR_CONFLICT, "The time overlaps another appointment.",
-				    json_pack("{s:I, s:s}", "appointment_id", (json_int_t)other,
-					      "with", parties[i].name));
-				goto out;
-			}
-		}
-	}
-out:
-	gate_eval_cleanup(&g);
-	plan_cleanup(&p);
+/* Loads the facts of request r, asks the rules and renders their verdict; 0 when the
+ * booking may be written (r->end is then set, and *v says which overrides it used). */
+static int decide(struct api_ctx *ctx, struct booking_request *r, int64_t exclude_id,
+		  struct booking_verdict *v)
+{
+	struct booking_facts f;
+	r->role = (unsigned)ctx->me.role;
+	int err = store_booking_facts(ctx->db, r, exclude_id, &f);
+	if (err)
+		return err;
+	if (r->end_defaulted)
+		r->end = rules_booking_end(r, &f);
+	rules_booking(r, &f, v);
+	err = render_verdict(ctx, r, &f, v);
+	booking_facts_cleanup(&f);
 	return err;
 }
 
 /* Records the overrides a booking used, each as its own audit event. */
-static int audit_overrides(struct api_ctx *ctx, int64_t appt_id, const struct booking_outcome *o)
+static int audit_overrides(struct api_ctx *ctx, int64_t appt_id, const struct booking_verdict *v)
 {
 	int err = 0;
-	if (o->spacing_override)
+	if (v->spacing_override)
 		err = api_audit(ctx, "override", "appointment", appt_id, "spacing");
-	if (!err && o->hours_override)
+	if (!err && v->hours_override)
 		err = api_audit(ctx, "override", "appointment", appt_id, "hours");
 	return err;
-}
-
-/* The default length of a visit: the treatment type's for a plan, else 30 minutes. */
-static int default_minutes(struct api_ctx *ctx, int64_t plan_id, int *minutes)
-{
-	*minutes = 30;
-	if (!plan_id)
-		return 0;
-	struct plan p;
-	struct treatment_type t;
-	int err = store_plan_get(ctx->db, plan_id, &p);
-	if (err)
-		return err == -ERR_NOT_FOUND ? api_fail_field(ctx, "plan_id", "No such plan.")
-					     : err;
-	err = store_treatment_type_get(ctx->db, p.treatment_type, &t);
-	plan_cleanup(&p);
-	if (err)
-		return err;
-	*minutes = t.default_duration_min;
-	treatment_type_cleanup(&t);
-	return 0;
-}
-
-static int check_times(struct api_ctx *ctx, int64_t start, int64_t end)
-{
-	if (end <= start)
-		return api_fail_field(ctx, "end", "An appointment ends after it starts.");
-	if (end - start > APPT_MAX_MINUTES * 60)
-		return api_fail_field(ctx, "end", "An appointment lasts at most 8 hours.");
-	if (end - start < 5 * 60)
-		return api_fail_field(ctx, "end", "An appointment lasts at least 5 minutes.");
-	return 0;
 }
 
 int h_appointments_create(struct api_ctx *ctx)
@@ -410,87 +201,81 @@ int h_appointments_create(struct api_ctx *ctx)
 	    "end",	  "plan_id", "override_reason", "notes",   NULL};
 	json_t *body;
 	const char *kind, *reason, *notes;
-	struct appointment a;
+	struct booking_request r;
 	bool has_end, has_plan;
 	int err;
-	memset(&a, 0, sizeof a);
+	memset(&r, 0, sizeof r);
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
-	    (err = jin_int(ctx, body, "patient_id", true, 1, INT64_MAX, &a.patient_id, NULL)) ||
+	    (err = jin_int(ctx, body, "patient_id", true, 1, INT64_MAX, &r.patient_id, NULL)) ||
 	    (err = jin_str(ctx, body, "kind", true, 1, 20, &kind)) ||
-	    (err = jin_int(ctx, body, "practitioner_id", true, 1, INT64_MAX, &a.practitioner_id,
+	    (err = jin_int(ctx, body, "practitioner_id", true, 1, INT64_MAX, &r.practitioner_id,
 			   NULL)) ||
-	    (err = jin_int(ctx, body, "room_id", true, 1, INT64_MAX, &a.room_id, NULL)) ||
-	    (err = jin_instant(ctx, body, "start", true, &a.start, NULL)) ||
-	    (err = jin_instant(ctx, body, "end", false, &a.end, &has_end)) ||
-	    (err = jin_int(ctx, body, "plan_id", false, 1, INT64_MAX, &a.plan_id, &has_plan)) ||
+	    (err = jin_int(ctx, body, "room_id", true, 1, INT64_MAX, &r.room_id, NULL)) ||
+	    (err = jin_instant(ctx, body, "start", true, &r.start, NULL)) ||
+	    (err = jin_instant(ctx, body, "end", false, &r.end, &has_end)) ||
+	    (err = jin_int(ctx, body, "plan_id", false, 1, INT64_MAX, &r.plan_id, &has_plan)) ||
 	    (err = jin_str(ctx, body, "override_reason", false, 0, 500, &reason)) ||
 	    (err = jin_str(ctx, body, "notes", false, 0, 1000, &notes)))
 		return err;
-	a.kind = appt_kind_parse(kind);
-	if (!a.kind)
+	r.kind = appt_kind_parse(kind);
+	if (!r.kind)
 		return api_fail_field(ctx, "kind", "kind is consultation, treatment or review.");
-	if (a.kind == KIND_TREATMENT && !has_plan)
+	if (r.kind == KIND_TREATMENT && !has_plan)
 		return api_fail_field(ctx, "plan_id", "A treatment belongs to a plan.");
-	if (a.kind != KIND_TREATMENT && has_plan)
+	if (r.kind != KIND_TREATMENT && has_plan)
 		return api_fail_field(ctx, "plan_id",
 				      "Only treatments belong to a plan; book consultations and "
 				      "reviews without plan_id.");
 	if (reason && !*reason)
 		reason = NULL;
-	a.status = APPT_BOOKED;
-	a.created_at = (int64_t)time(NULL);
-	a.created_by = ctx->me.id;
+	r.has_override = reason != NULL;
+	r.end_defaulted = !has_end;
 
-	struct booking_outcome outcome;
-	if ((err = api_tx_write(ctx)) != 0)
+	struct booking_verdict v;
+	if ((err = decide(ctx, &r, 0, &v)) != 0)
 		return err;
-	if (!has_end) {
-		int minutes = 30;
-		if ((err = default_minutes(ctx, a.plan_id, &minutes)) != 0)
-			return api_tx_end(ctx, err);
-		a.end = a.start + (int64_t)minutes * 60;
-	}
-	if ((err = check_times(ctx, a.start, a.end)) != 0 ||
-	    (err = check_booking(ctx, &a, reason, &outcome)) != 0)
-		return api_tx_end(ctx, err);
-	a.override_reason = (char *)reason;
-	a.notes = (char *)notes;
+	struct appointment a = {
+	    .patient_id = r.patient_id,
+	    .plan_id = r.plan_id,
+	    .kind = r.kind,
+	    .practitioner_id = r.practitioner_id,
+	    .room_id = r.room_id,
+	    .start = r.start,
+	    .end = r.end,
+	    .status = APPT_BOOKED,
+	    .override_reason = (char *)reason,
+	    .notes = (char *)notes,
+	    .created_at = (int64_t)time(NULL),
+	    .created_by = ctx->me.id,
+	};
 	err = store_appt_insert(ctx->db, &a);
 	if (!err && a.plan_id)
 		err = store_appt_renumber(ctx->db, a.plan_id);
 	if (!err)
 		err = api_audit(ctx, "create", "appointment", a.id, kind);
 	if (!err)
-		err = audit_overrides(ctx, a.id, &outcome);
+		err = audit_overrides(ctx, a.id, &v);
 	struct appointment saved;
 	memset(&saved, 0, sizeof saved);
 	if (!err)
 		err = store_appt_get(ctx->db, a.id, &saved);
-	if ((err = api_tx_end(ctx, err)) != 0) {
-		appointment_cleanup(&saved);
-		return err;
+	if (!err) {
+		char loc[64];
+		snprintf(loc, sizeof loc, "/api/v1/appointments/%lld", (long long)a.id);
+		api_set_location(ctx, loc);
+		reply_appt(ctx, 201, &saved, true);
 	}
-	char loc[64];
-	snprintf(loc, sizeof loc, "/api/v1/appointments/%lld", (long long)a.id);
-	json_t *o = appt_json(&saved);
-	if (!ctx->warnings)
-		json_object_set_new(o, "warnings", json_array());
-	api_reply_created(ctx, o, loc);
 	appointment_cleanup(&saved);
-	return 0;
+	return err;
 }
 
 int h_appointments_get(struct api_ctx *ctx)
 {
 	struct appointment a;
-	int err = db_begin_read(ctx->db);
+	int err = store_appt_get(ctx->db, api_id(ctx, 0), &a);
 	if (err)
 		return err;
-	err = store_appt_get(ctx->db, api_id(ctx, 0), &a);
-	db_rollback(ctx->db);
-	if (err)
-		return err;
-	api_reply(ctx, 200, appt_json(&a));
+	reply_appt(ctx, 200, &a, false);
 	appointment_cleanup(&a);
 	return 0;
 }
@@ -559,17 +344,17 @@ int h_appointments_list(struct api_ctx *ctx)
 	f.limit = (int)limit;
 	struct appt_view *list = NULL;
 	size_t n = 0;
-	if ((err = db_begin_read(ctx->db)) != 0)
+	if ((err = store_appt_list(ctx->db, &f, &list, &n)) != 0)
 		return err;
-	err = store_appt_list(ctx->db, &f, &list, &n);
-	db_rollback(ctx->db);
-	if (err)
-		return err;
-	json_t *items = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, appt_view_json(&list[i]));
+	struct buf out;
+	api_list_open(&out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			jw_raw(&out, ",");
+		appt_write(&out, &list[i], true, NULL, NULL);
+	}
 	appt_views_free(list, n);
-	api_reply_list(ctx, items, (int64_t)n);
+	api_reply_text_list(ctx, &out, (int64_t)n);
 	return 0;
 }
 
@@ -593,42 +378,39 @@ int h_appointments_patch(struct api_ctx *ctx)
 	if (reason && !*reason)
 		reason = NULL;
 	struct appointment a;
-	struct booking_outcome outcome;
 	int64_t id = api_id(ctx, 0);
-	memset(&a, 0, sizeof a);
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
 	if ((err = store_appt_get(ctx->db, id, &a)) != 0)
-		return api_tx_end(ctx, err);
+		return err;
 	bool moves = has_start || has_end || has_prac || has_room;
-	if (moves && a.status != APPT_BOOKED) {
-		err = api_fail(ctx, -ERR_BAD_TRANSITION, "Only a booked appointment can be moved.",
-			       json_pack("{s:s}", "status", appt_status_name(a.status)));
-		goto out;
-	}
-	if (has_start && !has_end)
-		end = start + (a.end - a.start);
-	if (has_start)
-		a.start = start;
-	if (has_start || has_end)
-		a.end = end;
-	if (has_prac)
-		a.practitioner_id = prac;
-	if (has_room)
-		a.room_id = room;
-	if (json_object_get(body, "notes")) {
-		free(a.notes);
-		a.notes = xstrdup_or_null(notes);
-	}
+	struct booking_verdict v;
+	memset(&v, 0, sizeof v);
 	if (moves) {
 		/* Rescheduling re-checks every rule, excluding the appointment itself. */
-		if ((err = check_times(ctx, a.start, a.end)) != 0 ||
-		    (err = check_booking(ctx, &a, reason, &outcome)) != 0)
+		struct booking_request r = {
+		    .kind = a.kind,
+		    .patient_id = a.patient_id,
+		    .plan_id = a.plan_id,
+		    .practitioner_id = has_prac ? prac : a.practitioner_id,
+		    .room_id = has_room ? room : a.room_id,
+		    .start = has_start ? start : a.start,
+		    .end = has_end ? end : (has_start ? start + (a.end - a.start) : a.end),
+		    .has_override = reason != NULL,
+		    .moving_status = a.status,
+		};
+		if ((err = decide(ctx, &r, id, &v)) != 0)
 			goto out;
+		a.practitioner_id = r.practitioner_id;
+		a.room_id = r.room_id;
+		a.start = r.start;
+		a.end = r.end;
 		if (reason) {
 			free(a.override_reason);
 			a.override_reason = xstrdup(reason);
 		}
+	}
+	if (json_object_get(body, "notes")) {
+		free(a.notes);
+		a.notes = xstrdup_or_null(notes);
 	}
 	a.updated_at = (int64_t)time(NULL);
 	err = store_appt_update(ctx->db, &a);
@@ -637,14 +419,14 @@ int h_appointments_patch(struct api_ctx *ctx)
 	if (!err)
 		err = api_audit(ctx, moves ? "reschedule" : "update", "appointment", id, NULL);
 	if (!err && moves)
-		err = audit_overrides(ctx, id, &outcome);
+		err = audit_overrides(ctx, id, &v);
 	if (!err) {
 		appointment_cleanup(&a);
 		err = store_appt_get(ctx->db, id, &a);
 	}
+	if (!err)
+		reply_appt(ctx, 200, &a, false);
 out:
-	if ((err = api_tx_end(ctx, err)) == 0)
-		api_reply(ctx, 200, appt_json(&a));
 	appointment_cleanup(&a);
 	return err;
 }
@@ -655,11 +437,9 @@ static int change_status(struct api_ctx *ctx, int to, const char *reason)
 	struct appointment a;
 	bool late = false;
 	int64_t id = api_id(ctx, 0), now = (int64_t)time(NULL);
-	int err = api_tx_write(ctx);
+	int err = store_appt_get(ctx->db, id, &a);
 	if (err)
 		return err;
-	if ((err = store_appt_get(ctx->db, id, &a)) != 0)
-		return api_tx_end(ctx, err);
 	err = rules_transition(a.kind, a.status, to, now, a.start, false, &late);
 	if (err) {
 		const char *msg = "The appointment cannot change to that status.";
@@ -689,9 +469,9 @@ static int change_status(struct api_ctx *ctx, int to, const char *reason)
 		appointment_cleanup(&a);
 		err = store_appt_get(ctx->db, id, &a);
 	}
+	if (!err)
+		reply_appt(ctx, 200, &a, false);
 out:
-	if ((err = api_tx_end(ctx, err)) == 0)
-		api_reply(ctx, 200, appt_json(&a));
 	appointment_cleanup(&a);
 	return err;
 }

@@ -28,10 +28,7 @@ int h_audit_list(struct api_ctx *ctx)
 	struct audit_event *list = NULL;
 	size_t n = 0;
 	int64_t total = 0;
-	if ((err = db_begin_read(ctx->db)) != 0)
-		return err;
 	err = store_audit_list(ctx->db, &f, &list, &n, &total);
-	db_rollback(ctx->db);
 	if (err)
 		return err;
 	json_t *items = json_array();

@@ -34,6 +34,59 @@ static void set_cookie(struct api_ctx *ctx, const char *token, int64_t max_age)
 	http_reply_header(ctx->reply, "Set-Cookie", cookie);
 }
 
+/* What a login reads before the password is checked, and writes after. */
+struct login {
+	const char *username;
+	int64_t now;
+	int64_t by_user, by_remote;
+	struct user u;
+	char *hash;
+	bool ok, rehash;
+	char fresh[SECRETS_PWHASH_LEN];
+	char token[SECRETS_TOKEN_LEN], csrf[SECRETS_TOKEN_LEN];
+	int64_t expires;
+};
+
+static int login_read(struct api_ctx *ctx, void *arg)
+{
+	struct login *l = arg;
+	int err = store_login_failures(ctx->db, l->username, ctx->req->remote,
+				       l->now - THROTTLE_WINDOW_S, &l->by_user, &l->by_remote);
+	if (!err) {
+		err = store_user_by_name(ctx->db, l->username, &l->u, &l->hash);
+		if (err == -ERR_NOT_FOUND)
+			err = 0;
+	}
+	return err;
+}
+
+/* A failed login is written down (the throttle counts it) and then refused. */
+static int login_write(struct api_ctx *ctx, void *arg)
+{
+	struct login *l = arg;
+	int err;
+	if (!l->ok) {
+		err = store_login_failure_add(ctx->db, l->username, ctx->req->remote, l->now);
+		return err ? err : api_audit(ctx, "login_failed", "user", l->u.id, NULL);
+	}
+	uint8_t th[SECRETS_HASH_LEN], unused[SECRETS_HASH_LEN];
+	secrets_new_token(l->token, th);
+	secrets_new_token(l->csrf, unused);
+	l->expires = l->now + api_config()->absolute_timeout_s;
+	ctx->actor.user_id = l->u.id;
+	err = store_session_insert(ctx->db, th, l->u.id, l->csrf, l->now, l->expires);
+	if (!err && l->rehash)
+		err = store_user_set_password(ctx->db, l->u.id, l->fresh);
+	if (!err)
+		err = store_login_failures_clear(ctx->db, l->username);
+	if (!err)
+		err = store_session_purge(ctx->db, l->now);
+	if (!err)
+		err = api_audit(ctx, "login", "user", l->u.id,
+				l->rehash ? "password hash renewed" : NULL);
+	return err;
+}
+
 int h_login(struct api_ctx *ctx)
 {
 	static const char *const allowed[] = {"username", "password", NULL};
@@ -46,24 +99,13 @@ int h_login(struct api_ctx *ctx)
 	    (err = jin_str(ctx, body, "password", true, 1, 256, &password)))
 		return err;
 
-	int64_t now = (int64_t)time(NULL);
-	int64_t by_user = 0, by_remote = 0;
-	if ((err = db_begin_read(ctx->db)) != 0)
-		return err;
-	err = store_login_failures(ctx->db, username, ctx->req->remote, now - THROTTLE_WINDOW_S,
-				   &by_user, &by_remote);
-	struct user u;
-	memset(&u, 0, sizeof u);
-	char *hash = NULL;
-	if (!err) {
-		err = store_user_by_name(ctx->db, username, &u, &hash);
-		if (err == -ERR_NOT_FOUND)
-			err = 0;
-	}
-	db_rollback(ctx->db);
-	if (err)
+	struct login l;
+	memset(&l, 0, sizeof l);
+	l.username = username;
+	l.now = (int64_t)time(NULL);
+	if ((err = api_run_read(ctx, login_read, &l)) != 0)
 		goto out;
-	if (by_user >= THROTTLE_MAX_FAILURES || by_remote >= THROTTLE_MAX_FAILURES) {
+	if (l.by_user >= THROTTLE_MAX_FAILURES || l.by_remote >= THROTTLE_MAX_FAILURES) {
 		err = too_many(ctx);
 		goto out;
 	}
@@ -76,65 +118,38 @@ int h_login(struct api_ctx *ctx)
 		goto out;
 	}
 	/* An unknown user is checked against a dummy hash: same answer, similar time. */
-	bool ok = secrets_check_password(hash, password) && u.active;
+	l.ok = secrets_check_password(l.hash, password) && l.u.active;
 	/* A hash made with older settings is made anew now that the password is known. */
-	char fresh[SECRETS_PWHASH_LEN];
-	bool rehash =
-	    ok && secrets_password_outdated(hash) && secrets_hash_password(password, fresh) == 0;
+	l.rehash = l.ok && secrets_password_outdated(l.hash) &&
+		   secrets_hash_password(password, l.fresh) == 0;
 	atomic_fetch_sub(&hashes_in_flight, 1);
 
-	if ((err = api_tx_write(ctx)) != 0)
+	if ((err = api_run_write(ctx, login_write, &l)) != 0)
 		goto out;
-	if (!ok) {
-		err = store_login_failure_add(ctx->db, username, ctx->req->remote, now);
-		if (!err)
-			err = api_audit(ctx, "login_failed", "user", u.id, NULL);
-		if ((err = api_tx_end(ctx, err)) == 0)
-			err = api_fail(ctx, -ERR_UNAUTHENTICATED, "Wrong username or password.",
-				       NULL);
+	if (!l.ok) {
+		err = api_fail(ctx, -ERR_UNAUTHENTICATED, "Wrong username or password.", NULL);
 		goto out;
 	}
-	char token[SECRETS_TOKEN_LEN], csrf[SECRETS_TOKEN_LEN];
-	uint8_t th[SECRETS_HASH_LEN], unused[SECRETS_HASH_LEN];
-	secrets_new_token(token, th);
-	secrets_new_token(csrf, unused);
-	int64_t expires = now + api_config()->absolute_timeout_s;
-	ctx->actor.user_id = u.id;
-	err = store_session_insert(ctx->db, th, u.id, csrf, now, expires);
-	if (!err && rehash)
-		err = store_user_set_password(ctx->db, u.id, fresh);
-	if (!err)
-		err = store_login_failures_clear(ctx->db, username);
-	if (!err)
-		err = store_session_purge(ctx->db, now);
-	if (!err)
-		err =
-		    api_audit(ctx, "login", "user", u.id, rehash ? "password hash renewed" : NULL);
-	if ((err = api_tx_end(ctx, err)) != 0)
-		goto out;
-	set_cookie(ctx, token, api_config()->absolute_timeout_s);
-	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:I}", "token", token, "csrf_token", csrf,
-			      "user", user_json(&u), "expires_at", api_instant(expires),
+	set_cookie(ctx, l.token, api_config()->absolute_timeout_s);
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:I}", "token", l.token, "csrf_token", l.csrf,
+			      "user", user_json(&l.u), "expires_at", api_instant(l.expires),
 			      "idle_timeout_s", (json_int_t)api_config()->idle_timeout_s);
 	json_object_set_new(o, "clinic_time_zone",
 			    api_config()->time_zone ? json_string(api_config()->time_zone)
 						    : json_null());
 	api_reply(ctx, 200, o);
 out:
-	free(hash);
-	user_cleanup(&u);
+	free(l.hash);
+	user_cleanup(&l.u);
 	return err;
 }
 
 int h_logout(struct api_ctx *ctx)
 {
-	int err = api_tx_write(ctx);
-	if (err)
-		return err;
-	err = store_session_delete(ctx->db, ctx->session_hash);
+	int err = store_session_delete(ctx->db, ctx->session_hash);
 	if (!err)
 		err = api_audit(ctx, "logout", "user", ctx->me.id, NULL);
-	if ((err = api_tx_end(ctx, err)) != 0)
+	if (err)
 		return err;
 	set_cookie(ctx, "", 0);
 	api_reply(ctx, 200, json_pack("{s:b}", "ok", 1));

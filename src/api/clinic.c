@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/clinical.h"
 #include "api/handlers.h"
 #include "domain/dates.h"
 #include "domain/text.h"
@@ -32,11 +33,7 @@ int h_rooms_list(struct api_ctx *ctx)
 {
 	struct room *list = NULL;
 	size_t n = 0;
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = store_room_list(ctx->db, &list, &n);
-	db_rollback(ctx->db);
+	int err = store_room_list(ctx->db, &list, &n);
 	if (err)
 		return err;
 	json_t *items = json_array();
@@ -59,17 +56,14 @@ int h_rooms_create(struct api_ctx *ctx)
 	if (blank(name))
 		return api_fail_field(ctx, "name", "A room needs a name.");
 	struct room r = {.name = (char *)name, .active = true};
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
 	err = store_room_insert(ctx->db, name, &r.id);
 	if (!err)
 		err = api_audit(ctx, "create", "room", r.id, NULL);
-	if ((err = api_tx_end(ctx, err)) != 0) {
-		if (err == -ERR_DUPLICATE)
-			return api_fail(ctx, err, "A room with that name exists.",
-					json_pack("{s:s}", "field", "name"));
+	if (err == -ERR_DUPLICATE)
+		return api_fail(ctx, err, "A room with that name exists.",
+				json_pack("{s:s}", "field", "name"));
+	if (err)
 		return err;
-	}
 	char loc[64];
 	snprintf(loc, sizeof loc, "/api/v1/rooms/%lld", (long long)r.id);
 	api_reply_created(ctx, room_json(&r), loc);
@@ -90,10 +84,8 @@ int h_rooms_patch(struct api_ctx *ctx)
 	if (blank(name))
 		return api_fail_field(ctx, "name", "A room needs a name.");
 	struct room r;
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
 	if ((err = store_room_get(ctx->db, api_id(ctx, 0), &r)) != 0)
-		return api_tx_end(ctx, err);
+		return err;
 	if (name) {
 		free(r.name);
 		r.name = xstrdup(name);
@@ -103,26 +95,13 @@ int h_rooms_patch(struct api_ctx *ctx)
 	err = store_room_update(ctx->db, &r);
 	if (!err)
 		err = api_audit(ctx, "update", "room", r.id, NULL);
-	if ((err = api_tx_end(ctx, err)) == 0)
+	if (!err)
 		api_reply(ctx, 200, room_json(&r));
 	else if (err == -ERR_DUPLICATE)
 		err = api_fail(ctx, err, "A room with that name exists.",
 			       json_pack("{s:s}", "field", "name"));
 	room_cleanup(&r);
 	return err;
-}
-
-/* The path's practitioner must be a user with the practitioner role. */
-static int load_practitioner(struct api_ctx *ctx, int64_t id)
-{
-	struct user u;
-	int err = store_user_get(ctx->db, id, &u);
-	if (err)
-		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such practitioner.", NULL)
-					     : err;
-	bool ok = u.role == ROLE_PRACTITIONER;
-	user_cleanup(&u);
-	return ok ? 0 : api_fail(ctx, -ERR_NOT_FOUND, "That user is not a practitioner.", NULL);
 }
 
 static json_t *hours_json(const struct hours *h)
@@ -146,16 +125,12 @@ int h_availability_get(struct api_ctx *ctx)
 	struct hours *h = NULL;
 	struct time_off *off = NULL;
 	size_t nh = 0, noff = 0;
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = load_practitioner(ctx, id);
+	int err = api_require_practitioner(ctx, id, NULL);
 	if (!err)
 		err = store_hours_get(ctx->db, id, &h, &nh);
 	if (!err)
 		err =
 		    store_time_off_list(ctx->db, id, (int64_t)time(NULL) - 30 * 86400, &off, &noff);
-	db_rollback(ctx->db);
 	if (err) {
 		free(h);
 		return err;
@@ -233,14 +208,12 @@ int h_availability_put(struct api_ctx *ctx)
 			}
 	}
 	int64_t id = api_id(ctx, 0);
-	if (!err && (err = api_tx_write(ctx)) == 0) {
-		err = load_practitioner(ctx, id);
-		if (!err)
-			err = store_hours_replace(ctx->db, id, h, n);
-		if (!err)
-			err = api_audit(ctx, "update", "availability", id, NULL);
-		err = api_tx_end(ctx, err);
-	}
+	if (!err)
+		err = api_require_practitioner(ctx, id, NULL);
+	if (!err)
+		err = store_hours_replace(ctx->db, id, h, n);
+	if (!err)
+		err = api_audit(ctx, "update", "availability", id, NULL);
 	if (!err) {
 		json_t *hours = json_array();
 		for (i = 0; i < n; i++)
@@ -270,14 +243,12 @@ int h_time_off_create(struct api_ctx *ctx)
 	if (t.end - t.start > MAX_TIME_OFF_S)
 		return api_fail_field(ctx, "end", "Time off is at most a year at a time.");
 	t.reason = (char *)reason;
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
-	err = load_practitioner(ctx, t.practitioner_id);
+	err = api_require_practitioner(ctx, t.practitioner_id, NULL);
 	if (!err)
 		err = store_time_off_insert(ctx->db, &t, ctx->me.id, &t.id);
 	if (!err)
 		err = api_audit(ctx, "create", "time_off", t.id, NULL);
-	if ((err = api_tx_end(ctx, err)) != 0)
+	if (err)
 		return err;
 	char loc[96];
 	snprintf(loc, sizeof loc, "/api/v1/practitioners/%lld/availability",

@@ -73,9 +73,15 @@ void api_reply_text_list(struct api_ctx *ctx, struct buf *b, int64_t total)
 	api_reply_text(ctx, 200, b);
 }
 
+void api_set_location(struct api_ctx *ctx, const char *location)
+{
+	free(ctx->location);
+	ctx->location = xstrdup(location);
+}
+
 void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location)
 {
-	http_reply_header(ctx->reply, "Location", location);
+	api_set_location(ctx, location);
 	api_reply(ctx, 201, body);
 }
 
@@ -262,11 +268,6 @@ int api_query_int(struct api_ctx *ctx, const char *name, int64_t min, int64_t ma
 	return 0;
 }
 
-int api_tx_write(struct api_ctx *ctx)
-{
-	return db_begin_write(ctx->db);
-}
-
 /* A committed write is answered once it is on disk; the worker thread does not wait for
  * the disk meanwhile but goes on to the next request (group commit, see db.h). */
 static void durable_done(void *arg, int err)
@@ -282,7 +283,8 @@ static void durable_start(void *arg, struct http_deferred *handle)
 	db_durable_async(seq, durable_done, handle);
 }
 
-int api_tx_end(struct api_ctx *ctx, int err)
+/* Commits when err is 0, else rolls back; returns the outcome. */
+static int tx_end(struct api_ctx *ctx, int err)
 {
 	if (err) {
 		db_rollback(ctx->db);
@@ -298,6 +300,46 @@ int api_tx_end(struct api_ctx *ctx, int err)
 	ctx->reply->defer = durable_start;
 	ctx->reply->defer_arg = arg;
 	return 0;
+}
+
+/* Forgets what a failed try said, so that the next try answers afresh. */
+static void attempt_reset(struct api_ctx *ctx)
+{
+	json_decref(ctx->warnings);
+	ctx->warnings = NULL;
+	json_decref(ctx->err_details);
+	ctx->err_details = NULL;
+	ctx->err_msg = NULL;
+	free(ctx->location);
+	ctx->location = NULL;
+	free(ctx->read_event.detail);
+	memset(&ctx->read_event, 0, sizeof ctx->read_event);
+}
+
+#define WRITE_TRIES 3
+
+int api_run_write(struct api_ctx *ctx, api_tx_fn fn, void *arg)
+{
+	int err = 0;
+	for (int attempt = 0; attempt < WRITE_TRIES; attempt++) {
+		if (attempt)
+			attempt_reset(ctx);
+		if ((err = db_begin_write(ctx->db)) == 0)
+			err = tx_end(ctx, fn(ctx, arg));
+		if (err != -ERR_BUSY)
+			break;
+	}
+	return err;
+}
+
+int api_run_read(struct api_ctx *ctx, api_tx_fn fn, void *arg)
+{
+	int err = db_begin_read(ctx->db);
+	if (err)
+		return err;
+	err = fn(ctx, arg);
+	db_rollback(ctx->db);
+	return err;
 }
 
 int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
@@ -354,9 +396,22 @@ void api_defer_cancel(struct http_reply *reply)
 	reply->defer_arg = NULL;
 }
 
-int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *entity,
-			  int64_t entity_id, const char *detail)
+void api_read_event(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
+		    const char *detail)
 {
+	free(ctx->read_event.detail);
+	ctx->read_event.set = true;
+	ctx->read_event.action = action ? action : "read";
+	ctx->read_event.entity = entity;
+	ctx->read_event.entity_id = entity_id;
+	ctx->read_event.detail = xstrdup_or_null(detail);
+}
+
+int api_audit_read_flush(struct api_ctx *ctx)
+{
+	const char *action = ctx->read_event.action, *entity = ctx->read_event.entity;
+	int64_t entity_id = ctx->read_event.entity_id;
+	const char *detail = ctx->read_event.detail;
 	if (ctx->reply->defer)
 		return store_audit_read(ctx->db, &ctx->actor, action, entity, entity_id, detail);
 	struct audit_defer *d = xcalloc(1, sizeof *d);
@@ -372,9 +427,12 @@ int api_audit_read_action(struct api_ctx *ctx, const char *action, const char *e
 	return 0;
 }
 
-int api_audit_read(struct api_ctx *ctx, const char *entity, int64_t entity_id, const char *detail)
+void api_put_json(struct buf *b, bool *first, const char *key, const json_t *v)
 {
-	return api_audit_read_action(ctx, "read", entity, entity_id, detail);
+	char *dumped = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+	jw_key(b, first, key);
+	jw_raw(b, dumped ? dumped : "null");
+	free(dumped);
 }
 
 void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t)

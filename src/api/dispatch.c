@@ -115,6 +115,11 @@ static void auth_cache_put(const uint8_t hash[32], uint64_t generation, int64_t 
 	pthread_mutex_unlock(&auth_cache_lock);
 }
 
+static int touch_session(struct api_ctx *ctx, void *arg)
+{
+	return store_session_touch(ctx->db, ctx->session_hash, *(int64_t *)arg);
+}
+
 /* Finds and checks the session; fills ctx->me. */
 static int authenticate(struct api_ctx *ctx)
 {
@@ -164,13 +169,9 @@ static int authenticate(struct api_ctx *ctx)
 	 * --idle-timeout. */
 	int64_t touch_every =
 	    cfg->idle_timeout_s / 2 < TOUCH_EVERY_S ? cfg->idle_timeout_s / 2 : TOUCH_EVERY_S;
-	if (now - s.last_seen >= touch_every) {
-		if ((err = db_begin_write(ctx->db)) != 0)
-			return err;
-		err = store_session_touch(ctx->db, ctx->session_hash, now);
-		if ((err = api_tx_end(ctx, err)) != 0)
-			return err;
-	}
+	if (now - s.last_seen >= touch_every &&
+	    (err = api_run_write(ctx, touch_session, &now)) != 0)
+		return err;
 	return 0;
 }
 
@@ -195,6 +196,37 @@ static int parse_body(struct api_ctx *ctx)
 				NULL);
 	}
 	ctx->body = v;
+	return 0;
+}
+
+static int call_handler(struct api_ctx *ctx, void *arg)
+{
+	const struct route *r = arg;
+	return r->handler(ctx);
+}
+
+/* Runs the handler inside what its flags ask for (a write transaction or a read
+ * snapshot), then the read audit event and the Location of a created record. */
+static int run_route(struct api_ctx *ctx, const struct route *r)
+{
+	int err;
+	if (r->flags & ROUTE_WRITE)
+		err = api_run_write(ctx, call_handler, (void *)r);
+	else if (r->flags & ROUTE_READ)
+		err = api_run_read(ctx, call_handler, (void *)r);
+	else
+		err = r->handler(ctx);
+	if (err)
+		return err;
+	if ((r->flags & ROUTE_CLINICAL_READ) && !ctx->read_event.set) {
+		log_error("%s %s answered clinical data without naming its read", r->method,
+			  r->pattern);
+		return -ERR_INTERNAL;
+	}
+	if (ctx->read_event.set && (err = api_audit_read_flush(ctx)) != 0)
+		return err;
+	if (ctx->location)
+		http_reply_header(ctx->reply, "Location", ctx->location);
 	return 0;
 }
 
@@ -231,7 +263,7 @@ void api_handle(const struct http_req *req, struct http_reply *reply)
 		else if (!err && req->body_len > 0)
 			err = api_fail(&ctx, -ERR_BAD_JSON, "This request takes no body.", NULL);
 		if (!err)
-			err = r->handler(&ctx);
+			err = run_route(&ctx, r);
 	}
 	reply->log_user = ctx.me.id;
 	if (err) {
@@ -241,5 +273,7 @@ void api_handle(const struct http_req *req, struct http_reply *reply)
 	json_decref(ctx.body);
 	json_decref(ctx.warnings);
 	json_decref(ctx.err_details);
+	free(ctx.location);
+	free(ctx.read_event.detail);
 	user_cleanup(&ctx.me);
 }

@@ -7,6 +7,7 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
+#include "domain/plans.h"
 #include "store/catalog.h"
 #include "store/clinic.h"
 #include "store/patients.h"
@@ -84,14 +85,14 @@ void plan_write(struct buf *b, const struct plan *p, const struct plan_progress 
 	jw_raw(b, "}");
 }
 
-json_t *plan_json(const struct plan *p, const struct plan_progress *prog)
+/* Answers with plan p (status 200 or 201). */
+static void reply_plan(struct api_ctx *ctx, int status, const struct plan *p,
+		       const struct plan_progress *prog)
 {
 	struct buf b;
 	buf_init(&b);
 	plan_write(&b, p, prog);
-	json_t *o = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL;
-	buf_cleanup(&b);
-	return o ? o : json_object();
+	api_reply_text(ctx, status, &b);
 }
 
 int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
@@ -105,7 +106,7 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
 		return err;
 	err = store_plan_progress(ctx->db, plan_id, 0, &prog);
 	/* Rule 4: a plan whose last session is completed becomes completed. */
-	if (!err && p.status == PLAN_ACTIVE && prog.completed >= p.planned_sessions) {
+	if (!err && rules_plan_completes(p.status, p.planned_sessions, prog.completed)) {
 		p.status = PLAN_COMPLETED;
 		p.updated_at = (int64_t)time(NULL);
 		err = store_plan_update(ctx->db, &p);
@@ -114,20 +115,6 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
 	}
 	plan_cleanup(&p);
 	return err;
-}
-
-/* The practitioner must be an active user with the practitioner role. */
-int require_practitioner(struct api_ctx *ctx, int64_t id, const char *field)
-{
-	struct user u;
-	int err = store_user_get(ctx->db, id, &u);
-	if (err == -ERR_NOT_FOUND)
-		return api_fail_field(ctx, field, "No such practitioner.");
-	if (err)
-		return err;
-	bool ok = u.role == ROLE_PRACTITIONER && u.active;
-	user_cleanup(&u);
-	return ok ? 0 : api_fail_field(ctx, field, "That user is not an active practitioner.");
 }
 
 int h_plans_create(struct api_ctx *ctx)
@@ -179,15 +166,11 @@ int h_plans_create(struct api_ctx *ctx)
 
 	struct treatment_type t;
 	memset(&t, 0, sizeof t);
-	if ((err = api_tx_write(ctx)) != 0)
-		goto out;
-	err = require_patient(ctx, pid, true);
-	if (err == -ERR_NOT_FOUND)
-		err = api_fail_field(ctx, "patient_id", "No such patient.");
+	err = api_require_patient(ctx, pid, "patient_id", true);
 	if (!err && (err = store_treatment_type_get(ctx->db, tt, &t)) == -ERR_NOT_FOUND)
 		err = api_fail_field(ctx, "treatment_type", "Unknown treatment type.");
 	if (!err)
-		err = require_practitioner(ctx, prac, "practitioner_id");
+		err = api_require_practitioner(ctx, prac, "practitioner_id");
 	json_array_foreach(areas, i, v)
 	{
 		struct area a;
@@ -209,21 +192,23 @@ int h_plans_create(struct api_ctx *ctx)
 		p.planned_sessions = has_planned ? (int)planned : t.default_sessions;
 		p.min_interval_days = has_mi ? (int)mi : t.min_interval_days;
 		p.max_interval_days = has_ma ? (int)ma : t.max_interval_days;
-		if (p.min_interval_days > p.max_interval_days)
-			err = api_fail_field(ctx, "max_interval_days",
-					     "The longest interval is at least the shortest.");
+		struct plan_refusal pr;
+		if (rules_plan_shape(p.planned_sessions, p.min_interval_days, p.max_interval_days,
+				     0, &pr) != 0)
+			err = api_fail_field(ctx, pr.field, pr.message);
 	}
 	if (!err)
 		err = store_plan_insert(ctx->db, &p);
 	if (!err)
 		err = api_audit(ctx, "create", "plan", p.id, tt);
-	if ((err = api_tx_end(ctx, err)) != 0)
+	if (err)
 		goto out;
 	struct plan_progress none;
 	memset(&none, 0, sizeof none);
 	char loc[64];
 	snprintf(loc, sizeof loc, "/api/v1/plans/%lld", (long long)p.id);
-	api_reply_created(ctx, plan_json(&p, &none), loc);
+	api_set_location(ctx, loc);
+	reply_plan(ctx, 201, &p, &none);
 out:
 	treatment_type_cleanup(&t);
 	plan_cleanup(&p);
@@ -235,60 +220,43 @@ int h_plans_get(struct api_ctx *ctx)
 {
 	struct plan p;
 	int64_t id = api_id(ctx, 0);
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = store_plan_get(ctx->db, id, &p);
-	db_rollback(ctx->db);
+	int err = store_plan_get(ctx->db, id, &p);
 	if (err)
 		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such plan.", NULL) : err;
 	/* Every read of a plan is audited before it is answered. */
-	err = api_audit_read(ctx, "plan", id, NULL);
-	if (err) {
-		plan_cleanup(&p);
-		return err;
-	}
-	struct buf out;
-	buf_init(&out);
-	plan_write(&out, &p, &p.progress);
+	api_read_event(ctx, NULL, "plan", id, NULL);
+	reply_plan(ctx, 200, &p, &p.progress);
 	plan_cleanup(&p);
-	api_reply_text(ctx, 200, &out);
 	return 0;
 }
 
-static int list_patient_plans(struct api_ctx *ctx, int64_t pid, json_t *items)
+/* Answers the patient's plans, newest first, and names the read as one of the patient's
+ * data. */
+static int reply_patient_plans(struct api_ctx *ctx, int64_t pid)
 {
 	struct plan *list = NULL;
 	size_t n = 0;
-	int err = store_plan_list_patient(ctx->db, pid, &list, &n);
-	for (size_t i = 0; !err && i < n; i++)
-		json_array_append_new(items, plan_json(&list[i], &list[i].progress));
-	if (list)
-		plans_free(list, n);
-	return err;
+	int err = api_require_patient(ctx, pid, NULL, false);
+	if (!err)
+		err = store_plan_list_patient(ctx->db, pid, &list, &n);
+	if (err)
+		return err;
+	struct buf out;
+	api_list_open(&out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			jw_raw(&out, ",");
+		plan_write(&out, &list[i], &list[i].progress);
+	}
+	plans_free(list, n);
+	api_read_event(ctx, NULL, "plan", 0, "patient list");
+	api_reply_text_list(ctx, &out, (int64_t)n);
+	return 0;
 }
 
 int h_patient_plans(struct api_ctx *ctx)
 {
-	int64_t pid = api_id(ctx, 0);
-	json_t *items = json_array();
-	int err = db_begin_read(ctx->db);
-	if (err) {
-		json_decref(items);
-		return err;
-	}
-	err = require_patient(ctx, pid, false);
-	if (!err)
-		err = list_patient_plans(ctx, pid, items);
-	db_rollback(ctx->db);
-	if (!err)
-		err = api_audit_read(ctx, "plan", 0, "patient list");
-	if (err) {
-		json_decref(items);
-		return err;
-	}
-	api_reply_list(ctx, items, (int64_t)json_array_size(items));
-	return 0;
+	return reply_patient_plans(ctx, api_id(ctx, 0));
 }
 
 int h_plans_list(struct api_ctx *ctx)
@@ -301,38 +269,7 @@ int h_plans_list(struct api_ctx *ctx)
 		return api_fail(ctx, -ERR_VALIDATION_FAILED,
 				"Name the patient: GET /plans?patient_id=ID.",
 				json_pack("{s:s}", "field", "patient_id"));
-	json_t *items = json_array();
-	if ((err = db_begin_read(ctx->db)) != 0) {
-		json_decref(items);
-		return err;
-	}
-	err = require_patient(ctx, pid, false);
-	if (!err)
-		err = list_patient_plans(ctx, pid, items);
-	db_rollback(ctx->db);
-	if (!err)
-		err = api_audit_read(ctx, "plan", 0, "patient list");
-	if (err) {
-		json_decref(items);
-		return err;
-	}
-	api_reply_list(ctx, items, (int64_t)json_array_size(items));
-	return 0;
-}
-
-/* Which plan status changes a person may make. */
-static bool plan_status_change_ok(int from, int to)
-{
-	if (from == to)
-		return true;
-	switch (from) {
-	case PLAN_ACTIVE:
-		return to == PLAN_ON_HOLD || to == PLAN_CANCELLED || to == PLAN_COMPLETED;
-	case PLAN_ON_HOLD:
-		return to == PLAN_ACTIVE || to == PLAN_CANCELLED;
-	default:
-		return false; /* completed and cancelled plans stay so */
-	}
+	return reply_patient_plans(ctx, pid);
 }
 
 int h_plans_patch(struct api_ctx *ctx)
@@ -364,25 +301,19 @@ int h_plans_patch(struct api_ctx *ctx)
 				      "status is active, on_hold, completed or cancelled.");
 	struct plan p;
 	struct plan_progress prog;
+	struct plan_refusal pr;
 	memset(&p, 0, sizeof p);
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
 	err = store_plan_get(ctx->db, id, &p);
 	if (err == -ERR_NOT_FOUND)
 		err = api_fail(ctx, err, "No such plan.", NULL);
 	if (!err)
 		err = store_plan_progress(ctx->db, id, 0, &prog);
-	if (!err && to && !plan_status_change_ok(p.status, to))
+	if (!err && to && rules_plan_status_change(p.status, to) != 0)
 		err = api_fail(
 		    ctx, -ERR_BAD_TRANSITION, "A completed or cancelled plan stays so.",
 		    json_pack("{s:s, s:s}", "from", plan_status_name(p.status), "to", status));
-	if (!err && has_planned && planned < prog.holding)
-		err = api_fail(
-		    ctx, -ERR_VALIDATION_FAILED,
-		    "The plan already has more sessions booked than that.",
-		    json_pack("{s:s, s:i}", "field", "planned_sessions", "booked", prog.holding));
 	if (!err && has_prac)
-		err = require_practitioner(ctx, prac, "practitioner_id");
+		err = api_require_practitioner(ctx, prac, "practitioner_id");
 	if (!err) {
 		if (has_planned)
 			p.planned_sessions = (int)planned;
@@ -398,9 +329,13 @@ int h_plans_patch(struct api_ctx *ctx)
 		}
 		if (to)
 			p.status = to;
-		if (p.min_interval_days > p.max_interval_days)
-			err = api_fail_field(ctx, "max_interval_days",
-					     "The longest interval is at least the shortest.");
+		if (rules_plan_shape(p.planned_sessions, p.min_interval_days, p.max_interval_days,
+				     has_planned ? prog.holding : 0, &pr) != 0)
+			err = api_fail(
+			    ctx, -ERR_VALIDATION_FAILED, pr.message,
+			    strcmp(pr.field, "planned_sessions") == 0
+				? json_pack("{s:s, s:i}", "field", pr.field, "booked", prog.holding)
+				: json_pack("{s:s}", "field", pr.field));
 	}
 	if (!err) {
 		p.updated_at = (int64_t)time(NULL);
@@ -411,20 +346,14 @@ int h_plans_patch(struct api_ctx *ctx)
 	/* More sessions planned, all done: the plan completes; fewer: it may complete now. */
 	if (!err && p.status == PLAN_ACTIVE)
 		err = plan_sessions_changed(ctx, id);
-	json_t *o = NULL;
 	if (!err) {
 		plan_cleanup(&p);
 		if ((err = store_plan_get(ctx->db, id, &p)) == 0 &&
 		    (err = store_plan_progress(ctx->db, id, 0, &prog)) == 0)
-			o = plan_json(&p, &prog);
+			reply_plan(ctx, 200, &p, &prog);
 	}
 	plan_cleanup(&p);
-	if ((err = api_tx_end(ctx, err)) != 0) {
-		json_decref(o);
-		return err;
-	}
-	api_reply(ctx, 200, o);
-	return 0;
+	return err;
 }
 
 /* What a slot search reads once, whatever days it covers. */
@@ -541,8 +470,6 @@ int h_plans_next_slots(struct api_ctx *ctx)
 	memset(&prog, 0, sizeof prog);
 	memset(&ss, 0, sizeof ss);
 
-	if ((err = db_begin_read(ctx->db)) != 0)
-		return err;
 	err = store_plan_get(ctx->db, id, &p);
 	if (err == -ERR_NOT_FOUND)
 		err = api_fail(ctx, err, "No such plan.", NULL);
@@ -597,9 +524,8 @@ int h_plans_next_slots(struct api_ctx *ctx)
 		if (!err && nslots == 0)
 			reason = "no_capacity";
 	}
-	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit_read(ctx, "plan", id, "next-slots");
+		api_read_event(ctx, NULL, "plan", id, "next-slots");
 	if (!err) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < nslots; i++)

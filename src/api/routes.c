@@ -1,92 +1,103 @@
-/* The route table: every endpoint with its handler and the roles that may call it. */
+/* The route table: every endpoint with its handler, the roles that may call it, and the
+ * transaction and read audit dispatch runs it in. */
 #include "api/handlers.h"
 
 #define V1	 "/api/v1"
 #define ALL	 ROLE_ALL
 #define ADMIN	 ROLE_ADMIN
 #define CLINICAL (ROLE_ADMIN | ROLE_PRACTITIONER)
+/* What dispatch does around the handler (http/router.h). */
+#define WRITE	      ROUTE_WRITE
+#define READ	      ROUTE_READ
+#define CLINICAL_READ ROUTE_CLINICAL_READ
 
 const struct route api_routes[] = {
     {"GET", V1 "/health", h_health, 0, ROUTE_PUBLIC, "Liveness check"},
     {"GET", V1 "/openapi.json", h_openapi, 0, ROUTE_PUBLIC, "This API as OpenAPI 3"},
     {"POST", V1 "/login", h_login, 0, ROUTE_PUBLIC, "Log in; returns a token and sets a cookie"},
-    {"POST", V1 "/logout", h_logout, ALL, 0, "End the current session"},
+    {"POST", V1 "/logout", h_logout, ALL, WRITE, "End the current session"},
     {"GET", V1 "/me", h_me, ALL, 0, "The logged-in user"},
 
-    {"GET", V1 "/users", h_users_list, ADMIN, 0, "List users"},
+    {"GET", V1 "/users", h_users_list, ADMIN, READ, "List users"},
     {"POST", V1 "/users", h_users_create, ADMIN, 0, "Create a user"},
-    {"GET", V1 "/users/{id}", h_users_get, ADMIN, 0, "Read a user"},
+    {"GET", V1 "/users/{id}", h_users_get, ADMIN, READ, "Read a user"},
     {"PATCH", V1 "/users/{id}", h_users_patch, ADMIN, 0,
      "Change a user's role, name, active flag or password"},
-    {"GET", V1 "/practitioners", h_practitioners_list, ALL, 0, "Active practitioners"},
+    {"GET", V1 "/practitioners", h_practitioners_list, ALL, READ, "Active practitioners"},
 
-    {"GET", V1 "/rooms", h_rooms_list, ALL, 0, "List rooms"},
-    {"POST", V1 "/rooms", h_rooms_create, ADMIN, 0, "Create a room"},
-    {"PATCH", V1 "/rooms/{id}", h_rooms_patch, ADMIN, 0, "Rename or deactivate a room"},
+    {"GET", V1 "/rooms", h_rooms_list, ALL, READ, "List rooms"},
+    {"POST", V1 "/rooms", h_rooms_create, ADMIN, WRITE, "Create a room"},
+    {"PATCH", V1 "/rooms/{id}", h_rooms_patch, ADMIN, WRITE, "Rename or deactivate a room"},
 
-    {"GET", V1 "/practitioners/{id}/availability", h_availability_get, ALL, 0,
+    {"GET", V1 "/practitioners/{id}/availability", h_availability_get, ALL, READ,
      "Weekly hours and time off"},
-    {"PUT", V1 "/practitioners/{id}/availability", h_availability_put, ADMIN, 0,
+    {"PUT", V1 "/practitioners/{id}/availability", h_availability_put, ADMIN, WRITE,
      "Replace the weekly hours"},
-    {"POST", V1 "/practitioners/{id}/time-off", h_time_off_create, ADMIN, 0, "Add time off"},
+    {"POST", V1 "/practitioners/{id}/time-off", h_time_off_create, ADMIN, WRITE, "Add time off"},
 
-    {"GET", V1 "/patients", h_patients_search, ALL, 0, "Search patients"},
-    {"POST", V1 "/patients", h_patients_create, ALL, 0, "Register a patient"},
-    {"GET", V1 "/patients/{id}", h_patients_get, ALL, 0, "Read a patient's demographics"},
-    {"PATCH", V1 "/patients/{id}", h_patients_patch, ALL, 0, "Change demographics"},
-    {"POST", V1 "/patients/{id}/archive", h_patients_archive, ALL, 0, "Archive a patient"},
+    {"GET", V1 "/patients", h_patients_search, ALL, READ | CLINICAL_READ, "Search patients"},
+    {"POST", V1 "/patients", h_patients_create, ALL, WRITE, "Register a patient"},
+    {"GET", V1 "/patients/{id}", h_patients_get, ALL, CLINICAL_READ,
+     "Read a patient's demographics"},
+    {"PATCH", V1 "/patients/{id}", h_patients_patch, ALL, WRITE, "Change demographics"},
+    {"POST", V1 "/patients/{id}/archive", h_patients_archive, ALL, WRITE, "Archive a patient"},
 
-    {"GET", V1 "/catalog/{catalog}", h_catalog_list, ALL, 0,
+    {"GET", V1 "/catalog/{catalog}", h_catalog_list, ALL, READ,
      "A catalog: conditions, treatment-types or areas"},
-    {"PUT", V1 "/catalog/{catalog}/{code}", h_catalog_put, ADMIN, 0, "Add or change a catalog row"},
+    {"PUT", V1 "/catalog/{catalog}/{code}", h_catalog_put, ADMIN, WRITE,
+     "Add or change a catalog row"},
 
-    {"GET", V1 "/patients/{id}/screenings", h_screenings_list, CLINICAL, 0,
+    {"GET", V1 "/patients/{id}/screenings", h_screenings_list, CLINICAL, READ | CLINICAL_READ,
      "A patient's screenings, newest first"},
-    {"POST", V1 "/patients/{id}/screenings", h_screenings_create, CLINICAL, 0,
+    {"POST", V1 "/patients/{id}/screenings", h_screenings_create, CLINICAL, WRITE,
      "Record a screening"},
-    {"GET", V1 "/patients/{id}/bookable", h_bookable, ALL, 0,
+    {"GET", V1 "/patients/{id}/bookable", h_bookable, ALL, READ,
      "Whether a treatment can be booked now"},
-    {"GET", V1 "/patients/{id}/consents", h_consents_list, CLINICAL, 0, "A patient's consents"},
-    {"POST", V1 "/patients/{id}/consents", h_consents_create, CLINICAL, 0, "Record a consent"},
-    {"GET", V1 "/patients/{id}/plans", h_patient_plans, ALL, 0, "A patient's plans"},
+    {"GET", V1 "/patients/{id}/consents", h_consents_list, CLINICAL, READ | CLINICAL_READ,
+     "A patient's consents"},
+    {"POST", V1 "/patients/{id}/consents", h_consents_create, CLINICAL, WRITE, "Record a consent"},
+    {"GET", V1 "/patients/{id}/plans", h_patient_plans, ALL, READ | CLINICAL_READ,
+     "A patient's plans"},
 
-    {"GET", V1 "/plans", h_plans_list, ALL, 0, "Plans of a patient (?patient_id=)"},
-    {"POST", V1 "/plans", h_plans_create, CLINICAL, 0, "Create a treatment plan"},
-    {"GET", V1 "/plans/{id}", h_plans_get, ALL, 0, "A plan with its progress"},
-    {"PATCH", V1 "/plans/{id}", h_plans_patch, CLINICAL, 0,
+    {"GET", V1 "/plans", h_plans_list, ALL, READ | CLINICAL_READ,
+     "Plans of a patient (?patient_id=)"},
+    {"POST", V1 "/plans", h_plans_create, CLINICAL, WRITE, "Create a treatment plan"},
+    {"GET", V1 "/plans/{id}", h_plans_get, ALL, READ | CLINICAL_READ, "A plan with its progress"},
+    {"PATCH", V1 "/plans/{id}", h_plans_patch, CLINICAL, WRITE,
      "Change a plan's status, size, intervals or practitioner"},
-    {"GET", V1 "/plans/{id}/next-slots", h_plans_next_slots, ALL, 0,
+    {"GET", V1 "/plans/{id}/next-slots", h_plans_next_slots, ALL, READ | CLINICAL_READ,
      "Free slots in the plan's next due window"},
 
-    {"GET", V1 "/appointments", h_appointments_list, ALL, 0, "Appointments in a range"},
-    {"POST", V1 "/appointments", h_appointments_create, ALL, 0, "Book an appointment"},
-    {"GET", V1 "/appointments/{id}", h_appointments_get, ALL, 0, "An appointment"},
-    {"PATCH", V1 "/appointments/{id}", h_appointments_patch, ALL, 0,
+    {"GET", V1 "/appointments", h_appointments_list, ALL, READ, "Appointments in a range"},
+    {"POST", V1 "/appointments", h_appointments_create, ALL, WRITE, "Book an appointment"},
+    {"GET", V1 "/appointments/{id}", h_appointments_get, ALL, READ, "An appointment"},
+    {"PATCH", V1 "/appointments/{id}", h_appointments_patch, ALL, WRITE,
      "Reschedule (re-checks every rule) or change notes"},
-    {"POST", V1 "/appointments/{id}/check-in", h_appointments_check_in, ALL, 0, "Check in"},
-    {"POST", V1 "/appointments/{id}/cancel", h_appointments_cancel, ALL, 0, "Cancel"},
-    {"POST", V1 "/appointments/{id}/no-show", h_appointments_no_show, ALL, 0,
+    {"POST", V1 "/appointments/{id}/check-in", h_appointments_check_in, ALL, WRITE, "Check in"},
+    {"POST", V1 "/appointments/{id}/cancel", h_appointments_cancel, ALL, WRITE, "Cancel"},
+    {"POST", V1 "/appointments/{id}/no-show", h_appointments_no_show, ALL, WRITE,
      "Record a no-show (after the start time)"},
-    {"POST", V1 "/appointments/{id}/complete", h_appointments_complete, ALL, 0,
+    {"POST", V1 "/appointments/{id}/complete", h_appointments_complete, ALL, WRITE,
      "Complete a consultation or review"},
 
-    {"GET", V1 "/appointments/{id}/session", h_session_get, CLINICAL, 0,
+    {"GET", V1 "/appointments/{id}/session", h_session_get, CLINICAL, READ | CLINICAL_READ,
      "The session record (a blank draft until written)"},
-    {"PUT", V1 "/appointments/{id}/session", h_session_put, CLINICAL, 0,
+    {"PUT", V1 "/appointments/{id}/session", h_session_put, CLINICAL, WRITE,
      "Write the session record draft"},
-    {"POST", V1 "/appointments/{id}/session/sign", h_session_sign, ROLE_PRACTITIONER, 0,
+    {"POST", V1 "/appointments/{id}/session/sign", h_session_sign, ROLE_PRACTITIONER, WRITE,
      "Sign the session record (practitioners)"},
-    {"POST", V1 "/appointments/{id}/session/addenda", h_session_addendum, CLINICAL, 0,
+    {"POST", V1 "/appointments/{id}/session/addenda", h_session_addendum, CLINICAL, WRITE,
      "Append an addendum"},
-    {"GET", V1 "/lots/{lot}/sessions", h_lot_sessions, CLINICAL, 0,
+    {"GET", V1 "/lots/{lot}/sessions", h_lot_sessions, CLINICAL, READ | CLINICAL_READ,
      "Every session that used a cartridge or PRP kit lot"},
-    {"GET", V1 "/patients/{id}/sessions", h_patient_sessions, CLINICAL, 0,
+    {"GET", V1 "/patients/{id}/sessions", h_patient_sessions, CLINICAL, READ | CLINICAL_READ,
      "A patient's treatment history, newest first"},
 
-    {"GET", V1 "/recalls", h_recalls, ALL, 0, "Plans due or overdue for their next session"},
-    {"GET", V1 "/day-sheet", h_day_sheet, ALL, 0, "A day's appointments by practitioner and room"},
+    {"GET", V1 "/recalls", h_recalls, ALL, READ, "Plans due or overdue for their next session"},
+    {"GET", V1 "/day-sheet", h_day_sheet, ALL, READ,
+     "A day's appointments by practitioner and room"},
 
-    {"GET", V1 "/audit", h_audit_list, ADMIN, 0, "Audit events, newest first"},
+    {"GET", V1 "/audit", h_audit_list, ADMIN, READ, "Audit events, newest first"},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

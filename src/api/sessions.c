@@ -7,17 +7,18 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
+#include "domain/booking.h"
 #include "domain/session.h"
+#include "store/booking.h"
 #include "store/catalog.h"
 #include "store/schedule.h"
 #include "store/sessions.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define MAX_AREAS	    20
-#define MAX_PRODUCTS	    20
-#define MAX_REACTIONS	    10
-#define MIN_NUMBING_DWELL_S (15 * 60)
+#define MAX_AREAS     20
+#define MAX_PRODUCTS  20
+#define MAX_REACTIONS 10
 
 /* What every session handler needs: the appointment, its plan and treatment type. */
 struct session_ctx {
@@ -145,12 +146,28 @@ static json_t *record_json(const struct session_record *r)
 	return o;
 }
 
+/* The patient's safety facts and the cautions they carry for the session's day. The
+ * result's codes live as long as f. */
+static int load_cautions(struct api_ctx *ctx, const struct session_ctx *s, struct safety_facts *f,
+			 struct gate_result *res)
+{
+	int err = store_safety_facts(ctx->db, s->a.patient_id, f);
+	if (err)
+		return err;
+	if (rules_safety(f, KIND_TREATMENT, s->a.start, res) == -ERR_INTERNAL) {
+		safety_facts_cleanup(f);
+		return -ERR_INTERNAL;
+	}
+	return 0;
+}
+
 /* What signing would still need, for the record r of s. */
 static int sign_missing(struct api_ctx *ctx, const struct session_ctx *s,
 			const struct session_record *r, unsigned *missing, int64_t *consent_id)
 {
 	struct consent c;
-	struct gate_eval g;
+	struct safety_facts sf;
+	struct gate_result g;
 	int err = store_consent_latest(ctx->db, s->a.patient_id, s->p.treatment_type, &c);
 	if (err && err != -ERR_NOT_FOUND)
 		return err;
@@ -158,7 +175,7 @@ static int sign_missing(struct api_ctx *ctx, const struct session_ctx *s,
 	*consent_id = has_consent ? c.id : 0;
 	if (has_consent)
 		consent_cleanup(&c);
-	if ((err = evaluate_gate(ctx, s->a.patient_id, KIND_TREATMENT, s->a.start, &g)) != 0)
+	if ((err = load_cautions(ctx, s, &sf, &g)) != 0)
 		return err;
 	struct sign_facts f = {
 	    .r = r,
@@ -167,10 +184,10 @@ static int sign_missing(struct api_ctx *ctx, const struct session_ctx *s,
 		r->screening_confirmed_at ? dates_local_day(r->screening_confirmed_at) : 0,
 	    .has_consent = has_consent,
 	    .uses_prp = s->t.uses_prp,
-	    .has_cautions = g.res.ncautions > 0,
+	    .has_cautions = g.ncautions > 0,
 	};
 	*missing = rules_sign_missing(&f);
-	gate_eval_cleanup(&g);
+	safety_facts_cleanup(&sf);
 	return 0;
 }
 
@@ -192,7 +209,8 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 	size_t nad = 0;
 	struct session_record prev;
 	int64_t prev_start = 0;
-	struct gate_eval g;
+	struct safety_facts sf;
+	struct gate_result g;
 	unsigned missing = 0;
 	int64_t consent_id = 0;
 	int err = exists ? store_addenda_list(ctx->db, r->appointment_id, &ad, &nad) : 0;
@@ -233,13 +251,9 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 				      s->a.session_number));
 	json_object_set_new(o, "patient_id", json_integer(s->a.patient_id));
 	json_object_set_new(o, "appointment_status", json_string(appt_status_name(s->a.status)));
-	if (!err &&
-	    (err = evaluate_gate(ctx, s->a.patient_id, KIND_TREATMENT, s->a.start, &g)) == 0) {
-		json_t *c = json_array();
-		for (size_t i = 0; i < g.res.ncautions; i++)
-			json_array_append_new(c, json_string(g.res.cautions[i]));
-		json_object_set_new(o, "cautions", c);
-		gate_eval_cleanup(&g);
+	if (!err && (err = load_cautions(ctx, s, &sf, &g)) == 0) {
+		json_object_set_new(o, "cautions", api_codes_json(g.cautions, g.ncautions));
+		safety_facts_cleanup(&sf);
 	}
 	if (!err && r->status != SESSION_SIGNED &&
 	    (err = sign_missing(ctx, s, r, &missing, &consent_id)) == 0)
@@ -260,10 +274,7 @@ int h_session_get(struct api_ctx *ctx)
 	struct session_record r;
 	json_t *o = NULL;
 	memset(&r, 0, sizeof r);
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = load_session_ctx(ctx, &s);
+	int err = load_session_ctx(ctx, &s);
 	bool exists = false;
 	if (!err) {
 		err = store_record_get(ctx->db, s.a.id, &r);
@@ -277,9 +288,8 @@ int h_session_get(struct api_ctx *ctx)
 	}
 	if (!err)
 		err = full_json(ctx, &s, &r, exists, &o);
-	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit_read(ctx, "session_record", s.a.id, NULL);
+		api_read_event(ctx, NULL, "session_record", s.a.id, NULL);
 	session_record_cleanup(&r);
 	session_ctx_cleanup(&s);
 	if (err) {
@@ -467,15 +477,15 @@ static int parse_numbing(struct api_ctx *ctx, json_t *o, struct session_record *
 	    (err = jin_instant(ctx, o, "removed_at", false, &r->numbing_removed_at, NULL)))
 		return nested_field(ctx, err, "numbing");
 	r->numbing_product = xstrdup_or_null(product);
-	if (r->numbing_applied_at && r->numbing_removed_at) {
-		int64_t dwell = r->numbing_removed_at - r->numbing_applied_at;
-		if (dwell < 0)
-			return api_fail_field(ctx, "numbing.removed_at",
-					      "The cream is removed after it is applied.");
-		if (dwell < MIN_NUMBING_DWELL_S)
-			api_warn(ctx, "short_numbing_dwell",
-				 json_pack("{s:I}", "minutes", (json_int_t)(dwell / 60)));
-	}
+	bool short_dwell;
+	if (rules_numbing(r->numbing_applied_at, r->numbing_removed_at, &short_dwell) != 0)
+		return api_fail_field(ctx, "numbing.removed_at",
+				      "The cream is removed after it is applied.");
+	if (short_dwell)
+		api_warn(
+		    ctx, "short_numbing_dwell",
+		    json_pack("{s:I}", "minutes",
+			      (json_int_t)((r->numbing_removed_at - r->numbing_applied_at) / 60)));
 	return 0;
 }
 
@@ -581,20 +591,18 @@ int h_session_put(struct api_ctx *ctx)
 		    "endpoint is erythema, uniform_erythema, pinpoint_bleeding or "
 		    "petechiae.");
 	int64_t now = (int64_t)time(NULL);
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
 	if ((err = load_session_ctx(ctx, &s)) != 0)
 		goto out;
 	err = store_record_get(ctx->db, s.a.id, &old);
-	if (err == 0 && old.status == SESSION_SIGNED) {
-		err = api_fail(ctx, -ERR_LOCKED, "The record is signed; add an addendum instead.",
-			       NULL);
-		goto out;
-	}
 	if (err && err != -ERR_NOT_FOUND)
 		goto out;
-	if (s.a.status == APPT_CANCELLED || s.a.status == APPT_NO_SHOW) {
-		err = api_fail(ctx, -ERR_BAD_TRANSITION,
+	err = rules_record_writable(err == 0 && old.status == SESSION_SIGNED, s.a.status);
+	if (err == -ERR_LOCKED) {
+		err = api_fail(ctx, err, "The record is signed; add an addendum instead.", NULL);
+		goto out;
+	}
+	if (err) {
+		err = api_fail(ctx, err,
 			       "The appointment did not take place; it has no session record.",
 			       json_pack("{s:s}", "status", appt_status_name(s.a.status)));
 		goto out;
@@ -638,7 +646,7 @@ out:
 	session_record_cleanup(&r);
 	session_record_cleanup(&old);
 	session_ctx_cleanup(&s);
-	if ((err = api_tx_end(ctx, err)) != 0) {
+	if (err) {
 		json_decref(o);
 		return err;
 	}
@@ -659,12 +667,10 @@ int h_session_sign(struct api_ctx *ctx)
 	if (ctx->body && (err = jin_only(ctx, ctx->body, none)) != 0)
 		return err;
 	/* Rule 9: a practitioner signs, not an admin. */
-	if (ctx->me.role != ROLE_PRACTITIONER)
+	if (rules_sign_actor((unsigned)ctx->me.role) != 0)
 		return api_fail(ctx, -ERR_FORBIDDEN, "Only a practitioner signs a session record.",
 				NULL);
 	memset(&r, 0, sizeof r);
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
 	if ((err = load_session_ctx(ctx, &s)) != 0)
 		goto out;
 	err = store_record_get(ctx->db, s.a.id, &r);
@@ -707,7 +713,7 @@ int h_session_sign(struct api_ctx *ctx)
 out:
 	session_record_cleanup(&r);
 	session_ctx_cleanup(&s);
-	if ((err = api_tx_end(ctx, err)) != 0) {
+	if (err) {
 		json_decref(o);
 		return err;
 	}
@@ -727,8 +733,6 @@ int h_session_addendum(struct api_ctx *ctx)
 	    (err = jin_str(ctx, body, "text", true, 1, 4000, &text)))
 		return err;
 	struct addendum a = {.author = ctx->me.id, .at = (int64_t)time(NULL), .text = (char *)text};
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
 	if ((err = load_session_ctx(ctx, &s)) == 0) {
 		err = store_record_get(ctx->db, s.a.id, &r);
 		if (err == -ERR_NOT_FOUND)
@@ -742,7 +746,7 @@ int h_session_addendum(struct api_ctx *ctx)
 	if (!err)
 		err = api_audit(ctx, "addendum", "session_record", s.a.id, NULL);
 	session_ctx_cleanup(&s);
-	if ((err = api_tx_end(ctx, err)) != 0)
+	if (err)
 		return err;
 	char loc[96];
 	snprintf(loc, sizeof loc, "/api/v1/appointments/%lld/session", (long long)a.appointment_id);
@@ -785,13 +789,9 @@ int h_lot_sessions(struct api_ctx *ctx)
 		return api_fail(ctx, -ERR_VALIDATION_FAILED,
 				"A lot number has at most 100 characters.",
 				json_pack("{s:s}", "field", "lot"));
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = store_lot_sessions(ctx->db, lot, &rows, &n);
-	db_rollback(ctx->db);
+	int err = store_lot_sessions(ctx->db, lot, &rows, &n);
 	if (!err)
-		err = api_audit_read(ctx, "lot", 0, lot);
+		api_read_event(ctx, NULL, "lot", 0, lot);
 	if (err) {
 		if (rows)
 			session_rows_free(rows, n);
@@ -813,14 +813,11 @@ int h_patient_sessions(struct api_ctx *ctx)
 	int err = api_query_int(ctx, "limit", 1, 500, 100, &limit);
 	if (err)
 		return err;
-	if ((err = db_begin_read(ctx->db)) != 0)
-		return err;
-	err = require_patient(ctx, pid, false);
+	err = api_require_patient(ctx, pid, NULL, false);
 	if (!err)
 		err = store_patient_sessions(ctx->db, pid, (int)limit, &rows, &n);
-	db_rollback(ctx->db);
 	if (!err)
-		err = api_audit_read(ctx, "patient", pid, "session history");
+		api_read_event(ctx, NULL, "patient", pid, "session history");
 	if (err) {
 		if (rows)
 			session_rows_free(rows, n);

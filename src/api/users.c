@@ -37,11 +37,7 @@ int h_users_list(struct api_ctx *ctx)
 {
 	struct user *list = NULL;
 	size_t n = 0;
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = store_user_list(ctx->db, &list, &n);
-	db_rollback(ctx->db);
+	int err = store_user_list(ctx->db, &list, &n);
 	if (err)
 		return err;
 	json_t *items = json_array();
@@ -56,11 +52,7 @@ int h_practitioners_list(struct api_ctx *ctx)
 {
 	struct user *list = NULL;
 	size_t n = 0;
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = store_user_list(ctx->db, &list, &n);
-	db_rollback(ctx->db);
+	int err = store_user_list(ctx->db, &list, &n);
 	if (err)
 		return err;
 	json_t *items = json_array();
@@ -72,6 +64,19 @@ int h_practitioners_list(struct api_ctx *ctx)
 	users_free(list, n);
 	api_reply_list(ctx, items, (int64_t)json_array_size(items));
 	return 0;
+}
+
+struct new_user {
+	struct user u;
+	const char *hash;
+	const char *role;
+};
+
+static int insert_user(struct api_ctx *ctx, void *arg)
+{
+	struct new_user *nu = arg;
+	int err = store_user_insert(ctx->db, &nu->u, nu->hash, &nu->u.id);
+	return err ? err : api_audit(ctx, "create", "user", nu->u.id, nu->role);
 }
 
 int h_users_create(struct api_ctx *ctx)
@@ -95,24 +100,26 @@ int h_users_create(struct api_ctx *ctx)
 	char hash[SECRETS_PWHASH_LEN];
 	if (secrets_hash_password(password, hash) != 0)
 		return -ERR_BUSY;
-	struct user u = {
-	    .username = (char *)username,
-	    .display_name = (char *)display,
-	    .role = role_parse(role),
-	    .active = true,
-	    .created_at = (int64_t)time(NULL),
+	struct new_user nu = {
+	    .u =
+		{
+		    .username = (char *)username,
+		    .display_name = (char *)display,
+		    .role = role_parse(role),
+		    .active = true,
+		    .created_at = (int64_t)time(NULL),
+		},
+	    .hash = hash,
+	    .role = role,
 	};
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
-	err = store_user_insert(ctx->db, &u, hash, &u.id);
-	if (!err)
-		err = api_audit(ctx, "create", "user", u.id, role);
-	if ((err = api_tx_end(ctx, err)) != 0) {
+	struct user u = nu.u;
+	if ((err = api_run_write(ctx, insert_user, &nu)) != 0) {
 		if (err == -ERR_DUPLICATE)
 			return api_fail(ctx, err, "That username is taken.",
 					json_pack("{s:s}", "field", "username"));
 		return err;
 	}
+	u.id = nu.u.id;
 	char loc[64];
 	snprintf(loc, sizeof loc, "/api/v1/users/%lld", (long long)u.id);
 	api_reply_created(ctx, user_json(&u), loc);
@@ -122,16 +129,61 @@ int h_users_create(struct api_ctx *ctx)
 int h_users_get(struct api_ctx *ctx)
 {
 	struct user u;
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = store_user_get(ctx->db, api_id(ctx, 0), &u);
-	db_rollback(ctx->db);
+	int err = store_user_get(ctx->db, api_id(ctx, 0), &u);
 	if (err)
 		return err;
 	api_reply(ctx, 200, user_json(&u));
 	user_cleanup(&u);
 	return 0;
+}
+
+struct user_change {
+	const char *display, *role, *password, *hash;
+	bool active, has_active;
+};
+
+static int update_user(struct api_ctx *ctx, void *arg)
+{
+	const struct user_change *c = arg;
+	struct user u;
+	int64_t id = api_id(ctx, 0);
+	int err = store_user_get(ctx->db, id, &u);
+	if (err)
+		return err;
+	bool was_admin = u.role == ROLE_ADMIN && u.active;
+	if (c->display) {
+		free(u.display_name);
+		u.display_name = xstrdup(c->display);
+	}
+	if (c->role)
+		u.role = role_parse(c->role);
+	if (c->has_active)
+		u.active = c->active;
+	char detail[64] = "";
+	snprintf(detail, sizeof detail, "%s%s%s%s", c->display ? "display_name " : "",
+		 c->role ? "role " : "",
+		 c->has_active ? (c->active ? "activated " : "deactivated ") : "",
+		 c->password ? "password " : "");
+	if (was_admin && !(u.role == ROLE_ADMIN && u.active)) {
+		int64_t others = 0;
+		err = store_user_count_admins(ctx->db, id, &others);
+		if (!err && others == 0)
+			err = api_fail(ctx, -ERR_LAST_ADMIN,
+				       "The clinic must keep at least one active admin.", NULL);
+	}
+	if (!err)
+		err = store_user_update(ctx->db, &u);
+	if (!err && c->password)
+		err = store_user_set_password(ctx->db, id, c->hash);
+	/* Deactivation and a new password end every session the user has. */
+	if (!err && (c->password || !u.active))
+		err = store_session_delete_user(ctx->db, id);
+	if (!err)
+		err = api_audit(ctx, "update", "user", id, detail);
+	if (!err)
+		api_reply(ctx, 200, user_json(&u));
+	user_cleanup(&u);
+	return err;
 }
 
 int h_users_patch(struct api_ctx *ctx)
@@ -156,43 +208,6 @@ int h_users_patch(struct api_ctx *ctx)
 	if (password && secrets_hash_password(password, hash) != 0)
 		return -ERR_BUSY;
 
-	struct user u;
-	int64_t id = api_id(ctx, 0);
-	if ((err = api_tx_write(ctx)) != 0)
-		return err;
-	if ((err = store_user_get(ctx->db, id, &u)) != 0)
-		return api_tx_end(ctx, err);
-	bool was_admin = u.role == ROLE_ADMIN && u.active;
-	if (display) {
-		free(u.display_name);
-		u.display_name = xstrdup(display);
-	}
-	if (role)
-		u.role = role_parse(role);
-	if (has_active)
-		u.active = active;
-	char detail[64] = "";
-	snprintf(detail, sizeof detail, "%s%s%s%s", display ? "display_name " : "",
-		 role ? "role " : "", has_active ? (active ? "activated " : "deactivated ") : "",
-		 password ? "password " : "");
-	if (was_admin && !(u.role == ROLE_ADMIN && u.active)) {
-		int64_t others = 0;
-		err = store_user_count_admins(ctx->db, id, &others);
-		if (!err && others == 0)
-			err = api_fail(ctx, -ERR_LAST_ADMIN,
-				       "The clinic must keep at least one active admin.", NULL);
-	}
-	if (!err)
-		err = store_user_update(ctx->db, &u);
-	if (!err && password)
-		err = store_user_set_password(ctx->db, id, hash);
-	/* Deactivation and a new password end every session the user has. */
-	if (!err && (password || !u.active))
-		err = store_session_delete_user(ctx->db, id);
-	if (!err)
-		err = api_audit(ctx, "update", "user", id, detail);
-	if ((err = api_tx_end(ctx, err)) == 0)
-		api_reply(ctx, 200, user_json(&u));
-	user_cleanup(&u);
-	return err;
+	struct user_change c = {display, role, password, hash, active, has_active};
+	return api_run_write(ctx, update_user, &c);
 }

@@ -6,6 +6,8 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
+#include "domain/booking.h"
+#include "store/booking.h"
 #include "store/catalog.h"
 #include "store/clinic.h"
 #include "store/schedule.h"
@@ -81,12 +83,9 @@ int h_recalls(struct api_ctx *ctx)
 	int64_t today = dates_local_day((int64_t)time(NULL));
 	struct recall_row *rows = NULL;
 	size_t n = 0;
-	if ((err = db_begin_read(ctx->db)) != 0)
-		return err;
 	/* A coarse cut by instant (a day's margin for DST), then the exact rule by day. */
 	int64_t due_before = dates_local_to_instant(today + within + 2, 0);
 	err = store_recall_candidates(ctx->db, due_before, RECALL_MAX, &rows, &n);
-	db_rollback(ctx->db);
 	if (err)
 		return err;
 	struct recall_item *items = xcalloc(n + 1, sizeof *items);
@@ -122,17 +121,26 @@ int h_recalls(struct api_ctx *ctx)
 	return 0;
 }
 
-/* The caution codes of a patient's latest screening (clinical roles only). */
-static json_t *cautions_of(struct api_ctx *ctx, int64_t patient_id)
+/* The caution codes of a patient's latest screening. A caution never vanishes quietly:
+ * when the screening cannot be read, the day sheet fails instead. */
+static int cautions_of(struct api_ctx *ctx, int64_t patient_id, json_t **out)
 {
-	struct gate_eval g;
-	json_t *arr = json_array();
-	if (evaluate_gate(ctx, patient_id, KIND_TREATMENT, (int64_t)time(NULL), &g) != 0)
-		return arr;
-	for (size_t i = 0; i < g.res.ncautions; i++)
-		json_array_append_new(arr, json_string(g.res.cautions[i]));
-	gate_eval_cleanup(&g);
-	return arr;
+	struct safety_facts f;
+	struct gate_result res;
+	int err = store_safety_facts(ctx->db, patient_id, &f);
+	if (err)
+		return err;
+	if (!f.found) {
+		safety_facts_cleanup(&f);
+		return -ERR_INTERNAL;
+	}
+	err = rules_safety(&f, KIND_TREATMENT, (int64_t)time(NULL), &res);
+	if (err != -ERR_INTERNAL) {
+		*out = api_codes_json(res.cautions, res.ncautions);
+		err = 0;
+	}
+	safety_facts_cleanup(&f);
+	return err;
 }
 
 int h_day_sheet(struct api_ctx *ctx)
@@ -157,11 +165,8 @@ int h_day_sheet(struct api_ctx *ctx)
 	struct user *users = NULL;
 	struct room *rooms = NULL;
 	size_t n = 0, nusers = 0, nrooms = 0;
-	bool clinical = sees_clinical(ctx);
-	int err = db_begin_read(ctx->db);
-	if (err)
-		return err;
-	err = store_appt_list(ctx->db, &f, &list, &n);
+	bool clinical = api_visibility(ctx).day_cautions;
+	int err = store_appt_list(ctx->db, &f, &list, &n);
 	if (!err)
 		err = store_user_list(ctx->db, &users, &nusers);
 	if (!err)
@@ -199,14 +204,17 @@ int h_day_sheet(struct api_ctx *ctx)
 		jw_key(&out, &first_member, "appointments");
 		jw_raw(&out, "[");
 		bool first_appt = true;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; !err && i < n; i++) {
 			if (list[i].a.practitioner_id != users[u].id)
 				continue;
 			if (!first_appt)
 				jw_raw(&out, ",");
 			first_appt = false;
-			json_t *cautions = clinical ? cautions_of(ctx, list[i].a.patient_id) : NULL;
-			appt_view_write(&out, &list[i], cautions);
+			json_t *cautions = NULL;
+			if (clinical &&
+			    (err = cautions_of(ctx, list[i].a.patient_id, &cautions)) != 0)
+				break;
+			appt_write(&out, &list[i], true, cautions, NULL);
 			json_decref(cautions);
 		}
 		jw_raw(&out, "]}");
@@ -239,10 +247,9 @@ int h_day_sheet(struct api_ctx *ctx)
 		jw_raw(&out, "]}");
 	}
 	jw_raw(&out, "]}");
-	db_rollback(ctx->db);
 	/* The caution flags come from screenings: a clinical read, audited. */
 	if (clinical && !err)
-		err = api_audit_read(ctx, "day_sheet", 0, date ? date : "today");
+		api_read_event(ctx, NULL, "day_sheet", 0, date ? date : "today");
 	if (list)
 		appt_views_free(list, n);
 	if (users)

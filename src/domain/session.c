@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/model.h"
+#include "domain/schedule.h"
 #include "util/err.h"
 
 void session_record_cleanup(struct session_record *r)
@@ -123,4 +125,29 @@ unsigned rules_sign_missing(const struct sign_facts *f)
 	if (f->has_cautions && !r->caution_reviewed)
 		m |= MISSING_CAUTION;
 	return m;
+}
+
+int rules_sign_actor(unsigned role)
+{
+	return role == ROLE_PRACTITIONER ? 0 : -ERR_FORBIDDEN;
+}
+
+int rules_record_writable(bool signed_record, int appt_status)
+{
+	if (signed_record)
+		return -ERR_LOCKED;
+	if (appt_status == APPT_CANCELLED || appt_status == APPT_NO_SHOW)
+		return -ERR_BAD_TRANSITION;
+	return 0;
+}
+
+int rules_numbing(int64_t applied_at, int64_t removed_at, bool *short_dwell)
+{
+	*short_dwell = false;
+	if (!applied_at || !removed_at)
+		return 0;
+	if (removed_at < applied_at)
+		return -ERR_VALIDATION_FAILED;
+	*short_dwell = removed_at - applied_at < NUMBING_MIN_DWELL_S;
+	return 0;
 }

@@ -140,17 +140,56 @@ static void members_in_one_buffer(void **state)
 	buf_cleanup(&want);
 }
 
+/* What an appointment view reads as, built member by member with jansson. */
+static json_t *expected_view(const struct appt_view *v)
+{
+	const struct appointment *a = &v->a;
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:s, s:I, s:I, s:o, s:o, s:s, s:b, s:o, s:o}", "id", (json_int_t)a->id,
+	    "patient_id", (json_int_t)a->patient_id, "kind", appt_kind_name(a->kind),
+	    "practitioner_id", (json_int_t)a->practitioner_id, "room_id", (json_int_t)a->room_id,
+	    "start", api_instant(a->start), "end", api_instant(a->end), "status",
+	    appt_status_name(a->status), "late_cancel", a->late_cancel, "created_at",
+	    api_instant(a->created_at), "updated_at", api_instant(a->updated_at));
+	json_object_set_new(o, "plan_id", a->plan_id ? json_integer(a->plan_id) : json_null());
+	json_object_set_new(o, "session_number",
+			    a->session_number ? json_integer(a->session_number) : json_null());
+	json_object_set_new(o, "override_reason",
+			    a->override_reason ? json_string(a->override_reason) : json_null());
+	json_object_set_new(o, "cancel_reason",
+			    a->cancel_reason ? json_string(a->cancel_reason) : json_null());
+	json_object_set_new(o, "notes", a->notes ? json_string(a->notes) : json_null());
+	char name[1024];
+	snprintf(name, sizeof name, "%s %s", v->patient_first ? v->patient_first : "",
+		 v->patient_last ? v->patient_last : "");
+	json_object_set_new(o, "patient_name", json_string(name));
+	json_object_set_new(o, "patient_mrn", json_string(v->patient_mrn ? v->patient_mrn : ""));
+	json_object_set_new(o, "practitioner_name",
+			    json_string(v->practitioner_name ? v->practitioner_name : ""));
+	json_object_set_new(o, "room_name", json_string(v->room_name ? v->room_name : ""));
+	json_object_set_new(o, "treatment_type",
+			    v->treatment_type ? json_string(v->treatment_type) : json_null());
+	if (a->session_number && v->planned_sessions) {
+		snprintf(name, sizeof name, "%d of %d", a->session_number, v->planned_sessions);
+		json_object_set_new(o, "session_label", json_string(name));
+		json_object_set_new(o, "planned_sessions", json_integer(v->planned_sessions));
+	} else {
+		json_object_set_new(o, "session_label", json_null());
+	}
+	return o;
+}
+
 static void check_view(const struct appt_view *v, json_t *cautions)
 {
 	struct buf b;
 	buf_init(&b);
-	appt_view_write(&b, v, cautions);
+	appt_write(&b, v, true, cautions, NULL);
 	json_error_t e;
 	json_t *got = json_loads(b.data, 0, &e);
 	if (!got)
 		print_error("not JSON (%s): %s\n", e.text, b.data);
 	assert_non_null(got);
-	json_t *want = appt_view_json(v);
+	json_t *want = expected_view(v);
 	if (cautions)
 		json_object_set(want, "cautions", cautions);
 	char *w = json_dumps(want, JSON_COMPACT);
@@ -222,7 +261,7 @@ static void appointment_views(void **state)
 }
 
 /* A plan as text: every member in the API's order, a window after the latest session, or
- * null when none is due; and the value form reads the same. */
+ * null when none is due. */
 static void plan_text(void **state)
 {
 	(void)state;
@@ -258,12 +297,6 @@ static void plan_text(void **state)
 		    "\"updated_at\":\"2027-01-15T09:00:00+01:00\",\"progress\":{\"planned\":3,"
 		    "\"booked\":1,\"completed\":1,\"next_window\":{\"from\":\"2026-10-19\","
 		    "\"to\":\"2026-11-02\"}},\"notes\":null}");
-	json_t *v = plan_json(&p, &prog);
-	json_t *again = json_loads(b.data, 0, NULL);
-	assert_non_null(again);
-	assert_true(json_equal(v, again));
-	json_decref(v);
-	json_decref(again);
 	buf_cleanup(&b);
 
 	/* Completed: no window. No areas; notes with a line break. */
