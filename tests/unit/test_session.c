@@ -5,6 +5,8 @@
 
 #include <math.h>
 
+#include "domain/model.h"
+#include "domain/schedule.h"
 #include "domain/session.h"
 #include "store/db.h"
 #include "store/db_internal.h"
@@ -664,9 +666,75 @@ static void db_refusal_inside_a_transaction(void **state)
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM session_addenda"), 2);
 }
 
+/* Only a practitioner signs; admins and the front desk do not. */
+static void sign_actor_table(void **state)
+{
+	(void)state;
+	assert_int_equal(rules_sign_actor(ROLE_PRACTITIONER), 0);
+	assert_int_equal(rules_sign_actor(ROLE_ADMIN), -ERR_FORBIDDEN);
+	assert_int_equal(rules_sign_actor(ROLE_FRONT_DESK), -ERR_FORBIDDEN);
+	assert_int_equal(rules_sign_actor(0), -ERR_FORBIDDEN);
+}
+
+/* A draft is written while its appointment can still take place; a signed record never. */
+static void record_writable_table(void **state)
+{
+	(void)state;
+	static const struct {
+		bool signed_record;
+		int status;
+		int want;
+	} rows[] = {
+	    {false, APPT_BOOKED, 0},
+	    {false, APPT_CHECKED_IN, 0},
+	    {false, APPT_COMPLETED, 0},
+	    {false, APPT_CANCELLED, -ERR_BAD_TRANSITION},
+	    {false, APPT_NO_SHOW, -ERR_BAD_TRANSITION},
+	    {true, APPT_COMPLETED, -ERR_LOCKED},
+	    {true, APPT_CANCELLED, -ERR_LOCKED},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		row_check(&bad,
+			  rules_record_writable(rows[i].signed_record, rows[i].status) ==
+			      rows[i].want,
+			  "row %zu", i);
+	assert_int_equal(bad, 0);
+}
+
+/* Numbing: removed before applied is refused; under 15 minutes warns; unknown times pass. */
+static void numbing_table(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t applied, removed;
+		int want;
+		bool short_dwell;
+	} rows[] = {
+	    {0, 0, 0, false},
+	    {1000, 0, 0, false},
+	    {0, 1000, 0, false},
+	    {1000, 1000 + 15 * 60, 0, false},
+	    {1000, 1000 + 15 * 60 - 1, 0, true},
+	    {1000, 1000, 0, true},
+	    {1000, 999, -ERR_VALIDATION_FAILED, false},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		bool sh = true;
+		int got = rules_numbing(rows[i].applied, rows[i].removed, &sh);
+		row_check(&bad, got == rows[i].want && sh == rows[i].short_dwell, "row %zu: %d %d",
+			  i, got, sh);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(sign_actor_table),
+	    cmocka_unit_test(record_writable_table),
+	    cmocka_unit_test(numbing_table),
 	    cmocka_unit_test(decimal_parse_table),
 	    cmocka_unit_test(decimal_parse_refuses_nan_and_infinities),
 	    cmocka_unit_test(decimal_parse_every_depth),
