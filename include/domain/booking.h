@@ -75,6 +75,10 @@ struct booking_request {
 	int moving_status;  /* the current status of a moved appointment; 0 when new */
 };
 
+/* Only treatments belong to a plan, and every treatment belongs to one: 0, or
+ * -ERR_VALIDATION_FAILED (field plan_id) with *message. */
+int rules_plan_link(int kind, bool has_plan, const char **message);
+
 /* The end of a visit whose end is not given: its start plus the plan's treatment type's
  * length, else 30 minutes (consultations and reviews). */
 int64_t rules_booking_end(const struct booking_request *r, const struct booking_facts *f);

@@ -1,4 +1,4 @@
-/* The scheduling rules of SPEC §3 (1-7) and the derived views of §4, as pure functions
+/* The scheduling rules (RULES.md rules 1-7) and the derived views, as pure functions
  * over plain facts: each gets what the caller loaded and returns a decision. */
 #ifndef COLLAGENDA_DOMAIN_SCHEDULE_H
 #define COLLAGENDA_DOMAIN_SCHEDULE_H
@@ -24,7 +24,8 @@ const char *plan_status_name(int status);
 int plan_status_parse(const char *s);
 const char *severity_name(int sev);
 int severity_parse(const char *s);
-/* True for the indication codes of SPEC §2. */
+/* True for the indication codes: fine_lines, acne_scars, scars, stretch_marks,
+ * hyperpigmentation, pores, rejuvenation. */
 bool indication_valid(const char *s);
 
 /* Booked, checked-in and completed appointments hold their time (rule 5), count towards
@@ -67,7 +68,7 @@ struct gate_result {
  * pass or fail, so that every booking can show the cautions. */
 int rules_gate(const struct gate_input *in, struct gate_result *out);
 
-/* ---- Rule 3: spacing between a plan's sessions. ---- */
+/* ---- RULES.md rule 3: spacing between a plan's sessions. ---- */
 
 struct spacing_input {
 	int64_t start;	    /* the new or moved session */
@@ -91,7 +92,7 @@ struct spacing_result {
  * when either neighbour is fewer than min_days away; beyond-max flags are warnings. */
 int rules_spacing(const struct spacing_input *in, struct spacing_result *out);
 
-/* ---- Rule 6: working hours. ---- */
+/* ---- RULES.md rule 6: working hours. ---- */
 
 struct interval {
 	int64_t start;
@@ -104,7 +105,7 @@ struct interval {
 bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, size_t nhours,
 			const struct interval *off, size_t noff);
 
-/* ---- Rule 7: status changes. ---- */
+/* ---- RULES.md rule 7: status changes. ---- */
 
 /* Decides from -> to at time now for an appointment starting at start. A treatment
  * becomes completed only by signing its session record (by_signing). 0 or
@@ -112,7 +113,7 @@ bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, s
 int rules_transition(int kind, int from, int to, int64_t now, int64_t start, bool by_signing,
 		     bool *late_cancel);
 
-/* ---- §4: plan progress and the next due window. ---- */
+/* ---- RULES.md rule 28: plan progress and the next due window. ---- */
 
 struct window {
 	int64_t from_day;
@@ -126,7 +127,7 @@ struct window {
 bool rules_next_window(int plan_status, int planned, int holding, int64_t last_start, int min_days,
 		       int max_days, struct window *out);
 
-/* ---- §4: free slots. ---- */
+/* ---- RULES.md rule 29: free slots. ---- */
 
 struct room_busy {
 	int64_t room_id;

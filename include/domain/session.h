@@ -1,4 +1,4 @@
-/* The practitioner's session record (SPEC §2, rules 8 and 9): needle depth per area in
+/* The practitioner's session record (RULES.md rules 8 and 9): needle depth per area in
  * exact hundredths of a millimetre, and what signing needs. Pure. */
 #ifndef COLLAGENDA_DOMAIN_SESSION_H
 #define COLLAGENDA_DOMAIN_SESSION_H
@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Needles range from 0.2 to 3.0 mm (SPEC §1). */
+/* Needles range from 0.2 to 3.0 mm. */
 #define DEPTH_MIN_HMM 20
 #define DEPTH_MAX_HMM 300
 
@@ -89,7 +89,7 @@ bool decimal_from_double(double v, int decimals, int *out);
 /* Formats a scaled integer as the shortest decimal: 135 -> "1.35", 200 -> "2", 150 -> "1.5". */
 void decimal_format(int scaled, int decimals, char *buf, size_t n);
 
-/* Rule 8: 0 when depth is within 0.2-3.0 mm and at most the area's maximum (or over it
+/* RULES.md rule 8: 0 when depth is within 0.2-3.0 mm and at most the area's maximum (or over it
  * with an override reason); -ERR_VALIDATION_FAILED outside 0.2-3.0;
  * -ERR_DEPTH_EXCEEDS_AREA_MAX above the area's maximum without a reason. */
 int rules_depth(int depth_hmm, int area_max_hmm, bool has_override_reason);
@@ -117,10 +117,10 @@ struct sign_facts {
 	bool has_cautions; /* the patient's latest screening has caution conditions */
 };
 
-/* Rule 9: the bits of what is missing before the record can be signed; 0 when it can. */
+/* RULES.md rule 9: the bits of what is missing before the record can be signed; 0 when it can. */
 unsigned rules_sign_missing(const struct sign_facts *f);
 
-/* Rule 9: 0 when a user of role (one role bit) may sign a session record, that is a
+/* RULES.md rule 30: 0 when a user of role (one role bit) may sign a session record, that is a
  * practitioner; -ERR_FORBIDDEN otherwise (admins read and write drafts, never sign). */
 int rules_sign_actor(unsigned role);
 

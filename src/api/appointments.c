@@ -1,4 +1,4 @@
-/* Appointments: booking and rescheduling under rules 1-7 of SPEC §3, listing, and the
+/* Appointments: booking and rescheduling under RULES.md rules 1-7, listing, and the
  * status changes (check-in, cancel, no-show, complete). Every check and the write run in
  * one write transaction, so concurrent bookings cannot both take a slot. */
 #include <stdio.h>
@@ -220,12 +220,9 @@ int h_appointments_create(struct api_ctx *ctx)
 	r.kind = appt_kind_parse(kind);
 	if (!r.kind)
 		return api_fail_field(ctx, "kind", "kind is consultation, treatment or review.");
-	if (r.kind == KIND_TREATMENT && !has_plan)
-		return api_fail_field(ctx, "plan_id", "A treatment belongs to a plan.");
-	if (r.kind != KIND_TREATMENT && has_plan)
-		return api_fail_field(ctx, "plan_id",
-				      "Only treatments belong to a plan; book consultations and "
-				      "reviews without plan_id.");
+	const char *why;
+	if (rules_plan_link(r.kind, has_plan, &why) != 0)
+		return api_fail_field(ctx, "plan_id", why);
 	if (reason && !*reason)
 		reason = NULL;
 	r.has_override = reason != NULL;

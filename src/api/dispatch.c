@@ -1,5 +1,5 @@
 /* The API's entry point: route, authenticate, authorise, check CSRF and the body, call
- * the handler, and turn errors into SPEC §5's error body. */
+ * the handler in what its route's flags ask for, and turn errors into the API's error body. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

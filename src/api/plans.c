@@ -105,7 +105,7 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
 	if (err)
 		return err;
 	err = store_plan_progress(ctx->db, plan_id, 0, &prog);
-	/* Rule 4: a plan whose last session is completed becomes completed. */
+	/* RULES.md rule 4: a plan whose last session is completed becomes completed. */
 	if (!err && rules_plan_completes(p.status, p.planned_sessions, prog.completed)) {
 		p.status = PLAN_COMPLETED;
 		p.updated_at = (int64_t)time(NULL);

@@ -22,7 +22,7 @@ json_t *condition_list_json(const struct api_ctx *ctx, const char *const *codes,
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, json_string(codes[i]));
 	} else {
-		/* Minimum necessary (rule 12): the front desk learns that, not what. */
+		/* Minimum necessary (RULES.md rule 12): the front desk learns that, not what. */
 		json_object_set_new(o, "restricted", json_true());
 	}
 	json_object_set_new(o, "conditions", arr);

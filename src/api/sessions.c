@@ -1,5 +1,5 @@
 /* The practitioner's session record: draft, sign, addenda; lot traceability and the
- * patient's treatment history. Rules 8, 9 and 12 of SPEC §3. */
+ * patient's treatment history. RULES.md rules 8, 9 and 12. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -666,7 +666,7 @@ int h_session_sign(struct api_ctx *ctx)
 	int err;
 	if (ctx->body && (err = jin_only(ctx, ctx->body, none)) != 0)
 		return err;
-	/* Rule 9: a practitioner signs, not an admin. */
+	/* RULES.md rule 30: a practitioner signs, not an admin. */
 	if (rules_sign_actor((unsigned)ctx->me.role) != 0)
 		return api_fail(ctx, -ERR_FORBIDDEN, "Only a practitioner signs a session record.",
 				NULL);
@@ -694,7 +694,7 @@ int h_session_sign(struct api_ctx *ctx)
 		goto out;
 	err = store_record_sign(ctx->db, s.a.id, ctx->me.id, now, consent_id);
 	if (!err) {
-		/* Rule 7: signing completes the treatment appointment. */
+		/* RULES.md rule 7: signing completes the treatment appointment. */
 		s.a.status = APPT_COMPLETED;
 		s.a.updated_at = now;
 		err = store_appt_update(ctx->db, &s.a);

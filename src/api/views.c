@@ -1,4 +1,4 @@
-/* The front desk's derived views: the recall list and the day sheet (SPEC §4). */
+/* The front desk's derived views: the recall list and the day sheet (README, "The API"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -69,6 +69,17 @@ int64_t rules_booking_end(const struct booking_request *r, const struct booking_
 	return r->start + (int64_t)minutes * 60;
 }
 
+int rules_plan_link(int kind, bool has_plan, const char **message)
+{
+	*message = NULL;
+	if (kind == KIND_TREATMENT && !has_plan)
+		*message = "A treatment belongs to a plan.";
+	else if (kind != KIND_TREATMENT && has_plan)
+		*message = "Only treatments belong to a plan; book consultations and reviews "
+			   "without plan_id.";
+	return *message ? -ERR_VALIDATION_FAILED : 0;
+}
+
 static int refuse(struct booking_verdict *v, int code, const char *field, const char *message)
 {
 	v->refusal = code;
@@ -116,7 +127,7 @@ static int check_parties(const struct booking_request *r, const struct booking_f
 	if (f->plan.patient_id != r->patient_id)
 		return refuse(v, -ERR_VALIDATION_FAILED, "plan_id",
 			      "The plan belongs to another patient.");
-	/* Rule 4: only an active plan takes bookings, and never more than planned. */
+	/* RULES.md rule 4: only an active plan takes bookings, and never more than planned. */
 	if (f->plan.status != PLAN_ACTIVE)
 		return refuse(v, -ERR_PLAN_NOT_ACTIVE, NULL, "The plan is not active.");
 	if (f->progress.holding >= f->plan.planned_sessions)
@@ -148,7 +159,8 @@ static int check_safety(const struct booking_request *r, const struct booking_fa
 	}
 }
 
-/* Rule 3, against both neighbours; consent is needed to sign, not to book: say so early. */
+/* RULES.md rule 3, against both neighbours; consent is needed to sign, not to book: say so early.
+ */
 static int check_spacing(const struct booking_request *r, const struct booking_facts *f,
 			 struct booking_verdict *v)
 {
@@ -190,14 +202,14 @@ int rules_booking(const struct booking_request *r, const struct booking_facts *f
 		return err;
 	if (r->kind == KIND_TREATMENT && (err = check_spacing(r, f, v)) != 0)
 		return err;
-	/* Rule 6. */
+	/* RULES.md rule 6. */
 	if (!rules_within_hours(r->start, end, f->hours, f->nhours, f->off, f->noff)) {
 		if (!(r->has_override && (r->role & ROLE_ADMIN)))
 			return refuse(v, -ERR_OUTSIDE_HOURS, NULL,
 				      "The practitioner does not work at that time.");
 		v->hours_override = true;
 	}
-	/* Rule 5, for the practitioner, the room and the patient. */
+	/* RULES.md rule 5, for the practitioner, the room and the patient. */
 	for (int p = 0; p < BOOK_PARTIES; p++)
 		if (f->conflict[p]) {
 			v->conflict_with = (enum booking_party)p;

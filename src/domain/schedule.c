@@ -1,4 +1,4 @@
-/* Rules 1-7 of SPEC §3 and the derived views of §4 as pure decisions. */
+/* RULES.md rules 1-7 and the derived views (next window, free slots) as pure decisions. */
 #include "domain/schedule.h"
 
 #include <stdlib.h>
@@ -98,7 +98,8 @@ bool appt_status_holds(int status)
 int rules_gate(const struct gate_input *in, struct gate_result *out)
 {
 	memset(out, 0, sizeof *out);
-	/* The lists are filled for every kind: every booking shows the cautions (SPEC §2). */
+	/* The lists are filled for every kind: every booking shows the cautions (RULES.md rule 20).
+	 */
 	for (size_t i = 0; i < in->nconds; i++) {
 		const struct screened_condition *c = &in->conds[i];
 		if (c->severity == SEV_BLOCK && out->nblocked < GATE_MAX)
@@ -111,10 +112,10 @@ int rules_gate(const struct gate_input *in, struct gate_result *out)
 	}
 	if (in->kind != KIND_TREATMENT)
 		return 0;
-	/* Rule 1: adults only, by age on the appointment's own date. */
+	/* RULES.md rule 1: adults only, by age on the appointment's own date. */
 	if (dates_age_years(&in->birth, &in->on) < 18)
 		return -ERR_UNDERAGE;
-	/* Rule 2: a treatment needs a screening, and the latest one must not block. */
+	/* RULES.md rule 2: a treatment needs a screening, and the latest one must not block. */
 	if (!in->has_screening)
 		return -ERR_SCREENING_REQUIRED;
 	if (out->nblocked || out->nneeds_clearance)
@@ -200,7 +201,7 @@ int rules_transition(int kind, int from, int to, int64_t now, int64_t start, boo
 	case APPT_COMPLETED:
 		if (from != APPT_CHECKED_IN && !(by_signing && from == APPT_BOOKED))
 			return -ERR_BAD_TRANSITION;
-		/* Rule 7: a treatment completes when its session record is signed. */
+		/* RULES.md rule 7: a treatment completes when its session record is signed. */
 		if (kind == KIND_TREATMENT && !by_signing)
 			return -ERR_BAD_TRANSITION;
 		return 0;

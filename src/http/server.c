@@ -255,7 +255,7 @@ void http_reply_cleanup(struct http_reply *r)
 }
 
 /* An error answer that the server itself decides (413 and failures to build a reply),
- * in SPEC §5's shape. */
+ * in the API's error shape (README, "Answers"). */
 static const char body_413[] =
     "{\"error\":{\"code\":\"too_large\",\"message\":\"The request body is larger than 1 MiB.\","
     "\"details\":{\"limit\":1048576}}}";

@@ -187,7 +187,8 @@ static void apply(enum change c, struct booking_request *r, struct booking_facts
 		break;
 	case CLEARANCE_MISSING:
 	case CLEARANCE_GIVEN:
-		conds[0] = (struct screened_condition){"pregnant", SEV_CLEARANCE, c == CLEARANCE_GIVEN};
+		conds[0] =
+		    (struct screened_condition){"pregnant", SEV_CLEARANCE, c == CLEARANCE_GIVEN};
 		f->patient.conds = conds;
 		f->patient.nconds = 1;
 		break;
@@ -276,15 +277,14 @@ static const struct row rows[] = {
     {"over 8 hours", TOO_LONG, D, false, VF, "end", 0, false, false, 0},
     {"no such patient", NO_PATIENT, D, false, VF, "patient_id", 0, false, false, 0},
     {"archived patient", ARCHIVED, D, false, -ERR_PATIENT_ARCHIVED, NULL, 0, false, false, 0},
-    {"no such practitioner", NO_PRACTITIONER, D, false, VF, "practitioner_id", 0, false, false,
-     0},
+    {"no such practitioner", NO_PRACTITIONER, D, false, VF, "practitioner_id", 0, false, false, 0},
     {"inactive practitioner", PRACTITIONER_INACTIVE, D, false, VF, "practitioner_id", 0, false,
      false, 0},
     {"no such room", NO_ROOM, D, false, VF, "room_id", 0, false, false, 0},
     {"room not in use", ROOM_INACTIVE, D, false, VF, "room_id", 0, false, false, 0},
     {"no such plan", NO_PLAN, D, false, VF, "plan_id", 0, false, false, 0},
-    {"no such plan, default length", NO_PLAN_DEFAULT_END, D, false, VF, "plan_id", 0, false,
-     false, 0},
+    {"no such plan, default length", NO_PLAN_DEFAULT_END, D, false, VF, "plan_id", 0, false, false,
+     0},
     {"another patient's plan", PLAN_OTHER_PATIENT, D, false, VF, "plan_id", 0, false, false, 0},
     {"plan on hold", HOLD_PLAN, P, true, -ERR_PLAN_NOT_ACTIVE, NULL, 0, false, false, 0},
     {"plan completed", DONE_PLAN, A, true, -ERR_PLAN_NOT_ACTIVE, NULL, 0, false, false, 0},
@@ -294,35 +294,33 @@ static const struct row rows[] = {
     {"consultation without screening", NO_SCREENING_CONSULTATION, D, false, 0, NULL, 0, false,
      false, 0},
     {"blocking condition", BLOCKING, A, true, -ERR_CONTRAINDICATED, NULL, 0, false, false, 0},
-    {"clearance missing", CLEARANCE_MISSING, P, true, -ERR_CONTRAINDICATED, NULL, 0, false,
-     false, 0},
+    {"clearance missing", CLEARANCE_MISSING, P, true, -ERR_CONTRAINDICATED, NULL, 0, false, false,
+     0},
     {"clearance recorded", CLEARANCE_GIVEN, D, false, 0, NULL, 0, false, false, 0},
     {"caution warns", CAUTION, D, false, 0, NULL, BOOK_WARN_CAUTION, false, false, 0},
-    {"caution on a consultation", CAUTION_CONSULTATION, D, false, 0, NULL, BOOK_WARN_CAUTION,
+    {"caution on a consultation", CAUTION_CONSULTATION, D, false, 0, NULL, BOOK_WARN_CAUTION, false,
+     false, 0},
+    {"too close to the previous", PREV_TOO_CLOSE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0, false,
+     false, 0},
+    {"front desk cannot override spacing", PREV_TOO_CLOSE, D, true, -ERR_SPACING_TOO_SHORT, NULL, 0,
      false, false, 0},
-    {"too close to the previous", PREV_TOO_CLOSE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0,
-     false, false, 0},
-    {"front desk cannot override spacing", PREV_TOO_CLOSE, D, true, -ERR_SPACING_TOO_SHORT,
-     NULL, 0, false, false, 0},
     {"practitioner without a reason", PREV_TOO_CLOSE, P, false, -ERR_SPACING_TOO_SHORT, NULL, 0,
      false, false, 0},
     {"practitioner overrides spacing", PREV_TOO_CLOSE, P, true, 0, NULL, 0, true, false, 0},
     {"admin overrides spacing", PREV_TOO_CLOSE, A, true, 0, NULL, 0, true, false, 0},
-    {"too close to the following", NEXT_TOO_CLOSE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0,
+    {"too close to the following", NEXT_TOO_CLOSE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0, false,
+     false, 0},
+    {"practitioner overrides the following", NEXT_TOO_CLOSE, P, true, 0, NULL, 0, true, false, 0},
+    {"beyond max after the previous", PREV_BEYOND_MAX, D, false, 0, NULL, BOOK_WARN_BEYOND_MAX_PREV,
      false, false, 0},
-    {"practitioner overrides the following", NEXT_TOO_CLOSE, P, true, 0, NULL, 0, true, false,
-     0},
-    {"beyond max after the previous", PREV_BEYOND_MAX, D, false, 0, NULL,
-     BOOK_WARN_BEYOND_MAX_PREV, false, false, 0},
     {"beyond max before the following", NEXT_BEYOND_MAX, D, false, 0, NULL,
      BOOK_WARN_BEYOND_MAX_NEXT, false, false, 0},
-    {"no consent warns", NO_CONSENT, D, false, 0, NULL, BOOK_WARN_CONSENT_MISSING, false, false,
-     0},
+    {"no consent warns", NO_CONSENT, D, false, 0, NULL, BOOK_WARN_CONSENT_MISSING, false, false, 0},
     {"outside hours", OUTSIDE_HOURS, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false, 0},
     {"practitioner cannot override hours", OUTSIDE_HOURS, P, true, -ERR_OUTSIDE_HOURS, NULL, 0,
      false, false, 0},
-    {"admin without a reason", OUTSIDE_HOURS, A, false, -ERR_OUTSIDE_HOURS, NULL, 0, false,
-     false, 0},
+    {"admin without a reason", OUTSIDE_HOURS, A, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false,
+     0},
     {"admin overrides hours", OUTSIDE_HOURS, A, true, 0, NULL, 0, false, true, 0},
     {"time off", TIME_OFF, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false, 0},
     {"practitioner busy", CONFLICT_PRACTITIONER, A, true, -ERR_CONFLICT, NULL, 0, false, false,
@@ -331,16 +329,15 @@ static const struct row rows[] = {
     {"patient busy", CONFLICT_PATIENT, A, true, -ERR_CONFLICT, NULL, 0, false, false,
      BOOK_PARTY_PATIENT},
     {"moving a booked appointment", MOVING_BOOKED, D, false, 0, NULL, 0, false, false, 0},
-    {"moving a checked-in appointment", MOVING_CHECKED_IN, D, false, -ERR_BAD_TRANSITION, NULL,
-     0, false, false, 0},
-    {"full before underage", FULL_AND_UNDERAGE, D, false, -ERR_PLAN_FULL, NULL, 0, false, false,
-     0},
+    {"moving a checked-in appointment", MOVING_CHECKED_IN, D, false, -ERR_BAD_TRANSITION, NULL, 0,
+     false, false, 0},
+    {"full before underage", FULL_AND_UNDERAGE, D, false, -ERR_PLAN_FULL, NULL, 0, false, false, 0},
     {"underage before spacing", UNDERAGE_AND_TOO_CLOSE, D, false, -ERR_UNDERAGE, NULL, 0, false,
      false, 0},
     {"spacing before hours", TOO_CLOSE_AND_OUTSIDE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0,
      false, false, 0},
-    {"hours before conflicts", OUTSIDE_AND_CONFLICT, D, false, -ERR_OUTSIDE_HOURS, NULL, 0,
-     false, false, 0},
+    {"hours before conflicts", OUTSIDE_AND_CONFLICT, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false,
+     false, 0},
     {"room before plan state", ROOM_AND_PLAN, D, false, VF, "room_id", 0, false, false, 0},
 };
 
@@ -358,21 +355,24 @@ static void booking_verdicts(void **state)
 		r.has_override = w->override;
 		apply(w->change, &r, &f);
 		int got = rules_booking(&r, &f, &v);
-		row_check(&bad, got == w->refusal && v.refusal == got,
-			  "%s: refusal %d, want %d", w->name, got, w->refusal);
+		row_check(&bad, got == w->refusal && v.refusal == got, "%s: refusal %d, want %d",
+			  w->name, got, w->refusal);
 		row_check(&bad,
-			  (!w->field && !v.field) || (w->field && v.field && !strcmp(w->field, v.field)),
+			  (!w->field && !v.field) ||
+			      (w->field && v.field && !strcmp(w->field, v.field)),
 			  "%s: field %s, want %s", w->name, v.field ? v.field : "-",
 			  w->field ? w->field : "-");
 		row_check(&bad, !got || v.message, "%s: a refusal without a sentence", w->name);
 		row_check(&bad, v.warnings == w->warnings, "%s: warnings %#x, want %#x", w->name,
 			  v.warnings, w->warnings);
-		row_check(&bad, v.spacing_override == w->spacing_override &&
-				    v.hours_override == w->hours_override,
+		row_check(&bad,
+			  v.spacing_override == w->spacing_override &&
+			      v.hours_override == w->hours_override,
 			  "%s: overrides spacing %d hours %d", w->name, v.spacing_override,
 			  v.hours_override);
 		if (w->refusal == -ERR_CONFLICT)
-			row_check(&bad, v.conflict_with == w->with && v.conflict_id == 41 + (int)w->with,
+			row_check(&bad,
+				  v.conflict_with == w->with && v.conflict_id == 41 + (int)w->with,
 				  "%s: conflict with %d (#%lld)", w->name, v.conflict_with,
 				  (long long)v.conflict_id);
 	}
@@ -442,8 +442,8 @@ static void screened_conditions(void **state)
 
 	char *codes[] = {rosacea, pregnant, retired};
 	struct clearance cl = {pregnant, dr, 0, empty};
-	struct screening s = {.conditions = codes, .nconditions = 3, .clearances = &cl,
-			      .nclearances = 1};
+	struct screening s = {
+	    .conditions = codes, .nconditions = 3, .clearances = &cl, .nclearances = 1};
 	struct screened_condition out[3];
 	rules_screened_conditions(&s, cat, 2, out);
 	assert_int_equal(out[0].severity, SEV_BLOCK);
@@ -467,13 +467,27 @@ static void unreadable_birth_date(void **state)
 	assert_int_equal(rules_safety(&f.patient, KIND_CONSULTATION, r.start, &g), -ERR_INTERNAL);
 }
 
+static void plan_link(void **state)
+{
+	(void)state;
+	const char *why;
+	assert_int_equal(rules_plan_link(KIND_TREATMENT, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(rules_plan_link(KIND_TREATMENT, false, &why), -ERR_VALIDATION_FAILED);
+	assert_non_null(why);
+	assert_int_equal(rules_plan_link(KIND_CONSULTATION, true, &why), -ERR_VALIDATION_FAILED);
+	assert_int_equal(rules_plan_link(KIND_REVIEW, true, &why), -ERR_VALIDATION_FAILED);
+	assert_int_equal(rules_plan_link(KIND_CONSULTATION, false, &why), 0);
+	assert_int_equal(rules_plan_link(KIND_REVIEW, false, &why), 0);
+}
+
 int main(void)
 {
 	dates_set_zone("UTC");
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(booking_verdicts),	   cmocka_unit_test(verdict_details),
-	    cmocka_unit_test(default_end),	   cmocka_unit_test(screened_conditions),
-	    cmocka_unit_test(unreadable_birth_date),
+	    cmocka_unit_test(booking_verdicts),	     cmocka_unit_test(verdict_details),
+	    cmocka_unit_test(default_end),	     cmocka_unit_test(screened_conditions),
+	    cmocka_unit_test(unreadable_birth_date), cmocka_unit_test(plan_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

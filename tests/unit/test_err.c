@@ -5,7 +5,7 @@
 
 #include "util/err.h"
 
-/* Written out by hand from SPEC.md §5 and util/err.h, so that a change to the list
+/* Written out by hand from the error list in README and util/err.h, so that a change to the list
  * shows up here. */
 /* clang-format off */
 static const struct {

@@ -13,7 +13,9 @@ static void status_changes(void **state)
 	(void)state;
 	/* allowed[from][to], statuses 1..4: active, completed, on hold, cancelled. */
 	static const bool allowed[5][5] = {
-	    [PLAN_ACTIVE] = {[PLAN_ACTIVE] = true, [PLAN_COMPLETED] = true, [PLAN_ON_HOLD] = true,
+	    [PLAN_ACTIVE] = {[PLAN_ACTIVE] = true,
+			     [PLAN_COMPLETED] = true,
+			     [PLAN_ON_HOLD] = true,
 			     [PLAN_CANCELLED] = true},
 	    [PLAN_COMPLETED] = {[PLAN_COMPLETED] = true},
 	    [PLAN_ON_HOLD] = {[PLAN_ACTIVE] = true, [PLAN_ON_HOLD] = true, [PLAN_CANCELLED] = true},
@@ -37,8 +39,8 @@ static void completes_by_itself(void **state)
 		int status, planned, completed;
 		bool completes;
 	} rows[] = {
-	    {PLAN_ACTIVE, 3, 3, true},	    {PLAN_ACTIVE, 3, 2, false},
-	    {PLAN_ACTIVE, 2, 3, true},	    {PLAN_ON_HOLD, 3, 3, false},
+	    {PLAN_ACTIVE, 3, 3, true},	   {PLAN_ACTIVE, 3, 2, false},
+	    {PLAN_ACTIVE, 2, 3, true},	   {PLAN_ON_HOLD, 3, 3, false},
 	    {PLAN_CANCELLED, 3, 3, false}, {PLAN_COMPLETED, 3, 3, false},
 	    {PLAN_ACTIVE, 1, 0, false},
 	};

@@ -1,5 +1,5 @@
-/* Unit tests for domain/schedule: the booking rules of SPEC §3 (gates, spacing, working
- * hours, status changes) and the derived views of §4 (next window, free slots), table by
+/* Unit tests for domain/schedule: the booking rules of RULES.md (gates, spacing, working
+ * hours, status changes) and the derived views (next window, free slots), table by
  * table, in clinic zones with DST changes and across leap days. */
 #include "unit.h"
 
@@ -1006,7 +1006,7 @@ static void transitions_no_show(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* ---- §4: the next due window. ---- */
+/* ---- RULES.md rule 28: the next due window. ---- */
 
 static void next_window(void **state)
 {
@@ -1086,7 +1086,7 @@ static void next_window(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* ---- §4: free slots. ---- */
+/* ---- RULES.md rule 29: free slots. ---- */
 
 #define MAX_EXPECT 12
 #define OUT_CAP	   16

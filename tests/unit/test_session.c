@@ -1,5 +1,5 @@
 /* Unit tests for domain/session: exact decimals (depth in hundredths of a millimetre,
- * volumes in tenths of a millilitre), the depth rule (SPEC §3 rule 8), what signing
+ * volumes in tenths of a millilitre), the depth rule (RULES.md rule 8), what signing
  * needs (rule 9), and the database triggers that freeze a signed record. */
 #include "unit.h"
 
