@@ -18,6 +18,11 @@ void jw_str_pair(struct buf *b, const char *a, const char *c);
 void jw_key(struct buf *b, bool *first, const char *key);
 void jw_int(struct buf *b, int64_t v);
 void jw_bool(struct buf *b, bool v);
+/* A whole member: "key": and the value, as jw_key and jw_int, jw_str or jw_bool write
+ * them. */
+void jw_put_int(struct buf *b, bool *first, const char *key, int64_t v);
+void jw_put_str(struct buf *b, bool *first, const char *key, const char *s);
+void jw_put_bool(struct buf *b, bool *first, const char *key, bool v);
 /* Text that is JSON already (a member separator, a bracket, a dumped value). */
 void jw_raw(struct buf *b, const char *s);
 

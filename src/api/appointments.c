@@ -24,43 +24,30 @@ void appt_write(struct buf *b, const struct appt_view *v, bool names, const json
 	const struct appointment *a = &v->a;
 	bool first = true;
 	jw_raw(b, "{");
-	jw_key(b, &first, "id");
-	jw_int(b, a->id);
-	jw_key(b, &first, "patient_id");
-	jw_int(b, a->patient_id);
-	jw_key(b, &first, "kind");
-	jw_str(b, appt_kind_name(a->kind));
-	jw_key(b, &first, "practitioner_id");
-	jw_int(b, a->practitioner_id);
-	jw_key(b, &first, "room_id");
-	jw_int(b, a->room_id);
+	jw_put_int(b, &first, "id", a->id);
+	jw_put_int(b, &first, "patient_id", a->patient_id);
+	jw_put_str(b, &first, "kind", appt_kind_name(a->kind));
+	jw_put_int(b, &first, "practitioner_id", a->practitioner_id);
+	jw_put_int(b, &first, "room_id", a->room_id);
 	api_put_instant(b, &first, "start", a->start);
 	api_put_instant(b, &first, "end", a->end);
-	jw_key(b, &first, "status");
-	jw_str(b, appt_status_name(a->status));
-	jw_key(b, &first, "late_cancel");
-	jw_bool(b, a->late_cancel);
+	jw_put_str(b, &first, "status", appt_status_name(a->status));
+	jw_put_bool(b, &first, "late_cancel", a->late_cancel);
 	api_put_instant(b, &first, "created_at", a->created_at);
 	api_put_instant(b, &first, "updated_at", a->updated_at);
 	api_put_int_or_null(b, &first, "plan_id", a->plan_id);
 	api_put_int_or_null(b, &first, "session_number", a->session_number);
-	jw_key(b, &first, "override_reason");
-	jw_str(b, a->override_reason);
-	jw_key(b, &first, "cancel_reason");
-	jw_str(b, a->cancel_reason);
-	jw_key(b, &first, "notes");
-	jw_str(b, a->notes);
+	jw_put_str(b, &first, "override_reason", a->override_reason);
+	jw_put_str(b, &first, "cancel_reason", a->cancel_reason);
+	jw_put_str(b, &first, "notes", a->notes);
 	if (names) {
 		jw_key(b, &first, "patient_name");
 		jw_str_pair(b, v->patient_first, v->patient_last);
-		jw_key(b, &first, "patient_mrn");
-		jw_str(b, v->patient_mrn ? v->patient_mrn : "");
-		jw_key(b, &first, "practitioner_name");
-		jw_str(b, v->practitioner_name ? v->practitioner_name : "");
-		jw_key(b, &first, "room_name");
-		jw_str(b, v->room_name ? v->room_name : "");
-		jw_key(b, &first, "treatment_type");
-		jw_str(b, v->treatment_type);
+		jw_put_str(b, &first, "patient_mrn", v->patient_mrn ? v->patient_mrn : "");
+		jw_put_str(b, &first, "practitioner_name",
+			   v->practitioner_name ? v->practitioner_name : "");
+		jw_put_str(b, &first, "room_name", v->room_name ? v->room_name : "");
+		jw_put_str(b, &first, "treatment_type", v->treatment_type);
 		jw_key(b, &first, "session_label");
 		if (a->session_number && v->planned_sessions) {
 			/* "2 of 3": digits and spaces, nothing to escape. */
@@ -69,8 +56,7 @@ void appt_write(struct buf *b, const struct appt_view *v, bool names, const json
 			jw_raw(b, " of ");
 			jw_int(b, v->planned_sessions);
 			jw_raw(b, "\"");
-			jw_key(b, &first, "planned_sessions");
-			jw_int(b, v->planned_sessions);
+			jw_put_int(b, &first, "planned_sessions", v->planned_sessions);
 		} else {
 			jw_raw(b, "null");
 		}
@@ -97,6 +83,16 @@ static void reply_appt(struct api_ctx *ctx, int status, const struct appointment
 		   with_warnings ? (ctx->warnings ? ctx->warnings : none) : NULL);
 	json_decref(none);
 	api_reply_text(ctx, status, &b);
+}
+
+/* Answers with appointment id as it is stored now, read into a (freed by the caller). */
+static int reply_stored(struct api_ctx *ctx, int64_t id, struct appointment *a)
+{
+	appointment_cleanup(a);
+	int err = store_appt_get(ctx->db, id, a);
+	if (!err)
+		reply_appt(ctx, 200, a, false);
+	return err;
 }
 
 static const char *const party_names[BOOK_PARTIES] = {"practitioner", "room", "patient"};
@@ -417,12 +413,8 @@ int h_appointments_patch(struct api_ctx *ctx)
 		err = api_audit(ctx, moves ? "reschedule" : "update", "appointment", id, NULL);
 	if (!err && moves)
 		err = audit_overrides(ctx, id, &v);
-	if (!err) {
-		appointment_cleanup(&a);
-		err = store_appt_get(ctx->db, id, &a);
-	}
 	if (!err)
-		reply_appt(ctx, 200, &a, false);
+		err = reply_stored(ctx, id, &a);
 out:
 	appointment_cleanup(&a);
 	return err;
@@ -462,12 +454,8 @@ static int change_status(struct api_ctx *ctx, int to, const char *reason)
 				to == APPT_CANCELLED && late ? "late" : NULL);
 	if (!err && a.plan_id)
 		err = plan_sessions_changed(ctx, a.plan_id);
-	if (!err) {
-		appointment_cleanup(&a);
-		err = store_appt_get(ctx->db, id, &a);
-	}
 	if (!err)
-		reply_appt(ctx, 200, &a, false);
+		err = reply_stored(ctx, id, &a);
 out:
 	appointment_cleanup(&a);
 	return err;

@@ -23,27 +23,18 @@ static void patient_write(struct buf *b, const struct patient *p)
 {
 	bool first = true;
 	jw_raw(b, "{");
-	jw_key(b, &first, "id");
-	jw_int(b, p->id);
-	jw_key(b, &first, "mrn");
-	jw_str(b, p->mrn ? p->mrn : "");
-	jw_key(b, &first, "first_name");
-	jw_str(b, p->first_name);
-	jw_key(b, &first, "last_name");
-	jw_str(b, p->last_name);
-	jw_key(b, &first, "date_of_birth");
-	jw_str(b, p->date_of_birth);
-	jw_key(b, &first, "archived");
-	jw_bool(b, p->archived);
+	jw_put_int(b, &first, "id", p->id);
+	jw_put_str(b, &first, "mrn", p->mrn ? p->mrn : "");
+	jw_put_str(b, &first, "first_name", p->first_name);
+	jw_put_str(b, &first, "last_name", p->last_name);
+	jw_put_str(b, &first, "date_of_birth", p->date_of_birth);
+	jw_put_bool(b, &first, "archived", p->archived);
 	api_put_instant(b, &first, "created_at", p->created_at);
 	api_put_instant(b, &first, "updated_at", p->updated_at);
-	jw_key(b, &first, "phone");
-	jw_str(b, p->phone);
-	jw_key(b, &first, "email");
-	jw_str(b, p->email);
+	jw_put_str(b, &first, "phone", p->phone);
+	jw_put_str(b, &first, "email", p->email);
 	api_put_int_or_null(b, &first, "fitzpatrick", p->fitzpatrick);
-	jw_key(b, &first, "notes");
-	jw_str(b, p->notes);
+	jw_put_str(b, &first, "notes", p->notes);
 	jw_raw(b, "}");
 }
 

@@ -31,14 +31,10 @@ void plan_write(struct buf *b, const struct plan *p, const struct plan_progress 
 {
 	bool first = true, inner = true;
 	jw_raw(b, "{");
-	jw_key(b, &first, "id");
-	jw_int(b, p->id);
-	jw_key(b, &first, "patient_id");
-	jw_int(b, p->patient_id);
-	jw_key(b, &first, "treatment_type");
-	jw_str(b, p->treatment_type);
-	jw_key(b, &first, "indication");
-	jw_str(b, p->indication);
+	jw_put_int(b, &first, "id", p->id);
+	jw_put_int(b, &first, "patient_id", p->patient_id);
+	jw_put_str(b, &first, "treatment_type", p->treatment_type);
+	jw_put_str(b, &first, "indication", p->indication);
 	jw_key(b, &first, "areas");
 	jw_raw(b, "[");
 	for (size_t i = 0; i < p->nareas; i++) {
@@ -47,26 +43,18 @@ void plan_write(struct buf *b, const struct plan *p, const struct plan_progress 
 		jw_str(b, p->areas[i]);
 	}
 	jw_raw(b, "]");
-	jw_key(b, &first, "planned_sessions");
-	jw_int(b, p->planned_sessions);
-	jw_key(b, &first, "min_interval_days");
-	jw_int(b, p->min_interval_days);
-	jw_key(b, &first, "max_interval_days");
-	jw_int(b, p->max_interval_days);
-	jw_key(b, &first, "practitioner_id");
-	jw_int(b, p->practitioner_id);
-	jw_key(b, &first, "status");
-	jw_str(b, plan_status_name(p->status));
+	jw_put_int(b, &first, "planned_sessions", p->planned_sessions);
+	jw_put_int(b, &first, "min_interval_days", p->min_interval_days);
+	jw_put_int(b, &first, "max_interval_days", p->max_interval_days);
+	jw_put_int(b, &first, "practitioner_id", p->practitioner_id);
+	jw_put_str(b, &first, "status", plan_status_name(p->status));
 	api_put_instant(b, &first, "created_at", p->created_at);
 	api_put_instant(b, &first, "updated_at", p->updated_at);
 	jw_key(b, &first, "progress");
 	jw_raw(b, "{");
-	jw_key(b, &inner, "planned");
-	jw_int(b, p->planned_sessions);
-	jw_key(b, &inner, "booked");
-	jw_int(b, prog->holding);
-	jw_key(b, &inner, "completed");
-	jw_int(b, prog->completed);
+	jw_put_int(b, &inner, "planned", p->planned_sessions);
+	jw_put_int(b, &inner, "booked", prog->holding);
+	jw_put_int(b, &inner, "completed", prog->completed);
 	jw_key(b, &inner, "next_window");
 	struct window w;
 	if (rules_next_window(p->status, p->planned_sessions, prog->holding, prog->last_start,
@@ -80,8 +68,7 @@ void plan_write(struct buf *b, const struct plan *p, const struct plan_progress 
 		jw_raw(b, "null");
 	}
 	jw_raw(b, "}");
-	jw_key(b, &first, "notes");
-	jw_str(b, p->notes);
+	jw_put_str(b, &first, "notes", p->notes);
 	jw_raw(b, "}");
 }
 

@@ -268,6 +268,17 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 	return 0;
 }
 
+/* Answers o, or drops it and returns err when the request failed. */
+static int reply_or_fail(struct api_ctx *ctx, int err, json_t *o)
+{
+	if (err) {
+		json_decref(o);
+		return err;
+	}
+	api_reply(ctx, 200, o);
+	return 0;
+}
+
 int h_session_get(struct api_ctx *ctx)
 {
 	struct session_ctx s;
@@ -292,12 +303,7 @@ int h_session_get(struct api_ctx *ctx)
 		api_read_event(ctx, NULL, "session_record", s.a.id, NULL);
 	session_record_cleanup(&r);
 	session_ctx_cleanup(&s);
-	if (err) {
-		json_decref(o);
-		return err;
-	}
-	api_reply(ctx, 200, o);
-	return 0;
+	return reply_or_fail(ctx, err, o);
 }
 
 static const char *const devices[] = {"pen", "roller", "stamp", NULL};
@@ -646,12 +652,7 @@ out:
 	session_record_cleanup(&r);
 	session_record_cleanup(&old);
 	session_ctx_cleanup(&s);
-	if (err) {
-		json_decref(o);
-		return err;
-	}
-	api_reply(ctx, 200, o);
-	return 0;
+	return reply_or_fail(ctx, err, o);
 }
 
 int h_session_sign(struct api_ctx *ctx)
@@ -713,12 +714,7 @@ int h_session_sign(struct api_ctx *ctx)
 out:
 	session_record_cleanup(&r);
 	session_ctx_cleanup(&s);
-	if (err) {
-		json_decref(o);
-		return err;
-	}
-	api_reply(ctx, 200, o);
-	return 0;
+	return reply_or_fail(ctx, err, o);
 }
 
 int h_session_addendum(struct api_ctx *ctx)

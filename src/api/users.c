@@ -33,7 +33,8 @@ static int check_username(struct api_ctx *ctx, const char *s)
 	return 0;
 }
 
-int h_users_list(struct api_ctx *ctx)
+/* Lists users: all of them, or the active practitioners by id and name only. */
+static int list_users(struct api_ctx *ctx, bool practitioners)
 {
 	struct user *list = NULL;
 	size_t n = 0;
@@ -41,29 +42,27 @@ int h_users_list(struct api_ctx *ctx)
 	if (err)
 		return err;
 	json_t *items = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, user_json(&list[i]));
+	for (size_t i = 0; i < n; i++) {
+		if (!practitioners)
+			json_array_append_new(items, user_json(&list[i]));
+		else if (list[i].role == ROLE_PRACTITIONER && list[i].active)
+			json_array_append_new(items,
+					      json_pack("{s:I, s:s}", "id", (json_int_t)list[i].id,
+							"display_name", list[i].display_name));
+	}
 	users_free(list, n);
-	api_reply_list(ctx, items, (int64_t)n);
+	api_reply_list(ctx, items, (int64_t)json_array_size(items));
 	return 0;
+}
+
+int h_users_list(struct api_ctx *ctx)
+{
+	return list_users(ctx, false);
 }
 
 int h_practitioners_list(struct api_ctx *ctx)
 {
-	struct user *list = NULL;
-	size_t n = 0;
-	int err = store_user_list(ctx->db, &list, &n);
-	if (err)
-		return err;
-	json_t *items = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (list[i].role == ROLE_PRACTITIONER && list[i].active)
-			json_array_append_new(items,
-					      json_pack("{s:I, s:s}", "id", (json_int_t)list[i].id,
-							"display_name", list[i].display_name));
-	users_free(list, n);
-	api_reply_list(ctx, items, (int64_t)json_array_size(items));
-	return 0;
+	return list_users(ctx, true);
 }
 
 struct new_user {

@@ -37,39 +37,31 @@ static void recall_write(struct buf *b, const struct recall_row *r, const struct
 	bool overdue = w->to_day < today;
 	bool first = true, first_window = true;
 	jw_raw(b, "{");
-	jw_key(b, &first, "plan_id");
-	jw_int(b, r->plan_id);
-	jw_key(b, &first, "patient_id");
-	jw_int(b, r->patient_id);
+	jw_put_int(b, &first, "plan_id", r->plan_id);
+	jw_put_int(b, &first, "patient_id", r->patient_id);
 	jw_key(b, &first, "patient_name");
 	jw_str_pair(b, r->first_name, r->last_name);
-	jw_key(b, &first, "treatment_type");
-	jw_str(b, r->treatment_type);
-	jw_key(b, &first, "practitioner_id");
-	jw_int(b, r->practitioner_id);
+	jw_put_str(b, &first, "treatment_type", r->treatment_type);
+	jw_put_int(b, &first, "practitioner_id", r->practitioner_id);
 	jw_key(b, &first, "next_window");
 	jw_raw(b, "{");
 	api_put_day(b, &first_window, "from", w->from_day);
 	api_put_day(b, &first_window, "to", w->to_day);
 	jw_raw(b, "}");
-	jw_key(b, &first, "overdue");
-	jw_bool(b, overdue);
-	jw_key(b, &first, "state");
-	jw_str(b, overdue ? "overdue" : w->from_day <= today ? "open" : "upcoming");
-	jw_key(b, &first, "next_session");
-	jw_int(b, r->progress.holding + 1);
-	jw_key(b, &first, "planned");
-	jw_int(b, r->planned);
-	jw_key(b, &first, "completed");
-	jw_int(b, r->progress.completed);
-	jw_key(b, &first, "phone");
-	jw_str(b, r->phone);
+	jw_put_bool(b, &first, "overdue", overdue);
+	jw_put_str(b, &first, "state",
+		   overdue		  ? "overdue"
+		   : w->from_day <= today ? "open"
+					  : "upcoming");
+	jw_put_int(b, &first, "next_session", r->progress.holding + 1);
+	jw_put_int(b, &first, "planned", r->planned);
+	jw_put_int(b, &first, "completed", r->progress.completed);
+	jw_put_str(b, &first, "phone", r->phone);
 	if (overdue) {
-		jw_key(b, &first, "days_overdue");
-		jw_int(b, today - w->to_day);
+		jw_put_int(b, &first, "days_overdue", today - w->to_day);
 	} else {
-		jw_key(b, &first, "days_until_open");
-		jw_int(b, w->from_day > today ? w->from_day - today : 0);
+		jw_put_int(b, &first, "days_until_open",
+			   w->from_day > today ? w->from_day - today : 0);
 	}
 	jw_raw(b, "}");
 }

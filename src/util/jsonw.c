@@ -170,3 +170,21 @@ void jw_raw(struct buf *b, const char *s)
 {
 	buf_append(b, s, strlen(s));
 }
+
+void jw_put_int(struct buf *b, bool *first, const char *key, int64_t v)
+{
+	jw_key(b, first, key);
+	jw_int(b, v);
+}
+
+void jw_put_str(struct buf *b, bool *first, const char *key, const char *s)
+{
+	jw_key(b, first, key);
+	jw_str(b, s);
+}
+
+void jw_put_bool(struct buf *b, bool *first, const char *key, bool v)
+{
+	jw_key(b, first, key);
+	jw_bool(b, v);
+}
