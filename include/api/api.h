@@ -60,10 +60,13 @@ bool api_role(const struct api_ctx *ctx, unsigned roles);
 
 /* Answers status with body (the reference is taken) as JSON. */
 void api_reply(struct api_ctx *ctx, int status, json_t *body);
-/* Answers 201 with body and a Location header for path. */
-void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location);
-/* Sets the Location header that a 201 answer gets once its transaction has committed. */
-void api_set_location(struct api_ctx *ctx, const char *location);
+/* Answers 201 with body (the reference is taken); the Location header, prefix, the new
+ * record's id and suffix, is sent once the transaction has committed. */
+void api_reply_created(struct api_ctx *ctx, json_t *body, const char *prefix, int64_t id,
+		       const char *suffix);
+/* Sets the Location header (prefix, the record's id, suffix) that a 201 answer gets once
+ * its transaction has committed. */
+void api_set_location(struct api_ctx *ctx, const char *prefix, int64_t id, const char *suffix);
 /* Answers {"items":[...],"total":N}, taking items. */
 void api_reply_list(struct api_ctx *ctx, json_t *items, int64_t total);
 /* An answer written as JSON text already (util/jsonw.h); takes the buffer's data. For

@@ -253,9 +253,7 @@ int h_appointments_create(struct api_ctx *ctx)
 	if (!err)
 		err = store_appt_get(ctx->db, a.id, &saved);
 	if (!err) {
-		char loc[64];
-		snprintf(loc, sizeof loc, "/api/v1/appointments/%lld", (long long)a.id);
-		api_set_location(ctx, loc);
+		api_set_location(ctx, "/api/v1/appointments/", a.id, "");
 		reply_appt(ctx, 201, &saved, true);
 	}
 	appointment_cleanup(&saved);

@@ -64,9 +64,7 @@ int h_rooms_create(struct api_ctx *ctx)
 				json_pack("{s:s}", "field", "name"));
 	if (err)
 		return err;
-	char loc[64];
-	snprintf(loc, sizeof loc, "/api/v1/rooms/%lld", (long long)r.id);
-	api_reply_created(ctx, room_json(&r), loc);
+	api_reply_created(ctx, room_json(&r), "/api/v1/rooms/", r.id, "");
 	return 0;
 }
 
@@ -250,9 +248,7 @@ int h_time_off_create(struct api_ctx *ctx)
 		err = api_audit(ctx, "create", "time_off", t.id, NULL);
 	if (err)
 		return err;
-	char loc[96];
-	snprintf(loc, sizeof loc, "/api/v1/practitioners/%lld/availability",
-		 (long long)t.practitioner_id);
-	api_reply_created(ctx, time_off_json(&t), loc);
+	api_reply_created(ctx, time_off_json(&t), "/api/v1/practitioners/", t.practitioner_id,
+			  "/availability");
 	return 0;
 }

@@ -53,9 +53,7 @@ int h_consents_create(struct api_ctx *ctx)
 		err = api_audit(ctx, "create", "consent", c.id, tt);
 	if (err)
 		return err;
-	char loc[96];
-	snprintf(loc, sizeof loc, "/api/v1/patients/%lld/consents", (long long)pid);
-	api_reply_created(ctx, consent_json(&c), loc);
+	api_reply_created(ctx, consent_json(&c), "/api/v1/patients/", pid, "/consents");
 	return 0;
 }
 

@@ -73,15 +73,18 @@ void api_reply_text_list(struct api_ctx *ctx, struct buf *b, int64_t total)
 	api_reply_text(ctx, 200, b);
 }
 
-void api_set_location(struct api_ctx *ctx, const char *location)
+void api_set_location(struct api_ctx *ctx, const char *prefix, int64_t id, const char *suffix)
 {
+	char loc[128];
+	snprintf(loc, sizeof loc, "%s%lld%s", prefix, (long long)id, suffix);
 	free(ctx->location);
-	ctx->location = xstrdup(location);
+	ctx->location = xstrdup(loc);
 }
 
-void api_reply_created(struct api_ctx *ctx, json_t *body, const char *location)
+void api_reply_created(struct api_ctx *ctx, json_t *body, const char *prefix, int64_t id,
+		       const char *suffix)
 {
-	api_set_location(ctx, location);
+	api_set_location(ctx, prefix, id, suffix);
 	api_reply(ctx, 201, body);
 }
 

@@ -160,9 +160,7 @@ int h_patients_create(struct api_ctx *ctx)
 	if (err)
 		goto out;
 	warn_duplicate(ctx, same);
-	char loc[64];
-	snprintf(loc, sizeof loc, "/api/v1/patients/%lld", (long long)p.id);
-	api_reply_created(ctx, patient_json(&p), loc);
+	api_reply_created(ctx, patient_json(&p), "/api/v1/patients/", p.id, "");
 out:
 	buf_cleanup(&changed);
 	patient_cleanup(&p);

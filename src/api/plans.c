@@ -192,9 +192,7 @@ int h_plans_create(struct api_ctx *ctx)
 		goto out;
 	struct plan_progress none;
 	memset(&none, 0, sizeof none);
-	char loc[64];
-	snprintf(loc, sizeof loc, "/api/v1/plans/%lld", (long long)p.id);
-	api_set_location(ctx, loc);
+	api_set_location(ctx, "/api/v1/plans/", p.id, "");
 	reply_plan(ctx, 201, &p, &none);
 out:
 	treatment_type_cleanup(&t);

@@ -177,9 +177,7 @@ int h_screenings_create(struct api_ctx *ctx)
 	json_t *o;
 	if ((err = screening_json(ctx, &s, &o)) != 0)
 		goto out;
-	char loc[96];
-	snprintf(loc, sizeof loc, "/api/v1/patients/%lld/screenings", (long long)pid);
-	api_reply_created(ctx, o, loc);
+	api_reply_created(ctx, o, "/api/v1/patients/", pid, "/screenings");
 out:
 	screening_cleanup(&s);
 	return err;

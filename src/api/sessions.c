@@ -744,13 +744,11 @@ int h_session_addendum(struct api_ctx *ctx)
 	session_ctx_cleanup(&s);
 	if (err)
 		return err;
-	char loc[96];
-	snprintf(loc, sizeof loc, "/api/v1/appointments/%lld/session", (long long)a.appointment_id);
 	api_reply_created(ctx,
 			  json_pack("{s:I, s:I, s:I, s:o, s:s}", "id", (json_int_t)a.id,
 				    "appointment_id", (json_int_t)a.appointment_id, "author",
 				    (json_int_t)a.author, "at", api_instant(a.at), "text", text),
-			  loc);
+			  "/api/v1/appointments/", a.appointment_id, "/session");
 	return 0;
 }
 

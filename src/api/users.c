@@ -119,9 +119,7 @@ int h_users_create(struct api_ctx *ctx)
 		return err;
 	}
 	u.id = nu.u.id;
-	char loc[64];
-	snprintf(loc, sizeof loc, "/api/v1/users/%lld", (long long)u.id);
-	api_reply_created(ctx, user_json(&u), loc);
+	api_reply_created(ctx, user_json(&u), "/api/v1/users/", u.id, "");
 	return 0;
 }
 
