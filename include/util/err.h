@@ -40,6 +40,8 @@
 	X(DEPTH_EXCEEDS_AREA_MAX, 422, "depth_exceeds_area_max",                                  \
 	  "The needle depth exceeds the area's maximum.")                                         \
 	X(TOO_MANY_REQUESTS, 429, "too_many_requests", "Too many attempts; try again later.")     \
+	X(HEAD_TOO_LARGE, 431, "head_too_large",                                                  \
+	  "The request's head has more headers or query parameters than allowed.")                \
 	X(INTERNAL, 500, "internal", "Something went wrong on our side.")                         \
 	X(BUSY, 503, "busy", "The server is busy; try again shortly.")                            \
 	X(STORAGE_UNAVAILABLE, 503, "storage_unavailable",                                        \

@@ -70,6 +70,8 @@ struct reqctx {
 	char method[8];		  /* for the access log */
 	struct conn_track *track; /* the connection's entry, or NULL */
 	int64_t user;
+	bool begun;	 /* the access handler has seen the request's head */
+	int uri_refusal; /* 400 or 404 when the raw path is refused, else 0 */
 };
 
 static int64_t now_ms(void)
@@ -267,6 +269,68 @@ static const char body_400[] =
     "{\"error\":{\"code\":\"bad_request\",\"message\":\"The request's framing is ambiguous: "
     "more than one Content-Length, or Content-Length with Transfer-Encoding.\",\"details\":{}}}";
 
+static const char body_400_nul[] =
+    "{\"error\":{\"code\":\"bad_request\",\"message\":\"The path holds an encoded NUL "
+    "byte.\",\"details\":{}}}";
+static const char body_404[] =
+    "{\"error\":{\"code\":\"not_found\",\"message\":\"No such resource.\",\"details\":{}}}";
+
+/* What the raw path, before libmicrohttpd decodes it, says about the request: an encoded
+ * NUL would cut the path short once decoded (400), and an encoded slash would become a
+ * separator (404: "%2f" is part of a segment, and no route has such a segment). The
+ * query string may hold both, decoded as usual. */
+static int raw_path_refusal(const char *uri)
+{
+	for (const char *p = uri; *p && *p != '?'; p++) {
+		if (p[0] != '%' || !p[1] || !p[2])
+			continue;
+		if (p[1] == '0' && p[2] == '0')
+			return 400;
+		if (p[1] == '2' && (p[2] == 'f' || p[2] == 'F'))
+			return 404;
+	}
+	return 0;
+}
+
+/* No endpoint takes more than a handful of query parameters. */
+#define HTTP_MAX_QUERY_PARAMS 64
+
+static const char body_431[] =
+    "{\"error\":{\"code\":\"head_too_large\",\"message\":\"The query string has more than 64 "
+    "parameters.\",\"details\":{\"limit\":64}}}";
+
+/*
+ * Called with the raw request line's URI before anything else: the request's context
+ * starts here, so that the access handler knows what the raw path said. A query string
+ * of more parameters than any endpoint takes is cut off here, before libmicrohttpd
+ * splits it: each parameter takes a record from the connection's 16 KiB, and when they
+ * run out libmicrohttpd can build no answer either, so the client would wait for its
+ * timeout. The URI is the connection's own buffer, whose query libmicrohttpd splits
+ * after this call; the request is answered 431 instead.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct reqctx *ctx = xcalloc(1, sizeof *ctx);
+	ctx->user = -1;
+	if (!uri)
+		return ctx;
+	ctx->uri_refusal = raw_path_refusal(uri);
+	char *query = strchr(uri, '?');
+	if (query) {
+		size_t params = 1;
+		for (const char *p = query; *p; p++)
+			params += *p == '&';
+		if (params > HTTP_MAX_QUERY_PARAMS) {
+			/* libmicrohttpd has found the '?' already: it now splits an empty query. */
+			query[1] = '\0';
+			ctx->uri_refusal = 431;
+		}
+	}
+	return ctx;
+}
+
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
 				     const char *value)
 {
@@ -307,7 +371,7 @@ static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *c
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (status == 413 || status == 400)
+	if (status == 413 || status == 400 || status == 431)
 		MHD_add_response_header(resp, "Connection", "close");
 	ctx->status = status;
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
@@ -398,11 +462,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 
 	if (!ctx) {
+		ctx = on_uri(NULL, NULL, conn);
+		*con_cls = ctx;
+	}
+	if (!ctx->begun) {
 		/* First call: headers only. Answer on a later call so keep-alive survives,
 		 * except for a declared body that is already too large. */
-		ctx = xcalloc(1, sizeof *ctx);
+		ctx->begun = true;
 		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
-		ctx->user = -1;
 		size_t mlen = strnlen(method, sizeof ctx->method - 1);
 		memcpy(ctx->method, method, mlen); /* ctx is zeroed: the copy ends in a NUL */
 		*con_cls = ctx;
@@ -415,6 +482,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, framing);
 		if (framing[0] > 1 || framing[1] > 1 || (framing[0] && framing[1]))
 			return send_static(conn, ctx, 400, body_400);
+		if (ctx->uri_refusal == 400)
+			return send_static(conn, ctx, 400, body_400_nul);
+		if (ctx->uri_refusal == 404)
+			return send_static(conn, ctx, 404, body_404);
+		if (ctx->uri_refusal == 431)
+			return send_static(conn, ctx, 431, body_431);
 		const char *cl =
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl) {
@@ -475,6 +548,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (!ctx)
 		return;
+	if (!ctx->begun) {
+		/* Refused by libmicrohttpd before the access handler saw it. */
+		free(ctx);
+		*con_cls = NULL;
+		return;
+	}
 	/* The route's pattern, never the path: ids and query strings may be patient data. */
 	log_info("%s %s %d %.1fms user=%lld", ctx->method, ctx->route ? ctx->route : "-",
 		 ctx->status, ms_since(&ctx->start), (long long)ctx->user);
@@ -561,6 +640,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 	     cfg->timeout_s ? cfg->timeout_s : HTTP_DEFAULT_TIMEOUT_S, NULL},
 	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+	    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
 	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
 	    {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem},
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},

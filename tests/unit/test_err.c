@@ -39,6 +39,7 @@ static const struct {
 	{ERR_VALIDATION_FAILED, 422, "validation_failed"},
 	{ERR_DEPTH_EXCEEDS_AREA_MAX, 422, "depth_exceeds_area_max"},
 	{ERR_TOO_MANY_REQUESTS, 429, "too_many_requests"},
+	{ERR_HEAD_TOO_LARGE, 431, "head_too_large"},
 	{ERR_INTERNAL, 500, "internal"},
 	{ERR_BUSY, 503, "busy"},
 	{ERR_STORAGE_UNAVAILABLE, 503, "storage_unavailable"},
