@@ -63,7 +63,11 @@ export async function startServer({ extraArgs = [], env = {} } = {}) {
   };
 }
 
-/** Launches chromium with a fresh profile; resolves {context, page, close()}. */
+/**
+ * Launches chromium with a fresh profile; resolves {context, page, close()}. With
+ * COLLAGENDA_E2E_LATENCY_MS=N each API request is held back a random 0-N ms, so that a
+ * test reading the page before it has caught up fails every time rather than now and then.
+ */
 export async function startBrowser({ viewport = { width: 1280, height: 800 }, timezoneId } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'collagenda-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -76,6 +80,13 @@ export async function startBrowser({ viewport = { width: 1280, height: 800 }, ti
     timezoneId,
   });
   context.setDefaultTimeout(15000);
+  const latency = Number(process.env.COLLAGENDA_E2E_LATENCY_MS || 0);
+  if (latency) {
+    await context.route('**/api/v1/**', async (route) => {
+      await new Promise((r) => { setTimeout(r, Math.random() * latency); });
+      await route.continue().catch(() => {});
+    });
+  }
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
