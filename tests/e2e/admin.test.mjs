@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, startBrowser, openAs, shot, withShot, apiLogin, call, addDays, nextWeekday, LOGINS,
+  withResponse, apiAnswer, expectRows,
 } from './lib.mjs';
 
 describe('admin pages and keyboard use', () => {
@@ -77,11 +78,17 @@ describe('admin pages and keyboard use', () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.locator('table.audit').waitFor();
     await page.getByLabel('Entity', { exact: true }).selectOption('user');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await withResponse(page, apiAnswer('GET', '/audit', { entity: 'user' }),
+      () => page.getByRole('button', { name: 'Apply filters' }).click());
     await page.waitForURL(/entity=user/);
-    const actions = await page.locator('table.audit tbody tr td:nth-child(4)').allTextContents();
+    // The unfiltered rows stay on screen until the filtered ones replace them.
+    const rows = await expectRows(page, 'table.audit tbody tr', (shown) => {
+      const acts = shown.map((row) => row[3]);
+      return acts.includes('create') && acts.includes('update') && shown.every((row) => row[4].startsWith('user'));
+    }, { what: 'the user events, created and updated' });
+    const actions = rows.map((row) => row[3]);
     assert.ok(actions.includes('create') && actions.includes('update'), actions.join(','));
-    const entities = await page.locator('table.audit tbody tr td:nth-child(5)').allTextContents();
+    const entities = rows.map((row) => row[4]);
     assert.ok(entities.every((e) => e.startsWith('user')), entities.join(','));
     await shot(page, 'audit-log');
   }));
