@@ -56,13 +56,22 @@ describe('admin pages and keyboard use', () => {
     await page.locator('tbody tr', { hasText: 'Treatment 3' }).waitFor();
 
     await page.getByRole('link', { name: 'Hours' }).click();
-    await page.getByLabel('Practitioner').selectOption({ label: 'Nurse Daniel Kim' });
+    // Choosing the practitioner opens their page: until their hours arrive, the form on
+    // screen is the previous practitioner's.
+    const who = page.getByLabel('Practitioner');
+    const kim = await who.locator('option', { hasText: 'Nurse Daniel Kim' }).getAttribute('value');
+    await withResponse(page, apiAnswer('GET', `/practitioners/${kim}/availability`),
+      () => who.selectOption({ label: 'Nurse Daniel Kim' }));
+    await page.waitForURL(new RegExp(`#/admin/hours\\?p=${kim}$`));
     await page.getByRole('checkbox', { name: 'Monday: works' }).waitFor();
     await page.getByRole('checkbox', { name: 'Monday: works' }).check();
     await page.getByLabel('Monday from').fill('10:00');
     await page.getByLabel('Monday until').fill('16:00');
     await page.getByRole('button', { name: 'Save weekly hours' }).click();
     await page.getByText('Weekly hours saved.').waitFor();
+    const admin = await apiLogin(server.base, LOGINS.admin);
+    const saved = await call(server.base, admin, 'GET', `/practitioners/${kim}/availability`);
+    assert.deepEqual(saved.hours.filter((x) => x.weekday === 1), [{ weekday: 1, start: '10:00', end: '16:00' }]);
     await shot(page, 'admin-hours');
 
     await page.getByRole('link', { name: 'Catalogs' }).click();
