@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, startBrowser, openAs, shot, withShot, apiLogin, call, addDays, nextWeekday, LOGINS,
-  withResponse, apiAnswer, expectRows,
+  withResponse, apiAnswer, expectRows, waitForFocus,
 } from './lib.mjs';
 
 describe('admin pages and keyboard use', () => {
@@ -118,20 +118,23 @@ describe('admin pages and keyboard use', () => {
     await first.focus();
     const label1 = await first.getAttribute('aria-label');
     await page.keyboard.press('ArrowDown');
-    const focused = page.locator('button.slot:focus');
-    const label2 = await focused.getAttribute('aria-label');
+    const label2 = (await waitForFocus(page, `the focus to move down from "${label1}"`,
+      (f) => f.slot && f.label !== label1)).label;
     assert.notEqual(label1, label2);
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Book an appointment' });
     await dialog.waitFor();
-    // Focus starts in the dialog and stays there however far one tabs.
+    // Focus starts in the dialog, on the patient search once the form has loaded, and
+    // stays there however far one tabs.
+    await waitForFocus(page, 'the focus on the patient search of the booking dialog', (f) => f.inDialog && f.name === 'patient');
     for (let i = 0; i < 30; i++) {
       await page.keyboard.press('Tab');
       assert.ok(await page.evaluate(() => !!document.activeElement.closest('dialog')), `focus left the dialog after ${i + 1} tabs`);
     }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), label2);
+    const back = await waitForFocus(page, `the focus back on "${label2}"`, (f) => f.label === label2);
+    assert.equal(back.label, label2);
     assert.deepEqual(browser.errors, []);
   }));
 });
