@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, startBrowser, openAs, shot, apiLogin, call, addDays, nextWeekday, shortDate,
-  escapeRe, LOGINS, withShot, withResponse, apiAnswer, waitForText,
+  escapeRe, LOGINS, withShot, withResponse, apiAnswer, waitForText, waitForCount,
 } from './lib.mjs';
 
 describe('front desk booking', () => {
@@ -120,7 +120,7 @@ describe('front desk booking', () => {
     const block = page.locator('.appt', { hasText: 'Wilhelmina Testbook' });
     await block.getByText('session 2 of 3').waitFor();
     await block.getByText('Dr Elena Reyes').waitFor();
-    assert.match(await block.textContent(), /14:00–15:00/);
+    assert.match(await waitForText(block, /14:00–15:00/), /14:00–15:00/);
     await shot(page, 'room-view');
   }));
 
@@ -144,7 +144,7 @@ describe('front desk booking', () => {
     await page.getByText('Bookable for treatment.').waitFor();
     await page.getByText('0 completed · 2 booked · 3 planned').waitFor();
     const rows = page.locator('section', { hasText: 'Appointments' }).locator('tbody tr');
-    assert.equal(await rows.count(), 2);
+    assert.equal(await waitForCount(rows, 2), 2);
     assert.equal(await page.getByRole('link', { name: 'Open chart' }).count(), 0, 'no chart for the front desk');
     await shot(page, 'patient-page');
     assert.deepEqual(browser.errors, []);
