@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, startBrowser, openAs, shot, withShot, apiLogin, call, addDays, nextWeekday, LOGINS,
+  withResponse, apiAnswer, expectRows, waitForFocus,
 } from './lib.mjs';
 
 describe('admin pages and keyboard use', () => {
@@ -55,13 +56,22 @@ describe('admin pages and keyboard use', () => {
     await page.locator('tbody tr', { hasText: 'Treatment 3' }).waitFor();
 
     await page.getByRole('link', { name: 'Hours' }).click();
-    await page.getByLabel('Practitioner').selectOption({ label: 'Nurse Daniel Kim' });
+    // Choosing the practitioner opens their page: until their hours arrive, the form on
+    // screen is the previous practitioner's.
+    const who = page.getByLabel('Practitioner');
+    const kim = await who.locator('option', { hasText: 'Nurse Daniel Kim' }).getAttribute('value');
+    await withResponse(page, apiAnswer('GET', `/practitioners/${kim}/availability`),
+      () => who.selectOption({ label: 'Nurse Daniel Kim' }));
+    await page.waitForURL(new RegExp(`#/admin/hours\\?p=${kim}$`));
     await page.getByRole('checkbox', { name: 'Monday: works' }).waitFor();
     await page.getByRole('checkbox', { name: 'Monday: works' }).check();
     await page.getByLabel('Monday from').fill('10:00');
     await page.getByLabel('Monday until').fill('16:00');
     await page.getByRole('button', { name: 'Save weekly hours' }).click();
     await page.getByText('Weekly hours saved.').waitFor();
+    const admin = await apiLogin(server.base, LOGINS.admin);
+    const saved = await call(server.base, admin, 'GET', `/practitioners/${kim}/availability`);
+    assert.deepEqual(saved.hours.filter((x) => x.weekday === 1), [{ weekday: 1, start: '10:00', end: '16:00' }]);
     await shot(page, 'admin-hours');
 
     await page.getByRole('link', { name: 'Catalogs' }).click();
@@ -77,11 +87,17 @@ describe('admin pages and keyboard use', () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.locator('table.audit').waitFor();
     await page.getByLabel('Entity', { exact: true }).selectOption('user');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await withResponse(page, apiAnswer('GET', '/audit', { entity: 'user' }),
+      () => page.getByRole('button', { name: 'Apply filters' }).click());
     await page.waitForURL(/entity=user/);
-    const actions = await page.locator('table.audit tbody tr td:nth-child(4)').allTextContents();
+    // The unfiltered rows stay on screen until the filtered ones replace them.
+    const rows = await expectRows(page, 'table.audit tbody tr', (shown) => {
+      const acts = shown.map((row) => row[3]);
+      return acts.includes('create') && acts.includes('update') && shown.every((row) => row[4].startsWith('user'));
+    }, { what: 'the user events, created and updated' });
+    const actions = rows.map((row) => row[3]);
     assert.ok(actions.includes('create') && actions.includes('update'), actions.join(','));
-    const entities = await page.locator('table.audit tbody tr td:nth-child(5)').allTextContents();
+    const entities = rows.map((row) => row[4]);
     assert.ok(entities.every((e) => e.startsWith('user')), entities.join(','));
     await shot(page, 'audit-log');
   }));
@@ -102,20 +118,23 @@ describe('admin pages and keyboard use', () => {
     await first.focus();
     const label1 = await first.getAttribute('aria-label');
     await page.keyboard.press('ArrowDown');
-    const focused = page.locator('button.slot:focus');
-    const label2 = await focused.getAttribute('aria-label');
+    const label2 = (await waitForFocus(page, `the focus to move down from "${label1}"`,
+      (f) => f.slot && f.label !== label1)).label;
     assert.notEqual(label1, label2);
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Book an appointment' });
     await dialog.waitFor();
-    // Focus starts in the dialog and stays there however far one tabs.
+    // Focus starts in the dialog, on the patient search once the form has loaded, and
+    // stays there however far one tabs.
+    await waitForFocus(page, 'the focus on the patient search of the booking dialog', (f) => f.inDialog && f.name === 'patient');
     for (let i = 0; i < 30; i++) {
       await page.keyboard.press('Tab');
       assert.ok(await page.evaluate(() => !!document.activeElement.closest('dialog')), `focus left the dialog after ${i + 1} tabs`);
     }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), label2);
+    const back = await waitForFocus(page, `the focus back on "${label2}"`, (f) => f.label === label2);
+    assert.equal(back.label, label2);
     assert.deepEqual(browser.errors, []);
   }));
 });

@@ -1,6 +1,6 @@
 // Shared helpers for the browser tests: start the real server on a free port with a fresh
-// demo database, drive Debian's chromium through playwright-core, call the API directly
-// for setup, and write screenshots under build/e2e/.
+// demo database, drive Debian's chromium through playwright-core, wait until the page
+// shows a state, call the API directly for setup, and write screenshots under build/e2e/.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -63,7 +63,11 @@ export async function startServer({ extraArgs = [], env = {} } = {}) {
   };
 }
 
-/** Launches chromium with a fresh profile; resolves {context, page, close()}. */
+/**
+ * Launches chromium with a fresh profile; resolves {context, page, close()}. With
+ * COLLAGENDA_E2E_LATENCY_MS=N each API request is held back a random 0-N ms, so that a
+ * test reading the page before it has caught up fails every time rather than now and then.
+ */
 export async function startBrowser({ viewport = { width: 1280, height: 800 }, timezoneId } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'collagenda-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -76,6 +80,13 @@ export async function startBrowser({ viewport = { width: 1280, height: 800 }, ti
     timezoneId,
   });
   context.setDefaultTimeout(15000);
+  const latency = Number(process.env.COLLAGENDA_E2E_LATENCY_MS || 0);
+  if (latency) {
+    await context.route('**/api/v1/**', async (route) => {
+      await new Promise((r) => { setTimeout(r, Math.random() * latency); });
+      await route.continue().catch(() => {});
+    });
+  }
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -145,6 +156,113 @@ export async function openAs(page, base, who, to) {
 export async function logout(page) {
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in to collagenda' }).waitFor();
+}
+
+// ---- waiting for what the page shows ----
+
+const WAIT_MS = 15000;
+// Pauses between reads of the page while a state is awaited, growing like Playwright's.
+const POLL_MS = [0, 20, 50, 100, 100, 250, 500];
+
+function seen(value) {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 2000 ? `${s.slice(0, 2000)}…` : s;
+}
+
+/**
+ * Reads with read() until ok(value) holds and resolves that value. After timeout ms it
+ * fails naming what was awaited and the last value read (or the error reading it).
+ */
+export async function waitUntil(what, read, ok, { timeout = WAIT_MS } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  let failed = null;
+  for (let i = 0; ; i++) {
+    try {
+      last = await read();
+      failed = null;
+      if (ok(last)) return last;
+    } catch (e) {
+      failed = e;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`Timed out after ${timeout} ms waiting for ${what}; last seen: ${failed ? `error ${failed.message}` : seen(last)}`);
+    }
+    await new Promise((r) => { setTimeout(r, POLL_MS[Math.min(i, POLL_MS.length - 1)]); });
+  }
+}
+
+function matches(text, expected) {
+  return expected instanceof RegExp ? expected.test(text) : text === expected;
+}
+
+/**
+ * Waits until locator is one element whose trimmed text is expected (a string, or a
+ * RegExp it matches); resolves that text.
+ */
+export async function waitForText(locator, expected, { timeout } = {}) {
+  const texts = await waitUntil(`${locator} to read ${expected instanceof RegExp ? expected : JSON.stringify(expected)}`,
+    async () => (await locator.allTextContents()).map((t) => t.trim()),
+    (t) => t.length === 1 && matches(t[0], expected), { timeout });
+  return texts[0];
+}
+
+/** Waits until locator matches n elements; resolves n. */
+export function waitForCount(locator, n, { timeout } = {}) {
+  return waitUntil(`${n} of ${locator}`, () => locator.count(), (c) => c === n, { timeout });
+}
+
+/**
+ * Waits until the table rows matched by selector (their cells' trimmed texts, one array
+ * a row) satisfy ok(rows); resolves the rows.
+ */
+export function expectRows(page, selector, ok, { what = 'the expected rows', timeout } = {}) {
+  return waitUntil(`${what} in ${selector}`,
+    () => page.$$eval(selector, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim()))),
+    ok, { timeout });
+}
+
+/** What has the focus: tag, name, aria-label, whether a free time and whether in a dialog. */
+export function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    return {
+      tag: el.tagName.toLowerCase(),
+      name: el.getAttribute('name'),
+      label: el.getAttribute('aria-label'),
+      slot: el.matches('button.slot'),
+      inDialog: !!el.closest('dialog'),
+    };
+  });
+}
+
+/** Waits until the focused element satisfies ok(focused(page)); resolves that. */
+export function waitForFocus(page, what, ok, { timeout } = {}) {
+  return waitUntil(what, () => focused(page), (f) => !!f && ok(f), { timeout });
+}
+
+/** A waitForResponse predicate: the API's answer to METHOD path with (at least) params. */
+export function apiAnswer(method, p, params = {}) {
+  return (res) => {
+    const u = new URL(res.url());
+    return res.request().method() === method && u.pathname === `/api/v1${p}`
+      && Object.entries(params).every(([k, v]) => u.searchParams.get(k) === String(v));
+  };
+}
+
+/**
+ * Runs action() and waits for the first response after it that match() accepts, read to
+ * its end; fails unless that response succeeded. Resolves the response.
+ */
+export async function withResponse(page, match, action, { timeout } = {}) {
+  const answer = page.waitForResponse(match, { timeout });
+  answer.catch(() => {});
+  await action();
+  const res = await answer;
+  await res.finished();
+  if (!res.ok()) throw new Error(`${res.request().method()} ${res.url()} answered ${res.status()}`);
+  return res;
 }
 
 // ---- the API, for setting up and checking ----
