@@ -380,6 +380,12 @@ int db_begin_read(struct db *db)
 	return db_run(db, &sql_begin);
 }
 
+bool db_in_write(const struct db *db)
+{
+	const struct db *c = db->tx ? db->tx : db;
+	return db->holds_writer_lock && !sqlite3_get_autocommit(c->h);
+}
+
 /* The server's connections: one per worker thread, and the writer. */
 static char *pool_path;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -64,6 +64,13 @@ int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
 
+/*
+ * Whether db is inside a write transaction: it holds the writer lock (db_begin_write) and
+ * its statements' connection has a transaction open. Store functions that write assert it
+ * first: a write belongs to the transaction that checks it and audits it.
+ */
+bool db_in_write(const struct db *db);
+
 /* A statement whose query plan a test checks for full table scans. */
 struct hot_query {
 	const char *name;
