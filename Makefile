@@ -11,16 +11,19 @@ ifeq ($(SANITIZE),)
 B := $(BUILD)
 OPT := -O2 -D_FORTIFY_SOURCE=2
 SANFLAGS :=
+KEEP_ASSERTS :=
 else
 B := $(BUILD)/san
 OPT := -O1
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Sanitizer builds check every assert(), whatever EXTRA_CFLAGS says.
+KEEP_ASSERTS := -UNDEBUG
 endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wwrite-strings -Werror
 CFLAGS := -std=c11 -g $(OPT) $(WARN) -fstack-protector-strong -D_GNU_SOURCE \
-	-Iinclude $(SANFLAGS) $(EXTRA_CFLAGS)
+	-Iinclude $(SANFLAGS) $(EXTRA_CFLAGS) $(KEEP_ASSERTS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libcurl)
@@ -154,7 +157,7 @@ FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_request fuzz_bodies fuzz_parsers
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -UNDEBUG
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/gen/schema.o \
 	$(FUZZ_DIR)/obj/gen/openapi.o $(FUZZ_DIR)/obj/gen/web.o
 
