@@ -1,6 +1,6 @@
 # collagenda: `make` builds build/collagenda; `make run` serves the demo clinic;
-# `make test` runs every test, plainly and under AddressSanitizer + UBSan, then the
-# browser tests (`make e2e`).
+# `make test` runs `make lint`, then every test, plainly and under AddressSanitizer + UBSan,
+# then the browser tests (`make e2e`).
 
 CC ?= cc
 SANITIZE ?=
@@ -99,6 +99,7 @@ check: $(B)/collagenda $(UNIT_BINS) $(API_BINS)
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh "$(B)" $(UNIT_BINS) $(API_BINS)
 
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
 	@$(MAKE) --no-print-directory e2e
@@ -137,12 +138,18 @@ bench-smoke: deps $(B)/collagenda $(BENCH_TOOLS)
 	@COLLAGENDA=$(B)/collagenda BENCH_BIN=$(B)/bench BENCH_OUT=$(B)/bench-smoke \
 		bash bench/run.sh smoke
 
+# Style, static analysis, banned calls, the include layers (scripts/check-includes.sh) and
+# the shell scripts; part of `make test`.
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) tests/run.sh bench/run.sh .ci/run
 lint:
 	@clang-format --dry-run --Werror $(SRCS) $(shell find include tests -name '*.[ch]')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -Iinclude src
-	@! grep -rnE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|system)[[:space:]]*\(' \
+	@! grep -rnE \
+		'\b(sprintf|vsprintf|strcpy|strncpy|strcat|strncat|gets|atoi|atol|system)[[:space:]]*\(' \
 		src include || (echo "banned call found" && false)
+	@bash scripts/check-includes.sh
+	@shellcheck $(SHELL_SCRIPTS)
 
 clean:
 	rm -rf $(BUILD)
