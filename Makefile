@@ -1,6 +1,6 @@
 # collagenda: `make` builds build/collagenda; `make run` serves the demo clinic;
-# `make test` runs every test, plainly and under AddressSanitizer + UBSan, then the
-# browser tests (`make e2e`).
+# `make test` runs `make lint`, then every test, plainly and under AddressSanitizer + UBSan,
+# then the browser tests (`make e2e`).
 
 CC ?= cc
 SANITIZE ?=
@@ -11,16 +11,19 @@ ifeq ($(SANITIZE),)
 B := $(BUILD)
 OPT := -O2 -D_FORTIFY_SOURCE=2
 SANFLAGS :=
+KEEP_ASSERTS :=
 else
 B := $(BUILD)/san
 OPT := -O1
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Sanitizer builds check every assert(), whatever EXTRA_CFLAGS says.
+KEEP_ASSERTS := -UNDEBUG
 endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wwrite-strings -Werror
 CFLAGS := -std=c11 -g $(OPT) $(WARN) -fstack-protector-strong -D_GNU_SOURCE \
-	-Iinclude $(SANFLAGS) $(EXTRA_CFLAGS)
+	-Iinclude $(SANFLAGS) $(EXTRA_CFLAGS) $(KEEP_ASSERTS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libcurl)
@@ -96,6 +99,7 @@ check: $(B)/collagenda $(UNIT_BINS) $(API_BINS)
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh "$(B)" $(UNIT_BINS) $(API_BINS)
 
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
 	@$(MAKE) --no-print-directory e2e
@@ -134,12 +138,18 @@ bench-smoke: deps $(B)/collagenda $(BENCH_TOOLS)
 	@COLLAGENDA=$(B)/collagenda BENCH_BIN=$(B)/bench BENCH_OUT=$(B)/bench-smoke \
 		bash bench/run.sh smoke
 
+# Style, static analysis, banned calls, the include layers (scripts/check-includes.sh) and
+# the shell scripts; part of `make test`.
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) tests/run.sh bench/run.sh .ci/run
 lint:
 	@clang-format --dry-run --Werror $(SRCS) $(shell find include tests -name '*.[ch]')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -Iinclude src
-	@! grep -rnE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|system)[[:space:]]*\(' \
+	@! grep -rnE \
+		'\b(sprintf|vsprintf|strcpy|strncpy|strcat|strncat|gets|atoi|atol|system)[[:space:]]*\(' \
 		src include || (echo "banned call found" && false)
+	@bash scripts/check-includes.sh
+	@shellcheck $(SHELL_SCRIPTS)
 
 clean:
 	rm -rf $(BUILD)
@@ -154,7 +164,7 @@ FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_request fuzz_bodies fuzz_parsers
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -UNDEBUG
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/gen/schema.o \
 	$(FUZZ_DIR)/obj/gen/openapi.o $(FUZZ_DIR)/obj/gen/web.o
 

@@ -69,12 +69,12 @@ int router_match(const struct route *table, size_t n, const char *method, const 
 		path_known = true;
 		if (!strstr(m->allow, table[i].method)) {
 			size_t used = strlen(m->allow);
-			size_t need = strlen(table[i].method) + (used ? 2 : 0);
-			if (used + need < sizeof m->allow) {
-				if (used)
-					strncat(m->allow, ", ", sizeof m->allow - used - 1);
-				strncat(m->allow, table[i].method,
-					sizeof m->allow - strlen(m->allow) - 1);
+			size_t sep = used ? 2 : 0;
+			size_t len = strlen(table[i].method);
+			/* Appended whole with its terminator, or not at all. */
+			if (used + sep + len < sizeof m->allow) {
+				memcpy(m->allow + used, ", ", sep);
+				memcpy(m->allow + used + sep, table[i].method, len + 1);
 			}
 		}
 	}

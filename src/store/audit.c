@@ -1,6 +1,7 @@
 /* The audit table as a hash chain. */
 #include "store/audit.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -110,6 +111,7 @@ static int append_after(struct db *db, struct audit_head *head, const struct act
 			const char *action, const char *entity, int64_t entity_id,
 			const char *detail)
 {
+	assert(db_in_write(db));
 	struct audit_event e;
 	memset(&e, 0, sizeof e);
 	e.id = head->id + 1;
@@ -149,6 +151,7 @@ static int append_after(struct db *db, struct audit_head *head, const struct act
 int store_audit_append(struct db *db, const struct actor *who, const char *action,
 		       const char *entity, int64_t entity_id, const char *detail)
 {
+	assert(db_in_write(db));
 	struct audit_head head;
 	int err = read_head(db, &head);
 	return err ? err : append_after(db, &head, who, action, entity, entity_id, detail);

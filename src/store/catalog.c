@@ -1,6 +1,7 @@
 /* Catalog rows, screenings with their conditions and clearances, and consents. */
 #include "store/catalog.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,7 @@ int store_area_get(struct db *db, const char *code, struct area *out)
 
 int store_condition_put(struct db *db, const struct condition *c)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_cond_put);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -206,6 +208,7 @@ int store_condition_put(struct db *db, const struct condition *c)
 
 int store_treatment_type_put(struct db *db, const struct treatment_type *t)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_tt_put);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -221,6 +224,7 @@ int store_treatment_type_put(struct db *db, const struct treatment_type *t)
 
 int store_area_put(struct db *db, const struct area *a)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_area_put);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -232,6 +236,7 @@ int store_area_put(struct db *db, const struct area *a)
 
 int store_screening_insert(struct db *db, struct screening *s)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_scr_insert);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -337,6 +342,7 @@ int store_screening_list(struct db *db, int64_t patient_id, struct screening **o
 
 int store_consent_insert(struct db *db, struct consent *c)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_consent_insert);
 	if (!st)
 		return -ERR_INTERNAL;

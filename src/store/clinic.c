@@ -1,6 +1,7 @@
 /* Rooms, weekly hours and time off. */
 #include "store/clinic.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ int store_room_get(struct db *db, int64_t id, struct room *out)
 
 int store_room_insert(struct db *db, const char *name, int64_t *id)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_room_insert);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -69,6 +71,7 @@ int store_room_insert(struct db *db, const char *name, int64_t *id)
 
 int store_room_update(struct db *db, const struct room *r)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_room_update);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -103,6 +106,7 @@ int store_hours_get(struct db *db, int64_t practitioner_id, struct hours **out, 
 
 int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hours *h, size_t n)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_hours_clear);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -149,6 +153,7 @@ int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, st
 
 int store_time_off_insert(struct db *db, const struct time_off *t, int64_t created_by, int64_t *id)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_off_insert);
 	if (!st)
 		return -ERR_INTERNAL;

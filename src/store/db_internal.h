@@ -1,7 +1,9 @@
-/* What store/ modules share about a connection: statements and error mapping. */
+/* What store/ modules share about a connection: statements, error mapping, and the
+ * connection itself for the files that make it up. */
 #ifndef COLLAGENDA_STORE_DB_INTERNAL_H
 #define COLLAGENDA_STORE_DB_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,6 +64,13 @@ int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
 
+/*
+ * Whether db is inside a write transaction: it holds the writer lock (db_begin_write) and
+ * its statements' connection has a transaction open. Store functions that write assert it
+ * first: a write belongs to the transaction that checks it and audits it.
+ */
+bool db_in_write(const struct db *db);
+
 /* A statement whose query plan a test checks for full table scans. */
 struct hot_query {
 	const char *name;
@@ -73,5 +82,67 @@ extern const struct hot_query store_patients_hot[];
 extern const struct hot_query store_users_hot[];
 extern const struct hot_query store_sessions_hot[];
 extern const struct hot_query store_audit_hot[];
+
+/*
+ * The rest is shared by the files of the connection itself: db.c (opening, statements,
+ * beginning transactions, the pool), migrate.c, commit.c and backup.c. The table modules
+ * go through the functions above and never touch a connection's fields.
+ */
+struct stmt_slot {
+	const char *const *key;
+	sqlite3_stmt *st;
+};
+
+struct db {
+	sqlite3 *h;
+	struct stmt_slot *slots;
+	size_t nslots; /* a power of two */
+	size_t used;
+	bool holds_writer_lock;
+	bool group_sync;       /* commits are made durable by wal_sync, not by SQLite */
+	bool auth_dirty;       /* this transaction changed a user or a session */
+	struct db *tx;	       /* the connection this one's write transaction runs on */
+	struct db *next;       /* in the pool's list */
+	struct db *spare_next; /* among the connections no thread has taken yet */
+};
+
+/* The process-wide writer lock: held from db_begin_write until the transaction ends, and
+ * by the checkpointer while the WAL starts over. */
+extern pthread_mutex_t db_writer_lock;
+
+/* The connection that runs db's statements: the writer while db's write transaction is
+ * open, else db itself. */
+static inline struct db *db_conn(struct db *db)
+{
+	return db && db->tx ? db->tx : db;
+}
+
+/* Opens one connection to path with the project's pragmas, without migrating; 0 and *out
+ * (free with db_close), or a negative error. */
+int db_conn_open(const char *path, struct db **out) __attribute__((warn_unused_result));
+
+/* Runs sql (any number of statements) on db's own handle; 0 or a negative error (logged). */
+int db_exec_sql(struct db *db, const char *sql) __attribute__((warn_unused_result));
+
+/* Runs the cached statement sql, expected to return no rows, on db's connection. */
+int db_run(struct db *db, const char *const *sql);
+
+/* migrate.c: brings db's file up to the schema this binary carries, one transaction per
+ * version; 0 or a negative error. */
+int db_migrate(struct db *db) __attribute__((warn_unused_result));
+
+/*
+ * commit.c: group commit and the checkpointer. db_wal_grew is the WAL hook of the pool's
+ * connections. db_sync_open opens the WAL for syncing, once, while the process may still
+ * open it; db_sync_close closes it and forgets a failed sync. The syncer thread and the
+ * checkpointer thread (on its own connection to path) start with the pool and stop with it.
+ */
+int db_wal_grew(void *arg, sqlite3 *h, const char *name, int pages);
+int db_sync_open(struct db *db) __attribute__((warn_unused_result));
+void db_sync_close(void);
+void db_syncer_start(void);
+void db_syncer_stop(void);
+void db_checkpointer_start(const char *path);
+void db_checkpointer_stop(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* Patients, with folded name keys and reversed phone digits kept for indexed search. */
 #include "store/patients.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ static void bind_fitz(sqlite3_stmt *st, int idx, int f)
 
 int store_patient_insert(struct db *db, struct patient *p)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -164,6 +166,7 @@ int store_patient_get(struct db *db, int64_t id, struct patient *out)
 
 int store_patient_update(struct db *db, const struct patient *p)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_update);
 	if (!st)
 		return -ERR_INTERNAL;

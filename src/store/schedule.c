@@ -1,6 +1,7 @@
 /* Plans, their areas, appointments, overlap and neighbour queries, and recall rows. */
 #include "store/schedule.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,7 @@ static int load_areas(struct db *db, struct plan *p)
 
 int store_plan_insert(struct db *db, struct plan *p)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_plan_insert);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -231,6 +233,7 @@ int store_plan_get(struct db *db, int64_t id, struct plan *out)
 
 int store_plan_refresh(struct db *db, int64_t plan_id)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_refresh);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -246,6 +249,7 @@ int store_plan_refresh(struct db *db, int64_t plan_id)
 
 int store_plan_update(struct db *db, const struct plan *p)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_plan_update);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -330,6 +334,7 @@ static void read_appt(sqlite3_stmt *st, void *p)
 
 int store_appt_insert(struct db *db, struct appointment *a)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_appt_insert);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -370,6 +375,7 @@ int store_appt_get(struct db *db, int64_t id, struct appointment *out)
 
 int store_appt_update(struct db *db, const struct appointment *a)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_appt_update);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -570,6 +576,7 @@ static void free_plain(void *p, size_t n)
  * last session writes just its own row. */
 int store_appt_renumber(struct db *db, int64_t plan_id)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_renumber_read);
 	if (!st)
 		return -ERR_INTERNAL;

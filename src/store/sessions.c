@@ -1,6 +1,7 @@
 /* Session records, their child rows and addenda, lots and history. */
 #include "store/sessions.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,6 +209,7 @@ static int exec_for(struct db *db, const char *const *sql, int64_t id)
 
 int store_record_put(struct db *db, const struct session_record *r)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_status);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -286,6 +288,7 @@ int store_record_put(struct db *db, const struct session_record *r)
 int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64_t at,
 		      int64_t consent_id)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_sign);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -301,6 +304,7 @@ int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64
 
 int store_addendum_insert(struct db *db, struct addendum *a)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_add_addendum);
 	if (!st)
 		return -ERR_INTERNAL;

@@ -1,6 +1,7 @@
 /* Users, login sessions and failed logins. */
 #include "store/users.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,7 @@ static void read_user(sqlite3_stmt *st, void *p)
 
 int store_user_insert(struct db *db, const struct user *u, const char *password_hash, int64_t *id)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -121,6 +123,7 @@ int store_user_list(struct db *db, struct user **out, size_t *n)
 
 int store_user_update(struct db *db, const struct user *u)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_update);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -134,6 +137,7 @@ int store_user_update(struct db *db, const struct user *u)
 
 int store_user_set_password(struct db *db, int64_t id, const char *password_hash)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_set_pw);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -161,6 +165,7 @@ int store_user_count_admins(struct db *db, int64_t except_id, int64_t *n)
 int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id, const char *csrf,
 			 int64_t now, int64_t expires_at)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_sess_insert);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -201,6 +206,7 @@ int store_session_get(struct db *db, const uint8_t hash[32], struct auth_session
 
 int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_sess_touch);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -212,6 +218,7 @@ int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
 
 int store_session_delete(struct db *db, const uint8_t hash[32])
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_sess_delete);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -222,6 +229,7 @@ int store_session_delete(struct db *db, const uint8_t hash[32])
 
 int store_session_delete_user(struct db *db, int64_t user_id)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_sess_delete_user);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -232,6 +240,7 @@ int store_session_delete_user(struct db *db, int64_t user_id)
 
 int store_session_purge(struct db *db, int64_t now)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_sess_purge);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -261,6 +270,7 @@ int store_login_failures(struct db *db, const char *username, const char *remote
 
 int store_login_failure_add(struct db *db, const char *username, const char *remote, int64_t now)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_fail_add);
 	if (!st)
 		return -ERR_INTERNAL;
@@ -272,6 +282,7 @@ int store_login_failure_add(struct db *db, const char *username, const char *rem
 
 int store_login_failures_clear(struct db *db, const char *username)
 {
+	assert(db_in_write(db));
 	sqlite3_stmt *st = db_stmt(db, &sql_fail_clear);
 	if (!st)
 		return -ERR_INTERNAL;

@@ -64,7 +64,8 @@ static void raw_text(struct db *db, const char *sql, char *out, size_t outsz)
 	sqlite3_finalize(st);
 }
 
-/* Inserts a patient (archived on request) and returns its id. */
+/* Inserts a patient (archived on request) and returns its id; in a write transaction of its
+ * own unless one is open. */
 static int64_t add_patient(struct db *db, const char *first, const char *last, const char *dob,
 			   const char *phone, bool archived)
 {
@@ -75,6 +76,9 @@ static int64_t add_patient(struct db *db, const char *first, const char *last, c
 	snprintf(p.date_of_birth, sizeof p.date_of_birth, "%s", dob);
 	p.phone = phone ? strdup(phone) : NULL;
 	p.created_at = 1768210200;
+	bool own = !db_in_write(db); /* else the caller's transaction takes it */
+	if (own)
+		assert_int_equal(db_begin_write(db), 0);
 	assert_int_equal(store_patient_insert(db, &p), 0);
 	assert_true(p.id > 0);
 	if (archived) {
@@ -82,6 +86,8 @@ static int64_t add_patient(struct db *db, const char *first, const char *last, c
 		p.updated_at = 1768210300;
 		assert_int_equal(store_patient_update(db, &p), 0);
 	}
+	if (own)
+		assert_int_equal(db_commit(db), 0);
 	int64_t id = p.id;
 	patient_cleanup(&p);
 	return id;
@@ -273,7 +279,9 @@ static int64_t add_user(struct db *db, const char *name, int role, const char *h
 	u.active = true;
 	u.created_at = 1768210200;
 	int64_t id = 0;
+	assert_int_equal(db_begin_write(db), 0);
 	*err = store_user_insert(db, &u, hash, &id);
+	assert_int_equal(db_commit(db), 0);
 	return id;
 }
 
@@ -323,9 +331,11 @@ static void users(void **state)
 	free(u.display_name);
 	u.display_name = strdup("Dr Reyes");
 	u.role = ROLE_ADMIN;
+	assert_int_equal(db_begin_write(f->db), 0);
 	assert_int_equal(store_user_update(f->db, &u), 0);
 	user_cleanup(&u);
 	assert_int_equal(store_user_set_password(f->db, reyes, "hash-new"), 0);
+	assert_int_equal(db_commit(f->db), 0);
 	assert_int_equal(store_user_by_name(f->db, "dr.reyes", &u, &hash), 0);
 	assert_string_equal(u.display_name, "Dr Reyes");
 	assert_int_equal(u.role, ROLE_ADMIN);
@@ -334,7 +344,9 @@ static void users(void **state)
 	assert_int_equal(store_user_count_admins(f->db, admin, &n), 0);
 	assert_int_equal(n, 1);
 	u.active = false;
+	assert_int_equal(db_begin_write(f->db), 0);
 	assert_int_equal(store_user_update(f->db, &u), 0);
+	assert_int_equal(db_commit(f->db), 0);
 	user_cleanup(&u);
 	assert_int_equal(store_user_count_admins(f->db, admin, &n), 0);
 	assert_int_equal(n, 0);
@@ -365,6 +377,7 @@ static void sessions(void **state)
 	memset(h2, 2, sizeof h2);
 	memset(h3, 3, sizeof h3);
 	memset(h4, 4, sizeof h4);
+	assert_int_equal(db_begin_write(f->db), 0);
 	assert_int_equal(store_session_insert(f->db, h1, anna, "csrf-one", 1000, 5000), 0);
 	assert_int_equal(store_session_insert(f->db, h2, anna, "csrf-two", 1000, 1500), 0);
 	assert_int_equal(store_session_insert(f->db, h3, ben, "csrf-three", 1000, 5000), 0);
@@ -412,6 +425,7 @@ static void sessions(void **state)
 	assert_int_equal(store_session_get(f->db, h3, &s), -ERR_NOT_FOUND);
 	assert_int_equal(store_session_delete(f->db, h1), 0);
 	assert_int_equal(store_session_get(f->db, h1, &s), -ERR_NOT_FOUND);
+	assert_int_equal(db_commit(f->db), 0);
 	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM auth_sessions"), 0);
 }
 
@@ -427,9 +441,11 @@ static void login_failures(void **state)
 		{"bob", "192.0.2.1", 250},  {"bob", "192.0.2.1", 260},
 	};
 	/* clang-format on */
+	assert_int_equal(db_begin_write(f->db), 0);
 	for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++)
 		assert_int_equal(
 		    store_login_failure_add(f->db, fails[i].user, fails[i].remote, fails[i].at), 0);
+	assert_int_equal(db_commit(f->db), 0);
 	/* clang-format off */
 	static const struct {
 		const char *user, *remote;
@@ -455,7 +471,9 @@ static void login_failures(void **state)
 	assert_int_equal(bad, 0);
 
 	/* A good login forgets that user's failures, not the address's others. */
+	assert_int_equal(db_begin_write(f->db), 0);
 	assert_int_equal(store_login_failures_clear(f->db, "anna"), 0);
+	assert_int_equal(db_commit(f->db), 0);
 	int64_t bu, br;
 	assert_int_equal(store_login_failures(f->db, "anna", "192.0.2.1", 0, &bu, &br), 0);
 	assert_int_equal(bu, 0);
@@ -490,7 +508,9 @@ static void patient_round_trip(void **state)
 	p.fitzpatrick = 3;
 	p.notes = strdup("prefers mornings");
 	p.created_at = 1768210200;
+	assert_int_equal(db_begin_write(f->db), 0);
 	assert_int_equal(store_patient_insert(f->db, &p), 0);
+	assert_int_equal(db_commit(f->db), 0);
 	char want[24];
 	text_mrn(p.id, want, sizeof want);
 	assert_string_equal(p.mrn, want);
@@ -518,7 +538,9 @@ static void patient_round_trip(void **state)
 	free(g.last_name);
 	g.last_name = strdup("Schmidt");
 	g.updated_at = 1768210900;
+	assert_int_equal(db_begin_write(f->db), 0);
 	assert_int_equal(store_patient_update(f->db, &g), 0);
+	assert_int_equal(db_commit(f->db), 0);
 	patient_cleanup(&g);
 	assert_int_equal(store_patient_get(f->db, p.id, &g), 0);
 	assert_null(g.phone);
@@ -1068,7 +1090,9 @@ static void appointments_carry_labels(void **state)
 	assert_int_equal(store_patient_get(f->db, 1, &p), 0);
 	free(p.last_name);
 	p.last_name = strdup("Lovelace");
+	assert_int_equal(db_begin_write(f->db), 0);
 	assert_int_equal(store_patient_update(f->db, &p), 0);
+	assert_int_equal(db_commit(f->db), 0);
 	patient_cleanup(&p);
 	check_labels(f->db, 1, "Ada|Lovelace|C-1|MN_PRP|3");
 	check_labels(f->db, 2, "Ben|Cole|C-2|-|-");

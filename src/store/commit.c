@@ -1,0 +1,384 @@
+/* Ending transactions and making them durable: COMMIT and ROLLBACK, the auth generation a
+ * commit moves, group commit with its syncer thread, and the checkpointer thread. */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static uint64_t auth_generation;
+
+uint64_t db_auth_generation(void)
+{
+	return __atomic_load_n(&auth_generation, __ATOMIC_ACQUIRE);
+}
+
+void db_auth_changed(struct db *db)
+{
+	if (sqlite3_get_autocommit(db_conn(db)->h))
+		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
+	else
+		db->auth_dirty = true;
+}
+
+/* Group commit. The server's connections commit with synchronous = NORMAL, which writes
+ * the transaction to the WAL without waiting for the disk, and then call wal_sync before
+ * anyone is told of the commit: one fdatasync of the WAL after the writer lock is
+ * released makes every transaction committed so far durable. So the next writer works
+ * while the disk syncs, and one sync serves every commit that waited for it; a commit
+ * is still on disk before its answer is sent, as under synchronous = FULL. */
+static uint64_t commit_seq; /* commits so far; written under db_writer_lock */
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_done = PTHREAD_COND_INITIALIZER;
+static uint64_t synced_seq; /* every commit up to this one is durable */
+static bool syncing;
+/* Set for good once a sync fails: the kernel reports a failed write-back once and then
+ * forgets the pages, so a later sync that succeeds proves nothing about them. */
+static bool sync_failed;
+static int wal_fd = -1;
+
+/* The statements that end a transaction, cached like any other. */
+static const char *const sql_commit = "COMMIT";
+static const char *const sql_rollback = "ROLLBACK";
+
+static void release(struct db *db)
+{
+	db->tx = NULL;
+	if (db->holds_writer_lock) {
+		db->holds_writer_lock = false;
+		pthread_mutex_unlock(&db_writer_lock);
+	}
+}
+
+/* Opens the WAL once for syncing; sync_lock is held. Any descriptor of the file will do:
+ * fdatasync writes out the file's data whoever wrote it. */
+static int wal_open(struct db *db)
+{
+	if (wal_fd >= 0)
+		return 0;
+	if (!db)
+		return -ERR_INTERNAL;
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
+	if (!wal || !*wal)
+		return -ERR_INTERNAL;
+	wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (wal_fd < 0) {
+		log_error("cannot open %s to sync it: %s", wal, strerror(errno));
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	return 0;
+}
+
+/* Returns once commit number SEQ is on disk: syncs the WAL unless a sync that started
+ * after SEQ committed has already finished, or waits for the one in progress. */
+static int wal_sync(struct db *db, uint64_t seq)
+{
+	int err = 0;
+	pthread_mutex_lock(&sync_lock);
+	while (!err && synced_seq < seq) {
+		if (sync_failed) {
+			err = -ERR_STORAGE_UNAVAILABLE;
+			break;
+		}
+		if (syncing) {
+			pthread_cond_wait(&sync_done, &sync_lock);
+			continue;
+		}
+		if ((err = wal_open(db)) != 0)
+			break;
+		syncing = true;
+		uint64_t upto = __atomic_load_n(&commit_seq, __ATOMIC_ACQUIRE);
+		int fd = wal_fd;
+		pthread_mutex_unlock(&sync_lock);
+		int rc = fdatasync(fd);
+		int saved = errno;
+		pthread_mutex_lock(&sync_lock);
+		syncing = false;
+		if (rc == 0) {
+			if (upto > synced_seq)
+				synced_seq = upto;
+		} else {
+			log_error(
+			    "cannot sync the database log: %s; no write is confirmed from now "
+			    "on: restart the server",
+			    strerror(saved));
+			sync_failed = true;
+			err = -ERR_STORAGE_UNAVAILABLE;
+		}
+		pthread_cond_broadcast(&sync_done);
+	}
+	pthread_mutex_unlock(&sync_lock);
+	return err;
+}
+
+int db_sync_open(struct db *db)
+{
+	pthread_mutex_lock(&sync_lock);
+	int err = wal_open(db);
+	pthread_mutex_unlock(&sync_lock);
+	return err;
+}
+
+void db_sync_close(void)
+{
+	pthread_mutex_lock(&sync_lock);
+	if (wal_fd >= 0)
+		close(wal_fd);
+	wal_fd = -1;
+	sync_failed = false;
+	pthread_mutex_unlock(&sync_lock);
+}
+
+int db_commit_nowait(struct db *db, uint64_t *seq)
+{
+	*seq = 0;
+	int err = db_run(db, &sql_commit);
+	if (err && sqlite3_get_autocommit(db_conn(db)->h) == 0)
+		(void)db_run(db, &sql_rollback);
+	if (!err && db->auth_dirty)
+		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
+	db->auth_dirty = false;
+	if (!err && db_conn(db)->group_sync && db->holds_writer_lock) {
+		*seq = commit_seq + 1;
+		__atomic_store_n(&commit_seq, *seq, __ATOMIC_RELEASE);
+	}
+	release(db);
+	return err;
+}
+
+int db_commit(struct db *db)
+{
+	uint64_t seq;
+	int err = db_commit_nowait(db, &seq);
+	if (!err && seq)
+		err = wal_sync(db, seq);
+	return err;
+}
+
+void db_rollback(struct db *db)
+{
+	db->auth_dirty = false;
+	if (sqlite3_get_autocommit(db_conn(db)->h) == 0)
+		(void)db_run(db, &sql_rollback);
+	release(db);
+}
+
+/* The syncer: a thread that makes commits durable for callers that do not wait. */
+struct durable_wait {
+	uint64_t seq;
+	db_durable_fn fn;
+	void *arg;
+	struct durable_wait *next;
+};
+
+static pthread_mutex_t dq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dq_wake = PTHREAD_COND_INITIALIZER;
+static struct durable_wait *dq_head;
+static bool dq_running;
+static pthread_t dq_thread;
+
+static void *syncer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&dq_lock);
+	for (;;) {
+		while (!dq_head && dq_running)
+			pthread_cond_wait(&dq_wake, &dq_lock);
+		if (!dq_head)
+			break;
+		struct durable_wait *batch = dq_head;
+		dq_head = NULL;
+		pthread_mutex_unlock(&dq_lock);
+		uint64_t upto = 0;
+		for (struct durable_wait *w = batch; w; w = w->next)
+			if (w->seq > upto)
+				upto = w->seq;
+		int err = wal_sync(NULL, upto);
+		while (batch) {
+			struct durable_wait *next = batch->next;
+			batch->fn(batch->arg, err);
+			free(batch);
+			batch = next;
+		}
+		pthread_mutex_lock(&dq_lock);
+	}
+	pthread_mutex_unlock(&dq_lock);
+	return NULL;
+}
+
+void db_durable_async(uint64_t seq, db_durable_fn fn, void *arg)
+{
+	pthread_mutex_lock(&sync_lock);
+	bool already = synced_seq >= seq;
+	pthread_mutex_unlock(&sync_lock);
+	if (already) {
+		fn(arg, 0);
+		return;
+	}
+	pthread_mutex_lock(&dq_lock);
+	if (!dq_running) {
+		pthread_mutex_unlock(&dq_lock);
+		fn(arg, wal_sync(NULL, seq));
+		return;
+	}
+	struct durable_wait *w = xmalloc(sizeof *w);
+	w->seq = seq;
+	w->fn = fn;
+	w->arg = arg;
+	w->next = dq_head;
+	dq_head = w;
+	pthread_cond_signal(&dq_wake);
+	pthread_mutex_unlock(&dq_lock);
+}
+
+void db_syncer_start(void)
+{
+	pthread_mutex_lock(&dq_lock);
+	dq_running = pthread_create(&dq_thread, NULL, syncer, NULL) == 0;
+	pthread_mutex_unlock(&dq_lock);
+	if (!dq_running)
+		log_warn("no syncer thread: commits are synced by their writers");
+}
+
+void db_syncer_stop(void)
+{
+	pthread_mutex_lock(&dq_lock);
+	bool was = dq_running;
+	dq_running = false;
+	pthread_cond_signal(&dq_wake);
+	pthread_mutex_unlock(&dq_lock);
+	if (was)
+		pthread_join(dq_thread, NULL);
+}
+
+/* The checkpointer: copies the WAL into the database in the background once it holds
+ * CHECKPOINT_PAGES pages (SQLite's own default threshold), without blocking writers
+ * except briefly when the WAL starts over. */
+#define CHECKPOINT_PAGES  1000
+#define CHECKPOINT_GAP_MS 200
+/* The WAL starts over once this long (16 MiB): each start holds writers back for a
+ * few milliseconds, so not at every checkpoint. */
+#define WAL_RESTART_PAGES 4096
+
+static pthread_mutex_t ck_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ck_wake = PTHREAD_COND_INITIALIZER;
+static bool ck_running, ck_wanted;
+static pthread_t ck_thread;
+static struct db *ck_db;
+
+int db_wal_grew(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)arg;
+	(void)h;
+	(void)name;
+	if (pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&ck_lock);
+		if (!ck_wanted) {
+			ck_wanted = true;
+			pthread_cond_signal(&ck_wake);
+		}
+		pthread_mutex_unlock(&ck_lock);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&ck_lock);
+	for (;;) {
+		while (!ck_wanted && ck_running)
+			pthread_cond_wait(&ck_wake, &ck_lock);
+		if (!ck_running)
+			break;
+		ck_wanted = false;
+		pthread_mutex_unlock(&ck_lock);
+		int wal_pages = 0;
+		int rc = sqlite3_wal_checkpoint_v2(ck_db->h, "main", SQLITE_CHECKPOINT_PASSIVE,
+						   &wal_pages, NULL);
+		if (rc == SQLITE_OK && wal_pages >= WAL_RESTART_PAGES) {
+			/* Under steady load some commit always lands while the copy runs, so
+			 * the WAL is never wholly copied, never starts over, and grows by
+			 * every commit: each frame then extends the file (the kernel zeroes
+			 * and allocates new blocks, every sync also writes the inode). Once
+			 * it is long, hold writers back, copy the frames committed since
+			 * and start the WAL over, to be written again in place; readers
+			 * still on the old WAL get a few milliseconds (ck_busy), else this
+			 * waits for the next round. */
+			pthread_mutex_lock(&db_writer_lock);
+			rc = sqlite3_wal_checkpoint_v2(ck_db->h, "main", SQLITE_CHECKPOINT_RESTART,
+						       NULL, NULL);
+			pthread_mutex_unlock(&db_writer_lock);
+		}
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warn("checkpoint: %s", sqlite3_errmsg(ck_db->h));
+		pthread_mutex_lock(&ck_lock);
+		/* Then a pause: every commit asks for a checkpoint while the WAL is long, and a
+		 * page written by many commits is better copied (and the file synced) once. */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_GAP_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (ck_running && pthread_cond_timedwait(&ck_wake, &ck_lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&ck_lock);
+	return NULL;
+}
+
+/* The checkpointer's busy handler: it waits for readers while writers are held back, so
+ * it polls finely and gives up soon. */
+#define CK_BUSY_POLL_US 200
+#define CK_BUSY_TRIES	50
+
+static int ck_busy(void *arg, int tries)
+{
+	(void)arg;
+	if (tries >= CK_BUSY_TRIES)
+		return 0;
+	struct timespec nap = {0, CK_BUSY_POLL_US * 1000L};
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+void db_checkpointer_start(const char *path)
+{
+	if (db_conn_open(path, &ck_db) != 0) {
+		log_warn("no checkpointer: the WAL is copied back only when the server stops");
+		return;
+	}
+	sqlite3_busy_handler(ck_db->h, ck_busy, NULL);
+	pthread_mutex_lock(&ck_lock);
+	ck_wanted = false;
+	ck_running = pthread_create(&ck_thread, NULL, checkpointer, NULL) == 0;
+	pthread_mutex_unlock(&ck_lock);
+	if (!ck_running) {
+		db_close(ck_db);
+		ck_db = NULL;
+	}
+}
+
+void db_checkpointer_stop(void)
+{
+	pthread_mutex_lock(&ck_lock);
+	bool was = ck_running;
+	ck_running = false;
+	pthread_cond_signal(&ck_wake);
+	pthread_mutex_unlock(&ck_lock);
+	if (!was)
+		return;
+	pthread_join(ck_thread, NULL);
+	db_close(ck_db);
+	ck_db = NULL;
+}

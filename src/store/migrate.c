@@ -1,0 +1,90 @@
+/* Migrations: the blocks of the embedded schema.sql that the file's PRAGMA user_version has
+ * not reached, applied in order, one transaction each; they only move forward. */
+#include "db_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* Generated at build time from schema.sql. */
+extern const char collagenda_schema_sql[];
+
+/* The schema's "-- version N" blocks, in order. */
+static int next_block(const char **pos, int *version, const char **start, size_t *len)
+{
+	const char *mark = strstr(*pos, "-- version ");
+	if (!mark)
+		return 0;
+	*version = (int)strtol(mark + 11, NULL, 10);
+	const char *body = strchr(mark, '\n');
+	body = body ? body + 1 : mark + strlen(mark);
+	const char *end = strstr(body, "-- version ");
+	if (!end)
+		end = body + strlen(body);
+	*start = body;
+	*len = (size_t)(end - body);
+	*pos = end;
+	return 1;
+}
+
+int db_schema_version(void)
+{
+	const char *pos = collagenda_schema_sql, *start;
+	size_t len;
+	int v, last = 0;
+	while (next_block(&pos, &v, &start, &len))
+		last = v;
+	return last;
+}
+
+int db_file_version(struct db *db, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, sqlite3_errcode(db->h));
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -ERR_INTERNAL;
+}
+
+int db_migrate(struct db *db)
+{
+	int have = 0, v, err;
+	const char *pos = collagenda_schema_sql, *start;
+	size_t len;
+
+	if ((err = db_file_version(db, &have)) != 0)
+		return err;
+	if (have > db_schema_version()) {
+		log_error("the database (version %d) is newer than this program (version %d)", have,
+			  db_schema_version());
+		return -ERR_INTERNAL;
+	}
+	while (next_block(&pos, &v, &start, &len)) {
+		if (v <= have)
+			continue;
+		char *sql = xstrndup(start, len);
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+		if ((err = db_begin_write(db)) == 0) {
+			err = db_exec_sql(db, sql);
+			if (!err)
+				err = db_exec_sql(db, pragma);
+			if (!err)
+				err = db_commit(db);
+			else
+				db_rollback(db);
+		}
+		free(sql);
+		if (err)
+			return err;
+		log_info("database migrated to version %d", v);
+	}
+	return 0;
+}
