@@ -154,6 +154,8 @@ json_t *api_instant(int64_t t);
 void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t);
 /* Writes "key": and the value v as JSON text. */
 void api_put_json(struct buf *b, bool *first, const char *key, const json_t *v);
+/* Writes the "created_at" and "updated_at" members of a record. */
+void api_put_stamps(struct buf *b, bool *first, int64_t created_at, int64_t updated_at);
 /* Writes "key": and v, or null when v is 0 (an id or a number that is not set). */
 void api_put_int_or_null(struct buf *b, bool *first, const char *key, int64_t v);
 /* A clinic-local day number as a "YYYY-MM-DD" member. */

@@ -33,8 +33,7 @@ void appt_write(struct buf *b, const struct appt_view *v, bool names, const json
 	api_put_instant(b, &first, "end", a->end);
 	jw_put_str(b, &first, "status", appt_status_name(a->status));
 	jw_put_bool(b, &first, "late_cancel", a->late_cancel);
-	api_put_instant(b, &first, "created_at", a->created_at);
-	api_put_instant(b, &first, "updated_at", a->updated_at);
+	api_put_stamps(b, &first, a->created_at, a->updated_at);
 	api_put_int_or_null(b, &first, "plan_id", a->plan_id);
 	api_put_int_or_null(b, &first, "session_number", a->session_number);
 	jw_put_str(b, &first, "override_reason", a->override_reason);

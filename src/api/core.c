@@ -446,6 +446,12 @@ void api_put_instant(struct buf *b, bool *first, const char *key, int64_t t)
 	jw_str(b, text);
 }
 
+void api_put_stamps(struct buf *b, bool *first, int64_t created_at, int64_t updated_at)
+{
+	api_put_instant(b, first, "created_at", created_at);
+	api_put_instant(b, first, "updated_at", updated_at);
+}
+
 void api_put_day(struct buf *b, bool *first, const char *key, int64_t day)
 {
 	char text[DATES_BUF];

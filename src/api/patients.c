@@ -29,8 +29,7 @@ static void patient_write(struct buf *b, const struct patient *p)
 	jw_put_str(b, &first, "last_name", p->last_name);
 	jw_put_str(b, &first, "date_of_birth", p->date_of_birth);
 	jw_put_bool(b, &first, "archived", p->archived);
-	api_put_instant(b, &first, "created_at", p->created_at);
-	api_put_instant(b, &first, "updated_at", p->updated_at);
+	api_put_stamps(b, &first, p->created_at, p->updated_at);
 	jw_put_str(b, &first, "phone", p->phone);
 	jw_put_str(b, &first, "email", p->email);
 	api_put_int_or_null(b, &first, "fitzpatrick", p->fitzpatrick);

@@ -48,8 +48,7 @@ void plan_write(struct buf *b, const struct plan *p, const struct plan_progress 
 	jw_put_int(b, &first, "max_interval_days", p->max_interval_days);
 	jw_put_int(b, &first, "practitioner_id", p->practitioner_id);
 	jw_put_str(b, &first, "status", plan_status_name(p->status));
-	api_put_instant(b, &first, "created_at", p->created_at);
-	api_put_instant(b, &first, "updated_at", p->updated_at);
+	api_put_stamps(b, &first, p->created_at, p->updated_at);
 	jw_key(b, &first, "progress");
 	jw_raw(b, "{");
 	jw_put_int(b, &inner, "planned", p->planned_sessions);
