@@ -92,6 +92,10 @@ int api_body(struct api_ctx *ctx, json_t **out) __attribute__((warn_unused_resul
  * Field checks for JSON objects. Each returns 0 or the error that api_fail_field
  * recorded. *present (may be NULL) says whether the key was there and not null.
  */
+/* Rejects a null for any of keys (NULL-terminated): fields that are left out to keep
+ * their value, never set to null. */
+int jin_no_null(struct api_ctx *ctx, json_t *obj, const char *const *keys)
+    __attribute__((warn_unused_result));
 /* Rejects any key not in allowed (NULL-terminated). */
 int jin_only(struct api_ctx *ctx, json_t *obj, const char *const *allowed)
     __attribute__((warn_unused_result));

@@ -54,6 +54,12 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id) __attribute__((w
 void appt_write(struct buf *b, const struct appt_view *v, bool names, const json_t *cautions,
 		const json_t *warnings);
 
+/* Moves appointment a to status to under RULES.md rule 7 and writes it, its audit event
+ * (detail, or "late" for a late cancellation) and its plan's new numbering; reason is
+ * kept for cancellations. Inside the caller's write transaction. */
+int api_appt_set_status(struct api_ctx *ctx, struct appointment *a, int to, const char *reason,
+			const char *detail) __attribute__((warn_unused_result));
+
 /* A date (clinic-local day number) as a JSON "YYYY-MM-DD" string. */
 json_t *day_json(int64_t day);
 

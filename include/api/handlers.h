@@ -20,6 +20,7 @@ int h_users_list(struct api_ctx *ctx);
 int h_users_create(struct api_ctx *ctx);
 int h_users_get(struct api_ctx *ctx);
 int h_users_patch(struct api_ctx *ctx);
+int h_users_unlock(struct api_ctx *ctx);
 int h_practitioners_list(struct api_ctx *ctx);
 /* The public JSON form of a user (never the password hash). */
 json_t *user_json(const struct user *u);

@@ -72,6 +72,7 @@ struct booking_request {
 	bool end_defaulted; /* end was not given: rules_booking_end chose it */
 	bool has_override;  /* a non-empty override_reason */
 	unsigned role;	    /* the actor's role bit */
+	int64_t now;	    /* the time of the request */
 	int moving_status;  /* the current status of a moved appointment; 0 when new */
 };
 

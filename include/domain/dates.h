@@ -33,6 +33,14 @@ void dates_format_day(int64_t day, char *buf);
 int64_t dates_to_days(const struct cdate *d);
 struct cdate dates_from_days(int64_t days);
 
+/* The span of instants the API takes and writes: 1900-01-01T00:00:00Z to
+ * 2200-12-31T23:59:59Z. Outside it a time is refused, whatever its form. */
+#define DATES_WIRE_MIN (-2208988800LL)
+#define DATES_WIRE_MAX (7289654399LL)
+bool dates_on_wire(int64_t t);
+/* The same span for a calendar date: the years 1900 to 2200. */
+bool dates_date_on_wire(const struct cdate *d);
+
 /* ISO weekday of a day number: 1 = Monday ... 7 = Sunday. */
 int dates_weekday(int64_t days);
 

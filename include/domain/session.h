@@ -101,11 +101,12 @@ enum sign_missing {
 	MISSING_CONSENT = 4,
 	MISSING_PRP = 8,
 	MISSING_CAUTION = 16,
+	MISSING_CHECKED_IN = 32,
 };
-#define SIGN_MISSING_ALL 5
+#define SIGN_MISSING_ALL 6
 
 /* The wire names of the missing bits, in order: "areas", "screening_confirmed",
- * "consent", "prp", "caution_reviewed". */
+ * "consent", "prp", "caution_reviewed", "checked_in". */
 const char *sign_missing_name(int index);
 
 struct sign_facts {
@@ -115,14 +116,17 @@ struct sign_facts {
 	bool has_consent;      /* for the plan's treatment type */
 	bool uses_prp;
 	bool has_cautions; /* the patient's latest screening has caution conditions */
+	bool checked_in;   /* the appointment is checked in: the patient is here */
 };
 
 /* RULES.md rule 9: the bits of what is missing before the record can be signed; 0 when it can. */
 unsigned rules_sign_missing(const struct sign_facts *f);
 
-/* RULES.md rule 30: 0 when a user of role (one role bit) may sign a session record, that is a
- * practitioner; -ERR_FORBIDDEN otherwise (admins read and write drafts, never sign). */
-int rules_sign_actor(unsigned role);
+/* RULES.md rule 30: 0 when user user_id of role (one role bit) may sign the note of an
+ * appointment with practitioner appt_practitioner_id: only that practitioner signs (a
+ * covering colleague reads it and adds addenda, admins read and write drafts);
+ * -ERR_FORBIDDEN otherwise. With appt_practitioner_id 0, only the role is checked. */
+int rules_sign_actor(unsigned role, int64_t user_id, int64_t appt_practitioner_id);
 
 /* Whether a record may be written: 0, -ERR_LOCKED once it is signed (corrections are
  * addenda), or -ERR_BAD_TRANSITION when its appointment was cancelled or a no-show. */

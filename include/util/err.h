@@ -28,6 +28,7 @@
 	X(BAD_TRANSITION, 409, "bad_transition", "The appointment cannot change to that status.") \
 	X(NOT_SIGNABLE, 409, "not_signable", "The session record is incomplete.")                 \
 	X(LOCKED, 409, "locked", "A signed record cannot change.")                                \
+	X(NOT_SIGNED, 409, "not_signed", "Only a signed record takes addenda; edit the draft.")   \
 	X(PATIENT_ARCHIVED, 409, "patient_archived", "The patient is archived.")                  \
 	X(NOT_TREATMENT, 409, "not_treatment",                                                    \
 	  "Only a treatment appointment of a plan has a session record.")                         \

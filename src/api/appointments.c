@@ -167,6 +167,7 @@ static int decide(struct api_ctx *ctx, struct booking_request *r, int64_t exclud
 {
 	struct booking_facts f;
 	r->role = (unsigned)ctx->me.role;
+	r->now = (int64_t)time(NULL);
 	int err = store_booking_facts(ctx->db, r, exclude_id, &f);
 	if (err)
 		return err;
@@ -276,9 +277,14 @@ static int query_range(struct api_ctx *ctx, int64_t *from, int64_t *to)
 	const char *date = http_req_query(ctx->req, "date");
 	const char *f = http_req_query(ctx->req, "from"), *t = http_req_query(ctx->req, "to");
 	struct cdate d;
+	if (date && (f || t))
+		return api_fail(ctx, -ERR_VALIDATION_FAILED,
+				"Ask for one day (date) or a range (from, to), not both.",
+				json_pack("{s:s}", "field", "date"));
 	if (date && *date) {
-		if (dates_parse_date(date, &d) != 0)
-			return api_fail(ctx, -ERR_VALIDATION_FAILED, "date is YYYY-MM-DD.",
+		if (dates_parse_date(date, &d) != 0 || !dates_date_on_wire(&d))
+			return api_fail(ctx, -ERR_VALIDATION_FAILED,
+					"date is YYYY-MM-DD, between 1900 and 2200.",
 					json_pack("{s:s}", "field", "date"));
 		*from = dates_local_to_instant(dates_to_days(&d), 0);
 		*to = dates_local_to_instant(dates_to_days(&d) + 1, 0);
@@ -298,11 +304,17 @@ static int query_range(struct api_ctx *ctx, int64_t *from, int64_t *to)
 	for (int i = 0; i < 2; i++) {
 		if (!vals[i] || !*vals[i])
 			continue;
-		if (dates_parse_date(vals[i], &d) == 0)
+		bool ok;
+		if (dates_parse_date(vals[i], &d) == 0) {
+			ok = dates_date_on_wire(&d);
 			*outs[i] = dates_local_to_instant(dates_to_days(&d) + i, 0);
-		else if (dates_parse_instant(vals[i], outs[i]) != 0)
+		} else {
+			ok = dates_parse_instant(vals[i], outs[i]) == 0 && dates_on_wire(*outs[i]);
+		}
+		if (!ok)
 			return api_fail(ctx, -ERR_VALIDATION_FAILED,
-					"from and to are dates (YYYY-MM-DD) or RFC 3339 times.",
+					"from and to are dates (YYYY-MM-DD) or RFC 3339 times, "
+					"between 1900 and 2200.",
 					json_pack("{s:s}", "field", names[i]));
 	}
 	if (*to <= *from || *to - *from > (int64_t)LIST_MAX_DAYS * 86400)
@@ -344,12 +356,17 @@ int h_appointments_list(struct api_ctx *ctx)
 		appt_write(&out, &list[i], true, NULL, NULL);
 	}
 	appt_views_free(list, n);
+	/* Names and treatments in a list: one read of schedule data, with the count. */
+	char detail[32];
+	snprintf(detail, sizeof detail, "count=%zu", n);
+	api_read_event(ctx, NULL, "appointment_list", 0, detail);
 	api_reply_text_list(ctx, &out, (int64_t)n);
 	return 0;
 }
 
 int h_appointments_patch(struct api_ctx *ctx)
 {
+	static const char *const not_null[] = {"start", "end", "practitioner_id", "room_id", NULL};
 	static const char *const allowed[] = {
 	    "start", "end", "practitioner_id", "room_id", "override_reason", "notes", NULL};
 	json_t *body;
@@ -358,6 +375,7 @@ int h_appointments_patch(struct api_ctx *ctx)
 	bool has_start, has_end, has_prac, has_room;
 	int err;
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_no_null(ctx, body, not_null)) ||
 	    (err = jin_instant(ctx, body, "start", false, &start, &has_start)) ||
 	    (err = jin_instant(ctx, body, "end", false, &end, &has_end)) ||
 	    (err = jin_int(ctx, body, "practitioner_id", false, 1, INT64_MAX, &prac, &has_prac)) ||
@@ -417,43 +435,53 @@ out:
 	return err;
 }
 
-/* Moves appointment id to status to; reason is kept for cancellations. */
+int api_appt_set_status(struct api_ctx *ctx, struct appointment *a, int to, const char *reason,
+			const char *detail)
+{
+	bool late = false;
+	int64_t now = (int64_t)time(NULL);
+	int err = rules_transition(a->kind, a->status, to, now, a->start, false, &late);
+	if (err) {
+		const char *msg = "The appointment cannot change to that status.";
+		if (to == APPT_NO_SHOW && a->status == APPT_BOOKED)
+			msg = "A no-show can be recorded only after the start time.";
+		else if (to == APPT_COMPLETED && a->kind == KIND_TREATMENT)
+			msg = "A treatment is completed by signing its session record.";
+		return api_fail(ctx, err, msg,
+				json_pack("{s:s, s:s}", "from", appt_status_name(a->status), "to",
+					  appt_status_name(to)));
+	}
+	a->status = to;
+	if (to == APPT_CANCELLED) {
+		a->late_cancel = late;
+		free(a->cancel_reason);
+		a->cancel_reason = xstrdup_or_null(reason);
+	}
+	a->updated_at = now;
+	err = store_appt_update(ctx->db, a);
+	if (!err)
+		err = api_audit(ctx, appt_status_name(to), "appointment", a->id,
+				detail			       ? detail
+				: to == APPT_CANCELLED && late ? "late"
+							       : NULL);
+	if (!err && a->plan_id)
+		err = plan_sessions_changed(ctx, a->plan_id);
+	return err;
+}
+
+/* Moves the path's appointment to status to; reason is kept for cancellations. An
+ * archived patient's appointments change no more (their future ones were cancelled
+ * when the patient was archived). */
 static int change_status(struct api_ctx *ctx, int to, const char *reason)
 {
 	struct appointment a;
-	bool late = false;
-	int64_t id = api_id(ctx, 0), now = (int64_t)time(NULL);
+	int64_t id = api_id(ctx, 0);
 	int err = store_appt_get(ctx->db, id, &a);
 	if (err)
 		return err;
-	err = rules_transition(a.kind, a.status, to, now, a.start, false, &late);
-	if (err) {
-		const char *msg = "The appointment cannot change to that status.";
-		if (to == APPT_NO_SHOW && a.status == APPT_BOOKED)
-			msg = "A no-show can be recorded only after the start time.";
-		else if (to == APPT_COMPLETED && a.kind == KIND_TREATMENT)
-			msg = "A treatment is completed by signing its session record.";
-		err = api_fail(ctx, err, msg,
-			       json_pack("{s:s, s:s}", "from", appt_status_name(a.status), "to",
-					 appt_status_name(to)));
-		goto out;
-	}
-	a.status = to;
-	if (to == APPT_CANCELLED) {
-		a.late_cancel = late;
-		free(a.cancel_reason);
-		a.cancel_reason = xstrdup_or_null(reason);
-	}
-	a.updated_at = now;
-	err = store_appt_update(ctx->db, &a);
-	if (!err)
-		err = api_audit(ctx, appt_status_name(to), "appointment", id,
-				to == APPT_CANCELLED && late ? "late" : NULL);
-	if (!err && a.plan_id)
-		err = plan_sessions_changed(ctx, a.plan_id);
-	if (!err)
+	if ((err = api_require_patient(ctx, a.patient_id, NULL, true)) == 0 &&
+	    (err = api_appt_set_status(ctx, &a, to, reason, NULL)) == 0)
 		err = reply_stored(ctx, id, &a);
-out:
 	appointment_cleanup(&a);
 	return err;
 }

@@ -5,13 +5,12 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "domain/login.h"
 #include "store/users.h"
 #include "util/err.h"
 #include "util/secrets.h"
 #include "util/xalloc.h"
 
-#define THROTTLE_WINDOW_S     (15 * 60)
-#define THROTTLE_MAX_FAILURES 10
 /* Argon2id takes 19 MiB a hash: at most this many run at once, so that a burst of logins
  * adds at most 38 MiB to the server. */
 #define MAX_HASHES_IN_FLIGHT 2
@@ -51,7 +50,7 @@ static int login_read(struct api_ctx *ctx, void *arg)
 {
 	struct login *l = arg;
 	int err = store_login_failures(ctx->db, l->username, ctx->req->remote,
-				       l->now - THROTTLE_WINDOW_S, &l->by_user, &l->by_remote);
+				       l->now - LOGIN_WINDOW_S, &l->by_user, &l->by_remote);
 	if (!err) {
 		err = store_user_by_name(ctx->db, l->username, &l->u, &l->hash);
 		if (err == -ERR_NOT_FOUND)
@@ -105,7 +104,7 @@ int h_login(struct api_ctx *ctx)
 	l.now = (int64_t)time(NULL);
 	if ((err = api_run_read(ctx, login_read, &l)) != 0)
 		goto out;
-	if (l.by_user >= THROTTLE_MAX_FAILURES || l.by_remote >= THROTTLE_MAX_FAILURES) {
+	if (rules_login_throttled(l.by_user, l.by_remote)) {
 		err = too_many(ctx);
 		goto out;
 	}

@@ -26,8 +26,8 @@ int h_bookable(struct api_ctx *ctx)
 		return verdict;
 	}
 	struct visibility vis = api_visibility(ctx);
-	if (vis.condition_names)
-		api_read_event(ctx, NULL, "screening", pid, "bookable");
+	/* Derived from the screening: a read of clinical data, whoever asks. */
+	api_read_event(ctx, NULL, "screening", pid, "bookable");
 	json_t *reasons = json_array();
 	if (f.archived)
 		json_array_append_new(reasons, json_string("patient_archived"));

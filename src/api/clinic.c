@@ -9,6 +9,8 @@
 #include "domain/dates.h"
 #include "domain/text.h"
 #include "store/clinic.h"
+#include "store/patients.h"
+#include "store/schedule.h"
 #include "store/users.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -146,6 +148,60 @@ int h_availability_get(struct api_ctx *ctx)
 	return 0;
 }
 
+/*
+ * After the practitioner's hours or time off change: the booked appointments from now on
+ * that no longer lie inside them (RULES.md rule 6) become a warning that names each one
+ * with its patient and phone number, so that the clinic can call them. The change itself
+ * stands: hours follow the practitioner's life, and the patients are told.
+ */
+static int warn_stranded(struct api_ctx *ctx, int64_t practitioner_id)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct appt_filter f = {
+	    .from = now, .to = DATES_WIRE_MAX, .practitioner_id = practitioner_id, .limit = 2000};
+	struct appt_view *list = NULL;
+	struct hours *h = NULL;
+	struct time_off *off = NULL;
+	size_t n = 0, nh = 0, noff = 0;
+	int err = store_appt_list(ctx->db, &f, &list, &n);
+	if (!err)
+		err = store_hours_get(ctx->db, practitioner_id, &h, &nh);
+	if (!err)
+		err = store_time_off_list(ctx->db, practitioner_id, now, &off, &noff);
+	struct interval *iv = xcalloc(noff + 1, sizeof *iv);
+	for (size_t i = 0; i < noff; i++)
+		iv[i] = (struct interval){off[i].start, off[i].end};
+	json_t *ids = json_array(), *appts = json_array();
+	for (size_t i = 0; !err && i < n; i++) {
+		const struct appointment *a = &list[i].a;
+		if (a->status != APPT_BOOKED ||
+		    rules_within_hours(a->start, a->end, h, nh, iv, noff))
+			continue;
+		struct patient p;
+		if ((err = store_patient_get(ctx->db, a->patient_id, &p)) != 0)
+			break;
+		char name[512];
+		snprintf(name, sizeof name, "%s %s", p.first_name, p.last_name);
+		json_array_append_new(ids, json_integer(a->id));
+		json_t *o = json_pack("{s:I, s:o, s:I, s:s}", "appointment_id", (json_int_t)a->id,
+				      "start", api_instant(a->start), "patient_id",
+				      (json_int_t)a->patient_id, "patient_name", name);
+		json_object_set_new(o, "phone", p.phone ? json_string(p.phone) : json_null());
+		json_array_append_new(appts, o);
+		patient_cleanup(&p);
+	}
+	if (!err && json_array_size(ids))
+		api_warn(ctx, "bookings_outside_hours",
+			 json_pack("{s:O, s:O}", "appointment_ids", ids, "appointments", appts));
+	json_decref(ids);
+	json_decref(appts);
+	free(iv);
+	free(h);
+	time_offs_free(off, noff);
+	appt_views_free(list, n);
+	return err;
+}
+
 static int cmp_hours(const void *a, const void *b)
 {
 	const struct hours *x = a, *y = b;
@@ -212,6 +268,8 @@ int h_availability_put(struct api_ctx *ctx)
 		err = store_hours_replace(ctx->db, id, h, n);
 	if (!err)
 		err = api_audit(ctx, "update", "availability", id, NULL);
+	if (!err)
+		err = warn_stranded(ctx, id);
 	if (!err) {
 		json_t *hours = json_array();
 		for (i = 0; i < n; i++)
@@ -246,6 +304,8 @@ int h_time_off_create(struct api_ctx *ctx)
 		err = store_time_off_insert(ctx->db, &t, ctx->me.id, &t.id);
 	if (!err)
 		err = api_audit(ctx, "create", "time_off", t.id, NULL);
+	if (!err)
+		err = warn_stranded(ctx, t.practitioner_id);
 	if (err)
 		return err;
 	api_reply_created(ctx, time_off_json(&t), "/api/v1/practitioners/", t.practitioner_id,

@@ -1,4 +1,5 @@
 /* Replies, JSON field checks and transactions shared by all handlers. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,17 @@ int jin_only(struct api_ctx *ctx, json_t *obj, const char *const *allowed)
 	return 0;
 }
 
+int jin_no_null(struct api_ctx *ctx, json_t *obj, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		json_t *v = json_object_get(obj, *keys);
+		if (v && json_is_null(v))
+			return api_fail_field(ctx, *keys,
+					      "This field cannot be null; leave it out.");
+	}
+	return 0;
+}
+
 /* Looks key up; absent and null are the same. */
 static json_t *field(json_t *obj, const char *key)
 {
@@ -249,6 +261,8 @@ int jin_instant(struct api_ctx *ctx, json_t *obj, const char *key, bool required
 	if (!json_is_string(v) || dates_parse_instant(json_string_value(v), out) != 0)
 		return api_fail_field(ctx, key,
 				      "This field must be an RFC 3339 time with an offset.");
+	if (!dates_on_wire(*out))
+		return api_fail_field(ctx, key, "Times lie between the years 1900 and 2200.");
 	return 0;
 }
 
@@ -261,8 +275,9 @@ int api_query_int(struct api_ctx *ctx, const char *name, int64_t min, int64_t ma
 		return 0;
 	}
 	char *end = NULL;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (!end || *end || v < min || v > max) {
+	if (!end || end == s || *end || errno == ERANGE || v < min || v > max) {
 		ctx->err_msg = "A query parameter is out of range.";
 		ctx->err_details = json_pack("{s:s}", "field", name);
 		return -ERR_VALIDATION_FAILED;

@@ -4,11 +4,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/clinical.h"
 #include "api/handlers.h"
 #include "domain/dates.h"
 #include "domain/text.h"
 #include "store/audit.h"
 #include "store/patients.h"
+#include "store/schedule.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/xalloc.h"
@@ -218,6 +220,33 @@ out:
 	return err;
 }
 
+/* Cancels the patient's booked appointments from now on, adding their ids to ids: an
+ * archived patient keeps no time in anyone's calendar. */
+static int cancel_future(struct api_ctx *ctx, int64_t patient_id, json_t *ids)
+{
+	struct appt_filter f = {.from = (int64_t)time(NULL),
+				.to = DATES_WIRE_MAX,
+				.patient_id = patient_id,
+				.limit = 2000};
+	struct appt_view *list = NULL;
+	size_t n = 0;
+	int err = store_appt_list(ctx->db, &f, &list, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		struct appointment a;
+		if (list[i].a.status != APPT_BOOKED)
+			continue;
+		if ((err = store_appt_get(ctx->db, list[i].a.id, &a)) != 0)
+			break;
+		err = api_appt_set_status(ctx, &a, APPT_CANCELLED, "patient archived",
+					  "patient archived");
+		if (!err)
+			json_array_append_new(ids, json_integer(a.id));
+		appointment_cleanup(&a);
+	}
+	appt_views_free(list, n);
+	return err;
+}
+
 int h_patients_archive(struct api_ctx *ctx)
 {
 	struct patient p;
@@ -227,6 +256,7 @@ int h_patients_archive(struct api_ctx *ctx)
 	if (ctx->body && json_object_size(ctx->body) > 0)
 		return api_fail(ctx, -ERR_VALIDATION_FAILED, "Archiving takes no fields.",
 				json_pack("{s:s}", "field", "body"));
+	json_t *cancelled = json_array();
 	err = store_patient_get(ctx->db, id, &p);
 	if (!err && !p.archived) {
 		p.archived = true;
@@ -234,9 +264,15 @@ int h_patients_archive(struct api_ctx *ctx)
 		err = store_patient_update(ctx->db, &p);
 		if (!err)
 			err = api_audit(ctx, "archive", "patient", id, NULL);
+		if (!err)
+			err = cancel_future(ctx, id, cancelled);
 	}
-	if (!err)
-		api_reply(ctx, 200, patient_json(&p));
+	if (!err) {
+		json_t *o = patient_json(&p);
+		json_object_set(o, "cancelled_appointments", cancelled);
+		api_reply(ctx, 200, o);
+	}
+	json_decref(cancelled);
 	patient_cleanup(&p);
 	return err;
 }

@@ -105,6 +105,8 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
 
 int h_plans_create(struct api_ctx *ctx)
 {
+	static const char *const not_null[] = {"planned_sessions", "min_interval_days",
+					       "max_interval_days", NULL};
 	static const char *const allowed[] = {"patient_id",
 					      "treatment_type",
 					      "indication",
@@ -122,6 +124,7 @@ int h_plans_create(struct api_ctx *ctx)
 	size_t i;
 	int err;
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_no_null(ctx, body, not_null)) ||
 	    (err = jin_int(ctx, body, "patient_id", true, 1, INT64_MAX, &pid, NULL)) ||
 	    (err = jin_str(ctx, body, "treatment_type", true, 1, 40, &tt)) ||
 	    (err = jin_str(ctx, body, "indication", true, 1, 40, &ind)) ||
@@ -258,6 +261,12 @@ int h_plans_list(struct api_ctx *ctx)
 
 int h_plans_patch(struct api_ctx *ctx)
 {
+	static const char *const not_null[] = {"status",
+					       "planned_sessions",
+					       "practitioner_id",
+					       "min_interval_days",
+					       "max_interval_days",
+					       NULL};
 	static const char *const allowed[] = {"status",
 					      "planned_sessions",
 					      "practitioner_id",
@@ -272,6 +281,7 @@ int h_plans_patch(struct api_ctx *ctx)
 	int err;
 	int64_t id = api_id(ctx, 0);
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_no_null(ctx, body, not_null)) ||
 	    (err = jin_str(ctx, body, "status", false, 1, 20, &status)) ||
 	    (err = jin_int(ctx, body, "planned_sessions", false, 1, 12, &planned, &has_planned)) ||
 	    (err = jin_int(ctx, body, "practitioner_id", false, 1, INT64_MAX, &prac, &has_prac)) ||
@@ -434,11 +444,8 @@ int h_plans_next_slots(struct api_ctx *ctx)
 	int64_t limit, duration;
 	int err;
 	if ((err = api_query_int(ctx, "limit", 1, MAX_SLOTS, 5, &limit)) ||
-	    (err = api_query_int(ctx, "duration", 0, APPT_MAX_MINUTES, 0, &duration)))
+	    (err = api_query_int(ctx, "duration", 5, APPT_MAX_MINUTES, 0, &duration)))
 		return err;
-	if (duration && duration < 5)
-		return api_fail(ctx, -ERR_VALIDATION_FAILED, "duration is 5 to 480 minutes.",
-				json_pack("{s:s}", "field", "duration"));
 	int64_t id = api_id(ctx, 0), now = (int64_t)time(NULL);
 	int64_t today = dates_local_day(now);
 	struct plan p;

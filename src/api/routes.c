@@ -23,6 +23,8 @@ const struct route api_routes[] = {
     {"GET", V1 "/users/{id}", h_users_get, ADMIN, READ, "Read a user"},
     {"PATCH", V1 "/users/{id}", h_users_patch, ADMIN, 0,
      "Change a user's role, name, active flag or password"},
+    {"POST", V1 "/users/{id}/unlock", h_users_unlock, ADMIN, WRITE,
+     "Lift the login lock on a user's name"},
     {"GET", V1 "/practitioners", h_practitioners_list, ALL, READ, "Active practitioners"},
 
     {"GET", V1 "/rooms", h_rooms_list, ALL, READ, "List rooms"},

@@ -185,6 +185,7 @@ static int sign_missing(struct api_ctx *ctx, const struct session_ctx *s,
 	    .has_consent = has_consent,
 	    .uses_prp = s->t.uses_prp,
 	    .has_cautions = g.ncautions > 0,
+	    .checked_in = s->a.status == APPT_CHECKED_IN,
 	};
 	*missing = rules_sign_missing(&f);
 	safety_facts_cleanup(&sf);
@@ -556,6 +557,8 @@ static int parse_lists(struct api_ctx *ctx, json_t *body, struct session_record 
 
 int h_session_put(struct api_ctx *ctx)
 {
+	static const char *const not_null[] = {"screening_confirmed", "caution_reviewed",
+					       "aftercare_given", NULL};
 	static const char *const allowed[] = {"screening_confirmed",
 					      "caution_reviewed",
 					      "numbing",
@@ -580,6 +583,7 @@ int h_session_put(struct api_ctx *ctx)
 	memset(&old, 0, sizeof old);
 	memset(&s, 0, sizeof s);
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_no_null(ctx, body, not_null)) ||
 	    (err = jin_bool(ctx, body, "screening_confirmed", false, &confirmed, NULL)) ||
 	    (err = jin_bool(ctx, body, "caution_reviewed", false, &reviewed, NULL)) ||
 	    (err = jin_str(ctx, body, "device", false, 1, 20, &device)) ||
@@ -668,12 +672,21 @@ int h_session_sign(struct api_ctx *ctx)
 	if (ctx->body && (err = jin_only(ctx, ctx->body, none)) != 0)
 		return err;
 	/* RULES.md rule 30: a practitioner signs, not an admin. */
-	if (rules_sign_actor((unsigned)ctx->me.role) != 0)
+	if (rules_sign_actor((unsigned)ctx->me.role, ctx->me.id, 0) != 0)
 		return api_fail(ctx, -ERR_FORBIDDEN, "Only a practitioner signs a session record.",
 				NULL);
 	memset(&r, 0, sizeof r);
 	if ((err = load_session_ctx(ctx, &s)) != 0)
 		goto out;
+	/* The appointment's own practitioner, not a colleague covering for them. */
+	if (rules_sign_actor((unsigned)ctx->me.role, ctx->me.id, s.a.practitioner_id) != 0) {
+		err = api_fail(
+		    ctx, -ERR_FORBIDDEN,
+		    "Only the appointment's practitioner signs its note; a colleague can "
+		    "add an addendum.",
+		    json_pack("{s:I}", "practitioner_id", (json_int_t)s.a.practitioner_id));
+		goto out;
+	}
 	err = store_record_get(ctx->db, s.a.id, &r);
 	if (err == -ERR_NOT_FOUND) {
 		r.appointment_id = s.a.id;
@@ -729,12 +742,17 @@ int h_session_addendum(struct api_ctx *ctx)
 	    (err = jin_str(ctx, body, "text", true, 1, 4000, &text)))
 		return err;
 	struct addendum a = {.author = ctx->me.id, .at = (int64_t)time(NULL), .text = (char *)text};
+	memset(&r, 0, sizeof r);
 	if ((err = load_session_ctx(ctx, &s)) == 0) {
 		err = store_record_get(ctx->db, s.a.id, &r);
 		if (err == -ERR_NOT_FOUND)
 			err = api_fail(ctx, err, "There is no session record to add to yet.", NULL);
-		else if (!err)
-			session_record_cleanup(&r);
+		else if (!err && r.status != SESSION_SIGNED)
+			err = api_fail(ctx, -ERR_NOT_SIGNED,
+				       "The note is still a draft: edit it instead of adding an "
+				       "addendum.",
+				       NULL);
+		session_record_cleanup(&r);
 	}
 	a.appointment_id = s.a.id;
 	if (!err)

@@ -185,6 +185,7 @@ static int update_user(struct api_ctx *ctx, void *arg)
 
 int h_users_patch(struct api_ctx *ctx)
 {
+	static const char *const not_null[] = {"display_name", "role", "active", "password", NULL};
 	static const char *const allowed[] = {"display_name", "role", "active", "password", NULL};
 	json_t *body;
 	const char *display, *role, *password;
@@ -192,6 +193,7 @@ int h_users_patch(struct api_ctx *ctx)
 	int err;
 
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_no_null(ctx, body, not_null)) ||
 	    (err = jin_str(ctx, body, "display_name", false, 1, 100, &display)) ||
 	    (err = jin_str(ctx, body, "role", false, 1, 32, &role)) ||
 	    (err = jin_bool(ctx, body, "active", false, &active, &has_active)) ||
@@ -207,4 +209,25 @@ int h_users_patch(struct api_ctx *ctx)
 
 	struct user_change c = {display, role, password, hash, active, has_active};
 	return api_run_write(ctx, update_user, &c);
+}
+
+int h_users_unlock(struct api_ctx *ctx)
+{
+	static const char *const none[] = {NULL};
+	struct user u;
+	int64_t id = api_id(ctx, 0);
+	int err;
+	if (ctx->body && (err = jin_only(ctx, ctx->body, none)) != 0)
+		return err;
+	if ((err = store_user_get(ctx->db, id, &u)) != 0)
+		return err;
+	/* The failed logins counted against the username are forgotten; those counted
+	 * against an address are not, so a guessing address stays slowed down. */
+	err = store_login_failures_clear(ctx->db, u.username);
+	if (!err)
+		err = api_audit(ctx, "unlock", "user", id, NULL);
+	if (!err)
+		api_reply(ctx, 200, user_json(&u));
+	user_cleanup(&u);
+	return err;
 }

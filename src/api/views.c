@@ -109,6 +109,9 @@ int h_recalls(struct api_ctx *ctx)
 	}
 	free(items);
 	recall_rows_free(rows, n);
+	char detail[32];
+	snprintf(detail, sizeof detail, "count=%zu", k);
+	api_read_event(ctx, NULL, "recall_list", 0, detail);
 	api_reply_text_list(ctx, &out, (int64_t)k);
 	return 0;
 }
@@ -141,7 +144,7 @@ int h_day_sheet(struct api_ctx *ctx)
 	struct cdate d;
 	int64_t day;
 	if (date && *date) {
-		if (dates_parse_date(date, &d) != 0)
+		if (dates_parse_date(date, &d) != 0 || !dates_date_on_wire(&d))
 			return api_fail(ctx, -ERR_VALIDATION_FAILED, "date is YYYY-MM-DD.",
 					json_pack("{s:s}", "field", "date"));
 		day = dates_to_days(&d);
@@ -239,9 +242,13 @@ int h_day_sheet(struct api_ctx *ctx)
 		jw_raw(&out, "]}");
 	}
 	jw_raw(&out, "]}");
-	/* The caution flags come from screenings: a clinical read, audited. */
-	if (clinical && !err)
-		api_read_event(ctx, NULL, "day_sheet", 0, date ? date : "today");
+	/* Names and treatments of a day's patients (and, for clinical roles, their cautions):
+	 * one read of schedule data, with the day and the count. */
+	if (!err) {
+		char detail[DATES_BUF + 32];
+		snprintf(detail, sizeof detail, "%s count=%zu", text, n);
+		api_read_event(ctx, NULL, "day_sheet", 0, detail);
+	}
 	if (list)
 		appt_views_free(list, n);
 	if (users)

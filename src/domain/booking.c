@@ -88,8 +88,26 @@ static int refuse(struct booking_verdict *v, int code, const char *field, const 
 	return code;
 }
 
-static int check_times(int64_t start, int64_t end, struct booking_verdict *v)
+/* The last clinic-local day a booking may take: two years from today (28 February
+ * for a 29th). */
+static int64_t last_bookable_day(int64_t today)
 {
+	struct cdate d = dates_from_days(today);
+	d.year += 2;
+	if (d.month == 2 && d.day == 29)
+		d.day = 28;
+	return dates_to_days(&d);
+}
+
+static int check_times(int64_t start, int64_t end, int64_t now, struct booking_verdict *v)
+{
+	int64_t today = dates_local_day(now), day = dates_local_day(start);
+	if (day < today)
+		return refuse(v, -ERR_VALIDATION_FAILED, "start",
+			      "An appointment is booked for today or later.");
+	if (day > last_bookable_day(today))
+		return refuse(v, -ERR_VALIDATION_FAILED, "start",
+			      "An appointment is booked at most two years ahead.");
 	if (end <= start)
 		return refuse(v, -ERR_VALIDATION_FAILED, "end",
 			      "An appointment ends after it starts.");
@@ -197,8 +215,8 @@ int rules_booking(const struct booking_request *r, const struct booking_facts *f
 			      "Only a booked appointment can be moved.");
 	if (r->end_defaulted && r->plan_id && !f->plan_found)
 		return refuse(v, -ERR_VALIDATION_FAILED, "plan_id", "No such plan.");
-	if ((err = check_times(r->start, end, v)) != 0 || (err = check_parties(r, f, v)) != 0 ||
-	    (err = check_safety(r, f, v)) != 0)
+	if ((err = check_times(r->start, end, r->now, v)) != 0 ||
+	    (err = check_parties(r, f, v)) != 0 || (err = check_safety(r, f, v)) != 0)
 		return err;
 	if (r->kind == KIND_TREATMENT && (err = check_spacing(r, f, v)) != 0)
 		return err;

@@ -94,6 +94,16 @@ int64_t dates_to_days(const struct cdate *d)
 	return era * 146097 + doe - 719468;
 }
 
+bool dates_on_wire(int64_t t)
+{
+	return t >= DATES_WIRE_MIN && t <= DATES_WIRE_MAX;
+}
+
+bool dates_date_on_wire(const struct cdate *d)
+{
+	return d->year >= 1900 && d->year <= 2200;
+}
+
 struct cdate dates_from_days(int64_t days)
 {
 	int64_t z = days + 719468;

@@ -98,8 +98,8 @@ int rules_depth(int depth_hmm, int area_max_hmm, bool has_override_reason)
 
 const char *sign_missing_name(int index)
 {
-	static const char *const names[SIGN_MISSING_ALL] = {"areas", "screening_confirmed",
-							    "consent", "prp", "caution_reviewed"};
+	static const char *const names[SIGN_MISSING_ALL] = {
+	    "areas", "screening_confirmed", "consent", "prp", "caution_reviewed", "checked_in"};
 	return index >= 0 && index < SIGN_MISSING_ALL ? names[index] : NULL;
 }
 
@@ -124,12 +124,17 @@ unsigned rules_sign_missing(const struct sign_facts *f)
 		m |= MISSING_PRP;
 	if (f->has_cautions && !r->caution_reviewed)
 		m |= MISSING_CAUTION;
+	/* A note is signed for a visit that took place: the patient was checked in. */
+	if (!f->checked_in)
+		m |= MISSING_CHECKED_IN;
 	return m;
 }
 
-int rules_sign_actor(unsigned role)
+int rules_sign_actor(unsigned role, int64_t user_id, int64_t appt_practitioner_id)
 {
-	return role == ROLE_PRACTITIONER ? 0 : -ERR_FORBIDDEN;
+	if (role != ROLE_PRACTITIONER)
+		return -ERR_FORBIDDEN;
+	return appt_practitioner_id && user_id != appt_practitioner_id ? -ERR_FORBIDDEN : 0;
 }
 
 int rules_record_writable(bool signed_record, int appt_status)

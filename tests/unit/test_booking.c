@@ -53,6 +53,10 @@ enum change {
 	CONFLICT_PRACTITIONER,
 	CONFLICT_ROOM,
 	CONFLICT_PATIENT,
+	YESTERDAY,
+	EARLIER_TODAY,
+	TWO_YEARS_AHEAD,
+	TWO_YEARS_AND_A_DAY,
 	MOVING_BOOKED,
 	MOVING_CHECKED_IN,
 	/* Two problems at once: the first named wins. */
@@ -94,6 +98,7 @@ static void base(struct booking_request *r, struct booking_facts *f)
 	r->start = at("2027-03-01T10:00:00Z");
 	r->end = r->start + 3600;
 	r->role = ROLE_FRONT_DESK;
+	r->now = at("2027-02-20T08:00:00Z");
 	f->patient.found = true;
 	f->patient.birth_ok = true;
 	f->patient.birth = (struct cdate){1990, 1, 1};
@@ -236,6 +241,18 @@ static void apply(enum change c, struct booking_request *r, struct booking_facts
 	case CONFLICT_PATIENT:
 		f->conflict[BOOK_PARTY_PATIENT] = 43;
 		break;
+	case YESTERDAY:
+		r->now = r->start + DAY;
+		break;
+	case EARLIER_TODAY:
+		r->now = r->start + 3 * 3600; /* 13:00 the same day: today still counts */
+		break;
+	case TWO_YEARS_AHEAD:
+		r->now = at("2025-03-01T18:00:00Z");
+		break;
+	case TWO_YEARS_AND_A_DAY:
+		r->now = at("2025-02-28T18:00:00Z");
+		break;
 	case MOVING_BOOKED:
 		r->moving_status = APPT_BOOKED;
 		break;
@@ -328,6 +345,10 @@ static const struct row rows[] = {
     {"room busy", CONFLICT_ROOM, A, true, -ERR_CONFLICT, NULL, 0, false, false, BOOK_PARTY_ROOM},
     {"patient busy", CONFLICT_PATIENT, A, true, -ERR_CONFLICT, NULL, 0, false, false,
      BOOK_PARTY_PATIENT},
+    {"yesterday", YESTERDAY, A, true, VF, "start", 0, false, false, 0},
+    {"earlier today", EARLIER_TODAY, D, false, 0, NULL, 0, false, false, 0},
+    {"two years ahead", TWO_YEARS_AHEAD, D, false, 0, NULL, 0, false, false, 0},
+    {"two years and a day ahead", TWO_YEARS_AND_A_DAY, A, true, VF, "start", 0, false, false, 0},
     {"moving a booked appointment", MOVING_BOOKED, D, false, 0, NULL, 0, false, false, 0},
     {"moving a checked-in appointment", MOVING_CHECKED_IN, D, false, -ERR_BAD_TRANSITION, NULL, 0,
      false, false, 0},

@@ -30,6 +30,7 @@ static const struct {
 	{ERR_BAD_TRANSITION, 409, "bad_transition"},
 	{ERR_NOT_SIGNABLE, 409, "not_signable"},
 	{ERR_LOCKED, 409, "locked"},
+	{ERR_NOT_SIGNED, 409, "not_signed"},
 	{ERR_PATIENT_ARCHIVED, 409, "patient_archived"},
 	{ERR_NOT_TREATMENT, 409, "not_treatment"},
 	{ERR_DUPLICATE, 409, "duplicate"},

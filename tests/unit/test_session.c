@@ -264,6 +264,7 @@ static void signable_init(struct signable *s)
 	s->f.has_consent = true;
 	s->f.uses_prp = true;
 	s->f.has_cautions = true;
+	s->f.checked_in = true;
 }
 
 enum sign_change {
@@ -285,6 +286,7 @@ enum sign_change {
 	CH_NOT_REVIEWED,
 	CH_NOT_REVIEWED_NO_CAUTIONS,
 	CH_NO_CAUTIONS,
+	CH_NOT_CHECKED_IN,
 	CH_EVERYTHING,
 };
 
@@ -348,7 +350,11 @@ static void apply_change(struct signable *s, int change)
 	case CH_NO_CAUTIONS:
 		s->f.has_cautions = false;
 		break;
+	case CH_NOT_CHECKED_IN:
+		s->f.checked_in = false;
+		break;
 	case CH_EVERYTHING:
+		s->f.checked_in = false;
 		s->r.nareas = 0;
 		s->r.areas = NULL;
 		s->r.screening_confirmed_at = 0;
@@ -387,8 +393,9 @@ static void sign_missing_table(void **state)
 	    {CH_NOT_REVIEWED, MISSING_CAUTION},
 	    {CH_NOT_REVIEWED_NO_CAUTIONS, 0},
 	    {CH_NO_CAUTIONS, 0},
-	    {CH_EVERYTHING,
-	     MISSING_AREAS | MISSING_SCREENING | MISSING_CONSENT | MISSING_PRP | MISSING_CAUTION},
+	    {CH_NOT_CHECKED_IN, MISSING_CHECKED_IN},
+	    {CH_EVERYTHING, MISSING_AREAS | MISSING_SCREENING | MISSING_CONSENT | MISSING_PRP |
+				MISSING_CAUTION | MISSING_CHECKED_IN},
 	};
 	int bad = 0;
 	for (size_t i = 0; i < NROWS(rows); i++) {
@@ -405,8 +412,8 @@ static void sign_missing_table(void **state)
 static void sign_missing_names_in_order(void **state)
 {
 	(void)state;
-	static const char *const want[] = {"areas", "screening_confirmed", "consent", "prp",
-					   "caution_reviewed"};
+	static const char *const want[] = {"areas", "screening_confirmed", "consent",
+					   "prp",   "caution_reviewed",	   "checked_in"};
 	assert_int_equal(SIGN_MISSING_ALL, (int)NROWS(want));
 	for (int i = 0; i < SIGN_MISSING_ALL; i++) {
 		assert_non_null(sign_missing_name(i));
@@ -418,6 +425,7 @@ static void sign_missing_names_in_order(void **state)
 	assert_int_equal(MISSING_CONSENT, 1 << 2);
 	assert_int_equal(MISSING_PRP, 1 << 3);
 	assert_int_equal(MISSING_CAUTION, 1 << 4);
+	assert_int_equal(MISSING_CHECKED_IN, 1 << 5);
 	assert_null(sign_missing_name(-1));
 	assert_null(sign_missing_name(SIGN_MISSING_ALL));
 }
@@ -666,14 +674,18 @@ static void db_refusal_inside_a_transaction(void **state)
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM session_addenda"), 2);
 }
 
-/* Only a practitioner signs; admins and the front desk do not. */
+/* Only the appointment's practitioner signs; colleagues, admins and the front desk do
+ * not. */
 static void sign_actor_table(void **state)
 {
 	(void)state;
-	assert_int_equal(rules_sign_actor(ROLE_PRACTITIONER), 0);
-	assert_int_equal(rules_sign_actor(ROLE_ADMIN), -ERR_FORBIDDEN);
-	assert_int_equal(rules_sign_actor(ROLE_FRONT_DESK), -ERR_FORBIDDEN);
-	assert_int_equal(rules_sign_actor(0), -ERR_FORBIDDEN);
+	assert_int_equal(rules_sign_actor(ROLE_PRACTITIONER, 5, 0), 0);
+	assert_int_equal(rules_sign_actor(ROLE_PRACTITIONER, 5, 5), 0);
+	assert_int_equal(rules_sign_actor(ROLE_PRACTITIONER, 5, 6), -ERR_FORBIDDEN);
+	assert_int_equal(rules_sign_actor(ROLE_ADMIN, 5, 5), -ERR_FORBIDDEN);
+	assert_int_equal(rules_sign_actor(ROLE_ADMIN, 5, 0), -ERR_FORBIDDEN);
+	assert_int_equal(rules_sign_actor(ROLE_FRONT_DESK, 5, 5), -ERR_FORBIDDEN);
+	assert_int_equal(rules_sign_actor(0, 5, 5), -ERR_FORBIDDEN);
 }
 
 /* A draft is written while its appointment can still take place; a signed record never. */

@@ -334,6 +334,7 @@ const MISSING = {
   consent: "Record the patient's consent for this treatment type (in the patient chart).",
   prp: 'Fill in the PRP details (blood drawn, spin, PRP obtained, route).',
   caution_reviewed: "Tick that you reviewed the patient's caution conditions.",
+  checked_in: 'Check the patient in first: a note is signed for a visit that took place.',
 };
 
 export function missingSentence(code) {
