@@ -282,6 +282,89 @@ void server_destroy(struct server *s)
 		fprintf(stderr, "harness: left %s behind\n", s->dir);
 }
 
+/* Stops and removes s; 0 when the server exited with status 0, else -1 (its log is
+ * already out, from server_stop). */
+static int server_end(struct server *s)
+{
+	int rc = server_stop(s);
+	if (rc != 0)
+		fprintf(stderr, "the server exited with status %d\n", rc);
+	server_destroy(s);
+	return rc == 0 ? 0 : -1;
+}
+
+static const struct harness_group *group;
+
+void harness_use_group(const struct harness_group *g)
+{
+	group = g;
+}
+
+int harness_group_setup(void **state)
+{
+	(void)state;
+	const struct harness_group *g = group;
+	const char *args[] = {"--tz", g->zone, NULL};
+	if (g->zone)
+		harness_zone(g->zone);
+	server_start(g->srv, g->zone ? args : NULL);
+	if (g->admin)
+		*g->admin = login(g->srv, "admin", PW_ADMIN);
+	if (g->desk)
+		*g->desk = login(g->srv, "desk", PW_DESK);
+	if (g->prac)
+		*g->prac = login(g->srv, "prac", PW_PRAC);
+	long long *const ids[] = {g->admin_id, g->desk_id, g->prac_id, g->prac2_id};
+	static const char *const names[] = {"admin", "desk", "prac", "prac2"};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		if (!ids[i])
+			continue;
+		if (!g->admin) {
+			fprintf(stderr, "harness: the users' ids need the admin's session\n");
+			abort();
+		}
+		*ids[i] = fx_user_id(g->srv, *g->admin, names[i]);
+	}
+	return g->setup ? g->setup() : 0;
+}
+
+int harness_group_teardown(void **state)
+{
+	(void)state;
+	const struct harness_group *g = group;
+	char **tokens[] = {g->admin, g->desk, g->prac};
+	for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+		if (tokens[i]) {
+			free(*tokens[i]);
+			*tokens[i] = NULL;
+		}
+	}
+	return server_end(g->srv);
+}
+
+int harness_own_server(void **state, const char *const *args)
+{
+	struct server *s = calloc(1, sizeof *s);
+	if (!s)
+		return -1;
+	server_start(s, args);
+	*state = s;
+	return 0;
+}
+
+int harness_own_setup(void **state)
+{
+	return harness_own_server(state, NULL);
+}
+
+int harness_own_teardown(void **state)
+{
+	struct server *s = *state;
+	int rc = server_end(s);
+	free(s);
+	return rc;
+}
+
 struct grow {
 	char *p;
 	size_t n;

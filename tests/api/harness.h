@@ -79,6 +79,43 @@ struct resp *reqf(struct server *s, const char *method, const char *path, const 
 /* Logs in and returns the bearer token (caller frees); aborts the test on failure. */
 char *login(struct server *s, const char *username, const char *password);
 
+/* ---- One server for a test file: cmocka group and per-test fixtures ---- */
+
+/* What harness_group_setup starts for a file's tests and where it leaves what it made;
+ * a NULL field is not wanted. */
+struct harness_group {
+	struct server *srv;
+	/* The clinic's time zone, set for this process (harness_zone) and passed to the
+	 * server (--tz); NULL: neither. */
+	const char *zone;
+	/* Bearer tokens of the seeded admin, desk and prac, logged in in that order; the
+	 * teardown frees them. */
+	char **admin, **desk, **prac;
+	/* The seeded users' ids, looked up with the admin's token (admin must be wanted). */
+	long long *admin_id, *desk_id, *prac_id, *prac2_id;
+	/* The file's own setup, run last; a non-zero answer fails the group. */
+	int (*setup)(void);
+};
+
+/* Names the group that harness_group_setup and harness_group_teardown serve. */
+void harness_use_group(const struct harness_group *g);
+/* Starts the server of the group named by harness_use_group on a fresh database, logs the
+ * wanted users in, looks their ids up and runs the group's setup. */
+int harness_group_setup(void **state);
+/* Frees the tokens and stops the server; fails when its exit status is not 0. */
+int harness_group_teardown(void **state);
+/* Runs a cmocka group of tests around the server that g describes. */
+#define harness_run_group(name, tests, g) \
+	(harness_use_group(g),            \
+	 cmocka_run_group_tests_name(name, tests, harness_group_setup, harness_group_teardown))
+
+/* A test's own server in *state, for cmocka_unit_test_setup_teardown: harness_own_setup
+ * starts one (harness_own_server: with extra arguments, NULL-terminated);
+ * harness_own_teardown stops it, fails when its exit status is not 0, and frees it. */
+int harness_own_server(void **state, const char *const *args);
+int harness_own_setup(void **state);
+int harness_own_teardown(void **state);
+
 /* Runs the binary with args (NULL-terminated, not including the binary), feeding
  * stdin_text (may be NULL); returns the exit code and, if out is non-NULL, standard
  * output (caller frees). */

@@ -20,16 +20,6 @@ static char *admin_tok, *desk_tok, *prac_tok;
 static long long admin_id, desk_id, prac_id;
 static long long patient_a, patient_b, room_id;
 
-static long long my_id(const char *tok)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_object_get(r->json, "user"), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
 static long long created(struct resp *r)
 {
 	if (r->status != 201)
@@ -41,17 +31,9 @@ static long long created(struct resp *r)
 	return id;
 }
 
-/* Logs everyone in and leaves a few events of different kinds, users and entities. */
-static int group_setup(void **state)
+/* Leaves a few events of different kinds, users and entities. */
+static int leave_events(void)
 {
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	admin_id = my_id(admin_tok);
-	desk_id = my_id(desk_tok);
-	prac_id = my_id(prac_tok);
 	patient_a = created(req(&srv, "POST", "/api/v1/patients", desk_tok,
 				"{\"first_name\":\"Alma\",\"last_name\":\"Trail\","
 				"\"date_of_birth\":\"1970-01-01\"}"));
@@ -70,15 +52,17 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	server_destroy(&srv);
-	return 0;
-}
+/* Everyone logged in, and the events above. */
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+    .admin_id = &admin_id,
+    .desk_id = &desk_id,
+    .prac_id = &prac_id,
+    .setup = leave_events,
+};
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -473,5 +457,5 @@ int main(void)
 	    cmocka_unit_test(concurrent_reads_are_each_audited_and_chained),
 	    cmocka_unit_test(chain_verifies_after_stop_and_restart),
 	};
-	return cmocka_run_group_tests_name("api_audit", tests, group_setup, group_teardown);
+	return harness_run_group("api_audit", tests, &group);
 }

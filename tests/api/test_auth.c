@@ -17,65 +17,19 @@
 
 static struct server srv;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
-
-/* A server of the test's own, started by the setup functions below and always stopped by
- * teardown_own, even when the test fails. */
-static int own_server(void **state, const char *const *args)
-{
-	struct server *s = calloc(1, sizeof *s);
-	if (!s)
-		return -1;
-	server_start(s, args);
-	*state = s;
-	return 0;
-}
-
-static int setup_own(void **state)
-{
-	return own_server(state, NULL);
-}
+/* One server for the file; the tests that throttle or expire sessions get their own. */
+static const struct harness_group group = {.srv = &srv};
 
 static int setup_idle_2(void **state)
 {
 	static const char *const args[] = {"--idle-timeout", "2", NULL};
-	return own_server(state, args);
+	return harness_own_server(state, args);
 }
 
 static int setup_idle_3(void **state)
 {
 	static const char *const args[] = {"--idle-timeout", "3", NULL};
-	return own_server(state, args);
-}
-
-static int teardown_own(void **state)
-{
-	struct server *s = *state;
-	int rc = server_stop(s);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(s);
-	}
-	server_destroy(s);
-	free(s);
-	return rc == 0 ? 0 : -1;
+	return harness_own_server(state, args);
 }
 
 static struct resp *login_req(struct server *s, const char *user, const char *pw)
@@ -777,13 +731,14 @@ int main(void)
 	    cmocka_unit_test(password_reset_ends_sessions),
 	    cmocka_unit_test(outdated_hashes_are_renewed_at_login),
 	    cmocka_unit_test(logins_and_failures_are_audited),
-	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, setup_own,
-					    teardown_own),
-	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, setup_own,
-					    teardown_own),
-	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2, teardown_own),
+	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, harness_own_setup,
+					    harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, harness_own_setup,
+					    harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2,
+					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,
-					    teardown_own),
+					    harness_own_teardown),
 	};
-	return cmocka_run_group_tests_name("api_auth", tests, group_setup, group_teardown);
+	return harness_run_group("api_auth", tests, &group);
 }

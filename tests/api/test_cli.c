@@ -22,54 +22,8 @@
 
 static struct server srv;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
-
-/* A server of the test's own, started by the setup functions below and always stopped by
- * teardown_own, even when the test fails. */
-static int own_server(void **state, const char *const *args)
-{
-	struct server *s = calloc(1, sizeof *s);
-	if (!s)
-		return -1;
-	server_start(s, args);
-	*state = s;
-	return 0;
-}
-
-static int setup_own(void **state)
-{
-	return own_server(state, NULL);
-}
-
-static int teardown_own(void **state)
-{
-	struct server *s = *state;
-	int rc = server_stop(s);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(s);
-	}
-	server_destroy(s);
-	free(s);
-	return rc == 0 ? 0 : -1;
-}
+/* One server for the file; the tests that stop or tamper with one get their own. */
+static const struct harness_group group = {.srv = &srv};
 
 /* A file name inside the server's directory. */
 static void in_dir(const struct server *s, const char *name, char *out, size_t n)
@@ -650,12 +604,13 @@ int main(void)
 	    cmocka_unit_test(user_add_reads_the_password_from_stdin),
 	    cmocka_unit_test(user_add_refuses_bad_input),
 	    cmocka_unit_test(user_add_accepts_what_login_accepts),
-	    cmocka_unit_test_setup_teardown(serve_announces_its_port_and_stops_cleanly, setup_own,
-					    teardown_own),
+	    cmocka_unit_test_setup_teardown(serve_announces_its_port_and_stops_cleanly,
+					    harness_own_setup, harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(serve_finishes_a_request_in_flight_before_exiting,
-					    setup_own, teardown_own),
-	    cmocka_unit_test_setup_teardown(audit_verify_finds_tampering, setup_own, teardown_own),
+					    harness_own_setup, harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(audit_verify_finds_tampering, harness_own_setup,
+					    harness_own_teardown),
 	    cmocka_unit_test(backup_copies_a_live_database),
 	};
-	return cmocka_run_group_tests_name("api_cli", tests, group_setup, group_teardown);
+	return harness_run_group("api_cli", tests, &group);
 }

@@ -15,58 +15,16 @@ static struct server srv;
 static char *admin_tok, *desk_tok, *prac_tok;
 static long long admin_id, desk_id, prac_id, prac2_id;
 
-static long long my_id(const char *tok)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_object_get(r->json, "user"), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
-/* The id of the seeded user called name, from the admin's user list. */
-static long long user_id(const char *name)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	size_t i;
-	json_t *u;
-	long long id = 0;
-	json_array_foreach(json_object_get(r->json, "items"), i, u)
-	{
-		if (strcmp(jstr(u, "username"), name) == 0)
-			id = jint(u, "id");
-	}
-	resp_free(r);
-	assert_true(id > 0);
-	return id;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	admin_id = my_id(admin_tok);
-	desk_id = my_id(desk_tok);
-	prac_id = my_id(prac_tok);
-	prac2_id = user_id("prac2");
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	int rc = server_stop(&srv);
-	server_destroy(&srv);
-	return rc;
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+    .admin_id = &admin_id,
+    .desk_id = &desk_id,
+    .prac_id = &prac_id,
+    .prac2_id = &prac2_id,
+};
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -629,5 +587,5 @@ int main(void)
 	    cmocka_unit_test(time_off_is_recorded_and_listed),
 	    cmocka_unit_test(time_off_rejects_bad_ranges),
 	};
-	return cmocka_run_group_tests_name("api_clinic", tests, group_setup, group_teardown);
+	return harness_run_group("api_clinic", tests, &group);
 }

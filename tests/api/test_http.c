@@ -30,32 +30,21 @@ static char *admin_tok, *desk_tok;
 static const char patient_body[] =
     "{\"first_name\":\"Lena\",\"last_name\":\"Okafor\",\"date_of_birth\":\"1990-02-03\"}";
 
-static int group_setup(void **state)
+/* Patient 1 exists, so that /patients/1 names a real record. */
+static int add_patient_1(void)
 {
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	/* Patient 1 exists, so that /patients/1 names a real record. */
 	struct resp *r = req(&srv, "POST", "/api/v1/patients", desk_tok, patient_body);
 	int ok = r->status == 201 && jint(r->json, "id") == 1;
 	resp_free(r);
 	return ok ? 0 : -1;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .setup = add_patient_1,
+};
 
 /* Asserts SPEC §5's error body: exactly {"error":{"code","message","details"}}. */
 static void assert_error(const struct resp *r, long status, const char *code)
@@ -789,5 +778,5 @@ int main(void)
 	    cmocka_unit_test(malformed_requests_change_nothing),
 	    cmocka_unit_test(keep_alive_serves_many_requests_on_one_connection),
 	};
-	return cmocka_run_group_tests_name("api_http", tests, group_setup, group_teardown);
+	return harness_run_group("api_http", tests, &group);
 }

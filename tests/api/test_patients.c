@@ -19,38 +19,14 @@ static struct server srv;
 static char *admin_tok, *desk_tok, *prac_tok;
 static long long desk_id, prac_id;
 
-static long long my_id(const char *tok)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_object_get(r->json, "user"), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	desk_id = my_id(desk_tok);
-	prac_id = my_id(prac_tok);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	int rc = server_stop(&srv);
-	server_destroy(&srv);
-	return rc;
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+    .desk_id = &desk_id,
+    .prac_id = &prac_id,
+};
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -918,5 +894,5 @@ int main(void)
 	    cmocka_unit_test(patient_lifecycle_is_audited),
 	    cmocka_unit_test(search_audit_never_holds_the_search_text),
 	};
-	return cmocka_run_group_tests_name("api_patients", tests, group_setup, group_teardown);
+	return harness_run_group("api_patients", tests, &group);
 }

@@ -1591,19 +1591,10 @@ static void validation_rejects_malformed_bookings(void **state)
 	resp_free(r);
 }
 
-static int group_setup(void **state)
+/* Room A, and office hours for prac2: Monday to Friday, 09:00-17:00. */
+static int room_and_office_hours(void)
 {
-	(void)state;
-	static const char *const args[] = {"--tz", "Europe/Berlin", NULL};
-	harness_zone("Europe/Berlin");
-	server_start(&S, args);
-	t_admin = login(&S, "admin", PW_ADMIN);
-	t_desk = login(&S, "desk", PW_DESK);
-	t_prac = login(&S, "prac", PW_PRAC);
-	u_prac2 = fx_user_id(&S, t_admin, "prac2");
-	u_desk = fx_user_id(&S, t_admin, "desk");
 	room_a = fx_room(&S, t_admin, "Room A");
-	/* prac2 keeps office hours: Monday to Friday, 09:00-17:00. */
 	json_t *hours = json_array();
 	for (int wd = 1; wd <= 5; wd++)
 		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
@@ -1616,16 +1607,16 @@ static int group_setup(void **state)
 	return ok ? 0 : -1;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(t_admin);
-	free(t_desk);
-	free(t_prac);
-	int rc = server_stop(&S);
-	server_destroy(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &S,
+    .zone = "Europe/Berlin",
+    .admin = &t_admin,
+    .desk = &t_desk,
+    .prac = &t_prac,
+    .desk_id = &u_desk,
+    .prac2_id = &u_prac2,
+    .setup = room_and_office_hours,
+};
 
 int main(void)
 {
@@ -1658,5 +1649,5 @@ int main(void)
 	    cmocka_unit_test(rule7_no_show_only_after_the_start),
 	    cmocka_unit_test(validation_rejects_malformed_bookings),
 	};
-	return cmocka_run_group_tests_name("api_schedule", tests, group_setup, group_teardown);
+	return harness_run_group("api_schedule", tests, &group);
 }

@@ -1178,36 +1178,21 @@ static void numbing_dwell_and_other_fields(void **state)
 
 /* ---- Setup ---- */
 
-static int group_setup(void **state)
+/* Every session is today and its screening is confirmed today: the tests do not start in
+ * the last 90 seconds before midnight, clinic time (UTC). */
+static void stay_clear_of_midnight(void)
 {
-	(void)state;
-	static const char *const args[] = {"--tz", "UTC", NULL};
-	harness_zone("UTC");
-	/* Every session is today and its screening is confirmed today: do not straddle
-	 * midnight. */
 	time_t now = time(NULL);
 	int into_day = (int)(now % 86400);
 	if (into_day > 86400 - 90)
 		sleep((unsigned)(86400 - into_day + 1));
-	server_start(&S, args);
-	t_admin = login(&S, "admin", PW_ADMIN);
-	t_desk = login(&S, "desk", PW_DESK);
-	t_prac = login(&S, "prac", PW_PRAC);
-	u_prac = fx_user_id(&S, t_admin, "prac");
-	u_admin = fx_user_id(&S, t_admin, "admin");
-	room = fx_room(&S, t_admin, "Treatment 1");
+}
 
-	json_t *hours = json_array();
-	for (int wd = 1; wd <= 7; wd++)
-		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
-						       "00:00", "end", "24:00"));
-	char path[96];
-	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", u_prac);
-	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
-	int ok = r->status == 200;
-	resp_free(r);
-	if (!ok)
-		return -1;
+/* The treatment room, prac's hours around the clock, and the three patients. */
+static int room_hours_and_patients(void)
+{
+	room = fx_room(&S, t_admin, "Treatment 1");
+	fx_daily_hours(&S, t_admin, u_prac, (const char *const[]){"00:00", "24:00", NULL});
 
 	p_main = fx_patient(&S, t_desk, "Mara", "Main", "1985-03-14");
 	fx_screen(&S, t_prac, p_main, "{\"conditions\":[]}");
@@ -1221,18 +1206,16 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(t_admin);
-	free(t_desk);
-	free(t_prac);
-	int rc = server_stop(&S);
-	if (rc != 0)
-		server_dump_log(&S);
-	server_destroy(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &S,
+    .zone = "UTC",
+    .admin = &t_admin,
+    .desk = &t_desk,
+    .prac = &t_prac,
+    .admin_id = &u_admin,
+    .prac_id = &u_prac,
+    .setup = room_hours_and_patients,
+};
 
 int main(void)
 {
@@ -1256,5 +1239,6 @@ int main(void)
 	    cmocka_unit_test(reactions_none_stands_alone),
 	    cmocka_unit_test(numbing_dwell_and_other_fields),
 	};
-	return cmocka_run_group_tests_name("api_sessions", tests, group_setup, group_teardown);
+	stay_clear_of_midnight();
+	return harness_run_group("api_sessions", tests, &group);
 }

@@ -15,30 +15,12 @@
 static struct server srv;
 static char *admin_tok, *desk_tok, *prac_tok;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+};
 
 static json_t *details(const struct resp *r)
 {
@@ -641,5 +623,5 @@ int main(void)
 	    cmocka_unit_test(two_admins_demoted_at_once_leave_one),
 	    cmocka_unit_test(practitioners_are_listed_for_every_role),
 	};
-	return cmocka_run_group_tests_name("api_users", tests, group_setup, group_teardown);
+	return harness_run_group("api_users", tests, &group);
 }

@@ -677,28 +677,13 @@ static void catalog_areas_are_edited_by_admins_only(void **state)
 	resp_free(r);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	static const char *const args[] = {"--tz", "Europe/Berlin", NULL};
-	harness_zone("Europe/Berlin");
-	server_start(&S, args);
-	t_admin = login(&S, "admin", PW_ADMIN);
-	t_desk = login(&S, "desk", PW_DESK);
-	t_prac = login(&S, "prac", PW_PRAC);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(t_admin);
-	free(t_desk);
-	free(t_prac);
-	int rc = server_stop(&S);
-	server_destroy(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &S,
+    .zone = "Europe/Berlin",
+    .admin = &t_admin,
+    .desk = &t_desk,
+    .prac = &t_prac,
+};
 
 int main(void)
 {
@@ -713,5 +698,5 @@ int main(void)
 	    cmocka_unit_test(catalogs_are_read_by_every_role),
 	    cmocka_unit_test(catalog_areas_are_edited_by_admins_only),
 	};
-	return cmocka_run_group_tests_name("api_views", tests, group_setup, group_teardown);
+	return harness_run_group("api_views", tests, &group);
 }
