@@ -868,3 +868,44 @@ void fx_expect_error(const struct resp *r, long status, const char *code)
 	assert_true(json_is_string(json_object_get(e, "message")));
 	assert_true(json_is_object(json_object_get(e, "details")));
 }
+
+/* Asserts that an error answer's details name field. */
+static void expect_named_field(const struct resp *r, const char *field)
+{
+	const char *got = jstr(fx_details(r), "field");
+	if (strcmp(got, field) != 0)
+		print_message("expected field %s: %ld %s\n", field, r->status, r->body);
+	assert_string_equal(got, field);
+}
+
+void fx_expect_err(struct resp *r, long status, const char *code, const char *field)
+{
+	fx_expect_error(r, status, code);
+	if (field)
+		expect_named_field(r, field);
+	resp_free(r);
+}
+
+void fx_expect_field(const struct resp *r, const char *field)
+{
+	fx_expect_error(r, 422, "validation_failed");
+	expect_named_field(r, field);
+}
+
+void fx_expect_bad(struct server *s, const char *token, const char *method, const char *path,
+		   const struct fx_bad *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct fx_bad *b = &rows[i];
+		const char *m = b->method ? b->method : method;
+		const char *p = b->path ? b->path : path;
+		long status = b->status ? b->status : 422;
+		const char *code = b->code ? b->code : "validation_failed";
+		struct resp *r = req(s, m, p, token, b->body);
+		if (r->status != status || strcmp(resp_error(r), code) != 0 ||
+		    (b->field && strcmp(jstr(fx_details(r), "field"), b->field) != 0))
+			print_message("row %zu: %s %s %s\n", i, m, p,
+				      b->body ? b->body : "(no body)");
+		fx_expect_err(r, status, code, b->field);
+	}
+}

@@ -213,4 +213,36 @@ long long fx_adult(struct server *s, const char *desk_token, const char *prac_to
 /* Asserts an error answer: its status, its code and the shape every error has. */
 void fx_expect_error(const struct resp *r, long status, const char *code);
 
+/* Asserts an error answer as fx_expect_error does and, when field is not NULL, the field
+ * its details name; frees r. */
+void fx_expect_err(struct resp *r, long status, const char *code, const char *field);
+/* Asserts a 422 validation_failed answer whose details name field. */
+void fx_expect_field(const struct resp *r, const char *field);
+
+/* A request the server must refuse, and how. */
+struct fx_bad {
+	const char *body;   /* JSON text; NULL: no body */
+	const char *field;  /* the field the error's details name; NULL: not checked */
+	long status;	    /* 0: 422 */
+	const char *code;   /* NULL: "validation_failed" */
+	const char *method; /* NULL: the one fx_expect_bad is given */
+	const char *path;   /* NULL: the one fx_expect_bad is given */
+};
+/* Sends each of the n rows with token, to method and path unless the row names its own,
+ * and asserts its refusal with fx_expect_err; a failing row is printed with its number. */
+void fx_expect_bad(struct server *s, const char *token, const char *method, const char *path,
+		   const struct fx_bad *rows, size_t n);
+/* A row refused with 422 validation_failed whose details name field f. */
+#define FX_FIELD(b, f)                    \
+	{                                 \
+		.body = (b), .field = (f) \
+	}
+/* A row refused with status s and code c, whatever field it names. */
+#define FX_ERR(b, s, c)                                 \
+	{                                               \
+		.body = (b), .status = (s), .code = (c) \
+	}
+/* An array of rows and its length, for fx_expect_bad. */
+#define FX_ROWS(rows) (rows), sizeof(rows) / sizeof((rows)[0])
+
 #endif

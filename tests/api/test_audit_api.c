@@ -66,21 +66,6 @@ static const struct harness_group group = {
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static void expect_err(struct resp *r, long status, const char *code, const char *field)
-{
-	if (r->status != status || strcmp(resp_error(r), code) != 0)
-		fprintf(stderr, "unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, status);
-	assert_string_equal(resp_error(r), code);
-	if (field) {
-		json_t *e = json_object_get(r->json, "error");
-		json_t *f = json_object_get(json_object_get(e, "details"), "field");
-		assert_non_null(f);
-		assert_string_equal(json_string_value(f), field);
-	}
-	resp_free(r);
-}
-
 /* GET /audit?query as admin; returns the items, *keep owns them. */
 static json_t *audit(const char *query, struct resp **keep)
 {
@@ -127,16 +112,16 @@ static long long instant(const char *s)
 static void audit_is_for_admins_only(void **state)
 {
 	(void)state;
-	expect_err(req(&srv, "GET", "/api/v1/audit", desk_tok, NULL), 403, "forbidden", NULL);
-	expect_err(req(&srv, "GET", "/api/v1/audit", prac_tok, NULL), 403, "forbidden", NULL);
-	expect_err(req(&srv, "GET", "/api/v1/audit?entity=patient", desk_tok, NULL), 403,
-		   "forbidden", NULL);
-	expect_err(req(&srv, "GET", "/api/v1/audit", NULL, NULL), 401, "unauthenticated", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit", desk_tok, NULL), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit", prac_tok, NULL), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit?entity=patient", desk_tok, NULL), 403,
+		      "forbidden", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit", NULL, NULL), 401, "unauthenticated", NULL);
 	/* Nothing writes to the trail through the API. */
-	expect_err(req(&srv, "POST", "/api/v1/audit", admin_tok, "{\"action\":\"x\"}"), 405,
-		   "method_not_allowed", NULL);
-	expect_err(req(&srv, "DELETE", "/api/v1/audit", admin_tok, NULL), 405, "method_not_allowed",
-		   NULL);
+	fx_expect_err(req(&srv, "POST", "/api/v1/audit", admin_tok, "{\"action\":\"x\"}"), 405,
+		      "method_not_allowed", NULL);
+	fx_expect_err(req(&srv, "DELETE", "/api/v1/audit", admin_tok, NULL), 405,
+		      "method_not_allowed", NULL);
 	struct resp *keep;
 	json_t *items = audit("", &keep);
 	assert_true(json_array_size(items) > 0);
@@ -316,17 +301,17 @@ static void filters_narrow_the_trail(void **state)
 	resp_free(all_keep);
 
 	/* Out-of-range and malformed filters. */
-	const char *bad[][2] = {
-	    {"limit=0", "limit"},      {"limit=501", "limit"},	     {"limit=-1", "limit"},
-	    {"limit=many", "limit"},   {"entity_id=0", "entity_id"}, {"entity_id=x", "entity_id"},
-	    {"user_id=-3", "user_id"}, {"user_id=1.5", "user_id"},
+	static const struct fx_bad bad[] = {
+	    {.field = "limit", .path = "/api/v1/audit?limit=0"},
+	    {.field = "limit", .path = "/api/v1/audit?limit=501"},
+	    {.field = "limit", .path = "/api/v1/audit?limit=-1"},
+	    {.field = "limit", .path = "/api/v1/audit?limit=many"},
+	    {.field = "entity_id", .path = "/api/v1/audit?entity_id=0"},
+	    {.field = "entity_id", .path = "/api/v1/audit?entity_id=x"},
+	    {.field = "user_id", .path = "/api/v1/audit?user_id=-3"},
+	    {.field = "user_id", .path = "/api/v1/audit?user_id=1.5"},
 	};
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		char path[128];
-		snprintf(path, sizeof path, "/api/v1/audit?%s", bad[i][0]);
-		expect_err(req(&srv, "GET", path, admin_tok, NULL), 422, "validation_failed",
-			   bad[i][1]);
-	}
+	fx_expect_bad(&srv, admin_tok, "GET", NULL, FX_ROWS(bad));
 }
 
 /* Runs `collagenda audit verify --db DB`; returns the exit code, *out its output. */

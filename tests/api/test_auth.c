@@ -169,25 +169,13 @@ static void wrong_password_and_unknown_user_look_the_same(void **state)
 static void login_body_is_validated(void **state)
 {
 	(void)state;
-	struct resp *r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":\"admin\"}");
-	assert_int_equal(r->status, 422);
-	assert_string_equal(resp_error(r), "validation_failed");
-	assert_string_equal(
-	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "field"),
-	    "password");
-	resp_free(r);
-
-	r = reqf(&srv, "POST", "/api/v1/login", NULL,
-		 "{\"username\":\"admin\",\"password\":\"%s\",\"remember\":true}", PW_ADMIN);
-	assert_int_equal(r->status, 422);
-	assert_string_equal(
-	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "field"),
-	    "remember");
-	resp_free(r);
-
-	r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":1,\"password\":\"x\"}");
-	assert_int_equal(r->status, 422);
-	resp_free(r);
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"username\":\"admin\"}", "password"),
+	    FX_FIELD("{\"username\":\"admin\",\"password\":\"" PW_ADMIN "\",\"remember\":true}",
+		     "remember"),
+	    FX_FIELD("{\"username\":1,\"password\":\"x\"}", NULL),
+	};
+	fx_expect_bad(&srv, NULL, "POST", "/api/v1/login", FX_ROWS(bad));
 }
 
 static void me_needs_a_valid_bearer_token(void **state)

@@ -22,11 +22,6 @@ static const struct harness_group group = {
     .prac = &prac_tok,
 };
 
-static json_t *details(const struct resp *r)
-{
-	return json_object_get(json_object_get(r->json, "error"), "details");
-}
-
 /* The user called name in GET /users, or NULL; borrowed from r. */
 static json_t *find_user(const struct resp *r, const char *name)
 {
@@ -39,26 +34,15 @@ static json_t *find_user(const struct resp *r, const char *name)
 
 static long long user_id(const char *name)
 {
-	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	json_t *u = find_user(r, name);
-	assert_non_null(u);
-	long long id = jint(u, "id");
-	resp_free(r);
-	return id;
+	return fx_user_id(&srv, admin_tok, name);
 }
 
-/* POSTs a user body and expects 422 naming field. */
+/* Sends a user body as admin and expects 422 naming field. */
 static void expect_invalid(const char *method, const char *path, const char *body,
 			   const char *field)
 {
-	struct resp *r = req(&srv, method, path, admin_tok, body);
-	if (r->status != 422 || strcmp(jstr(details(r), "field"), field) != 0)
-		fprintf(stderr, "for %s: %ld %s\n", body, r->status, r->body);
-	assert_int_equal(r->status, 422);
-	assert_string_equal(resp_error(r), "validation_failed");
-	assert_string_equal(jstr(details(r), "field"), field);
-	resp_free(r);
+	const struct fx_bad row = FX_FIELD(body, field);
+	fx_expect_bad(&srv, admin_tok, method, path, &row, 1);
 }
 
 static long long users_total(void)
@@ -252,14 +236,15 @@ static void usernames_follow_the_rules(void **state)
 		 "{\"username\":\"%s\",\"password\":\"0123456789\",\"role\":\"admin\","
 		 "\"display_name\":\"X\"}",
 		 name);
-	expect_invalid("POST", "/api/v1/users", body, "username");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"password\":\"0123456789\",\"role\":\"admin\",\"display_name\":\"X\"}",
-		       "username");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":7,\"password\":\"0123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"X\"}",
-		       "username");
+	const struct fx_bad not_names[] = {
+	    FX_FIELD(body, "username"),
+	    FX_FIELD("{\"password\":\"0123456789\",\"role\":\"admin\",\"display_name\":\"X\"}",
+		     "username"),
+	    FX_FIELD("{\"username\":7,\"password\":\"0123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"X\"}",
+		     "username"),
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/users", FX_ROWS(not_names));
 	assert_int_equal(users_total(), before);
 
 	name[64] = '\0';
@@ -279,17 +264,17 @@ static void usernames_follow_the_rules(void **state)
 static void passwords_need_ten_characters(void **state)
 {
 	(void)state;
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"shortpw\",\"password\":\"123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"X\"}",
-		       "password");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"shortpw\",\"role\":\"admin\",\"display_name\":\"X\"}",
-		       "password");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"shortpw\",\"password\":1234567890,\"role\":\"admin\","
-		       "\"display_name\":\"X\"}",
-		       "password");
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"username\":\"shortpw\",\"password\":\"123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"X\"}",
+		     "password"),
+	    FX_FIELD("{\"username\":\"shortpw\",\"role\":\"admin\",\"display_name\":\"X\"}",
+		     "password"),
+	    FX_FIELD("{\"username\":\"shortpw\",\"password\":1234567890,\"role\":\"admin\","
+		     "\"display_name\":\"X\"}",
+		     "password"),
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/users", FX_ROWS(bad));
 	long long id = user_id("prac2");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
@@ -339,19 +324,19 @@ static void display_names_have_1_to_100_characters(void **state)
 		 "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
 		 "\"display_name\":\"%s\"}",
 		 name);
-	expect_invalid("POST", "/api/v1/users", body, "display_name");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"\"}",
-		       "display_name");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\"}",
-		       "display_name");
-	/* A control character is not a name. */
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"a\\u0007b\"}",
-		       "display_name");
+	const struct fx_bad bad[] = {
+	    FX_FIELD(body, "display_name"),
+	    FX_FIELD("{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"\"}",
+		     "display_name"),
+	    FX_FIELD("{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\"}",
+		     "display_name"),
+	    /* A control character is not a name. */
+	    FX_FIELD("{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"a\\u0007b\"}",
+		     "display_name"),
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/users", FX_ROWS(bad));
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("prac"));
 	expect_invalid("PATCH", path, "{\"display_name\":\"\"}", "display_name");
@@ -379,7 +364,7 @@ static void duplicate_usernames_conflict(void **state)
 			     "\"role\":\"admin\",\"display_name\":\"Another desk\"}");
 	assert_int_equal(r->status, 409);
 	assert_string_equal(resp_error(r), "duplicate");
-	assert_string_equal(jstr(details(r), "field"), "username");
+	assert_string_equal(jstr(fx_details(r), "field"), "username");
 	resp_free(r);
 	assert_int_equal(users_total(), before);
 	/* The original account is untouched: still front desk, same password. */
@@ -402,9 +387,12 @@ static void unknown_fields_are_rejected(void **state)
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
 	/* A username never changes; id and created_at are the server's. */
-	expect_invalid("PATCH", path, "{\"username\":\"renamed\"}", "username");
-	expect_invalid("PATCH", path, "{\"display_name\":\"Desk\",\"id\":1}", "id");
-	expect_invalid("PATCH", path, "{\"active\":\"no\"}", "active");
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"username\":\"renamed\"}", "username"),
+	    FX_FIELD("{\"display_name\":\"Desk\",\"id\":1}", "id"),
+	    FX_FIELD("{\"active\":\"no\"}", "active"),
+	};
+	fx_expect_bad(&srv, admin_tok, "PATCH", path, FX_ROWS(bad));
 	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
 	assert_string_equal(jstr(r->json, "username"), "desk");
 	assert_true(json_is_true(json_object_get(r->json, "active")));

@@ -29,11 +29,6 @@ static long long adult(const char *first, const char *last)
 	return fx_adult(&S, t_desk, t_prac, first, last, "1984-09-09");
 }
 
-static void expect_error(const struct resp *r, long status, const char *code)
-{
-	fx_expect_error(r, status, code);
-}
-
 static long long booked(const char *token, const struct fx_booking *b)
 {
 	struct resp *r = fx_book(&S, token, b);
@@ -293,12 +288,9 @@ static void next_slots_for_a_full_or_inactive_plan(void **state)
 	resp_free(r);
 
 	snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?limit=0", plan);
-	r = req(&S, "GET", path, t_desk, NULL);
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "limit");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed", "limit");
 	r = req(&S, "GET", V1 "/plans/999999/next-slots", t_desk, NULL);
-	expect_error(r, 404, "not_found");
+	fx_expect_error(r, 404, "not_found");
 	resp_free(r);
 }
 
@@ -331,7 +323,7 @@ static void signing_the_last_session_completes_the_plan(void **state)
 					 .room = l.room,
 					 .plan = plan,
 					 .start = fx_time(40, 10, 0)});
-	expect_error(r, 409, "plan_not_active");
+	fx_expect_error(r, 409, "plan_not_active");
 	resp_free(r);
 }
 
@@ -432,10 +424,8 @@ static void recalls_due_open_and_overdue(void **state)
 	assert_null(recall_of(r, c[BOOKED].plan));
 	resp_free(r);
 
-	r = req(&S, "GET", V1 "/recalls?within_days=nine", t_desk, NULL);
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "within_days");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/recalls?within_days=nine", t_desk, NULL), 422,
+		      "validation_failed", "within_days");
 }
 
 /* ---- Day sheet ---- */
@@ -553,10 +543,8 @@ static void day_sheet_by_practitioner_and_room(void **state)
 	assert_int_equal(jint(a, "planned_sessions"), 4);
 	resp_free(r);
 
-	r = req(&S, "GET", V1 "/day-sheet?date=2027-02-30", t_desk, NULL);
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "date");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=2027-02-30", t_desk, NULL), 422,
+		      "validation_failed", "date");
 }
 
 /* ---- Catalogs ---- */
@@ -619,7 +607,7 @@ static void catalogs_are_read_by_every_role(void **state)
 		resp_free(r);
 	}
 	struct resp *r = req(&S, "GET", V1 "/catalog/devices", t_desk, NULL);
-	expect_error(r, 404, "not_found");
+	fx_expect_error(r, 404, "not_found");
 	resp_free(r);
 }
 
@@ -628,11 +616,11 @@ static void catalog_areas_are_edited_by_admins_only(void **state)
 	(void)state;
 	struct resp *r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_desk,
 			     "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
-	expect_error(r, 403, "forbidden");
+	fx_expect_error(r, 403, "forbidden");
 	resp_free(r);
 	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_prac,
 		"{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
-	expect_error(r, 403, "forbidden");
+	fx_expect_error(r, 403, "forbidden");
 	resp_free(r);
 	int before = fx_audit_count(&S, t_admin, "catalog_area", 0, "update");
 	assert_true(before >= 0);
@@ -646,20 +634,12 @@ static void catalog_areas_are_edited_by_admins_only(void **state)
 	assert_int_equal(fx_audit_count(&S, t_admin, "catalog_area", 0, "update"), before + 1);
 
 	/* Depth is stored exactly: a third decimal or a depth out of range is refused. */
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.355}");
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "max_depth_mm");
-	resp_free(r);
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":3.5}");
-	expect_error(r, 422, "validation_failed");
-	resp_free(r);
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.0,\"colour\":\"red\"}");
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "colour");
-	resp_free(r);
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.355}", "max_depth_mm"),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":3.5}", NULL),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.0,\"colour\":\"red\"}", "colour"),
+	};
+	fx_expect_bad(&S, t_admin, "PUT", V1 "/catalog/areas/scalp", FX_ROWS(bad));
 	assert_int_equal(fx_audit_count(&S, t_admin, "catalog_area", 0, "update"), before + 1);
 
 	r = req(&S, "GET", V1 "/catalog/areas", t_desk, NULL);
