@@ -365,14 +365,9 @@ int harness_own_teardown(void **state)
 	return rc;
 }
 
-struct grow {
-	char *p;
-	size_t n;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
+size_t harness_collect(char *data, size_t size, size_t nmemb, void *userp)
 {
-	struct grow *g = userp;
+	struct harness_buf *g = userp;
 	size_t add = size * nmemb;
 	char *q = realloc(g->p, g->n + add + 1);
 	if (!q)
@@ -403,7 +398,7 @@ static struct resp *perform(struct server *s, const char *local_ip, const char *
 		die("curl_easy_init");
 	char url[1024];
 	snprintf(url, sizeof url, "%s%s", s->base, path);
-	struct grow b = {NULL, 0}, h = {NULL, 0};
+	struct harness_buf b = {NULL, 0}, h = {NULL, 0};
 	struct curl_slist *hdrs = NULL;
 	char auth[256];
 	if (token) {
@@ -418,9 +413,9 @@ static struct resp *perform(struct server *s, const char *local_ip, const char *
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, harness_collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
@@ -867,6 +862,98 @@ void fx_expect_error(const struct resp *r, long status, const char *code)
 	json_t *e = json_object_get(r->json, "error");
 	assert_true(json_is_string(json_object_get(e, "message")));
 	assert_true(json_is_object(json_object_get(e, "details")));
+}
+
+long long fx_parse_instant(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	char rest[16] = "";
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	long long t = (long long)timegm(&tm);
+	if (strcmp(rest, "Z") == 0)
+		return t;
+	int oh, om;
+	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
+		return -1;
+	long long off = oh * 3600LL + om * 60LL;
+	return rest[0] == '+' ? t - off : t + off;
+}
+
+void fx_expect_date(const json_t *o, const char *key, int day)
+{
+	char want[11];
+	fx_day(day, want);
+	assert_string_equal(jstr(o, key), want);
+}
+
+void fx_expect_instant(const json_t *o, const char *key, time_t t)
+{
+	char want[32];
+	fx_instant(t, want);
+	assert_string_equal(jstr(o, key), want);
+}
+
+long long fx_expect_created(const struct resp *r)
+{
+	if (r->status != 201)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, 201);
+	long long id = jint(r->json, "id");
+	assert_true(id > 0);
+	return id;
+}
+
+long long fx_created(struct resp *r)
+{
+	long long id = fx_expect_created(r);
+	resp_free(r);
+	return id;
+}
+
+long long fx_booked(struct server *s, const char *token, const struct fx_booking *b)
+{
+	return fx_created(fx_book(s, token, b));
+}
+
+long long fx_total(struct server *s, const char *token, const char *path)
+{
+	struct resp *r = req(s, "GET", path, token, NULL);
+	assert_int_equal(r->status, 200);
+	long long n = jint(r->json, "total");
+	resp_free(r);
+	return n;
+}
+
+long long fx_audit_last(struct server *s, const char *admin_token)
+{
+	struct resp *r = req(s, "GET", "/api/v1/audit?limit=1", admin_token, NULL);
+	assert_int_equal(r->status, 200);
+	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
+	assert_true(id > 0);
+	resp_free(r);
+	return id;
+}
+
+void fx_expect_intact(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	const char *args[] = {"audit", "verify", "--db", db, NULL};
+	char *out = NULL;
+	assert_int_equal(run_cli(args, NULL, &out), 0);
+	assert_non_null(strstr(out, "intact"));
+	free(out);
 }
 
 /* Asserts that an error answer's details name field. */

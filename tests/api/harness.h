@@ -56,6 +56,13 @@ struct resp {
 void resp_free(struct resp *r);
 /* A response header's value (case-insensitive name), copied into buf; NULL if absent. */
 const char *resp_header(const struct resp *r, const char *name, char *buf, size_t n);
+/* A growing NUL-terminated buffer, and the libcurl write function that appends to the
+ * one its userp points at: for tests that drive a curl handle of their own. */
+struct harness_buf {
+	char *p;
+	size_t n;
+};
+size_t harness_collect(char *data, size_t size, size_t nmemb, void *userp);
 /* The error code string of an error body, or "" */
 const char *resp_error(const struct resp *r);
 
@@ -212,6 +219,28 @@ long long fx_adult(struct server *s, const char *desk_token, const char *prac_to
 
 /* Asserts an error answer: its status, its code and the shape every error has. */
 void fx_expect_error(const struct resp *r, long status, const char *code);
+
+/* Unix seconds of an RFC 3339 time with an offset ("Z" or +HH:MM); -1 when malformed. */
+long long fx_parse_instant(const char *s);
+/* Asserts that o's key holds the local date day days after the base date (as fx_day). */
+void fx_expect_date(const json_t *o, const char *key, int day);
+/* Asserts that o's key holds t as fx_instant writes it. */
+void fx_expect_instant(const json_t *o, const char *key, time_t t);
+
+/* Asserts a 201 answer with a positive "id" (printing the answer otherwise); returns the
+ * id. fx_created does the same and frees r. */
+long long fx_expect_created(const struct resp *r);
+long long fx_created(struct resp *r);
+/* Books b (fx_book) and expects 201; returns the appointment's id. */
+long long fx_booked(struct server *s, const char *token, const struct fx_booking *b);
+/* The "total" of a listing at path, which must answer 200. */
+long long fx_total(struct server *s, const char *token, const char *path);
+/* The id of the newest audit event (admin token). */
+long long fx_audit_last(struct server *s, const char *admin_token);
+
+/* Asserts that the database file at db passes SQLite's integrity check and that
+ * `collagenda audit verify` finds its trail intact. */
+void fx_expect_intact(const char *db);
 
 /* Asserts an error answer as fx_expect_error does and, when field is not NULL, the field
  * its details name; frees r. */

@@ -20,27 +20,17 @@ static char *admin_tok, *desk_tok, *prac_tok;
 static long long admin_id, desk_id, prac_id;
 static long long patient_a, patient_b, room_id;
 
-static long long created(struct resp *r)
-{
-	if (r->status != 201)
-		fprintf(stderr, "create failed: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
 /* Leaves a few events of different kinds, users and entities. */
 static int leave_events(void)
 {
-	patient_a = created(req(&srv, "POST", "/api/v1/patients", desk_tok,
-				"{\"first_name\":\"Alma\",\"last_name\":\"Trail\","
-				"\"date_of_birth\":\"1970-01-01\"}"));
-	patient_b = created(req(&srv, "POST", "/api/v1/patients", prac_tok,
-				"{\"first_name\":\"Boris\",\"last_name\":\"Trail\","
-				"\"date_of_birth\":\"1971-01-01\"}"));
-	room_id = created(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Room 1\"}"));
+	patient_a = fx_created(req(&srv, "POST", "/api/v1/patients", desk_tok,
+				   "{\"first_name\":\"Alma\",\"last_name\":\"Trail\","
+				   "\"date_of_birth\":\"1970-01-01\"}"));
+	patient_b = fx_created(req(&srv, "POST", "/api/v1/patients", prac_tok,
+				   "{\"first_name\":\"Boris\",\"last_name\":\"Trail\","
+				   "\"date_of_birth\":\"1971-01-01\"}"));
+	room_id =
+	    fx_created(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Room 1\"}"));
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_a);
 	struct resp *r = req(&srv, "PATCH", path, prac_tok, "{\"fitzpatrick\":2}");
@@ -86,27 +76,6 @@ static bool is_hex64(const char *s)
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
-/* Unix seconds of an RFC 3339 time with an offset, or -1. */
-static long long instant(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	long long t = (long long)timegm(&tm);
-	if (strcmp(rest, "Z") == 0)
-		return t;
-	int oh, om;
-	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
-		return -1;
-	long long off = oh * 3600LL + om * 60LL;
-	return rest[0] == '+' ? t - off : t + off;
-}
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 static void audit_is_for_admins_only(void **state)
@@ -144,7 +113,7 @@ static void events_are_newest_first_and_chained(void **state)
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
 			assert_non_null(json_object_get(e, keys[k]));
 		assert_true(jint(e, "id") > 0);
-		long long at = instant(jstr(e, "at"));
+		long long at = fx_parse_instant(jstr(e, "at"));
 		assert_true(at > now - 600 && at <= now + 5);
 		json_t *u = json_object_get(e, "user_id"), *eid = json_object_get(e, "entity_id");
 		assert_true(json_is_integer(u) || json_is_null(u));
@@ -160,7 +129,8 @@ static void events_are_newest_first_and_chained(void **state)
 		if (i + 1 < n) {
 			json_t *older = json_array_get(items, i + 1);
 			assert_int_equal(jint(e, "id"), jint(older, "id") + 1);
-			assert_true(instant(jstr(e, "at")) >= instant(jstr(older, "at")));
+			assert_true(fx_parse_instant(jstr(e, "at")) >=
+				    fx_parse_instant(jstr(older, "at")));
 			/* Each event names the hash of the one before it. */
 			assert_string_equal(jstr(e, "prev_hash"), jstr(older, "hash"));
 			assert_string_not_equal(jstr(e, "hash"), jstr(older, "hash"));

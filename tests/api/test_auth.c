@@ -60,51 +60,6 @@ static struct resp *cookie_req(struct server *s, const char *method, const char 
 	return req_ex(s, method, path, NULL, body, body ? strlen(body) : 0, hdrs);
 }
 
-/* "2025-03-01T10:00:00+01:00" or "...Z" as Unix seconds; -1 when malformed. */
-static long long parse_instant(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	long long t = (long long)timegm(&tm);
-	if (strcmp(rest, "Z") == 0)
-		return t;
-	int oh, om;
-	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
-		return -1;
-	long long off = (long long)oh * 3600 + om * 60;
-	return rest[0] == '+' ? t - off : t + off;
-}
-
-/* The id of the user called name, looked up as admin. */
-static long long user_id(struct server *s, const char *admin_tok, const char *name)
-{
-	struct resp *r = req(s, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = -1;
-	size_t i;
-	json_t *u;
-	json_array_foreach(json_object_get(r->json, "items"), i,
-			   u) if (strcmp(jstr(u, "username"), name) == 0) id = jint(u, "id");
-	resp_free(r);
-	assert_true(id > 0);
-	return id;
-}
-
-static long long patients_total(struct server *s, const char *tok)
-{
-	struct resp *r = req(s, "GET", "/api/v1/patients", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long n = jint(r->json, "total");
-	resp_free(r);
-	return n;
-}
-
 static const char patient_body[] =
     "{\"first_name\":\"Ada\",\"last_name\":\"Moreau\",\"date_of_birth\":\"1985-04-12\"}";
 
@@ -131,7 +86,7 @@ static void login_returns_token_csrf_user_and_expiry(void **state)
 	assert_null(json_object_get(user, "password_hash"));
 
 	/* A session ends 12 hours after login at the latest. */
-	long long exp = parse_instant(jstr(r->json, "expires_at"));
+	long long exp = fx_parse_instant(jstr(r->json, "expires_at"));
 	assert_true(exp >= before + 12 * 3600 - 5);
 	assert_true(exp <= (long long)time(NULL) + 12 * 3600 + 5);
 
@@ -235,7 +190,7 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	char *tok = strdup(jstr(l->json, "token"));
 	char *csrf = strdup(jstr(l->json, "csrf_token"));
 	resp_free(l);
-	long long n0 = patients_total(&srv, tok);
+	long long n0 = fx_total(&srv, tok, "/api/v1/patients");
 
 	struct resp *r = cookie_req(&srv, "POST", "/api/v1/patients", tok, NULL, patient_body);
 	assert_int_equal(r->status, 403);
@@ -272,13 +227,13 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, tok, patient_body);
 	assert_int_equal(r->status, 403);
 	resp_free(r);
-	assert_int_equal(patients_total(&srv, tok), n0);
+	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0);
 
 	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, csrf, patient_body);
 	assert_int_equal(r->status, 201);
 	assert_true(jint(r->json, "id") > 0);
 	resp_free(r);
-	assert_int_equal(patients_total(&srv, tok), n0 + 1);
+	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0 + 1);
 
 	/* Without the right token the session survives; with it, logout works. */
 	r = cookie_req(&srv, "POST", "/api/v1/logout", tok, NULL, NULL);
@@ -305,11 +260,11 @@ static void bearer_writes_need_no_csrf(void **state)
 {
 	(void)state;
 	char *tok = login(&srv, "desk", PW_DESK);
-	long long n0 = patients_total(&srv, tok);
+	long long n0 = fx_total(&srv, tok, "/api/v1/patients");
 	struct resp *r = req(&srv, "POST", "/api/v1/patients", tok, patient_body);
 	assert_int_equal(r->status, 201);
 	resp_free(r);
-	assert_int_equal(patients_total(&srv, tok), n0 + 1);
+	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0 + 1);
 	r = req(&srv, "POST", "/api/v1/logout", tok, NULL);
 	assert_int_equal(r->status, 200);
 	resp_free(r);
@@ -344,7 +299,7 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac2 = login(&srv, "prac2", PW_PRAC);
-	long long id = user_id(&srv, admin, "prac2");
+	long long id = fx_user_id(&srv, admin, "prac2");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
 	/* In use just before: the server knows the session, and must forget it. */
@@ -392,7 +347,7 @@ static void role_changes_reach_open_sessions(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac2 = login(&srv, "prac2", PW_PRAC);
-	long long id = user_id(&srv, admin, "prac2");
+	long long id = fx_user_id(&srv, admin, "prac2");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
 	static const char *const roles[] = {"front_desk", "practitioner"};
@@ -420,7 +375,7 @@ static void password_reset_ends_sessions(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac = login(&srv, "prac", PW_PRAC);
-	long long id = user_id(&srv, admin, "prac");
+	long long id = fx_user_id(&srv, admin, "prac");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
 

@@ -47,16 +47,7 @@ static int setup(void **state)
 	resp_free(r);
 	ids_room = post_id("/api/v1/rooms", tok[0], "{\"name\":\"Room A\"}");
 	char path[128], body[512];
-	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", ids_prac);
-	r = req(&srv, "PUT", path, tok[0],
-		"{\"hours\":[{\"weekday\":1,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":"
-		"\"00:00\","
-		"\"end\":\"24:00\"},{\"weekday\":4,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":"
-		"\"00:00\","
-		"\"end\":\"24:00\"},{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
-	resp_free(r);
+	fx_daily_hours(&srv, tok[0], ids_prac, (const char *const[]){"00:00", "24:00", NULL});
 	ids_patient = post_id("/api/v1/patients", tok[1],
 			      "{\"first_name\":\"Matrix\",\"last_name\":\"Patient\","
 			      "\"date_of_birth\":\"1980-01-01\"}");

@@ -28,15 +28,6 @@ static const struct harness_group group = {
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static long long audit_last_id(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/audit?limit=1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
-	resp_free(r);
-	return id;
-}
-
 /* The newest audit event about entity/entity_id; the caller frees *keep. */
 static json_t *audit_newest(const char *entity, long long entity_id, struct resp **keep)
 {
@@ -49,27 +40,6 @@ static json_t *audit_newest(const char *entity, long long entity_id, struct resp
 	json_t *e = json_array_get(json_object_get(r->json, "items"), 0);
 	assert_non_null(e);
 	return e;
-}
-
-/* Unix seconds of an RFC 3339 time with an offset ("Z" or +HH:MM), or -1. */
-static long long instant(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	long long t = (long long)timegm(&tm);
-	if (strcmp(rest, "Z") == 0)
-		return t;
-	int oh, om;
-	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
-		return -1;
-	long long off = oh * 3600LL + om * 60LL;
-	return rest[0] == '+' ? t - off : t + off;
 }
 
 static char *avail_path(long long id, char *buf, size_t n)
@@ -186,7 +156,7 @@ static void rooms_are_created_by_admins_only(void **state)
 	long long before = jint(r->json, "total");
 	assert_non_null(room_named(r, "Laser suite"));
 	resp_free(r);
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 
 	fx_expect_err(req(&srv, "POST", "/api/v1/rooms", desk_tok, "{\"name\":\"Desk room\"}"), 403,
 		      "forbidden", NULL);
@@ -210,7 +180,7 @@ static void rooms_are_created_by_admins_only(void **state)
 	assert_null(room_named(r, "Prac room"));
 	assert_null(room_named(r, "Room 9"));
 	resp_free(r);
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 }
 
 static void rooms_are_renamed_and_deactivated(void **state)
@@ -246,7 +216,7 @@ static void rooms_are_renamed_and_deactivated(void **state)
 	assert_string_equal(jstr(e, "action"), "update");
 	resp_free(keep);
 
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 	static const struct fx_bad bad[] = {
 	    FX_ERR("{\"name\":\"Taken name\"}", 409, "duplicate"),
 	    FX_FIELD("{\"name\":\"\"}", "name"),
@@ -261,7 +231,7 @@ static void rooms_are_renamed_and_deactivated(void **state)
 	    req(&srv, "PATCH", "/api/v1/rooms/999999", admin_tok, "{\"name\":\"Nowhere\"}"), 404,
 	    "not_found", NULL);
 	fx_expect_err(req(&srv, "DELETE", path, admin_tok, NULL), 405, "method_not_allowed", NULL);
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 
 	/* And back into service. */
 	r = req(&srv, "PATCH", path, admin_tok, "{\"active\":true}");
@@ -377,7 +347,7 @@ static void availability_rejects_bad_weeks(void **state)
 	assert_int_equal(r->status, 200);
 	resp_free(r);
 	char *week = hours_text(prac_id);
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 
 	fx_expect_bad(&srv, admin_tok, "PUT", path, FX_ROWS(bad_hours));
 	/* Too many intervals for one week (71 half hours that do not overlap). */
@@ -398,7 +368,7 @@ static void availability_rejects_bad_weeks(void **state)
 	assert_string_equal(after, week);
 	free(after);
 	free(week);
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 }
 
 static void availability_is_for_practitioners_set_by_admins(void **state)
@@ -446,8 +416,10 @@ static void time_off_is_recorded_and_listed(void **state)
 	long long id = jint(r->json, "id");
 	assert_true(id > 0);
 	assert_int_equal(jint(r->json, "practitioner_id"), prac_id);
-	assert_int_equal(instant(jstr(r->json, "start")), instant("2035-03-02T08:00:00Z"));
-	assert_int_equal(instant(jstr(r->json, "end")), instant("2035-03-06T17:00:00Z"));
+	assert_int_equal(fx_parse_instant(jstr(r->json, "start")),
+			 fx_parse_instant("2035-03-02T08:00:00Z"));
+	assert_int_equal(fx_parse_instant(jstr(r->json, "end")),
+			 fx_parse_instant("2035-03-06T17:00:00Z"));
 	assert_string_equal(jstr(r->json, "reason"), "Conference");
 	resp_free(r);
 	struct resp *keep;
@@ -473,8 +445,10 @@ static void time_off_is_recorded_and_listed(void **state)
 	json_t *a = json_array_get(off, before), *b = json_array_get(off, before + 1);
 	assert_int_equal(jint(a, "id"), id);
 	assert_string_equal(jstr(a, "reason"), "Conference");
-	assert_int_equal(instant(jstr(a, "start")), instant("2035-03-02T09:00:00+01:00"));
-	assert_int_equal(instant(jstr(a, "end")), instant("2035-03-06T18:00:00+01:00"));
+	assert_int_equal(fx_parse_instant(jstr(a, "start")),
+			 fx_parse_instant("2035-03-02T09:00:00+01:00"));
+	assert_int_equal(fx_parse_instant(jstr(a, "end")),
+			 fx_parse_instant("2035-03-06T18:00:00+01:00"));
 	assert_int_equal(jint(b, "id"), id2);
 	assert_string_equal(jstr(b, "reason"), "Summer leave");
 	resp_free(r);
@@ -531,7 +505,7 @@ static void time_off_rejects_bad_ranges(void **state)
 	char path[96];
 	time_off_path(prac_id, path, sizeof path);
 	size_t before = time_off_count(prac_id);
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 	fx_expect_bad(&srv, admin_tok, "POST", path, FX_ROWS(bad_time_off));
 	const char *ok = "{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\","
 			 "\"reason\":\"Course\"}";
@@ -544,7 +518,7 @@ static void time_off_rejects_bad_ranges(void **state)
 	fx_expect_err(req(&srv, "POST", time_off_path(999999, other, sizeof other), admin_tok, ok),
 		      404, "not_found", NULL);
 	assert_int_equal(time_off_count(prac_id), before);
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 }
 
 int main(void)

@@ -74,25 +74,6 @@ static void assert_common_headers(const struct resp *r)
 	assert_string_equal(v, "no-store");
 }
 
-static long long patients_total(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/patients", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long n = jint(r->json, "total");
-	resp_free(r);
-	return n;
-}
-
-static long long last_audit_id(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/audit?limit=1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
-	resp_free(r);
-	assert_true(id > 0);
-	return id;
-}
-
 /* Sends raw bytes on a fresh connection and returns what comes back within timeout_ms
  * (caller frees); *elapsed_ms is how long the answer took. */
 static char *raw_exchange(const char *request, int timeout_ms, double *elapsed_ms)
@@ -220,7 +201,7 @@ static void nothing_is_ever_deleted(void **state)
 	    "/api/v1/logout",
 	    "/api/v1/health",
 	};
-	long long before = patients_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/patients");
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct resp *r = req(&srv, "DELETE", paths[i], admin_tok, NULL);
 		if (r->status != 404 && r->status != 405)
@@ -236,7 +217,7 @@ static void nothing_is_ever_deleted(void **state)
 		}
 		resp_free(r);
 	}
-	assert_int_equal(patients_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 	/* Still logged in: DELETE /me or /logout did not end the session. */
 	struct resp *r = req(&srv, "GET", "/api/v1/me", admin_tok, NULL);
 	assert_int_equal(r->status, 200);
@@ -297,7 +278,7 @@ static void declared_oversized_body_is_refused_before_reading(void **state)
 	free(answer);
 
 	/* An ordinary client that sends the whole body anyway gets the same answer. */
-	long long before = patients_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/patients");
 	size_t n = 2 * MIB;
 	char *big = malloc(n);
 	assert_non_null(big);
@@ -308,7 +289,7 @@ static void declared_oversized_body_is_refused_before_reading(void **state)
 	assert_common_headers(r);
 	resp_free(r);
 	free(big);
-	assert_int_equal(patients_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 }
 
 static void body_of_exactly_one_mib_is_read(void **state)
@@ -329,7 +310,7 @@ static void body_of_exactly_one_mib_is_read(void **state)
 static void chunked_oversized_body_is_refused(void **state)
 {
 	(void)state;
-	long long before = patients_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/patients");
 	size_t n = MIB + MIB / 2;
 	char *body = malloc(n);
 	assert_non_null(body);
@@ -342,14 +323,14 @@ static void chunked_oversized_body_is_refused(void **state)
 	assert_common_headers(r);
 	resp_free(r);
 	free(body);
-	assert_int_equal(patients_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 
 	/* A small chunked body is fine. */
 	r = req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body, strlen(patient_body),
 		   chunked);
 	assert_int_equal(r->status, 201);
 	resp_free(r);
-	assert_int_equal(patients_total(), before + 1);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before + 1);
 }
 
 static void bodies_must_be_json(void **state)
@@ -631,8 +612,8 @@ static void no_route_in_the_table_deletes(void **state)
 static void malformed_requests_change_nothing(void **state)
 {
 	(void)state;
-	long long total = patients_total();
-	long long audit = last_audit_id();
+	long long total = fx_total(&srv, admin_tok, "/api/v1/patients");
+	long long audit = fx_audit_last(&srv, admin_tok);
 
 	struct resp *r =
 	    req(&srv, "POST", "/api/v1/patients", desk_tok, "{\"first_name\":\"Eve\",");
@@ -674,30 +655,11 @@ static void malformed_requests_change_nothing(void **state)
 	assert_int_equal(r->status, 401);
 	resp_free(r);
 
-	assert_int_equal(last_audit_id(), audit);
-	assert_int_equal(patients_total(), total);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), total);
 	r = req(&srv, "GET", "/api/v1/patients/1", admin_tok, NULL);
 	assert_string_equal(jstr(r->json, "first_name"), "Lena");
 	resp_free(r);
-}
-
-struct sink {
-	char *p;
-	size_t n;
-};
-
-static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct sink *s = userp;
-	size_t add = size * nmemb;
-	char *q = realloc(s->p, s->n + add + 1);
-	if (!q)
-		return 0;
-	memcpy(q + s->n, data, add);
-	s->p = q;
-	s->n += add;
-	s->p[s->n] = '\0';
-	return add;
 }
 
 /* One request on an existing handle; returns the status and how many new connections
@@ -707,7 +669,7 @@ static long handle_request(CURL *c, const char *method, const char *path, const 
 {
 	char url[256];
 	snprintf(url, sizeof url, "%s%s", srv.base, path);
-	struct sink s = {NULL, 0};
+	struct harness_buf s = {NULL, 0};
 	char auth[128];
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", desk_tok);
 	struct curl_slist *h = curl_slist_append(NULL, auth);
@@ -716,7 +678,7 @@ static long handle_request(CURL *c, const char *method, const char *path, const 
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);

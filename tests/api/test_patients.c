@@ -39,14 +39,7 @@ static json_t *patient_body(const char *first, const char *last, const char *dob
 /* Registers a patient (body taken) and returns its id; the answer must be 201. */
 static long long create_with(const char *tok, json_t *body)
 {
-	struct resp *r = reqj(&srv, "POST", "/api/v1/patients", tok, body);
-	if (r->status != 201)
-		fprintf(stderr, "create failed: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
+	return fx_created(reqj(&srv, "POST", "/api/v1/patients", tok, body));
 }
 
 static long long add_patient(const char *first, const char *last, const char *dob,
@@ -114,17 +107,6 @@ static void expect_found(const char *q, const long long *ids)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(jint(json_array_get(items, i), "id"), ids[i]);
 	resp_free(r);
-}
-
-/* The newest audit event's id. */
-static long long audit_last_id(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/audit?limit=1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
 }
 
 /* A date n days from now, as YYYY-MM-DD. */
@@ -290,7 +272,7 @@ static void patch_changes_and_clears_fields(void **state)
 	assert_int_equal(search_total("7654321", NULL), 0);
 
 	/* Names and the birth date change but are never removed. */
-	long long before = audit_last_id();
+	long long before = fx_audit_last(&srv, admin_tok);
 	static const struct fx_bad bad[] = {
 	    FX_FIELD("{\"first_name\":null}", "first_name"),
 	    FX_FIELD("{\"last_name\":null}", "last_name"),
@@ -305,7 +287,7 @@ static void patch_changes_and_clears_fields(void **state)
 	    FX_ERR(NULL, 400, "bad_json"),
 	};
 	fx_expect_bad(&srv, desk_tok, "PATCH", path, FX_ROWS(bad));
-	assert_int_equal(audit_last_id(), before);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), before);
 	r = get_patient(id);
 	assert_string_equal(jstr(r->json, "first_name"), "Petra");
 	assert_string_equal(jstr(r->json, "last_name"), "Patchova");
@@ -641,7 +623,7 @@ static void invalid_registrations_are_rejected_and_change_nothing(void **state)
 	(void)state;
 	long long total = search_total("", NULL);
 	long long vera = search_total("validova", NULL);
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 
 	for (size_t i = 0; i < sizeof bad_fields / sizeof bad_fields[0]; i++) {
 		json_t *v = NULL;
@@ -673,7 +655,7 @@ static void invalid_registrations_are_rejected_and_change_nothing(void **state)
 	fx_expect_bad(&srv, desk_tok, "POST", "/api/v1/patients", FX_ROWS(not_objects));
 
 	/* Nothing was written: no audit event, no patient. */
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 	assert_int_equal(search_total("", NULL), total);
 	assert_int_equal(search_total("validova", NULL), vera);
 }

@@ -32,23 +32,10 @@ static long long adult(const char *first, const char *last)
 	return fx_adult(&S, t_desk, t_prac, first, last, "1985-03-14");
 }
 
-static long long expect_created(const struct resp *r)
-{
-	if (r->status != 201)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	return id;
-}
-
 /* Books b and expects 201; returns the appointment's id. */
 static long long booked(const char *token, const struct fx_booking *b)
 {
-	struct resp *r = fx_book(&S, token, b);
-	long long id = expect_created(r);
-	resp_free(r);
-	return id;
+	return fx_booked(&S, token, b);
 }
 
 /* POST /appointments/{id}/{action} without a body. */
@@ -101,20 +88,6 @@ static long long session_of(const struct resp *list, long long id)
 	return json_is_integer(n) ? (long long)json_integer_value(n) : 0;
 }
 
-static void expect_date(const json_t *o, const char *key, int day)
-{
-	char want[11];
-	fx_day(day, want);
-	assert_string_equal(jstr(o, key), want);
-}
-
-static void expect_instant(const json_t *o, const char *key, time_t t)
-{
-	char want[32];
-	fx_instant(t, want);
-	assert_string_equal(jstr(o, key), want);
-}
-
 /* ---- Rule 1: adults only ---- */
 
 static void rule1_underage_until_the_eighteenth_birthday(void **state)
@@ -161,7 +134,7 @@ static void rule1_underage_until_the_eighteenth_birthday(void **state)
 	/* From the birthday on, treatment is allowed. */
 	t.start = fx_time(in, 10, 0);
 	r = fx_book(&S, t_desk, &t);
-	long long id = expect_created(r);
+	long long id = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 	/* Rescheduling checks the age again. */
@@ -199,11 +172,11 @@ static void rule2_screening_required_for_treatment_only(void **state)
 	    &S, t_desk,
 	    &(struct fx_booking){
 		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(20, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	assert_string_equal(jstr(r->json, "kind"), "consultation");
 	assert_true(json_is_null(json_object_get(r->json, "plan_id")));
 	/* A consultation lasts 30 minutes unless told otherwise. */
-	expect_instant(r->json, "end", fx_time(20, 10, 30));
+	fx_expect_instant(r->json, "end", fx_time(20, 10, 30));
 	resp_free(r);
 	r = fx_book(&S, t_desk,
 		    &(struct fx_booking){.patient = p,
@@ -211,7 +184,7 @@ static void rule2_screening_required_for_treatment_only(void **state)
 					 .room = l.room,
 					 .kind = "review",
 					 .start = fx_time(21, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	assert_string_equal(jstr(r->json, "kind"), "review");
 	resp_free(r);
 
@@ -269,16 +242,14 @@ static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 	resp_free(r);
 
 	/* Consultations are always allowed. */
-	booked(t_desk, &(struct fx_booking){.patient = p,
-					    .practitioner = l.prac,
-					    .room = l.room,
-					    .start = fx_time(25, 12, 0)});
+	fx_booked(
+	    &S, t_desk,
+	    &(struct fx_booking){
+		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(25, 12, 0)});
 
 	/* The latest screening counts: without rosacea the patient is bookable again. */
 	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
-	r = fx_book(&S, t_desk, &t);
-	long long id = expect_created(r);
-	resp_free(r);
+	long long id = booked(t_desk, &t);
 
 	/* A booked treatment cannot be moved while a new screening blocks it. */
 	fx_screen(&S, t_prac, p, "{\"conditions\":[\"open_wound\"]}");
@@ -341,9 +312,7 @@ static void rule2_clearance_needed_until_recorded(void **state)
 	fx_screen(&S, t_prac, p,
 		  "{\"conditions\":[\"pregnant\"],\"clearances\":[{\"condition\":\"pregnant\","
 		  "\"cleared_by\":\"Dr X\",\"note\":\"ok\"}]}");
-	r = fx_book(&S, t_prac, &t);
-	expect_created(r);
-	resp_free(r);
+	booked(t_prac, &t);
 }
 
 static void rule2_caution_books_with_a_warning(void **state)
@@ -361,7 +330,7 @@ static void rule2_caution_books_with_a_warning(void **state)
 						      .room = l.room,
 						      .plan = plan,
 						      .start = fx_time(30, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	json_t *w = fx_warning(r, "caution");
 	assert_non_null(w);
 	json_t *conds = json_object_get(w, "conditions");
@@ -376,7 +345,7 @@ static void rule2_caution_books_with_a_warning(void **state)
 					 .room = l.room,
 					 .plan = plan,
 					 .start = fx_time(58, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	w = fx_warning(r, "caution");
 	assert_non_null(w);
 	assert_int_equal(json_array_size(json_object_get(w, "conditions")), 0);
@@ -389,7 +358,7 @@ static void rule2_caution_books_with_a_warning(void **state)
 	    &S, t_prac,
 	    &(struct fx_booking){
 		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(29, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	w = fx_warning(r, "caution");
 	assert_non_null(w);
 	assert_true(fx_has_str(json_object_get(w, "conditions"), "sunburn"));
@@ -492,8 +461,8 @@ static void rule3_spacing_minimum_and_earliest_date(void **state)
 			       .start = fx_time(d, 10, 0)};
 	/* A treatment lasts the treatment type's 60 minutes unless told otherwise. */
 	struct resp *r = fx_book(&S, t_desk, &t);
-	long long s1 = expect_created(r);
-	expect_instant(r->json, "end", fx_time(d, 11, 0));
+	long long s1 = fx_expect_created(r);
+	fx_expect_instant(r->json, "end", fx_time(d, 11, 0));
 	char loc[128], want[128];
 	snprintf(want, sizeof want, "/api/v1/appointments/%lld", s1);
 	assert_non_null(resp_header(r, "Location", loc, sizeof loc));
@@ -503,13 +472,13 @@ static void rule3_spacing_minimum_and_earliest_date(void **state)
 	t.start = fx_time(d + 27, 10, 0);
 	r = fx_book(&S, t_desk, &t);
 	fx_expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 
 	/* Day 28 counts in calendar days: an earlier hour than session 1 is fine. */
 	t.start = fx_time(d + 28, 9, 0);
 	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 2);
 	assert_null(fx_warning(r, "spacing_beyond_max"));
 	resp_free(r);
@@ -542,8 +511,8 @@ static void rule3_calendar_days_across_a_dst_change(void **state)
 			       .plan = plan,
 			       .start = fx_time(d, 23, 0)};
 	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_created(r);
-	expect_instant(r->json, "start", t.start);
+	fx_expect_created(r);
+	fx_expect_instant(r->json, "start", t.start);
 	char first_start[40];
 	snprintf(first_start, sizeof first_start, "%s", jstr(r->json, "start"));
 	resp_free(r);
@@ -554,21 +523,21 @@ static void rule3_calendar_days_across_a_dst_change(void **state)
 	r = req(&S, "GET", path, t_desk, NULL);
 	assert_int_equal(r->status, 200);
 	json_t *win = json_object_get(json_object_get(r->json, "progress"), "next_window");
-	expect_date(win, "from", d + 28);
-	expect_date(win, "to", d + 42);
+	fx_expect_date(win, "from", d + 28);
+	fx_expect_date(win, "to", d + 42);
 	resp_free(r);
 
 	t.start = fx_time(d + 27, 23, 30);
 	r = fx_book(&S, t_desk, &t);
 	fx_expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 
 	/* 23:00 to 08:00 on the 28th day is fewer than 28 x 24 hours, and allowed. */
 	t.start = fx_time(d + 28, 8, 0);
 	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
-	expect_instant(r->json, "start", t.start);
+	fx_expect_created(r);
+	fx_expect_instant(r->json, "start", t.start);
 	/* The span crosses the change: the two starts carry different offsets. */
 	assert_string_not_equal(first_start + 19, jstr(r->json, "start") + 19);
 	resp_free(r);
@@ -589,10 +558,10 @@ static void rule3_beyond_max_is_a_warning(void **state)
 	booked(t_desk, &t);
 	t.start = fx_time(d + 43, 10, 0);
 	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	json_t *w = fx_warning(r, "spacing_beyond_max");
 	assert_non_null(w);
-	expect_date(w, "latest", d + 42);
+	fx_expect_date(w, "latest", d + 42);
 	resp_free(r);
 
 	/* Exactly max days is not beyond it. */
@@ -602,7 +571,7 @@ static void rule3_beyond_max_is_a_warning(void **state)
 	booked(t_desk, &t);
 	t.start = fx_time(d + 142, 10, 0);
 	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_null(fx_warning(r, "spacing_beyond_max"));
 	resp_free(r);
 }
@@ -627,7 +596,7 @@ static void rule3_override_by_practitioner_and_admin(void **state)
 		t.start = fx_time(base + 20, 10, 0);
 		t.override_reason = why[i];
 		struct resp *r = fx_book(&S, who[i], &t);
-		long long id = expect_created(r);
+		long long id = fx_expect_created(r);
 		assert_string_equal(jstr(r->json, "override_reason"), why[i]);
 		assert_int_equal(jint(r->json, "session_number"), 2);
 		resp_free(r);
@@ -658,7 +627,7 @@ static void rule3_override_refused_for_desk_and_empty_reason(void **state)
 	t.override_reason = "the patient asked nicely";
 	struct resp *r = fx_book(&S, t_desk, &t);
 	fx_expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 	t.override_reason = "";
 	r = fx_book(&S, t_prac, &t);
@@ -695,7 +664,7 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 	assert_int_equal(r->status, 200);
 	resp_free(r);
 	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 
@@ -722,7 +691,7 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 	assert_string_equal(jstr(r->json, "status"), "no_show");
 	resp_free(r);
 	r = fx_book(&S, t_desk, &next);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 }
@@ -746,10 +715,10 @@ static void rule3_reschedule_rechecks_both_neighbours(void **state)
 	/* Session 2 moved too close to session 1. */
 	struct resp *r = move(s2, fx_time(d + 20, 10, 0), t_desk);
 	fx_expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 	r = get_appt(s2);
-	expect_instant(r->json, "start", fx_time(d + 30, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d + 30, 10, 0));
 	resp_free(r);
 
 	/* Session 1 moved so that session 2 would follow too soon. */
@@ -757,17 +726,17 @@ static void rule3_reschedule_rechecks_both_neighbours(void **state)
 	fx_expect_error(r, 409, "spacing_too_short");
 	resp_free(r);
 	r = get_appt(s1);
-	expect_instant(r->json, "start", fx_time(d, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d, 10, 0));
 	resp_free(r);
 
 	/* Moves that keep 28 days both ways are fine. */
 	r = move(s1, fx_time(d - 2, 10, 0), t_desk);
 	assert_int_equal(r->status, 200);
-	expect_instant(r->json, "start", fx_time(d - 2, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d - 2, 10, 0));
 	resp_free(r);
 	r = move(s2, fx_time(d + 26, 10, 0), t_desk);
 	assert_int_equal(r->status, 200);
-	expect_instant(r->json, "start", fx_time(d + 26, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d + 26, 10, 0));
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", s2, "reschedule"), 1);
 
@@ -820,7 +789,7 @@ static void rule4_plan_full_until_a_session_is_cancelled(void **state)
 	resp_free(r);
 	t.start = fx_time(d + 30, 10, 0);
 	r = fx_book(&S, t_desk, &t);
-	long long s3 = expect_created(r);
+	long long s3 = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 2);
 	resp_free(r);
 	/* The plan is full again, yet its own sessions can still move. */
@@ -893,14 +862,14 @@ static void rule4_session_numbers_follow_start_order(void **state)
 			       .plan = plan,
 			       .start = fx_time(d + 28, 10, 0)};
 	struct resp *r = fx_book(&S, t_desk, &t);
-	long long a = expect_created(r);
+	long long a = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 
 	/* An earlier session takes number 1 and pushes the other to 2. */
 	t.start = fx_time(d, 10, 0);
 	r = fx_book(&S, t_desk, &t);
-	long long b = expect_created(r);
+	long long b = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 	r = get_appt(a);
@@ -967,8 +936,8 @@ static void rule4_plan_progress_and_next_window(void **state)
 	assert_int_equal(jint(prog, "completed"), 0);
 	json_t *win = json_object_get(prog, "next_window");
 	assert_true(json_is_object(win));
-	expect_date(win, "from", d + 28);
-	expect_date(win, "to", d + 42);
+	fx_expect_date(win, "from", d + 28);
+	fx_expect_date(win, "to", d + 42);
 	resp_free(r);
 
 	t.start = fx_time(d + 30, 10, 0);
@@ -1085,7 +1054,7 @@ static void rule5_conflicts_for_practitioner_room_and_patient(void **state)
 	fx_instant(fx_time(d, 10, 50), to);
 	r = reqj(&S, "PATCH", path, t_desk, json_pack("{s:s, s:s}", "start", from, "end", to));
 	assert_int_equal(r->status, 200);
-	expect_instant(r->json, "end", fx_time(d, 10, 50));
+	fx_expect_instant(r->json, "end", fx_time(d, 10, 50));
 	resp_free(r);
 }
 
@@ -1227,15 +1196,13 @@ static void rule6_outside_hours_time_off_and_admin_override(void **state)
 	fx_expect_error(r, 409, "outside_hours");
 	resp_free(r);
 	r = fx_book(&S, t_admin, &t);
-	long long id = expect_created(r);
+	long long id = fx_expect_created(r);
 	assert_string_equal(jstr(r->json, "override_reason"), "urgent review");
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "override"), 1);
 
 	t.start = fx_time(mon, 18, 0);
-	r = fx_book(&S, t_admin, &t);
-	id = expect_created(r);
-	resp_free(r);
+	id = booked(t_admin, &t);
 	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "override"), 1);
 }
 
@@ -1290,10 +1257,10 @@ static void rule7_status_flow(void **state)
 	long long p = adult("Stella", "Status");
 	struct lane l = lane("r7a");
 	int d = 100;
-	long long c = booked(t_desk, &(struct fx_booking){.patient = p,
-							  .practitioner = l.prac,
-							  .room = l.room,
-							  .start = fx_time(d, 10, 0)});
+	long long c = fx_booked(
+	    &S, t_desk,
+	    &(struct fx_booking){
+		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(d, 10, 0)});
 	struct resp *r = act(c, "check-in", t_desk);
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "checked_in");
@@ -1323,10 +1290,10 @@ static void rule7_status_flow(void **state)
 	resp_free(r);
 
 	/* A consultation completes only after check-in. */
-	long long c2 = booked(t_desk, &(struct fx_booking){.patient = p,
-							   .practitioner = l.prac,
-							   .room = l.room,
-							   .start = fx_time(d, 14, 0)});
+	long long c2 = fx_booked(
+	    &S, t_desk,
+	    &(struct fx_booking){
+		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(d, 14, 0)});
 	r = act(c2, "complete", t_prac);
 	fx_expect_error(r, 409, "bad_transition");
 	resp_free(r);
@@ -1414,10 +1381,10 @@ static void rule7_no_show_only_after_the_start(void **state)
 	long long p = adult("Nell", "Noshow");
 	struct lane l = lane("r7c");
 	time_t now = time(NULL);
-	long long future = booked(t_desk, &(struct fx_booking){.patient = p,
-							       .practitioner = l.prac,
-							       .room = l.room,
-							       .start = fx_time(3, 10, 0)});
+	long long future = fx_booked(
+	    &S, t_desk,
+	    &(struct fx_booking){
+		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(3, 10, 0)});
 	struct resp *r = act(future, "no-show", t_desk);
 	fx_expect_error(r, 409, "bad_transition");
 	resp_free(r);

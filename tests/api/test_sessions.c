@@ -74,12 +74,7 @@ static long long book_at(long long patient, long long plan_id, time_t start)
 			       .plan = plan_id,
 			       .start = start,
 			       .end = start + SLOT_MIN * 60};
-	struct resp *r = fx_book(&S, t_prac, &b);
-	expect_status(r, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
+	return fx_booked(&S, t_prac, &b);
 }
 
 /* A treatment today in the next slot. */

@@ -45,15 +45,6 @@ static void expect_invalid(const char *method, const char *path, const char *bod
 	fx_expect_bad(&srv, admin_tok, method, path, &row, 1);
 }
 
-static long long users_total(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long n = jint(r->json, "total");
-	resp_free(r);
-	return n;
-}
-
 static void admin_lists_the_seeded_users(void **state)
 {
 	(void)state;
@@ -180,7 +171,7 @@ static void other_roles_may_not_manage_users(void **state)
 {
 	(void)state;
 	const char *toks[] = {desk_tok, prac_tok};
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
 	for (int i = 0; i < 2; i++) {
@@ -203,7 +194,7 @@ static void other_roles_may_not_manage_users(void **state)
 		assert_string_equal(resp_error(r), "forbidden");
 		resp_free(r);
 	}
-	assert_int_equal(users_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
 	assert_string_equal(jstr(r->json, "role"), "front_desk");
 	resp_free(r);
@@ -220,7 +211,7 @@ static void usernames_follow_the_rules(void **state)
 	    "ab", "Admin2", "has space", "semi;colon", "ümlaut", "tab\\tname", "dollar$", "", "a/b",
 	};
 	char body[512];
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(body, sizeof body,
 			 "{\"username\":\"%s\",\"password\":\"0123456789\",\"role\":\"admin\","
@@ -245,7 +236,7 @@ static void usernames_follow_the_rules(void **state)
 		     "username"),
 	};
 	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/users", FX_ROWS(not_names));
-	assert_int_equal(users_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 
 	name[64] = '\0';
 	const char *good[] = {name, "abc", "a.b_c-9"};
@@ -258,7 +249,7 @@ static void usernames_follow_the_rules(void **state)
 		assert_string_equal(jstr(r->json, "username"), good[i]);
 		resp_free(r);
 	}
-	assert_int_equal(users_total(), before + 3);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before + 3);
 }
 
 static void passwords_need_ten_characters(void **state)
@@ -358,7 +349,7 @@ static void display_names_have_1_to_100_characters(void **state)
 static void duplicate_usernames_conflict(void **state)
 {
 	(void)state;
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
 			     "{\"username\":\"desk\",\"password\":\"0123456789\","
 			     "\"role\":\"admin\",\"display_name\":\"Another desk\"}");
@@ -366,7 +357,7 @@ static void duplicate_usernames_conflict(void **state)
 	assert_string_equal(resp_error(r), "duplicate");
 	assert_string_equal(jstr(fx_details(r), "field"), "username");
 	resp_free(r);
-	assert_int_equal(users_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 	/* The original account is untouched: still front desk, same password. */
 	char *t = login(&srv, "desk", PW_DESK);
 	r = req(&srv, "GET", "/api/v1/me", t, NULL);
@@ -378,12 +369,12 @@ static void duplicate_usernames_conflict(void **state)
 static void unknown_fields_are_rejected(void **state)
 {
 	(void)state;
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	expect_invalid("POST", "/api/v1/users",
 		       "{\"username\":\"extra\",\"password\":\"0123456789\",\"role\":\"admin\","
 		       "\"display_name\":\"X\",\"is_superuser\":true}",
 		       "is_superuser");
-	assert_int_equal(users_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
 	/* A username never changes; id and created_at are the server's. */

@@ -29,15 +29,10 @@ static long long adult(const char *first, const char *last)
 	return fx_adult(&S, t_desk, t_prac, first, last, "1984-09-09");
 }
 
+/* Books b and expects 201; returns the appointment's id. */
 static long long booked(const char *token, const struct fx_booking *b)
 {
-	struct resp *r = fx_book(&S, token, b);
-	if (r->status != 201)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	resp_free(r);
-	return id;
+	return fx_booked(&S, token, b);
 }
 
 /* The front desk books a session of plan for patient in lane l at start. */
@@ -48,20 +43,6 @@ static long long book_plan_session(struct lane l, long long patient, long long p
 						   .room = l.room,
 						   .plan = plan,
 						   .start = start});
-}
-
-static void expect_date(const json_t *o, const char *key, int day)
-{
-	char want[11];
-	fx_day(day, want);
-	assert_string_equal(jstr(o, key), want);
-}
-
-static void expect_instant(const json_t *o, const char *key, time_t t)
-{
-	char want[32];
-	fx_instant(t, want);
-	assert_string_equal(jstr(o, key), want);
 }
 
 /* Writes the least session record that can be signed today, and signs it. */
@@ -159,8 +140,8 @@ static void next_slots_inside_the_window_on_the_grid(void **state)
 	for (int k = 0; k < 2; k++) {
 		struct resp *r = next_slots(plan, 3, tokens[k]);
 		json_t *win = json_object_get(r->json, "window");
-		expect_date(win, "from", d + 28);
-		expect_date(win, "to", d + 42);
+		fx_expect_date(win, "from", d + 28);
+		fx_expect_date(win, "to", d + 42);
 		assert_true(json_is_null(json_object_get(r->json, "reason")));
 		assert_int_equal(jint(r->json, "session_number"), 2);
 		json_t *items = json_object_get(r->json, "items");
@@ -171,8 +152,8 @@ static void next_slots_inside_the_window_on_the_grid(void **state)
 		for (size_t i = 0; i < 3; i++) {
 			json_t *slot = json_array_get(items, i);
 			int m = minutes[i];
-			expect_instant(slot, "start", fx_time(d + 28, m / 60, m % 60));
-			expect_instant(slot, "end", fx_time(d + 28, m / 60 + 1, m % 60));
+			fx_expect_instant(slot, "start", fx_time(d + 28, m / 60, m % 60));
+			fx_expect_instant(slot, "end", fx_time(d + 28, m / 60 + 1, m % 60));
 			assert_int_equal(jint(slot, "practitioner_id"), l.prac);
 			assert_true(jint(slot, "room_id") > 0);
 			const char *start = jstr(slot, "start");
@@ -199,8 +180,8 @@ static void next_slots_inside_the_window_on_the_grid(void **state)
 	r = next_slots(plan, 1, t_desk);
 	assert_int_equal(jint(r->json, "session_number"), 3);
 	json_t *win = json_object_get(r->json, "window");
-	expect_date(win, "from", d + 56);
-	expect_date(win, "to", d + 70);
+	fx_expect_date(win, "from", d + 56);
+	fx_expect_date(win, "to", d + 70);
 	resp_free(r);
 }
 
@@ -223,9 +204,9 @@ static void next_slots_span_touching_intervals(void **state)
 	struct resp *r = next_slots(plan, 3, t_desk);
 	json_t *items = json_object_get(r->json, "items");
 	assert_int_equal(json_array_size(items), 3);
-	expect_instant(json_array_get(items, 0), "start", fx_time(d + 28, 11, 15));
-	expect_instant(json_array_get(items, 1), "start", fx_time(d + 28, 11, 30));
-	expect_instant(json_array_get(items, 2), "start", fx_time(d + 28, 11, 45));
+	fx_expect_instant(json_array_get(items, 0), "start", fx_time(d + 28, 11, 15));
+	fx_expect_instant(json_array_get(items, 1), "start", fx_time(d + 28, 11, 30));
+	fx_expect_instant(json_array_get(items, 2), "start", fx_time(d + 28, 11, 45));
 	resp_free(r);
 	/* And the slot across noon books. */
 	book_plan_session(l, p, plan, fx_time(d + 28, 11, 15));
@@ -253,13 +234,14 @@ static void next_slots_over_many_days(void **state)
 	assert_int_equal(json_array_size(items), 10);
 	static const int days[] = {0, 2, 3, 4, 7, 8, 9, 10, 11, 12};
 	for (size_t i = 0; i < 10; i++)
-		expect_instant(json_array_get(items, i), "start", fx_time(d + 28 + days[i], 9, 0));
+		fx_expect_instant(json_array_get(items, i), "start",
+				  fx_time(d + 28 + days[i], 9, 0));
 	resp_free(r);
 	/* The window ends on its 14th day: no more than 12 free days to offer. */
 	r = next_slots(plan, 50, t_desk);
 	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 12);
-	expect_instant(json_array_get(json_object_get(r->json, "items"), 11), "start",
-		       fx_time(d + 42, 9, 0));
+	fx_expect_instant(json_array_get(json_object_get(r->json, "items"), 11), "start",
+			  fx_time(d + 42, 9, 0));
 	resp_free(r);
 }
 
@@ -395,13 +377,13 @@ static void recalls_due_open_and_overdue(void **state)
 	assert_true(json_is_true(json_object_get(o, "overdue")));
 	assert_int_equal(jint(o, "patient_id"), c[OVERDUE].patient);
 	assert_string_equal(jstr(o, "patient_name"), "Olive Overdue");
-	expect_date(json_object_get(o, "next_window"), "from", -50 + 28);
-	expect_date(json_object_get(o, "next_window"), "to", -50 + 42);
+	fx_expect_date(json_object_get(o, "next_window"), "from", -50 + 28);
+	fx_expect_date(json_object_get(o, "next_window"), "to", -50 + 42);
 	o = recall_of(r, c[OPEN].plan);
 	assert_non_null(o);
 	assert_true(json_is_false(json_object_get(o, "overdue")));
-	expect_date(json_object_get(o, "next_window"), "from", -30 + 28);
-	expect_date(json_object_get(o, "next_window"), "to", -30 + 42);
+	fx_expect_date(json_object_get(o, "next_window"), "from", -30 + 28);
+	fx_expect_date(json_object_get(o, "next_window"), "to", -30 + 42);
 	/* Ordered by window start: the overdue plan before the open one. */
 	assert_true(recall_index(r, c[OVERDUE].plan) < recall_index(r, c[OPEN].plan));
 	assert_null(recall_of(r, c[UPCOMING].plan));
@@ -418,8 +400,8 @@ static void recalls_due_open_and_overdue(void **state)
 	o = recall_of(r, c[UPCOMING].plan);
 	assert_non_null(o);
 	assert_true(json_is_false(json_object_get(o, "overdue")));
-	expect_date(json_object_get(o, "next_window"), "from", 28);
-	expect_date(json_object_get(o, "next_window"), "to", 42);
+	fx_expect_date(json_object_get(o, "next_window"), "from", 28);
+	fx_expect_date(json_object_get(o, "next_window"), "to", 42);
 	assert_true(recall_index(r, c[OPEN].plan) < recall_index(r, c[UPCOMING].plan));
 	assert_null(recall_of(r, c[BOOKED].plan));
 	resp_free(r);
