@@ -956,6 +956,14 @@ void fx_expect_intact(const char *db)
 	free(out);
 }
 
+void fx_expect_status(struct resp *r, long status)
+{
+	if (r->status != status)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, status);
+	resp_free(r);
+}
+
 /* Asserts that an error answer's details name field. */
 static void expect_named_field(const struct resp *r, const char *field)
 {

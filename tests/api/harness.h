@@ -242,6 +242,8 @@ long long fx_audit_last(struct server *s, const char *admin_token);
  * `collagenda audit verify` finds its trail intact. */
 void fx_expect_intact(const char *db);
 
+/* Asserts r's status (printing the answer when it differs) and frees r. */
+void fx_expect_status(struct resp *r, long status);
 /* Asserts an error answer as fx_expect_error does and, when field is not NULL, the field
  * its details name; frees r. */
 void fx_expect_err(struct resp *r, long status, const char *code, const char *field);

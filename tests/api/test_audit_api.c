@@ -33,12 +33,8 @@ static int leave_events(void)
 	    fx_created(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Room 1\"}"));
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_a);
-	struct resp *r = req(&srv, "PATCH", path, prac_tok, "{\"fitzpatrick\":2}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "GET", path, prac_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path, prac_tok, "{\"fitzpatrick\":2}"), 200);
+	fx_expect_status(req(&srv, "GET", path, prac_tok, NULL), 200);
 	return 0;
 }
 
@@ -157,9 +153,7 @@ static void events_are_newest_first_and_chained(void **state)
 	resp_free(keep);
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_b);
-	struct resp *r = req(&srv, "GET", path, desk_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", path, desk_tok, NULL), 200);
 	items = audit("limit=1", &keep);
 	json_t *e = json_array_get(items, 0);
 	assert_int_equal(jint(e, "id"), prev_id + 1);
@@ -328,9 +322,8 @@ static void concurrent_reads_are_each_audited_and_chained(void **state)
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_b);
 	for (int i = 0; i < WRITES; i++) {
-		struct resp *r = reqf(&srv, "PATCH", path, prac_tok, "{\"notes\":\"note %d\"}", i);
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(reqf(&srv, "PATCH", path, prac_tok, "{\"notes\":\"note %d\"}", i),
+				 200);
 	}
 	for (int i = 0; i < READERS; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
@@ -372,11 +365,10 @@ static void chain_verifies_after_stop_and_restart(void **state)
 	server_restart(&srv, NULL);
 	free(prac_tok);
 	prac_tok = login(&srv, "prac", PW_PRAC);
-	struct resp *r = req(&srv, "POST", "/api/v1/patients", prac_tok,
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", prac_tok,
 			     "{\"first_name\":\"Cleo\",\"last_name\":\"Trail\","
-			     "\"date_of_birth\":\"1972-01-01\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+			     "\"date_of_birth\":\"1972-01-01\"}"),
+			 201);
 	struct resp *keep;
 	json_t *items = audit("limit=3", &keep);
 	assert_string_equal(jstr(json_array_get(items, 0), "action"), "create");

@@ -152,13 +152,9 @@ static void me_needs_a_valid_bearer_token(void **state)
 	char forged[64];
 	snprintf(forged, sizeof forged, "%s", tok);
 	forged[0] = forged[0] == 'A' ? 'B' : 'A';
-	r = req(&srv, "GET", "/api/v1/me", forged, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", forged, NULL), 401);
 
-	r = req(&srv, "GET", "/api/v1/me", "short", NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", "short", NULL), 401);
 
 	const char *basic[] = {"Authorization: Basic YWRtaW46YWRtaW4=", NULL};
 	r = req_ex(&srv, "GET", "/api/v1/me", NULL, NULL, 0, basic);
@@ -176,9 +172,7 @@ static void cookie_reads_need_no_csrf(void **state)
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(json_object_get(r->json, "user"), "username"), "desk");
 	resp_free(r);
-	r = cookie_req(&srv, "GET", "/api/v1/patients", tok, NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "GET", "/api/v1/patients", tok, NULL, NULL), 200);
 	free(tok);
 }
 
@@ -217,16 +211,11 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	assert_string_equal(resp_error(r), "forbidden");
 	resp_free(r);
 	snprintf(other, sizeof other, "%.20s", csrf);
-	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, other, patient_body);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
-	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, "", patient_body);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/patients", tok, other, patient_body),
+			 403);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/patients", tok, "", patient_body), 403);
 	/* The session token itself is not the CSRF token. */
-	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, tok, patient_body);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/patients", tok, tok, patient_body), 403);
 	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0);
 
 	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, csrf, patient_body);
@@ -236,12 +225,8 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0 + 1);
 
 	/* Without the right token the session survives; with it, logout works. */
-	r = cookie_req(&srv, "POST", "/api/v1/logout", tok, NULL, NULL);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
-	r = cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/logout", tok, NULL, NULL), 403);
+	fx_expect_status(cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL), 200);
 	r = cookie_req(&srv, "POST", "/api/v1/logout", tok, csrf, NULL);
 	assert_int_equal(r->status, 200);
 	char cookie[512];
@@ -249,9 +234,7 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	assert_non_null(strstr(cookie, "collagenda_session=;"));
 	assert_non_null(strstr(cookie, "Max-Age=0"));
 	resp_free(r);
-	r = cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL), 401);
 	free(tok);
 	free(csrf);
 }
@@ -261,13 +244,9 @@ static void bearer_writes_need_no_csrf(void **state)
 	(void)state;
 	char *tok = login(&srv, "desk", PW_DESK);
 	long long n0 = fx_total(&srv, tok, "/api/v1/patients");
-	struct resp *r = req(&srv, "POST", "/api/v1/patients", tok, patient_body);
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", tok, patient_body), 201);
 	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0 + 1);
-	r = req(&srv, "POST", "/api/v1/logout", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", tok, NULL), 200);
 	free(tok);
 }
 
@@ -277,19 +256,13 @@ static void logout_ends_only_that_session(void **state)
 	char *a = login(&srv, "prac", PW_PRAC);
 	char *b = login(&srv, "prac", PW_PRAC);
 	assert_string_not_equal(a, b);
-	struct resp *r = req(&srv, "POST", "/api/v1/logout", a, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", a, NULL);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", a, NULL), 200);
+	struct resp *r = req(&srv, "GET", "/api/v1/me", a, NULL);
 	assert_int_equal(r->status, 401);
 	assert_string_equal(resp_error(r), "unauthenticated");
 	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/logout", a, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", b, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", a, NULL), 401);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", b, NULL), 200);
 	free(a);
 	free(b);
 }
@@ -303,17 +276,13 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
 	/* In use just before: the server knows the session, and must forget it. */
-	struct resp *r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac2, NULL), 200);
 
-	r = req(&srv, "PATCH", path, admin, "{\"active\":false}");
+	struct resp *r = req(&srv, "PATCH", path, admin, "{\"active\":false}");
 	assert_int_equal(r->status, 200);
 	assert_true(json_is_false(json_object_get(r->json, "active")));
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac2, NULL), 401);
 
 	/* The right password of an inactive user reads exactly like a wrong one. */
 	struct resp *inactive = login_req(&srv, "prac2", PW_PRAC);
@@ -325,17 +294,11 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	resp_free(wrong);
 
 	/* The admin's own session is untouched; reactivation lets them back in. */
-	r = req(&srv, "PATCH", path, admin, "{\"active\":true}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path, admin, "{\"active\":true}"), 200);
 	char *again = login(&srv, "prac2", PW_PRAC);
-	r = req(&srv, "GET", "/api/v1/me", again, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", again, NULL), 200);
 	/* The old token stays dead. */
-	r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac2, NULL), 401);
 	free(again);
 	free(prac2);
 	free(admin);
@@ -358,9 +321,7 @@ static void role_changes_reach_open_sessions(void **state)
 		resp_free(r);
 		char body[64];
 		snprintf(body, sizeof body, "{\"role\":\"%s\"}", roles[i]);
-		r = req(&srv, "PATCH", path, admin, body);
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(req(&srv, "PATCH", path, admin, body), 200);
 		r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
 		assert_int_equal(r->status, 200);
 		assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), roles[i]);
@@ -383,16 +344,10 @@ static void password_reset_ends_sessions(void **state)
 	assert_int_equal(r->status, 200);
 	assert_null(json_object_get(r->json, "password"));
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", prac, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", admin, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac, NULL), 401);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", admin, NULL), 200);
 
-	r = login_req(&srv, "prac", PW_PRAC);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(login_req(&srv, "prac", PW_PRAC), 401);
 	char *fresh = login(&srv, "prac", "a-new-password-2");
 	r = req(&srv, "GET", "/api/v1/me", fresh, NULL);
 	assert_int_equal(r->status, 200);
@@ -400,9 +355,7 @@ static void password_reset_ends_sessions(void **state)
 	resp_free(r);
 
 	/* Put the seeded password back for any later test. */
-	r = reqf(&srv, "PATCH", path, admin, "{\"password\":\"%s\"}", PW_PRAC);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(reqf(&srv, "PATCH", path, admin, "{\"password\":\"%s\"}", PW_PRAC), 200);
 	free(fresh);
 	free(prac);
 	free(admin);
@@ -453,9 +406,7 @@ static void outdated_hashes_are_renewed_at_login(void **state)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 
-	struct resp *r = login_req(&srv, "desk", "not-the-password");
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(login_req(&srv, "desk", "not-the-password"), 401);
 	char *h = stored_hash();
 	assert_string_equal(h, old);
 	free(h);
@@ -465,7 +416,7 @@ static void outdated_hashes_are_renewed_at_login(void **state)
 	assert_non_null(strstr(h, "$argon2id$v=19$m=19456,t=2,p=1$"));
 	assert_int_equal(crypto_pwhash_str_verify(h, PW_DESK, strlen(PW_DESK)), 0);
 	free(h);
-	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
+	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 200);
 	long long desk_id = jint(json_object_get(r->json, "user"), "id");
 	resp_free(r);
@@ -493,13 +444,9 @@ static void logins_and_failures_are_audited(void **state)
 {
 	(void)state;
 	/* From an address of its own, so that the events are easy to tell apart. */
-	struct resp *r = login_from(&srv, "127.0.0.9", "admin", "not-the-password");
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = login_from(&srv, "127.0.0.9", "audit-nobody", "not-the-password");
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = login_from(&srv, "127.0.0.9", "admin", PW_ADMIN);
+	fx_expect_status(login_from(&srv, "127.0.0.9", "admin", "not-the-password"), 401);
+	fx_expect_status(login_from(&srv, "127.0.0.9", "audit-nobody", "not-the-password"), 401);
+	struct resp *r = login_from(&srv, "127.0.0.9", "admin", PW_ADMIN);
 	assert_int_equal(r->status, 200);
 	char *admin = strdup(jstr(r->json, "token"));
 	long long admin_id = jint(json_object_get(r->json, "user"), "id");
@@ -539,9 +486,7 @@ static void logins_and_failures_are_audited(void **state)
 	resp_free(r);
 
 	/* Logouts too. */
-	r = req(&srv, "POST", "/api/v1/logout", admin, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", admin, NULL), 200);
 	free(admin);
 	admin = login(&srv, "admin", PW_ADMIN);
 	r = req(&srv, "GET", "/api/v1/audit?entity=user&limit=5", admin, NULL);
@@ -579,14 +524,10 @@ static void failed_logins_throttle_the_username(void **state)
 	assert_true(strtol(ra, NULL, 10) > 0);
 	assert_null(json_object_get(r->json, "token"));
 	resp_free(r);
-	r = login_req(s, "desk", PW_DESK);
-	assert_int_equal(r->status, 429);
-	resp_free(r);
+	fx_expect_status(login_req(s, "desk", PW_DESK), 429);
 
 	/* Another user from a clean address is not affected. */
-	r = login_from(s, "127.0.0.2", "prac", PW_PRAC);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(login_from(s, "127.0.0.2", "prac", PW_PRAC), 200);
 	assert_int_equal(server_stop(s), 0);
 }
 
@@ -608,9 +549,7 @@ static void failed_logins_throttle_the_address(void **state)
 	assert_non_null(resp_header(r, "Retry-After", ra, sizeof ra));
 	resp_free(r);
 	/* The same user from another address: fine. */
-	r = login_from(s, "127.0.0.4", "prac", PW_PRAC);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(login_from(s, "127.0.0.4", "prac", PW_PRAC), 200);
 	assert_int_equal(server_stop(s), 0);
 }
 
@@ -622,12 +561,10 @@ static void idle_sessions_expire(void **state)
 	assert_int_equal(jint(l->json, "idle_timeout_s"), 2);
 	char *tok = strdup(jstr(l->json, "token"));
 	resp_free(l);
-	struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 200);
 
 	sleep(3);
-	r = req(s, "GET", "/api/v1/me", tok, NULL);
+	struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 401);
 	assert_string_equal(resp_error(r), "unauthenticated");
 	assert_string_equal(
@@ -635,9 +572,7 @@ static void idle_sessions_expire(void **state)
 	    "expired");
 	resp_free(r);
 	/* An expired session is gone for good. */
-	r = req(s, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 401);
 	free(tok);
 	assert_int_equal(server_stop(s), 0);
 }
@@ -650,9 +585,7 @@ static void activity_keeps_a_session_alive(void **state)
 	 * for as long. */
 	for (int i = 0; i < 4; i++) {
 		sleep(1);
-		struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 200);
 	}
 	free(tok);
 	assert_int_equal(server_stop(s), 0);

@@ -241,15 +241,9 @@ static void logout_ends_only_that_session(void **state)
 {
 	(void)state;
 	char *a = login(&srv, "desk", PW_DESK);
-	struct resp *r = req(&srv, "POST", "/api/v1/logout", a, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", a, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", tok[1], NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", a, NULL), 200);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", a, NULL), 401);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", tok[1], NULL), 200);
 	free(a);
 }
 

@@ -328,9 +328,7 @@ static void serve_announces_its_port_and_stops_cleanly(void **state)
 	/* The setup's server_start found "listening on http://127.0.0.1:PORT" on standard
 	 * output. */
 	assert_true(s->port > 0 && s->port < 65536);
-	struct resp *r = req(s, "GET", "/api/v1/health", NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/health", NULL, NULL), 200);
 
 	/* Another server on the same port cannot start: a runtime failure. */
 	char port[16];
@@ -349,18 +347,15 @@ static void serve_announces_its_port_and_stops_cleanly(void **state)
 
 	/* SIGTERM: exit 0, and the port is closed. */
 	assert_int_equal(server_stop(s), 0);
-	r = req(s, "GET", "/api/v1/health", NULL, NULL);
-	assert_int_equal(r->status, -1);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/health", NULL, NULL), -1);
 
 	/* SIGINT does the same, and the data is still there after a restart. */
 	server_restart(s, NULL);
 	char *tok = login(s, "admin", PW_ADMIN);
-	r = req(
-	    s, "POST", "/api/v1/patients", tok,
-	    "{\"first_name\":\"Noor\",\"last_name\":\"Haddad\",\"date_of_birth\":\"1979-11-30\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req(s, "POST", "/api/v1/patients", tok,
+			     "{\"first_name\":\"Noor\",\"last_name\":\"Haddad\",\"date_of_birth\":"
+			     "\"1979-11-30\"}"),
+			 201);
 	assert_int_equal(kill(s->pid, SIGINT), 0);
 	int status = 0;
 	assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
@@ -440,14 +435,11 @@ static void audit_verify_finds_tampering(void **state)
 		assert_int_equal(r->status, 201);
 		resp_free(r);
 	}
-	struct resp *r = req(s, "POST", "/api/v1/users", tok,
+	fx_expect_status(req(s, "POST", "/api/v1/users", tok,
 			     "{\"username\":\"audited\",\"password\":\"0123456789\","
-			     "\"role\":\"practitioner\",\"display_name\":\"Dr Audited\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
-	r = req(s, "POST", "/api/v1/logout", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+			     "\"role\":\"practitioner\",\"display_name\":\"Dr Audited\"}"),
+			 201);
+	fx_expect_status(req(s, "POST", "/api/v1/logout", tok, NULL), 200);
 	free(tok);
 	assert_int_equal(server_stop(s), 0);
 
@@ -586,9 +578,7 @@ static void backup_copies_a_live_database(void **state)
 	assert_int_equal(run(nowhere, NULL), 1);
 
 	/* The server is unaffected. */
-	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", tok, NULL), 200);
 	free(tok);
 	unlink(other);
 	remove_db(dest);

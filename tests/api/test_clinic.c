@@ -249,13 +249,12 @@ static void availability_put_replaces_the_week(void **state)
 	char path[96];
 	avail_path(prac_id, path, sizeof path);
 	/* Given out of order; read back by weekday and start. */
-	struct resp *r = req(&srv, "PUT", path, admin_tok,
+	fx_expect_status(req(&srv, "PUT", path, admin_tok,
 			     "{\"hours\":[{\"weekday\":3,\"start\":\"10:00\",\"end\":\"18:00\"},"
 			     "{\"weekday\":1,\"start\":\"13:00\",\"end\":\"17:00\"},"
 			     "{\"weekday\":1,\"start\":\"09:00\",\"end\":\"12:00\"},"
-			     "{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+			     "{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}"),
+			 200);
 	char *text = hours_text(prac_id);
 	assert_string_equal(text, "[{\"end\":\"12:00\",\"start\":\"09:00\",\"weekday\":1},"
 				  "{\"end\":\"17:00\",\"start\":\"13:00\",\"weekday\":1},"
@@ -270,15 +269,14 @@ static void availability_put_replaces_the_week(void **state)
 
 	/* Another practitioner's week is separate. */
 	char path2[96];
-	r = req(&srv, "PUT", avail_path(prac2_id, path2, sizeof path2), admin_tok,
-		"{\"hours\":[{\"weekday\":5,\"start\":\"08:30\",\"end\":\"12:30\"}]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PUT", avail_path(prac2_id, path2, sizeof path2), admin_tok,
+			     "{\"hours\":[{\"weekday\":5,\"start\":\"08:30\",\"end\":\"12:30\"}]}"),
+			 200);
 
 	/* Fewer intervals: only those remain. Touching intervals do not overlap. */
-	r = req(&srv, "PUT", path, admin_tok,
-		"{\"hours\":[{\"weekday\":2,\"start\":\"08:00\",\"end\":\"12:00\"},"
-		"{\"weekday\":2,\"start\":\"12:00\",\"end\":\"13:30\"}]}");
+	struct resp *r = req(&srv, "PUT", path, admin_tok,
+			     "{\"hours\":[{\"weekday\":2,\"start\":\"08:00\",\"end\":\"12:00\"},"
+			     "{\"weekday\":2,\"start\":\"12:00\",\"end\":\"13:30\"}]}");
 	assert_int_equal(r->status, 200);
 	assert_int_equal(jint(r->json, "practitioner_id"), prac_id);
 	assert_int_equal(json_array_size(json_object_get(r->json, "hours")), 2);
@@ -298,9 +296,7 @@ static void availability_put_replaces_the_week(void **state)
 	resp_free(r);
 
 	/* An empty week is a week off. */
-	r = req(&srv, "PUT", path2, admin_tok, "{\"hours\":[]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PUT", path2, admin_tok, "{\"hours\":[]}"), 200);
 	text = hours_text(prac2_id);
 	assert_string_equal(text, "[]");
 	free(text);
@@ -342,10 +338,9 @@ static void availability_rejects_bad_weeks(void **state)
 	(void)state;
 	char path[96];
 	avail_path(prac_id, path, sizeof path);
-	struct resp *r = req(&srv, "PUT", path, admin_tok,
-			     "{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\"}]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PUT", path, admin_tok,
+			     "{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\"}]}"),
+			 200);
 	char *week = hours_text(prac_id);
 	long long audit = fx_audit_last(&srv, admin_tok);
 
@@ -455,11 +450,10 @@ static void time_off_is_recorded_and_listed(void **state)
 	assert_int_equal(time_off_count(prac2_id), prac2_before);
 
 	/* A year is the most one range may cover. */
-	r = req(&srv, "POST", path, admin_tok,
-		"{\"start\":\"2036-01-01T00:00:00Z\",\"end\":\"2036-12-31T00:00:00Z\","
-		"\"reason\":\"Sabbatical\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", path, admin_tok,
+			     "{\"start\":\"2036-01-01T00:00:00Z\",\"end\":\"2036-12-31T00:00:00Z\","
+			     "\"reason\":\"Sabbatical\"}"),
+			 201);
 	assert_int_equal(time_off_count(prac_id), before + 3);
 }
 

@@ -168,9 +168,7 @@ static void wrong_method_is_405_with_allow(void **state)
 	resp_free(r);
 
 	/* The patient is still there. */
-	r = req(&srv, "GET", "/api/v1/patients/1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/patients/1", admin_tok, NULL), 200);
 }
 
 static void nothing_is_ever_deleted(void **state)
@@ -219,9 +217,7 @@ static void nothing_is_ever_deleted(void **state)
 	}
 	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 	/* Still logged in: DELETE /me or /logout did not end the session. */
-	struct resp *r = req(&srv, "GET", "/api/v1/me", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", admin_tok, NULL), 200);
 }
 
 /*
@@ -326,10 +322,9 @@ static void chunked_oversized_body_is_refused(void **state)
 	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 
 	/* A small chunked body is fine. */
-	r = req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body, strlen(patient_body),
-		   chunked);
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body,
+				strlen(patient_body), chunked),
+			 201);
 	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before + 1);
 }
 
@@ -363,10 +358,9 @@ static void bodies_must_be_json(void **state)
 
 	/* A charset parameter is fine. */
 	const char *charset[] = {"Content-Type: application/json; charset=utf-8", NULL};
-	r = req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body, strlen(patient_body),
-		   charset);
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body,
+				strlen(patient_body), charset),
+			 201);
 }
 
 static void malformed_json_is_400(void **state)
@@ -404,9 +398,7 @@ static void malformed_json_is_400(void **state)
 	assert_error(r, 400, "bad_json");
 	resp_free(r);
 	free(deep);
-	r = req(&srv, "GET", "/api/v1/health", NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/health", NULL, NULL), 200);
 }
 
 static void body_must_be_one_object_with_unique_keys(void **state)
@@ -493,9 +485,7 @@ static void health_and_openapi_are_public(void **state)
 	assert_true(json_is_object(json_object_get(r->json, "paths")));
 	resp_free(r);
 	/* A bad token on a public route is ignored, not refused. */
-	r = req(&srv, "GET", "/api/v1/health", "not-a-token", NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/health", "not-a-token", NULL), 200);
 }
 
 static void protected_routes_need_a_session(void **state)
@@ -619,41 +609,34 @@ static void malformed_requests_change_nothing(void **state)
 	    req(&srv, "POST", "/api/v1/patients", desk_tok, "{\"first_name\":\"Eve\",");
 	assert_int_equal(r->status, 400);
 	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", desk_tok, "[]");
-	assert_int_equal(r->status, 400);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", desk_tok,
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", desk_tok, "[]"), 400);
+	fx_expect_status(
+	    req(&srv, "POST", "/api/v1/patients", desk_tok,
 		"{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-01-01\","
-		"\"last_name\":\"Jones\"}");
-	assert_int_equal(r->status, 400);
-	resp_free(r);
+		"\"last_name\":\"Jones\"}"),
+	    400);
 	const char *plain[] = {"Content-Type: text/plain", NULL};
-	r = req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body, strlen(patient_body),
-		   plain);
-	assert_int_equal(r->status, 415);
-	resp_free(r);
-	r = req(
-	    &srv, "POST", "/api/v1/patients", desk_tok,
-	    "{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-02-30\"}");
-	assert_int_equal(r->status, 422);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", desk_tok,
+	fx_expect_status(req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body,
+				strlen(patient_body), plain),
+			 415);
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", desk_tok,
+			     "{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":"
+			     "\"1990-02-30\"}"),
+			 422);
+	fx_expect_status(
+	    req(&srv, "POST", "/api/v1/patients", desk_tok,
 		"{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-01-01\","
-		"\"ssn\":\"123\"}");
-	assert_int_equal(r->status, 422);
-	resp_free(r);
-	r = req(&srv, "PATCH", "/api/v1/patients/1", desk_tok,
-		"{\"first_name\":\"Eve\",\"first_name\":\"Mallory\"}");
-	assert_int_equal(r->status, 400);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/users", desk_tok,
+		"\"ssn\":\"123\"}"),
+	    422);
+	fx_expect_status(req(&srv, "PATCH", "/api/v1/patients/1", desk_tok,
+			     "{\"first_name\":\"Eve\",\"first_name\":\"Mallory\"}"),
+			 400);
+	fx_expect_status(
+	    req(&srv, "POST", "/api/v1/users", desk_tok,
 		"{\"username\":\"evil\",\"password\":\"0123456789\",\"role\":\"admin\","
-		"\"display_name\":\"Evil\"}");
-	assert_int_equal(r->status, 403);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", NULL, patient_body);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+		"\"display_name\":\"Evil\"}"),
+	    403);
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", NULL, patient_body), 401);
 
 	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), total);

@@ -763,19 +763,14 @@ static void patient_lifecycle_is_audited(void **state)
 	assert_string_equal(jstr(json_array_get(items, 0), "action"), "create");
 	resp_free(keep);
 
-	struct resp *r = req(&srv, "GET", path, prac_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "PATCH", path, desk_tok, "{\"email\":\"aude@example.org\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", path, prac_tok, NULL), 200);
+	fx_expect_status(req(&srv, "PATCH", path, desk_tok, "{\"email\":\"aude@example.org\"}"),
+			 200);
 	/* A refused change leaves no trace. */
 	fx_expect_err(req(&srv, "PATCH", path, desk_tok, "{\"email\":\"aude\"}"), 422,
 		      "validation_failed", "email");
 	snprintf(path, sizeof path, "/api/v1/patients/%lld/archive", id);
-	r = req(&srv, "POST", path, desk_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", path, desk_tok, NULL), 200);
 
 	items = audit_items(q, &keep);
 	const char *actions[] = {"archive", "update", "read", "create"};

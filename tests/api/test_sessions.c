@@ -175,9 +175,7 @@ static json_t *prp_body(const char *kit_lot)
 /* PUTs body and expects 200. */
 static void put_ok(long long appt, json_t *body)
 {
-	struct resp *r = put_session(appt, t_prac, body);
-	expect_status(r, 200);
-	resp_free(r);
+	fx_expect_status(put_session(appt, t_prac, body), 200);
 }
 
 static void sign_ok(long long appt)
@@ -289,9 +287,7 @@ static void get_before_writing_is_a_blank_draft(void **state)
 	assert_int_equal(json_array_size(json_object_get(r->json, "cautions")), 0);
 	resp_free(r);
 	/* An unknown appointment. */
-	r = get_session(999999, t_prac);
-	fx_expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(get_session(999999, t_prac), 404, "not_found", NULL);
 }
 
 static void depth_is_exact_with_two_decimals(void **state)
@@ -377,15 +373,15 @@ static void area_max_and_override(void **state)
 	resp_free(r);
 
 	/* An empty reason is no reason. */
-	r = put_text(
-	    appt, t_prac,
-	    "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.01,\"override_reason\":\"\"}]}");
-	fx_expect_error(r, 422, "depth_exceeds_area_max");
-	resp_free(r);
+	fx_expect_err(
+	    put_text(
+		appt, t_prac,
+		"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.01,\"override_reason\":\"\"}]}"),
+	    422, "depth_exceeds_area_max", NULL);
 	/* Around the eyes: 0.5 mm. */
-	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"periorbital\",\"depth_mm\":0.51}]}");
-	fx_expect_error(r, 422, "depth_exceeds_area_max");
-	resp_free(r);
+	fx_expect_err(
+	    put_text(appt, t_prac, "{\"areas\":[{\"area\":\"periorbital\",\"depth_mm\":0.51}]}"),
+	    422, "depth_exceeds_area_max", NULL);
 
 	int overrides = fx_audit_count(&S, t_admin, "session_record", appt, "override");
 	assert_int_equal(overrides, 0);
@@ -608,18 +604,10 @@ static void consultations_have_no_session_record(void **state)
 	expect_status(r, 201);
 	long long appt = jint(r->json, "id");
 	resp_free(r);
-	r = get_session(appt, t_prac);
-	fx_expect_error(r, 409, "not_treatment");
-	resp_free(r);
-	r = put_session(appt, t_prac, full_body());
-	fx_expect_error(r, 409, "not_treatment");
-	resp_free(r);
-	r = sign(appt, t_prac);
-	fx_expect_error(r, 409, "not_treatment");
-	resp_free(r);
-	r = addendum(appt, t_prac, "{\"text\":\"note\"}");
-	fx_expect_error(r, 409, "not_treatment");
-	resp_free(r);
+	fx_expect_err(get_session(appt, t_prac), 409, "not_treatment", NULL);
+	fx_expect_err(put_session(appt, t_prac, full_body()), 409, "not_treatment", NULL);
+	fx_expect_err(sign(appt, t_prac), 409, "not_treatment", NULL);
+	fx_expect_err(addendum(appt, t_prac, "{\"text\":\"note\"}"), 409, "not_treatment", NULL);
 }
 
 static void roles_who_may_read_write_and_sign(void **state)
@@ -635,39 +623,24 @@ static void roles_who_may_read_write_and_sign(void **state)
 	fx_expect_error(r, 403, "forbidden");
 	assert_null(strstr(r->body, "CART-SECRET-7"));
 	resp_free(r);
-	r = put_session(appt, t_desk, full_body());
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = sign(appt, t_desk);
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = addendum(appt, t_desk, "{\"text\":\"desk note\"}");
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = req(&S, "GET", V1 "/lots/CART-SECRET-7/sessions", t_desk, NULL);
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(put_session(appt, t_desk, full_body()), 403, "forbidden", NULL);
+	fx_expect_err(sign(appt, t_desk), 403, "forbidden", NULL);
+	fx_expect_err(addendum(appt, t_desk, "{\"text\":\"desk note\"}"), 403, "forbidden", NULL);
+	fx_expect_err(req(&S, "GET", V1 "/lots/CART-SECRET-7/sessions", t_desk, NULL), 403,
+		      "forbidden", NULL);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/patients/%lld/sessions", p_main);
-	r = req(&S, "GET", path, t_desk, NULL);
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 403, "forbidden", NULL);
 	/* Without a session at all. */
-	r = get_session(appt, NULL);
-	fx_expect_error(r, 401, "unauthenticated");
-	resp_free(r);
+	fx_expect_err(get_session(appt, NULL), 401, "unauthenticated", NULL);
 
 	/* An admin reads and writes drafts but does not sign. */
 	r = get_session(appt, t_admin);
 	expect_status(r, 200);
 	assert_string_equal(jstr(r->json, "cartridge_lot"), "CART-SECRET-7");
 	resp_free(r);
-	r = put_session(appt, t_admin, full_body());
-	expect_status(r, 200);
-	resp_free(r);
-	r = sign(appt, t_admin);
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_status(put_session(appt, t_admin, full_body()), 200);
+	fx_expect_err(sign(appt, t_admin), 403, "forbidden", NULL);
 	r = get_session(appt, t_prac);
 	assert_string_equal(jstr(r->json, "status"), "draft");
 	resp_free(r);
@@ -771,29 +744,20 @@ static void a_signed_record_is_locked_and_takes_addenda(void **state)
 	(void)state;
 	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
 	/* No record yet: nothing to add to. */
-	struct resp *r = addendum(appt, t_prac, "{\"text\":\"too early\"}");
-	fx_expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(addendum(appt, t_prac, "{\"text\":\"too early\"}"), 404, "not_found", NULL);
 	put_ok(appt, full_body());
 	sign_ok(appt);
 
-	r = put_session(appt, t_prac, full_body());
-	fx_expect_error(r, 409, "locked");
-	resp_free(r);
-	r = put_session(appt, t_admin, full_body());
-	fx_expect_error(r, 409, "locked");
-	resp_free(r);
-	r = sign(appt, t_prac);
-	fx_expect_error(r, 409, "locked");
-	resp_free(r);
+	fx_expect_err(put_session(appt, t_prac, full_body()), 409, "locked", NULL);
+	fx_expect_err(put_session(appt, t_admin, full_body()), 409, "locked", NULL);
+	fx_expect_err(sign(appt, t_prac), 409, "locked", NULL);
 	/* Nothing is deleted (rule 10). */
 	char spth[128];
 	spath(spth, sizeof spth, appt, "");
-	r = req(&S, "DELETE", spth, t_prac, NULL);
-	fx_expect_error(r, 405, "method_not_allowed");
-	resp_free(r);
+	fx_expect_err(req(&S, "DELETE", spth, t_prac, NULL), 405, "method_not_allowed", NULL);
 
-	r = addendum(appt, t_prac, "{\"text\":\"Called the next day: mild redness only.\"}");
+	struct resp *r =
+	    addendum(appt, t_prac, "{\"text\":\"Called the next day: mild redness only.\"}");
 	expect_status(r, 201);
 	char loc[128], want[128];
 	spath(want, sizeof want, appt, "");
@@ -848,16 +812,12 @@ static void a_cancelled_appointment_is_not_signed(void **state)
 	put_ok(appt, full_body());
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld/cancel", appt);
-	struct resp *r = req(&S, "POST", path, t_desk, NULL);
-	expect_status(r, 200);
-	resp_free(r);
-	r = sign(appt, t_prac);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
+	struct resp *r = sign(appt, t_prac);
 	expect_status(r, 409);
 	assert_string_equal(resp_error(r), "bad_transition");
 	resp_free(r);
-	r = put_session(appt, t_prac, full_body());
-	expect_status(r, 409);
-	resp_free(r);
+	fx_expect_status(put_session(appt, t_prac, full_body()), 409);
 	r = get_session(appt, t_prac);
 	assert_string_equal(jstr(r->json, "status"), "draft");
 	assert_string_equal(jstr(r->json, "appointment_status"), "cancelled");
@@ -938,9 +898,8 @@ static void lots_trace_cartridges_and_prp_kits(void **state)
 	assert_int_equal(jint(r->json, "total"), 0);
 	resp_free(r);
 
-	r = req(&S, "GET", V1 "/lots/KIT-TRACE-1/sessions", t_desk, NULL);
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/lots/KIT-TRACE-1/sessions", t_desk, NULL), 403,
+		      "forbidden", NULL);
 	/* The lookup is audited with the lot it asked for. */
 	assert_true(audit_has("lot", 0, "read", "KIT-TRACE-1"));
 	assert_true(audit_has("lot", 0, "read", "CART-TRACE-1"));
@@ -986,9 +945,8 @@ static void patient_history_newest_first(void **state)
 	assert_int_equal(fx_audit_count(&S, t_admin, "patient", p, "read"), reads + 1);
 	assert_true(audit_has("patient", p, "read", "session history"));
 
-	r = req(&S, "GET", V1 "/patients/999999/sessions", t_prac, NULL);
-	fx_expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/patients/999999/sessions", t_prac, NULL), 404,
+		      "not_found", NULL);
 }
 
 static void reads_and_writes_are_audited(void **state)
@@ -996,11 +954,9 @@ static void reads_and_writes_are_audited(void **state)
 	(void)state;
 	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
 	int reads = fx_audit_count(&S, t_admin, "session_record", appt, "read");
-	struct resp *r = get_session(appt, t_prac);
-	expect_status(r, 200);
-	resp_free(r);
+	fx_expect_status(get_session(appt, t_prac), 200);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "read"), reads + 1);
-	r = get_session(appt, t_admin);
+	struct resp *r = get_session(appt, t_admin);
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "read"), reads + 2);
 	/* A refused read is no read. */
@@ -1106,9 +1062,7 @@ static void numbing_dwell_and_other_fields(void **state)
 	    FX_FIELD("{\"numbing\":{\"applied_at\":\"yesterday\"}}", "numbing.applied_at"),
 	};
 	expect_put_refused(appt, FX_ROWS(bad));
-	r = put_text(appt, t_prac, "{\"areas\":");
-	fx_expect_error(r, 400, "bad_json");
-	resp_free(r);
+	fx_expect_err(put_text(appt, t_prac, "{\"areas\":"), 400, "bad_json", NULL);
 }
 
 /* ---- Setup ---- */

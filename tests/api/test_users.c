@@ -102,9 +102,7 @@ static void admin_creates_reads_and_patches_a_user(void **state)
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), "front_desk");
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/users", tok, NULL);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users", tok, NULL), 403);
 
 	/* PATCH changes only what it names. */
 	r = req(&srv, "PATCH", loc, admin_tok, "{\"display_name\":\"Jane Doe-Smith\"}");
@@ -162,9 +160,7 @@ static void unknown_user_is_404(void **state)
 	assert_int_equal(r->status, 404);
 	assert_string_equal(resp_error(r), "not_found");
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/users/abc", admin_tok, NULL);
-	assert_int_equal(r->status, 404);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users/abc", admin_tok, NULL), 404);
 }
 
 static void other_roles_may_not_manage_users(void **state)
@@ -185,9 +181,7 @@ static void other_roles_may_not_manage_users(void **state)
 		assert_int_equal(r->status, 403);
 		assert_string_equal(resp_error(r), "forbidden");
 		resp_free(r);
-		r = req(&srv, "GET", path, toks[i], NULL);
-		assert_int_equal(r->status, 403);
-		resp_free(r);
+		fx_expect_status(req(&srv, "GET", path, toks[i], NULL), 403);
 		/* Not even the front desk's own role. */
 		r = req(&srv, "PATCH", path, toks[i], "{\"role\":\"admin\"}");
 		assert_int_equal(r->status, 403);
@@ -199,9 +193,7 @@ static void other_roles_may_not_manage_users(void **state)
 	assert_string_equal(jstr(r->json, "role"), "front_desk");
 	resp_free(r);
 	/* Without a session: 401, not 403. */
-	r = req(&srv, "GET", "/api/v1/users", NULL, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users", NULL, NULL), 401);
 }
 
 static void usernames_follow_the_rules(void **state)
@@ -274,11 +266,10 @@ static void passwords_need_ten_characters(void **state)
 	char *t = login(&srv, "prac2", PW_PRAC);
 	free(t);
 	/* Exactly ten is enough. */
-	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
+	fx_expect_status(req(&srv, "POST", "/api/v1/users", admin_tok,
 			     "{\"username\":\"tenchars\",\"password\":\"abcdefghij\","
-			     "\"role\":\"front_desk\",\"display_name\":\"Ten\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+			     "\"role\":\"front_desk\",\"display_name\":\"Ten\"}"),
+			 201);
 }
 
 static void roles_are_the_three_known_ones(void **state)
@@ -410,9 +401,8 @@ static void the_last_active_admin_stays(void **state)
 	assert_true(json_is_true(json_object_get(r->json, "active")));
 	resp_free(r);
 	/* Other fields of the last admin still change. */
-	r = req(&srv, "PATCH", admin_path, admin_tok, "{\"display_name\":\"Clinic Owner\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(
+	    req(&srv, "PATCH", admin_path, admin_tok, "{\"display_name\":\"Clinic Owner\"}"), 200);
 
 	/* An inactive second admin does not count. */
 	r = req(&srv, "POST", "/api/v1/users", admin_tok,
@@ -423,18 +413,14 @@ static void the_last_active_admin_stays(void **state)
 	resp_free(r);
 	char path2[64];
 	snprintf(path2, sizeof path2, "/api/v1/users/%lld", id2);
-	r = req(&srv, "PATCH", path2, admin_tok, "{\"active\":false}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path2, admin_tok, "{\"active\":false}"), 200);
 	r = req(&srv, "PATCH", admin_path, admin_tok, "{\"role\":\"practitioner\"}");
 	assert_int_equal(r->status, 409);
 	assert_string_equal(resp_error(r), "last_admin");
 	resp_free(r);
 
 	/* With a second active admin, the first may step down; then the second is last. */
-	r = req(&srv, "PATCH", path2, admin_tok, "{\"active\":true}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path2, admin_tok, "{\"active\":true}"), 200);
 	char *tok2 = login(&srv, "owner2", "0123456789");
 	r = req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"practitioner\"}");
 	assert_int_equal(r->status, 200);
@@ -445,14 +431,10 @@ static void the_last_active_admin_stays(void **state)
 	assert_string_equal(resp_error(r), "last_admin");
 	resp_free(r);
 	/* Restore the seeded admin for the tests that follow. */
-	r = req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"admin\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"admin\"}"), 200);
 	free(tok2);
 	/* admin's old session sees the role it has again. */
-	r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users", admin_tok, NULL), 200);
 }
 
 struct demote {
@@ -527,9 +509,8 @@ static void two_admins_demoted_at_once_leave_one(void **state)
 		/* Promote the demoted account again, as the one still admin. */
 		const char *demoted = a.status == 200 ? p1 : p3;
 		const char *still_admin = a.status == 200 ? tok3 : admin_tok;
-		r = req(&srv, "PATCH", demoted, still_admin, "{\"role\":\"admin\"}");
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(req(&srv, "PATCH", demoted, still_admin, "{\"role\":\"admin\"}"),
+				 200);
 	}
 	r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
 	int active_admins = 0;
@@ -553,9 +534,7 @@ static void practitioners_are_listed_for_every_role(void **state)
 	resp_free(r);
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", leaver);
-	r = req(&srv, "PATCH", path, admin_tok, "{\"active\":false}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path, admin_tok, "{\"active\":false}"), 200);
 
 	long long prac = user_id("prac"), prac2 = user_id("prac2"), desk = user_id("desk"),
 		  admin = user_id("admin");
@@ -580,9 +559,7 @@ static void practitioners_are_listed_for_every_role(void **state)
 		assert_true(seen_prac && seen_prac2);
 		resp_free(r);
 	}
-	r = req(&srv, "GET", "/api/v1/practitioners", NULL, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/practitioners", NULL, NULL), 401);
 }
 
 int main(void)

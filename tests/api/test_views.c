@@ -261,9 +261,7 @@ static void next_slots_for_a_full_or_inactive_plan(void **state)
 	long long held = fx_plan(&S, t_prac, p, l.prac, 3);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/plans/%lld", held);
-	r = req(&S, "PATCH", path, t_prac, "{\"status\":\"on_hold\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "PATCH", path, t_prac, "{\"status\":\"on_hold\"}"), 200);
 	r = next_slots(held, 3, t_desk);
 	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 0);
 	assert_string_equal(jstr(r->json, "reason"), "plan_not_active");
@@ -271,9 +269,8 @@ static void next_slots_for_a_full_or_inactive_plan(void **state)
 
 	snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?limit=0", plan);
 	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed", "limit");
-	r = req(&S, "GET", V1 "/plans/999999/next-slots", t_desk, NULL);
-	fx_expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/plans/999999/next-slots", t_desk, NULL), 404, "not_found",
+		      NULL);
 }
 
 /* ---- Signing completes the session and, at the end, the plan ---- */
@@ -299,14 +296,13 @@ static void signing_the_last_session_completes_the_plan(void **state)
 	assert_int_equal(jint(prog, "completed"), 1);
 	assert_true(json_is_null(json_object_get(prog, "next_window")));
 	resp_free(r);
-	r = fx_book(&S, t_desk,
-		    &(struct fx_booking){.patient = p,
-					 .practitioner = l.prac,
-					 .room = l.room,
-					 .plan = plan,
-					 .start = fx_time(40, 10, 0)});
-	fx_expect_error(r, 409, "plan_not_active");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk,
+			      &(struct fx_booking){.patient = p,
+						   .practitioner = l.prac,
+						   .room = l.room,
+						   .plan = plan,
+						   .start = fx_time(40, 10, 0)}),
+		      409, "plan_not_active", NULL);
 }
 
 /* ---- Recalls ---- */
@@ -366,11 +362,9 @@ static void recalls_due_open_and_overdue(void **state)
 					    .start = fx_time(1, 10, 0)});
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld/no-show", c[NOSHOW].first_appt);
-	struct resp *r = req(&S, "POST", path, t_desk, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
 
-	r = req(&S, "GET", V1 "/recalls?within_days=14", t_desk, NULL);
+	struct resp *r = req(&S, "GET", V1 "/recalls?within_days=14", t_desk, NULL);
 	assert_int_equal(r->status, 200);
 	json_t *o = recall_of(r, c[OVERDUE].plan);
 	assert_non_null(o);
@@ -493,9 +487,7 @@ static void day_sheet_by_practitioner_and_room(void **state)
 
 	/* The front desk sees the same day without condition names (rule 12). */
 	snprintf(path, sizeof path, V1 "/appointments/%lld/check-in", treat);
-	r = req(&S, "POST", path, t_desk, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
 	snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
 	r = req(&S, "GET", path, t_desk, NULL);
 	assert_int_equal(r->status, 200);
@@ -510,13 +502,9 @@ static void day_sheet_by_practitioner_and_room(void **state)
 	resp_free(r);
 
 	/* A renamed patient and a resized plan show as they are now. */
-	r = req(&S, "PATCH", ppath, t_desk, "{\"last_name\":\"Dayshift\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "PATCH", ppath, t_desk, "{\"last_name\":\"Dayshift\"}"), 200);
 	snprintf(ppath, sizeof ppath, V1 "/plans/%lld", plan);
-	r = req(&S, "PATCH", ppath, t_prac, "{\"planned_sessions\":4}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "PATCH", ppath, t_prac, "{\"planned_sessions\":4}"), 200);
 	r = req(&S, "GET", path, t_desk, NULL);
 	assert_int_equal(r->status, 200);
 	a = json_array_get(json_object_get(column(r, l.prac), "appointments"), 0);
@@ -588,27 +576,23 @@ static void catalogs_are_read_by_every_role(void **state)
 		}
 		resp_free(r);
 	}
-	struct resp *r = req(&S, "GET", V1 "/catalog/devices", t_desk, NULL);
-	fx_expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/catalog/devices", t_desk, NULL), 404, "not_found", NULL);
 }
 
 static void catalog_areas_are_edited_by_admins_only(void **state)
 {
 	(void)state;
-	struct resp *r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_desk,
-			     "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_prac,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
-	fx_expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "PUT", V1 "/catalog/areas/scalp", t_desk,
+			  "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}"),
+		      403, "forbidden", NULL);
+	fx_expect_err(req(&S, "PUT", V1 "/catalog/areas/scalp", t_prac,
+			  "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}"),
+		      403, "forbidden", NULL);
 	int before = fx_audit_count(&S, t_admin, "catalog_area", 0, "update");
 	assert_true(before >= 0);
 
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
+	struct resp *r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
+			     "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "code"), "scalp");
 	assert_true(json_number_value(json_object_get(r->json, "max_depth_mm")) == 1.25);
