@@ -844,13 +844,28 @@ struct lane fx_lane(struct server *s, const char *admin_token, const char *name)
 	return l;
 }
 
+struct fx_booking fx_in_lane(struct lane l, long long patient, long long plan, time_t start)
+{
+	return (struct fx_booking){.patient = patient,
+				   .practitioner = l.prac,
+				   .room = l.room,
+				   .plan = plan,
+				   .start = start};
+}
+
+long long fx_screened(struct server *s, const char *desk_token, const char *prac_token,
+		      const char *first, const char *last, const char *dob, const char *screening)
+{
+	long long p = fx_patient(s, desk_token, first, last, dob);
+	fx_screen(s, prac_token, p, screening);
+	fx_consent(s, prac_token, p);
+	return p;
+}
+
 long long fx_adult(struct server *s, const char *desk_token, const char *prac_token,
 		   const char *first, const char *last, const char *dob)
 {
-	long long p = fx_patient(s, desk_token, first, last, dob);
-	fx_screen(s, prac_token, p, "{\"conditions\":[]}");
-	fx_consent(s, prac_token, p);
-	return p;
+	return fx_screened(s, desk_token, prac_token, first, last, dob, "{\"conditions\":[]}");
 }
 
 void fx_expect_error(const struct resp *r, long status, const char *code)

@@ -213,7 +213,14 @@ struct lane {
 };
 struct lane fx_lane(struct server *s, const char *admin_token, const char *name);
 
-/* An adult born on dob with a clean screening and an MN consent. */
+/* A booking for patient in lane l at start, of the server's default length: a treatment
+ * of plan, or a consultation when plan is 0. */
+struct fx_booking fx_in_lane(struct lane l, long long patient, long long plan, time_t start);
+
+/* A patient born on dob with a screening (its JSON text, as fx_screen) and an MN consent;
+ * fx_adult: with a clean screening. */
+long long fx_screened(struct server *s, const char *desk_token, const char *prac_token,
+		      const char *first, const char *last, const char *dob, const char *screening);
 long long fx_adult(struct server *s, const char *desk_token, const char *prac_token,
 		   const char *first, const char *last, const char *dob);
 

@@ -32,6 +32,12 @@ static int setup_idle_3(void **state)
 	return harness_own_server(state, args);
 }
 
+/* The path of the user called name, looked up as admin. */
+static void user_path(const char *admin, const char *name, char *path, size_t n)
+{
+	snprintf(path, n, "/api/v1/users/%lld", fx_user_id(&srv, admin, name));
+}
+
 static struct resp *login_req(struct server *s, const char *user, const char *pw)
 {
 	return reqf(s, "POST", "/api/v1/login", NULL, "{\"username\":\"%s\",\"password\":\"%s\"}",
@@ -272,9 +278,8 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac2 = login(&srv, "prac2", PW_PRAC);
-	long long id = fx_user_id(&srv, admin, "prac2");
 	char path[64];
-	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	user_path(admin, "prac2", path, sizeof path);
 	/* In use just before: the server knows the session, and must forget it. */
 	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac2, NULL), 200);
 
@@ -310,9 +315,8 @@ static void role_changes_reach_open_sessions(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac2 = login(&srv, "prac2", PW_PRAC);
-	long long id = fx_user_id(&srv, admin, "prac2");
 	char path[64];
-	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	user_path(admin, "prac2", path, sizeof path);
 	static const char *const roles[] = {"front_desk", "practitioner"};
 	for (int i = 0; i < 2; i++) {
 		struct resp *r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
@@ -336,9 +340,8 @@ static void password_reset_ends_sessions(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac = login(&srv, "prac", PW_PRAC);
-	long long id = fx_user_id(&srv, admin, "prac");
 	char path[64];
-	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	user_path(admin, "prac", path, sizeof path);
 
 	struct resp *r = req(&srv, "PATCH", path, admin, "{\"password\":\"a-new-password-2\"}");
 	assert_int_equal(r->status, 200);

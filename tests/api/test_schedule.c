@@ -105,16 +105,10 @@ static void rule1_underage_until_the_eighteenth_birthday(void **state)
 	char dob[32];
 	snprintf(dob, sizeof dob, "%04d-%02d-%02d", tm.tm_year + 1900 - 18, tm.tm_mon + 1,
 		 tm.tm_mday);
-	long long p = fx_patient(&S, t_desk, "Mia", "Young", dob);
-	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Mia", "Young", dob, "{\"conditions\":[]}");
 	struct lane l = lane("r1");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(in - 1, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(in - 1, 10, 0));
 
 	fx_expect_err(fx_book(&S, t_prac, &t), 409, "underage", NULL);
 	/* No override reaches past the age rule. */
@@ -193,16 +187,11 @@ static void rule2_screening_required_for_treatment_only(void **state)
 static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 {
 	(void)state;
-	long long p = fx_patient(&S, t_desk, "Rosa", "Blocked", "1979-06-01");
-	fx_screen(&S, t_prac, p, "{\"conditions\":[\"rosacea\"]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Rosa", "Blocked", "1979-06-01",
+				  "{\"conditions\":[\"rosacea\"]}");
 	struct lane l = lane("r2b");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(25, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(25, 10, 0));
 
 	/* A practitioner learns why. */
 	struct resp *r = fx_book(&S, t_prac, &t);
@@ -231,10 +220,10 @@ static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 	resp_free(r);
 
 	/* Consultations are always allowed. */
-	fx_booked(
-	    &S, t_desk,
-	    &(struct fx_booking){
-		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(25, 12, 0)});
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .start = fx_time(25, 12, 0)});
 
 	/* The latest screening counts: without rosacea the patient is bookable again. */
 	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
@@ -251,16 +240,11 @@ static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 static void rule2_clearance_needed_until_recorded(void **state)
 {
 	(void)state;
-	long long p = fx_patient(&S, t_desk, "Pia", "Expecting", "1990-02-02");
-	fx_screen(&S, t_prac, p, "{\"conditions\":[\"pregnant\"]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Pia", "Expecting", "1990-02-02",
+				  "{\"conditions\":[\"pregnant\"]}");
 	struct lane l = lane("r2c");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(26, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(26, 10, 0));
 
 	struct resp *r = fx_book(&S, t_prac, &t);
 	fx_expect_error(r, 409, "contraindicated");
@@ -307,9 +291,8 @@ static void rule2_clearance_needed_until_recorded(void **state)
 static void rule2_caution_books_with_a_warning(void **state)
 {
 	(void)state;
-	long long p = fx_patient(&S, t_desk, "Sunny", "Burns", "1988-08-08");
-	fx_screen(&S, t_prac, p, "{\"conditions\":[\"sunburn\"]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Sunny", "Burns", "1988-08-08",
+				  "{\"conditions\":[\"sunburn\"]}");
 	struct lane l = lane("r2d");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 
@@ -437,11 +420,7 @@ static void rule3_spacing_minimum_and_earliest_date(void **state)
 	struct lane l = lane("r3a");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 30;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	/* A treatment lasts the treatment type's 60 minutes unless told otherwise. */
 	struct resp *r = fx_book(&S, t_desk, &t);
 	long long s1 = fx_expect_created(r);
@@ -488,11 +467,7 @@ static void rule3_calendar_days_across_a_dst_change(void **state)
 	long long p = adult("Dee", "Esstee");
 	struct lane l = lane("r3b");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 23, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 23, 0));
 	struct resp *r = fx_book(&S, t_desk, &t);
 	fx_expect_created(r);
 	fx_expect_instant(r->json, "start", t.start);
@@ -533,11 +508,7 @@ static void rule3_beyond_max_is_a_warning(void **state)
 	struct lane l = lane("r3c");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 35;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	t.start = fx_time(d + 43, 10, 0);
 	struct resp *r = fx_book(&S, t_desk, &t);
@@ -570,11 +541,7 @@ static void rule3_override_by_practitioner_and_admin(void **state)
 	for (int i = 0; i < 2; i++) {
 		long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 		int base = d + 100 * i;
-		struct fx_booking t = {.patient = p,
-				       .practitioner = l.prac,
-				       .room = l.room,
-				       .plan = plan,
-				       .start = fx_time(base, 10, 0)};
+		struct fx_booking t = fx_in_lane(l, p, plan, fx_time(base, 10, 0));
 		booked(t_desk, &t);
 		t.start = fx_time(base + 20, 10, 0);
 		t.override_reason = why[i];
@@ -600,11 +567,7 @@ static void rule3_override_refused_for_desk_and_empty_reason(void **state)
 	struct lane l = lane("r3e");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 45;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	t.start = fx_time(d + 20, 10, 0);
 	t.override_reason = "the patient asked nicely";
@@ -629,11 +592,7 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 	int d = 50;
 
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	long long first = booked(t_desk, &t);
 	t.start = fx_time(d + 5, 10, 0);
 	fx_expect_err(fx_book(&S, t_desk, &t), 409, "spacing_too_short", NULL);
@@ -653,11 +612,7 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 							      .start = now - 600,
 							      .end = now - 300,
 							      .override_reason = "recorded late"});
-	struct fx_booking next = {.patient = p,
-				  .practitioner = l.prac,
-				  .room = l.room,
-				  .plan = plan2,
-				  .start = fx_time(5, 10, 0)};
+	struct fx_booking next = fx_in_lane(l, p, plan2, fx_time(5, 10, 0));
 	fx_expect_err(fx_book(&S, t_desk, &next), 409, "spacing_too_short", NULL);
 	r = act(past, "no-show", t_desk);
 	assert_int_equal(r->status, 200);
@@ -676,11 +631,7 @@ static void rule3_reschedule_rechecks_both_neighbours(void **state)
 	struct lane l = lane("r3g");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 60;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	long long s1 = booked(t_desk, &t);
 	t.start = fx_time(d + 30, 10, 0);
 	long long s2 = booked(t_desk, &t);
@@ -735,11 +686,7 @@ static void rule4_plan_full_until_a_session_is_cancelled(void **state)
 	struct lane l = lane("r4a");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 2);
 	int d = 70;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	t.start = fx_time(d + 28, 10, 0);
 	long long s2 = booked(t_desk, &t);
@@ -769,11 +716,7 @@ static void rule4_plan_not_active(void **state)
 	struct lane l = lane("r4b");
 	int d = 75;
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 
 	/* The front desk cannot change a plan. */
 	char path[96];
@@ -809,11 +752,7 @@ static void rule4_session_numbers_follow_start_order(void **state)
 	struct lane l = lane("r4c");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 80;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d + 28, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d + 28, 10, 0));
 	struct resp *r = fx_book(&S, t_desk, &t);
 	long long a = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
@@ -875,11 +814,7 @@ static void rule4_plan_progress_and_next_window(void **state)
 	assert_true(json_is_null(json_object_get(prog, "next_window")));
 	resp_free(r);
 
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	r = req(&S, "GET", path, t_desk, NULL);
 	prog = json_object_get(r->json, "progress");
@@ -1185,10 +1120,10 @@ static void rule7_status_flow(void **state)
 	long long p = adult("Stella", "Status");
 	struct lane l = lane("r7a");
 	int d = 100;
-	long long c = fx_booked(
-	    &S, t_desk,
-	    &(struct fx_booking){
-		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(d, 10, 0)});
+	long long c = booked(t_desk, &(struct fx_booking){.patient = p,
+							  .practitioner = l.prac,
+							  .room = l.room,
+							  .start = fx_time(d, 10, 0)});
 	struct resp *r = act(c, "check-in", t_desk);
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "checked_in");
@@ -1212,10 +1147,10 @@ static void rule7_status_flow(void **state)
 	resp_free(r);
 
 	/* A consultation completes only after check-in. */
-	long long c2 = fx_booked(
-	    &S, t_desk,
-	    &(struct fx_booking){
-		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(d, 14, 0)});
+	long long c2 = booked(t_desk, &(struct fx_booking){.patient = p,
+							   .practitioner = l.prac,
+							   .room = l.room,
+							   .start = fx_time(d, 14, 0)});
 	fx_expect_err(act(c2, "complete", t_prac), 409, "bad_transition", NULL);
 
 	/* A treatment completes by signing its session record, not by this call. */
@@ -1289,10 +1224,10 @@ static void rule7_no_show_only_after_the_start(void **state)
 	long long p = adult("Nell", "Noshow");
 	struct lane l = lane("r7c");
 	time_t now = time(NULL);
-	long long future = fx_booked(
-	    &S, t_desk,
-	    &(struct fx_booking){
-		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(3, 10, 0)});
+	long long future = booked(t_desk, &(struct fx_booking){.patient = p,
+							       .practitioner = l.prac,
+							       .room = l.room,
+							       .start = fx_time(3, 10, 0)});
 	fx_expect_err(act(future, "no-show", t_desk), 409, "bad_transition", NULL);
 	struct resp *r = get_appt(future);
 	assert_string_equal(jstr(r->json, "status"), "booked");

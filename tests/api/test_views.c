@@ -38,11 +38,8 @@ static long long booked(const char *token, const struct fx_booking *b)
 /* The front desk books a session of plan for patient in lane l at start. */
 static long long book_plan_session(struct lane l, long long patient, long long plan, time_t start)
 {
-	return booked(t_desk, &(struct fx_booking){.patient = patient,
-						   .practitioner = l.prac,
-						   .room = l.room,
-						   .plan = plan,
-						   .start = start});
+	struct fx_booking b = fx_in_lane(l, patient, plan, start);
+	return booked(t_desk, &b);
 }
 
 /* Writes the least session record that can be signed today, and signs it. */
