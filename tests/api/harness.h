@@ -56,6 +56,8 @@ struct resp {
 void resp_free(struct resp *r);
 /* A response header's value (case-insensitive name), copied into buf; NULL if absent. */
 const char *resp_header(const struct resp *r, const char *name, char *buf, size_t n);
+/* The error code string of an error body, or "" */
+const char *resp_error(const struct resp *r);
 /* A growing NUL-terminated buffer, and the libcurl write function that appends to the
  * one its userp points at: for tests that drive a curl handle of their own. */
 struct harness_buf {
@@ -63,8 +65,6 @@ struct harness_buf {
 	size_t n;
 };
 size_t harness_collect(char *data, size_t size, size_t nmemb, void *userp);
-/* The error code string of an error body, or "" */
-const char *resp_error(const struct resp *r);
 
 /*
  * Sends a request. token may be NULL (no Authorization). body may be NULL; when given it

@@ -421,9 +421,8 @@ static void areas_outside_the_plan_and_unknown_areas(void **state)
 
 	static const struct fx_bad bad[] = {
 	    FX_FIELD("{\"areas\":[{\"area\":\"elbow\",\"depth_mm\":1.0}]}", "areas[0].area"),
-	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},{\"area\":\"cheeks\","
-		     "\"depth_mm\":"
-		     "1.2}]}",
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},"
+		     "{\"area\":\"cheeks\",\"depth_mm\":1.2}]}",
 		     "areas[1].area"),
 	    FX_FIELD("{\"areas\":[{\"depth_mm\":1.0}]}", "areas[0].area"),
 	    FX_FIELD("{\"areas\":[\"cheeks\"]}", "areas[0].area"),
