@@ -282,14 +282,92 @@ void server_destroy(struct server *s)
 		fprintf(stderr, "harness: left %s behind\n", s->dir);
 }
 
-struct grow {
-	char *p;
-	size_t n;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
+/* Stops and removes s; 0 when the server exited with status 0, else -1 (its log is
+ * already out, from server_stop). */
+static int server_end(struct server *s)
 {
-	struct grow *g = userp;
+	int rc = server_stop(s);
+	if (rc != 0)
+		fprintf(stderr, "the server exited with status %d\n", rc);
+	server_destroy(s);
+	return rc == 0 ? 0 : -1;
+}
+
+static const struct harness_group *group;
+
+void harness_use_group(const struct harness_group *g)
+{
+	group = g;
+}
+
+int harness_group_setup(void **state)
+{
+	(void)state;
+	const struct harness_group *g = group;
+	const char *args[] = {"--tz", g->zone, NULL};
+	if (g->zone)
+		harness_zone(g->zone);
+	server_start(g->srv, g->zone ? args : NULL);
+	if (g->admin)
+		*g->admin = login(g->srv, "admin", PW_ADMIN);
+	if (g->desk)
+		*g->desk = login(g->srv, "desk", PW_DESK);
+	if (g->prac)
+		*g->prac = login(g->srv, "prac", PW_PRAC);
+	long long *const ids[] = {g->admin_id, g->desk_id, g->prac_id, g->prac2_id};
+	static const char *const names[] = {"admin", "desk", "prac", "prac2"};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		if (!ids[i])
+			continue;
+		if (!g->admin) {
+			fprintf(stderr, "harness: the users' ids need the admin's session\n");
+			abort();
+		}
+		*ids[i] = fx_user_id(g->srv, *g->admin, names[i]);
+	}
+	return g->setup ? g->setup() : 0;
+}
+
+int harness_group_teardown(void **state)
+{
+	(void)state;
+	const struct harness_group *g = group;
+	char **tokens[] = {g->admin, g->desk, g->prac};
+	for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+		if (tokens[i]) {
+			free(*tokens[i]);
+			*tokens[i] = NULL;
+		}
+	}
+	return server_end(g->srv);
+}
+
+int harness_own_server(void **state, const char *const *args)
+{
+	struct server *s = calloc(1, sizeof *s);
+	if (!s)
+		return -1;
+	server_start(s, args);
+	*state = s;
+	return 0;
+}
+
+int harness_own_setup(void **state)
+{
+	return harness_own_server(state, NULL);
+}
+
+int harness_own_teardown(void **state)
+{
+	struct server *s = *state;
+	int rc = server_end(s);
+	free(s);
+	return rc;
+}
+
+size_t harness_collect(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct harness_buf *g = userp;
 	size_t add = size * nmemb;
 	char *q = realloc(g->p, g->n + add + 1);
 	if (!q)
@@ -320,7 +398,7 @@ static struct resp *perform(struct server *s, const char *local_ip, const char *
 		die("curl_easy_init");
 	char url[1024];
 	snprintf(url, sizeof url, "%s%s", s->base, path);
-	struct grow b = {NULL, 0}, h = {NULL, 0};
+	struct harness_buf b = {NULL, 0}, h = {NULL, 0};
 	struct curl_slist *hdrs = NULL;
 	char auth[256];
 	if (token) {
@@ -335,9 +413,9 @@ static struct resp *perform(struct server *s, const char *local_ip, const char *
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, harness_collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
@@ -766,13 +844,28 @@ struct lane fx_lane(struct server *s, const char *admin_token, const char *name)
 	return l;
 }
 
+struct fx_booking fx_in_lane(struct lane l, long long patient, long long plan, time_t start)
+{
+	return (struct fx_booking){.patient = patient,
+				   .practitioner = l.prac,
+				   .room = l.room,
+				   .plan = plan,
+				   .start = start};
+}
+
+long long fx_screened(struct server *s, const char *desk_token, const char *prac_token,
+		      const char *first, const char *last, const char *dob, const char *screening)
+{
+	long long p = fx_patient(s, desk_token, first, last, dob);
+	fx_screen(s, prac_token, p, screening);
+	fx_consent(s, prac_token, p);
+	return p;
+}
+
 long long fx_adult(struct server *s, const char *desk_token, const char *prac_token,
 		   const char *first, const char *last, const char *dob)
 {
-	long long p = fx_patient(s, desk_token, first, last, dob);
-	fx_screen(s, prac_token, p, "{\"conditions\":[]}");
-	fx_consent(s, prac_token, p);
-	return p;
+	return fx_screened(s, desk_token, prac_token, first, last, dob, "{\"conditions\":[]}");
 }
 
 void fx_expect_error(const struct resp *r, long status, const char *code)
@@ -784,4 +877,145 @@ void fx_expect_error(const struct resp *r, long status, const char *code)
 	json_t *e = json_object_get(r->json, "error");
 	assert_true(json_is_string(json_object_get(e, "message")));
 	assert_true(json_is_object(json_object_get(e, "details")));
+}
+
+long long fx_parse_instant(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	char rest[16] = "";
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	long long t = (long long)timegm(&tm);
+	if (strcmp(rest, "Z") == 0)
+		return t;
+	int oh, om;
+	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
+		return -1;
+	long long off = oh * 3600LL + om * 60LL;
+	return rest[0] == '+' ? t - off : t + off;
+}
+
+void fx_expect_date(const json_t *o, const char *key, int day)
+{
+	char want[11];
+	fx_day(day, want);
+	assert_string_equal(jstr(o, key), want);
+}
+
+void fx_expect_instant(const json_t *o, const char *key, time_t t)
+{
+	char want[32];
+	fx_instant(t, want);
+	assert_string_equal(jstr(o, key), want);
+}
+
+long long fx_expect_created(const struct resp *r)
+{
+	if (r->status != 201)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, 201);
+	long long id = jint(r->json, "id");
+	assert_true(id > 0);
+	return id;
+}
+
+long long fx_created(struct resp *r)
+{
+	long long id = fx_expect_created(r);
+	resp_free(r);
+	return id;
+}
+
+long long fx_booked(struct server *s, const char *token, const struct fx_booking *b)
+{
+	return fx_created(fx_book(s, token, b));
+}
+
+long long fx_total(struct server *s, const char *token, const char *path)
+{
+	struct resp *r = req(s, "GET", path, token, NULL);
+	assert_int_equal(r->status, 200);
+	long long n = jint(r->json, "total");
+	resp_free(r);
+	return n;
+}
+
+long long fx_audit_last(struct server *s, const char *admin_token)
+{
+	struct resp *r = req(s, "GET", "/api/v1/audit?limit=1", admin_token, NULL);
+	assert_int_equal(r->status, 200);
+	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
+	assert_true(id > 0);
+	resp_free(r);
+	return id;
+}
+
+void fx_expect_intact(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	const char *args[] = {"audit", "verify", "--db", db, NULL};
+	char *out = NULL;
+	assert_int_equal(run_cli(args, NULL, &out), 0);
+	assert_non_null(strstr(out, "intact"));
+	free(out);
+}
+
+void fx_expect_status(struct resp *r, long status)
+{
+	if (r->status != status)
+		print_message("unexpected answer: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, status);
+	resp_free(r);
+}
+
+/* Asserts that an error answer's details name field. */
+static void expect_named_field(const struct resp *r, const char *field)
+{
+	const char *got = jstr(fx_details(r), "field");
+	if (strcmp(got, field) != 0)
+		print_message("expected field %s: %ld %s\n", field, r->status, r->body);
+	assert_string_equal(got, field);
+}
+
+void fx_expect_err(struct resp *r, long status, const char *code, const char *field)
+{
+	fx_expect_error(r, status, code);
+	if (field)
+		expect_named_field(r, field);
+	resp_free(r);
+}
+
+void fx_expect_field(const struct resp *r, const char *field)
+{
+	fx_expect_error(r, 422, "validation_failed");
+	expect_named_field(r, field);
+}
+
+void fx_expect_bad(struct server *s, const char *token, const char *method, const char *path,
+		   const struct fx_bad *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct fx_bad *b = &rows[i];
+		const char *m = b->method ? b->method : method;
+		const char *p = b->path ? b->path : path;
+		long status = b->status ? b->status : 422;
+		const char *code = b->code ? b->code : "validation_failed";
+		struct resp *r = req(s, m, p, token, b->body);
+		if (r->status != status || strcmp(resp_error(r), code) != 0 ||
+		    (b->field && strcmp(jstr(fx_details(r), "field"), b->field) != 0))
+			print_message("row %zu: %s %s %s\n", i, m, p,
+				      b->body ? b->body : "(no body)");
+		fx_expect_err(r, status, code, b->field);
+	}
 }

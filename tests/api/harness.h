@@ -58,6 +58,13 @@ void resp_free(struct resp *r);
 const char *resp_header(const struct resp *r, const char *name, char *buf, size_t n);
 /* The error code string of an error body, or "" */
 const char *resp_error(const struct resp *r);
+/* A growing NUL-terminated buffer, and the libcurl write function that appends to the
+ * one its userp points at: for tests that drive a curl handle of their own. */
+struct harness_buf {
+	char *p;
+	size_t n;
+};
+size_t harness_collect(char *data, size_t size, size_t nmemb, void *userp);
 
 /*
  * Sends a request. token may be NULL (no Authorization). body may be NULL; when given it
@@ -78,6 +85,43 @@ struct resp *reqf(struct server *s, const char *method, const char *path, const 
 
 /* Logs in and returns the bearer token (caller frees); aborts the test on failure. */
 char *login(struct server *s, const char *username, const char *password);
+
+/* ---- One server for a test file: cmocka group and per-test fixtures ---- */
+
+/* What harness_group_setup starts for a file's tests and where it leaves what it made;
+ * a NULL field is not wanted. */
+struct harness_group {
+	struct server *srv;
+	/* The clinic's time zone, set for this process (harness_zone) and passed to the
+	 * server (--tz); NULL: neither. */
+	const char *zone;
+	/* Bearer tokens of the seeded admin, desk and prac, logged in in that order; the
+	 * teardown frees them. */
+	char **admin, **desk, **prac;
+	/* The seeded users' ids, looked up with the admin's token (admin must be wanted). */
+	long long *admin_id, *desk_id, *prac_id, *prac2_id;
+	/* The file's own setup, run last; a non-zero answer fails the group. */
+	int (*setup)(void);
+};
+
+/* Names the group that harness_group_setup and harness_group_teardown serve. */
+void harness_use_group(const struct harness_group *g);
+/* Starts the server of the group named by harness_use_group on a fresh database, logs the
+ * wanted users in, looks their ids up and runs the group's setup. */
+int harness_group_setup(void **state);
+/* Frees the tokens and stops the server; fails when its exit status is not 0. */
+int harness_group_teardown(void **state);
+/* Runs a cmocka group of tests around the server that g describes. */
+#define harness_run_group(name, tests, g) \
+	(harness_use_group(g),            \
+	 cmocka_run_group_tests_name(name, tests, harness_group_setup, harness_group_teardown))
+
+/* A test's own server in *state, for cmocka_unit_test_setup_teardown: harness_own_setup
+ * starts one (harness_own_server: with extra arguments, NULL-terminated);
+ * harness_own_teardown stops it, fails when its exit status is not 0, and frees it. */
+int harness_own_server(void **state, const char *const *args);
+int harness_own_setup(void **state);
+int harness_own_teardown(void **state);
 
 /* Runs the binary with args (NULL-terminated, not including the binary), feeding
  * stdin_text (may be NULL); returns the exit code and, if out is non-NULL, standard
@@ -169,11 +213,74 @@ struct lane {
 };
 struct lane fx_lane(struct server *s, const char *admin_token, const char *name);
 
-/* An adult born on dob with a clean screening and an MN consent. */
+/* A booking for patient in lane l at start, of the server's default length: a treatment
+ * of plan, or a consultation when plan is 0. */
+struct fx_booking fx_in_lane(struct lane l, long long patient, long long plan, time_t start);
+
+/* A patient born on dob with a screening (its JSON text, as fx_screen) and an MN consent;
+ * fx_adult: with a clean screening. */
+long long fx_screened(struct server *s, const char *desk_token, const char *prac_token,
+		      const char *first, const char *last, const char *dob, const char *screening);
 long long fx_adult(struct server *s, const char *desk_token, const char *prac_token,
 		   const char *first, const char *last, const char *dob);
 
 /* Asserts an error answer: its status, its code and the shape every error has. */
 void fx_expect_error(const struct resp *r, long status, const char *code);
+
+/* Unix seconds of an RFC 3339 time with an offset ("Z" or +HH:MM); -1 when malformed. */
+long long fx_parse_instant(const char *s);
+/* Asserts that o's key holds the local date day days after the base date (as fx_day). */
+void fx_expect_date(const json_t *o, const char *key, int day);
+/* Asserts that o's key holds t as fx_instant writes it. */
+void fx_expect_instant(const json_t *o, const char *key, time_t t);
+
+/* Asserts a 201 answer with a positive "id" (printing the answer otherwise); returns the
+ * id. fx_created does the same and frees r. */
+long long fx_expect_created(const struct resp *r);
+long long fx_created(struct resp *r);
+/* Books b (fx_book) and expects 201; returns the appointment's id. */
+long long fx_booked(struct server *s, const char *token, const struct fx_booking *b);
+/* The "total" of a listing at path, which must answer 200. */
+long long fx_total(struct server *s, const char *token, const char *path);
+/* The id of the newest audit event (admin token). */
+long long fx_audit_last(struct server *s, const char *admin_token);
+
+/* Asserts that the database file at db passes SQLite's integrity check and that
+ * `collagenda audit verify` finds its trail intact. */
+void fx_expect_intact(const char *db);
+
+/* Asserts r's status (printing the answer when it differs) and frees r. */
+void fx_expect_status(struct resp *r, long status);
+/* Asserts an error answer as fx_expect_error does and, when field is not NULL, the field
+ * its details name; frees r. */
+void fx_expect_err(struct resp *r, long status, const char *code, const char *field);
+/* Asserts a 422 validation_failed answer whose details name field. */
+void fx_expect_field(const struct resp *r, const char *field);
+
+/* A request the server must refuse, and how. */
+struct fx_bad {
+	const char *body;   /* JSON text; NULL: no body */
+	const char *field;  /* the field the error's details name; NULL: not checked */
+	long status;	    /* 0: 422 */
+	const char *code;   /* NULL: "validation_failed" */
+	const char *method; /* NULL: the one fx_expect_bad is given */
+	const char *path;   /* NULL: the one fx_expect_bad is given */
+};
+/* Sends each of the n rows with token, to method and path unless the row names its own,
+ * and asserts its refusal with fx_expect_err; a failing row is printed with its number. */
+void fx_expect_bad(struct server *s, const char *token, const char *method, const char *path,
+		   const struct fx_bad *rows, size_t n);
+/* A row refused with 422 validation_failed whose details name field f. */
+#define FX_FIELD(b, f)                    \
+	{                                 \
+		.body = (b), .field = (f) \
+	}
+/* A row refused with status s and code c, whatever field it names. */
+#define FX_ERR(b, s, c)                                 \
+	{                                               \
+		.body = (b), .status = (s), .code = (c) \
+	}
+/* An array of rows and its length, for fx_expect_bad. */
+#define FX_ROWS(rows) (rows), sizeof(rows) / sizeof((rows)[0])
 
 #endif

@@ -20,82 +20,37 @@ static char *admin_tok, *desk_tok, *prac_tok;
 static long long admin_id, desk_id, prac_id;
 static long long patient_a, patient_b, room_id;
 
-static long long my_id(const char *tok)
+/* Leaves a few events of different kinds, users and entities. */
+static int leave_events(void)
 {
-	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_object_get(r->json, "user"), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
-static long long created(struct resp *r)
-{
-	if (r->status != 201)
-		fprintf(stderr, "create failed: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
-/* Logs everyone in and leaves a few events of different kinds, users and entities. */
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	admin_id = my_id(admin_tok);
-	desk_id = my_id(desk_tok);
-	prac_id = my_id(prac_tok);
-	patient_a = created(req(&srv, "POST", "/api/v1/patients", desk_tok,
-				"{\"first_name\":\"Alma\",\"last_name\":\"Trail\","
-				"\"date_of_birth\":\"1970-01-01\"}"));
-	patient_b = created(req(&srv, "POST", "/api/v1/patients", prac_tok,
-				"{\"first_name\":\"Boris\",\"last_name\":\"Trail\","
-				"\"date_of_birth\":\"1971-01-01\"}"));
-	room_id = created(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Room 1\"}"));
+	patient_a = fx_created(req(&srv, "POST", "/api/v1/patients", desk_tok,
+				   "{\"first_name\":\"Alma\",\"last_name\":\"Trail\","
+				   "\"date_of_birth\":\"1970-01-01\"}"));
+	patient_b = fx_created(req(&srv, "POST", "/api/v1/patients", prac_tok,
+				   "{\"first_name\":\"Boris\",\"last_name\":\"Trail\","
+				   "\"date_of_birth\":\"1971-01-01\"}"));
+	room_id =
+	    fx_created(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Room 1\"}"));
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_a);
-	struct resp *r = req(&srv, "PATCH", path, prac_tok, "{\"fitzpatrick\":2}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "GET", path, prac_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path, prac_tok, "{\"fitzpatrick\":2}"), 200);
+	fx_expect_status(req(&srv, "GET", path, prac_tok, NULL), 200);
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	server_destroy(&srv);
-	return 0;
-}
+/* Everyone logged in, and the events above. */
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+    .admin_id = &admin_id,
+    .desk_id = &desk_id,
+    .prac_id = &prac_id,
+    .setup = leave_events,
+};
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-static void expect_err(struct resp *r, long status, const char *code, const char *field)
-{
-	if (r->status != status || strcmp(resp_error(r), code) != 0)
-		fprintf(stderr, "unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, status);
-	assert_string_equal(resp_error(r), code);
-	if (field) {
-		json_t *e = json_object_get(r->json, "error");
-		json_t *f = json_object_get(json_object_get(e, "details"), "field");
-		assert_non_null(f);
-		assert_string_equal(json_string_value(f), field);
-	}
-	resp_free(r);
-}
 
 /* GET /audit?query as admin; returns the items, *keep owns them. */
 static json_t *audit(const char *query, struct resp **keep)
@@ -117,42 +72,21 @@ static bool is_hex64(const char *s)
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
-/* Unix seconds of an RFC 3339 time with an offset, or -1. */
-static long long instant(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	long long t = (long long)timegm(&tm);
-	if (strcmp(rest, "Z") == 0)
-		return t;
-	int oh, om;
-	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
-		return -1;
-	long long off = oh * 3600LL + om * 60LL;
-	return rest[0] == '+' ? t - off : t + off;
-}
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 static void audit_is_for_admins_only(void **state)
 {
 	(void)state;
-	expect_err(req(&srv, "GET", "/api/v1/audit", desk_tok, NULL), 403, "forbidden", NULL);
-	expect_err(req(&srv, "GET", "/api/v1/audit", prac_tok, NULL), 403, "forbidden", NULL);
-	expect_err(req(&srv, "GET", "/api/v1/audit?entity=patient", desk_tok, NULL), 403,
-		   "forbidden", NULL);
-	expect_err(req(&srv, "GET", "/api/v1/audit", NULL, NULL), 401, "unauthenticated", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit", desk_tok, NULL), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit", prac_tok, NULL), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit?entity=patient", desk_tok, NULL), 403,
+		      "forbidden", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/audit", NULL, NULL), 401, "unauthenticated", NULL);
 	/* Nothing writes to the trail through the API. */
-	expect_err(req(&srv, "POST", "/api/v1/audit", admin_tok, "{\"action\":\"x\"}"), 405,
-		   "method_not_allowed", NULL);
-	expect_err(req(&srv, "DELETE", "/api/v1/audit", admin_tok, NULL), 405, "method_not_allowed",
-		   NULL);
+	fx_expect_err(req(&srv, "POST", "/api/v1/audit", admin_tok, "{\"action\":\"x\"}"), 405,
+		      "method_not_allowed", NULL);
+	fx_expect_err(req(&srv, "DELETE", "/api/v1/audit", admin_tok, NULL), 405,
+		      "method_not_allowed", NULL);
 	struct resp *keep;
 	json_t *items = audit("", &keep);
 	assert_true(json_array_size(items) > 0);
@@ -175,7 +109,7 @@ static void events_are_newest_first_and_chained(void **state)
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
 			assert_non_null(json_object_get(e, keys[k]));
 		assert_true(jint(e, "id") > 0);
-		long long at = instant(jstr(e, "at"));
+		long long at = fx_parse_instant(jstr(e, "at"));
 		assert_true(at > now - 600 && at <= now + 5);
 		json_t *u = json_object_get(e, "user_id"), *eid = json_object_get(e, "entity_id");
 		assert_true(json_is_integer(u) || json_is_null(u));
@@ -191,7 +125,8 @@ static void events_are_newest_first_and_chained(void **state)
 		if (i + 1 < n) {
 			json_t *older = json_array_get(items, i + 1);
 			assert_int_equal(jint(e, "id"), jint(older, "id") + 1);
-			assert_true(instant(jstr(e, "at")) >= instant(jstr(older, "at")));
+			assert_true(fx_parse_instant(jstr(e, "at")) >=
+				    fx_parse_instant(jstr(older, "at")));
 			/* Each event names the hash of the one before it. */
 			assert_string_equal(jstr(e, "prev_hash"), jstr(older, "hash"));
 			assert_string_not_equal(jstr(e, "hash"), jstr(older, "hash"));
@@ -218,9 +153,7 @@ static void events_are_newest_first_and_chained(void **state)
 	resp_free(keep);
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_b);
-	struct resp *r = req(&srv, "GET", path, desk_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", path, desk_tok, NULL), 200);
 	items = audit("limit=1", &keep);
 	json_t *e = json_array_get(items, 0);
 	assert_int_equal(jint(e, "id"), prev_id + 1);
@@ -332,17 +265,17 @@ static void filters_narrow_the_trail(void **state)
 	resp_free(all_keep);
 
 	/* Out-of-range and malformed filters. */
-	const char *bad[][2] = {
-	    {"limit=0", "limit"},      {"limit=501", "limit"},	     {"limit=-1", "limit"},
-	    {"limit=many", "limit"},   {"entity_id=0", "entity_id"}, {"entity_id=x", "entity_id"},
-	    {"user_id=-3", "user_id"}, {"user_id=1.5", "user_id"},
+	static const struct fx_bad bad[] = {
+	    {.field = "limit", .path = "/api/v1/audit?limit=0"},
+	    {.field = "limit", .path = "/api/v1/audit?limit=501"},
+	    {.field = "limit", .path = "/api/v1/audit?limit=-1"},
+	    {.field = "limit", .path = "/api/v1/audit?limit=many"},
+	    {.field = "entity_id", .path = "/api/v1/audit?entity_id=0"},
+	    {.field = "entity_id", .path = "/api/v1/audit?entity_id=x"},
+	    {.field = "user_id", .path = "/api/v1/audit?user_id=-3"},
+	    {.field = "user_id", .path = "/api/v1/audit?user_id=1.5"},
 	};
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		char path[128];
-		snprintf(path, sizeof path, "/api/v1/audit?%s", bad[i][0]);
-		expect_err(req(&srv, "GET", path, admin_tok, NULL), 422, "validation_failed",
-			   bad[i][1]);
-	}
+	fx_expect_bad(&srv, admin_tok, "GET", NULL, FX_ROWS(bad));
 }
 
 /* Runs `collagenda audit verify --db DB`; returns the exit code, *out its output. */
@@ -389,9 +322,8 @@ static void concurrent_reads_are_each_audited_and_chained(void **state)
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_b);
 	for (int i = 0; i < WRITES; i++) {
-		struct resp *r = reqf(&srv, "PATCH", path, prac_tok, "{\"notes\":\"note %d\"}", i);
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(reqf(&srv, "PATCH", path, prac_tok, "{\"notes\":\"note %d\"}", i),
+				 200);
 	}
 	for (int i = 0; i < READERS; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
@@ -433,11 +365,10 @@ static void chain_verifies_after_stop_and_restart(void **state)
 	server_restart(&srv, NULL);
 	free(prac_tok);
 	prac_tok = login(&srv, "prac", PW_PRAC);
-	struct resp *r = req(&srv, "POST", "/api/v1/patients", prac_tok,
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", prac_tok,
 			     "{\"first_name\":\"Cleo\",\"last_name\":\"Trail\","
-			     "\"date_of_birth\":\"1972-01-01\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+			     "\"date_of_birth\":\"1972-01-01\"}"),
+			 201);
 	struct resp *keep;
 	json_t *items = audit("limit=3", &keep);
 	assert_string_equal(jstr(json_array_get(items, 0), "action"), "create");
@@ -473,5 +404,5 @@ int main(void)
 	    cmocka_unit_test(concurrent_reads_are_each_audited_and_chained),
 	    cmocka_unit_test(chain_verifies_after_stop_and_restart),
 	};
-	return cmocka_run_group_tests_name("api_audit", tests, group_setup, group_teardown);
+	return harness_run_group("api_audit", tests, &group);
 }

@@ -17,65 +17,25 @@
 
 static struct server srv;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
-
-/* A server of the test's own, started by the setup functions below and always stopped by
- * teardown_own, even when the test fails. */
-static int own_server(void **state, const char *const *args)
-{
-	struct server *s = calloc(1, sizeof *s);
-	if (!s)
-		return -1;
-	server_start(s, args);
-	*state = s;
-	return 0;
-}
-
-static int setup_own(void **state)
-{
-	return own_server(state, NULL);
-}
+/* One server for the file; the tests that throttle or expire sessions get their own. */
+static const struct harness_group group = {.srv = &srv};
 
 static int setup_idle_2(void **state)
 {
 	static const char *const args[] = {"--idle-timeout", "2", NULL};
-	return own_server(state, args);
+	return harness_own_server(state, args);
 }
 
 static int setup_idle_3(void **state)
 {
 	static const char *const args[] = {"--idle-timeout", "3", NULL};
-	return own_server(state, args);
+	return harness_own_server(state, args);
 }
 
-static int teardown_own(void **state)
+/* The path of the user called name, looked up as admin. */
+static void user_path(const char *admin, const char *name, char *path, size_t n)
 {
-	struct server *s = *state;
-	int rc = server_stop(s);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(s);
-	}
-	server_destroy(s);
-	free(s);
-	return rc == 0 ? 0 : -1;
+	snprintf(path, n, "/api/v1/users/%lld", fx_user_id(&srv, admin, name));
 }
 
 static struct resp *login_req(struct server *s, const char *user, const char *pw)
@@ -106,51 +66,6 @@ static struct resp *cookie_req(struct server *s, const char *method, const char 
 	return req_ex(s, method, path, NULL, body, body ? strlen(body) : 0, hdrs);
 }
 
-/* "2025-03-01T10:00:00+01:00" or "...Z" as Unix seconds; -1 when malformed. */
-static long long parse_instant(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	long long t = (long long)timegm(&tm);
-	if (strcmp(rest, "Z") == 0)
-		return t;
-	int oh, om;
-	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
-		return -1;
-	long long off = (long long)oh * 3600 + om * 60;
-	return rest[0] == '+' ? t - off : t + off;
-}
-
-/* The id of the user called name, looked up as admin. */
-static long long user_id(struct server *s, const char *admin_tok, const char *name)
-{
-	struct resp *r = req(s, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = -1;
-	size_t i;
-	json_t *u;
-	json_array_foreach(json_object_get(r->json, "items"), i,
-			   u) if (strcmp(jstr(u, "username"), name) == 0) id = jint(u, "id");
-	resp_free(r);
-	assert_true(id > 0);
-	return id;
-}
-
-static long long patients_total(struct server *s, const char *tok)
-{
-	struct resp *r = req(s, "GET", "/api/v1/patients", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long n = jint(r->json, "total");
-	resp_free(r);
-	return n;
-}
-
 static const char patient_body[] =
     "{\"first_name\":\"Ada\",\"last_name\":\"Moreau\",\"date_of_birth\":\"1985-04-12\"}";
 
@@ -177,7 +92,7 @@ static void login_returns_token_csrf_user_and_expiry(void **state)
 	assert_null(json_object_get(user, "password_hash"));
 
 	/* A session ends 12 hours after login at the latest. */
-	long long exp = parse_instant(jstr(r->json, "expires_at"));
+	long long exp = fx_parse_instant(jstr(r->json, "expires_at"));
 	assert_true(exp >= before + 12 * 3600 - 5);
 	assert_true(exp <= (long long)time(NULL) + 12 * 3600 + 5);
 
@@ -215,25 +130,13 @@ static void wrong_password_and_unknown_user_look_the_same(void **state)
 static void login_body_is_validated(void **state)
 {
 	(void)state;
-	struct resp *r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":\"admin\"}");
-	assert_int_equal(r->status, 422);
-	assert_string_equal(resp_error(r), "validation_failed");
-	assert_string_equal(
-	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "field"),
-	    "password");
-	resp_free(r);
-
-	r = reqf(&srv, "POST", "/api/v1/login", NULL,
-		 "{\"username\":\"admin\",\"password\":\"%s\",\"remember\":true}", PW_ADMIN);
-	assert_int_equal(r->status, 422);
-	assert_string_equal(
-	    jstr(json_object_get(json_object_get(r->json, "error"), "details"), "field"),
-	    "remember");
-	resp_free(r);
-
-	r = req(&srv, "POST", "/api/v1/login", NULL, "{\"username\":1,\"password\":\"x\"}");
-	assert_int_equal(r->status, 422);
-	resp_free(r);
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"username\":\"admin\"}", "password"),
+	    FX_FIELD("{\"username\":\"admin\",\"password\":\"" PW_ADMIN "\",\"remember\":true}",
+		     "remember"),
+	    FX_FIELD("{\"username\":1,\"password\":\"x\"}", NULL),
+	};
+	fx_expect_bad(&srv, NULL, "POST", "/api/v1/login", FX_ROWS(bad));
 }
 
 static void me_needs_a_valid_bearer_token(void **state)
@@ -255,13 +158,9 @@ static void me_needs_a_valid_bearer_token(void **state)
 	char forged[64];
 	snprintf(forged, sizeof forged, "%s", tok);
 	forged[0] = forged[0] == 'A' ? 'B' : 'A';
-	r = req(&srv, "GET", "/api/v1/me", forged, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", forged, NULL), 401);
 
-	r = req(&srv, "GET", "/api/v1/me", "short", NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", "short", NULL), 401);
 
 	const char *basic[] = {"Authorization: Basic YWRtaW46YWRtaW4=", NULL};
 	r = req_ex(&srv, "GET", "/api/v1/me", NULL, NULL, 0, basic);
@@ -279,9 +178,7 @@ static void cookie_reads_need_no_csrf(void **state)
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(json_object_get(r->json, "user"), "username"), "desk");
 	resp_free(r);
-	r = cookie_req(&srv, "GET", "/api/v1/patients", tok, NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "GET", "/api/v1/patients", tok, NULL, NULL), 200);
 	free(tok);
 }
 
@@ -293,7 +190,7 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	char *tok = strdup(jstr(l->json, "token"));
 	char *csrf = strdup(jstr(l->json, "csrf_token"));
 	resp_free(l);
-	long long n0 = patients_total(&srv, tok);
+	long long n0 = fx_total(&srv, tok, "/api/v1/patients");
 
 	struct resp *r = cookie_req(&srv, "POST", "/api/v1/patients", tok, NULL, patient_body);
 	assert_int_equal(r->status, 403);
@@ -320,31 +217,22 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	assert_string_equal(resp_error(r), "forbidden");
 	resp_free(r);
 	snprintf(other, sizeof other, "%.20s", csrf);
-	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, other, patient_body);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
-	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, "", patient_body);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/patients", tok, other, patient_body),
+			 403);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/patients", tok, "", patient_body), 403);
 	/* The session token itself is not the CSRF token. */
-	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, tok, patient_body);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
-	assert_int_equal(patients_total(&srv, tok), n0);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/patients", tok, tok, patient_body), 403);
+	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0);
 
 	r = cookie_req(&srv, "POST", "/api/v1/patients", tok, csrf, patient_body);
 	assert_int_equal(r->status, 201);
 	assert_true(jint(r->json, "id") > 0);
 	resp_free(r);
-	assert_int_equal(patients_total(&srv, tok), n0 + 1);
+	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0 + 1);
 
 	/* Without the right token the session survives; with it, logout works. */
-	r = cookie_req(&srv, "POST", "/api/v1/logout", tok, NULL, NULL);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
-	r = cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "POST", "/api/v1/logout", tok, NULL, NULL), 403);
+	fx_expect_status(cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL), 200);
 	r = cookie_req(&srv, "POST", "/api/v1/logout", tok, csrf, NULL);
 	assert_int_equal(r->status, 200);
 	char cookie[512];
@@ -352,9 +240,7 @@ static void cookie_writes_need_the_csrf_token(void **state)
 	assert_non_null(strstr(cookie, "collagenda_session=;"));
 	assert_non_null(strstr(cookie, "Max-Age=0"));
 	resp_free(r);
-	r = cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(cookie_req(&srv, "GET", "/api/v1/me", tok, NULL, NULL), 401);
 	free(tok);
 	free(csrf);
 }
@@ -363,14 +249,10 @@ static void bearer_writes_need_no_csrf(void **state)
 {
 	(void)state;
 	char *tok = login(&srv, "desk", PW_DESK);
-	long long n0 = patients_total(&srv, tok);
-	struct resp *r = req(&srv, "POST", "/api/v1/patients", tok, patient_body);
-	assert_int_equal(r->status, 201);
-	resp_free(r);
-	assert_int_equal(patients_total(&srv, tok), n0 + 1);
-	r = req(&srv, "POST", "/api/v1/logout", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	long long n0 = fx_total(&srv, tok, "/api/v1/patients");
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", tok, patient_body), 201);
+	assert_int_equal(fx_total(&srv, tok, "/api/v1/patients"), n0 + 1);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", tok, NULL), 200);
 	free(tok);
 }
 
@@ -380,19 +262,13 @@ static void logout_ends_only_that_session(void **state)
 	char *a = login(&srv, "prac", PW_PRAC);
 	char *b = login(&srv, "prac", PW_PRAC);
 	assert_string_not_equal(a, b);
-	struct resp *r = req(&srv, "POST", "/api/v1/logout", a, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", a, NULL);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", a, NULL), 200);
+	struct resp *r = req(&srv, "GET", "/api/v1/me", a, NULL);
 	assert_int_equal(r->status, 401);
 	assert_string_equal(resp_error(r), "unauthenticated");
 	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/logout", a, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", b, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", a, NULL), 401);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", b, NULL), 200);
 	free(a);
 	free(b);
 }
@@ -402,21 +278,16 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac2 = login(&srv, "prac2", PW_PRAC);
-	long long id = user_id(&srv, admin, "prac2");
 	char path[64];
-	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	user_path(admin, "prac2", path, sizeof path);
 	/* In use just before: the server knows the session, and must forget it. */
-	struct resp *r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac2, NULL), 200);
 
-	r = req(&srv, "PATCH", path, admin, "{\"active\":false}");
+	struct resp *r = req(&srv, "PATCH", path, admin, "{\"active\":false}");
 	assert_int_equal(r->status, 200);
 	assert_true(json_is_false(json_object_get(r->json, "active")));
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac2, NULL), 401);
 
 	/* The right password of an inactive user reads exactly like a wrong one. */
 	struct resp *inactive = login_req(&srv, "prac2", PW_PRAC);
@@ -428,17 +299,11 @@ static void deactivation_ends_sessions_and_blocks_login(void **state)
 	resp_free(wrong);
 
 	/* The admin's own session is untouched; reactivation lets them back in. */
-	r = req(&srv, "PATCH", path, admin, "{\"active\":true}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path, admin, "{\"active\":true}"), 200);
 	char *again = login(&srv, "prac2", PW_PRAC);
-	r = req(&srv, "GET", "/api/v1/me", again, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", again, NULL), 200);
 	/* The old token stays dead. */
-	r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac2, NULL), 401);
 	free(again);
 	free(prac2);
 	free(admin);
@@ -450,9 +315,8 @@ static void role_changes_reach_open_sessions(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac2 = login(&srv, "prac2", PW_PRAC);
-	long long id = user_id(&srv, admin, "prac2");
 	char path[64];
-	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	user_path(admin, "prac2", path, sizeof path);
 	static const char *const roles[] = {"front_desk", "practitioner"};
 	for (int i = 0; i < 2; i++) {
 		struct resp *r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
@@ -461,9 +325,7 @@ static void role_changes_reach_open_sessions(void **state)
 		resp_free(r);
 		char body[64];
 		snprintf(body, sizeof body, "{\"role\":\"%s\"}", roles[i]);
-		r = req(&srv, "PATCH", path, admin, body);
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(req(&srv, "PATCH", path, admin, body), 200);
 		r = req(&srv, "GET", "/api/v1/me", prac2, NULL);
 		assert_int_equal(r->status, 200);
 		assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), roles[i]);
@@ -478,24 +340,17 @@ static void password_reset_ends_sessions(void **state)
 	(void)state;
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	char *prac = login(&srv, "prac", PW_PRAC);
-	long long id = user_id(&srv, admin, "prac");
 	char path[64];
-	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
+	user_path(admin, "prac", path, sizeof path);
 
 	struct resp *r = req(&srv, "PATCH", path, admin, "{\"password\":\"a-new-password-2\"}");
 	assert_int_equal(r->status, 200);
 	assert_null(json_object_get(r->json, "password"));
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", prac, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", admin, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", prac, NULL), 401);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", admin, NULL), 200);
 
-	r = login_req(&srv, "prac", PW_PRAC);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(login_req(&srv, "prac", PW_PRAC), 401);
 	char *fresh = login(&srv, "prac", "a-new-password-2");
 	r = req(&srv, "GET", "/api/v1/me", fresh, NULL);
 	assert_int_equal(r->status, 200);
@@ -503,9 +358,7 @@ static void password_reset_ends_sessions(void **state)
 	resp_free(r);
 
 	/* Put the seeded password back for any later test. */
-	r = reqf(&srv, "PATCH", path, admin, "{\"password\":\"%s\"}", PW_PRAC);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(reqf(&srv, "PATCH", path, admin, "{\"password\":\"%s\"}", PW_PRAC), 200);
 	free(fresh);
 	free(prac);
 	free(admin);
@@ -556,9 +409,7 @@ static void outdated_hashes_are_renewed_at_login(void **state)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 
-	struct resp *r = login_req(&srv, "desk", "not-the-password");
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(login_req(&srv, "desk", "not-the-password"), 401);
 	char *h = stored_hash();
 	assert_string_equal(h, old);
 	free(h);
@@ -568,7 +419,7 @@ static void outdated_hashes_are_renewed_at_login(void **state)
 	assert_non_null(strstr(h, "$argon2id$v=19$m=19456,t=2,p=1$"));
 	assert_int_equal(crypto_pwhash_str_verify(h, PW_DESK, strlen(PW_DESK)), 0);
 	free(h);
-	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
+	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 200);
 	long long desk_id = jint(json_object_get(r->json, "user"), "id");
 	resp_free(r);
@@ -596,13 +447,9 @@ static void logins_and_failures_are_audited(void **state)
 {
 	(void)state;
 	/* From an address of its own, so that the events are easy to tell apart. */
-	struct resp *r = login_from(&srv, "127.0.0.9", "admin", "not-the-password");
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = login_from(&srv, "127.0.0.9", "audit-nobody", "not-the-password");
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = login_from(&srv, "127.0.0.9", "admin", PW_ADMIN);
+	fx_expect_status(login_from(&srv, "127.0.0.9", "admin", "not-the-password"), 401);
+	fx_expect_status(login_from(&srv, "127.0.0.9", "audit-nobody", "not-the-password"), 401);
+	struct resp *r = login_from(&srv, "127.0.0.9", "admin", PW_ADMIN);
 	assert_int_equal(r->status, 200);
 	char *admin = strdup(jstr(r->json, "token"));
 	long long admin_id = jint(json_object_get(r->json, "user"), "id");
@@ -642,9 +489,7 @@ static void logins_and_failures_are_audited(void **state)
 	resp_free(r);
 
 	/* Logouts too. */
-	r = req(&srv, "POST", "/api/v1/logout", admin, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", admin, NULL), 200);
 	free(admin);
 	admin = login(&srv, "admin", PW_ADMIN);
 	r = req(&srv, "GET", "/api/v1/audit?entity=user&limit=5", admin, NULL);
@@ -682,14 +527,10 @@ static void failed_logins_throttle_the_username(void **state)
 	assert_true(strtol(ra, NULL, 10) > 0);
 	assert_null(json_object_get(r->json, "token"));
 	resp_free(r);
-	r = login_req(s, "desk", PW_DESK);
-	assert_int_equal(r->status, 429);
-	resp_free(r);
+	fx_expect_status(login_req(s, "desk", PW_DESK), 429);
 
 	/* Another user from a clean address is not affected. */
-	r = login_from(s, "127.0.0.2", "prac", PW_PRAC);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(login_from(s, "127.0.0.2", "prac", PW_PRAC), 200);
 	assert_int_equal(server_stop(s), 0);
 }
 
@@ -711,9 +552,7 @@ static void failed_logins_throttle_the_address(void **state)
 	assert_non_null(resp_header(r, "Retry-After", ra, sizeof ra));
 	resp_free(r);
 	/* The same user from another address: fine. */
-	r = login_from(s, "127.0.0.4", "prac", PW_PRAC);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(login_from(s, "127.0.0.4", "prac", PW_PRAC), 200);
 	assert_int_equal(server_stop(s), 0);
 }
 
@@ -725,12 +564,10 @@ static void idle_sessions_expire(void **state)
 	assert_int_equal(jint(l->json, "idle_timeout_s"), 2);
 	char *tok = strdup(jstr(l->json, "token"));
 	resp_free(l);
-	struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 200);
 
 	sleep(3);
-	r = req(s, "GET", "/api/v1/me", tok, NULL);
+	struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 401);
 	assert_string_equal(resp_error(r), "unauthenticated");
 	assert_string_equal(
@@ -738,9 +575,7 @@ static void idle_sessions_expire(void **state)
 	    "expired");
 	resp_free(r);
 	/* An expired session is gone for good. */
-	r = req(s, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 401);
 	free(tok);
 	assert_int_equal(server_stop(s), 0);
 }
@@ -753,9 +588,7 @@ static void activity_keeps_a_session_alive(void **state)
 	 * for as long. */
 	for (int i = 0; i < 4; i++) {
 		sleep(1);
-		struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 200);
 	}
 	free(tok);
 	assert_int_equal(server_stop(s), 0);
@@ -777,13 +610,14 @@ int main(void)
 	    cmocka_unit_test(password_reset_ends_sessions),
 	    cmocka_unit_test(outdated_hashes_are_renewed_at_login),
 	    cmocka_unit_test(logins_and_failures_are_audited),
-	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, setup_own,
-					    teardown_own),
-	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, setup_own,
-					    teardown_own),
-	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2, teardown_own),
+	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, harness_own_setup,
+					    harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, harness_own_setup,
+					    harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2,
+					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,
-					    teardown_own),
+					    harness_own_teardown),
 	};
-	return cmocka_run_group_tests_name("api_auth", tests, group_setup, group_teardown);
+	return harness_run_group("api_auth", tests, &group);
 }

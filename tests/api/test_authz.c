@@ -47,16 +47,7 @@ static int setup(void **state)
 	resp_free(r);
 	ids_room = post_id("/api/v1/rooms", tok[0], "{\"name\":\"Room A\"}");
 	char path[128], body[512];
-	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", ids_prac);
-	r = req(&srv, "PUT", path, tok[0],
-		"{\"hours\":[{\"weekday\":1,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":"
-		"\"00:00\","
-		"\"end\":\"24:00\"},{\"weekday\":4,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":"
-		"\"00:00\","
-		"\"end\":\"24:00\"},{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
-	resp_free(r);
+	fx_daily_hours(&srv, tok[0], ids_prac, (const char *const[]){"00:00", "24:00", NULL});
 	ids_patient = post_id("/api/v1/patients", tok[1],
 			      "{\"first_name\":\"Matrix\",\"last_name\":\"Patient\","
 			      "\"date_of_birth\":\"1980-01-01\"}");
@@ -250,15 +241,9 @@ static void logout_ends_only_that_session(void **state)
 {
 	(void)state;
 	char *a = login(&srv, "desk", PW_DESK);
-	struct resp *r = req(&srv, "POST", "/api/v1/logout", a, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", a, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/me", tok[1], NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", "/api/v1/logout", a, NULL), 200);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", a, NULL), 401);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", tok[1], NULL), 200);
 	free(a);
 }
 

@@ -98,17 +98,7 @@ static void backup_under_load(void **state)
 	r = req(&srv, "GET", "/api/v1/practitioners", token, NULL);
 	prac = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
 	resp_free(r);
-	char path[96];
-	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", prac);
-	r = req(&srv, "PUT", path, token,
-		"{\"hours\":[{\"weekday\":1,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":3,\"start\":"
-		"\"00:00\","
-		"\"end\":\"24:00\"},{\"weekday\":4,\"start\":\"00:00\",\"end\":\"24:00\"},"
-		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},{\"weekday\":6,\"start\":"
-		"\"00:00\","
-		"\"end\":\"24:00\"},{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
-	resp_free(r);
+	fx_daily_hours(&srv, token, prac, (const char *const[]){"00:00", "24:00", NULL});
 	r = req(&srv, "POST", "/api/v1/patients", token,
 		"{\"first_name\":\"Back\",\"last_name\":\"Up\",\"date_of_birth\":\"1975-05-05\"}");
 	patient = jint(r->json, "id");

@@ -22,54 +22,8 @@
 
 static struct server srv;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
-
-/* A server of the test's own, started by the setup functions below and always stopped by
- * teardown_own, even when the test fails. */
-static int own_server(void **state, const char *const *args)
-{
-	struct server *s = calloc(1, sizeof *s);
-	if (!s)
-		return -1;
-	server_start(s, args);
-	*state = s;
-	return 0;
-}
-
-static int setup_own(void **state)
-{
-	return own_server(state, NULL);
-}
-
-static int teardown_own(void **state)
-{
-	struct server *s = *state;
-	int rc = server_stop(s);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(s);
-	}
-	server_destroy(s);
-	free(s);
-	return rc == 0 ? 0 : -1;
-}
+/* One server for the file; the tests that stop or tamper with one get their own. */
+static const struct harness_group group = {.srv = &srv};
 
 /* A file name inside the server's directory. */
 static void in_dir(const struct server *s, const char *name, char *out, size_t n)
@@ -374,9 +328,7 @@ static void serve_announces_its_port_and_stops_cleanly(void **state)
 	/* The setup's server_start found "listening on http://127.0.0.1:PORT" on standard
 	 * output. */
 	assert_true(s->port > 0 && s->port < 65536);
-	struct resp *r = req(s, "GET", "/api/v1/health", NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/health", NULL, NULL), 200);
 
 	/* Another server on the same port cannot start: a runtime failure. */
 	char port[16];
@@ -395,18 +347,15 @@ static void serve_announces_its_port_and_stops_cleanly(void **state)
 
 	/* SIGTERM: exit 0, and the port is closed. */
 	assert_int_equal(server_stop(s), 0);
-	r = req(s, "GET", "/api/v1/health", NULL, NULL);
-	assert_int_equal(r->status, -1);
-	resp_free(r);
+	fx_expect_status(req(s, "GET", "/api/v1/health", NULL, NULL), -1);
 
 	/* SIGINT does the same, and the data is still there after a restart. */
 	server_restart(s, NULL);
 	char *tok = login(s, "admin", PW_ADMIN);
-	r = req(
-	    s, "POST", "/api/v1/patients", tok,
-	    "{\"first_name\":\"Noor\",\"last_name\":\"Haddad\",\"date_of_birth\":\"1979-11-30\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req(s, "POST", "/api/v1/patients", tok,
+			     "{\"first_name\":\"Noor\",\"last_name\":\"Haddad\",\"date_of_birth\":"
+			     "\"1979-11-30\"}"),
+			 201);
 	assert_int_equal(kill(s->pid, SIGINT), 0);
 	int status = 0;
 	assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
@@ -486,14 +435,11 @@ static void audit_verify_finds_tampering(void **state)
 		assert_int_equal(r->status, 201);
 		resp_free(r);
 	}
-	struct resp *r = req(s, "POST", "/api/v1/users", tok,
+	fx_expect_status(req(s, "POST", "/api/v1/users", tok,
 			     "{\"username\":\"audited\",\"password\":\"0123456789\","
-			     "\"role\":\"practitioner\",\"display_name\":\"Dr Audited\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
-	r = req(s, "POST", "/api/v1/logout", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+			     "\"role\":\"practitioner\",\"display_name\":\"Dr Audited\"}"),
+			 201);
+	fx_expect_status(req(s, "POST", "/api/v1/logout", tok, NULL), 200);
 	free(tok);
 	assert_int_equal(server_stop(s), 0);
 
@@ -632,9 +578,7 @@ static void backup_copies_a_live_database(void **state)
 	assert_int_equal(run(nowhere, NULL), 1);
 
 	/* The server is unaffected. */
-	r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", tok, NULL), 200);
 	free(tok);
 	unlink(other);
 	remove_db(dest);
@@ -650,12 +594,13 @@ int main(void)
 	    cmocka_unit_test(user_add_reads_the_password_from_stdin),
 	    cmocka_unit_test(user_add_refuses_bad_input),
 	    cmocka_unit_test(user_add_accepts_what_login_accepts),
-	    cmocka_unit_test_setup_teardown(serve_announces_its_port_and_stops_cleanly, setup_own,
-					    teardown_own),
+	    cmocka_unit_test_setup_teardown(serve_announces_its_port_and_stops_cleanly,
+					    harness_own_setup, harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(serve_finishes_a_request_in_flight_before_exiting,
-					    setup_own, teardown_own),
-	    cmocka_unit_test_setup_teardown(audit_verify_finds_tampering, setup_own, teardown_own),
+					    harness_own_setup, harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(audit_verify_finds_tampering, harness_own_setup,
+					    harness_own_teardown),
 	    cmocka_unit_test(backup_copies_a_live_database),
 	};
-	return cmocka_run_group_tests_name("api_cli", tests, group_setup, group_teardown);
+	return harness_run_group("api_cli", tests, &group);
 }

@@ -15,85 +15,18 @@ static struct server srv;
 static char *admin_tok, *desk_tok, *prac_tok;
 static long long admin_id, desk_id, prac_id, prac2_id;
 
-static long long my_id(const char *tok)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_object_get(r->json, "user"), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
-/* The id of the seeded user called name, from the admin's user list. */
-static long long user_id(const char *name)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	size_t i;
-	json_t *u;
-	long long id = 0;
-	json_array_foreach(json_object_get(r->json, "items"), i, u)
-	{
-		if (strcmp(jstr(u, "username"), name) == 0)
-			id = jint(u, "id");
-	}
-	resp_free(r);
-	assert_true(id > 0);
-	return id;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	admin_id = my_id(admin_tok);
-	desk_id = my_id(desk_tok);
-	prac_id = my_id(prac_tok);
-	prac2_id = user_id("prac2");
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	int rc = server_stop(&srv);
-	server_destroy(&srv);
-	return rc;
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+    .admin_id = &admin_id,
+    .desk_id = &desk_id,
+    .prac_id = &prac_id,
+    .prac2_id = &prac2_id,
+};
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-/* Asserts an error answer (field NULL: not checked) and frees it. */
-static void expect_err(struct resp *r, long status, const char *code, const char *field)
-{
-	if (r->status != status || strcmp(resp_error(r), code) != 0)
-		fprintf(stderr, "unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, status);
-	assert_string_equal(resp_error(r), code);
-	if (field) {
-		json_t *e = json_object_get(r->json, "error");
-		json_t *f = json_object_get(json_object_get(e, "details"), "field");
-		assert_non_null(f);
-		assert_string_equal(json_string_value(f), field);
-	}
-	resp_free(r);
-}
-
-static long long audit_last_id(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/audit?limit=1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
-	resp_free(r);
-	return id;
-}
 
 /* The newest audit event about entity/entity_id; the caller frees *keep. */
 static json_t *audit_newest(const char *entity, long long entity_id, struct resp **keep)
@@ -107,27 +40,6 @@ static json_t *audit_newest(const char *entity, long long entity_id, struct resp
 	json_t *e = json_array_get(json_object_get(r->json, "items"), 0);
 	assert_non_null(e);
 	return e;
-}
-
-/* Unix seconds of an RFC 3339 time with an offset ("Z" or +HH:MM), or -1. */
-static long long instant(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	char rest[16] = "";
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	long long t = (long long)timegm(&tm);
-	if (strcmp(rest, "Z") == 0)
-		return t;
-	int oh, om;
-	if ((rest[0] != '+' && rest[0] != '-') || sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2)
-		return -1;
-	long long off = oh * 3600LL + om * 60LL;
-	return rest[0] == '+' ? t - off : t + off;
 }
 
 static char *avail_path(long long id, char *buf, size_t n)
@@ -217,7 +129,7 @@ static void rooms_are_listed_for_every_role(void **state)
 		assert_true(json_is_true(json_object_get(room, "active")));
 		resp_free(r);
 	}
-	expect_err(req(&srv, "GET", "/api/v1/rooms", NULL, NULL), 401, "unauthenticated", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/rooms", NULL, NULL), 401, "unauthenticated", NULL);
 }
 
 static void rooms_are_created_by_admins_only(void **state)
@@ -244,29 +156,23 @@ static void rooms_are_created_by_admins_only(void **state)
 	long long before = jint(r->json, "total");
 	assert_non_null(room_named(r, "Laser suite"));
 	resp_free(r);
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 
-	expect_err(req(&srv, "POST", "/api/v1/rooms", desk_tok, "{\"name\":\"Desk room\"}"), 403,
-		   "forbidden", NULL);
-	expect_err(req(&srv, "POST", "/api/v1/rooms", prac_tok, "{\"name\":\"Prac room\"}"), 403,
-		   "forbidden", NULL);
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Laser suite\"}"), 409,
-		   "duplicate", NULL);
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"\"}"), 422,
-		   "validation_failed", "name");
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{}"), 422, "validation_failed",
-		   "name");
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"   \"}"), 422,
-		   "validation_failed", "name");
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":null}"), 422,
-		   "validation_failed", "name");
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":7}"), 422,
-		   "validation_failed", "name");
-	expect_err(
-	    req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":\"Room 9\",\"floor\":2}"), 422,
-	    "validation_failed", "floor");
-	expect_err(req(&srv, "POST", "/api/v1/rooms", admin_tok, "{\"name\":"), 400, "bad_json",
-		   NULL);
+	fx_expect_err(req(&srv, "POST", "/api/v1/rooms", desk_tok, "{\"name\":\"Desk room\"}"), 403,
+		      "forbidden", NULL);
+	fx_expect_err(req(&srv, "POST", "/api/v1/rooms", prac_tok, "{\"name\":\"Prac room\"}"), 403,
+		      "forbidden", NULL);
+	static const struct fx_bad bad[] = {
+	    FX_ERR("{\"name\":\"Laser suite\"}", 409, "duplicate"),
+	    FX_FIELD("{\"name\":\"\"}", "name"),
+	    FX_FIELD("{}", "name"),
+	    FX_FIELD("{\"name\":\"   \"}", "name"),
+	    FX_FIELD("{\"name\":null}", "name"),
+	    FX_FIELD("{\"name\":7}", "name"),
+	    FX_FIELD("{\"name\":\"Room 9\",\"floor\":2}", "floor"),
+	    FX_ERR("{\"name\":", 400, "bad_json"),
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/rooms", FX_ROWS(bad));
 
 	r = rooms();
 	assert_int_equal(jint(r->json, "total"), before);
@@ -274,7 +180,7 @@ static void rooms_are_created_by_admins_only(void **state)
 	assert_null(room_named(r, "Prac room"));
 	assert_null(room_named(r, "Room 9"));
 	resp_free(r);
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 }
 
 static void rooms_are_renamed_and_deactivated(void **state)
@@ -310,23 +216,22 @@ static void rooms_are_renamed_and_deactivated(void **state)
 	assert_string_equal(jstr(e, "action"), "update");
 	resp_free(keep);
 
-	long long audit = audit_last_id();
-	expect_err(req(&srv, "PATCH", path, admin_tok, "{\"name\":\"Taken name\"}"), 409,
-		   "duplicate", NULL);
-	expect_err(req(&srv, "PATCH", path, admin_tok, "{\"name\":\"\"}"), 422, "validation_failed",
-		   "name");
-	expect_err(req(&srv, "PATCH", path, admin_tok, "{\"name\":\"  \"}"), 422,
-		   "validation_failed", "name");
-	expect_err(req(&srv, "PATCH", path, admin_tok, "{\"active\":\"no\"}"), 422,
-		   "validation_failed", "active");
-	expect_err(req(&srv, "PATCH", path, admin_tok, "{\"colour\":\"blue\"}"), 422,
-		   "validation_failed", "colour");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"name\":\"Desk's\"}"), 403, "forbidden",
-		   NULL);
-	expect_err(req(&srv, "PATCH", "/api/v1/rooms/999999", admin_tok, "{\"name\":\"Nowhere\"}"),
-		   404, "not_found", NULL);
-	expect_err(req(&srv, "DELETE", path, admin_tok, NULL), 405, "method_not_allowed", NULL);
-	assert_int_equal(audit_last_id(), audit);
+	long long audit = fx_audit_last(&srv, admin_tok);
+	static const struct fx_bad bad[] = {
+	    FX_ERR("{\"name\":\"Taken name\"}", 409, "duplicate"),
+	    FX_FIELD("{\"name\":\"\"}", "name"),
+	    FX_FIELD("{\"name\":\"  \"}", "name"),
+	    FX_FIELD("{\"active\":\"no\"}", "active"),
+	    FX_FIELD("{\"colour\":\"blue\"}", "colour"),
+	};
+	fx_expect_bad(&srv, admin_tok, "PATCH", path, FX_ROWS(bad));
+	fx_expect_err(req(&srv, "PATCH", path, desk_tok, "{\"name\":\"Desk's\"}"), 403, "forbidden",
+		      NULL);
+	fx_expect_err(
+	    req(&srv, "PATCH", "/api/v1/rooms/999999", admin_tok, "{\"name\":\"Nowhere\"}"), 404,
+	    "not_found", NULL);
+	fx_expect_err(req(&srv, "DELETE", path, admin_tok, NULL), 405, "method_not_allowed", NULL);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 
 	/* And back into service. */
 	r = req(&srv, "PATCH", path, admin_tok, "{\"active\":true}");
@@ -344,13 +249,12 @@ static void availability_put_replaces_the_week(void **state)
 	char path[96];
 	avail_path(prac_id, path, sizeof path);
 	/* Given out of order; read back by weekday and start. */
-	struct resp *r = req(&srv, "PUT", path, admin_tok,
+	fx_expect_status(req(&srv, "PUT", path, admin_tok,
 			     "{\"hours\":[{\"weekday\":3,\"start\":\"10:00\",\"end\":\"18:00\"},"
 			     "{\"weekday\":1,\"start\":\"13:00\",\"end\":\"17:00\"},"
 			     "{\"weekday\":1,\"start\":\"09:00\",\"end\":\"12:00\"},"
-			     "{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+			     "{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}"),
+			 200);
 	char *text = hours_text(prac_id);
 	assert_string_equal(text, "[{\"end\":\"12:00\",\"start\":\"09:00\",\"weekday\":1},"
 				  "{\"end\":\"17:00\",\"start\":\"13:00\",\"weekday\":1},"
@@ -365,15 +269,14 @@ static void availability_put_replaces_the_week(void **state)
 
 	/* Another practitioner's week is separate. */
 	char path2[96];
-	r = req(&srv, "PUT", avail_path(prac2_id, path2, sizeof path2), admin_tok,
-		"{\"hours\":[{\"weekday\":5,\"start\":\"08:30\",\"end\":\"12:30\"}]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PUT", avail_path(prac2_id, path2, sizeof path2), admin_tok,
+			     "{\"hours\":[{\"weekday\":5,\"start\":\"08:30\",\"end\":\"12:30\"}]}"),
+			 200);
 
 	/* Fewer intervals: only those remain. Touching intervals do not overlap. */
-	r = req(&srv, "PUT", path, admin_tok,
-		"{\"hours\":[{\"weekday\":2,\"start\":\"08:00\",\"end\":\"12:00\"},"
-		"{\"weekday\":2,\"start\":\"12:00\",\"end\":\"13:30\"}]}");
+	struct resp *r = req(&srv, "PUT", path, admin_tok,
+			     "{\"hours\":[{\"weekday\":2,\"start\":\"08:00\",\"end\":\"12:00\"},"
+			     "{\"weekday\":2,\"start\":\"12:00\",\"end\":\"13:30\"}]}");
 	assert_int_equal(r->status, 200);
 	assert_int_equal(jint(r->json, "practitioner_id"), prac_id);
 	assert_int_equal(json_array_size(json_object_get(r->json, "hours")), 2);
@@ -393,45 +296,41 @@ static void availability_put_replaces_the_week(void **state)
 	resp_free(r);
 
 	/* An empty week is a week off. */
-	r = req(&srv, "PUT", path2, admin_tok, "{\"hours\":[]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PUT", path2, admin_tok, "{\"hours\":[]}"), 200);
 	text = hours_text(prac2_id);
 	assert_string_equal(text, "[]");
 	free(text);
 }
 
-static const struct {
-	const char *body;
-	const char *field;
-} bad_hours[] = {
-    {"{\"hours\":[{\"weekday\":0,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-    {"{\"hours\":[{\"weekday\":8,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-    {"{\"hours\":[{\"weekday\":\"1\",\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-    {"{\"hours\":[{\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"9:00\",\"end\":\"17:00\"}]}", "start"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"24:30\"}]}", "end"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"25:00\",\"end\":\"26:00\"}]}", "start"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:60\",\"end\":\"17:00\"}]}", "start"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"09h00\",\"end\":\"17:00\"}]}", "start"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\"}]}", "end"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"09:00\"}]}", "end"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"17:00\",\"end\":\"09:00\"}]}", "end"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"13:00\"},"
-     "{\"weekday\":1,\"start\":\"12:00\",\"end\":\"17:00\"}]}",
-     "hours"},
-    {"{\"hours\":[{\"weekday\":4,\"start\":\"09:00\",\"end\":\"17:00\"},"
-     "{\"weekday\":4,\"start\":\"10:00\",\"end\":\"11:00\"}]}",
-     "hours"},
-    {"{\"hours\":[{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"},"
-     "{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"}]}",
-     "hours"},
-    {"{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\",\"room\":1}]}", "room"},
-    {"{\"hours\":[1]}", "hours"},
-    {"{\"hours\":\"weekdays\"}", "hours"},
-    {"{\"hours\":null}", "hours"},
-    {"{}", "hours"},
-    {"{\"hours\":[],\"zone\":\"Europe/Berlin\"}", "zone"},
+static const struct fx_bad bad_hours[] = {
+    FX_FIELD("{\"hours\":[{\"weekday\":0,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"),
+    FX_FIELD("{\"hours\":[{\"weekday\":8,\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"),
+    FX_FIELD("{\"hours\":[{\"weekday\":\"1\",\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"),
+    FX_FIELD("{\"hours\":[{\"start\":\"09:00\",\"end\":\"17:00\"}]}", "weekday"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"9:00\",\"end\":\"17:00\"}]}", "start"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"24:30\"}]}", "end"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"25:00\",\"end\":\"26:00\"}]}", "start"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"09:60\",\"end\":\"17:00\"}]}", "start"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"09h00\",\"end\":\"17:00\"}]}", "start"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"09:00\"}]}", "end"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"09:00\"}]}", "end"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"17:00\",\"end\":\"09:00\"}]}", "end"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"13:00\"},"
+	     "{\"weekday\":1,\"start\":\"12:00\",\"end\":\"17:00\"}]}",
+	     "hours"),
+    FX_FIELD("{\"hours\":[{\"weekday\":4,\"start\":\"09:00\",\"end\":\"17:00\"},"
+	     "{\"weekday\":4,\"start\":\"10:00\",\"end\":\"11:00\"}]}",
+	     "hours"),
+    FX_FIELD("{\"hours\":[{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"},"
+	     "{\"weekday\":6,\"start\":\"09:00\",\"end\":\"12:00\"}]}",
+	     "hours"),
+    FX_FIELD("{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\",\"room\":1}]}",
+	     "room"),
+    FX_FIELD("{\"hours\":[1]}", "hours"),
+    FX_FIELD("{\"hours\":\"weekdays\"}", "hours"),
+    FX_FIELD("{\"hours\":null}", "hours"),
+    FX_FIELD("{}", "hours"),
+    FX_FIELD("{\"hours\":[],\"zone\":\"Europe/Berlin\"}", "zone"),
 };
 
 static void availability_rejects_bad_weeks(void **state)
@@ -439,19 +338,13 @@ static void availability_rejects_bad_weeks(void **state)
 	(void)state;
 	char path[96];
 	avail_path(prac_id, path, sizeof path);
-	struct resp *r = req(&srv, "PUT", path, admin_tok,
-			     "{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\"}]}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PUT", path, admin_tok,
+			     "{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\"}]}"),
+			 200);
 	char *week = hours_text(prac_id);
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 
-	for (size_t i = 0; i < sizeof bad_hours / sizeof bad_hours[0]; i++) {
-		r = req(&srv, "PUT", path, admin_tok, bad_hours[i].body);
-		if (r->status != 422)
-			fprintf(stderr, "case %zu: %s\n", i, bad_hours[i].body);
-		expect_err(r, 422, "validation_failed", bad_hours[i].field);
-	}
+	fx_expect_bad(&srv, admin_tok, "PUT", path, FX_ROWS(bad_hours));
 	/* Too many intervals for one week (71 half hours that do not overlap). */
 	json_t *many = json_array();
 	for (int i = 0; i < 71; i++) {
@@ -461,16 +354,16 @@ static void availability_rejects_bad_weeks(void **state)
 		json_array_append_new(many, json_pack("{s:i, s:s, s:s}", "weekday", 1 + i % 7,
 						      "start", start, "end", end));
 	}
-	expect_err(reqj(&srv, "PUT", path, admin_tok, json_pack("{s:o}", "hours", many)), 422,
-		   "validation_failed", "hours");
-	expect_err(req(&srv, "PUT", path, admin_tok, NULL), 400, "bad_json", NULL);
+	fx_expect_err(reqj(&srv, "PUT", path, admin_tok, json_pack("{s:o}", "hours", many)), 422,
+		      "validation_failed", "hours");
+	fx_expect_err(req(&srv, "PUT", path, admin_tok, NULL), 400, "bad_json", NULL);
 
 	/* The week stands as it was, and nothing was audited. */
 	char *after = hours_text(prac_id);
 	assert_string_equal(after, week);
 	free(after);
 	free(week);
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 }
 
 static void availability_is_for_practitioners_set_by_admins(void **state)
@@ -481,20 +374,20 @@ static void availability_is_for_practitioners_set_by_admins(void **state)
 	long long not_practitioners[] = {admin_id, desk_id, 999999};
 	for (int i = 0; i < 3; i++) {
 		avail_path(not_practitioners[i], path, sizeof path);
-		expect_err(req(&srv, "PUT", path, admin_tok, week), 404, "not_found", NULL);
-		expect_err(req(&srv, "GET", path, admin_tok, NULL), 404, "not_found", NULL);
+		fx_expect_err(req(&srv, "PUT", path, admin_tok, week), 404, "not_found", NULL);
+		fx_expect_err(req(&srv, "GET", path, admin_tok, NULL), 404, "not_found", NULL);
 	}
-	expect_err(req(&srv, "GET", "/api/v1/practitioners/abc/availability", admin_tok, NULL), 404,
-		   "not_found", NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/practitioners/abc/availability", admin_tok, NULL),
+		      404, "not_found", NULL);
 
 	char *before = hours_text(prac_id);
 	avail_path(prac_id, path, sizeof path);
-	expect_err(req(&srv, "PUT", path, desk_tok, week), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "PUT", path, desk_tok, week), 403, "forbidden", NULL);
 	/* Practitioners do not set their own hours either. */
-	expect_err(req(&srv, "PUT", path, prac_tok,
-		       "{\"hours\":[{\"weekday\":6,\"start\":\"09:00\",\"end\":\"10:00\"}]}"),
-		   403, "forbidden", NULL);
-	expect_err(req(&srv, "PUT", path, NULL, week), 401, "unauthenticated", NULL);
+	fx_expect_err(req(&srv, "PUT", path, prac_tok,
+			  "{\"hours\":[{\"weekday\":6,\"start\":\"09:00\",\"end\":\"10:00\"}]}"),
+		      403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "PUT", path, NULL, week), 401, "unauthenticated", NULL);
 	char *after = hours_text(prac_id);
 	assert_string_equal(after, before);
 	free(after);
@@ -518,8 +411,10 @@ static void time_off_is_recorded_and_listed(void **state)
 	long long id = jint(r->json, "id");
 	assert_true(id > 0);
 	assert_int_equal(jint(r->json, "practitioner_id"), prac_id);
-	assert_int_equal(instant(jstr(r->json, "start")), instant("2035-03-02T08:00:00Z"));
-	assert_int_equal(instant(jstr(r->json, "end")), instant("2035-03-06T17:00:00Z"));
+	assert_int_equal(fx_parse_instant(jstr(r->json, "start")),
+			 fx_parse_instant("2035-03-02T08:00:00Z"));
+	assert_int_equal(fx_parse_instant(jstr(r->json, "end")),
+			 fx_parse_instant("2035-03-06T17:00:00Z"));
 	assert_string_equal(jstr(r->json, "reason"), "Conference");
 	resp_free(r);
 	struct resp *keep;
@@ -545,50 +440,57 @@ static void time_off_is_recorded_and_listed(void **state)
 	json_t *a = json_array_get(off, before), *b = json_array_get(off, before + 1);
 	assert_int_equal(jint(a, "id"), id);
 	assert_string_equal(jstr(a, "reason"), "Conference");
-	assert_int_equal(instant(jstr(a, "start")), instant("2035-03-02T09:00:00+01:00"));
-	assert_int_equal(instant(jstr(a, "end")), instant("2035-03-06T18:00:00+01:00"));
+	assert_int_equal(fx_parse_instant(jstr(a, "start")),
+			 fx_parse_instant("2035-03-02T09:00:00+01:00"));
+	assert_int_equal(fx_parse_instant(jstr(a, "end")),
+			 fx_parse_instant("2035-03-06T18:00:00+01:00"));
 	assert_int_equal(jint(b, "id"), id2);
 	assert_string_equal(jstr(b, "reason"), "Summer leave");
 	resp_free(r);
 	assert_int_equal(time_off_count(prac2_id), prac2_before);
 
 	/* A year is the most one range may cover. */
-	r = req(&srv, "POST", path, admin_tok,
-		"{\"start\":\"2036-01-01T00:00:00Z\",\"end\":\"2036-12-31T00:00:00Z\","
-		"\"reason\":\"Sabbatical\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", path, admin_tok,
+			     "{\"start\":\"2036-01-01T00:00:00Z\",\"end\":\"2036-12-31T00:00:00Z\","
+			     "\"reason\":\"Sabbatical\"}"),
+			 201);
 	assert_int_equal(time_off_count(prac_id), before + 3);
 }
 
-static const struct {
-	const char *body;
-	const char *field;
-} bad_time_off[] = {
-    {"{\"start\":\"2035-12-01T17:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
-     "end"},
-    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
-     "end"},
-    {"{\"start\":\"2035-12-01T09:00:00\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}",
-     "start"},
-    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00\",\"reason\":\"x\"}",
-     "end"},
-    {"{\"start\":\"2035-12-01\",\"end\":\"2035-12-02\",\"reason\":\"x\"}", "start"},
-    {"{\"start\":\"2035-02-30T09:00:00Z\",\"end\":\"2035-03-02T09:00:00Z\",\"reason\":\"x\"}",
-     "start"},
-    {"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2036-01-03T00:00:00Z\",\"reason\":\"x\"}",
-     "end"},
-    {"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2037-01-01T00:00:00Z\",\"reason\":\"x\"}",
-     "end"},
-    {"{\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"},
-    {"{\"start\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}", "end"},
-    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\"}", "reason"},
-    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"\"}",
-     "reason"},
-    {"{\"start\":1764579600,\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"},
-    {"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\","
-     "\"paid\":true}",
-     "paid"},
+static const struct fx_bad bad_time_off[] = {
+    FX_FIELD(
+	"{\"start\":\"2035-12-01T17:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
+	"end"),
+    FX_FIELD(
+	"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}",
+	"end"),
+    FX_FIELD(
+	"{\"start\":\"2035-12-01T09:00:00\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}",
+	"start"),
+    FX_FIELD(
+	"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00\",\"reason\":\"x\"}",
+	"end"),
+    FX_FIELD("{\"start\":\"2035-12-01\",\"end\":\"2035-12-02\",\"reason\":\"x\"}", "start"),
+    FX_FIELD(
+	"{\"start\":\"2035-02-30T09:00:00Z\",\"end\":\"2035-03-02T09:00:00Z\",\"reason\":\"x\"}",
+	"start"),
+    FX_FIELD(
+	"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2036-01-03T00:00:00Z\",\"reason\":\"x\"}",
+	"end"),
+    FX_FIELD(
+	"{\"start\":\"2035-01-01T00:00:00Z\",\"end\":\"2037-01-01T00:00:00Z\",\"reason\":\"x\"}",
+	"end"),
+    FX_FIELD("{\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"),
+    FX_FIELD("{\"start\":\"2035-12-01T09:00:00Z\",\"reason\":\"x\"}", "end"),
+    FX_FIELD("{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\"}", "reason"),
+    FX_FIELD(
+	"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"\"}",
+	"reason"),
+    FX_FIELD("{\"start\":1764579600,\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"),
+    FX_FIELD(
+	"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\","
+	"\"paid\":true}",
+	"paid"),
 };
 
 static void time_off_rejects_bad_ranges(void **state)
@@ -597,24 +499,20 @@ static void time_off_rejects_bad_ranges(void **state)
 	char path[96];
 	time_off_path(prac_id, path, sizeof path);
 	size_t before = time_off_count(prac_id);
-	long long audit = audit_last_id();
-	for (size_t i = 0; i < sizeof bad_time_off / sizeof bad_time_off[0]; i++) {
-		struct resp *r = req(&srv, "POST", path, admin_tok, bad_time_off[i].body);
-		if (r->status != 422)
-			fprintf(stderr, "case %zu: %s\n", i, bad_time_off[i].body);
-		expect_err(r, 422, "validation_failed", bad_time_off[i].field);
-	}
+	long long audit = fx_audit_last(&srv, admin_tok);
+	fx_expect_bad(&srv, admin_tok, "POST", path, FX_ROWS(bad_time_off));
 	const char *ok = "{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\","
 			 "\"reason\":\"Course\"}";
-	expect_err(req(&srv, "POST", path, desk_tok, ok), 403, "forbidden", NULL);
-	expect_err(req(&srv, "POST", path, prac_tok, ok), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "POST", path, desk_tok, ok), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "POST", path, prac_tok, ok), 403, "forbidden", NULL);
 	char other[96];
-	expect_err(req(&srv, "POST", time_off_path(admin_id, other, sizeof other), admin_tok, ok),
-		   404, "not_found", NULL);
-	expect_err(req(&srv, "POST", time_off_path(999999, other, sizeof other), admin_tok, ok),
-		   404, "not_found", NULL);
+	fx_expect_err(
+	    req(&srv, "POST", time_off_path(admin_id, other, sizeof other), admin_tok, ok), 404,
+	    "not_found", NULL);
+	fx_expect_err(req(&srv, "POST", time_off_path(999999, other, sizeof other), admin_tok, ok),
+		      404, "not_found", NULL);
 	assert_int_equal(time_off_count(prac_id), before);
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 }
 
 int main(void)
@@ -629,5 +527,5 @@ int main(void)
 	    cmocka_unit_test(time_off_is_recorded_and_listed),
 	    cmocka_unit_test(time_off_rejects_bad_ranges),
 	};
-	return cmocka_run_group_tests_name("api_clinic", tests, group_setup, group_teardown);
+	return harness_run_group("api_clinic", tests, &group);
 }

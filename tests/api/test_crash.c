@@ -9,7 +9,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +94,7 @@ static int setup(void **state)
 	x = req(&srv, "GET", "/api/v1/practitioners", token, NULL);
 	prac_id = jint(json_array_get(json_object_get(x->json, "items"), 0), "id");
 	resp_free(x);
-	char path[96];
-	snprintf(path, sizeof path, "/api/v1/practitioners/%lld/availability", prac_id);
-	json_t *hours = json_array();
-	for (int d = 1; d <= 7; d++)
-		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", d, "start",
-						       "00:00", "end", "24:00"));
-	json_t *body = json_pack("{s:o}", "hours", hours);
-	char *text = json_dumps(body, 0);
-	json_decref(body);
-	x = req(&srv, "PUT", path, token, text);
-	free(text);
-	resp_free(x);
+	fx_daily_hours(&srv, token, prac_id, (const char *const[]){"00:00", "24:00", NULL});
 	x = req(
 	    &srv, "POST", "/api/v1/patients", token,
 	    "{\"first_name\":\"Crash\",\"last_name\":\"Tester\",\"date_of_birth\":\"1980-01-01\"}");
@@ -158,20 +146,7 @@ static void acknowledged_bookings_survive_sigkill(void **state)
 	assert_int_equal(server_stop(&srv), 0);
 
 	/* The file is sound and the trail unbroken. */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	const char *args[] = {"audit", "verify", "--db", srv.db, NULL};
-	char *out = NULL;
-	assert_int_equal(run_cli(args, NULL, &out), 0);
-	assert_non_null(strstr(out, "intact"));
-	free(out);
+	fx_expect_intact(srv.db);
 	server_restart(&srv, NULL);
 }
 

@@ -30,32 +30,21 @@ static char *admin_tok, *desk_tok;
 static const char patient_body[] =
     "{\"first_name\":\"Lena\",\"last_name\":\"Okafor\",\"date_of_birth\":\"1990-02-03\"}";
 
-static int group_setup(void **state)
+/* Patient 1 exists, so that /patients/1 names a real record. */
+static int add_patient_1(void)
 {
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	/* Patient 1 exists, so that /patients/1 names a real record. */
 	struct resp *r = req(&srv, "POST", "/api/v1/patients", desk_tok, patient_body);
 	int ok = r->status == 201 && jint(r->json, "id") == 1;
 	resp_free(r);
 	return ok ? 0 : -1;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .setup = add_patient_1,
+};
 
 /* Asserts SPEC §5's error body: exactly {"error":{"code","message","details"}}. */
 static void assert_error(const struct resp *r, long status, const char *code)
@@ -83,25 +72,6 @@ static void assert_common_headers(const struct resp *r)
 	assert_string_equal(v, "nosniff");
 	assert_non_null(resp_header(r, "Cache-Control", v, sizeof v));
 	assert_string_equal(v, "no-store");
-}
-
-static long long patients_total(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/patients", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long n = jint(r->json, "total");
-	resp_free(r);
-	return n;
-}
-
-static long long last_audit_id(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/audit?limit=1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
-	resp_free(r);
-	assert_true(id > 0);
-	return id;
 }
 
 /* Sends raw bytes on a fresh connection and returns what comes back within timeout_ms
@@ -198,9 +168,7 @@ static void wrong_method_is_405_with_allow(void **state)
 	resp_free(r);
 
 	/* The patient is still there. */
-	r = req(&srv, "GET", "/api/v1/patients/1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/patients/1", admin_tok, NULL), 200);
 }
 
 static void nothing_is_ever_deleted(void **state)
@@ -231,7 +199,7 @@ static void nothing_is_ever_deleted(void **state)
 	    "/api/v1/logout",
 	    "/api/v1/health",
 	};
-	long long before = patients_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/patients");
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct resp *r = req(&srv, "DELETE", paths[i], admin_tok, NULL);
 		if (r->status != 404 && r->status != 405)
@@ -247,11 +215,9 @@ static void nothing_is_ever_deleted(void **state)
 		}
 		resp_free(r);
 	}
-	assert_int_equal(patients_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 	/* Still logged in: DELETE /me or /logout did not end the session. */
-	struct resp *r = req(&srv, "GET", "/api/v1/me", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/me", admin_tok, NULL), 200);
 }
 
 /*
@@ -308,7 +274,7 @@ static void declared_oversized_body_is_refused_before_reading(void **state)
 	free(answer);
 
 	/* An ordinary client that sends the whole body anyway gets the same answer. */
-	long long before = patients_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/patients");
 	size_t n = 2 * MIB;
 	char *big = malloc(n);
 	assert_non_null(big);
@@ -319,7 +285,7 @@ static void declared_oversized_body_is_refused_before_reading(void **state)
 	assert_common_headers(r);
 	resp_free(r);
 	free(big);
-	assert_int_equal(patients_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 }
 
 static void body_of_exactly_one_mib_is_read(void **state)
@@ -340,7 +306,7 @@ static void body_of_exactly_one_mib_is_read(void **state)
 static void chunked_oversized_body_is_refused(void **state)
 {
 	(void)state;
-	long long before = patients_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/patients");
 	size_t n = MIB + MIB / 2;
 	char *body = malloc(n);
 	assert_non_null(body);
@@ -353,14 +319,13 @@ static void chunked_oversized_body_is_refused(void **state)
 	assert_common_headers(r);
 	resp_free(r);
 	free(body);
-	assert_int_equal(patients_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before);
 
 	/* A small chunked body is fine. */
-	r = req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body, strlen(patient_body),
-		   chunked);
-	assert_int_equal(r->status, 201);
-	resp_free(r);
-	assert_int_equal(patients_total(), before + 1);
+	fx_expect_status(req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body,
+				strlen(patient_body), chunked),
+			 201);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), before + 1);
 }
 
 static void bodies_must_be_json(void **state)
@@ -393,10 +358,9 @@ static void bodies_must_be_json(void **state)
 
 	/* A charset parameter is fine. */
 	const char *charset[] = {"Content-Type: application/json; charset=utf-8", NULL};
-	r = req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body, strlen(patient_body),
-		   charset);
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body,
+				strlen(patient_body), charset),
+			 201);
 }
 
 static void malformed_json_is_400(void **state)
@@ -434,9 +398,7 @@ static void malformed_json_is_400(void **state)
 	assert_error(r, 400, "bad_json");
 	resp_free(r);
 	free(deep);
-	r = req(&srv, "GET", "/api/v1/health", NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/health", NULL, NULL), 200);
 }
 
 static void body_must_be_one_object_with_unique_keys(void **state)
@@ -523,9 +485,7 @@ static void health_and_openapi_are_public(void **state)
 	assert_true(json_is_object(json_object_get(r->json, "paths")));
 	resp_free(r);
 	/* A bad token on a public route is ignored, not refused. */
-	r = req(&srv, "GET", "/api/v1/health", "not-a-token", NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/health", "not-a-token", NULL), 200);
 }
 
 static void protected_routes_need_a_session(void **state)
@@ -642,73 +602,47 @@ static void no_route_in_the_table_deletes(void **state)
 static void malformed_requests_change_nothing(void **state)
 {
 	(void)state;
-	long long total = patients_total();
-	long long audit = last_audit_id();
+	long long total = fx_total(&srv, admin_tok, "/api/v1/patients");
+	long long audit = fx_audit_last(&srv, admin_tok);
 
 	struct resp *r =
 	    req(&srv, "POST", "/api/v1/patients", desk_tok, "{\"first_name\":\"Eve\",");
 	assert_int_equal(r->status, 400);
 	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", desk_tok, "[]");
-	assert_int_equal(r->status, 400);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", desk_tok,
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", desk_tok, "[]"), 400);
+	fx_expect_status(
+	    req(&srv, "POST", "/api/v1/patients", desk_tok,
 		"{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-01-01\","
-		"\"last_name\":\"Jones\"}");
-	assert_int_equal(r->status, 400);
-	resp_free(r);
+		"\"last_name\":\"Jones\"}"),
+	    400);
 	const char *plain[] = {"Content-Type: text/plain", NULL};
-	r = req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body, strlen(patient_body),
-		   plain);
-	assert_int_equal(r->status, 415);
-	resp_free(r);
-	r = req(
-	    &srv, "POST", "/api/v1/patients", desk_tok,
-	    "{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-02-30\"}");
-	assert_int_equal(r->status, 422);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", desk_tok,
+	fx_expect_status(req_ex(&srv, "POST", "/api/v1/patients", desk_tok, patient_body,
+				strlen(patient_body), plain),
+			 415);
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", desk_tok,
+			     "{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":"
+			     "\"1990-02-30\"}"),
+			 422);
+	fx_expect_status(
+	    req(&srv, "POST", "/api/v1/patients", desk_tok,
 		"{\"first_name\":\"Eve\",\"last_name\":\"Smith\",\"date_of_birth\":\"1990-01-01\","
-		"\"ssn\":\"123\"}");
-	assert_int_equal(r->status, 422);
-	resp_free(r);
-	r = req(&srv, "PATCH", "/api/v1/patients/1", desk_tok,
-		"{\"first_name\":\"Eve\",\"first_name\":\"Mallory\"}");
-	assert_int_equal(r->status, 400);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/users", desk_tok,
+		"\"ssn\":\"123\"}"),
+	    422);
+	fx_expect_status(req(&srv, "PATCH", "/api/v1/patients/1", desk_tok,
+			     "{\"first_name\":\"Eve\",\"first_name\":\"Mallory\"}"),
+			 400);
+	fx_expect_status(
+	    req(&srv, "POST", "/api/v1/users", desk_tok,
 		"{\"username\":\"evil\",\"password\":\"0123456789\",\"role\":\"admin\","
-		"\"display_name\":\"Evil\"}");
-	assert_int_equal(r->status, 403);
-	resp_free(r);
-	r = req(&srv, "POST", "/api/v1/patients", NULL, patient_body);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+		"\"display_name\":\"Evil\"}"),
+	    403);
+	fx_expect_status(req(&srv, "POST", "/api/v1/patients", NULL, patient_body), 401);
 
-	assert_int_equal(last_audit_id(), audit);
-	assert_int_equal(patients_total(), total);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/patients"), total);
 	r = req(&srv, "GET", "/api/v1/patients/1", admin_tok, NULL);
 	assert_string_equal(jstr(r->json, "first_name"), "Lena");
 	resp_free(r);
-}
-
-struct sink {
-	char *p;
-	size_t n;
-};
-
-static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct sink *s = userp;
-	size_t add = size * nmemb;
-	char *q = realloc(s->p, s->n + add + 1);
-	if (!q)
-		return 0;
-	memcpy(q + s->n, data, add);
-	s->p = q;
-	s->n += add;
-	s->p[s->n] = '\0';
-	return add;
 }
 
 /* One request on an existing handle; returns the status and how many new connections
@@ -718,7 +652,7 @@ static long handle_request(CURL *c, const char *method, const char *path, const 
 {
 	char url[256];
 	snprintf(url, sizeof url, "%s%s", srv.base, path);
-	struct sink s = {NULL, 0};
+	struct harness_buf s = {NULL, 0};
 	char auth[128];
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", desk_tok);
 	struct curl_slist *h = curl_slist_append(NULL, auth);
@@ -727,7 +661,7 @@ static long handle_request(CURL *c, const char *method, const char *path, const 
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
@@ -789,5 +723,5 @@ int main(void)
 	    cmocka_unit_test(malformed_requests_change_nothing),
 	    cmocka_unit_test(keep_alive_serves_many_requests_on_one_connection),
 	};
-	return cmocka_run_group_tests_name("api_http", tests, group_setup, group_teardown);
+	return harness_run_group("api_http", tests, &group);
 }

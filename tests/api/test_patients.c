@@ -19,60 +19,16 @@ static struct server srv;
 static char *admin_tok, *desk_tok, *prac_tok;
 static long long desk_id, prac_id;
 
-static long long my_id(const char *tok)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/me", tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_object_get(r->json, "user"), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	desk_id = my_id(desk_tok);
-	prac_id = my_id(prac_tok);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	int rc = server_stop(&srv);
-	server_destroy(&srv);
-	return rc;
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+    .desk_id = &desk_id,
+    .prac_id = &prac_id,
+};
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-static json_t *err_field(const struct resp *r)
-{
-	json_t *e = r->json ? json_object_get(r->json, "error") : NULL;
-	return json_object_get(json_object_get(e, "details"), "field");
-}
-
-/* Asserts an error answer (field NULL: not checked) and frees it. */
-static void expect_err(struct resp *r, long status, const char *code, const char *field)
-{
-	if (r->status != status || strcmp(resp_error(r), code) != 0)
-		fprintf(stderr, "unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, status);
-	assert_string_equal(resp_error(r), code);
-	if (field) {
-		assert_non_null(err_field(r));
-		assert_string_equal(json_string_value(err_field(r)), field);
-	}
-	resp_free(r);
-}
 
 static json_t *patient_body(const char *first, const char *last, const char *dob)
 {
@@ -83,14 +39,7 @@ static json_t *patient_body(const char *first, const char *last, const char *dob
 /* Registers a patient (body taken) and returns its id; the answer must be 201. */
 static long long create_with(const char *tok, json_t *body)
 {
-	struct resp *r = reqj(&srv, "POST", "/api/v1/patients", tok, body);
-	if (r->status != 201)
-		fprintf(stderr, "create failed: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
+	return fx_created(reqj(&srv, "POST", "/api/v1/patients", tok, body));
 }
 
 static long long add_patient(const char *first, const char *last, const char *dob,
@@ -158,17 +107,6 @@ static void expect_found(const char *q, const long long *ids)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(jint(json_array_get(items, i), "id"), ids[i]);
 	resp_free(r);
-}
-
-/* The newest audit event's id. */
-static long long audit_last_id(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/audit?limit=1", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
 }
 
 /* A date n days from now, as YYYY-MM-DD. */
@@ -262,17 +200,19 @@ static void create_by_every_role_gets_location_and_mrn(void **state)
 static void get_unknown_or_malformed_id_is_404(void **state)
 {
 	(void)state;
-	expect_err(req(&srv, "GET", "/api/v1/patients/999999", desk_tok, NULL), 404, "not_found",
-		   NULL);
-	expect_err(req(&srv, "GET", "/api/v1/patients/abc", desk_tok, NULL), 404, "not_found",
-		   NULL);
-	expect_err(req(&srv, "GET", "/api/v1/patients/0", desk_tok, NULL), 404, "not_found", NULL);
-	expect_err(req(&srv, "GET", "/api/v1/patients/-1", desk_tok, NULL), 404, "not_found", NULL);
-	expect_err(
+	fx_expect_err(req(&srv, "GET", "/api/v1/patients/999999", desk_tok, NULL), 404, "not_found",
+		      NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/patients/abc", desk_tok, NULL), 404, "not_found",
+		      NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/patients/0", desk_tok, NULL), 404, "not_found",
+		      NULL);
+	fx_expect_err(req(&srv, "GET", "/api/v1/patients/-1", desk_tok, NULL), 404, "not_found",
+		      NULL);
+	fx_expect_err(
 	    req(&srv, "PATCH", "/api/v1/patients/999999", desk_tok, "{\"phone\":\"55512345\"}"),
 	    404, "not_found", NULL);
-	expect_err(req(&srv, "POST", "/api/v1/patients/999999/archive", desk_tok, NULL), 404,
-		   "not_found", NULL);
+	fx_expect_err(req(&srv, "POST", "/api/v1/patients/999999/archive", desk_tok, NULL), 404,
+		      "not_found", NULL);
 }
 
 static void delete_is_not_allowed(void **state)
@@ -285,7 +225,7 @@ static void delete_is_not_allowed(void **state)
 	assert_non_null(resp_header(r, "Allow", allow, sizeof allow));
 	assert_non_null(strstr(allow, "GET"));
 	assert_non_null(strstr(allow, "PATCH"));
-	expect_err(r, 405, "method_not_allowed", NULL);
+	fx_expect_err(r, 405, "method_not_allowed", NULL);
 	/* Still there, unarchived. */
 	r = get_patient(id);
 	assert_int_equal(r->status, 200);
@@ -332,28 +272,22 @@ static void patch_changes_and_clears_fields(void **state)
 	assert_int_equal(search_total("7654321", NULL), 0);
 
 	/* Names and the birth date change but are never removed. */
-	long long before = audit_last_id();
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"first_name\":null}"), 422,
-		   "validation_failed", "first_name");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"last_name\":null}"), 422,
-		   "validation_failed", "last_name");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"date_of_birth\":null}"), 422,
-		   "validation_failed", "date_of_birth");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"first_name\":\"\"}"), 422,
-		   "validation_failed", "first_name");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"last_name\":\"  \"}"), 422,
-		   "validation_failed", "last_name");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"email\":\"a@b\"}"), 422,
-		   "validation_failed", "email");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"phone\":\"12\"}"), 422,
-		   "validation_failed", "phone");
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"mrn\":\"CG0000000\"}"), 422,
-		   "validation_failed", "mrn");
-	expect_err(req(&srv, "PATCH", path, desk_tok,
-		       "{\"last_name\":\"Patchenko\",\"date_of_birth\":\"2023-02-29\"}"),
-		   422, "validation_failed", "date_of_birth");
-	expect_err(req(&srv, "PATCH", path, desk_tok, NULL), 400, "bad_json", NULL);
-	assert_int_equal(audit_last_id(), before);
+	long long before = fx_audit_last(&srv, admin_tok);
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"first_name\":null}", "first_name"),
+	    FX_FIELD("{\"last_name\":null}", "last_name"),
+	    FX_FIELD("{\"date_of_birth\":null}", "date_of_birth"),
+	    FX_FIELD("{\"first_name\":\"\"}", "first_name"),
+	    FX_FIELD("{\"last_name\":\"  \"}", "last_name"),
+	    FX_FIELD("{\"email\":\"a@b\"}", "email"),
+	    FX_FIELD("{\"phone\":\"12\"}", "phone"),
+	    FX_FIELD("{\"mrn\":\"CG0000000\"}", "mrn"),
+	    FX_FIELD("{\"last_name\":\"Patchenko\",\"date_of_birth\":\"2023-02-29\"}",
+		     "date_of_birth"),
+	    FX_ERR(NULL, 400, "bad_json"),
+	};
+	fx_expect_bad(&srv, desk_tok, "PATCH", path, FX_ROWS(bad));
+	assert_int_equal(fx_audit_last(&srv, admin_tok), before);
 	r = get_patient(id);
 	assert_string_equal(jstr(r->json, "first_name"), "Petra");
 	assert_string_equal(jstr(r->json, "last_name"), "Patchova");
@@ -386,8 +320,8 @@ static void archived_patients_are_hidden_from_search(void **state)
 	assert_int_equal(search_total("archibaldsen", NULL), 2);
 
 	snprintf(path, sizeof path, "/api/v1/patients/%lld/archive", id);
-	expect_err(req(&srv, "POST", path, desk_tok, "{\"reason\":\"moved\"}"), 422,
-		   "validation_failed", NULL);
+	fx_expect_err(req(&srv, "POST", path, desk_tok, "{\"reason\":\"moved\"}"), 422,
+		      "validation_failed", NULL);
 	r = req(&srv, "POST", path, desk_tok, NULL);
 	assert_int_equal(r->status, 200);
 	assert_int_equal(jint(r->json, "id"), id);
@@ -407,7 +341,7 @@ static void archived_patients_are_hidden_from_search(void **state)
 	resp_free(r);
 	assert_int_equal(search_total(mrn, "archived=true"), 1);
 	assert_int_equal(search_total("archibaldsen", "archived=false"), 1);
-	expect_err(search("archibaldsen", "archived=yes"), 422, "validation_failed", "archived");
+	fx_expect_err(search("archibaldsen", "archived=yes"), 422, "validation_failed", "archived");
 
 	/* Archived, not gone: the record still reads, and archiving again changes nothing. */
 	r = get_patient(id);
@@ -516,9 +450,9 @@ static void search_names_with_spaces(void **state)
 static void search_rejects_unusable_text(void **state)
 {
 	(void)state;
-	expect_err(search("\xff\xfe", NULL), 422, "validation_failed", "q");
+	fx_expect_err(search("\xff\xfe", NULL), 422, "validation_failed", "q");
 	char *longq = repeat("a", 201);
-	expect_err(search(longq, NULL), 422, "validation_failed", "q");
+	fx_expect_err(search(longq, NULL), 422, "validation_failed", "q");
 	free(longq);
 	/* Only spaces or punctuation: everybody, like no q at all. */
 	assert_int_equal(search_total("   ", NULL), search_total("", NULL));
@@ -608,10 +542,13 @@ static void search_limit_offset_and_total(void **state)
 	assert_int_equal(jint(r->json, "total"), 105);
 	resp_free(r);
 
-	expect_err(search("paginaro", "limit=101"), 422, "validation_failed", "limit");
-	expect_err(search("paginaro", "limit=0"), 422, "validation_failed", "limit");
-	expect_err(search("paginaro", "limit=ten"), 422, "validation_failed", "limit");
-	expect_err(search("paginaro", "offset=-1"), 422, "validation_failed", "offset");
+	static const struct fx_bad bad[] = {
+	    {.field = "limit", .path = "/api/v1/patients?q=paginaro&limit=101"},
+	    {.field = "limit", .path = "/api/v1/patients?q=paginaro&limit=0"},
+	    {.field = "limit", .path = "/api/v1/patients?q=paginaro&limit=ten"},
+	    {.field = "offset", .path = "/api/v1/patients?q=paginaro&offset=-1"},
+	};
+	fx_expect_bad(&srv, desk_tok, "GET", NULL, FX_ROWS(bad));
 
 	/* No q: everybody (unarchived), with the same limits. */
 	r = req(&srv, "GET", "/api/v1/patients", desk_tok, NULL);
@@ -677,8 +614,8 @@ static void expect_rejected(const char *key, json_t *value, const char *field)
 		json_object_set_new(b, key, value);
 	else
 		json_object_del(b, key);
-	expect_err(reqj(&srv, "POST", "/api/v1/patients", desk_tok, b), 422, "validation_failed",
-		   field);
+	fx_expect_err(reqj(&srv, "POST", "/api/v1/patients", desk_tok, b), 422, "validation_failed",
+		      field);
 }
 
 static void invalid_registrations_are_rejected_and_change_nothing(void **state)
@@ -686,7 +623,7 @@ static void invalid_registrations_are_rejected_and_change_nothing(void **state)
 	(void)state;
 	long long total = search_total("", NULL);
 	long long vera = search_total("validova", NULL);
-	long long audit = audit_last_id();
+	long long audit = fx_audit_last(&srv, admin_tok);
 
 	for (size_t i = 0; i < sizeof bad_fields / sizeof bad_fields[0]; i++) {
 		json_t *v = NULL;
@@ -710,13 +647,15 @@ static void invalid_registrations_are_rejected_and_change_nothing(void **state)
 	date_from_now(400, future);
 	expect_rejected("date_of_birth", json_string(future), "date_of_birth");
 	/* Not an object, not JSON, no body. */
-	expect_err(req(&srv, "POST", "/api/v1/patients", desk_tok, "[1,2]"), 400, "bad_json", NULL);
-	expect_err(req(&srv, "POST", "/api/v1/patients", desk_tok, "{\"first_name\":"), 400,
-		   "bad_json", NULL);
-	expect_err(req(&srv, "POST", "/api/v1/patients", desk_tok, NULL), 400, "bad_json", NULL);
+	static const struct fx_bad not_objects[] = {
+	    FX_ERR("[1,2]", 400, "bad_json"),
+	    FX_ERR("{\"first_name\":", 400, "bad_json"),
+	    FX_ERR(NULL, 400, "bad_json"),
+	};
+	fx_expect_bad(&srv, desk_tok, "POST", "/api/v1/patients", FX_ROWS(not_objects));
 
 	/* Nothing was written: no audit event, no patient. */
-	assert_int_equal(audit_last_id(), audit);
+	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 	assert_int_equal(search_total("", NULL), total);
 	assert_int_equal(search_total("validova", NULL), vera);
 }
@@ -824,19 +763,14 @@ static void patient_lifecycle_is_audited(void **state)
 	assert_string_equal(jstr(json_array_get(items, 0), "action"), "create");
 	resp_free(keep);
 
-	struct resp *r = req(&srv, "GET", path, prac_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&srv, "PATCH", path, desk_tok, "{\"email\":\"aude@example.org\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", path, prac_tok, NULL), 200);
+	fx_expect_status(req(&srv, "PATCH", path, desk_tok, "{\"email\":\"aude@example.org\"}"),
+			 200);
 	/* A refused change leaves no trace. */
-	expect_err(req(&srv, "PATCH", path, desk_tok, "{\"email\":\"aude\"}"), 422,
-		   "validation_failed", "email");
+	fx_expect_err(req(&srv, "PATCH", path, desk_tok, "{\"email\":\"aude\"}"), 422,
+		      "validation_failed", "email");
 	snprintf(path, sizeof path, "/api/v1/patients/%lld/archive", id);
-	r = req(&srv, "POST", path, desk_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "POST", path, desk_tok, NULL), 200);
 
 	items = audit_items(q, &keep);
 	const char *actions[] = {"archive", "update", "read", "create"};
@@ -918,5 +852,5 @@ int main(void)
 	    cmocka_unit_test(patient_lifecycle_is_audited),
 	    cmocka_unit_test(search_audit_never_holds_the_search_text),
 	};
-	return cmocka_run_group_tests_name("api_patients", tests, group_setup, group_teardown);
+	return harness_run_group("api_patients", tests, &group);
 }

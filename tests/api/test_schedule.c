@@ -32,35 +32,10 @@ static long long adult(const char *first, const char *last)
 	return fx_adult(&S, t_desk, t_prac, first, last, "1985-03-14");
 }
 
-static void expect_error(const struct resp *r, long status, const char *code)
-{
-	fx_expect_error(r, status, code);
-}
-
-/* A 422 validation_failed naming field. */
-static void expect_field(const struct resp *r, const char *field)
-{
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), field);
-}
-
-static long long expect_created(const struct resp *r)
-{
-	if (r->status != 201)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	return id;
-}
-
 /* Books b and expects 201; returns the appointment's id. */
 static long long booked(const char *token, const struct fx_booking *b)
 {
-	struct resp *r = fx_book(&S, token, b);
-	long long id = expect_created(r);
-	resp_free(r);
-	return id;
+	return fx_booked(&S, token, b);
 }
 
 /* POST /appointments/{id}/{action} without a body. */
@@ -113,20 +88,6 @@ static long long session_of(const struct resp *list, long long id)
 	return json_is_integer(n) ? (long long)json_integer_value(n) : 0;
 }
 
-static void expect_date(const json_t *o, const char *key, int day)
-{
-	char want[11];
-	fx_day(day, want);
-	assert_string_equal(jstr(o, key), want);
-}
-
-static void expect_instant(const json_t *o, const char *key, time_t t)
-{
-	char want[32];
-	fx_instant(t, want);
-	assert_string_equal(jstr(o, key), want);
-}
-
 /* ---- Rule 1: adults only ---- */
 
 static void rule1_underage_until_the_eighteenth_birthday(void **state)
@@ -144,25 +105,15 @@ static void rule1_underage_until_the_eighteenth_birthday(void **state)
 	char dob[32];
 	snprintf(dob, sizeof dob, "%04d-%02d-%02d", tm.tm_year + 1900 - 18, tm.tm_mon + 1,
 		 tm.tm_mday);
-	long long p = fx_patient(&S, t_desk, "Mia", "Young", dob);
-	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Mia", "Young", dob, "{\"conditions\":[]}");
 	struct lane l = lane("r1");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(in - 1, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(in - 1, 10, 0));
 
-	struct resp *r = fx_book(&S, t_prac, &t);
-	expect_error(r, 409, "underage");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_prac, &t), 409, "underage", NULL);
 	/* No override reaches past the age rule. */
 	t.override_reason = "parent present";
-	r = fx_book(&S, t_admin, &t);
-	expect_error(r, 409, "underage");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_admin, &t), 409, "underage", NULL);
 	t.override_reason = NULL;
 
 	/* A consultation the day before the birthday is fine. */
@@ -172,14 +123,12 @@ static void rule1_underage_until_the_eighteenth_birthday(void **state)
 					    .start = fx_time(in - 1, 10, 0)});
 	/* From the birthday on, treatment is allowed. */
 	t.start = fx_time(in, 10, 0);
-	r = fx_book(&S, t_desk, &t);
-	long long id = expect_created(r);
+	struct resp *r = fx_book(&S, t_desk, &t);
+	long long id = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 	/* Rescheduling checks the age again. */
-	r = move(id, fx_time(in - 1, 14, 0), t_desk);
-	expect_error(r, 409, "underage");
-	resp_free(r);
+	fx_expect_err(move(id, fx_time(in - 1, 14, 0), t_desk), 409, "underage", NULL);
 
 	/* Today the patient is still 17. */
 	char path[96];
@@ -199,23 +148,22 @@ static void rule2_screening_required_for_treatment_only(void **state)
 	long long p = fx_patient(&S, t_desk, "Nora", "Unscreened", "1980-01-01");
 	struct lane l = lane("r2a");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct resp *r = fx_book(&S, t_prac,
-				 &(struct fx_booking){.patient = p,
-						      .practitioner = l.prac,
-						      .room = l.room,
-						      .plan = plan,
-						      .start = fx_time(20, 10, 0)});
-	expect_error(r, 409, "screening_required");
-	resp_free(r);
-	r = fx_book(
+	fx_expect_err(fx_book(&S, t_prac,
+			      &(struct fx_booking){.patient = p,
+						   .practitioner = l.prac,
+						   .room = l.room,
+						   .plan = plan,
+						   .start = fx_time(20, 10, 0)}),
+		      409, "screening_required", NULL);
+	struct resp *r = fx_book(
 	    &S, t_desk,
 	    &(struct fx_booking){
 		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(20, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	assert_string_equal(jstr(r->json, "kind"), "consultation");
 	assert_true(json_is_null(json_object_get(r->json, "plan_id")));
 	/* A consultation lasts 30 minutes unless told otherwise. */
-	expect_instant(r->json, "end", fx_time(20, 10, 30));
+	fx_expect_instant(r->json, "end", fx_time(20, 10, 30));
 	resp_free(r);
 	r = fx_book(&S, t_desk,
 		    &(struct fx_booking){.patient = p,
@@ -223,7 +171,7 @@ static void rule2_screening_required_for_treatment_only(void **state)
 					 .room = l.room,
 					 .kind = "review",
 					 .start = fx_time(21, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	assert_string_equal(jstr(r->json, "kind"), "review");
 	resp_free(r);
 
@@ -239,40 +187,31 @@ static void rule2_screening_required_for_treatment_only(void **state)
 static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 {
 	(void)state;
-	long long p = fx_patient(&S, t_desk, "Rosa", "Blocked", "1979-06-01");
-	fx_screen(&S, t_prac, p, "{\"conditions\":[\"rosacea\"]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Rosa", "Blocked", "1979-06-01",
+				  "{\"conditions\":[\"rosacea\"]}");
 	struct lane l = lane("r2b");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(25, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(25, 10, 0));
 
 	/* A practitioner learns why. */
 	struct resp *r = fx_book(&S, t_prac, &t);
-	expect_error(r, 409, "contraindicated");
+	fx_expect_error(r, 409, "contraindicated");
 	assert_true(fx_has_str(json_object_get(fx_details(r), "conditions"), "rosacea"));
 	assert_int_equal(json_array_size(json_object_get(fx_details(r), "needs_clearance")), 0);
 	resp_free(r);
 	r = fx_book(&S, t_admin, &t);
-	expect_error(r, 409, "contraindicated");
+	fx_expect_error(r, 409, "contraindicated");
 	assert_true(fx_has_str(json_object_get(fx_details(r), "conditions"), "rosacea"));
 	resp_free(r);
 	/* No override reaches past a contraindication. */
 	t.override_reason = "patient insists";
-	r = fx_book(&S, t_prac, &t);
-	expect_error(r, 409, "contraindicated");
-	resp_free(r);
-	r = fx_book(&S, t_admin, &t);
-	expect_error(r, 409, "contraindicated");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_prac, &t), 409, "contraindicated", NULL);
+	fx_expect_err(fx_book(&S, t_admin, &t), 409, "contraindicated", NULL);
 	t.override_reason = NULL;
 
 	/* The front desk gets the same refusal without the diagnosis (rule 12). */
 	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "contraindicated");
+	fx_expect_error(r, 409, "contraindicated");
 	json_t *conds = json_object_get(fx_details(r), "conditions");
 	assert_true(json_is_array(conds));
 	assert_int_equal(json_array_size(conds), 0);
@@ -288,14 +227,12 @@ static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 
 	/* The latest screening counts: without rosacea the patient is bookable again. */
 	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
-	r = fx_book(&S, t_desk, &t);
-	long long id = expect_created(r);
-	resp_free(r);
+	long long id = booked(t_desk, &t);
 
 	/* A booked treatment cannot be moved while a new screening blocks it. */
 	fx_screen(&S, t_prac, p, "{\"conditions\":[\"open_wound\"]}");
 	r = move(id, fx_time(26, 10, 0), t_prac);
-	expect_error(r, 409, "contraindicated");
+	fx_expect_error(r, 409, "contraindicated");
 	assert_true(fx_has_str(json_object_get(fx_details(r), "conditions"), "open_wound"));
 	resp_free(r);
 }
@@ -303,26 +240,21 @@ static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 static void rule2_clearance_needed_until_recorded(void **state)
 {
 	(void)state;
-	long long p = fx_patient(&S, t_desk, "Pia", "Expecting", "1990-02-02");
-	fx_screen(&S, t_prac, p, "{\"conditions\":[\"pregnant\"]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Pia", "Expecting", "1990-02-02",
+				  "{\"conditions\":[\"pregnant\"]}");
 	struct lane l = lane("r2c");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(26, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(26, 10, 0));
 
 	struct resp *r = fx_book(&S, t_prac, &t);
-	expect_error(r, 409, "contraindicated");
+	fx_expect_error(r, 409, "contraindicated");
 	json_t *needs = json_object_get(fx_details(r), "needs_clearance");
 	assert_int_equal(json_array_size(needs), 1);
 	assert_true(fx_has_str(needs, "pregnant"));
 	assert_int_equal(json_array_size(json_object_get(fx_details(r), "conditions")), 0);
 	resp_free(r);
 	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "contraindicated");
+	fx_expect_error(r, 409, "contraindicated");
 	assert_int_equal(json_array_size(json_object_get(fx_details(r), "needs_clearance")), 0);
 	assert_true(json_is_true(json_object_get(fx_details(r), "restricted")));
 	assert_null(strstr(r->body, "pregnant"));
@@ -344,7 +276,7 @@ static void rule2_clearance_needed_until_recorded(void **state)
 		  "{\"conditions\":[\"pregnant\",\"breastfeeding\"],\"clearances\":[{\"condition\":"
 		  "\"pregnant\",\"cleared_by\":\"Dr X\",\"note\":\"ok\"}]}");
 	r = fx_book(&S, t_prac, &t);
-	expect_error(r, 409, "contraindicated");
+	fx_expect_error(r, 409, "contraindicated");
 	needs = json_object_get(fx_details(r), "needs_clearance");
 	assert_int_equal(json_array_size(needs), 1);
 	assert_true(fx_has_str(needs, "breastfeeding"));
@@ -353,17 +285,14 @@ static void rule2_clearance_needed_until_recorded(void **state)
 	fx_screen(&S, t_prac, p,
 		  "{\"conditions\":[\"pregnant\"],\"clearances\":[{\"condition\":\"pregnant\","
 		  "\"cleared_by\":\"Dr X\",\"note\":\"ok\"}]}");
-	r = fx_book(&S, t_prac, &t);
-	expect_created(r);
-	resp_free(r);
+	booked(t_prac, &t);
 }
 
 static void rule2_caution_books_with_a_warning(void **state)
 {
 	(void)state;
-	long long p = fx_patient(&S, t_desk, "Sunny", "Burns", "1988-08-08");
-	fx_screen(&S, t_prac, p, "{\"conditions\":[\"sunburn\"]}");
-	fx_consent(&S, t_prac, p);
+	long long p = fx_screened(&S, t_desk, t_prac, "Sunny", "Burns", "1988-08-08",
+				  "{\"conditions\":[\"sunburn\"]}");
 	struct lane l = lane("r2d");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 
@@ -373,7 +302,7 @@ static void rule2_caution_books_with_a_warning(void **state)
 						      .room = l.room,
 						      .plan = plan,
 						      .start = fx_time(30, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	json_t *w = fx_warning(r, "caution");
 	assert_non_null(w);
 	json_t *conds = json_object_get(w, "conditions");
@@ -388,7 +317,7 @@ static void rule2_caution_books_with_a_warning(void **state)
 					 .room = l.room,
 					 .plan = plan,
 					 .start = fx_time(58, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	w = fx_warning(r, "caution");
 	assert_non_null(w);
 	assert_int_equal(json_array_size(json_object_get(w, "conditions")), 0);
@@ -401,7 +330,7 @@ static void rule2_caution_books_with_a_warning(void **state)
 	    &S, t_prac,
 	    &(struct fx_booking){
 		.patient = p, .practitioner = l.prac, .room = l.room, .start = fx_time(29, 10, 0)});
-	expect_created(r);
+	fx_expect_created(r);
 	w = fx_warning(r, "caution");
 	assert_non_null(w);
 	assert_true(fx_has_str(json_object_get(w, "conditions"), "sunburn"));
@@ -463,22 +392,16 @@ static void rule12_front_desk_cannot_read_screenings_or_consents(void **state)
 	char scr[96], con[96];
 	snprintf(scr, sizeof scr, V1 "/patients/%lld/screenings", p);
 	snprintf(con, sizeof con, V1 "/patients/%lld/consents", p);
-	struct resp *r = req(&S, "GET", scr, t_desk, NULL);
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = req(&S, "POST", scr, t_desk, "{\"conditions\":[]}");
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = req(&S, "GET", con, t_desk, NULL);
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = req(&S, "POST", con, t_desk,
-		"{\"treatment_type\":\"MN\",\"form_version\":\"1\",\"signed_name\":\"D\"}");
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", scr, t_desk, NULL), 403, "forbidden", NULL);
+	fx_expect_err(req(&S, "POST", scr, t_desk, "{\"conditions\":[]}"), 403, "forbidden", NULL);
+	fx_expect_err(req(&S, "GET", con, t_desk, NULL), 403, "forbidden", NULL);
+	fx_expect_err(
+	    req(&S, "POST", con, t_desk,
+		"{\"treatment_type\":\"MN\",\"form_version\":\"1\",\"signed_name\":\"D\"}"),
+	    403, "forbidden", NULL);
 
 	/* Nothing was recorded by the refused writes. */
-	r = req(&S, "GET", scr, t_admin, NULL);
+	struct resp *r = req(&S, "GET", scr, t_admin, NULL);
 	assert_int_equal(r->status, 200);
 	assert_int_equal(jint(r->json, "total"), 1);
 	resp_free(r);
@@ -497,15 +420,11 @@ static void rule3_spacing_minimum_and_earliest_date(void **state)
 	struct lane l = lane("r3a");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 30;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	/* A treatment lasts the treatment type's 60 minutes unless told otherwise. */
 	struct resp *r = fx_book(&S, t_desk, &t);
-	long long s1 = expect_created(r);
-	expect_instant(r->json, "end", fx_time(d, 11, 0));
+	long long s1 = fx_expect_created(r);
+	fx_expect_instant(r->json, "end", fx_time(d, 11, 0));
 	char loc[128], want[128];
 	snprintf(want, sizeof want, "/api/v1/appointments/%lld", s1);
 	assert_non_null(resp_header(r, "Location", loc, sizeof loc));
@@ -514,14 +433,14 @@ static void rule3_spacing_minimum_and_earliest_date(void **state)
 
 	t.start = fx_time(d + 27, 10, 0);
 	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_error(r, 409, "spacing_too_short");
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 
 	/* Day 28 counts in calendar days: an earlier hour than session 1 is fine. */
 	t.start = fx_time(d + 28, 9, 0);
 	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 2);
 	assert_null(fx_warning(r, "spacing_beyond_max"));
 	resp_free(r);
@@ -548,14 +467,10 @@ static void rule3_calendar_days_across_a_dst_change(void **state)
 	long long p = adult("Dee", "Esstee");
 	struct lane l = lane("r3b");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 23, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 23, 0));
 	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_created(r);
-	expect_instant(r->json, "start", t.start);
+	fx_expect_created(r);
+	fx_expect_instant(r->json, "start", t.start);
 	char first_start[40];
 	snprintf(first_start, sizeof first_start, "%s", jstr(r->json, "start"));
 	resp_free(r);
@@ -566,21 +481,21 @@ static void rule3_calendar_days_across_a_dst_change(void **state)
 	r = req(&S, "GET", path, t_desk, NULL);
 	assert_int_equal(r->status, 200);
 	json_t *win = json_object_get(json_object_get(r->json, "progress"), "next_window");
-	expect_date(win, "from", d + 28);
-	expect_date(win, "to", d + 42);
+	fx_expect_date(win, "from", d + 28);
+	fx_expect_date(win, "to", d + 42);
 	resp_free(r);
 
 	t.start = fx_time(d + 27, 23, 30);
 	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_error(r, 409, "spacing_too_short");
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 
 	/* 23:00 to 08:00 on the 28th day is fewer than 28 x 24 hours, and allowed. */
 	t.start = fx_time(d + 28, 8, 0);
 	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
-	expect_instant(r->json, "start", t.start);
+	fx_expect_created(r);
+	fx_expect_instant(r->json, "start", t.start);
 	/* The span crosses the change: the two starts carry different offsets. */
 	assert_string_not_equal(first_start + 19, jstr(r->json, "start") + 19);
 	resp_free(r);
@@ -593,18 +508,14 @@ static void rule3_beyond_max_is_a_warning(void **state)
 	struct lane l = lane("r3c");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 35;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	t.start = fx_time(d + 43, 10, 0);
 	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	json_t *w = fx_warning(r, "spacing_beyond_max");
 	assert_non_null(w);
-	expect_date(w, "latest", d + 42);
+	fx_expect_date(w, "latest", d + 42);
 	resp_free(r);
 
 	/* Exactly max days is not beyond it. */
@@ -614,7 +525,7 @@ static void rule3_beyond_max_is_a_warning(void **state)
 	booked(t_desk, &t);
 	t.start = fx_time(d + 142, 10, 0);
 	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_null(fx_warning(r, "spacing_beyond_max"));
 	resp_free(r);
 }
@@ -630,16 +541,12 @@ static void rule3_override_by_practitioner_and_admin(void **state)
 	for (int i = 0; i < 2; i++) {
 		long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 		int base = d + 100 * i;
-		struct fx_booking t = {.patient = p,
-				       .practitioner = l.prac,
-				       .room = l.room,
-				       .plan = plan,
-				       .start = fx_time(base, 10, 0)};
+		struct fx_booking t = fx_in_lane(l, p, plan, fx_time(base, 10, 0));
 		booked(t_desk, &t);
 		t.start = fx_time(base + 20, 10, 0);
 		t.override_reason = why[i];
 		struct resp *r = fx_book(&S, who[i], &t);
-		long long id = expect_created(r);
+		long long id = fx_expect_created(r);
 		assert_string_equal(jstr(r->json, "override_reason"), why[i]);
 		assert_int_equal(jint(r->json, "session_number"), 2);
 		resp_free(r);
@@ -660,25 +567,17 @@ static void rule3_override_refused_for_desk_and_empty_reason(void **state)
 	struct lane l = lane("r3e");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 45;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	t.start = fx_time(d + 20, 10, 0);
 	t.override_reason = "the patient asked nicely";
 	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_error(r, 409, "spacing_too_short");
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 	t.override_reason = "";
-	r = fx_book(&S, t_prac, &t);
-	expect_error(r, 409, "spacing_too_short");
-	resp_free(r);
-	r = fx_book(&S, t_admin, &t);
-	expect_error(r, 409, "spacing_too_short");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_prac, &t), 409, "spacing_too_short", NULL);
+	fx_expect_err(fx_book(&S, t_admin, &t), 409, "spacing_too_short", NULL);
 
 	r = plan_appts(plan);
 	assert_int_equal(jint(r->json, "total"), 1);
@@ -693,21 +592,13 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 	int d = 50;
 
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	long long first = booked(t_desk, &t);
 	t.start = fx_time(d + 5, 10, 0);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "spacing_too_short", NULL);
+	fx_expect_status(act(first, "cancel", t_desk), 200);
 	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "spacing_too_short");
-	resp_free(r);
-	r = act(first, "cancel", t_desk);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = fx_book(&S, t_desk, &t);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 
@@ -721,20 +612,14 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 							      .start = now - 600,
 							      .end = now - 300,
 							      .override_reason = "recorded late"});
-	struct fx_booking next = {.patient = p,
-				  .practitioner = l.prac,
-				  .room = l.room,
-				  .plan = plan2,
-				  .start = fx_time(5, 10, 0)};
-	r = fx_book(&S, t_desk, &next);
-	expect_error(r, 409, "spacing_too_short");
-	resp_free(r);
+	struct fx_booking next = fx_in_lane(l, p, plan2, fx_time(5, 10, 0));
+	fx_expect_err(fx_book(&S, t_desk, &next), 409, "spacing_too_short", NULL);
 	r = act(past, "no-show", t_desk);
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "no_show");
 	resp_free(r);
 	r = fx_book(&S, t_desk, &next);
-	expect_created(r);
+	fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 }
@@ -746,40 +631,34 @@ static void rule3_reschedule_rechecks_both_neighbours(void **state)
 	struct lane l = lane("r3g");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 60;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	long long s1 = booked(t_desk, &t);
 	t.start = fx_time(d + 30, 10, 0);
 	long long s2 = booked(t_desk, &t);
 
 	/* Session 2 moved too close to session 1. */
 	struct resp *r = move(s2, fx_time(d + 20, 10, 0), t_desk);
-	expect_error(r, 409, "spacing_too_short");
-	expect_date(fx_details(r), "earliest", d + 28);
+	fx_expect_error(r, 409, "spacing_too_short");
+	fx_expect_date(fx_details(r), "earliest", d + 28);
 	resp_free(r);
 	r = get_appt(s2);
-	expect_instant(r->json, "start", fx_time(d + 30, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d + 30, 10, 0));
 	resp_free(r);
 
 	/* Session 1 moved so that session 2 would follow too soon. */
-	r = move(s1, fx_time(d + 5, 10, 0), t_desk);
-	expect_error(r, 409, "spacing_too_short");
-	resp_free(r);
+	fx_expect_err(move(s1, fx_time(d + 5, 10, 0), t_desk), 409, "spacing_too_short", NULL);
 	r = get_appt(s1);
-	expect_instant(r->json, "start", fx_time(d, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d, 10, 0));
 	resp_free(r);
 
 	/* Moves that keep 28 days both ways are fine. */
 	r = move(s1, fx_time(d - 2, 10, 0), t_desk);
 	assert_int_equal(r->status, 200);
-	expect_instant(r->json, "start", fx_time(d - 2, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d - 2, 10, 0));
 	resp_free(r);
 	r = move(s2, fx_time(d + 26, 10, 0), t_desk);
 	assert_int_equal(r->status, 200);
-	expect_instant(r->json, "start", fx_time(d + 26, 10, 0));
+	fx_expect_instant(r->json, "start", fx_time(d + 26, 10, 0));
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", s2, "reschedule"), 1);
 
@@ -787,10 +666,9 @@ static void rule3_reschedule_rechecks_both_neighbours(void **state)
 	char path[96], when[32];
 	snprintf(path, sizeof path, V1 "/appointments/%lld", s2);
 	fx_instant(fx_time(d + 10, 10, 0), when);
-	r = reqj(&S, "PATCH", path, t_desk,
-		 json_pack("{s:s, s:s}", "start", when, "override_reason", "asked"));
-	expect_error(r, 409, "spacing_too_short");
-	resp_free(r);
+	fx_expect_err(reqj(&S, "PATCH", path, t_desk,
+			   json_pack("{s:s, s:s}", "start", when, "override_reason", "asked")),
+		      409, "spacing_too_short", NULL);
 	r = reqj(&S, "PATCH", path, t_prac,
 		 json_pack("{s:s, s:s}", "start", when, "override_reason", "wound check"));
 	assert_int_equal(r->status, 200);
@@ -808,41 +686,27 @@ static void rule4_plan_full_until_a_session_is_cancelled(void **state)
 	struct lane l = lane("r4a");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 2);
 	int d = 70;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	t.start = fx_time(d + 28, 10, 0);
 	long long s2 = booked(t_desk, &t);
 	t.start = fx_time(d + 56, 10, 0);
-	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "plan_full");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "plan_full", NULL);
 	/* An override does not make room either. */
 	t.override_reason = "one more";
-	r = fx_book(&S, t_admin, &t);
-	expect_error(r, 409, "plan_full");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_admin, &t), 409, "plan_full", NULL);
 	t.override_reason = NULL;
 
-	r = act(s2, "cancel", t_desk);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(act(s2, "cancel", t_desk), 200);
 	t.start = fx_time(d + 30, 10, 0);
-	r = fx_book(&S, t_desk, &t);
-	long long s3 = expect_created(r);
+	struct resp *r = fx_book(&S, t_desk, &t);
+	long long s3 = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 2);
 	resp_free(r);
 	/* The plan is full again, yet its own sessions can still move. */
 	t.start = fx_time(d + 60, 10, 0);
-	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "plan_full");
-	resp_free(r);
-	r = move(s3, fx_time(d + 31, 10, 0), t_desk);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "plan_full", NULL);
+	fx_expect_status(move(s3, fx_time(d + 31, 10, 0), t_desk), 200);
 }
 
 static void rule4_plan_not_active(void **state)
@@ -852,29 +716,20 @@ static void rule4_plan_not_active(void **state)
 	struct lane l = lane("r4b");
 	int d = 75;
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 
 	/* The front desk cannot change a plan. */
 	char path[96];
 	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
-	struct resp *r = req(&S, "PATCH", path, t_desk, "{\"status\":\"on_hold\"}");
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "PATCH", path, t_desk, "{\"status\":\"on_hold\"}"), 403, "forbidden",
+		      NULL);
 
-	r = patch_plan(plan, "on_hold");
+	struct resp *r = patch_plan(plan, "on_hold");
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "on_hold");
 	resp_free(r);
-	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "plan_not_active");
-	resp_free(r);
-	r = patch_plan(plan, "active");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "plan_not_active", NULL);
+	fx_expect_status(patch_plan(plan, "active"), 200);
 	booked(t_desk, &t);
 
 	const char *ends[] = {"cancelled", "completed"};
@@ -886,9 +741,7 @@ static void rule4_plan_not_active(void **state)
 		resp_free(r);
 		t.plan = other;
 		t.start = fx_time(d + 100 + 10 * i, 10, 0);
-		r = fx_book(&S, t_prac, &t);
-		expect_error(r, 409, "plan_not_active");
-		resp_free(r);
+		fx_expect_err(fx_book(&S, t_prac, &t), 409, "plan_not_active", NULL);
 	}
 }
 
@@ -899,20 +752,16 @@ static void rule4_session_numbers_follow_start_order(void **state)
 	struct lane l = lane("r4c");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	int d = 80;
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d + 28, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d + 28, 10, 0));
 	struct resp *r = fx_book(&S, t_desk, &t);
-	long long a = expect_created(r);
+	long long a = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 
 	/* An earlier session takes number 1 and pushes the other to 2. */
 	t.start = fx_time(d, 10, 0);
 	r = fx_book(&S, t_desk, &t);
-	long long b = expect_created(r);
+	long long b = fx_expect_created(r);
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 	r = get_appt(a);
@@ -928,9 +777,7 @@ static void rule4_session_numbers_follow_start_order(void **state)
 	resp_free(r);
 
 	/* Cancelling renumbers; the cancelled one has no number. */
-	r = act(b, "cancel", t_desk);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(act(b, "cancel", t_desk), 200);
 	r = plan_appts(plan);
 	assert_int_equal(session_of(r, a), 1);
 	assert_int_equal(session_of(r, c), 2);
@@ -967,11 +814,7 @@ static void rule4_plan_progress_and_next_window(void **state)
 	assert_true(json_is_null(json_object_get(prog, "next_window")));
 	resp_free(r);
 
-	struct fx_booking t = {.patient = p,
-			       .practitioner = l.prac,
-			       .room = l.room,
-			       .plan = plan,
-			       .start = fx_time(d, 10, 0)};
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(d, 10, 0));
 	booked(t_desk, &t);
 	r = req(&S, "GET", path, t_desk, NULL);
 	prog = json_object_get(r->json, "progress");
@@ -979,8 +822,8 @@ static void rule4_plan_progress_and_next_window(void **state)
 	assert_int_equal(jint(prog, "completed"), 0);
 	json_t *win = json_object_get(prog, "next_window");
 	assert_true(json_is_object(win));
-	expect_date(win, "from", d + 28);
-	expect_date(win, "to", d + 42);
+	fx_expect_date(win, "from", d + 28);
+	fx_expect_date(win, "to", d + 42);
 	resp_free(r);
 
 	t.start = fx_time(d + 30, 10, 0);
@@ -1013,9 +856,7 @@ static void rule11_plan_reads_are_audited(void **state)
 	}
 	long long missing = plan + 100000;
 	snprintf(path, sizeof path, V1 "/plans/%lld", missing);
-	struct resp *r = req(&S, "GET", path, t_desk, NULL);
-	expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 404, "not_found", NULL);
 	assert_int_equal(fx_audit_count(&S, t_admin, "plan", missing, "read"), 0);
 }
 
@@ -1048,7 +889,7 @@ static void rule5_conflicts_for_practitioner_room_and_patient(void **state)
 							      .room = clashes[i].room,
 							      .start = fx_time(d, 10, 30),
 							      .end = fx_time(d, 11, 30)});
-		expect_error(r, 409, "conflict");
+		fx_expect_error(r, 409, "conflict");
 		assert_int_equal(jint(fx_details(r), "appointment_id"), first);
 		assert_string_equal(jstr(fx_details(r), "with"), clashes[i].with);
 		resp_free(r);
@@ -1067,9 +908,7 @@ static void rule5_conflicts_for_practitioner_room_and_patient(void **state)
 					    .end = fx_time(d, 10, 0)});
 
 	/* A cancelled appointment holds no time. */
-	struct resp *r = act(first, "cancel", t_desk);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(act(first, "cancel", t_desk), 200);
 	long long zid = booked(t_desk, &(struct fx_booking){.patient = z,
 							    .practitioner = l1.prac,
 							    .room = l1.room,
@@ -1086,10 +925,11 @@ static void rule5_conflicts_for_practitioner_room_and_patient(void **state)
 	snprintf(path, sizeof path, V1 "/appointments/%lld", yid);
 	fx_instant(fx_time(d, 10, 30), from);
 	fx_instant(fx_time(d, 10, 45), to);
-	r = reqj(&S, "PATCH", path, t_desk,
+	struct resp *r =
+	    reqj(&S, "PATCH", path, t_desk,
 		 json_pack("{s:s, s:s, s:I, s:I}", "start", from, "end", to, "practitioner_id",
 			   (json_int_t)l1.prac, "room_id", (json_int_t)l2.room));
-	expect_error(r, 409, "conflict");
+	fx_expect_error(r, 409, "conflict");
 	assert_int_equal(jint(fx_details(r), "appointment_id"), zid);
 	resp_free(r);
 	snprintf(path, sizeof path, V1 "/appointments/%lld", zid);
@@ -1097,7 +937,7 @@ static void rule5_conflicts_for_practitioner_room_and_patient(void **state)
 	fx_instant(fx_time(d, 10, 50), to);
 	r = reqj(&S, "PATCH", path, t_desk, json_pack("{s:s, s:s}", "start", from, "end", to));
 	assert_int_equal(r->status, 200);
-	expect_instant(r->json, "end", fx_time(d, 10, 50));
+	fx_expect_instant(r->json, "end", fx_time(d, 10, 50));
 	resp_free(r);
 }
 
@@ -1188,66 +1028,48 @@ static void rule6_outside_hours_time_off_and_admin_override(void **state)
 	struct fx_booking t = {
 	    .patient = p, .practitioner = u_prac2, .room = room_a, .start = fx_time(mon, 10, 0)};
 	long long inside = booked(t_desk, &t);
-	struct resp *r = move(inside, fx_time(mon, 17, 0), t_desk);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(move(inside, fx_time(mon, 17, 0), t_desk), 409, "outside_hours", NULL);
 
 	t.start = fx_time(mon, 18, 0);
-	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "outside_hours");
+	struct resp *r = fx_book(&S, t_desk, &t);
+	fx_expect_error(r, 409, "outside_hours");
 	assert_int_equal(jint(fx_details(r), "practitioner_id"), u_prac2);
 	resp_free(r);
 	/* Past the end of the day, and on a Saturday. */
 	t.start = fx_time(mon, 16, 45);
 	t.end = fx_time(mon, 17, 15);
-	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "outside_hours", NULL);
 	t.start = fx_time(mon + 5, 10, 0);
 	t.end = 0;
-	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "outside_hours", NULL);
 
 	/* Time off on Tuesday. */
 	char path[96], from[32], to[32];
 	snprintf(path, sizeof path, V1 "/practitioners/%lld/time-off", u_prac2);
 	fx_instant(fx_time(mon + 1, 0, 0), from);
 	fx_instant(fx_time(mon + 2, 0, 0), to);
-	r = reqj(&S, "POST", path, t_admin,
-		 json_pack("{s:s, s:s, s:s}", "start", from, "end", to, "reason", "training"));
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+	fx_expect_status(
+	    reqj(&S, "POST", path, t_admin,
+		 json_pack("{s:s, s:s, s:s}", "start", from, "end", to, "reason", "training")),
+	    201);
 	t.start = fx_time(mon + 1, 10, 0);
-	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "outside_hours", NULL);
 
 	/* Only an admin overrides working hours, and only with a reason. */
-	r = fx_book(&S, t_admin, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_admin, &t), 409, "outside_hours", NULL);
 	t.override_reason = "";
-	r = fx_book(&S, t_admin, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_admin, &t), 409, "outside_hours", NULL);
 	t.override_reason = "urgent review";
-	r = fx_book(&S, t_prac, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
-	r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_prac, &t), 409, "outside_hours", NULL);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "outside_hours", NULL);
 	r = fx_book(&S, t_admin, &t);
-	long long id = expect_created(r);
+	long long id = fx_expect_created(r);
 	assert_string_equal(jstr(r->json, "override_reason"), "urgent review");
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "override"), 1);
 
 	t.start = fx_time(mon, 18, 0);
-	r = fx_book(&S, t_admin, &t);
-	id = expect_created(r);
-	resp_free(r);
+	id = booked(t_admin, &t);
 	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", id, "override"), 1);
 }
 
@@ -1256,9 +1078,7 @@ static void set_hours(long long prac, json_t *hours)
 {
 	char path[96];
 	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", prac);
-	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours)), 200);
 }
 
 static void rule6_touching_intervals_join_up(void **state)
@@ -1289,9 +1109,7 @@ static void rule6_touching_intervals_join_up(void **state)
 	booked(t_desk, &t);
 	t.start = fx_time(mon + 1, 11, 30);
 	t.end = fx_time(mon + 1, 12, 30);
-	struct resp *r = fx_book(&S, t_desk, &t);
-	expect_error(r, 409, "outside_hours");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk, &t), 409, "outside_hours", NULL);
 }
 
 /* ---- Rule 7: status changes ---- */
@@ -1310,27 +1128,21 @@ static void rule7_status_flow(void **state)
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "checked_in");
 	resp_free(r);
-	r = act(c, "check-in", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_err(act(c, "check-in", t_desk), 409, "bad_transition", NULL);
 	/* A checked-in appointment stays where it is. */
-	r = move(c, fx_time(d, 12, 0), t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_err(move(c, fx_time(d, 12, 0), t_desk), 409, "bad_transition", NULL);
 	r = act(c, "complete", t_prac);
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "completed");
 	resp_free(r);
-	r = act(c, "cancel", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_err(act(c, "cancel", t_desk), 409, "bad_transition", NULL);
 	/* A completed appointment still holds its time (rule 5). */
 	long long q = adult("Quentin", "Queue");
 	r = fx_book(
 	    &S, t_desk,
 	    &(struct fx_booking){
 		.patient = q, .practitioner = l.prac, .room = l.room, .start = fx_time(d, 10, 0)});
-	expect_error(r, 409, "conflict");
+	fx_expect_error(r, 409, "conflict");
 	assert_int_equal(jint(fx_details(r), "appointment_id"), c);
 	resp_free(r);
 
@@ -1339,9 +1151,7 @@ static void rule7_status_flow(void **state)
 							   .practitioner = l.prac,
 							   .room = l.room,
 							   .start = fx_time(d, 14, 0)});
-	r = act(c2, "complete", t_prac);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_err(act(c2, "complete", t_prac), 409, "bad_transition", NULL);
 
 	/* A treatment completes by signing its session record, not by this call. */
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
@@ -1350,12 +1160,8 @@ static void rule7_status_flow(void **state)
 							   .room = l.room,
 							   .plan = plan,
 							   .start = fx_time(d + 1, 10, 0)});
-	r = act(tr, "check-in", t_desk);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = act(tr, "complete", t_prac);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_status(act(tr, "check-in", t_desk), 200);
+	fx_expect_err(act(tr, "complete", t_prac), 409, "bad_transition", NULL);
 	r = get_appt(tr);
 	assert_string_equal(jstr(r->json, "status"), "checked_in");
 	resp_free(r);
@@ -1369,22 +1175,14 @@ static void rule7_status_flow(void **state)
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "cancelled");
 	resp_free(r);
-	r = act(x, "check-in", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
-	r = act(x, "cancel", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_err(act(x, "check-in", t_desk), 409, "bad_transition", NULL);
+	fx_expect_err(act(x, "cancel", t_desk), 409, "bad_transition", NULL);
 
 	/* Nothing is deleted (rule 10). */
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld", x);
-	r = req(&S, "DELETE", path, t_admin, NULL);
-	expect_error(r, 405, "method_not_allowed");
-	resp_free(r);
-	r = get_appt(x);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_err(req(&S, "DELETE", path, t_admin, NULL), 405, "method_not_allowed", NULL);
+	fx_expect_status(get_appt(x), 200);
 }
 
 static void rule7_late_cancel_within_24_hours(void **state)
@@ -1430,10 +1228,8 @@ static void rule7_no_show_only_after_the_start(void **state)
 							       .practitioner = l.prac,
 							       .room = l.room,
 							       .start = fx_time(3, 10, 0)});
-	struct resp *r = act(future, "no-show", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
-	r = get_appt(future);
+	fx_expect_err(act(future, "no-show", t_desk), 409, "bad_transition", NULL);
+	struct resp *r = get_appt(future);
 	assert_string_equal(jstr(r->json, "status"), "booked");
 	resp_free(r);
 
@@ -1447,12 +1243,8 @@ static void rule7_no_show_only_after_the_start(void **state)
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "status"), "no_show");
 	resp_free(r);
-	r = act(past, "no-show", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
-	r = act(past, "check-in", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_err(act(past, "no-show", t_desk), 409, "bad_transition", NULL);
+	fx_expect_err(act(past, "check-in", t_desk), 409, "bad_transition", NULL);
 	/* A no-show holds no time: the slot can be given to someone else. */
 	long long other = adult("Walker", "Walkin");
 	booked(t_admin, &(struct fx_booking){.patient = other,
@@ -1469,15 +1261,34 @@ static void rule7_no_show_only_after_the_start(void **state)
 							      .start = now - 500,
 							      .end = now - 200,
 							      .override_reason = "recorded late"});
-	r = act(came, "check-in", t_desk);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = act(came, "no-show", t_desk);
-	expect_error(r, 409, "bad_transition");
-	resp_free(r);
+	fx_expect_status(act(came, "check-in", t_desk), 200);
+	fx_expect_err(act(came, "no-show", t_desk), 409, "bad_transition", NULL);
 }
 
 /* ---- Validation ---- */
+
+/* base with the fields that change sets (non-zero, non-NULL) put in. */
+static struct fx_booking changed(const struct fx_booking *base, const struct fx_booking *change)
+{
+	struct fx_booking b = *base;
+	if (change->patient)
+		b.patient = change->patient;
+	if (change->practitioner)
+		b.practitioner = change->practitioner;
+	if (change->room)
+		b.room = change->room;
+	if (change->plan)
+		b.plan = change->plan;
+	if (change->kind)
+		b.kind = change->kind;
+	if (change->start)
+		b.start = change->start;
+	if (change->end)
+		b.end = change->end;
+	if (change->override_reason)
+		b.override_reason = change->override_reason;
+	return b;
+}
 
 static void validation_rejects_malformed_bookings(void **state)
 {
@@ -1489,89 +1300,46 @@ static void validation_rejects_malformed_bookings(void **state)
 	long long others_plan = fx_plan(&S, t_prac, other, l.prac, 3);
 	time_t at = fx_time(110, 10, 0);
 	struct fx_booking ok = {.patient = p, .practitioner = l.prac, .room = l.room, .start = at};
-	struct fx_booking b;
+	/* Each row changes the good booking in the fields it sets. */
+	const struct {
+		struct fx_booking change;
+		const char *field;
+	} bad[] = {
+	    {{.kind = "surgery"}, "kind"},
+	    {{.kind = "treatment"}, "plan_id"},
+	    {{.kind = "consultation", .plan = plan}, "plan_id"},
+	    {{.end = at - 1800}, "end"},
+	    {{.plan = others_plan}, "plan_id"},
+	    {{.plan = 999999}, "plan_id"},
+	    {{.room = 999999}, "room_id"},
+	    {{.practitioner = 999999}, "practitioner_id"},
+	    /* A user who is not a practitioner cannot be booked. */
+	    {{.practitioner = u_desk}, "practitioner_id"},
+	    {{.patient = 999999}, "patient_id"},
+	};
 	struct resp *r;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct fx_booking b = changed(&ok, &bad[i].change);
+		r = fx_book(&S, t_desk, &b);
+		if (r->status != 422)
+			print_message("row %zu\n", i);
+		fx_expect_field(r, bad[i].field);
+		resp_free(r);
+	}
 
-	b = ok;
-	b.kind = "surgery";
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "kind");
-	resp_free(r);
-
-	b = ok;
-	b.kind = "treatment";
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "plan_id");
-	resp_free(r);
-
-	b = ok;
-	b.kind = "consultation";
-	b.plan = plan;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "plan_id");
-	resp_free(r);
-
-	b = ok;
-	b.end = at - 1800;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "end");
-	resp_free(r);
-
-	b = ok;
-	b.plan = others_plan;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "plan_id");
-	resp_free(r);
-
-	b = ok;
-	b.plan = 999999;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "plan_id");
-	resp_free(r);
-
-	b = ok;
-	b.room = 999999;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "room_id");
-	resp_free(r);
-
-	b = ok;
-	b.practitioner = 999999;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "practitioner_id");
-	resp_free(r);
-
-	/* A user who is not a practitioner cannot be booked. */
-	b = ok;
-	b.practitioner = u_desk;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "practitioner_id");
-	resp_free(r);
-
-	b = ok;
-	b.patient = 999999;
-	r = fx_book(&S, t_desk, &b);
-	expect_field(r, "patient_id");
-	resp_free(r);
-
-	char body[512];
-	snprintf(body, sizeof body,
+	/* A start without an offset, and a field bookings do not have. */
+	char no_offset[512], colour[512], start[32];
+	snprintf(no_offset, sizeof no_offset,
 		 "{\"patient_id\":%lld,\"kind\":\"consultation\",\"practitioner_id\":%lld,"
 		 "\"room_id\":%lld,\"start\":\"2030-01-02T10:00:00\"}",
 		 p, l.prac, l.room);
-	r = req(&S, "POST", V1 "/appointments", t_desk, body);
-	expect_field(r, "start");
-	resp_free(r);
-
-	char start[32];
 	fx_instant(at, start);
-	snprintf(body, sizeof body,
+	snprintf(colour, sizeof colour,
 		 "{\"patient_id\":%lld,\"kind\":\"consultation\",\"practitioner_id\":%lld,"
 		 "\"room_id\":%lld,\"start\":\"%s\",\"colour\":\"blue\"}",
 		 p, l.prac, l.room, start);
-	r = req(&S, "POST", V1 "/appointments", t_desk, body);
-	expect_field(r, "colour");
-	resp_free(r);
+	const struct fx_bad bodies[] = {FX_FIELD(no_offset, "start"), FX_FIELD(colour, "colour")};
+	fx_expect_bad(&S, t_desk, "POST", V1 "/appointments", FX_ROWS(bodies));
 
 	/* None of it was booked; the good request still is. */
 	char path[96];
@@ -1583,27 +1351,17 @@ static void validation_rejects_malformed_bookings(void **state)
 
 	/* Rescheduling checks its fields too. */
 	snprintf(path, sizeof path, V1 "/appointments/%lld", id);
-	r = req(&S, "PATCH", path, t_desk, "{\"start\":\"tomorrow\"}");
-	expect_field(r, "start");
-	resp_free(r);
-	r = req(&S, "PATCH", path, t_desk, "{\"kind\":\"review\"}");
-	expect_field(r, "kind");
-	resp_free(r);
+	static const struct fx_bad changes[] = {
+	    FX_FIELD("{\"start\":\"tomorrow\"}", "start"),
+	    FX_FIELD("{\"kind\":\"review\"}", "kind"),
+	};
+	fx_expect_bad(&S, t_desk, "PATCH", path, FX_ROWS(changes));
 }
 
-static int group_setup(void **state)
+/* Room A, and office hours for prac2: Monday to Friday, 09:00-17:00. */
+static int room_and_office_hours(void)
 {
-	(void)state;
-	static const char *const args[] = {"--tz", "Europe/Berlin", NULL};
-	harness_zone("Europe/Berlin");
-	server_start(&S, args);
-	t_admin = login(&S, "admin", PW_ADMIN);
-	t_desk = login(&S, "desk", PW_DESK);
-	t_prac = login(&S, "prac", PW_PRAC);
-	u_prac2 = fx_user_id(&S, t_admin, "prac2");
-	u_desk = fx_user_id(&S, t_admin, "desk");
 	room_a = fx_room(&S, t_admin, "Room A");
-	/* prac2 keeps office hours: Monday to Friday, 09:00-17:00. */
 	json_t *hours = json_array();
 	for (int wd = 1; wd <= 5; wd++)
 		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
@@ -1616,16 +1374,16 @@ static int group_setup(void **state)
 	return ok ? 0 : -1;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(t_admin);
-	free(t_desk);
-	free(t_prac);
-	int rc = server_stop(&S);
-	server_destroy(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &S,
+    .zone = "Europe/Berlin",
+    .admin = &t_admin,
+    .desk = &t_desk,
+    .prac = &t_prac,
+    .desk_id = &u_desk,
+    .prac2_id = &u_prac2,
+    .setup = room_and_office_hours,
+};
 
 int main(void)
 {
@@ -1658,5 +1416,5 @@ int main(void)
 	    cmocka_unit_test(rule7_no_show_only_after_the_start),
 	    cmocka_unit_test(validation_rejects_malformed_bookings),
 	};
-	return cmocka_run_group_tests_name("api_schedule", tests, group_setup, group_teardown);
+	return harness_run_group("api_schedule", tests, &group);
 }

@@ -36,21 +36,6 @@ static void expect_status(const struct resp *r, long status)
 	assert_int_equal(r->status, status);
 }
 
-static void expect_error(const struct resp *r, long status, const char *code)
-{
-	if (r->status != status || strcmp(resp_error(r), code) != 0)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, status);
-	assert_string_equal(resp_error(r), code);
-}
-
-/* A 422 validation_failed naming field. */
-static void expect_field(const struct resp *r, const char *field)
-{
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), field);
-}
-
 /* The next free 10-minute slot today, clinic-local (UTC), from 00:10 on. */
 static time_t slot(void)
 {
@@ -89,12 +74,7 @@ static long long book_at(long long patient, long long plan_id, time_t start)
 			       .plan = plan_id,
 			       .start = start,
 			       .end = start + SLOT_MIN * 60};
-	struct resp *r = fx_book(&S, t_prac, &b);
-	expect_status(r, 201);
-	long long id = jint(r->json, "id");
-	assert_true(id > 0);
-	resp_free(r);
-	return id;
+	return fx_booked(&S, t_prac, &b);
 }
 
 /* A treatment today in the next slot. */
@@ -139,6 +119,14 @@ static struct resp *put_text(long long appt, const char *token, const char *body
 	char path[128];
 	spath(path, sizeof path, appt, "");
 	return req(&S, "PUT", path, token, body);
+}
+
+/* PUTs each row as prac and expects the refusal it names. */
+static void expect_put_refused(long long appt, const struct fx_bad *rows, size_t n)
+{
+	char path[128];
+	spath(path, sizeof path, appt, "");
+	fx_expect_bad(&S, t_prac, "PUT", path, rows, n);
 }
 
 static struct resp *sign(long long appt, const char *token)
@@ -187,9 +175,7 @@ static json_t *prp_body(const char *kit_lot)
 /* PUTs body and expects 200. */
 static void put_ok(long long appt, json_t *body)
 {
-	struct resp *r = put_session(appt, t_prac, body);
-	expect_status(r, 200);
-	resp_free(r);
+	fx_expect_status(put_session(appt, t_prac, body), 200);
 }
 
 static void sign_ok(long long appt)
@@ -204,7 +190,7 @@ static void sign_ok(long long appt)
 static void expect_missing(long long appt, const char *const *want)
 {
 	struct resp *r = sign(appt, t_prac);
-	expect_error(r, 409, "not_signable");
+	fx_expect_error(r, 409, "not_signable");
 	json_t *missing = json_object_get(fx_details(r), "missing");
 	assert_true(json_is_array(missing));
 	size_t n = 0;
@@ -301,9 +287,7 @@ static void get_before_writing_is_a_blank_draft(void **state)
 	assert_int_equal(json_array_size(json_object_get(r->json, "cautions")), 0);
 	resp_free(r);
 	/* An unknown appointment. */
-	r = get_session(999999, t_prac);
-	expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(get_session(999999, t_prac), 404, "not_found", NULL);
 }
 
 static void depth_is_exact_with_two_decimals(void **state)
@@ -331,33 +315,26 @@ static void depth_is_exact_with_two_decimals(void **state)
 	resp_free(r);
 
 	/* A third decimal, the bounds 0.2-3.0 mm, and depths that are not numbers. */
-	static const struct {
-		const char *body;
-		const char *field;
-	} bad[] = {
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.355}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.001}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":0.19}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":0}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":-1.35}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"abdomen\",\"depth_mm\":3.01}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"abdomen\",\"depth_mm\":3.01,\"override_reason\":\"x\"}]}",
-	     "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1e300}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":\"1.35\"}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\"}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":null}]}", "areas[0].depth_mm"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},"
-	     "{\"area\":\"periorbital\",\"depth_mm\":0.555}]}",
-	     "areas[1].depth_mm"},
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.355}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.001}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":0.19}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":0}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":-1.35}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"abdomen\",\"depth_mm\":3.01}]}", "areas[0].depth_mm"),
+	    FX_FIELD(
+		"{\"areas\":[{\"area\":\"abdomen\",\"depth_mm\":3.01,\"override_reason\":\"x\"}]}",
+		"areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1e300}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":\"1.35\"}]}",
+		     "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\"}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":null}]}", "areas[0].depth_mm"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},"
+		     "{\"area\":\"periorbital\",\"depth_mm\":0.555}]}",
+		     "areas[1].depth_mm"),
 	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = put_text(appt, t_prac, bad[i].body);
-		if (r->status != 422)
-			print_message("row %zu: %s\n", i, bad[i].body);
-		expect_field(r, bad[i].field);
-		resp_free(r);
-	}
+	expect_put_refused(appt, FX_ROWS(bad));
 
 	/* The refusals changed nothing. */
 	r = get_session(appt, t_prac);
@@ -387,7 +364,7 @@ static void area_max_and_override(void **state)
 	resp_free(r);
 
 	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.01}]}");
-	expect_error(r, 422, "depth_exceeds_area_max");
+	fx_expect_error(r, 422, "depth_exceeds_area_max");
 	json_t *d = fx_details(r);
 	assert_string_equal(jstr(d, "field"), "areas[0].depth_mm");
 	assert_string_equal(jstr(d, "area"), "cheeks");
@@ -396,15 +373,15 @@ static void area_max_and_override(void **state)
 	resp_free(r);
 
 	/* An empty reason is no reason. */
-	r = put_text(
-	    appt, t_prac,
-	    "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.01,\"override_reason\":\"\"}]}");
-	expect_error(r, 422, "depth_exceeds_area_max");
-	resp_free(r);
+	fx_expect_err(
+	    put_text(
+		appt, t_prac,
+		"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":2.01,\"override_reason\":\"\"}]}"),
+	    422, "depth_exceeds_area_max", NULL);
 	/* Around the eyes: 0.5 mm. */
-	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"periorbital\",\"depth_mm\":0.51}]}");
-	expect_error(r, 422, "depth_exceeds_area_max");
-	resp_free(r);
+	fx_expect_err(
+	    put_text(appt, t_prac, "{\"areas\":[{\"area\":\"periorbital\",\"depth_mm\":0.51}]}"),
+	    422, "depth_exceeds_area_max", NULL);
 
 	int overrides = fx_audit_count(&S, t_admin, "session_record", appt, "override");
 	assert_int_equal(overrides, 0);
@@ -442,38 +419,28 @@ static void areas_outside_the_plan_and_unknown_areas(void **state)
 	assert_int_equal(json_array_size(json_object_get(r->json, "areas")), 2);
 	resp_free(r);
 
-	static const struct {
-		const char *body;
-		const char *field;
-	} bad[] = {
-	    {"{\"areas\":[{\"area\":\"elbow\",\"depth_mm\":1.0}]}", "areas[0].area"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},{\"area\":\"cheeks\",\"depth_mm\":"
-	     "1.2}]}",
-	     "areas[1].area"},
-	    {"{\"areas\":[{\"depth_mm\":1.0}]}", "areas[0].area"},
-	    {"{\"areas\":[\"cheeks\"]}", "areas[0].area"},
-	    {"{\"areas\":{\"area\":\"cheeks\"}}", "areas"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0,\"passes\":0}]}",
-	     "areas[0].passes"},
-	    {"{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0,\"colour\":\"red\"}]}",
-	     "areas[0].colour"},
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"areas\":[{\"area\":\"elbow\",\"depth_mm\":1.0}]}", "areas[0].area"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0},"
+		     "{\"area\":\"cheeks\",\"depth_mm\":1.2}]}",
+		     "areas[1].area"),
+	    FX_FIELD("{\"areas\":[{\"depth_mm\":1.0}]}", "areas[0].area"),
+	    FX_FIELD("{\"areas\":[\"cheeks\"]}", "areas[0].area"),
+	    FX_FIELD("{\"areas\":{\"area\":\"cheeks\"}}", "areas"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0,\"passes\":0}]}",
+		     "areas[0].passes"),
+	    FX_FIELD("{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0,\"colour\":\"red\"}]}",
+		     "areas[0].colour"),
 	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = put_text(appt, t_prac, bad[i].body);
-		if (r->status != 422)
-			print_message("row %zu: %s\n", i, bad[i].body);
-		assert_int_equal(r->status, 422);
-		assert_string_equal(resp_error(r), "validation_failed");
-		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
-			print_message("row %zu: %s\n", i, r->body);
-		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
-		resp_free(r);
-	}
+	expect_put_refused(appt, FX_ROWS(bad));
 	/* Still the two areas written first. */
 	r = get_session(appt, t_prac);
 	assert_int_equal(json_array_size(json_object_get(r->json, "areas")), 2);
 	resp_free(r);
 }
+
+/* A record body with one area and prp set to the JSON text p. */
+#define WITH_PRP(p) "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0}],\"prp\":" p "}"
 
 static void prp_belongs_to_prp_types(void **state)
 {
@@ -481,7 +448,7 @@ static void prp_belongs_to_prp_types(void **state)
 	/* PRP on a plain micro-needling plan. */
 	long long mn = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
 	struct resp *r = put_session(mn, t_prac, prp_body("KIT-1"));
-	expect_field(r, "prp");
+	fx_expect_field(r, "prp");
 	resp_free(r);
 
 	long long appt = fresh(p_main, "MN_PRP", "[\"cheeks\"]", 3, NULL);
@@ -501,32 +468,16 @@ static void prp_belongs_to_prp_types(void **state)
 	put_ok(appt, b);
 	expect_missing(appt, only_prp);
 
-	static const struct {
-		const char *prp;
-		const char *field;
-	} bad[] = {
-	    {"{\"blood_ml\":20.05}", "prp.blood_ml"},
-	    {"{\"prp_ml\":4.55}", "prp.prp_ml"},
-	    {"{\"prp_ml\":0}", "prp.prp_ml"},
-	    {"{\"route\":\"oral\"}", "prp.route"},
-	    {"{\"spin_minutes\":0}", "prp.spin_minutes"},
-	    {"{\"volume\":3}", "prp.volume"},
-	    {"[]", "prp"},
+	static const struct fx_bad bad[] = {
+	    FX_FIELD(WITH_PRP("{\"blood_ml\":20.05}"), "prp.blood_ml"),
+	    FX_FIELD(WITH_PRP("{\"prp_ml\":4.55}"), "prp.prp_ml"),
+	    FX_FIELD(WITH_PRP("{\"prp_ml\":0}"), "prp.prp_ml"),
+	    FX_FIELD(WITH_PRP("{\"route\":\"oral\"}"), "prp.route"),
+	    FX_FIELD(WITH_PRP("{\"spin_minutes\":0}"), "prp.spin_minutes"),
+	    FX_FIELD(WITH_PRP("{\"volume\":3}"), "prp.volume"),
+	    FX_FIELD(WITH_PRP("[]"), "prp"),
 	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		char path[128];
-		spath(path, sizeof path, appt, "");
-		r = reqf(&S, "PUT", path, t_prac,
-			 "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.0}],\"prp\":%s}",
-			 bad[i].prp);
-		if (r->status != 422)
-			print_message("row %zu: %s\n", i, bad[i].prp);
-		assert_int_equal(r->status, 422);
-		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
-			print_message("row %zu: %s\n", i, r->body);
-		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
-		resp_free(r);
-	}
+	expect_put_refused(appt, FX_ROWS(bad));
 
 	/* Volumes read back exactly, one decimal. */
 	r = put_session(appt, t_prac, prp_body("KIT-3"));
@@ -652,18 +603,10 @@ static void consultations_have_no_session_record(void **state)
 	expect_status(r, 201);
 	long long appt = jint(r->json, "id");
 	resp_free(r);
-	r = get_session(appt, t_prac);
-	expect_error(r, 409, "not_treatment");
-	resp_free(r);
-	r = put_session(appt, t_prac, full_body());
-	expect_error(r, 409, "not_treatment");
-	resp_free(r);
-	r = sign(appt, t_prac);
-	expect_error(r, 409, "not_treatment");
-	resp_free(r);
-	r = addendum(appt, t_prac, "{\"text\":\"note\"}");
-	expect_error(r, 409, "not_treatment");
-	resp_free(r);
+	fx_expect_err(get_session(appt, t_prac), 409, "not_treatment", NULL);
+	fx_expect_err(put_session(appt, t_prac, full_body()), 409, "not_treatment", NULL);
+	fx_expect_err(sign(appt, t_prac), 409, "not_treatment", NULL);
+	fx_expect_err(addendum(appt, t_prac, "{\"text\":\"note\"}"), 409, "not_treatment", NULL);
 }
 
 static void roles_who_may_read_write_and_sign(void **state)
@@ -676,42 +619,27 @@ static void roles_who_may_read_write_and_sign(void **state)
 
 	/* The front desk sees nothing of the record (rule 12). */
 	struct resp *r = get_session(appt, t_desk);
-	expect_error(r, 403, "forbidden");
+	fx_expect_error(r, 403, "forbidden");
 	assert_null(strstr(r->body, "CART-SECRET-7"));
 	resp_free(r);
-	r = put_session(appt, t_desk, full_body());
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = sign(appt, t_desk);
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = addendum(appt, t_desk, "{\"text\":\"desk note\"}");
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = req(&S, "GET", V1 "/lots/CART-SECRET-7/sessions", t_desk, NULL);
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(put_session(appt, t_desk, full_body()), 403, "forbidden", NULL);
+	fx_expect_err(sign(appt, t_desk), 403, "forbidden", NULL);
+	fx_expect_err(addendum(appt, t_desk, "{\"text\":\"desk note\"}"), 403, "forbidden", NULL);
+	fx_expect_err(req(&S, "GET", V1 "/lots/CART-SECRET-7/sessions", t_desk, NULL), 403,
+		      "forbidden", NULL);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/patients/%lld/sessions", p_main);
-	r = req(&S, "GET", path, t_desk, NULL);
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 403, "forbidden", NULL);
 	/* Without a session at all. */
-	r = get_session(appt, NULL);
-	expect_error(r, 401, "unauthenticated");
-	resp_free(r);
+	fx_expect_err(get_session(appt, NULL), 401, "unauthenticated", NULL);
 
 	/* An admin reads and writes drafts but does not sign. */
 	r = get_session(appt, t_admin);
 	expect_status(r, 200);
 	assert_string_equal(jstr(r->json, "cartridge_lot"), "CART-SECRET-7");
 	resp_free(r);
-	r = put_session(appt, t_admin, full_body());
-	expect_status(r, 200);
-	resp_free(r);
-	r = sign(appt, t_admin);
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_status(put_session(appt, t_admin, full_body()), 200);
+	fx_expect_err(sign(appt, t_admin), 403, "forbidden", NULL);
 	r = get_session(appt, t_prac);
 	assert_string_equal(jstr(r->json, "status"), "draft");
 	resp_free(r);
@@ -815,29 +743,20 @@ static void a_signed_record_is_locked_and_takes_addenda(void **state)
 	(void)state;
 	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
 	/* No record yet: nothing to add to. */
-	struct resp *r = addendum(appt, t_prac, "{\"text\":\"too early\"}");
-	expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(addendum(appt, t_prac, "{\"text\":\"too early\"}"), 404, "not_found", NULL);
 	put_ok(appt, full_body());
 	sign_ok(appt);
 
-	r = put_session(appt, t_prac, full_body());
-	expect_error(r, 409, "locked");
-	resp_free(r);
-	r = put_session(appt, t_admin, full_body());
-	expect_error(r, 409, "locked");
-	resp_free(r);
-	r = sign(appt, t_prac);
-	expect_error(r, 409, "locked");
-	resp_free(r);
+	fx_expect_err(put_session(appt, t_prac, full_body()), 409, "locked", NULL);
+	fx_expect_err(put_session(appt, t_admin, full_body()), 409, "locked", NULL);
+	fx_expect_err(sign(appt, t_prac), 409, "locked", NULL);
 	/* Nothing is deleted (rule 10). */
 	char spth[128];
 	spath(spth, sizeof spth, appt, "");
-	r = req(&S, "DELETE", spth, t_prac, NULL);
-	expect_error(r, 405, "method_not_allowed");
-	resp_free(r);
+	fx_expect_err(req(&S, "DELETE", spth, t_prac, NULL), 405, "method_not_allowed", NULL);
 
-	r = addendum(appt, t_prac, "{\"text\":\"Called the next day: mild redness only.\"}");
+	struct resp *r =
+	    addendum(appt, t_prac, "{\"text\":\"Called the next day: mild redness only.\"}");
 	expect_status(r, 201);
 	char loc[128], want[128];
 	spath(want, sizeof want, appt, "");
@@ -853,15 +772,16 @@ static void a_signed_record_is_locked_and_takes_addenda(void **state)
 	assert_true(second > first);
 	resp_free(r);
 
-	static const char *const bad[] = {"{\"text\":\"\"}", "{}", "{\"text\":null}",
-					  "{\"text\":7}", "{\"text\":\"x\",\"by\":\"me\"}"};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = addendum(appt, t_prac, bad[i]);
-		if (r->status != 422)
-			print_message("row %zu: %s -> %ld %s\n", i, bad[i], r->status, r->body);
-		expect_error(r, 422, "validation_failed");
-		resp_free(r);
-	}
+	static const struct fx_bad bad[] = {
+	    {.body = "{\"text\":\"\"}"},
+	    {.body = "{}"},
+	    {.body = "{\"text\":null}"},
+	    {.body = "{\"text\":7}"},
+	    {.body = "{\"text\":\"x\",\"by\":\"me\"}"},
+	};
+	char path[128];
+	spath(path, sizeof path, appt, "/addenda");
+	fx_expect_bad(&S, t_prac, "POST", path, FX_ROWS(bad));
 
 	r = get_session(appt, t_prac);
 	expect_status(r, 200);
@@ -891,16 +811,12 @@ static void a_cancelled_appointment_is_not_signed(void **state)
 	put_ok(appt, full_body());
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld/cancel", appt);
-	struct resp *r = req(&S, "POST", path, t_desk, NULL);
-	expect_status(r, 200);
-	resp_free(r);
-	r = sign(appt, t_prac);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
+	struct resp *r = sign(appt, t_prac);
 	expect_status(r, 409);
 	assert_string_equal(resp_error(r), "bad_transition");
 	resp_free(r);
-	r = put_session(appt, t_prac, full_body());
-	expect_status(r, 409);
-	resp_free(r);
+	fx_expect_status(put_session(appt, t_prac, full_body()), 409);
 	r = get_session(appt, t_prac);
 	assert_string_equal(jstr(r->json, "status"), "draft");
 	assert_string_equal(jstr(r->json, "appointment_status"), "cancelled");
@@ -981,9 +897,8 @@ static void lots_trace_cartridges_and_prp_kits(void **state)
 	assert_int_equal(jint(r->json, "total"), 0);
 	resp_free(r);
 
-	r = req(&S, "GET", V1 "/lots/KIT-TRACE-1/sessions", t_desk, NULL);
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/lots/KIT-TRACE-1/sessions", t_desk, NULL), 403,
+		      "forbidden", NULL);
 	/* The lookup is audited with the lot it asked for. */
 	assert_true(audit_has("lot", 0, "read", "KIT-TRACE-1"));
 	assert_true(audit_has("lot", 0, "read", "CART-TRACE-1"));
@@ -1029,9 +944,8 @@ static void patient_history_newest_first(void **state)
 	assert_int_equal(fx_audit_count(&S, t_admin, "patient", p, "read"), reads + 1);
 	assert_true(audit_has("patient", p, "read", "session history"));
 
-	r = req(&S, "GET", V1 "/patients/999999/sessions", t_prac, NULL);
-	expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/patients/999999/sessions", t_prac, NULL), 404,
+		      "not_found", NULL);
 }
 
 static void reads_and_writes_are_audited(void **state)
@@ -1039,11 +953,9 @@ static void reads_and_writes_are_audited(void **state)
 	(void)state;
 	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
 	int reads = fx_audit_count(&S, t_admin, "session_record", appt, "read");
-	struct resp *r = get_session(appt, t_prac);
-	expect_status(r, 200);
-	resp_free(r);
+	fx_expect_status(get_session(appt, t_prac), 200);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "read"), reads + 1);
-	r = get_session(appt, t_admin);
+	struct resp *r = get_session(appt, t_admin);
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "read"), reads + 2);
 	/* A refused read is no read. */
@@ -1083,32 +995,22 @@ static void reactions_none_stands_alone(void **state)
 			 2);
 	resp_free(r);
 
-	static const struct {
-		const char *body;
-		const char *field;
-	} bad[] = {
-	    {"{\"reactions\":[{\"type\":\"none\",\"severity\":1}]}", "reactions[0].type"},
-	    {"{\"reactions\":[{\"type\":\"none\"},{\"type\":\"redness\",\"severity\":1}]}",
-	     "reactions[0].type"},
-	    {"{\"reactions\":[{\"type\":\"redness\",\"severity\":1},{\"type\":\"none\"}]}",
-	     "reactions[1].type"},
-	    {"{\"reactions\":[{\"type\":\"redness\"}]}", "reactions[0].severity"},
-	    {"{\"reactions\":[{\"type\":\"redness\",\"severity\":0}]}", "reactions[0].severity"},
-	    {"{\"reactions\":[{\"type\":\"redness\",\"severity\":4}]}", "reactions[0].severity"},
-	    {"{\"reactions\":[{\"type\":\"Red ness\",\"severity\":1}]}", "reactions[0].type"},
-	    {"{\"reactions\":[{\"severity\":1}]}", "reactions[0].type"},
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"reactions\":[{\"type\":\"none\",\"severity\":1}]}", "reactions[0].type"),
+	    FX_FIELD("{\"reactions\":[{\"type\":\"none\"},{\"type\":\"redness\",\"severity\":1}]}",
+		     "reactions[0].type"),
+	    FX_FIELD("{\"reactions\":[{\"type\":\"redness\",\"severity\":1},{\"type\":\"none\"}]}",
+		     "reactions[1].type"),
+	    FX_FIELD("{\"reactions\":[{\"type\":\"redness\"}]}", "reactions[0].severity"),
+	    FX_FIELD("{\"reactions\":[{\"type\":\"redness\",\"severity\":0}]}",
+		     "reactions[0].severity"),
+	    FX_FIELD("{\"reactions\":[{\"type\":\"redness\",\"severity\":4}]}",
+		     "reactions[0].severity"),
+	    FX_FIELD("{\"reactions\":[{\"type\":\"Red ness\",\"severity\":1}]}",
+		     "reactions[0].type"),
+	    FX_FIELD("{\"reactions\":[{\"severity\":1}]}", "reactions[0].type"),
 	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = put_text(appt, t_prac, bad[i].body);
-		if (r->status != 422)
-			print_message("row %zu: %s\n", i, bad[i].body);
-		assert_int_equal(r->status, 422);
-		assert_string_equal(resp_error(r), "validation_failed");
-		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
-			print_message("row %zu: %s\n", i, r->body);
-		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
-		resp_free(r);
-	}
+	expect_put_refused(appt, FX_ROWS(bad));
 	r = get_session(appt, t_prac);
 	assert_int_equal(json_array_size(json_object_get(r->json, "reactions")), 2);
 	resp_free(r);
@@ -1147,67 +1049,38 @@ static void numbing_dwell_and_other_fields(void **state)
 	r = reqf(&S, "PUT", path, t_prac,
 		 "{\"numbing\":{\"product\":\"EMLA\",\"applied_at\":\"%s\",\"removed_at\":\"%s\"}}",
 		 applied, removed);
-	expect_field(r, "numbing.removed_at");
+	fx_expect_field(r, "numbing.removed_at");
 	resp_free(r);
 
-	static const struct {
-		const char *body;
-		const char *field;
-	} bad[] = {
-	    {"{\"device\":\"laser\"}", "device"},
-	    {"{\"endpoint\":\"glowing\"}", "endpoint"},
-	    {"{\"colour\":\"red\"}", "colour"},
-	    {"{\"screening_confirmed\":\"yes\"}", "screening_confirmed"},
-	    {"{\"products\":[\"\"]}", "products"},
-	    {"{\"numbing\":{\"applied_at\":\"yesterday\"}}", "numbing.applied_at"},
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"device\":\"laser\"}", "device"),
+	    FX_FIELD("{\"endpoint\":\"glowing\"}", "endpoint"),
+	    FX_FIELD("{\"colour\":\"red\"}", "colour"),
+	    FX_FIELD("{\"screening_confirmed\":\"yes\"}", "screening_confirmed"),
+	    FX_FIELD("{\"products\":[\"\"]}", "products"),
+	    FX_FIELD("{\"numbing\":{\"applied_at\":\"yesterday\"}}", "numbing.applied_at"),
 	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = put_text(appt, t_prac, bad[i].body);
-		if (r->status != 422)
-			print_message("row %zu: %s\n", i, bad[i].body);
-		assert_int_equal(r->status, 422);
-		if (strcmp(jstr(fx_details(r), "field"), bad[i].field) != 0)
-			print_message("row %zu: %s\n", i, r->body);
-		assert_string_equal(jstr(fx_details(r), "field"), bad[i].field);
-		resp_free(r);
-	}
-	r = put_text(appt, t_prac, "{\"areas\":");
-	expect_error(r, 400, "bad_json");
-	resp_free(r);
+	expect_put_refused(appt, FX_ROWS(bad));
+	fx_expect_err(put_text(appt, t_prac, "{\"areas\":"), 400, "bad_json", NULL);
 }
 
 /* ---- Setup ---- */
 
-static int group_setup(void **state)
+/* Every session is today and its screening is confirmed today: the tests do not start in
+ * the last 90 seconds before midnight, clinic time (UTC). */
+static void stay_clear_of_midnight(void)
 {
-	(void)state;
-	static const char *const args[] = {"--tz", "UTC", NULL};
-	harness_zone("UTC");
-	/* Every session is today and its screening is confirmed today: do not straddle
-	 * midnight. */
 	time_t now = time(NULL);
 	int into_day = (int)(now % 86400);
 	if (into_day > 86400 - 90)
 		sleep((unsigned)(86400 - into_day + 1));
-	server_start(&S, args);
-	t_admin = login(&S, "admin", PW_ADMIN);
-	t_desk = login(&S, "desk", PW_DESK);
-	t_prac = login(&S, "prac", PW_PRAC);
-	u_prac = fx_user_id(&S, t_admin, "prac");
-	u_admin = fx_user_id(&S, t_admin, "admin");
-	room = fx_room(&S, t_admin, "Treatment 1");
+}
 
-	json_t *hours = json_array();
-	for (int wd = 1; wd <= 7; wd++)
-		json_array_append_new(hours, json_pack("{s:i, s:s, s:s}", "weekday", wd, "start",
-						       "00:00", "end", "24:00"));
-	char path[96];
-	snprintf(path, sizeof path, V1 "/practitioners/%lld/availability", u_prac);
-	struct resp *r = reqj(&S, "PUT", path, t_admin, json_pack("{s:o}", "hours", hours));
-	int ok = r->status == 200;
-	resp_free(r);
-	if (!ok)
-		return -1;
+/* The treatment room, prac's hours around the clock, and the three patients. */
+static int room_hours_and_patients(void)
+{
+	room = fx_room(&S, t_admin, "Treatment 1");
+	fx_daily_hours(&S, t_admin, u_prac, (const char *const[]){"00:00", "24:00", NULL});
 
 	p_main = fx_patient(&S, t_desk, "Mara", "Main", "1985-03-14");
 	fx_screen(&S, t_prac, p_main, "{\"conditions\":[]}");
@@ -1221,18 +1094,16 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(t_admin);
-	free(t_desk);
-	free(t_prac);
-	int rc = server_stop(&S);
-	if (rc != 0)
-		server_dump_log(&S);
-	server_destroy(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &S,
+    .zone = "UTC",
+    .admin = &t_admin,
+    .desk = &t_desk,
+    .prac = &t_prac,
+    .admin_id = &u_admin,
+    .prac_id = &u_prac,
+    .setup = room_hours_and_patients,
+};
 
 int main(void)
 {
@@ -1256,5 +1127,6 @@ int main(void)
 	    cmocka_unit_test(reactions_none_stands_alone),
 	    cmocka_unit_test(numbing_dwell_and_other_fields),
 	};
-	return cmocka_run_group_tests_name("api_sessions", tests, group_setup, group_teardown);
+	stay_clear_of_midnight();
+	return harness_run_group("api_sessions", tests, &group);
 }

@@ -54,21 +54,6 @@ static void sqlite_ok(const char *path, const char *sql)
 	assert_int_equal(rc, SQLITE_OK);
 }
 
-static void integrity_and_chain(struct server *s)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	const char *args[] = {"audit", "verify", "--db", s->db, NULL};
-	assert_int_equal(run_cli(args, NULL, NULL), 0);
-}
-
 static void full_database(void **state)
 {
 	(void)state;
@@ -94,17 +79,13 @@ static void full_database(void **state)
 	}
 	assert_int_equal(count(&s, tok, "/api/v1/audit?limit=1"), events);
 	assert_int_equal(count(&s, tok, "/api/v1/patients?limit=1"), patients);
-	struct resp *r = req(&s, "GET", "/api/v1/health", NULL, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
-	r = req(&s, "GET", "/api/v1/rooms", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&s, "GET", "/api/v1/health", NULL, NULL), 200);
+	fx_expect_status(req(&s, "GET", "/api/v1/rooms", tok, NULL), 200);
 	free(tok);
 
 	/* Space returns: the same file takes writes again. */
 	assert_int_equal(server_stop(&s), 0);
-	integrity_and_chain(&s);
+	fx_expect_intact(s.db);
 	const char *roomy[] = {"--max-db-size", "64", NULL};
 	server_restart(&s, roomy);
 	tok = login(&s, "admin", PW_ADMIN);
@@ -112,7 +93,7 @@ static void full_database(void **state)
 	assert_int_equal(count(&s, tok, "/api/v1/patients?limit=1"), patients + 1);
 	free(tok);
 	assert_int_equal(server_stop(&s), 0);
-	integrity_and_chain(&s);
+	fx_expect_intact(s.db);
 	server_destroy(&s);
 }
 
@@ -140,24 +121,20 @@ static void read_only_database(void **state)
 	server_restart(&s, NULL);
 	harness_run_as = -1;
 
-	struct resp *r = req(&s, "POST", "/api/v1/login", NULL,
-			     "{\"username\":\"desk\",\"password\":\"" PW_DESK "\"}");
-	assert_int_equal(r->status, 503);
-	resp_free(r);
+	fx_expect_status(req(&s, "POST", "/api/v1/login", NULL,
+			     "{\"username\":\"desk\",\"password\":\"" PW_DESK "\"}"),
+			 503);
+	struct resp *r;
 	assert_int_equal(create_patient(&s, tok, 2, &r), 503);
 	assert_string_equal(resp_error(r), "storage_unavailable");
 	resp_free(r);
-	r = req(&s, "GET", "/api/v1/rooms", tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&s, "GET", "/api/v1/rooms", tok, NULL), 200);
 	r = req(&s, "GET", "/api/v1/users", tok, NULL);
 	assert_int_equal(r->status, 200);
 	assert_int_equal(jint(r->json, "total"), 4);
 	resp_free(r);
 	/* A read that must be audited cannot be, so it is refused rather than unrecorded. */
-	r = req(&s, "GET", "/api/v1/patients/1", tok, NULL);
-	assert_int_equal(r->status, 503);
-	resp_free(r);
+	fx_expect_status(req(&s, "GET", "/api/v1/patients/1", tok, NULL), 503);
 	free(tok);
 	assert_int_equal(server_stop(&s), 0);
 
@@ -168,7 +145,7 @@ static void read_only_database(void **state)
 	assert_int_equal(create_patient(&s, tok, 3, NULL), 201);
 	free(tok);
 	assert_int_equal(server_stop(&s), 0);
-	integrity_and_chain(&s);
+	fx_expect_intact(s.db);
 	server_destroy(&s);
 }
 

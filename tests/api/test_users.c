@@ -15,35 +15,12 @@
 static struct server srv;
 static char *admin_tok, *desk_tok, *prac_tok;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	server_start(&srv, NULL);
-	admin_tok = login(&srv, "admin", PW_ADMIN);
-	desk_tok = login(&srv, "desk", PW_DESK);
-	prac_tok = login(&srv, "prac", PW_PRAC);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(admin_tok);
-	free(desk_tok);
-	free(prac_tok);
-	int rc = server_stop(&srv);
-	if (rc != 0) {
-		fprintf(stderr, "the server exited with status %d\n", rc);
-		server_dump_log(&srv);
-	}
-	server_destroy(&srv);
-	return rc == 0 ? 0 : -1;
-}
-
-static json_t *details(const struct resp *r)
-{
-	return json_object_get(json_object_get(r->json, "error"), "details");
-}
+static const struct harness_group group = {
+    .srv = &srv,
+    .admin = &admin_tok,
+    .desk = &desk_tok,
+    .prac = &prac_tok,
+};
 
 /* The user called name in GET /users, or NULL; borrowed from r. */
 static json_t *find_user(const struct resp *r, const char *name)
@@ -57,35 +34,15 @@ static json_t *find_user(const struct resp *r, const char *name)
 
 static long long user_id(const char *name)
 {
-	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	json_t *u = find_user(r, name);
-	assert_non_null(u);
-	long long id = jint(u, "id");
-	resp_free(r);
-	return id;
+	return fx_user_id(&srv, admin_tok, name);
 }
 
-/* POSTs a user body and expects 422 naming field. */
+/* Sends a user body as admin and expects 422 naming field. */
 static void expect_invalid(const char *method, const char *path, const char *body,
 			   const char *field)
 {
-	struct resp *r = req(&srv, method, path, admin_tok, body);
-	if (r->status != 422 || strcmp(jstr(details(r), "field"), field) != 0)
-		fprintf(stderr, "for %s: %ld %s\n", body, r->status, r->body);
-	assert_int_equal(r->status, 422);
-	assert_string_equal(resp_error(r), "validation_failed");
-	assert_string_equal(jstr(details(r), "field"), field);
-	resp_free(r);
-}
-
-static long long users_total(void)
-{
-	struct resp *r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	long long n = jint(r->json, "total");
-	resp_free(r);
-	return n;
+	const struct fx_bad row = FX_FIELD(body, field);
+	fx_expect_bad(&srv, admin_tok, method, path, &row, 1);
 }
 
 static void admin_lists_the_seeded_users(void **state)
@@ -145,9 +102,7 @@ static void admin_creates_reads_and_patches_a_user(void **state)
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(json_object_get(r->json, "user"), "role"), "front_desk");
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/users", tok, NULL);
-	assert_int_equal(r->status, 403);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users", tok, NULL), 403);
 
 	/* PATCH changes only what it names. */
 	r = req(&srv, "PATCH", loc, admin_tok, "{\"display_name\":\"Jane Doe-Smith\"}");
@@ -205,16 +160,14 @@ static void unknown_user_is_404(void **state)
 	assert_int_equal(r->status, 404);
 	assert_string_equal(resp_error(r), "not_found");
 	resp_free(r);
-	r = req(&srv, "GET", "/api/v1/users/abc", admin_tok, NULL);
-	assert_int_equal(r->status, 404);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users/abc", admin_tok, NULL), 404);
 }
 
 static void other_roles_may_not_manage_users(void **state)
 {
 	(void)state;
 	const char *toks[] = {desk_tok, prac_tok};
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
 	for (int i = 0; i < 2; i++) {
@@ -228,23 +181,19 @@ static void other_roles_may_not_manage_users(void **state)
 		assert_int_equal(r->status, 403);
 		assert_string_equal(resp_error(r), "forbidden");
 		resp_free(r);
-		r = req(&srv, "GET", path, toks[i], NULL);
-		assert_int_equal(r->status, 403);
-		resp_free(r);
+		fx_expect_status(req(&srv, "GET", path, toks[i], NULL), 403);
 		/* Not even the front desk's own role. */
 		r = req(&srv, "PATCH", path, toks[i], "{\"role\":\"admin\"}");
 		assert_int_equal(r->status, 403);
 		assert_string_equal(resp_error(r), "forbidden");
 		resp_free(r);
 	}
-	assert_int_equal(users_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
 	assert_string_equal(jstr(r->json, "role"), "front_desk");
 	resp_free(r);
 	/* Without a session: 401, not 403. */
-	r = req(&srv, "GET", "/api/v1/users", NULL, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users", NULL, NULL), 401);
 }
 
 static void usernames_follow_the_rules(void **state)
@@ -254,7 +203,7 @@ static void usernames_follow_the_rules(void **state)
 	    "ab", "Admin2", "has space", "semi;colon", "ümlaut", "tab\\tname", "dollar$", "", "a/b",
 	};
 	char body[512];
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(body, sizeof body,
 			 "{\"username\":\"%s\",\"password\":\"0123456789\",\"role\":\"admin\","
@@ -270,15 +219,16 @@ static void usernames_follow_the_rules(void **state)
 		 "{\"username\":\"%s\",\"password\":\"0123456789\",\"role\":\"admin\","
 		 "\"display_name\":\"X\"}",
 		 name);
-	expect_invalid("POST", "/api/v1/users", body, "username");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"password\":\"0123456789\",\"role\":\"admin\",\"display_name\":\"X\"}",
-		       "username");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":7,\"password\":\"0123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"X\"}",
-		       "username");
-	assert_int_equal(users_total(), before);
+	const struct fx_bad not_names[] = {
+	    FX_FIELD(body, "username"),
+	    FX_FIELD("{\"password\":\"0123456789\",\"role\":\"admin\",\"display_name\":\"X\"}",
+		     "username"),
+	    FX_FIELD("{\"username\":7,\"password\":\"0123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"X\"}",
+		     "username"),
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/users", FX_ROWS(not_names));
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 
 	name[64] = '\0';
 	const char *good[] = {name, "abc", "a.b_c-9"};
@@ -291,23 +241,23 @@ static void usernames_follow_the_rules(void **state)
 		assert_string_equal(jstr(r->json, "username"), good[i]);
 		resp_free(r);
 	}
-	assert_int_equal(users_total(), before + 3);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before + 3);
 }
 
 static void passwords_need_ten_characters(void **state)
 {
 	(void)state;
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"shortpw\",\"password\":\"123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"X\"}",
-		       "password");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"shortpw\",\"role\":\"admin\",\"display_name\":\"X\"}",
-		       "password");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"shortpw\",\"password\":1234567890,\"role\":\"admin\","
-		       "\"display_name\":\"X\"}",
-		       "password");
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"username\":\"shortpw\",\"password\":\"123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"X\"}",
+		     "password"),
+	    FX_FIELD("{\"username\":\"shortpw\",\"role\":\"admin\",\"display_name\":\"X\"}",
+		     "password"),
+	    FX_FIELD("{\"username\":\"shortpw\",\"password\":1234567890,\"role\":\"admin\","
+		     "\"display_name\":\"X\"}",
+		     "password"),
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/users", FX_ROWS(bad));
 	long long id = user_id("prac2");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", id);
@@ -316,11 +266,10 @@ static void passwords_need_ten_characters(void **state)
 	char *t = login(&srv, "prac2", PW_PRAC);
 	free(t);
 	/* Exactly ten is enough. */
-	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
+	fx_expect_status(req(&srv, "POST", "/api/v1/users", admin_tok,
 			     "{\"username\":\"tenchars\",\"password\":\"abcdefghij\","
-			     "\"role\":\"front_desk\",\"display_name\":\"Ten\"}");
-	assert_int_equal(r->status, 201);
-	resp_free(r);
+			     "\"role\":\"front_desk\",\"display_name\":\"Ten\"}"),
+			 201);
 }
 
 static void roles_are_the_three_known_ones(void **state)
@@ -357,19 +306,19 @@ static void display_names_have_1_to_100_characters(void **state)
 		 "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
 		 "\"display_name\":\"%s\"}",
 		 name);
-	expect_invalid("POST", "/api/v1/users", body, "display_name");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"\"}",
-		       "display_name");
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\"}",
-		       "display_name");
-	/* A control character is not a name. */
-	expect_invalid("POST", "/api/v1/users",
-		       "{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
-		       "\"display_name\":\"a\\u0007b\"}",
-		       "display_name");
+	const struct fx_bad bad[] = {
+	    FX_FIELD(body, "display_name"),
+	    FX_FIELD("{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"\"}",
+		     "display_name"),
+	    FX_FIELD("{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\"}",
+		     "display_name"),
+	    /* A control character is not a name. */
+	    FX_FIELD("{\"username\":\"dn1\",\"password\":\"0123456789\",\"role\":\"admin\","
+		     "\"display_name\":\"a\\u0007b\"}",
+		     "display_name"),
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", "/api/v1/users", FX_ROWS(bad));
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("prac"));
 	expect_invalid("PATCH", path, "{\"display_name\":\"\"}", "display_name");
@@ -391,15 +340,15 @@ static void display_names_have_1_to_100_characters(void **state)
 static void duplicate_usernames_conflict(void **state)
 {
 	(void)state;
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	struct resp *r = req(&srv, "POST", "/api/v1/users", admin_tok,
 			     "{\"username\":\"desk\",\"password\":\"0123456789\","
 			     "\"role\":\"admin\",\"display_name\":\"Another desk\"}");
 	assert_int_equal(r->status, 409);
 	assert_string_equal(resp_error(r), "duplicate");
-	assert_string_equal(jstr(details(r), "field"), "username");
+	assert_string_equal(jstr(fx_details(r), "field"), "username");
 	resp_free(r);
-	assert_int_equal(users_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 	/* The original account is untouched: still front desk, same password. */
 	char *t = login(&srv, "desk", PW_DESK);
 	r = req(&srv, "GET", "/api/v1/me", t, NULL);
@@ -411,18 +360,21 @@ static void duplicate_usernames_conflict(void **state)
 static void unknown_fields_are_rejected(void **state)
 {
 	(void)state;
-	long long before = users_total();
+	long long before = fx_total(&srv, admin_tok, "/api/v1/users");
 	expect_invalid("POST", "/api/v1/users",
 		       "{\"username\":\"extra\",\"password\":\"0123456789\",\"role\":\"admin\","
 		       "\"display_name\":\"X\",\"is_superuser\":true}",
 		       "is_superuser");
-	assert_int_equal(users_total(), before);
+	assert_int_equal(fx_total(&srv, admin_tok, "/api/v1/users"), before);
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
 	/* A username never changes; id and created_at are the server's. */
-	expect_invalid("PATCH", path, "{\"username\":\"renamed\"}", "username");
-	expect_invalid("PATCH", path, "{\"display_name\":\"Desk\",\"id\":1}", "id");
-	expect_invalid("PATCH", path, "{\"active\":\"no\"}", "active");
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"username\":\"renamed\"}", "username"),
+	    FX_FIELD("{\"display_name\":\"Desk\",\"id\":1}", "id"),
+	    FX_FIELD("{\"active\":\"no\"}", "active"),
+	};
+	fx_expect_bad(&srv, admin_tok, "PATCH", path, FX_ROWS(bad));
 	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
 	assert_string_equal(jstr(r->json, "username"), "desk");
 	assert_true(json_is_true(json_object_get(r->json, "active")));
@@ -449,9 +401,8 @@ static void the_last_active_admin_stays(void **state)
 	assert_true(json_is_true(json_object_get(r->json, "active")));
 	resp_free(r);
 	/* Other fields of the last admin still change. */
-	r = req(&srv, "PATCH", admin_path, admin_tok, "{\"display_name\":\"Clinic Owner\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(
+	    req(&srv, "PATCH", admin_path, admin_tok, "{\"display_name\":\"Clinic Owner\"}"), 200);
 
 	/* An inactive second admin does not count. */
 	r = req(&srv, "POST", "/api/v1/users", admin_tok,
@@ -462,18 +413,14 @@ static void the_last_active_admin_stays(void **state)
 	resp_free(r);
 	char path2[64];
 	snprintf(path2, sizeof path2, "/api/v1/users/%lld", id2);
-	r = req(&srv, "PATCH", path2, admin_tok, "{\"active\":false}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path2, admin_tok, "{\"active\":false}"), 200);
 	r = req(&srv, "PATCH", admin_path, admin_tok, "{\"role\":\"practitioner\"}");
 	assert_int_equal(r->status, 409);
 	assert_string_equal(resp_error(r), "last_admin");
 	resp_free(r);
 
 	/* With a second active admin, the first may step down; then the second is last. */
-	r = req(&srv, "PATCH", path2, admin_tok, "{\"active\":true}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path2, admin_tok, "{\"active\":true}"), 200);
 	char *tok2 = login(&srv, "owner2", "0123456789");
 	r = req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"practitioner\"}");
 	assert_int_equal(r->status, 200);
@@ -484,14 +431,10 @@ static void the_last_active_admin_stays(void **state)
 	assert_string_equal(resp_error(r), "last_admin");
 	resp_free(r);
 	/* Restore the seeded admin for the tests that follow. */
-	r = req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"admin\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", admin_path, tok2, "{\"role\":\"admin\"}"), 200);
 	free(tok2);
 	/* admin's old session sees the role it has again. */
-	r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/users", admin_tok, NULL), 200);
 }
 
 struct demote {
@@ -566,9 +509,8 @@ static void two_admins_demoted_at_once_leave_one(void **state)
 		/* Promote the demoted account again, as the one still admin. */
 		const char *demoted = a.status == 200 ? p1 : p3;
 		const char *still_admin = a.status == 200 ? tok3 : admin_tok;
-		r = req(&srv, "PATCH", demoted, still_admin, "{\"role\":\"admin\"}");
-		assert_int_equal(r->status, 200);
-		resp_free(r);
+		fx_expect_status(req(&srv, "PATCH", demoted, still_admin, "{\"role\":\"admin\"}"),
+				 200);
 	}
 	r = req(&srv, "GET", "/api/v1/users", admin_tok, NULL);
 	int active_admins = 0;
@@ -592,9 +534,7 @@ static void practitioners_are_listed_for_every_role(void **state)
 	resp_free(r);
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/users/%lld", leaver);
-	r = req(&srv, "PATCH", path, admin_tok, "{\"active\":false}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&srv, "PATCH", path, admin_tok, "{\"active\":false}"), 200);
 
 	long long prac = user_id("prac"), prac2 = user_id("prac2"), desk = user_id("desk"),
 		  admin = user_id("admin");
@@ -619,9 +559,7 @@ static void practitioners_are_listed_for_every_role(void **state)
 		assert_true(seen_prac && seen_prac2);
 		resp_free(r);
 	}
-	r = req(&srv, "GET", "/api/v1/practitioners", NULL, NULL);
-	assert_int_equal(r->status, 401);
-	resp_free(r);
+	fx_expect_status(req(&srv, "GET", "/api/v1/practitioners", NULL, NULL), 401);
 }
 
 int main(void)
@@ -641,5 +579,5 @@ int main(void)
 	    cmocka_unit_test(two_admins_demoted_at_once_leave_one),
 	    cmocka_unit_test(practitioners_are_listed_for_every_role),
 	};
-	return cmocka_run_group_tests_name("api_users", tests, group_setup, group_teardown);
+	return harness_run_group("api_users", tests, &group);
 }

@@ -29,44 +29,17 @@ static long long adult(const char *first, const char *last)
 	return fx_adult(&S, t_desk, t_prac, first, last, "1984-09-09");
 }
 
-static void expect_error(const struct resp *r, long status, const char *code)
-{
-	fx_expect_error(r, status, code);
-}
-
+/* Books b and expects 201; returns the appointment's id. */
 static long long booked(const char *token, const struct fx_booking *b)
 {
-	struct resp *r = fx_book(&S, token, b);
-	if (r->status != 201)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 201);
-	long long id = jint(r->json, "id");
-	resp_free(r);
-	return id;
+	return fx_booked(&S, token, b);
 }
 
 /* The front desk books a session of plan for patient in lane l at start. */
 static long long book_plan_session(struct lane l, long long patient, long long plan, time_t start)
 {
-	return booked(t_desk, &(struct fx_booking){.patient = patient,
-						   .practitioner = l.prac,
-						   .room = l.room,
-						   .plan = plan,
-						   .start = start});
-}
-
-static void expect_date(const json_t *o, const char *key, int day)
-{
-	char want[11];
-	fx_day(day, want);
-	assert_string_equal(jstr(o, key), want);
-}
-
-static void expect_instant(const json_t *o, const char *key, time_t t)
-{
-	char want[32];
-	fx_instant(t, want);
-	assert_string_equal(jstr(o, key), want);
+	struct fx_booking b = fx_in_lane(l, patient, plan, start);
+	return booked(t_desk, &b);
 }
 
 /* Writes the least session record that can be signed today, and signs it. */
@@ -164,8 +137,8 @@ static void next_slots_inside_the_window_on_the_grid(void **state)
 	for (int k = 0; k < 2; k++) {
 		struct resp *r = next_slots(plan, 3, tokens[k]);
 		json_t *win = json_object_get(r->json, "window");
-		expect_date(win, "from", d + 28);
-		expect_date(win, "to", d + 42);
+		fx_expect_date(win, "from", d + 28);
+		fx_expect_date(win, "to", d + 42);
 		assert_true(json_is_null(json_object_get(r->json, "reason")));
 		assert_int_equal(jint(r->json, "session_number"), 2);
 		json_t *items = json_object_get(r->json, "items");
@@ -176,8 +149,8 @@ static void next_slots_inside_the_window_on_the_grid(void **state)
 		for (size_t i = 0; i < 3; i++) {
 			json_t *slot = json_array_get(items, i);
 			int m = minutes[i];
-			expect_instant(slot, "start", fx_time(d + 28, m / 60, m % 60));
-			expect_instant(slot, "end", fx_time(d + 28, m / 60 + 1, m % 60));
+			fx_expect_instant(slot, "start", fx_time(d + 28, m / 60, m % 60));
+			fx_expect_instant(slot, "end", fx_time(d + 28, m / 60 + 1, m % 60));
 			assert_int_equal(jint(slot, "practitioner_id"), l.prac);
 			assert_true(jint(slot, "room_id") > 0);
 			const char *start = jstr(slot, "start");
@@ -204,8 +177,8 @@ static void next_slots_inside_the_window_on_the_grid(void **state)
 	r = next_slots(plan, 1, t_desk);
 	assert_int_equal(jint(r->json, "session_number"), 3);
 	json_t *win = json_object_get(r->json, "window");
-	expect_date(win, "from", d + 56);
-	expect_date(win, "to", d + 70);
+	fx_expect_date(win, "from", d + 56);
+	fx_expect_date(win, "to", d + 70);
 	resp_free(r);
 }
 
@@ -228,9 +201,9 @@ static void next_slots_span_touching_intervals(void **state)
 	struct resp *r = next_slots(plan, 3, t_desk);
 	json_t *items = json_object_get(r->json, "items");
 	assert_int_equal(json_array_size(items), 3);
-	expect_instant(json_array_get(items, 0), "start", fx_time(d + 28, 11, 15));
-	expect_instant(json_array_get(items, 1), "start", fx_time(d + 28, 11, 30));
-	expect_instant(json_array_get(items, 2), "start", fx_time(d + 28, 11, 45));
+	fx_expect_instant(json_array_get(items, 0), "start", fx_time(d + 28, 11, 15));
+	fx_expect_instant(json_array_get(items, 1), "start", fx_time(d + 28, 11, 30));
+	fx_expect_instant(json_array_get(items, 2), "start", fx_time(d + 28, 11, 45));
 	resp_free(r);
 	/* And the slot across noon books. */
 	book_plan_session(l, p, plan, fx_time(d + 28, 11, 15));
@@ -258,13 +231,14 @@ static void next_slots_over_many_days(void **state)
 	assert_int_equal(json_array_size(items), 10);
 	static const int days[] = {0, 2, 3, 4, 7, 8, 9, 10, 11, 12};
 	for (size_t i = 0; i < 10; i++)
-		expect_instant(json_array_get(items, i), "start", fx_time(d + 28 + days[i], 9, 0));
+		fx_expect_instant(json_array_get(items, i), "start",
+				  fx_time(d + 28 + days[i], 9, 0));
 	resp_free(r);
 	/* The window ends on its 14th day: no more than 12 free days to offer. */
 	r = next_slots(plan, 50, t_desk);
 	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 12);
-	expect_instant(json_array_get(json_object_get(r->json, "items"), 11), "start",
-		       fx_time(d + 42, 9, 0));
+	fx_expect_instant(json_array_get(json_object_get(r->json, "items"), 11), "start",
+			  fx_time(d + 42, 9, 0));
 	resp_free(r);
 }
 
@@ -284,22 +258,16 @@ static void next_slots_for_a_full_or_inactive_plan(void **state)
 	long long held = fx_plan(&S, t_prac, p, l.prac, 3);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/plans/%lld", held);
-	r = req(&S, "PATCH", path, t_prac, "{\"status\":\"on_hold\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "PATCH", path, t_prac, "{\"status\":\"on_hold\"}"), 200);
 	r = next_slots(held, 3, t_desk);
 	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 0);
 	assert_string_equal(jstr(r->json, "reason"), "plan_not_active");
 	resp_free(r);
 
 	snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?limit=0", plan);
-	r = req(&S, "GET", path, t_desk, NULL);
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "limit");
-	resp_free(r);
-	r = req(&S, "GET", V1 "/plans/999999/next-slots", t_desk, NULL);
-	expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed", "limit");
+	fx_expect_err(req(&S, "GET", V1 "/plans/999999/next-slots", t_desk, NULL), 404, "not_found",
+		      NULL);
 }
 
 /* ---- Signing completes the session and, at the end, the plan ---- */
@@ -325,14 +293,13 @@ static void signing_the_last_session_completes_the_plan(void **state)
 	assert_int_equal(jint(prog, "completed"), 1);
 	assert_true(json_is_null(json_object_get(prog, "next_window")));
 	resp_free(r);
-	r = fx_book(&S, t_desk,
-		    &(struct fx_booking){.patient = p,
-					 .practitioner = l.prac,
-					 .room = l.room,
-					 .plan = plan,
-					 .start = fx_time(40, 10, 0)});
-	expect_error(r, 409, "plan_not_active");
-	resp_free(r);
+	fx_expect_err(fx_book(&S, t_desk,
+			      &(struct fx_booking){.patient = p,
+						   .practitioner = l.prac,
+						   .room = l.room,
+						   .plan = plan,
+						   .start = fx_time(40, 10, 0)}),
+		      409, "plan_not_active", NULL);
 }
 
 /* ---- Recalls ---- */
@@ -392,24 +359,22 @@ static void recalls_due_open_and_overdue(void **state)
 					    .start = fx_time(1, 10, 0)});
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld/no-show", c[NOSHOW].first_appt);
-	struct resp *r = req(&S, "POST", path, t_desk, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
 
-	r = req(&S, "GET", V1 "/recalls?within_days=14", t_desk, NULL);
+	struct resp *r = req(&S, "GET", V1 "/recalls?within_days=14", t_desk, NULL);
 	assert_int_equal(r->status, 200);
 	json_t *o = recall_of(r, c[OVERDUE].plan);
 	assert_non_null(o);
 	assert_true(json_is_true(json_object_get(o, "overdue")));
 	assert_int_equal(jint(o, "patient_id"), c[OVERDUE].patient);
 	assert_string_equal(jstr(o, "patient_name"), "Olive Overdue");
-	expect_date(json_object_get(o, "next_window"), "from", -50 + 28);
-	expect_date(json_object_get(o, "next_window"), "to", -50 + 42);
+	fx_expect_date(json_object_get(o, "next_window"), "from", -50 + 28);
+	fx_expect_date(json_object_get(o, "next_window"), "to", -50 + 42);
 	o = recall_of(r, c[OPEN].plan);
 	assert_non_null(o);
 	assert_true(json_is_false(json_object_get(o, "overdue")));
-	expect_date(json_object_get(o, "next_window"), "from", -30 + 28);
-	expect_date(json_object_get(o, "next_window"), "to", -30 + 42);
+	fx_expect_date(json_object_get(o, "next_window"), "from", -30 + 28);
+	fx_expect_date(json_object_get(o, "next_window"), "to", -30 + 42);
 	/* Ordered by window start: the overdue plan before the open one. */
 	assert_true(recall_index(r, c[OVERDUE].plan) < recall_index(r, c[OPEN].plan));
 	assert_null(recall_of(r, c[UPCOMING].plan));
@@ -426,16 +391,14 @@ static void recalls_due_open_and_overdue(void **state)
 	o = recall_of(r, c[UPCOMING].plan);
 	assert_non_null(o);
 	assert_true(json_is_false(json_object_get(o, "overdue")));
-	expect_date(json_object_get(o, "next_window"), "from", 28);
-	expect_date(json_object_get(o, "next_window"), "to", 42);
+	fx_expect_date(json_object_get(o, "next_window"), "from", 28);
+	fx_expect_date(json_object_get(o, "next_window"), "to", 42);
 	assert_true(recall_index(r, c[OPEN].plan) < recall_index(r, c[UPCOMING].plan));
 	assert_null(recall_of(r, c[BOOKED].plan));
 	resp_free(r);
 
-	r = req(&S, "GET", V1 "/recalls?within_days=nine", t_desk, NULL);
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "within_days");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/recalls?within_days=nine", t_desk, NULL), 422,
+		      "validation_failed", "within_days");
 }
 
 /* ---- Day sheet ---- */
@@ -521,9 +484,7 @@ static void day_sheet_by_practitioner_and_room(void **state)
 
 	/* The front desk sees the same day without condition names (rule 12). */
 	snprintf(path, sizeof path, V1 "/appointments/%lld/check-in", treat);
-	r = req(&S, "POST", path, t_desk, NULL);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
 	snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
 	r = req(&S, "GET", path, t_desk, NULL);
 	assert_int_equal(r->status, 200);
@@ -538,13 +499,9 @@ static void day_sheet_by_practitioner_and_room(void **state)
 	resp_free(r);
 
 	/* A renamed patient and a resized plan show as they are now. */
-	r = req(&S, "PATCH", ppath, t_desk, "{\"last_name\":\"Dayshift\"}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "PATCH", ppath, t_desk, "{\"last_name\":\"Dayshift\"}"), 200);
 	snprintf(ppath, sizeof ppath, V1 "/plans/%lld", plan);
-	r = req(&S, "PATCH", ppath, t_prac, "{\"planned_sessions\":4}");
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "PATCH", ppath, t_prac, "{\"planned_sessions\":4}"), 200);
 	r = req(&S, "GET", path, t_desk, NULL);
 	assert_int_equal(r->status, 200);
 	a = json_array_get(json_object_get(column(r, l.prac), "appointments"), 0);
@@ -553,10 +510,8 @@ static void day_sheet_by_practitioner_and_room(void **state)
 	assert_int_equal(jint(a, "planned_sessions"), 4);
 	resp_free(r);
 
-	r = req(&S, "GET", V1 "/day-sheet?date=2027-02-30", t_desk, NULL);
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "date");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=2027-02-30", t_desk, NULL), 422,
+		      "validation_failed", "date");
 }
 
 /* ---- Catalogs ---- */
@@ -618,27 +573,23 @@ static void catalogs_are_read_by_every_role(void **state)
 		}
 		resp_free(r);
 	}
-	struct resp *r = req(&S, "GET", V1 "/catalog/devices", t_desk, NULL);
-	expect_error(r, 404, "not_found");
-	resp_free(r);
+	fx_expect_err(req(&S, "GET", V1 "/catalog/devices", t_desk, NULL), 404, "not_found", NULL);
 }
 
 static void catalog_areas_are_edited_by_admins_only(void **state)
 {
 	(void)state;
-	struct resp *r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_desk,
-			     "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_prac,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
-	expect_error(r, 403, "forbidden");
-	resp_free(r);
+	fx_expect_err(req(&S, "PUT", V1 "/catalog/areas/scalp", t_desk,
+			  "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}"),
+		      403, "forbidden", NULL);
+	fx_expect_err(req(&S, "PUT", V1 "/catalog/areas/scalp", t_prac,
+			  "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}"),
+		      403, "forbidden", NULL);
 	int before = fx_audit_count(&S, t_admin, "catalog_area", 0, "update");
 	assert_true(before >= 0);
 
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
+	struct resp *r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
+			     "{\"name\":\"Scalp\",\"max_depth_mm\":1.25}");
 	assert_int_equal(r->status, 200);
 	assert_string_equal(jstr(r->json, "code"), "scalp");
 	assert_true(json_number_value(json_object_get(r->json, "max_depth_mm")) == 1.25);
@@ -646,20 +597,12 @@ static void catalog_areas_are_edited_by_admins_only(void **state)
 	assert_int_equal(fx_audit_count(&S, t_admin, "catalog_area", 0, "update"), before + 1);
 
 	/* Depth is stored exactly: a third decimal or a depth out of range is refused. */
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.355}");
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "max_depth_mm");
-	resp_free(r);
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":3.5}");
-	expect_error(r, 422, "validation_failed");
-	resp_free(r);
-	r = req(&S, "PUT", V1 "/catalog/areas/scalp", t_admin,
-		"{\"name\":\"Scalp\",\"max_depth_mm\":1.0,\"colour\":\"red\"}");
-	expect_error(r, 422, "validation_failed");
-	assert_string_equal(jstr(fx_details(r), "field"), "colour");
-	resp_free(r);
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.355}", "max_depth_mm"),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":3.5}", NULL),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.0,\"colour\":\"red\"}", "colour"),
+	};
+	fx_expect_bad(&S, t_admin, "PUT", V1 "/catalog/areas/scalp", FX_ROWS(bad));
 	assert_int_equal(fx_audit_count(&S, t_admin, "catalog_area", 0, "update"), before + 1);
 
 	r = req(&S, "GET", V1 "/catalog/areas", t_desk, NULL);
@@ -677,28 +620,13 @@ static void catalog_areas_are_edited_by_admins_only(void **state)
 	resp_free(r);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	static const char *const args[] = {"--tz", "Europe/Berlin", NULL};
-	harness_zone("Europe/Berlin");
-	server_start(&S, args);
-	t_admin = login(&S, "admin", PW_ADMIN);
-	t_desk = login(&S, "desk", PW_DESK);
-	t_prac = login(&S, "prac", PW_PRAC);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	free(t_admin);
-	free(t_desk);
-	free(t_prac);
-	int rc = server_stop(&S);
-	server_destroy(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct harness_group group = {
+    .srv = &S,
+    .zone = "Europe/Berlin",
+    .admin = &t_admin,
+    .desk = &t_desk,
+    .prac = &t_prac,
+};
 
 int main(void)
 {
@@ -713,5 +641,5 @@ int main(void)
 	    cmocka_unit_test(catalogs_are_read_by_every_role),
 	    cmocka_unit_test(catalog_areas_are_edited_by_admins_only),
 	};
-	return cmocka_run_group_tests_name("api_views", tests, group_setup, group_teardown);
+	return harness_run_group("api_views", tests, &group);
 }
