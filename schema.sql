@@ -455,3 +455,16 @@ BEGIN
 END;
 DROP INDEX patients_label;
 DROP INDEX plans_label;
+
+-- version 10
+-- The conditions a screening records as gone since the screening before it: a condition
+-- is never dropped from a patient's record by leaving its box unticked (RULES.md rule 42).
+CREATE TABLE screening_resolutions (
+  screening_id  INTEGER NOT NULL REFERENCES screenings(id),
+  condition     TEXT NOT NULL REFERENCES conditions(code),
+  PRIMARY KEY (screening_id, condition)
+) WITHOUT ROWID;
+CREATE TRIGGER screening_resolutions_no_update BEFORE UPDATE ON screening_resolutions
+BEGIN SELECT RAISE(ABORT, 'a screening is kept as recorded'); END;
+CREATE TRIGGER screening_resolutions_no_delete BEFORE DELETE ON screening_resolutions
+BEGIN SELECT RAISE(ABORT, 'a screening is kept as recorded'); END;

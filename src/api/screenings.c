@@ -7,8 +7,10 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
-#include "store/catalog.h"
 #include "domain/booking.h"
+#include "domain/screening.h"
+#include "store/catalog.h"
+#include "store/resolutions.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -75,13 +77,72 @@ static int screening_json(struct api_ctx *ctx, const struct screening *s, json_t
 	json_object_set_new(o, "cautions", api_codes_json(g.cautions, g.ncautions));
 	free(sc);
 	conditions_free(cat, ncat);
+	char **resolved = NULL;
+	size_t nresolved = 0;
+	if ((err = store_resolutions_list(ctx->db, s->id, &resolved, &nresolved)) != 0) {
+		json_decref(o);
+		return err;
+	}
+	json_object_set_new(o, "resolved",
+			    api_codes_json((const char *const *)resolved, nresolved));
+	for (size_t i = 0; i < nresolved; i++)
+		free(resolved[i]);
+	free(resolved);
 	*out = o;
 	return 0;
 }
 
+/* "resolved: a, b" for the audit trail. */
+static const char *resolved_detail(char *const *codes, size_t n, char *out, size_t cap)
+{
+	size_t len = (size_t)snprintf(out, cap, "resolved:");
+	for (size_t i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s %s", i ? "," : "", codes[i]);
+	return out;
+}
+
+/* RULES.md rule 42: each condition of the latest screening that s leaves out is named in
+ * resolved, or the screening is refused with the ones that are not. */
+static int check_dropped(struct api_ctx *ctx, const struct screening *s, char *const *resolved,
+			 size_t nresolved)
+{
+	struct screening prev;
+	int err = store_screening_latest(ctx->db, s->patient_id, &prev);
+	if (err == -ERR_NOT_FOUND) {
+		memset(&prev, 0, sizeof prev);
+		err = 0;
+	}
+	if (err)
+		return err;
+	const char **dropped = xcalloc(prev.nconditions + 1, sizeof *dropped);
+	size_t ndropped = 0;
+	const char *bad = NULL;
+	if (rules_screening_dropped(prev.conditions, prev.nconditions, s->conditions,
+				    s->nconditions, resolved, nresolved, dropped, &ndropped,
+				    &bad) != 0) {
+		if (bad)
+			err = api_fail(
+			    ctx, -ERR_VALIDATION_FAILED,
+			    "resolved names a condition the last screening did not record, "
+			    "or one this screening still lists.",
+			    json_pack("{s:s, s:s}", "field", "resolved", "code", bad));
+		else
+			err = api_fail(
+			    ctx, -ERR_VALIDATION_FAILED,
+			    "Conditions of the last screening are missing: tick them again, "
+			    "or confirm each as resolved.",
+			    json_pack("{s:s, s:o}", "field", "conditions", "dropped",
+				      api_codes_json(dropped, ndropped)));
+	}
+	free(dropped);
+	screening_cleanup(&prev);
+	return err;
+}
+
 int h_screenings_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"conditions", "clearances", "notes", NULL};
+	static const char *const allowed[] = {"conditions", "clearances", "resolved", "notes",
+					      NULL};
 	static const char *const clear_allowed[] = {"condition", "cleared_by", "note", NULL};
 	json_t *body, *arr, *v;
 	const char *notes;
@@ -100,6 +161,19 @@ int h_screenings_create(struct api_ctx *ctx)
 	if (clears && !json_is_null(clears) &&
 	    (!json_is_array(clears) || json_array_size(clears) > MAX_CONDITIONS))
 		return api_fail_field(ctx, "clearances", "clearances is a list.");
+	json_t *res = json_object_get(body, "resolved");
+	if (res && (!json_is_array(res) || json_array_size(res) > MAX_CONDITIONS))
+		return api_fail_field(ctx, "resolved",
+				      "resolved lists the earlier conditions that are gone.");
+	char *resolved[MAX_CONDITIONS];
+	char detail[MAX_CONDITIONS * 44 + 16];
+	size_t nresolved = 0;
+	json_array_foreach(res, i, v)
+	{
+		if (!json_is_string(v) || json_string_length(v) > 40)
+			return api_fail_field(ctx, "resolved", "Each entry is a condition code.");
+		resolved[nresolved++] = (char *)json_string_value(v);
+	}
 
 	struct screening s;
 	memset(&s, 0, sizeof s);
@@ -169,9 +243,15 @@ int h_screenings_create(struct api_ctx *ctx)
 		cl->note = xstrdup(note ? note : "");
 	}
 	if (!err)
+		err = check_dropped(ctx, &s, resolved, nresolved);
+	if (!err)
 		err = store_screening_insert(ctx->db, &s);
 	if (!err)
-		err = api_audit(ctx, "create", "screening", s.id, NULL);
+		err = store_resolutions_insert(ctx->db, s.id, resolved, nresolved);
+	if (!err)
+		err = api_audit(
+		    ctx, "create", "screening", s.id,
+		    nresolved ? resolved_detail(resolved, nresolved, detail, sizeof detail) : NULL);
 	if (err)
 		goto out;
 	json_t *o;

@@ -456,6 +456,8 @@ export function warningSentence(w, ctx = {}) {
       return `${areaName(w.area)} is not one of the plan's areas.`;
     case 'short_numbing_dwell':
       return `Numbing cream was on for only ${w.minutes} minutes (under 15).`;
+    case 'bookings_outside_hours':
+      return `${plural((w.appointment_ids || []).length, 'booked appointment')} now ${(w.appointment_ids || []).length === 1 ? 'lies' : 'lie'} outside the practitioner's hours: call the patients to move them.`;
     default:
       return humanize(w.code);
   }

@@ -6,6 +6,27 @@ import {
 } from '../ui.js';
 import { errorSentence, fmtTs, toTs, WEEKDAY_NAMES, hhmmToMinutes } from '../format.js';
 
+// Booked patients whose appointments the last change left outside the hours: shown once,
+// above the forms, so that the clinic can call them.
+let stranded = null;
+
+function rememberStranded(answer) {
+  const w = ((answer && answer.warnings) || []).find((x) => x.code === 'bookings_outside_hours');
+  stranded = w ? w.appointments : null;
+}
+
+function strandedList(items) {
+  return h('section', { class: 'card stranded', role: 'alert' },
+    h('h2', {}, 'Call these patients'),
+    h('p', {}, `The change is saved, but ${items.length === 1 ? 'one booked appointment now lies' : `${items.length} booked appointments now lie`} outside the practitioner's hours. Call each patient to move the appointment.`),
+    h('table', { class: 'list' },
+      h('thead', {}, h('tr', {}, ['Patient', 'Appointment', 'Phone'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, items.map((a) => h('tr', {},
+        h('td', {}, h('a', { href: `#/patients/${a.patient_id}` }, a.patient_name)),
+        h('td', {}, fmtTs(a.start)),
+        h('td', {}, a.phone ? h('a', { href: `tel:${a.phone}` }, a.phone) : 'no phone on file'))))));
+}
+
 export async function render(root, { query, isCurrent }) {
   const practitioners = await cached('/practitioners');
   if (!isCurrent()) return;
@@ -69,7 +90,7 @@ export async function render(root, { query, isCurrent }) {
     }
     busy(saveHours, async () => {
       try {
-        await api.put(`/practitioners/${pid}/availability`, { hours });
+        rememberStranded(await api.put(`/practitioners/${pid}/availability`, { hours }));
         toast('Weekly hours saved.');
         reload();
       } catch (err) {
@@ -109,11 +130,11 @@ export async function render(root, { query, isCurrent }) {
     }
     busy(addOff, async () => {
       try {
-        await api.post(`/practitioners/${pid}/time-off`, {
+        rememberStranded(await api.post(`/practitioners/${pid}/time-off`, {
           start: toTs(offFrom.value, offFromT.value || '00:00'),
           end: toTs(offTo.value, offToT.value || '23:59'),
           reason: reason.value.trim(),
-        });
+        }));
         toast('Time off added.');
         reload();
       } catch (err) {
@@ -123,8 +144,11 @@ export async function render(root, { query, isCurrent }) {
     });
   });
 
+  const toCall = stranded;
+  stranded = null;
   replace(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Working hours')),
+    toCall && toCall.length ? strandedList(toCall) : null,
     h('div', { class: 'toolbar' }, field('Practitioner', who, { className: 'inline' })),
     h('div', { class: 'two-col' }, hoursForm, offForm));
 }

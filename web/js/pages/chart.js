@@ -19,8 +19,13 @@ const SEVERITY_ORDER = ['block', 'clearance', 'caution'];
 const NOTE_STATUS = { draft: 'Draft', signed: 'Signed' };
 const SEVERITY_TAG = { block: 'block', clearance: 'clearance', caution: 'caution' };
 
-function screeningForm(patientId, conditions, onSaved) {
+// The new screening starts from the latest one's answers. Unticking a condition the
+// latest screening recorded asks to confirm that it is resolved: the server refuses a
+// screening that drops one silently.
+function screeningForm(patientId, conditions, onSaved, previous) {
   const form = h('form', { class: 'screening-form', novalidate: true });
+  const before = new Set(previous ? previous.conditions : []);
+  const clearedBefore = new Map((previous ? previous.clearances : []).map((c) => [c.condition, c]));
   const groups = SEVERITY_ORDER.map((sev) => {
     const rows = conditions.filter((c) => c.severity === sev && c.active);
     if (!rows.length) return null;
@@ -28,15 +33,24 @@ function screeningForm(patientId, conditions, onSaved) {
       h('legend', {}, SEVERITY_LABEL[sev]),
       rows.map((c) => {
         const cb = checkbox(h('span', {}, c.name, ' ', h('span', { class: `sev-tag sev-${sev}` }, SEVERITY_TAG[sev])), { name: `cond_${c.code}`, value: c.code });
-        if (sev !== 'clearance') return cb;
-        const clearance = h('div', { class: 'clearance', hidden: true },
-          field(`Cleared by (${c.name})`, input({ name: `cleared_by_${c.code}`, maxlength: 100, placeholder: 'Doctor giving the clearance' }),
-            { hint: 'Leave empty when no clearance has been given: treatment stays refused.' }),
-          field(`Clearance note (${c.name})`, textarea({ name: `clearance_note_${c.code}`, rows: 2, maxlength: 1000 })));
-        cb.querySelector('input').addEventListener('change', (e) => {
-          clearance.hidden = !e.target.checked;
-        });
-        return h('div', { class: 'clearance-wrap' }, cb, clearance);
+        const box = cb.querySelector('input');
+        box.checked = before.has(c.code);
+        const resolved = before.has(c.code)
+          ? h('div', { class: 'resolved-confirm', hidden: true },
+            checkbox(`Resolved since the last screening: ${c.name}`, { name: `resolved_${c.code}`, value: c.code }))
+          : null;
+        const parts = [cb, resolved];
+        if (sev === 'clearance') {
+          const prev = clearedBefore.get(c.code);
+          const clearance = h('div', { class: 'clearance', hidden: !box.checked },
+            field(`Cleared by (${c.name})`, input({ name: `cleared_by_${c.code}`, maxlength: 100, placeholder: 'Doctor giving the clearance', value: prev ? prev.cleared_by : '' }),
+              { hint: 'Leave empty when no clearance has been given: treatment stays refused.' }),
+            field(`Clearance note (${c.name})`, textarea({ name: `clearance_note_${c.code}`, rows: 2, maxlength: 1000 })));
+          box.addEventListener('change', () => { clearance.hidden = !box.checked; });
+          parts.push(clearance);
+        }
+        if (resolved) box.addEventListener('change', () => { resolved.hidden = box.checked; });
+        return h('div', { class: 'clearance-wrap' }, parts);
       }));
   });
   const notes = textarea({ name: 'notes', rows: 2, maxlength: 2000 });
@@ -55,7 +69,10 @@ function screeningForm(patientId, conditions, onSaved) {
       const by = val(form, `cleared_by_${code}`);
       if (by) clearances.push({ condition: code, cleared_by: by, note: val(form, `clearance_note_${code}`) });
     }
+    const resolved = [...before].filter((code) => !chosen.includes(code)
+      && form.querySelector(`[name="resolved_${code}"]`)?.checked);
     const body = { conditions: chosen, clearances };
+    if (resolved.length) body.resolved = resolved;
     if (notes.value.trim()) body.notes = notes.value.trim();
     busy(submit, async () => {
       try {
@@ -277,7 +294,7 @@ export async function render(root, { params, isCurrent }) {
       screeningHistory(screenings.items.slice(0, 5), userName),
       h('details', { class: 'form-details', open: screenings.items.length === 0 ? true : null },
         h('summary', {}, 'Record a new screening'),
-        screeningForm(id, conditions.items, reload))),
+        screeningForm(id, conditions.items, reload, screenings.items[0]))),
     h('section', { 'aria-labelledby': 'con-h', class: 'card' },
       h('h2', { id: 'con-h' }, 'Consents'),
       consentList,
