@@ -1,5 +1,6 @@
 /* collagenda init, user add, backup and audit verify. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "domain/model.h"
+#include "store/anchor.h"
 #include "store/audit.h"
 #include "store/db.h"
 #include "store/users.h"
@@ -201,26 +203,71 @@ int cli_user(int argc, char **argv)
 	return CLI_OK;
 }
 
-int cli_audit(int argc, char **argv)
+/* Compares the trail with its anchor: 0 when the anchor's event is there with the
+ * anchor's hash; otherwise says what differs and returns CLI_FAIL. */
+static int check_anchor(struct db *db, const char *file, bool named)
 {
-	static const char text[] =
-	    "usage: collagenda audit verify [--db PATH]\n"
-	    "Checks the audit trail's hash chain. Exits 0 when it is intact, "
-	    "1 and names the first broken event when not.\n";
-	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+	struct audit_anchor want, head;
+	char hash[AUDIT_HASH_HEX] = "";
+	int err = store_anchor_read(file, &want);
+	if (err == -ERR_NOT_FOUND) {
+		fprintf(stderr, "collagenda audit verify: no audit anchor at %s%s\n", file,
+			named ? "" : " (the server writes one beside the database)");
+		return CLI_FAIL;
+	}
+	if (err) {
+		fprintf(stderr, "collagenda audit verify: %s is not an audit anchor\n", file);
+		return CLI_FAIL;
+	}
+	if ((err = store_audit_head(db, &head)) != 0) {
+		fprintf(stderr, "collagenda audit verify: cannot read the audit trail\n");
+		return CLI_FAIL;
+	}
+	if (head.id < want.id) {
+		printf("audit trail ends at event %lld, anchor says %lld\n", (long long)head.id,
+		       (long long)want.id);
+		return CLI_FAIL;
+	}
+	if (want.id > 0 &&
+	    (store_audit_hash_of(db, want.id, hash) != 0 || strcmp(hash, want.hash) != 0)) {
+		printf("audit event %lld differs from its anchor\n", (long long)want.id);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static int audit_verify(int argc, char **argv, const char *text)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"anchor", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *path = DEFAULT_DB, *anchor = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd') {
+			path = optarg;
+		} else if (c == 'a') {
+			anchor = optarg;
+		} else if (c == 'h') {
 			fputs(text, stdout);
 			return CLI_OK;
+		} else {
+			fputs(text, stderr);
+			return CLI_USAGE;
 		}
-		fputs(text, stderr);
+	}
+	if (optind != argc) {
+		fprintf(stderr, "collagenda audit verify: unexpected argument '%s'\n%s",
+			argv[optind], text);
 		return CLI_USAGE;
 	}
-	const char *path = DEFAULT_DB;
-	int rc = db_option(argc - 1, argv + 1, text, &path);
-	if (rc)
-		return rc == 100 ? CLI_OK : rc;
-	if (optind != argc - 1) {
-		fputs(text, stderr);
+	char file[PATH_MAX];
+	if (!anchor && store_anchor_path(path, file, sizeof file) != 0) {
+		fprintf(stderr, "collagenda audit verify: the database path is too long\n");
 		return CLI_USAGE;
 	}
 	if (access(path, F_OK) != 0) {
@@ -231,9 +278,11 @@ int cli_audit(int argc, char **argv)
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
 	int64_t bad = 0, count = 0;
-	int err = db_begin_read(db);
+	int err = db_begin_read(db), rc = CLI_OK;
 	if (!err) {
 		err = store_audit_verify(db, &bad, &count);
+		if (!err && !bad)
+			rc = check_anchor(db, anchor ? anchor : file, anchor != NULL);
 		db_rollback(db);
 	}
 	db_close(db);
@@ -245,8 +294,89 @@ int cli_audit(int argc, char **argv)
 		printf("audit chain broken at event %lld\n", (long long)bad);
 		return CLI_FAIL;
 	}
-	printf("audit chain intact: %lld events\n", (long long)count);
+	if (rc != CLI_OK)
+		return rc;
+	printf("audit chain intact: %lld events, ending where its anchor says\n", (long long)count);
 	return CLI_OK;
+}
+
+static int audit_head(int argc, char **argv, const char *text)
+{
+	const char *path = DEFAULT_DB;
+	int rc = db_option(argc, argv, text, &path);
+	if (rc)
+		return rc == 100 ? CLI_OK : rc;
+	if (optind != argc) {
+		fprintf(stderr, "collagenda audit head: unexpected argument '%s'\n%s", argv[optind],
+			text);
+		return CLI_USAGE;
+	}
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "collagenda audit head: no database at %s\n", path);
+		return CLI_FAIL;
+	}
+	struct db *db;
+	if (db_open(path, &db) != 0)
+		return CLI_FAIL;
+	struct audit_anchor head;
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_audit_head(db, &head);
+		db_rollback(db);
+	}
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "collagenda audit head: cannot read the audit trail\n");
+		return CLI_FAIL;
+	}
+	printf("%lld %s\n", (long long)head.id, head.hash);
+	return CLI_OK;
+}
+
+int cli_audit(int argc, char **argv)
+{
+	static const char text[] =
+	    "usage: collagenda audit verify [--db PATH] [--anchor FILE]\n"
+	    "       collagenda audit head [--db PATH]\n"
+	    "verify checks the audit trail's hash chain and that it reaches the event its anchor\n"
+	    "(PATH.audit-head, or FILE) names: exits 0 when it does, 1 and says where it breaks\n"
+	    "when not. head prints the newest event's id and hash, to keep off-site.\n";
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return audit_verify(argc - 1, argv + 1, text);
+	if (argc >= 2 && strcmp(argv[1], "head") == 0)
+		return audit_head(argc - 1, argv + 1, text);
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(text, stdout);
+		return CLI_OK;
+	}
+	if (argc >= 2)
+		fprintf(stderr, "collagenda audit: unknown command '%s'\n", argv[1]);
+	fputs(text, stderr);
+	return CLI_USAGE;
+}
+
+/* Anchors a backup's audit trail where it ends, beside the copy (DEST.audit-head), so
+ * that `audit verify --db DEST` checks the copy as it checks the live database. */
+static int anchor_copy(const char *dest)
+{
+	struct db *db;
+	struct audit_anchor head;
+	char file[PATH_MAX];
+	int err = store_anchor_path(dest, file, sizeof file);
+	if (!err)
+		err = db_open(dest, &db);
+	if (err)
+		return err;
+	if ((err = db_begin_read(db)) == 0) {
+		err = store_audit_head(db, &head);
+		db_rollback(db);
+	}
+	db_close(db);
+	if (!err)
+		err = store_anchor_write(file, &head);
+	if (err)
+		fprintf(stderr, "collagenda backup: cannot anchor the copy's audit trail\n");
+	return err;
 }
 
 int cli_backup(int argc, char **argv)
@@ -277,7 +407,7 @@ int cli_backup(int argc, char **argv)
 		return CLI_FAIL;
 	int err = db_backup(db, dest);
 	db_close(db);
-	if (err)
+	if (err || anchor_copy(dest) != 0)
 		return CLI_FAIL;
 	printf("backed up %s to %s\n", path, dest);
 	return CLI_OK;

@@ -144,6 +144,7 @@ static int append_after(struct db *db, struct audit_head *head, const struct act
 	if (!err) {
 		head->id = e.id;
 		memcpy(head->hash, e.hash, AUDIT_HASH_HEX);
+		anchor_event(db, e.id, e.hash);
 	}
 	return err;
 }

@@ -115,7 +115,10 @@ static int wal_sync(struct db *db, uint64_t seq)
 		}
 		pthread_cond_broadcast(&sync_done);
 	}
+	uint64_t synced = synced_seq;
 	pthread_mutex_unlock(&sync_lock);
+	if (!err)
+		anchor_durable(synced);
 	return err;
 }
 
@@ -150,6 +153,7 @@ int db_commit_nowait(struct db *db, uint64_t *seq)
 		*seq = commit_seq + 1;
 		__atomic_store_n(&commit_seq, *seq, __ATOMIC_RELEASE);
 	}
+	anchor_tx_end(!err, *seq);
 	release(db);
 	return err;
 }
@@ -166,6 +170,7 @@ int db_commit(struct db *db)
 void db_rollback(struct db *db)
 {
 	db->auth_dirty = false;
+	anchor_tx_end(false, 0);
 	if (sqlite3_get_autocommit(db_conn(db)->h) == 0)
 		(void)db_run(db, &sql_rollback);
 	release(db);

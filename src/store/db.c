@@ -427,6 +427,10 @@ int db_pool_init(const char *path)
 		}
 		pool_add(w, NULL);
 		writer_db = w;
+		if (anchor_check(db, path) != 0)
+			log_warn("the audit anchor beside %s could not be checked or written",
+				 path);
+		anchor_start();
 		db_syncer_start();
 		db_checkpointer_start(path);
 	}
@@ -475,6 +479,7 @@ void db_pool_close(void)
 {
 	db_syncer_stop();
 	db_checkpointer_stop();
+	anchor_stop();
 	pthread_mutex_lock(&pool_lock);
 	struct db *db = pool_list;
 	pool_list = NULL;

@@ -117,6 +117,21 @@ static inline struct db *db_conn(struct db *db)
 	return db && db->tx ? db->tx : db;
 }
 
+/*
+ * The audit anchor's hooks (store/anchor.c). anchor_event notes an event appended in the
+ * open write transaction of db; anchor_tx_end ends that transaction (seq: its commit
+ * number for group commit, 0 when the commit is durable already); anchor_durable reports
+ * that every commit up to synced is on disk. The server starts a writer thread
+ * (anchor_start) after checking the file against the trail (anchor_check, which keeps a
+ * mismatching anchor as PATH.audit-head.mismatch), and anchor_stop writes what is durable.
+ */
+void anchor_event(struct db *db, int64_t id, const char *hash);
+void anchor_tx_end(bool commit, uint64_t seq);
+void anchor_durable(uint64_t synced);
+int anchor_check(struct db *db, const char *db_path) __attribute__((warn_unused_result));
+void anchor_start(void);
+void anchor_stop(void);
+
 /* Opens one connection to path with the project's pragmas, without migrating; 0 and *out
  * (free with db_close), or a negative error. */
 int db_conn_open(const char *path, struct db **out) __attribute__((warn_unused_result));
