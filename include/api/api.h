@@ -147,6 +147,10 @@ int api_audit(struct api_ctx *ctx, const char *action, const char *entity, int64
  */
 void api_read_event(struct api_ctx *ctx, const char *action, const char *entity, int64_t entity_id,
 		    const char *detail);
+/* Names a read of patient pid's data: entity "patient" with pid, so that every read of
+ * one patient's record is found by GET /audit?entity=patient&entity_id=pid, and a detail
+ * saying what was read: what, and the record's id when record is not 0 ("plan 12"). */
+void api_read_patient(struct api_ctx *ctx, int64_t pid, const char *what, int64_t record);
 /* Appends the named read event (dispatch's step; exposed for its tests). */
 int api_audit_read_flush(struct api_ctx *ctx) __attribute__((warn_unused_result));
 /* Drops a deferral that an error answer must not wait for. */

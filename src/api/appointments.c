@@ -359,7 +359,12 @@ int h_appointments_list(struct api_ctx *ctx)
 	/* Names and treatments in a list: one read of schedule data, with the count. */
 	char detail[32];
 	snprintf(detail, sizeof detail, "count=%zu", n);
-	api_read_event(ctx, NULL, "appointment_list", 0, detail);
+	if (f.patient_id) {
+		snprintf(detail, sizeof detail, "appointments count=%zu", n);
+		api_read_event(ctx, NULL, "patient", f.patient_id, detail);
+	} else {
+		api_read_event(ctx, NULL, "appointment_list", 0, detail);
+	}
 	api_reply_text_list(ctx, &out, (int64_t)n);
 	return 0;
 }

@@ -27,7 +27,7 @@ int h_bookable(struct api_ctx *ctx)
 	}
 	struct visibility vis = api_visibility(ctx);
 	/* Derived from the screening: a read of clinical data, whoever asks. */
-	api_read_event(ctx, NULL, "screening", pid, "bookable");
+	api_read_patient(ctx, pid, "bookable", 0);
 	json_t *reasons = json_array();
 	if (f.archived)
 		json_array_append_new(reasons, json_string("patient_archived"));

@@ -66,7 +66,7 @@ int h_consents_list(struct api_ctx *ctx)
 	if (!err)
 		err = store_consent_list(ctx->db, pid, &list, &n);
 	if (!err)
-		api_read_event(ctx, NULL, "consent", pid, "list");
+		api_read_patient(ctx, pid, "consents", 0);
 	if (err) {
 		if (list)
 			consents_free(list, n);

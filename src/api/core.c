@@ -425,6 +425,16 @@ void api_read_event(struct api_ctx *ctx, const char *action, const char *entity,
 	ctx->read_event.detail = xstrdup_or_null(detail);
 }
 
+void api_read_patient(struct api_ctx *ctx, int64_t pid, const char *what, int64_t record)
+{
+	char detail[96];
+	if (record)
+		snprintf(detail, sizeof detail, "%s %lld", what, (long long)record);
+	else
+		snprintf(detail, sizeof detail, "%s", what);
+	api_read_event(ctx, NULL, "patient", pid, detail);
+}
+
 int api_audit_read_flush(struct api_ctx *ctx)
 {
 	const char *action = ctx->read_event.action, *entity = ctx->read_event.entity;

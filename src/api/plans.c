@@ -211,7 +211,7 @@ int h_plans_get(struct api_ctx *ctx)
 	if (err)
 		return err == -ERR_NOT_FOUND ? api_fail(ctx, err, "No such plan.", NULL) : err;
 	/* Every read of a plan is audited before it is answered. */
-	api_read_event(ctx, NULL, "plan", id, NULL);
+	api_read_patient(ctx, p.patient_id, "plan", id);
 	reply_plan(ctx, 200, &p, &p.progress);
 	plan_cleanup(&p);
 	return 0;
@@ -236,7 +236,7 @@ static int reply_patient_plans(struct api_ctx *ctx, int64_t pid)
 		plan_write(&out, &list[i], &list[i].progress);
 	}
 	plans_free(list, n);
-	api_read_event(ctx, NULL, "plan", 0, "patient list");
+	api_read_patient(ctx, pid, "plans", 0);
 	api_reply_text_list(ctx, &out, (int64_t)n);
 	return 0;
 }
@@ -516,7 +516,7 @@ int h_plans_next_slots(struct api_ctx *ctx)
 			reason = "no_capacity";
 	}
 	if (!err)
-		api_read_event(ctx, NULL, "plan", id, "next-slots");
+		api_read_patient(ctx, p.patient_id, "next slots of plan", id);
 	if (!err) {
 		json_t *items = json_array();
 		for (size_t i = 0; i < nslots; i++)

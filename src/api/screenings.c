@@ -280,7 +280,7 @@ int h_screenings_list(struct api_ctx *ctx)
 	if (list)
 		screenings_free(list, n);
 	if (!err)
-		api_read_event(ctx, NULL, "screening", pid, "list");
+		api_read_patient(ctx, pid, "screenings", 0);
 	if (err) {
 		json_decref(items);
 		return err;

@@ -301,7 +301,7 @@ int h_session_get(struct api_ctx *ctx)
 	if (!err)
 		err = full_json(ctx, &s, &r, exists, &o);
 	if (!err)
-		api_read_event(ctx, NULL, "session_record", s.a.id, NULL);
+		api_read_patient(ctx, s.a.patient_id, "session_record", s.a.id);
 	session_record_cleanup(&r);
 	session_ctx_cleanup(&s);
 	return reply_or_fail(ctx, err, o);
@@ -829,7 +829,7 @@ int h_patient_sessions(struct api_ctx *ctx)
 	if (!err)
 		err = store_patient_sessions(ctx->db, pid, (int)limit, &rows, &n);
 	if (!err)
-		api_read_event(ctx, NULL, "patient", pid, "session history");
+		api_read_patient(ctx, pid, "session history", 0);
 	if (err) {
 		if (rows)
 			session_rows_free(rows, n);
