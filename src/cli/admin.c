@@ -103,6 +103,27 @@ static bool text_fits(const char *s, size_t min, size_t max)
 	return chars >= min && chars <= max;
 }
 
+/* What is wrong with user add's arguments, as a sentence; NULL when nothing is. */
+static const char *user_args_wrong(int argc, char **argv, const char *username, const char *role,
+				   const char *display)
+{
+	if (optind != argc)
+		return argv[optind][0] == '-' ? "an option is missing its value"
+					      : "unexpected argument after the options";
+	if (!username)
+		return "--username is required";
+	if (strlen(username) < 3 || strlen(username) > 64 ||
+	    strspn(username, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(username))
+		return "username must be 3-64 characters of a-z, 0-9, . _ -";
+	if (!role)
+		return "--role is required";
+	if (!role_parse(role))
+		return "role must be admin, front_desk or practitioner";
+	if (display && !text_fits(display, 1, 100))
+		return "display name must be 1-100 characters without control characters";
+	return NULL;
+}
+
 int cli_user(int argc, char **argv)
 {
 	static const char text[] =
@@ -149,11 +170,9 @@ int cli_user(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (optind != argc || !username || !role || !role_parse(role) || strlen(username) < 3 ||
-	    strlen(username) > 64 ||
-	    strspn(username, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(username) ||
-	    (display && !text_fits(display, 1, 100))) {
-		fputs(text, stderr);
+	const char *why = user_args_wrong(argc, argv, username, role, display);
+	if (why) {
+		fprintf(stderr, "collagenda user add: %s\n%s", why, text);
 		return CLI_USAGE;
 	}
 	char pw[300];
