@@ -30,6 +30,10 @@ static const struct {
     {"PUT", "/api/v1/catalog/areas/cheeks"},
     {"PUT", "/api/v1/catalog/conditions/new_condition"},
     {"PUT", "/api/v1/catalog/treatment-types/MN"},
+    {"POST", "/api/v1/users/2/unlock"},
+    {"POST", "/api/v1/patients/1/archive"},
+    {"POST", "/api/v1/appointments/1/check-in"},
+    {"POST", "/api/v1/appointments/1/session/sign"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
