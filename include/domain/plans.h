@@ -6,11 +6,11 @@
 
 #include <stdbool.h>
 
-/* Hard bounds of any plan. */
+/* Hard bounds of any plan, whatever its treatment type. */
 #define PLAN_MIN_SESSIONS 1
 #define PLAN_MAX_SESSIONS 12
-#define PLAN_MIN_DAYS	  1
-#define PLAN_MAX_DAYS	  365
+#define PLAN_MIN_DAYS	  7
+#define PLAN_MAX_DAYS	  180
 
 /* 0 when a person may move a plan from status from to status to (the same status is no
  * change): active to on hold, cancelled or completed; on hold to active or cancelled.
@@ -31,5 +31,21 @@ struct plan_refusal {
  * sentence otherwise (fewer planned than held first, then the interval order). */
 int rules_plan_shape(int planned, int min_days, int max_days, int holding,
 		     struct plan_refusal *out);
+
+/* A plan against its treatment type's bounds (RULES.md rule 53). */
+struct plan_bounds {
+	int planned, min_days, max_days;  /* the plan as it would be */
+	int type_max_sessions;		  /* the treatment type's */
+	int type_min_days, type_max_days; /* the treatment type's interval range */
+	bool has_override;		  /* a non-empty override_reason */
+	unsigned role;			  /* the actor's role bit */
+};
+
+/* 0 when the plan lies inside its type's bounds (no more sessions than the type's maximum,
+ * intervals inside the type's range), or lies outside them with an override reason from a
+ * practitioner; else -ERR_VALIDATION_FAILED (field override_reason: a reason is needed) or
+ * -ERR_FORBIDDEN (only a practitioner plans outside the bounds), with a sentence. *outside
+ * says whether the plan lies outside the bounds. */
+int rules_plan_bounds(const struct plan_bounds *b, bool *outside, struct plan_refusal *out);
 
 #endif

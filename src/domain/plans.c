@@ -2,6 +2,7 @@
 #include "domain/plans.h"
 
 #include "domain/schedule.h"
+#include "domain/model.h"
 #include "util/err.h"
 
 int rules_plan_status_change(int from, int to)
@@ -40,10 +41,31 @@ int rules_plan_shape(int planned, int min_days, int max_days, int holding, struc
 		out->message = "The plan already has more sessions booked than that.";
 	} else if (min_days < PLAN_MIN_DAYS || max_days > PLAN_MAX_DAYS) {
 		out->field = min_days < PLAN_MIN_DAYS ? "min_interval_days" : "max_interval_days";
-		out->message = "Intervals are 1 to 365 days.";
+		out->message = "Intervals are 7 to 180 days.";
 	} else if (min_days > max_days) {
 		out->field = "max_interval_days";
 		out->message = "The longest interval is at least the shortest.";
 	}
 	return out->field ? -ERR_VALIDATION_FAILED : 0;
+}
+
+int rules_plan_bounds(const struct plan_bounds *b, bool *outside, struct plan_refusal *out)
+{
+	out->field = NULL;
+	out->message = NULL;
+	*outside = b->planned > b->type_max_sessions || b->min_days < b->type_min_days ||
+		   b->max_days > b->type_max_days;
+	if (!*outside)
+		return 0;
+	if (!b->has_override) {
+		out->field = "override_reason";
+		out->message = "More sessions than the treatment type allows, or intervals outside "
+			       "its range, need an override_reason.";
+		return -ERR_VALIDATION_FAILED;
+	}
+	if (b->role != ROLE_PRACTITIONER) {
+		out->message = "Only a practitioner plans outside the treatment type's bounds.";
+		return -ERR_FORBIDDEN;
+	}
+	return 0;
 }

@@ -2,6 +2,7 @@
  * size and interval bounds, table by table. */
 #include "unit.h"
 
+#include "domain/model.h"
 #include "domain/plans.h"
 #include "domain/schedule.h"
 #include "util/err.h"
@@ -61,13 +62,14 @@ static void shape(void **state)
 		const char *field; /* NULL: well formed */
 	} rows[] = {
 	    {3, 28, 42, 0, NULL},
-	    {1, 1, 1, 0, NULL},
-	    {12, 365, 365, 12, NULL},
+	    {1, 7, 7, 0, NULL},
+	    {12, 180, 180, 12, NULL},
 	    {0, 28, 42, 0, "planned_sessions"},
 	    {13, 28, 42, 0, "planned_sessions"},
 	    {2, 28, 42, 3, "planned_sessions"},
+	    {3, 6, 42, 0, "min_interval_days"},
 	    {3, 0, 42, 0, "min_interval_days"},
-	    {3, 28, 366, 0, "max_interval_days"},
+	    {3, 28, 181, 0, "max_interval_days"},
 	    {3, 43, 42, 0, "max_interval_days"},
 	    {2, 43, 42, 3, "planned_sessions"}, /* the size is named first */
 	};
@@ -84,12 +86,47 @@ static void shape(void **state)
 	assert_int_equal(bad, 0);
 }
 
+static void type_bounds(void **state)
+{
+	(void)state;
+	static const struct {
+		int planned, min, max;
+		bool override;
+		unsigned role;
+		int want;
+		bool outside;
+	} rows[] = {
+	    {3, 28, 42, false, ROLE_ADMIN, 0, false},
+	    {6, 30, 40, false, ROLE_PRACTITIONER, 0, false}, /* inside, tighter */
+	    {7, 28, 42, false, ROLE_PRACTITIONER, -ERR_VALIDATION_FAILED, true},
+	    {7, 28, 42, true, ROLE_PRACTITIONER, 0, true},
+	    {7, 28, 42, true, ROLE_ADMIN, -ERR_FORBIDDEN, true},
+	    {12, 7, 8, false, ROLE_PRACTITIONER, -ERR_VALIDATION_FAILED, true},
+	    {3, 27, 42, true, ROLE_PRACTITIONER, 0, true},
+	    {3, 28, 43, false, ROLE_ADMIN, -ERR_VALIDATION_FAILED, true},
+	    {3, 28, 43, true, ROLE_FRONT_DESK, -ERR_FORBIDDEN, true},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		struct plan_bounds b = {rows[i].planned,  rows[i].min, rows[i].max, 6, 28, 42,
+					rows[i].override, rows[i].role};
+		struct plan_refusal pr;
+		bool outside = !rows[i].outside;
+		int got = rules_plan_bounds(&b, &outside, &pr);
+		row_check(&bad,
+			  got == rows[i].want && outside == rows[i].outside && (!got || pr.message),
+			  "row %zu: %d outside %d", i, got, outside);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(status_changes),
 	    cmocka_unit_test(completes_by_itself),
 	    cmocka_unit_test(shape),
+	    cmocka_unit_test(type_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
