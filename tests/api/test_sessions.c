@@ -178,6 +178,14 @@ static void put_ok(long long appt, json_t *body)
 	fx_expect_status(put_session(appt, t_prac, body), 200);
 }
 
+/* The front desk checks the patient in: a note is signed only for a visit that happened. */
+static void check_in(long long appt)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld/check-in", appt);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
+}
+
 static void sign_ok(long long appt)
 {
 	struct resp *r = sign(appt, t_prac);
@@ -402,6 +410,7 @@ static void area_max_and_override(void **state)
 			    json_pack("[{s:s, s:f, s:s}]", "area", "cheeks", "depth_mm", 2.5,
 				      "override_reason", "Deep boxcar scars"));
 	put_ok(appt, b);
+	check_in(appt);
 	sign_ok(appt);
 }
 
@@ -452,6 +461,7 @@ static void prp_belongs_to_prp_types(void **state)
 	resp_free(r);
 
 	long long appt = fresh(p_main, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	r = get_session(appt, t_prac);
 	assert_true(json_is_true(json_object_get(json_object_get(r->json, "plan"), "uses_prp")));
 	assert_true(fx_has_str(json_object_get(r->json, "missing"), "prp"));
@@ -507,16 +517,19 @@ static void consent_screening_and_caution_are_needed(void **state)
 	(void)state;
 	/* No consent for the plan's treatment type. */
 	long long appt = fresh(p_noconsent, "MN", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	put_ok(appt, full_body());
 	static const char *const consent_only[] = {"consent", NULL};
 	expect_missing(appt, consent_only);
 	/* An MN consent does not cover MN_PRP. */
 	long long prp_appt = fresh(p_caution, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	check_in(prp_appt);
 	put_ok(prp_appt, prp_body("KIT-C"));
 	expect_missing(prp_appt, consent_only);
 
 	/* Screening not confirmed. */
 	appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	json_t *b = full_body();
 	json_object_set_new(b, "screening_confirmed", json_false());
 	put_ok(appt, b);
@@ -543,14 +556,17 @@ static void consent_screening_and_caution_are_needed(void **state)
 	resp_free(r);
 	expect_missing(appt, screening_only);
 
-	/* Confirmed today for a session tomorrow: not on the session's day. */
+	/* Confirmed today for a session tomorrow: not on the session's day (and the patient
+	 * is not here yet). */
 	long long p = plan(p_main, "MN", "[\"cheeks\"]", 3);
 	long long tomorrow = book_at(p_main, p, fx_time(1, 11, 0));
 	put_ok(tomorrow, full_body());
-	expect_missing(tomorrow, screening_only);
+	static const char *const not_today[] = {"screening_confirmed", "checked_in", NULL};
+	expect_missing(tomorrow, not_today);
 
 	/* A patient with a caution condition needs caution_reviewed. */
 	appt = fresh(p_caution, "MN", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	r = get_session(appt, t_prac);
 	assert_true(fx_has_str(json_object_get(r->json, "cautions"), "sunburn"));
 	assert_true(fx_has_str(json_object_get(r->json, "missing"), "caution_reviewed"));
@@ -568,13 +584,14 @@ static void an_empty_record_misses_everything_at_once(void **state)
 {
 	(void)state;
 	static const char *const all[] = {"areas", "screening_confirmed", "consent",
-					  "prp",   "caution_reviewed",	  NULL};
-	/* A caution patient without an MN_PRP consent, on an MN_PRP plan. */
+					  "prp",   "caution_reviewed",	  "checked_in",
+					  NULL};
+	/* A caution patient without an MN_PRP consent, on an MN_PRP plan, not checked in. */
 	long long appt = fresh(p_caution, "MN_PRP", "[\"cheeks\"]", 3, NULL);
 	struct resp *r = get_session(appt, t_prac);
 	json_t *missing = json_object_get(r->json, "missing");
-	assert_int_equal(json_array_size(missing), 5);
-	for (size_t i = 0; i < 5; i++)
+	assert_int_equal(json_array_size(missing), 6);
+	for (size_t i = 0; i < 6; i++)
 		assert_string_equal(json_string_value(json_array_get(missing, i)), all[i]);
 	resp_free(r);
 	/* Never written. */
@@ -666,6 +683,7 @@ static void signing_completes_the_appointment_and_moves_the_plan(void **state)
 	    b, "areas",
 	    json_pack("[{s:s, s:f, s:i}]", "area", "cheeks", "depth_mm", 1.25, "passes", 2));
 	put_ok(appt, b);
+	check_in(appt);
 	struct resp *r = sign(appt, t_prac);
 	expect_status(r, 200);
 	assert_string_equal(jstr(r->json, "status"), "signed");
@@ -728,6 +746,7 @@ static void a_one_session_plan_completes(void **state)
 	    json_is_null(json_object_get(json_object_get(pr->json, "progress"), "next_window")));
 	resp_free(pr);
 	put_ok(appt, full_body());
+	check_in(appt);
 	sign_ok(appt);
 	pr = get_plan(plan_id);
 	assert_string_equal(jstr(pr->json, "status"), "completed");
@@ -745,6 +764,7 @@ static void a_signed_record_is_locked_and_takes_addenda(void **state)
 	/* No record yet: nothing to add to. */
 	fx_expect_err(addendum(appt, t_prac, "{\"text\":\"too early\"}"), 404, "not_found", NULL);
 	put_ok(appt, full_body());
+	check_in(appt);
 	sign_ok(appt);
 
 	fx_expect_err(put_session(appt, t_prac, full_body()), 409, "locked", NULL);
@@ -839,12 +859,14 @@ static void lots_trace_cartridges_and_prp_kits(void **state)
 	json_t *b = full_body();
 	json_object_set_new(b, "cartridge_lot", json_string("CART-TRACE-1"));
 	put_ok(a, b);
+	check_in(a);
 	sign_ok(a);
 
 	long long k = fresh(p, "MN_PRP", "[\"cheeks\"]", 3, NULL);
 	b = prp_body("KIT-TRACE-1");
 	json_object_set_new(b, "cartridge_lot", json_string("CART-OTHER-1"));
 	put_ok(k, b);
+	check_in(k);
 	sign_ok(k);
 
 	/* A draft counts for a recall too. */
@@ -916,6 +938,7 @@ static void patient_history_newest_first(void **state)
 			    json_pack("[{s:s, s:f}, {s:s, s:f}]", "area", "cheeks", "depth_mm",
 				      1.75, "area", "chin_jaw", "depth_mm", 1.25));
 	put_ok(older, b);
+	check_in(older);
 	sign_ok(older);
 	long long newer = fresh(p, "MN", "[\"forehead\"]", 3, NULL);
 	put_ok(newer, json_pack("{s:[{s:s, s:f}]}", "areas", "area", "forehead", "depth_mm", 0.75));
@@ -971,6 +994,7 @@ static void reads_and_writes_are_audited(void **state)
 	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.355}]}");
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "update"), 1);
+	check_in(appt);
 	sign_ok(appt);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "sign"), 1);
 }
