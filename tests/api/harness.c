@@ -609,6 +609,19 @@ time_t fx_time(int day, int hour, int minute)
 	return mktime(&tm);
 }
 
+time_t fx_earlier_today(int seconds)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	tm.tm_hour = 0;
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	time_t midnight = mktime(&tm);
+	return now - seconds > midnight ? now - seconds : midnight;
+}
+
 void fx_instant(time_t t, char out[32])
 {
 	struct tm tm;

@@ -148,6 +148,9 @@ void harness_zone(const char *zone);
 /* The instant of hour:minute local time, day days after the local date of the first
  * call (negative: before). */
 time_t fx_time(int day, int hour, int minute);
+/* seconds before now, but never before the start of today, clinic-local: a time in the
+ * past that a booking may still take. */
+time_t fx_earlier_today(int seconds);
 /* t as RFC 3339 local time with an explicit offset ("2027-03-01T10:00:00+01:00"). */
 void fx_instant(time_t t, char out[32]);
 /* The local date of t as YYYY-MM-DD. */

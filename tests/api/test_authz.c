@@ -59,11 +59,14 @@ static int setup(void **state)
 		 "\"areas\":[\"cheeks\"],\"practitioner_id\":%lld}",
 		 ids_patient, ids_prac);
 	ids_plan = post_id("/api/v1/plans", tok[2], body);
+	/* A month ahead: bookings lie between today and two years on. */
+	char start[32];
+	fx_instant(fx_time(30, 10, 0), start);
 	snprintf(
 	    body, sizeof body,
 	    "{\"patient_id\":%lld,\"kind\":\"treatment\",\"plan_id\":%lld,\"practitioner_id\":%lld,"
-	    "\"room_id\":%lld,\"start\":\"2031-06-02T10:00:00Z\"}",
-	    ids_patient, ids_plan, ids_prac, ids_room);
+	    "\"room_id\":%lld,\"start\":\"%s\"}",
+	    ids_patient, ids_plan, ids_prac, ids_room, start);
 	ids_appt = post_id("/api/v1/appointments", tok[2], body);
 
 	/* A second server whose sessions expire after one idle second. */

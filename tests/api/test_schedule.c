@@ -225,8 +225,8 @@ static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 					    .room = l.room,
 					    .start = fx_time(25, 12, 0)});
 
-	/* The latest screening counts: without rosacea the patient is bookable again. */
-	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	/* The latest screening counts: with rosacea resolved the patient is bookable again. */
+	fx_screen(&S, t_prac, p, "{\"conditions\":[],\"resolved\":[\"rosacea\"]}");
 	long long id = booked(t_desk, &t);
 
 	/* A booked treatment cannot be moved while a new screening blocks it. */
@@ -283,8 +283,9 @@ static void rule2_clearance_needed_until_recorded(void **state)
 	resp_free(r);
 
 	fx_screen(&S, t_prac, p,
-		  "{\"conditions\":[\"pregnant\"],\"clearances\":[{\"condition\":\"pregnant\","
-		  "\"cleared_by\":\"Dr X\",\"note\":\"ok\"}]}");
+		  "{\"conditions\":[\"pregnant\"],\"resolved\":[\"breastfeeding\"],"
+		  "\"clearances\":[{\"condition\":\"pregnant\",\"cleared_by\":\"Dr X\","
+		  "\"note\":\"ok\"}]}");
 	booked(t_prac, &t);
 }
 
@@ -602,15 +603,15 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 
-	/* A session a few minutes ago; the server takes bookings in the past. */
+	/* A session a few minutes ago; the server takes bookings from the start of today. */
 	long long plan2 = fx_plan(&S, t_prac, p, l.prac, 3);
-	time_t now = time(NULL);
+	time_t earlier = fx_earlier_today(600);
 	long long past = booked(t_admin, &(struct fx_booking){.patient = p,
 							      .practitioner = l.prac,
 							      .room = l.room,
 							      .plan = plan2,
-							      .start = now - 600,
-							      .end = now - 300,
+							      .start = earlier,
+							      .end = earlier + 300,
 							      .override_reason = "recorded late"});
 	struct fx_booking next = fx_in_lane(l, p, plan2, fx_time(5, 10, 0));
 	fx_expect_err(fx_book(&S, t_desk, &next), 409, "spacing_too_short", NULL);
@@ -1223,7 +1224,8 @@ static void rule7_no_show_only_after_the_start(void **state)
 	(void)state;
 	long long p = adult("Nell", "Noshow");
 	struct lane l = lane("r7c");
-	time_t now = time(NULL);
+	/* Earlier today, where bookings may still go. */
+	time_t earlier = fx_earlier_today(900);
 	long long future = booked(t_desk, &(struct fx_booking){.patient = p,
 							       .practitioner = l.prac,
 							       .room = l.room,
@@ -1236,8 +1238,8 @@ static void rule7_no_show_only_after_the_start(void **state)
 	long long past = booked(t_admin, &(struct fx_booking){.patient = p,
 							      .practitioner = l.prac,
 							      .room = l.room,
-							      .start = now - 900,
-							      .end = now - 600,
+							      .start = earlier,
+							      .end = earlier + 300,
 							      .override_reason = "recorded late"});
 	r = act(past, "no-show", t_desk);
 	assert_int_equal(r->status, 200);
@@ -1250,16 +1252,16 @@ static void rule7_no_show_only_after_the_start(void **state)
 	booked(t_admin, &(struct fx_booking){.patient = other,
 					     .practitioner = l.prac,
 					     .room = l.room,
-					     .start = now - 900,
-					     .end = now - 600,
+					     .start = earlier,
+					     .end = earlier + 300,
 					     .override_reason = "recorded late"});
 
 	/* Once checked in, the patient came. */
 	long long came = booked(t_admin, &(struct fx_booking){.patient = p,
 							      .practitioner = l.prac,
 							      .room = l.room,
-							      .start = now - 500,
-							      .end = now - 200,
+							      .start = earlier + 400,
+							      .end = earlier + 700,
 							      .override_reason = "recorded late"});
 	fx_expect_status(act(came, "check-in", t_desk), 200);
 	fx_expect_err(act(came, "no-show", t_desk), 409, "bad_transition", NULL);
