@@ -42,24 +42,67 @@ static long long book_plan_session(struct lane l, long long patient, long long p
 	return booked(t_desk, &b);
 }
 
-/* Writes the least session record that can be signed today, and signs it. */
-static void sign(long long appt)
+/* The session of practitioner lane l's own user (fx_lane made it): only the
+ * appointment's practitioner signs its note. Caller frees. */
+static char *lane_login(const char *name)
+{
+	char user[64];
+	snprintf(user, sizeof user, "lane-%s", name);
+	return login(&S, user, "practitioner-pw-1");
+}
+
+/* Checks the patient in, writes the least session record that can be signed today, and
+ * signs it as signer, the appointment's practitioner. */
+static void sign(long long appt, const char *signer)
 {
 	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld/check-in", appt);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
 	snprintf(path, sizeof path, V1 "/appointments/%lld/session", appt);
-	struct resp *r = req(&S, "PUT", path, t_prac,
+	fx_expect_status(req(&S, "PUT", path, signer,
 			     "{\"screening_confirmed\":true,\"areas\":[{\"area\":\"cheeks\","
-			     "\"depth_mm\":1.0}]}");
-	if (r->status != 200)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+			     "\"depth_mm\":1.0}]}"),
+			 200);
 	snprintf(path, sizeof path, V1 "/appointments/%lld/session/sign", appt);
-	r = req(&S, "POST", path, t_prac, NULL);
-	if (r->status != 200)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "POST", path, signer, NULL), 200);
+}
+
+/* Runs sql with ?1 bound to appt on the server's database. */
+static void db_exec_for(const char *sql, long long appt)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(S.db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, appt);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* The server keeps each plan's progress beside it (schema version 4); recounts the one
+ * of appt's plan from its appointments, as the server would after a change. */
+static void refresh_plan_in_db(long long appt)
+{
+#define PLAN_OF "(SELECT plan_id FROM appointments WHERE id = ?1)"
+#define HOLDS	"a.plan_id = plans.id AND a.status IN ('booked', 'checked_in', 'completed')"
+	db_exec_for("UPDATE plans SET "
+		    "holding = (SELECT count(*) FROM appointments a WHERE " HOLDS "), "
+		    "completed = (SELECT count(*) FROM appointments a "
+		    " WHERE a.plan_id = plans.id AND a.status = 'completed'), "
+		    "pending = (SELECT count(*) FROM appointments a "
+		    " WHERE a.plan_id = plans.id AND a.status IN ('booked', 'checked_in')), "
+		    "last_start = (SELECT max(a.start_at) FROM appointments a WHERE " HOLDS ") "
+		    "WHERE id = " PLAN_OF,
+		    appt);
+	db_exec_for("UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
+		    "AND holding < planned_sessions AND pending = 0 "
+		    "THEN last_start + min_interval_days * 86400 END WHERE id = " PLAN_OF,
+		    appt);
+#undef HOLDS
+#undef PLAN_OF
 }
 
 /*
@@ -69,32 +112,21 @@ static void sign(long long appt)
  */
 static void complete_in_db(long long appt)
 {
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open_v2(S.db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "UPDATE appointments SET status = 'completed' "
-					    "WHERE id = ?1",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, appt);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_finalize(st);
-	/* The server keeps each plan's progress beside it (schema version 4); refresh it as
-	 * the server would after a change to the plan's sessions. */
-	char sql[1024];
+	db_exec_for("UPDATE appointments SET status = 'completed' WHERE id = ?1", appt);
+	refresh_plan_in_db(appt);
+}
+
+/* Moves a booked appointment to start (keeping its length) directly in the database:
+ * bookings start today at the earliest, so one weeks ago is made this way. */
+static void move_in_db(long long appt, time_t start)
+{
+	char sql[160];
 	snprintf(sql, sizeof sql,
-		 "UPDATE plans SET completed = completed + 1, pending = pending - 1 "
-		 "WHERE id = (SELECT plan_id FROM appointments WHERE id = %lld);"
-		 "UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
-		 "AND holding < planned_sessions AND pending = 0 "
-		 "THEN last_start + min_interval_days * 86400 END "
-		 "WHERE id = (SELECT plan_id FROM appointments WHERE id = %lld);",
-		 appt, appt);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+		 "UPDATE appointments SET end_at = %lld + (end_at - start_at), start_at = %lld "
+		 "WHERE id = ?1",
+		 (long long)start, (long long)start);
+	db_exec_for(sql, appt);
+	refresh_plan_in_db(appt);
 }
 
 static struct resp *get_plan(long long plan, const char *token)
@@ -276,10 +308,12 @@ static void signing_the_last_session_completes_the_plan(void **state)
 {
 	(void)state;
 	struct lane l = lane("sg1");
+	char *signer = lane_login("sg1");
 	long long p = adult("Sigrid", "Signed");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 1);
 	long long appt = book_plan_session(l, p, plan, fx_time(0, 0, 0));
-	sign(appt);
+	sign(appt, signer);
+	free(signer);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld", appt);
 	struct resp *r = req(&S, "GET", path, t_desk, NULL);
@@ -340,18 +374,23 @@ static void recalls_due_open_and_overdue(void **state)
 	for (int i = 0; i < NCASES; i++) {
 		c[i].patient = adult(c[i].first, c[i].last);
 		c[i].plan = fx_plan(&S, t_prac, c[i].patient, l.prac, 3);
-		/* Bookings in the past are accepted: the front desk records what happened. */
-		c[i].first_appt =
-		    booked(t_desk, &(struct fx_booking){.patient = c[i].patient,
-							.practitioner = l.prac,
-							.room = l.room,
-							.plan = c[i].plan,
-							.start = fx_time(day[i], 0, 0)});
+		/* Booked ahead (bookings start today at the earliest), then moved back to its
+		 * day. */
+		c[i].first_appt = booked(
+		    t_desk, &(struct fx_booking){.patient = c[i].patient,
+						 .practitioner = l.prac,
+						 .room = l.room,
+						 .plan = c[i].plan,
+						 .start = fx_time(day[i] ? 300 + i : 0, 0, 0)});
+		if (day[i])
+			move_in_db(c[i].first_appt, fx_time(day[i], 0, 0));
 	}
 	complete_in_db(c[OVERDUE].first_appt);
 	complete_in_db(c[OPEN].first_appt);
 	complete_in_db(c[BOOKED].first_appt);
-	sign(c[UPCOMING].first_appt);
+	char *signer = lane_login("rc1");
+	sign(c[UPCOMING].first_appt, signer);
+	free(signer);
 	booked(t_desk, &(struct fx_booking){.patient = c[BOOKED].patient,
 					    .practitioner = l.prac,
 					    .room = l.room,
