@@ -208,6 +208,11 @@ bool fx_has_str(const json_t *arr, const char *s);
 int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
 		   long long entity_id, const char *action);
 
+/* Asserts that the newest audit event of entity has action and detail (admin token);
+ * returns its entity_id, 0 when it has none. */
+long long fx_expect_newest_event(struct server *s, const char *admin_token, const char *entity,
+				 const char *action, const char *detail);
+
 /* A practitioner who works around the clock and a room, both a test's own (named after
  * name), so that no test's bookings collide with another's. */
 struct lane {

@@ -298,6 +298,16 @@ static void next_slots_for_a_full_or_inactive_plan(void **state)
 
 	snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?limit=0", plan);
 	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed", "limit");
+	/* A visit of no length, one too short, one too long. */
+	static const char *const durations[] = {"0", "4", "481", "-5"};
+	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+		snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?duration=%s", held,
+			 durations[i]);
+		fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed",
+			      "duration");
+	}
+	snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?duration=5", held);
+	fx_expect_status(req(&S, "GET", path, t_desk, NULL), 200);
 	fx_expect_err(req(&S, "GET", V1 "/plans/999999/next-slots", t_desk, NULL), 404, "not_found",
 		      NULL);
 }
@@ -553,6 +563,74 @@ static void day_sheet_by_practitioner_and_room(void **state)
 		      "validation_failed", "date");
 }
 
+/* ---- Reads of schedule data are audited ---- */
+
+/* The day sheet names the day's patients and treatments: every role's read of it is an
+ * audit event with the day and the count, as is every read of the recall list. */
+static void day_sheet_and_recall_reads_are_audited(void **state)
+{
+	(void)state;
+	struct lane l = lane("au1");
+	long long p = adult("Aud", "Itsheet");
+	int d = 17;
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .start = fx_time(d, 9, 0)});
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .start = fx_time(d, 11, 0)});
+	char date[11], path[96], detail[64];
+	fx_day(d, date);
+	const char *tokens[] = {t_admin, t_desk, t_prac};
+	for (int i = 0; i < 3; i++) {
+		int before = fx_audit_count(&S, t_admin, "day_sheet", 0, "read");
+		snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
+		struct resp *r = req(&S, "GET", path, tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		long long total = jint(r->json, "total");
+		assert_true(total >= 2);
+		resp_free(r);
+		snprintf(detail, sizeof detail, "%s count=%lld", date, total);
+		assert_int_equal(fx_expect_newest_event(&S, t_admin, "day_sheet", "read", detail),
+				 0);
+		assert_int_equal(fx_audit_count(&S, t_admin, "day_sheet", 0, "read"), before + 1);
+
+		/* Without a date: today's sheet, named by its date. */
+		r = req(&S, "GET", V1 "/day-sheet", tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		snprintf(detail, sizeof detail, "%s count=%lld", jstr(r->json, "date"),
+			 jint(r->json, "total"));
+		resp_free(r);
+		fx_expect_newest_event(&S, t_admin, "day_sheet", "read", detail);
+
+		/* An empty day counts 0. */
+		fx_day(700, date);
+		snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
+		fx_expect_status(req(&S, "GET", path, tokens[i], NULL), 200);
+		snprintf(detail, sizeof detail, "%s count=0", date);
+		fx_expect_newest_event(&S, t_admin, "day_sheet", "read", detail);
+		fx_day(d, date);
+
+		r = req(&S, "GET", V1 "/recalls?within_days=14", tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		snprintf(detail, sizeof detail, "count=%lld", jint(r->json, "total"));
+		resp_free(r);
+		assert_int_equal(fx_expect_newest_event(&S, t_admin, "recall_list", "read", detail),
+				 0);
+	}
+	/* A refused read is no read. */
+	int sheets = fx_audit_count(&S, t_admin, "day_sheet", 0, "read");
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=2027-02-30", t_desk, NULL), 422,
+		      "validation_failed", "date");
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=1899-12-31", t_desk, NULL), 422,
+		      "validation_failed", "date");
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=2201-01-01", t_desk, NULL), 422,
+		      "validation_failed", "date");
+	assert_int_equal(fx_audit_count(&S, t_admin, "day_sheet", 0, "read"), sheets);
+}
+
 /* ---- Catalogs ---- */
 
 static void catalogs_are_read_by_every_role(void **state)
@@ -638,6 +716,10 @@ static void catalog_areas_are_edited_by_admins_only(void **state)
 	/* Depth is stored exactly: a third decimal or a depth out of range is refused. */
 	static const struct fx_bad bad[] = {
 	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.355}", "max_depth_mm"),
+	    /* Nearly two decimals is not two decimals: nothing is rounded into the range. */
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":0.19999999999999}", "max_depth_mm"),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.35000000001}", "max_depth_mm"),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":0.30000000000000004}", "max_depth_mm"),
 	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":3.5}", NULL),
 	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.0,\"colour\":\"red\"}", "colour"),
 	};
@@ -677,6 +759,7 @@ int main(void)
 	    cmocka_unit_test(signing_the_last_session_completes_the_plan),
 	    cmocka_unit_test(recalls_due_open_and_overdue),
 	    cmocka_unit_test(day_sheet_by_practitioner_and_room),
+	    cmocka_unit_test(day_sheet_and_recall_reads_are_audited),
 	    cmocka_unit_test(catalogs_are_read_by_every_role),
 	    cmocka_unit_test(catalog_areas_are_edited_by_admins_only),
 	};
