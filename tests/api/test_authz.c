@@ -159,6 +159,35 @@ static void every_route_has_a_policy(void **state)
 	}
 }
 
+/* Routes whose policy is a rule of its own: lifting a login lock is an admin's, and only
+ * the appointment's practitioner signs (the handler narrows the role further). */
+static void routes_with_a_fixed_policy(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *method, *pattern;
+		unsigned roles;
+	} fixed[] = {
+	    {"POST", "/api/v1/users/{id}/unlock", ROLE_ADMIN},
+	    {"PATCH", "/api/v1/users/{id}", ROLE_ADMIN},
+	    {"POST", "/api/v1/appointments/{id}/session/sign", ROLE_PRACTITIONER},
+	    {"POST", "/api/v1/patients/{id}/archive", ROLE_ALL},
+	};
+	for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
+		const struct route *found = NULL;
+		for (size_t i = 0; i < api_nroutes; i++)
+			if (strcmp(api_routes[i].method, fixed[k].method) == 0 &&
+			    strcmp(api_routes[i].pattern, fixed[k].pattern) == 0)
+				found = &api_routes[i];
+		if (!found)
+			print_error("%s %s is not in the route table\n", fixed[k].method,
+				    fixed[k].pattern);
+		assert_non_null(found);
+		assert_int_equal(found->roles, fixed[k].roles);
+		assert_int_equal(found->flags & ROUTE_PUBLIC, 0);
+	}
+}
+
 static void without_a_valid_session(void **state)
 {
 	(void)state;
@@ -290,6 +319,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_route_has_a_policy),
+	    cmocka_unit_test(routes_with_a_fixed_policy),
 	    cmocka_unit_test(without_a_valid_session),
 	    cmocka_unit_test(each_role_against_the_policy),
 	    cmocka_unit_test(logout_ends_only_that_session),
