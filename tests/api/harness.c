@@ -609,6 +609,19 @@ time_t fx_time(int day, int hour, int minute)
 	return mktime(&tm);
 }
 
+time_t fx_earlier_today(int seconds)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	tm.tm_hour = 0;
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	time_t midnight = mktime(&tm);
+	return now - seconds > midnight ? now - seconds : midnight;
+}
+
 void fx_instant(time_t t, char out[32])
 {
 	struct tm tm;
@@ -831,6 +844,24 @@ int fx_audit_count(struct server *s, const char *admin_token, const char *entity
 	}
 	resp_free(r);
 	return n;
+}
+
+long long fx_expect_newest_event(struct server *s, const char *admin_token, const char *entity,
+				 const char *action, const char *detail)
+{
+	char path[256];
+	snprintf(path, sizeof path, "/api/v1/audit?entity=%s&limit=1", entity);
+	struct resp *r = req(s, "GET", path, admin_token, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *e = json_array_get(json_object_get(r->json, "items"), 0);
+	if (!e || strcmp(jstr(e, "action"), action) != 0 || strcmp(jstr(e, "detail"), detail) != 0)
+		print_message("expected %s %s \"%s\": %s\n", entity, action, detail, r->body);
+	assert_non_null(e);
+	assert_string_equal(jstr(e, "action"), action);
+	assert_string_equal(jstr(e, "detail"), detail);
+	long long id = jint(e, "entity_id");
+	resp_free(r);
+	return id > 0 ? id : 0;
 }
 
 struct lane fx_lane(struct server *s, const char *admin_token, const char *name)

@@ -148,6 +148,9 @@ void harness_zone(const char *zone);
 /* The instant of hour:minute local time, day days after the local date of the first
  * call (negative: before). */
 time_t fx_time(int day, int hour, int minute);
+/* seconds before now, but never before the start of today, clinic-local: a time in the
+ * past that a booking may still take. */
+time_t fx_earlier_today(int seconds);
 /* t as RFC 3339 local time with an explicit offset ("2027-03-01T10:00:00+01:00"). */
 void fx_instant(time_t t, char out[32]);
 /* The local date of t as YYYY-MM-DD. */
@@ -204,6 +207,11 @@ bool fx_has_str(const json_t *arr, const char *s);
 /* How many audit events match entity, entity_id (0: any) and action (admin token). */
 int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
 		   long long entity_id, const char *action);
+
+/* Asserts that the newest audit event of entity has action and detail (admin token);
+ * returns its entity_id, 0 when it has none. */
+long long fx_expect_newest_event(struct server *s, const char *admin_token, const char *entity,
+				 const char *action, const char *detail);
 
 /* A practitioner who works around the clock and a room, both a test's own (named after
  * name), so that no test's bookings collide with another's. */

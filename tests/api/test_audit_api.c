@@ -274,6 +274,11 @@ static void filters_narrow_the_trail(void **state)
 	    {.field = "entity_id", .path = "/api/v1/audit?entity_id=x"},
 	    {.field = "user_id", .path = "/api/v1/audit?user_id=-3"},
 	    {.field = "user_id", .path = "/api/v1/audit?user_id=1.5"},
+	    /* Past the largest id: out of range, never wrapped round. */
+	    {.field = "before_id", .path = "/api/v1/audit?before_id=99999999999999999999"},
+	    {.field = "before_id", .path = "/api/v1/audit?before_id=-99999999999999999999"},
+	    {.field = "entity_id", .path = "/api/v1/audit?entity_id=99999999999999999999"},
+	    {.field = "before_id", .path = "/api/v1/audit?before_id=0"},
 	};
 	fx_expect_bad(&srv, admin_tok, "GET", NULL, FX_ROWS(bad));
 }

@@ -534,17 +534,23 @@ static void failed_logins_throttle_the_username(void **state)
 	assert_int_equal(server_stop(s), 0);
 }
 
+/* An address that a whole front desk may share is locked only at 100 failures in the
+ * window, whichever usernames they were for. */
 static void failed_logins_throttle_the_address(void **state)
 {
 	struct server *s = *state;
 	char name[32];
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 99; i++) {
 		snprintf(name, sizeof name, "ghost%d", i);
 		struct resp *r = login_req(s, name, "not-the-password");
 		assert_int_equal(r->status, 401);
 		resp_free(r);
 	}
-	/* A user with no failures of their own, from the same address: refused. */
+	/* 99 failures: a user with none of their own still gets in from that address. */
+	char *tok = login(s, "prac", PW_PRAC);
+	free(tok);
+	fx_expect_status(login_req(s, "ghost99", "not-the-password"), 401);
+	/* The 100th: refused, however right the password. */
 	struct resp *r = login_req(s, "prac", PW_PRAC);
 	assert_int_equal(r->status, 429);
 	assert_string_equal(resp_error(r), "too_many_requests");
@@ -553,6 +559,44 @@ static void failed_logins_throttle_the_address(void **state)
 	resp_free(r);
 	/* The same user from another address: fine. */
 	fx_expect_status(login_from(s, "127.0.0.4", "prac", PW_PRAC), 200);
+	assert_int_equal(server_stop(s), 0);
+}
+
+/* An admin lifts a username's lock: the user logs in again at once, and the count of
+ * failures starts afresh. */
+static void an_admin_unlocks_a_locked_username(void **state)
+{
+	struct server *s = *state;
+	char *admin = login(s, "admin", PW_ADMIN);
+	long long desk = fx_user_id(s, admin, "desk");
+	for (int i = 0; i < 10; i++)
+		fx_expect_status(login_req(s, "desk", "not-the-password"), 401);
+	fx_expect_status(login_req(s, "desk", PW_DESK), 429);
+	char path[80];
+	snprintf(path, sizeof path, "/api/v1/users/%lld/unlock", desk);
+	/* Only an admin unlocks, and another user's unlock frees nobody else. */
+	char *prac = login(s, "prac", PW_PRAC);
+	fx_expect_err(req(s, "POST", path, prac, NULL), 403, "forbidden", NULL);
+	snprintf(path, sizeof path, "/api/v1/users/%lld/unlock", fx_user_id(s, admin, "prac2"));
+	fx_expect_status(req(s, "POST", path, admin, NULL), 200);
+	fx_expect_status(login_req(s, "desk", PW_DESK), 429);
+
+	snprintf(path, sizeof path, "/api/v1/users/%lld/unlock", desk);
+	struct resp *r = req(s, "POST", path, admin, "{}");
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "username"), "desk");
+	resp_free(r);
+	assert_true(fx_expect_newest_event(s, admin, "user", "unlock", "") == desk);
+	char *tok = login(s, "desk", PW_DESK);
+	fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 200);
+	free(tok);
+
+	/* Ten new failures lock the name again; the tenth is still a plain refusal. */
+	for (int i = 0; i < 10; i++)
+		fx_expect_status(login_req(s, "desk", "not-the-password"), 401);
+	fx_expect_status(login_req(s, "desk", PW_DESK), 429);
+	free(prac);
+	free(admin);
 	assert_int_equal(server_stop(s), 0);
 }
 
@@ -613,6 +657,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_username, harness_own_setup,
 					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(failed_logins_throttle_the_address, harness_own_setup,
+					    harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(an_admin_unlocks_a_locked_username, harness_own_setup,
 					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2,
 					    harness_own_teardown),

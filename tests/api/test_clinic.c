@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,13 @@ static const struct fx_bad bad_time_off[] = {
 	"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"\"}",
 	"reason"),
     FX_FIELD("{\"start\":1764579600,\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\"}", "start"),
+    /* Instants lie in the years 1900 to 2200. */
+    FX_FIELD(
+	"{\"start\":\"1899-12-31T09:00:00Z\",\"end\":\"1900-01-02T17:00:00Z\",\"reason\":\"x\"}",
+	"start"),
+    FX_FIELD(
+	"{\"start\":\"2200-12-31T09:00:00Z\",\"end\":\"2201-01-01T17:00:00Z\",\"reason\":\"x\"}",
+	"end"),
     FX_FIELD(
 	"{\"start\":\"2035-12-01T09:00:00Z\",\"end\":\"2035-12-01T17:00:00Z\",\"reason\":\"x\","
 	"\"paid\":true}",
@@ -515,6 +523,170 @@ static void time_off_rejects_bad_ranges(void **state)
 	assert_int_equal(fx_audit_last(&srv, admin_tok), audit);
 }
 
+/* ---- hours that strand bookings ------------------------------------------------ */
+
+/* The bookings_outside_hours warning of r, with its ids and appointments lists of the
+ * same length; NULL when r has none. */
+static json_t *stranded(const struct resp *r)
+{
+	json_t *w = fx_warning(r, "bookings_outside_hours");
+	if (w)
+		assert_int_equal(json_array_size(json_object_get(w, "appointment_ids")),
+				 json_array_size(json_object_get(w, "appointments")));
+	return w;
+}
+
+/* True when the warning names appointment id, in both its lists. */
+static bool names(const json_t *w, long long id)
+{
+	size_t i;
+	json_t *v;
+	bool in_ids = false;
+	json_array_foreach(json_object_get(w, "appointment_ids"), i, v) in_ids |=
+	    json_integer_value(v) == id;
+	return in_ids && fx_find(json_object_get(w, "appointments"), "appointment_id", id);
+}
+
+static void expect_booked(long long id)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/appointments/%lld", id);
+	struct resp *r = req(&srv, "GET", path, desk_tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "booked");
+	resp_free(r);
+}
+
+/* New hours or time off are saved even when booked appointments no longer fit; the answer
+ * warns of each such appointment ahead with its patient and phone, so the clinic can call. */
+static void hours_and_time_off_warn_of_stranded_bookings(void **state)
+{
+	(void)state;
+	struct lane l = fx_lane(&srv, admin_tok, "strand");
+	long long caller =
+	    fx_created(req(&srv, "POST", "/api/v1/patients", desk_tok,
+			   "{\"first_name\":\"Cal\",\"last_name\":\"Stranded\","
+			   "\"date_of_birth\":\"1979-09-19\",\"phone\":\"+49 30 5550100\"}"));
+	long long silent = fx_patient(&srv, desk_tok, "Sil", "Stranded", "1979-09-20");
+	int d = 10;
+	struct fx_booking b = fx_in_lane(l, caller, 0, fx_time(d, 8, 0));
+	long long early = fx_booked(&srv, desk_tok, &b);
+	b.start = fx_time(d, 14, 0);
+	long long inside = fx_booked(&srv, desk_tok, &b);
+	b.start = fx_time(d, 7, 0);
+	long long gone = fx_booked(&srv, desk_tok, &b);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/appointments/%lld/cancel", gone);
+	fx_expect_status(req(&srv, "POST", path, desk_tok, NULL), 200);
+	b = fx_in_lane(l, silent, 0, fx_time(d + 1, 18, 0));
+	long long late = fx_booked(&srv, desk_tok, &b);
+	/* Earlier today, already past: nobody to call. */
+	b.start = fx_earlier_today(3600);
+	b.end = b.start + 300;
+	b.override_reason = "recorded late";
+	long long past = fx_booked(&srv, admin_tok, &b);
+
+	/* 09:00-17:00 strands the 08:00 and the 18:00 booking. */
+	avail_path(l.prac, path, sizeof path);
+	const char *office = "{\"hours\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"17:00\"},"
+			     "{\"weekday\":2,\"start\":\"09:00\",\"end\":\"17:00\"},"
+			     "{\"weekday\":3,\"start\":\"09:00\",\"end\":\"17:00\"},"
+			     "{\"weekday\":4,\"start\":\"09:00\",\"end\":\"17:00\"},"
+			     "{\"weekday\":5,\"start\":\"09:00\",\"end\":\"17:00\"},"
+			     "{\"weekday\":6,\"start\":\"09:00\",\"end\":\"17:00\"},"
+			     "{\"weekday\":7,\"start\":\"09:00\",\"end\":\"17:00\"}]}";
+	struct resp *r = req(&srv, "PUT", path, admin_tok, office);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(json_array_size(json_object_get(r->json, "hours")), 7);
+	json_t *w = stranded(r);
+	assert_non_null(w);
+	assert_int_equal(json_array_size(json_object_get(w, "appointment_ids")), 2);
+	assert_true(names(w, early));
+	assert_true(names(w, late));
+	assert_false(names(w, inside) || names(w, gone) || names(w, past));
+	json_t *a = fx_find(json_object_get(w, "appointments"), "appointment_id", early);
+	fx_expect_instant(a, "start", fx_time(d, 8, 0));
+	assert_int_equal(jint(a, "patient_id"), caller);
+	assert_string_equal(jstr(a, "patient_name"), "Cal Stranded");
+	assert_string_equal(jstr(a, "phone"), "+49 30 5550100");
+	a = fx_find(json_object_get(w, "appointments"), "appointment_id", late);
+	assert_int_equal(jint(a, "patient_id"), silent);
+	assert_string_equal(jstr(a, "patient_name"), "Sil Stranded");
+	assert_true(json_is_null(json_object_get(a, "phone")));
+	resp_free(r);
+	/* The change stands and the bookings stay as they are. */
+	char *text = hours_text(l.prac);
+	assert_non_null(strstr(text, "\"start\":\"09:00\""));
+	free(text);
+	expect_booked(early);
+	expect_booked(late);
+	expect_booked(inside);
+
+	/* Around the clock again: nothing stranded, no warning. */
+	r = req(&srv, "PUT", path, admin_tok,
+		"{\"hours\":[{\"weekday\":1,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":2,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":3,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":4,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":5,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":6,\"start\":\"00:00\",\"end\":\"24:00\"},"
+		"{\"weekday\":7,\"start\":\"00:00\",\"end\":\"24:00\"}]}");
+	assert_int_equal(r->status, 200);
+	assert_null(stranded(r));
+	resp_free(r);
+
+	/* Time off over the afternoon booking names it alone, and is recorded. */
+	size_t offs = time_off_count(l.prac);
+	time_off_path(l.prac, path, sizeof path);
+	char from[32], to[32];
+	fx_instant(fx_time(d, 13, 0), from);
+	fx_instant(fx_time(d, 16, 0), to);
+	r = reqj(&srv, "POST", path, admin_tok,
+		 json_pack("{s:s, s:s, s:s}", "start", from, "end", to, "reason", "Dentist"));
+	assert_int_equal(r->status, 201);
+	w = stranded(r);
+	assert_non_null(w);
+	assert_int_equal(json_array_size(json_object_get(w, "appointment_ids")), 1);
+	assert_true(names(w, inside));
+	assert_string_equal(jstr(json_array_get(json_object_get(w, "appointments"), 0), "phone"),
+			    "+49 30 5550100");
+	resp_free(r);
+	assert_int_equal(time_off_count(l.prac), offs + 1);
+	expect_booked(inside);
+	/* More time off where nothing is booked: the afternoon booking is still stranded, and
+	 * still the only one. */
+	fx_instant(fx_time(d + 2, 9, 0), from);
+	fx_instant(fx_time(d + 2, 17, 0), to);
+	r = reqj(&srv, "POST", path, admin_tok,
+		 json_pack("{s:s, s:s, s:s}", "start", from, "end", to, "reason", "Course"));
+	assert_int_equal(r->status, 201);
+	w = stranded(r);
+	assert_non_null(w);
+	assert_int_equal(json_array_size(json_object_get(w, "appointment_ids")), 1);
+	assert_true(names(w, inside));
+	resp_free(r);
+	/* Once it is moved out of the time off, nothing is left to warn of. */
+	char appt[64], when[32];
+	snprintf(appt, sizeof appt, "/api/v1/appointments/%lld", inside);
+	fx_instant(fx_time(d, 17, 0), when);
+	fx_expect_status(reqj(&srv, "PATCH", appt, desk_tok, json_pack("{s:s}", "start", when)),
+			 200);
+	fx_instant(fx_time(d + 3, 9, 0), from);
+	fx_instant(fx_time(d + 3, 17, 0), to);
+	r = reqj(&srv, "POST", path, admin_tok,
+		 json_pack("{s:s, s:s, s:s}", "start", from, "end", to, "reason", "Course"));
+	assert_int_equal(r->status, 201);
+	assert_null(stranded(r));
+	resp_free(r);
+	/* Another practitioner's change never names this calendar's bookings. */
+	struct lane other = fx_lane(&srv, admin_tok, "strand2");
+	avail_path(other.prac, path, sizeof path);
+	r = req(&srv, "PUT", path, admin_tok, office);
+	assert_int_equal(r->status, 200);
+	assert_null(stranded(r));
+	resp_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +698,7 @@ int main(void)
 	    cmocka_unit_test(availability_is_for_practitioners_set_by_admins),
 	    cmocka_unit_test(time_off_is_recorded_and_listed),
 	    cmocka_unit_test(time_off_rejects_bad_ranges),
+	    cmocka_unit_test(hours_and_time_off_warn_of_stranded_bookings),
 	};
 	return harness_run_group("api_clinic", tests, &group);
 }

@@ -30,6 +30,8 @@ static pthread_mutex_t acked_lock = PTHREAD_MUTEX_INITIALIZER;
 static long long acked[MAX_ACKED];
 static int nacked;
 static int next_slot;
+static time_t first_slot;
+#define SLOTS (700 * 96)
 
 struct worker {
 	volatile int stop;
@@ -42,8 +44,9 @@ static void *book_loop(void *arg)
 		pthread_mutex_lock(&acked_lock);
 		int slot = next_slot++;
 		pthread_mutex_unlock(&acked_lock);
-		/* Distinct 15-minute consultations from a fixed day in the future. */
-		time_t t = 1893456000 + (time_t)slot * 900; /* 2030-01-01 */
+		/* Distinct 15-minute consultations from tomorrow on, over the next 700 days
+		 * (bookings lie at most two years ahead); a slot taken twice is a conflict. */
+		time_t t = first_slot + (time_t)(slot % SLOTS) * 900;
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		char start[40];
@@ -85,6 +88,7 @@ static int setup(void **state)
 	const char *r = getenv("CRASH_ROUNDS");
 	if (r && atoi(r) > 0)
 		rounds = atoi(r);
+	first_slot = fx_time(1, 0, 0);
 	server_start(&srv, NULL);
 	char *admin = login(&srv, "admin", PW_ADMIN);
 	token = admin;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,114 @@ static void unknown_paths_are_json_404(void **state)
 	struct resp *r = req(&srv, "GET", "/api/v1/patients/424242", admin_tok, NULL);
 	assert_error(r, 404, "not_found");
 	resp_free(r);
+}
+
+/* A query string of n parameters "pK=K" after path (caller frees). */
+static char *with_params(const char *path, int n)
+{
+	size_t cap = strlen(path) + 16 * (size_t)n + 2;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	size_t o = (size_t)snprintf(out, cap, "%s", path);
+	for (int i = 0; i < n; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%cp%d=%d", i ? '&' : '?', i, i);
+	return out;
+}
+
+/* Sends raw bytes on a fresh connection and reads until the server closes it, or
+ * timeout_ms without a byte; *closed says which (caller frees the answer). */
+static char *raw_until_closed(const char *request, int timeout_ms, bool *closed)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in sin;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)srv.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	size_t len = strlen(request);
+	assert_int_equal(send(fd, request, len, MSG_NOSIGNAL), (ssize_t)len);
+	char *buf = calloc(1, 65536);
+	assert_non_null(buf);
+	size_t got = 0;
+	*closed = false;
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, timeout_ms) <= 0)
+			break;
+		ssize_t n = recv(fd, buf + got, 65535 - got, 0);
+		if (n <= 0) {
+			*closed = true;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return buf;
+}
+
+/* Paths that try to smuggle a NUL or a separator past the router, and query strings of
+ * more parameters than any endpoint takes. */
+static void hostile_paths_and_query_floods(void **state)
+{
+	(void)state;
+	static const char *const nul[] = {
+	    "/api/v1/patients/1%00",
+	    "/index.html%00.js",
+	    "/api/v1/pa%00tients/1",
+	    "/api/v1/health%00",
+	    "/%00",
+	};
+	for (size_t i = 0; i < sizeof nul / sizeof nul[0]; i++) {
+		struct resp *r = req(&srv, "GET", nul[i], admin_tok, NULL);
+		assert_error(r, 400, "bad_request");
+		assert_common_headers(r);
+		resp_free(r);
+	}
+	/* An encoded slash is part of a segment, never a separator. */
+	static const char *const slash[] = {
+	    "/api%2fv1%2fhealth",
+	    "/api%2Fv1%2Fhealth",
+	    "/api/v1%2fhealth",
+	    "/api/v1/patients%2f1",
+	};
+	for (size_t i = 0; i < sizeof slash / sizeof slash[0]; i++) {
+		struct resp *r = req(&srv, "GET", slash[i], admin_tok, NULL);
+		assert_error(r, 404, "not_found");
+		resp_free(r);
+	}
+	fx_expect_status(req(&srv, "GET", "/api/v1/health", NULL, NULL), 200);
+
+	/* 64 parameters are fine; 65 are answered 431 at once, before any route or session. */
+	char *ok = with_params("/api/v1/health", 64);
+	fx_expect_status(req(&srv, "GET", ok, NULL, NULL), 200);
+	free(ok);
+	const char *const flooded[] = {"/api/v1/health", "/api/v1/patients", "/nothing-here"};
+	for (size_t i = 0; i < sizeof flooded / sizeof flooded[0]; i++) {
+		char *many = with_params(flooded[i], i == 0 ? 65 : 500);
+		struct resp *r = req(&srv, "GET", many, i == 1 ? admin_tok : NULL, NULL);
+		assert_error(r, 431, "head_too_large");
+		assert_int_equal(jint(fx_details(r), "limit"), 64);
+		resp_free(r);
+		free(many);
+	}
+	/* Over one kept-alive connection: the answer comes and the connection is closed. */
+	char *many = with_params("/api/v1/health", 65);
+	char request[2048];
+	snprintf(request, sizeof request,
+		 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n", many);
+	free(many);
+	bool closed;
+	char *answer = raw_until_closed(request, 10000, &closed);
+	assert_true(closed);
+	assert_non_null(strstr(answer, "HTTP/1.1 431"));
+	assert_non_null(strstr(answer, "head_too_large"));
+	assert_true(strcasestr(answer, "Connection: close") != NULL);
+	free(answer);
+	/* The server goes on serving. */
+	fx_expect_status(req(&srv, "GET", "/api/v1/health", NULL, NULL), 200);
+	fx_expect_status(req(&srv, "GET", "/api/v1/patients/1", admin_tok, NULL), 200);
 }
 
 static void wrong_method_is_405_with_allow(void **state)
@@ -707,6 +816,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(unknown_paths_are_json_404),
+	    cmocka_unit_test(hostile_paths_and_query_floods),
 	    cmocka_unit_test(wrong_method_is_405_with_allow),
 	    cmocka_unit_test(nothing_is_ever_deleted),
 	    cmocka_unit_test(declared_oversized_body_is_refused_before_reading),

@@ -354,6 +354,130 @@ static void archived_patients_are_hidden_from_search(void **state)
 	resp_free(r);
 }
 
+/* POST /appointments/{id}/{action} as the front desk. */
+static struct resp *appt_act(long long id, const char *action)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/appointments/%lld/%s", id, action);
+	return req(&srv, "POST", path, desk_tok, NULL);
+}
+
+/* An appointment's status and cancel reason ("" when none), as the front desk reads it. */
+static void expect_appt(long long id, const char *status, const char *reason)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/appointments/%lld", id);
+	struct resp *r = req(&srv, "GET", path, desk_tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), status);
+	assert_string_equal(jstr(r->json, "cancel_reason"), reason);
+	resp_free(r);
+}
+
+/* Archiving cancels the patient's booked appointments from now on, in the same
+ * transaction, and names them; past, checked-in and already cancelled ones stay as they
+ * are, and no status of an archived patient's appointment changes any more. */
+static void archiving_cancels_future_bookings(void **state)
+{
+	(void)state;
+	long long p = fx_adult(&srv, desk_tok, prac_tok, "Arlo", "Archivedbooks", "1972-02-12");
+	long long other = fx_adult(&srv, desk_tok, prac_tok, "Otto", "Archivedbooks", "1972-02-13");
+	struct lane l = fx_lane(&srv, admin_tok, "arch");
+	long long plan = fx_plan(&srv, prac_tok, p, l.prac, 3);
+	/* Earlier today (past), checked in today, two booked ahead, one cancelled ahead. */
+	time_t earlier = fx_earlier_today(1800);
+	struct fx_booking past = fx_in_lane(l, p, 0, earlier);
+	past.end = earlier + 300;
+	past.override_reason = "recorded late";
+	long long a_past = fx_booked(&srv, admin_tok, &past);
+	struct fx_booking here = fx_in_lane(l, p, 0, earlier + 600);
+	here.end = earlier + 900;
+	here.override_reason = "recorded late";
+	long long a_here = fx_booked(&srv, admin_tok, &here);
+	fx_expect_status(appt_act(a_here, "check-in"), 200);
+	struct fx_booking b = fx_in_lane(l, p, 0, fx_time(3, 10, 0));
+	long long a_consult = fx_booked(&srv, desk_tok, &b);
+	b = fx_in_lane(l, p, plan, fx_time(5, 10, 0));
+	long long a_treat = fx_booked(&srv, desk_tok, &b);
+	b = fx_in_lane(l, p, 0, fx_time(7, 10, 0));
+	long long a_gone = fx_booked(&srv, desk_tok, &b);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/appointments/%lld/cancel", a_gone);
+	fx_expect_status(req(&srv, "POST", path, desk_tok, "{\"reason\":\"holiday\"}"), 200);
+	/* Another patient's booking in the same calendar. */
+	b = fx_in_lane(l, other, 0, fx_time(3, 11, 0));
+	long long a_other = fx_booked(&srv, desk_tok, &b);
+
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/archive", p);
+	struct resp *r = req(&srv, "POST", path, desk_tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_true(json_is_true(json_object_get(r->json, "archived")));
+	json_t *ids = json_object_get(r->json, "cancelled_appointments");
+	if (json_array_size(ids) != 2)
+		print_message("archive: %s\n", r->body);
+	assert_int_equal(json_array_size(ids), 2);
+	bool consult = false, treat = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+	{
+		consult |= json_integer_value(v) == a_consult;
+		treat |= json_integer_value(v) == a_treat;
+	}
+	assert_true(consult && treat);
+	resp_free(r);
+
+	expect_appt(a_consult, "cancelled", "patient archived");
+	expect_appt(a_treat, "cancelled", "patient archived");
+	expect_appt(a_past, "booked", "");
+	expect_appt(a_here, "checked_in", "");
+	expect_appt(a_gone, "cancelled", "holiday");
+	expect_appt(a_other, "booked", "");
+	/* Each cancellation is its own event; the plan's progress follows. */
+	assert_int_equal(fx_audit_count(&srv, admin_tok, "appointment", a_treat, "cancelled"), 1);
+	assert_int_equal(fx_audit_count(&srv, admin_tok, "appointment", a_gone, "cancelled"), 1);
+	char plan_path[64];
+	snprintf(plan_path, sizeof plan_path, "/api/v1/plans/%lld", plan);
+	r = req(&srv, "GET", plan_path, desk_tok, NULL);
+	assert_int_equal(jint(json_object_get(r->json, "progress"), "booked"), 0);
+	resp_free(r);
+	/* The freed time can be given to someone else. */
+	b = fx_in_lane(l, other, 0, fx_time(3, 10, 0));
+	fx_booked(&srv, desk_tok, &b);
+
+	/* No status of the archived patient's appointments changes any more. */
+	const struct {
+		const char *action;
+		long long id;
+	} frozen[] = {
+	    {"check-in", a_past}, {"no-show", a_past},	{"cancel", a_past},
+	    {"cancel", a_here},	  {"complete", a_here}, {"check-in", a_consult},
+	};
+	for (i = 0; i < sizeof frozen / sizeof frozen[0]; i++) {
+		r = appt_act(frozen[i].id, frozen[i].action);
+		if (r->status != 409)
+			print_message("row %zu\n", i);
+		fx_expect_err(r, 409, "patient_archived", NULL);
+	}
+	expect_appt(a_past, "booked", "");
+	expect_appt(a_here, "checked_in", "");
+
+	/* Archiving again cancels nothing more; a patient without bookings has an empty list. */
+	r = req(&srv, "POST", path, admin_tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(json_array_size(json_object_get(r->json, "cancelled_appointments")), 0);
+	assert_true(json_is_array(json_object_get(r->json, "cancelled_appointments")));
+	resp_free(r);
+	long long lone = add_patient("Lone", "Archivedbooks", "1972-02-14", NULL);
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/archive", lone);
+	r = req(&srv, "POST", path, desk_tok, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *none = json_object_get(r->json, "cancelled_appointments");
+	assert_true(json_is_array(none));
+	assert_int_equal(json_array_size(none), 0);
+	resp_free(r);
+}
+
 /* ---- search ------------------------------------------------------------------------ */
 
 static void search_name_prefix_any_script_any_case(void **state)
@@ -840,6 +964,7 @@ int main(void)
 	    cmocka_unit_test(delete_is_not_allowed),
 	    cmocka_unit_test(patch_changes_and_clears_fields),
 	    cmocka_unit_test(archived_patients_are_hidden_from_search),
+	    cmocka_unit_test(archiving_cancels_future_bookings),
 	    cmocka_unit_test(search_name_prefix_any_script_any_case),
 	    cmocka_unit_test(search_two_name_tokens),
 	    cmocka_unit_test(search_names_with_spaces),

@@ -225,8 +225,8 @@ static void rule2_blocking_condition_and_what_the_desk_sees(void **state)
 					    .room = l.room,
 					    .start = fx_time(25, 12, 0)});
 
-	/* The latest screening counts: without rosacea the patient is bookable again. */
-	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	/* The latest screening counts: with rosacea resolved the patient is bookable again. */
+	fx_screen(&S, t_prac, p, "{\"conditions\":[],\"resolved\":[\"rosacea\"]}");
 	long long id = booked(t_desk, &t);
 
 	/* A booked treatment cannot be moved while a new screening blocks it. */
@@ -283,8 +283,161 @@ static void rule2_clearance_needed_until_recorded(void **state)
 	resp_free(r);
 
 	fx_screen(&S, t_prac, p,
-		  "{\"conditions\":[\"pregnant\"],\"clearances\":[{\"condition\":\"pregnant\","
-		  "\"cleared_by\":\"Dr X\",\"note\":\"ok\"}]}");
+		  "{\"conditions\":[\"pregnant\"],\"resolved\":[\"breastfeeding\"],"
+		  "\"clearances\":[{\"condition\":\"pregnant\",\"cleared_by\":\"Dr X\","
+		  "\"note\":\"ok\"}]}");
+	booked(t_prac, &t);
+}
+
+/* POST a screening for patient as prac; the answer is the caller's. */
+static struct resp *screen(long long patient, const char *body)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/screenings", patient);
+	return req(&S, "POST", path, t_prac, body);
+}
+
+/* Asserts a refusal of a screening that leaves out exactly the codes in want
+ * (NULL-terminated) of the latest one, and frees r. */
+static void expect_dropped(struct resp *r, const char *const *want)
+{
+	fx_expect_field(r, "conditions");
+	json_t *dropped = json_object_get(fx_details(r), "dropped");
+	size_t n = 0;
+	while (want[n])
+		n++;
+	if (json_array_size(dropped) != n)
+		print_message("dropped: %s\n", r->body);
+	assert_int_equal(json_array_size(dropped), n);
+	for (size_t i = 0; i < n; i++)
+		assert_true(fx_has_str(dropped, want[i]));
+	resp_free(r);
+}
+
+static bool is_bookable(long long patient)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/bookable", patient);
+	struct resp *r = req(&S, "GET", path, t_prac, NULL);
+	assert_int_equal(r->status, 200);
+	bool yes = json_is_true(json_object_get(r->json, "bookable"));
+	resp_free(r);
+	return yes;
+}
+
+/* An unticked box never clears a condition: a new screening names each condition of the
+ * latest one that it leaves out as resolved. */
+static void rule2_a_new_screening_names_what_it_resolves(void **state)
+{
+	(void)state;
+	long long p = fx_screened(&S, t_desk, t_prac, "Rhea", "Resolved", "1977-04-04",
+				  "{\"conditions\":[\"rosacea\"]}");
+	static const char *const rosacea[] = {"rosacea", NULL};
+	expect_dropped(screen(p, "{\"conditions\":[]}"), rosacea);
+	expect_dropped(screen(p, "{\"conditions\":[\"sunburn\"]}"), rosacea);
+	expect_dropped(screen(p, "{\"conditions\":[],\"resolved\":[]}"), rosacea);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/screenings", p);
+	static const struct fx_bad bad[] = {
+	    /* Not in the latest screening, or still listed. */
+	    FX_FIELD("{\"conditions\":[],\"resolved\":[\"rosacea\",\"sunburn\"]}", "resolved"),
+	    FX_FIELD("{\"conditions\":[\"rosacea\"],\"resolved\":[\"rosacea\"]}", "resolved"),
+	    FX_FIELD("{\"conditions\":[\"rosacea\"],\"resolved\":[\"open_wound\"]}", "resolved"),
+	    /* Not a list of codes. */
+	    FX_FIELD("{\"conditions\":[],\"resolved\":\"rosacea\"}", "resolved"),
+	    FX_FIELD("{\"conditions\":[],\"resolved\":[7]}", "resolved"),
+	    FX_FIELD("{\"conditions\":[],\"resolved\":null}", "resolved"),
+	    FX_FIELD("{\"conditions\":[],\"resolved\":{\"rosacea\":true}}", "resolved"),
+	};
+	fx_expect_bad(&S, t_prac, "POST", path, FX_ROWS(bad));
+	/* None of it was recorded: rosacea still blocks. */
+	assert_int_equal(fx_total(&S, t_prac, path), 1);
+	assert_false(is_bookable(p));
+
+	struct resp *r = screen(p, "{\"conditions\":[],\"resolved\":[\"rosacea\"]}");
+	fx_expect_created(r);
+	assert_int_equal(json_array_size(json_object_get(r->json, "conditions")), 0);
+	json_t *res = json_object_get(r->json, "resolved");
+	assert_int_equal(json_array_size(res), 1);
+	assert_true(fx_has_str(res, "rosacea"));
+	long long sid = jint(r->json, "id");
+	resp_free(r);
+	assert_true(is_bookable(p));
+	/* The trail names what was resolved. */
+	char q[128];
+	snprintf(q, sizeof q, V1 "/audit?entity=screening&entity_id=%lld", sid);
+	r = req(&S, "GET", q, t_admin, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *e = json_array_get(json_object_get(r->json, "items"), 0);
+	assert_string_equal(jstr(e, "action"), "create");
+	assert_non_null(strstr(jstr(e, "detail"), "rosacea"));
+	resp_free(r);
+
+	/* Every screening answers its resolved list, newest first. */
+	r = req(&S, "GET", path, t_prac, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *items = json_object_get(r->json, "items");
+	assert_int_equal(json_array_size(items), 2);
+	assert_true(fx_has_str(json_object_get(json_array_get(items, 0), "resolved"), "rosacea"));
+	json_t *first = json_object_get(json_array_get(items, 1), "resolved");
+	assert_true(json_is_array(first));
+	assert_int_equal(json_array_size(first), 0);
+	resp_free(r);
+
+	/* Nothing to resolve against a clean screening; adding conditions needs nothing. */
+	r = screen(p, "{\"conditions\":[\"sunburn\"]}");
+	fx_expect_created(r);
+	assert_int_equal(json_array_size(json_object_get(r->json, "resolved")), 0);
+	resp_free(r);
+	fx_expect_status(screen(p, "{\"conditions\":[\"sunburn\",\"open_wound\"]}"), 201);
+	static const char *const both[] = {"sunburn", "open_wound", NULL};
+	expect_dropped(screen(p, "{\"conditions\":[]}"), both);
+	fx_expect_status(screen(p, "{\"conditions\":[\"sunburn\"],\"resolved\":[\"open_wound\"]}"),
+			 201);
+}
+
+/* A patient with rosacea and isotretinoin in the last year, screened again as pregnant
+ * with a clearance and nothing else ticked, stays unbookable: the screening is refused
+ * until each dropped condition is confirmed as resolved. */
+static void rule2_dropping_conditions_never_makes_a_patient_bookable(void **state)
+{
+	(void)state;
+	long long p = fx_screened(&S, t_desk, t_prac, "Isla", "Tretinoin", "1986-06-16",
+				  "{\"conditions\":[\"rosacea\",\"isotretinoin_12mo\"]}");
+	struct lane l = lane("r2e");
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
+	struct fx_booking t = fx_in_lane(l, p, plan, fx_time(27, 10, 0));
+	fx_expect_err(fx_book(&S, t_prac, &t), 409, "contraindicated", NULL);
+
+#define PREGNANT_CLEARED                                                             \
+	"\"conditions\":[\"pregnant\"],\"clearances\":[{\"condition\":\"pregnant\"," \
+	"\"cleared_by\":\"Dr Obst\",\"note\":\"cleared\"}]"
+	static const char *const both[] = {"rosacea", "isotretinoin_12mo", NULL};
+	expect_dropped(screen(p, "{" PREGNANT_CLEARED "}"), both);
+	/* Still as before: blocked for rosacea, with the isotretinoin caution. */
+	assert_false(is_bookable(p));
+	struct resp *r = fx_book(&S, t_prac, &t);
+	fx_expect_error(r, 409, "contraindicated");
+	assert_true(fx_has_str(json_object_get(fx_details(r), "conditions"), "rosacea"));
+	resp_free(r);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/bookable", p);
+	r = req(&S, "GET", path, t_prac, NULL);
+	assert_true(fx_has_str(json_object_get(r->json, "cautions"), "isotretinoin_12mo"));
+	resp_free(r);
+
+	/* Resolving one of the two is not enough. */
+	static const char *const iso[] = {"isotretinoin_12mo", NULL};
+	expect_dropped(screen(p, "{" PREGNANT_CLEARED ",\"resolved\":[\"rosacea\"]}"), iso);
+	assert_false(is_bookable(p));
+
+	/* Each confirmed as resolved: the cleared pregnancy alone remains. */
+	r = screen(p, "{" PREGNANT_CLEARED ",\"resolved\":[\"rosacea\",\"isotretinoin_12mo\"]}");
+	fx_expect_created(r);
+	assert_int_equal(json_array_size(json_object_get(r->json, "resolved")), 2);
+	resp_free(r);
+#undef PREGNANT_CLEARED
+	assert_true(is_bookable(p));
 	booked(t_prac, &t);
 }
 
@@ -350,12 +503,18 @@ static void rule2_bookable_for_every_role(void **state)
 		bool desk = tokens[i] == t_desk;
 		char path[96];
 		snprintf(path, sizeof path, V1 "/patients/%lld/bookable", clean);
+		int reads = fx_audit_count(&S, t_admin, "screening", clean, "read");
 		struct resp *r = req(&S, "GET", path, tokens[i], NULL);
 		assert_int_equal(r->status, 200);
 		assert_true(json_is_true(json_object_get(r->json, "bookable")));
 		assert_int_equal(json_array_size(json_object_get(r->json, "reasons")), 0);
 		assert_int_equal(json_array_size(json_object_get(r->json, "cautions")), 0);
 		resp_free(r);
+		/* Derived from the screening: a clinical read, whoever asks, the desk too. */
+		assert_int_equal(
+		    fx_expect_newest_event(&S, t_admin, "screening", "read", "bookable"), clean);
+		assert_int_equal(fx_audit_count(&S, t_admin, "screening", clean, "read"),
+				 reads + 1);
 
 		snprintf(path, sizeof path, V1 "/patients/%lld/bookable", ros);
 		r = req(&S, "GET", path, tokens[i], NULL);
@@ -602,15 +761,15 @@ static void rule3_cancelled_and_no_show_sessions_do_not_count(void **state)
 	assert_int_equal(jint(r->json, "session_number"), 1);
 	resp_free(r);
 
-	/* A session a few minutes ago; the server takes bookings in the past. */
+	/* A session a few minutes ago; the server takes bookings from the start of today. */
 	long long plan2 = fx_plan(&S, t_prac, p, l.prac, 3);
-	time_t now = time(NULL);
+	time_t earlier = fx_earlier_today(600);
 	long long past = booked(t_admin, &(struct fx_booking){.patient = p,
 							      .practitioner = l.prac,
 							      .room = l.room,
 							      .plan = plan2,
-							      .start = now - 600,
-							      .end = now - 300,
+							      .start = earlier,
+							      .end = earlier + 300,
 							      .override_reason = "recorded late"});
 	struct fx_booking next = fx_in_lane(l, p, plan2, fx_time(5, 10, 0));
 	fx_expect_err(fx_book(&S, t_desk, &next), 409, "spacing_too_short", NULL);
@@ -1223,7 +1382,8 @@ static void rule7_no_show_only_after_the_start(void **state)
 	(void)state;
 	long long p = adult("Nell", "Noshow");
 	struct lane l = lane("r7c");
-	time_t now = time(NULL);
+	/* Earlier today, where bookings may still go. */
+	time_t earlier = fx_earlier_today(900);
 	long long future = booked(t_desk, &(struct fx_booking){.patient = p,
 							       .practitioner = l.prac,
 							       .room = l.room,
@@ -1236,8 +1396,8 @@ static void rule7_no_show_only_after_the_start(void **state)
 	long long past = booked(t_admin, &(struct fx_booking){.patient = p,
 							      .practitioner = l.prac,
 							      .room = l.room,
-							      .start = now - 900,
-							      .end = now - 600,
+							      .start = earlier,
+							      .end = earlier + 300,
 							      .override_reason = "recorded late"});
 	r = act(past, "no-show", t_desk);
 	assert_int_equal(r->status, 200);
@@ -1250,19 +1410,185 @@ static void rule7_no_show_only_after_the_start(void **state)
 	booked(t_admin, &(struct fx_booking){.patient = other,
 					     .practitioner = l.prac,
 					     .room = l.room,
-					     .start = now - 900,
-					     .end = now - 600,
+					     .start = earlier,
+					     .end = earlier + 300,
 					     .override_reason = "recorded late"});
 
 	/* Once checked in, the patient came. */
 	long long came = booked(t_admin, &(struct fx_booking){.patient = p,
 							      .practitioner = l.prac,
 							      .room = l.room,
-							      .start = now - 500,
-							      .end = now - 200,
+							      .start = earlier + 400,
+							      .end = earlier + 700,
 							      .override_reason = "recorded late"});
 	fx_expect_status(act(came, "check-in", t_desk), 200);
 	fx_expect_err(act(came, "no-show", t_desk), 409, "bad_transition", NULL);
+}
+
+/* ---- Bookings lie between today and two years ahead ---- */
+
+/* hour:minute local time on the date two years after today (28 February for a 29th),
+ * plus extra days. */
+static time_t two_years_ahead(int extra_days, int hour, int minute)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	tm.tm_year += 2;
+	if (tm.tm_mon == 1 && tm.tm_mday == 29)
+		tm.tm_mday = 28;
+	tm.tm_mday += extra_days;
+	tm.tm_hour = hour;
+	tm.tm_min = minute;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+/* How many appointments patient has on the local date of t. */
+static long long on_day(long long patient, time_t t)
+{
+	char path[128], day[11];
+	fx_date(t, day);
+	snprintf(path, sizeof path, V1 "/appointments?date=%s&patient_id=%lld", day, patient);
+	return fx_total(&S, t_desk, path);
+}
+
+static void bookings_lie_between_today_and_two_years_ahead(void **state)
+{
+	(void)state;
+	long long p = adult("Wanda", "Window");
+	struct lane l = lane("win");
+	struct fx_booking b = {.patient = p, .practitioner = l.prac, .room = l.room};
+	/* From midnight today, clinic-local (before midnight UTC in Berlin). */
+	b.start = fx_time(0, 0, 0);
+	long long today = booked(t_desk, &b);
+	/* The whole last day two years ahead, and not a day more. */
+	b.start = two_years_ahead(0, 10, 0);
+	booked(t_desk, &b);
+	b.start = two_years_ahead(0, 23, 0);
+	booked(t_desk, &b);
+	const time_t refused[] = {fx_time(-1, 12, 0),	     fx_time(-1, 23, 0),
+				  fx_time(-400, 10, 0),	     two_years_ahead(1, 0, 0),
+				  two_years_ahead(1, 10, 0), two_years_ahead(400, 10, 0)};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		b.start = refused[i];
+		b.end = refused[i] + 1800;
+		struct resp *r = fx_book(&S, t_desk, &b);
+		if (r->status != 422)
+			print_message("start %zu\n", i);
+		fx_expect_field(r, "start");
+		resp_free(r);
+		/* No reason and no role reach past it. */
+		b.override_reason = "recorded late";
+		fx_expect_err(fx_book(&S, t_admin, &b), 422, "validation_failed", "start");
+		b.override_reason = NULL;
+	}
+	b.end = 0;
+	assert_int_equal(on_day(p, fx_time(0, 12, 0)), 1);
+	assert_int_equal(on_day(p, two_years_ahead(0, 12, 0)), 2);
+	assert_int_equal(on_day(p, fx_time(-1, 12, 0)), 0);
+	assert_int_equal(on_day(p, two_years_ahead(1, 12, 0)), 0);
+
+	/* A reschedule is held to the same span. */
+	fx_expect_err(move(today, fx_time(-1, 12, 0), t_desk), 422, "validation_failed", "start");
+	fx_expect_err(move(today, two_years_ahead(1, 10, 0), t_desk), 422, "validation_failed",
+		      "start");
+	struct resp *r = get_appt(today);
+	fx_expect_instant(r->json, "start", fx_time(0, 0, 0));
+	resp_free(r);
+	r = move(today, two_years_ahead(0, 12, 0), t_desk);
+	assert_int_equal(r->status, 200);
+	fx_expect_instant(r->json, "start", two_years_ahead(0, 12, 0));
+	resp_free(r);
+
+	assert_int_equal(on_day(p, two_years_ahead(0, 12, 0)), 3);
+
+	/* Instants outside the years 1900 to 2200 are refused as such, wherever they are. */
+	char body[512], path[96];
+	const char *far[] = {"1899-12-31T23:59:59Z", "2201-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+			     "0001-01-01T00:00:00+01:00"};
+	for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+		snprintf(body, sizeof body,
+			 "{\"patient_id\":%lld,\"kind\":\"consultation\",\"practitioner_id\":%lld,"
+			 "\"room_id\":%lld,\"start\":\"%s\"}",
+			 p, l.prac, l.room, far[i]);
+		fx_expect_err(req(&S, "POST", V1 "/appointments", t_desk, body), 422,
+			      "validation_failed", "start");
+		char ok[32];
+		fx_instant(fx_time(3, 10, 0), ok);
+		snprintf(body, sizeof body,
+			 "{\"patient_id\":%lld,\"kind\":\"consultation\",\"practitioner_id\":%lld,"
+			 "\"room_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}",
+			 p, l.prac, l.room, ok, far[i]);
+		fx_expect_err(req(&S, "POST", V1 "/appointments", t_desk, body), 422,
+			      "validation_failed", "end");
+		snprintf(path, sizeof path, V1 "/appointments/%lld", today);
+		snprintf(body, sizeof body, "{\"start\":\"%s\"}", far[i]);
+		fx_expect_err(req(&S, "PATCH", path, t_desk, body), 422, "validation_failed",
+			      "start");
+	}
+	assert_int_equal(on_day(p, two_years_ahead(0, 12, 0)), 3);
+	assert_int_equal(on_day(p, fx_time(3, 12, 0)), 0);
+}
+
+/* ---- Appointment lists ---- */
+
+/* A list names patients and their treatments: each read is audited with its count. The
+ * list is of one day or of a range, never both. */
+static void appointment_lists_are_audited_and_take_a_day_or_a_range(void **state)
+{
+	(void)state;
+	long long p = adult("Lister", "Counted");
+	struct lane l = lane("list");
+	int d = 120;
+	for (int h = 9; h < 12; h++)
+		booked(t_desk, &(struct fx_booking){.patient = p,
+						    .practitioner = l.prac,
+						    .room = l.room,
+						    .start = fx_time(d, h, 0)});
+	char path[160], day[11], next[11];
+	fx_day(d, day);
+	fx_day(d + 1, next);
+	const char *tokens[] = {t_admin, t_desk, t_prac};
+	for (int i = 0; i < 3; i++) {
+		int before = fx_audit_count(&S, t_admin, "appointment_list", 0, "read");
+		snprintf(path, sizeof path, V1 "/appointments?date=%s&practitioner_id=%lld", day,
+			 l.prac);
+		assert_int_equal(fx_total(&S, tokens[i], path), 3);
+		assert_int_equal(
+		    fx_expect_newest_event(&S, t_admin, "appointment_list", "read", "count=3"), 0);
+		snprintf(path, sizeof path, V1 "/appointments?from=%s&to=%s&patient_id=%lld", day,
+			 next, p);
+		assert_int_equal(fx_total(&S, tokens[i], path), 3);
+		fx_expect_newest_event(&S, t_admin, "appointment_list", "read", "count=3");
+		snprintf(path, sizeof path, V1 "/appointments?date=%s&practitioner_id=%lld", next,
+			 l.prac);
+		assert_int_equal(fx_total(&S, tokens[i], path), 0);
+		fx_expect_newest_event(&S, t_admin, "appointment_list", "read", "count=0");
+		assert_int_equal(fx_audit_count(&S, t_admin, "appointment_list", 0, "read"),
+				 before + 3);
+	}
+
+	char both_from[128], both_to[128], both[160];
+	snprintf(both_from, sizeof both_from, V1 "/appointments?date=%s&from=%s", day, day);
+	snprintf(both_to, sizeof both_to, V1 "/appointments?date=%s&to=%s", day, next);
+	snprintf(both, sizeof both, V1 "/appointments?from=%s&date=%s&to=%s", day, day, next);
+	const struct fx_bad bad[] = {
+	    {.field = "date", .path = both_from},
+	    {.field = "date", .path = both_to},
+	    {.field = "date", .path = both},
+	    {.field = "date", .path = V1 "/appointments?date=1899-12-31"},
+	    {.field = "date", .path = V1 "/appointments?date=2201-01-01"},
+	    {.field = "from", .path = V1 "/appointments?from=1899-12-31&to=1900-01-02"},
+	    {.field = "to", .path = V1 "/appointments?from=2200-12-30&to=2201-01-01"},
+	    {.field = "from",
+	     .path = V1 "/appointments?from=1899-12-31T23:00:00Z&to=1900-01-02T00:00:00Z"},
+	};
+	int before = fx_audit_count(&S, t_admin, "appointment_list", 0, "read");
+	fx_expect_bad(&S, t_desk, "GET", NULL, FX_ROWS(bad));
+	/* A refused list is no read. */
+	assert_int_equal(fx_audit_count(&S, t_admin, "appointment_list", 0, "read"), before);
 }
 
 /* ---- Validation ---- */
@@ -1354,8 +1680,64 @@ static void validation_rejects_malformed_bookings(void **state)
 	static const struct fx_bad changes[] = {
 	    FX_FIELD("{\"start\":\"tomorrow\"}", "start"),
 	    FX_FIELD("{\"kind\":\"review\"}", "kind"),
+	    /* A field left out keeps its value; null is no value. */
+	    FX_FIELD("{\"start\":null}", "start"),
+	    FX_FIELD("{\"end\":null}", "end"),
+	    FX_FIELD("{\"practitioner_id\":null}", "practitioner_id"),
+	    FX_FIELD("{\"room_id\":null}", "room_id"),
+	    FX_FIELD("{\"notes\":\"moved\",\"room_id\":null}", "room_id"),
 	};
 	fx_expect_bad(&S, t_desk, "PATCH", path, FX_ROWS(changes));
+	r = get_appt(id);
+	fx_expect_instant(r->json, "start", at);
+	assert_int_equal(jint(r->json, "room_id"), l.room);
+	assert_int_equal(jint(r->json, "practitioner_id"), l.prac);
+	assert_true(json_is_null(json_object_get(r->json, "notes")));
+	resp_free(r);
+}
+
+/* Rule 26: a plan's size, intervals, status and practitioner are left out to keep them,
+ * never set to null. */
+static void rule26_plan_fields_are_never_null(void **state)
+{
+	(void)state;
+	long long p = adult("Nell", "Nullplan");
+	struct lane l = lane("r26");
+	char body[512];
+#define PLAN_BODY                                                                       \
+	"{\"patient_id\":%lld,\"treatment_type\":\"MN\",\"indication\":\"fine_lines\"," \
+	"\"areas\":[\"cheeks\"],\"practitioner_id\":%lld,\"%s\":null}"
+	static const char *const create_keys[] = {"planned_sessions", "min_interval_days",
+						  "max_interval_days"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(body, sizeof body, PLAN_BODY, p, l.prac, create_keys[i]);
+		fx_expect_err(req(&S, "POST", V1 "/plans", t_prac, body), 422, "validation_failed",
+			      create_keys[i]);
+	}
+#undef PLAN_BODY
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans?patient_id=%lld", p);
+	assert_int_equal(fx_total(&S, t_prac, path), 0);
+
+	long long plan = fx_plan(&S, t_prac, p, l.prac, 4);
+	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"status\":null}", "status"),
+	    FX_FIELD("{\"planned_sessions\":null}", "planned_sessions"),
+	    FX_FIELD("{\"practitioner_id\":null}", "practitioner_id"),
+	    FX_FIELD("{\"min_interval_days\":null}", "min_interval_days"),
+	    FX_FIELD("{\"max_interval_days\":null}", "max_interval_days"),
+	    FX_FIELD("{\"planned_sessions\":5,\"max_interval_days\":null}", "max_interval_days"),
+	};
+	fx_expect_bad(&S, t_prac, "PATCH", path, FX_ROWS(bad));
+	struct resp *r = req(&S, "GET", path, t_prac, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "status"), "active");
+	assert_int_equal(jint(r->json, "planned_sessions"), 4);
+	assert_int_equal(jint(r->json, "practitioner_id"), l.prac);
+	assert_int_equal(jint(r->json, "min_interval_days"), 28);
+	assert_int_equal(jint(r->json, "max_interval_days"), 42);
+	resp_free(r);
 }
 
 /* Room A, and office hours for prac2: Monday to Friday, 09:00-17:00. */
@@ -1392,6 +1774,8 @@ int main(void)
 	    cmocka_unit_test(rule2_screening_required_for_treatment_only),
 	    cmocka_unit_test(rule2_blocking_condition_and_what_the_desk_sees),
 	    cmocka_unit_test(rule2_clearance_needed_until_recorded),
+	    cmocka_unit_test(rule2_a_new_screening_names_what_it_resolves),
+	    cmocka_unit_test(rule2_dropping_conditions_never_makes_a_patient_bookable),
 	    cmocka_unit_test(rule2_caution_books_with_a_warning),
 	    cmocka_unit_test(rule2_bookable_for_every_role),
 	    cmocka_unit_test(rule12_front_desk_cannot_read_screenings_or_consents),
@@ -1414,7 +1798,10 @@ int main(void)
 	    cmocka_unit_test(rule7_status_flow),
 	    cmocka_unit_test(rule7_late_cancel_within_24_hours),
 	    cmocka_unit_test(rule7_no_show_only_after_the_start),
+	    cmocka_unit_test(bookings_lie_between_today_and_two_years_ahead),
+	    cmocka_unit_test(appointment_lists_are_audited_and_take_a_day_or_a_range),
 	    cmocka_unit_test(validation_rejects_malformed_bookings),
+	    cmocka_unit_test(rule26_plan_fields_are_never_null),
 	};
 	return harness_run_group("api_schedule", tests, &group);
 }

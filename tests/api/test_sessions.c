@@ -19,8 +19,8 @@
 #define SLOT_MIN 10
 
 static struct server S;
-static char *t_admin, *t_desk, *t_prac;
-static long long u_prac, u_admin;
+static char *t_admin, *t_desk, *t_prac, *t_prac2;
+static long long u_prac, u_prac2, u_admin;
 static long long room;
 /* Clean screening with MN and MN_PRP consents; a caution (sunburn) with an MN consent
  * only; clean screening without any consent. */
@@ -178,6 +178,14 @@ static void put_ok(long long appt, json_t *body)
 	fx_expect_status(put_session(appt, t_prac, body), 200);
 }
 
+/* The front desk checks the patient in: a note is signed only for a visit that happened. */
+static void check_in(long long appt)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld/check-in", appt);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
+}
+
 static void sign_ok(long long appt)
 {
 	struct resp *r = sign(appt, t_prac);
@@ -284,6 +292,7 @@ static void get_before_writing_is_a_blank_draft(void **state)
 	assert_false(fx_has_str(missing, "consent"));
 	assert_false(fx_has_str(missing, "prp"));
 	assert_false(fx_has_str(missing, "caution_reviewed"));
+	assert_true(fx_has_str(missing, "checked_in"));
 	assert_int_equal(json_array_size(json_object_get(r->json, "cautions")), 0);
 	resp_free(r);
 	/* An unknown appointment. */
@@ -402,6 +411,7 @@ static void area_max_and_override(void **state)
 			    json_pack("[{s:s, s:f, s:s}]", "area", "cheeks", "depth_mm", 2.5,
 				      "override_reason", "Deep boxcar scars"));
 	put_ok(appt, b);
+	check_in(appt);
 	sign_ok(appt);
 }
 
@@ -452,6 +462,7 @@ static void prp_belongs_to_prp_types(void **state)
 	resp_free(r);
 
 	long long appt = fresh(p_main, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	r = get_session(appt, t_prac);
 	assert_true(json_is_true(json_object_get(json_object_get(r->json, "plan"), "uses_prp")));
 	assert_true(fx_has_str(json_object_get(r->json, "missing"), "prp"));
@@ -507,16 +518,19 @@ static void consent_screening_and_caution_are_needed(void **state)
 	(void)state;
 	/* No consent for the plan's treatment type. */
 	long long appt = fresh(p_noconsent, "MN", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	put_ok(appt, full_body());
 	static const char *const consent_only[] = {"consent", NULL};
 	expect_missing(appt, consent_only);
 	/* An MN consent does not cover MN_PRP. */
 	long long prp_appt = fresh(p_caution, "MN_PRP", "[\"cheeks\"]", 3, NULL);
+	check_in(prp_appt);
 	put_ok(prp_appt, prp_body("KIT-C"));
 	expect_missing(prp_appt, consent_only);
 
 	/* Screening not confirmed. */
 	appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	json_t *b = full_body();
 	json_object_set_new(b, "screening_confirmed", json_false());
 	put_ok(appt, b);
@@ -543,14 +557,17 @@ static void consent_screening_and_caution_are_needed(void **state)
 	resp_free(r);
 	expect_missing(appt, screening_only);
 
-	/* Confirmed today for a session tomorrow: not on the session's day. */
+	/* Confirmed today for a session tomorrow: not on the session's day (and the patient
+	 * is not here yet). */
 	long long p = plan(p_main, "MN", "[\"cheeks\"]", 3);
 	long long tomorrow = book_at(p_main, p, fx_time(1, 11, 0));
 	put_ok(tomorrow, full_body());
-	expect_missing(tomorrow, screening_only);
+	static const char *const not_today[] = {"screening_confirmed", "checked_in", NULL};
+	expect_missing(tomorrow, not_today);
 
 	/* A patient with a caution condition needs caution_reviewed. */
 	appt = fresh(p_caution, "MN", "[\"cheeks\"]", 3, NULL);
+	check_in(appt);
 	r = get_session(appt, t_prac);
 	assert_true(fx_has_str(json_object_get(r->json, "cautions"), "sunburn"));
 	assert_true(fx_has_str(json_object_get(r->json, "missing"), "caution_reviewed"));
@@ -568,13 +585,14 @@ static void an_empty_record_misses_everything_at_once(void **state)
 {
 	(void)state;
 	static const char *const all[] = {"areas", "screening_confirmed", "consent",
-					  "prp",   "caution_reviewed",	  NULL};
-	/* A caution patient without an MN_PRP consent, on an MN_PRP plan. */
+					  "prp",   "caution_reviewed",	  "checked_in",
+					  NULL};
+	/* A caution patient without an MN_PRP consent, on an MN_PRP plan, not checked in. */
 	long long appt = fresh(p_caution, "MN_PRP", "[\"cheeks\"]", 3, NULL);
 	struct resp *r = get_session(appt, t_prac);
 	json_t *missing = json_object_get(r->json, "missing");
-	assert_int_equal(json_array_size(missing), 5);
-	for (size_t i = 0; i < 5; i++)
+	assert_int_equal(json_array_size(missing), 6);
+	for (size_t i = 0; i < 6; i++)
 		assert_string_equal(json_string_value(json_array_get(missing, i)), all[i]);
 	resp_free(r);
 	/* Never written. */
@@ -666,6 +684,7 @@ static void signing_completes_the_appointment_and_moves_the_plan(void **state)
 	    b, "areas",
 	    json_pack("[{s:s, s:f, s:i}]", "area", "cheeks", "depth_mm", 1.25, "passes", 2));
 	put_ok(appt, b);
+	check_in(appt);
 	struct resp *r = sign(appt, t_prac);
 	expect_status(r, 200);
 	assert_string_equal(jstr(r->json, "status"), "signed");
@@ -728,6 +747,7 @@ static void a_one_session_plan_completes(void **state)
 	    json_is_null(json_object_get(json_object_get(pr->json, "progress"), "next_window")));
 	resp_free(pr);
 	put_ok(appt, full_body());
+	check_in(appt);
 	sign_ok(appt);
 	pr = get_plan(plan_id);
 	assert_string_equal(jstr(pr->json, "status"), "completed");
@@ -745,6 +765,13 @@ static void a_signed_record_is_locked_and_takes_addenda(void **state)
 	/* No record yet: nothing to add to. */
 	fx_expect_err(addendum(appt, t_prac, "{\"text\":\"too early\"}"), 404, "not_found", NULL);
 	put_ok(appt, full_body());
+	/* A draft is edited, not added to. */
+	fx_expect_err(addendum(appt, t_prac, "{\"text\":\"still a draft\"}"), 409, "not_signed",
+		      NULL);
+	fx_expect_err(addendum(appt, t_admin, "{\"text\":\"still a draft\"}"), 409, "not_signed",
+		      NULL);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "addendum"), 0);
+	check_in(appt);
 	sign_ok(appt);
 
 	fx_expect_err(put_session(appt, t_prac, full_body()), 409, "locked", NULL);
@@ -839,12 +866,14 @@ static void lots_trace_cartridges_and_prp_kits(void **state)
 	json_t *b = full_body();
 	json_object_set_new(b, "cartridge_lot", json_string("CART-TRACE-1"));
 	put_ok(a, b);
+	check_in(a);
 	sign_ok(a);
 
 	long long k = fresh(p, "MN_PRP", "[\"cheeks\"]", 3, NULL);
 	b = prp_body("KIT-TRACE-1");
 	json_object_set_new(b, "cartridge_lot", json_string("CART-OTHER-1"));
 	put_ok(k, b);
+	check_in(k);
 	sign_ok(k);
 
 	/* A draft counts for a recall too. */
@@ -916,6 +945,7 @@ static void patient_history_newest_first(void **state)
 			    json_pack("[{s:s, s:f}, {s:s, s:f}]", "area", "cheeks", "depth_mm",
 				      1.75, "area", "chin_jaw", "depth_mm", 1.25));
 	put_ok(older, b);
+	check_in(older);
 	sign_ok(older);
 	long long newer = fresh(p, "MN", "[\"forehead\"]", 3, NULL);
 	put_ok(newer, json_pack("{s:[{s:s, s:f}]}", "areas", "area", "forehead", "depth_mm", 0.75));
@@ -971,8 +1001,101 @@ static void reads_and_writes_are_audited(void **state)
 	r = put_text(appt, t_prac, "{\"areas\":[{\"area\":\"cheeks\",\"depth_mm\":1.355}]}");
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "update"), 1);
+	check_in(appt);
 	sign_ok(appt);
 	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "sign"), 1);
+}
+
+/* A note is signed for a visit that took place: the patient was checked in first. */
+static void signing_needs_the_patient_checked_in(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	put_ok(appt, full_body());
+	/* Complete but for the check-in: that alone is missing. */
+	static const char *const not_here[] = {"checked_in", NULL};
+	expect_missing(appt, not_here);
+	struct resp *r = get_session(appt, t_prac);
+	expect_status(r, 200);
+	json_t *missing = json_object_get(r->json, "missing");
+	assert_int_equal(json_array_size(missing), 1);
+	assert_true(fx_has_str(missing, "checked_in"));
+	assert_string_equal(jstr(r->json, "appointment_status"), "booked");
+	resp_free(r);
+	/* The refusal changed nothing. */
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "sign"), 0);
+	r = get_session(appt, t_prac);
+	assert_string_equal(jstr(r->json, "status"), "draft");
+	resp_free(r);
+
+	/* Checked in, nothing is missing and the note signs. */
+	check_in(appt);
+	r = get_session(appt, t_prac);
+	assert_int_equal(json_array_size(json_object_get(r->json, "missing")), 0);
+	assert_string_equal(jstr(r->json, "appointment_status"), "checked_in");
+	resp_free(r);
+	sign_ok(appt);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "sign"), 1);
+
+	/* With something else missing too, both are named, in their order. */
+	long long other = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	json_t *b = full_body();
+	json_object_set_new(b, "screening_confirmed", json_false());
+	put_ok(other, b);
+	static const char *const two[] = {"screening_confirmed", "checked_in", NULL};
+	expect_missing(other, two);
+}
+
+/* Only the appointment's own practitioner signs; a colleague reads, writes the draft and
+ * adds addenda; an admin never signs. */
+static void only_the_appointments_own_practitioner_signs(void **state)
+{
+	(void)state;
+	long long appt = fresh(p_main, "MN", "[\"cheeks\"]", 3, NULL);
+	put_ok(appt, full_body());
+	check_in(appt);
+	struct resp *r = sign(appt, t_prac2);
+	fx_expect_error(r, 403, "forbidden");
+	assert_int_equal(jint(fx_details(r), "practitioner_id"), u_prac);
+	resp_free(r);
+	fx_expect_err(sign(appt, t_admin), 403, "forbidden", NULL);
+	/* The colleague may read and write the draft. */
+	fx_expect_status(get_session(appt, t_prac2), 200);
+	fx_expect_status(put_session(appt, t_prac2, full_body()), 200);
+	r = get_session(appt, t_prac);
+	assert_string_equal(jstr(r->json, "status"), "draft");
+	assert_string_equal(jstr(r->json, "appointment_status"), "checked_in");
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "session_record", appt, "sign"), 0);
+
+	r = sign(appt, t_prac);
+	expect_status(r, 200);
+	assert_int_equal(jint(r->json, "signed_by"), u_prac);
+	resp_free(r);
+	/* After signing the colleague adds an addendum, signed with their own name. */
+	r = addendum(appt, t_prac2, "{\"text\":\"Reviewed the next day as cover.\"}");
+	expect_status(r, 201);
+	assert_int_equal(jint(r->json, "author"), u_prac2);
+	resp_free(r);
+	fx_expect_err(sign(appt, t_prac2), 403, "forbidden", NULL);
+
+	/* It is the appointment's practitioner who signs, not the plan's. */
+	long long plan_id = plan(p_main, "MN", "[\"cheeks\"]", 3);
+	struct fx_booking bk = {.patient = p_main,
+				.practitioner = u_prac2,
+				.room = room,
+				.plan = plan_id,
+				.start = slot()};
+	bk.end = bk.start + SLOT_MIN * 60;
+	long long covered = fx_booked(&S, t_desk, &bk);
+	put_ok(covered, full_body());
+	check_in(covered);
+	fx_expect_err(sign(covered, t_prac), 403, "forbidden", NULL);
+	r = sign(covered, t_prac2);
+	expect_status(r, 200);
+	assert_int_equal(jint(r->json, "signed_by"), u_prac2);
+	assert_string_equal(jstr(r->json, "appointment_status"), "completed");
+	resp_free(r);
 }
 
 static void reactions_none_stands_alone(void **state)
@@ -1057,6 +1180,11 @@ static void numbing_dwell_and_other_fields(void **state)
 	    FX_FIELD("{\"endpoint\":\"glowing\"}", "endpoint"),
 	    FX_FIELD("{\"colour\":\"red\"}", "colour"),
 	    FX_FIELD("{\"screening_confirmed\":\"yes\"}", "screening_confirmed"),
+	    /* Left out keeps a flag; null never clears it. */
+	    FX_FIELD("{\"screening_confirmed\":null}", "screening_confirmed"),
+	    FX_FIELD("{\"caution_reviewed\":null}", "caution_reviewed"),
+	    FX_FIELD("{\"aftercare_given\":null}", "aftercare_given"),
+	    FX_FIELD("{\"areas\":[],\"aftercare_given\":null}", "aftercare_given"),
 	    FX_FIELD("{\"products\":[\"\"]}", "products"),
 	    FX_FIELD("{\"numbing\":{\"applied_at\":\"yesterday\"}}", "numbing.applied_at"),
 	};
@@ -1081,6 +1209,8 @@ static int room_hours_and_patients(void)
 {
 	room = fx_room(&S, t_admin, "Treatment 1");
 	fx_daily_hours(&S, t_admin, u_prac, (const char *const[]){"00:00", "24:00", NULL});
+	fx_daily_hours(&S, t_admin, u_prac2, (const char *const[]){"00:00", "24:00", NULL});
+	t_prac2 = login(&S, "prac2", PW_PRAC);
 
 	p_main = fx_patient(&S, t_desk, "Mara", "Main", "1985-03-14");
 	fx_screen(&S, t_prac, p_main, "{\"conditions\":[]}");
@@ -1102,6 +1232,7 @@ static const struct harness_group group = {
     .prac = &t_prac,
     .admin_id = &u_admin,
     .prac_id = &u_prac,
+    .prac2_id = &u_prac2,
     .setup = room_hours_and_patients,
 };
 
@@ -1124,9 +1255,13 @@ int main(void)
 	    cmocka_unit_test(lots_trace_cartridges_and_prp_kits),
 	    cmocka_unit_test(patient_history_newest_first),
 	    cmocka_unit_test(reads_and_writes_are_audited),
+	    cmocka_unit_test(signing_needs_the_patient_checked_in),
+	    cmocka_unit_test(only_the_appointments_own_practitioner_signs),
 	    cmocka_unit_test(reactions_none_stands_alone),
 	    cmocka_unit_test(numbing_dwell_and_other_fields),
 	};
 	stay_clear_of_midnight();
-	return harness_run_group("api_sessions", tests, &group);
+	int failed = harness_run_group("api_sessions", tests, &group);
+	free(t_prac2);
+	return failed;
 }

@@ -381,6 +381,65 @@ static void unknown_fields_are_rejected(void **state)
 	resp_free(r);
 }
 
+/* A field left out keeps its value; null would clear a name, a role or a password. */
+static void patch_fields_are_never_null(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/users/%lld", user_id("desk"));
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"display_name\":null}", "display_name"),
+	    FX_FIELD("{\"role\":null}", "role"),
+	    FX_FIELD("{\"active\":null}", "active"),
+	    FX_FIELD("{\"password\":null}", "password"),
+	    FX_FIELD("{\"display_name\":\"Desk\",\"password\":null}", "password"),
+	};
+	fx_expect_bad(&srv, admin_tok, "PATCH", path, FX_ROWS(bad));
+	struct resp *r = req(&srv, "GET", path, admin_tok, NULL);
+	assert_string_equal(jstr(r->json, "display_name"), "desk");
+	assert_string_equal(jstr(r->json, "role"), "front_desk");
+	assert_true(json_is_true(json_object_get(r->json, "active")));
+	resp_free(r);
+	/* The password is the one it was. */
+	char *t = login(&srv, "desk", PW_DESK);
+	free(t);
+}
+
+/* POST /users/{id}/unlock: admins only, no fields, an existing user, one audit event. */
+static void unlock_is_for_admins(void **state)
+{
+	(void)state;
+	long long id = user_id("desk");
+	char path[80];
+	snprintf(path, sizeof path, "/api/v1/users/%lld/unlock", id);
+	int before = fx_audit_count(&srv, admin_tok, "user", id, "unlock");
+	fx_expect_err(req(&srv, "POST", path, desk_tok, NULL), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "POST", path, prac_tok, "{}"), 403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "POST", path, NULL, NULL), 401, "unauthenticated", NULL);
+	fx_expect_err(req(&srv, "POST", "/api/v1/users/999999/unlock", admin_tok, NULL), 404,
+		      "not_found", NULL);
+	static const struct fx_bad bad[] = {
+	    FX_FIELD("{\"username\":\"desk\"}", "username"),
+	    FX_FIELD("{\"all\":true}", "all"),
+	    {.body = "[]", .status = 400, .code = "bad_json"},
+	};
+	fx_expect_bad(&srv, admin_tok, "POST", path, FX_ROWS(bad));
+	assert_int_equal(fx_audit_count(&srv, admin_tok, "user", id, "unlock"), before);
+
+	const char *bodies[] = {NULL, "{}"};
+	for (int i = 0; i < 2; i++) {
+		struct resp *r = req(&srv, "POST", path, admin_tok, bodies[i]);
+		assert_int_equal(r->status, 200);
+		assert_int_equal(jint(r->json, "id"), id);
+		assert_string_equal(jstr(r->json, "username"), "desk");
+		assert_null(json_object_get(r->json, "password_hash"));
+		resp_free(r);
+		assert_int_equal(fx_audit_count(&srv, admin_tok, "user", id, "unlock"),
+				 before + i + 1);
+	}
+	fx_expect_err(req(&srv, "GET", path, admin_tok, NULL), 405, "method_not_allowed", NULL);
+}
+
 static void the_last_active_admin_stays(void **state)
 {
 	(void)state;
@@ -575,6 +634,8 @@ int main(void)
 	    cmocka_unit_test(display_names_have_1_to_100_characters),
 	    cmocka_unit_test(duplicate_usernames_conflict),
 	    cmocka_unit_test(unknown_fields_are_rejected),
+	    cmocka_unit_test(patch_fields_are_never_null),
+	    cmocka_unit_test(unlock_is_for_admins),
 	    cmocka_unit_test(the_last_active_admin_stays),
 	    cmocka_unit_test(two_admins_demoted_at_once_leave_one),
 	    cmocka_unit_test(practitioners_are_listed_for_every_role),

@@ -42,24 +42,67 @@ static long long book_plan_session(struct lane l, long long patient, long long p
 	return booked(t_desk, &b);
 }
 
-/* Writes the least session record that can be signed today, and signs it. */
-static void sign(long long appt)
+/* The session of practitioner lane l's own user (fx_lane made it): only the
+ * appointment's practitioner signs its note. Caller frees. */
+static char *lane_login(const char *name)
+{
+	char user[64];
+	snprintf(user, sizeof user, "lane-%s", name);
+	return login(&S, user, "practitioner-pw-1");
+}
+
+/* Checks the patient in, writes the least session record that can be signed today, and
+ * signs it as signer, the appointment's practitioner. */
+static void sign(long long appt, const char *signer)
 {
 	char path[96];
+	snprintf(path, sizeof path, V1 "/appointments/%lld/check-in", appt);
+	fx_expect_status(req(&S, "POST", path, t_desk, NULL), 200);
 	snprintf(path, sizeof path, V1 "/appointments/%lld/session", appt);
-	struct resp *r = req(&S, "PUT", path, t_prac,
+	fx_expect_status(req(&S, "PUT", path, signer,
 			     "{\"screening_confirmed\":true,\"areas\":[{\"area\":\"cheeks\","
-			     "\"depth_mm\":1.0}]}");
-	if (r->status != 200)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+			     "\"depth_mm\":1.0}]}"),
+			 200);
 	snprintf(path, sizeof path, V1 "/appointments/%lld/session/sign", appt);
-	r = req(&S, "POST", path, t_prac, NULL);
-	if (r->status != 200)
-		print_message("unexpected answer: %ld %s\n", r->status, r->body);
-	assert_int_equal(r->status, 200);
-	resp_free(r);
+	fx_expect_status(req(&S, "POST", path, signer, NULL), 200);
+}
+
+/* Runs sql with ?1 bound to appt on the server's database. */
+static void db_exec_for(const char *sql, long long appt)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(S.db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, appt);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* The server keeps each plan's progress beside it (schema version 4); recounts the one
+ * of appt's plan from its appointments, as the server would after a change. */
+static void refresh_plan_in_db(long long appt)
+{
+#define PLAN_OF "(SELECT plan_id FROM appointments WHERE id = ?1)"
+#define HOLDS	"a.plan_id = plans.id AND a.status IN ('booked', 'checked_in', 'completed')"
+	db_exec_for("UPDATE plans SET "
+		    "holding = (SELECT count(*) FROM appointments a WHERE " HOLDS "), "
+		    "completed = (SELECT count(*) FROM appointments a "
+		    " WHERE a.plan_id = plans.id AND a.status = 'completed'), "
+		    "pending = (SELECT count(*) FROM appointments a "
+		    " WHERE a.plan_id = plans.id AND a.status IN ('booked', 'checked_in')), "
+		    "last_start = (SELECT max(a.start_at) FROM appointments a WHERE " HOLDS ") "
+		    "WHERE id = " PLAN_OF,
+		    appt);
+	db_exec_for("UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
+		    "AND holding < planned_sessions AND pending = 0 "
+		    "THEN last_start + min_interval_days * 86400 END WHERE id = " PLAN_OF,
+		    appt);
+#undef HOLDS
+#undef PLAN_OF
 }
 
 /*
@@ -69,32 +112,21 @@ static void sign(long long appt)
  */
 static void complete_in_db(long long appt)
 {
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open_v2(S.db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "UPDATE appointments SET status = 'completed' "
-					    "WHERE id = ?1",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, appt);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_finalize(st);
-	/* The server keeps each plan's progress beside it (schema version 4); refresh it as
-	 * the server would after a change to the plan's sessions. */
-	char sql[1024];
+	db_exec_for("UPDATE appointments SET status = 'completed' WHERE id = ?1", appt);
+	refresh_plan_in_db(appt);
+}
+
+/* Moves a booked appointment to start (keeping its length) directly in the database:
+ * bookings start today at the earliest, so one weeks ago is made this way. */
+static void move_in_db(long long appt, time_t start)
+{
+	char sql[160];
 	snprintf(sql, sizeof sql,
-		 "UPDATE plans SET completed = completed + 1, pending = pending - 1 "
-		 "WHERE id = (SELECT plan_id FROM appointments WHERE id = %lld);"
-		 "UPDATE plans SET next_due_at = CASE WHEN status = 'active' AND holding > 0 "
-		 "AND holding < planned_sessions AND pending = 0 "
-		 "THEN last_start + min_interval_days * 86400 END "
-		 "WHERE id = (SELECT plan_id FROM appointments WHERE id = %lld);",
-		 appt, appt);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+		 "UPDATE appointments SET end_at = %lld + (end_at - start_at), start_at = %lld "
+		 "WHERE id = ?1",
+		 (long long)start, (long long)start);
+	db_exec_for(sql, appt);
+	refresh_plan_in_db(appt);
 }
 
 static struct resp *get_plan(long long plan, const char *token)
@@ -266,6 +298,16 @@ static void next_slots_for_a_full_or_inactive_plan(void **state)
 
 	snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?limit=0", plan);
 	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed", "limit");
+	/* A visit of no length, one too short, one too long. */
+	static const char *const durations[] = {"0", "4", "481", "-5"};
+	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+		snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?duration=%s", held,
+			 durations[i]);
+		fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed",
+			      "duration");
+	}
+	snprintf(path, sizeof path, V1 "/plans/%lld/next-slots?duration=5", held);
+	fx_expect_status(req(&S, "GET", path, t_desk, NULL), 200);
 	fx_expect_err(req(&S, "GET", V1 "/plans/999999/next-slots", t_desk, NULL), 404, "not_found",
 		      NULL);
 }
@@ -276,10 +318,12 @@ static void signing_the_last_session_completes_the_plan(void **state)
 {
 	(void)state;
 	struct lane l = lane("sg1");
+	char *signer = lane_login("sg1");
 	long long p = adult("Sigrid", "Signed");
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 1);
 	long long appt = book_plan_session(l, p, plan, fx_time(0, 0, 0));
-	sign(appt);
+	sign(appt, signer);
+	free(signer);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/appointments/%lld", appt);
 	struct resp *r = req(&S, "GET", path, t_desk, NULL);
@@ -340,18 +384,23 @@ static void recalls_due_open_and_overdue(void **state)
 	for (int i = 0; i < NCASES; i++) {
 		c[i].patient = adult(c[i].first, c[i].last);
 		c[i].plan = fx_plan(&S, t_prac, c[i].patient, l.prac, 3);
-		/* Bookings in the past are accepted: the front desk records what happened. */
-		c[i].first_appt =
-		    booked(t_desk, &(struct fx_booking){.patient = c[i].patient,
-							.practitioner = l.prac,
-							.room = l.room,
-							.plan = c[i].plan,
-							.start = fx_time(day[i], 0, 0)});
+		/* Booked ahead (bookings start today at the earliest), then moved back to its
+		 * day. */
+		c[i].first_appt = booked(
+		    t_desk, &(struct fx_booking){.patient = c[i].patient,
+						 .practitioner = l.prac,
+						 .room = l.room,
+						 .plan = c[i].plan,
+						 .start = fx_time(day[i] ? 300 + i : 0, 0, 0)});
+		if (day[i])
+			move_in_db(c[i].first_appt, fx_time(day[i], 0, 0));
 	}
 	complete_in_db(c[OVERDUE].first_appt);
 	complete_in_db(c[OPEN].first_appt);
 	complete_in_db(c[BOOKED].first_appt);
-	sign(c[UPCOMING].first_appt);
+	char *signer = lane_login("rc1");
+	sign(c[UPCOMING].first_appt, signer);
+	free(signer);
 	booked(t_desk, &(struct fx_booking){.patient = c[BOOKED].patient,
 					    .practitioner = l.prac,
 					    .room = l.room,
@@ -514,6 +563,74 @@ static void day_sheet_by_practitioner_and_room(void **state)
 		      "validation_failed", "date");
 }
 
+/* ---- Reads of schedule data are audited ---- */
+
+/* The day sheet names the day's patients and treatments: every role's read of it is an
+ * audit event with the day and the count, as is every read of the recall list. */
+static void day_sheet_and_recall_reads_are_audited(void **state)
+{
+	(void)state;
+	struct lane l = lane("au1");
+	long long p = adult("Aud", "Itsheet");
+	int d = 17;
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .start = fx_time(d, 9, 0)});
+	booked(t_desk, &(struct fx_booking){.patient = p,
+					    .practitioner = l.prac,
+					    .room = l.room,
+					    .start = fx_time(d, 11, 0)});
+	char date[11], path[96], detail[64];
+	fx_day(d, date);
+	const char *tokens[] = {t_admin, t_desk, t_prac};
+	for (int i = 0; i < 3; i++) {
+		int before = fx_audit_count(&S, t_admin, "day_sheet", 0, "read");
+		snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
+		struct resp *r = req(&S, "GET", path, tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		long long total = jint(r->json, "total");
+		assert_true(total >= 2);
+		resp_free(r);
+		snprintf(detail, sizeof detail, "%s count=%lld", date, total);
+		assert_int_equal(fx_expect_newest_event(&S, t_admin, "day_sheet", "read", detail),
+				 0);
+		assert_int_equal(fx_audit_count(&S, t_admin, "day_sheet", 0, "read"), before + 1);
+
+		/* Without a date: today's sheet, named by its date. */
+		r = req(&S, "GET", V1 "/day-sheet", tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		snprintf(detail, sizeof detail, "%s count=%lld", jstr(r->json, "date"),
+			 jint(r->json, "total"));
+		resp_free(r);
+		fx_expect_newest_event(&S, t_admin, "day_sheet", "read", detail);
+
+		/* An empty day counts 0. */
+		fx_day(700, date);
+		snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
+		fx_expect_status(req(&S, "GET", path, tokens[i], NULL), 200);
+		snprintf(detail, sizeof detail, "%s count=0", date);
+		fx_expect_newest_event(&S, t_admin, "day_sheet", "read", detail);
+		fx_day(d, date);
+
+		r = req(&S, "GET", V1 "/recalls?within_days=14", tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		snprintf(detail, sizeof detail, "count=%lld", jint(r->json, "total"));
+		resp_free(r);
+		assert_int_equal(fx_expect_newest_event(&S, t_admin, "recall_list", "read", detail),
+				 0);
+	}
+	/* A refused read is no read. */
+	int sheets = fx_audit_count(&S, t_admin, "day_sheet", 0, "read");
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=2027-02-30", t_desk, NULL), 422,
+		      "validation_failed", "date");
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=1899-12-31", t_desk, NULL), 422,
+		      "validation_failed", "date");
+	fx_expect_err(req(&S, "GET", V1 "/day-sheet?date=2201-01-01", t_desk, NULL), 422,
+		      "validation_failed", "date");
+	assert_int_equal(fx_audit_count(&S, t_admin, "day_sheet", 0, "read"), sheets);
+}
+
 /* ---- Catalogs ---- */
 
 static void catalogs_are_read_by_every_role(void **state)
@@ -599,6 +716,10 @@ static void catalog_areas_are_edited_by_admins_only(void **state)
 	/* Depth is stored exactly: a third decimal or a depth out of range is refused. */
 	static const struct fx_bad bad[] = {
 	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.355}", "max_depth_mm"),
+	    /* Nearly two decimals is not two decimals: nothing is rounded into the range. */
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":0.19999999999999}", "max_depth_mm"),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.35000000001}", "max_depth_mm"),
+	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":0.30000000000000004}", "max_depth_mm"),
 	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":3.5}", NULL),
 	    FX_FIELD("{\"name\":\"Scalp\",\"max_depth_mm\":1.0,\"colour\":\"red\"}", "colour"),
 	};
@@ -638,6 +759,7 @@ int main(void)
 	    cmocka_unit_test(signing_the_last_session_completes_the_plan),
 	    cmocka_unit_test(recalls_due_open_and_overdue),
 	    cmocka_unit_test(day_sheet_by_practitioner_and_room),
+	    cmocka_unit_test(day_sheet_and_recall_reads_are_audited),
 	    cmocka_unit_test(catalogs_are_read_by_every_role),
 	    cmocka_unit_test(catalog_areas_are_edited_by_admins_only),
 	};

@@ -1,6 +1,7 @@
 // Practitioner: screens a patient, records consent, creates a plan, books the first
-// session, writes the session note (signing first lists everything missing at once),
-// signs it and adds an addendum; the lot lookup finds the session. Then the front desk
+// session, writes the session note (signing first lists everything missing at once, the
+// check-in among it), checks the patient in from the appointment panel, signs the note
+// and adds an addendum; the lot lookup finds the session. Then the front desk
 // opening that note is refused: the UI says so and the API answers 403.
 
 import { describe, it, before, after } from 'node:test';
@@ -95,7 +96,8 @@ describe('practitioner chart and session note', () => {
     apptId = appts.items[0].id;
   }));
 
-  it('writes the note; signing lists what is missing; signs; adds an addendum', withShot(() => page, 'note', async () => {
+  it('writes the note; signing lists what is missing; checks in; signs; adds an addendum', withShot(() => page, 'note', async () => {
+    const checkIn = "Check the patient in first: a note is signed for a visit that took place.";
     // From "My day": the block opens the panel, which leads to the note.
     await page.getByRole('link', { name: 'My day' }).click();
     await page.locator('.appt', { hasText: 'Tomasz Chartwell' }).click();
@@ -112,6 +114,7 @@ describe('practitioner chart and session note', () => {
       'Record the depth for at least one area.',
       'Confirm the screening today.',
       "Tick that you reviewed the patient's caution conditions.",
+      checkIn,
     ]);
 
     await form.getByLabel('Screening confirmed today', { exact: false }).check();
@@ -134,8 +137,21 @@ describe('practitioner chart and session note', () => {
     await form.getByLabel('Aftercare explained and sheet given').check();
     await form.getByLabel('Notes', { exact: true }).fill('Tolerated well.');
     await page.getByRole('button', { name: 'Save draft' }).click();
-    await form.getByText('Everything needed to sign is there.').waitFor();
+    // The note is complete; the patient is not checked in yet.
+    const still = form.locator('.missing');
+    await still.getByText('Still needed to sign:').waitFor();
+    assert.deepEqual(await still.locator('li').allTextContents(), [checkIn]);
     await shot(page, 'session-note');
+
+    // The appointment panel checks the patient in; back on the note nothing is missing.
+    await page.getByRole('link', { name: 'My day' }).click();
+    await page.locator('.appt', { hasText: 'Tomasz Chartwell' }).click();
+    const panel = page.getByRole('dialog');
+    await panel.getByRole('button', { name: 'Check in' }).click();
+    await panel.getByText('Checked in.').waitFor();
+    await panel.getByRole('link', { name: 'Session note' }).click();
+    await page.getByRole('heading', { name: 'Session note — Tomasz Chartwell' }).waitFor();
+    await page.locator('form.note-form').getByText('Everything needed to sign is there.').waitFor();
 
     await page.getByRole('button', { name: 'Sign note' }).click();
     await page.getByText('This note is signed and read-only.').waitFor();
