@@ -826,6 +826,12 @@ bool fx_has_str(const json_t *arr, const char *s)
 int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
 		   long long entity_id, const char *action)
 {
+	return fx_audit_count_detail(s, admin_token, entity, entity_id, action, NULL);
+}
+
+int fx_audit_count_detail(struct server *s, const char *admin_token, const char *entity,
+			  long long entity_id, const char *action, const char *detail)
+{
 	char path[256];
 	if (entity_id)
 		snprintf(path, sizeof path, "/api/v1/audit?entity=%s&entity_id=%lld&limit=500",
@@ -839,7 +845,8 @@ int fx_audit_count(struct server *s, const char *admin_token, const char *entity
 	json_t *e;
 	json_array_foreach(items, i, e)
 	{
-		if (strcmp(jstr(e, "action"), action) == 0)
+		if (strcmp(jstr(e, "action"), action) == 0 &&
+		    (!detail || strcmp(jstr(e, "detail"), detail) == 0))
 			n++;
 	}
 	resp_free(r);

@@ -207,6 +207,9 @@ bool fx_has_str(const json_t *arr, const char *s);
 /* How many audit events match entity, entity_id (0: any) and action (admin token). */
 int fx_audit_count(struct server *s, const char *admin_token, const char *entity,
 		   long long entity_id, const char *action);
+/* The same, counting only the events whose detail is detail. */
+int fx_audit_count_detail(struct server *s, const char *admin_token, const char *entity,
+			  long long entity_id, const char *action, const char *detail);
 
 /* Asserts that the newest audit event of entity has action and detail (admin token);
  * returns its entity_id, 0 when it has none. */

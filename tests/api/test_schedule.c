@@ -503,7 +503,7 @@ static void rule2_bookable_for_every_role(void **state)
 		bool desk = tokens[i] == t_desk;
 		char path[96];
 		snprintf(path, sizeof path, V1 "/patients/%lld/bookable", clean);
-		int reads = fx_audit_count(&S, t_admin, "screening", clean, "read");
+		int reads = fx_audit_count(&S, t_admin, "patient", clean, "read");
 		struct resp *r = req(&S, "GET", path, tokens[i], NULL);
 		assert_int_equal(r->status, 200);
 		assert_true(json_is_true(json_object_get(r->json, "bookable")));
@@ -511,10 +511,9 @@ static void rule2_bookable_for_every_role(void **state)
 		assert_int_equal(json_array_size(json_object_get(r->json, "cautions")), 0);
 		resp_free(r);
 		/* Derived from the screening: a clinical read, whoever asks, the desk too. */
-		assert_int_equal(
-		    fx_expect_newest_event(&S, t_admin, "screening", "read", "bookable"), clean);
-		assert_int_equal(fx_audit_count(&S, t_admin, "screening", clean, "read"),
-				 reads + 1);
+		assert_int_equal(fx_expect_newest_event(&S, t_admin, "patient", "read", "bookable"),
+				 clean);
+		assert_int_equal(fx_audit_count(&S, t_admin, "patient", clean, "read"), reads + 1);
 
 		snprintf(path, sizeof path, V1 "/patients/%lld/bookable", ros);
 		r = req(&S, "GET", path, tokens[i], NULL);
@@ -1004,19 +1003,26 @@ static void rule11_plan_reads_are_audited(void **state)
 	long long plan = fx_plan(&S, t_prac, p, l.prac, 3);
 	char path[96];
 	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
-	int before = fx_audit_count(&S, t_admin, "plan", plan, "read");
+	/* Found under the plan's patient, naming the plan. */
+	char what[64];
+	snprintf(what, sizeof what, "plan %lld", plan);
+	int before = fx_audit_count_detail(&S, t_admin, "patient", p, "read", what);
 	assert_true(before >= 0);
 	for (int i = 0; i < 3; i++) {
 		struct resp *r = req(&S, "GET", path, i == 1 ? t_prac : t_desk, NULL);
 		assert_int_equal(r->status, 200);
 		assert_int_equal(jint(r->json, "id"), plan);
 		resp_free(r);
-		assert_int_equal(fx_audit_count(&S, t_admin, "plan", plan, "read"), before + i + 1);
+		assert_int_equal(fx_audit_count_detail(&S, t_admin, "patient", p, "read", what),
+				 before + i + 1);
 	}
+	int all = fx_audit_count(&S, t_admin, "patient", p, "read");
 	long long missing = plan + 100000;
 	snprintf(path, sizeof path, V1 "/plans/%lld", missing);
 	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 404, "not_found", NULL);
-	assert_int_equal(fx_audit_count(&S, t_admin, "plan", missing, "read"), 0);
+	assert_int_equal(fx_audit_count(&S, t_admin, "patient", p, "read"), all);
+	snprintf(what, sizeof what, "plan %lld", missing);
+	assert_int_equal(fx_audit_count_detail(&S, t_admin, "patient", 0, "read", what), 0);
 }
 
 /* ---- Rule 5: no double booking ---- */
@@ -1561,13 +1567,16 @@ static void appointment_lists_are_audited_and_take_a_day_or_a_range(void **state
 		snprintf(path, sizeof path, V1 "/appointments?from=%s&to=%s&patient_id=%lld", day,
 			 next, p);
 		assert_int_equal(fx_total(&S, tokens[i], path), 3);
-		fx_expect_newest_event(&S, t_admin, "appointment_list", "read", "count=3");
+		/* One patient's appointments: a read of that patient's data. */
+		assert_int_equal(
+		    fx_expect_newest_event(&S, t_admin, "patient", "read", "appointments count=3"),
+		    p);
 		snprintf(path, sizeof path, V1 "/appointments?date=%s&practitioner_id=%lld", next,
 			 l.prac);
 		assert_int_equal(fx_total(&S, tokens[i], path), 0);
 		fx_expect_newest_event(&S, t_admin, "appointment_list", "read", "count=0");
 		assert_int_equal(fx_audit_count(&S, t_admin, "appointment_list", 0, "read"),
-				 before + 3);
+				 before + 2);
 	}
 
 	char both_from[128], both_to[128], both[160];
