@@ -468,3 +468,9 @@ CREATE TRIGGER screening_resolutions_no_update BEFORE UPDATE ON screening_resolu
 BEGIN SELECT RAISE(ABORT, 'a screening is kept as recorded'); END;
 CREATE TRIGGER screening_resolutions_no_delete BEFORE DELETE ON screening_resolutions
 BEGIN SELECT RAISE(ABORT, 'a screening is kept as recorded'); END;
+
+-- version 11
+-- A failed login that its username no longer counts (after a login or an admin's unlock)
+-- still counts against the address it came from.
+ALTER TABLE login_failures ADD COLUMN user_cleared INTEGER NOT NULL DEFAULT 0
+  CHECK (user_cleared IN (0, 1));

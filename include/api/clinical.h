@@ -9,6 +9,7 @@
 #include "domain/clinical.h"
 #include "domain/schedule.h"
 #include "domain/visibility.h"
+#include "store/schedule.h"
 
 /* A depth in hundredths of a mm as a JSON number with at most two decimals. */
 json_t *depth_json(int hmm);
@@ -59,6 +60,13 @@ void appt_write(struct buf *b, const struct appt_view *v, bool names, const json
  * kept for cancellations. Inside the caller's write transaction. */
 int api_appt_set_status(struct api_ctx *ctx, struct appointment *a, int to, const char *reason,
 			const char *detail) __attribute__((warn_unused_result));
+
+/* Calls fn for every appointment f selects, in start order, reading them a page of
+ * f.limit at a time (f.limit is the page size), so that a long future is never cut
+ * short. Stops at fn's first error and returns it. */
+int api_each_appointment(struct api_ctx *ctx, struct appt_filter f,
+			 int (*fn)(struct api_ctx *ctx, const struct appt_view *v, void *arg),
+			 void *arg) __attribute__((warn_unused_result));
 
 /* A date (clinic-local day number) as a JSON "YYYY-MM-DD" string. */
 json_t *day_json(int64_t day);

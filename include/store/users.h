@@ -61,7 +61,8 @@ int store_login_failures(struct db *db, const char *username, const char *remote
 			 int64_t *by_user, int64_t *by_remote) __attribute__((warn_unused_result));
 int store_login_failure_add(struct db *db, const char *username, const char *remote, int64_t now)
     __attribute__((warn_unused_result));
-/* Forgets a username's failures after a successful login. */
+/* Stops counting a username's failures against it (after a login or an unlock); they
+ * still count against their addresses. */
 int store_login_failures_clear(struct db *db, const char *username)
     __attribute__((warn_unused_result));
 

@@ -525,3 +525,41 @@ int h_appointments_complete(struct api_ctx *ctx)
 	int err = no_fields(ctx);
 	return err ? err : change_status(ctx, APPT_COMPLETED, NULL);
 }
+
+int api_each_appointment(struct api_ctx *ctx, struct appt_filter f,
+			 int (*fn)(struct api_ctx *ctx, const struct appt_view *v, void *arg),
+			 void *arg)
+{
+	/* The next page starts at the last start read; the appointments already seen at that
+	 * instant are skipped. */
+	int64_t *seen = NULL;
+	size_t nseen = 0;
+	int err = 0;
+	for (;;) {
+		struct appt_view *list = NULL;
+		size_t n = 0;
+		if ((err = store_appt_list(ctx->db, &f, &list, &n)) != 0)
+			break;
+		for (size_t i = 0; !err && i < n; i++) {
+			bool again = false;
+			for (size_t k = 0; k < nseen && !again; k++)
+				again = seen[k] == list[i].a.id;
+			if (!again)
+				err = fn(ctx, &list[i], arg);
+		}
+		bool more = !err && n == (size_t)f.limit && list[n - 1].a.start > f.from;
+		if (more) {
+			f.from = list[n - 1].a.start;
+			nseen = 0;
+			seen = xrealloc(seen, n * sizeof *seen);
+			for (size_t i = 0; i < n; i++)
+				if (list[i].a.start == f.from)
+					seen[nseen++] = list[i].a.id;
+		}
+		appt_views_free(list, n);
+		if (!more)
+			break;
+	}
+	free(seen);
+	return err;
+}

@@ -7,6 +7,7 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
+#include "domain/session.h"
 #include "store/catalog.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -25,19 +26,7 @@ int depth_parse(json_t *v, int *hmm)
 		d = json_real_value(v);
 	else
 		return -1;
-	double r = nearbyint(d * 100.0);
-	if (!(r >= -1e9 && r <= 1e9))
-		return -1;
-	/* At most two decimals, exactly: the number must be the one its two-decimal text
-	 * reads as. 1.35 is 134.99999999999997 after scaling but reads back as 1.35;
-	 * 0.19999999999999 and 1.355 are refused rather than rounded. */
-	long long c = (long long)r, a = c < 0 ? -c : c;
-	char text[32];
-	snprintf(text, sizeof text, "%s%lld.%02lld", c < 0 ? "-" : "", a / 100, a % 100);
-	if (strtod(text, NULL) != d)
-		return -1;
-	*hmm = (int)c;
-	return 0;
+	return decimal_from_double(d, 2, hmm) ? 0 : -1;
 }
 
 static json_t *condition_json(const struct condition *c)

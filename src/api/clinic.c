@@ -148,6 +148,38 @@ int h_availability_get(struct api_ctx *ctx)
 	return 0;
 }
 
+/* The practitioner's week and time off, and what is found outside them so far. */
+struct stranded {
+	struct hours *hours;
+	size_t nhours;
+	struct interval *off;
+	size_t noff;
+	json_t *ids, *appts;
+};
+
+static int check_stranded(struct api_ctx *ctx, const struct appt_view *v, void *arg)
+{
+	struct stranded *st = arg;
+	const struct appointment *a = &v->a;
+	if (a->status != APPT_BOOKED ||
+	    rules_within_hours(a->start, a->end, st->hours, st->nhours, st->off, st->noff))
+		return 0;
+	struct patient p;
+	int err = store_patient_get(ctx->db, a->patient_id, &p);
+	if (err)
+		return err;
+	char name[512];
+	snprintf(name, sizeof name, "%s %s", p.first_name, p.last_name);
+	json_array_append_new(st->ids, json_integer(a->id));
+	json_t *o = json_pack("{s:I, s:o, s:I, s:s}", "appointment_id", (json_int_t)a->id, "start",
+			      api_instant(a->start), "patient_id", (json_int_t)a->patient_id,
+			      "patient_name", name);
+	json_object_set_new(o, "phone", p.phone ? json_string(p.phone) : json_null());
+	json_array_append_new(st->appts, o);
+	patient_cleanup(&p);
+	return 0;
+}
+
 /*
  * After the practitioner's hours or time off change: the booked appointments from now on
  * that no longer lie inside them (RULES.md rule 6) become a warning that names each one
@@ -158,47 +190,27 @@ static int warn_stranded(struct api_ctx *ctx, int64_t practitioner_id)
 {
 	int64_t now = (int64_t)time(NULL);
 	struct appt_filter f = {
-	    .from = now, .to = DATES_WIRE_MAX, .practitioner_id = practitioner_id, .limit = 2000};
-	struct appt_view *list = NULL;
-	struct hours *h = NULL;
+	    .from = now, .to = DATES_WIRE_MAX, .practitioner_id = practitioner_id, .limit = 500};
+	struct stranded st = {.ids = json_array(), .appts = json_array()};
 	struct time_off *off = NULL;
-	size_t n = 0, nh = 0, noff = 0;
-	int err = store_appt_list(ctx->db, &f, &list, &n);
-	if (!err)
-		err = store_hours_get(ctx->db, practitioner_id, &h, &nh);
+	size_t noff = 0;
+	int err = store_hours_get(ctx->db, practitioner_id, &st.hours, &st.nhours);
 	if (!err)
 		err = store_time_off_list(ctx->db, practitioner_id, now, &off, &noff);
-	struct interval *iv = xcalloc(noff + 1, sizeof *iv);
+	st.off = xcalloc(noff + 1, sizeof *st.off);
 	for (size_t i = 0; i < noff; i++)
-		iv[i] = (struct interval){off[i].start, off[i].end};
-	json_t *ids = json_array(), *appts = json_array();
-	for (size_t i = 0; !err && i < n; i++) {
-		const struct appointment *a = &list[i].a;
-		if (a->status != APPT_BOOKED ||
-		    rules_within_hours(a->start, a->end, h, nh, iv, noff))
-			continue;
-		struct patient p;
-		if ((err = store_patient_get(ctx->db, a->patient_id, &p)) != 0)
-			break;
-		char name[512];
-		snprintf(name, sizeof name, "%s %s", p.first_name, p.last_name);
-		json_array_append_new(ids, json_integer(a->id));
-		json_t *o = json_pack("{s:I, s:o, s:I, s:s}", "appointment_id", (json_int_t)a->id,
-				      "start", api_instant(a->start), "patient_id",
-				      (json_int_t)a->patient_id, "patient_name", name);
-		json_object_set_new(o, "phone", p.phone ? json_string(p.phone) : json_null());
-		json_array_append_new(appts, o);
-		patient_cleanup(&p);
-	}
-	if (!err && json_array_size(ids))
-		api_warn(ctx, "bookings_outside_hours",
-			 json_pack("{s:O, s:O}", "appointment_ids", ids, "appointments", appts));
-	json_decref(ids);
-	json_decref(appts);
-	free(iv);
-	free(h);
+		st.off[st.noff++] = (struct interval){off[i].start, off[i].end};
 	time_offs_free(off, noff);
-	appt_views_free(list, n);
+	if (!err)
+		err = api_each_appointment(ctx, f, check_stranded, &st);
+	if (!err && json_array_size(st.ids))
+		api_warn(
+		    ctx, "bookings_outside_hours",
+		    json_pack("{s:O, s:O}", "appointment_ids", st.ids, "appointments", st.appts));
+	json_decref(st.ids);
+	json_decref(st.appts);
+	free(st.off);
+	free(st.hours);
 	return err;
 }
 

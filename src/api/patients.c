@@ -220,6 +220,22 @@ out:
 	return err;
 }
 
+static int cancel_one(struct api_ctx *ctx, const struct appt_view *v, void *arg)
+{
+	json_t *ids = arg;
+	struct appointment a;
+	if (v->a.status != APPT_BOOKED)
+		return 0;
+	int err = store_appt_get(ctx->db, v->a.id, &a);
+	if (err)
+		return err;
+	err = api_appt_set_status(ctx, &a, APPT_CANCELLED, "patient archived", "patient archived");
+	if (!err)
+		json_array_append_new(ids, json_integer(a.id));
+	appointment_cleanup(&a);
+	return err;
+}
+
 /* Cancels the patient's booked appointments from now on, adding their ids to ids: an
  * archived patient keeps no time in anyone's calendar. */
 static int cancel_future(struct api_ctx *ctx, int64_t patient_id, json_t *ids)
@@ -227,24 +243,8 @@ static int cancel_future(struct api_ctx *ctx, int64_t patient_id, json_t *ids)
 	struct appt_filter f = {.from = (int64_t)time(NULL),
 				.to = DATES_WIRE_MAX,
 				.patient_id = patient_id,
-				.limit = 2000};
-	struct appt_view *list = NULL;
-	size_t n = 0;
-	int err = store_appt_list(ctx->db, &f, &list, &n);
-	for (size_t i = 0; !err && i < n; i++) {
-		struct appointment a;
-		if (list[i].a.status != APPT_BOOKED)
-			continue;
-		if ((err = store_appt_get(ctx->db, list[i].a.id, &a)) != 0)
-			break;
-		err = api_appt_set_status(ctx, &a, APPT_CANCELLED, "patient archived",
-					  "patient archived");
-		if (!err)
-			json_array_append_new(ids, json_integer(a.id));
-		appointment_cleanup(&a);
-	}
-	appt_views_free(list, n);
-	return err;
+				.limit = 500};
+	return api_each_appointment(ctx, f, cancel_one, ids);
 }
 
 int h_patients_archive(struct api_ctx *ctx)

@@ -162,6 +162,8 @@ int h_screenings_create(struct api_ctx *ctx)
 	    (!json_is_array(clears) || json_array_size(clears) > MAX_CONDITIONS))
 		return api_fail_field(ctx, "clearances", "clearances is a list.");
 	json_t *res = json_object_get(body, "resolved");
+	if (json_is_null(res))
+		res = NULL;
 	if (res && (!json_is_array(res) || json_array_size(res) > MAX_CONDITIONS))
 		return api_fail_field(ctx, "resolved",
 				      "resolved lists the earlier conditions that are gone.");
@@ -172,6 +174,8 @@ int h_screenings_create(struct api_ctx *ctx)
 	{
 		if (!json_is_string(v) || json_string_length(v) > 40)
 			return api_fail_field(ctx, "resolved", "Each entry is a condition code.");
+		if (str_in(json_string_value(v), resolved, nresolved))
+			return api_fail_field(ctx, "resolved", "A condition is listed twice.");
 		resolved[nresolved++] = (char *)json_string_value(v);
 	}
 

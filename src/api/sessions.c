@@ -678,6 +678,9 @@ int h_session_sign(struct api_ctx *ctx)
 	memset(&r, 0, sizeof r);
 	if ((err = load_session_ctx(ctx, &s)) != 0)
 		goto out;
+	/* An archived patient's appointments change no more (RULES.md rule 45). */
+	if ((err = api_require_patient(ctx, s.a.patient_id, NULL, true)) != 0)
+		goto out;
 	/* The appointment's own practitioner, not a colleague covering for them. */
 	if (rules_sign_actor((unsigned)ctx->me.role, ctx->me.id, s.a.practitioner_id) != 0) {
 		err = api_fail(

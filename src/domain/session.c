@@ -62,11 +62,19 @@ bool decimal_from_double(double v, int decimals, int *out)
 	static const double scale[] = {1.0, 10.0, 100.0};
 	if (decimals < 0 || decimals > 2 || !isfinite(v) || fabs(v) > 1e7)
 		return false;
-	double scaled = v * scale[decimals];
-	double r = nearbyint(scaled);
-	/* The representation error of a two-decimal value is far below 1e-6 at this
-	 * magnitude; a third decimal is at least 1e-3 away. */
-	if (fabs(scaled - r) > 1e-6)
+	long long r = (long long)nearbyint(v * scale[decimals]), a = r < 0 ? -r : r;
+	/* Exactly that many decimals: v must be the very number its decimal text reads as.
+	 * 1.35 is 134.99999999999997 after scaling but is the number "1.35" reads as;
+	 * 0.19999999999999, 0.30000000000000004 and 1.355 are numbers of their own, refused
+	 * rather than rounded. */
+	char text[40];
+	long long div = decimals == 2 ? 100 : decimals == 1 ? 10 : 1;
+	if (decimals)
+		snprintf(text, sizeof text, "%s%lld.%0*lld", r < 0 ? "-" : "", a / div, decimals,
+			 a % div);
+	else
+		snprintf(text, sizeof text, "%lld", r);
+	if (strtod(text, NULL) != v)
 		return false;
 	*out = (int)r;
 	return true;

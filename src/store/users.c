@@ -40,12 +40,15 @@ static const char *const sql_sess_delete_user = "DELETE FROM auth_sessions WHERE
 static const char *const sql_sess_purge = "DELETE FROM auth_sessions WHERE expires_at < ?1";
 
 static const char *const sql_fail_user =
-    "SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?2";
+    "SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?2 AND user_cleared = 0";
 static const char *const sql_fail_remote =
     "SELECT count(*) FROM login_failures WHERE remote = ?1 AND at >= ?2";
 static const char *const sql_fail_add =
     "INSERT INTO login_failures (at, username, remote) VALUES (?1, ?2, ?3)";
-static const char *const sql_fail_clear = "DELETE FROM login_failures WHERE username = ?1";
+/* A failure stops counting against its username (a login, or an admin's unlock) but
+ * still counts against its address, so that a guessing address stays slowed down. */
+static const char *const sql_fail_clear =
+    "UPDATE login_failures SET user_cleared = 1 WHERE username = ?1 AND user_cleared = 0";
 
 static void read_user(sqlite3_stmt *st, void *p)
 {

@@ -346,7 +346,8 @@ static void rule2_a_new_screening_names_what_it_resolves(void **state)
 	    /* Not a list of codes. */
 	    FX_FIELD("{\"conditions\":[],\"resolved\":\"rosacea\"}", "resolved"),
 	    FX_FIELD("{\"conditions\":[],\"resolved\":[7]}", "resolved"),
-	    FX_FIELD("{\"conditions\":[],\"resolved\":null}", "resolved"),
+	    FX_FIELD("{\"conditions\":[],\"resolved\":null}", "conditions"),
+	    FX_FIELD("{\"conditions\":[],\"resolved\":[\"rosacea\",\"rosacea\"]}", "resolved"),
 	    FX_FIELD("{\"conditions\":[],\"resolved\":{\"rosacea\":true}}", "resolved"),
 	};
 	fx_expect_bad(&S, t_prac, "POST", path, FX_ROWS(bad));

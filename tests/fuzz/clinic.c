@@ -143,10 +143,16 @@ void fuzz_clinic_init(void)
 	setup_call_as("@prac", "POST", "/api/v1/plans",
 		      "{\"patient_id\":1,\"treatment_type\":\"MN_PRP\",\"indication\":\"scars\","
 		      "\"areas\":[\"cheeks\"],\"practitioner_id\":3}");
-	setup_call_as(
-	    "@prac", "POST", "/api/v1/appointments",
-	    "{\"patient_id\":1,\"kind\":\"treatment\",\"plan_id\":1,\"practitioner_id\":3,"
-	    "\"room_id\":1,\"start\":\"2031-03-03T10:00:00Z\"}");
+	/* A month from today: bookings lie between today and two years ahead. */
+	char booking[256], start[32];
+	time_t at = (time_t)(now / 86400 + 30) * 86400 + 10 * 3600;
+	struct tm tm;
+	strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&at, &tm));
+	snprintf(booking, sizeof booking,
+		 "{\"patient_id\":1,\"kind\":\"treatment\",\"plan_id\":1,\"practitioner_id\":3,"
+		 "\"room_id\":1,\"start\":\"%s\"}",
+		 start);
+	setup_call_as("@prac", "POST", "/api/v1/appointments", booking);
 }
 
 int fuzz_request(const char *method, const char *path, const char *headers, const char *body,

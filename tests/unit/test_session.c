@@ -45,12 +45,18 @@ static void decimal_parse_table(void **state)
 	    {2.675, 2, false, 0},
 	    {1.001, 2, false, 0},
 	    {1.3500001, 2, false, 0},
+	    {0.19999999999999, 2, false, 0},
+	    {1.35000000001, 2, false, 0},
 	    {0.125, 2, false, 0},
-	    /* Binary floating point's representation error is not a third decimal. */
-	    {0.1 + 0.2, 2, true, 30},
-	    {0.7 + 0.1, 2, true, 80},
-	    {1.1 * 1.1, 2, true, 121},
-	    {3.0 - 0.01, 2, true, 299},
+	    /* A sum's rounding error is a number of its own, not two decimals: 0.1 + 0.2 is
+	     * 0.30000000000000004. What a decimal text reads as is taken exactly. */
+	    {0.1 + 0.2, 2, false, 0},
+	    {0.7 + 0.1, 2, false, 0},
+	    {1.1 * 1.1, 2, false, 0},
+	    {0.3, 2, true, 30},
+	    {0.8, 2, true, 80},
+	    {1.21, 2, true, 121},
+	    {2.99, 2, true, 299},
 	    /* Negative values keep their sign; the depth rule refuses them later. */
 	    {-1.35, 2, true, -135},
 	    {-0.2, 2, true, -20},
@@ -66,7 +72,8 @@ static void decimal_parse_table(void **state)
 	    {8.0, 1, true, 80},
 	    {12.3, 1, true, 123},
 	    {0.1, 1, true, 1},
-	    {0.1 + 0.2, 1, true, 3},
+	    {0.1 + 0.2, 1, false, 0},
+	    {0.3, 1, true, 3},
 	    {8.55, 1, false, 0},
 	    {1.35, 1, false, 0},
 	    {-4.5, 1, true, -45},
