@@ -562,6 +562,33 @@ static void failed_logins_throttle_the_address(void **state)
 	assert_int_equal(server_stop(s), 0);
 }
 
+/* Unlocking a username, or its user logging in, leaves its failures counted against the
+ * address they came from: an address that guessed stays slowed down. */
+static void unlocking_a_name_keeps_the_address_count(void **state)
+{
+	struct server *s = *state;
+	const char *from = "127.0.0.5";
+	char *admin = login(s, "admin", PW_ADMIN);
+	for (int i = 0; i < 10; i++)
+		fx_expect_status(login_from(s, from, "desk", "not-the-password"), 401);
+	char name[32];
+	for (int i = 0; i < 90; i++) {
+		snprintf(name, sizeof name, "ghost%d", i);
+		fx_expect_status(login_from(s, from, name, "not-the-password"), 401);
+	}
+	/* 100 failures from that address: another user is refused there. */
+	fx_expect_status(login_from(s, from, "prac", PW_PRAC), 429);
+	char path[80];
+	snprintf(path, sizeof path, "/api/v1/users/%lld/unlock", fx_user_id(s, admin, "desk"));
+	fx_expect_status(req(s, "POST", path, admin, NULL), 200);
+	/* The name is free again, from another address... */
+	fx_expect_status(login_from(s, "127.0.0.6", "desk", PW_DESK), 200);
+	/* ...but the address still counts all 100. */
+	fx_expect_status(login_from(s, from, "prac", PW_PRAC), 429);
+	free(admin);
+	assert_int_equal(server_stop(s), 0);
+}
+
 /* An admin lifts a username's lock: the user logs in again at once, and the count of
  * failures starts afresh. */
 static void an_admin_unlocks_a_locked_username(void **state)
@@ -660,6 +687,8 @@ int main(void)
 					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(an_admin_unlocks_a_locked_username, harness_own_setup,
 					    harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(unlocking_a_name_keeps_the_address_count,
+					    harness_own_setup, harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2,
 					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,

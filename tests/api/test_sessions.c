@@ -1012,6 +1012,29 @@ static void reads_and_writes_are_audited(void **state)
 }
 
 /* A note is signed for a visit that took place: the patient was checked in first. */
+/* A checked-in visit outlives its patient's archiving (only booked ones are cancelled),
+ * but its note is signed no more: an archived patient's appointments change no more. */
+static void an_archived_patients_note_is_not_signed(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Aria", "Archived", "1982-05-05");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	consent(p, "MN");
+	long long appt = fresh(p, "MN", "[\"cheeks\"]", 3, NULL);
+	put_ok(appt, full_body());
+	check_in(appt);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/archive", p);
+	struct resp *r = req(&S, "POST", path, t_desk, NULL);
+	expect_status(r, 200);
+	assert_int_equal(json_array_size(json_object_get(r->json, "cancelled_appointments")), 0);
+	resp_free(r);
+	fx_expect_err(sign(appt, t_prac), 409, "patient_archived", NULL);
+	r = get_session(appt, t_prac);
+	assert_string_equal(jstr(r->json, "status"), "draft");
+	resp_free(r);
+}
+
 static void signing_needs_the_patient_checked_in(void **state)
 {
 	(void)state;
@@ -1261,6 +1284,7 @@ int main(void)
 	    cmocka_unit_test(patient_history_newest_first),
 	    cmocka_unit_test(reads_and_writes_are_audited),
 	    cmocka_unit_test(signing_needs_the_patient_checked_in),
+	    cmocka_unit_test(an_archived_patients_note_is_not_signed),
 	    cmocka_unit_test(only_the_appointments_own_practitioner_signs),
 	    cmocka_unit_test(reactions_none_stands_alone),
 	    cmocka_unit_test(numbing_dwell_and_other_fields),
