@@ -24,6 +24,7 @@ struct treatment_type {
 	int max_interval_days;
 	int default_duration_min;
 	bool uses_prp;
+	int max_sessions; /* the most a plan of this type has without an override */
 };
 
 struct area {
@@ -83,6 +84,7 @@ struct plan {
 	int64_t practitioner_id;
 	int status; /* enum plan_status */
 	char *notes;
+	char *override_reason; /* why the plan lies outside its type's bounds; NULL inside */
 	int64_t created_at;
 	int64_t created_by;
 	int64_t updated_at;

@@ -68,6 +68,7 @@ void plan_write(struct buf *b, const struct plan *p, const struct plan_progress 
 	}
 	jw_raw(b, "}");
 	jw_put_str(b, &first, "notes", p->notes);
+	jw_put_str(b, &first, "override_reason", p->override_reason);
 	jw_raw(b, "}");
 }
 
@@ -103,6 +104,45 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
 	return err;
 }
 
+/*
+ * A plan's shape (RULES.md rule 26) and its treatment type's bounds (rule 53): outside
+ * them only with a practitioner's override reason, which is kept with the plan (and
+ * dropped when the plan comes back inside its bounds). holding: the sessions that hold a
+ * time already.
+ */
+static int check_plan(struct api_ctx *ctx, struct plan *p, const struct treatment_type *t,
+		      int holding)
+{
+	struct plan_refusal pr;
+	bool outside;
+	if (rules_plan_shape(p->planned_sessions, p->min_interval_days, p->max_interval_days,
+			     holding, &pr) != 0)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, pr.message,
+				strcmp(pr.field, "planned_sessions") == 0 && holding
+				    ? json_pack("{s:s, s:i}", "field", pr.field, "booked", holding)
+				    : json_pack("{s:s}", "field", pr.field));
+	struct plan_bounds b = {p->planned_sessions,
+				p->min_interval_days,
+				p->max_interval_days,
+				t->max_sessions,
+				t->min_interval_days,
+				t->max_interval_days,
+				p->override_reason && *p->override_reason,
+				(unsigned)ctx->me.role};
+	int err = rules_plan_bounds(&b, &outside, &pr);
+	if (err)
+		return api_fail(ctx, err, pr.message,
+				json_pack("{s:s?, s:i, s:i, s:i}", "field", pr.field,
+					  "max_sessions", t->max_sessions, "min_interval_days",
+					  t->min_interval_days, "max_interval_days",
+					  t->max_interval_days));
+	if (!outside) {
+		free(p->override_reason);
+		p->override_reason = NULL;
+	}
+	return 0;
+}
+
 int h_plans_create(struct api_ctx *ctx)
 {
 	static const char *const not_null[] = {"planned_sessions", "min_interval_days",
@@ -116,9 +156,10 @@ int h_plans_create(struct api_ctx *ctx)
 					      "min_interval_days",
 					      "max_interval_days",
 					      "notes",
+					      "override_reason",
 					      NULL};
 	json_t *body, *areas, *v;
-	const char *tt, *ind, *notes;
+	const char *tt, *ind, *notes, *reason;
 	int64_t pid, prac, planned = 0, mi = 0, ma = 0;
 	bool has_planned, has_mi, has_ma;
 	size_t i;
@@ -132,7 +173,8 @@ int h_plans_create(struct api_ctx *ctx)
 	    (err = jin_int(ctx, body, "planned_sessions", false, 1, 12, &planned, &has_planned)) ||
 	    (err = jin_int(ctx, body, "min_interval_days", false, 1, 365, &mi, &has_mi)) ||
 	    (err = jin_int(ctx, body, "max_interval_days", false, 1, 365, &ma, &has_ma)) ||
-	    (err = jin_str(ctx, body, "notes", false, 0, 2000, &notes)))
+	    (err = jin_str(ctx, body, "notes", false, 0, 2000, &notes)) ||
+	    (err = jin_str(ctx, body, "override_reason", false, 0, 500, &reason)))
 		return err;
 	if (!indication_valid(ind))
 		return api_fail_field(ctx, "indication", "Unknown indication.");
@@ -181,15 +223,15 @@ int h_plans_create(struct api_ctx *ctx)
 		p.planned_sessions = has_planned ? (int)planned : t.default_sessions;
 		p.min_interval_days = has_mi ? (int)mi : t.min_interval_days;
 		p.max_interval_days = has_ma ? (int)ma : t.max_interval_days;
-		struct plan_refusal pr;
-		if (rules_plan_shape(p.planned_sessions, p.min_interval_days, p.max_interval_days,
-				     0, &pr) != 0)
-			err = api_fail_field(ctx, pr.field, pr.message);
+		p.override_reason = xstrdup_or_null(reason);
+		err = check_plan(ctx, &p, &t, 0);
 	}
 	if (!err)
 		err = store_plan_insert(ctx->db, &p);
 	if (!err)
 		err = api_audit(ctx, "create", "plan", p.id, tt);
+	if (!err && p.override_reason)
+		err = api_audit(ctx, "override", "plan", p.id, "bounds");
 	if (err)
 		goto out;
 	struct plan_progress none;
@@ -273,9 +315,10 @@ int h_plans_patch(struct api_ctx *ctx)
 					      "min_interval_days",
 					      "max_interval_days",
 					      "notes",
+					      "override_reason",
 					      NULL};
 	json_t *body;
-	const char *status, *notes;
+	const char *status, *notes, *reason;
 	int64_t planned = 0, prac = 0, mi = 0, ma = 0;
 	bool has_planned, has_prac, has_mi, has_ma;
 	int err;
@@ -287,7 +330,8 @@ int h_plans_patch(struct api_ctx *ctx)
 	    (err = jin_int(ctx, body, "practitioner_id", false, 1, INT64_MAX, &prac, &has_prac)) ||
 	    (err = jin_int(ctx, body, "min_interval_days", false, 1, 365, &mi, &has_mi)) ||
 	    (err = jin_int(ctx, body, "max_interval_days", false, 1, 365, &ma, &has_ma)) ||
-	    (err = jin_str(ctx, body, "notes", false, 0, 2000, &notes)))
+	    (err = jin_str(ctx, body, "notes", false, 0, 2000, &notes)) ||
+	    (err = jin_str(ctx, body, "override_reason", false, 0, 500, &reason)))
 		return err;
 	int to = status ? plan_status_parse(status) : 0;
 	if (status && !to)
@@ -295,7 +339,6 @@ int h_plans_patch(struct api_ctx *ctx)
 				      "status is active, on_hold, completed or cancelled.");
 	struct plan p;
 	struct plan_progress prog;
-	struct plan_refusal pr;
 	memset(&p, 0, sizeof p);
 	err = store_plan_get(ctx->db, id, &p);
 	if (err == -ERR_NOT_FOUND)
@@ -323,14 +366,22 @@ int h_plans_patch(struct api_ctx *ctx)
 		}
 		if (to)
 			p.status = to;
-		if (rules_plan_shape(p.planned_sessions, p.min_interval_days, p.max_interval_days,
-				     has_planned ? prog.holding : 0, &pr) != 0)
-			err = api_fail(
-			    ctx, -ERR_VALIDATION_FAILED, pr.message,
-			    strcmp(pr.field, "planned_sessions") == 0
-				? json_pack("{s:s, s:i}", "field", pr.field, "booked", prog.holding)
-				: json_pack("{s:s}", "field", pr.field));
+		if (reason && *reason) {
+			free(p.override_reason);
+			p.override_reason = xstrdup(reason);
+		}
 	}
+	/* A new size or spacing is checked against the type's bounds again. */
+	bool reshaped = has_planned || has_mi || has_ma;
+	if (!err && reshaped) {
+		struct treatment_type t;
+		if ((err = store_treatment_type_get(ctx->db, p.treatment_type, &t)) == 0) {
+			err = check_plan(ctx, &p, &t, has_planned ? prog.holding : 0);
+			treatment_type_cleanup(&t);
+		}
+	}
+	if (!err && reshaped && p.override_reason && reason && *reason)
+		err = api_audit(ctx, "override", "plan", id, "bounds");
 	if (!err) {
 		p.updated_at = (int64_t)time(NULL);
 		err = store_plan_update(ctx->db, &p);

@@ -72,6 +72,7 @@ void plan_cleanup(struct plan *p)
 	free(p->indication);
 	free_strs(p->areas, p->nareas);
 	free(p->notes);
+	free(p->override_reason);
 	memset(p, 0, sizeof *p);
 }
 LIST_FREE(plan, plan_cleanup)

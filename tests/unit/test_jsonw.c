@@ -296,7 +296,7 @@ static void plan_text(void **state)
 		    "\"created_at\":\"2026-05-28T22:26:40+02:00\","
 		    "\"updated_at\":\"2027-01-15T09:00:00+01:00\",\"progress\":{\"planned\":3,"
 		    "\"booked\":1,\"completed\":1,\"next_window\":{\"from\":\"2026-10-19\","
-		    "\"to\":\"2026-11-02\"}},\"notes\":null}");
+		    "\"to\":\"2026-11-02\"}},\"notes\":null,\"override_reason\":null}");
 	buf_cleanup(&b);
 
 	/* Completed: no window. No areas; notes with a line break. */
@@ -309,7 +309,8 @@ static void plan_text(void **state)
 	assert_non_null(strstr(b.data, "\"areas\":[],"));
 	assert_non_null(strstr(b.data, "\"status\":\"completed\","));
 	assert_non_null(strstr(b.data, "\"progress\":{\"planned\":3,\"booked\":3,\"completed\":3,"
-				       "\"next_window\":null},\"notes\":\"line 1\\nline 2\"}"));
+				       "\"next_window\":null},\"notes\":\"line 1\\nline 2\","
+				       "\"override_reason\":null}"));
 	buf_cleanup(&b);
 	dates_set_zone("UTC");
 }
