@@ -337,14 +337,8 @@ int store_audit_flusher_start(const char *path)
 
 void store_audit_flusher_stop(void)
 {
-	pthread_mutex_lock(&q_lock);
-	bool was = q_running;
-	q_running = false;
-	pthread_cond_signal(&q_wake);
-	pthread_mutex_unlock(&q_lock);
-	if (!was)
+	if (!db_worker_stop(&q_lock, &q_wake, &q_running, &q_thread))
 		return;
-	pthread_join(q_thread, NULL);
 	db_close(q_db);
 	q_db = NULL;
 }

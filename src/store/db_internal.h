@@ -186,4 +186,9 @@ void db_syncer_stop(void);
 void db_checkpointer_start(const char *path);
 void db_checkpointer_stop(void);
 
+/* Stops a background thread of the store that waits on wake under lock while *running is
+ * set: clears *running, wakes the thread and joins it. True when it was running, and the
+ * caller then releases what the thread used; false when there was nothing to stop. */
+bool db_worker_stop(pthread_mutex_t *lock, pthread_cond_t *wake, bool *running, pthread_t *thread);
+
 #endif
