@@ -7,7 +7,6 @@
 
 #include "db_internal.h"
 #include "util/err.h"
-#include "util/xalloc.h"
 
 #define REC_COLS                                                                             \
 	"s.appointment_id, s.status, s.screening_confirmed_at, s.caution_reviewed, "         \

@@ -7,7 +7,6 @@
 
 #include "db_internal.h"
 #include "util/err.h"
-#include "util/xalloc.h"
 
 #define USER_COLS "id, username, display_name, role, active, created_at"
 
