@@ -57,10 +57,9 @@ int store_room_insert(struct db *db, const char *name, int64_t *id)
 int store_room_update(struct db *db, const struct room *r)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_room_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_room_update, r->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, r->id);
 	db_bind_text(st, 2, r->name);
 	db_bind_int(st, 3, r->active ? 1 : 0);
 	return db_exec_stmt(db, st);

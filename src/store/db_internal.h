@@ -46,7 +46,7 @@ char *db_col_text(sqlite3_stmt *st, int col);
 
 /*
  * The functions below run a statement from db_stmt and reset it. Each takes st as
- * db_stmt (or db_stmt_id, db_stmt_text) returned it: a NULL st, a statement that could
+ * db_stmt (or db_stmt_id, _text, _blob) returned it: a NULL st, a statement that could
  * not be prepared, gives -ERR_INTERNAL, so that a caller with nothing else to bind can
  * pass the look-up straight in.
  */
@@ -80,18 +80,18 @@ int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
 		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
-/* db_collect, then load(db, element) for each row read once st is reset: for rows that
- * hold lists of their own (a plan's areas). A failed load releases the whole list with
- * free_list and is returned. */
-int db_collect_each(struct db *db, sqlite3_stmt *st, size_t elem,
-		    void (*read)(sqlite3_stmt *, void *), int (*load)(struct db *, void *),
-		    void (*free_list)(void *, size_t), void **out, size_t *n)
-    __attribute__((warn_unused_result));
-/* The same for a list that belongs to a struct (a plan's areas): *out and *n are set on
+/* db_collect for a list that belongs to a struct (a plan's areas): *out and *n are set on
  * failure too, to the rows read so far, and the owner's _cleanup frees them either way.
  * When st is NULL they are left alone. */
 int db_collect_into(struct db *db, sqlite3_stmt *st, size_t elem,
 		    void (*read)(sqlite3_stmt *, void *), void **out, size_t *n)
+    __attribute__((warn_unused_result));
+/* db_collect, then load(db, element) for each row read once st is reset: for rows that
+ * hold lists of their own (plans, each with its areas). A failed load releases the whole
+ * list with free_list and is returned. */
+int db_collect_each(struct db *db, sqlite3_stmt *st, size_t elem,
+		    void (*read)(sqlite3_stmt *, void *), int (*load)(struct db *, void *),
+		    void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
 
 /* Runs sql, an INSERT of a child row, once for each of the n texts, with ?1 bound to

@@ -162,10 +162,9 @@ int store_patient_get(struct db *db, int64_t id, struct patient *out)
 int store_patient_update(struct db *db, const struct patient *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_update, p->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, p->id);
 	bind_details(st, 2, p);
 	db_bind_int(st, 12, p->archived ? 1 : 0);
 	db_bind_int(st, 13, p->updated_at);

@@ -228,10 +228,9 @@ int store_plan_refresh(struct db *db, int64_t plan_id)
 int store_plan_update(struct db *db, const struct plan *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_plan_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_plan_update, p->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, p->id);
 	bind_plan_terms(st, 2, p);
 	db_bind_int(st, 8, p->updated_at);
 	int err = db_exec_stmt(db, st);
@@ -335,10 +334,9 @@ int store_appt_get(struct db *db, int64_t id, struct appointment *out)
 int store_appt_update(struct db *db, const struct appointment *a)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_appt_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_appt_update, a->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, a->id);
 	bind_appt_terms(st, 2, a);
 	db_bind_int(st, 11, a->updated_at);
 	return db_exec_stmt(db, st);

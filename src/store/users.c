@@ -117,10 +117,9 @@ int store_user_list(struct db *db, struct user **out, size_t *n)
 int store_user_update(struct db *db, const struct user *u)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_update, u->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, u->id);
 	db_bind_text(st, 2, u->display_name);
 	db_bind_text(st, 3, role_name(u->role));
 	db_bind_int(st, 4, u->active ? 1 : 0);
@@ -196,8 +195,8 @@ int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
 	return db_exec_stmt(db, st);
 }
 
-/* The session changes below mark the transaction as one that changed who is logged in,
- * before they run: a transaction whose write fails is rolled back, and the mark with it. */
+/* The deletions below mark the transaction as one that changes who is logged in before
+ * they run; when the write fails, the rollback clears the mark. */
 int store_session_delete(struct db *db, const uint8_t hash[32])
 {
 	assert(db_in_write(db));
@@ -219,7 +218,7 @@ int store_session_purge(struct db *db, int64_t now)
 	return db_exec_stmt(db, db_stmt_id(db, &sql_sess_purge, now));
 }
 
-/* The failed logins of key, a username or a remote address, since then. */
+/* The failed logins of key, a username or a remote address, at or after since. */
 static int count_failures(struct db *db, const char *const *sql, const char *key, int64_t since,
 			  int64_t *out)
 {
