@@ -1,5 +1,4 @@
 /* collagenda init, user add, backup and audit verify. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "options.h"
 #include "domain/model.h"
 #include "store/audit.h"
 #include "store/db.h"
@@ -16,28 +16,25 @@
 #include "util/log.h"
 #include "util/secrets.h"
 
-/* Parses the only option most subcommands take, --db PATH, leaving operands in place. */
-static int db_option(int argc, char **argv, const char *usage_text, const char **db_path)
+/* Parses the only option most subcommands take, --db PATH, into *path, and checks that
+ * operands operands follow; as cli_parse_options. */
+static bool db_option(int argc, char **argv, int operands, const char *usage, const char **path,
+		      int *exit_code)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd') {
-			*db_path = optarg;
-		} else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return CLI_OK + 100;
-		} else {
-			fputs(usage_text, stderr);
-			return CLI_USAGE;
-		}
-	}
-	return CLI_OK;
+	const struct cli_option opts[] = {{"db", .text = path}};
+	return cli_parse_options(argc, argv, opts, 1, operands, usage, exit_code);
+}
+
+/* Checks that argv[1] is the subcommand's one verb ("user add", "audit verify"); false,
+ * with *exit_code set, when it is not or is --help, which print usage. */
+static bool verb(int argc, char **argv, const char *word, const char *usage, int *exit_code)
+{
+	if (argc >= 2 && strcmp(argv[1], word) == 0)
+		return true;
+	bool help = argc >= 2 && strcmp(argv[1], "--help") == 0;
+	fputs(usage, help ? stdout : stderr);
+	*exit_code = help ? CLI_OK : CLI_USAGE;
+	return false;
 }
 
 int cli_init(int argc, char **argv)
@@ -46,13 +43,9 @@ int cli_init(int argc, char **argv)
 				   "Creates the database, or migrates it to this version; "
 				   "running it again changes nothing.\n";
 	const char *path = DEFAULT_DB;
-	int rc = db_option(argc, argv, text, &path);
-	if (rc)
-		return rc == 100 ? CLI_OK : rc;
-	if (optind != argc) {
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
+	int rc;
+	if (!db_option(argc, argv, 0, text, &path, &rc))
+		return rc;
 	struct db *db;
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
@@ -107,47 +100,19 @@ int cli_user(int argc, char **argv)
 	    "usage: collagenda user add --db PATH --username U --role ROLE [--display-name NAME]\n"
 	    "Adds a user; the password (at least 10 characters) is the first line of standard\n"
 	    "input. ROLE is admin, front_desk or practitioner.\n";
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},   {"username", required_argument, NULL, 'u'},
-	    {"role", required_argument, NULL, 'r'}, {"display-name", required_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
-	};
 	const char *path = DEFAULT_DB, *username = NULL, *role = NULL, *display = NULL;
-	int c;
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
-		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-			fputs(text, stdout);
-			return CLI_OK;
-		}
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
-	argc--;
-	argv++;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			path = optarg;
-			break;
-		case 'u':
-			username = optarg;
-			break;
-		case 'r':
-			role = optarg;
-			break;
-		case 'n':
-			display = optarg;
-			break;
-		case 'h':
-			fputs(text, stdout);
-			return CLI_OK;
-		default:
-			fputs(text, stderr);
-			return CLI_USAGE;
-		}
-	}
-	if (optind != argc || !username || !role || !role_parse(role) || strlen(username) < 3 ||
+	const struct cli_option opts[] = {
+	    {"db", .text = &path},
+	    {"username", .text = &username},
+	    {"role", .text = &role},
+	    {"display-name", .text = &display},
+	};
+	int rc;
+	if (!verb(argc, argv, "add", text, &rc) ||
+	    !cli_parse_options(argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], 0, text,
+			       &rc))
+		return rc;
+	if (!username || !role || !role_parse(role) || strlen(username) < 3 ||
 	    strlen(username) > 64 ||
 	    strspn(username, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(username) ||
 	    (display && !text_fits(display, 1, 100))) {
@@ -207,22 +172,11 @@ int cli_audit(int argc, char **argv)
 	    "usage: collagenda audit verify [--db PATH]\n"
 	    "Checks the audit trail's hash chain. Exits 0 when it is intact, "
 	    "1 and names the first broken event when not.\n";
-	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-			fputs(text, stdout);
-			return CLI_OK;
-		}
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
 	const char *path = DEFAULT_DB;
-	int rc = db_option(argc - 1, argv + 1, text, &path);
-	if (rc)
-		return rc == 100 ? CLI_OK : rc;
-	if (optind != argc - 1) {
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
+	int rc;
+	if (!verb(argc, argv, "verify", text, &rc) ||
+	    !db_option(argc - 1, argv + 1, 0, text, &path, &rc))
+		return rc;
 	if (access(path, F_OK) != 0) {
 		fprintf(stderr, "collagenda audit verify: no database at %s\n", path);
 		return CLI_FAIL;
@@ -255,13 +209,9 @@ int cli_backup(int argc, char **argv)
 				   "Copies the database to DEST with SQLite's online backup (safe "
 				   "while the server runs) and checks the copy's integrity.\n";
 	const char *path = DEFAULT_DB;
-	int rc = db_option(argc, argv, text, &path);
-	if (rc)
-		return rc == 100 ? CLI_OK : rc;
-	if (optind != argc - 1) {
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
+	int rc;
+	if (!db_option(argc, argv, 1, text, &path, &rc))
+		return rc;
 	const char *dest = argv[optind];
 	/* Opening a missing source would create an empty database there and back that up. */
 	if (access(path, F_OK) != 0) {
