@@ -15,6 +15,16 @@ enum role {
 };
 #define ROLE_ALL (ROLE_ADMIN | ROLE_FRONT_DESK | ROLE_PRACTITIONER)
 
+/* One value of an enumeration and its name, as the API and the database spell it. */
+struct name_row {
+	int value;
+	const char *name;
+};
+/* The name of v among the n rows; NULL when no row has it. */
+const char *model_name_of(const struct name_row *rows, size_t n, int v);
+/* The value named s among the n rows; 0 when s is NULL or no row has it. */
+int model_value_of(const struct name_row *rows, size_t n, const char *s);
+
 /* "admin", "front_desk", "practitioner"; NULL for anything else. */
 const char *role_name(int role);
 /* The role of a name, or 0. */

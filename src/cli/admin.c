@@ -1,5 +1,4 @@
 /* collagenda init, user add, backup and audit verify. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "options.h"
 #include "domain/model.h"
 #include "store/anchor.h"
 #include "store/audit.h"
@@ -18,28 +18,25 @@
 #include "util/log.h"
 #include "util/secrets.h"
 
-/* Parses the only option most subcommands take, --db PATH, leaving operands in place. */
-static int db_option(int argc, char **argv, const char *usage_text, const char **db_path)
+/* Parses the only option most subcommands take, --db PATH, into *path, and checks that
+ * operands operands follow; as cli_parse_options. */
+static bool db_option(int argc, char **argv, int operands, const char *usage, const char **path,
+		      int *exit_code)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd') {
-			*db_path = optarg;
-		} else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return CLI_OK + 100;
-		} else {
-			fputs(usage_text, stderr);
-			return CLI_USAGE;
-		}
-	}
-	return CLI_OK;
+	const struct cli_option opts[] = {{"db", .text = path}};
+	return cli_parse_options(argc, argv, opts, 1, operands, usage, exit_code);
+}
+
+/* Checks that argv[1] is the subcommand's one verb ("user add", "audit verify"); false,
+ * with *exit_code set, when it is not or is --help, which print usage. */
+static bool verb(int argc, char **argv, const char *word, const char *usage, int *exit_code)
+{
+	if (argc >= 2 && strcmp(argv[1], word) == 0)
+		return true;
+	bool help = argc >= 2 && strcmp(argv[1], "--help") == 0;
+	fputs(usage, help ? stdout : stderr);
+	*exit_code = help ? CLI_OK : CLI_USAGE;
+	return false;
 }
 
 int cli_init(int argc, char **argv)
@@ -48,13 +45,9 @@ int cli_init(int argc, char **argv)
 				   "Creates the database, or migrates it to this version; "
 				   "running it again changes nothing.\n";
 	const char *path = DEFAULT_DB;
-	int rc = db_option(argc, argv, text, &path);
-	if (rc)
-		return rc == 100 ? CLI_OK : rc;
-	if (optind != argc) {
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
+	int rc;
+	if (!db_option(argc, argv, 0, text, &path, &rc))
+		return rc;
 	struct db *db;
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
@@ -104,12 +97,8 @@ static bool text_fits(const char *s, size_t min, size_t max)
 }
 
 /* What is wrong with user add's arguments, as a sentence; NULL when nothing is. */
-static const char *user_args_wrong(int argc, char **argv, const char *username, const char *role,
-				   const char *display)
+static const char *user_args_wrong(const char *username, const char *role, const char *display)
 {
-	if (optind != argc)
-		return argv[optind][0] == '-' ? "an option is missing its value"
-					      : "unexpected argument after the options";
 	if (!username)
 		return "--username is required";
 	if (strlen(username) < 3 || strlen(username) > 64 ||
@@ -130,47 +119,19 @@ int cli_user(int argc, char **argv)
 	    "usage: collagenda user add --db PATH --username U --role ROLE [--display-name NAME]\n"
 	    "Adds a user; the password (at least 10 characters) is the first line of standard\n"
 	    "input. ROLE is admin, front_desk or practitioner.\n";
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},   {"username", required_argument, NULL, 'u'},
-	    {"role", required_argument, NULL, 'r'}, {"display-name", required_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
-	};
 	const char *path = DEFAULT_DB, *username = NULL, *role = NULL, *display = NULL;
-	int c;
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
-		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-			fputs(text, stdout);
-			return CLI_OK;
-		}
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
-	argc--;
-	argv++;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			path = optarg;
-			break;
-		case 'u':
-			username = optarg;
-			break;
-		case 'r':
-			role = optarg;
-			break;
-		case 'n':
-			display = optarg;
-			break;
-		case 'h':
-			fputs(text, stdout);
-			return CLI_OK;
-		default:
-			fputs(text, stderr);
-			return CLI_USAGE;
-		}
-	}
-	const char *why = user_args_wrong(argc, argv, username, role, display);
+	const struct cli_option opts[] = {
+	    {"db", .text = &path},
+	    {"username", .text = &username},
+	    {"role", .text = &role},
+	    {"display-name", .text = &display},
+	};
+	int rc;
+	if (!verb(argc, argv, "add", text, &rc) ||
+	    !cli_parse_options(argc - 1, argv + 1, opts, sizeof opts / sizeof opts[0], 0, text,
+			       &rc))
+		return rc;
+	const char *why = user_args_wrong(username, role, display);
 	if (why) {
 		fprintf(stderr, "collagenda user add: %s\n%s", why, text);
 		return CLI_USAGE;
@@ -257,33 +218,11 @@ static int check_anchor(struct db *db, const char *file, bool named)
 
 static int audit_verify(int argc, char **argv, const char *text)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"anchor", required_argument, NULL, 'a'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *path = DEFAULT_DB, *anchor = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd') {
-			path = optarg;
-		} else if (c == 'a') {
-			anchor = optarg;
-		} else if (c == 'h') {
-			fputs(text, stdout);
-			return CLI_OK;
-		} else {
-			fputs(text, stderr);
-			return CLI_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "collagenda audit verify: unexpected argument '%s'\n%s",
-			argv[optind], text);
-		return CLI_USAGE;
-	}
+	const struct cli_option opts[] = {{"db", .text = &path}, {"anchor", .text = &anchor}};
+	int rc;
+	if (!cli_parse_options(argc, argv, opts, 2, 0, text, &rc))
+		return rc;
 	char file[PATH_MAX];
 	if (!anchor && store_anchor_path(path, file, sizeof file) != 0) {
 		fprintf(stderr, "collagenda audit verify: the database path is too long\n");
@@ -297,7 +236,8 @@ static int audit_verify(int argc, char **argv, const char *text)
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
 	int64_t bad = 0, count = 0;
-	int err = db_begin_read(db), rc = CLI_OK;
+	int err = db_begin_read(db);
+	rc = CLI_OK;
 	if (!err) {
 		err = store_audit_verify(db, &bad, &count);
 		if (!err && !bad)
@@ -322,14 +262,9 @@ static int audit_verify(int argc, char **argv, const char *text)
 static int audit_head(int argc, char **argv, const char *text)
 {
 	const char *path = DEFAULT_DB;
-	int rc = db_option(argc, argv, text, &path);
-	if (rc)
-		return rc == 100 ? CLI_OK : rc;
-	if (optind != argc) {
-		fprintf(stderr, "collagenda audit head: unexpected argument '%s'\n%s", argv[optind],
-			text);
-		return CLI_USAGE;
-	}
+	int rc;
+	if (!db_option(argc, argv, 0, text, &path, &rc))
+		return rc;
 	if (access(path, F_OK) != 0) {
 		fprintf(stderr, "collagenda audit head: no database at %s\n", path);
 		return CLI_FAIL;
@@ -400,17 +335,15 @@ static int anchor_copy(const char *dest)
 
 int cli_backup(int argc, char **argv)
 {
-	static const char text[] = "usage: collagenda backup [--db PATH] DEST\n"
-				   "Copies the database to DEST with SQLite's online backup (safe "
-				   "while the server runs) and checks the copy's integrity.\n";
+	static const char text[] =
+	    "usage: collagenda backup [--db PATH] DEST\n"
+	    "Copies the database to DEST with SQLite's online backup (safe "
+	    "while the server runs), checks the copy's integrity and anchors its "
+	    "audit trail (DEST.audit-head).\n";
 	const char *path = DEFAULT_DB;
-	int rc = db_option(argc, argv, text, &path);
-	if (rc)
-		return rc == 100 ? CLI_OK : rc;
-	if (optind != argc - 1) {
-		fputs(text, stderr);
-		return CLI_USAGE;
-	}
+	int rc;
+	if (!db_option(argc, argv, 1, text, &path, &rc))
+		return rc;
 	const char *dest = argv[optind];
 	/* Opening a missing source would create an empty database there and back that up. */
 	if (access(path, F_OK) != 0) {

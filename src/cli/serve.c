@@ -1,6 +1,4 @@
 /* collagenda serve: open the database, start the HTTP server, stop cleanly on a signal. */
-#include <errno.h>
-#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <limits.h>
@@ -14,6 +12,7 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "options.h"
 #include "domain/dates.h"
 #include "http/http.h"
 #include "store/audit.h"
@@ -22,37 +21,23 @@
 #include "util/secrets.h"
 #include "util/xalloc.h"
 
-static void usage(FILE *out)
-{
-	fputs("usage: collagenda serve [--db PATH] [--bind ADDR] [--port N] [--tz ZONE]\n"
-	      "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
-	      "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
-	      "                        [--request-deadline SECONDS]\n"
-	      "                        [--demo] [--quiet]\n"
-	      "\n"
-	      "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
-	      "in flight and exits 0. --port 0 picks a free port; either way the address is\n"
-	      "printed as 'listening on http://ADDR:PORT'. --tz sets the clinic's time zone\n"
-	      "(default: the TZ of the process). --demo fills an empty database with a demo\n"
-	      "clinic and prints its logins. --user (when started as root) drops to that user\n"
-	      "after binding and opening the database, which it hands to that user.\n"
-	      "--max-db-size caps the database file; writes beyond it answer 503.\n"
-	      "--request-deadline (default 30) cuts a connection whose request head has not\n"
-	      "arrived, or whose request has not ended, within that many seconds.\n"
-	      "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n",
-	      out);
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end = NULL;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || !end || *end || s[0] == '-' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
+static const char usage[] =
+    "usage: collagenda serve [--db PATH] [--bind ADDR] [--port N] [--tz ZONE]\n"
+    "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
+    "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
+    "                        [--request-deadline SECONDS]\n"
+    "                        [--demo] [--quiet]\n"
+    "\n"
+    "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
+    "in flight and exits 0. --port 0 picks a free port; either way the address is\n"
+    "printed as 'listening on http://ADDR:PORT'. --tz sets the clinic's time zone\n"
+    "(default: the TZ of the process). --demo fills an empty database with a demo\n"
+    "clinic and prints its logins. --user (when started as root) drops to that user\n"
+    "after binding and opening the database, which it hands to that user.\n"
+    "--max-db-size caps the database file; writes beyond it answer 503.\n"
+    "--request-deadline (default 30) cuts a connection whose request head has not\n"
+    "arrived, or whose request has not ended, within that many seconds.\n"
+    "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
 /* A zone name must name a file of the system's zone database: TZ would otherwise fall
  * back to UTC without a word. */
@@ -139,101 +124,36 @@ static char *read_file(const char *path)
 
 int cli_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"bind", required_argument, NULL, 'b'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"tz", required_argument, NULL, 'z'},
-	    {"tls-cert", required_argument, NULL, 'c'},
-	    {"tls-key", required_argument, NULL, 'k'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"idle-timeout", required_argument, NULL, 'i'},
-	    {"demo", no_argument, NULL, 'D'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"max-db-size", required_argument, NULL, 'm'},
-	    {"request-deadline", required_argument, NULL, 'r'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
-	bool demo = false;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db_path = optarg;
-			break;
-		case 'b':
-			bind = optarg;
-			break;
-		case 'p':
-			if (!parse_uint(optarg, 65535, &port)) {
-				fprintf(stderr, "collagenda serve: --port takes 0-65535\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 'z':
-			tz = optarg;
-			break;
-		case 'c':
-			cert_path = optarg;
-			break;
-		case 'k':
-			key_path = optarg;
-			break;
-		case 't':
-			if (!parse_uint(optarg, 64, &threads)) {
-				fprintf(stderr, "collagenda serve: --threads takes 1-64\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 'i':
-			if (!parse_uint(optarg, 86400, &idle) || idle < 1) {
-				fprintf(stderr, "collagenda serve: --idle-timeout takes 1-86400\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 'D':
-			demo = true;
-			break;
-		case 'u':
-			run_as = optarg;
-			break;
-		case 'r':
-			if (!parse_uint(optarg, 3600, &deadline) || deadline < 1) {
-				fprintf(stderr,
-					"collagenda serve: --request-deadline takes 1-3600\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 'm':
-			if (!parse_uint(optarg, 1024 * 1024, &max_mb) || max_mb < 1) {
-				fprintf(
-				    stderr,
-				    "collagenda serve: --max-db-size takes megabytes, 1 or more\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 'q':
-			log_set_quiet(1);
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			usage(stderr);
-			return CLI_USAGE;
-		}
-	}
-	if (optind != argc || (!cert_path) != (!key_path)) {
-		usage(stderr);
+	bool demo = false, quiet = false;
+	const struct cli_option opts[] = {
+	    {"db", .text = &db_path},
+	    {"bind", .text = &bind},
+	    {"port", .number = &port, .max = 65535, .range = "0-65535"},
+	    {"tz", .text = &tz},
+	    {"tls-cert", .text = &cert_path},
+	    {"tls-key", .text = &key_path},
+	    /* 0, the default, lets the HTTP layer choose. */
+	    {"threads", .number = &threads, .max = 64, .range = "1-64"},
+	    {"idle-timeout", .number = &idle, .min = 1, .max = 86400, .range = "1-86400"},
+	    {"demo", .flag = &demo},
+	    {"user", .text = &run_as},
+	    {"max-db-size", .number = &max_mb, .min = 1, .max = 1024 * 1024,
+	     .range = "megabytes, 1 or more"},
+	    {"request-deadline", .number = &deadline, .min = 1, .max = 3600, .range = "1-3600"},
+	    {"quiet", .flag = &quiet},
+	};
+	int code;
+	if (!cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], 0, usage, &code))
+		return code;
+	if ((!cert_path) != (!key_path)) {
+		fputs(usage, stderr);
 		return CLI_USAGE;
 	}
+	if (quiet)
+		log_set_quiet(1);
 	if (tz && !zone_exists(tz)) {
 		fprintf(stderr, "collagenda serve: unknown time zone '%s'\n", tz);
 		return CLI_USAGE;

@@ -4,31 +4,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *model_name_of(const struct name_row *rows, size_t n, int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].value == v)
+			return rows[i].name;
+	return NULL;
+}
+
+int model_value_of(const struct name_row *rows, size_t n, const char *s)
+{
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].name, s) == 0)
+			return rows[i].value;
+	return 0;
+}
+
+static const struct name_row roles[] = {
+    {ROLE_ADMIN, "admin"}, {ROLE_FRONT_DESK, "front_desk"}, {ROLE_PRACTITIONER, "practitioner"}};
+
 const char *role_name(int role)
 {
-	switch (role) {
-	case ROLE_ADMIN:
-		return "admin";
-	case ROLE_FRONT_DESK:
-		return "front_desk";
-	case ROLE_PRACTITIONER:
-		return "practitioner";
-	default:
-		return NULL;
-	}
+	return model_name_of(roles, sizeof roles / sizeof roles[0], role);
 }
 
 int role_parse(const char *name)
 {
-	if (!name)
-		return 0;
-	if (strcmp(name, "admin") == 0)
-		return ROLE_ADMIN;
-	if (strcmp(name, "front_desk") == 0)
-		return ROLE_FRONT_DESK;
-	if (strcmp(name, "practitioner") == 0)
-		return ROLE_PRACTITIONER;
-	return 0;
+	return model_value_of(roles, sizeof roles / sizeof roles[0], name);
 }
 
 void user_cleanup(struct user *u)

@@ -7,11 +7,6 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-struct name_row {
-	int value;
-	const char *name;
-};
-
 static const struct name_row kinds[] = {
     {KIND_CONSULTATION, "consultation"}, {KIND_TREATMENT, "treatment"}, {KIND_REVIEW, "review"}};
 static const struct name_row appt_statuses[] = {{APPT_BOOKED, "booked"},
@@ -28,55 +23,37 @@ static const struct name_row severities[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *to_name(const struct name_row *rows, size_t n, int v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].value == v)
-			return rows[i].name;
-	return NULL;
-}
-
-static int from_name(const struct name_row *rows, size_t n, const char *s)
-{
-	if (!s)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].name, s) == 0)
-			return rows[i].value;
-	return 0;
-}
-
 const char *appt_kind_name(int v)
 {
-	return to_name(kinds, COUNT(kinds), v);
+	return model_name_of(kinds, COUNT(kinds), v);
 }
 int appt_kind_parse(const char *s)
 {
-	return from_name(kinds, COUNT(kinds), s);
+	return model_value_of(kinds, COUNT(kinds), s);
 }
 const char *appt_status_name(int v)
 {
-	return to_name(appt_statuses, COUNT(appt_statuses), v);
+	return model_name_of(appt_statuses, COUNT(appt_statuses), v);
 }
 int appt_status_parse(const char *s)
 {
-	return from_name(appt_statuses, COUNT(appt_statuses), s);
+	return model_value_of(appt_statuses, COUNT(appt_statuses), s);
 }
 const char *plan_status_name(int v)
 {
-	return to_name(plan_statuses, COUNT(plan_statuses), v);
+	return model_name_of(plan_statuses, COUNT(plan_statuses), v);
 }
 int plan_status_parse(const char *s)
 {
-	return from_name(plan_statuses, COUNT(plan_statuses), s);
+	return model_value_of(plan_statuses, COUNT(plan_statuses), s);
 }
 const char *severity_name(int v)
 {
-	return to_name(severities, COUNT(severities), v);
+	return model_name_of(severities, COUNT(severities), v);
 }
 int severity_parse(const char *s)
 {
-	return from_name(severities, COUNT(severities), s);
+	return model_value_of(severities, COUNT(severities), s);
 }
 
 bool indication_valid(const char *s)

@@ -84,25 +84,23 @@ struct audit_head {
 	char hash[AUDIT_HASH_HEX];
 };
 
+static void read_head_row(sqlite3_stmt *st, void *p)
+{
+	struct audit_head *head = p;
+	head->id = sqlite3_column_int64(st, 0);
+	copy_hex(head->hash, sqlite3_column_text(st, 1));
+}
+
+/* The head, or before the first event the genesis: id 0 and AUDIT_GENESIS. */
 static int read_head(struct db *db, struct audit_head *head)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_last);
-	if (!st)
-		return -ERR_INTERNAL;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		head->id = sqlite3_column_int64(st, 0);
-		copy_hex(head->hash, sqlite3_column_text(st, 1));
-	} else if (rc == SQLITE_DONE) {
+	int err = db_get_one(db, db_stmt(db, &sql_last), read_head_row, head);
+	if (err == -ERR_NOT_FOUND) {
 		head->id = 0;
 		memcpy(head->hash, AUDIT_GENESIS, sizeof AUDIT_GENESIS);
-	} else {
-		int err = db_step_err(db);
-		db_done(st);
-		return err;
+		err = 0;
 	}
-	db_done(st);
-	return 0;
+	return err;
 }
 
 /* Appends the event after head, inside the caller's write transaction, and makes it the
@@ -340,14 +338,8 @@ int store_audit_flusher_start(const char *path)
 
 void store_audit_flusher_stop(void)
 {
-	pthread_mutex_lock(&q_lock);
-	bool was = q_running;
-	q_running = false;
-	pthread_cond_signal(&q_wake);
-	pthread_mutex_unlock(&q_lock);
-	if (!was)
+	if (!db_worker_stop(&q_lock, &q_wake, &q_running, &q_thread))
 		return;
-	pthread_join(q_thread, NULL);
 	db_close(q_db);
 	q_db = NULL;
 }

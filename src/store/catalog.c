@@ -2,12 +2,10 @@
 #include "store/catalog.h"
 
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
 #include "util/err.h"
-#include "util/xalloc.h"
 
 static const char *const sql_cond_list =
     "SELECT code, name, severity, active FROM conditions ORDER BY code";
@@ -143,54 +141,38 @@ static void free_screenings(void *p, size_t n)
 
 int store_conditions_list(struct db *db, struct condition **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_cond_list);
-	return st ? db_collect(db, st, sizeof **out, read_condition, free_conditions, (void **)out,
-			       n)
-		  : -ERR_INTERNAL;
+	return db_collect(db, db_stmt(db, &sql_cond_list), sizeof **out, read_condition,
+			  free_conditions, (void **)out, n);
 }
 
 int store_treatment_types_list(struct db *db, struct treatment_type **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_tt_list);
-	return st ? db_collect(db, st, sizeof **out, read_tt, free_tts, (void **)out, n)
-		  : -ERR_INTERNAL;
+	return db_collect(db, db_stmt(db, &sql_tt_list), sizeof **out, read_tt, free_tts,
+			  (void **)out, n);
 }
 
 int store_areas_list(struct db *db, struct area **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_area_list);
-	return st ? db_collect(db, st, sizeof **out, read_area, free_areas, (void **)out, n)
-		  : -ERR_INTERNAL;
+	return db_collect(db, db_stmt(db, &sql_area_list), sizeof **out, read_area, free_areas,
+			  (void **)out, n);
 }
 
 int store_condition_get(struct db *db, const char *code, struct condition *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_cond_get);
-	if (!st)
-		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
-	db_bind_text(st, 1, code);
-	return db_get_one(db, st, read_condition, out);
+	return db_get_one(db, db_stmt_text(db, &sql_cond_get, code), read_condition, out);
 }
 
 int store_treatment_type_get(struct db *db, const char *code, struct treatment_type *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_tt_get);
-	if (!st)
-		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
-	db_bind_text(st, 1, code);
-	return db_get_one(db, st, read_tt, out);
+	return db_get_one(db, db_stmt_text(db, &sql_tt_get, code), read_tt, out);
 }
 
 int store_area_get(struct db *db, const char *code, struct area *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_area_get);
-	if (!st)
-		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
-	db_bind_text(st, 1, code);
-	return db_get_one(db, st, read_area, out);
+	return db_get_one(db, db_stmt_text(db, &sql_area_get, code), read_area, out);
 }
 
 int store_condition_put(struct db *db, const struct condition *c)
@@ -244,21 +226,13 @@ int store_screening_insert(struct db *db, struct screening *s)
 	db_bind_int(st, 2, s->recorded_at);
 	db_bind_int(st, 3, s->recorded_by);
 	db_bind_text(st, 4, s->notes);
-	int err = db_exec_stmt(db, st);
+	int err = db_insert(db, st, &s->id);
 	if (err)
 		return err;
-	s->id = sqlite3_last_insert_rowid(db_handle(db));
-	for (size_t i = 0; !err && i < s->nconditions; i++) {
-		if (!(st = db_stmt(db, &sql_scr_cond_insert)))
-			return -ERR_INTERNAL;
-		db_bind_int(st, 1, s->id);
-		db_bind_text(st, 2, s->conditions[i]);
-		err = db_exec_stmt(db, st);
-	}
+	err = db_insert_texts(db, &sql_scr_cond_insert, s->id, s->conditions, s->nconditions);
 	for (size_t i = 0; !err && i < s->nclearances; i++) {
-		if (!(st = db_stmt(db, &sql_scr_clear_insert)))
+		if (!(st = db_stmt_id(db, &sql_scr_clear_insert, s->id)))
 			return -ERR_INTERNAL;
-		db_bind_int(st, 1, s->id);
 		db_bind_text(st, 2, s->clearances[i].condition);
 		db_bind_text(st, 3, s->clearances[i].cleared_by);
 		db_bind_int(st, 4, s->clearances[i].cleared_at);
@@ -268,56 +242,33 @@ int store_screening_insert(struct db *db, struct screening *s)
 	return err;
 }
 
-/* Loads the conditions and clearances of screening s. */
-static int load_details(struct db *db, struct screening *s)
+static void read_clearance(sqlite3_stmt *st, void *p)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_scr_conds);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, s->id);
-	size_t cap = 8;
-	s->conditions = xcalloc(cap, sizeof *s->conditions);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (s->nconditions == cap) {
-			cap *= 2;
-			s->conditions = xrealloc(s->conditions, cap * sizeof *s->conditions);
-		}
-		s->conditions[s->nconditions++] = db_col_text(st, 0);
-	}
-	int err = rc == SQLITE_DONE ? 0 : db_step_err(db);
-	db_done(st);
-	if (err)
-		return err;
-	if (!(st = db_stmt(db, &sql_scr_clears)))
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, s->id);
-	cap = 4;
-	s->clearances = xcalloc(cap, sizeof *s->clearances);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (s->nclearances == cap) {
-			cap *= 2;
-			s->clearances = xrealloc(s->clearances, cap * sizeof *s->clearances);
-		}
-		struct clearance *c = &s->clearances[s->nclearances++];
-		c->condition = db_col_text(st, 0);
-		c->cleared_by = db_col_text(st, 1);
-		c->cleared_at = sqlite3_column_int64(st, 2);
-		c->note = db_col_text(st, 3);
-	}
-	err = rc == SQLITE_DONE ? 0 : db_step_err(db);
-	db_done(st);
+	struct clearance *c = p;
+	c->condition = db_col_text(st, 0);
+	c->cleared_by = db_col_text(st, 1);
+	c->cleared_at = sqlite3_column_int64(st, 2);
+	c->note = db_col_text(st, 3);
+}
+
+/* Loads the conditions and clearances of a struct screening. */
+static int load_details(struct db *db, void *screening)
+{
+	struct screening *s = screening;
+	int err = db_collect_into(db, db_stmt_id(db, &sql_scr_conds, s->id), sizeof *s->conditions,
+				  db_read_text, (void **)&s->conditions, &s->nconditions);
+	if (!err)
+		err = db_collect_into(db, db_stmt_id(db, &sql_scr_clears, s->id),
+				      sizeof *s->clearances, read_clearance,
+				      (void **)&s->clearances, &s->nclearances);
 	return err;
 }
 
 int store_screening_latest(struct db *db, int64_t patient_id, struct screening *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_scr_latest);
-	if (!st)
-		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
-	db_bind_int(st, 1, patient_id);
-	int err = db_get_one(db, st, read_screening_row, out);
+	int err =
+	    db_get_one(db, db_stmt_id(db, &sql_scr_latest, patient_id), read_screening_row, out);
 	if (!err && (err = load_details(db, out)) != 0)
 		screening_cleanup(out);
 	return err;
@@ -325,19 +276,8 @@ int store_screening_latest(struct db *db, int64_t patient_id, struct screening *
 
 int store_screening_list(struct db *db, int64_t patient_id, struct screening **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_scr_list);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, patient_id);
-	int err =
-	    db_collect(db, st, sizeof **out, read_screening_row, free_screenings, (void **)out, n);
-	for (size_t i = 0; !err && i < *n; i++)
-		err = load_details(db, &(*out)[i]);
-	if (err && *out) {
-		screenings_free(*out, *n);
-		*out = NULL;
-	}
-	return err;
+	return db_collect_each(db, db_stmt_id(db, &sql_scr_list, patient_id), sizeof **out,
+			       read_screening_row, load_details, free_screenings, (void **)out, n);
 }
 
 int store_consent_insert(struct db *db, struct consent *c)
@@ -352,29 +292,22 @@ int store_consent_insert(struct db *db, struct consent *c)
 	db_bind_text(st, 4, c->signed_name);
 	db_bind_int(st, 5, c->signed_at);
 	db_bind_int(st, 6, c->recorded_by);
-	int err = db_exec_stmt(db, st);
-	if (!err)
-		c->id = sqlite3_last_insert_rowid(db_handle(db));
-	return err;
+	return db_insert(db, st, &c->id);
 }
 
 int store_consent_list(struct db *db, int64_t patient_id, struct consent **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_consent_list);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, patient_id);
-	return db_collect(db, st, sizeof **out, read_consent, free_consents, (void **)out, n);
+	return db_collect(db, db_stmt_id(db, &sql_consent_list, patient_id), sizeof **out,
+			  read_consent, free_consents, (void **)out, n);
 }
 
 int store_consent_latest(struct db *db, int64_t patient_id, const char *treatment_type,
 			 struct consent *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_consent_latest);
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_consent_latest, patient_id);
 	if (!st)
 		return -ERR_INTERNAL;
-	memset(out, 0, sizeof *out);
-	db_bind_int(st, 1, patient_id);
 	db_bind_text(st, 2, treatment_type);
 	return db_get_one(db, st, read_consent, out);
 }

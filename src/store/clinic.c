@@ -2,12 +2,9 @@
 #include "store/clinic.h"
 
 #include <assert.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "db_internal.h"
 #include "util/err.h"
-#include "util/xalloc.h"
 
 static const char *const sql_rooms = "SELECT id, name, active FROM rooms ORDER BY name, id";
 static const char *const sql_room_get = "SELECT id, name, active FROM rooms WHERE id = ?1";
@@ -42,40 +39,27 @@ static void free_rooms(void *p, size_t n)
 
 int store_room_list(struct db *db, struct room **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_rooms);
-	return st ? db_collect(db, st, sizeof **out, read_room, free_rooms, (void **)out, n)
-		  : -ERR_INTERNAL;
+	return db_collect(db, db_stmt(db, &sql_rooms), sizeof **out, read_room, free_rooms,
+			  (void **)out, n);
 }
 
 int store_room_get(struct db *db, int64_t id, struct room *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_room_get);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, id);
-	return db_get_one(db, st, read_room, out);
+	return db_get_one(db, db_stmt_id(db, &sql_room_get, id), read_room, out);
 }
 
 int store_room_insert(struct db *db, const char *name, int64_t *id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_room_insert);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_text(st, 1, name);
-	int err = db_exec_stmt(db, st);
-	if (!err)
-		*id = sqlite3_last_insert_rowid(db_handle(db));
-	return err;
+	return db_insert(db, db_stmt_text(db, &sql_room_insert, name), id);
 }
 
 int store_room_update(struct db *db, const struct room *r)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_room_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_room_update, r->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, r->id);
 	db_bind_text(st, 2, r->name);
 	db_bind_int(st, 3, r->active ? 1 : 0);
 	return db_exec_stmt(db, st);
@@ -89,34 +73,20 @@ static void read_hours(sqlite3_stmt *st, void *p)
 	h->end_min = sqlite3_column_int(st, 2);
 }
 
-static void free_plain(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
-
 int store_hours_get(struct db *db, int64_t practitioner_id, struct hours **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_hours);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, practitioner_id);
-	return db_collect(db, st, sizeof **out, read_hours, free_plain, (void **)out, n);
+	return db_collect(db, db_stmt_id(db, &sql_hours, practitioner_id), sizeof **out, read_hours,
+			  db_free_plain, (void **)out, n);
 }
 
 int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hours *h, size_t n)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_hours_clear);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, practitioner_id);
-	int err = db_exec_stmt(db, st);
+	int err = db_exec_stmt(db, db_stmt_id(db, &sql_hours_clear, practitioner_id));
 	for (size_t i = 0; !err && i < n; i++) {
-		st = db_stmt(db, &sql_hours_insert);
+		sqlite3_stmt *st = db_stmt_id(db, &sql_hours_insert, practitioner_id);
 		if (!st)
 			return -ERR_INTERNAL;
-		db_bind_int(st, 1, practitioner_id);
 		db_bind_int(st, 2, h[i].weekday);
 		db_bind_int(st, 3, h[i].start_min);
 		db_bind_int(st, 4, h[i].end_min);
@@ -143,10 +113,9 @@ static void free_time_offs(void *p, size_t n)
 int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, struct time_off **out,
 			size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_off_list);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_off_list, practitioner_id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, practitioner_id);
 	db_bind_int(st, 2, from);
 	return db_collect(db, st, sizeof **out, read_time_off, free_time_offs, (void **)out, n);
 }
@@ -163,8 +132,5 @@ int store_time_off_insert(struct db *db, const struct time_off *t, int64_t creat
 	db_bind_text(st, 4, t->reason);
 	if (created_by)
 		db_bind_int(st, 5, created_by);
-	int err = db_exec_stmt(db, st);
-	if (!err)
-		*id = sqlite3_last_insert_rowid(db_handle(db));
-	return err;
+	return db_insert(db, st, id);
 }

@@ -253,15 +253,21 @@ void db_syncer_start(void)
 		log_warn("no syncer thread: commits are synced by their writers");
 }
 
+bool db_worker_stop(pthread_mutex_t *lock, pthread_cond_t *wake, bool *running, pthread_t *thread)
+{
+	pthread_mutex_lock(lock);
+	bool was = *running;
+	*running = false;
+	pthread_cond_signal(wake);
+	pthread_mutex_unlock(lock);
+	if (was)
+		pthread_join(*thread, NULL);
+	return was;
+}
+
 void db_syncer_stop(void)
 {
-	pthread_mutex_lock(&dq_lock);
-	bool was = dq_running;
-	dq_running = false;
-	pthread_cond_signal(&dq_wake);
-	pthread_mutex_unlock(&dq_lock);
-	if (was)
-		pthread_join(dq_thread, NULL);
+	(void)db_worker_stop(&dq_lock, &dq_wake, &dq_running, &dq_thread);
 }
 
 /* The checkpointer: copies the WAL into the database in the background once it holds
@@ -376,14 +382,8 @@ void db_checkpointer_start(const char *path)
 
 void db_checkpointer_stop(void)
 {
-	pthread_mutex_lock(&ck_lock);
-	bool was = ck_running;
-	ck_running = false;
-	pthread_cond_signal(&ck_wake);
-	pthread_mutex_unlock(&ck_lock);
-	if (!was)
+	if (!db_worker_stop(&ck_lock, &ck_wake, &ck_running, &ck_thread))
 		return;
-	pthread_join(ck_thread, NULL);
 	db_close(ck_db);
 	ck_db = NULL;
 }

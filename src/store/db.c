@@ -133,6 +133,34 @@ int db_bind_int(sqlite3_stmt *st, int idx, int64_t v)
 	return sqlite3_bind_int64(st, idx, v);
 }
 
+/* st as the key binding left it: NULL (logged) when rc is not SQLITE_OK. */
+static sqlite3_stmt *bound(sqlite3_stmt *st, int rc)
+{
+	if (rc == SQLITE_OK)
+		return st;
+	log_error("bind failed: %s", sqlite3_errstr(rc));
+	db_done(st);
+	return NULL;
+}
+
+sqlite3_stmt *db_stmt_id(struct db *db, const char *const *sql, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	return st ? bound(st, db_bind_int(st, 1, id)) : NULL;
+}
+
+sqlite3_stmt *db_stmt_text(struct db *db, const char *const *sql, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	return st ? bound(st, db_bind_text(st, 1, key)) : NULL;
+}
+
+sqlite3_stmt *db_stmt_blob(struct db *db, const char *const *sql, const void *key, int len)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	return st ? bound(st, sqlite3_bind_blob(st, 1, key, len, SQLITE_TRANSIENT)) : NULL;
+}
+
 char *db_col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *p = sqlite3_column_text(st, col);
@@ -143,11 +171,21 @@ char *db_col_text(sqlite3_stmt *st, int col)
 
 int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 {
+	if (!st)
+		return -ERR_INTERNAL;
 	db = db_conn(db);
 	int rc = sqlite3_step(st);
 	int err =
 	    rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
 	db_done(st);
+	return err;
+}
+
+int db_insert(struct db *db, sqlite3_stmt *st, int64_t *id)
+{
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		*id = sqlite3_last_insert_rowid(db_conn(db)->h);
 	return err;
 }
 
@@ -158,6 +196,8 @@ int db_step_err(struct db *db)
 
 int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
 {
+	if (!st)
+		return -ERR_INTERNAL;
 	db = db_conn(db);
 	int rc = sqlite3_step(st), err = 0;
 	if (rc == SQLITE_ROW)
@@ -171,6 +211,8 @@ int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, voi
 
 int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
 {
+	if (!st)
+		return -ERR_INTERNAL;
 	db = db_conn(db);
 	int rc = sqlite3_step(st);
 	int err = 0;
@@ -184,9 +226,10 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
 	return err;
 }
 
-int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
-		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
-		    void (*free_list)(void *, size_t), void **out, size_t *n)
+/* Steps st to the end, reading each row into a growing array, and hands the array back in
+ * *out and *n whether or not a row failed: the collectors below decide who frees it. */
+static int collect(struct db *db, sqlite3_stmt *st, size_t elem,
+		   int (*read)(sqlite3_stmt *, void *, void *), void *arg, void **out, size_t *n)
 {
 	db = db_conn(db);
 	size_t cap = 16, len = 0;
@@ -204,6 +247,20 @@ int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
 	if (!err && rc != SQLITE_DONE)
 		err = db_err(db, sqlite3_extended_errcode(db->h));
 	db_done(st);
+	*out = list;
+	*n = len;
+	return err;
+}
+
+int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
+		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
+		    void (*free_list)(void *, size_t), void **out, size_t *n)
+{
+	if (!st)
+		return -ERR_INTERNAL;
+	void *list;
+	size_t len;
+	int err = collect(db, st, elem, read, arg, &list, &len);
 	if (err) {
 		free_list(list, len);
 		return err;
@@ -228,6 +285,67 @@ int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite
 {
 	struct plain_reader r = {read};
 	return db_collect_with(db, st, elem, read_plain, &r, free_list, out, n);
+}
+
+int db_collect_each(struct db *db, sqlite3_stmt *st, size_t elem,
+		    void (*read)(sqlite3_stmt *, void *), int (*load)(struct db *, void *),
+		    void (*free_list)(void *, size_t), void **out, size_t *n)
+{
+	char *list = NULL; /* stays NULL when db_collect fails: it has freed its rows */
+	size_t len = 0;
+	int err = db_collect(db, st, elem, read, free_list, (void **)&list, &len);
+	for (size_t i = 0; !err && i < len; i++)
+		err = load(db, list + i * elem);
+	if (err) {
+		if (list)
+			free_list(list, len);
+		return err;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int db_collect_into(struct db *db, sqlite3_stmt *st, size_t elem,
+		    void (*read)(sqlite3_stmt *, void *), void **out, size_t *n)
+{
+	if (!st)
+		return -ERR_INTERNAL;
+	struct plain_reader r = {read};
+	return collect(db, st, elem, read_plain, &r, out, n);
+}
+
+int db_insert_texts(struct db *db, const char *const *sql, int64_t parent_id, char *const *texts,
+		    size_t n)
+{
+	int err = 0;
+	for (size_t i = 0; !err && i < n; i++) {
+		sqlite3_stmt *st = db_stmt_id(db, sql, parent_id);
+		if (!st)
+			return -ERR_INTERNAL;
+		db_bind_text(st, 2, texts[i]);
+		err = db_exec_stmt(db, st);
+	}
+	return err;
+}
+
+void db_read_text(sqlite3_stmt *st, void *out)
+{
+	*(char **)out = db_col_text(st, 0);
+}
+
+void db_free_texts(void *list, size_t n)
+{
+	char **texts = list;
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+}
+
+void db_free_plain(void *list, size_t n)
+{
+	(void)n;
+	free(list);
 }
 
 int db_exec_sql(struct db *db, const char *sql)

@@ -21,6 +21,13 @@
 sqlite3_stmt *db_stmt(struct db *db, const char *const *sql);
 void db_done(sqlite3_stmt *st);
 
+/* db_stmt with ?1 bound to id, or to the text key (NULL binds SQL NULL), for the many
+ * statements keyed by one value. NULL when preparing or binding fails (logged). */
+sqlite3_stmt *db_stmt_id(struct db *db, const char *const *sql, int64_t id);
+sqlite3_stmt *db_stmt_text(struct db *db, const char *const *sql, const char *key);
+/* The same keyed by the len bytes at key, bound as a blob. */
+sqlite3_stmt *db_stmt_blob(struct db *db, const char *const *sql, const void *key, int len);
+
 /* The raw handle, for the few operations that need it. */
 sqlite3 *db_handle(struct db *db);
 
@@ -37,11 +44,21 @@ int db_bind_int(sqlite3_stmt *st, int idx, int64_t v);
 /* A heap copy of a text column, or NULL when the column is NULL. */
 char *db_col_text(sqlite3_stmt *st, int col);
 
+/*
+ * The functions below run a statement from db_stmt and reset it. Each takes st as
+ * db_stmt (or db_stmt_id, _text, _blob) returned it: a NULL st, a statement that could
+ * not be prepared, gives -ERR_INTERNAL, so that a caller with nothing else to bind can
+ * pass the look-up straight in.
+ */
+
 /* Steps a statement expected to finish without rows (INSERT/UPDATE); 0 or error. */
 int db_exec_stmt(struct db *db, sqlite3_stmt *st) __attribute__((warn_unused_result));
 
-/* Steps st for one row, read by read into out; -ERR_NOT_FOUND when there is none. st is
- * reset either way. */
+/* Steps an INSERT as db_exec_stmt does and, when it succeeds, stores the new row's id in
+ * *id; *id is left alone on failure. */
+int db_insert(struct db *db, sqlite3_stmt *st, int64_t *id) __attribute__((warn_unused_result));
+
+/* Steps st for one row, read by read into out; -ERR_NOT_FOUND when there is none. */
 int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
     __attribute__((warn_unused_result));
 
@@ -52,7 +69,7 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((w
  * Steps st to the end, reading each row with read into a growing array of elem-sized
  * elements (zeroed before read). On success *out (caller frees, with the entity's
  * _free function) and *n; on failure the rows read so far are released with
- * free_list and an error returned. st is reset either way.
+ * free_list and an error returned.
  */
 int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
 	       void (*free_list)(void *, size_t), void **out, size_t *n)
@@ -63,6 +80,30 @@ int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
 		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
+/* db_collect for a list that belongs to a struct (a plan's areas): *out and *n are set on
+ * failure too, to the rows read so far, and the owner's _cleanup frees them either way.
+ * When st is NULL they are left alone. */
+int db_collect_into(struct db *db, sqlite3_stmt *st, size_t elem,
+		    void (*read)(sqlite3_stmt *, void *), void **out, size_t *n)
+    __attribute__((warn_unused_result));
+/* db_collect, then load(db, element) for each row read once st is reset: for rows that
+ * hold lists of their own (plans, each with its areas). A failed load releases the whole
+ * list with free_list and is returned. */
+int db_collect_each(struct db *db, sqlite3_stmt *st, size_t elem,
+		    void (*read)(sqlite3_stmt *, void *), int (*load)(struct db *, void *),
+		    void (*free_list)(void *, size_t), void **out, size_t *n)
+    __attribute__((warn_unused_result));
+
+/* Runs sql, an INSERT of a child row, once for each of the n texts, with ?1 bound to
+ * parent_id and ?2 to the text; 0 or the first error. */
+int db_insert_texts(struct db *db, const char *const *sql, int64_t parent_id, char *const *texts,
+		    size_t n) __attribute__((warn_unused_result));
+
+/* Readers and list releasers that several modules share: the first column as a heap
+ * string into a char * element; a list of such strings; a list that owns nothing. */
+void db_read_text(sqlite3_stmt *st, void *out);
+void db_free_texts(void *list, size_t n);
+void db_free_plain(void *list, size_t n);
 
 /*
  * Whether db is inside a write transaction: it holds the writer lock (db_begin_write) and
@@ -159,5 +200,10 @@ void db_syncer_start(void);
 void db_syncer_stop(void);
 void db_checkpointer_start(const char *path);
 void db_checkpointer_stop(void);
+
+/* Stops a background thread of the store that waits on wake under lock while *running is
+ * set: clears *running, wakes the thread and joins it. True when it was running, and the
+ * caller then releases what the thread used; false when there was nothing to stop. */
+bool db_worker_stop(pthread_mutex_t *lock, pthread_cond_t *wake, bool *running, pthread_t *thread);
 
 #endif

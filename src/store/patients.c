@@ -113,12 +113,20 @@ static void bind_keys(sqlite3_stmt *st, const struct patient *p, int first_idx, 
 	}
 }
 
-static void bind_fitz(sqlite3_stmt *st, int idx, int f)
+/* Binds the ten columns a patient's INSERT and UPDATE both set, in the order both list
+ * them, from position first on: names, their folded keys, date of birth, phone and its
+ * reversed digits, e-mail, Fitzpatrick type and notes. */
+static void bind_details(sqlite3_stmt *st, int first, const struct patient *p)
 {
-	if (f)
-		db_bind_int(st, idx, f);
-	else
-		sqlite3_bind_null(st, idx);
+	db_bind_text(st, first, p->first_name);
+	db_bind_text(st, first + 1, p->last_name);
+	bind_keys(st, p, first + 2, first + 3, first + 6);
+	db_bind_text(st, first + 4, p->date_of_birth);
+	db_bind_text(st, first + 5, p->phone);
+	db_bind_text(st, first + 7, p->email);
+	if (p->fitzpatrick) /* 0, not recorded, stays NULL */
+		db_bind_int(st, first + 8, p->fitzpatrick);
+	db_bind_text(st, first + 9, p->notes);
 }
 
 int store_patient_insert(struct db *db, struct patient *p)
@@ -127,25 +135,16 @@ int store_patient_insert(struct db *db, struct patient *p)
 	sqlite3_stmt *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_text(st, 1, p->first_name);
-	db_bind_text(st, 2, p->last_name);
-	bind_keys(st, p, 3, 4, 7);
-	db_bind_text(st, 5, p->date_of_birth);
-	db_bind_text(st, 6, p->phone);
-	db_bind_text(st, 8, p->email);
-	bind_fitz(st, 9, p->fitzpatrick);
-	db_bind_text(st, 10, p->notes);
+	bind_details(st, 1, p);
 	db_bind_int(st, 11, p->created_at);
-	int err = db_exec_stmt(db, st);
+	int err = db_insert(db, st, &p->id);
 	if (err)
 		return err;
-	p->id = sqlite3_last_insert_rowid(db_handle(db));
 	char mrn[24];
 	text_mrn(p->id, mrn, sizeof mrn);
-	st = db_stmt(db, &sql_set_mrn);
+	st = db_stmt_id(db, &sql_set_mrn, p->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, p->id);
 	db_bind_text(st, 2, mrn);
 	if ((err = db_exec_stmt(db, st)) != 0)
 		return err;
@@ -157,28 +156,16 @@ int store_patient_insert(struct db *db, struct patient *p)
 
 int store_patient_get(struct db *db, int64_t id, struct patient *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_get);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, id);
-	return db_get_one(db, st, read_patient, out);
+	return db_get_one(db, db_stmt_id(db, &sql_get, id), read_patient, out);
 }
 
 int store_patient_update(struct db *db, const struct patient *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_update, p->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, p->id);
-	db_bind_text(st, 2, p->first_name);
-	db_bind_text(st, 3, p->last_name);
-	bind_keys(st, p, 4, 5, 8);
-	db_bind_text(st, 6, p->date_of_birth);
-	db_bind_text(st, 7, p->phone);
-	db_bind_text(st, 9, p->email);
-	bind_fitz(st, 10, p->fitzpatrick);
-	db_bind_text(st, 11, p->notes);
+	bind_details(st, 2, p);
 	db_bind_int(st, 12, p->archived ? 1 : 0);
 	db_bind_int(st, 13, p->updated_at);
 	return db_exec_stmt(db, st);
@@ -239,18 +226,12 @@ static void read_id(sqlite3_stmt *st, void *out)
 	*(int64_t *)out = sqlite3_column_int64(st, 0);
 }
 
-static void free_ids(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
-
 /* The page's patients from a statement that gives their ids. */
 static int read_by_ids(struct db *db, sqlite3_stmt *st, struct patient **out, size_t *n)
 {
 	int64_t *ids = NULL;
 	size_t nids = 0;
-	int err = db_collect(db, st, sizeof *ids, read_id, free_ids, (void **)&ids, &nids);
+	int err = db_collect(db, st, sizeof *ids, read_id, db_free_plain, (void **)&ids, &nids);
 	if (err)
 		return err;
 	struct patient *list = nids ? xcalloc(nids, sizeof *list) : NULL;

@@ -137,6 +137,16 @@ static const char *const sql_refresh_due =
 
 _Static_assert(MAX_SPAN_S == 28800, "the overlap SQL's look-back is APPT_MAX_MINUTES");
 
+/* The four progress columns (holding, completed, pending, last start) from column col on:
+ * a plan row and a recall row carry them, in that order, as sql_plan_progress counts them. */
+static void read_progress(sqlite3_stmt *st, int col, struct plan_progress *out)
+{
+	out->holding = sqlite3_column_int(st, col);
+	out->completed = sqlite3_column_int(st, col + 1);
+	out->pending = sqlite3_column_int(st, col + 2);
+	out->last_start = sqlite3_column_int64(st, col + 3);
+}
+
 static void read_plan(sqlite3_stmt *st, void *p_)
 {
 	struct plan *p = p_;
@@ -153,10 +163,7 @@ static void read_plan(sqlite3_stmt *st, void *p_)
 	p->created_at = sqlite3_column_int64(st, 10);
 	p->created_by = sqlite3_column_int64(st, 11);
 	p->updated_at = sqlite3_column_int64(st, 12);
-	p->progress.holding = sqlite3_column_int(st, 13);
-	p->progress.completed = sqlite3_column_int(st, 14);
-	p->progress.pending = sqlite3_column_int(st, 15);
-	p->progress.last_start = sqlite3_column_int64(st, 16);
+	read_progress(st, 13, &p->progress);
 }
 
 static void free_plans(void *p, size_t n)
@@ -164,26 +171,23 @@ static void free_plans(void *p, size_t n)
 	plans_free(p, n);
 }
 
-static int load_areas(struct db *db, struct plan *p)
+static int load_areas(struct db *db, void *plan)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_plan_areas);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, p->id);
-	size_t cap = 8;
-	p->areas = xcalloc(cap, sizeof *p->areas);
-	p->nareas = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (p->nareas == cap) {
-			cap *= 2;
-			p->areas = xrealloc(p->areas, cap * sizeof *p->areas);
-		}
-		p->areas[p->nareas++] = db_col_text(st, 0);
-	}
-	int err = rc == SQLITE_DONE ? 0 : db_step_err(db);
-	db_done(st);
-	return err;
+	struct plan *p = plan;
+	return db_collect_into(db, db_stmt_id(db, &sql_plan_areas, p->id), sizeof *p->areas,
+			       db_read_text, (void **)&p->areas, &p->nareas);
+}
+
+/* Binds the six columns a plan update may change, planned_sessions to notes, from
+ * position first on: the plan's INSERT and UPDATE list them in the same order. */
+static void bind_plan_terms(sqlite3_stmt *st, int first, const struct plan *p)
+{
+	db_bind_int(st, first, p->planned_sessions);
+	db_bind_int(st, first + 1, p->min_interval_days);
+	db_bind_int(st, first + 2, p->max_interval_days);
+	db_bind_int(st, first + 3, p->practitioner_id);
+	db_bind_text(st, first + 4, plan_status_name(p->status));
+	db_bind_text(st, first + 5, p->notes);
 }
 
 int store_plan_insert(struct db *db, struct plan *p)
@@ -195,37 +199,20 @@ int store_plan_insert(struct db *db, struct plan *p)
 	db_bind_int(st, 1, p->patient_id);
 	db_bind_text(st, 2, p->treatment_type);
 	db_bind_text(st, 3, p->indication);
-	db_bind_int(st, 4, p->planned_sessions);
-	db_bind_int(st, 5, p->min_interval_days);
-	db_bind_int(st, 6, p->max_interval_days);
-	db_bind_int(st, 7, p->practitioner_id);
-	db_bind_text(st, 8, plan_status_name(p->status));
-	db_bind_text(st, 9, p->notes);
+	bind_plan_terms(st, 4, p);
 	db_bind_int(st, 10, p->created_at);
 	db_bind_int(st, 11, p->created_by);
-	int err = db_exec_stmt(db, st);
+	int err = db_insert(db, st, &p->id);
 	if (err)
 		return err;
-	p->id = sqlite3_last_insert_rowid(db_handle(db));
 	p->updated_at = p->created_at;
-	for (size_t i = 0; !err && i < p->nareas; i++) {
-		if (!(st = db_stmt(db, &sql_plan_area_insert)))
-			return -ERR_INTERNAL;
-		db_bind_int(st, 1, p->id);
-		db_bind_text(st, 2, p->areas[i]);
-		err = db_exec_stmt(db, st);
-	}
-	return err;
+	return db_insert_texts(db, &sql_plan_area_insert, p->id, p->areas, p->nareas);
 }
 
 int store_plan_get(struct db *db, int64_t id, struct plan *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_plan_get);
-	if (!st)
-		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
-	db_bind_int(st, 1, id);
-	int err = db_get_one(db, st, read_plan, out);
+	int err = db_get_one(db, db_stmt_id(db, &sql_plan_get, id), read_plan, out);
 	if (!err && (err = load_areas(db, out)) != 0)
 		plan_cleanup(out);
 	return err;
@@ -234,32 +221,17 @@ int store_plan_get(struct db *db, int64_t id, struct plan *out)
 int store_plan_refresh(struct db *db, int64_t plan_id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_refresh);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, plan_id);
-	int err = db_exec_stmt(db, st);
-	if (err)
-		return err;
-	if (!(st = db_stmt(db, &sql_refresh_due)))
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, plan_id);
-	return db_exec_stmt(db, st);
+	int err = db_exec_stmt(db, db_stmt_id(db, &sql_refresh, plan_id));
+	return err ? err : db_exec_stmt(db, db_stmt_id(db, &sql_refresh_due, plan_id));
 }
 
 int store_plan_update(struct db *db, const struct plan *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_plan_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_plan_update, p->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, p->id);
-	db_bind_int(st, 2, p->planned_sessions);
-	db_bind_int(st, 3, p->min_interval_days);
-	db_bind_int(st, 4, p->max_interval_days);
-	db_bind_int(st, 5, p->practitioner_id);
-	db_bind_text(st, 6, plan_status_name(p->status));
-	db_bind_text(st, 7, p->notes);
+	bind_plan_terms(st, 2, p);
 	db_bind_int(st, 8, p->updated_at);
 	int err = db_exec_stmt(db, st);
 	/* Status, size and interval decide when the next session falls due. */
@@ -268,18 +240,13 @@ int store_plan_update(struct db *db, const struct plan *p)
 
 int store_plan_list_patient(struct db *db, int64_t patient_id, struct plan **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_plan_list);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, patient_id);
-	int err = db_collect(db, st, sizeof **out, read_plan, free_plans, (void **)out, n);
-	for (size_t i = 0; !err && i < *n; i++)
-		err = load_areas(db, &(*out)[i]);
-	if (err && *out) {
-		plans_free(*out, *n);
-		*out = NULL;
-	}
-	return err;
+	return db_collect_each(db, db_stmt_id(db, &sql_plan_list, patient_id), sizeof **out,
+			       read_plan, load_areas, free_plans, (void **)out, n);
+}
+
+static void read_progress_row(sqlite3_stmt *st, void *out)
+{
+	read_progress(st, 0, out);
 }
 
 int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
@@ -291,17 +258,7 @@ int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 	db_bind_int(st, 1, plan_id);
 	db_bind_int(st, 2, exclude_id);
 	memset(out, 0, sizeof *out);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW) {
-		out->holding = sqlite3_column_int(st, 0);
-		out->completed = sqlite3_column_int(st, 1);
-		out->pending = sqlite3_column_int(st, 2);
-		out->last_start = sqlite3_column_int64(st, 3);
-	} else {
-		err = db_step_err(db);
-	}
-	db_done(st);
-	return err;
+	return db_get_one(db, st, read_progress_row, out);
 }
 
 /* An appointment's columns but its three texts. */
@@ -332,6 +289,21 @@ static void read_appt(sqlite3_stmt *st, void *p)
 	a->notes = db_col_text(st, 13);
 }
 
+/* Binds the nine columns an appointment update may change, practitioner_id to notes, from
+ * position first on: the appointment's INSERT and UPDATE list them in the same order. */
+static void bind_appt_terms(sqlite3_stmt *st, int first, const struct appointment *a)
+{
+	db_bind_int(st, first, a->practitioner_id);
+	db_bind_int(st, first + 1, a->room_id);
+	db_bind_int(st, first + 2, a->start);
+	db_bind_int(st, first + 3, a->end);
+	db_bind_text(st, first + 4, appt_status_name(a->status));
+	db_bind_int(st, first + 5, a->late_cancel ? 1 : 0);
+	db_bind_text(st, first + 6, a->override_reason);
+	db_bind_text(st, first + 7, a->cancel_reason);
+	db_bind_text(st, first + 8, a->notes);
+}
+
 int store_appt_insert(struct db *db, struct appointment *a)
 {
 	assert(db_in_write(db));
@@ -344,51 +316,28 @@ int store_appt_insert(struct db *db, struct appointment *a)
 	if (a->session_number)
 		db_bind_int(st, 3, a->session_number);
 	db_bind_text(st, 4, appt_kind_name(a->kind));
-	db_bind_int(st, 5, a->practitioner_id);
-	db_bind_int(st, 6, a->room_id);
-	db_bind_int(st, 7, a->start);
-	db_bind_int(st, 8, a->end);
-	db_bind_text(st, 9, appt_status_name(a->status));
-	db_bind_int(st, 10, a->late_cancel ? 1 : 0);
-	db_bind_text(st, 11, a->override_reason);
-	db_bind_text(st, 12, a->cancel_reason);
-	db_bind_text(st, 13, a->notes);
+	bind_appt_terms(st, 5, a);
 	db_bind_int(st, 14, a->created_at);
 	db_bind_int(st, 15, a->created_by);
-	int err = db_exec_stmt(db, st);
-	if (!err) {
-		a->id = sqlite3_last_insert_rowid(db_handle(db));
+	int err = db_insert(db, st, &a->id);
+	if (!err)
 		a->updated_at = a->created_at;
-	}
 	return err;
 }
 
 int store_appt_get(struct db *db, int64_t id, struct appointment *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_appt_get);
-	if (!st)
-		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
-	db_bind_int(st, 1, id);
-	return db_get_one(db, st, read_appt, out);
+	return db_get_one(db, db_stmt_id(db, &sql_appt_get, id), read_appt, out);
 }
 
 int store_appt_update(struct db *db, const struct appointment *a)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_appt_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_appt_update, a->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, a->id);
-	db_bind_int(st, 2, a->practitioner_id);
-	db_bind_int(st, 3, a->room_id);
-	db_bind_int(st, 4, a->start);
-	db_bind_int(st, 5, a->end);
-	db_bind_text(st, 6, appt_status_name(a->status));
-	db_bind_int(st, 7, a->late_cancel ? 1 : 0);
-	db_bind_text(st, 8, a->override_reason);
-	db_bind_text(st, 9, a->cancel_reason);
-	db_bind_text(st, 10, a->notes);
+	bind_appt_terms(st, 2, a);
 	db_bind_int(st, 11, a->updated_at);
 	return db_exec_stmt(db, st);
 }
@@ -417,18 +366,10 @@ static int list_name(struct db *db, struct list_names *c, int64_t id, const char
 			return 0;
 		}
 	}
-	sqlite3_stmt *st = db_stmt(db, c->sql);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st);
-	char *name = rc == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_step_err(db);
-	db_done(st);
-	if (err) {
-		free(name);
+	char *name = NULL;
+	int err = db_get_one(db, db_stmt_id(db, c->sql, id), db_read_text, &name);
+	if (err && err != -ERR_NOT_FOUND)
 		return err;
-	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 16;
 		c->ids = xrealloc(c->ids, c->cap * sizeof *c->ids);
@@ -565,25 +506,17 @@ static void read_numbered(sqlite3_stmt *st, void *p)
 	n->number = sqlite3_column_int64(st, 2);
 }
 
-static void free_plain(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
-
 /* Numbers the plan's holding appointments 1, 2, ... in start order and clears the number
  * of the others, writing only the rows whose number changes: a booking after the plan's
  * last session writes just its own row. */
 int store_appt_renumber(struct db *db, int64_t plan_id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_renumber_read);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, plan_id);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_renumber_read, plan_id);
 	struct numbered *rows = NULL;
 	size_t n = 0;
-	int err = db_collect(db, st, sizeof *rows, read_numbered, free_plain, (void **)&rows, &n);
+	int err =
+	    db_collect(db, st, sizeof *rows, read_numbered, db_free_plain, (void **)&rows, &n);
 	if (err)
 		return err;
 	int64_t next = 1;
@@ -591,12 +524,8 @@ int store_appt_renumber(struct db *db, int64_t plan_id)
 		int64_t want = rows[i].holds ? next++ : 0;
 		if (want == rows[i].number)
 			continue;
-		if (!(st = db_stmt(db, &sql_renumber_set))) {
-			err = -ERR_INTERNAL;
-			break;
-		}
-		db_bind_int(st, 1, rows[i].id);
-		if (want)
+		st = db_stmt_id(db, &sql_renumber_set, rows[i].id);
+		if (st && want)
 			db_bind_int(st, 2, want);
 		err = db_exec_stmt(db, st);
 	}
@@ -620,7 +549,7 @@ int store_appt_busy(struct db *db, int party, int64_t party_id, int64_t from, in
 	db_bind_int(st, 1, party_id);
 	db_bind_int(st, 2, from);
 	db_bind_int(st, 3, to);
-	return db_collect(db, st, sizeof **out, read_interval, free_plain, (void **)out, n);
+	return db_collect(db, st, sizeof **out, read_interval, db_free_plain, (void **)out, n);
 }
 
 static void read_recall(sqlite3_stmt *st, void *p)
@@ -636,10 +565,7 @@ static void read_recall(sqlite3_stmt *st, void *p)
 	r->planned = sqlite3_column_int(st, 7);
 	r->min_interval_days = sqlite3_column_int(st, 8);
 	r->max_interval_days = sqlite3_column_int(st, 9);
-	r->progress.holding = sqlite3_column_int(st, 10);
-	r->progress.completed = sqlite3_column_int(st, 11);
-	r->progress.pending = sqlite3_column_int(st, 12);
-	r->progress.last_start = sqlite3_column_int64(st, 13);
+	read_progress(st, 10, &r->progress);
 }
 
 static void free_recalls(void *p, size_t n)

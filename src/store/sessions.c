@@ -7,7 +7,6 @@
 
 #include "db_internal.h"
 #include "util/err.h"
-#include "util/xalloc.h"
 
 #define REC_COLS                                                                             \
 	"s.appointment_id, s.status, s.screening_confirmed_at, s.caution_reviewed, "         \
@@ -120,71 +119,41 @@ static void read_record(sqlite3_stmt *st, void *p)
 	r->updated_by = sqlite3_column_int64(st, 24);
 }
 
+static void read_area(sqlite3_stmt *st, void *p)
+{
+	struct session_area *a = p;
+	a->area = db_col_text(st, 0);
+	a->depth_hmm = sqlite3_column_int(st, 1);
+	a->passes = sqlite3_column_int(st, 2);
+	a->override_reason = db_col_text(st, 3);
+}
+
+static void read_reaction(sqlite3_stmt *st, void *p)
+{
+	struct reaction *r = p;
+	r->type = db_col_text(st, 0);
+	r->severity = sqlite3_column_int(st, 1);
+}
+
 /* Loads areas, products and reactions of r. */
 static int load_lists(struct db *db, struct session_record *r)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_areas);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, r->appointment_id);
-	size_t cap = 4;
-	int rc;
-	r->areas = xcalloc(cap, sizeof *r->areas);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (r->nareas == cap) {
-			cap *= 2;
-			r->areas = xrealloc(r->areas, cap * sizeof *r->areas);
-		}
-		struct session_area *a = &r->areas[r->nareas++];
-		a->area = db_col_text(st, 0);
-		a->depth_hmm = sqlite3_column_int(st, 1);
-		a->passes = sqlite3_column_int(st, 2);
-		a->override_reason = db_col_text(st, 3);
-	}
-	db_done(st);
-	if (rc != SQLITE_DONE)
-		return db_step_err(db);
-	if (!(st = db_stmt(db, &sql_products)))
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, r->appointment_id);
-	cap = 4;
-	r->products = xcalloc(cap, sizeof *r->products);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (r->nproducts == cap) {
-			cap *= 2;
-			r->products = xrealloc(r->products, cap * sizeof *r->products);
-		}
-		r->products[r->nproducts++] = db_col_text(st, 0);
-	}
-	db_done(st);
-	if (rc != SQLITE_DONE)
-		return db_step_err(db);
-	if (!(st = db_stmt(db, &sql_reactions)))
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, r->appointment_id);
-	cap = 4;
-	r->reactions = xcalloc(cap, sizeof *r->reactions);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (r->nreactions == cap) {
-			cap *= 2;
-			r->reactions = xrealloc(r->reactions, cap * sizeof *r->reactions);
-		}
-		r->reactions[r->nreactions].type = db_col_text(st, 0);
-		r->reactions[r->nreactions].severity = sqlite3_column_int(st, 1);
-		r->nreactions++;
-	}
-	db_done(st);
-	return rc == SQLITE_DONE ? 0 : db_step_err(db);
+	int64_t id = r->appointment_id;
+	int err = db_collect_into(db, db_stmt_id(db, &sql_areas, id), sizeof *r->areas, read_area,
+				  (void **)&r->areas, &r->nareas);
+	if (!err)
+		err = db_collect_into(db, db_stmt_id(db, &sql_products, id), sizeof *r->products,
+				      db_read_text, (void **)&r->products, &r->nproducts);
+	if (!err)
+		err = db_collect_into(db, db_stmt_id(db, &sql_reactions, id), sizeof *r->reactions,
+				      read_reaction, (void **)&r->reactions, &r->nreactions);
+	return err;
 }
 
 int store_record_get(struct db *db, int64_t appointment_id, struct session_record *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_get);
-	if (!st)
-		return -ERR_INTERNAL;
 	memset(out, 0, sizeof *out);
-	db_bind_int(st, 1, appointment_id);
-	int err = db_get_one(db, st, read_record, out);
+	int err = db_get_one(db, db_stmt_id(db, &sql_get, appointment_id), read_record, out);
 	if (!err && (err = load_lists(db, out)) != 0)
 		session_record_cleanup(out);
 	return err;
@@ -198,33 +167,24 @@ static void bind_opt_int(sqlite3_stmt *st, int idx, int64_t v, bool present)
 		sqlite3_bind_null(st, idx);
 }
 
-static int exec_for(struct db *db, const char *const *sql, int64_t id)
+static void read_status(sqlite3_stmt *st, void *out)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, id);
-	return db_exec_stmt(db, st);
+	*(int *)out = session_status_parse((const char *)sqlite3_column_text(st, 0));
 }
 
 int store_record_put(struct db *db, const struct session_record *r)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_status);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, r->appointment_id);
-	int rc = sqlite3_step(st);
-	bool locked =
-	    rc == SQLITE_ROW &&
-	    session_status_parse((const char *)sqlite3_column_text(st, 0)) == SESSION_SIGNED;
-	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_step_err(db);
-	if (locked)
+	int status = 0; /* none while there is no record yet */
+	int err =
+	    db_get_one(db, db_stmt_id(db, &sql_status, r->appointment_id), read_status, &status);
+	if (err && err != -ERR_NOT_FOUND)
+		return err;
+	if (status == SESSION_SIGNED)
 		return -ERR_LOCKED;
 
-	if (!(st = db_stmt(db, &sql_put)))
+	sqlite3_stmt *st = db_stmt(db, &sql_put);
+	if (!st)
 		return -ERR_INTERNAL;
 	const struct prp_details *p = &r->prp;
 	db_bind_int(st, 1, r->appointment_id);
@@ -247,17 +207,16 @@ int store_record_put(struct db *db, const struct session_record *r)
 	db_bind_text(st, 18, r->notes);
 	db_bind_int(st, 19, r->updated_at);
 	db_bind_int(st, 20, r->updated_by);
-	int err = db_exec_stmt(db, st);
+	err = db_exec_stmt(db, st);
 	if (!err)
-		err = exec_for(db, &sql_del_areas, r->appointment_id);
+		err = db_exec_stmt(db, db_stmt_id(db, &sql_del_areas, r->appointment_id));
 	if (!err)
-		err = exec_for(db, &sql_del_products, r->appointment_id);
+		err = db_exec_stmt(db, db_stmt_id(db, &sql_del_products, r->appointment_id));
 	if (!err)
-		err = exec_for(db, &sql_del_reactions, r->appointment_id);
+		err = db_exec_stmt(db, db_stmt_id(db, &sql_del_reactions, r->appointment_id));
 	for (size_t i = 0; !err && i < r->nareas; i++) {
-		if (!(st = db_stmt(db, &sql_ins_area)))
+		if (!(st = db_stmt_id(db, &sql_ins_area, r->appointment_id)))
 			return -ERR_INTERNAL;
-		db_bind_int(st, 1, r->appointment_id);
 		db_bind_int(st, 2, (int64_t)i);
 		db_bind_text(st, 3, r->areas[i].area);
 		db_bind_int(st, 4, r->areas[i].depth_hmm);
@@ -266,17 +225,15 @@ int store_record_put(struct db *db, const struct session_record *r)
 		err = db_exec_stmt(db, st);
 	}
 	for (size_t i = 0; !err && i < r->nproducts; i++) {
-		if (!(st = db_stmt(db, &sql_ins_product)))
+		if (!(st = db_stmt_id(db, &sql_ins_product, r->appointment_id)))
 			return -ERR_INTERNAL;
-		db_bind_int(st, 1, r->appointment_id);
 		db_bind_int(st, 2, (int64_t)i);
 		db_bind_text(st, 3, r->products[i]);
 		err = db_exec_stmt(db, st);
 	}
 	for (size_t i = 0; !err && i < r->nreactions; i++) {
-		if (!(st = db_stmt(db, &sql_ins_reaction)))
+		if (!(st = db_stmt_id(db, &sql_ins_reaction, r->appointment_id)))
 			return -ERR_INTERNAL;
-		db_bind_int(st, 1, r->appointment_id);
 		db_bind_int(st, 2, (int64_t)i);
 		db_bind_text(st, 3, r->reactions[i].type);
 		bind_opt_int(st, 4, r->reactions[i].severity, r->reactions[i].severity != 0);
@@ -289,10 +246,9 @@ int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64
 		      int64_t consent_id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_sign);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_sign, appointment_id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, appointment_id);
 	db_bind_int(st, 2, user);
 	db_bind_int(st, 3, at);
 	bind_opt_int(st, 4, consent_id, consent_id != 0);
@@ -312,10 +268,7 @@ int store_addendum_insert(struct db *db, struct addendum *a)
 	db_bind_int(st, 2, a->author);
 	db_bind_int(st, 3, a->at);
 	db_bind_text(st, 4, a->text);
-	int err = db_exec_stmt(db, st);
-	if (!err)
-		a->id = sqlite3_last_insert_rowid(db_handle(db));
-	return err;
+	return db_insert(db, st, &a->id);
 }
 
 static void read_addendum(sqlite3_stmt *st, void *p)
@@ -335,30 +288,33 @@ static void free_addenda(void *p, size_t n)
 
 int store_addenda_list(struct db *db, int64_t appointment_id, struct addendum **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_addenda);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, appointment_id);
-	return db_collect(db, st, sizeof **out, read_addendum, free_addenda, (void **)out, n);
+	return db_collect(db, db_stmt_id(db, &sql_addenda, appointment_id), sizeof **out,
+			  read_addendum, free_addenda, (void **)out, n);
+}
+
+/* Where sql_previous puts the record and the start of its appointment after it. */
+struct dated_record {
+	struct session_record *r;
+	int64_t *start;
+};
+
+static void read_dated_record(sqlite3_stmt *st, void *p)
+{
+	struct dated_record *d = p;
+	read_record(st, d->r);
+	*d->start = sqlite3_column_int64(st, REC_NCOLS);
 }
 
 int store_record_previous(struct db *db, int64_t plan_id, int64_t before,
 			  struct session_record *out, int64_t *start)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_previous);
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_previous, plan_id);
 	if (!st)
 		return -ERR_INTERNAL;
-	memset(out, 0, sizeof *out);
-	db_bind_int(st, 1, plan_id);
 	db_bind_int(st, 2, before);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW) {
-		read_record(st, out);
-		*start = sqlite3_column_int64(st, REC_NCOLS);
-	} else {
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : db_step_err(db);
-	}
-	db_done(st);
+	struct dated_record d = {out, start};
+	int err = db_get_one(db, st, read_dated_record, &d);
 	if (!err && (err = load_lists(db, out)) != 0)
 		session_record_cleanup(out);
 	return err;
@@ -399,29 +355,24 @@ static void free_rows(void *p, size_t n)
 
 int store_lot_sessions(struct db *db, const char *lot, struct session_row **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_lot);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_text(st, 1, lot);
-	return db_collect(db, st, sizeof **out, read_row, free_rows, (void **)out, n);
+	return db_collect(db, db_stmt_text(db, &sql_lot, lot), sizeof **out, read_row, free_rows,
+			  (void **)out, n);
+}
+
+static int load_row_lists(struct db *db, void *row)
+{
+	return load_lists(db, &((struct session_row *)row)->r);
 }
 
 int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct session_row **out,
 			   size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_history);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_history, patient_id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, patient_id);
 	db_bind_int(st, 2, limit);
-	int err = db_collect(db, st, sizeof **out, read_row, free_rows, (void **)out, n);
-	for (size_t i = 0; !err && i < *n; i++)
-		err = load_lists(db, &(*out)[i].r);
-	if (err && *out) {
-		session_rows_free(*out, *n);
-		*out = NULL;
-	}
-	return err;
+	return db_collect_each(db, st, sizeof **out, read_row, load_row_lists, free_rows,
+			       (void **)out, n);
 }
 
 const struct hot_query store_sessions_hot[] = {

@@ -7,7 +7,6 @@
 
 #include "db_internal.h"
 #include "util/err.h"
-#include "util/xalloc.h"
 
 #define USER_COLS "id, username, display_name, role, active, created_at"
 
@@ -73,36 +72,31 @@ int store_user_insert(struct db *db, const struct user *u, const char *password_
 	db_bind_text(st, 4, password_hash);
 	db_bind_int(st, 5, u->active ? 1 : 0);
 	db_bind_int(st, 6, u->created_at);
-	int err = db_exec_stmt(db, st);
-	if (!err)
-		*id = sqlite3_last_insert_rowid(db_handle(db));
-	return err;
+	return db_insert(db, st, id);
 }
 
 int store_user_get(struct db *db, int64_t id, struct user *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_get);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, id);
-	return db_get_one(db, st, read_user, out);
+	return db_get_one(db, db_stmt_id(db, &sql_get, id), read_user, out);
+}
+
+/* Where a login look-up puts the user and the password hash that follows its columns. */
+struct login {
+	struct user *user;
+	char **password_hash;
+};
+
+static void read_login(sqlite3_stmt *st, void *p)
+{
+	struct login *l = p;
+	read_user(st, l->user);
+	*l->password_hash = db_col_text(st, 6);
 }
 
 int store_user_by_name(struct db *db, const char *username, struct user *out, char **password_hash)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_by_name);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_text(st, 1, username);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW) {
-		read_user(st, out);
-		*password_hash = db_col_text(st, 6);
-	} else {
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : db_step_err(db);
-	}
-	db_done(st);
-	return err;
+	struct login l = {out, password_hash};
+	return db_get_one(db, db_stmt_text(db, &sql_by_name, username), read_login, &l);
 }
 
 void users_free(struct user *list, size_t n)
@@ -119,18 +113,16 @@ static void free_users(void *p, size_t n)
 
 int store_user_list(struct db *db, struct user **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_list);
-	return st ? db_collect(db, st, sizeof **out, read_user, free_users, (void **)out, n)
-		  : -ERR_INTERNAL;
+	return db_collect(db, db_stmt(db, &sql_list), sizeof **out, read_user, free_users,
+			  (void **)out, n);
 }
 
 int store_user_update(struct db *db, const struct user *u)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_update);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_update, u->id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, u->id);
 	db_bind_text(st, 2, u->display_name);
 	db_bind_text(st, 3, role_name(u->role));
 	db_bind_int(st, 4, u->active ? 1 : 0);
@@ -141,10 +133,9 @@ int store_user_update(struct db *db, const struct user *u)
 int store_user_set_password(struct db *db, int64_t id, const char *password_hash)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_set_pw);
+	sqlite3_stmt *st = db_stmt_id(db, &sql_set_pw, id);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, id);
 	db_bind_text(st, 2, password_hash);
 	db_auth_changed(db);
 	return db_exec_stmt(db, st);
@@ -152,27 +143,21 @@ int store_user_set_password(struct db *db, int64_t id, const char *password_hash
 
 int store_user_count(struct db *db, int64_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_count);
-	return st ? db_query_int(db, st, n) : -ERR_INTERNAL;
+	return db_query_int(db, db_stmt(db, &sql_count), n);
 }
 
 int store_user_count_admins(struct db *db, int64_t except_id, int64_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_count_admins);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, except_id);
-	return db_query_int(db, st, n);
+	return db_query_int(db, db_stmt_id(db, &sql_count_admins, except_id), n);
 }
 
 int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id, const char *csrf,
 			 int64_t now, int64_t expires_at)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_sess_insert);
+	sqlite3_stmt *st = db_stmt_blob(db, &sql_sess_insert, hash, 32);
 	if (!st)
 		return -ERR_INTERNAL;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
 	db_bind_int(st, 2, user_id);
 	db_bind_text(st, 3, csrf);
 	db_bind_int(st, 4, now);
@@ -180,95 +165,78 @@ int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id,
 	return db_exec_stmt(db, st);
 }
 
+static void read_session(sqlite3_stmt *st, void *p)
+{
+	struct auth_session *out = p;
+	memset(out, 0, sizeof *out);
+	read_user(st, &out->user);
+	const char *csrf = (const char *)sqlite3_column_text(st, 6);
+	size_t n = csrf ? strlen(csrf) : 0;
+	if (n >= sizeof out->csrf)
+		n = sizeof out->csrf - 1;
+	if (n)
+		memcpy(out->csrf, csrf, n);
+	out->csrf[n] = '\0';
+	out->created_at = sqlite3_column_int64(st, 7);
+	out->last_seen = sqlite3_column_int64(st, 8);
+	out->expires_at = sqlite3_column_int64(st, 9);
+}
+
 int store_session_get(struct db *db, const uint8_t hash[32], struct auth_session *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_sess_get);
-	if (!st)
-		return -ERR_INTERNAL;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof *out);
-		read_user(st, &out->user);
-		const char *csrf = (const char *)sqlite3_column_text(st, 6);
-		size_t n = csrf ? strlen(csrf) : 0;
-		if (n >= sizeof out->csrf)
-			n = sizeof out->csrf - 1;
-		if (n)
-			memcpy(out->csrf, csrf, n);
-		out->csrf[n] = '\0';
-		out->created_at = sqlite3_column_int64(st, 7);
-		out->last_seen = sqlite3_column_int64(st, 8);
-		out->expires_at = sqlite3_column_int64(st, 9);
-	} else {
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : db_step_err(db);
-	}
-	db_done(st);
-	return err;
+	return db_get_one(db, db_stmt_blob(db, &sql_sess_get, hash, 32), read_session, out);
 }
 
 int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_sess_touch);
+	sqlite3_stmt *st = db_stmt_blob(db, &sql_sess_touch, hash, 32);
 	if (!st)
 		return -ERR_INTERNAL;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
 	db_bind_int(st, 2, now);
 	db_auth_changed(db);
 	return db_exec_stmt(db, st);
 }
 
+/* The deletions below mark the transaction as one that changes who is logged in before
+ * they run; when the write fails, the rollback clears the mark. */
 int store_session_delete(struct db *db, const uint8_t hash[32])
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_sess_delete);
-	if (!st)
-		return -ERR_INTERNAL;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
 	db_auth_changed(db);
-	return db_exec_stmt(db, st);
+	return db_exec_stmt(db, db_stmt_blob(db, &sql_sess_delete, hash, 32));
 }
 
 int store_session_delete_user(struct db *db, int64_t user_id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_sess_delete_user);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_int(st, 1, user_id);
 	db_auth_changed(db);
-	return db_exec_stmt(db, st);
+	return db_exec_stmt(db, db_stmt_id(db, &sql_sess_delete_user, user_id));
 }
 
 int store_session_purge(struct db *db, int64_t now)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_sess_purge);
+	db_auth_changed(db);
+	return db_exec_stmt(db, db_stmt_id(db, &sql_sess_purge, now));
+}
+
+/* The failed logins of key, a username or a remote address, at or after since. */
+static int count_failures(struct db *db, const char *const *sql, const char *key, int64_t since,
+			  int64_t *out)
+{
+	sqlite3_stmt *st = db_stmt_text(db, sql, key);
 	if (!st)
 		return -ERR_INTERNAL;
-	db_bind_int(st, 1, now);
-	db_auth_changed(db);
-	return db_exec_stmt(db, st);
+	db_bind_int(st, 2, since);
+	return db_query_int(db, st, out);
 }
 
 int store_login_failures(struct db *db, const char *username, const char *remote, int64_t since,
 			 int64_t *by_user, int64_t *by_remote)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_fail_user);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_text(st, 1, username);
-	db_bind_int(st, 2, since);
-	int err = db_query_int(db, st, by_user);
-	if (err)
-		return err;
-	st = db_stmt(db, &sql_fail_remote);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_text(st, 1, remote);
-	db_bind_int(st, 2, since);
-	return db_query_int(db, st, by_remote);
+	int err = count_failures(db, &sql_fail_user, username, since, by_user);
+	return err ? err : count_failures(db, &sql_fail_remote, remote, since, by_remote);
 }
 
 int store_login_failure_add(struct db *db, const char *username, const char *remote, int64_t now)
@@ -286,11 +254,7 @@ int store_login_failure_add(struct db *db, const char *username, const char *rem
 int store_login_failures_clear(struct db *db, const char *username)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_fail_clear);
-	if (!st)
-		return -ERR_INTERNAL;
-	db_bind_text(st, 1, username);
-	return db_exec_stmt(db, st);
+	return db_exec_stmt(db, db_stmt_text(db, &sql_fail_clear, username));
 }
 
 const struct hot_query store_users_hot[] = {

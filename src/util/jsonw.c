@@ -40,6 +40,14 @@ static void put_plain(struct buf *b, const char *s, size_t n, const char *before
 	b->len = (size_t)(d - b->data);
 }
 
+/* The letter that follows the backslash in the two-character escape of a byte that has
+ * one ('n' for a newline); 0 for the other stops, controls escaped with 'u' and four hex
+ * digits. */
+static const char short_escape[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+    ['\n'] = 'n', ['\r'] = 'r',	 ['\t'] = 't',
+};
+
 static void put_escaped(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -49,39 +57,13 @@ static void put_escaped(struct buf *b, const char *s)
 		if (!stops[*p])
 			continue;
 		buf_append(b, run, (size_t)((const char *)p - run));
-		char esc[6] = {'\\', 0, 0, 0, 0, 0};
-		size_t n = 2;
-		switch (*p) {
-		case '"':
-			esc[1] = '"';
-			break;
-		case '\\':
-			esc[1] = '\\';
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 15];
-			n = 6;
+		if (short_escape[*p]) {
+			const char esc[2] = {'\\', short_escape[*p]};
+			buf_append(b, esc, sizeof esc);
+		} else {
+			const char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+			buf_append(b, esc, sizeof esc);
 		}
-		buf_append(b, esc, n);
 		run = (const char *)p + 1;
 	}
 	buf_append(b, run, strlen(run));
