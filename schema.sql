@@ -474,3 +474,8 @@ BEGIN SELECT RAISE(ABORT, 'a screening is kept as recorded'); END;
 -- still counts against the address it came from.
 ALTER TABLE login_failures ADD COLUMN user_cleared INTEGER NOT NULL DEFAULT 0
   CHECK (user_cleared IN (0, 1));
+-- A treatment type's most sessions without an override (a series is 3-5, up to 6 for deep
+-- scarring), and why a plan lies outside its type's bounds (RULES.md rule 53).
+ALTER TABLE treatment_types ADD COLUMN max_sessions INTEGER NOT NULL DEFAULT 6
+  CHECK (max_sessions BETWEEN 1 AND 12);
+ALTER TABLE plans ADD COLUMN override_reason TEXT;

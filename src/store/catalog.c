@@ -17,16 +17,17 @@ static const char *const sql_cond_put =
     "active = excluded.active";
 #define TT_COLS                                                                \
 	"code, name, default_sessions, min_interval_days, max_interval_days, " \
-	"default_duration_min, uses_prp"
+	"default_duration_min, uses_prp, max_sessions"
 static const char *const sql_tt_list = "SELECT " TT_COLS " FROM treatment_types ORDER BY code";
 static const char *const sql_tt_get = "SELECT " TT_COLS " FROM treatment_types WHERE code = ?1";
 static const char *const sql_tt_put =
-    "INSERT INTO treatment_types (" TT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "INSERT INTO treatment_types (" TT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
     "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
     "default_sessions = excluded.default_sessions, "
     "min_interval_days = excluded.min_interval_days, "
     "max_interval_days = excluded.max_interval_days, "
-    "default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp";
+    "default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp, "
+    "max_sessions = excluded.max_sessions";
 static const char *const sql_area_list =
     "SELECT code, name, max_depth_hmm FROM areas ORDER BY code";
 static const char *const sql_area_get =
@@ -86,6 +87,7 @@ static void read_tt(sqlite3_stmt *st, void *p)
 	t->max_interval_days = sqlite3_column_int(st, 4);
 	t->default_duration_min = sqlite3_column_int(st, 5);
 	t->uses_prp = sqlite3_column_int(st, 6) != 0;
+	t->max_sessions = sqlite3_column_int(st, 7);
 }
 
 static void read_area(sqlite3_stmt *st, void *p)
@@ -201,6 +203,7 @@ int store_treatment_type_put(struct db *db, const struct treatment_type *t)
 	db_bind_int(st, 5, t->max_interval_days);
 	db_bind_int(st, 6, t->default_duration_min);
 	db_bind_int(st, 7, t->uses_prp ? 1 : 0);
+	db_bind_int(st, 8, t->max_sessions);
 	return db_exec_stmt(db, st);
 }
 

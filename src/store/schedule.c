@@ -20,11 +20,12 @@
 #define PLAN_COLS                                                                                 \
 	"id, patient_id, treatment_type, indication, planned_sessions, min_interval_days, "       \
 	"max_interval_days, practitioner_id, status, notes, created_at, created_by, updated_at, " \
-	"holding, completed, pending, last_start"
+	"holding, completed, pending, last_start, override_reason"
 static const char *const sql_plan_insert =
     "INSERT INTO plans (patient_id, treatment_type, indication, planned_sessions, "
     "min_interval_days, max_interval_days, practitioner_id, status, notes, created_at, "
-    "created_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)";
+    "created_by, updated_at, override_reason) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?12)";
 static const char *const sql_plan_area_insert =
     "INSERT INTO plan_areas (plan_id, area) VALUES (?1, ?2)";
 static const char *const sql_plan_get = "SELECT " PLAN_COLS " FROM plans WHERE id = ?1";
@@ -32,7 +33,8 @@ static const char *const sql_plan_areas =
     "SELECT area FROM plan_areas WHERE plan_id = ?1 ORDER BY area";
 static const char *const sql_plan_update =
     "UPDATE plans SET planned_sessions = ?2, min_interval_days = ?3, max_interval_days = ?4, "
-    "practitioner_id = ?5, status = ?6, notes = ?7, updated_at = ?8 WHERE id = ?1";
+    "practitioner_id = ?5, status = ?6, notes = ?7, updated_at = ?8, override_reason = ?9 "
+    "WHERE id = ?1";
 static const char *const sql_plan_list =
     "SELECT " PLAN_COLS " FROM plans WHERE patient_id = ?1 ORDER BY id DESC";
 static const char *const sql_plan_progress = "SELECT count(*) FILTER (WHERE " HOLDING(
@@ -164,6 +166,7 @@ static void read_plan(sqlite3_stmt *st, void *p_)
 	p->created_by = sqlite3_column_int64(st, 11);
 	p->updated_at = sqlite3_column_int64(st, 12);
 	read_progress(st, 13, &p->progress);
+	p->override_reason = db_col_text(st, 17);
 }
 
 static void free_plans(void *p, size_t n)
@@ -202,6 +205,7 @@ int store_plan_insert(struct db *db, struct plan *p)
 	bind_plan_terms(st, 4, p);
 	db_bind_int(st, 10, p->created_at);
 	db_bind_int(st, 11, p->created_by);
+	db_bind_text(st, 12, p->override_reason);
 	int err = db_insert(db, st, &p->id);
 	if (err)
 		return err;
@@ -233,6 +237,7 @@ int store_plan_update(struct db *db, const struct plan *p)
 		return -ERR_INTERNAL;
 	bind_plan_terms(st, 2, p);
 	db_bind_int(st, 8, p->updated_at);
+	db_bind_text(st, 9, p->override_reason);
 	int err = db_exec_stmt(db, st);
 	/* Status, size and interval decide when the next session falls due. */
 	return err ? err : store_plan_refresh(db, p->id);
