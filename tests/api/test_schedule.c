@@ -1750,6 +1750,71 @@ static void rule26_plan_fields_are_never_null(void **state)
 	resp_free(r);
 }
 
+/* RULES.md rules 26 and 53: a plan has 1-12 sessions 7-180 days apart, and one outside
+ * its treatment type's bounds (MN: at most 6 sessions, 28-42 days) needs a
+ * practitioner's override reason, kept on the plan and audited. */
+static void rule53_plans_outside_the_types_bounds(void **state)
+{
+	(void)state;
+	long long p = adult("Bo", "Bounds");
+	struct lane l = lane("r53");
+	char body[512];
+#define PLAN(extra)                                                                          \
+	(snprintf(body, sizeof body,                                                         \
+		  "{\"patient_id\":%lld,\"treatment_type\":\"MN\",\"indication\":\"scars\"," \
+		  "\"areas\":[\"cheeks\"],\"practitioner_id\":%lld%s}",                      \
+		  p, l.prac, extra),                                                         \
+	 body)
+	/* Inside the bounds (6 sessions, a tighter 30-40 days): no reason needed. */
+	fx_expect_status(req(&S, "POST", V1 "/plans", t_admin, PLAN(",\"planned_sessions\":6")),
+			 201);
+	fx_expect_status(req(&S, "POST", V1 "/plans", t_prac,
+			     PLAN(",\"min_interval_days\":30,\"max_interval_days\":40")),
+			 201);
+	/* Outside without a reason, or with one from an admin: refused. */
+	fx_expect_err(req(&S, "POST", V1 "/plans", t_prac, PLAN(",\"planned_sessions\":12")), 422,
+		      "validation_failed", "override_reason");
+	fx_expect_err(req(&S, "POST", V1 "/plans", t_prac,
+			  PLAN(",\"min_interval_days\":7,\"max_interval_days\":8")),
+		      422, "validation_failed", "override_reason");
+	fx_expect_err(req(&S, "POST", V1 "/plans", t_admin,
+			  PLAN(",\"planned_sessions\":8,\"override_reason\":\"deep scars\"")),
+		      403, "forbidden", NULL);
+	/* Hard limits hold whatever the reason. */
+	fx_expect_err(req(&S, "POST", V1 "/plans", t_prac,
+			  PLAN(",\"min_interval_days\":6,\"override_reason\":\"x\"")),
+		      422, "validation_failed", "min_interval_days");
+	fx_expect_err(req(&S, "POST", V1 "/plans", t_prac,
+			  PLAN(",\"max_interval_days\":181,\"override_reason\":\"x\"")),
+		      422, "validation_failed", "max_interval_days");
+	char path[96];
+	snprintf(path, sizeof path, V1 "/plans?patient_id=%lld", p);
+	assert_int_equal(fx_total(&S, t_prac, path), 2);
+	/* A practitioner's reason: stored, shown and audited. */
+	struct resp *r = req(&S, "POST", V1 "/plans", t_prac,
+			     PLAN(",\"planned_sessions\":8,\"override_reason\":\"deep scars\""));
+	assert_int_equal(r->status, 201);
+	long long plan = jint(r->json, "id");
+	assert_string_equal(jstr(r->json, "override_reason"), "deep scars");
+	assert_int_equal(jint(r->json, "planned_sessions"), 8);
+	resp_free(r);
+	assert_int_equal(fx_audit_count_detail(&S, t_admin, "plan", plan, "override", "bounds"), 1);
+	/* Back inside the bounds, the reason goes; outside again, it is asked for again. */
+	snprintf(path, sizeof path, V1 "/plans/%lld", plan);
+	r = req(&S, "PATCH", path, t_prac, "{\"planned_sessions\":5}");
+	assert_int_equal(r->status, 200);
+	assert_true(json_is_null(json_object_get(r->json, "override_reason")));
+	resp_free(r);
+	fx_expect_err(req(&S, "PATCH", path, t_prac, "{\"planned_sessions\":9}"), 422,
+		      "validation_failed", "override_reason");
+	fx_expect_status(
+	    req(&S, "PATCH", path, t_prac, "{\"planned_sessions\":9,\"override_reason\":\"more\"}"),
+	    200);
+	/* A status change needs no new reason. */
+	fx_expect_status(req(&S, "PATCH", path, t_admin, "{\"status\":\"on_hold\"}"), 200);
+#undef PLAN
+}
+
 /* Room A, and office hours for prac2: Monday to Friday, 09:00-17:00. */
 static int room_and_office_hours(void)
 {
@@ -1812,6 +1877,7 @@ int main(void)
 	    cmocka_unit_test(appointment_lists_are_audited_and_take_a_day_or_a_range),
 	    cmocka_unit_test(validation_rejects_malformed_bookings),
 	    cmocka_unit_test(rule26_plan_fields_are_never_null),
+	    cmocka_unit_test(rule53_plans_outside_the_types_bounds),
 	};
 	return harness_run_group("api_schedule", tests, &group);
 }

@@ -143,17 +143,30 @@ function planForm(patientId, types, areas, practitioners, onSaved) {
   const me = session.user.role === 'practitioner' ? session.user.id : practitioners[0]?.id;
   const practitioner = select({ name: 'practitioner_id' }, practitioners.map((p) => [p.id, p.display_name]), me);
   const sessions = input({ name: 'planned_sessions', type: 'number', min: 1, max: 12, step: 1 });
-  const minI = input({ name: 'min_interval_days', type: 'number', min: 1, max: 365 });
-  const maxI = input({ name: 'max_interval_days', type: 'number', min: 1, max: 365 });
+  const minI = input({ name: 'min_interval_days', type: 'number', min: 7, max: 180 });
+  const maxI = input({ name: 'max_interval_days', type: 'number', min: 7, max: 180 });
   const notes = textarea({ name: 'notes', rows: 2, maxlength: 2000 });
+  // A plan outside its treatment type's bounds needs a practitioner's reason.
+  const reason = input({ name: 'override_reason', maxlength: 500 });
+  const reasonField = field('Reason for going outside the treatment type\'s bounds', reason,
+    { hint: 'Needed for more sessions than the type allows, or spacing outside its range; kept on the plan and audited.' });
+  function outside() {
+    const t = types.find((x) => x.code === type.value);
+    if (!t) return false;
+    return Number(sessions.value) > (t.max_sessions || 12)
+      || Number(minI.value) < t.min_interval_days || Number(maxI.value) > t.max_interval_days;
+  }
+  const showReason = () => { reasonField.hidden = !outside(); };
   function defaults() {
     const t = types.find((x) => x.code === type.value);
     if (!t) return;
     sessions.value = t.default_sessions;
     minI.value = t.min_interval_days;
     maxI.value = t.max_interval_days;
+    showReason();
   }
   type.addEventListener('change', defaults);
+  for (const el of [sessions, minI, maxI]) el.addEventListener('input', showReason);
   defaults();
   const areaBoxes = h('fieldset', { class: 'areas', dataset: { field: 'areas' } }, h('legend', {}, 'Areas'),
     h('div', { class: 'check-grid' }, areas.map((a) => checkbox(`${a.name} (max ${a.max_depth_mm.toFixed(2)} mm)`, { name: `area_${a.code}`, value: a.code }))),
@@ -167,6 +180,7 @@ function planForm(patientId, types, areas, practitioners, onSaved) {
       field('Planned sessions', sessions),
       field('Minimum days between sessions', minI),
       field('Maximum days between sessions', maxI)),
+    reasonField,
     areaBoxes,
     field('Plan notes (optional)', notes),
     h('div', { class: 'actions' }, submit));
@@ -190,6 +204,7 @@ function planForm(patientId, types, areas, practitioners, onSaved) {
       if (v !== null) body[k] = v;
     }
     if (notes.value.trim()) body.notes = notes.value.trim();
+    if (outside() && reason.value.trim()) body.override_reason = reason.value.trim();
     busy(submit, async () => {
       try {
         const plan = await api.post('/plans', body);

@@ -79,6 +79,7 @@ export function planCard(plan, types, practitioners, extra) {
     h('p', { class: 'sub' }, `Areas: ${plan.areas.map(areaName).join(', ')} · every ${plan.min_interval_days}–${plan.max_interval_days} days · ${who}`),
     planProgress(pr),
     h('p', {}, next),
+    plan.override_reason ? h('p', { class: 'sub override' }, `Outside the treatment type's bounds: ${plan.override_reason}`) : null,
     extra || null);
 }
 
