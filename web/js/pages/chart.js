@@ -148,8 +148,8 @@ function planForm(patientId, types, areas, practitioners, onSaved) {
   const notes = textarea({ name: 'notes', rows: 2, maxlength: 2000 });
   // A plan outside its treatment type's bounds needs a practitioner's reason.
   const reason = input({ name: 'override_reason', maxlength: 500 });
-  const reasonField = field('Reason for going outside the treatment type\'s bounds', reason,
-    { hint: 'Needed for more sessions than the type allows, or spacing outside its range; kept on the plan and audited.' });
+  const reasonField = field('Why this series is unusual', reason,
+    { hint: 'Needed for more sessions than the treatment allows, or spacing outside its range; kept on the plan and audited.' });
   function outside() {
     const t = types.find((x) => x.code === type.value);
     if (!t) return false;
