@@ -1,4 +1,4 @@
-/* The audit trail over HTTP (SPEC §3.11): admins only, newest first, a hash chain with
+/* The audit trail over HTTP (RULES.md rule 11): admins only, newest first, a hash chain with
  * filters, and `collagenda audit verify` on the database the server leaves behind. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* Login, sessions, cookies and CSRF, throttling, idle expiry, and what deactivation and
- * password resets do to sessions (SPEC §5 "Auth"). */
+ * password resets do to sessions (README, "Sessions"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* The command line (SPEC §6): help, exit codes, init, user add, serve's start line and
- * clean stop, audit verify against a tampered trail, and backup. */
+/* The command line (README, "Command line"): help, exit codes, init, user add, serve's start line
+ * and clean stop, audit verify against a tampered trail, and backup. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

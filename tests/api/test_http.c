@@ -1,6 +1,6 @@
 /* The HTTP layer as a client sees it: the error body, 404/405/413/415/400, the headers
  * every answer carries, public and protected routes, keep-alive, and that a malformed
- * request changes nothing (SPEC §5). */
+ * request changes nothing (README, "Answers"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,7 +47,7 @@ static const struct harness_group group = {
     .setup = add_patient_1,
 };
 
-/* Asserts SPEC §5's error body: exactly {"error":{"code","message","details"}}. */
+/* Asserts the API's error body: exactly {"error":{"code","message","details"}}. */
 static void assert_error(const struct resp *r, long status, const char *code)
 {
 	if (r->status != status || strcmp(resp_error(r), code) != 0)

@@ -1,5 +1,5 @@
 /* Patients over HTTP: registration and chart numbers, reads, changes, archiving, search,
- * validation, duplicate warnings, and the audit trail each of these leaves (SPEC §3.11). */
+ * validation, duplicate warnings, and the audit trail each of these leaves (RULES.md rule 11). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

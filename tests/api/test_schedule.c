@@ -1,4 +1,4 @@
-/* Booking and rescheduling over HTTP: rules 1-7 of SPEC §3, their error codes and
+/* Booking and rescheduling over HTTP: RULES.md rules 1-7, their error codes and
  * details, the override paths, the booking race, and what the front desk may see. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -479,7 +479,7 @@ static void rule2_caution_books_with_a_warning(void **state)
 	assert_null(strstr(r->body, "sunburn"));
 	resp_free(r);
 
-	/* Every booking shows the cautions (SPEC §2), a consultation too. */
+	/* Every booking shows the cautions (RULES.md rule 20), a consultation too. */
 	r = fx_book(
 	    &S, t_prac,
 	    &(struct fx_booking){

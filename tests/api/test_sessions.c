@@ -1,4 +1,4 @@
-/* Session records over HTTP: exact depths and the depth rule (SPEC §3 rule 8), signing
+/* Session records over HTTP: exact depths and the depth rule (RULES.md rule 8), signing
  * and what it needs (rule 9), immutability and addenda, completion of the appointment
  * and the plan, lot traceability, the patient's history, audit (rule 11) and what the
  * front desk may not see (rule 12). */

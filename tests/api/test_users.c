@@ -1,5 +1,5 @@
 /* Staff accounts: admin-only management, field rules, duplicates, the last admin, and the
- * practitioner list every role may read (SPEC §5). */
+ * practitioner list every role may read (README, "The API"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The derived views of SPEC §4 over HTTP (next slots, recalls, the day sheet), plans
+/* The derived views over HTTP (next slots, recalls, the day sheet), plans
  * completing by signing, and the catalogs everyone reads and only admins edit. */
 #include <setjmp.h>
 #include <stdarg.h>
