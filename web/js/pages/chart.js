@@ -156,7 +156,7 @@ function planForm(patientId, types, areas, practitioners, onSaved) {
     return Number(sessions.value) > (t.max_sessions || 12)
       || Number(minI.value) < t.min_interval_days || Number(maxI.value) > t.max_interval_days;
   }
-  const showReason = () => { reasonField.hidden = !outside(); };
+  const showReason = () => { reasonField.style.display = outside() ? '' : 'none'; };
   function defaults() {
     const t = types.find((x) => x.code === type.value);
     if (!t) return;
