@@ -7,7 +7,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, startBrowser, openAs, shot, apiLogin, call, logout, withShot, LOGINS,
+  startServer, startBrowser, openAs, shot, apiLogin, call, logout, withShot, LOGINS, withResponse,
+  waitUntil,
 } from './lib.mjs';
 
 const PRACTITIONER = ['dr.e2e', 'e2e-practitioner-2026'];
@@ -136,11 +137,15 @@ describe('practitioner chart and session note', () => {
     await form.getByLabel('Redness').selectOption('1');
     await form.getByLabel('Aftercare explained and sheet given').check();
     await form.getByLabel('Notes', { exact: true }).fill('Tolerated well.');
-    await page.getByRole('button', { name: 'Save draft' }).click();
+    // The saved draft's answer redraws what is missing: wait for it, then for the list.
+    const saved = (res) => res.request().method() === 'PUT'
+      && /\/api\/v1\/appointments\/\d+\/session$/.test(new URL(res.url()).pathname);
+    await withResponse(page, saved, () => page.getByRole('button', { name: 'Save draft' }).click());
     // The note is complete; the patient is not checked in yet.
     const still = form.locator('.missing');
-    await still.getByText('Still needed to sign:').waitFor();
-    assert.deepEqual(await still.locator('li').allTextContents(), [checkIn]);
+    const left = await waitUntil('only the check-in to be missing',
+      () => still.locator('li').allTextContents(), (l) => l.length === 1);
+    assert.deepEqual(left, [checkIn]);
     await shot(page, 'session-note');
 
     // The appointment panel checks the patient in; back on the note nothing is missing.
