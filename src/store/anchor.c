@@ -176,13 +176,13 @@ static void write_durable_locked(void)
 	if (!committed.set || committed.seq > durable_seq ||
 	    (committed.head.id == written_id && strcmp(committed.file, written_file) == 0))
 		return;
-	struct anchor_state todo = committed;
+	struct anchor_state next = committed;
 	pthread_mutex_unlock(&anchor_lock);
-	int err = store_anchor_write(todo.file, &todo.head);
+	int err = store_anchor_write(next.file, &next.head);
 	pthread_mutex_lock(&anchor_lock);
 	if (!err) {
-		written_id = todo.head.id;
-		memcpy(written_file, todo.file, sizeof written_file);
+		written_id = next.head.id;
+		memcpy(written_file, next.file, sizeof written_file);
 	}
 }
 
