@@ -75,9 +75,8 @@ static void assert_common_headers(const struct resp *r)
 	assert_string_equal(v, "no-store");
 }
 
-/* Sends raw bytes on a fresh connection and returns what comes back within timeout_ms
- * (caller frees); *elapsed_ms is how long the answer took. */
-static char *raw_exchange(const char *request, int timeout_ms, double *elapsed_ms)
+/* Opens a fresh connection to the server and sends request on it; returns the socket. */
+static int raw_send(const char *request)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
@@ -87,10 +86,18 @@ static char *raw_exchange(const char *request, int timeout_ms, double *elapsed_m
 	sin.sin_port = htons((uint16_t)srv.port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	size_t len = strlen(request);
 	assert_int_equal(send(fd, request, len, MSG_NOSIGNAL), (ssize_t)len);
+	return fd;
+}
+
+/* Sends raw bytes on a fresh connection and returns what comes back within timeout_ms
+ * (caller frees); *elapsed_ms is how long the answer took. */
+static char *raw_exchange(const char *request, int timeout_ms, double *elapsed_ms)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int fd = raw_send(request);
 	char *buf = calloc(1, 65536);
 	assert_non_null(buf);
 	size_t got = 0;
@@ -158,16 +165,7 @@ static char *with_params(const char *path, int n)
  * timeout_ms without a byte; *closed says which (caller frees the answer). */
 static char *raw_until_closed(const char *request, int timeout_ms, bool *closed)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in sin;
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)srv.port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	size_t len = strlen(request);
-	assert_int_equal(send(fd, request, len, MSG_NOSIGNAL), (ssize_t)len);
+	int fd = raw_send(request);
 	char *buf = calloc(1, 65536);
 	assert_non_null(buf);
 	size_t got = 0;
