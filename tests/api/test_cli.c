@@ -499,6 +499,44 @@ static void audit_verify_finds_tampering(void **state)
 	assert_non_null(strstr(out, last));
 	free(out);
 
+	/* Events cut off the end, which the chain alone cannot show: each copy's anchor
+	 * (written by backup) says where its trail ended. */
+	static const char *const cuts[] = {"id > (SELECT max(id) - 1 FROM audit)",
+					   "id > (SELECT max(id) - 5 FROM audit)", "1"};
+	for (int i = 0; i < 3; i++) {
+		char name[32], cut[400], head[64];
+		snprintf(name, sizeof name, "cut%d.db", i);
+		in_dir(s, name, cut, sizeof cut);
+		const char *backup[] = {"backup", "--db", s->db, cut, NULL};
+		assert_int_equal(run(backup, NULL), 0);
+		snprintf(sql, sizeof sql,
+			 "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE %s", cuts[i]);
+		assert_int_equal(db_exec(cut, sql), SQLITE_OK);
+		const char *vc[] = {"audit", "verify", "--db", cut, NULL};
+		assert_int_equal(run(vc, &out), 1);
+		snprintf(head, sizeof head, "audit trail ends at event %lld, anchor says %lld",
+			 i == 0	  ? events - 1
+			 : i == 1 ? events - 5
+				  : 0,
+			 events);
+		if (!strstr(out, head))
+			print_error("want \"%s\" in: %s\n", head, out);
+		assert_non_null(strstr(out, head));
+		free(out);
+		remove_db(cut);
+	}
+	/* The server anchored its own trail where it ends: audit head agrees. */
+	char anchor[420], line[128] = "";
+	snprintf(anchor, sizeof anchor, "%s.audit-head", s->db);
+	FILE *af = fopen(anchor, "r");
+	assert_non_null(af);
+	assert_non_null(fgets(line, sizeof line, af));
+	fclose(af);
+	const char *vh[] = {"audit", "head", "--db", s->db, NULL};
+	assert_int_equal(run(vh, &out), 0);
+	assert_string_equal(out, line);
+	free(out);
+
 	/* The original is still intact; a missing file is a failure, not "intact". */
 	assert_int_equal(run(verify, NULL), 0);
 	char missing[400];
