@@ -16,6 +16,11 @@ for bin in "$@"; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
   if [ "$rc" -ne 0 ]; then
+    if [ "$rc" -gt 128 ]; then
+      echo "$(basename "$bin"): ended by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))"
+    elif [ -z "$f" ]; then
+      echo "$(basename "$bin"): exit status $rc without a cmocka summary"
+    fi
     bad_bins+=("$(basename "$bin")")
     [ -z "$f" ] && failed=$((failed + 1))
   fi
