@@ -85,6 +85,14 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libcollagenda.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(B)/libcollagenda.a $(PKG_LIBS) $(TEST_LIBS)
 
+# The program with the power-cut model under SQLite (tests/vfs): only the tests run it.
+TESTVFS := $(B)/tests/collagenda-testvfs
+$(TESTVFS): tests/vfs/main.c tests/vfs/crashvfs.c tests/vfs/crashvfs.h $(B)/libcollagenda.a \
+		$(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/vfs -o $@ tests/vfs/main.c tests/vfs/crashvfs.c \
+		$(B)/libcollagenda.a $(PKG_LIBS)
+
 $(B)/tests/api/%: tests/api/%.c tests/api/harness.c $(B)/libcollagenda.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/api -o $@ $< tests/api/harness.c \
@@ -95,8 +103,8 @@ run: deps $(B)/collagenda
 	$(B)/collagenda serve --demo --db var/clinic.db --bind 127.0.0.1 --port 8080
 
 # Runs the suite once in this build flavour.
-check: $(B)/collagenda $(UNIT_BINS) $(API_BINS)
-	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh "$(B)" $(UNIT_BINS) $(API_BINS)
+check: $(B)/collagenda $(TESTVFS) $(UNIT_BINS) $(API_BINS)
+	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda COLLAGENDA_TESTVFS_BIN=$(CURDIR)/$(TESTVFS) bash tests/run.sh "$(B)" $(UNIT_BINS) $(API_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory lint
@@ -202,8 +210,12 @@ fuzz-check: $(FUZZ_BINS)
 		echo "fuzz: $$t replayed $$(ls tests/fuzz/corpus/$$t | wc -l) corpus files, then $$(grep -o 'Done [0-9]* runs' $(FUZZ_DIR)/$$t.log)"; \
 	done
 
-# A longer crash-safety run: many SIGKILL rounds during concurrent bookings.
+# A longer crash-safety run: many SIGKILL rounds during concurrent bookings, then many
+# power cuts on the model of tests/vfs during concurrent writes and audited reads.
 CRASH_ROUNDS ?= 60
+POWERLOSS_ROUNDS ?= 300
 .PHONY: crash-soak
-crash-soak: $(B)/collagenda $(B)/tests/api/test_crash
+crash-soak: $(B)/collagenda $(TESTVFS) $(B)/tests/api/test_crash $(B)/tests/api/test_powerloss
 	CRASH_ROUNDS=$(CRASH_ROUNDS) COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda $(B)/tests/api/test_crash
+	POWERLOSS_ROUNDS=$(POWERLOSS_ROUNDS) COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda \
+		COLLAGENDA_TESTVFS_BIN=$(CURDIR)/$(TESTVFS) $(B)/tests/api/test_powerloss

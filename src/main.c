@@ -1,53 +1,7 @@
-/* collagenda: dispatches to the subcommands. */
-#include <stdio.h>
-#include <string.h>
-
+/* collagenda: the command line (cli/main.c). */
 #include "cli/cli.h"
-
-static void usage(FILE *out)
-{
-	fputs("usage: collagenda COMMAND [OPTIONS]\n"
-	      "\n"
-	      "A clinic appointment and treatment-plan tracker for micro-needling and PRP.\n"
-	      "\n"
-	      "commands:\n"
-	      "  serve        serve the JSON API and web UI\n"
-	      "  init         create or migrate the database\n"
-	      "  user add     add a user (password from standard input)\n"
-	      "  backup DEST  copy the live database to DEST and check the copy\n"
-	      "  audit verify check the audit trail's hash chain\n"
-	      "\n"
-	      "  --help       this text ('collagenda COMMAND --help' for a command)\n"
-	      "  --version    the program's version\n",
-	      out);
-}
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_USAGE;
-	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	if (strcmp(cmd, "--version") == 0) {
-		printf("collagenda %s\n", COLLAGENDA_VERSION);
-		return CLI_OK;
-	}
-	if (strcmp(cmd, "serve") == 0)
-		return cli_serve(argc - 1, argv + 1);
-	if (strcmp(cmd, "init") == 0)
-		return cli_init(argc - 1, argv + 1);
-	if (strcmp(cmd, "user") == 0)
-		return cli_user(argc - 1, argv + 1);
-	if (strcmp(cmd, "audit") == 0)
-		return cli_audit(argc - 1, argv + 1);
-	if (strcmp(cmd, "backup") == 0)
-		return cli_backup(argc - 1, argv + 1);
-	fprintf(stderr, "collagenda: unknown command '%s'\n", cmd);
-	usage(stderr);
-	return CLI_USAGE;
+	return cli_main(argc, argv);
 }

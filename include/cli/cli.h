@@ -10,6 +10,9 @@
 #define COLLAGENDA_VERSION "0.1.0"
 #define DEFAULT_DB	   "collagenda.db"
 
+/* The whole command line: argv[1] names the subcommand. */
+int cli_main(int argc, char **argv);
+
 int cli_serve(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_user(int argc, char **argv);

@@ -6,6 +6,10 @@
 
 struct db;
 
+/* Sets SQLite up for this process, once; opening a database does it too. Code that uses
+ * SQLite before the first database is opened calls it first. */
+void db_setup(void);
+
 /* Opens (creating if needed) the database at path with the project's pragmas and
  * applies pending migrations. 0 and *out (free with db_close), or a negative error. */
 int db_open(const char *path, struct db **out) __attribute__((warn_unused_result));

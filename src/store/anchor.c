@@ -3,16 +3,15 @@
 #include "store/anchor.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "db_internal.h"
 #include "domain/audit.h"
+#include "store/files.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -54,46 +53,14 @@ int store_anchor_read(const char *file, struct audit_anchor *out)
 	return 0;
 }
 
-/* Syncs the directory that holds file, so that a rename into it survives a power cut. */
-static int sync_dir_of(const char *file)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(file, '/');
-	int n = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - file), file)
-		      : snprintf(dir, sizeof dir, ".");
-	if (n <= 0 || (size_t)n >= sizeof dir)
-		return -1;
-	if (!*dir)
-		dir[0] = '/', dir[1] = '\0';
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int store_anchor_write(const char *file, const struct audit_anchor *a)
 {
-	char tmp[PATH_MAX], text[128];
-	int n = snprintf(tmp, sizeof tmp, "%s.tmp", file);
+	char text[128];
 	int len = snprintf(text, sizeof text, "%lld %s\n", (long long)a->id, a->hash);
-	if (n <= 0 || (size_t)n >= sizeof tmp || len <= 0 || (size_t)len >= sizeof text)
+	if (len <= 0 || (size_t)len >= sizeof text)
 		return -ERR_INTERNAL;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		goto fail;
-	bool ok = write(fd, text, (size_t)len) == len && fsync(fd) == 0;
-	if (close(fd) != 0 || !ok)
-		goto fail_unlink;
-	if (rename(tmp, file) != 0)
-		goto fail_unlink;
-	if (sync_dir_of(file) != 0)
-		goto fail;
-	return 0;
-fail_unlink:
-	unlink(tmp);
-fail:
+	if (store_file_replace(file, text, (size_t)len) == 0)
+		return 0;
 	log_error("cannot write the audit anchor %s: %s", file, strerror(errno));
 	return -ERR_STORAGE_UNAVAILABLE;
 }
@@ -256,7 +223,7 @@ int anchor_check(struct db *db, const char *db_path)
 	 * evidence and start a new one, loudly. */
 	char kept[PATH_MAX + 16];
 	snprintf(kept, sizeof kept, "%s.mismatch", file);
-	if (rename(file, kept) != 0)
+	if (store_files->rename(file, kept) != 0 || store_file_sync_dir(kept) != 0)
 		log_error("cannot keep the audit anchor %s as %s: %s", file, kept, strerror(errno));
 	log_error("the audit trail ends at event %lld but its anchor said %lld: the anchor is kept "
 		  "as %s; run `collagenda audit verify --anchor %s`",

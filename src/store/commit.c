@@ -2,13 +2,10 @@
  * commit moves, group commit with its syncer thread, and the checkpointer thread. */
 #include "db_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "util/err.h"
 #include "util/log.h"
@@ -43,7 +40,13 @@ static bool syncing;
 /* Set for good once a sync fails: the kernel reports a failed write-back once and then
  * forgets the pages, so a later sync that succeeds proves nothing about them. */
 static bool sync_failed;
-static int wal_fd = -1;
+/* The WAL as SQLite's VFS sees it, taken from a connection of its own that does nothing
+ * else: syncing through the VFS (rather than a descriptor of our own) is what SQLite
+ * would do, lets a VFS that watches the disk see the sync, and the first sync of a WAL
+ * this process created also syncs its directory entry. One thread at a time syncs. */
+static struct db *sync_db;
+static sqlite3_file *wal_file;
+static char *sync_path;
 
 /* The statements that end a transaction, cached like any other. */
 static const char *const sql_commit = "COMMIT";
@@ -58,28 +61,48 @@ static void release(struct db *db)
 	}
 }
 
-/* Opens the WAL once for syncing; sync_lock is held. Any descriptor of the file will do:
- * fdatasync writes out the file's data whoever wrote it. */
-static int wal_open(struct db *db)
+/* Opens the sync connection and finds its WAL; sync_lock is held. */
+static int wal_open(void)
 {
-	if (wal_fd >= 0)
+	if (wal_file)
 		return 0;
-	if (!db)
+	if (!sync_path)
 		return -ERR_INTERNAL;
-	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
-	if (!wal || !*wal)
-		return -ERR_INTERNAL;
-	wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
-	if (wal_fd < 0) {
-		log_error("cannot open %s to sync it: %s", wal, strerror(errno));
-		return -ERR_STORAGE_UNAVAILABLE;
+	int err = db_conn_open(sync_path, &sync_db);
+	/* A read opens the WAL, which the connection then keeps open until it closes. */
+	if (!err)
+		err = db_exec_sql(sync_db, "SELECT count(*) FROM sqlite_schema");
+	sqlite3_file *f = NULL;
+	if (!err && (sqlite3_file_control(sync_db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) !=
+			 SQLITE_OK ||
+		     !f || !f->pMethods)) {
+		log_error("cannot find the database log to sync it");
+		err = -ERR_STORAGE_UNAVAILABLE;
 	}
+	if (err) {
+		db_close(sync_db);
+		sync_db = NULL;
+		return err;
+	}
+	wal_file = f;
 	return 0;
+}
+
+void db_sync_failed(const char *what)
+{
+	pthread_mutex_lock(&sync_lock);
+	bool first = !sync_failed;
+	sync_failed = true;
+	pthread_mutex_unlock(&sync_lock);
+	if (first)
+		log_error("cannot sync the database (%s); no write is confirmed from now on: "
+			  "restart the server",
+			  what);
 }
 
 /* Returns once commit number SEQ is on disk: syncs the WAL unless a sync that started
  * after SEQ committed has already finished, or waits for the one in progress. */
-static int wal_sync(struct db *db, uint64_t seq)
+static int wal_sync(uint64_t seq)
 {
 	int err = 0;
 	pthread_mutex_lock(&sync_lock);
@@ -92,24 +115,23 @@ static int wal_sync(struct db *db, uint64_t seq)
 			pthread_cond_wait(&sync_done, &sync_lock);
 			continue;
 		}
-		if ((err = wal_open(db)) != 0)
+		if ((err = wal_open()) != 0)
 			break;
 		syncing = true;
 		uint64_t upto = __atomic_load_n(&commit_seq, __ATOMIC_ACQUIRE);
-		int fd = wal_fd;
+		sqlite3_file *f = wal_file;
 		pthread_mutex_unlock(&sync_lock);
-		int rc = fdatasync(fd);
-		int saved = errno;
+		int rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
 		pthread_mutex_lock(&sync_lock);
 		syncing = false;
-		if (rc == 0) {
+		if (rc == SQLITE_OK) {
 			if (upto > synced_seq)
 				synced_seq = upto;
 		} else {
 			log_error(
 			    "cannot sync the database log: %s; no write is confirmed from now "
 			    "on: restart the server",
-			    strerror(saved));
+			    sqlite3_errstr(rc));
 			sync_failed = true;
 			err = -ERR_STORAGE_UNAVAILABLE;
 		}
@@ -122,10 +144,18 @@ static int wal_sync(struct db *db, uint64_t seq)
 	return err;
 }
 
-int db_sync_open(struct db *db)
+void db_sync_path(const char *path)
 {
 	pthread_mutex_lock(&sync_lock);
-	int err = wal_open(db);
+	free(sync_path);
+	sync_path = xstrdup(path);
+	pthread_mutex_unlock(&sync_lock);
+}
+
+int db_sync_open(void)
+{
+	pthread_mutex_lock(&sync_lock);
+	int err = wal_open();
 	pthread_mutex_unlock(&sync_lock);
 	return err;
 }
@@ -133,9 +163,11 @@ int db_sync_open(struct db *db)
 void db_sync_close(void)
 {
 	pthread_mutex_lock(&sync_lock);
-	if (wal_fd >= 0)
-		close(wal_fd);
-	wal_fd = -1;
+	wal_file = NULL;
+	db_close(sync_db);
+	sync_db = NULL;
+	free(sync_path);
+	sync_path = NULL;
 	sync_failed = false;
 	pthread_mutex_unlock(&sync_lock);
 }
@@ -163,7 +195,7 @@ int db_commit(struct db *db)
 	uint64_t seq;
 	int err = db_commit_nowait(db, &seq);
 	if (!err && seq)
-		err = wal_sync(db, seq);
+		err = wal_sync(seq);
 	return err;
 }
 
@@ -206,7 +238,7 @@ static void *syncer(void *arg)
 		for (struct durable_wait *w = batch; w; w = w->next)
 			if (w->seq > upto)
 				upto = w->seq;
-		int err = wal_sync(NULL, upto);
+		int err = wal_sync(upto);
 		while (batch) {
 			struct durable_wait *next = batch->next;
 			batch->fn(batch->arg, err);
@@ -231,7 +263,7 @@ void db_durable_async(uint64_t seq, db_durable_fn fn, void *arg)
 	pthread_mutex_lock(&dq_lock);
 	if (!dq_running) {
 		pthread_mutex_unlock(&dq_lock);
-		fn(arg, wal_sync(NULL, seq));
+		fn(arg, wal_sync(seq));
 		return;
 	}
 	struct durable_wait *w = xmalloc(sizeof *w);
@@ -331,6 +363,9 @@ static void *checkpointer(void *arg)
 		}
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("checkpoint: %s", sqlite3_errmsg(ck_db->h));
+		int xrc = sqlite3_extended_errcode(ck_db->h);
+		if (rc != SQLITE_OK && (xrc == SQLITE_IOERR_FSYNC || xrc == SQLITE_IOERR_DIR_FSYNC))
+			db_sync_failed("checkpoint");
 		pthread_mutex_lock(&ck_lock);
 		/* Then a pause: every commit asks for a checkpoint while the WAL is long, and a
 		 * page written by many commits is better copied (and the file synced) once. */

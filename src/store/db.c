@@ -36,9 +36,14 @@ int db_err(struct db *db, int rc)
 	case SQLITE_DONE:
 	case SQLITE_ROW:
 		return 0;
+	case SQLITE_IOERR:
+		/* A sync that failed inside SQLite (a new WAL's header, a checkpoint) lost what
+		 * it was to write out, like one of group commit's own. */
+		if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC)
+			db_sync_failed(sqlite3_errstr(rc));
+		/* fall through */
 	case SQLITE_FULL:
 	case SQLITE_READONLY:
-	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM:
 		log_warn("storage: %s", db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
@@ -402,9 +407,14 @@ static void sqlite_setup(void)
 		log_warn("SQLite was set up before the server could configure it");
 }
 
-int db_conn_open(const char *path, struct db **out)
+void db_setup(void)
 {
 	pthread_once(&sqlite_setup_once, sqlite_setup);
+}
+
+int db_conn_open(const char *path, struct db **out)
+{
+	db_setup();
 	struct db *db = xcalloc(1, sizeof *db);
 	int rc = sqlite3_open_v2(
 	    path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -527,20 +537,23 @@ int db_pool_init(const char *path)
 {
 	struct db *db, *w = NULL;
 	group_sync = true;
+	db_sync_path(path);
 	int err = db_open(path, &db);
 	if (err) {
 		group_sync = false;
+		db_sync_close();
 		return err;
 	}
 	/* Opened now, while the process may still be root (see --user). */
 	if (db->group_sync) {
 		err = db_conn_open(path, &w);
 		if (!err)
-			err = db_sync_open(db);
+			err = db_sync_open();
 		if (err) {
 			db_close(w);
 			db_close(db);
 			group_sync = false;
+			db_sync_close();
 			return err;
 		}
 		pool_add(w, NULL);

@@ -189,12 +189,17 @@ int db_migrate(struct db *db) __attribute__((warn_unused_result));
 
 /*
  * commit.c: group commit and the checkpointer. db_wal_grew is the WAL hook of the pool's
- * connections. db_sync_open opens the WAL for syncing, once, while the process may still
- * open it; db_sync_close closes it and forgets a failed sync. The syncer thread and the
+ * connections. db_sync_path names the database whose WAL group commit syncs; db_sync_open
+ * opens that WAL for syncing, once, while the process may still open it (else the first
+ * sync does); db_sync_close closes it, forgets the name and any failed sync. The syncer thread and the
  * checkpointer thread (on its own connection to path) start with the pool and stop with it.
  */
 int db_wal_grew(void *arg, sqlite3 *h, const char *name, int pages);
-int db_sync_open(struct db *db) __attribute__((warn_unused_result));
+void db_sync_path(const char *path);
+/* A sync of the database failed somewhere (what says where): from now on no commit is
+ * confirmed, as when group commit's own sync fails. */
+void db_sync_failed(const char *what);
+int db_sync_open(void) __attribute__((warn_unused_result));
 void db_sync_close(void);
 void db_syncer_start(void);
 void db_syncer_stop(void);

@@ -47,6 +47,14 @@ const char *harness_bin(void)
 	return b && *b ? b : "build/collagenda";
 }
 
+const char *harness_server_bin;
+
+const char *harness_testvfs_bin(void)
+{
+	const char *b = getenv("COLLAGENDA_TESTVFS_BIN");
+	return b && *b ? b : "build/tests/collagenda-testvfs";
+}
+
 int run_cli(const char *const *args, const char *stdin_text, char **out)
 {
 	int in_pipe[2], out_pipe[2];
@@ -116,7 +124,8 @@ static void add_user(struct server *s, const char *name, const char *role, const
 	}
 }
 
-static void spawn(struct server *s, const char *const *extra_args)
+/* Starts the server; false (the child reaped) when it exits before it listens. */
+static bool try_spawn(struct server *s, const char *const *extra_args)
 {
 	int out_pipe[2];
 	if (pipe(out_pipe) != 0)
@@ -135,7 +144,7 @@ static void spawn(struct server *s, const char *const *extra_args)
 		close(out_pipe[0]);
 		const char *argv[40];
 		int n = 0;
-		argv[n++] = harness_bin();
+		argv[n++] = harness_server_bin ? harness_server_bin : harness_bin();
 		argv[n++] = "serve";
 		argv[n++] = "--db";
 		argv[n++] = s->db;
@@ -171,10 +180,20 @@ static void spawn(struct server *s, const char *const *extra_args)
 	 * more. Close our end. */
 	fclose(f);
 	if (!s->port) {
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+		return false;
+	}
+	snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u", tls ? "https" : "http", s->port);
+	return true;
+}
+
+static void spawn(struct server *s, const char *const *extra_args)
+{
+	if (!try_spawn(s, extra_args)) {
 		fprintf(stderr, "harness: the server did not start; see %s\n", s->log);
 		abort();
 	}
-	snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u", tls ? "https" : "http", s->port);
 }
 
 void server_start(struct server *s, const char *const *extra_args)
@@ -203,6 +222,11 @@ void server_start(struct server *s, const char *const *extra_args)
 void server_restart(struct server *s, const char *const *extra_args)
 {
 	spawn(s, extra_args);
+}
+
+bool server_try_restart(struct server *s, const char *const *extra_args)
+{
+	return try_spawn(s, extra_args);
 }
 
 int server_stop(struct server *s)
@@ -276,7 +300,15 @@ void server_destroy(struct server *s)
 		exit(1);
 	}
 	char path[400];
-	const char *files[] = {"clinic.db", "clinic.db-wal", "clinic.db-shm", "server.log", NULL};
+	const char *files[] = {"clinic.db",
+			       "clinic.db-wal",
+			       "clinic.db-shm",
+			       "clinic.db-journal",
+			       "clinic.db.audit-head",
+			       "clinic.db.audit-head.tmp",
+			       "clinic.db.audit-head.mismatch",
+			       "server.log",
+			       NULL};
 	for (int i = 0; files[i]; i++) {
 		snprintf(path, sizeof path, "%s/%s", s->dir, files[i]);
 		unlink(path);

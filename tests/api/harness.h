@@ -33,6 +33,11 @@ void fx_mkdtemp(char *dir, size_t n, const char *prefix);
 
 /* Path of the binary under test (COLLAGENDA_BIN, else build/collagenda). */
 const char *harness_bin(void);
+/* The same program with the power-cut model of tests/vfs (COLLAGENDA_TESTVFS_BIN, else
+ * build/tests/collagenda-testvfs). */
+const char *harness_testvfs_bin(void);
+/* When set, servers started from now on run this binary instead of harness_bin(). */
+extern const char *harness_server_bin;
 
 /* Creates a temporary directory and database with users admin (admin), desk
  * (front_desk), prac and prac2 (practitioner), then starts the server on port 0 with
@@ -40,6 +45,9 @@ const char *harness_bin(void);
 void server_start(struct server *s, const char *const *extra_args);
 /* Starts again on the same directory and database (after server_stop). */
 void server_restart(struct server *s, const char *const *extra_args);
+/* The same, answering false (and leaving no process) when the server exits before it
+ * listens: a database it cannot open, say. */
+bool server_try_restart(struct server *s, const char *const *extra_args);
 /* Sends SIGTERM and waits; returns the exit status (0 expected). */
 int server_stop(struct server *s);
 /* Copies the server's standard error (its log) to ours, to explain a failure. */

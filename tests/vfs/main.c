@@ -1,0 +1,29 @@
+/* collagenda for the power-loss tests: the program itself, plus `--test-vfs SPEC`
+ * (anywhere on the command line), which puts the power-cut model (crashvfs.h) under
+ * SQLite and the store's files before anything opens them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "crashvfs.h"
+#include "store/db.h"
+
+int main(int argc, char **argv)
+{
+	const char *spec = NULL;
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--test-vfs") == 0 && i + 1 < argc) {
+			spec = argv[++i];
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	if (spec) {
+		db_setup();
+		if (crashvfs_install(spec) != 0)
+			return CLI_USAGE;
+	}
+	return cli_main(n, argv);
+}
