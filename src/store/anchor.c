@@ -67,19 +67,19 @@ int store_anchor_write(const char *file, const struct audit_anchor *a)
 
 int store_audit_head(struct db *db, struct audit_anchor *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_head);
+	struct dbst *st = db_stmt(db, &sql_head);
 	if (!st)
 		return -ERR_INTERNAL;
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		const unsigned char *h = sqlite3_column_text(st, 1);
-		snprintf(out->hash, sizeof out->hash, "%s", h ? (const char *)h : "");
-	} else if (rc == SQLITE_DONE) {
+	int rc = db_step(db, st), err = 0;
+	if (rc == DB_ROW) {
+		out->id = db_col_int64(st, 0);
+		const char *h = db_col_cstr(st, 1);
+		snprintf(out->hash, sizeof out->hash, "%s", h ? h : "");
+	} else if (rc == DB_DONE) {
 		out->id = 0;
 		memcpy(out->hash, AUDIT_GENESIS, sizeof AUDIT_GENESIS);
 	} else {
-		err = db_step_err(db);
+		err = rc;
 	}
 	db_done(st);
 	return err;
@@ -87,16 +87,16 @@ int store_audit_head(struct db *db, struct audit_anchor *out)
 
 int store_audit_hash_of(struct db *db, int64_t id, char hash[AUDIT_HASH_HEX])
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_hash_of);
+	struct dbst *st = db_stmt(db, &sql_hash_of);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(st, 0);
-		snprintf(hash, AUDIT_HASH_HEX, "%s", h ? (const char *)h : "");
+	int rc = db_step(db, st), err = 0;
+	if (rc == DB_ROW) {
+		const char *h = db_col_cstr(st, 0);
+		snprintf(hash, AUDIT_HASH_HEX, "%s", h ? h : "");
 	} else {
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND : db_step_err(db);
+		err = rc == DB_DONE ? -ERR_NOT_FOUND : rc;
 	}
 	db_done(st);
 	return err;
@@ -128,7 +128,7 @@ static pthread_t writer;
 
 void anchor_event(struct db *db, int64_t id, const char *hash)
 {
-	const char *path = sqlite3_db_filename(db_conn(db)->h, "main");
+	const char *path = db_filename(db);
 	pthread_mutex_lock(&anchor_lock);
 	in_tx.set = path && *path && store_anchor_path(path, in_tx.file, sizeof in_tx.file) == 0;
 	in_tx.head.id = id;
@@ -204,7 +204,7 @@ int anchor_check(struct db *db, const char *db_path)
 {
 	char file[PATH_MAX];
 	struct audit_anchor head, was;
-	const char *name = sqlite3_db_filename(db_conn(db)->h, "main");
+	const char *name = db_filename(db);
 	int err = store_anchor_path(name && *name ? name : db_path, file, sizeof file);
 	if (!err)
 		err = store_audit_head(db, &head);

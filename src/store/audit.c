@@ -54,9 +54,9 @@ static const char *const sql_count[] = {
 };
 static const char *const sql_all = "SELECT " EVENT_COLS " FROM audit ORDER BY id";
 
-static void copy_hex(char *dst, const unsigned char *src)
+static void copy_hex(char *dst, const char *src)
 {
-	size_t n = src ? strlen((const char *)src) : 0;
+	size_t n = src ? strlen(src) : 0;
 	if (n >= AUDIT_HASH_HEX)
 		n = AUDIT_HASH_HEX - 1;
 	if (n)
@@ -64,18 +64,18 @@ static void copy_hex(char *dst, const unsigned char *src)
 	dst[n] = '\0';
 }
 
-static void read_event(sqlite3_stmt *st, struct audit_event *e)
+static void read_event(struct dbst *st, struct audit_event *e)
 {
-	e->id = sqlite3_column_int64(st, 0);
-	e->at = sqlite3_column_int64(st, 1);
-	e->user_id = sqlite3_column_int64(st, 2);
+	e->id = db_col_int64(st, 0);
+	e->at = db_col_int64(st, 1);
+	e->user_id = db_col_int64(st, 2);
 	e->action = db_col_text(st, 3);
 	e->entity = db_col_text(st, 4);
-	e->entity_id = sqlite3_column_int64(st, 5);
+	e->entity_id = db_col_int64(st, 5);
 	e->remote = db_col_text(st, 6);
 	e->detail = db_col_text(st, 7);
-	copy_hex(e->prev_hash, sqlite3_column_text(st, 8));
-	copy_hex(e->hash, sqlite3_column_text(st, 9));
+	copy_hex(e->prev_hash, db_col_cstr(st, 8));
+	copy_hex(e->hash, db_col_cstr(st, 9));
 }
 
 /* The newest event: the one the next event links to. */
@@ -84,11 +84,11 @@ struct audit_head {
 	char hash[AUDIT_HASH_HEX];
 };
 
-static void read_head_row(sqlite3_stmt *st, void *p)
+static void read_head_row(struct dbst *st, void *p)
 {
 	struct audit_head *head = p;
-	head->id = sqlite3_column_int64(st, 0);
-	copy_hex(head->hash, sqlite3_column_text(st, 1));
+	head->id = db_col_int64(st, 0);
+	copy_hex(head->hash, db_col_cstr(st, 1));
 }
 
 /* The head, or before the first event the genesis: id 0 and AUDIT_GENESIS. */
@@ -123,7 +123,7 @@ static int append_after(struct db *db, struct audit_head *head, const struct act
 	e.detail = (char *)(detail ? detail : "");
 	audit_hash(&e, e.hash);
 
-	sqlite3_stmt *st = db_stmt(db, &sql_insert);
+	struct dbst *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, e.id);
@@ -156,7 +156,7 @@ int store_audit_append(struct db *db, const struct actor *who, const char *actio
 	return err ? err : append_after(db, &head, who, action, entity, entity_id, detail);
 }
 
-static void read_event_row(sqlite3_stmt *st, void *p)
+static void read_event_row(struct dbst *st, void *p)
 {
 	read_event(st, p);
 }
@@ -179,7 +179,7 @@ static int list_query(const struct audit_filter *f)
 	return f->entity_id ? AQ_ID : AQ_ALL;
 }
 
-static void bind_filter(sqlite3_stmt *st, const struct audit_filter *f)
+static void bind_filter(struct dbst *st, const struct audit_filter *f)
 {
 	db_bind_text(st, 1, f->entity && *f->entity ? f->entity : NULL);
 	db_bind_int(st, 2, f->entity_id);
@@ -191,7 +191,7 @@ int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_e
 		     size_t *n, int64_t *total)
 {
 	int q = list_query(f);
-	sqlite3_stmt *st;
+	struct dbst *st;
 	if (total) {
 		if (!(st = db_stmt(db, &sql_count[q])))
 			return -ERR_INTERNAL;
@@ -210,7 +210,7 @@ int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_e
 
 int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_all);
+	struct dbst *st = db_stmt(db, &sql_all);
 	if (!st)
 		return -ERR_INTERNAL;
 	char prev[AUDIT_HASH_HEX];
@@ -219,7 +219,7 @@ int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
 	*first_bad = 0;
 	*count = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		struct audit_event e;
 		memset(&e, 0, sizeof e);
 		read_event(st, &e);
@@ -234,7 +234,7 @@ int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
 			break;
 		}
 	}
-	int err = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_step_err(db);
+	int err = rc == DB_DONE || rc == DB_ROW ? 0 : rc;
 	db_done(st);
 	return err;
 }

@@ -68,55 +68,55 @@ static const char *const sql_consent_latest =
     "SELECT " CONSENT_COLS " FROM consents WHERE patient_id = ?1 AND treatment_type = ?2 "
     "ORDER BY signed_at DESC, id DESC LIMIT 1";
 
-static void read_condition(sqlite3_stmt *st, void *p)
+static void read_condition(struct dbst *st, void *p)
 {
 	struct condition *c = p;
 	c->code = db_col_text(st, 0);
 	c->name = db_col_text(st, 1);
-	c->severity = severity_parse((const char *)sqlite3_column_text(st, 2));
-	c->active = sqlite3_column_int(st, 3) != 0;
+	c->severity = severity_parse(db_col_cstr(st, 2));
+	c->active = db_col_int(st, 3) != 0;
 }
 
-static void read_tt(sqlite3_stmt *st, void *p)
+static void read_tt(struct dbst *st, void *p)
 {
 	struct treatment_type *t = p;
 	t->code = db_col_text(st, 0);
 	t->name = db_col_text(st, 1);
-	t->default_sessions = sqlite3_column_int(st, 2);
-	t->min_interval_days = sqlite3_column_int(st, 3);
-	t->max_interval_days = sqlite3_column_int(st, 4);
-	t->default_duration_min = sqlite3_column_int(st, 5);
-	t->uses_prp = sqlite3_column_int(st, 6) != 0;
-	t->max_sessions = sqlite3_column_int(st, 7);
+	t->default_sessions = db_col_int(st, 2);
+	t->min_interval_days = db_col_int(st, 3);
+	t->max_interval_days = db_col_int(st, 4);
+	t->default_duration_min = db_col_int(st, 5);
+	t->uses_prp = db_col_int(st, 6) != 0;
+	t->max_sessions = db_col_int(st, 7);
 }
 
-static void read_area(sqlite3_stmt *st, void *p)
+static void read_area(struct dbst *st, void *p)
 {
 	struct area *a = p;
 	a->code = db_col_text(st, 0);
 	a->name = db_col_text(st, 1);
-	a->max_depth_hmm = sqlite3_column_int(st, 2);
+	a->max_depth_hmm = db_col_int(st, 2);
 }
 
-static void read_consent(sqlite3_stmt *st, void *p)
+static void read_consent(struct dbst *st, void *p)
 {
 	struct consent *c = p;
-	c->id = sqlite3_column_int64(st, 0);
-	c->patient_id = sqlite3_column_int64(st, 1);
+	c->id = db_col_int64(st, 0);
+	c->patient_id = db_col_int64(st, 1);
 	c->treatment_type = db_col_text(st, 2);
 	c->form_version = db_col_text(st, 3);
 	c->signed_name = db_col_text(st, 4);
-	c->signed_at = sqlite3_column_int64(st, 5);
-	c->recorded_by = sqlite3_column_int64(st, 6);
+	c->signed_at = db_col_int64(st, 5);
+	c->recorded_by = db_col_int64(st, 6);
 }
 
-static void read_screening_row(sqlite3_stmt *st, void *p)
+static void read_screening_row(struct dbst *st, void *p)
 {
 	struct screening *s = p;
-	s->id = sqlite3_column_int64(st, 0);
-	s->patient_id = sqlite3_column_int64(st, 1);
-	s->recorded_at = sqlite3_column_int64(st, 2);
-	s->recorded_by = sqlite3_column_int64(st, 3);
+	s->id = db_col_int64(st, 0);
+	s->patient_id = db_col_int64(st, 1);
+	s->recorded_at = db_col_int64(st, 2);
+	s->recorded_by = db_col_int64(st, 3);
 	s->notes = db_col_text(st, 4);
 }
 
@@ -180,7 +180,7 @@ int store_area_get(struct db *db, const char *code, struct area *out)
 int store_condition_put(struct db *db, const struct condition *c)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_cond_put);
+	struct dbst *st = db_stmt(db, &sql_cond_put);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 1, c->code);
@@ -193,7 +193,7 @@ int store_condition_put(struct db *db, const struct condition *c)
 int store_treatment_type_put(struct db *db, const struct treatment_type *t)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_tt_put);
+	struct dbst *st = db_stmt(db, &sql_tt_put);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 1, t->code);
@@ -210,7 +210,7 @@ int store_treatment_type_put(struct db *db, const struct treatment_type *t)
 int store_area_put(struct db *db, const struct area *a)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_area_put);
+	struct dbst *st = db_stmt(db, &sql_area_put);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 1, a->code);
@@ -222,7 +222,7 @@ int store_area_put(struct db *db, const struct area *a)
 int store_screening_insert(struct db *db, struct screening *s)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_scr_insert);
+	struct dbst *st = db_stmt(db, &sql_scr_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, s->patient_id);
@@ -245,12 +245,12 @@ int store_screening_insert(struct db *db, struct screening *s)
 	return err;
 }
 
-static void read_clearance(sqlite3_stmt *st, void *p)
+static void read_clearance(struct dbst *st, void *p)
 {
 	struct clearance *c = p;
 	c->condition = db_col_text(st, 0);
 	c->cleared_by = db_col_text(st, 1);
-	c->cleared_at = sqlite3_column_int64(st, 2);
+	c->cleared_at = db_col_int64(st, 2);
 	c->note = db_col_text(st, 3);
 }
 
@@ -286,7 +286,7 @@ int store_screening_list(struct db *db, int64_t patient_id, struct screening **o
 int store_consent_insert(struct db *db, struct consent *c)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_consent_insert);
+	struct dbst *st = db_stmt(db, &sql_consent_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, c->patient_id);
@@ -308,7 +308,7 @@ int store_consent_latest(struct db *db, int64_t patient_id, const char *treatmen
 			 struct consent *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt_id(db, &sql_consent_latest, patient_id);
+	struct dbst *st = db_stmt_id(db, &sql_consent_latest, patient_id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 2, treatment_type);

@@ -24,12 +24,12 @@ static const char *const sql_off_insert =
     "INSERT INTO time_off (practitioner_id, start_at, end_at, reason, created_by) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 
-static void read_room(sqlite3_stmt *st, void *p)
+static void read_room(struct dbst *st, void *p)
 {
 	struct room *r = p;
-	r->id = sqlite3_column_int64(st, 0);
+	r->id = db_col_int64(st, 0);
 	r->name = db_col_text(st, 1);
-	r->active = sqlite3_column_int(st, 2) != 0;
+	r->active = db_col_int(st, 2) != 0;
 }
 
 static void free_rooms(void *p, size_t n)
@@ -57,7 +57,7 @@ int store_room_insert(struct db *db, const char *name, int64_t *id)
 int store_room_update(struct db *db, const struct room *r)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_room_update, r->id);
+	struct dbst *st = db_stmt_id(db, &sql_room_update, r->id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 2, r->name);
@@ -65,12 +65,12 @@ int store_room_update(struct db *db, const struct room *r)
 	return db_exec_stmt(db, st);
 }
 
-static void read_hours(sqlite3_stmt *st, void *p)
+static void read_hours(struct dbst *st, void *p)
 {
 	struct hours *h = p;
-	h->weekday = sqlite3_column_int(st, 0);
-	h->start_min = sqlite3_column_int(st, 1);
-	h->end_min = sqlite3_column_int(st, 2);
+	h->weekday = db_col_int(st, 0);
+	h->start_min = db_col_int(st, 1);
+	h->end_min = db_col_int(st, 2);
 }
 
 int store_hours_get(struct db *db, int64_t practitioner_id, struct hours **out, size_t *n)
@@ -84,7 +84,7 @@ int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hou
 	assert(db_in_write(db));
 	int err = db_exec_stmt(db, db_stmt_id(db, &sql_hours_clear, practitioner_id));
 	for (size_t i = 0; !err && i < n; i++) {
-		sqlite3_stmt *st = db_stmt_id(db, &sql_hours_insert, practitioner_id);
+		struct dbst *st = db_stmt_id(db, &sql_hours_insert, practitioner_id);
 		if (!st)
 			return -ERR_INTERNAL;
 		db_bind_int(st, 2, h[i].weekday);
@@ -95,13 +95,13 @@ int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hou
 	return err;
 }
 
-static void read_time_off(sqlite3_stmt *st, void *p)
+static void read_time_off(struct dbst *st, void *p)
 {
 	struct time_off *t = p;
-	t->id = sqlite3_column_int64(st, 0);
-	t->practitioner_id = sqlite3_column_int64(st, 1);
-	t->start = sqlite3_column_int64(st, 2);
-	t->end = sqlite3_column_int64(st, 3);
+	t->id = db_col_int64(st, 0);
+	t->practitioner_id = db_col_int64(st, 1);
+	t->start = db_col_int64(st, 2);
+	t->end = db_col_int64(st, 3);
 	t->reason = db_col_text(st, 4);
 }
 
@@ -113,7 +113,7 @@ static void free_time_offs(void *p, size_t n)
 int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, struct time_off **out,
 			size_t *n)
 {
-	sqlite3_stmt *st = db_stmt_id(db, &sql_off_list, practitioner_id);
+	struct dbst *st = db_stmt_id(db, &sql_off_list, practitioner_id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 2, from);
@@ -123,7 +123,7 @@ int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, st
 int store_time_off_insert(struct db *db, const struct time_off *t, int64_t created_by, int64_t *id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_off_insert);
+	struct dbst *st = db_stmt(db, &sql_off_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, t->practitioner_id);

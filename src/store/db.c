@@ -28,40 +28,6 @@ sqlite3 *db_handle(struct db *db)
 	return db_conn(db)->h;
 }
 
-int db_err(struct db *db, int rc)
-{
-	db = db_conn(db);
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
-	case SQLITE_IOERR:
-		/* A sync that failed inside SQLite (a new WAL's header, a checkpoint) lost what
-		 * it was to write out, like one of group commit's own. */
-		if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC)
-			db_sync_failed(sqlite3_errstr(rc));
-		/* fall through */
-	case SQLITE_FULL:
-	case SQLITE_READONLY:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PERM:
-		log_warn("storage: %s", db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-		return -ERR_STORAGE_UNAVAILABLE;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -ERR_BUSY;
-	case SQLITE_CONSTRAINT:
-		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-			return -ERR_DUPLICATE;
-		log_error("constraint: %s", db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-		return -ERR_INTERNAL;
-	default:
-		log_error("sqlite: %s (%d)", db ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc), rc);
-		return -ERR_INTERNAL;
-	}
-}
-
 static size_t slot_of(const struct db *db, const char *const *key)
 {
 	uintptr_t k = (uintptr_t)key;
@@ -70,7 +36,7 @@ static size_t slot_of(const struct db *db, const char *const *key)
 	return (size_t)(k >> 7) & (db->nslots - 1);
 }
 
-static void cache_put(struct db *db, const char *const *key, sqlite3_stmt *st);
+static void cache_put(struct db *db, const char *const *key, struct dbst *st);
 
 static void cache_grow(struct db *db)
 {
@@ -85,7 +51,7 @@ static void cache_grow(struct db *db)
 	free(old);
 }
 
-static void cache_put(struct db *db, const char *const *key, sqlite3_stmt *st)
+static void cache_put(struct db *db, const char *const *key, struct dbst *st)
 {
 	if ((db->used + 1) * 2 > db->nslots)
 		cache_grow(db);
@@ -97,7 +63,7 @@ static void cache_put(struct db *db, const char *const *key, sqlite3_stmt *st)
 	db->used++;
 }
 
-sqlite3_stmt *db_stmt(struct db *db, const char *const *sql)
+struct dbst *db_stmt(struct db *db, const char *const *sql)
 {
 	db = db_conn(db);
 	if (db->nslots) {
@@ -108,139 +74,144 @@ sqlite3_stmt *db_stmt(struct db *db, const char *const *sql)
 			i = (i + 1) & (db->nslots - 1);
 		}
 	}
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v3(db->h, *sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-	if (rc != SQLITE_OK) {
-		log_error("prepare failed: %s", sqlite3_errmsg(db->h));
+	struct dbst *st = NULL;
+	if ((db->prepare_err = db->drv->prepare(db, *sql, &st)) != 0)
 		return NULL;
-	}
 	cache_put(db, sql, st);
 	return st;
 }
 
-void db_done(sqlite3_stmt *st)
+void db_done(struct dbst *st)
 {
-	if (!st)
-		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	if (st)
+		st->drv->reset(st);
 }
 
-int db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+int db_bind_text(struct dbst *st, int idx, const char *s)
 {
-	if (!s)
-		return sqlite3_bind_null(st, idx);
-	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+	return st->drv->bind_text(st, idx, s);
 }
 
-int db_bind_int(sqlite3_stmt *st, int idx, int64_t v)
+int db_bind_int(struct dbst *st, int idx, int64_t v)
 {
-	return sqlite3_bind_int64(st, idx, v);
+	return st->drv->bind_int(st, idx, v);
 }
 
-/* st as the key binding left it: NULL (logged) when rc is not SQLITE_OK. */
-static sqlite3_stmt *bound(sqlite3_stmt *st, int rc)
+int db_bind_null(struct dbst *st, int idx)
 {
-	if (rc == SQLITE_OK)
+	return st->drv->bind_null(st, idx);
+}
+
+int db_step(struct db *db, struct dbst *st)
+{
+	return st->drv->step(db_conn(db), st);
+}
+
+int64_t db_changes(struct db *db)
+{
+	db = db_conn(db);
+	return db->drv->changes(db);
+}
+
+const char *db_filename(struct db *db)
+{
+	db = db_conn(db);
+	if (db->drv != &db_sqlite_driver)
+		return NULL;
+	const char *name = sqlite3_db_filename(db->h, "main");
+	return name && *name ? name : NULL;
+}
+
+/* st as the key binding left it: NULL when binding failed (logged). */
+static struct dbst *bound(struct dbst *st, int err)
+{
+	if (!err)
 		return st;
-	log_error("bind failed: %s", sqlite3_errstr(rc));
 	db_done(st);
 	return NULL;
 }
 
-sqlite3_stmt *db_stmt_id(struct db *db, const char *const *sql, int64_t id)
+struct dbst *db_stmt_id(struct db *db, const char *const *sql, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct dbst *st = db_stmt(db, sql);
 	return st ? bound(st, db_bind_int(st, 1, id)) : NULL;
 }
 
-sqlite3_stmt *db_stmt_text(struct db *db, const char *const *sql, const char *key)
+struct dbst *db_stmt_text(struct db *db, const char *const *sql, const char *key)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct dbst *st = db_stmt(db, sql);
 	return st ? bound(st, db_bind_text(st, 1, key)) : NULL;
 }
 
-sqlite3_stmt *db_stmt_blob(struct db *db, const char *const *sql, const void *key, int len)
+struct dbst *db_stmt_blob(struct db *db, const char *const *sql, const void *key, int len)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	return st ? bound(st, sqlite3_bind_blob(st, 1, key, len, SQLITE_TRANSIENT)) : NULL;
+	struct dbst *st = db_stmt(db, sql);
+	return st ? bound(st, st->drv->bind_blob(st, 1, key, len)) : NULL;
 }
 
-char *db_col_text(sqlite3_stmt *st, int col)
+char *db_col_text(struct dbst *st, int col)
 {
-	const unsigned char *p = sqlite3_column_text(st, col);
+	const char *p = db_col_cstr(st, col);
 	if (!p)
 		return NULL;
-	return xstrndup((const char *)p, (size_t)sqlite3_column_bytes(st, col));
+	return xstrndup(p, (size_t)db_col_bytes(st, col));
 }
 
-int db_exec_stmt(struct db *db, sqlite3_stmt *st)
+int db_exec_stmt(struct db *db, struct dbst *st)
 {
 	if (!st)
 		return -ERR_INTERNAL;
-	db = db_conn(db);
-	int rc = sqlite3_step(st);
-	int err =
-	    rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(db, sqlite3_extended_errcode(db->h));
+	int rc = db_step(db, st);
 	db_done(st);
-	return err;
+	return rc < 0 ? rc : 0;
 }
 
-int db_insert(struct db *db, sqlite3_stmt *st, int64_t *id)
+int db_insert(struct db *db, struct dbst *st, int64_t *id)
 {
 	int err = db_exec_stmt(db, st);
-	if (!err)
-		*id = sqlite3_last_insert_rowid(db_conn(db)->h);
+	if (!err) {
+		db = db_conn(db);
+		err = db->drv->last_id(db, id);
+	}
 	return err;
 }
 
-int db_step_err(struct db *db)
-{
-	return db_err(db, sqlite3_extended_errcode(db_conn(db)->h));
-}
-
-int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
+int db_get_one(struct db *db, struct dbst *st, void (*read)(struct dbst *, void *), void *out)
 {
 	if (!st)
 		return -ERR_INTERNAL;
-	db = db_conn(db);
-	int rc = sqlite3_step(st), err = 0;
-	if (rc == SQLITE_ROW)
+	int rc = db_step(db, st), err = 0;
+	if (rc == DB_ROW)
 		read(st, out);
 	else
-		err = rc == SQLITE_DONE ? -ERR_NOT_FOUND
-					: db_err(db, sqlite3_extended_errcode(db->h));
+		err = rc == DB_DONE ? -ERR_NOT_FOUND : rc;
 	db_done(st);
 	return err;
 }
 
-int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out)
+int db_query_int(struct db *db, struct dbst *st, int64_t *out)
 {
 	if (!st)
 		return -ERR_INTERNAL;
-	db = db_conn(db);
-	int rc = sqlite3_step(st);
+	int rc = db_step(db, st);
 	int err = 0;
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		err = -ERR_NOT_FOUND;
+	if (rc == DB_ROW)
+		*out = db_col_int64(st, 0);
 	else
-		err = db_err(db, sqlite3_extended_errcode(db->h));
+		err = rc == DB_DONE ? -ERR_NOT_FOUND : rc;
 	db_done(st);
 	return err;
 }
 
 /* Steps st to the end, reading each row into a growing array, and hands the array back in
  * *out and *n whether or not a row failed: the collectors below decide who frees it. */
-static int collect(struct db *db, sqlite3_stmt *st, size_t elem,
-		   int (*read)(sqlite3_stmt *, void *, void *), void *arg, void **out, size_t *n)
+static int collect(struct db *db, struct dbst *st, size_t elem,
+		   int (*read)(struct dbst *, void *, void *), void *arg, void **out, size_t *n)
 {
-	db = db_conn(db);
 	size_t cap = 16, len = 0;
 	char *list = xcalloc(cap, elem);
-	int rc = SQLITE_DONE, err = 0;
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = DB_DONE, err = 0;
+	while (!err && (rc = db_step(db, st)) == DB_ROW) {
 		if (len == cap) {
 			list = xrealloc(list, cap * 2 * elem);
 			memset(list + cap * elem, 0, cap * elem);
@@ -249,16 +220,16 @@ static int collect(struct db *db, sqlite3_stmt *st, size_t elem,
 		err = read(st, list + len * elem, arg);
 		len++;
 	}
-	if (!err && rc != SQLITE_DONE)
-		err = db_err(db, sqlite3_extended_errcode(db->h));
+	if (!err && rc < 0)
+		err = rc;
 	db_done(st);
 	*out = list;
 	*n = len;
 	return err;
 }
 
-int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
-		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
+int db_collect_with(struct db *db, struct dbst *st, size_t elem,
+		    int (*read)(struct dbst *, void *, void *), void *arg,
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
 {
 	if (!st)
@@ -276,24 +247,24 @@ int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
 }
 
 struct plain_reader {
-	void (*read)(sqlite3_stmt *, void *);
+	void (*read)(struct dbst *, void *);
 };
 
-static int read_plain(sqlite3_stmt *st, void *elem, void *arg)
+static int read_plain(struct dbst *st, void *elem, void *arg)
 {
 	((struct plain_reader *)arg)->read(st, elem);
 	return 0;
 }
 
-int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
+int db_collect(struct db *db, struct dbst *st, size_t elem, void (*read)(struct dbst *, void *),
 	       void (*free_list)(void *, size_t), void **out, size_t *n)
 {
 	struct plain_reader r = {read};
 	return db_collect_with(db, st, elem, read_plain, &r, free_list, out, n);
 }
 
-int db_collect_each(struct db *db, sqlite3_stmt *st, size_t elem,
-		    void (*read)(sqlite3_stmt *, void *), int (*load)(struct db *, void *),
+int db_collect_each(struct db *db, struct dbst *st, size_t elem,
+		    void (*read)(struct dbst *, void *), int (*load)(struct db *, void *),
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
 {
 	char *list = NULL; /* stays NULL when db_collect fails: it has freed its rows */
@@ -311,8 +282,8 @@ int db_collect_each(struct db *db, sqlite3_stmt *st, size_t elem,
 	return 0;
 }
 
-int db_collect_into(struct db *db, sqlite3_stmt *st, size_t elem,
-		    void (*read)(sqlite3_stmt *, void *), void **out, size_t *n)
+int db_collect_into(struct db *db, struct dbst *st, size_t elem,
+		    void (*read)(struct dbst *, void *), void **out, size_t *n)
 {
 	if (!st)
 		return -ERR_INTERNAL;
@@ -325,7 +296,7 @@ int db_insert_texts(struct db *db, const char *const *sql, int64_t parent_id, ch
 {
 	int err = 0;
 	for (size_t i = 0; !err && i < n; i++) {
-		sqlite3_stmt *st = db_stmt_id(db, sql, parent_id);
+		struct dbst *st = db_stmt_id(db, sql, parent_id);
 		if (!st)
 			return -ERR_INTERNAL;
 		db_bind_text(st, 2, texts[i]);
@@ -334,7 +305,7 @@ int db_insert_texts(struct db *db, const char *const *sql, int64_t parent_id, ch
 	return err;
 }
 
-void db_read_text(sqlite3_stmt *st, void *out)
+void db_read_text(struct dbst *st, void *out)
 {
 	*(char **)out = db_col_text(st, 0);
 }
@@ -373,8 +344,8 @@ static const char *const sql_begin_immediate = "BEGIN IMMEDIATE";
 int db_run(struct db *db, const char *const *sql)
 {
 	db = db_conn(db);
-	sqlite3_stmt *st = db_stmt(db, sql);
-	return st ? db_exec_stmt(db, st) : db_err(db, sqlite3_extended_errcode(db->h));
+	struct dbst *st = db_stmt(db, sql);
+	return st ? db_exec_stmt(db, st) : db->prepare_err;
 }
 
 static int64_t max_pages;
@@ -416,6 +387,7 @@ int db_conn_open(const char *path, struct db **out)
 {
 	db_setup();
 	struct db *db = xcalloc(1, sizeof *db);
+	db->drv = &db_sqlite_driver;
 	int rc = sqlite3_open_v2(
 	    path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -480,7 +452,7 @@ void db_close(struct db *db)
 		return;
 	for (size_t i = 0; i < db->nslots; i++)
 		if (db->slots[i].key)
-			sqlite3_finalize(db->slots[i].st);
+			db->drv->finalize(db->slots[i].st);
 	free(db->slots);
 	if (db->holds_writer_lock)
 		pthread_mutex_unlock(&db_writer_lock);
@@ -511,7 +483,7 @@ int db_begin_read(struct db *db)
 bool db_in_write(const struct db *db)
 {
 	const struct db *c = db->tx ? db->tx : db;
-	return db->holds_writer_lock && !sqlite3_get_autocommit(c->h);
+	return db->holds_writer_lock && c->drv->in_tx((struct db *)c);
 }
 
 /* The server's connections: one per worker thread, and the writer. */

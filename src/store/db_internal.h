@@ -12,37 +12,105 @@
 #include "store/db.h"
 
 /*
- * Each store module keeps its SQL in a static table of strings and asks for a statement
- * by the table entry's address: db_stmt prepares it once per connection
- * (SQLITE_PREPARE_PERSISTENT) and hands it back reset, with bindings cleared. The
- * statement belongs to the connection; callers step it and call db_done when finished.
- * NULL when preparing fails (logged).
+ * A prepared statement of the connection's driver (SQLite or PostgreSQL): each driver's
+ * own statement starts with this header. SQL is written once, in the dialect both
+ * databases share, with ?N parameters; a driver rewrites what it must.
  */
-sqlite3_stmt *db_stmt(struct db *db, const char *const *sql);
-void db_done(sqlite3_stmt *st);
+struct db_driver;
+struct dbst {
+	const struct db_driver *drv;
+};
+
+/* What db_step answers besides a negative error. */
+#define DB_DONE 0
+#define DB_ROW	1
+
+struct db_driver {
+	const char *name;
+	/* Statements: prepare gives 0 and *out, or a negative error (logged). */
+	int (*prepare)(struct db *db, const char *sql, struct dbst **out);
+	void (*finalize)(struct dbst *st);
+	/* Ready to bind and step again, with every parameter unbound. */
+	void (*reset)(struct dbst *st);
+	int (*bind_int)(struct dbst *st, int idx, int64_t v);
+	int (*bind_text)(struct dbst *st, int idx, const char *s);
+	int (*bind_blob)(struct dbst *st, int idx, const void *p, int len);
+	int (*bind_null)(struct dbst *st, int idx);
+	/* DB_ROW, DB_DONE, or a negative error (mapped as db_err does, logged). */
+	int (*step)(struct db *db, struct dbst *st);
+	int64_t (*col_int64)(struct dbst *st, int col);
+	const char *(*col_text)(struct dbst *st, int col);
+	int (*col_bytes)(struct dbst *st, int col);
+	bool (*col_null)(struct dbst *st, int col);
+	/* The connection: the id of the row its last INSERT made, the rows its last
+	 * statement changed, whether a transaction is open. */
+	int (*last_id)(struct db *db, int64_t *id);
+	int64_t (*changes)(struct db *db);
+	bool (*in_tx)(struct db *db);
+};
+
+extern const struct db_driver db_sqlite_driver;
+
+/* Column access and binding for any driver. Text columns are NULL when the value is. */
+static inline int64_t db_col_int64(struct dbst *st, int col)
+{
+	return st->drv->col_int64(st, col);
+}
+static inline int db_col_int(struct dbst *st, int col)
+{
+	return (int)st->drv->col_int64(st, col);
+}
+static inline const char *db_col_cstr(struct dbst *st, int col)
+{
+	return st->drv->col_text(st, col);
+}
+static inline int db_col_bytes(struct dbst *st, int col)
+{
+	return st->drv->col_bytes(st, col);
+}
+static inline bool db_col_null(struct dbst *st, int col)
+{
+	return st->drv->col_null(st, col);
+}
+/* NULL strings bind as SQL NULL. 0, or a negative error. */
+int db_bind_text(struct dbst *st, int idx, const char *s);
+int db_bind_int(struct dbst *st, int idx, int64_t v);
+int db_bind_null(struct dbst *st, int idx);
+
+/* Steps st once: DB_ROW, DB_DONE or a negative error. */
+int db_step(struct db *db, struct dbst *st);
+
+/* Rows the connection's last statement changed. */
+int64_t db_changes(struct db *db);
+
+/* The file the connection's database lives in, or NULL when it is not a file. */
+const char *db_filename(struct db *db);
+
+/*
+ * Each store module keeps its SQL in a static table of strings and asks for a statement
+ * by the table entry's address: db_stmt prepares it once per connection and hands it
+ * back reset, with bindings cleared. The statement belongs to the connection; callers
+ * step it and call db_done when finished. NULL when preparing fails (logged).
+ */
+struct dbst *db_stmt(struct db *db, const char *const *sql);
+void db_done(struct dbst *st);
 
 /* db_stmt with ?1 bound to id, or to the text key (NULL binds SQL NULL), for the many
  * statements keyed by one value. NULL when preparing or binding fails (logged). */
-sqlite3_stmt *db_stmt_id(struct db *db, const char *const *sql, int64_t id);
-sqlite3_stmt *db_stmt_text(struct db *db, const char *const *sql, const char *key);
+struct dbst *db_stmt_id(struct db *db, const char *const *sql, int64_t id);
+struct dbst *db_stmt_text(struct db *db, const char *const *sql, const char *key);
 /* The same keyed by the len bytes at key, bound as a blob. */
-sqlite3_stmt *db_stmt_blob(struct db *db, const char *const *sql, const void *key, int len);
-
-/* The raw handle, for the few operations that need it. */
-sqlite3 *db_handle(struct db *db);
+struct dbst *db_stmt_blob(struct db *db, const char *const *sql, const void *key, int len);
 
 /* Maps an SQLite result code to the project's negative error codes. */
 int db_err(struct db *db, int rc);
 
-/* The error of the connection's last failed step, mapped as db_err does. */
-int db_step_err(struct db *db);
-
-/* Binding helpers: NULL strings bind as SQL NULL. Return SQLite codes. */
-int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
-int db_bind_int(sqlite3_stmt *st, int idx, int64_t v);
+/* The SQLite handle of an SQLite connection, for the code (and the tests) that work on
+ * SQLite itself. */
+sqlite3 *db_handle(struct db *db);
 
 /* A heap copy of a text column, or NULL when the column is NULL. */
-char *db_col_text(sqlite3_stmt *st, int col);
+char *db_col_text(struct dbst *st, int col);
 
 /*
  * The functions below run a statement from db_stmt and reset it. Each takes st as
@@ -52,18 +120,18 @@ char *db_col_text(sqlite3_stmt *st, int col);
  */
 
 /* Steps a statement expected to finish without rows (INSERT/UPDATE); 0 or error. */
-int db_exec_stmt(struct db *db, sqlite3_stmt *st) __attribute__((warn_unused_result));
+int db_exec_stmt(struct db *db, struct dbst *st) __attribute__((warn_unused_result));
 
 /* Steps an INSERT as db_exec_stmt does and, when it succeeds, stores the new row's id in
  * *id; *id is left alone on failure. */
-int db_insert(struct db *db, sqlite3_stmt *st, int64_t *id) __attribute__((warn_unused_result));
+int db_insert(struct db *db, struct dbst *st, int64_t *id) __attribute__((warn_unused_result));
 
 /* Steps st for one row, read by read into out; -ERR_NOT_FOUND when there is none. */
-int db_get_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *out)
+int db_get_one(struct db *db, struct dbst *st, void (*read)(struct dbst *, void *), void *out)
     __attribute__((warn_unused_result));
 
 /* Runs a single-row, single-integer query; -ERR_NOT_FOUND when it returns no row. */
-int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((warn_unused_result));
+int db_query_int(struct db *db, struct dbst *st, int64_t *out) __attribute__((warn_unused_result));
 
 /*
  * Steps st to the end, reading each row with read into a growing array of elem-sized
@@ -71,26 +139,26 @@ int db_query_int(struct db *db, sqlite3_stmt *st, int64_t *out) __attribute__((w
  * _free function) and *n; on failure the rows read so far are released with
  * free_list and an error returned.
  */
-int db_collect(struct db *db, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
+int db_collect(struct db *db, struct dbst *st, size_t elem, void (*read)(struct dbst *, void *),
 	       void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
 /* The same with a reader that is given arg and may fail: its error stops the collection
  * and is returned. */
-int db_collect_with(struct db *db, sqlite3_stmt *st, size_t elem,
-		    int (*read)(sqlite3_stmt *, void *, void *), void *arg,
+int db_collect_with(struct db *db, struct dbst *st, size_t elem,
+		    int (*read)(struct dbst *, void *, void *), void *arg,
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
 /* db_collect for a list that belongs to a struct (a plan's areas): *out and *n are set on
  * failure too, to the rows read so far, and the owner's _cleanup frees them either way.
  * When st is NULL they are left alone. */
-int db_collect_into(struct db *db, sqlite3_stmt *st, size_t elem,
-		    void (*read)(sqlite3_stmt *, void *), void **out, size_t *n)
+int db_collect_into(struct db *db, struct dbst *st, size_t elem,
+		    void (*read)(struct dbst *, void *), void **out, size_t *n)
     __attribute__((warn_unused_result));
 /* db_collect, then load(db, element) for each row read once st is reset: for rows that
  * hold lists of their own (plans, each with its areas). A failed load releases the whole
  * list with free_list and is returned. */
-int db_collect_each(struct db *db, sqlite3_stmt *st, size_t elem,
-		    void (*read)(sqlite3_stmt *, void *), int (*load)(struct db *, void *),
+int db_collect_each(struct db *db, struct dbst *st, size_t elem,
+		    void (*read)(struct dbst *, void *), int (*load)(struct db *, void *),
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
     __attribute__((warn_unused_result));
 
@@ -101,7 +169,7 @@ int db_insert_texts(struct db *db, const char *const *sql, int64_t parent_id, ch
 
 /* Readers and list releasers that several modules share: the first column as a heap
  * string into a char * element; a list of such strings; a list that owns nothing. */
-void db_read_text(sqlite3_stmt *st, void *out);
+void db_read_text(struct dbst *st, void *out);
 void db_free_texts(void *list, size_t n);
 void db_free_plain(void *list, size_t n);
 
@@ -131,11 +199,13 @@ extern const struct hot_query store_audit_hot[];
  */
 struct stmt_slot {
 	const char *const *key;
-	sqlite3_stmt *st;
+	struct dbst *st;
 };
 
 struct db {
-	sqlite3 *h;
+	const struct db_driver *drv;
+	sqlite3 *h;	 /* the SQLite connection */
+	int prepare_err; /* why db_stmt last answered NULL */
 	struct stmt_slot *slots;
 	size_t nslots; /* a power of two */
 	size_t used;
@@ -191,8 +261,8 @@ int db_migrate(struct db *db) __attribute__((warn_unused_result));
  * commit.c: group commit and the checkpointer. db_wal_grew is the WAL hook of the pool's
  * connections. db_sync_path names the database whose WAL group commit syncs; db_sync_open
  * opens that WAL for syncing, once, while the process may still open it (else the first
- * sync does); db_sync_close closes it, forgets the name and any failed sync. The syncer thread and the
- * checkpointer thread (on its own connection to path) start with the pool and stop with it.
+ * sync does); db_sync_close closes it, forgets the name and any failed sync. The syncer thread and
+ * the checkpointer thread (on its own connection to path) start with the pool and stop with it.
  */
 int db_wal_grew(void *arg, sqlite3 *h, const char *name, int pages);
 void db_sync_path(const char *path);

@@ -77,27 +77,27 @@ static const char *const sql_find_name2[2] = {
     "SELECT count(*) FROM (" NAME2_PARTS ")",
 };
 
-static void read_patient(sqlite3_stmt *st, void *out)
+static void read_patient(struct dbst *st, void *out)
 {
 	struct patient *p = out;
 	memset(p, 0, sizeof *p);
-	p->id = sqlite3_column_int64(st, 0);
+	p->id = db_col_int64(st, 0);
 	p->mrn = db_col_text(st, 1);
 	p->first_name = db_col_text(st, 2);
 	p->last_name = db_col_text(st, 3);
-	const unsigned char *dob = sqlite3_column_text(st, 4);
-	snprintf(p->date_of_birth, sizeof p->date_of_birth, "%s", dob ? (const char *)dob : "");
+	const char *dob = db_col_cstr(st, 4);
+	snprintf(p->date_of_birth, sizeof p->date_of_birth, "%s", dob ? dob : "");
 	p->phone = db_col_text(st, 5);
 	p->email = db_col_text(st, 6);
-	p->fitzpatrick = sqlite3_column_int(st, 7);
+	p->fitzpatrick = db_col_int(st, 7);
 	p->notes = db_col_text(st, 8);
-	p->archived = sqlite3_column_int(st, 9) != 0;
-	p->created_at = sqlite3_column_int64(st, 10);
-	p->updated_at = sqlite3_column_int64(st, 11);
+	p->archived = db_col_int(st, 9) != 0;
+	p->created_at = db_col_int64(st, 10);
+	p->updated_at = db_col_int64(st, 11);
 }
 
 /* Binds the folded keys and the reversed phone digits of p at the given positions. */
-static void bind_keys(sqlite3_stmt *st, const struct patient *p, int first_idx, int last_idx,
+static void bind_keys(struct dbst *st, const struct patient *p, int first_idx, int last_idx,
 		      int phone_idx)
 {
 	char fk[512], lk[512], pr[40];
@@ -116,7 +116,7 @@ static void bind_keys(sqlite3_stmt *st, const struct patient *p, int first_idx, 
 /* Binds the ten columns a patient's INSERT and UPDATE both set, in the order both list
  * them, from position first on: names, their folded keys, date of birth, phone and its
  * reversed digits, e-mail, Fitzpatrick type and notes. */
-static void bind_details(sqlite3_stmt *st, int first, const struct patient *p)
+static void bind_details(struct dbst *st, int first, const struct patient *p)
 {
 	db_bind_text(st, first, p->first_name);
 	db_bind_text(st, first + 1, p->last_name);
@@ -132,7 +132,7 @@ static void bind_details(sqlite3_stmt *st, int first, const struct patient *p)
 int store_patient_insert(struct db *db, struct patient *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_insert);
+	struct dbst *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	bind_details(st, 1, p);
@@ -162,7 +162,7 @@ int store_patient_get(struct db *db, int64_t id, struct patient *out)
 int store_patient_update(struct db *db, const struct patient *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_update, p->id);
+	struct dbst *st = db_stmt_id(db, &sql_update, p->id);
 	if (!st)
 		return -ERR_INTERNAL;
 	bind_details(st, 2, p);
@@ -171,22 +171,20 @@ int store_patient_update(struct db *db, const struct patient *p)
 	return db_exec_stmt(db, st);
 }
 
-/* Binds [prefix, prefix + 0xFF): every string that starts with prefix sorts inside, as
- * no UTF-8 text contains the byte 0xFF. */
-static void bind_prefix(sqlite3_stmt *st, int idx, const char *prefix)
+/* Binds [prefix, prefix + U+10FFFF): every key that starts with prefix sorts inside, as
+ * no key holds the last code point, and a valid UTF-8 bound suits every database. */
+static void bind_prefix(struct dbst *st, int idx, const char *prefix)
 {
 	size_t n = strlen(prefix);
-	char *hi = xmalloc(n + 2);
+	char *hi = xmalloc(n + 5);
 	memcpy(hi, prefix, n);
-	hi[n] = (char)0xFF;
-	hi[n + 1] = '\0';
-	sqlite3_bind_text(st, idx, prefix, -1, SQLITE_TRANSIENT);
-	/* Text, not a blob: SQLite sorts every blob after every text value. */
-	sqlite3_bind_text(st, idx + 1, hi, (int)n + 1, SQLITE_TRANSIENT);
+	memcpy(hi + n, "\xF4\x8F\xBF\xBF", 5);
+	db_bind_text(st, idx, prefix);
+	db_bind_text(st, idx + 1, hi);
 	free(hi);
 }
 
-static void bind_query(sqlite3_stmt *st, const struct patient_query *q)
+static void bind_query(struct dbst *st, const struct patient_query *q)
 {
 	switch (q->kind) {
 	case PQ_NAME:
@@ -221,13 +219,13 @@ static void free_patients(void *p, size_t n)
 	patients_free(p, n);
 }
 
-static void read_id(sqlite3_stmt *st, void *out)
+static void read_id(struct dbst *st, void *out)
 {
-	*(int64_t *)out = sqlite3_column_int64(st, 0);
+	*(int64_t *)out = db_col_int64(st, 0);
 }
 
 /* The page's patients from a statement that gives their ids. */
-static int read_by_ids(struct db *db, sqlite3_stmt *st, struct patient **out, size_t *n)
+static int read_by_ids(struct db *db, struct dbst *st, struct patient **out, size_t *n)
 {
 	int64_t *ids = NULL;
 	size_t nids = 0;
@@ -257,7 +255,7 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 		pair = q->b ? sql_find_name2 : sql_find_name1;
 	else if (q->kind == PQ_NAME)
 		pair = sql_find_last_first;
-	sqlite3_stmt *st = db_stmt(db, &pair[1]);
+	struct dbst *st = db_stmt(db, &pair[1]);
 	if (!st)
 		return -ERR_INTERNAL;
 	bind_query(st, q);
@@ -277,7 +275,7 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 
 int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_same);
+	struct dbst *st = db_stmt(db, &sql_same);
 	if (!st)
 		return -ERR_INTERNAL;
 	bind_keys(st, p, 2, 1, 0);

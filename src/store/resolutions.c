@@ -18,7 +18,7 @@ int store_resolutions_insert(struct db *db, int64_t screening_id, char *const *c
 	assert(db_in_write(db));
 	int err = 0;
 	for (size_t i = 0; !err && i < n; i++) {
-		sqlite3_stmt *st = db_stmt(db, &sql_insert);
+		struct dbst *st = db_stmt(db, &sql_insert);
 		if (!st)
 			return -ERR_INTERNAL;
 		db_bind_int(st, 1, screening_id);
@@ -28,7 +28,7 @@ int store_resolutions_insert(struct db *db, int64_t screening_id, char *const *c
 	return err;
 }
 
-static void read_code(sqlite3_stmt *st, void *out)
+static void read_code(struct dbst *st, void *out)
 {
 	*(char **)out = db_col_text(st, 0);
 }
@@ -43,7 +43,7 @@ static void free_codes(void *p, size_t n)
 
 int store_resolutions_list(struct db *db, int64_t screening_id, char ***out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_list);
+	struct dbst *st = db_stmt(db, &sql_list);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, screening_id);

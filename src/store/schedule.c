@@ -141,30 +141,30 @@ _Static_assert(MAX_SPAN_S == 28800, "the overlap SQL's look-back is APPT_MAX_MIN
 
 /* The four progress columns (holding, completed, pending, last start) from column col on:
  * a plan row and a recall row carry them, in that order, as sql_plan_progress counts them. */
-static void read_progress(sqlite3_stmt *st, int col, struct plan_progress *out)
+static void read_progress(struct dbst *st, int col, struct plan_progress *out)
 {
-	out->holding = sqlite3_column_int(st, col);
-	out->completed = sqlite3_column_int(st, col + 1);
-	out->pending = sqlite3_column_int(st, col + 2);
-	out->last_start = sqlite3_column_int64(st, col + 3);
+	out->holding = db_col_int(st, col);
+	out->completed = db_col_int(st, col + 1);
+	out->pending = db_col_int(st, col + 2);
+	out->last_start = db_col_int64(st, col + 3);
 }
 
-static void read_plan(sqlite3_stmt *st, void *p_)
+static void read_plan(struct dbst *st, void *p_)
 {
 	struct plan *p = p_;
-	p->id = sqlite3_column_int64(st, 0);
-	p->patient_id = sqlite3_column_int64(st, 1);
+	p->id = db_col_int64(st, 0);
+	p->patient_id = db_col_int64(st, 1);
 	p->treatment_type = db_col_text(st, 2);
 	p->indication = db_col_text(st, 3);
-	p->planned_sessions = sqlite3_column_int(st, 4);
-	p->min_interval_days = sqlite3_column_int(st, 5);
-	p->max_interval_days = sqlite3_column_int(st, 6);
-	p->practitioner_id = sqlite3_column_int64(st, 7);
-	p->status = plan_status_parse((const char *)sqlite3_column_text(st, 8));
+	p->planned_sessions = db_col_int(st, 4);
+	p->min_interval_days = db_col_int(st, 5);
+	p->max_interval_days = db_col_int(st, 6);
+	p->practitioner_id = db_col_int64(st, 7);
+	p->status = plan_status_parse(db_col_cstr(st, 8));
 	p->notes = db_col_text(st, 9);
-	p->created_at = sqlite3_column_int64(st, 10);
-	p->created_by = sqlite3_column_int64(st, 11);
-	p->updated_at = sqlite3_column_int64(st, 12);
+	p->created_at = db_col_int64(st, 10);
+	p->created_by = db_col_int64(st, 11);
+	p->updated_at = db_col_int64(st, 12);
 	read_progress(st, 13, &p->progress);
 	p->override_reason = db_col_text(st, 17);
 }
@@ -183,7 +183,7 @@ static int load_areas(struct db *db, void *plan)
 
 /* Binds the six columns a plan update may change, planned_sessions to notes, from
  * position first on: the plan's INSERT and UPDATE list them in the same order. */
-static void bind_plan_terms(sqlite3_stmt *st, int first, const struct plan *p)
+static void bind_plan_terms(struct dbst *st, int first, const struct plan *p)
 {
 	db_bind_int(st, first, p->planned_sessions);
 	db_bind_int(st, first + 1, p->min_interval_days);
@@ -196,7 +196,7 @@ static void bind_plan_terms(sqlite3_stmt *st, int first, const struct plan *p)
 int store_plan_insert(struct db *db, struct plan *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_plan_insert);
+	struct dbst *st = db_stmt(db, &sql_plan_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, p->patient_id);
@@ -232,7 +232,7 @@ int store_plan_refresh(struct db *db, int64_t plan_id)
 int store_plan_update(struct db *db, const struct plan *p)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_plan_update, p->id);
+	struct dbst *st = db_stmt_id(db, &sql_plan_update, p->id);
 	if (!st)
 		return -ERR_INTERNAL;
 	bind_plan_terms(st, 2, p);
@@ -249,7 +249,7 @@ int store_plan_list_patient(struct db *db, int64_t patient_id, struct plan **out
 			       read_plan, load_areas, free_plans, (void **)out, n);
 }
 
-static void read_progress_row(sqlite3_stmt *st, void *out)
+static void read_progress_row(struct dbst *st, void *out)
 {
 	read_progress(st, 0, out);
 }
@@ -257,7 +257,7 @@ static void read_progress_row(sqlite3_stmt *st, void *out)
 int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 			struct plan_progress *out)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_plan_progress);
+	struct dbst *st = db_stmt(db, &sql_plan_progress);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, plan_id);
@@ -267,25 +267,25 @@ int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 }
 
 /* An appointment's columns but its three texts. */
-static void read_appt_numbers(sqlite3_stmt *st, struct appointment *a)
+static void read_appt_numbers(struct dbst *st, struct appointment *a)
 {
-	a->id = sqlite3_column_int64(st, 0);
-	a->patient_id = sqlite3_column_int64(st, 1);
-	a->plan_id = sqlite3_column_int64(st, 2);
-	a->session_number = sqlite3_column_int(st, 3);
-	a->kind = appt_kind_parse((const char *)sqlite3_column_text(st, 4));
-	a->practitioner_id = sqlite3_column_int64(st, 5);
-	a->room_id = sqlite3_column_int64(st, 6);
-	a->start = sqlite3_column_int64(st, 7);
-	a->end = sqlite3_column_int64(st, 8);
-	a->status = appt_status_parse((const char *)sqlite3_column_text(st, 9));
-	a->late_cancel = sqlite3_column_int(st, 10) != 0;
-	a->created_at = sqlite3_column_int64(st, 14);
-	a->created_by = sqlite3_column_int64(st, 15);
-	a->updated_at = sqlite3_column_int64(st, 16);
+	a->id = db_col_int64(st, 0);
+	a->patient_id = db_col_int64(st, 1);
+	a->plan_id = db_col_int64(st, 2);
+	a->session_number = db_col_int(st, 3);
+	a->kind = appt_kind_parse(db_col_cstr(st, 4));
+	a->practitioner_id = db_col_int64(st, 5);
+	a->room_id = db_col_int64(st, 6);
+	a->start = db_col_int64(st, 7);
+	a->end = db_col_int64(st, 8);
+	a->status = appt_status_parse(db_col_cstr(st, 9));
+	a->late_cancel = db_col_int(st, 10) != 0;
+	a->created_at = db_col_int64(st, 14);
+	a->created_by = db_col_int64(st, 15);
+	a->updated_at = db_col_int64(st, 16);
 }
 
-static void read_appt(sqlite3_stmt *st, void *p)
+static void read_appt(struct dbst *st, void *p)
 {
 	struct appointment *a = p;
 	read_appt_numbers(st, a);
@@ -296,7 +296,7 @@ static void read_appt(sqlite3_stmt *st, void *p)
 
 /* Binds the nine columns an appointment update may change, practitioner_id to notes, from
  * position first on: the appointment's INSERT and UPDATE list them in the same order. */
-static void bind_appt_terms(sqlite3_stmt *st, int first, const struct appointment *a)
+static void bind_appt_terms(struct dbst *st, int first, const struct appointment *a)
 {
 	db_bind_int(st, first, a->practitioner_id);
 	db_bind_int(st, first + 1, a->room_id);
@@ -312,7 +312,7 @@ static void bind_appt_terms(sqlite3_stmt *st, int first, const struct appointmen
 int store_appt_insert(struct db *db, struct appointment *a)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_appt_insert);
+	struct dbst *st = db_stmt(db, &sql_appt_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, a->patient_id);
@@ -339,7 +339,7 @@ int store_appt_get(struct db *db, int64_t id, struct appointment *out)
 int store_appt_update(struct db *db, const struct appointment *a)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_appt_update, a->id);
+	struct dbst *st = db_stmt_id(db, &sql_appt_update, a->id);
 	if (!st)
 		return -ERR_INTERNAL;
 	bind_appt_terms(st, 2, a);
@@ -393,7 +393,7 @@ struct view_reader {
 
 /* A view's nine texts are copied into one allocation (texts): a day sheet reads hundreds of
  * rows, and a copy of its own for each text cost more than reading the rows. */
-static int read_view(sqlite3_stmt *st, void *p, void *arg)
+static int read_view(struct dbst *st, void *p, void *arg)
 {
 	enum { NTEXTS = 9 };
 	struct view_reader *r = arg;
@@ -404,7 +404,7 @@ static int read_view(sqlite3_stmt *st, void *p, void *arg)
 	const char *text[NTEXTS];
 	size_t len[NTEXTS], total = 0;
 	read_appt_numbers(st, &v->a);
-	v->planned_sessions = sqlite3_column_int(st, 21);
+	v->planned_sessions = db_col_int(st, 21);
 	/* The names first: the row's own texts are read after any other statement has run. */
 	int err = list_name(r->db, &r->practitioners, v->a.practitioner_id, &text[7]);
 	if (!err)
@@ -413,8 +413,8 @@ static int read_view(sqlite3_stmt *st, void *p, void *arg)
 		return err;
 	static const int cols[] = {11, 12, 13, 17, 18, 19, 20};
 	for (int i = 0; i < 7; i++) {
-		text[i] = (const char *)sqlite3_column_text(st, cols[i]);
-		len[i] = text[i] ? (size_t)sqlite3_column_bytes(st, cols[i]) : 0;
+		text[i] = db_col_cstr(st, cols[i]);
+		len[i] = text[i] ? (size_t)db_col_bytes(st, cols[i]) : 0;
 	}
 	for (int i = 7; i < NTEXTS; i++)
 		len[i] = text[i] ? strlen(text[i]) : 0;
@@ -440,7 +440,7 @@ static void free_views(void *p, size_t n)
 
 int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_appt_list);
+	struct dbst *st = db_stmt(db, &sql_appt_list);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, f->from);
@@ -461,7 +461,7 @@ int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view
 int store_appt_overlap(struct db *db, int party, int64_t party_id, int64_t start, int64_t end,
 		       int64_t exclude_id, int64_t *conflict_id)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_overlap[party]);
+	struct dbst *st = db_stmt(db, &sql_overlap[party]);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, party_id);
@@ -482,7 +482,7 @@ int store_appt_neighbours(struct db *db, int64_t plan_id, int64_t start, int64_t
 	const char *const *sql[2] = {&sql_prev, &sql_next};
 	int64_t *out[2] = {prev_start, next_start};
 	for (int i = 0; i < 2; i++) {
-		sqlite3_stmt *st = db_stmt(db, sql[i]);
+		struct dbst *st = db_stmt(db, sql[i]);
 		if (!st)
 			return -ERR_INTERNAL;
 		db_bind_int(st, 1, plan_id);
@@ -503,12 +503,12 @@ struct numbered {
 	int64_t number; /* as stored; 0 for none */
 };
 
-static void read_numbered(sqlite3_stmt *st, void *p)
+static void read_numbered(struct dbst *st, void *p)
 {
 	struct numbered *n = p;
-	n->id = sqlite3_column_int64(st, 0);
-	n->holds = sqlite3_column_int(st, 1) != 0;
-	n->number = sqlite3_column_int64(st, 2);
+	n->id = db_col_int64(st, 0);
+	n->holds = db_col_int(st, 1) != 0;
+	n->number = db_col_int64(st, 2);
 }
 
 /* Numbers the plan's holding appointments 1, 2, ... in start order and clears the number
@@ -517,7 +517,7 @@ static void read_numbered(sqlite3_stmt *st, void *p)
 int store_appt_renumber(struct db *db, int64_t plan_id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_renumber_read, plan_id);
+	struct dbst *st = db_stmt_id(db, &sql_renumber_read, plan_id);
 	struct numbered *rows = NULL;
 	size_t n = 0;
 	int err =
@@ -538,17 +538,17 @@ int store_appt_renumber(struct db *db, int64_t plan_id)
 	return err ? err : store_plan_refresh(db, plan_id);
 }
 
-static void read_interval(sqlite3_stmt *st, void *p)
+static void read_interval(struct dbst *st, void *p)
 {
 	struct interval *iv = p;
-	iv->start = sqlite3_column_int64(st, 0);
-	iv->end = sqlite3_column_int64(st, 1);
+	iv->start = db_col_int64(st, 0);
+	iv->end = db_col_int64(st, 1);
 }
 
 int store_appt_busy(struct db *db, int party, int64_t party_id, int64_t from, int64_t to,
 		    struct interval **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_busy[party]);
+	struct dbst *st = db_stmt(db, &sql_busy[party]);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, party_id);
@@ -557,19 +557,19 @@ int store_appt_busy(struct db *db, int party, int64_t party_id, int64_t from, in
 	return db_collect(db, st, sizeof **out, read_interval, db_free_plain, (void **)out, n);
 }
 
-static void read_recall(sqlite3_stmt *st, void *p)
+static void read_recall(struct dbst *st, void *p)
 {
 	struct recall_row *r = p;
-	r->plan_id = sqlite3_column_int64(st, 0);
-	r->patient_id = sqlite3_column_int64(st, 1);
+	r->plan_id = db_col_int64(st, 0);
+	r->patient_id = db_col_int64(st, 1);
 	r->first_name = db_col_text(st, 2);
 	r->last_name = db_col_text(st, 3);
 	r->phone = db_col_text(st, 4);
 	r->treatment_type = db_col_text(st, 5);
-	r->practitioner_id = sqlite3_column_int64(st, 6);
-	r->planned = sqlite3_column_int(st, 7);
-	r->min_interval_days = sqlite3_column_int(st, 8);
-	r->max_interval_days = sqlite3_column_int(st, 9);
+	r->practitioner_id = db_col_int64(st, 6);
+	r->planned = db_col_int(st, 7);
+	r->min_interval_days = db_col_int(st, 8);
+	r->max_interval_days = db_col_int(st, 9);
 	read_progress(st, 10, &r->progress);
 }
 
@@ -581,7 +581,7 @@ static void free_recalls(void *p, size_t n)
 int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct recall_row **out,
 			    size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, &sql_recall);
+	struct dbst *st = db_stmt(db, &sql_recall);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, due_before);

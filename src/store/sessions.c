@@ -87,52 +87,51 @@ static const char *const sql_lot =
 static const char *const sql_history =
     "SELECT " ROW_COLS "WHERE a.patient_id = ?1 ORDER BY a.start_at DESC LIMIT ?2";
 
-static void read_record(sqlite3_stmt *st, void *p)
+static void read_record(struct dbst *st, void *p)
 {
 	struct session_record *r = p;
-	r->appointment_id = sqlite3_column_int64(st, 0);
-	r->status = session_status_parse((const char *)sqlite3_column_text(st, 1));
-	r->screening_confirmed_at = sqlite3_column_int64(st, 2);
-	r->caution_reviewed = sqlite3_column_int(st, 3) != 0;
-	r->consent_id = sqlite3_column_int64(st, 4);
+	r->appointment_id = db_col_int64(st, 0);
+	r->status = session_status_parse(db_col_cstr(st, 1));
+	r->screening_confirmed_at = db_col_int64(st, 2);
+	r->caution_reviewed = db_col_int(st, 3) != 0;
+	r->consent_id = db_col_int64(st, 4);
 	r->numbing_product = db_col_text(st, 5);
-	r->numbing_applied_at = sqlite3_column_int64(st, 6);
-	r->numbing_removed_at = sqlite3_column_int64(st, 7);
+	r->numbing_applied_at = db_col_int64(st, 6);
+	r->numbing_removed_at = db_col_int64(st, 7);
 	r->device = db_col_text(st, 8);
 	r->device_model = db_col_text(st, 9);
 	r->cartridge_lot = db_col_text(st, 10);
-	r->prp.present = sqlite3_column_type(st, 15) != SQLITE_NULL ||
-			 sqlite3_column_type(st, 11) != SQLITE_NULL;
-	r->prp.blood_ml10 = sqlite3_column_int(st, 11);
-	r->prp.spin_minutes = sqlite3_column_int(st, 12);
-	r->prp.spin_rcf = sqlite3_column_int(st, 13);
-	r->prp.prp_ml10 = sqlite3_column_int(st, 14);
+	r->prp.present = !db_col_null(st, 15) || !db_col_null(st, 11);
+	r->prp.blood_ml10 = db_col_int(st, 11);
+	r->prp.spin_minutes = db_col_int(st, 12);
+	r->prp.spin_rcf = db_col_int(st, 13);
+	r->prp.prp_ml10 = db_col_int(st, 14);
 	r->prp.route = db_col_text(st, 15);
 	r->prp.kit_lot = db_col_text(st, 16);
 	r->endpoint = db_col_text(st, 17);
-	r->aftercare_given = sqlite3_column_int(st, 18) != 0;
+	r->aftercare_given = db_col_int(st, 18) != 0;
 	r->notes = db_col_text(st, 19);
-	r->signed_by = sqlite3_column_int64(st, 20);
-	r->signed_at = sqlite3_column_int64(st, 21);
-	r->created_at = sqlite3_column_int64(st, 22);
-	r->updated_at = sqlite3_column_int64(st, 23);
-	r->updated_by = sqlite3_column_int64(st, 24);
+	r->signed_by = db_col_int64(st, 20);
+	r->signed_at = db_col_int64(st, 21);
+	r->created_at = db_col_int64(st, 22);
+	r->updated_at = db_col_int64(st, 23);
+	r->updated_by = db_col_int64(st, 24);
 }
 
-static void read_area(sqlite3_stmt *st, void *p)
+static void read_area(struct dbst *st, void *p)
 {
 	struct session_area *a = p;
 	a->area = db_col_text(st, 0);
-	a->depth_hmm = sqlite3_column_int(st, 1);
-	a->passes = sqlite3_column_int(st, 2);
+	a->depth_hmm = db_col_int(st, 1);
+	a->passes = db_col_int(st, 2);
 	a->override_reason = db_col_text(st, 3);
 }
 
-static void read_reaction(sqlite3_stmt *st, void *p)
+static void read_reaction(struct dbst *st, void *p)
 {
 	struct reaction *r = p;
 	r->type = db_col_text(st, 0);
-	r->severity = sqlite3_column_int(st, 1);
+	r->severity = db_col_int(st, 1);
 }
 
 /* Loads areas, products and reactions of r. */
@@ -159,17 +158,17 @@ int store_record_get(struct db *db, int64_t appointment_id, struct session_recor
 	return err;
 }
 
-static void bind_opt_int(sqlite3_stmt *st, int idx, int64_t v, bool present)
+static void bind_opt_int(struct dbst *st, int idx, int64_t v, bool present)
 {
 	if (present)
 		db_bind_int(st, idx, v);
 	else
-		sqlite3_bind_null(st, idx);
+		db_bind_null(st, idx);
 }
 
-static void read_status(sqlite3_stmt *st, void *out)
+static void read_status(struct dbst *st, void *out)
 {
-	*(int *)out = session_status_parse((const char *)sqlite3_column_text(st, 0));
+	*(int *)out = session_status_parse(db_col_cstr(st, 0));
 }
 
 int store_record_put(struct db *db, const struct session_record *r)
@@ -183,7 +182,7 @@ int store_record_put(struct db *db, const struct session_record *r)
 	if (status == SESSION_SIGNED)
 		return -ERR_LOCKED;
 
-	sqlite3_stmt *st = db_stmt(db, &sql_put);
+	struct dbst *st = db_stmt(db, &sql_put);
 	if (!st)
 		return -ERR_INTERNAL;
 	const struct prp_details *p = &r->prp;
@@ -246,14 +245,14 @@ int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64
 		      int64_t consent_id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_sign, appointment_id);
+	struct dbst *st = db_stmt_id(db, &sql_sign, appointment_id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 2, user);
 	db_bind_int(st, 3, at);
 	bind_opt_int(st, 4, consent_id, consent_id != 0);
 	int err = db_exec_stmt(db, st);
-	if (!err && sqlite3_changes(db_handle(db)) != 1)
+	if (!err && db_changes(db) != 1)
 		err = -ERR_LOCKED;
 	return err;
 }
@@ -261,7 +260,7 @@ int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64
 int store_addendum_insert(struct db *db, struct addendum *a)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_add_addendum);
+	struct dbst *st = db_stmt(db, &sql_add_addendum);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, a->appointment_id);
@@ -271,13 +270,13 @@ int store_addendum_insert(struct db *db, struct addendum *a)
 	return db_insert(db, st, &a->id);
 }
 
-static void read_addendum(sqlite3_stmt *st, void *p)
+static void read_addendum(struct dbst *st, void *p)
 {
 	struct addendum *a = p;
-	a->id = sqlite3_column_int64(st, 0);
-	a->appointment_id = sqlite3_column_int64(st, 1);
-	a->author = sqlite3_column_int64(st, 2);
-	a->at = sqlite3_column_int64(st, 3);
+	a->id = db_col_int64(st, 0);
+	a->appointment_id = db_col_int64(st, 1);
+	a->author = db_col_int64(st, 2);
+	a->at = db_col_int64(st, 3);
 	a->text = db_col_text(st, 4);
 }
 
@@ -298,18 +297,18 @@ struct dated_record {
 	int64_t *start;
 };
 
-static void read_dated_record(sqlite3_stmt *st, void *p)
+static void read_dated_record(struct dbst *st, void *p)
 {
 	struct dated_record *d = p;
 	read_record(st, d->r);
-	*d->start = sqlite3_column_int64(st, REC_NCOLS);
+	*d->start = db_col_int64(st, REC_NCOLS);
 }
 
 int store_record_previous(struct db *db, int64_t plan_id, int64_t before,
 			  struct session_record *out, int64_t *start)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt_id(db, &sql_previous, plan_id);
+	struct dbst *st = db_stmt_id(db, &sql_previous, plan_id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 2, before);
@@ -333,14 +332,14 @@ void session_rows_free(struct session_row *list, size_t n)
 	free(list);
 }
 
-static void read_row(sqlite3_stmt *st, void *p)
+static void read_row(struct dbst *st, void *p)
 {
 	struct session_row *row = p;
 	read_record(st, &row->r);
-	row->patient_id = sqlite3_column_int64(st, REC_NCOLS);
-	row->plan_id = sqlite3_column_int64(st, REC_NCOLS + 1);
-	row->start = sqlite3_column_int64(st, REC_NCOLS + 2);
-	row->practitioner_id = sqlite3_column_int64(st, REC_NCOLS + 3);
+	row->patient_id = db_col_int64(st, REC_NCOLS);
+	row->plan_id = db_col_int64(st, REC_NCOLS + 1);
+	row->start = db_col_int64(st, REC_NCOLS + 2);
+	row->practitioner_id = db_col_int64(st, REC_NCOLS + 3);
 	row->practitioner_name = db_col_text(st, REC_NCOLS + 4);
 	row->patient_first = db_col_text(st, REC_NCOLS + 5);
 	row->patient_last = db_col_text(st, REC_NCOLS + 6);
@@ -367,7 +366,7 @@ static int load_row_lists(struct db *db, void *row)
 int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct session_row **out,
 			   size_t *n)
 {
-	sqlite3_stmt *st = db_stmt_id(db, &sql_history, patient_id);
+	struct dbst *st = db_stmt_id(db, &sql_history, patient_id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 2, limit);

@@ -49,21 +49,21 @@ static const char *const sql_fail_add =
 static const char *const sql_fail_clear =
     "UPDATE login_failures SET user_cleared = 1 WHERE username = ?1 AND user_cleared = 0";
 
-static void read_user(sqlite3_stmt *st, void *p)
+static void read_user(struct dbst *st, void *p)
 {
 	struct user *u = p;
-	u->id = sqlite3_column_int64(st, 0);
+	u->id = db_col_int64(st, 0);
 	u->username = db_col_text(st, 1);
 	u->display_name = db_col_text(st, 2);
-	u->role = role_parse((const char *)sqlite3_column_text(st, 3));
-	u->active = sqlite3_column_int(st, 4) != 0;
-	u->created_at = sqlite3_column_int64(st, 5);
+	u->role = role_parse(db_col_cstr(st, 3));
+	u->active = db_col_int(st, 4) != 0;
+	u->created_at = db_col_int64(st, 5);
 }
 
 int store_user_insert(struct db *db, const struct user *u, const char *password_hash, int64_t *id)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_insert);
+	struct dbst *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 1, u->username);
@@ -86,7 +86,7 @@ struct login {
 	char **password_hash;
 };
 
-static void read_login(sqlite3_stmt *st, void *p)
+static void read_login(struct dbst *st, void *p)
 {
 	struct login *l = p;
 	read_user(st, l->user);
@@ -120,7 +120,7 @@ int store_user_list(struct db *db, struct user **out, size_t *n)
 int store_user_update(struct db *db, const struct user *u)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_update, u->id);
+	struct dbst *st = db_stmt_id(db, &sql_update, u->id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 2, u->display_name);
@@ -133,7 +133,7 @@ int store_user_update(struct db *db, const struct user *u)
 int store_user_set_password(struct db *db, int64_t id, const char *password_hash)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_id(db, &sql_set_pw, id);
+	struct dbst *st = db_stmt_id(db, &sql_set_pw, id);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_text(st, 2, password_hash);
@@ -155,7 +155,7 @@ int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id,
 			 int64_t now, int64_t expires_at)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_blob(db, &sql_sess_insert, hash, 32);
+	struct dbst *st = db_stmt_blob(db, &sql_sess_insert, hash, 32);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 2, user_id);
@@ -165,21 +165,21 @@ int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id,
 	return db_exec_stmt(db, st);
 }
 
-static void read_session(sqlite3_stmt *st, void *p)
+static void read_session(struct dbst *st, void *p)
 {
 	struct auth_session *out = p;
 	memset(out, 0, sizeof *out);
 	read_user(st, &out->user);
-	const char *csrf = (const char *)sqlite3_column_text(st, 6);
+	const char *csrf = db_col_cstr(st, 6);
 	size_t n = csrf ? strlen(csrf) : 0;
 	if (n >= sizeof out->csrf)
 		n = sizeof out->csrf - 1;
 	if (n)
 		memcpy(out->csrf, csrf, n);
 	out->csrf[n] = '\0';
-	out->created_at = sqlite3_column_int64(st, 7);
-	out->last_seen = sqlite3_column_int64(st, 8);
-	out->expires_at = sqlite3_column_int64(st, 9);
+	out->created_at = db_col_int64(st, 7);
+	out->last_seen = db_col_int64(st, 8);
+	out->expires_at = db_col_int64(st, 9);
 }
 
 int store_session_get(struct db *db, const uint8_t hash[32], struct auth_session *out)
@@ -190,7 +190,7 @@ int store_session_get(struct db *db, const uint8_t hash[32], struct auth_session
 int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt_blob(db, &sql_sess_touch, hash, 32);
+	struct dbst *st = db_stmt_blob(db, &sql_sess_touch, hash, 32);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 2, now);
@@ -225,7 +225,7 @@ int store_session_purge(struct db *db, int64_t now)
 static int count_failures(struct db *db, const char *const *sql, const char *key, int64_t since,
 			  int64_t *out)
 {
-	sqlite3_stmt *st = db_stmt_text(db, sql, key);
+	struct dbst *st = db_stmt_text(db, sql, key);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 2, since);
@@ -242,7 +242,7 @@ int store_login_failures(struct db *db, const char *username, const char *remote
 int store_login_failure_add(struct db *db, const char *username, const char *remote, int64_t now)
 {
 	assert(db_in_write(db));
-	sqlite3_stmt *st = db_stmt(db, &sql_fail_add);
+	struct dbst *st = db_stmt(db, &sql_fail_add);
 	if (!st)
 		return -ERR_INTERNAL;
 	db_bind_int(st, 1, now);
