@@ -5,7 +5,7 @@
 CC ?= cc
 SANITIZE ?=
 BUILD ?= build
-PKGS := libmicrohttpd sqlite3 jansson libsodium
+PKGS := libmicrohttpd sqlite3 libpq jansson libsodium
 
 ifeq ($(SANITIZE),)
 B := $(BUILD)
@@ -31,7 +31,8 @@ TEST_LIBS = $(shell pkg-config --libs cmocka libcurl)
 SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 WEB_FILES := $(shell find web -type f -not -name '.*' | sort)
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/schema.o $(B)/obj/gen/openapi.o \
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/schema.o $(B)/obj/gen/schema_pg.o \
+	$(B)/obj/gen/openapi.o \
 	$(B)/obj/gen/web.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 API_SRCS := $(sort $(wildcard tests/api/test_*.c))
@@ -53,6 +54,10 @@ $(B)/tools/embed: tools/embed.c
 $(B)/gen/schema.c: schema.sql $(B)/tools/embed
 	@mkdir -p $(dir $@)
 	$(B)/tools/embed $@ collagenda_schema_sql schema.sql
+
+$(B)/gen/schema_pg.c: schema-pg.sql $(B)/tools/embed
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed $@ collagenda_schema_pg_sql schema-pg.sql
 
 $(B)/gen/openapi.c: openapi.json $(B)/tools/embed
 	@mkdir -p $(dir $@)
@@ -174,6 +179,7 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -UNDEBUG
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/gen/schema.o \
+	$(FUZZ_DIR)/obj/gen/schema_pg.o \
 	$(FUZZ_DIR)/obj/gen/openapi.o $(FUZZ_DIR)/obj/gen/web.o
 
 .PHONY: fuzz fuzz-check

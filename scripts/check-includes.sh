@@ -7,7 +7,7 @@
 #   1. src/domain and include/domain include only "domain/..." and "util/..." headers
 #      of the project, and no library header of the server's stack (sqlite3.h,
 #      microhttpd.h, jansson.h, curl/); other system headers are fine.
-#   2. Only src/store includes sqlite3.h. tests/unit and tests/api may: they open the
+#   2. Only src/store includes sqlite3.h (or libpq-fe.h). tests/unit and tests/api may: they open the
 #      database file directly to check what the server wrote; so may tests/vfs, the
 #      power-cut model that sits under SQLite in the power-loss tests.
 #   3. Only src/http includes microhttpd.h.
@@ -60,12 +60,19 @@ while IFS= read -r hit; do
         esac
       else
         case "$name" in
-          sqlite3.h | microhttpd.h | jansson.h | curl/*)
+          sqlite3.h | libpq-fe.h | microhttpd.h | jansson.h | curl/*)
             report "$file" "$line" "domain/ includes <$name>: domain/ is pure rules, no I/O" ;;
         esac
       fi
       ;;
   esac
+
+  if [ "$name" = libpq-fe.h ]; then
+    case "$file" in
+      src/store/* | tests/unit/* | tests/api/*) ;;
+      *) report "$file" "$line" "libpq-fe.h outside src/store" ;;
+    esac
+  fi
 
   if [ "$name" = sqlite3.h ]; then
     case "$file" in

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
-      libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 openssl clang libclang-rt-14-dev
+      libpq-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 openssl clang libclang-rt-14-dev
       wrk gnuplot-nox curl tzdata
       clang-format cppcheck shellcheck
       chromium nodejs npm)

@@ -20,7 +20,7 @@ uint64_t db_auth_generation(void)
 
 void db_auth_changed(struct db *db)
 {
-	if (sqlite3_get_autocommit(db_conn(db)->h))
+	if (!db_conn(db)->drv->in_tx(db_conn(db)))
 		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
 	else
 		db->auth_dirty = true;
@@ -176,7 +176,7 @@ int db_commit_nowait(struct db *db, uint64_t *seq)
 {
 	*seq = 0;
 	int err = db_run(db, &sql_commit);
-	if (err && sqlite3_get_autocommit(db_conn(db)->h) == 0)
+	if (err && db_conn(db)->drv->in_tx(db_conn(db)))
 		(void)db_run(db, &sql_rollback);
 	if (!err && db->auth_dirty)
 		__atomic_add_fetch(&auth_generation, 1, __ATOMIC_ACQ_REL);
@@ -203,7 +203,7 @@ void db_rollback(struct db *db)
 {
 	db->auth_dirty = false;
 	anchor_tx_end(false, 0);
-	if (sqlite3_get_autocommit(db_conn(db)->h) == 0)
+	if (db_conn(db)->drv->in_tx(db_conn(db)))
 		(void)db_run(db, &sql_rollback);
 	release(db);
 }

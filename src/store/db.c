@@ -23,6 +23,8 @@ static struct db *writer_db;
  * (commit.c). */
 static bool group_sync;
 
+static int ready(struct db *db);
+
 sqlite3 *db_handle(struct db *db)
 {
 	return db_conn(db)->h;
@@ -66,6 +68,10 @@ static void cache_put(struct db *db, const char *const *key, struct dbst *st)
 struct dbst *db_stmt(struct db *db, const char *const *sql)
 {
 	db = db_conn(db);
+	/* A statement outside a transaction on a connection that broke: connect again. */
+	if (db_is_pg(db) && db->pg_broken && !db->drv->in_tx(db) &&
+	    (db->prepare_err = ready(db)) != 0)
+		return NULL;
 	if (db->nslots) {
 		size_t i = slot_of(db, sql);
 		while (db->slots[i].key) {
@@ -326,6 +332,8 @@ void db_free_plain(void *list, size_t n)
 
 int db_exec_sql(struct db *db, const char *sql)
 {
+	if (db_is_pg(db))
+		return db_pg_exec(db, sql);
 	char *msg = NULL;
 	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
@@ -340,6 +348,32 @@ int db_exec_sql(struct db *db, const char *sql)
  * holds the statements that end a transaction). */
 static const char *const sql_begin = "BEGIN";
 static const char *const sql_begin_immediate = "BEGIN IMMEDIATE";
+/* PostgreSQL has no BEGIN IMMEDIATE: a write transaction takes one advisory lock first,
+ * so that writers queue as they do on SQLite, whichever server process they run in. The
+ * booking checks (overlaps, plan places) and the audit chain's head then stay serial. */
+static const char *const sql_writer_lock = "SELECT pg_advisory_xact_lock(7369)";
+
+/* Drops a connection's prepared statements: its server forgot them. */
+static void forget_statements(struct db *db)
+{
+	for (size_t i = 0; i < db->nslots; i++)
+		if (db->slots[i].key)
+			db->drv->finalize(db->slots[i].st);
+	free(db->slots);
+	db->slots = NULL;
+	db->nslots = db->used = 0;
+}
+
+/* Before a transaction on a PostgreSQL connection that broke: connect again (libpq
+ * tries every host of the connection string, and target_session_attrs picks the
+ * primary). */
+static int ready(struct db *db)
+{
+	if (!db_is_pg(db) || !db->pg_broken)
+		return 0;
+	forget_statements(db);
+	return db_pg_reset(db);
+}
 
 int db_run(struct db *db, const char *const *sql)
 {
@@ -387,6 +421,16 @@ int db_conn_open(const char *path, struct db **out)
 {
 	db_setup();
 	struct db *db = xcalloc(1, sizeof *db);
+	if (db_pg_target(path)) {
+		db->drv = &db_pg_driver;
+		int err = db_pg_connect(db, path);
+		if (err) {
+			db_close(db);
+			return err;
+		}
+		*out = db;
+		return 0;
+	}
 	db->drv = &db_sqlite_driver;
 	int rc = sqlite3_open_v2(
 	    path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -450,13 +494,13 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
-	for (size_t i = 0; i < db->nslots; i++)
-		if (db->slots[i].key)
-			db->drv->finalize(db->slots[i].st);
-	free(db->slots);
+	forget_statements(db);
 	if (db->holds_writer_lock)
 		pthread_mutex_unlock(&db_writer_lock);
-	sqlite3_close(db->h);
+	if (db_is_pg(db))
+		db_pg_close(db);
+	else
+		sqlite3_close(db->h);
 	free(db);
 }
 
@@ -466,7 +510,13 @@ int db_begin_write(struct db *db)
 	db->holds_writer_lock = true;
 	if (writer_db && db != writer_db)
 		db->tx = writer_db;
-	int err = db_run(db, &sql_begin_immediate);
+	struct db *c = db_conn(db);
+	int err = ready(c);
+	if (!err)
+		err = db_run(db, db_is_pg(c) ? &sql_begin : &sql_begin_immediate);
+	if (!err && db_is_pg(c) && (err = db_run(db, &sql_writer_lock)) != 0 &&
+	    db_exec_sql(c, "ROLLBACK") != 0)
+		log_warn("cannot roll back a transaction that took no lock");
 	if (err) {
 		db->tx = NULL;
 		db->holds_writer_lock = false;
@@ -477,6 +527,9 @@ int db_begin_write(struct db *db)
 
 int db_begin_read(struct db *db)
 {
+	int err = ready(db_conn(db));
+	if (err)
+		return err;
 	return db_run(db, &sql_begin);
 }
 

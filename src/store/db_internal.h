@@ -50,6 +50,16 @@ struct db_driver {
 };
 
 extern const struct db_driver db_sqlite_driver;
+extern const struct db_driver db_pg_driver;
+
+/* pg.c: whether a --db target names a PostgreSQL database (a postgresql:// URI or
+ * keyword=value connection string) rather than an SQLite file; connecting, running SQL
+ * text (any number of statements), resetting a broken connection, closing. */
+bool db_pg_target(const char *target);
+int db_pg_connect(struct db *db, const char *target) __attribute__((warn_unused_result));
+int db_pg_exec(struct db *db, const char *sql) __attribute__((warn_unused_result));
+int db_pg_reset(struct db *db) __attribute__((warn_unused_result));
+void db_pg_close(struct db *db);
 
 /* Column access and binding for any driver. Text columns are NULL when the value is. */
 static inline int64_t db_col_int64(struct dbst *st, int col)
@@ -206,6 +216,13 @@ struct db {
 	const struct db_driver *drv;
 	sqlite3 *h;	 /* the SQLite connection */
 	int prepare_err; /* why db_stmt last answered NULL */
+	/* A PostgreSQL connection: its libpq handle, whether it broke (it is reset, and its
+	 * statements prepared again, before the next transaction), how many times it was
+	 * (re)connected, statements prepared so far (their names), rows last changed. */
+	struct pg_conn *pg;
+	bool pg_broken;
+	uint64_t pg_generation, pg_stmts;
+	int64_t pg_changes;
 	struct stmt_slot *slots;
 	size_t nslots; /* a power of two */
 	size_t used;
@@ -220,6 +237,12 @@ struct db {
 /* The process-wide writer lock: held from db_begin_write until the transaction ends, and
  * by the checkpointer while the WAL starts over. */
 extern pthread_mutex_t db_writer_lock;
+
+/* Whether db is a PostgreSQL connection. */
+static inline bool db_is_pg(const struct db *db)
+{
+	return db->drv == &db_pg_driver;
+}
 
 /* The connection that runs db's statements: the writer while db's write transaction is
  * open, else db itself. */

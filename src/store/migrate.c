@@ -10,8 +10,14 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-/* Generated at build time from schema.sql. */
+/* Generated at build time from schema.sql and schema-pg.sql. */
 extern const char collagenda_schema_sql[];
+extern const char collagenda_schema_pg_sql[];
+
+static const char *schema_of(const struct db *db)
+{
+	return db_is_pg(db) ? collagenda_schema_pg_sql : collagenda_schema_sql;
+}
 
 /* The schema's "-- version N" blocks, in order. */
 static int next_block(const char **pos, int *version, const char **start, size_t *len)
@@ -41,8 +47,25 @@ int db_schema_version(void)
 	return last;
 }
 
+/* PostgreSQL keeps the version in a table of one row. */
+static const char *const sql_pg_version = "SELECT version FROM schema_version";
+
+static int pg_version(struct db *db, int *out)
+{
+	int err = db_exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_version (version bigint "
+				  "NOT NULL); INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS "
+				  "(SELECT 1 FROM schema_version)");
+	int64_t v = 0;
+	if (!err)
+		err = db_query_int(db, db_stmt(db, &sql_pg_version), &v);
+	*out = (int)v;
+	return err;
+}
+
 int db_file_version(struct db *db, int *out)
 {
+	if (db_is_pg(db))
+		return pg_version(db, out);
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return db_err(db, sqlite3_errcode(db->h));
@@ -56,7 +79,7 @@ int db_file_version(struct db *db, int *out)
 int db_migrate(struct db *db)
 {
 	int have = 0, v, err;
-	const char *pos = collagenda_schema_sql, *start;
+	const char *pos = schema_of(db), *start;
 	size_t len;
 
 	if ((err = db_file_version(db, &have)) != 0)
@@ -71,7 +94,11 @@ int db_migrate(struct db *db)
 			continue;
 		char *sql = xstrndup(start, len);
 		char pragma[64];
-		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+		if (db_is_pg(db))
+			snprintf(pragma, sizeof pragma, "UPDATE schema_version SET version = %d",
+				 v);
+		else
+			snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
 		if ((err = db_begin_write(db)) == 0) {
 			err = db_exec_sql(db, sql);
 			if (!err)

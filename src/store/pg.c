@@ -1,0 +1,366 @@
+/* The PostgreSQL driver (libpq): statements prepared once per connection with their ?N
+ * parameters written as $N, parameters sent as text, rows read as text; SQLSTATEs mapped
+ * to the project's errors; a connection that broke is reset and its statements prepared
+ * again. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define PG_MAX_PARAMS 32
+
+struct pg_st {
+	struct dbst base;
+	struct db *db;
+	char name[24];
+	int nparams;
+	char *values[PG_MAX_PARAMS];
+	int lengths[PG_MAX_PARAMS];
+	int formats[PG_MAX_PARAMS];
+	PGresult *res;
+	int row, nrows; /* the row db_col_* read is row - 1 */
+	bool ran;
+	uint64_t generation; /* the connection's, when prepared */
+};
+
+static struct pg_st *pst(struct dbst *st)
+{
+	return (struct pg_st *)st;
+}
+
+bool db_pg_target(const char *target)
+{
+	return strncmp(target, "postgresql://", 13) == 0 ||
+	       strncmp(target, "postgres://", 11) == 0 || strstr(target, "host=") ||
+	       strstr(target, "dbname=");
+}
+
+/* Maps a failed result to the project's errors, logging what PostgreSQL said. */
+static int pg_err(struct db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->pg);
+	if (PQstatus(db->pg) != CONNECTION_OK || !state) {
+		log_warn("storage: %s", msg && *msg ? msg : "the database connection is lost");
+		db->pg_broken = true;
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	if (strcmp(state, "23505") == 0)
+		return -ERR_DUPLICATE;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return -ERR_BUSY;
+	/* Disk full, out of memory, too many connections, read-only (a standby), shut down. */
+	if (strncmp(state, "53", 2) == 0 || strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P", 3) == 0 || strcmp(state, "25006") == 0) {
+		log_warn("storage: %s", msg);
+		if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+		    strcmp(state, "25006") == 0)
+			db->pg_broken = true;
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	if (strncmp(state, "23", 2) == 0)
+		log_error("constraint: %s", msg);
+	else
+		log_error("postgresql: %s (%s)", msg, state);
+	return -ERR_INTERNAL;
+}
+
+/* sql with ?N written as $N, outside quoted text; *max gets the highest N. */
+static char *dollar_params(const char *sql, int *max)
+{
+	size_t n = strlen(sql);
+	char *out = xmalloc(n + 1);
+	size_t o = 0;
+	char quote = 0;
+	*max = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = sql[i];
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+		} else if (c == '?' && i + 1 < n && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+			int v = 0;
+			out[o++] = '$';
+			while (i + 1 < n && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+				v = v * 10 + (sql[i + 1] - '0');
+				out[o++] = sql[++i];
+			}
+			if (v > *max)
+				*max = v;
+			continue;
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int pg_prepare(struct db *db, const char *sql, struct dbst **out)
+{
+	int max = 0;
+	char *text = dollar_params(sql, &max);
+	if (max > PG_MAX_PARAMS) {
+		log_error("prepare failed: %d parameters", max);
+		free(text);
+		return -ERR_INTERNAL;
+	}
+	struct pg_st *s = xcalloc(1, sizeof *s);
+	s->base.drv = &db_pg_driver;
+	s->db = db;
+	s->nparams = max;
+	snprintf(s->name, sizeof s->name, "s%llu", (unsigned long long)++db->pg_stmts);
+	PGresult *res = PQprepare(db->pg, s->name, text, 0, NULL);
+	int err = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_err(db, res);
+	if (err)
+		log_error("prepare failed for: %s", text);
+	PQclear(res);
+	free(text);
+	if (err) {
+		free(s);
+		return err;
+	}
+	s->generation = db->pg_generation;
+	*out = &s->base;
+	return 0;
+}
+
+static void clear_params(struct pg_st *s)
+{
+	for (int i = 0; i < PG_MAX_PARAMS; i++) {
+		free(s->values[i]);
+		s->values[i] = NULL;
+		s->lengths[i] = 0;
+		s->formats[i] = 0;
+	}
+}
+
+static void pg_reset(struct dbst *st)
+{
+	struct pg_st *s = pst(st);
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = s->nrows = 0;
+	s->ran = false;
+	clear_params(s);
+}
+
+static void pg_finalize(struct dbst *st)
+{
+	pg_reset(st);
+	free(st);
+}
+
+static int set_param(struct pg_st *s, int idx, char *value, int len, int format)
+{
+	if (idx < 1 || idx > s->nparams) {
+		free(value);
+		log_error("bind failed: no parameter %d", idx);
+		return -ERR_INTERNAL;
+	}
+	free(s->values[idx - 1]);
+	s->values[idx - 1] = value;
+	s->lengths[idx - 1] = len;
+	s->formats[idx - 1] = format;
+	return 0;
+}
+
+static int pg_bind_int(struct dbst *st, int idx, int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	return set_param(pst(st), idx, xstrdup(buf), 0, 0);
+}
+
+static int pg_bind_text(struct dbst *st, int idx, const char *s)
+{
+	return set_param(pst(st), idx, s ? xstrdup(s) : NULL, 0, 0);
+}
+
+static int pg_bind_blob(struct dbst *st, int idx, const void *p, int len)
+{
+	char *copy = xmalloc(len > 0 ? (size_t)len : 1);
+	if (len > 0)
+		memcpy(copy, p, (size_t)len);
+	return set_param(pst(st), idx, copy, len, 1);
+}
+
+static int pg_bind_null(struct dbst *st, int idx)
+{
+	return set_param(pst(st), idx, NULL, 0, 0);
+}
+
+static int pg_step(struct db *db, struct dbst *st)
+{
+	struct pg_st *s = pst(st);
+	if (!s->ran) {
+		if (s->generation != db->pg_generation) {
+			log_warn("a statement outlived its connection");
+			return -ERR_STORAGE_UNAVAILABLE;
+		}
+		s->ran = true;
+		s->res = PQexecPrepared(db->pg, s->name, s->nparams, (const char *const *)s->values,
+					s->lengths, s->formats, 0);
+		ExecStatusType status = PQresultStatus(s->res);
+		if (status == PGRES_TUPLES_OK) {
+			s->nrows = PQntuples(s->res);
+		} else if (status == PGRES_COMMAND_OK) {
+			const char *n = PQcmdTuples(s->res);
+			db->pg_changes = n && *n ? strtoll(n, NULL, 10) : 0;
+			s->nrows = 0;
+		} else {
+			int err = pg_err(db, s->res);
+			PQclear(s->res);
+			s->res = NULL;
+			return err;
+		}
+		s->row = 0;
+	}
+	if (s->row < s->nrows) {
+		s->row++;
+		return DB_ROW;
+	}
+	return DB_DONE;
+}
+
+static const char *value_at(struct dbst *st, int col)
+{
+	struct pg_st *s = pst(st);
+	if (!s->res || s->row < 1 || col >= PQnfields(s->res) ||
+	    PQgetisnull(s->res, s->row - 1, col))
+		return NULL;
+	return PQgetvalue(s->res, s->row - 1, col);
+}
+
+static int64_t pg_col_int64(struct dbst *st, int col)
+{
+	const char *v = value_at(st, col);
+	if (!v)
+		return 0;
+	/* A boolean expression reads as SQLite's 1 or 0. */
+	if (v[0] == 't' && !v[1])
+		return 1;
+	if (v[0] == 'f' && !v[1])
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+static const char *pg_col_text(struct dbst *st, int col)
+{
+	return value_at(st, col);
+}
+
+static int pg_col_bytes(struct dbst *st, int col)
+{
+	struct pg_st *s = pst(st);
+	return value_at(st, col) ? PQgetlength(s->res, s->row - 1, col) : 0;
+}
+
+static bool pg_col_null(struct dbst *st, int col)
+{
+	return value_at(st, col) == NULL;
+}
+
+static int pg_last_id(struct db *db, int64_t *id)
+{
+	PGresult *res = PQexec(db->pg, "SELECT lastval()");
+	int err = 0;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	else
+		err = pg_err(db, res);
+	PQclear(res);
+	return err;
+}
+
+static int64_t pg_changes(struct db *db)
+{
+	return db->pg_changes;
+}
+
+static bool pg_in_tx(struct db *db)
+{
+	PGTransactionStatusType t = PQtransactionStatus(db->pg);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+int db_pg_exec(struct db *db, const char *sql)
+{
+	PGresult *res = PQexec(db->pg, sql);
+	ExecStatusType status = PQresultStatus(res);
+	int err = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ? 0 : pg_err(db, res);
+	if (err)
+		log_error("sql failed: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	return err;
+}
+
+/* Notices (such as "there is no transaction in progress") are not the log's business. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int db_pg_connect(struct db *db, const char *target)
+{
+	db->pg = PQconnectdb(target);
+	if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
+		log_error("cannot connect to the database: %s",
+			  db->pg ? PQerrorMessage(db->pg) : "out of memory");
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	PQsetNoticeProcessor(db->pg, quiet, NULL);
+	db->pg_generation++;
+	/* An answer about a write leaves only after COMMIT returned, and COMMIT returns once
+	 * the commit is durable (and, with synchronous standbys, replicated). */
+	return db_pg_exec(db, "SET synchronous_commit = on; SET client_min_messages = warning; "
+			      "SET TIME ZONE 'UTC'");
+}
+
+void db_pg_close(struct db *db)
+{
+	if (db->pg)
+		PQfinish(db->pg);
+	db->pg = NULL;
+}
+
+int db_pg_reset(struct db *db)
+{
+	PQreset(db->pg);
+	if (PQstatus(db->pg) != CONNECTION_OK) {
+		log_warn("the database is still unreachable: %s", PQerrorMessage(db->pg));
+		return -ERR_STORAGE_UNAVAILABLE;
+	}
+	db->pg_broken = false;
+	db->pg_generation++;
+	log_info("reconnected to the database");
+	return db_pg_exec(db, "SET synchronous_commit = on; SET client_min_messages = warning; "
+			      "SET TIME ZONE 'UTC'");
+}
+
+const struct db_driver db_pg_driver = {
+    .name = "postgresql",
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .bind_int = pg_bind_int,
+    .bind_text = pg_bind_text,
+    .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .col_int64 = pg_col_int64,
+    .col_text = pg_col_text,
+    .col_bytes = pg_col_bytes,
+    .col_null = pg_col_null,
+    .last_id = pg_last_id,
+    .changes = pg_changes,
+    .in_tx = pg_in_tx,
+};
