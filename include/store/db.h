@@ -2,6 +2,7 @@
 #ifndef COLLAGENDA_STORE_DB_H
 #define COLLAGENDA_STORE_DB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct db;
@@ -9,6 +10,10 @@ struct db;
 /* Sets SQLite up for this process, once; opening a database does it too. Code that uses
  * SQLite before the first database is opened calls it first. */
 void db_setup(void);
+
+/* Whether a --db target names a PostgreSQL database (a postgresql:// URI or a libpq
+ * keyword=value string) rather than an SQLite file. */
+bool db_is_remote(const char *target);
 
 /* Opens (creating if needed) the database at path with the project's pragmas and
  * applies pending migrations. 0 and *out (free with db_close), or a negative error. */

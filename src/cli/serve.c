@@ -63,8 +63,10 @@ static int drop_privileges(const char *name, const char *db_path)
 		log_warn("--user %s ignored: not running as root", name);
 		return 0;
 	}
+	/* The database's files (and the anchor beside them) become the user's; a PostgreSQL
+	 * database has none here. */
 	static const char *const suffixes[] = {"", "-wal", "-shm"};
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 3 && !db_is_remote(db_path); i++) {
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s%s", db_path, suffixes[i]);
 		if (chown(path, pw->pw_uid, pw->pw_gid) != 0 && i == 0) {

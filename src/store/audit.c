@@ -24,7 +24,7 @@ static const char *const sql_insert =
  * Listing and counting, by the filters given (?1 entity, ?2 entity id, ?3 user, ?4 the id
  * to page before, ?5 the page size). One record's events come from audit_entity and one
  * user's from audit_user, both already in id order; anything else reads the table newest
- * first and stops at a page. The "+" keeps an entity-only list off the entity index, which
+ * first and stops at a page. The "|| ''" keeps an entity-only list off the entity index, which
  * would sort every event of that kind to show one page.
  */
 enum { AQ_RECORD, AQ_USER, AQ_KIND, AQ_ID, AQ_ALL };
@@ -34,7 +34,7 @@ static const char *const sql_list[] = {
     [AQ_USER] = "SELECT " EVENT_COLS " FROM audit WHERE user_id = ?3 AND id < ?4 "
 		"AND (?1 IS NULL OR entity = ?1) AND (?2 = 0 OR entity_id = ?2) "
 		"ORDER BY id DESC LIMIT ?5",
-    [AQ_KIND] = "SELECT " EVENT_COLS " FROM audit WHERE +entity = ?1 AND id < ?4 "
+    [AQ_KIND] = "SELECT " EVENT_COLS " FROM audit WHERE entity || '' = ?1 AND id < ?4 "
 		"ORDER BY id DESC LIMIT ?5",
     [AQ_ID] = "SELECT " EVENT_COLS " FROM audit WHERE id < ?4 AND entity_id = ?2 "
 	      "ORDER BY id DESC LIMIT ?5",

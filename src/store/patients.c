@@ -74,7 +74,7 @@ static const char *const sql_find_name1[2] = {
 								    "< ?6")
 static const char *const sql_find_name2[2] = {
     NAME2_PARTS " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9",
-    "SELECT count(*) FROM (" NAME2_PARTS ")",
+    "SELECT count(*) FROM (" NAME2_PARTS ") AS matches",
 };
 
 static void read_patient(struct dbst *st, void *out)

@@ -33,6 +33,11 @@ static struct pg_st *pst(struct dbst *st)
 	return (struct pg_st *)st;
 }
 
+bool db_is_remote(const char *target)
+{
+	return db_pg_target(target);
+}
+
 bool db_pg_target(const char *target)
 {
 	return strncmp(target, "postgresql://", 13) == 0 ||
@@ -103,6 +108,61 @@ static char *dollar_params(const char *sql, int *max)
 	return out;
 }
 
+/* Which of ?1..?max the SQL text names. */
+static void referenced(const char *sql, bool *used, int max)
+{
+	for (const char *p = strchr(sql, '?'); p; p = strchr(p + 1, '?')) {
+		int v = (int)strtol(p + 1, NULL, 10);
+		if (v >= 1 && v <= max)
+			used[v - 1] = true;
+	}
+}
+
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_INT8 20
+#define OID_TEXT 25
+
+/* Prepares text as name with the parameter types in types (0: PostgreSQL infers it).
+ * Returns the result; *unknown gets the parameter PostgreSQL could not type, if that is
+ * why it failed. */
+static PGresult *try_prepare(struct db *db, const char *name, const char *text, int n,
+			     const Oid *types, int *unknown)
+{
+	*unknown = 0;
+	/* A statement that fails to prepare would abort the transaction around it. */
+	bool in_tx = PQtransactionStatus(db->pg) == PQTRANS_INTRANS;
+	if (in_tx)
+		PQclear(PQexec(db->pg, "SAVEPOINT collagenda_prepare"));
+	PGresult *res = PQprepare(db->pg, name, text, n, types);
+	if (in_tx)
+		PQclear(PQexec(db->pg, PQresultStatus(res) == PGRES_COMMAND_OK
+					   ? "RELEASE SAVEPOINT collagenda_prepare"
+					   : "ROLLBACK TO SAVEPOINT collagenda_prepare"));
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		const char *mark = "could not determine data type of parameter $";
+		const char *at = msg ? strstr(msg, mark) : NULL;
+		if (at)
+			*unknown = (int)strtol(at + strlen(mark), NULL, 10);
+	}
+	return res;
+}
+
+static void deallocate(struct db *db, const char *name)
+{
+	char sql[48];
+	snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
+	PQclear(PQexec(db->pg, sql));
+}
+
+/*
+ * PostgreSQL types each parameter from where it stands, which SQLite never does: one that
+ * the text never names, or names only where any type would do (?1 IS NULL), cannot be
+ * typed, so it is sent as text; one compared with a small literal (?3 = 0, ?2 - 28800)
+ * comes out a 32-bit integer that an id or an instant after 2038 would overflow, so it is
+ * prepared again as a 64-bit one.
+ */
 static int pg_prepare(struct db *db, const char *sql, struct dbst **out)
 {
 	int max = 0;
@@ -117,11 +177,40 @@ static int pg_prepare(struct db *db, const char *sql, struct dbst **out)
 	s->db = db;
 	s->nparams = max;
 	snprintf(s->name, sizeof s->name, "s%llu", (unsigned long long)++db->pg_stmts);
-	PGresult *res = PQprepare(db->pg, s->name, text, 0, NULL);
+	Oid types[PG_MAX_PARAMS] = {0};
+	bool used[PG_MAX_PARAMS] = {false};
+	referenced(sql, used, max);
+	for (int i = 0; i < max; i++)
+		types[i] = used[i] ? 0 : OID_TEXT;
+	int unknown = 0;
+	PGresult *res = try_prepare(db, s->name, text, max, types, &unknown);
+	for (int tries = 0; unknown >= 1 && unknown <= max && tries < max; tries++) {
+		PQclear(res);
+		types[unknown - 1] = OID_TEXT;
+		res = try_prepare(db, s->name, text, max, types, &unknown);
+	}
 	int err = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_err(db, res);
+	PQclear(res);
+	if (!err && max > 0) {
+		PGresult *d = PQdescribePrepared(db->pg, s->name);
+		bool narrow = false;
+		if (PQresultStatus(d) == PGRES_COMMAND_OK)
+			for (int i = 0; i < max && i < PQnparams(d); i++)
+				if (PQparamtype(d, i) == OID_INT4 ||
+				    PQparamtype(d, i) == OID_INT2) {
+					types[i] = OID_INT8;
+					narrow = true;
+				}
+		PQclear(d);
+		if (narrow) {
+			deallocate(db, s->name);
+			res = try_prepare(db, s->name, text, max, types, &unknown);
+			err = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_err(db, res);
+			PQclear(res);
+		}
+	}
 	if (err)
 		log_error("prepare failed for: %s", text);
-	PQclear(res);
 	free(text);
 	if (err) {
 		free(s);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -196,6 +197,27 @@ static void spawn(struct server *s, const char *const *extra_args)
 	}
 }
 
+const char *harness_pg(void)
+{
+	const char *b = getenv("COLLAGENDA_TEST_PG");
+	return b && *b ? b : NULL;
+}
+
+/* Runs sql on the PostgreSQL database at conninfo; aborts when it fails. */
+static void pg_run(const char *conninfo, const char *sql)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *r = c && PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		fprintf(stderr, "harness: %s on %s: %s", sql, conninfo,
+			c ? PQerrorMessage(c) : "no connection");
+		abort();
+	}
+	PQclear(r);
+	PQfinish(c);
+}
+
 void server_start(struct server *s, const char *const *extra_args)
 {
 	static int curl_ready;
@@ -206,6 +228,19 @@ void server_start(struct server *s, const char *const *extra_args)
 	memset(s, 0, sizeof *s);
 	fx_mkdtemp(s->dir, sizeof s->dir, "/tmp/collagenda-test-");
 	snprintf(s->db, sizeof s->db, "%s/clinic.db", s->dir);
+	if (harness_pg()) {
+		/* A database of its own on the test cluster, named after the directory. */
+		char name[64], sql[128], admin[256];
+		const char *tail = strrchr(s->dir, '-');
+		snprintf(name, sizeof name, "t_%s", tail ? tail + 1 : "x");
+		for (char *p = name; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s_%d", name, (int)getpid());
+		snprintf(admin, sizeof admin, "%s/postgres", harness_pg());
+		pg_run(admin, sql);
+		snprintf(s->db, sizeof s->db, "%s/%s_%d", harness_pg(), name, (int)getpid());
+	}
 	snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
 	const char *init[] = {"init", "--db", s->db, NULL};
 	if (run_cli(init, NULL, NULL) != 0) {
@@ -256,41 +291,119 @@ void server_dump_log(const struct server *s)
 	fclose(f);
 }
 
-/* What the server stores about a plan that it could count from the appointments (kept for
- * the recall index and for reads) must equal the count, whatever the test did. Returns
- * the number of plans where it does not; 0 without a database or plans. */
-static int plans_out_of_step(const char *path)
-{
+/* The plans whose stored progress differs from what their appointments give. */
 #define HOLDS "a.plan_id = p.id AND a.status IN ('booked', 'checked_in', 'completed')"
-	static const char sql[] =
-	    "SELECT count(*) FROM plans p WHERE "
-	    "p.holding <> (SELECT count(*) FROM appointments a WHERE " HOLDS ") "
-	    "OR p.completed <> (SELECT count(*) FROM appointments a WHERE a.plan_id = p.id "
-	    " AND a.status = 'completed') "
-	    "OR p.pending <> (SELECT count(*) FROM appointments a WHERE a.plan_id = p.id "
-	    " AND a.status IN ('booked', 'checked_in')) "
-	    "OR p.last_start IS NOT (SELECT max(a.start_at) FROM appointments a WHERE " HOLDS ") "
-	    "OR p.next_due_at IS NOT (CASE WHEN p.status = 'active' AND p.holding > 0 "
-	    " AND p.holding < p.planned_sessions AND p.pending = 0 "
-	    " THEN p.last_start + p.min_interval_days * 86400 END)";
+static const char plans_out_of_step[] =
+    "SELECT count(*) FROM plans p WHERE "
+    "p.holding <> (SELECT count(*) FROM appointments a WHERE " HOLDS ") "
+    "OR p.completed <> (SELECT count(*) FROM appointments a WHERE a.plan_id = p.id "
+    " AND a.status = 'completed') "
+    "OR p.pending <> (SELECT count(*) FROM appointments a WHERE a.plan_id = p.id "
+    " AND a.status IN ('booked', 'checked_in')) "
+    "OR p.last_start IS DISTINCT FROM (SELECT max(a.start_at) FROM appointments a WHERE " HOLDS ") "
+    "OR p.next_due_at IS DISTINCT FROM (CASE WHEN p.status = 'active' AND p.holding > 0 "
+    " AND p.holding < p.planned_sessions AND p.pending = 0 "
+    " THEN p.last_start + p.min_interval_days * 86400 END)";
 #undef HOLDS
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int bad = 0;
-	if (access(path, F_OK) == 0 &&
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		bad = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return bad;
+
+long long fx_sql_int(const struct server *s, const char *sql)
+{
+	if (!harness_pg()) {
+		sqlite3 *h = NULL;
+		sqlite3_stmt *st = NULL;
+		long long v = -1;
+		if (access(s->db, F_OK) == 0 &&
+		    sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		sqlite3_close(h);
+		return v;
+	}
+	PGconn *c = PQconnectdb(s->db);
+	PGresult *r = c && PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	long long v = -1;
+	if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+long long fx_sql_exec(const struct server *s, const char *sql, const char *p1)
+{
+	if (!harness_pg()) {
+		sqlite3 *h = NULL;
+		long long n = -1;
+		if (sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+			sqlite3_busy_timeout(h, 10000);
+			sqlite3_stmt *st = NULL;
+			if (!p1 && sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK)
+				n = sqlite3_changes(h);
+			else if (p1 && sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+				 sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+				 sqlite3_step(st) == SQLITE_DONE)
+				n = sqlite3_changes(h);
+			sqlite3_finalize(st);
+		}
+		sqlite3_close(h);
+		return n;
+	}
+	/* ?1 is $1 to PostgreSQL. */
+	char *text = strdup(sql);
+	if (!text)
+		die("strdup");
+	for (char *q = strstr(text, "?1"); q; q = strstr(q + 2, "?1"))
+		*q = '$';
+	PGconn *c = PQconnectdb(s->db);
+	const char *params[1] = {p1};
+	PGresult *r = NULL;
+	if (c && PQstatus(c) == CONNECTION_OK)
+		r = p1 ? PQexecParams(c, text, 1, NULL, params, NULL, NULL, 0) : PQexec(c, text);
+	long long n = -1;
+	if (r && PQresultStatus(r) == PGRES_COMMAND_OK)
+		n = strtoll(PQcmdTuples(r), NULL, 10);
+	else if (c)
+		fprintf(stderr, "harness: %s: %s", text, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	free(text);
+	return n;
+}
+
+char *fx_sql_text(const struct server *s, const char *sql)
+{
+	char *out = NULL;
+	if (!harness_pg()) {
+		sqlite3 *h = NULL;
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			out = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		sqlite3_close(h);
+		return out;
+	}
+	PGconn *c = PQconnectdb(s->db);
+	PGresult *r = c && PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		out = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(c);
+	return out;
 }
 
 void server_destroy(struct server *s)
 {
 	server_stop(s);
-	int bad = plans_out_of_step(s->db);
+	/* What the server stores about a plan that it could count from the appointments
+	 * (kept for the recall index and for reads) must equal the count, whatever the test
+	 * did; -1: no database, or no plans table. */
+	int bad = (int)fx_sql_int(s, plans_out_of_step);
+	if (bad < 0)
+		bad = 0;
 	/* Teardowns cannot fail a cmocka run, so the whole test program fails instead. */
 	if (bad) {
 		fprintf(stderr,
@@ -1033,6 +1146,15 @@ long long fx_audit_last(struct server *s, const char *admin_token)
 
 void fx_expect_intact(const char *db)
 {
+	if (harness_pg()) {
+		/* PostgreSQL checks its own pages; the trail is ours to verify. */
+		const char *args[] = {"audit", "verify", "--db", db, NULL};
+		char *out = NULL;
+		assert_int_equal(run_cli(args, NULL, &out), 0);
+		assert_non_null(strstr(out, "intact"));
+		free(out);
+		return;
+	}
 	sqlite3 *h;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);

@@ -36,6 +36,18 @@ const char *harness_bin(void);
 /* The same program with the power-cut model of tests/vfs (COLLAGENDA_TESTVFS_BIN, else
  * build/tests/collagenda-testvfs). */
 const char *harness_testvfs_bin(void);
+/* The PostgreSQL cluster the API tests run on (COLLAGENDA_TEST_PG, a postgresql:// URI
+ * without a database name), or NULL: SQLite files. On PostgreSQL each server gets a
+ * database of its own and struct server's db holds its connection string. */
+const char *harness_pg(void);
+/* The single integer a query answers on the server's database (either kind), or -1. */
+long long fx_sql_int(const struct server *s, const char *sql);
+/* The single text value a query answers (caller frees), or NULL. */
+char *fx_sql_text(const struct server *s, const char *sql);
+/* Runs sql on the server's database as someone with it in hand would: one statement
+ * with ?1 bound to the text p1, or, with p1 NULL, any number of statements. The rows
+ * the (last) statement changed, or -1 when it fails. */
+long long fx_sql_exec(const struct server *s, const char *sql, const char *p1);
 /* When set, servers started from now on run this binary instead of harness_bin(). */
 extern const char *harness_server_bin;
 

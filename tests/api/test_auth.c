@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,18 +366,7 @@ static void password_reset_ends_sessions(void **state)
 /* desk's stored password hash, read straight from the database (caller frees). */
 static char *stored_hash(void)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	char *out = NULL;
-	assert_int_equal(sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE username = 'desk'", -1,
-			       &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	char *out = fx_sql_text(&srv, "SELECT password_hash FROM users WHERE username = 'desk'");
 	assert_non_null(out);
 	return out;
 }
@@ -394,20 +382,9 @@ static void outdated_hashes_are_renewed_at_login(void **state)
 					   crypto_pwhash_OPSLIMIT_INTERACTIVE,
 					   crypto_pwhash_MEMLIMIT_INTERACTIVE),
 			 0);
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "UPDATE users SET password_hash = ?1 "
-					    "WHERE username = 'desk'",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_text(st, 1, old, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	assert_int_equal(
+	    fx_sql_exec(&srv, "UPDATE users SET password_hash = ?1 WHERE username = 'desk'", old),
+	    1);
 
 	fx_expect_status(login_req(&srv, "desk", "not-the-password"), 401);
 	char *h = stored_hash();

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,16 +69,9 @@ static void sign(long long appt, const char *signer)
 /* Runs sql with ?1 bound to appt on the server's database. */
 static void db_exec_for(const char *sql, long long appt)
 {
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open_v2(S.db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, appt);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	char id[24];
+	snprintf(id, sizeof id, "%lld", appt);
+	assert_int_equal(fx_sql_exec(&S, sql, id), 1);
 }
 
 /* The server keeps each plan's progress beside it (schema version 4); recounts the one

@@ -27,6 +27,9 @@ static void note_materialized(struct materialized *m, const char *detail)
 {
 	if (strncmp(detail, "MATERIALIZE ", 12) == 0 && m->n < MAX_MATERIALIZED)
 		snprintf(m->names[m->n++], sizeof m->names[0], "%s", detail + 12);
+	/* A named subquery in FROM runs as a co-routine of that name. */
+	if (strncmp(detail, "CO-ROUTINE ", 11) == 0 && m->n < MAX_MATERIALIZED)
+		snprintf(m->names[m->n++], sizeof m->names[0], "%s", detail + 11);
 }
 
 /* True for a plan line that reads a whole table or a whole index of one. Scans of
