@@ -56,10 +56,14 @@ finish() {
   local ms=$(((${EPOCHREALTIME//[^0-9]/} - started) / 1000))
   echo
   echo "pg-cluster: $passed passed, $failed failed (${ms} ms)"
-  [ "$failed" -eq 0 ]
-  exit
+  [ "$failed" -eq 0 ] && exit 0
+  exit 1
 }
 trap 'finish $?' EXIT
+# A signal ends the test once the step under way is done (each is bounded), so that
+# the cleanup does not race a pg-cluster.sh still writing a cluster.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # q URI SQL: the rows SQL returns, unaligned, as the role collagenda.
 q() {
