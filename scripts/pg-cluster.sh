@@ -148,7 +148,7 @@ cluster_pids() {
   while read -r link; do
     pid=${link#/proc/}
     pid=${pid%/cwd}
-    alive "$pid" && echo "$pid"
+    if alive "$pid"; then echo "$pid"; fi
   done < <(find /proc -mindepth 2 -maxdepth 2 -name cwd \
     \( -lname "$1/data" -o -lname "$1/data (deleted)" \) 2>/dev/null)
 }

@@ -22,14 +22,19 @@ chmod 0711 "$tmp"
 primary=$tmp/primary
 standby=$tmp/standby
 
+# Milliseconds since the test started.
+elapsed() {
+  echo $(((${EPOCHREALTIME//[^0-9]/} - started) / 1000))
+}
+
 ok() {
   passed=$((passed + 1))
-  echo "ok    $1"
+  printf 'ok    %6s ms  %s\n' "$(elapsed)" "$1"
 }
 
 not_ok() {
   failed=$((failed + 1))
-  echo "FAIL  $1"
+  printf 'FAIL  %6s ms  %s\n' "$(elapsed)" "$1"
 }
 
 # check WHAT COMMAND...: one check, passed when COMMAND succeeds.
@@ -46,6 +51,10 @@ finish() {
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
     not_ok "the test stopped early (exit status $rc)"
   fi
+  if [ "$failed" -ne 0 ]; then
+    # What pg-cluster.sh said, and the servers' logs, before they go.
+    tail -n 30 "$tmp"/*.log "$primary"/*.log "$standby"/*.log 2>/dev/null | sed 's/^/      /'
+  fi
   "$pgc" stop "$standby" 2>>"$tmp/cleanup.log"
   "$pgc" stop "$primary" 2>>"$tmp/cleanup.log"
   if [ -e "$primary" ] || [ -e "$standby" ]; then
@@ -53,9 +62,8 @@ finish() {
   else
     rm -rf "$tmp"
   fi
-  local ms=$(((${EPOCHREALTIME//[^0-9]/} - started) / 1000))
   echo
-  echo "pg-cluster: $passed passed, $failed failed (${ms} ms)"
+  echo "pg-cluster: $passed passed, $failed failed ($(elapsed) ms)"
   [ "$failed" -eq 0 ] && exit 0
   exit 1
 }
