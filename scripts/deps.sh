@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages collagenda needs to build and test, only those missing.
+# Installs the Debian packages collagenda needs to build and test, only those missing,
+# and, when run as root, creates the unprivileged user that runs the tests' throwaway
+# PostgreSQL clusters (initdb refuses root; see scripts/pg-cluster.sh).
 set -euo pipefail
+
+pg_user=${COLLAGENDA_PG_USER:-collagenda-pg}
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
       libpq-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev sqlite3 openssl clang libclang-rt-14-dev
       wrk gnuplot-nox curl tzdata
       clang-format cppcheck shellcheck
-      chromium nodejs npm)
+      chromium nodejs npm
+      postgresql-15)
 if [ "${COLLAGENDA_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   pkgs+=(${COLLAGENDA_DEPS_EXTRA})
@@ -22,13 +27,28 @@ for p in "${pkgs[@]}"; do
   esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "deps.sh: missing packages: ${missing[*]} (run as root to install)" >&2
-  exit 1
+# A non-root user runs the clusters as itself and needs no such user.
+need_user=false
+if [ "$(id -u)" -eq 0 ] && ! getent passwd "$pg_user" >/dev/null; then
+  need_user=true
 fi
-echo "deps.sh: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] && [ "$need_user" = false ] && exit 0
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]} (run as root to install)" >&2
+    exit 1
+  fi
+  # postgresql-15 may create and start Debian's own cluster on port 5432; the tests
+  # never use it and leave it alone.
+  echo "deps.sh: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$need_user" = true ]; then
+  echo "deps.sh: creating system user $pg_user" >&2
+  useradd --system --user-group --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin "$pg_user"
+fi
