@@ -40,7 +40,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 API_BINS := $(API_SRCS:tests/api/%.c=$(B)/tests/api/%)
 HEADERS := $(shell find include src tests -name '*.h')
 
-.PHONY: all deps run test check unit api e2e lint clean bench bench-smoke
+.PHONY: all deps run test check check-pg unit api e2e lint clean bench bench-smoke
 
 all: $(B)/collagenda
 
@@ -111,9 +111,21 @@ run: deps $(B)/collagenda
 check: $(B)/collagenda $(TESTVFS) $(UNIT_BINS) $(API_BINS)
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda COLLAGENDA_TESTVFS_BIN=$(CURDIR)/$(TESTVFS) bash tests/run.sh "$(B)" $(UNIT_BINS) $(API_BINS)
 
+# The API suite again on PostgreSQL (tests/pg/run-api.sh: a throwaway cluster, a database
+# per test server), with the PostgreSQL schema's own check and the cluster scripts'
+# self-test (a synchronous standby promoted after its primary is killed). The tests of
+# the SQLite file itself (the command line on files, backup, storage faults, power loss)
+# run on SQLite only.
+PG_API_BINS := $(filter-out %/test_cli %/test_backup %/test_storage %/test_powerloss,$(API_BINS))
+check-pg: $(B)/collagenda $(PG_API_BINS)
+	@bash tests/pg/check-schema.sh
+	@bash tests/pg/test-cluster.sh
+	@bash tests/pg/run-api.sh $(B) $(PG_API_BINS)
+
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory check-pg
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory fuzz-check
@@ -153,7 +165,7 @@ bench-smoke: deps $(B)/collagenda $(BENCH_TOOLS)
 
 # Style, static analysis, banned calls, the include layers (scripts/check-includes.sh) and
 # the shell scripts; part of `make test`.
-SHELL_SCRIPTS := $(wildcard scripts/*.sh) tests/run.sh bench/run.sh .ci/run
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) $(wildcard tests/pg/*.sh) tests/run.sh bench/run.sh .ci/run
 lint:
 	@clang-format --dry-run --Werror $(SRCS) $(shell find include tests -name '*.[ch]')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability \

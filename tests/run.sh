@@ -2,7 +2,7 @@
 # Runs test binaries, shows their output, and totals cmocka's counts into one line.
 set -u
 flavour=$1
-case "$flavour" in */san) label=sanitized ;; *) label=plain ;; esac
+case "$flavour" in */san) label=sanitized ;; postgresql) label=postgresql ;; *) label=plain ;; esac
 shift
 passed=0
 failed=0
