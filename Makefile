@@ -117,10 +117,19 @@ check: $(B)/collagenda $(TESTVFS) $(UNIT_BINS) $(API_BINS)
 # the SQLite file itself (the command line on files, backup, storage faults, power loss)
 # run on SQLite only.
 PG_API_BINS := $(filter-out %/test_cli %/test_backup %/test_storage %/test_powerloss,$(API_BINS))
-check-pg: $(B)/collagenda $(PG_API_BINS)
+check-pg: $(B)/collagenda $(PG_API_BINS) $(B)/tests/pg/test_failover $(B)/tests/pg/test_migrate
 	@bash tests/pg/check-schema.sh
 	@bash tests/pg/test-cluster.sh
-	@bash tests/pg/run-api.sh $(B) $(PG_API_BINS)
+	@bash tests/pg/run-api.sh $(B) $(PG_API_BINS) $(B)/tests/pg/test_migrate
+	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh postgresql \
+		$(B)/tests/pg/test_failover
+
+# Failover (its own primary and synchronous standby) and the move from SQLite.
+$(B)/tests/pg/%: tests/pg/%.c tests/api/harness.c \
+		$(B)/libcollagenda.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/api -o $@ $< tests/api/harness.c \
+		$(B)/libcollagenda.a $(PKG_LIBS) $(TEST_LIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory lint

@@ -14,6 +14,9 @@ void db_setup(void);
 /* Whether a --db target names a PostgreSQL database (a postgresql:// URI or a libpq
  * keyword=value string) rather than an SQLite file. */
 bool db_is_remote(const char *target);
+/* How to name the target in messages and logs: an SQLite path as it is, a PostgreSQL
+ * connection string (which may hold a password) never. */
+const char *db_display(const char *target);
 
 /* Opens (creating if needed) the database at path with the project's pragmas and
  * applies pending migrations. 0 and *out (free with db_close), or a negative error. */

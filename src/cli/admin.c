@@ -11,6 +11,7 @@
 #include "options.h"
 #include "domain/model.h"
 #include "store/anchor.h"
+#include "store/copy.h"
 #include "store/audit.h"
 #include "store/db.h"
 #include "store/users.h"
@@ -56,7 +57,7 @@ int cli_init(int argc, char **argv)
 	db_close(db);
 	if (err)
 		return CLI_FAIL;
-	printf("database %s is at schema version %d\n", path, v);
+	printf("database %s is at schema version %d\n", db_display(path), v);
 	return CLI_OK;
 }
 
@@ -273,7 +274,7 @@ static int audit_head(int argc, char **argv, const char *text)
 	int rc;
 	if (!db_option(argc, argv, 0, text, &path, &rc))
 		return rc;
-	if (access(path, F_OK) != 0) {
+	if (!db_is_remote(path) && access(path, F_OK) != 0) {
 		fprintf(stderr, "collagenda audit head: no database at %s\n", path);
 		return CLI_FAIL;
 	}
@@ -353,6 +354,12 @@ int cli_backup(int argc, char **argv)
 	if (!db_option(argc, argv, 1, text, &path, &rc))
 		return rc;
 	const char *dest = argv[optind];
+	if (db_is_remote(path)) {
+		fprintf(stderr, "collagenda backup: a PostgreSQL database is backed up with its own "
+				"tools: pg_dump for a copy, pg_basebackup and WAL archiving for a "
+				"standby or point-in-time recovery (README, \"PostgreSQL\")\n");
+		return CLI_USAGE;
+	}
 	/* Opening a missing source would create an empty database there and back that up. */
 	if (access(path, F_OK) != 0) {
 		fprintf(stderr, "collagenda backup: no database at %s\n", path);
@@ -370,5 +377,57 @@ int cli_backup(int argc, char **argv)
 	if (err || anchor_copy(dest) != 0)
 		return CLI_FAIL;
 	printf("backed up %s to %s\n", path, dest);
+	return CLI_OK;
+}
+
+int cli_migrate_to(int argc, char **argv)
+{
+	static const char text[] =
+	    "usage: collagenda migrate-to TARGET --from PATH\n"
+	    "Copies the clinic in the SQLite file PATH into the new PostgreSQL database TARGET\n"
+	    "(a postgresql:// URI or a libpq connection string), verifies the audit chain\n"
+	    "there and prints the rows of every table on both sides.\n";
+	const char *from_path = NULL;
+	const struct cli_option opts[] = {{"from", .text = &from_path}};
+	int rc;
+	if (!cli_parse_options(argc, argv, opts, 1, 1, text, &rc))
+		return rc;
+	const char *target = argv[optind];
+	if (!from_path || db_is_remote(from_path) || !db_is_remote(target)) {
+		fprintf(stderr, "collagenda migrate-to: TARGET is a PostgreSQL database and --from "
+				"an SQLite file\n%s",
+			text);
+		return CLI_USAGE;
+	}
+	if (access(from_path, F_OK) != 0) {
+		fprintf(stderr, "collagenda migrate-to: no database at %s\n", from_path);
+		return CLI_FAIL;
+	}
+	struct db *from = NULL, *to = NULL;
+	if (db_open(from_path, &from) != 0)
+		return CLI_FAIL;
+	if (db_open(target, &to) != 0) {
+		db_close(from);
+		return CLI_FAIL;
+	}
+	printf("%-24s %10s %10s\n", "table", "sqlite", "postgresql");
+	int err = store_copy_clinic(from, to, stdout);
+	int64_t bad = 0, count = 0;
+	if (!err && (err = db_begin_read(to)) == 0) {
+		err = store_audit_verify(to, &bad, &count);
+		db_rollback(to);
+	}
+	db_close(to);
+	db_close(from);
+	if (err) {
+		fprintf(stderr, "collagenda migrate-to: the copy failed; %s is unchanged\n",
+			db_display(target));
+		return CLI_FAIL;
+	}
+	if (bad) {
+		printf("audit chain broken at event %lld on arrival\n", (long long)bad);
+		return CLI_FAIL;
+	}
+	printf("audit chain intact on arrival: %lld events\n", (long long)count);
 	return CLI_OK;
 }

@@ -16,6 +16,7 @@ static void usage(FILE *out)
 	      "  user add     add a user (password from standard input)\n"
 	      "  backup DEST  copy the live database to DEST and check the copy\n"
 	      "  audit verify check the audit trail's hash chain\n"
+	      "  migrate-to   copy an SQLite clinic into a new PostgreSQL database\n"
 	      "\n"
 	      "  --help       this text ('collagenda COMMAND --help' for a command)\n"
 	      "  --version    the program's version\n",
@@ -47,6 +48,8 @@ int cli_main(int argc, char **argv)
 		return cli_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "backup") == 0)
 		return cli_backup(argc - 1, argv + 1);
+	if (strcmp(cmd, "migrate-to") == 0)
+		return cli_migrate_to(argc - 1, argv + 1);
 	fprintf(stderr, "collagenda: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return CLI_USAGE;

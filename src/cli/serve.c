@@ -191,7 +191,7 @@ int cli_serve(int argc, char **argv)
 	/* SQLite's default page is 4 KiB. */
 	db_set_max_pages((int64_t)max_mb * 256);
 	if (db_pool_init(db_path) != 0) {
-		log_error("cannot open the database at %s", db_path);
+		log_error("cannot open the database at %s", db_display(db_path));
 		goto out_free;
 	}
 	if (demo && cli_demo_fill(db_thread()) != 0) {

@@ -69,7 +69,7 @@ int store_audit_head(struct db *db, struct audit_anchor *out)
 {
 	struct dbst *st = db_stmt(db, &sql_head);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	int rc = db_step(db, st), err = 0;
 	if (rc == DB_ROW) {
 		out->id = db_col_int64(st, 0);
@@ -89,7 +89,7 @@ int store_audit_hash_of(struct db *db, int64_t id, char hash[AUDIT_HASH_HEX])
 {
 	struct dbst *st = db_stmt(db, &sql_hash_of);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, id);
 	int rc = db_step(db, st), err = 0;
 	if (rc == DB_ROW) {

@@ -125,7 +125,7 @@ static int append_after(struct db *db, struct audit_head *head, const struct act
 
 	struct dbst *st = db_stmt(db, &sql_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, e.id);
 	db_bind_int(st, 2, e.at);
 	if (e.user_id)
@@ -202,7 +202,7 @@ int store_audit_list(struct db *db, const struct audit_filter *f, struct audit_e
 	}
 	st = db_stmt(db, &sql_list[q]);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_filter(st, f);
 	db_bind_int(st, 5, f->limit);
 	return db_collect(db, st, sizeof **out, read_event_row, free_events, (void **)out, n);
@@ -212,7 +212,7 @@ int store_audit_verify(struct db *db, int64_t *first_bad, int64_t *count)
 {
 	struct dbst *st = db_stmt(db, &sql_all);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	char prev[AUDIT_HASH_HEX];
 	int64_t expect_id = 1;
 	memcpy(prev, AUDIT_GENESIS, sizeof AUDIT_GENESIS);

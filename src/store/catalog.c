@@ -182,7 +182,7 @@ int store_condition_put(struct db *db, const struct condition *c)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_cond_put);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 1, c->code);
 	db_bind_text(st, 2, c->name);
 	db_bind_text(st, 3, severity_name(c->severity));
@@ -195,7 +195,7 @@ int store_treatment_type_put(struct db *db, const struct treatment_type *t)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_tt_put);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 1, t->code);
 	db_bind_text(st, 2, t->name);
 	db_bind_int(st, 3, t->default_sessions);
@@ -212,7 +212,7 @@ int store_area_put(struct db *db, const struct area *a)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_area_put);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 1, a->code);
 	db_bind_text(st, 2, a->name);
 	db_bind_int(st, 3, a->max_depth_hmm);
@@ -224,7 +224,7 @@ int store_screening_insert(struct db *db, struct screening *s)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_scr_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, s->patient_id);
 	db_bind_int(st, 2, s->recorded_at);
 	db_bind_int(st, 3, s->recorded_by);
@@ -288,7 +288,7 @@ int store_consent_insert(struct db *db, struct consent *c)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_consent_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, c->patient_id);
 	db_bind_text(st, 2, c->treatment_type);
 	db_bind_text(st, 3, c->form_version);
@@ -310,7 +310,7 @@ int store_consent_latest(struct db *db, int64_t patient_id, const char *treatmen
 	memset(out, 0, sizeof *out);
 	struct dbst *st = db_stmt_id(db, &sql_consent_latest, patient_id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 2, treatment_type);
 	return db_get_one(db, st, read_consent, out);
 }

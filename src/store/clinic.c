@@ -59,7 +59,7 @@ int store_room_update(struct db *db, const struct room *r)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_room_update, r->id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 2, r->name);
 	db_bind_int(st, 3, r->active ? 1 : 0);
 	return db_exec_stmt(db, st);
@@ -86,7 +86,7 @@ int store_hours_replace(struct db *db, int64_t practitioner_id, const struct hou
 	for (size_t i = 0; !err && i < n; i++) {
 		struct dbst *st = db_stmt_id(db, &sql_hours_insert, practitioner_id);
 		if (!st)
-			return -ERR_INTERNAL;
+			return db_stmt_err(db);
 		db_bind_int(st, 2, h[i].weekday);
 		db_bind_int(st, 3, h[i].start_min);
 		db_bind_int(st, 4, h[i].end_min);
@@ -115,7 +115,7 @@ int store_time_off_list(struct db *db, int64_t practitioner_id, int64_t from, st
 {
 	struct dbst *st = db_stmt_id(db, &sql_off_list, practitioner_id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 2, from);
 	return db_collect(db, st, sizeof **out, read_time_off, free_time_offs, (void **)out, n);
 }
@@ -125,7 +125,7 @@ int store_time_off_insert(struct db *db, const struct time_off *t, int64_t creat
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_off_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, t->practitioner_id);
 	db_bind_int(st, 2, t->start);
 	db_bind_int(st, 3, t->end);

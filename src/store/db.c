@@ -25,6 +25,12 @@ static bool group_sync;
 
 static int ready(struct db *db);
 
+int db_stmt_err(struct db *db)
+{
+	int err = db ? db_conn(db)->prepare_err : 0;
+	return err ? err : -ERR_INTERNAL;
+}
+
 sqlite3 *db_handle(struct db *db)
 {
 	return db_conn(db)->h;
@@ -68,6 +74,7 @@ static void cache_put(struct db *db, const char *const *key, struct dbst *st)
 struct dbst *db_stmt(struct db *db, const char *const *sql)
 {
 	db = db_conn(db);
+	db->prepare_err = 0;
 	/* A statement outside a transaction on a connection that broke: connect again. */
 	if (db_is_pg(db) && db->pg_broken && !db->drv->in_tx(db) &&
 	    (db->prepare_err = ready(db)) != 0)
@@ -166,7 +173,7 @@ char *db_col_text(struct dbst *st, int col)
 int db_exec_stmt(struct db *db, struct dbst *st)
 {
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	int rc = db_step(db, st);
 	db_done(st);
 	return rc < 0 ? rc : 0;
@@ -185,7 +192,7 @@ int db_insert(struct db *db, struct dbst *st, int64_t *id)
 int db_get_one(struct db *db, struct dbst *st, void (*read)(struct dbst *, void *), void *out)
 {
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	int rc = db_step(db, st), err = 0;
 	if (rc == DB_ROW)
 		read(st, out);
@@ -198,7 +205,7 @@ int db_get_one(struct db *db, struct dbst *st, void (*read)(struct dbst *, void 
 int db_query_int(struct db *db, struct dbst *st, int64_t *out)
 {
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	int rc = db_step(db, st);
 	int err = 0;
 	if (rc == DB_ROW)
@@ -239,7 +246,7 @@ int db_collect_with(struct db *db, struct dbst *st, size_t elem,
 		    void (*free_list)(void *, size_t), void **out, size_t *n)
 {
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	void *list;
 	size_t len;
 	int err = collect(db, st, elem, read, arg, &list, &len);
@@ -292,7 +299,7 @@ int db_collect_into(struct db *db, struct dbst *st, size_t elem,
 		    void (*read)(struct dbst *, void *), void **out, size_t *n)
 {
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	struct plain_reader r = {read};
 	return collect(db, st, elem, read_plain, &r, out, n);
 }
@@ -304,7 +311,7 @@ int db_insert_texts(struct db *db, const char *const *sql, int64_t parent_id, ch
 	for (size_t i = 0; !err && i < n; i++) {
 		struct dbst *st = db_stmt_id(db, sql, parent_id);
 		if (!st)
-			return -ERR_INTERNAL;
+			return db_stmt_err(db);
 		db_bind_text(st, 2, texts[i]);
 		err = db_exec_stmt(db, st);
 	}
@@ -364,14 +371,14 @@ static void forget_statements(struct db *db)
 	db->nslots = db->used = 0;
 }
 
-/* Before a transaction on a PostgreSQL connection that broke: connect again (libpq
+/* Before a statement on a PostgreSQL connection that broke: connect again (libpq
  * tries every host of the connection string, and target_session_attrs picks the
  * primary). */
 static int ready(struct db *db)
 {
 	if (!db_is_pg(db) || !db->pg_broken)
 		return 0;
-	forget_statements(db);
+	/* Its statements prepare themselves again on the new connection. */
 	return db_pg_reset(db);
 }
 

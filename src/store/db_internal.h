@@ -104,6 +104,9 @@ const char *db_filename(struct db *db);
  */
 struct dbst *db_stmt(struct db *db, const char *const *sql);
 void db_done(struct dbst *st);
+/* Why db_stmt (or a binding after it) gave NULL: the database's error, such as
+ * -ERR_STORAGE_UNAVAILABLE when it cannot be reached, else -ERR_INTERNAL. */
+int db_stmt_err(struct db *db);
 
 /* db_stmt with ?1 bound to id, or to the text key (NULL binds SQL NULL), for the many
  * statements keyed by one value. NULL when preparing or binding fails (logged). */
@@ -125,7 +128,7 @@ char *db_col_text(struct dbst *st, int col);
 /*
  * The functions below run a statement from db_stmt and reset it. Each takes st as
  * db_stmt (or db_stmt_id, _text, _blob) returned it: a NULL st, a statement that could
- * not be prepared, gives -ERR_INTERNAL, so that a caller with nothing else to bind can
+ * not be prepared, gives db_stmt_err's error, so that a caller with nothing else to bind can
  * pass the look-up straight in.
  */
 

@@ -134,7 +134,7 @@ int store_patient_insert(struct db *db, struct patient *p)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_details(st, 1, p);
 	db_bind_int(st, 11, p->created_at);
 	int err = db_insert(db, st, &p->id);
@@ -144,7 +144,7 @@ int store_patient_insert(struct db *db, struct patient *p)
 	text_mrn(p->id, mrn, sizeof mrn);
 	st = db_stmt_id(db, &sql_set_mrn, p->id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 2, mrn);
 	if ((err = db_exec_stmt(db, st)) != 0)
 		return err;
@@ -164,7 +164,7 @@ int store_patient_update(struct db *db, const struct patient *p)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_update, p->id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_details(st, 2, p);
 	db_bind_int(st, 12, p->archived ? 1 : 0);
 	db_bind_int(st, 13, p->updated_at);
@@ -257,14 +257,14 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 		pair = sql_find_last_first;
 	struct dbst *st = db_stmt(db, &pair[1]);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_query(st, q);
 	int err = db_query_int(db, st, total);
 	if (err)
 		return err;
 	st = db_stmt(db, &pair[0]);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_query(st, q);
 	db_bind_int(st, 8, q->limit);
 	db_bind_int(st, 9, q->offset);
@@ -277,7 +277,7 @@ int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
 {
 	struct dbst *st = db_stmt(db, &sql_same);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_keys(st, p, 2, 1, 0);
 	db_bind_text(st, 3, p->date_of_birth);
 	db_bind_int(st, 4, p->id);

@@ -26,6 +26,11 @@ struct pg_st {
 	int row, nrows; /* the row db_col_* read is row - 1 */
 	bool ran;
 	uint64_t generation; /* the connection's, when prepared */
+	/* What it was prepared from, to prepare it again on a new connection; whether it
+	 * only reads (and may run again after a reconnect). */
+	char *text;
+	Oid types[PG_MAX_PARAMS];
+	bool rerunnable;
 };
 
 static struct pg_st *pst(struct dbst *st)
@@ -36,6 +41,11 @@ static struct pg_st *pst(struct dbst *st)
 bool db_is_remote(const char *target)
 {
 	return db_pg_target(target);
+}
+
+const char *db_display(const char *target)
+{
+	return db_pg_target(target) ? "the PostgreSQL database" : target;
 }
 
 bool db_pg_target(const char *target)
@@ -163,7 +173,7 @@ static void deallocate(struct db *db, const char *name)
  * comes out a 32-bit integer that an id or an instant after 2038 would overflow, so it is
  * prepared again as a 64-bit one.
  */
-static int pg_prepare(struct db *db, const char *sql, struct dbst **out)
+static int prepare_once(struct db *db, const char *sql, struct dbst **out)
 {
 	int max = 0;
 	char *text = dollar_params(sql, &max);
@@ -209,16 +219,40 @@ static int pg_prepare(struct db *db, const char *sql, struct dbst **out)
 			PQclear(res);
 		}
 	}
-	if (err)
-		log_error("prepare failed for: %s", text);
-	free(text);
 	if (err) {
+		log_error("prepare failed for: %s", text);
+		free(text);
 		free(s);
 		return err;
 	}
 	s->generation = db->pg_generation;
+	s->text = text;
+	memcpy(s->types, types, sizeof s->types);
+	s->rerunnable = strncmp(text, "SELECT", 6) == 0 || strncmp(text, "BEGIN", 5) == 0;
 	*out = &s->base;
 	return 0;
+}
+
+static int pg_prepare(struct db *db, const char *sql, struct dbst **out)
+{
+	bool outside = PQtransactionStatus(db->pg) == PQTRANS_IDLE;
+	int err = prepare_once(db, sql, out);
+	/* A connection that broke since its last statement: once more on a new one. */
+	if (err && db->pg_broken && outside && db_pg_reset(db) == 0)
+		err = prepare_once(db, sql, out);
+	return err;
+}
+
+/* Prepares s again on its connection, which was (re)connected since s was prepared. */
+static int prepare_again(struct db *db, struct pg_st *s)
+{
+	int unknown;
+	PGresult *res = try_prepare(db, s->name, s->text, s->nparams, s->types, &unknown);
+	int err = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_err(db, res);
+	PQclear(res);
+	if (!err)
+		s->generation = db->pg_generation;
+	return err;
 }
 
 static void clear_params(struct pg_st *s)
@@ -244,6 +278,7 @@ static void pg_reset(struct dbst *st)
 static void pg_finalize(struct dbst *st)
 {
 	pg_reset(st);
+	free(pst(st)->text);
 	free(st);
 }
 
@@ -286,30 +321,43 @@ static int pg_bind_null(struct dbst *st, int idx)
 	return set_param(pst(st), idx, NULL, 0, 0);
 }
 
+/* Runs s with its parameters into s->res; 0 or a negative error. */
+static int execute(struct db *db, struct pg_st *s)
+{
+	int err = 0;
+	if (s->generation != db->pg_generation && (err = prepare_again(db, s)) != 0)
+		return err;
+	s->res = PQexecPrepared(db->pg, s->name, s->nparams, (const char *const *)s->values,
+				s->lengths, s->formats, 0);
+	ExecStatusType status = PQresultStatus(s->res);
+	if (status == PGRES_TUPLES_OK) {
+		s->nrows = PQntuples(s->res);
+	} else if (status == PGRES_COMMAND_OK) {
+		const char *n = PQcmdTuples(s->res);
+		db->pg_changes = n && *n ? strtoll(n, NULL, 10) : 0;
+		s->nrows = 0;
+	} else {
+		err = pg_err(db, s->res);
+		PQclear(s->res);
+		s->res = NULL;
+	}
+	return err;
+}
+
 static int pg_step(struct db *db, struct dbst *st)
 {
 	struct pg_st *s = pst(st);
 	if (!s->ran) {
-		if (s->generation != db->pg_generation) {
-			log_warn("a statement outlived its connection");
-			return -ERR_STORAGE_UNAVAILABLE;
-		}
 		s->ran = true;
-		s->res = PQexecPrepared(db->pg, s->name, s->nparams, (const char *const *)s->values,
-					s->lengths, s->formats, 0);
-		ExecStatusType status = PQresultStatus(s->res);
-		if (status == PGRES_TUPLES_OK) {
-			s->nrows = PQntuples(s->res);
-		} else if (status == PGRES_COMMAND_OK) {
-			const char *n = PQcmdTuples(s->res);
-			db->pg_changes = n && *n ? strtoll(n, NULL, 10) : 0;
-			s->nrows = 0;
-		} else {
-			int err = pg_err(db, s->res);
-			PQclear(s->res);
-			s->res = NULL;
+		bool outside = PQtransactionStatus(db->pg) == PQTRANS_IDLE;
+		int err = execute(db, s);
+		/* The connection broke (a failover, a restarted server): a read or a BEGIN
+		 * outside a transaction runs again once on a new connection, if one can be
+		 * had; anything else reports the fault. */
+		if (err && db->pg_broken && outside && s->rerunnable && db_pg_reset(db) == 0)
+			err = execute(db, s);
+		if (err)
 			return err;
-		}
 		s->row = 0;
 	}
 	if (s->row < s->nrows) {

@@ -20,7 +20,7 @@ int store_resolutions_insert(struct db *db, int64_t screening_id, char *const *c
 	for (size_t i = 0; !err && i < n; i++) {
 		struct dbst *st = db_stmt(db, &sql_insert);
 		if (!st)
-			return -ERR_INTERNAL;
+			return db_stmt_err(db);
 		db_bind_int(st, 1, screening_id);
 		db_bind_text(st, 2, codes[i]);
 		err = db_exec_stmt(db, st);
@@ -45,7 +45,7 @@ int store_resolutions_list(struct db *db, int64_t screening_id, char ***out, siz
 {
 	struct dbst *st = db_stmt(db, &sql_list);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, screening_id);
 	void *list = NULL;
 	int err = db_collect(db, st, sizeof(char *), read_code, free_codes, &list, n);

@@ -198,7 +198,7 @@ int store_plan_insert(struct db *db, struct plan *p)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_plan_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, p->patient_id);
 	db_bind_text(st, 2, p->treatment_type);
 	db_bind_text(st, 3, p->indication);
@@ -234,7 +234,7 @@ int store_plan_update(struct db *db, const struct plan *p)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_plan_update, p->id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_plan_terms(st, 2, p);
 	db_bind_int(st, 8, p->updated_at);
 	db_bind_text(st, 9, p->override_reason);
@@ -259,7 +259,7 @@ int store_plan_progress(struct db *db, int64_t plan_id, int64_t exclude_id,
 {
 	struct dbst *st = db_stmt(db, &sql_plan_progress);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, plan_id);
 	db_bind_int(st, 2, exclude_id);
 	memset(out, 0, sizeof *out);
@@ -314,7 +314,7 @@ int store_appt_insert(struct db *db, struct appointment *a)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_appt_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, a->patient_id);
 	if (a->plan_id)
 		db_bind_int(st, 2, a->plan_id);
@@ -341,7 +341,7 @@ int store_appt_update(struct db *db, const struct appointment *a)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_appt_update, a->id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	bind_appt_terms(st, 2, a);
 	db_bind_int(st, 11, a->updated_at);
 	return db_exec_stmt(db, st);
@@ -442,7 +442,7 @@ int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view
 {
 	struct dbst *st = db_stmt(db, &sql_appt_list);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, f->from);
 	db_bind_int(st, 2, f->to);
 	db_bind_int(st, 3, f->practitioner_id);
@@ -463,7 +463,7 @@ int store_appt_overlap(struct db *db, int party, int64_t party_id, int64_t start
 {
 	struct dbst *st = db_stmt(db, &sql_overlap[party]);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, party_id);
 	db_bind_int(st, 2, start);
 	db_bind_int(st, 3, end);
@@ -484,7 +484,7 @@ int store_appt_neighbours(struct db *db, int64_t plan_id, int64_t start, int64_t
 	for (int i = 0; i < 2; i++) {
 		struct dbst *st = db_stmt(db, sql[i]);
 		if (!st)
-			return -ERR_INTERNAL;
+			return db_stmt_err(db);
 		db_bind_int(st, 1, plan_id);
 		db_bind_int(st, 2, start);
 		db_bind_int(st, 3, exclude_id);
@@ -550,7 +550,7 @@ int store_appt_busy(struct db *db, int party, int64_t party_id, int64_t from, in
 {
 	struct dbst *st = db_stmt(db, &sql_busy[party]);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, party_id);
 	db_bind_int(st, 2, from);
 	db_bind_int(st, 3, to);
@@ -583,7 +583,7 @@ int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct
 {
 	struct dbst *st = db_stmt(db, &sql_recall);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, due_before);
 	db_bind_int(st, 2, limit);
 	return db_collect(db, st, sizeof **out, read_recall, free_recalls, (void **)out, n);

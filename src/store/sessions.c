@@ -184,7 +184,7 @@ int store_record_put(struct db *db, const struct session_record *r)
 
 	struct dbst *st = db_stmt(db, &sql_put);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	const struct prp_details *p = &r->prp;
 	db_bind_int(st, 1, r->appointment_id);
 	bind_opt_int(st, 2, r->screening_confirmed_at, r->screening_confirmed_at != 0);
@@ -247,7 +247,7 @@ int store_record_sign(struct db *db, int64_t appointment_id, int64_t user, int64
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_sign, appointment_id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 2, user);
 	db_bind_int(st, 3, at);
 	bind_opt_int(st, 4, consent_id, consent_id != 0);
@@ -262,7 +262,7 @@ int store_addendum_insert(struct db *db, struct addendum *a)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_add_addendum);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, a->appointment_id);
 	db_bind_int(st, 2, a->author);
 	db_bind_int(st, 3, a->at);
@@ -310,7 +310,7 @@ int store_record_previous(struct db *db, int64_t plan_id, int64_t before,
 	memset(out, 0, sizeof *out);
 	struct dbst *st = db_stmt_id(db, &sql_previous, plan_id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 2, before);
 	struct dated_record d = {out, start};
 	int err = db_get_one(db, st, read_dated_record, &d);
@@ -368,7 +368,7 @@ int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct 
 {
 	struct dbst *st = db_stmt_id(db, &sql_history, patient_id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 2, limit);
 	return db_collect_each(db, st, sizeof **out, read_row, load_row_lists, free_rows,
 			       (void **)out, n);

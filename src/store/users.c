@@ -65,7 +65,7 @@ int store_user_insert(struct db *db, const struct user *u, const char *password_
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_insert);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 1, u->username);
 	db_bind_text(st, 2, u->display_name);
 	db_bind_text(st, 3, role_name(u->role));
@@ -122,7 +122,7 @@ int store_user_update(struct db *db, const struct user *u)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_update, u->id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 2, u->display_name);
 	db_bind_text(st, 3, role_name(u->role));
 	db_bind_int(st, 4, u->active ? 1 : 0);
@@ -135,7 +135,7 @@ int store_user_set_password(struct db *db, int64_t id, const char *password_hash
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_set_pw, id);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_text(st, 2, password_hash);
 	db_auth_changed(db);
 	return db_exec_stmt(db, st);
@@ -157,7 +157,7 @@ int store_session_insert(struct db *db, const uint8_t hash[32], int64_t user_id,
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_blob(db, &sql_sess_insert, hash, 32);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 2, user_id);
 	db_bind_text(st, 3, csrf);
 	db_bind_int(st, 4, now);
@@ -192,7 +192,7 @@ int store_session_touch(struct db *db, const uint8_t hash[32], int64_t now)
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_blob(db, &sql_sess_touch, hash, 32);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 2, now);
 	db_auth_changed(db);
 	return db_exec_stmt(db, st);
@@ -227,7 +227,7 @@ static int count_failures(struct db *db, const char *const *sql, const char *key
 {
 	struct dbst *st = db_stmt_text(db, sql, key);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 2, since);
 	return db_query_int(db, st, out);
 }
@@ -244,7 +244,7 @@ int store_login_failure_add(struct db *db, const char *username, const char *rem
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_fail_add);
 	if (!st)
-		return -ERR_INTERNAL;
+		return db_stmt_err(db);
 	db_bind_int(st, 1, now);
 	db_bind_text(st, 2, username);
 	db_bind_text(st, 3, remote);

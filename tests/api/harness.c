@@ -203,6 +203,12 @@ const char *harness_pg(void)
 	return b && *b ? b : NULL;
 }
 
+/* Whether a server's db names a PostgreSQL database rather than an SQLite file. */
+static bool on_pg(const char *db)
+{
+	return strncmp(db, "postgresql://", 13) == 0 || strstr(db, "host=") != NULL;
+}
+
 /* Runs sql on the PostgreSQL database at conninfo; aborts when it fails. */
 static void pg_run(const char *conninfo, const char *sql)
 {
@@ -218,13 +224,10 @@ static void pg_run(const char *conninfo, const char *sql)
 	PQfinish(c);
 }
 
+static void seed_and_spawn(struct server *s, const char *const *extra_args);
+
 void server_start(struct server *s, const char *const *extra_args)
 {
-	static int curl_ready;
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = 1;
-	}
 	memset(s, 0, sizeof *s);
 	fx_mkdtemp(s->dir, sizeof s->dir, "/tmp/collagenda-test-");
 	snprintf(s->db, sizeof s->db, "%s/clinic.db", s->dir);
@@ -240,6 +243,33 @@ void server_start(struct server *s, const char *const *extra_args)
 		snprintf(admin, sizeof admin, "%s/postgres", harness_pg());
 		pg_run(admin, sql);
 		snprintf(s->db, sizeof s->db, "%s/%s_%d", harness_pg(), name, (int)getpid());
+	}
+	seed_and_spawn(s, extra_args);
+}
+
+void server_start_on(struct server *s, const char *db, const char *const *extra_args)
+{
+	memset(s, 0, sizeof *s);
+	fx_mkdtemp(s->dir, sizeof s->dir, "/tmp/collagenda-test-");
+	snprintf(s->db, sizeof s->db, "%s", db);
+	seed_and_spawn(s, extra_args);
+}
+
+void server_attach(struct server *s, const char *db, const char *const *extra_args)
+{
+	memset(s, 0, sizeof *s);
+	fx_mkdtemp(s->dir, sizeof s->dir, "/tmp/collagenda-test-");
+	snprintf(s->db, sizeof s->db, "%s", db);
+	snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+	spawn(s, extra_args);
+}
+
+static void seed_and_spawn(struct server *s, const char *const *extra_args)
+{
+	static int curl_ready;
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
 	}
 	snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
 	const char *init[] = {"init", "--db", s->db, NULL};
@@ -308,7 +338,7 @@ static const char plans_out_of_step[] =
 
 long long fx_sql_int(const struct server *s, const char *sql)
 {
-	if (!harness_pg()) {
+	if (!on_pg(s->db)) {
 		sqlite3 *h = NULL;
 		sqlite3_stmt *st = NULL;
 		long long v = -1;
@@ -333,7 +363,7 @@ long long fx_sql_int(const struct server *s, const char *sql)
 
 long long fx_sql_exec(const struct server *s, const char *sql, const char *p1)
 {
-	if (!harness_pg()) {
+	if (!on_pg(s->db)) {
 		sqlite3 *h = NULL;
 		long long n = -1;
 		if (sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
@@ -375,7 +405,7 @@ long long fx_sql_exec(const struct server *s, const char *sql, const char *p1)
 char *fx_sql_text(const struct server *s, const char *sql)
 {
 	char *out = NULL;
-	if (!harness_pg()) {
+	if (!on_pg(s->db)) {
 		sqlite3 *h = NULL;
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
@@ -1146,7 +1176,7 @@ long long fx_audit_last(struct server *s, const char *admin_token)
 
 void fx_expect_intact(const char *db)
 {
-	if (harness_pg()) {
+	if (on_pg(db)) {
 		/* PostgreSQL checks its own pages; the trail is ours to verify. */
 		const char *args[] = {"audit", "verify", "--db", db, NULL};
 		char *out = NULL;

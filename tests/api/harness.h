@@ -55,6 +55,11 @@ extern const char *harness_server_bin;
  * (front_desk), prac and prac2 (practitioner), then starts the server on port 0 with
  * extra arguments (NULL-terminated, may be NULL). Aborts the test on failure. */
 void server_start(struct server *s, const char *const *extra_args);
+/* The same on the database db (an SQLite path or a PostgreSQL connection string) that
+ * the caller provides. */
+void server_start_on(struct server *s, const char *db, const char *const *extra_args);
+/* Starts the server on a database that has its users already (no init, no user add). */
+void server_attach(struct server *s, const char *db, const char *const *extra_args);
 /* Starts again on the same directory and database (after server_stop). */
 void server_restart(struct server *s, const char *const *extra_args);
 /* The same, answering false (and leaving no process) when the server exits before it
