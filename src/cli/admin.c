@@ -355,9 +355,10 @@ int cli_backup(int argc, char **argv)
 		return rc;
 	const char *dest = argv[optind];
 	if (db_is_remote(path)) {
-		fprintf(stderr, "collagenda backup: a PostgreSQL database is backed up with its own "
-				"tools: pg_dump for a copy, pg_basebackup and WAL archiving for a "
-				"standby or point-in-time recovery (README, \"PostgreSQL\")\n");
+		fprintf(stderr,
+			"collagenda backup: a PostgreSQL database is backed up with its own "
+			"tools: pg_dump for a copy, pg_basebackup and WAL archiving for a "
+			"standby or point-in-time recovery (README, \"PostgreSQL\")\n");
 		return CLI_USAGE;
 	}
 	/* Opening a missing source would create an empty database there and back that up. */
@@ -394,8 +395,9 @@ int cli_migrate_to(int argc, char **argv)
 		return rc;
 	const char *target = argv[optind];
 	if (!from_path || db_is_remote(from_path) || !db_is_remote(target)) {
-		fprintf(stderr, "collagenda migrate-to: TARGET is a PostgreSQL database and --from "
-				"an SQLite file\n%s",
+		fprintf(stderr,
+			"collagenda migrate-to: TARGET is a PostgreSQL database and --from "
+			"an SQLite file\n%s",
 			text);
 		return CLI_USAGE;
 	}

@@ -46,8 +46,9 @@ static int columns_of(struct db *from, const char *table, char *cols, size_t cap
 		      bool *has_id)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db_handle(from), "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db_handle(from),
+			       "SELECT name FROM pragma_table_info(?1) ORDER BY cid", -1, &st,
+			       NULL) != SQLITE_OK)
 		return -ERR_INTERNAL;
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
 	size_t used = 0;
@@ -123,8 +124,9 @@ static int copy_table(struct db *from, struct db *to, const char *table, int64_t
 			const char *name = sqlite3_column_name(src, i);
 			if (records && strcmp(name, "status") == 0)
 				v = "draft";
-			err = sqlite3_column_type(src, i) == SQLITE_NULL ? db_bind_null(dst, i + 1)
-									 : db_bind_text(dst, i + 1, v);
+			err = sqlite3_column_type(src, i) == SQLITE_NULL
+				  ? db_bind_null(dst, i + 1)
+				  : db_bind_text(dst, i + 1, v);
 		}
 		if (!err) {
 			int s = db_step(to, dst);
@@ -153,8 +155,8 @@ static int finish_signed(struct db *from, struct db *to)
 {
 	sqlite3_stmt *src = NULL;
 	if (sqlite3_prepare_v2(db_handle(from),
-			       "SELECT appointment_id FROM session_records WHERE status = 'signed'", -1,
-			       &src, NULL) != SQLITE_OK)
+			       "SELECT appointment_id FROM session_records WHERE status = 'signed'",
+			       -1, &src, NULL) != SQLITE_OK)
 		return -ERR_INTERNAL;
 	struct dbst *dst = NULL;
 	int err = to->drv->prepare(
