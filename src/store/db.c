@@ -355,6 +355,8 @@ int db_exec_sql(struct db *db, const char *sql)
  * holds the statements that end a transaction). */
 static const char *const sql_begin = "BEGIN";
 static const char *const sql_begin_immediate = "BEGIN IMMEDIATE";
+/* A read on PostgreSQL sees one snapshot for all its statements, as on SQLite. */
+static const char *const sql_begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ";
 /* PostgreSQL has no BEGIN IMMEDIATE: a write transaction takes one advisory lock first,
  * so that writers queue as they do on SQLite, whichever server process they run in. The
  * booking checks (overlaps, plan places) and the audit chain's head then stay serial. */
@@ -537,7 +539,7 @@ int db_begin_read(struct db *db)
 	int err = ready(db_conn(db));
 	if (err)
 		return err;
-	return db_run(db, &sql_begin);
+	return db_run(db, db_is_pg(db_conn(db)) ? &sql_begin_snapshot : &sql_begin);
 }
 
 bool db_in_write(const struct db *db)

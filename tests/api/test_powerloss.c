@@ -551,7 +551,7 @@ static int setup(void **state)
 	room = fx_room(&srv, t_admin, "Power room");
 	first_slot = fx_time(1, 0, 0);
 	for (int t = 0; t < THREADS; t++) {
-		char last[16];
+		char last[32];
 		snprintf(last, sizeof last, "lane%d", t);
 		lanes[t] = fx_lane(&srv, t_admin, last);
 		snprintf(last, sizeof last, "Often%d", t);

@@ -193,7 +193,7 @@ static int setup(void **state)
 	t_prac = login(&srv, "prac", PW_PRAC);
 	first_slot = fx_time(1, 0, 0);
 	for (int t = 0; t < THREADS; t++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof name, "fo%d", t);
 		lanes[t] = fx_lane(&srv, t_admin, name);
 		patients[t] = fx_patient(&srv, t_desk, "Fail", name, "1980-05-05");
