@@ -20,6 +20,10 @@ struct audit_anchor {
 int store_anchor_path(const char *db_path, char *out, size_t cap)
     __attribute__((warn_unused_result));
 
+/* Where the server keeps the anchor (serve --anchor FILE); NULL: beside an SQLite
+ * database, and nowhere for a PostgreSQL one. Call before the pool opens. */
+void store_anchor_use(const char *file);
+
 /* Reads an anchor file ("ID HASH\n"): 0, -ERR_NOT_FOUND when there is none, or
  * -ERR_BAD_REQUEST when it does not read as an anchor. */
 int store_anchor_read(const char *file, struct audit_anchor *out)

@@ -16,16 +16,17 @@
 #include "domain/dates.h"
 #include "http/http.h"
 #include "store/audit.h"
+#include "store/anchor.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/secrets.h"
 #include "util/xalloc.h"
 
 static const char usage[] =
-    "usage: collagenda serve [--db PATH] [--bind ADDR] [--port N] [--tz ZONE]\n"
+    "usage: collagenda serve [--db PATH|CONNINFO] [--bind ADDR] [--port N] [--tz ZONE]\n"
     "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
-    "                        [--request-deadline SECONDS]\n"
+    "                        [--request-deadline SECONDS] [--anchor FILE]\n"
     "                        [--demo] [--quiet]\n"
     "\n"
     "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
@@ -37,6 +38,9 @@ static const char usage[] =
     "--max-db-size caps the database file; writes beyond it answer 503.\n"
     "--request-deadline (default 30) cuts a connection whose request head has not\n"
     "arrived, or whose request has not ended, within that many seconds.\n"
+    "--db takes an SQLite file or a PostgreSQL connection string. --anchor names the file\n"
+    "that anchors the audit trail (default: PATH.audit-head beside an SQLite file; a\n"
+    "PostgreSQL database has none unless given).\n"
     "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
 /* A zone name must name a file of the system's zone database: TZ would otherwise fall
@@ -127,7 +131,7 @@ static char *read_file(const char *path)
 int cli_serve(int argc, char **argv)
 {
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
-	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL;
+	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL, *anchor = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
 	bool demo = false, quiet = false;
 	const struct cli_option opts[] = {
@@ -146,6 +150,7 @@ int cli_serve(int argc, char **argv)
 	     .range = "megabytes, 1 or more"},
 	    {"request-deadline", .number = &deadline, .min = 1, .max = 3600, .range = "1-3600"},
 	    {"quiet", .flag = &quiet},
+	    {"anchor", .text = &anchor},
 	};
 	int code;
 	if (!cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], 0, usage, &code))
@@ -190,6 +195,10 @@ int cli_serve(int argc, char **argv)
 	int rc = CLI_FAIL;
 	/* SQLite's default page is 4 KiB. */
 	db_set_max_pages((int64_t)max_mb * 256);
+	store_anchor_use(anchor);
+	if (!anchor && db_is_remote(db_path))
+		log_warn("no --anchor FILE: the end of this database's audit trail is not anchored "
+			 "outside it");
 	if (db_pool_init(db_path) != 0) {
 		log_error("cannot open the database at %s", db_display(db_path));
 		goto out_free;

@@ -126,11 +126,30 @@ static char written_file[PATH_MAX];
 static bool running, stopping, due;
 static pthread_t writer;
 
+/* The anchor file named by --anchor, or "": beside an SQLite database, none for another. */
+static char configured[PATH_MAX];
+
+void store_anchor_use(const char *file)
+{
+	snprintf(configured, sizeof configured, "%s", file ? file : "");
+}
+
+/* The anchor file of db (opened from db_path, may be NULL) into out; false when it has
+ * none. */
+static bool anchor_file_of(struct db *db, const char *db_path, char *out, size_t cap)
+{
+	if (configured[0])
+		return snprintf(out, cap, "%s", configured) < (int)cap;
+	const char *name = db_filename(db);
+	if (!name && db_path && !db_is_remote(db_path))
+		name = db_path;
+	return name && store_anchor_path(name, out, cap) == 0;
+}
+
 void anchor_event(struct db *db, int64_t id, const char *hash)
 {
-	const char *path = db_filename(db);
 	pthread_mutex_lock(&anchor_lock);
-	in_tx.set = path && *path && store_anchor_path(path, in_tx.file, sizeof in_tx.file) == 0;
+	in_tx.set = anchor_file_of(db, NULL, in_tx.file, sizeof in_tx.file);
 	in_tx.head.id = id;
 	snprintf(in_tx.head.hash, sizeof in_tx.head.hash, "%s", hash);
 	pthread_mutex_unlock(&anchor_lock);
@@ -160,10 +179,16 @@ void anchor_tx_end(bool commit, uint64_t seq)
 		committed = in_tx;
 		committed.seq = seq;
 		if (!seq) {
-			/* A commit the tools made durable before returning. */
+			/* A commit durable before it returned: the tools', or PostgreSQL's. The
+			 * server's thread writes the file; the tools write it at once. */
 			if (durable_seq < committed.seq)
 				durable_seq = committed.seq;
-			write_durable_locked();
+			if (running) {
+				due = true;
+				pthread_cond_signal(&anchor_due);
+			} else {
+				write_durable_locked();
+			}
 		}
 	}
 	in_tx.set = false;
@@ -204,10 +229,9 @@ int anchor_check(struct db *db, const char *db_path)
 {
 	char file[PATH_MAX];
 	struct audit_anchor head, was;
-	const char *name = db_filename(db);
-	int err = store_anchor_path(name && *name ? name : db_path, file, sizeof file);
-	if (!err)
-		err = store_audit_head(db, &head);
+	if (!anchor_file_of(db, db_path, file, sizeof file))
+		return 0;
+	int err = store_audit_head(db, &head);
 	if (err)
 		return err;
 	err = store_anchor_read(file, &was);

@@ -599,6 +599,13 @@ int db_pool_init(const char *path)
 		db_syncer_start();
 		db_checkpointer_start(path);
 	}
+	if (db_is_pg(db)) {
+		/* Commits are durable when they return; the anchor follows them (when there is
+		 * a file to keep it in). */
+		if (anchor_check(db, path) != 0)
+			log_warn("the audit anchor could not be checked or written");
+		anchor_start();
+	}
 	pool_path = xstrdup(path);
 	pool_add(db, NULL);
 	thread_db = db;
