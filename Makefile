@@ -40,7 +40,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 API_BINS := $(API_SRCS:tests/api/%.c=$(B)/tests/api/%)
 HEADERS := $(shell find include src tests -name '*.h')
 
-.PHONY: all deps run test check check-pg unit api e2e lint clean bench bench-smoke
+.PHONY: all deps run test check check-pg unit api e2e e2e-deps e2e-pg lint clean bench bench-smoke
 
 all: $(B)/collagenda
 
@@ -139,17 +139,24 @@ test: deps
 	@$(MAKE) --no-print-directory check-pg
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory e2e-pg
 	@$(MAKE) --no-print-directory fuzz-check
 	@$(MAKE) --no-print-directory bench-smoke
 
 # The browser tests: playwright-core from tests/e2e/package-lock.json driving Debian's
 # chromium against the real server; screenshots go to build/e2e/.
 E2E := tests/e2e
-e2e: $(B)/collagenda
+e2e-deps:
 	@if [ ! -f $(E2E)/node_modules/.package-lock.json ] || \
 	    [ $(E2E)/package-lock.json -nt $(E2E)/node_modules/.package-lock.json ]; then \
 		cd $(E2E) && npm ci --no-audit --no-fund; fi
+
+e2e: $(B)/collagenda e2e-deps
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda node --test $(E2E)/
+
+# The browser tests again with the server on PostgreSQL.
+e2e-pg: $(B)/collagenda e2e-deps
+	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/pg/with-cluster.sh node --test $(E2E)/
 
 # Benchmarks (bench/run.sh): the ceiling of the stack and the server side by side.
 BENCH_TOOLS := $(B)/bench/gen $(B)/bench/bare $(B)/bench/insert

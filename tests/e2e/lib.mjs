@@ -2,7 +2,7 @@
 // demo database, drive Debian's chromium through playwright-core, wait until the page
 // shows a state, call the API directly for setup, and write screenshots under build/e2e/.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,16 @@ export const LOGINS = {
 /** Starts `collagenda serve --demo` on a free port; resolves {base, stop()}. */
 export async function startServer({ extraArgs = [], env = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'collagenda-e2e-'));
-  const args = ['serve', '--db', path.join(dir, 'c.db'), '--bind', '127.0.0.1', '--port', '0', '--demo', ...extraArgs];
+  // On PostgreSQL (COLLAGENDA_TEST_PG, tests/pg/with-cluster.sh): a database of its own.
+  let db = path.join(dir, 'c.db');
+  const pg = process.env.COLLAGENDA_TEST_PG;
+  if (pg) {
+    const name = `e2e_${path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase()}`;
+    const made = spawnSync('psql', ['-q', `${pg}/postgres`, '-c', `CREATE DATABASE ${name}`]);
+    if (made.status !== 0) throw new Error(`cannot create ${name}: ${made.stderr}`);
+    db = `${pg}/${name}`;
+  }
+  const args = ['serve', '--db', db, '--bind', '127.0.0.1', '--port', '0', '--demo', ...extraArgs];
   const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const log = [];
   proc.stderr.on('data', (d) => log.push(String(d)));
