@@ -64,11 +64,14 @@ static void release(struct db *db)
 /* Opens the sync connection and finds its WAL; sync_lock is held. */
 static int wal_open(void)
 {
-	if (wal_file)
+	if (sync_db)
 		return 0;
 	if (!sync_path)
 		return -ERR_INTERNAL;
 	int err = db_conn_open(sync_path, &sync_db);
+	/* PostgreSQL: the connection itself is what syncs (pg_durable). */
+	if (!err && db_is_pg(sync_db))
+		return 0;
 	/* A read opens the WAL, which the connection then keeps open until it closes. */
 	if (!err)
 		err = db_exec_sql(sync_db, "SELECT count(*) FROM sqlite_schema");
@@ -100,6 +103,23 @@ void db_sync_failed(const char *what)
 			  what);
 }
 
+/*
+ * Group commit on PostgreSQL: the server's write transactions commit with
+ * synchronous_commit off, which writes the commit record without waiting for the flush
+ * (and releases the writer lock at once), and their answers wait for one synchronous
+ * commit of the sync connection's own: it returns once the WAL up to it is flushed — and,
+ * with synchronous standbys, received by them — so every commit before it is durable.
+ * One flush then serves every booking that waited for it, as one fdatasync does on
+ * SQLite. A failed one proves nothing about those commits (503), but it is not the
+ * kernel forgetting pages: the next succeeds on a new connection, after a failover.
+ */
+static int pg_durable(struct db *sdb)
+{
+	if (sdb->pg_broken && db_pg_reset(sdb) != 0)
+		return -ERR_STORAGE_UNAVAILABLE;
+	return db_pg_exec(sdb, "UPDATE schema_version SET version = version");
+}
+
 /* Returns once commit number SEQ is on disk: syncs the WAL unless a sync that started
  * after SEQ committed has already finished, or waits for the one in progress. */
 static int wal_sync(uint64_t seq)
@@ -120,11 +140,23 @@ static int wal_sync(uint64_t seq)
 		syncing = true;
 		uint64_t upto = __atomic_load_n(&commit_seq, __ATOMIC_ACQUIRE);
 		sqlite3_file *f = wal_file;
+		struct db *sdb = sync_db;
 		pthread_mutex_unlock(&sync_lock);
-		int rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+		int pg_rc = 0, rc = SQLITE_OK;
+		if (db_is_pg(sdb))
+			pg_rc = pg_durable(sdb);
+		else
+			rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
 		pthread_mutex_lock(&sync_lock);
 		syncing = false;
-		if (rc == SQLITE_OK) {
+		if (db_is_pg(sdb)) {
+			if (!pg_rc && upto > synced_seq)
+				synced_seq = upto;
+			if (pg_rc) {
+				log_warn("the database did not confirm its commits as durable");
+				err = pg_rc;
+			}
+		} else if (rc == SQLITE_OK) {
 			if (upto > synced_seq)
 				synced_seq = upto;
 		} else {

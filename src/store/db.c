@@ -361,6 +361,8 @@ static const char *const sql_begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE 
  * so that writers queue as they do on SQLite, whichever server process they run in. The
  * booking checks (overlaps, plan places) and the audit chain's head then stay serial. */
 static const char *const sql_writer_lock = "SELECT pg_advisory_xact_lock(7369)";
+/* Group commit on PostgreSQL (commit.c): the commit itself does not wait for the flush. */
+static const char *const sql_async_commit = "SET LOCAL synchronous_commit TO off";
 
 /* Drops a connection's prepared statements: its server forgot them. */
 static void forget_statements(struct db *db)
@@ -437,6 +439,8 @@ int db_conn_open(const char *path, struct db **out)
 			db_close(db);
 			return err;
 		}
+		/* The server's connections commit through group commit (commit.c). */
+		db->group_sync = group_sync;
 		*out = db;
 		return 0;
 	}
@@ -523,9 +527,10 @@ int db_begin_write(struct db *db)
 	int err = ready(c);
 	if (!err)
 		err = db_run(db, db_is_pg(c) ? &sql_begin : &sql_begin_immediate);
-	if (!err && db_is_pg(c) && (err = db_run(db, &sql_writer_lock)) != 0 &&
-	    db_exec_sql(c, "ROLLBACK") != 0)
-		log_warn("cannot roll back a transaction that took no lock");
+	if (!err && db_is_pg(c) && (err = db_run(db, &sql_writer_lock)) == 0 && c->group_sync)
+		err = db_run(db, &sql_async_commit);
+	if (err && db_is_pg(c) && c->drv->in_tx(c) && db_exec_sql(c, "ROLLBACK") != 0)
+		log_warn("cannot roll back a transaction that did not begin");
 	if (err) {
 		db->tx = NULL;
 		db->holds_writer_lock = false;
@@ -593,18 +598,12 @@ int db_pool_init(const char *path)
 		pool_add(w, NULL);
 		writer_db = w;
 		if (anchor_check(db, path) != 0)
-			log_warn("the audit anchor beside %s could not be checked or written",
-				 path);
+			log_warn("the audit anchor of %s could not be checked or written",
+				 db_display(path));
 		anchor_start();
 		db_syncer_start();
-		db_checkpointer_start(path);
-	}
-	if (db_is_pg(db)) {
-		/* Commits are durable when they return; the anchor follows them (when there is
-		 * a file to keep it in). */
-		if (anchor_check(db, path) != 0)
-			log_warn("the audit anchor could not be checked or written");
-		anchor_start();
+		if (!db_is_pg(db))
+			db_checkpointer_start(path);
 	}
 	pool_path = xstrdup(path);
 	pool_add(db, NULL);
