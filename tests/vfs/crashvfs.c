@@ -3,7 +3,8 @@
  * its file's last sync, the sector as it was at that sync. A power cut puts back (at
  * random) none, some or all of those sectors, cuts the file back towards its synced size,
  * forgets directory entries nobody synced, and ends the process. One lock serialises
- * every write and sync, so the cut falls between two of them. */
+ * every read, write and sync, so the cut falls between two of them and nothing reads the
+ * files while the cut puts them back. */
 #include "crashvfs.h"
 
 #include <errno.h>
@@ -483,14 +484,16 @@ static int cv_close(sqlite3_file *f)
 static int cv_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
 {
 	struct cv_file *c = (struct cv_file *)f;
-	if (c->node && cfg.fail == FAIL_READ) {
-		pthread_mutex_lock(&lock);
-		int rc = fail_now(FAIL_READ, &reads);
-		pthread_mutex_unlock(&lock);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	return c->real->pMethods->xRead(c->real, buf, amt, off);
+	if (!c->node || (!cfg.model && cfg.fail != FAIL_READ))
+		return c->real->pMethods->xRead(c->real, buf, amt, off);
+	/* Under the lock: once the power cut has begun to put files back, no read may see
+	 * them half done and answer from them. */
+	pthread_mutex_lock(&lock);
+	int rc = fail_now(FAIL_READ, &reads);
+	if (rc == SQLITE_OK)
+		rc = c->real->pMethods->xRead(c->real, buf, amt, off);
+	pthread_mutex_unlock(&lock);
+	return rc;
 }
 
 static int cv_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
