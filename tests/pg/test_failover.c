@@ -173,8 +173,8 @@ static int setup(void **state)
 	(void)state;
 	if (chdir(getenv("COLLAGENDA_SRC") ? getenv("COLLAGENDA_SRC") : ".") != 0)
 		return -1;
-	snprintf(dir, sizeof dir, "/tmp/collagenda-failover-XXXXXX");
-	if (!mkdtemp(dir) || chmod(dir, 0711) != 0)
+	fx_mkdtemp(dir, sizeof dir, "/tmp/collagenda-failover-");
+	if (chmod(dir, 0711) != 0)
 		return -1;
 	snprintf(primary_dir, sizeof primary_dir, "%s/primary", dir);
 	snprintf(standby_dir, sizeof standby_dir, "%s/standby", dir);
