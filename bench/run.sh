@@ -435,7 +435,7 @@ ceilings after
 # transactions and primary-key SELECTs from pgbench with as many clients as wrk has
 # connections; then the server on it.
 pgbin=${COLLAGENDA_PG_BIN:-/usr/lib/postgresql/15/bin}
-pg_dir=$(mktemp -d /tmp/collagenda-bench-pg-XXXXXX)
+pg_dir=$(mktemp -d -p /tmp)
 chmod 0711 "$pg_dir"
 pg_cleanup() { bash scripts/pg-cluster.sh stop "$pg_dir/cluster" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
 trap 'cleanup; pg_cleanup' EXIT

@@ -18,7 +18,7 @@ pg_meta=$root/schema-pg-meta.sql
 lite_schema=$root/schema.sql
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/collagenda-pg.XXXXXX")
+tmp=$(mktemp -d)
 server_up=0
 as_server=()
 if [ "$(id -u)" -eq 0 ]; then

@@ -16,7 +16,7 @@ while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
 started=${EPOCHREALTIME//[^0-9]/}
 passed=0
 failed=0
-tmp=$(mktemp -d /tmp/collagenda-pgtest.XXXXXX)
+tmp=$(mktemp -d -p /tmp)
 # The clusters' user (collagenda-pg when run as root) must reach its folders.
 chmod 0711 "$tmp"
 primary=$tmp/primary

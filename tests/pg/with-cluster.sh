@@ -6,7 +6,7 @@
 # Usage: tests/pg/with-cluster.sh COMMAND [ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dir=$(mktemp -d /tmp/collagenda-pg-XXXXXX)
+dir=$(mktemp -d -p /tmp)
 chmod 0711 "$dir"
 cleanup() {
   bash scripts/pg-cluster.sh stop "$dir/cluster" || true
