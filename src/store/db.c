@@ -129,7 +129,7 @@ int64_t db_changes(struct db *db)
 const char *db_filename(struct db *db)
 {
 	db = db_conn(db);
-	if (db->drv != &db_sqlite_driver)
+	if (db_is_pg(db))
 		return NULL;
 	const char *name = sqlite3_db_filename(db->h, "main");
 	return name && *name ? name : NULL;
@@ -364,7 +364,7 @@ static const char *const sql_writer_lock = "SELECT pg_advisory_xact_lock(7369)";
 /* Group commit on PostgreSQL (commit.c): the commit itself does not wait for the flush. */
 static const char *const sql_async_commit = "SET LOCAL synchronous_commit TO off";
 
-/* Drops a connection's prepared statements: its server forgot them. */
+/* Finalizes a connection's prepared statements and empties its cache. */
 static void forget_statements(struct db *db)
 {
 	for (size_t i = 0; i < db->nslots; i++)
@@ -432,7 +432,7 @@ int db_conn_open(const char *path, struct db **out)
 {
 	db_setup();
 	struct db *db = xcalloc(1, sizeof *db);
-	if (db_pg_target(path)) {
+	if (db_is_remote(path)) {
 		db->drv = &db_pg_driver;
 		int err = db_pg_connect(db, path);
 		if (err) {

@@ -52,10 +52,8 @@ struct db_driver {
 extern const struct db_driver db_sqlite_driver;
 extern const struct db_driver db_pg_driver;
 
-/* pg.c: whether a --db target names a PostgreSQL database (a postgresql:// URI or
- * keyword=value connection string) rather than an SQLite file; connecting, running SQL
- * text (any number of statements), resetting a broken connection, closing. */
-bool db_pg_target(const char *target);
+/* pg.c (db_is_remote, in store/db.h, tells a PostgreSQL target): connecting, running
+ * SQL text (any number of statements), resetting a broken connection, closing. */
 int db_pg_connect(struct db *db, const char *target) __attribute__((warn_unused_result));
 int db_pg_exec(struct db *db, const char *sql) __attribute__((warn_unused_result));
 int db_pg_reset(struct db *db) __attribute__((warn_unused_result));

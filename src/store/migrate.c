@@ -19,16 +19,26 @@ static const char *schema_of(const struct db *db)
 	return db_is_pg(db) ? collagenda_schema_pg_sql : collagenda_schema_sql;
 }
 
-/* The schema's "-- version N" blocks, in order. */
-static int next_block(const char **pos, int *version, const char **start, size_t *len)
+/* The next "-- version " marker at the start of a line, from p on; NULL when none. */
+static const char *next_mark(const char *text, const char *p)
 {
-	const char *mark = strstr(*pos, "-- version ");
+	for (p = strstr(p, "-- version "); p; p = strstr(p + 1, "-- version "))
+		if (p == text || p[-1] == '\n')
+			return p;
+	return NULL;
+}
+
+/* The schema's "-- version N" blocks, in order. */
+static int next_block(const char *text, const char **pos, int *version, const char **start,
+		      size_t *len)
+{
+	const char *mark = next_mark(text, *pos);
 	if (!mark)
 		return 0;
 	*version = (int)strtol(mark + 11, NULL, 10);
 	const char *body = strchr(mark, '\n');
 	body = body ? body + 1 : mark + strlen(mark);
-	const char *end = strstr(body, "-- version ");
+	const char *end = next_mark(text, body);
 	if (!end)
 		end = body + strlen(body);
 	*start = body;
@@ -42,13 +52,14 @@ int db_schema_version(void)
 	const char *pos = collagenda_schema_sql, *start;
 	size_t len;
 	int v, last = 0;
-	while (next_block(&pos, &v, &start, &len))
+	while (next_block(collagenda_schema_sql, &pos, &v, &start, &len))
 		last = v;
 	return last;
 }
 
 /* PostgreSQL keeps the version in a table of one row. */
 static const char *const sql_pg_version = "SELECT version FROM schema_version";
+static const char *const sql_pg_version_locked = "SELECT version FROM schema_version FOR UPDATE";
 
 static int pg_version(struct db *db, int *out)
 {
@@ -79,7 +90,7 @@ int db_file_version(struct db *db, int *out)
 int db_migrate(struct db *db)
 {
 	int have = 0, v, err;
-	const char *pos = schema_of(db), *start;
+	const char *text = schema_of(db), *pos = text, *start;
 	size_t len;
 
 	if ((err = db_file_version(db, &have)) != 0)
@@ -89,7 +100,7 @@ int db_migrate(struct db *db)
 			  db_schema_version());
 		return -ERR_INTERNAL;
 	}
-	while (next_block(&pos, &v, &start, &len)) {
+	while (next_block(text, &pos, &v, &start, &len)) {
 		if (v <= have)
 			continue;
 		char *sql = xstrndup(start, len);
@@ -100,7 +111,20 @@ int db_migrate(struct db *db)
 		else
 			snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
 		if ((err = db_begin_write(db)) == 0) {
-			err = db_exec_sql(db, sql);
+			/* On PostgreSQL another server may have applied the block meanwhile: the
+			 * write transaction's lock makes the version read here final. */
+			int64_t now = 0;
+			if (db_is_pg(db) &&
+			    (err = db_query_int(db, db_stmt(db, &sql_pg_version_locked), &now)) ==
+				0 &&
+			    now >= v) {
+				db_rollback(db);
+				free(sql);
+				have = (int)now;
+				continue;
+			}
+			if (!err)
+				err = db_exec_sql(db, sql);
 			if (!err)
 				err = db_exec_sql(db, pragma);
 			if (!err)

@@ -38,17 +38,12 @@ static struct pg_st *pst(struct dbst *st)
 	return (struct pg_st *)st;
 }
 
-bool db_is_remote(const char *target)
-{
-	return db_pg_target(target);
-}
-
 const char *db_display(const char *target)
 {
-	return db_pg_target(target) ? "the PostgreSQL database" : target;
+	return db_is_remote(target) ? "the PostgreSQL database" : target;
 }
 
-bool db_pg_target(const char *target)
+bool db_is_remote(const char *target)
 {
 	return strncmp(target, "postgresql://", 13) == 0 ||
 	       strncmp(target, "postgres://", 11) == 0 || strstr(target, "host=") ||

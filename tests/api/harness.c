@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/db.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "harness: %s (%s)\n", what, strerror(errno));
@@ -203,12 +205,6 @@ const char *harness_pg(void)
 	return b && *b ? b : NULL;
 }
 
-/* Whether a server's db names a PostgreSQL database rather than an SQLite file. */
-static bool on_pg(const char *db)
-{
-	return strncmp(db, "postgresql://", 13) == 0 || strstr(db, "host=") != NULL;
-}
-
 /* Runs sql on the PostgreSQL database at conninfo; aborts when it fails. */
 static void pg_run(const char *conninfo, const char *sql)
 {
@@ -226,6 +222,15 @@ static void pg_run(const char *conninfo, const char *sql)
 
 static void seed_and_spawn(struct server *s, const char *const *extra_args);
 
+void harness_pg_create(const char *base, const char *name, char *out, size_t n)
+{
+	char sql[128], admin[320];
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+	snprintf(admin, sizeof admin, "%s/postgres", base);
+	pg_run(admin, sql);
+	snprintf(out, n, "%s/%s", base, name);
+}
+
 void server_start(struct server *s, const char *const *extra_args)
 {
 	memset(s, 0, sizeof *s);
@@ -233,16 +238,14 @@ void server_start(struct server *s, const char *const *extra_args)
 	snprintf(s->db, sizeof s->db, "%s/clinic.db", s->dir);
 	if (harness_pg()) {
 		/* A database of its own on the test cluster, named after the directory. */
-		char name[64], sql[128], admin[256];
+		char name[64], sql[96];
 		const char *tail = strrchr(s->dir, '-');
 		snprintf(name, sizeof name, "t_%s", tail ? tail + 1 : "x");
 		for (char *p = name; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
-		snprintf(sql, sizeof sql, "CREATE DATABASE %s_%d", name, (int)getpid());
-		snprintf(admin, sizeof admin, "%s/postgres", harness_pg());
-		pg_run(admin, sql);
-		snprintf(s->db, sizeof s->db, "%s/%s_%d", harness_pg(), name, (int)getpid());
+		snprintf(sql, sizeof sql, "%s_%d", name, (int)getpid());
+		harness_pg_create(harness_pg(), sql, s->db, sizeof s->db);
 	}
 	seed_and_spawn(s, extra_args);
 }
@@ -338,7 +341,7 @@ static const char plans_out_of_step[] =
 
 long long fx_sql_int(const struct server *s, const char *sql)
 {
-	if (!on_pg(s->db)) {
+	if (!db_is_remote(s->db)) {
 		sqlite3 *h = NULL;
 		sqlite3_stmt *st = NULL;
 		long long v = -1;
@@ -363,7 +366,7 @@ long long fx_sql_int(const struct server *s, const char *sql)
 
 long long fx_sql_exec(const struct server *s, const char *sql, const char *p1)
 {
-	if (!on_pg(s->db)) {
+	if (!db_is_remote(s->db)) {
 		sqlite3 *h = NULL;
 		long long n = -1;
 		if (sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
@@ -405,7 +408,7 @@ long long fx_sql_exec(const struct server *s, const char *sql, const char *p1)
 char *fx_sql_text(const struct server *s, const char *sql)
 {
 	char *out = NULL;
-	if (!on_pg(s->db)) {
+	if (!db_is_remote(s->db)) {
 		sqlite3 *h = NULL;
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_open_v2(s->db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
@@ -1176,7 +1179,7 @@ long long fx_audit_last(struct server *s, const char *admin_token)
 
 void fx_expect_intact(const char *db)
 {
-	if (on_pg(db)) {
+	if (db_is_remote(db)) {
 		/* PostgreSQL checks its own pages; the trail is ours to verify. */
 		const char *args[] = {"audit", "verify", "--db", db, NULL};
 		char *out = NULL;

@@ -40,6 +40,9 @@ const char *harness_testvfs_bin(void);
  * without a database name), or NULL: SQLite files. On PostgreSQL each server gets a
  * database of its own and struct server's db holds its connection string. */
 const char *harness_pg(void);
+/* Creates the database name on the cluster at base (a URI without a database name) and
+ * writes its connection string into out; aborts when it fails. */
+void harness_pg_create(const char *base, const char *name, char *out, size_t n);
 /* The single integer a query answers on the server's database (either kind), or -1. */
 long long fx_sql_int(const struct server *s, const char *sql);
 /* The single text value a query answers (caller frees), or NULL. */

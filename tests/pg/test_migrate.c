@@ -20,16 +20,6 @@
 
 static char pg_base[200];
 
-/* A new database on the cluster; its connection string into out. */
-static void new_database(const char *name, char *out, size_t n)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "psql -q '%s/postgres' -c 'CREATE DATABASE %s' >/dev/null",
-		 pg_base, name);
-	assert_int_equal(system(cmd), 0);
-	snprintf(out, n, "%s/%s", pg_base, name);
-}
-
 static void a_clinic_moves_to_postgresql(void **state)
 {
 	(void)state;
@@ -86,7 +76,7 @@ static void a_clinic_moves_to_postgresql(void **state)
 	char target[400];
 	char name[64];
 	snprintf(name, sizeof name, "moved_%d", (int)getpid());
-	new_database(name, target, sizeof target);
+	harness_pg_create(pg_base, name, target, sizeof target);
 	const char *move[] = {"migrate-to", target, "--from", sq.db, NULL};
 	char *out = NULL;
 	assert_int_equal(run_cli(move, NULL, &out), 0);
