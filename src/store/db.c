@@ -373,6 +373,15 @@ static void forget_statements(struct db *db)
 	free(db->slots);
 	db->slots = NULL;
 	db->nslots = db->used = 0;
+	db->pg_ndeferred = 0;
+}
+
+/* Queues a statement that opens a PostgreSQL transaction, to go with its first statement. */
+static int defer(struct db *db, const char *const *sql)
+{
+	struct db *c = db_conn(db);
+	struct dbst *st = db_stmt(c, sql);
+	return st ? db_pg_defer(c, st) : c->prepare_err;
 }
 
 /* Before a statement on a PostgreSQL connection that broke: connect again (libpq
@@ -525,10 +534,11 @@ int db_begin_write(struct db *db)
 		db->tx = writer_db;
 	struct db *c = db_conn(db);
 	int err = ready(c);
-	if (!err)
-		err = db_run(db, db_is_pg(c) ? &sql_begin : &sql_begin_immediate);
-	if (!err && db_is_pg(c) && (err = db_run(db, &sql_writer_lock)) == 0 && c->group_sync)
-		err = db_run(db, &sql_async_commit);
+	if (!err && !db_is_pg(c))
+		err = db_run(db, &sql_begin_immediate);
+	if (!err && db_is_pg(c) && (err = defer(db, &sql_begin)) == 0 &&
+	    (err = defer(db, &sql_writer_lock)) == 0 && c->group_sync)
+		err = defer(db, &sql_async_commit);
 	if (err && db_is_pg(c) && c->drv->in_tx(c) && db_exec_sql(c, "ROLLBACK") != 0)
 		log_warn("cannot roll back a transaction that did not begin");
 	if (err) {
@@ -544,7 +554,7 @@ int db_begin_read(struct db *db)
 	int err = ready(db_conn(db));
 	if (err)
 		return err;
-	return db_run(db, db_is_pg(db_conn(db)) ? &sql_begin_snapshot : &sql_begin);
+	return db_is_pg(db_conn(db)) ? defer(db, &sql_begin_snapshot) : db_run(db, &sql_begin);
 }
 
 bool db_in_write(const struct db *db)

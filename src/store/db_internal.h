@@ -58,6 +58,10 @@ int db_pg_connect(struct db *db, const char *target) __attribute__((warn_unused_
 int db_pg_exec(struct db *db, const char *sql) __attribute__((warn_unused_result));
 int db_pg_reset(struct db *db) __attribute__((warn_unused_result));
 void db_pg_close(struct db *db);
+/* Queues st, a statement without parameters that opens a transaction, to be sent in one
+ * pipeline with the next statement; the connection counts as in a transaction from then
+ * on. A COMMIT or ROLLBACK with nothing else run ends it without a round trip. */
+int db_pg_defer(struct db *db, struct dbst *st) __attribute__((warn_unused_result));
 
 /* Column access and binding for any driver. Text columns are NULL when the value is. */
 static inline int64_t db_col_int64(struct dbst *st, int col)
@@ -224,6 +228,10 @@ struct db {
 	bool pg_broken;
 	uint64_t pg_generation, pg_stmts;
 	int64_t pg_changes;
+	/* Statements without parameters that open a transaction (BEGIN, the writer lock),
+	 * sent with the transaction's first statement in one round trip (db_pg_defer). */
+	struct dbst *pg_deferred[4];
+	int pg_ndeferred;
 	struct stmt_slot *slots;
 	size_t nslots; /* a power of two */
 	size_t used;

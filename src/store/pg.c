@@ -31,6 +31,7 @@ struct pg_st {
 	char *text;
 	Oid types[PG_MAX_PARAMS];
 	bool rerunnable;
+	bool ends_tx; /* COMMIT or ROLLBACK */
 };
 
 static struct pg_st *pst(struct dbst *st)
@@ -224,6 +225,7 @@ static int prepare_once(struct db *db, const char *sql, struct dbst **out)
 	s->text = text;
 	memcpy(s->types, types, sizeof s->types);
 	s->rerunnable = strncmp(text, "SELECT", 6) == 0 || strncmp(text, "BEGIN", 5) == 0;
+	s->ends_tx = strcmp(text, "COMMIT") == 0 || strcmp(text, "ROLLBACK") == 0;
 	*out = &s->base;
 	return 0;
 }
@@ -316,26 +318,134 @@ static int pg_bind_null(struct dbst *st, int idx)
 	return set_param(pst(st), idx, NULL, 0, 0);
 }
 
-/* Runs s with its parameters into s->res; 0 or a negative error. */
+/* s's result into s->res: its rows, or the rows it changed; 0 or a negative error. */
+static int take_result(struct db *db, struct pg_st *s, PGresult *res)
+{
+	s->res = res;
+	ExecStatusType status = PQresultStatus(res);
+	if (status == PGRES_TUPLES_OK) {
+		s->nrows = PQntuples(res);
+		return 0;
+	}
+	if (status == PGRES_COMMAND_OK) {
+		const char *n = PQcmdTuples(res);
+		db->pg_changes = n && *n ? strtoll(n, NULL, 10) : 0;
+		s->nrows = 0;
+		return 0;
+	}
+	int err = pg_err(db, res);
+	PQclear(res);
+	s->res = NULL;
+	return err;
+}
+
+/*
+ * The deferred statements that open a transaction, then s, sent in one pipeline: one round
+ * trip instead of one each. Their results are checked and dropped, s's kept. When the
+ * connection breaks they stay queued, so that the whole opening runs again on a new one;
+ * nothing of it can have committed.
+ */
+static int execute_pipelined(struct db *db, struct pg_st *s)
+{
+	PGconn *c = db->pg;
+	int n = db->pg_ndeferred;
+	if (!PQenterPipelineMode(c))
+		return pg_err(db, NULL);
+	bool sent = true;
+	for (int i = 0; i < n && sent; i++)
+		sent = PQsendQueryPrepared(c, pst(db->pg_deferred[i])->name, 0, NULL, NULL, NULL, 0);
+	sent = sent &&
+	       PQsendQueryPrepared(c, s->name, s->nparams, (const char *const *)s->values,
+				   s->lengths, s->formats, 0) &&
+	       PQpipelineSync(c);
+	int err = sent ? 0 : pg_err(db, NULL);
+	PGresult *mine = NULL;
+	bool synced = false;
+	/* Each statement gives one result and then NULL; the pipeline ends with its sync. */
+	for (int seen = 0, calls = 0; sent && !synced && calls < 4 * (n + 2); calls++) {
+		PGresult *res = PQgetResult(c);
+		if (!res) {
+			if (PQstatus(c) != CONNECTION_OK)
+				break;
+			continue;
+		}
+		ExecStatusType status = PQresultStatus(res);
+		if (status == PGRES_PIPELINE_SYNC) {
+			synced = true;
+		} else if (seen++ < n) {
+			if (!err && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+				err = pg_err(db, res);
+		} else if (!mine) {
+			mine = res;
+			continue;
+		}
+		PQclear(res);
+	}
+	if (sent && !synced && !err)
+		err = pg_err(db, NULL);
+	if (!PQexitPipelineMode(c) && !db->pg_broken) {
+		log_warn("storage: %s", PQerrorMessage(c));
+		db->pg_broken = true;
+		err = err ? err : -ERR_STORAGE_UNAVAILABLE;
+	}
+	if (!err && !mine)
+		err = pg_err(db, NULL);
+	if (!err)
+		err = take_result(db, s, mine);
+	else
+		PQclear(mine);
+	if (!db->pg_broken)
+		db->pg_ndeferred = 0;
+	return err;
+}
+
+/* Runs s with its parameters into s->res, after the deferred statements if there are any;
+ * 0 or a negative error. */
 static int execute(struct db *db, struct pg_st *s)
 {
 	int err = 0;
 	if (s->generation != db->pg_generation && (err = prepare_again(db, s)) != 0)
 		return err;
-	s->res = PQexecPrepared(db->pg, s->name, s->nparams, (const char *const *)s->values,
-				s->lengths, s->formats, 0);
-	ExecStatusType status = PQresultStatus(s->res);
-	if (status == PGRES_TUPLES_OK) {
-		s->nrows = PQntuples(s->res);
-	} else if (status == PGRES_COMMAND_OK) {
-		const char *n = PQcmdTuples(s->res);
-		db->pg_changes = n && *n ? strtoll(n, NULL, 10) : 0;
-		s->nrows = 0;
-	} else {
-		err = pg_err(db, s->res);
-		PQclear(s->res);
-		s->res = NULL;
+	for (int i = 0; i < db->pg_ndeferred; i++) {
+		struct pg_st *d = pst(db->pg_deferred[i]);
+		if (d->generation != db->pg_generation && (err = prepare_again(db, d)) != 0)
+			return err;
 	}
+	if (db->pg_ndeferred)
+		return execute_pipelined(db, s);
+	return take_result(db, s,
+			   PQexecPrepared(db->pg, s->name, s->nparams,
+					  (const char *const *)s->values, s->lengths, s->formats,
+					  0));
+}
+
+int db_pg_defer(struct db *db, struct dbst *st)
+{
+	struct pg_st *s = pst(st);
+	int max = (int)(sizeof db->pg_deferred / sizeof db->pg_deferred[0]);
+	if (s->nparams || db->pg_ndeferred >= max) {
+		log_error("cannot defer: %s", s->text);
+		return -ERR_INTERNAL;
+	}
+	db->pg_deferred[db->pg_ndeferred++] = st;
+	return 0;
+}
+
+/* Runs the deferred statements on their own, before a statement that cannot join them. */
+static int flush_deferred(struct db *db)
+{
+	int err = 0;
+	for (int i = 0; !err && i < db->pg_ndeferred; i++) {
+		struct pg_st *d = pst(db->pg_deferred[i]);
+		if (d->generation != db->pg_generation && (err = prepare_again(db, d)) != 0)
+			break;
+		PGresult *res = PQexecPrepared(db->pg, d->name, 0, NULL, NULL, NULL, 0);
+		ExecStatusType status = PQresultStatus(res);
+		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+			err = pg_err(db, res);
+		PQclear(res);
+	}
+	db->pg_ndeferred = 0;
 	return err;
 }
 
@@ -344,12 +454,22 @@ static int pg_step(struct db *db, struct dbst *st)
 	struct pg_st *s = pst(st);
 	if (!s->ran) {
 		s->ran = true;
+		/* A transaction that ends before it ran anything was never sent. */
+		if (s->ends_tx && db->pg_ndeferred) {
+			db->pg_ndeferred = 0;
+			db->pg_changes = 0;
+			s->row = s->nrows = 0;
+			return DB_DONE;
+		}
 		bool outside = PQtransactionStatus(db->pg) == PQTRANS_IDLE;
+		bool opening = db->pg_ndeferred > 0;
 		int err = execute(db, s);
-		/* The connection broke (a failover, a restarted server): a read or a BEGIN
-		 * outside a transaction runs again once on a new connection, if one can be
-		 * had; anything else reports the fault. */
-		if (err && db->pg_broken && outside && s->rerunnable && db_pg_reset(db) == 0)
+		/* The connection broke (a failover, a restarted server): a read outside a
+		 * transaction, or the first statement of one with what opens it, runs again
+		 * once on a new connection, if one can be had (nothing of it committed);
+		 * anything else reports the fault. */
+		if (err && db->pg_broken && outside && (s->rerunnable || opening) &&
+		    db_pg_reset(db) == 0)
 			err = execute(db, s);
 		if (err)
 			return err;
@@ -419,12 +539,24 @@ static int64_t pg_changes(struct db *db)
 
 static bool pg_in_tx(struct db *db)
 {
+	if (db->pg_ndeferred)
+		return true;
 	PGTransactionStatusType t = PQtransactionStatus(db->pg);
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
 int db_pg_exec(struct db *db, const char *sql)
 {
+	if (db->pg_ndeferred) {
+		/* A transaction that ends before it ran anything was never sent. */
+		if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0) {
+			db->pg_ndeferred = 0;
+			return 0;
+		}
+		int err = flush_deferred(db);
+		if (err)
+			return err;
+	}
 	PGresult *res = PQexec(db->pg, sql);
 	ExecStatusType status = PQresultStatus(res);
 	int err = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ? 0 : pg_err(db, res);
@@ -459,6 +591,7 @@ int db_pg_connect(struct db *db, const char *target)
 
 void db_pg_close(struct db *db)
 {
+	db->pg_ndeferred = 0;
 	if (db->pg)
 		PQfinish(db->pg);
 	db->pg = NULL;

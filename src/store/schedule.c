@@ -66,8 +66,8 @@ static const char *const sql_appt_update =
     "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
     "status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, "
     "updated_at = ?11 WHERE id = ?1";
-/* Practitioner and room names are looked up once per list (list_names), not joined into
- * every row: a day sheet has hundreds of rows and a few dozen names. */
+/* Practitioner and room names are read once per list (list_names), not joined into every
+ * row: a day sheet has hundreds of rows and a few dozen names. */
 static const char *const sql_appt_list =
     "SELECT " APPT_COLS ", a.patient_first_name, a.patient_last_name, a.patient_mrn, "
     "a.plan_treatment_type, a.plan_planned_sessions FROM appointments a "
@@ -76,6 +76,9 @@ static const char *const sql_appt_list =
     "AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
 static const char *const sql_user_name = "SELECT display_name FROM users WHERE id = ?1";
 static const char *const sql_room_name = "SELECT name FROM rooms WHERE id = ?1";
+static const char *const sql_user_names =
+    "SELECT id, display_name FROM users ORDER BY id LIMIT ?1";
+static const char *const sql_room_names = "SELECT id, name FROM rooms ORDER BY id LIMIT ?1";
 static const char *const sql_overlap[] = {
     [PARTY_PRACTITIONER] = "SELECT id FROM appointments WHERE practitioner_id = ?1 "
 			   "AND start_at < ?3 AND start_at > ?2 - "
@@ -347,9 +350,15 @@ int store_appt_update(struct db *db, const struct appointment *a)
 	return db_exec_stmt(db, st);
 }
 
-/* The names of one kind (practitioners or rooms) met so far in a list, by id. */
+/* The names of one kind (practitioners or rooms) in a list, by id. A clinic has a few
+ * dozen of each, so the first look-up reads them all in one statement (on PostgreSQL a
+ * look-up per name is a round trip each); only a table larger than NAMES_AT_ONCE leaves
+ * the rest to one look-up per name met. */
+#define NAMES_AT_ONCE 512
 struct list_names {
-	const char *const *sql;
+	const char *const *sql;	    /* one name by id */
+	const char *const *all_sql; /* id and name, by id, LIMIT ?1 */
+	bool loaded, complete;
 	int64_t *ids;
 	char **names; /* NULL for an id without a row */
 	size_t n, cap;
@@ -363,18 +372,8 @@ static void list_names_free(struct list_names *c)
 	free(c->names);
 }
 
-static int list_name(struct db *db, struct list_names *c, int64_t id, const char **out)
+static void list_names_add(struct list_names *c, int64_t id, char *name)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		if (c->ids[i] == id) {
-			*out = c->names[i];
-			return 0;
-		}
-	}
-	char *name = NULL;
-	int err = db_get_one(db, db_stmt_id(db, c->sql, id), db_read_text, &name);
-	if (err && err != -ERR_NOT_FOUND)
-		return err;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 16;
 		c->ids = xrealloc(c->ids, c->cap * sizeof *c->ids);
@@ -382,6 +381,42 @@ static int list_name(struct db *db, struct list_names *c, int64_t id, const char
 	}
 	c->ids[c->n] = id;
 	c->names[c->n++] = name;
+}
+
+static int list_names_load(struct db *db, struct list_names *c)
+{
+	c->loaded = true;
+	struct dbst *st = db_stmt_id(db, c->all_sql, NAMES_AT_ONCE);
+	if (!st)
+		return db_stmt_err(db);
+	int rc;
+	while ((rc = db_step(db, st)) == DB_ROW)
+		list_names_add(c, db_col_int64(st, 0), db_col_text(st, 1));
+	db_done(st);
+	if (rc != DB_DONE)
+		return rc;
+	c->complete = c->n < NAMES_AT_ONCE;
+	return 0;
+}
+
+static int list_name(struct db *db, struct list_names *c, int64_t id, const char **out)
+{
+	int err = c->loaded ? 0 : list_names_load(db, c);
+	if (err)
+		return err;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->ids[i] == id) {
+			*out = c->names[i];
+			return 0;
+		}
+	}
+	char *name = NULL;
+	if (!c->complete) {
+		err = db_get_one(db, db_stmt_id(db, c->sql, id), db_read_text, &name);
+		if (err && err != -ERR_NOT_FOUND)
+			return err;
+	}
+	list_names_add(c, id, name);
 	*out = name;
 	return 0;
 }
@@ -451,7 +486,9 @@ int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view
 	db_bind_int(st, 6, f->plan_id);
 	db_bind_int(st, 7, f->limit);
 	struct view_reader r = {
-	    .db = db, .practitioners = {.sql = &sql_user_name}, .rooms = {.sql = &sql_room_name}};
+	    .db = db,
+	    .practitioners = {.sql = &sql_user_name, .all_sql = &sql_user_names},
+	    .rooms = {.sql = &sql_room_name, .all_sql = &sql_room_names}};
 	int err = db_collect_with(db, st, sizeof **out, read_view, &r, free_views, (void **)out, n);
 	list_names_free(&r.practitioners);
 	list_names_free(&r.rooms);

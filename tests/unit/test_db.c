@@ -1148,6 +1148,30 @@ static void appointments_carry_labels(void **state)
 	check_labels(f->db, 2, "Ben|Cole|C-9|-|-");
 }
 
+/* A list names every row's practitioner and room: those read all at once with the first
+ * row, and one beyond the first 512 rooms, looked up on its own. */
+static void appointment_lists_name_rooms_beyond_the_first_read(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *h = db_handle(f->db);
+	add_label_rows(h, false);
+	exec_ok(f->db, "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n "
+		       "WHERE i < 600) INSERT INTO rooms (id, name) SELECT i, 'Room ' || i FROM n");
+	book_label_appt(f->db, 1, 1, 1, 100);
+	book_label_appt(f->db, 2, 2, 0, 300);
+	exec_ok(f->db, "UPDATE appointments SET room_id = 600 WHERE id = 2");
+	struct appt_filter flt = {.from = 0, .to = 1000, .limit = 10};
+	struct appt_view *v = NULL;
+	size_t n = 0;
+	assert_int_equal(store_appt_list(f->db, &flt, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].room_name, "R");
+	assert_string_equal(v[1].room_name, "Room 600");
+	assert_string_equal(v[0].practitioner_name, "P");
+	assert_string_equal(v[1].practitioner_name, "P");
+	appt_views_free(v, n);
+}
+
 /* A file written before appointments carried labels gets them when it is opened. */
 static void labels_filled_on_upgrade(void **state)
 {
@@ -1194,6 +1218,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(search, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(clinical_rows_are_never_deleted, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(appointments_carry_labels, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(appointment_lists_name_rooms_beyond_the_first_read,
+						setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(labels_filled_on_upgrade, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(group_commit, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(pool_writes_share_a_warm_connection, setup_db,
