@@ -353,7 +353,8 @@ static int execute_pipelined(struct db *db, struct pg_st *s)
 		return pg_err(db, NULL);
 	bool sent = true;
 	for (int i = 0; i < n && sent; i++)
-		sent = PQsendQueryPrepared(c, pst(db->pg_deferred[i])->name, 0, NULL, NULL, NULL, 0);
+		sent =
+		    PQsendQueryPrepared(c, pst(db->pg_deferred[i])->name, 0, NULL, NULL, NULL, 0);
 	sent = sent &&
 	       PQsendQueryPrepared(c, s->name, s->nparams, (const char *const *)s->values,
 				   s->lengths, s->formats, 0) &&

@@ -76,8 +76,7 @@ static const char *const sql_appt_list =
     "AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
 static const char *const sql_user_name = "SELECT display_name FROM users WHERE id = ?1";
 static const char *const sql_room_name = "SELECT name FROM rooms WHERE id = ?1";
-static const char *const sql_user_names =
-    "SELECT id, display_name FROM users ORDER BY id LIMIT ?1";
+static const char *const sql_user_names = "SELECT id, display_name FROM users ORDER BY id LIMIT ?1";
 static const char *const sql_room_names = "SELECT id, name FROM rooms ORDER BY id LIMIT ?1";
 static const char *const sql_overlap[] = {
     [PARTY_PRACTITIONER] = "SELECT id FROM appointments WHERE practitioner_id = ?1 "
