@@ -118,11 +118,11 @@ check: $(B)/collagenda $(TESTVFS) $(UNIT_BINS) $(API_BINS)
 # run on SQLite only.
 PG_API_BINS := $(filter-out %/test_cli %/test_backup %/test_storage %/test_powerloss,$(API_BINS))
 check-pg: $(B)/collagenda $(PG_API_BINS) $(B)/tests/pg/test_failover $(B)/tests/pg/test_migrate \
-		$(B)/tests/pg/test_anchor
+		$(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket
 	@bash tests/pg/check-schema.sh
 	@bash tests/pg/test-cluster.sh
 	@bash tests/pg/run-api.sh $(B) $(PG_API_BINS) $(B)/tests/pg/test_migrate \
-		$(B)/tests/pg/test_anchor
+		$(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh postgresql \
 		$(B)/tests/pg/test_failover
 

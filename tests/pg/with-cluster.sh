@@ -2,7 +2,7 @@
 # Runs a command with a throwaway PostgreSQL cluster (scripts/pg-cluster.sh) started in a
 # temporary folder and stopped afterwards; its address, a postgresql:// URI without a
 # database name, is in COLLAGENDA_TEST_PG (the API harness and the browser tests then
-# give each server a database of its own).
+# give each server a database of its own), its socket folder in COLLAGENDA_TEST_PG_SOCKET.
 # Usage: tests/pg/with-cluster.sh COMMAND [ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,5 +16,7 @@ trap cleanup EXIT
 uri=$(bash scripts/pg-cluster.sh start "$dir/cluster")
 # postgresql://collagenda@127.0.0.1:PORT/collagenda -> without the database name
 export COLLAGENDA_TEST_PG=${uri%/*}
+# The folder of its Unix socket, for the tests of keyword connection strings.
+export COLLAGENDA_TEST_PG_SOCKET=$dir/cluster
 echo "on PostgreSQL at ${COLLAGENDA_TEST_PG}: $*"
 "$@"
