@@ -1,6 +1,7 @@
 /* Unit tests for the audit trail: the hash of an event (domain/audit) and the chain in
- * SQLite (store/audit): appending, listing, the append-only triggers and tamper checks. */
-#include "unit.h"
+ * the database (store/audit), on SQLite and, when COLLAGENDA_TEST_PG is set, on PostgreSQL
+ * (unit_db.h): appending, listing, the append-only triggers and tamper checks. */
+#include "unit_db.h"
 
 #include "domain/audit.h"
 #include "store/audit.h"
@@ -158,9 +159,10 @@ static void hash_length_prefixed(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* The store side: a database in a scratch directory. */
+/* The store side: a database of the test's own (unit_db_target). */
 struct fixture {
 	char dir[64];
+	char path[256];
 	struct db *db;
 };
 
@@ -169,9 +171,8 @@ static int setup_db(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	assert_non_null(f);
 	scratch_make(f->dir);
-	char path[256];
-	scratch_path(f->dir, "clinic.db", path);
-	assert_int_equal(db_open(path, &f->db), 0);
+	unit_db_target(f->dir, f->path);
+	assert_int_equal(db_open(f->path, &f->db), 0);
 	*state = f;
 	return 0;
 }
@@ -261,23 +262,17 @@ static void chain_intact(void **state)
 	assert_int_equal(count, 5);
 }
 
-/* Runs sql on the raw handle; returns SQLite's extended result code. */
-static int raw_exec(struct db *db, const char *sql)
+/* Drops the audit table's triggers, as someone with the database's own tools could. */
+static void drop_audit_triggers(struct db *db, bool deletes_too)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &msg);
-	sqlite3_free(msg);
-	return rc == SQLITE_OK ? SQLITE_OK : sqlite3_extended_errcode(db_handle(db));
-}
-
-static int64_t raw_int(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	if (unit_pg())
+		unit_exec(db, deletes_too ? "DROP TRIGGER audit_no_update ON audit; "
+					    "DROP TRIGGER audit_no_delete ON audit"
+					  : "DROP TRIGGER audit_no_update ON audit");
+	else
+		unit_exec(db, deletes_too ? "DROP TRIGGER audit_no_update; "
+					    "DROP TRIGGER audit_no_delete"
+					  : "DROP TRIGGER audit_no_update");
 }
 
 static void triggers_refuse_changes(void **state)
@@ -294,12 +289,14 @@ static void triggers_refuse_changes(void **state)
 	/* clang-format on */
 	int bad = 0;
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-		int rc = raw_exec(f->db, refused[i]);
-		row_check(&bad, rc == SQLITE_CONSTRAINT_TRIGGER, "\"%s\": rc %d", refused[i], rc);
+		struct unit_sql r;
+		unit_sql_try(f->db, refused[i], &r);
+		row_check(&bad, unit_sql_refused(&r, true), "\"%s\": %s", refused[i],
+			  r.ok ? "not refused" : r.msg);
 	}
 	assert_int_equal(bad, 0);
-	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM audit"), 5);
-	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM audit WHERE detail = 'changed'"), 0);
+	assert_int_equal(unit_int(f->db, "SELECT count(*) FROM audit"), 5);
+	assert_int_equal(unit_int(f->db, "SELECT count(*) FROM audit WHERE detail = 'changed'"), 0);
 	int64_t first_bad, count;
 	verify(f->db, &first_bad, &count);
 	assert_int_equal(first_bad, 0);
@@ -307,8 +304,8 @@ static void triggers_refuse_changes(void **state)
 }
 
 /*
- * With the triggers dropped (someone with the file and sqlite3), each kind of tampering
- * shows at the right event: the altered one, the one after a gap, a forged one.
+ * With the triggers dropped (someone with the file and sqlite3, or with psql), each kind of
+ * tampering shows at the right event: the altered one, the one after a gap, a forged one.
  */
 static void tampering_detected(void **state)
 {
@@ -329,7 +326,8 @@ static void tampering_detected(void **state)
 		{"forge an event at the end",
 		 "INSERT INTO audit (id, at, user_id, action, entity, entity_id, remote, detail, "
 		 "prev_hash, hash) SELECT 6, at + 1, 2, 'read', 'patient', 10, 'local', '', hash, "
-		 "replace(hex(zeroblob(32)), '0', 'f') FROM audit WHERE id = 5",
+		 "'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff' "
+		 "FROM audit WHERE id = 5",
 		 6, 6},
 		{"forge an event with a stale link",
 		 "INSERT INTO audit (id, at, user_id, action, entity, entity_id, remote, detail, "
@@ -344,12 +342,11 @@ static void tampering_detected(void **state)
 		setup_db(&st);
 		struct fixture *f = st;
 		append_five(f->db);
-		assert_int_equal(raw_exec(f->db, "DROP TRIGGER audit_no_update; "
-						 "DROP TRIGGER audit_no_delete"),
-				 SQLITE_OK);
-		int rc = raw_exec(f->db, rows[i].sql);
-		row_check(&bad, rc == SQLITE_OK && sqlite3_changes(db_handle(f->db)) == 1,
-			  "%s: the change did not apply (rc %d)", rows[i].what, rc);
+		drop_audit_triggers(f->db, true);
+		struct unit_sql r;
+		unit_sql_try(f->db, rows[i].sql, &r);
+		row_check(&bad, r.ok && r.changes == 1, "%s: the change did not apply (%s)",
+			  rows[i].what, r.ok ? "no row" : r.msg);
 		int64_t first_bad, count;
 		verify(f->db, &first_bad, &count);
 		row_check(&bad, first_bad == rows[i].first_bad && count == rows[i].count,
@@ -366,7 +363,7 @@ static void rehashed_event_breaks_next_link(void **state)
 {
 	struct fixture *f = *state;
 	append_five(f->db);
-	assert_int_equal(raw_exec(f->db, "DROP TRIGGER audit_no_update"), SQLITE_OK);
+	drop_audit_triggers(f->db, false);
 
 	struct audit_filter only3 = {.before_id = 4, .limit = 1};
 	struct audit_event *ev;
@@ -378,15 +375,11 @@ static void rehashed_event_breaks_next_link(void **state)
 	ev[0].detail = strdup("innocent");
 	audit_hash(&ev[0], ev[0].hash);
 
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(f->db),
-					    "UPDATE audit SET detail = ?1, hash = ?2 WHERE id = 3",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_text(st, 1, ev[0].detail, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, ev[0].hash, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	/* The detail is a literal and the hash hex digits: neither needs quoting. */
+	char sql[160];
+	snprintf(sql, sizeof sql, "UPDATE audit SET detail = '%s', hash = '%s' WHERE id = 3",
+		 ev[0].detail, ev[0].hash);
+	assert_int_equal(unit_exec(f->db, sql), 1);
 	audit_events_free(ev, n);
 
 	int64_t first_bad, count;
@@ -401,9 +394,7 @@ static void chain_survives_reopen(void **state)
 	struct fixture *f = *state;
 	append_five(f->db);
 	db_close(f->db);
-	char path[256];
-	scratch_path(f->dir, "clinic.db", path);
-	assert_int_equal(db_open(path, &f->db), 0);
+	assert_int_equal(db_open(f->path, &f->db), 0);
 	append(f->db, 3, NULL, "read", "patient", 10, NULL);
 	int64_t first_bad, count;
 	verify(f->db, &first_bad, &count);
