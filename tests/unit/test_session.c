@@ -1,7 +1,8 @@
 /* Unit tests for domain/session: exact decimals (depth in hundredths of a millimetre,
  * volumes in tenths of a millilitre), the depth rule (RULES.md rule 8), what signing
- * needs (rule 9), and the database triggers that freeze a signed record. */
-#include "unit.h"
+ * needs (rule 9), and the database triggers that freeze a signed record, on SQLite and,
+ * when COLLAGENDA_TEST_PG is set, on PostgreSQL (unit_db.h). */
+#include "unit_db.h"
 
 #include <math.h>
 
@@ -463,7 +464,7 @@ static int setup_db(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	assert_non_null(f);
 	scratch_make(f->dir);
-	scratch_path(f->dir, "clinic.db", f->path);
+	unit_db_target(f->dir, f->path);
 	assert_int_equal(db_open(f->path, &f->db), 0);
 	*state = f;
 	return 0;
@@ -478,83 +479,37 @@ static int teardown_db(void **state)
 	return 0;
 }
 
-/* Runs sql; SQLITE_OK or the error's primary code. */
-static int exec_sql(struct db *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &msg);
-	sqlite3_free(msg);
-	return rc & 0xff;
-}
-
-static void expect_ok(struct db *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db_handle(db), sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg ? msg : "?");
-	sqlite3_free(msg);
-}
-
-/* The statement is refused by a trigger (RAISE(ABORT) reports SQLITE_CONSTRAINT). */
-static void expect_refused(struct db *db, const char *sql)
-{
-	int rc = exec_sql(db, sql);
-	if (rc != SQLITE_CONSTRAINT)
-		fail_msg("not refused (%d): %s", rc, sql);
-}
-
-static int64_t query_int(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static void query_text(struct db *db, const char *sql, char *out, size_t n)
-{
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	const unsigned char *t = sqlite3_column_text(st, 0);
-	snprintf(out, n, "%s", t ? (const char *)t : "(null)");
-	sqlite3_finalize(st);
-}
-
 /* The minimal rows for one draft session record of appointment 1 with two areas, one
  * product, one reaction and one addendum. */
 static void seed_draft(struct db *db)
 {
-	expect_ok(db, "INSERT INTO users (id, username, display_name, role, password_hash, "
+	unit_exec(db, "INSERT INTO users (id, username, display_name, role, password_hash, "
 		      "created_at) VALUES (1, 'prac', 'Dr Prac', 'practitioner', 'x', 1771000000)");
-	expect_ok(db, "INSERT INTO rooms (id, name) VALUES (1, 'Room 1')");
-	expect_ok(db, "INSERT INTO patients (id, mrn, first_name, last_name, first_key, last_key, "
+	unit_exec(db, "INSERT INTO rooms (id, name) VALUES (1, 'Room 1')");
+	unit_exec(db, "INSERT INTO patients (id, mrn, first_name, last_name, first_key, last_key, "
 		      "date_of_birth, created_at, updated_at) VALUES (1, 'C-000001', 'Ana', "
 		      "'Lopez', 'ana', 'lopez', '1985-03-14', 1771000000, 1771000000)");
-	expect_ok(db,
+	unit_exec(db,
 		  "INSERT INTO plans (id, patient_id, treatment_type, indication, "
 		  "planned_sessions, min_interval_days, max_interval_days, practitioner_id, "
 		  "created_at, created_by, updated_at) VALUES (1, 1, 'MN', 'fine_lines', 3, 28, "
 		  "42, 1, 1771000000, 1, 1771000000)");
-	expect_ok(db, "INSERT INTO appointments (id, patient_id, plan_id, session_number, kind, "
+	unit_exec(db, "INSERT INTO appointments (id, patient_id, plan_id, session_number, kind, "
 		      "practitioner_id, room_id, start_at, end_at, created_at, created_by, "
 		      "updated_at) VALUES (1, 1, 1, 1, 'treatment', 1, 1, 1771000000, 1771003600, "
 		      "1771000000, 1, 1771000000)");
-	expect_ok(db, "INSERT INTO session_records (appointment_id, screening_confirmed_at, "
+	unit_exec(db, "INSERT INTO session_records (appointment_id, screening_confirmed_at, "
 		      "device, cartridge_lot, created_at, updated_at, updated_by) VALUES (1, "
 		      "1771000000, 'pen', 'LOT-1', 1771000000, 1771000000, 1)");
-	expect_ok(db, "INSERT INTO session_areas (appointment_id, position, area, depth_hmm) "
+	unit_exec(db, "INSERT INTO session_areas (appointment_id, position, area, depth_hmm) "
 		      "VALUES (1, 0, 'cheeks', 135)");
-	expect_ok(db, "INSERT INTO session_areas (appointment_id, position, area, depth_hmm) "
+	unit_exec(db, "INSERT INTO session_areas (appointment_id, position, area, depth_hmm) "
 		      "VALUES (1, 1, 'forehead', 50)");
-	expect_ok(db, "INSERT INTO session_products (appointment_id, position, name) "
+	unit_exec(db, "INSERT INTO session_products (appointment_id, position, name) "
 		      "VALUES (1, 0, 'Hyaluronic serum')");
-	expect_ok(db, "INSERT INTO session_reactions (appointment_id, position, type, severity) "
+	unit_exec(db, "INSERT INTO session_reactions (appointment_id, position, type, severity) "
 		      "VALUES (1, 0, 'redness', 1)");
-	expect_ok(db, "INSERT INTO session_addenda (appointment_id, author, at, text) "
+	unit_exec(db, "INSERT INTO session_addenda (appointment_id, author, at, text) "
 		      "VALUES (1, 1, 1771000100, 'first note')");
 }
 
@@ -563,29 +518,29 @@ static void db_draft_is_editable(void **state)
 {
 	struct fixture *f = *state;
 	seed_draft(f->db);
-	expect_ok(f->db,
+	unit_exec(f->db,
 		  "UPDATE session_records SET cartridge_lot = 'LOT-2' WHERE appointment_id = 1");
-	expect_ok(f->db, "UPDATE session_areas SET depth_hmm = 140 WHERE appointment_id = 1 "
+	unit_exec(f->db, "UPDATE session_areas SET depth_hmm = 140 WHERE appointment_id = 1 "
 			 "AND position = 0");
-	expect_ok(f->db, "DELETE FROM session_areas WHERE appointment_id = 1 AND position = 1");
-	expect_ok(f->db, "INSERT INTO session_areas (appointment_id, position, area, depth_hmm) "
+	unit_exec(f->db, "DELETE FROM session_areas WHERE appointment_id = 1 AND position = 1");
+	unit_exec(f->db, "INSERT INTO session_areas (appointment_id, position, area, depth_hmm) "
 			 "VALUES (1, 1, 'nose', 80)");
-	expect_ok(f->db, "DELETE FROM session_products WHERE appointment_id = 1");
-	expect_ok(f->db, "DELETE FROM session_reactions WHERE appointment_id = 1");
-	assert_int_equal(query_int(f->db, "SELECT depth_hmm FROM session_areas WHERE "
-					  "appointment_id = 1 AND position = 0"),
+	unit_exec(f->db, "DELETE FROM session_products WHERE appointment_id = 1");
+	unit_exec(f->db, "DELETE FROM session_reactions WHERE appointment_id = 1");
+	assert_int_equal(unit_int(f->db, "SELECT depth_hmm FROM session_areas WHERE "
+					 "appointment_id = 1 AND position = 0"),
 			 140);
 	/* Depth is an integer of hundredths, checked by the table too. */
-	expect_refused(f->db, "INSERT INTO session_areas (appointment_id, position, area, "
-			      "depth_hmm) VALUES (1, 5, 'nose', 19)");
-	expect_refused(f->db, "INSERT INTO session_areas (appointment_id, position, area, "
-			      "depth_hmm) VALUES (1, 5, 'nose', 301)");
+	unit_refused(f->db, "INSERT INTO session_areas (appointment_id, position, area, "
+			    "depth_hmm) VALUES (1, 5, 'nose', 19)");
+	unit_refused(f->db, "INSERT INTO session_areas (appointment_id, position, area, "
+			    "depth_hmm) VALUES (1, 5, 'nose', 301)");
 	/* Addenda are append-only even on a draft. */
-	expect_refused(f->db, "UPDATE session_addenda SET text = 'changed'");
-	expect_refused(f->db, "DELETE FROM session_addenda");
+	unit_refused(f->db, "UPDATE session_addenda SET text = 'changed'");
+	unit_refused(f->db, "DELETE FROM session_addenda");
 	/* Records are never deleted. */
-	expect_refused(f->db, "DELETE FROM session_records WHERE appointment_id = 1");
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM session_records"), 1);
+	unit_refused(f->db, "DELETE FROM session_records WHERE appointment_id = 1");
+	assert_int_equal(unit_int(f->db, "SELECT count(*) FROM session_records"), 1);
 }
 
 static void db_signed_record_is_frozen(void **state)
@@ -593,92 +548,101 @@ static void db_signed_record_is_frozen(void **state)
 	struct fixture *f = *state;
 	seed_draft(f->db);
 	/* Signing is an UPDATE of a draft: allowed once. */
-	expect_ok(f->db, "UPDATE session_records SET status = 'signed', signed_by = 1, "
+	unit_exec(f->db, "UPDATE session_records SET status = 'signed', signed_by = 1, "
 			 "signed_at = 1771003000 WHERE appointment_id = 1");
 	char text[64];
-	query_text(f->db, "SELECT status FROM session_records WHERE appointment_id = 1", text,
-		   sizeof text);
+	unit_text(f->db, "SELECT status FROM session_records WHERE appointment_id = 1", text,
+		  sizeof text);
 	assert_string_equal(text, "signed");
 
 	/* The record itself, whatever the column, even back to draft or to the same value. */
-	expect_refused(f->db,
-		       "UPDATE session_records SET status = 'signed', signed_at = 1771003001 "
-		       "WHERE appointment_id = 1");
-	expect_refused(f->db,
-		       "UPDATE session_records SET status = 'draft' WHERE appointment_id = 1");
-	expect_refused(f->db, "UPDATE session_records SET cartridge_lot = 'OTHER' "
-			      "WHERE appointment_id = 1");
-	expect_refused(f->db, "UPDATE session_records SET notes = notes WHERE appointment_id = 1");
-	expect_refused(f->db, "UPDATE session_records SET updated_at = updated_at + 1");
-	expect_refused(f->db, "DELETE FROM session_records WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_records SET status = 'signed', signed_at = 1771003001 "
+			    "WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_records SET status = 'draft' WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_records SET cartridge_lot = 'OTHER' "
+			    "WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_records SET notes = notes WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_records SET updated_at = updated_at + 1");
+	unit_refused(f->db, "DELETE FROM session_records WHERE appointment_id = 1");
 
 	/* Its areas, products and reactions. */
-	expect_refused(f->db, "UPDATE session_areas SET depth_hmm = 150 WHERE appointment_id = 1");
-	expect_refused(f->db, "INSERT INTO session_areas (appointment_id, position, area, "
-			      "depth_hmm) VALUES (1, 2, 'nose', 80)");
-	expect_refused(f->db, "DELETE FROM session_areas WHERE appointment_id = 1");
-	expect_refused(f->db, "UPDATE session_products SET name = 'x' WHERE appointment_id = 1");
-	expect_refused(f->db, "INSERT INTO session_products (appointment_id, position, name) "
-			      "VALUES (1, 1, 'y')");
-	expect_refused(f->db, "DELETE FROM session_products WHERE appointment_id = 1");
-	expect_refused(f->db, "UPDATE session_reactions SET severity = 3 WHERE appointment_id = 1");
-	expect_refused(f->db, "INSERT INTO session_reactions (appointment_id, position, type, "
-			      "severity) VALUES (1, 1, 'swelling', 2)");
-	expect_refused(f->db, "DELETE FROM session_reactions WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_areas SET depth_hmm = 150 WHERE appointment_id = 1");
+	unit_refused(f->db, "INSERT INTO session_areas (appointment_id, position, area, "
+			    "depth_hmm) VALUES (1, 2, 'nose', 80)");
+	unit_refused(f->db, "DELETE FROM session_areas WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_products SET name = 'x' WHERE appointment_id = 1");
+	unit_refused(f->db, "INSERT INTO session_products (appointment_id, position, name) "
+			    "VALUES (1, 1, 'y')");
+	unit_refused(f->db, "DELETE FROM session_products WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_reactions SET severity = 3 WHERE appointment_id = 1");
+	unit_refused(f->db, "INSERT INTO session_reactions (appointment_id, position, type, "
+			    "severity) VALUES (1, 1, 'swelling', 2)");
+	unit_refused(f->db, "DELETE FROM session_reactions WHERE appointment_id = 1");
 
 	/* Addenda: appended, never changed or removed. */
-	expect_ok(f->db, "INSERT INTO session_addenda (appointment_id, author, at, text) "
+	unit_exec(f->db, "INSERT INTO session_addenda (appointment_id, author, at, text) "
 			 "VALUES (1, 1, 1771003100, 'second note')");
-	expect_refused(f->db,
-		       "UPDATE session_addenda SET text = 'changed' WHERE appointment_id = 1");
-	expect_refused(f->db, "DELETE FROM session_addenda WHERE appointment_id = 1");
+	unit_refused(f->db, "UPDATE session_addenda SET text = 'changed' WHERE appointment_id = 1");
+	unit_refused(f->db, "DELETE FROM session_addenda WHERE appointment_id = 1");
 
 	/* REPLACE deletes the old row before inserting: the delete triggers still refuse it
-	 * (the database runs with recursive_triggers on). */
-	expect_refused(f->db, "INSERT OR REPLACE INTO session_records (appointment_id, status, "
-			      "created_at, updated_at, updated_by) VALUES (1, 'draft', 1, 1, 1)");
-	expect_refused(f->db,
-		       "REPLACE INTO session_addenda (id, appointment_id, author, at, text) "
-		       "SELECT id, appointment_id, author, at, 'rewritten' FROM session_addenda "
-		       "LIMIT 1");
-	expect_refused(f->db, "REPLACE INTO session_areas (appointment_id, position, area, "
-			      "depth_hmm) VALUES (1, 0, 'cheeks', 300)");
+	 * (the database runs with recursive_triggers on). PostgreSQL has no REPLACE: its ON
+	 * CONFLICT updates in place, which the update triggers refuse above. */
+	if (!unit_pg()) {
+		unit_refused(f->db,
+			     "INSERT OR REPLACE INTO session_records (appointment_id, status, "
+			     "created_at, updated_at, updated_by) VALUES (1, 'draft', 1, 1, 1)");
+		unit_refused(f->db,
+			     "REPLACE INTO session_addenda (id, appointment_id, author, at, text) "
+			     "SELECT id, appointment_id, author, at, 'rewritten' FROM "
+			     "session_addenda LIMIT 1");
+		unit_refused(f->db, "REPLACE INTO session_areas (appointment_id, position, area, "
+				    "depth_hmm) VALUES (1, 0, 'cheeks', 300)");
+	}
 
 	/* Nothing moved. */
-	query_text(f->db,
-		   "SELECT status || '|' || cartridge_lot || '|' || signed_at FROM "
-		   "session_records WHERE appointment_id = 1",
-		   text, sizeof text);
+	unit_text(f->db,
+		  "SELECT status || '|' || cartridge_lot || '|' || signed_at FROM "
+		  "session_records WHERE appointment_id = 1",
+		  text, sizeof text);
 	assert_string_equal(text, "signed|LOT-1|1771003000");
-	query_text(f->db,
-		   "SELECT group_concat(area || ':' || depth_hmm, ',') FROM (SELECT * FROM "
-		   "session_areas WHERE appointment_id = 1 ORDER BY position)",
-		   text, sizeof text);
+	unit_texts(f->db,
+		   "SELECT area || ':' || depth_hmm FROM session_areas WHERE appointment_id = 1 "
+		   "ORDER BY position",
+		   ",", text, sizeof text);
 	assert_string_equal(text, "cheeks:135,forehead:50");
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM session_products"), 1);
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM session_reactions"), 1);
-	query_text(f->db,
-		   "SELECT group_concat(text, '|') FROM (SELECT text FROM session_addenda "
-		   "ORDER BY id)",
-		   text, sizeof text);
+	assert_int_equal(unit_int(f->db, "SELECT count(*) FROM session_products"), 1);
+	assert_int_equal(unit_int(f->db, "SELECT count(*) FROM session_reactions"), 1);
+	unit_texts(f->db, "SELECT text FROM session_addenda ORDER BY id", "|", text, sizeof text);
 	assert_string_equal(text, "first note|second note");
 }
 
-/* A refused statement inside a transaction leaves the transaction usable and the record
- * unchanged after COMMIT. */
+/* A refused statement inside a write transaction leaves the record unchanged. On SQLite
+ * the transaction stays usable and its other writes commit; PostgreSQL fails the whole
+ * transaction at the refusal (nothing else runs in it), and the store rolls it back. */
 static void db_refusal_inside_a_transaction(void **state)
 {
 	struct fixture *f = *state;
 	seed_draft(f->db);
-	expect_ok(f->db, "UPDATE session_records SET status = 'signed', signed_by = 1, "
+	unit_exec(f->db, "UPDATE session_records SET status = 'signed', signed_by = 1, "
 			 "signed_at = 1771003000 WHERE appointment_id = 1");
-	expect_ok(f->db, "BEGIN IMMEDIATE");
-	expect_refused(f->db, "UPDATE session_areas SET depth_hmm = 300");
-	expect_ok(f->db, "INSERT INTO session_addenda (appointment_id, author, at, text) "
-			 "VALUES (1, 1, 1771003200, 'in a transaction')");
-	expect_ok(f->db, "COMMIT");
-	assert_int_equal(query_int(f->db, "SELECT max(depth_hmm) FROM session_areas"), 135);
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM session_addenda"), 2);
+	static const char *const addendum =
+	    "INSERT INTO session_addenda (appointment_id, author, at, text) "
+	    "VALUES (1, 1, 1771003200, 'in a transaction')";
+	assert_int_equal(db_begin_write(f->db), 0);
+	unit_refused(f->db, "UPDATE session_areas SET depth_hmm = 300");
+	if (unit_pg()) {
+		struct unit_sql r;
+		unit_sql_try(f->db, addendum, &r);
+		assert_string_equal(r.state, "25P02"); /* in_failed_sql_transaction */
+		db_rollback(f->db);
+	} else {
+		unit_exec(f->db, addendum);
+		assert_int_equal(db_commit(f->db), 0);
+	}
+	assert_int_equal(unit_int(f->db, "SELECT max(depth_hmm) FROM session_areas"), 135);
+	assert_int_equal(unit_int(f->db, "SELECT count(*) FROM session_addenda"),
+			 unit_pg() ? 1 : 2);
 }
 
 /* Only the appointment's practitioner signs; colleagues, admins and the front desk do
