@@ -111,17 +111,21 @@ run: deps $(B)/collagenda
 check: $(B)/collagenda $(TESTVFS) $(UNIT_BINS) $(API_BINS)
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda COLLAGENDA_TESTVFS_BIN=$(CURDIR)/$(TESTVFS) bash tests/run.sh "$(B)" $(UNIT_BINS) $(API_BINS)
 
-# The API suite again on PostgreSQL (tests/pg/run-api.sh: a throwaway cluster, a database
-# per test server), with the PostgreSQL schema's own check and the cluster scripts'
-# self-test (a synchronous standby promoted after its primary is killed). The tests of
-# the SQLite file itself (the command line on files, backup, storage faults, power loss)
-# run on SQLite only.
+# The store's unit tests and the API suite again on PostgreSQL (tests/pg/run-api.sh: one
+# throwaway cluster, a database per unit test and per test server), with the PostgreSQL
+# schema's own check and the cluster scripts' self-test (a synchronous standby promoted
+# after its primary is killed). The unit binaries are those that include
+# tests/unit/unit_db.h; their tests of SQLite itself (its file, backup, WAL and group
+# commit, query plans) skip there. The API tests of the SQLite file itself (the command
+# line on files, backup, storage faults, power loss) run on SQLite only.
+PG_UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,\
+	$(shell grep -l '"unit_db.h"' $(UNIT_SRCS)))
 PG_API_BINS := $(filter-out %/test_cli %/test_backup %/test_storage %/test_powerloss,$(API_BINS))
-check-pg: $(B)/collagenda $(PG_API_BINS) $(B)/tests/pg/test_failover $(B)/tests/pg/test_migrate \
-		$(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket
+check-pg: $(B)/collagenda $(PG_UNIT_BINS) $(PG_API_BINS) $(B)/tests/pg/test_failover \
+		$(B)/tests/pg/test_migrate $(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket
 	@bash tests/pg/check-schema.sh
 	@bash tests/pg/test-cluster.sh
-	@bash tests/pg/run-api.sh $(B) $(PG_API_BINS) $(B)/tests/pg/test_migrate \
+	@bash tests/pg/run-api.sh $(B) $(PG_UNIT_BINS) $(PG_API_BINS) $(B)/tests/pg/test_migrate \
 		$(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh postgresql \
 		$(B)/tests/pg/test_failover

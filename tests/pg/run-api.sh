@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs API test binaries against PostgreSQL (tests/pg/with-cluster.sh): each test server
-# makes a database of its own on the throwaway cluster.
+# Runs test binaries against PostgreSQL (tests/pg/with-cluster.sh): the store's unit tests
+# and each API test server make a database of their own on the throwaway cluster.
 # Usage: tests/pg/run-api.sh BUILD_DIR TEST_BINARY...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
