@@ -327,6 +327,14 @@ static int take_result(struct db *db, struct pg_st *s, PGresult *res)
 		s->nrows = PQntuples(res);
 		return 0;
 	}
+	/* A COMMIT of a transaction that failed earlier is a ROLLBACK: nothing was written. */
+	if (status == PGRES_COMMAND_OK && s->ends_tx && strcmp(s->text, "COMMIT") == 0 &&
+	    strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		log_error("commit refused: the transaction failed earlier and was rolled back");
+		PQclear(res);
+		s->res = NULL;
+		return -ERR_INTERNAL;
+	}
 	if (status == PGRES_COMMAND_OK) {
 		const char *n = PQcmdTuples(res);
 		db->pg_changes = n && *n ? strtoll(n, NULL, 10) : 0;
