@@ -281,7 +281,10 @@ static int64_t add_user(struct db *db, const char *name, int role, const char *h
 	int64_t id = 0;
 	assert_int_equal(db_begin_write(db), 0);
 	*err = store_user_insert(db, &u, hash, &id);
-	assert_int_equal(db_commit(db), 0);
+	if (*err)
+		db_rollback(db);
+	else
+		assert_int_equal(db_commit(db), 0);
 	return id;
 }
 
