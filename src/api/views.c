@@ -146,7 +146,8 @@ static int cmp_phone(const void *a, const void *b)
 }
 
 /* Gives every appointment of the sheet its patient's phone number (front-desk data, as on
- * the patient's record): the printed sheet is what the desk calls from. */
+ * the patient's record): the printed sheet is what the desk calls from. phones is sorted
+ * here by appointment. */
 static void attach_phones(struct appt_view *list, size_t n, struct appt_phone *phones,
 			  size_t nphones)
 {
@@ -173,6 +174,13 @@ int h_day_sheet(struct api_ctx *ctx)
 	} else {
 		day = dates_local_day((int64_t)time(NULL));
 	}
+	/* Phone numbers only when asked (the printable sheet): the sheet itself reads the
+	 * day's appointments and nothing else. */
+	const char *ph = http_req_query(ctx->req, "phones");
+	if (ph && strcmp(ph, "true") != 0 && strcmp(ph, "false") != 0)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "phones is true or false.",
+				json_pack("{s:s}", "field", "phones"));
+	bool with_phones = ph && strcmp(ph, "true") == 0;
 	struct appt_filter f;
 	memset(&f, 0, sizeof f);
 	f.from = dates_local_to_instant(day, 0);
@@ -185,9 +193,9 @@ int h_day_sheet(struct api_ctx *ctx)
 	size_t n = 0, nusers = 0, nrooms = 0, nphones = 0;
 	bool clinical = api_visibility(ctx).day_cautions;
 	int err = store_appt_list(ctx->db, &f, &list, &n);
-	if (!err)
+	if (!err && with_phones)
 		err = store_appt_phones(ctx->db, f.from, f.to, f.limit, &phones, &nphones);
-	if (!err)
+	if (!err && with_phones)
 		attach_phones(list, n, phones, nphones);
 	if (!err)
 		err = store_user_list(ctx->db, &users, &nusers);

@@ -555,9 +555,9 @@ static void day_sheet_by_practitioner_and_room(void **state)
 		      "validation_failed", "date");
 }
 
-/* The printed day sheet: every role gets each appointment's patient phone number (null
- * without one) and the appointment's notes, and the front desk still no condition names;
- * the appointment list carries no phone numbers. */
+/* The printed day sheet (phones=true): every role gets each appointment's patient phone
+ * number (null without one) and the appointment's notes, and the front desk still no
+ * condition names; without phones=true and on the appointment list, no phone numbers. */
 static void day_sheet_carries_phones_and_notes(void **state)
 {
 	(void)state;
@@ -581,7 +581,21 @@ static void day_sheet_carries_phones_and_notes(void **state)
 	fx_expect_status(req(&S, "PATCH", path, t_desk, "{\"notes\":\"Prefers a call after 5pm\"}"),
 			 200);
 	fx_day(d, date);
+	/* Without phones=true, no phone numbers: the sheet reads no patient. */
 	snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
+	struct resp *plain = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(plain->status, 200);
+	assert_null(strstr(plain->body, "patient_phone"));
+	assert_null(strstr(plain->body, "7946"));
+	resp_free(plain);
+	snprintf(path, sizeof path, V1 "/day-sheet?date=%s&phones=false", date);
+	plain = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(plain->status, 200);
+	assert_null(strstr(plain->body, "patient_phone"));
+	resp_free(plain);
+	snprintf(path, sizeof path, V1 "/day-sheet?date=%s&phones=yes", date);
+	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed", "phones");
+	snprintf(path, sizeof path, V1 "/day-sheet?date=%s&phones=true", date);
 	const char *tokens[] = {t_desk, t_prac, t_admin};
 	for (int i = 0; i < 3; i++) {
 		struct resp *r = req(&S, "GET", path, tokens[i], NULL);

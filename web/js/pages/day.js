@@ -27,7 +27,8 @@ export async function render(root, { query, opts, isCurrent }) {
   const base = mine ? '#/my-day' : '#/day';
   const view = !mine && query.view === 'rooms' ? 'rooms' : 'practitioners';
 
-  let sheet = await api.get('/day-sheet', query.date ? { date: query.date } : {});
+  // With the phone numbers: the page is printable at any moment.
+  let sheet = await api.get('/day-sheet', { phones: true, ...(query.date ? { date: query.date } : {}) });
   if (!query.date) setClinicToday(sheet.date);
   const date = sheet.date;
   const [rooms, types] = await Promise.all([cached('/rooms'), cached('/catalog/treatment-types').catch(() => ({ items: [] }))]);
@@ -47,7 +48,7 @@ export async function render(root, { query, opts, isCurrent }) {
   const href = (d, v = view) => `${base}?date=${d}${v === 'rooms' ? '&view=rooms' : ''}`;
 
   async function reload() {
-    sheet = await api.get('/day-sheet', { date });
+    sheet = await api.get('/day-sheet', { date, phones: true });
     if (isCurrent()) draw();
   }
 
