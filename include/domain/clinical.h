@@ -125,6 +125,10 @@ struct appt_view {
 	char *room_name;
 	char *treatment_type; /* NULL without a plan */
 	int planned_sessions; /* 0 without a plan */
+	/* The patient's phone number, for a day sheet only (with_phone): not owned by the
+	 * view, NULL when the patient has none. */
+	bool with_phone;
+	const char *patient_phone;
 };
 void appt_views_free(struct appt_view *list, size_t n);
 

@@ -41,6 +41,16 @@ struct appt_filter {
 int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view **out, size_t *n)
     __attribute__((warn_unused_result));
 
+/* The phone number of each appointment's patient, for the appointments starting in
+ * [from, to), in start order, up to limit; patients without one are left out. */
+struct appt_phone {
+	int64_t appt_id;
+	char *phone;
+};
+int store_appt_phones(struct db *db, int64_t from, int64_t to, int limit, struct appt_phone **out,
+		      size_t *n) __attribute__((warn_unused_result));
+void appt_phones_free(struct appt_phone *list, size_t n);
+
 enum appt_party { PARTY_PRACTITIONER, PARTY_ROOM, PARTY_PATIENT };
 
 /* The first appointment holding time that overlaps [start, end) for the practitioner,

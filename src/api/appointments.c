@@ -43,6 +43,8 @@ void appt_write(struct buf *b, const struct appt_view *v, bool names, const json
 		jw_key(b, &first, "patient_name");
 		jw_str_pair(b, v->patient_first, v->patient_last);
 		jw_put_str(b, &first, "patient_mrn", v->patient_mrn ? v->patient_mrn : "");
+		if (v->with_phone)
+			jw_put_str(b, &first, "patient_phone", v->patient_phone);
 		jw_put_str(b, &first, "practitioner_name",
 			   v->practitioner_name ? v->practitioner_name : "");
 		jw_put_str(b, &first, "room_name", v->room_name ? v->room_name : "");

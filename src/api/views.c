@@ -138,6 +138,29 @@ static int cautions_of(struct api_ctx *ctx, int64_t patient_id, json_t **out)
 	return err;
 }
 
+static int cmp_phone(const void *a, const void *b)
+{
+	int64_t x = ((const struct appt_phone *)a)->appt_id;
+	int64_t y = ((const struct appt_phone *)b)->appt_id;
+	return (x > y) - (x < y);
+}
+
+/* Gives every appointment of the sheet its patient's phone number (front-desk data, as on
+ * the patient's record): the printed sheet is what the desk calls from. phones is sorted
+ * here by appointment. */
+static void attach_phones(struct appt_view *list, size_t n, struct appt_phone *phones,
+			  size_t nphones)
+{
+	qsort(phones, nphones, sizeof *phones, cmp_phone);
+	for (size_t i = 0; i < n; i++) {
+		struct appt_phone key = {.appt_id = list[i].a.id};
+		const struct appt_phone *p =
+		    nphones ? bsearch(&key, phones, nphones, sizeof *phones, cmp_phone) : NULL;
+		list[i].with_phone = true;
+		list[i].patient_phone = p ? p->phone : NULL;
+	}
+}
+
 int h_day_sheet(struct api_ctx *ctx)
 {
 	const char *date = http_req_query(ctx->req, "date");
@@ -151,6 +174,13 @@ int h_day_sheet(struct api_ctx *ctx)
 	} else {
 		day = dates_local_day((int64_t)time(NULL));
 	}
+	/* Phone numbers only when asked (the printable sheet): the sheet itself reads the
+	 * day's appointments and nothing else. */
+	const char *ph = http_req_query(ctx->req, "phones");
+	if (ph && strcmp(ph, "true") != 0 && strcmp(ph, "false") != 0)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "phones is true or false.",
+				json_pack("{s:s}", "field", "phones"));
+	bool with_phones = ph && strcmp(ph, "true") == 0;
 	struct appt_filter f;
 	memset(&f, 0, sizeof f);
 	f.from = dates_local_to_instant(day, 0);
@@ -159,9 +189,14 @@ int h_day_sheet(struct api_ctx *ctx)
 	struct appt_view *list = NULL;
 	struct user *users = NULL;
 	struct room *rooms = NULL;
-	size_t n = 0, nusers = 0, nrooms = 0;
+	struct appt_phone *phones = NULL;
+	size_t n = 0, nusers = 0, nrooms = 0, nphones = 0;
 	bool clinical = api_visibility(ctx).day_cautions;
 	int err = store_appt_list(ctx->db, &f, &list, &n);
+	if (!err && with_phones)
+		err = store_appt_phones(ctx->db, f.from, f.to, f.limit, &phones, &nphones);
+	if (!err && with_phones)
+		attach_phones(list, n, phones, nphones);
 	if (!err)
 		err = store_user_list(ctx->db, &users, &nusers);
 	if (!err)
@@ -251,6 +286,7 @@ int h_day_sheet(struct api_ctx *ctx)
 	}
 	if (list)
 		appt_views_free(list, n);
+	appt_phones_free(phones, nphones);
 	if (users)
 		users_free(users, nusers);
 	if (rooms)

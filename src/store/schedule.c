@@ -74,6 +74,12 @@ static const char *const sql_appt_list =
     "WHERE a.start_at >= ?1 AND a.start_at < ?2 AND (?3 = 0 OR a.practitioner_id = ?3) "
     "AND (?4 = 0 OR a.room_id = ?4) AND (?5 = 0 OR a.patient_id = ?5) "
     "AND (?6 = 0 OR a.plan_id = ?6) ORDER BY a.start_at, a.id LIMIT ?7";
+/* A printed day sheet carries the patients' phone numbers: the day's appointments by their
+ * start index, each patient by its key. */
+static const char *const sql_appt_phones =
+    "SELECT a.id, p.phone FROM appointments a JOIN patients p ON p.id = a.patient_id "
+    "WHERE a.start_at >= ?1 AND a.start_at < ?2 AND p.phone IS NOT NULL "
+    "ORDER BY a.start_at, a.id LIMIT ?3";
 static const char *const sql_user_name = "SELECT display_name FROM users WHERE id = ?1";
 static const char *const sql_room_name = "SELECT name FROM rooms WHERE id = ?1";
 static const char *const sql_user_names = "SELECT id, display_name FROM users ORDER BY id LIMIT ?1";
@@ -494,6 +500,37 @@ int store_appt_list(struct db *db, const struct appt_filter *f, struct appt_view
 	return err;
 }
 
+static void read_phone(struct dbst *st, void *p)
+{
+	struct appt_phone *r = p;
+	r->appt_id = db_col_int64(st, 0);
+	r->phone = db_col_text(st, 1);
+}
+
+void appt_phones_free(struct appt_phone *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		free(list[i].phone);
+	free(list);
+}
+
+static void free_phones(void *p, size_t n)
+{
+	appt_phones_free(p, n);
+}
+
+int store_appt_phones(struct db *db, int64_t from, int64_t to, int limit, struct appt_phone **out,
+		      size_t *n)
+{
+	struct dbst *st = db_stmt(db, &sql_appt_phones);
+	if (!st)
+		return db_stmt_err(db);
+	db_bind_int(st, 1, from);
+	db_bind_int(st, 2, to);
+	db_bind_int(st, 3, limit);
+	return db_collect(db, st, sizeof **out, read_phone, free_phones, (void **)out, n);
+}
+
 int store_appt_overlap(struct db *db, int party, int64_t party_id, int64_t start, int64_t end,
 		       int64_t exclude_id, int64_t *conflict_id)
 {
@@ -627,6 +664,7 @@ int store_recall_candidates(struct db *db, int64_t due_before, int limit, struct
 
 const struct hot_query store_schedule_hot[] = {
     {"day sheet / appointment list", &sql_appt_list},
+    {"day sheet phones", &sql_appt_phones},
     {"practitioner name", &sql_user_name},
     {"room name", &sql_room_name},
     {"conflict: practitioner", &sql_overlap[PARTY_PRACTITIONER]},

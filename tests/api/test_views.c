@@ -555,6 +555,82 @@ static void day_sheet_by_practitioner_and_room(void **state)
 		      "validation_failed", "date");
 }
 
+/* The printed day sheet (phones=true): every role gets each appointment's patient phone
+ * number (null without one) and the appointment's notes, and the front desk still no
+ * condition names; without phones=true and on the appointment list, no phone numbers. */
+static void day_sheet_carries_phones_and_notes(void **state)
+{
+	(void)state;
+	struct lane l = lane("ds2");
+	long long rosa = fx_patient(&S, t_desk, "Rosa", "Phoneprint", "1979-03-03");
+	fx_screen(&S, t_prac, rosa, "{\"conditions\":[\"sunburn\"]}");
+	long long omar = fx_patient(&S, t_desk, "Omar", "Nophone", "1981-04-04");
+	char ppath[64], path[96], date[11];
+	snprintf(ppath, sizeof ppath, V1 "/patients/%lld", rosa);
+	fx_expect_status(req(&S, "PATCH", ppath, t_desk, "{\"phone\":\"+44 20 7946 0321\"}"), 200);
+	int d = 16;
+	long long first = booked(t_desk, &(struct fx_booking){.patient = rosa,
+							      .practitioner = l.prac,
+							      .room = l.room,
+							      .start = fx_time(d, 9, 0)});
+	long long second = booked(t_desk, &(struct fx_booking){.patient = omar,
+							       .practitioner = l.prac,
+							       .room = l.room,
+							       .start = fx_time(d, 10, 0)});
+	snprintf(path, sizeof path, V1 "/appointments/%lld", first);
+	fx_expect_status(req(&S, "PATCH", path, t_desk, "{\"notes\":\"Prefers a call after 5pm\"}"),
+			 200);
+	fx_day(d, date);
+	/* Without phones=true, no phone numbers: the sheet reads no patient. */
+	snprintf(path, sizeof path, V1 "/day-sheet?date=%s", date);
+	struct resp *plain = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(plain->status, 200);
+	assert_null(strstr(plain->body, "patient_phone"));
+	assert_null(strstr(plain->body, "7946"));
+	resp_free(plain);
+	snprintf(path, sizeof path, V1 "/day-sheet?date=%s&phones=false", date);
+	plain = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(plain->status, 200);
+	assert_null(strstr(plain->body, "patient_phone"));
+	resp_free(plain);
+	snprintf(path, sizeof path, V1 "/day-sheet?date=%s&phones=yes", date);
+	fx_expect_err(req(&S, "GET", path, t_desk, NULL), 422, "validation_failed", "phones");
+	snprintf(path, sizeof path, V1 "/day-sheet?date=%s&phones=true", date);
+	const char *tokens[] = {t_desk, t_prac, t_admin};
+	for (int i = 0; i < 3; i++) {
+		struct resp *r = req(&S, "GET", path, tokens[i], NULL);
+		assert_int_equal(r->status, 200);
+		json_t *appts = json_object_get(column(r, l.prac), "appointments");
+		assert_int_equal(json_array_size(appts), 2);
+		json_t *a = fx_find(appts, "id", first);
+		json_t *b = fx_find(appts, "id", second);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_string_equal(jstr(a, "patient_phone"), "+44 20 7946 0321");
+		assert_string_equal(jstr(a, "notes"), "Prefers a call after 5pm");
+		json_t *none = json_object_get(b, "patient_phone");
+		assert_non_null(none);
+		assert_true(json_is_null(none));
+		/* Condition names stay clinical (rule 12). */
+		assert_true((strstr(r->body, "sunburn") != NULL) == (tokens[i] != t_desk));
+		resp_free(r);
+	}
+	/* A changed number is printed as it is now. */
+	fx_expect_status(req(&S, "PATCH", ppath, t_desk, "{\"phone\":\"+44 20 7946 0999\"}"), 200);
+	struct resp *r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *a = fx_find(json_object_get(column(r, l.prac), "appointments"), "id", first);
+	assert_non_null(a);
+	assert_string_equal(jstr(a, "patient_phone"), "+44 20 7946 0999");
+	resp_free(r);
+	snprintf(path, sizeof path, V1 "/appointments?date=%s&practitioner_id=%lld", date, l.prac);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(json_array_size(json_object_get(r->json, "items")), 2);
+	assert_null(strstr(r->body, "patient_phone"));
+	resp_free(r);
+}
+
 /* ---- Reads of schedule data are audited ---- */
 
 /* The day sheet names the day's patients and treatments: every role's read of it is an
@@ -751,6 +827,7 @@ int main(void)
 	    cmocka_unit_test(signing_the_last_session_completes_the_plan),
 	    cmocka_unit_test(recalls_due_open_and_overdue),
 	    cmocka_unit_test(day_sheet_by_practitioner_and_room),
+	    cmocka_unit_test(day_sheet_carries_phones_and_notes),
 	    cmocka_unit_test(day_sheet_and_recall_reads_are_audited),
 	    cmocka_unit_test(catalogs_are_read_by_every_role),
 	    cmocka_unit_test(catalog_areas_are_edited_by_admins_only),

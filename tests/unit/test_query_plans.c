@@ -154,6 +154,12 @@ static void hot_queries_use_indexes(void **state)
 	assert_null(strstr(plan, "patients"));
 	assert_null(strstr(plan, "plans"));
 	free(plan);
+	/* The printed sheet's phone numbers: the day's appointments by their start index,
+	 * each patient by its key. */
+	plan = plan_of(db, store_schedule_hot, "day sheet phones");
+	assert_non_null(strstr(plan, "SEARCH a USING INDEX appointments_start"));
+	assert_non_null(strstr(plan, "SEARCH p USING INTEGER PRIMARY KEY"));
+	free(plan);
 	/* The recall list reads due plans from their index alone. */
 	plan = plan_of(db, store_schedule_hot, "recall list");
 	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_due"));

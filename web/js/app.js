@@ -7,6 +7,7 @@ import { h, replace, message, loading } from './ui.js';
 import { errorSentence, ROLE_LABEL, learnClinicOffset, knowsClinicOffset, setClinicZone } from './format.js';
 import * as login from './pages/login.js';
 import * as day from './pages/day.js';
+import * as week from './pages/week.js';
 import * as recalls from './pages/recalls.js';
 import * as patients from './pages/patients.js';
 import * as patient from './pages/patient.js';
@@ -29,6 +30,7 @@ const ADMIN = ['admin'];
 const ROUTES = [
   { path: /^\/my-day$/, page: day, roles: ['practitioner'], nav: 'My day', href: '#/my-day', opts: { mine: true } },
   { path: /^\/day$/, page: day, roles: ALL, nav: 'Day', href: '#/day' },
+  { path: /^\/week$/, page: week, roles: ALL },
   { path: /^\/recalls$/, page: recalls, roles: ALL, nav: 'Recalls', href: '#/recalls' },
   { path: /^\/patients$/, page: patients, roles: ALL, nav: 'Patients', href: '#/patients' },
   { path: /^\/patients\/(\d+)$/, page: patient, roles: ALL },

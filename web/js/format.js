@@ -118,6 +118,25 @@ function zoneOffset(date, hhmm) {
 }
 
 /**
+ * The clinic's current date and minute of the day: from the clinic's zone when the server
+ * named it, else from the clinic's offset learnt from the server, else the browser's clock.
+ */
+export function clinicNow(t = Date.now()) {
+  let off;
+  if (clinicZone) {
+    off = zoneOffsetAt(t);
+  } else {
+    const o = /^([+-])(\d{2}):(\d{2})$/.exec(storedOffset() || '');
+    off = o ? (o[1] === '-' ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3])) : -new Date(t).getTimezoneOffset();
+  }
+  const d = new Date(t + off * 60000);
+  return {
+    date: `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`,
+    minutes: d.getUTCHours() * 60 + d.getUTCMinutes(),
+  };
+}
+
+/**
  * The clinic's UTC offset at a clinic-local date and time: from the clinic's zone when
  * the server named it; otherwise the offset the server itself used on that date when known; else,
  * when the browser keeps the clinic's time (same offset now), the browser's offset on
