@@ -132,7 +132,8 @@ size_t text_split_words(char *s, char **words, size_t max)
 		if (!*p)
 			break;
 		if (n < max)
-			words[n++] = p;
+			words[n] = p;
+		n++;
 		while (*p && *p != ' ' && *p != '-' && *p != '.')
 			p++;
 	}
