@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, startBrowser, openAs, shot, withShot, apiLogin, call, LOGINS, expectRows,
+  startServer, startBrowser, openAs, logout, shot, withShot, apiLogin, call, LOGINS, expectRows,
 } from './lib.mjs';
 
 describe('patient search, duplicates and merging', () => {
@@ -67,6 +67,7 @@ describe('patient search, duplicates and merging', () => {
   it('lets an admin merge the second chart into the first', withShot(() => page, 'merge', async () => {
     const found = await call(server.base, admin, 'GET', '/patients?q=garcia%20nunez');
     const dup = found.items.find((p) => p.id !== lucia.id);
+    await logout(page);
     await openAs(page, server.base, LOGINS.admin, `#/patients/${lucia.id}`);
     await page.getByRole('button', { name: 'Merge another chart' }).click();
     const dialog = page.getByRole('dialog', { name: /Merge a chart into/ });
