@@ -171,8 +171,8 @@ static int refuse_duplicate(struct api_ctx *ctx, const struct patient *p)
 
 int h_patients_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"first_name", "last_name", "date_of_birth",
-					      "phone",	    "email",	 "fitzpatrick",
+	static const char *const allowed[] = {"first_name", "last_name",   "date_of_birth",
+					      "phone",	    "email",	   "fitzpatrick",
 					      "notes",	    "confirm_new", NULL};
 	json_t *body;
 	struct patient p;
@@ -202,8 +202,8 @@ out:
 
 static json_t *counts_json(const struct patient_merge_counts *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "plans", (json_int_t)c->plans,
-			 "appointments", (json_int_t)c->appointments, "session_records",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "plans", (json_int_t)c->plans, "appointments",
+			 (json_int_t)c->appointments, "session_records",
 			 (json_int_t)c->session_records, "screenings", (json_int_t)c->screenings,
 			 "consents", (json_int_t)c->consents);
 }
@@ -239,9 +239,9 @@ int h_patients_merge(struct api_ctx *ctx)
 		err = api_fail(ctx, -ERR_MERGE_SAME_CHART, NULL, NULL);
 	} else if (to.archived || to.merged_into) {
 		err = api_fail(ctx, -ERR_MERGE_TARGET_ARCHIVED, NULL,
-			       to.merged_into ? json_pack("{s:I}", "merged_into",
-							  (json_int_t)to.merged_into)
-					      : NULL);
+			       to.merged_into
+				   ? json_pack("{s:I}", "merged_into", (json_int_t)to.merged_into)
+				   : NULL);
 	} else if (from.merged_into) {
 		err = api_fail(ctx, -ERR_ALREADY_MERGED, NULL,
 			       json_pack("{s:I}", "merged_into", (json_int_t)from.merged_into));

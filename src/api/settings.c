@@ -33,7 +33,8 @@ int h_settings_patch(struct api_ctx *ctx)
 		return err;
 	if (order) {
 		if (strcmp(order, "dmy") != 0 && strcmp(order, "mdy") != 0)
-			return api_fail_field(ctx, "date_order", "date_order is \"dmy\" or \"mdy\".");
+			return api_fail_field(ctx, "date_order",
+					      "date_order is \"dmy\" or \"mdy\".");
 		s.month_first = strcmp(order, "mdy") == 0;
 		if ((err = store_settings_put(ctx->db, &s)) != 0 ||
 		    (err = api_audit(ctx, "update", "settings", 0,

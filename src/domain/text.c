@@ -1,4 +1,5 @@
-/* Name folding (with libunistring), words and phone keys for search, e-mail and phone checks, chart numbers with a Luhn check digit. */
+/* Name folding (with libunistring), words and phone keys for search, e-mail and phone checks, chart
+ * numbers with a Luhn check digit. */
 #include "domain/text.h"
 
 #include <ctype.h>
@@ -192,11 +193,11 @@ too_long:
  * take two digits; every other code takes three. */
 static size_t country_code_len(const char *d)
 {
-	static const char *const two[] = {
-	    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44",
-	    "45", "46", "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58",
-	    "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86", "90", "91",
-	    "92", "93", "94", "95", "98"};
+	static const char *const two[] = {"20", "27", "30", "31", "32", "33", "34", "36", "39",
+					  "40", "41", "43", "44", "45", "46", "47", "48", "49",
+					  "51", "52", "53", "54", "55", "56", "57", "58", "60",
+					  "61", "62", "63", "64", "65", "66", "81", "82", "84",
+					  "86", "90", "91", "92", "93", "94", "95", "98"};
 	if (d[0] == '1' || d[0] == '7')
 		return 1;
 	if (!d[0] || !d[1])

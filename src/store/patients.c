@@ -17,10 +17,10 @@
 	"archived, created_at, updated_at, merged_into"
 #define ORDER " ORDER BY last_key, first_key, id LIMIT ?8 OFFSET ?9"
 /* ?7: include archived. */
-#define ARCH	"(archived = 0 OR ?7)"
-#define W_ALL	ARCH
-#define W_MRN	ARCH " AND mrn = ?1"
-#define W_DOB	ARCH " AND date_of_birth = ?1"
+#define ARCH  "(archived = 0 OR ?7)"
+#define W_ALL ARCH
+#define W_MRN ARCH " AND mrn = ?1"
+#define W_DOB ARCH " AND date_of_birth = ?1"
 
 static const char *const sql_insert =
     "INSERT INTO patients (first_name, last_name, first_key, last_key, date_of_birth, phone, "
@@ -61,12 +61,13 @@ static const char *const sql_find[][2] = {
  * patients. ?1/?2, ?3/?4 and ?5/?6 are the [low, high) ranges of up to three prefixes. */
 #define KEYS(where) \
 	"SELECT patient_id, last_key, first_key FROM patient_keys WHERE " where " AND " ARCH
-#define NAME_A	     "kind IN (1, 2) AND key >= ?1 AND key < ?2"
-#define NAME_B	     "kind IN (1, 2) AND key >= ?3 AND key < ?4"
-#define NAME_C	     "kind IN (1, 2) AND key >= ?5 AND key < ?6"
-#define PAGE	     " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9"
-#define ONE(where)   "SELECT DISTINCT patient_id, last_key, first_key FROM patient_keys " \
-		     "WHERE " where " AND " ARCH
+#define NAME_A "kind IN (1, 2) AND key >= ?1 AND key < ?2"
+#define NAME_B "kind IN (1, 2) AND key >= ?3 AND key < ?4"
+#define NAME_C "kind IN (1, 2) AND key >= ?5 AND key < ?6"
+#define PAGE   " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9"
+#define ONE(where)                                                           \
+	"SELECT DISTINCT patient_id, last_key, first_key FROM patient_keys " \
+	"WHERE " where " AND " ARCH
 #define COUNT1(where) \
 	"SELECT count(DISTINCT patient_id) FROM patient_keys WHERE " where " AND " ARCH
 static const char *const sql_find_name1[2] = {ONE(NAME_A) PAGE, COUNT1(NAME_A)};
@@ -130,8 +131,7 @@ static void make_keys(const struct patient *p, struct keys *k)
 /* Binds the ten columns a patient's INSERT and UPDATE both set, in the order both list
  * them, from position first on: names, their folded keys, date of birth, phone and its
  * key, e-mail, Fitzpatrick type and notes. */
-static void bind_details(struct dbst *st, int first, const struct patient *p,
-			 const struct keys *k)
+static void bind_details(struct dbst *st, int first, const struct patient *p, const struct keys *k)
 {
 	db_bind_text(st, first, p->first_name);
 	db_bind_text(st, first + 1, p->last_name);
@@ -296,7 +296,7 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 	else if (q->kind == PQ_NAME && q->last_first)
 		pair = sql_find_last_first;
 	else if (q->kind == PQ_NAME)
-		pair = q->nwords >= 3 ? sql_find_name3
+		pair = q->nwords >= 3	? sql_find_name3
 		       : q->nwords == 2 ? sql_find_name2
 					: sql_find_name1;
 	struct dbst *st = db_stmt(db, &pair[1]);

@@ -111,7 +111,7 @@ static void expect_found(const char *q, const long long *ids)
 
 /* Asserts that searching q finds at least the patients in ids (0-terminated), and no
  * patient in not (0-terminated, may be NULL). */
-static void expect_includes(const char *q, const long long *ids, const long long *not)
+static void expect_includes(const char *q, const long long *ids, const long long * not )
 {
 	struct resp *r = search(q, "limit=100");
 	assert_int_equal(r->status, 200);
@@ -120,8 +120,8 @@ static void expect_includes(const char *q, const long long *ids, const long long
 			fprintf(stderr, "search \"%s\" misses %lld: %s\n", q, ids[i], r->body);
 		assert_true(items_have(r->json, ids[i]));
 	}
-	for (size_t i = 0; not &&not[i]; i++)
-		assert_false(items_have(r->json, not[i]));
+	for (size_t i = 0; not &&not [i]; i++)
+		assert_false(items_have(r->json, not [i]));
 	resp_free(r);
 }
 
@@ -947,8 +947,8 @@ static void search_dates_in_the_clinics_order(void **state)
 	expect_found("3/12/1985", dora);
 	expect_found("12/03/1985", none);
 	expect_found("12.03.1985", dora); /* dots stay day first */
-	fx_expect_status(req(&srv, "PATCH", "/api/v1/settings", admin_tok, "{\"date_order\":\"dmy\"}"),
-			 200);
+	fx_expect_status(
+	    req(&srv, "PATCH", "/api/v1/settings", admin_tok, "{\"date_order\":\"dmy\"}"), 200);
 	expect_found("12/03/1985", dora);
 }
 
@@ -970,9 +970,8 @@ static void likely_duplicates_are_refused_until_confirmed(void **state)
 		struct resp *r = reqj(&srv, "POST", "/api/v1/patients", tokens[i],
 				      patient_body(names[i][0], names[i][1], "1975-03-04"));
 		fx_expect_error(r, 409, "possible_duplicate");
-		json_t *cands = json_object_get(json_object_get(json_object_get(r->json, "error"),
-								"details"),
-						"candidates");
+		json_t *cands = json_object_get(
+		    json_object_get(json_object_get(r->json, "error"), "details"), "candidates");
 		assert_int_equal(json_array_size(cands), 1);
 		json_t *c = json_array_get(cands, 0);
 		assert_int_equal(jint(c, "id"), first);
@@ -1000,10 +999,11 @@ static void likely_duplicates_are_refused_until_confirmed(void **state)
 	long long second = create_with(desk_tok, conf);
 	assert_true(second > first);
 	assert_int_equal(search_total("dupont", NULL), before + 1);
-	fx_expect_err(req(&srv, "POST", "/api/v1/patients", desk_tok,
-			  "{\"first_name\":\"A\",\"last_name\":\"B\",\"date_of_birth\":\"1975-03-04\","
-			  "\"confirm_new\":\"yes\"}"),
-		      422, "validation_failed", "confirm_new");
+	fx_expect_err(
+	    req(&srv, "POST", "/api/v1/patients", desk_tok,
+		"{\"first_name\":\"A\",\"last_name\":\"B\",\"date_of_birth\":\"1975-03-04\","
+		"\"confirm_new\":\"yes\"}"),
+	    422, "validation_failed", "confirm_new");
 
 	/* Another birth date, or another name without the phone: no question asked. */
 	const char *other[][2] = {{"Clara", "1975-03-05"}, {"Claire", "1975-03-04"}};

@@ -1332,8 +1332,10 @@ static void a_merge_moves_everything_and_keeps_signed_notes(void **state)
 	resp_free(after);
 	/* The appointment, its plan and the screening and consent are the other chart's. */
 	char q[160];
-	snprintf(q, sizeof q, "SELECT count(*) FROM appointments WHERE id = %lld AND patient_id = "
-		 "%lld AND patient_last_name = 'Original'", appt, into);
+	snprintf(q, sizeof q,
+		 "SELECT count(*) FROM appointments WHERE id = %lld AND patient_id = "
+		 "%lld AND patient_last_name = 'Original'",
+		 appt, into);
 	assert_int_equal(fx_sql_int(&S, q), 1);
 	snprintf(q, sizeof q, "SELECT count(*) FROM plans WHERE id = %lld AND patient_id = %lld",
 		 plan_id, into);

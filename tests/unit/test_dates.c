@@ -704,8 +704,8 @@ static void parse_typed(void **state)
 			row_check(&bad, rc == 0 && strcmp(buf, rows[i].out) == 0,
 				  "row %zu: \"%s\" -> %d \"%s\"", i, rows[i].in, rc, buf);
 		else
-			row_check(&bad, rc == -ERR_VALIDATION_FAILED, "row %zu: \"%s\" accepted",
-				  i, rows[i].in);
+			row_check(&bad, rc == -ERR_VALIDATION_FAILED, "row %zu: \"%s\" accepted", i,
+				  rows[i].in);
 	}
 	assert_int_equal(bad, 0);
 }

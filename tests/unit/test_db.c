@@ -602,11 +602,11 @@ static void find_same(void **state)
 		int rc = store_patient_duplicates(f->db, &p, &out, &n);
 		while (rows[i].want[want] >= 0)
 			want++;
-		row_check(&bad, rc == 0 && n == want, "row %zu: rc %d, %zu found, want %zu", i,
-			  rc, n, want);
+		row_check(&bad, rc == 0 && n == want, "row %zu: rc %d, %zu found, want %zu", i, rc,
+			  n, want);
 		for (size_t k = 0; rc == 0 && k < n && k < want; k++)
-			row_check(&bad, out[k].id == ids[rows[i].want[k]], "row %zu: %zu is %lld", i,
-				  k, (long long)out[k].id);
+			row_check(&bad, out[k].id == ids[rows[i].want[k]], "row %zu: %zu is %lld",
+				  i, k, (long long)out[k].id);
 		if (rc == 0)
 			patients_free(out, n);
 	}
@@ -727,7 +727,8 @@ static void search(void **state)
 			if (rows[i].kind == PQ_NAME)
 				q.words[k] = folded(rows[i].w[k], buf[k], sizeof buf[k]);
 			else if (rows[i].kind == PQ_PHONE)
-				text_phone_key(rows[i].w[k], buf[k], sizeof buf[k]), q.words[k] = buf[k];
+				text_phone_key(rows[i].w[k], buf[k], sizeof buf[k]),
+				    q.words[k] = buf[k];
 			else
 				q.words[k] = rows[i].w[k];
 			q.nwords = k + 1;
@@ -1240,15 +1241,16 @@ static void keys_rebuilt_on_upgrade(void **state)
 	assert_int_equal(sqlite3_exec(raw, upto11, NULL, NULL, NULL), SQLITE_OK);
 	free(upto11);
 	assert_int_equal(
-	    sqlite3_exec(raw,
-			 "PRAGMA user_version = 11;"
-			 "INSERT INTO patients (id, mrn, first_name, last_name, first_key, last_key, "
-			 "date_of_birth, phone, phone_rev, archived, created_at, updated_at) VALUES "
-			 "(1, 'C-1', 'José', 'García Márquez', 'josé', 'garcía márquez', "
-			 "'1970-01-02', '+34 612 345 678', '876543216430', 0, 1, 1),"
-			 "(2, 'C-2', 'Jan', 'van Dijk', 'jan', 'van dijk', '1980-03-04', NULL, NULL, "
-			 "1, 1, 1);",
-			 NULL, NULL, NULL),
+	    sqlite3_exec(
+		raw,
+		"PRAGMA user_version = 11;"
+		"INSERT INTO patients (id, mrn, first_name, last_name, first_key, last_key, "
+		"date_of_birth, phone, phone_rev, archived, created_at, updated_at) VALUES "
+		"(1, 'C-1', 'José', 'García Márquez', 'josé', 'garcía márquez', "
+		"'1970-01-02', '+34 612 345 678', '876543216430', 0, 1, 1),"
+		"(2, 'C-2', 'Jan', 'van Dijk', 'jan', 'van dijk', '1980-03-04', NULL, NULL, "
+		"1, 1, 1);",
+		NULL, NULL, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
 

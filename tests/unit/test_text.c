@@ -109,7 +109,8 @@ static void fold_latin_names(void **state)
 	int bad = 0;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		char a[128], b[128];
-		bool ok = text_fold(rows[i].name, a, sizeof a) && text_fold(rows[i].typed, b, sizeof b);
+		bool ok =
+		    text_fold(rows[i].name, a, sizeof a) && text_fold(rows[i].typed, b, sizeof b);
 		row_check(&bad, ok && strcmp(a, rows[i].key) == 0 && strcmp(b, rows[i].key) == 0,
 			  "%s \"%s\" -> \"%s\", typed \"%s\" -> \"%s\", want \"%s\"", rows[i].lang,
 			  rows[i].name, a, rows[i].typed, b, rows[i].key);
@@ -145,8 +146,8 @@ static void split_words(void **state)
 		size_t n = text_split_words(buf, w, 4);
 		row_check(&bad, n == rows[i].n, "row %zu: %zu words", i, n);
 		for (size_t k = 0; k < n && k < 4; k++)
-			row_check(&bad, strcmp(w[k], rows[i].words[k]) == 0, "row %zu: word %zu \"%s\"",
-				  i, k, w[k]);
+			row_check(&bad, strcmp(w[k], rows[i].words[k]) == 0,
+				  "row %zu: word %zu \"%s\"", i, k, w[k]);
 	}
 	assert_int_equal(bad, 0);
 }
