@@ -572,7 +572,7 @@ ALTER TABLE plans ADD COLUMN override_reason text COLLATE "C";
 ALTER TABLE patients ADD COLUMN phone_key text COLLATE "C";
 DROP INDEX patients_phone;
 DROP INDEX patients_first;
-ALTER TABLE patients DROP COLUMN phone_rev;
+-- phone_rev is no longer written.
 CREATE TABLE patient_keys (
   kind        bigint NOT NULL CHECK (kind IN (1, 2, 3)),
   key         text COLLATE "C" NOT NULL,

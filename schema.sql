@@ -492,7 +492,7 @@ ALTER TABLE plans ADD COLUMN override_reason TEXT;
 ALTER TABLE patients ADD COLUMN phone_key TEXT;
 DROP INDEX patients_phone;
 DROP INDEX patients_first;
-ALTER TABLE patients DROP COLUMN phone_rev;
+-- phone_rev (the digits reversed, for the old suffix search) is no longer written.
 CREATE TABLE patient_keys (
   kind        INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
   key         TEXT NOT NULL,
