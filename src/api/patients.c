@@ -155,8 +155,10 @@ static int refuse_duplicate(struct api_ctx *ctx, const struct patient *p)
 	struct patient *same = NULL;
 	size_t n = 0;
 	int err = store_patient_duplicates(ctx->db, p, &same, &n);
-	if (err || n == 0)
+	if (err || n == 0) {
+		patients_free(same, n);
 		return err;
+	}
 	char detail[48];
 	snprintf(detail, sizeof detail, "duplicate candidates=%zu", n);
 	api_read_event(ctx, "duplicates", "patient", same[0].id, detail);
