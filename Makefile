@@ -25,7 +25,8 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS := -std=c11 -g $(OPT) $(WARN) -fstack-protector-strong -D_GNU_SOURCE \
 	-Iinclude $(SANFLAGS) $(EXTRA_CFLAGS) $(KEEP_ASSERTS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+# libunistring (Unicode folding for search) ships no pkg-config file in Debian.
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lunistring -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka libcurl)
 
 SRCS := $(shell find src -name '*.c' | sort)

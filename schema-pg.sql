@@ -564,3 +564,51 @@ ALTER TABLE login_failures ADD COLUMN user_cleared bigint NOT NULL DEFAULT 0
 ALTER TABLE treatment_types ADD COLUMN max_sessions bigint NOT NULL DEFAULT 6
   CHECK (max_sessions BETWEEN 1 AND 12);
 ALTER TABLE plans ADD COLUMN override_reason text COLLATE "C";
+
+-- version 12
+-- Search the way the desk types, as in schema.sql: accent-free keys made and rebuilt by
+-- the program, one row per word of either name and per tail of the phone's national
+-- digits, and the phone's national digits for the duplicate check.
+ALTER TABLE patients ADD COLUMN phone_key text COLLATE "C";
+DROP INDEX patients_phone;
+DROP INDEX patients_first;
+-- phone_rev is no longer written.
+CREATE TABLE patient_keys (
+  kind        bigint NOT NULL CHECK (kind IN (1, 2, 3)),
+  key         text COLLATE "C" NOT NULL,
+  patient_id  bigint NOT NULL REFERENCES patients(id),
+  last_key    text COLLATE "C" NOT NULL,
+  first_key   text COLLATE "C" NOT NULL,
+  archived    bigint NOT NULL CHECK (archived IN (0, 1)),
+  PRIMARY KEY (kind, key, patient_id)
+);
+CREATE INDEX patient_keys_patient ON patient_keys(patient_id);
+-- A merged chart is archived and points at the chart that took its records, for good.
+ALTER TABLE patients ADD COLUMN merged_into bigint REFERENCES patients(id);
+CREATE TRIGGER patients_merge_final BEFORE UPDATE OF merged_into ON patients
+FOR EACH ROW WHEN (NEW.merged_into IS DISTINCT FROM OLD.merged_into
+  AND (OLD.merged_into IS NOT NULL OR NEW.merged_into = NEW.id OR NEW.archived = 0))
+EXECUTE FUNCTION refuse_change('a merged chart stays merged');
+-- An appointment keeps its plan, and its patient except into the chart its patient's
+-- chart was merged into. A trigger's WHEN cannot read another table here: a function does.
+DROP TRIGGER appointments_owner_fixed ON appointments;
+CREATE FUNCTION appointments_owner_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.plan_id IS DISTINCT FROM OLD.plan_id OR NEW.patient_id IS DISTINCT FROM
+     (SELECT merged_into FROM patients WHERE id = OLD.patient_id) THEN
+    RAISE EXCEPTION 'an appointment keeps its patient and plan'
+      USING ERRCODE = 'restrict_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER appointments_owner_fixed BEFORE UPDATE OF patient_id, plan_id ON appointments
+FOR EACH ROW WHEN (NEW.patient_id IS DISTINCT FROM OLD.patient_id
+  OR NEW.plan_id IS DISTINCT FROM OLD.plan_id)
+EXECUTE FUNCTION appointments_owner_fixed();
+-- The clinic's settings, one row: how dates typed with slashes read.
+CREATE TABLE clinic_settings (
+  id          bigint PRIMARY KEY CHECK (id = 1),
+  date_order  text COLLATE "C" NOT NULL DEFAULT 'dmy' CHECK (date_order IN ('dmy', 'mdy'))
+);
+INSERT INTO clinic_settings (id) VALUES (1);

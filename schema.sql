@@ -479,3 +479,47 @@ ALTER TABLE login_failures ADD COLUMN user_cleared INTEGER NOT NULL DEFAULT 0
 ALTER TABLE treatment_types ADD COLUMN max_sessions INTEGER NOT NULL DEFAULT 6
   CHECK (max_sessions BETWEEN 1 AND 12);
 ALTER TABLE plans ADD COLUMN override_reason TEXT;
+
+-- version 12
+-- Search the way the desk types (README, "Finding a patient"). first_key and last_key are
+-- now folded without accents (store/patients.c makes them with domain/text.c; SQL cannot
+-- fold, so the program rebuilds every patient's keys in C when this block runs).
+-- patient_keys holds, per patient, each word of either name (kind 1 first, 2 last) and
+-- each tail of at least three of the phone's national digits (kind 3), so that a word
+-- prefix finds "van Dijk" by "dijk" and a run of digits finds a phone anywhere in it; the
+-- row carries the sort keys and the archived flag, so a page of matches is read from this
+-- table alone. phone_key is the phone's national digits, for the duplicate check.
+ALTER TABLE patients ADD COLUMN phone_key TEXT;
+DROP INDEX patients_phone;
+DROP INDEX patients_first;
+-- phone_rev (the digits reversed, for the old suffix search) is no longer written.
+CREATE TABLE patient_keys (
+  kind        INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
+  key         TEXT NOT NULL,
+  patient_id  INTEGER NOT NULL REFERENCES patients(id),
+  last_key    TEXT NOT NULL,
+  first_key   TEXT NOT NULL,
+  archived    INTEGER NOT NULL CHECK (archived IN (0, 1)),
+  PRIMARY KEY (kind, key, patient_id)
+) WITHOUT ROWID;
+CREATE INDEX patient_keys_patient ON patient_keys(patient_id);
+-- A chart merged into another (POST /patients/{id}/merge) is archived and points at the
+-- chart that took its records; the pointer is set once, to another chart, for good.
+ALTER TABLE patients ADD COLUMN merged_into INTEGER REFERENCES patients(id);
+CREATE TRIGGER patients_merge_final BEFORE UPDATE OF merged_into ON patients
+WHEN NEW.merged_into IS NOT OLD.merged_into
+  AND (OLD.merged_into IS NOT NULL OR NEW.merged_into = NEW.id OR NEW.archived = 0)
+BEGIN SELECT RAISE(ABORT, 'a merged chart stays merged'); END;
+-- An appointment still keeps its plan for good, and its patient, except that it follows
+-- its patient's chart into the chart that chart was merged into.
+DROP TRIGGER appointments_owner_fixed;
+CREATE TRIGGER appointments_owner_fixed BEFORE UPDATE OF patient_id, plan_id ON appointments
+WHEN NEW.plan_id IS NOT OLD.plan_id OR (NEW.patient_id IS NOT OLD.patient_id
+  AND NEW.patient_id IS NOT (SELECT merged_into FROM patients WHERE id = OLD.patient_id))
+BEGIN SELECT RAISE(ABORT, 'an appointment keeps its patient and plan'); END;
+-- The clinic's settings, one row: how dates typed with slashes read (day or month first).
+CREATE TABLE clinic_settings (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  date_order  TEXT NOT NULL DEFAULT 'dmy' CHECK (date_order IN ('dmy', 'mdy'))
+);
+INSERT INTO clinic_settings (id) VALUES (1);

@@ -843,11 +843,31 @@ static bool is_ascii(const char *s)
 	return true;
 }
 
+/* A patient's search keys, as store/patients.c keeps them (schema version 12). */
+static void write_keys(sqlite3_stmt *st, int64_t id, const char *fk, const char *lk,
+		       const char *phone_key)
+{
+	struct text_keys keys;
+	if (!text_patient_keys(fk, lk, phone_key, &keys))
+		die("cannot make the search keys of patient %" PRId64, id);
+	for (size_t i = 0; i < keys.n; i++) {
+		sqlite3_bind_int64(st, 1, keys.kind[i]);
+		bind_text(st, 2, keys.key[i]);
+		sqlite3_bind_int64(st, 3, id);
+		bind_text(st, 4, lk);
+		bind_text(st, 5, fk);
+		step_row(st);
+	}
+}
+
 static void write_patients(const struct opts *o, const struct span *sp)
 {
+	sqlite3_stmt *keys = prepare(
+	    "INSERT INTO patient_keys (kind, key, patient_id, last_key, first_key, archived) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT DO NOTHING");
 	sqlite3_stmt *st = prepare(
 	    "INSERT INTO patients (id, mrn, first_name, last_name, first_key, last_key, "
-	    "date_of_birth, phone, phone_rev, email, fitzpatrick, notes, archived, created_at, "
+	    "date_of_birth, phone, phone_key, email, fitzpatrick, notes, archived, created_at, "
 	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?13)");
 	progress_phase("patients");
 	for (int64_t id = 1; id <= o->patients; id++) {
@@ -860,7 +880,7 @@ static void write_patients(const struct opts *o, const struct span *sp)
 		day_text(pats[id].dob_day, dob);
 		snprintf(phone, sizeof phone, "+1 555 %03d %04d", (int)rnd_range(100, 999),
 			 (int)rnd_range(0, 9999));
-		text_phone_reversed(phone, rev, sizeof rev);
+		text_phone_key(phone, rev, sizeof rev);
 		sqlite3_bind_int64(st, 1, id);
 		bind_text(st, 2, mrn);
 		bind_text(st, 3, first);
@@ -885,8 +905,10 @@ static void write_patients(const struct opts *o, const struct span *sp)
 		int64_t created = sp->first_day * DAY_S + rnd_range(0, 30 * DAY_S);
 		sqlite3_bind_int64(st, 13, created);
 		step_row(st);
+		write_keys(keys, id, fk, lk, rev);
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(keys);
 }
 
 /* Screenings for every patient who has a plan or may get a pool plan, and a consent for

@@ -48,6 +48,9 @@ struct api_ctx {
 		const char *entity; /* static */
 		int64_t entity_id;
 		char *detail; /* owned */
+		/* Audited even when the answer is an error that shows records (the
+		 * candidates of a duplicate warning). */
+		bool on_error;
 	} read_event;
 };
 

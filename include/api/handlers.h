@@ -41,6 +41,11 @@ int h_patients_create(struct api_ctx *ctx);
 int h_patients_get(struct api_ctx *ctx);
 int h_patients_patch(struct api_ctx *ctx);
 int h_patients_archive(struct api_ctx *ctx);
+int h_patients_merge(struct api_ctx *ctx);
+
+/* settings.c */
+int h_settings_get(struct api_ctx *ctx);
+int h_settings_patch(struct api_ctx *ctx);
 
 /* catalog.c */
 int h_catalog_list(struct api_ctx *ctx);

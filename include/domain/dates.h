@@ -23,6 +23,12 @@ bool dates_valid(int year, int month, int day);
  * (including 2023-02-29). */
 int dates_parse_date(const char *s, struct cdate *out) __attribute__((warn_unused_result));
 
+/* A date as people type it: "YYYY-MM-DD", "DD.MM.YYYY", or with slashes "DD/MM/YYYY"
+ * (month_first false) or "MM/DD/YYYY" (month_first true); day and month may have one
+ * digit. 0, or -ERR_VALIDATION_FAILED when s is none of these or no real date. */
+int dates_parse_typed(const char *s, bool month_first, struct cdate *out)
+    __attribute__((warn_unused_result));
+
 /* Formats d as "YYYY-MM-DD" into buf (DATES_BUF bytes). */
 void dates_format_date(const struct cdate *d, char *buf);
 

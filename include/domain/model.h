@@ -59,6 +59,7 @@ struct patient {
 	bool archived;
 	int64_t created_at;
 	int64_t updated_at;
+	int64_t merged_into; /* the chart this one was merged into, 0 when none */
 };
 void patient_cleanup(struct patient *p);
 void patients_free(struct patient *list, size_t n);

@@ -7,10 +7,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Case-folds UTF-8 text for searching ("Ärzte" and "ärzte" fold alike), collapsing runs
- * of white space to one space and trimming the ends. out gets at most outsz-1 bytes and
- * is always terminated; false when s is not valid UTF-8 or out is too small. */
+/* Folds UTF-8 text for searching the way people type it: case-folded, decomposed (NFKD)
+ * with its combining marks dropped, letters without a decomposition written plainly
+ * (ß -> ss, æ -> ae, ø -> o, ł -> l, đ -> d, þ -> th, œ -> oe, ı -> i), apostrophes
+ * dropped, runs of white space collapsed to one space and the ends trimmed: "García",
+ * "GARCIA" and "garcia" fold alike, as do "Müller" and "muller". out gets at most
+ * outsz-1 bytes and is always terminated; false when s is not valid UTF-8 or out is too
+ * small. */
 bool text_fold(const char *s, char *out, size_t outsz);
+
+/* What a patient is found by (store/patients.c keeps one row per key): each word of the
+ * folded first and last names (at most TEXT_NAME_WORDS of each), and each tail of at
+ * least three of the phone's national digits, so that a prefix of a tail is a run of
+ * digits anywhere in the number. */
+enum text_key_kind { TEXT_KEY_FIRST = 1, TEXT_KEY_LAST = 2, TEXT_KEY_PHONE = 3 };
+#define TEXT_NAME_WORDS 16
+#define TEXT_PHONE_TAIL 3
+#define TEXT_KEYS_MAX	(2 * TEXT_NAME_WORDS + 32)
+struct text_keys {
+	size_t n;
+	enum text_key_kind kind[TEXT_KEYS_MAX];
+	const char *key[TEXT_KEYS_MAX]; /* into buf */
+	char buf[1200];
+};
+
+/* Fills keys from a patient's folded names and phone key (NULL or "" when none); false
+ * when they do not fit (keys is then empty). */
+bool text_patient_keys(const char *first_key, const char *last_key, const char *phone_key,
+		       struct text_keys *keys);
 
 /* A plausible e-mail address: one '@', a non-empty local part, a dotted domain, no
  * spaces or control characters, at most 254 bytes. */
@@ -20,8 +44,16 @@ bool text_valid_email(const char *s);
  * '+' only first. */
 bool text_valid_phone(const char *s);
 
-/* The digits of s in reverse order (for suffix search); empty when there are none. */
-void text_phone_reversed(const char *s, char *out, size_t outsz);
+/* Splits folded text into its words in place: spaces, hyphens and dots end a word
+ * ("van dijk", "müller-lüdenscheidt"). Up to max word starts go to words; returns how
+ * many words s holds, which may be more than max. */
+size_t text_split_words(char *s, char **words, size_t max);
+
+/* The digits a phone number is searched and compared by: its national number without
+ * the international prefix ("+" or "00"), the country code or a trunk 0, so that
+ * "+49 171 912345", "0049 171 912345" and "0171 912345" all give "171912345". out is
+ * always terminated (empty when there are no digits). */
+void text_phone_key(const char *s, char *out, size_t outsz);
 
 /* True when q looks like a phone search: only phone characters and at least 4 digits. */
 bool text_is_phone_query(const char *q);

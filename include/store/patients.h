@@ -20,18 +20,20 @@ int store_patient_update(struct db *db, const struct patient *p)
 
 enum patient_query_kind {
 	PQ_ALL,	  /* no filter */
-	PQ_NAME,  /* a: folded prefix of first or last name; b (optional): of the other, or
-		   * "a b" is the prefix of one name */
-	PQ_MRN,	  /* a: canonical chart number */
-	PQ_PHONE, /* a: reversed digits: the phone ends with them */
-	PQ_DOB,	  /* a: YYYY-MM-DD */
+	PQ_NAME,  /* words: folded prefixes, each of a word of the first or last name (with
+		   * last_first, words[0] of the last name and words[1] of the first) */
+	PQ_MRN,	  /* words[0]: canonical chart number */
+	PQ_PHONE, /* words[0]: national digits found anywhere in the phone's */
+	PQ_DOB,	  /* words[0]: YYYY-MM-DD */
 };
+
+#define PATIENT_QUERY_WORDS 3
 
 struct patient_query {
 	enum patient_query_kind kind;
-	const char *a;
-	const char *b;
-	bool last_first; /* PQ_NAME with b, typed "last, first": a is the last name, b the first */
+	const char *words[PATIENT_QUERY_WORDS];
+	size_t nwords;
+	bool last_first; /* PQ_NAME typed "last, first" */
 	bool include_archived;
 	int64_t limit;
 	int64_t offset;
@@ -41,9 +43,29 @@ struct patient_query {
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
 			 size_t *n, int64_t *total) __attribute__((warn_unused_result));
 
-/* An unarchived patient other than except_id with the same folded names and birth date;
- * *id 0 when none. */
-int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
+/* Up to ten unarchived patients other than p->id that are likely p: born the same day,
+ * with the same folded first and last names or the same phone number (its national
+ * digits), by id. Free with patients_free. */
+int store_patient_duplicates(struct db *db, const struct patient *p, struct patient **out,
+			     size_t *n) __attribute__((warn_unused_result));
+
+/* Makes every patient's search keys anew (schema version 12 runs it: SQL cannot fold). */
+int store_patient_rebuild_keys(struct db *db) __attribute__((warn_unused_result));
+
+/* What a merge moves from one chart to another. */
+struct patient_merge_counts {
+	int64_t plans, appointments, session_records, screenings, consents;
+};
+
+/* Counts what a merge of from_id would move, without changing anything. */
+int store_patient_merge_counts(struct db *db, int64_t from_id, struct patient_merge_counts *out)
     __attribute__((warn_unused_result));
+
+/* Merges chart from into chart to inside the caller's write transaction: from is archived
+ * with merged_into = to->id, and its plans, appointments (with their session records,
+ * which follow the appointment), screenings and consents become to's; the appointments'
+ * copies of the patient's name and chart number become to's. *moved gets the counts. */
+int store_patient_merge(struct db *db, const struct patient *to, struct patient *from,
+			struct patient_merge_counts *moved) __attribute__((warn_unused_result));
 
 #endif

@@ -34,6 +34,12 @@
 	  "Only a treatment appointment of a plan has a session record.")                         \
 	X(DUPLICATE, 409, "duplicate", "A record with this value already exists.")                \
 	X(LAST_ADMIN, 409, "last_admin", "The clinic must keep at least one active admin.")       \
+	X(POSSIBLE_DUPLICATE, 409, "possible_duplicate",                                          \
+	  "This patient may already be registered.")                                              \
+	X(MERGE_SAME_CHART, 409, "merge_same_chart", "A chart cannot be merged into itself.")     \
+	X(MERGE_TARGET_ARCHIVED, 409, "merge_target_archived",                                    \
+	  "Charts are merged into an active chart, not an archived or merged one.")               \
+	X(ALREADY_MERGED, 409, "already_merged", "That chart was already merged into another.")   \
 	X(TOO_LARGE, 413, "too_large", "The request body is too large.")                          \
 	X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type",                                  \
 	  "Send the body as application/json.")                                                   \

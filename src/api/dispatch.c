@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "http/static.h"
+#include "store/audit.h"
 #include "store/users.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -216,6 +217,13 @@ static int run_route(struct api_ctx *ctx, const struct route *r)
 		err = api_run_read(ctx, call_handler, (void *)r);
 	else
 		err = r->handler(ctx);
+	if (err && ctx->read_event.set && ctx->read_event.on_error) {
+		/* The transaction is gone: the event is written on its own, before the answer. */
+		int e = store_audit_read(ctx->db, &ctx->actor, ctx->read_event.action,
+					 ctx->read_event.entity, ctx->read_event.entity_id,
+					 ctx->read_event.detail);
+		return e ? e : err;
+	}
 	if (err)
 		return err;
 	if ((r->flags & ROUTE_CLINICAL_READ) && !ctx->read_event.set) {

@@ -11,6 +11,7 @@
 #include "store/audit.h"
 #include "store/patients.h"
 #include "store/schedule.h"
+#include "store/settings.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/xalloc.h"
@@ -31,6 +32,8 @@ static void patient_write(struct buf *b, const struct patient *p)
 	jw_put_str(b, &first, "last_name", p->last_name);
 	jw_put_str(b, &first, "date_of_birth", p->date_of_birth);
 	jw_put_bool(b, &first, "archived", p->archived);
+	if (p->merged_into)
+		jw_put_int(b, &first, "merged_into", p->merged_into);
 	api_put_stamps(b, &first, p->created_at, p->updated_at);
 	jw_put_str(b, &first, "phone", p->phone);
 	jw_put_str(b, &first, "email", p->email);
@@ -131,40 +134,140 @@ static int read_fields(struct api_ctx *ctx, json_t *body, struct patient *p, boo
 	return 0;
 }
 
-static void warn_duplicate(struct api_ctx *ctx, int64_t other)
+/* What a duplicate warning shows of each candidate: who they are, never clinical data. */
+static json_t *candidates_json(const struct patient *list, size_t n)
 {
-	if (other)
-		api_warn(ctx, "possible_duplicate",
-			 json_pack("{s:I}", "patient_id", (json_int_t)other));
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    items, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)list[i].id,
+				     "mrn", list[i].mrn ? list[i].mrn : "", "first_name",
+				     list[i].first_name, "last_name", list[i].last_name,
+				     "date_of_birth", list[i].date_of_birth));
+	return items;
+}
+
+/* Refuses a new patient who is likely already registered (the same folded names and date
+ * of birth, or the same date of birth and phone), listing who they may be; the answer is
+ * a read of those charts and is audited as one, even though it is an error. */
+static int refuse_duplicate(struct api_ctx *ctx, const struct patient *p)
+{
+	struct patient *same = NULL;
+	size_t n = 0;
+	int err = store_patient_duplicates(ctx->db, p, &same, &n);
+	if (err || n == 0) {
+		patients_free(same, n);
+		return err;
+	}
+	char detail[48];
+	snprintf(detail, sizeof detail, "duplicate candidates=%zu", n);
+	api_read_event(ctx, "duplicates", "patient", same[0].id, detail);
+	ctx->read_event.on_error = true;
+	err = api_fail(ctx, -ERR_POSSIBLE_DUPLICATE,
+		       "This patient may already be registered: open one of these charts, or send "
+		       "the same body with \"confirm_new\": true.",
+		       json_pack("{s:o}", "candidates", candidates_json(same, n)));
+	patients_free(same, n);
+	return err;
 }
 
 int h_patients_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"first_name", "last_name",   "date_of_birth", "phone",
-					      "email",	    "fitzpatrick", "notes",	    NULL};
+	static const char *const allowed[] = {"first_name", "last_name",   "date_of_birth",
+					      "phone",	    "email",	   "fitzpatrick",
+					      "notes",	    "confirm_new", NULL};
 	json_t *body;
 	struct patient p;
 	struct buf changed;
+	bool confirm_new = false, has_confirm;
 	int err;
 	memset(&p, 0, sizeof p);
 	buf_init(&changed);
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_bool(ctx, body, "confirm_new", false, &confirm_new, &has_confirm)) ||
 	    (err = read_fields(ctx, body, &p, true, &changed)))
 		goto out;
 	p.created_at = (int64_t)time(NULL);
-	int64_t same = 0;
-	err = store_patient_find_same(ctx->db, &p, &same);
+	if (!confirm_new && (err = refuse_duplicate(ctx, &p)) != 0)
+		goto out;
+	err = store_patient_insert(ctx->db, &p);
 	if (!err)
-		err = store_patient_insert(ctx->db, &p);
-	if (!err)
-		err = api_audit(ctx, "create", "patient", p.id, NULL);
+		err = api_audit(ctx, "create", "patient", p.id, confirm_new ? "confirm_new" : NULL);
 	if (err)
 		goto out;
-	warn_duplicate(ctx, same);
 	api_reply_created(ctx, patient_json(&p), "/api/v1/patients/", p.id, "");
 out:
 	buf_cleanup(&changed);
 	patient_cleanup(&p);
+	return err;
+}
+
+static json_t *counts_json(const struct patient_merge_counts *c)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "plans", (json_int_t)c->plans, "appointments",
+			 (json_int_t)c->appointments, "session_records",
+			 (json_int_t)c->session_records, "screenings", (json_int_t)c->screenings,
+			 "consents", (json_int_t)c->consents);
+}
+
+/* Reads one side of a merge; an unknown id names which side it is. */
+static int merge_side(struct api_ctx *ctx, int64_t id, const char *field, struct patient *out)
+{
+	int err = store_patient_get(ctx->db, id, out);
+	if (err == -ERR_NOT_FOUND)
+		return api_fail(ctx, -ERR_NOT_FOUND, "No such patient.",
+				json_pack("{s:s, s:I}", "field", field, "id", (json_int_t)id));
+	return err;
+}
+
+int h_patients_merge(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {"from_id", "preview", NULL};
+	json_t *body;
+	struct patient to, from;
+	int64_t id = api_id(ctx, 0), from_id = 0;
+	bool has_from, preview = false, has_preview;
+	struct patient_merge_counts moved = {0};
+	int err;
+	memset(&to, 0, sizeof to);
+	memset(&from, 0, sizeof from);
+	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_int(ctx, body, "from_id", true, 1, INT64_MAX, &from_id, &has_from)) ||
+	    (err = jin_bool(ctx, body, "preview", false, &preview, &has_preview)) ||
+	    (err = merge_side(ctx, id, "id", &to)) ||
+	    (err = merge_side(ctx, from_id, "from_id", &from)))
+		goto out;
+	if (from_id == id) {
+		err = api_fail(ctx, -ERR_MERGE_SAME_CHART, NULL, NULL);
+	} else if (to.archived || to.merged_into) {
+		err = api_fail(ctx, -ERR_MERGE_TARGET_ARCHIVED, NULL,
+			       to.merged_into
+				   ? json_pack("{s:I}", "merged_into", (json_int_t)to.merged_into)
+				   : NULL);
+	} else if (from.merged_into) {
+		err = api_fail(ctx, -ERR_ALREADY_MERGED, NULL,
+			       json_pack("{s:I}", "merged_into", (json_int_t)from.merged_into));
+	}
+	if (err)
+		goto out;
+	if (preview) {
+		if ((err = store_patient_merge_counts(ctx->db, from_id, &moved)) != 0)
+			goto out;
+	} else {
+		char detail[64];
+		from.updated_at = (int64_t)time(NULL);
+		snprintf(detail, sizeof detail, "from_id=%lld into_id=%lld", (long long)from_id,
+			 (long long)id);
+		if ((err = store_patient_merge(ctx->db, &to, &from, &moved)) != 0 ||
+		    (err = api_audit(ctx, "merge", "patient", id, detail)) != 0)
+			goto out;
+	}
+	json_t *o = json_pack("{s:b, s:I, s:I, s:o}", "merged", !preview, "id", (json_int_t)id,
+			      "from_id", (json_int_t)from_id, "moved", counts_json(&moved));
+	api_reply(ctx, 200, o);
+out:
+	patient_cleanup(&to);
+	patient_cleanup(&from);
 	return err;
 }
 
@@ -277,70 +380,90 @@ int h_patients_archive(struct api_ctx *ctx)
 	return err;
 }
 
-/* Decides what kind of search q is. Fills q->a/q->b from the buffers given. */
-static int plan_search(struct api_ctx *ctx, const char *text, struct patient_query *q, char *a,
-		       char *b, size_t sz)
+/* The text a search reads its words and keys from. */
+struct search_text {
+	char folded[512];
+	char key[64];
+};
+
+/* True when folded may be a date typed with slashes or dots: digits and one kind of
+ * separator, so that only such a search reads how the clinic writes dates. */
+static bool looks_like_date(const char *s)
+{
+	return strchr(s, '/') || (strchr(s, '.') && strlen(s) >= 8);
+}
+
+/* Decides what kind of search text is, filling q with words from t. */
+static int plan_search(struct api_ctx *ctx, const char *text, struct patient_query *q,
+		       struct search_text *t)
 {
 	struct cdate d;
-	char folded[512];
 	if (!text || !*text) {
 		q->kind = PQ_ALL;
 		return 0;
 	}
-	if (strlen(text) > 200 || !text_fold(text, folded, sizeof folded))
+	if (strlen(text) > 200 || !text_fold(text, t->folded, sizeof t->folded))
 		return api_fail(ctx, -ERR_VALIDATION_FAILED,
 				"The search text is too long or invalid.",
 				json_pack("{s:s}", "field", "q"));
+	char *folded = t->folded;
 	if (!folded[0]) {
 		q->kind = PQ_ALL;
 		return 0;
 	}
-	if (dates_parse_date(folded, &d) == 0) {
+	struct clinic_settings cs = {.month_first = false};
+	int err;
+	if (looks_like_date(folded) && (err = store_settings_get(ctx->db, &cs)) != 0)
+		return err;
+	q->nwords = 1;
+	q->words[0] = t->key;
+	if (dates_parse_typed(folded, cs.month_first, &d) == 0) {
 		q->kind = PQ_DOB;
-		snprintf(a, sz, "%s", folded);
-	} else if (text_parse_mrn(folded, a, sz)) {
+		dates_format_date(&d, t->key);
+	} else if (text_parse_mrn(folded, t->key, sizeof t->key)) {
 		q->kind = PQ_MRN;
 	} else if (text_is_phone_query(folded)) {
 		q->kind = PQ_PHONE;
-		text_phone_reversed(folded, a, sz);
+		text_phone_key(folded, t->key, sizeof t->key);
+		if (!t->key[0]) /* only a prefix and a country code: its digits as typed */
+			text_phone_key(folded + strspn(folded, "+0"), t->key, sizeof t->key);
 	} else {
+		/* "ann", "ann smi", "de la cruz", or "smith, ann": each word the start of a word
+		 * of either name, or a word of the last name and one of the first. */
 		q->kind = PQ_NAME;
-		/* "ann", "ann smi", or "smith, ann": up to two name prefixes. */
+		q->nwords = 0;
 		char *comma = strchr(folded, ',');
+		char *words[PATIENT_QUERY_WORDS];
 		if (comma) {
 			*comma = '\0';
-			char *first = comma + 1;
-			while (*first == ' ')
-				first++;
-			size_t n = strlen(folded);
-			while (n && folded[n - 1] == ' ')
-				folded[--n] = '\0';
-			snprintf(a, sz, "%s", folded);
-			if (*first) {
-				snprintf(b, sz, "%s", first);
-				q->b = b;
+			char *last[16], *first[1];
+			size_t nl = text_split_words(folded, last, 16);
+			size_t nf = text_split_words(comma + 1, first, 1);
+			if (nl && nf) {
+				q->words[0] = last[(nl < 16 ? nl : 16) - 1];
+				q->words[1] = first[0];
+				q->nwords = 2;
 				q->last_first = true;
+			} else if (nl || nf) {
+				q->words[0] = nl ? last[0] : first[0];
+				q->nwords = 1;
 			}
 		} else {
-			char *sp = strchr(folded, ' ');
-			if (sp) {
-				*sp = '\0';
-				snprintf(b, sz, "%s", sp + 1);
-				q->b = b;
-			}
-			snprintf(a, sz, "%s", folded);
+			size_t n = text_split_words(folded, words, PATIENT_QUERY_WORDS);
+			q->nwords = n < PATIENT_QUERY_WORDS ? n : PATIENT_QUERY_WORDS;
+			for (size_t i = 0; i < q->nwords; i++)
+				q->words[i] = words[i];
 		}
-		if (!a[0])
+		if (q->nwords == 0)
 			q->kind = PQ_ALL;
 	}
-	q->a = a;
 	return 0;
 }
 
 int h_patients_search(struct api_ctx *ctx)
 {
 	struct patient_query q;
-	char a[512] = "", b[512] = "";
+	struct search_text t;
 	int64_t limit, offset;
 	int err;
 	memset(&q, 0, sizeof q);
@@ -354,7 +477,7 @@ int h_patients_search(struct api_ctx *ctx)
 	q.include_archived = arch && strcmp(arch, "true") == 0;
 	q.limit = limit;
 	q.offset = offset;
-	if ((err = plan_search(ctx, http_req_query(ctx->req, "q"), &q, a, b, sizeof a)) != 0)
+	if ((err = plan_search(ctx, http_req_query(ctx->req, "q"), &q, &t)) != 0)
 		return err;
 
 	struct patient *list = NULL;

@@ -43,6 +43,10 @@ const struct route api_routes[] = {
      "Read a patient's demographics"},
     {"PATCH", V1 "/patients/{id}", h_patients_patch, ALL, WRITE, "Change demographics"},
     {"POST", V1 "/patients/{id}/archive", h_patients_archive, ALL, WRITE, "Archive a patient"},
+    {"POST", V1 "/patients/{id}/merge", h_patients_merge, ADMIN, WRITE,
+     "Merge another chart into this one"},
+    {"GET", V1 "/settings", h_settings_get, ALL, READ, "Read the clinic's settings"},
+    {"PATCH", V1 "/settings", h_settings_patch, ADMIN, WRITE, "Change the clinic's settings"},
 
     {"GET", V1 "/catalog/{catalog}", h_catalog_list, ALL, READ,
      "A catalog: conditions, treatment-types or areas"},

@@ -57,6 +57,45 @@ int dates_parse_date(const char *s, struct cdate *out)
 	return 0;
 }
 
+/* One or two digits at *p, then sep; advances *p past sep. */
+static bool small_number(const char **p, char sep, int *v)
+{
+	const char *s = *p;
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	int n = s[0] - '0', len = 1;
+	if (s[1] >= '0' && s[1] <= '9')
+		n = n * 10 + (s[1] - '0'), len = 2;
+	if (s[len] != sep)
+		return false;
+	*v = n;
+	*p = s + len + 1;
+	return true;
+}
+
+int dates_parse_typed(const char *s, bool month_first, struct cdate *out)
+{
+	struct cdate d;
+	if (!s)
+		return -ERR_VALIDATION_FAILED;
+	if (dates_parse_date(s, out) == 0)
+		return 0;
+	const char *p = s;
+	char sep = strchr(s, '.') ? '.' : '/';
+	int a, b;
+	if (!small_number(&p, sep, &a) || !small_number(&p, sep, &b) || strlen(p) != 4 ||
+	    !digits(p, 4, &d.year))
+		return -ERR_VALIDATION_FAILED;
+	/* Dots are always day first (German, Polish, Czech...); slashes follow the clinic. */
+	bool mdy = sep == '/' && month_first;
+	d.month = mdy ? a : b;
+	d.day = mdy ? b : a;
+	if (!dates_valid(d.year, d.month, d.day))
+		return -ERR_VALIDATION_FAILED;
+	*out = d;
+	return 0;
+}
+
 /* Two decimal digits of v (0..99). */
 static char *put2(char *p, int v)
 {

@@ -1,114 +1,239 @@
-/* Name folding, e-mail and phone checks, chart numbers with a Luhn check digit. */
+/* Name folding (with libunistring), words and phone keys for search, e-mail and phone checks, chart
+ * numbers with a Luhn check digit. */
 #include "domain/text.h"
 
 #include <ctype.h>
-#include <locale.h>
-#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <wctype.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
-static locale_t utf8_locale;
-static pthread_once_t locale_once = PTHREAD_ONCE_INIT;
-
-static void init_locale(void)
+/* Latin letters that have no decomposition of their own but that people type without
+ * their stroke or ligature: "Łukasz" is looked for as "lukasz", "Ærø" as "aero". The
+ * input is already case-folded, so only lower-case forms appear. */
+static const char *plain_letter(ucs4_t c)
 {
-	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	switch (c) {
+	case 0x00E6: /* æ */
+		return "ae";
+	case 0x00F0: /* ð */
+	case 0x0111: /* đ */
+		return "d";
+	case 0x00F8: /* ø */
+		return "o";
+	case 0x00FE: /* þ */
+		return "th";
+	case 0x0127: /* ħ */
+		return "h";
+	case 0x0131: /* dotless ı */
+		return "i";
+	case 0x0142: /* ł */
+		return "l";
+	case 0x014B: /* ŋ */
+		return "n";
+	case 0x0153: /* œ */
+		return "oe";
+	case 0x0167: /* ŧ */
+		return "t";
+	case 0x0180: /* ƀ */
+		return "b";
+	case 0x0188: /* ƈ */
+		return "c";
+	case 0x0192: /* ƒ */
+		return "f";
+	case 0x01B6: /* ƶ */
+		return "z";
+	case 0x0259: /* ə */
+		return "e";
+	default:
+		return NULL;
+	}
 }
 
-/* Decodes one UTF-8 sequence at s; returns its length, 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, unsigned *cp)
+/* Apostrophes vanish: "O'Neil", "O’Neil" and "ONeil" are one name. */
+static bool apostrophe(ucs4_t c)
 {
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t n;
-	unsigned c, min;
-	if ((s[0] & 0xE0) == 0xC0) {
-		n = 2, c = s[0] & 0x1F, min = 0x80;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3, c = s[0] & 0x0F, min = 0x800;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4, c = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
+	return c == '\'' || c == 0x2019 || c == 0x2018 || c == 0x02BC || c == 0x0060;
 }
 
-static size_t utf8_encode(unsigned c, char *out)
+static bool white(ucs4_t c)
 {
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xC0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xE0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xA0 || c == 0x2007 ||
+	       c == 0x202F || c == 0x3000;
 }
 
 bool text_fold(const char *s, char *out, size_t outsz)
 {
-	pthread_once(&locale_once, init_locale);
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = 0;
-	bool space = false;
 	if (outsz == 0)
 		return false;
-	while (*p) {
-		unsigned cp;
-		size_t n = utf8_decode(p, &cp);
-		if (!n) {
-			out[0] = '\0';
-			return false;
-		}
-		p += n;
-		bool ws = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0;
-		if (ws) {
+	out[0] = '\0';
+	size_t n = strlen(s);
+	if (u8_check((const uint8_t *)s, n) != NULL)
+		return false;
+	/* Case folding and compatibility decomposition in one pass; then the marks go. */
+	uint8_t stack[1024];
+	size_t flen = sizeof stack;
+	uint8_t *folded = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKD, stack, &flen);
+	if (!folded)
+		return false;
+	size_t len = 0;
+	bool space = false, ok = true;
+	const uint8_t *p = folded, *end = folded + flen;
+	while (p < end) {
+		ucs4_t c;
+		int m = u8_mbtouc_unsafe(&c, p, (size_t)(end - p));
+		p += m;
+		if (white(c)) {
 			space = len > 0;
 			continue;
 		}
-		if (utf8_locale)
-			cp = (unsigned)towlower_l((wint_t)cp, utf8_locale);
-		else if (cp < 0x80)
-			cp = (unsigned)tolower((int)cp);
-		char enc[4];
-		size_t m = utf8_encode(cp, enc);
-		if (len + (space ? 1 : 0) + m + 1 > outsz) {
-			out[len] = '\0';
-			return false;
+		if (apostrophe(c) || uc_is_general_category(c, UC_CATEGORY_M))
+			continue;
+		char enc[8];
+		const char *plain = plain_letter(c);
+		size_t k;
+		if (plain) {
+			k = strlen(plain);
+			memcpy(enc, plain, k);
+		} else {
+			int w = u8_uctomb((uint8_t *)enc, c, (int)sizeof enc);
+			if (w <= 0) {
+				ok = false;
+				break;
+			}
+			k = (size_t)w;
+		}
+		if (len + (space ? 1 : 0) + k + 1 > outsz) {
+			ok = false;
+			break;
 		}
 		if (space) {
 			out[len++] = ' ';
 			space = false;
 		}
-		memcpy(out + len, enc, m);
-		len += m;
+		memcpy(out + len, enc, k);
+		len += k;
 	}
 	out[len] = '\0';
+	if (folded != stack)
+		free(folded);
+	return ok;
+}
+
+size_t text_split_words(char *s, char **words, size_t max)
+{
+	size_t n = 0;
+	char *p = s;
+	while (*p) {
+		while (*p == ' ' || *p == '-' || *p == '.')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n < max)
+			words[n] = p;
+		n++;
+		while (*p && *p != ' ' && *p != '-' && *p != '.')
+			p++;
+	}
+	return n;
+}
+
+/* Copies s into keys->buf at *used; NULL when it does not fit. */
+static char *keep(struct text_keys *keys, size_t *used, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (*used + n > sizeof keys->buf)
+		return NULL;
+	char *at = keys->buf + *used;
+	memcpy(at, s, n);
+	*used += n;
+	return at;
+}
+
+bool text_patient_keys(const char *first_key, const char *last_key, const char *phone_key,
+		       struct text_keys *keys)
+{
+	size_t used = 0;
+	keys->n = 0;
+	const char *names[2] = {first_key, last_key};
+	const enum text_key_kind kinds[2] = {TEXT_KEY_FIRST, TEXT_KEY_LAST};
+	for (int i = 0; i < 2; i++) {
+		char *copy = keep(keys, &used, names[i]);
+		if (!copy)
+			goto too_long;
+		char *words[TEXT_NAME_WORDS];
+		size_t n = text_split_words(copy, words, TEXT_NAME_WORDS);
+		for (size_t w = 0; w < n && w < TEXT_NAME_WORDS; w++) {
+			keys->kind[keys->n] = kinds[i];
+			keys->key[keys->n++] = words[w];
+		}
+	}
+	if (phone_key && *phone_key) {
+		const char *digits = keep(keys, &used, phone_key);
+		if (!digits)
+			goto too_long;
+		size_t len = strlen(digits);
+		for (size_t i = 0; i + TEXT_PHONE_TAIL <= len; i++) {
+			if (keys->n == TEXT_KEYS_MAX)
+				goto too_long;
+			keys->kind[keys->n] = TEXT_KEY_PHONE;
+			keys->key[keys->n++] = digits + i;
+		}
+	}
 	return true;
+too_long:
+	keys->n = 0;
+	return false;
+}
+
+/* Country calling codes are prefix-free (ITU-T E.164): these start with 1 or 7 alone, or
+ * take two digits; every other code takes three. */
+static size_t country_code_len(const char *d)
+{
+	static const char *const two[] = {"20", "27", "30", "31", "32", "33", "34", "36", "39",
+					  "40", "41", "43", "44", "45", "46", "47", "48", "49",
+					  "51", "52", "53", "54", "55", "56", "57", "58", "60",
+					  "61", "62", "63", "64", "65", "66", "81", "82", "84",
+					  "86", "90", "91", "92", "93", "94", "95", "98"};
+	if (d[0] == '1' || d[0] == '7')
+		return 1;
+	if (!d[0] || !d[1])
+		return 0;
+	for (size_t i = 0; i < sizeof two / sizeof two[0]; i++)
+		if (d[0] == two[i][0] && d[1] == two[i][1])
+			return 2;
+	return d[2] ? 3 : 0;
+}
+
+void text_phone_key(const char *s, char *out, size_t outsz)
+{
+	char digits[64];
+	size_t n = 0;
+	bool plus = false;
+	if (outsz == 0)
+		return;
+	for (const char *p = s; *p; p++) {
+		if (*p == '+' && n == 0)
+			plus = true;
+		else if (*p >= '0' && *p <= '9' && n + 1 < sizeof digits)
+			digits[n++] = *p;
+	}
+	digits[n] = '\0';
+	const char *d = digits;
+	if (!plus && d[0] == '0' && d[1] == '0') {
+		plus = true; /* 00 is the international prefix of most countries */
+		d += 2;
+	}
+	if (plus)
+		d += country_code_len(d);
+	/* A trunk 0 before the area code, written after the country code or not: "+44 (0)20",
+	 * "020", "+39 06" and "06" all become the same number. */
+	if (d[0] == '0')
+		d++;
+	snprintf(out, outsz, "%s", d);
 }
 
 bool text_valid_email(const char *s)
@@ -142,15 +267,6 @@ bool text_valid_phone(const char *s)
 			return false;
 	}
 	return digits >= 5 && digits <= 20 && strlen(s) <= 32;
-}
-
-void text_phone_reversed(const char *s, char *out, size_t outsz)
-{
-	size_t n = 0, len = strlen(s);
-	for (size_t i = len; i-- > 0 && n + 1 < outsz;)
-		if (s[i] >= '0' && s[i] <= '9')
-			out[n++] = s[i];
-	out[n] = '\0';
 }
 
 bool text_is_phone_query(const char *q)

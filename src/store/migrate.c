@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/patients.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -45,6 +46,23 @@ static int next_block(const char *text, const char **pos, int *version, const ch
 	*len = (size_t)(end - body);
 	*pos = end;
 	return 1;
+}
+
+/* Data a block leaves to the program, run in the block's transaction right after its SQL:
+ * what SQL cannot compute (search keys fold Unicode). */
+static const struct {
+	int version;
+	int (*fill)(struct db *db);
+} fills[] = {
+    {12, store_patient_rebuild_keys},
+};
+
+static int fill_after(struct db *db, int version)
+{
+	for (size_t i = 0; i < sizeof fills / sizeof fills[0]; i++)
+		if (fills[i].version == version)
+			return fills[i].fill(db);
+	return 0;
 }
 
 int db_schema_version(void)
@@ -125,6 +143,8 @@ int db_migrate(struct db *db)
 			}
 			if (!err)
 				err = db_exec_sql(db, sql);
+			if (!err)
+				err = fill_after(db, v);
 			if (!err)
 				err = db_exec_sql(db, pragma);
 			if (!err)

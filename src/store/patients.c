@@ -1,4 +1,4 @@
-/* Patients, with folded name keys and reversed phone digits kept for indexed search. */
+/* Patients, with folded name keys, name words and phone digits kept for indexed search. */
 #include "store/patients.h"
 
 #include <assert.h>
@@ -9,73 +9,87 @@
 #include "db_internal.h"
 #include "domain/text.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #define COLS                                                                                \
 	"id, mrn, first_name, last_name, date_of_birth, phone, email, fitzpatrick, notes, " \
-	"archived, created_at, updated_at"
+	"archived, created_at, updated_at, merged_into"
 #define ORDER " ORDER BY last_key, first_key, id LIMIT ?8 OFFSET ?9"
-/* ?7: include archived. ?1/?2 and ?3/?4: the [low, high) ranges of two prefixes. */
+/* ?7: include archived. */
 #define ARCH  "(archived = 0 OR ?7)"
 #define W_ALL ARCH
-#define W_NAME_LF \
-	ARCH " AND last_key >= ?1 AND last_key < ?2 AND first_key >= ?3 AND first_key < ?4"
-#define W_MRN	ARCH " AND mrn = ?1"
-#define W_PHONE ARCH " AND phone_rev >= ?1 AND phone_rev < ?2"
-#define W_DOB	ARCH " AND date_of_birth = ?1"
+#define W_MRN ARCH " AND mrn = ?1"
+#define W_DOB ARCH " AND date_of_birth = ?1"
 
 static const char *const sql_insert =
     "INSERT INTO patients (first_name, last_name, first_key, last_key, date_of_birth, phone, "
-    "phone_rev, email, fitzpatrick, notes, archived, created_at, updated_at) "
+    "phone_key, email, fitzpatrick, notes, archived, created_at, updated_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)";
 static const char *const sql_set_mrn = "UPDATE patients SET mrn = ?2 WHERE id = ?1";
 static const char *const sql_get = "SELECT " COLS " FROM patients WHERE id = ?1";
 static const char *const sql_update =
     "UPDATE patients SET first_name = ?2, last_name = ?3, first_key = ?4, last_key = ?5, "
-    "date_of_birth = ?6, phone = ?7, phone_rev = ?8, email = ?9, fitzpatrick = ?10, "
+    "date_of_birth = ?6, phone = ?7, phone_key = ?8, email = ?9, fitzpatrick = ?10, "
     "notes = ?11, archived = ?12, updated_at = ?13 WHERE id = ?1";
+/* Likely the same person: born the same day, and the same folded names or the same phone
+ * number; not archived, not the patient itself. */
 static const char *const sql_same =
-    "SELECT id FROM patients WHERE last_key = ?1 AND first_key = ?2 AND date_of_birth = ?3 "
-    "AND archived = 0 AND id <> ?4 LIMIT 1";
+    "SELECT " COLS " FROM patients WHERE date_of_birth = ?3 AND archived = 0 AND id <> ?4 "
+    "AND ((last_key = ?1 AND first_key = ?2) OR phone_key = ?5) ORDER BY id LIMIT 10";
+static const char *const sql_keys_clear = "DELETE FROM patient_keys WHERE patient_id = ?1";
+static const char *const sql_key_insert =
+    "INSERT INTO patient_keys (kind, key, patient_id, last_key, first_key, archived) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+/* The rebuild of every patient's keys (schema version 12), a batch of ids at a time. */
+static const char *const sql_rebuild_batch =
+    "SELECT " COLS " FROM patients WHERE id > ?1 ORDER BY id LIMIT 500";
+static const char *const sql_set_keys =
+    "UPDATE patients SET first_key = ?2, last_key = ?3, phone_key = ?4 WHERE id = ?1";
 
 static const char *const sql_find[][2] = {
     [PQ_ALL] = {"SELECT " COLS " FROM patients WHERE " W_ALL ORDER,
 		"SELECT count(*) FROM patients WHERE " W_ALL},
     [PQ_MRN] = {"SELECT " COLS " FROM patients WHERE " W_MRN ORDER,
 		"SELECT count(*) FROM patients WHERE " W_MRN},
-    [PQ_PHONE] = {"SELECT " COLS " FROM patients WHERE " W_PHONE ORDER,
-		  "SELECT count(*) FROM patients WHERE " W_PHONE},
     [PQ_DOB] = {"SELECT " COLS " FROM patients WHERE " W_DOB ORDER,
 		"SELECT count(*) FROM patients WHERE " W_DOB},
 };
-static const char *const sql_find_last_first[2] = {
-    "SELECT " COLS " FROM patients WHERE " W_NAME_LF ORDER,
-    "SELECT count(*) FROM patients WHERE " W_NAME_LF,
-};
 
-/* Name searches read the covering name indexes: each part below gives its matches in
- * order without reading a row, the parts are merged, and only the page's rows are read.
- * One word: the first or the last name starts with it; the count adds the first-name
- * matches whose last name does not match too. */
-#define BY_NAME(range) "SELECT id, last_key, first_key FROM patients WHERE " range " AND " ARCH
-#define A_LAST	       "last_key >= ?1 AND last_key < ?2"
-#define A_FIRST	       "first_key >= ?1 AND first_key < ?2"
-static const char *const sql_find_name1[2] = {
-    BY_NAME(A_LAST) " UNION " BY_NAME(A_FIRST) " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9",
-    "SELECT (SELECT count(*) FROM patients WHERE " A_LAST " AND " ARCH ") + "
-    "(SELECT count(*) FROM patients WHERE " A_FIRST " AND NOT (" A_LAST ") AND " ARCH ")",
-};
-/* Two words: the names start with them, either way round; or one name ("Mary Ann", "van
- * der Berg") starts with both, ?5/?6 being the range of "a b". */
-#define NAME2_PARTS                                                                                \
-	BY_NAME(A_FIRST " AND last_key >= ?3 AND last_key < ?4")                                   \
-	" UNION " BY_NAME(A_LAST " AND first_key >= ?3 AND first_key < ?4") " UNION " BY_NAME(     \
-	    "first_key >= ?5 AND first_key < ?6") " UNION " BY_NAME("last_key >= ?5 AND last_key " \
-								    "< ?6")
+/* Name and phone searches read patient_keys alone: each word's range gives its patients
+ * with their sort keys, words are intersected, and only the page's rows are read from
+ * patients. ?1/?2, ?3/?4 and ?5/?6 are the [low, high) ranges of up to three prefixes. */
+#define KEYS(where) \
+	"SELECT patient_id, last_key, first_key FROM patient_keys WHERE " where " AND " ARCH
+#define NAME_A "kind IN (1, 2) AND key >= ?1 AND key < ?2"
+#define NAME_B "kind IN (1, 2) AND key >= ?3 AND key < ?4"
+#define NAME_C "kind IN (1, 2) AND key >= ?5 AND key < ?6"
+#define PAGE   " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9"
+#define ONE(where)                                                           \
+	"SELECT DISTINCT patient_id, last_key, first_key FROM patient_keys " \
+	"WHERE " where " AND " ARCH
+#define COUNT1(where) \
+	"SELECT count(DISTINCT patient_id) FROM patient_keys WHERE " where " AND " ARCH
+static const char *const sql_find_name1[2] = {ONE(NAME_A) PAGE, COUNT1(NAME_A)};
 static const char *const sql_find_name2[2] = {
-    NAME2_PARTS " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9",
-    "SELECT count(*) FROM (" NAME2_PARTS ") AS matches",
+    KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) PAGE,
+    "SELECT count(*) FROM (" KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) ") AS matches",
 };
+static const char *const sql_find_name3[2] = {
+    KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) " INTERSECT " KEYS(NAME_C) PAGE,
+    "SELECT count(*) FROM (" KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) " INTERSECT " KEYS(
+	NAME_C) ") AS matches",
+};
+/* "last, first": a word of the last name and a word of the first. */
+#define LAST_A	"kind = 2 AND key >= ?1 AND key < ?2"
+#define FIRST_B "kind = 1 AND key >= ?3 AND key < ?4"
+static const char *const sql_find_last_first[2] = {
+    KEYS(LAST_A) " INTERSECT " KEYS(FIRST_B) PAGE,
+    "SELECT count(*) FROM (" KEYS(LAST_A) " INTERSECT " KEYS(FIRST_B) ") AS matches",
+};
+/* A run of digits: the start of one of the phone's tails. */
+#define PHONE_A "kind = 3 AND key >= ?1 AND key < ?2"
+static const char *const sql_find_phone[2] = {ONE(PHONE_A) PAGE, COUNT1(PHONE_A)};
 
 static void read_patient(struct dbst *st, void *out)
 {
@@ -94,48 +108,82 @@ static void read_patient(struct dbst *st, void *out)
 	p->archived = db_col_int(st, 9) != 0;
 	p->created_at = db_col_int64(st, 10);
 	p->updated_at = db_col_int64(st, 11);
+	p->merged_into = db_col_null(st, 12) ? 0 : db_col_int64(st, 12);
 }
 
-/* Binds the folded keys and the reversed phone digits of p at the given positions. */
-static void bind_keys(struct dbst *st, const struct patient *p, int first_idx, int last_idx,
-		      int phone_idx)
+/* A patient's search keys: folded names (the names themselves should they not fold, which
+ * the API's checks rule out) and the phone's national digits. */
+struct keys {
+	char first[512], last[512], phone[40];
+};
+
+static void make_keys(const struct patient *p, struct keys *k)
 {
-	char fk[512], lk[512], pr[40];
-	if (!text_fold(p->first_name, fk, sizeof fk))
-		snprintf(fk, sizeof fk, "%s", p->first_name);
-	if (!text_fold(p->last_name, lk, sizeof lk))
-		snprintf(lk, sizeof lk, "%s", p->last_name);
-	db_bind_text(st, first_idx, fk);
-	db_bind_text(st, last_idx, lk);
-	if (p->phone && phone_idx) {
-		text_phone_reversed(p->phone, pr, sizeof pr);
-		db_bind_text(st, phone_idx, pr);
-	}
+	if (!text_fold(p->first_name, k->first, sizeof k->first))
+		snprintf(k->first, sizeof k->first, "%s", p->first_name);
+	if (!text_fold(p->last_name, k->last, sizeof k->last))
+		snprintf(k->last, sizeof k->last, "%s", p->last_name);
+	k->phone[0] = '\0';
+	if (p->phone)
+		text_phone_key(p->phone, k->phone, sizeof k->phone);
 }
 
 /* Binds the ten columns a patient's INSERT and UPDATE both set, in the order both list
  * them, from position first on: names, their folded keys, date of birth, phone and its
- * reversed digits, e-mail, Fitzpatrick type and notes. */
-static void bind_details(struct dbst *st, int first, const struct patient *p)
+ * key, e-mail, Fitzpatrick type and notes. */
+static void bind_details(struct dbst *st, int first, const struct patient *p, const struct keys *k)
 {
 	db_bind_text(st, first, p->first_name);
 	db_bind_text(st, first + 1, p->last_name);
-	bind_keys(st, p, first + 2, first + 3, first + 6);
+	db_bind_text(st, first + 2, k->first);
+	db_bind_text(st, first + 3, k->last);
 	db_bind_text(st, first + 4, p->date_of_birth);
 	db_bind_text(st, first + 5, p->phone);
+	if (k->phone[0])
+		db_bind_text(st, first + 6, k->phone);
 	db_bind_text(st, first + 7, p->email);
 	if (p->fitzpatrick) /* 0, not recorded, stays NULL */
 		db_bind_int(st, first + 8, p->fitzpatrick);
 	db_bind_text(st, first + 9, p->notes);
 }
 
+/* Replaces patient id's rows in patient_keys with those of k. */
+static int write_keys(struct db *db, int64_t id, bool archived, const struct keys *k)
+{
+	struct text_keys *tk = xmalloc(sizeof *tk);
+	int err = 0;
+	if (!text_patient_keys(k->first, k->last, k->phone, tk)) {
+		/* Names this long never pass the API; such a patient is found by chart number. */
+		log_warn("patient %lld: search keys too long", (long long)id);
+	}
+	struct dbst *st = db_stmt_id(db, &sql_keys_clear, id);
+	err = st ? db_exec_stmt(db, st) : db_stmt_err(db);
+	for (size_t i = 0; !err && i < tk->n; i++) {
+		if (!(st = db_stmt(db, &sql_key_insert))) {
+			err = db_stmt_err(db);
+			break;
+		}
+		db_bind_int(st, 1, tk->kind[i]);
+		db_bind_text(st, 2, tk->key[i]);
+		db_bind_int(st, 3, id);
+		db_bind_text(st, 4, k->last);
+		db_bind_text(st, 5, k->first);
+		db_bind_int(st, 6, archived ? 1 : 0);
+		err = db_exec_stmt(db, st);
+	}
+	free(tk);
+	return err;
+}
+
 int store_patient_insert(struct db *db, struct patient *p)
 {
 	assert(db_in_write(db));
+	struct keys k;
+	make_keys(p, &k);
 	struct dbst *st = db_stmt(db, &sql_insert);
 	if (!st)
 		return db_stmt_err(db);
-	bind_details(st, 1, p);
+	bind_details(st, 1, p, &k);
 	db_bind_int(st, 11, p->created_at);
 	int err = db_insert(db, st, &p->id);
 	if (err)
@@ -146,7 +194,7 @@ int store_patient_insert(struct db *db, struct patient *p)
 	if (!st)
 		return db_stmt_err(db);
 	db_bind_text(st, 2, mrn);
-	if ((err = db_exec_stmt(db, st)) != 0)
+	if ((err = db_exec_stmt(db, st)) != 0 || (err = write_keys(db, p->id, false, &k)) != 0)
 		return err;
 	free(p->mrn);
 	p->mrn = xstrdup(mrn);
@@ -162,13 +210,16 @@ int store_patient_get(struct db *db, int64_t id, struct patient *out)
 int store_patient_update(struct db *db, const struct patient *p)
 {
 	assert(db_in_write(db));
+	struct keys k;
+	make_keys(p, &k);
 	struct dbst *st = db_stmt_id(db, &sql_update, p->id);
 	if (!st)
 		return db_stmt_err(db);
-	bind_details(st, 2, p);
+	bind_details(st, 2, p, &k);
 	db_bind_int(st, 12, p->archived ? 1 : 0);
 	db_bind_int(st, 13, p->updated_at);
-	return db_exec_stmt(db, st);
+	int err = db_exec_stmt(db, st);
+	return err ? err : write_keys(db, p->id, p->archived, &k);
 }
 
 /* Binds [prefix, prefix + U+10FFFF): every key that starts with prefix sorts inside, as
@@ -188,25 +239,15 @@ static void bind_query(struct dbst *st, const struct patient_query *q)
 {
 	switch (q->kind) {
 	case PQ_NAME:
-		bind_prefix(st, 1, q->a);
-		if (q->b)
-			bind_prefix(st, 3, q->b);
-		if (q->b && !q->last_first) {
-			size_t na = strlen(q->a), nb = strlen(q->b);
-			char *whole = xmalloc(na + nb + 2);
-			memcpy(whole, q->a, na);
-			whole[na] = ' ';
-			memcpy(whole + na + 1, q->b, nb + 1);
-			bind_prefix(st, 5, whole);
-			free(whole);
-		}
+		for (size_t i = 0; i < q->nwords; i++)
+			bind_prefix(st, 1 + 2 * (int)i, q->words[i]);
 		break;
 	case PQ_PHONE:
-		bind_prefix(st, 1, q->a);
+		bind_prefix(st, 1, q->words[0]);
 		break;
 	case PQ_MRN:
 	case PQ_DOB:
-		db_bind_text(st, 1, q->a);
+		db_bind_text(st, 1, q->words[0]);
 		break;
 	case PQ_ALL:
 		break;
@@ -248,13 +289,16 @@ static int read_by_ids(struct db *db, struct dbst *st, struct patient **out, siz
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
 			 size_t *n, int64_t *total)
 {
-	/* The one- and two-word page statements give ids only (see sql_find_name1). */
-	bool by_ids = q->kind == PQ_NAME && !q->last_first;
 	const char *const *pair = sql_find[q->kind];
-	if (by_ids)
-		pair = q->b ? sql_find_name2 : sql_find_name1;
-	else if (q->kind == PQ_NAME)
+	bool by_ids = q->kind == PQ_NAME || q->kind == PQ_PHONE;
+	if (q->kind == PQ_PHONE)
+		pair = sql_find_phone;
+	else if (q->kind == PQ_NAME && q->last_first)
 		pair = sql_find_last_first;
+	else if (q->kind == PQ_NAME)
+		pair = q->nwords >= 3	? sql_find_name3
+		       : q->nwords == 2 ? sql_find_name2
+					: sql_find_name1;
 	struct dbst *st = db_stmt(db, &pair[1]);
 	if (!st)
 		return db_stmt_err(db);
@@ -273,20 +317,122 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 	return db_collect(db, st, sizeof **out, read_patient, free_patients, (void **)out, n);
 }
 
-int store_patient_find_same(struct db *db, const struct patient *p, int64_t *id)
+int store_patient_duplicates(struct db *db, const struct patient *p, struct patient **out,
+			     size_t *n)
 {
+	struct keys k;
+	make_keys(p, &k);
 	struct dbst *st = db_stmt(db, &sql_same);
 	if (!st)
 		return db_stmt_err(db);
-	bind_keys(st, p, 2, 1, 0);
+	db_bind_text(st, 1, k.last);
+	db_bind_text(st, 2, k.first);
 	db_bind_text(st, 3, p->date_of_birth);
 	db_bind_int(st, 4, p->id);
-	int err = db_query_int(db, st, id);
-	if (err == -ERR_NOT_FOUND) {
-		*id = 0;
-		return 0;
+	if (k.phone[0]) /* no phone matches no phone: NULL equals nothing */
+		db_bind_text(st, 5, k.phone);
+	return db_collect(db, st, sizeof **out, read_patient, free_patients, (void **)out, n);
+}
+
+int store_patient_rebuild_keys(struct db *db)
+{
+	assert(db_in_write(db));
+	int64_t after = 0;
+	for (;;) {
+		struct patient *list = NULL;
+		size_t n = 0;
+		int err = db_collect(db, db_stmt_id(db, &sql_rebuild_batch, after), sizeof *list,
+				     read_patient, free_patients, (void **)&list, &n);
+		for (size_t i = 0; !err && i < n; i++) {
+			struct keys k;
+			make_keys(&list[i], &k);
+			struct dbst *st = db_stmt_id(db, &sql_set_keys, list[i].id);
+			if (!st) {
+				err = db_stmt_err(db);
+				break;
+			}
+			db_bind_text(st, 2, k.first);
+			db_bind_text(st, 3, k.last);
+			if (k.phone[0])
+				db_bind_text(st, 4, k.phone);
+			if ((err = db_exec_stmt(db, st)) == 0)
+				err = write_keys(db, list[i].id, list[i].archived, &k);
+			after = list[i].id;
+		}
+		patients_free(list, n);
+		if (err)
+			return err;
+		if (n == 0)
+			return 0;
 	}
-	return err;
+}
+
+/* A merge: the chart that goes is marked first, so that the appointments' trigger lets
+ * them follow it (schema version 12). */
+static const char *const sql_merge_mark =
+    "UPDATE patients SET archived = 1, merged_into = ?2, updated_at = ?3 WHERE id = ?1";
+static const char *const sql_move[] = {
+    "UPDATE plans SET patient_id = ?2 WHERE patient_id = ?1",
+    "UPDATE appointments SET patient_id = ?2, patient_first_name = ?3, "
+    "patient_last_name = ?4, patient_mrn = ?5 WHERE patient_id = ?1",
+    "UPDATE screenings SET patient_id = ?2 WHERE patient_id = ?1",
+    "UPDATE consents SET patient_id = ?2 WHERE patient_id = ?1",
+};
+static const char *const sql_count[] = {
+    "SELECT count(*) FROM plans WHERE patient_id = ?1",
+    "SELECT count(*) FROM appointments WHERE patient_id = ?1",
+    "SELECT count(*) FROM screenings WHERE patient_id = ?1",
+    "SELECT count(*) FROM consents WHERE patient_id = ?1",
+    "SELECT count(*) FROM appointments a JOIN session_records s "
+    "ON s.appointment_id = a.id WHERE a.patient_id = ?1",
+};
+
+int store_patient_merge_counts(struct db *db, int64_t from_id, struct patient_merge_counts *out)
+{
+	int64_t *dest[] = {&out->plans, &out->appointments, &out->screenings, &out->consents,
+			   &out->session_records};
+	for (size_t i = 0; i < sizeof sql_count / sizeof sql_count[0]; i++) {
+		int err = db_query_int(db, db_stmt_id(db, &sql_count[i], from_id), dest[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int store_patient_merge(struct db *db, const struct patient *to, struct patient *from,
+			struct patient_merge_counts *moved)
+{
+	assert(db_in_write(db));
+	int err = store_patient_merge_counts(db, from->id, moved);
+	if (err)
+		return err;
+	struct dbst *st = db_stmt_id(db, &sql_merge_mark, from->id);
+	if (!st)
+		return db_stmt_err(db);
+	db_bind_int(st, 2, to->id);
+	db_bind_int(st, 3, from->updated_at);
+	if ((err = db_exec_stmt(db, st)) != 0)
+		return err;
+	from->archived = true;
+	from->merged_into = to->id;
+	/* Rewritten with the archived flag: the merged chart leaves the default search. */
+	struct keys k;
+	make_keys(from, &k);
+	if ((err = write_keys(db, from->id, true, &k)) != 0)
+		return err;
+	for (size_t i = 0; i < sizeof sql_move / sizeof sql_move[0]; i++) {
+		if (!(st = db_stmt_id(db, &sql_move[i], from->id)))
+			return db_stmt_err(db);
+		db_bind_int(st, 2, to->id);
+		if (i == 1) {
+			db_bind_text(st, 3, to->first_name);
+			db_bind_text(st, 4, to->last_name);
+			db_bind_text(st, 5, to->mrn);
+		}
+		if ((err = db_exec_stmt(db, st)) != 0)
+			return err;
+	}
+	return 0;
 }
 
 const struct hot_query store_patients_hot[] = {
@@ -295,11 +441,16 @@ const struct hot_query store_patients_hot[] = {
     {"count by name (one word)", &sql_find_name1[1]},
     {"search by name (two words)", &sql_find_name2[0]},
     {"count by name (two words)", &sql_find_name2[1]},
+    {"search by name (three words)", &sql_find_name3[0]},
+    {"count by name (three words)", &sql_find_name3[1]},
     {"search last, first", &sql_find_last_first[0]},
+    {"count last, first", &sql_find_last_first[1]},
     {"search by chart number", &sql_find[PQ_MRN][0]},
-    {"search by phone", &sql_find[PQ_PHONE][0]},
-    {"count by phone", &sql_find[PQ_PHONE][1]},
+    {"search by phone", &sql_find_phone[0]},
+    {"count by phone", &sql_find_phone[1]},
     {"search by date of birth", &sql_find[PQ_DOB][0]},
-    {"possible duplicate", &sql_same},
+    {"possible duplicates", &sql_same},
+    {"search keys of a patient", &sql_keys_clear},
+    {"session records of a patient", &sql_count[4]},
     {NULL, NULL},
 };

@@ -65,8 +65,9 @@ static struct resp *cookie_req(struct server *s, const char *method, const char 
 	return req_ex(s, method, path, NULL, body, body ? strlen(body) : 0, hdrs);
 }
 
-static const char patient_body[] =
-    "{\"first_name\":\"Ada\",\"last_name\":\"Moreau\",\"date_of_birth\":\"1985-04-12\"}";
+/* Sent more than once: confirmed as new each time, so that only the session decides. */
+static const char patient_body[] = "{\"first_name\":\"Ada\",\"last_name\":\"Moreau\","
+				   "\"date_of_birth\":\"1985-04-12\",\"confirm_new\":true}";
 
 static void login_returns_token_csrf_user_and_expiry(void **state)
 {

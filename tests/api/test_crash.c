@@ -101,7 +101,8 @@ static int setup(void **state)
 	fx_daily_hours(&srv, token, prac_id, (const char *const[]){"00:00", "24:00", NULL});
 	x = req(
 	    &srv, "POST", "/api/v1/patients", token,
-	    "{\"first_name\":\"Crash\",\"last_name\":\"Tester\",\"date_of_birth\":\"1980-01-01\"}");
+	    "{\"first_name\":\"Crash\",\"last_name\":\"Tester\",\"date_of_birth\":\"1980-01-01\","
+	    "\"confirm_new\":true}");
 	patient_id = jint(x->json, "id");
 	resp_free(x);
 	return room_id > 0 && prac_id > 0 && patient_id > 0 ? 0 : -1;

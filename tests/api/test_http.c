@@ -28,8 +28,9 @@
 static struct server srv;
 static char *admin_tok, *desk_tok;
 
-static const char patient_body[] =
-    "{\"first_name\":\"Lena\",\"last_name\":\"Okafor\",\"date_of_birth\":\"1990-02-03\"}";
+/* Sent many times: confirmed as new, so that no answer depends on the ones before. */
+static const char patient_body[] = "{\"first_name\":\"Lena\",\"last_name\":\"Okafor\","
+				   "\"date_of_birth\":\"1990-02-03\",\"confirm_new\":true}";
 
 /* Patient 1 exists, so that /patients/1 names a real record. */
 static int add_patient_1(void)

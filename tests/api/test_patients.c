@@ -109,6 +109,22 @@ static void expect_found(const char *q, const long long *ids)
 	resp_free(r);
 }
 
+/* Asserts that searching q finds at least the patients in ids (0-terminated), and no
+ * patient in not (0-terminated, may be NULL). */
+static void expect_includes(const char *q, const long long *ids, const long long * not )
+{
+	struct resp *r = search(q, "limit=100");
+	assert_int_equal(r->status, 200);
+	for (size_t i = 0; ids[i]; i++) {
+		if (!items_have(r->json, ids[i]))
+			fprintf(stderr, "search \"%s\" misses %lld: %s\n", q, ids[i], r->body);
+		assert_true(items_have(r->json, ids[i]));
+	}
+	for (size_t i = 0; not &&not [i]; i++)
+		assert_false(items_have(r->json, not [i]));
+	resp_free(r);
+}
+
 /* A date n days from now, as YYYY-MM-DD. */
 static void date_from_now(int days, char out[16])
 {
@@ -158,6 +174,9 @@ static void create_by_every_role_gets_location_and_mrn(void **state)
 		json_t *b = patient_body("Rhea", "Registerson", "1984-02-29");
 		json_object_set_new(b, "email", json_string("rhea.r+clinic@example.co.uk"));
 		json_object_set_new(b, "notes", json_string("Prefers mornings."));
+		/* The same person three times: confirmed as new each time after the first. */
+		if (i > 0)
+			json_object_set_new(b, "confirm_new", json_true());
 		struct resp *r = reqj(&srv, "POST", "/api/v1/patients", toks[i], b);
 		assert_int_equal(r->status, 201);
 		long long id = jint(r->json, "id");
@@ -490,9 +509,9 @@ static void search_name_prefix_any_script_any_case(void **state)
 	long long asa = add_patient("Åsa", "Lindqvist", "1993-12-01", NULL);
 	long long asaf = add_patient("Asaf", "Levi", "1990-03-03", NULL);
 
-	long long m1[] = {muller, 0};
-	expect_found("mül", m1);
-	expect_found("MÜL", m1);
+	long long m1[] = {muller, 0}, mul[] = {mulder, muller, 0};
+	expect_found("mül", mul); /* ü is found as u, and u as ü */
+	expect_found("MÜL", mul);
 	expect_found("Müller", m1);
 	expect_found("  müller ", m1);
 	long long m2[] = {mulder, 0};
@@ -510,9 +529,10 @@ static void search_name_prefix_any_script_any_case(void **state)
 	long long olga[] = {ivanova, 0};
 	expect_found("оль", olga);
 
-	long long a1[] = {asa, 0};
-	expect_found("ÅS", a1);
-	expect_found("åsa", a1);
+	long long a1[] = {asa, 0}, as[] = {asaf, asa, 0};
+	expect_found("ÅS", as); /* Å is found as A */
+	expect_found("åsa", as);
+	expect_found("åsa lind", a1);
 	long long a2[] = {asaf, 0};
 	expect_found("ASAF", a2);
 
@@ -604,7 +624,7 @@ static void search_by_mrn_phone_and_birth_date(void **state)
 	wrong[strlen(wrong) - 1] = (char)('0' + (wrong[strlen(wrong) - 1] - '0' + 1) % 10);
 	expect_found(wrong, none);
 
-	/* A phone number matches by the end of its digits, whatever the punctuation. */
+	/* A phone number matches by its digits, whatever the punctuation. */
 	expect_found("4477", only_a);
 	expect_found("010-4477", only_a);
 	expect_found("(555) 010 4477", only_a);
@@ -614,7 +634,7 @@ static void search_by_mrn_phone_and_birth_date(void **state)
 	expect_found("010.9911", only_b);
 	expect_found("7946 0958", only_c);
 	expect_found("4478", none);
-	expect_found("1555", none); /* the start of a number is not its end */
+	expect_found("0104", only_a); /* digits anywhere in the number */
 
 	/* A date of birth matches exactly. */
 	long long same_day[] = {b, a, 0};
@@ -802,6 +822,7 @@ static void boundary_registrations_are_accepted(void **state)
 	for (int f = 1; f <= 6; f++) {
 		json_t *b = patient_body("Fitz", "Boundaryova", "1980-01-02");
 		json_object_set_new(b, "fitzpatrick", json_integer(f));
+		json_object_set_new(b, "confirm_new", json_true());
 		struct resp *r = reqj(&srv, "POST", "/api/v1/patients", desk_tok, b);
 		assert_int_equal(r->status, 201);
 		assert_int_equal(jint(r->json, "fitzpatrick"), f);
@@ -823,40 +844,178 @@ static void boundary_registrations_are_accepted(void **state)
 
 /* ---- duplicates -------------------------------------------------------------------- */
 
-static void same_names_and_birth_date_warn_of_a_duplicate(void **state)
+/* Accents and case fold away both ways, and any word of a name is found by its start. */
+static void search_ignores_accents_and_finds_any_word(void **state)
 {
 	(void)state;
-	struct resp *r = reqj(&srv, "POST", "/api/v1/patients", desk_tok,
-			      patient_body("Clara", "Dupont", "1975-03-04"));
-	assert_int_equal(r->status, 201);
-	long long first = jint(r->json, "id");
-	json_t *w = json_object_get(r->json, "warnings");
-	assert_true(w == NULL || json_array_size(w) == 0);
+	long long garcia_acc = add_patient("Lucía", "García", "1971-05-05", NULL);
+	long long garcia = add_patient("Pedro", "Garcia", "1972-06-06", NULL);
+	long long mueller = add_patient("Jörg", "Müller-Thurgau", "1973-07-07", NULL);
+	long long dijk = add_patient("Sanne", "van Dijk", "1974-08-08", NULL);
+	long long cruz = add_patient("Inés", "de la Cruz", "1975-09-09", NULL);
+	long long lukasz = add_patient("Łukasz", "Wałęsa", "1976-10-10", NULL);
+	long long obrien = add_patient("Siobhán", "O’Brien", "1977-11-11", NULL);
+
+	long long both[] = {garcia_acc, garcia, 0};
+	expect_includes("garcia", both, NULL);
+	expect_includes("garcía", both, NULL);
+	expect_includes("GARCÍA", both, NULL);
+	long long lucia[] = {garcia_acc, 0};
+	expect_found("lucia garcia", lucia);
+	expect_found("garcia, luc", lucia);
+	long long m[] = {mueller, 0};
+	expect_includes("muller", m, NULL);
+	expect_includes("müll", m, NULL);
+	expect_found("thurgau", m); /* the second part of a double name */
+	expect_found("jorg", m);
+	long long d[] = {dijk, 0};
+	expect_found("dijk", d);
+	expect_found("van dijk", d);
+	expect_found("Van Dijk", d);
+	expect_found("sanne dijk", d);
+	expect_found("dijk, sanne", d);
+	long long c[] = {cruz, 0};
+	expect_found("cruz", c);
+	expect_found("de la cruz", c);
+	expect_found("ines cruz", c);
+	long long l[] = {lukasz, 0};
+	expect_found("lukasz walesa", l);
+	expect_found("wałę", l);
+	long long o[] = {obrien, 0};
+	expect_found("obrien", o);
+	expect_found("o'brien", o);
+	expect_found("siobhan", o);
+	long long none[] = {0};
+	expect_found("ijk", none); /* the start of a word, not the middle */
+	expect_found("sanne cruz", none);
+}
+
+/* A phone number is found by its digits anywhere, with or without the country code. */
+static void search_finds_phones_by_their_digits(void **state)
+{
+	(void)state;
+	long long de = add_patient("Tilda", "Telefon", "1966-01-01", "0171 912345");
+	long long intl = add_patient("Timo", "Telefon", "1966-01-02", "+49 171 912346");
+	long long de_only[] = {de, 0}, intl_only[] = {intl, 0}, both[] = {de, intl, 0};
+	expect_found("912 345", de_only);
+	expect_found("+49 171 912345", de_only);
+	expect_found("0049 171 912345", de_only);
+	expect_found("0171912345", de_only);
+	expect_found("(0171) 91-23-45", de_only);
+	expect_found("171 912346", intl_only);
+	expect_found("0171 912346", intl_only);
+	expect_found("1719123", both);
+	long long none[] = {0};
+	expect_found("912347", none);
+}
+
+/* Dates of birth typed as people write them; slashes read as the clinic says. */
+static void search_dates_in_the_clinics_order(void **state)
+{
+	(void)state;
+	long long p = add_patient("Dora", "Datum", "1985-03-12", NULL);
+	long long dora[] = {p, 0}, none[] = {0};
+	expect_found("1985-03-12", dora);
+	expect_found("12.03.1985", dora);
+	expect_found("12.3.1985", dora);
+	expect_found("12/03/1985", dora);
+	expect_found("03/12/1985", none);
+
+	struct resp *r = req(&srv, "GET", "/api/v1/settings", desk_tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "date_order"), "dmy");
+	resp_free(r);
+	/* Only an admin changes it, only to dmy or mdy, and nothing else is taken. */
+	fx_expect_err(req(&srv, "PATCH", "/api/v1/settings", desk_tok, "{\"date_order\":\"mdy\"}"),
+		      403, "forbidden", NULL);
+	fx_expect_err(req(&srv, "PATCH", "/api/v1/settings", admin_tok, "{\"date_order\":\"ymd\"}"),
+		      422, "validation_failed", "date_order");
+	fx_expect_err(req(&srv, "PATCH", "/api/v1/settings", admin_tok, "{\"date_order\":1}"), 422,
+		      "validation_failed", "date_order");
+	fx_expect_err(req(&srv, "PATCH", "/api/v1/settings", admin_tok, "{\"time_zone\":\"UTC\"}"),
+		      422, "validation_failed", "time_zone");
+	r = req(&srv, "GET", "/api/v1/settings", desk_tok, NULL);
+	assert_string_equal(jstr(r->json, "date_order"), "dmy");
 	resp_free(r);
 
-	/* Same person by name (any case) and birth date: registered, with a warning. */
-	r = reqj(&srv, "POST", "/api/v1/patients", prac_tok,
-		 patient_body("clara", "DUPONT", "1975-03-04"));
-	assert_int_equal(r->status, 201);
-	long long second = jint(r->json, "id");
-	assert_true(second > first);
-	w = json_object_get(r->json, "warnings");
-	assert_int_equal(json_array_size(w), 1);
-	assert_string_equal(jstr(json_array_get(w, 0), "code"), "possible_duplicate");
-	assert_int_equal(jint(json_array_get(w, 0), "patient_id"), first);
+	r = req(&srv, "PATCH", "/api/v1/settings", admin_tok, "{\"date_order\":\"mdy\"}");
+	assert_int_equal(r->status, 200);
+	assert_string_equal(jstr(r->json, "date_order"), "mdy");
 	resp_free(r);
+	assert_int_equal(fx_audit_count(&srv, admin_tok, "settings", 0, "update"), 1);
+	expect_found("03/12/1985", dora);
+	expect_found("3/12/1985", dora);
+	expect_found("12/03/1985", none);
+	expect_found("12.03.1985", dora); /* dots stay day first */
+	fx_expect_status(
+	    req(&srv, "PATCH", "/api/v1/settings", admin_tok, "{\"date_order\":\"dmy\"}"), 200);
+	expect_found("12/03/1985", dora);
+}
 
-	/* Another birth date or another first name: no warning. */
-	const char *other[][2] = {{"Clara", "1975-03-05"}, {"Claire", "1975-03-04"}};
-	for (int i = 0; i < 2; i++) {
-		r = reqj(&srv, "POST", "/api/v1/patients", desk_tok,
-			 patient_body(other[i][0], "Dupont", other[i][1]));
-		assert_int_equal(r->status, 201);
-		w = json_object_get(r->json, "warnings");
-		assert_true(w == NULL || json_array_size(w) == 0);
+/* The same names (folded) and birth date, or the same birth date and phone: refused with
+ * the candidates, and registered only when the desk confirms. */
+static void likely_duplicates_are_refused_until_confirmed(void **state)
+{
+	(void)state;
+	json_t *b = patient_body("Clara", "Dupont", "1975-03-04");
+	json_object_set_new(b, "phone", json_string("+33 6 12 34 56 78"));
+	json_object_set_new(b, "notes", json_string("Allergic to lidocaine."));
+	long long first = create_with(desk_tok, b);
+	long long before = search_total("dupont", NULL);
+
+	/* By folded name and birth date, from any role. */
+	const char *tokens[] = {desk_tok, prac_tok, admin_tok};
+	const char *names[][2] = {{"clara", "DUPONT"}, {"Clára", "Dupönt"}, {" Clara ", "dupont"}};
+	for (int i = 0; i < 3; i++) {
+		struct resp *r = reqj(&srv, "POST", "/api/v1/patients", tokens[i],
+				      patient_body(names[i][0], names[i][1], "1975-03-04"));
+		fx_expect_error(r, 409, "possible_duplicate");
+		json_t *cands = json_object_get(
+		    json_object_get(json_object_get(r->json, "error"), "details"), "candidates");
+		assert_int_equal(json_array_size(cands), 1);
+		json_t *c = json_array_get(cands, 0);
+		assert_int_equal(jint(c, "id"), first);
+		assert_string_equal(jstr(c, "first_name"), "Clara");
+		assert_string_equal(jstr(c, "last_name"), "Dupont");
+		assert_string_equal(jstr(c, "date_of_birth"), "1975-03-04");
+		assert_true(strncmp(jstr(c, "mrn"), "CG", 2) == 0);
+		/* Who they are, nothing clinical or private. */
+		assert_int_equal(json_object_size(c), 5);
+		assert_null(strstr(r->body, "lidocaine"));
 		resp_free(r);
 	}
-	assert_int_equal(search_total("dupont", NULL), 4);
+	/* By birth date and phone number, whatever the name and the way it is written. */
+	json_t *bp = patient_body("Klara", "Dupond", "1975-03-04");
+	json_object_set_new(bp, "phone", json_string("06 12 34 56 78"));
+	fx_expect_err(reqj(&srv, "POST", "/api/v1/patients", desk_tok, bp), 409,
+		      "possible_duplicate", NULL);
+	assert_int_equal(search_total("dupont", NULL), before);
+	/* The candidates shown were a read of that chart. */
+	assert_true(fx_audit_count(&srv, admin_tok, "patient", first, "duplicates") >= 4);
+
+	/* Confirmed: registered. */
+	json_t *conf = patient_body("clara", "DUPONT", "1975-03-04");
+	json_object_set_new(conf, "confirm_new", json_true());
+	long long second = create_with(desk_tok, conf);
+	assert_true(second > first);
+	assert_int_equal(search_total("dupont", NULL), before + 1);
+	fx_expect_err(
+	    req(&srv, "POST", "/api/v1/patients", desk_tok,
+		"{\"first_name\":\"A\",\"last_name\":\"B\",\"date_of_birth\":\"1975-03-04\","
+		"\"confirm_new\":\"yes\"}"),
+	    422, "validation_failed", "confirm_new");
+
+	/* Another birth date, or another name without the phone: no question asked. */
+	const char *other[][2] = {{"Clara", "1975-03-05"}, {"Claire", "1975-03-04"}};
+	for (int i = 0; i < 2; i++)
+		(void)create_with(desk_tok, patient_body(other[i][0], "Dupont", other[i][1]));
+	/* An archived or merged chart is no candidate. */
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/archive", first);
+	fx_expect_status(req(&srv, "POST", path, desk_tok, NULL), 200);
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/archive", second);
+	fx_expect_status(req(&srv, "POST", path, desk_tok, NULL), 200);
+	(void)create_with(desk_tok, patient_body("Clara", "Dupont", "1975-03-04"));
 }
 
 /* ---- audit ------------------------------------------------------------------------- */
@@ -973,7 +1132,10 @@ int main(void)
 	    cmocka_unit_test(search_limit_offset_and_total),
 	    cmocka_unit_test(invalid_registrations_are_rejected_and_change_nothing),
 	    cmocka_unit_test(boundary_registrations_are_accepted),
-	    cmocka_unit_test(same_names_and_birth_date_warn_of_a_duplicate),
+	    cmocka_unit_test(likely_duplicates_are_refused_until_confirmed),
+	    cmocka_unit_test(search_ignores_accents_and_finds_any_word),
+	    cmocka_unit_test(search_finds_phones_by_their_digits),
+	    cmocka_unit_test(search_dates_in_the_clinics_order),
 	    cmocka_unit_test(patient_lifecycle_is_audited),
 	    cmocka_unit_test(search_audit_never_holds_the_search_text),
 	};

@@ -94,7 +94,7 @@ static bool one_request(int t, int i)
 	} else if (kind == 1) {
 		r = reqf(&srv, "POST", V1 "/patients", t_desk,
 			 "{\"first_name\":\"Power\",\"last_name\":\"Cut%d-%d\","
-			 "\"date_of_birth\":\"1980-01-01\"}",
+			 "\"date_of_birth\":\"1980-01-01\",\"confirm_new\":true}",
 			 t, i);
 		if (r->status == 201) {
 			pthread_mutex_lock(&acked_lock);
@@ -444,7 +444,7 @@ static struct resp *new_patient(int n)
 {
 	return reqf(&srv, "POST", V1 "/patients", t_desk,
 		    "{\"first_name\":\"Disk\",\"last_name\":\"Fault%d\",\"date_of_birth\":"
-		    "\"1970-01-01\"}",
+		    "\"1970-01-01\",\"confirm_new\":true}",
 		    n);
 }
 

@@ -1264,6 +1264,106 @@ static const struct harness_group group = {
     .setup = room_hours_and_patients,
 };
 
+/* POST /patients/{id}/merge as token, from from_id; the answer. */
+static struct resp *merge(long long into, long long from, const char *token)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/merge", into);
+	return reqj(&S, "POST", path, token, json_pack("{s:I}", "from_id", (json_int_t)from));
+}
+
+/* A merge moves a chart's plans, appointments, screenings and consents into another; the
+ * signed note (which belongs to its appointment) reads back exactly as signed, the
+ * appointment carries the new chart's name, and the audit chain still verifies. */
+static void a_merge_moves_everything_and_keeps_signed_notes(void **state)
+{
+	(void)state;
+	long long from = fx_patient(&S, t_desk, "Margit", "Duplikat", "1981-02-03");
+	long long into = fx_patient(&S, t_desk, "Margit", "Original", "1981-02-04");
+	fx_screen(&S, t_prac, from, "{\"conditions\":[]}");
+	consent(from, "MN");
+	long long plan_id = 0;
+	long long appt = fresh(from, "MN", "[\"cheeks\"]", 3, &plan_id);
+	put_ok(appt, full_body());
+	check_in(appt);
+	sign_ok(appt);
+	struct resp *before = get_session(appt, t_prac);
+	expect_status(before, 200);
+
+	/* Not the front desk or a practitioner; not into itself; not unknown charts. */
+	fx_expect_err(merge(into, from, t_desk), 403, "forbidden", NULL);
+	fx_expect_err(merge(into, from, t_prac), 403, "forbidden", NULL);
+	fx_expect_err(merge(into, into, t_admin), 409, "merge_same_chart", NULL);
+	fx_expect_err(merge(into, 999999, t_admin), 404, "not_found", "from_id");
+	fx_expect_err(merge(999999, from, t_admin), 404, "not_found", "id");
+
+	/* A preview counts and changes nothing. */
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/merge", into);
+	struct resp *r = reqj(&S, "POST", path, t_admin,
+			      json_pack("{s:I, s:b}", "from_id", (json_int_t)from, "preview", 1));
+	expect_status(r, 200);
+	json_t *moved = json_object_get(r->json, "moved");
+	assert_false(json_is_true(json_object_get(r->json, "merged")));
+	assert_int_equal(jint(moved, "plans"), 1);
+	assert_int_equal(jint(moved, "appointments"), 1);
+	assert_int_equal(jint(moved, "session_records"), 1);
+	assert_int_equal(jint(moved, "screenings"), 1);
+	assert_int_equal(jint(moved, "consents"), 1);
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "patient", into, "merge"), 0);
+
+	r = merge(into, from, t_admin);
+	expect_status(r, 200);
+	assert_true(json_is_true(json_object_get(r->json, "merged")));
+	assert_int_equal(jint(json_object_get(r->json, "moved"), "appointments"), 1);
+	resp_free(r);
+
+	/* The signed note is as it was, field for field; only the patient it is read with is
+	 * the other chart. */
+	struct resp *after = get_session(appt, t_prac);
+	expect_status(after, 200);
+	assert_int_equal(jint(before->json, "patient_id"), from);
+	assert_int_equal(jint(after->json, "patient_id"), into);
+	json_object_del(before->json, "patient_id");
+	json_object_del(after->json, "patient_id");
+	assert_true(json_equal(before->json, after->json));
+	resp_free(before);
+	resp_free(after);
+	/* The appointment, its plan and the screening and consent are the other chart's. */
+	char q[160];
+	snprintf(q, sizeof q,
+		 "SELECT count(*) FROM appointments WHERE id = %lld AND patient_id = "
+		 "%lld AND patient_last_name = 'Original'",
+		 appt, into);
+	assert_int_equal(fx_sql_int(&S, q), 1);
+	snprintf(q, sizeof q, "SELECT count(*) FROM plans WHERE id = %lld AND patient_id = %lld",
+		 plan_id, into);
+	assert_int_equal(fx_sql_int(&S, q), 1);
+	snprintf(q, sizeof q,
+		 "SELECT (SELECT count(*) FROM screenings WHERE patient_id = %lld) + (SELECT "
+		 "count(*) FROM consents WHERE patient_id = %lld)",
+		 into, into);
+	assert_int_equal(fx_sql_int(&S, q), 2);
+	snprintf(path, sizeof path, V1 "/patients/%lld", from);
+	r = req(&S, "GET", path, t_admin, NULL);
+	expect_status(r, 200);
+	assert_true(json_is_true(json_object_get(r->json, "archived")));
+	assert_int_equal(jint(r->json, "merged_into"), into);
+	resp_free(r);
+	/* One audit event names both charts. */
+	assert_int_equal(fx_audit_count(&S, t_admin, "patient", into, "merge"), 1);
+
+	/* Merged for good: not again, and nothing into a merged chart. */
+	fx_expect_err(merge(into, from, t_admin), 409, "already_merged", NULL);
+	fx_expect_err(merge(from, into, t_admin), 409, "merge_target_archived", NULL);
+	/* Nothing but a merge moves an appointment to another patient, beneath the program. */
+	snprintf(q, sizeof q, "UPDATE appointments SET patient_id = %lld WHERE id = %lld", from,
+		 appt);
+	assert_true(fx_sql_exec(&S, q, NULL) < 0);
+	fx_expect_intact(S.db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1288,6 +1388,7 @@ int main(void)
 	    cmocka_unit_test(only_the_appointments_own_practitioner_signs),
 	    cmocka_unit_test(reactions_none_stands_alone),
 	    cmocka_unit_test(numbing_dwell_and_other_fields),
+	    cmocka_unit_test(a_merge_moves_everything_and_keeps_signed_notes),
 	};
 	stay_clear_of_midnight();
 	int failed = harness_run_group("api_sessions", tests, &group);

@@ -29,10 +29,11 @@ static int create_patient(struct server *s, const char *token, int i, struct res
 	char notes[3001];
 	memset(notes, 'n', sizeof notes - 1);
 	notes[sizeof notes - 1] = '\0';
-	struct resp *r = reqf(s, "POST", "/api/v1/patients", token,
-			      "{\"first_name\":\"Fill%d\",\"last_name\":\"Store\","
-			      "\"date_of_birth\":\"1970-01-01\",\"notes\":\"%s\"}",
-			      i, notes);
+	struct resp *r =
+	    reqf(s, "POST", "/api/v1/patients", token,
+		 "{\"first_name\":\"Fill%d\",\"last_name\":\"Store\","
+		 "\"date_of_birth\":\"1970-01-01\",\"confirm_new\":true,\"notes\":\"%s\"}",
+		 i, notes);
 	int st = (int)r->status;
 	if (out)
 		*out = r;

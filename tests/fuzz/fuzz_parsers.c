@@ -61,8 +61,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)text_valid_email(s);
 	(void)text_valid_phone(s);
 	(void)text_is_phone_query(s);
-	char rev[64], canon[32];
-	text_phone_reversed(s, rev, sizeof rev);
+	char key[64], canon[32];
+	text_phone_key(s, key, sizeof key);
+	if (strlen(key) >= sizeof key)
+		abort();
+	if (text_fold(s, folded, sizeof folded)) {
+		struct text_keys keys;
+		if (text_patient_keys(folded, folded, key, &keys))
+			for (size_t i = 0; i < keys.n; i++)
+				if (!keys.key[i][0])
+					abort(); /* no key is empty */
+	}
 	/* A chart number made from an id reads back as that id (ids of up to 18 digits: a
 	 * longer digit string, check digit included, would not fit an int64_t). */
 	if (text_parse_mrn(s, canon, sizeof canon) && strlen(canon) - 2 <= 18) {

@@ -30,8 +30,11 @@ static void the_anchor_follows_the_trail_and_finds_it_cut(void **state)
 	struct server s;
 	server_start(&s, (const char *const[]){"--anchor", anchor, NULL});
 	char *admin = login(&s, "admin", PW_ADMIN);
-	for (int i = 0; i < 5; i++)
-		(void)fx_patient(&s, admin, "Anchored", "Trail", "1970-07-07");
+	for (int i = 0; i < 5; i++) {
+		char dob[11];
+		snprintf(dob, sizeof dob, "1970-07-%02d", i + 1); /* five people, no duplicates */
+		(void)fx_patient(&s, admin, "Anchored", "Trail", dob);
+	}
 	long long newest = fx_audit_last(&s, admin);
 	free(admin);
 	assert_int_equal(server_stop(&s), 0);

@@ -661,12 +661,62 @@ static void readings_match_the_c_library(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Dates as the desk types them; slashes read by the clinic's order, dots day first. */
+static void parse_typed(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *in;
+		bool month_first;
+		const char *out; /* NULL: refused */
+	} rows[] = {
+		{"1985-03-12", false, "1985-03-12"},
+		{"1985-03-12", true, "1985-03-12"},
+		{"12.03.1985", false, "1985-03-12"},
+		{"12.03.1985", true, "1985-03-12"},	/* dots are day first everywhere */
+		{"2.3.1985", false, "1985-03-02"},
+		{"12/03/1985", false, "1985-03-12"},
+		{"12/03/1985", true, "1985-12-03"},
+		{"3/12/1985", true, "1985-03-12"},
+		{"31/01/2000", false, "2000-01-31"},
+		{"31/01/2000", true, NULL},		/* no month 31 */
+		{"01/31/2000", true, "2000-01-31"},
+		{"29.02.2000", false, "2000-02-29"},
+		{"29.02.1900", false, NULL},		/* not a leap year */
+		{"12.03.85", false, NULL},		/* four-digit years only */
+		{"12-03-1985", false, NULL},
+		{"12/03.1985", false, NULL},
+		{"123/03/1985", false, NULL},
+		{"12/03/1985x", false, NULL},
+		{"", false, NULL},
+		{"/", false, NULL},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct cdate d;
+		char buf[DATES_BUF] = "";
+		int rc = dates_parse_typed(rows[i].in, rows[i].month_first, &d);
+		if (rc == 0)
+			dates_format_date(&d, buf);
+		if (rows[i].out)
+			row_check(&bad, rc == 0 && strcmp(buf, rows[i].out) == 0,
+				  "row %zu: \"%s\" -> %d \"%s\"", i, rows[i].in, rc, buf);
+		else
+			row_check(&bad, rc == -ERR_VALIDATION_FAILED, "row %zu: \"%s\" accepted", i,
+				  rows[i].in);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_dates),
 		cmocka_unit_test(parse_date),
+		cmocka_unit_test(parse_typed),
 		cmocka_unit_test(format_date),
 		cmocka_unit_test(day_numbers),
 		cmocka_unit_test(day_numbers_round_trip),

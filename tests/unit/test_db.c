@@ -563,7 +563,7 @@ static void patient_round_trip(void **state)
 	assert_int_equal(g.updated_at, 1768210900);
 	patient_cleanup(&g);
 	assert_int_equal(unit_int(f->db, "SELECT count(*) FROM patients WHERE last_key = 'schmidt' "
-					 "AND phone_rev IS NULL"),
+					 "AND phone_key IS NULL"),
 			 1);
 	assert_int_equal(store_patient_get(f->db, p.id + 1, &g), -ERR_NOT_FOUND);
 
@@ -580,17 +580,20 @@ static void find_same(void **state)
 	add_search_patients(f->db, ids);
 	/* clang-format off */
 	static const struct {
-		const char *first, *last, *dob;
-		int64_t except;
-		int want; /* index into ids, or -1 */
+		const char *first, *last, *dob, *phone;
+		int want[3]; /* indexes into ids, -1-terminated */
 	} rows[] = {
-		{"Anna", "Müller", "1980-04-02", 0, 0},
-		{"ANNA", "MÜLLER", "1980-04-02", 0, 0},
-		{" anna ", "müller", "1980-04-02", 0, 0},
-		{"Anna", "Müller", "1980-04-03", 0, -1},
-		{"Anna", "Muller", "1980-04-02", 0, -1},
-		{"Ирина", "ИВАНОВА", "1990-12-12", 0, 2},
-		{"Zoë", "Müller-Lüdenscheidt", "2001-06-30", 0, -1}, /* archived */
+		{"Anna", "Müller", "1980-04-02", NULL, {0, -1}},
+		{"ANNA", "MÜLLER", "1980-04-02", NULL, {0, -1}},
+		{" anna ", "müller", "1980-04-02", NULL, {0, -1}},
+		{"Anna", "Muller", "1980-04-02", NULL, {0, -1}},	  /* folded alike */
+		{"Anna", "Müller", "1980-04-03", NULL, {-1}},	  /* another birthday */
+		{"Ирина", "ИВАНОВА", "1990-12-12", NULL, {2, -1}},
+		{"Zoë", "Müller-Lüdenscheidt", "2001-06-30", NULL, {-1}}, /* archived */
+		{"Annie", "Mueller", "1980-04-02", "0301234567", {0, -1}}, /* same phone */
+		{"Annie", "Mueller", "1980-04-02", "+49 30 1234568", {-1}},
+		{"Annie", "Mueller", "1980-04-09", "0301234567", {-1}},  /* same phone only */
+		{"Anna", "Smith", "1980-04-02", "+49 30 1234567", {0, 3, -1}},
 	};
 	/* clang-format on */
 	int bad = 0;
@@ -599,19 +602,27 @@ static void find_same(void **state)
 		memset(&p, 0, sizeof p);
 		p.first_name = (char *)rows[i].first;
 		p.last_name = (char *)rows[i].last;
+		p.phone = (char *)rows[i].phone;
 		snprintf(p.date_of_birth, sizeof p.date_of_birth, "%s", rows[i].dob);
-		int64_t id = -1;
-		int rc = store_patient_find_same(f->db, &p, &id);
-		int64_t want = rows[i].want < 0 ? 0 : ids[rows[i].want];
-		row_check(&bad, rc == 0 && id == want, "row %zu: rc %d id %lld, want %lld", i, rc,
-			  (long long)id, (long long)want);
+		struct patient *out = NULL;
+		size_t n = 99, want = 0;
+		int rc = store_patient_duplicates(f->db, &p, &out, &n);
+		while (rows[i].want[want] >= 0)
+			want++;
+		row_check(&bad, rc == 0 && n == want, "row %zu: rc %d, %zu found, want %zu", i, rc,
+			  n, want);
+		for (size_t k = 0; rc == 0 && k < n && k < want; k++)
+			row_check(&bad, out[k].id == ids[rows[i].want[k]], "row %zu: %zu is %lld",
+				  i, k, (long long)out[k].id);
+		if (rc == 0)
+			patients_free(out, n);
 	}
 	/* The patient itself does not count as a duplicate of itself. */
-	struct patient self;
+	struct patient self, *out = NULL;
+	size_t n = 99;
 	assert_int_equal(store_patient_get(f->db, ids[0], &self), 0);
-	int64_t id = -1;
-	assert_int_equal(store_patient_find_same(f->db, &self, &id), 0);
-	assert_int_equal(id, 0);
+	assert_int_equal(store_patient_duplicates(f->db, &self, &out, &n), 0);
+	assert_int_equal(n, 0);
 	patient_cleanup(&self);
 	assert_int_equal(bad, 0);
 }
@@ -642,65 +653,76 @@ static void search(void **state)
 	const struct {
 		const char *what;
 		enum patient_query_kind kind;
-		const char *a, *b; /* as typed; names are folded, phone digits reversed */
+		const char *w[3]; /* as typed; names are folded, phones keyed as the API does */
 		unsigned flags; /* ARCHIVED: include archived; LAST_FIRST: typed "last, first" */
 		int64_t limit, offset;
 		int64_t total;
 		int order[10]; /* indexes into ids, -1-terminated */
 	} rows[] = {
-		{"all, ordered by last then first name", PQ_ALL, NULL, NULL, 0, 50, 0, 8,
-		 {5, 7, 6, 1, 0, 3, 8, 2, -1}},
-		{"all with archived", PQ_ALL, NULL, NULL, ARCHIVED, 50, 0, 9,
-		 {5, 7, 6, 1, 0, 4, 3, 8, 2, -1}},
-		{"first page", PQ_ALL, NULL, NULL, 0, 2, 0, 8, {5, 7, -1}},
-		{"second page", PQ_ALL, NULL, NULL, 0, 2, 2, 8, {6, 1, -1}},
-		{"last page", PQ_ALL, NULL, NULL, 0, 3, 6, 8, {8, 2, -1}},
-		{"past the end", PQ_ALL, NULL, NULL, 0, 2, 100, 8, {-1}},
-		{"first-name prefix", PQ_NAME, "ann", NULL, 0, 50, 0, 3, {6, 0, 3, -1}},
-		{"prefix, capitals", PQ_NAME, "ANN", NULL, 0, 50, 0, 3, {6, 0, 3, -1}},
-		{"whole first name", PQ_NAME, "Annabel", NULL, 0, 50, 0, 1, {6, -1}},
-		{"last-name prefix", PQ_NAME, "MÜL", NULL, 0, 50, 0, 1, {0, -1}},
-		{"last-name prefix with archived", PQ_NAME, "mül", NULL, ARCHIVED, 50, 0, 2, {0, 4, -1}},
-		{"u is not ü", PQ_NAME, "mul", NULL, 0, 50, 0, 0, {-1}},
-		{"mu prefix", PQ_NAME, "Mu", NULL, 0, 50, 0, 1, {1, -1}},
-		{"Cyrillic, capitals", PQ_NAME, "ИВАН", NULL, 0, 50, 0, 1, {2, -1}},
-		{"Cyrillic first name", PQ_NAME, "ири", NULL, 0, 50, 0, 1, {2, -1}},
-		{"accented capital", PQ_NAME, "ÉLO", NULL, 0, 50, 0, 1, {5, -1}},
-		{"e is not é", PQ_NAME, "elo", NULL, 0, 50, 0, 0, {-1}},
-		{"two tokens, first last", PQ_NAME, "anna", "sm", 0, 50, 0, 1, {3, -1}},
-		{"two tokens, last first", PQ_NAME, "Smith", "A", 0, 50, 0, 1, {3, -1}},
-		{"two tokens, both Annas", PQ_NAME, "ann", "m", 0, 50, 0, 1, {0, -1}},
-		{"two tokens, Cyrillic", PQ_NAME, "ирина", "иван", 0, 50, 0, 1, {2, -1}},
-		{"two tokens, no match", PQ_NAME, "anna", "dupont", 0, 50, 0, 0, {-1}},
-		{"two tokens, prefix of both", PQ_NAME, "anna", "lee", 0, 50, 0, 1, {6, -1}},
-		{"two tokens, archived", PQ_NAME, "zoë", "mül", ARCHIVED, 50, 0, 1, {4, -1}},
-		{"two tokens, archived hidden", PQ_NAME, "zoë", "mül", 0, 50, 0, 0, {-1}},
-		{"two words of one first name", PQ_NAME, "Mary", "Ann", 0, 50, 0, 1, {7, -1}},
-		{"two words of one last name", PQ_NAME, "van", "der", 0, 50, 0, 1, {8, -1}},
-		{"two words, one a prefix", PQ_NAME, "van", "d", 0, 50, 0, 1, {8, -1}},
-		{"two words, not one name", PQ_NAME, "van", "berg", 0, 50, 0, 0, {-1}},
-		{"last, first", PQ_NAME, "Smith", "Anna", LAST_FIRST, 50, 0, 1, {3, -1}},
-		{"last, first prefixes", PQ_NAME, "mü", "a", LAST_FIRST, 50, 0, 1, {0, -1}},
-		{"last, first the wrong way", PQ_NAME, "Anna", "Smith", LAST_FIRST, 50, 0, 0, {-1}},
-		{"last, first, archived", PQ_NAME, "mül", "z", LAST_FIRST | ARCHIVED, 50, 0, 1,
+		{"all, ordered by last then first name", PQ_ALL, {0}, 0, 50, 0, 8,
+		 {5, 7, 6, 0, 1, 3, 8, 2, -1}},
+		{"all with archived", PQ_ALL, {0}, ARCHIVED, 50, 0, 9,
+		 {5, 7, 6, 0, 4, 1, 3, 8, 2, -1}},
+		{"first page", PQ_ALL, {0}, 0, 2, 0, 8, {5, 7, -1}},
+		{"second page", PQ_ALL, {0}, 0, 2, 2, 8, {6, 0, -1}},
+		{"last page", PQ_ALL, {0}, 0, 3, 6, 8, {8, 2, -1}},
+		{"past the end", PQ_ALL, {0}, 0, 2, 100, 8, {-1}},
+		{"first-name prefix, any word", PQ_NAME, {"ann"}, 0, 50, 0, 4, {7, 6, 0, 3, -1}},
+		{"prefix, capitals", PQ_NAME, {"ANN"}, 0, 50, 0, 4, {7, 6, 0, 3, -1}},
+		{"whole first name", PQ_NAME, {"Annabel"}, 0, 50, 0, 1, {6, -1}},
+		{"last-name prefix", PQ_NAME, {"MÜL"}, 0, 50, 0, 1, {0, -1}},
+		{"last-name prefix with archived", PQ_NAME, {"mül"}, ARCHIVED, 50, 0, 2, {0, 4, -1}},
+		{"u finds ü", PQ_NAME, {"mul"}, 0, 50, 0, 1, {0, -1}},
+		{"ue is not ü", PQ_NAME, {"mueller"}, 0, 50, 0, 0, {-1}},
+		{"mu prefix", PQ_NAME, {"Mu"}, 0, 50, 0, 2, {0, 1, -1}},
+		{"second word of a hyphenated name", PQ_NAME, {"lüd"}, ARCHIVED, 50, 0, 1, {4, -1}},
+		{"Cyrillic, capitals", PQ_NAME, {"ИВАН"}, 0, 50, 0, 1, {2, -1}},
+		{"Cyrillic first name", PQ_NAME, {"ири"}, 0, 50, 0, 1, {2, -1}},
+		{"accented capital", PQ_NAME, {"ÉLO"}, 0, 50, 0, 1, {5, -1}},
+		{"e finds é", PQ_NAME, {"elo"}, 0, 50, 0, 1, {5, -1}},
+		{"a word inside a last name", PQ_NAME, {"berg"}, 0, 50, 0, 1, {8, -1}},
+		{"a particle", PQ_NAME, {"der"}, 0, 50, 0, 1, {8, -1}},
+		{"two words, first last", PQ_NAME, {"anna", "sm"}, 0, 50, 0, 1, {3, -1}},
+		{"two words, last first", PQ_NAME, {"Smith", "A"}, 0, 50, 0, 1, {3, -1}},
+		{"two words, any names", PQ_NAME, {"ann", "m"}, 0, 50, 0, 2, {7, 0, -1}},
+		{"two words, Cyrillic", PQ_NAME, {"ирина", "иван"}, 0, 50, 0, 1, {2, -1}},
+		{"two words, no match", PQ_NAME, {"anna", "dupont"}, 0, 50, 0, 0, {-1}},
+		{"two words, prefixes", PQ_NAME, {"anna", "lee"}, 0, 50, 0, 1, {6, -1}},
+		{"two words, archived", PQ_NAME, {"zoë", "mül"}, ARCHIVED, 50, 0, 1, {4, -1}},
+		{"two words, archived hidden", PQ_NAME, {"zoe", "mul"}, 0, 50, 0, 0, {-1}},
+		{"two words of one first name", PQ_NAME, {"Mary", "Ann"}, 0, 50, 0, 1, {7, -1}},
+		{"two words of one last name", PQ_NAME, {"van", "der"}, 0, 50, 0, 1, {8, -1}},
+		{"two words, one a prefix", PQ_NAME, {"van", "d"}, 0, 50, 0, 1, {8, -1}},
+		{"two words apart", PQ_NAME, {"van", "berg"}, 0, 50, 0, 1, {8, -1}},
+		{"three words", PQ_NAME, {"pieter", "van", "berg"}, 0, 50, 0, 1, {8, -1}},
+		{"three words, one wrong", PQ_NAME, {"pieter", "van", "dijk"}, 0, 50, 0, 0, {-1}},
+		{"last, first", PQ_NAME, {"Smith", "Anna"}, LAST_FIRST, 50, 0, 1, {3, -1}},
+		{"last, first prefixes", PQ_NAME, {"mü", "a"}, LAST_FIRST, 50, 0, 1, {0, -1}},
+		{"last, first the wrong way", PQ_NAME, {"Anna", "Smith"}, LAST_FIRST, 50, 0, 0, {-1}},
+		{"last, first, archived", PQ_NAME, {"mül", "z"}, LAST_FIRST | ARCHIVED, 50, 0, 1,
 		 {4, -1}},
-		{"name paged", PQ_NAME, "ann", NULL, 0, 1, 1, 3, {0, -1}},
-		{"no such name", PQ_NAME, "xyz", NULL, 0, 50, 0, 0, {-1}},
-		{"chart number", PQ_MRN, mrn1, NULL, 0, 50, 0, 1, {1, -1}},
-		{"unknown chart number", PQ_MRN, "CG9999996", NULL, 0, 50, 0, 0, {-1}},
-		{"phone suffix", PQ_PHONE, "4567", NULL, 0, 50, 0, 3, {6, 0, 3, -1}},
-		{"phone suffix, punctuated", PQ_PHONE, "123-4567", NULL, 0, 50, 0, 2, {0, 3, -1}},
-		{"whole phone", PQ_PHONE, "030 7654321", NULL, 0, 50, 0, 1, {1, -1}},
-		{"phone, Russian", PQ_PHONE, "22-33", NULL, 0, 50, 0, 1, {2, -1}},
-		{"phone, not a suffix", PQ_PHONE, "1234", NULL, 0, 50, 0, 0, {-1}},
-		{"date of birth", PQ_DOB, "1980-04-02", NULL, 0, 50, 0, 2, {0, 3, -1}},
-		{"date of birth, archived", PQ_DOB, "2001-06-30", NULL, 0, 50, 0, 0, {-1}},
-		{"date of birth, with archived", PQ_DOB, "2001-06-30", NULL, ARCHIVED, 50, 0, 1, {4, -1}},
+		{"name paged", PQ_NAME, {"ann"}, 0, 1, 1, 4, {6, -1}},
+		{"no such name", PQ_NAME, {"xyz"}, 0, 50, 0, 0, {-1}},
+		{"chart number", PQ_MRN, {mrn1}, 0, 50, 0, 1, {1, -1}},
+		{"unknown chart number", PQ_MRN, {"CG9999996"}, 0, 50, 0, 0, {-1}},
+		{"phone suffix", PQ_PHONE, {"4567"}, 0, 50, 0, 3, {6, 0, 3, -1}},
+		{"phone suffix, punctuated", PQ_PHONE, {"123-4567"}, 0, 50, 0, 2, {0, 3, -1}},
+		{"whole phone", PQ_PHONE, {"030 7654321"}, 0, 50, 0, 1, {1, -1}},
+		{"phone, Russian", PQ_PHONE, {"22-33"}, 0, 50, 0, 1, {2, -1}},
+		{"phone, digits inside", PQ_PHONE, {"1234"}, 0, 50, 0, 2, {0, 3, -1}},
+		{"phone with country code", PQ_PHONE, {"+49 30 1234567"}, 0, 50, 0, 1, {0, -1}},
+		{"phone with 00", PQ_PHONE, {"0049 30 123"}, 0, 50, 0, 1, {0, -1}},
+		{"phone with trunk 0", PQ_PHONE, {"0301234567"}, 0, 50, 0, 1, {0, -1}},
+		{"phone, national form of +7", PQ_PHONE, {"495 111 22 33"}, 0, 50, 0, 1, {2, -1}},
+		{"phone, no such digits", PQ_PHONE, {"9999"}, 0, 50, 0, 0, {-1}},
+		{"date of birth", PQ_DOB, {"1980-04-02"}, 0, 50, 0, 2, {0, 3, -1}},
+		{"date of birth, archived", PQ_DOB, {"2001-06-30"}, 0, 50, 0, 0, {-1}},
+		{"date of birth, with archived", PQ_DOB, {"2001-06-30"}, ARCHIVED, 50, 0, 1, {4, -1}},
 	};
 	/* clang-format on */
 	int bad = 0;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char fa[128], fb[128];
+		char buf[3][128];
 		struct patient_query q = {
 		    .kind = rows[i].kind,
 		    .include_archived = rows[i].flags & ARCHIVED,
@@ -708,14 +730,15 @@ static void search(void **state)
 		    .limit = rows[i].limit,
 		    .offset = rows[i].offset,
 		};
-		if (rows[i].kind == PQ_NAME) {
-			q.a = folded(rows[i].a, fa, sizeof fa);
-			q.b = folded(rows[i].b, fb, sizeof fb);
-		} else if (rows[i].kind == PQ_PHONE) {
-			text_phone_reversed(rows[i].a, fa, sizeof fa);
-			q.a = fa;
-		} else {
-			q.a = rows[i].a;
+		for (size_t k = 0; k < 3 && rows[i].w[k]; k++) {
+			if (rows[i].kind == PQ_NAME)
+				q.words[k] = folded(rows[i].w[k], buf[k], sizeof buf[k]);
+			else if (rows[i].kind == PQ_PHONE)
+				text_phone_key(rows[i].w[k], buf[k], sizeof buf[k]),
+				    q.words[k] = buf[k];
+			else
+				q.words[k] = rows[i].w[k];
+			q.nwords = k + 1;
 		}
 		struct patient *out = NULL;
 		size_t n = 99;
@@ -1224,6 +1247,85 @@ static void labels_filled_on_upgrade(void **state)
 	db_close(db);
 }
 
+/* Version 12 folds the keys anew in C: patients written by version 11 (keys lower-cased
+ * only, phone digits reversed) are found by accent-free words and phone digits after the
+ * upgrade, and the keys row carries each one's archived flag. */
+static void keys_rebuilt_on_upgrade(void **state)
+{
+	/* A file of an older SQLite schema. */
+	if (unit_pg())
+		skip();
+	struct fixture *f = *state;
+	char old[256];
+	scratch_path(f->dir, "v11.db", old);
+	const char *cut = strstr(collagenda_schema_sql, "-- version 12");
+	assert_non_null(cut);
+	char *upto11 = strndup(collagenda_schema_sql, (size_t)(cut - collagenda_schema_sql));
+	assert_non_null(upto11);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(old, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, upto11, NULL, NULL, NULL), SQLITE_OK);
+	free(upto11);
+	assert_int_equal(
+	    sqlite3_exec(
+		raw,
+		"PRAGMA user_version = 11;"
+		"INSERT INTO patients (id, mrn, first_name, last_name, first_key, last_key, "
+		"date_of_birth, phone, phone_rev, archived, created_at, updated_at) VALUES "
+		"(1, 'C-1', 'José', 'García Márquez', 'josé', 'garcía márquez', "
+		"'1970-01-02', '+34 612 345 678', '876543216430', 0, 1, 1),"
+		"(2, 'C-2', 'Jan', 'van Dijk', 'jan', 'van dijk', '1980-03-04', NULL, NULL, "
+		"1, 1, 1);",
+		NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+
+	struct db *db = NULL;
+	assert_int_equal(db_open(old, &db), 0);
+	int v = 0;
+	assert_int_equal(db_file_version(db, &v), 0);
+	assert_int_equal(v, db_schema_version());
+	assert_int_equal(unit_int(db, "SELECT count(*) FROM patients WHERE id = 1 AND "
+				      "first_key = 'jose' AND last_key = 'garcia marquez' AND "
+				      "phone_key = '612345678'"),
+			 1);
+	/* clang-format off */
+	static const struct {
+		enum patient_query_kind kind;
+		const char *word;
+		bool archived;
+		int64_t want; /* patient id, 0 for none */
+	} rows[] = {
+		{PQ_NAME, "garcia", false, 1},
+		{PQ_NAME, "marquez", false, 1},
+		{PQ_NAME, "jose", false, 1},
+		{PQ_PHONE, "345678", false, 1},
+		{PQ_NAME, "dijk", false, 0}, /* archived */
+		{PQ_NAME, "dijk", true, 2},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct patient_query q = {.kind = rows[i].kind,
+					  .words = {rows[i].word},
+					  .nwords = 1,
+					  .include_archived = rows[i].archived,
+					  .limit = 10};
+		struct patient *out = NULL;
+		size_t n = 0;
+		int64_t total = 0;
+		int rc = store_patient_search(db, &q, &out, &n, &total);
+		row_check(&bad,
+			  rc == 0 && (rows[i].want ? n == 1 && out[0].id == rows[i].want : n == 0),
+			  "row %zu (%s): rc %d, %zu found", i, rows[i].word, rc, n);
+		if (rc == 0)
+			patients_free(out, n);
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(db_integrity_check(db), 0);
+	db_close(db);
+}
+
 int main(void)
 {
 	/* clang-format off */
@@ -1244,6 +1346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(appointment_lists_name_rooms_beyond_the_first_read,
 						setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(labels_filled_on_upgrade, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(keys_rebuilt_on_upgrade, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(group_commit, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(pool_writes_share_a_warm_connection, setup_db,
 						teardown_db),

@@ -12,18 +12,22 @@ static void fold(void **state)
 		const char *in, *out;
 	} rows[] = {
 		{"Smith", "smith"},
-		{"ANNA-MARIA O'NEIL", "anna-maria o'neil"},
-		{"Müller", "müller"},
-		{"MÜLLER", "müller"},
-		{"ÄRZTE", "ärzte"},
-		{"Ärzte", "ärzte"},
-		{"ÉLODIE", "élodie"},
-		{"Straße", "straße"},
+		{"ANNA-MARIA O'NEIL", "anna-maria oneil"},
+		{"O’Brien", "obrien"},			/* typographic apostrophe */
+		{"Müller", "muller"},
+		{"MÜLLER", "muller"},
+		{"Mu\xCC\x88ller", "muller"},		/* u + combining diaeresis */
+		{"ÄRZTE", "arzte"},
+		{"ÉLODIE", "elodie"},
+		{"Straße", "strasse"},
+		{"STRAẞE", "strasse"},			/* capital sharp s */
 		{"Иванова", "иванова"},
 		{"ИВАНОВА", "иванова"},
+		{"Ёлкина", "елкина"},			/* Cyrillic marks go too */
 		{"ΑΘΗΝΑ ΠΑΠΑΔΟΠΟΥΛΟΥ", "αθηνα παπαδοπουλου"},
-		{"Σοφία", "σοφία"},
+		{"Σοφία", "σοφια"},
 		{"李小龙", "李小龙"},
+		{"ﬁnn", "finn"},			/* compatibility ligature */
 		{"  Anna   Maria \t Smith  ", "anna maria smith"},
 		{"\tAnna\r\nSmith\n", "anna smith"},
 		{"Anna\xC2\xA0Smith", "anna smith"}, /* no-break space */
@@ -42,6 +46,135 @@ static void fold(void **state)
 			  "row %zu: \"%s\" -> \"%s\" (%d)", i, rows[i].in, out, ok);
 	}
 	assert_int_equal(bad, 0);
+}
+
+/* Names from the Latin scripts as a clinic's records hold them, and how the desk types
+ * them: every row folds to the same key both ways. */
+static void fold_latin_names(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *lang, *name, *typed, *key;
+	} rows[] = {
+		{"German", "Müller", "muller", "muller"},
+		{"German", "Jürgen Größe", "jurgen grosse", "jurgen grosse"},
+		{"German", "Schäfer-Böhm", "SCHAFER-BOHM", "schafer-bohm"},
+		{"German", "Weiß", "weiss", "weiss"},
+		{"French", "Élise Lefèvre", "elise lefevre", "elise lefevre"},
+		{"French", "François Nöël", "francois noel", "francois noel"},
+		{"French", "Cœur", "coeur", "coeur"},
+		{"French", "D'Artagnan", "dartagnan", "dartagnan"},
+		{"Spanish", "García", "garcia", "garcia"},
+		{"Spanish", "Muñoz Ibáñez", "munoz ibanez", "munoz ibanez"},
+		{"Spanish", "de la Cruz", "De La Cruz", "de la cruz"},
+		{"Portuguese", "João Conceição", "joao conceicao", "joao conceicao"},
+		{"Portuguese", "Gonçalves Simões", "goncalves simoes", "goncalves simoes"},
+		{"Polish", "Łukasz Wałęsa", "lukasz walesa", "lukasz walesa"},
+		{"Polish", "Zoś Żółć", "zos zolc", "zos zolc"},
+		{"Polish", "Małgorzata Dąbrowska", "malgorzata dabrowska", "malgorzata dabrowska"},
+		{"Czech", "Dvořák", "dvorak", "dvorak"},
+		{"Czech", "Jiří Škoda", "jiri skoda", "jiri skoda"},
+		{"Czech", "Růžička", "ruzicka", "ruzicka"},
+		{"Slovak", "Ľubomír Ďurček", "lubomir durcek", "lubomir durcek"},
+		{"Croatian", "Đurđević", "durdevic", "durdevic"},
+		{"Turkish", "Işıl Yılmaz", "isil yilmaz", "isil yilmaz"},
+		{"Turkish", "İsmail Öztürk", "ismail ozturk", "ismail ozturk"},
+		{"Turkish", "Çağlar Güneş", "caglar gunes", "caglar gunes"},
+		{"Danish", "Søren Kierkegaard", "soren kierkegaard", "soren kierkegaard"},
+		{"Danish", "Ærø Æbelø", "aero aebelo", "aero aebelo"},
+		{"Norwegian", "Bjørn Dæhlie", "bjorn daehlie", "bjorn daehlie"},
+		{"Swedish", "Åsa Öberg", "asa oberg", "asa oberg"},
+		{"Finnish", "Hämäläinen", "hamalainen", "hamalainen"},
+		{"Icelandic", "Þóra Guðmundsdóttir", "thora gudmundsdottir", "thora gudmundsdottir"},
+		{"Vietnamese", "Nguyễn Thị Hồng", "nguyen thi hong", "nguyen thi hong"},
+		{"Vietnamese", "Trần Đức Thắng", "tran duc thang", "tran duc thang"},
+		{"Vietnamese", "Phạm Quỳnh", "pham quynh", "pham quynh"},
+		{"Dutch", "van Dijk", "Van Dijk", "van dijk"},
+		{"Dutch", "de Vries", "DE VRIES", "de vries"},
+		{"Dutch", "van 't Hof", "van t hof", "van t hof"},
+		{"Romanian", "Ștefan Țărănescu", "stefan taranescu", "stefan taranescu"},
+		{"Hungarian", "Erdős Lőrinc", "erdos lorinc", "erdos lorinc"},
+		{"Latvian", "Jānis Bērziņš", "janis berzins", "janis berzins"},
+		{"Lithuanian", "Žemaitė Čiurlionis", "zemaite ciurlionis", "zemaite ciurlionis"},
+		{"Maltese", "Ħamrun Żebbuġ", "hamrun zebbug", "hamrun zebbug"},
+		{"Welsh", "Siân Llŷr", "sian llyr", "sian llyr"},
+		{"Irish", "Seán Ó Súilleabháin", "sean o suilleabhain", "sean o suilleabhain"},
+		{"Catalan", "Lluís Puigcerdà", "lluis puigcerda", "lluis puigcerda"},
+		{"Catalan", "Paral·lel", "paral·lel", "paral·lel"},
+		{"Azerbaijani", "Əliyev", "eliyev", "eliyev"},
+		{"Esperanto", "Ĉeĥoslovakio", "cehoslovakio", "cehoslovakio"},
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char a[128], b[128];
+		bool ok =
+		    text_fold(rows[i].name, a, sizeof a) && text_fold(rows[i].typed, b, sizeof b);
+		row_check(&bad, ok && strcmp(a, rows[i].key) == 0 && strcmp(b, rows[i].key) == 0,
+			  "%s \"%s\" -> \"%s\", typed \"%s\" -> \"%s\", want \"%s\"", rows[i].lang,
+			  rows[i].name, a, rows[i].typed, b, rows[i].key);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void split_words(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *words[4];
+	} rows[] = {
+		{"van dijk", 2, {"van", "dijk"}},
+		{"muller-ludenscheidt", 2, {"muller", "ludenscheidt"}},
+		{"de la cruz", 3, {"de", "la", "cruz"}},
+		{"st. john", 2, {"st", "john"}},
+		{"a - b", 2, {"a", "b"}},
+		{"one", 1, {"one"}},
+		{"", 0, {NULL}},
+		{"--", 0, {NULL}},
+		{"a b c d e", 5, {"a", "b", "c", "d"}}, /* four kept */
+	};
+	/* clang-format on */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char buf[64];
+		char *w[4];
+		snprintf(buf, sizeof buf, "%s", rows[i].in);
+		size_t n = text_split_words(buf, w, 4);
+		row_check(&bad, n == rows[i].n, "row %zu: %zu words", i, n);
+		for (size_t k = 0; k < n && k < 4; k++)
+			row_check(&bad, strcmp(w[k], rows[i].words[k]) == 0,
+				  "row %zu: word %zu \"%s\"", i, k, w[k]);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void patient_keys(void **state)
+{
+	(void)state;
+	struct text_keys k;
+	assert_true(text_patient_keys("mary ann", "van dijk", "171912345", &k));
+	/* Two first-name words, two last-name words, 9 - 3 + 1 phone tails. */
+	assert_int_equal(k.n, 11);
+	assert_int_equal(k.kind[0], TEXT_KEY_FIRST);
+	assert_string_equal(k.key[1], "ann");
+	assert_int_equal(k.kind[2], TEXT_KEY_LAST);
+	assert_string_equal(k.key[3], "dijk");
+	assert_int_equal(k.kind[4], TEXT_KEY_PHONE);
+	assert_string_equal(k.key[4], "171912345");
+	assert_string_equal(k.key[10], "345");
+	assert_true(text_patient_keys("jo", "li", NULL, &k));
+	assert_int_equal(k.n, 2);
+	assert_true(text_patient_keys("jo", "li", "12", &k)); /* too short for a tail */
+	assert_int_equal(k.n, 2);
+	char big[1300];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_false(text_patient_keys(big, "li", NULL, &k));
+	assert_int_equal(k.n, 0);
 }
 
 static void fold_rejects_bad_utf8(void **state)
@@ -79,16 +212,16 @@ static void fold_buffer_size(void **state)
 {
 	(void)state;
 	char out[16];
-	/* "müller" is 7 bytes: it needs 8 with the NUL. */
-	assert_true(text_fold("Müller", out, 8));
-	assert_string_equal(out, "müller");
+	/* "straße" folds to "strasse", 7 bytes: it needs 8 with the NUL. */
+	assert_true(text_fold("Straße", out, 8));
+	assert_string_equal(out, "strasse");
 	memset(out, 'x', sizeof out);
-	assert_false(text_fold("Müller", out, 7));
+	assert_false(text_fold("Straße", out, 7));
 	assert_non_null(memchr(out, '\0', 7));
 	/* A multi-byte character is never cut in half: out stays valid UTF-8. */
 	memset(out, 'x', sizeof out);
-	assert_false(text_fold("Mü", out, 3));
-	assert_string_equal(out, "m");
+	assert_false(text_fold("ЖЖ", out, 4));
+	assert_string_equal(out, "ж");
 	/* The collapsed space counts too. */
 	assert_true(text_fold(" a  b ", out, 4));
 	assert_string_equal(out, "a b");
@@ -190,16 +323,29 @@ static void valid_phone(void **state)
 	assert_int_equal(bad, 0);
 }
 
-static void phone_reversed(void **state)
+static void phone_key(void **state)
 {
 	(void)state;
 	/* clang-format off */
 	static const struct {
 		const char *in, *out;
 	} rows[] = {
-		{"+1 (555) 123-4567", "76543215551"},
-		{"030 1234567", "7654321030"},
-		{"4567", "7654"},
+		{"+49 171 912345", "171912345"},
+		{"0049 171 912345", "171912345"},
+		{"0171 912345", "171912345"},
+		{"0171912345", "171912345"},
+		{"(0171) 91-23-45", "171912345"},
+		{"912 345", "912345"},
+		{"+1 (555) 123-4567", "5551234567"},
+		{"555-123-4567", "5551234567"},
+		{"+44 (0)20 7946 0018", "2079460018"},	/* the trunk 0 in brackets */
+		{"020 7946 0018", "2079460018"},
+		{"+39 06 1234 5678", "612345678"},	/* Italy keeps its 0; both drop it */
+		{"06 1234 5678", "612345678"},
+		{"+7 495 111-22-33", "4951112233"},
+		{"+351 912 345 678", "912345678"},	/* a three-digit code */
+		{"+420 601 123 456", "601123456"},
+		{"+90 532 123 45 67", "5321234567"},
 		{"", ""},
 		{"abc", ""},
 		{"+-() .", ""},
@@ -209,14 +355,13 @@ static void phone_reversed(void **state)
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		char out[40];
 		memset(out, 'x', sizeof out);
-		text_phone_reversed(rows[i].in, out, sizeof out);
+		text_phone_key(rows[i].in, out, sizeof out);
 		row_check(&bad, strcmp(out, rows[i].out) == 0, "row %zu: \"%s\" -> \"%s\"", i,
 			  rows[i].in, out);
 	}
-	/* A small buffer keeps the last digits (the ones a suffix search needs). */
 	char small[4];
-	text_phone_reversed("123456", small, sizeof small);
-	row_check(&bad, strcmp(small, "654") == 0, "small buffer gave \"%s\"", small);
+	text_phone_key("123456", small, sizeof small);
+	row_check(&bad, strcmp(small, "123") == 0, "small buffer gave \"%s\"", small);
 	assert_int_equal(bad, 0);
 }
 
@@ -354,11 +499,14 @@ int main(void)
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fold),
+		cmocka_unit_test(fold_latin_names),
+		cmocka_unit_test(split_words),
+		cmocka_unit_test(patient_keys),
 		cmocka_unit_test(fold_rejects_bad_utf8),
 		cmocka_unit_test(fold_buffer_size),
 		cmocka_unit_test(valid_email),
 		cmocka_unit_test(valid_phone),
-		cmocka_unit_test(phone_reversed),
+		cmocka_unit_test(phone_key),
 		cmocka_unit_test(is_phone_query),
 		cmocka_unit_test(mrn),
 		cmocka_unit_test(parse_mrn),

@@ -432,6 +432,14 @@ export function errorSentence(err, ctx = {}) {
       return 'That name is already taken.';
     case 'last_admin':
       return 'Not possible: the clinic would be left without an active admin.';
+    case 'possible_duplicate':
+      return 'This patient may already be registered: open the existing chart, or create the patient anyway.';
+    case 'merge_same_chart':
+      return 'A chart cannot be merged into itself.';
+    case 'merge_target_archived':
+      return 'Charts are merged into an active chart: this one is archived or was merged.';
+    case 'already_merged':
+      return 'That chart was already merged into another.';
     case 'depth_exceeds_area_max':
       return `Deeper than the area's maximum${d.max_depth_mm ? ` of ${d.max_depth_mm} mm` : ''}${d.area ? ` (${d.area})` : ''}: give an override reason.`;
     case 'forbidden':
@@ -469,8 +477,6 @@ export function warningSentence(w, ctx = {}) {
       return `Later than the plan's maximum spacing: the latest recommended date was ${fmtDate(w.latest)}.`;
     case 'consent_missing':
       return `No consent on file for ${w.treatment_type || 'this treatment'} yet: it is needed before the session note can be signed.`;
-    case 'possible_duplicate':
-      return 'A patient with the same name and date of birth already exists — check it is not the same person.';
     case 'area_not_in_plan':
       return `${areaName(w.area)} is not one of the plan's areas.`;
     case 'short_numbing_dwell':

@@ -2,8 +2,8 @@
 // plans with their progress and next window, and the appointment history.
 
 import { api, cached, ApiError } from '../api.js';
-import { isClinical } from '../session.js';
-import { h, replace, statusBadge, confirmDialog, toast } from '../ui.js';
+import { isClinical, isAdmin } from '../session.js';
+import { h, replace, statusBadge, confirmDialog, toast, openDialog, input, field, busy, message } from '../ui.js';
 import {
   fmtDate, fmtDateDay, fmtRange, dateOf, ageOn, today, errorSentence, conditionName,
   KIND_LABEL, PLAN_STATUS_LABEL, INDICATION_LABEL, label, areaName, areaNames,
@@ -26,7 +26,84 @@ export function patientHeader(p) {
       `${p.mrn} · born ${fmtDate(p.date_of_birth)} (age ${ageOn(p.date_of_birth, today())})`,
       p.phone ? ` · ${p.phone}` : '',
       p.email ? ` · ${p.email}` : '',
-      p.archived ? ' · ' : '', p.archived ? h('span', { class: 'badge status-cancelled' }, 'Archived') : null));
+      p.archived ? ' · ' : '', p.archived ? h('span', { class: 'badge status-cancelled' }, 'Archived') : null,
+      p.merged_into ? ' · merged into ' : '', p.merged_into ? h('a', { href: `#/patients/${p.merged_into}`, class: 'merged-into' }, 'the chart that holds its records') : null));
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** What a merge moves, in words. */
+function mergeSummary(m) {
+  const parts = [plural(m.plans, 'plan'), plural(m.appointments, 'appointment'),
+    plural(m.session_records, 'session record'), plural(m.screenings, 'screening'), plural(m.consents, 'consent')];
+  return parts.join(', ');
+}
+
+/** An admin merges another chart of the same person into this one: choose it, read what
+ * moves, confirm. onMerged() afterwards. */
+function openMerge(patient, { onMerged }) {
+  const d = openDialog({ title: `Merge a chart into ${patient.first_name} ${patient.last_name}`, wide: true });
+  const q = input({ name: 'merge_q', type: 'search', autocomplete: 'off', placeholder: 'Name, chart number, phone or date of birth' });
+  const results = h('div', { class: 'results merge-results', 'aria-live': 'polite' });
+  let seq = 0;
+  let timer = null;
+
+  async function choose(other) {
+    try {
+      const pv = await api.post(`/patients/${patient.id}/merge`, { from_id: other.id, preview: true });
+      const go = h('button', { type: 'button', class: 'danger', 'data-action': 'confirm-merge' }, 'Merge charts');
+      go.addEventListener('click', () => busy(go, async () => {
+        try {
+          await api.post(`/patients/${patient.id}/merge`, { from_id: other.id });
+          d.close();
+          toast(`Merged ${other.last_name}, ${other.first_name} (${other.mrn}) into this chart.`);
+          onMerged();
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 'unauthenticated') return;
+          replace(results, message(errorSentence(e), 'error'));
+        }
+      }));
+      replace(results,
+        h('div', { class: 'msg msg-warn merge-summary', role: 'status' },
+          h('p', {}, `Everything of ${other.last_name}, ${other.first_name} (${other.mrn}, born ${fmtDate(other.date_of_birth)}) moves to ${patient.first_name} ${patient.last_name} (${patient.mrn}): ${mergeSummary(pv.moved)}.`),
+          h('p', {}, `${other.mrn} is then archived and points to this chart. Signed session notes stay exactly as signed. This cannot be undone.`)),
+        h('div', { class: 'actions' }, go, h('button', { type: 'button', onclick: search }, 'Back')));
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'unauthenticated') return;
+      replace(results, message(errorSentence(e), 'error'));
+    }
+  }
+
+  async function search() {
+    const mySeq = ++seq;
+    const text = q.value.trim();
+    if (!text) {
+      replace(results);
+      return;
+    }
+    try {
+      const res = await api.get('/patients', { q: text, limit: 20 });
+      if (mySeq !== seq) return;
+      const others = res.items.filter((o) => o.id !== patient.id);
+      replace(results, others.length
+        ? h('ul', { class: 'merge-candidates' }, others.map((o) => h('li', { 'data-patient-id': String(o.id) },
+          `${o.last_name}, ${o.first_name} · born ${fmtDate(o.date_of_birth)} · ${o.mrn} `,
+          h('button', { type: 'button', onclick: () => choose(o) }, 'Choose'))))
+        : message('No other chart matches.', 'info'));
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'unauthenticated') return;
+      replace(results, message(errorSentence(e), 'error'));
+    }
+  }
+  q.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, 200);
+  });
+  d.body.append(h('p', {}, 'Find the other chart of this person. Its plans, appointments, session records, screenings and consents move here.'),
+    field('Other chart', q), results);
+  q.focus();
 }
 
 export function bookableBox(b) {
@@ -126,6 +203,7 @@ export async function render(root, { params, isCurrent }) {
     h('button', { type: 'button', class: 'primary', onclick: () => book(null), disabled: patient.archived }, 'Book appointment'),
     h('button', { type: 'button', onclick: () => openEditPatient(patient, { onSaved: reload }) }, 'Edit details'),
     isClinical() ? h('a', { class: 'button', href: `#/patients/${id}/chart` }, 'Open chart') : null,
+    isAdmin() && !patient.archived ? h('button', { type: 'button', 'data-action': 'merge', onclick: () => openMerge(patient, { onMerged: reload }) }, 'Merge another chart') : null,
     patient.archived ? null : h('button', { type: 'button', class: 'danger-outline', onclick: archive }, 'Archive'));
 
   const planList = plans.items.length

@@ -48,29 +48,53 @@ function localCheck(form, body) {
   return true;
 }
 
+/** The charts a new patient may already have (a possible_duplicate answer): each can be
+ * opened; "Create anyway" registers the patient as new. */
+function duplicatePanel(candidates, { onOpen, onCreateAnyway }) {
+  const anyway = h('button', { type: 'button', class: 'danger-outline', 'data-action': 'create-anyway' }, 'Create anyway');
+  anyway.addEventListener('click', () => busy(anyway, onCreateAnyway));
+  return h('div', { class: 'msg msg-warn duplicates', role: 'alert' },
+    h('p', {}, h('strong', {}, candidates.length === 1 ? 'This patient may already be registered:' : 'This patient may already be registered as one of these:')),
+    h('ul', { class: 'duplicate-list' }, candidates.map((c) => h('li', { 'data-patient-id': String(c.id) },
+      `${c.last_name}, ${c.first_name} · born ${fmtDate(c.date_of_birth)} · ${c.mrn} `,
+      h('a', { href: `#/patients/${c.id}`, onclick: () => onOpen(c) }, 'Open this chart')))),
+    h('p', {}, 'If this is someone else, register them as a new patient.'),
+    h('div', { class: 'actions' }, anyway));
+}
+
 /** Opens the new-patient dialog; onCreated(patient) afterwards. */
 export function openNewPatient({ onCreated } = {}) {
   const d = openDialog({ title: 'New patient', wide: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Register patient');
-  const form = h('form', { novalidate: true }, patientForm(null),
+  const dupes = h('div', {});
+  const form = h('form', { novalidate: true }, patientForm(null), dupes,
     h('div', { class: 'actions' }, submit, h('button', { type: 'button', onclick: () => d.close() }, 'Cancel')));
+  async function register(body) {
+    try {
+      const p = await api.post('/patients', body);
+      const warnings = (p.warnings || []).map((w) => warningSentence(w));
+      d.close();
+      toast(`Registered ${p.first_name} ${p.last_name} (${p.mrn}).${warnings.length ? ` ${warnings.join(' ')}` : ''}`, warnings.length ? 'warn' : 'ok');
+      if (onCreated) onCreated(p);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'unauthenticated') return;
+      if (err instanceof ApiError && err.code === 'possible_duplicate' && !body.confirm_new) {
+        replace(dupes, duplicatePanel(err.details.candidates || [], {
+          onOpen: () => d.close(),
+          onCreateAnyway: () => register({ ...body, confirm_new: true }),
+        }));
+        return;
+      }
+      showFormError(form, errorSentence(err), err);
+    }
+  }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     clearErrors(form);
+    replace(dupes);
     const body = readPatient(form, false);
     if (!localCheck(form, body)) return;
-    busy(submit, async () => {
-      try {
-        const p = await api.post('/patients', body);
-        const warnings = (p.warnings || []).map((w) => warningSentence(w));
-        d.close();
-        toast(`Registered ${p.first_name} ${p.last_name} (${p.mrn}).${warnings.length ? ` ${warnings.join(' ')}` : ''}`, warnings.length ? 'warn' : 'ok');
-        if (onCreated) onCreated(p);
-      } catch (err) {
-        if (err instanceof ApiError && err.code === 'unauthenticated') return;
-        showFormError(form, errorSentence(err), err);
-      }
-    });
+    busy(submit, () => register(body));
   });
   d.body.append(form);
   d.focusFirst();
@@ -104,7 +128,7 @@ export function openEditPatient(patient, { onSaved } = {}) {
 }
 
 export async function render(root, { query, isCurrent }) {
-  const q = input({ name: 'q', type: 'search', value: query.q || '', autocomplete: 'off', placeholder: 'Name, chart number, phone or date of birth' });
+  const q = input({ name: 'q', type: 'search', value: query.q || '', autocomplete: 'off', placeholder: 'Name (accents optional), chart number, phone digits or date of birth' });
   const archived = checkbox('Include archived patients', { name: 'archived', checked: query.archived === '1' });
   const results = h('div', { class: 'results', 'aria-live': 'polite' });
   let timer = null;

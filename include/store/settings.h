@@ -1,0 +1,21 @@
+/* The clinic's settings: one row of choices an admin makes for the whole clinic. */
+#ifndef COLLAGENDA_STORE_SETTINGS_H
+#define COLLAGENDA_STORE_SETTINGS_H
+
+#include <stdbool.h>
+
+#include "store/db.h"
+
+struct clinic_settings {
+	/* Dates typed with slashes read month first ("MM/DD/YYYY") rather than day first. */
+	bool month_first;
+};
+
+/* Reads the settings into out. */
+int store_settings_get(struct db *db, struct clinic_settings *out)
+    __attribute__((warn_unused_result));
+/* Writes every setting of s. */
+int store_settings_put(struct db *db, const struct clinic_settings *s)
+    __attribute__((warn_unused_result));
+
+#endif
