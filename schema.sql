@@ -479,3 +479,15 @@ ALTER TABLE login_failures ADD COLUMN user_cleared INTEGER NOT NULL DEFAULT 0
 ALTER TABLE treatment_types ADD COLUMN max_sessions INTEGER NOT NULL DEFAULT 6
   CHECK (max_sessions BETWEEN 1 AND 12);
 ALTER TABLE plans ADD COLUMN override_reason TEXT;
+
+-- version 12
+-- Rooms are consultation rooms or treatment rooms, and a treatment type names the kind of
+-- room its sessions need (RULES.md rule 54); the rooms there were are treatment rooms.
+ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'treatment'
+  CHECK (kind IN ('consultation', 'treatment'));
+ALTER TABLE treatment_types ADD COLUMN room_kind TEXT NOT NULL DEFAULT 'treatment'
+  CHECK (room_kind IN ('consultation', 'treatment'));
+-- Who last changed an appointment's status, and when: the one who checked a patient in,
+-- recorded a no-show or cancelled may undo it for 5 minutes (RULES.md rule 7).
+ALTER TABLE appointments ADD COLUMN status_changed_at INTEGER;
+ALTER TABLE appointments ADD COLUMN status_changed_by INTEGER REFERENCES users(id);

@@ -11,6 +11,8 @@
 	X(BAD_REQUEST, 400, "bad_request", "The request is malformed.")                           \
 	X(UNAUTHENTICATED, 401, "unauthenticated", "Please log in.")                              \
 	X(FORBIDDEN, 403, "forbidden", "Your role may not do this.")                              \
+	X(UNDO_NOT_YOURS, 403, "undo_not_yours",                                                  \
+	  "Only the user who made the change can undo it.")                                       \
 	X(NOT_FOUND, 404, "not_found", "No such resource.")                                       \
 	X(METHOD_NOT_ALLOWED, 405, "method_not_allowed", "This method is not allowed here.")      \
 	X(UNDERAGE, 409, "underage", "The patient is under 18 on the appointment's date.")        \
@@ -34,6 +36,10 @@
 	  "Only a treatment appointment of a plan has a session record.")                         \
 	X(DUPLICATE, 409, "duplicate", "A record with this value already exists.")                \
 	X(LAST_ADMIN, 409, "last_admin", "The clinic must keep at least one active admin.")       \
+	X(ROOM_UNSUITABLE, 409, "room_unsuitable",                                                \
+	  "The room is not equipped for this kind of visit.")                                     \
+	X(UNDO_EXPIRED, 409, "undo_expired",                                                      \
+	  "A status change can be undone only within 5 minutes.")                                 \
 	X(TOO_LARGE, 413, "too_large", "The request body is too large.")                          \
 	X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type",                                  \
 	  "Send the body as application/json.")                                                   \

@@ -713,7 +713,8 @@ int h_session_sign(struct api_ctx *ctx)
 	if (!err) {
 		/* RULES.md rule 7: signing completes the treatment appointment. */
 		s.a.status = APPT_COMPLETED;
-		s.a.updated_at = now;
+		s.a.updated_at = s.a.status_at = now;
+		s.a.status_by = ctx->me.id;
 		err = store_appt_update(ctx->db, &s.a);
 	}
 	if (!err)
