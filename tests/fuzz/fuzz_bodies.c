@@ -34,6 +34,8 @@ static const struct {
     {"POST", "/api/v1/patients/1/archive"},
     {"POST", "/api/v1/appointments/1/check-in"},
     {"POST", "/api/v1/appointments/1/session/sign"},
+    {"PATCH", "/api/v1/rooms/1"},
+    {"POST", "/api/v1/appointments/1/undo"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
