@@ -111,7 +111,7 @@ struct booking_verdict {
 	enum booking_party conflict_with;
 	int64_t conflict_id;
 	unsigned warnings; /* enum booking_warning bits */
-	int room_need; /* the room kind the visit needs (for -ERR_ROOM_UNSUITABLE) */
+	int room_need;	   /* the room kind the visit needs (for -ERR_ROOM_UNSUITABLE) */
 	bool spacing_override;
 	bool hours_override;
 	bool room_override;

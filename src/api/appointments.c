@@ -556,8 +556,7 @@ static int refuse_undo(struct api_ctx *ctx, int err, const struct appointment *a
 					  "changed_at", api_instant(a->status_at), "window_s",
 					  UNDO_WINDOW_S));
 	default:
-		return api_fail(ctx, err,
-				"Only a check-in, no-show or cancellation can be undone.",
+		return api_fail(ctx, err, "Only a check-in, no-show or cancellation can be undone.",
 				json_pack("{s:s}", "status", appt_status_name(a->status)));
 	}
 }

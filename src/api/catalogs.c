@@ -37,11 +37,11 @@ static json_t *condition_json(const struct condition *c)
 
 json_t *treatment_type_json(const struct treatment_type *t)
 {
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:s}", "code", t->code,
-			 "name", t->name, "default_sessions", t->default_sessions,
-			 "min_interval_days", t->min_interval_days, "max_interval_days",
-			 t->max_interval_days, "default_duration_min", t->default_duration_min,
-			 "uses_prp", t->uses_prp, "max_sessions", t->max_sessions, "room_kind",
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:s}", "code", t->code, "name",
+			 t->name, "default_sessions", t->default_sessions, "min_interval_days",
+			 t->min_interval_days, "max_interval_days", t->max_interval_days,
+			 "default_duration_min", t->default_duration_min, "uses_prp", t->uses_prp,
+			 "max_sessions", t->max_sessions, "room_kind",
 			 room_kind_name(t->room_kind ? t->room_kind : ROOM_TREATMENT));
 }
 
@@ -160,8 +160,8 @@ int h_catalog_put(struct api_ctx *ctx)
 			return api_fail_field(
 			    ctx, "max_sessions",
 			    "The default number of sessions is at most the maximum.");
-		struct treatment_type t = {(char *)code, (char *)name, (int)ds, (int)mi,
-					   (int)ma,	 (int)dur,     prp,	(int)most, rk};
+		struct treatment_type t = {(char *)code, (char *)name, (int)ds,	  (int)mi, (int)ma,
+					   (int)dur,	 prp,	       (int)most, rk};
 		err = store_treatment_type_put(ctx->db, &t);
 		if (!err)
 			err = api_audit(ctx, "update", "catalog_treatment_type", 0, code);

@@ -27,8 +27,8 @@ static bool blank(const char *s)
 
 static json_t *room_json(const struct room *r)
 {
-	return json_pack("{s:I, s:s, s:b, s:s}", "id", (json_int_t)r->id, "name", r->name,
-			 "active", r->active, "kind", room_kind_name(r->kind));
+	return json_pack("{s:I, s:s, s:b, s:s}", "id", (json_int_t)r->id, "name", r->name, "active",
+			 r->active, "kind", room_kind_name(r->kind));
 }
 
 /* Reads the optional "kind" of a room into *kind (left as it is when absent). */

@@ -793,7 +793,8 @@ static json_t *row_json(const struct session_row *row, const struct lot_query *l
 	if (lot) {
 		const char *c = row->r.cartridge_lot;
 		size_t n = strlen(lot->lot);
-		bool cart = c && (lot->prefix ? strncmp(c, lot->lot, n) == 0 : strcmp(c, lot->lot) == 0);
+		bool cart =
+		    c && (lot->prefix ? strncmp(c, lot->lot, n) == 0 : strcmp(c, lot->lot) == 0);
 		json_object_set_new(o, "lot_kind", json_string(cart ? "cartridge" : "prp_kit"));
 		json_object_set_new(o, "lot", opt_str(cart ? c : row->r.prp.kit_lot));
 	}

@@ -271,8 +271,9 @@ int rules_undo_booking(const struct booking_request *r, const struct booking_fac
 		struct spacing_input si = {r->start, f->prev_start, f->next_start,
 					   f->plan.min_interval_days, f->plan.max_interval_days};
 		if (rules_spacing(&si, &v->spacing) != 0)
-			return refuse(v, -ERR_SPACING_TOO_SHORT, NULL,
-				      "A session of the plan booked since is too close to this one.");
+			return refuse(
+			    v, -ERR_SPACING_TOO_SHORT, NULL,
+			    "A session of the plan booked since is too close to this one.");
 	}
 	for (int p = 0; p < BOOK_PARTIES; p++)
 		if (f->conflict[p]) {

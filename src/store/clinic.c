@@ -7,8 +7,7 @@
 #include "domain/schedule.h"
 #include "util/err.h"
 
-static const char *const sql_rooms =
-    "SELECT id, name, active, kind FROM rooms ORDER BY name, id";
+static const char *const sql_rooms = "SELECT id, name, active, kind FROM rooms ORDER BY name, id";
 static const char *const sql_room_get = "SELECT id, name, active, kind FROM rooms WHERE id = ?1";
 static const char *const sql_room_insert = "INSERT INTO rooms (name, kind) VALUES (?1, ?2)";
 static const char *const sql_room_update =

@@ -48,7 +48,7 @@ static const char *const sql_plan_progress = "SELECT count(*) FILTER (WHERE " HO
 #define APPT_COLS                                                                                 \
 	"a.id, a.patient_id, a.plan_id, a.session_number, a.kind, a.practitioner_id, a.room_id, " \
 	"a.start_at, a.end_at, a.status, a.late_cancel, a.override_reason, a.cancel_reason, "     \
-	"a.notes, a.created_at, a.created_by, a.updated_at, a.status_changed_at, "               \
+	"a.notes, a.created_at, a.created_by, a.updated_at, a.status_changed_at, "                \
 	"a.status_changed_by"
 /* The row's patient and plan labels (schema v9) come from scalar look-ups: an INSERT …
  * SELECT into a table with an insert trigger would go through a temporary table. */

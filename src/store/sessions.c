@@ -86,9 +86,10 @@ static const char *const sql_previous =
  * written +a.start_at so that the lot's index leads, never the appointments' start. */
 #define LOT_RANGE(col) col " >= ?1 AND " col " <= ?2 AND +a.start_at >= ?3 AND +a.start_at < ?4 "
 static const char *const sql_lot =
-    "SELECT " ROW_COLS "WHERE " LOT_RANGE("s.cartridge_lot") "UNION ALL SELECT " ROW_COLS
-    "WHERE " LOT_RANGE("s.prp_kit_lot") "AND (s.cartridge_lot IS NULL OR s.cartridge_lot < ?1 "
-    "OR s.cartridge_lot > ?2) ORDER BY 28 DESC LIMIT ?5";
+    "SELECT " ROW_COLS
+    "WHERE " LOT_RANGE("s.cartridge_lot") "UNION ALL SELECT " ROW_COLS "WHERE " LOT_RANGE(
+	"s.prp_kit_lot") "AND (s.cartridge_lot IS NULL OR s.cartridge_lot < ?1 "
+			 "OR s.cartridge_lot > ?2) ORDER BY 28 DESC LIMIT ?5";
 static const char *const sql_history =
     "SELECT " ROW_COLS "WHERE a.patient_id = ?1 ORDER BY a.start_at DESC LIMIT ?2";
 

@@ -43,7 +43,8 @@ static long long progress_columns(long long plan)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql,
-		 "SELECT holding * 100 + pending * 10 + completed FROM plans WHERE id = %lld", plan);
+		 "SELECT holding * 100 + pending * 10 + completed FROM plans WHERE id = %lld",
+		 plan);
 	return fx_sql_int(&S, sql);
 }
 
@@ -107,7 +108,8 @@ static long long plan_booked(long long plan)
 static void rooms_have_a_kind(void **state)
 {
 	(void)state;
-	struct resp *r = reqj(&S, "POST", V1 "/rooms", t_admin, json_pack("{s:s}", "name", "Plain"));
+	struct resp *r =
+	    reqj(&S, "POST", V1 "/rooms", t_admin, json_pack("{s:s}", "name", "Plain"));
 	long long plain = fx_expect_created(r);
 	assert_string_equal(jstr(r->json, "kind"), "treatment");
 	resp_free(r);
@@ -262,9 +264,9 @@ static void moving_a_treatment_into_a_consultation_room(void **state)
 	    reqj(&S, "PATCH", path, t_desk, json_pack("{s:I}", "room_id", (json_int_t)talk));
 	fx_expect_error(r, 409, "room_unsuitable");
 	resp_free(r);
-	fx_expect_err(reqj(&S, "PATCH", path, t_admin,
-			   json_pack("{s:I}", "room_id", (json_int_t)talk)),
-		      409, "room_unsuitable", NULL);
+	fx_expect_err(
+	    reqj(&S, "PATCH", path, t_admin, json_pack("{s:I}", "room_id", (json_int_t)talk)), 409,
+	    "room_unsuitable", NULL);
 	r = get_appt(id);
 	assert_int_equal(jint(r->json, "room_id"), l.room);
 	resp_free(r);
@@ -279,12 +281,12 @@ static void moving_a_treatment_into_a_consultation_room(void **state)
 			 1);
 	/* Turning the room into a treatment room lets it be moved back and forth freely. */
 	snprintf(path, sizeof path, V1 "/rooms/%lld", talk);
-	fx_expect_status(
-	    reqj(&S, "PATCH", path, t_admin, json_pack("{s:s}", "kind", "treatment")), 200);
-	snprintf(path, sizeof path, V1 "/appointments/%lld", id);
-	fx_expect_status(reqj(&S, "PATCH", path, t_desk,
-			      json_pack("{s:I}", "room_id", (json_int_t)l.room)),
+	fx_expect_status(reqj(&S, "PATCH", path, t_admin, json_pack("{s:s}", "kind", "treatment")),
 			 200);
+	snprintf(path, sizeof path, V1 "/appointments/%lld", id);
+	fx_expect_status(
+	    reqj(&S, "PATCH", path, t_desk, json_pack("{s:I}", "room_id", (json_int_t)l.room)),
+	    200);
 	fx_expect_status(
 	    reqj(&S, "PATCH", path, t_desk, json_pack("{s:I}", "room_id", (json_int_t)talk)), 200);
 }
@@ -301,11 +303,11 @@ static void a_type_that_needs_no_treatment_room(void **state)
 	struct lane l = fx_lane(&S, t_admin, "lite");
 	long long talk = consultation_room("Talk lite");
 	long long p = adult("Lena", "Lite");
-	long long plan = fx_post_id(&S, V1 "/plans", t_prac,
-				    json_pack("{s:I, s:s, s:s, s:[s], s:I}", "patient_id",
-					      (json_int_t)p, "treatment_type", "TALK_LITE",
-					      "indication", "pores", "areas", "cheeks",
-					      "practitioner_id", (json_int_t)l.prac));
+	long long plan =
+	    fx_post_id(&S, V1 "/plans", t_prac,
+		       json_pack("{s:I, s:s, s:s, s:[s], s:I}", "patient_id", (json_int_t)p,
+				 "treatment_type", "TALK_LITE", "indication", "pores", "areas",
+				 "cheeks", "practitioner_id", (json_int_t)l.prac));
 	struct fx_booking b = fx_in_lane(l, p, plan, fx_time(2, 9, 0));
 	b.room = talk;
 	fx_created(fx_book(&S, t_desk, &b));
@@ -319,8 +321,8 @@ static void next_slots_offer_suitable_rooms_only(void **state)
 	     *prac = login(s, "prac", PW_PRAC);
 	long long uprac = fx_user_id(s, admin, "prac");
 	fx_daily_hours(s, admin, uprac, (const char *const[]){"08:00", "18:00", NULL});
-	long long talk = fx_post_id(s, V1 "/rooms", admin,
-				    json_pack("{s:s, s:s}", "name", "Talk", "kind", "consultation"));
+	long long talk = fx_post_id(
+	    s, V1 "/rooms", admin, json_pack("{s:s, s:s}", "name", "Talk", "kind", "consultation"));
 	long long p = fx_adult(s, desk, prac, "Nora", "Next", "1980-01-01");
 	long long plan = fx_plan(s, prac, p, uprac, 3);
 	char path[96];
@@ -538,8 +540,8 @@ int main(void)
 	    cmocka_unit_test(a_treatment_in_a_consultation_room_is_refused),
 	    cmocka_unit_test(moving_a_treatment_into_a_consultation_room),
 	    cmocka_unit_test(a_type_that_needs_no_treatment_room),
-	    cmocka_unit_test_setup_teardown(next_slots_offer_suitable_rooms_only,
-					    harness_own_setup, harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(next_slots_offer_suitable_rooms_only, harness_own_setup,
+					    harness_own_teardown),
 	    cmocka_unit_test(undo_a_check_in),
 	    cmocka_unit_test(undo_a_no_show_and_a_cancellation),
 	    cmocka_unit_test(undo_only_within_five_minutes),

@@ -952,7 +952,8 @@ static void expect_lots(const char *lot, const char *query, const char *want)
 	json_t *items = json_object_get(r->json, "items");
 	for (size_t i = 0; i < json_array_size(items); i++) {
 		size_t n = strlen(got);
-		snprintf(got + n, sizeof got - n, "%s%s", n ? " " : "", jstr(json_array_get(items, i), "lot"));
+		snprintf(got + n, sizeof got - n, "%s%s", n ? " " : "",
+			 jstr(json_array_get(items, i), "lot"));
 	}
 	if (strcmp(got, want) != 0)
 		print_message("%s%s: %s, want %s\n", lot, query ? query : "", got, want);
