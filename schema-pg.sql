@@ -612,3 +612,15 @@ CREATE TABLE clinic_settings (
   date_order  text COLLATE "C" NOT NULL DEFAULT 'dmy' CHECK (date_order IN ('dmy', 'mdy'))
 );
 INSERT INTO clinic_settings (id) VALUES (1);
+
+-- version 13
+-- Rooms are consultation rooms or treatment rooms, and a treatment type names the kind of
+-- room its sessions need (RULES.md rule 56); the rooms there were are treatment rooms.
+ALTER TABLE rooms ADD COLUMN kind text COLLATE "C" NOT NULL DEFAULT 'treatment'
+  CHECK (kind IN ('consultation', 'treatment'));
+ALTER TABLE treatment_types ADD COLUMN room_kind text COLLATE "C" NOT NULL DEFAULT 'treatment'
+  CHECK (room_kind IN ('consultation', 'treatment'));
+-- Who last changed an appointment's status, and when: the one who checked a patient in,
+-- recorded a no-show or cancelled may undo it for 5 minutes (RULES.md rule 7).
+ALTER TABLE appointments ADD COLUMN status_changed_at bigint;
+ALTER TABLE appointments ADD COLUMN status_changed_by bigint REFERENCES users(id);

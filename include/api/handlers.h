@@ -75,6 +75,7 @@ int h_appointments_check_in(struct api_ctx *ctx);
 int h_appointments_cancel(struct api_ctx *ctx);
 int h_appointments_no_show(struct api_ctx *ctx);
 int h_appointments_complete(struct api_ctx *ctx);
+int h_appointments_undo(struct api_ctx *ctx);
 
 /* sessions.c */
 int h_session_get(struct api_ctx *ctx);

@@ -46,6 +46,8 @@ struct booking_facts {
 	bool practitioner_active; /* an active user with the practitioner role */
 	bool room_found;
 	bool room_active;
+	int room_kind;	    /* enum room_kind of the room, when room_found */
+	int type_room_kind; /* the room kind the plan's treatment type needs, when plan_found */
 	bool plan_found;
 	struct plan plan;		/* when plan_found */
 	struct plan_progress progress;	/* the plan's, without the appointment itself */
@@ -80,6 +82,14 @@ struct booking_request {
  * -ERR_VALIDATION_FAILED (field plan_id) with *message. */
 int rules_plan_link(int kind, bool has_plan, const char **message);
 
+/* RULES.md rule 56: the kind of room a visit needs. A treatment needs the room its treatment
+ * type names (type_room_kind; a treatment room when 0); consultations and reviews need no
+ * more than a consultation room. */
+int rules_room_need(int visit_kind, int type_room_kind);
+/* True when a room of kind room_kind may take a visit that needs need: a treatment room
+ * takes every visit, a consultation room only those that need no more. */
+bool rules_room_suits(int need, int room_kind);
+
 /* The end of a visit whose end is not given: its start plus the plan's treatment type's
  * length, else 30 minutes (consultations and reviews). */
 int64_t rules_booking_end(const struct booking_request *r, const struct booking_facts *f);
@@ -101,18 +111,31 @@ struct booking_verdict {
 	enum booking_party conflict_with;
 	int64_t conflict_id;
 	unsigned warnings; /* enum booking_warning bits */
+	int room_need;	   /* the room kind the visit needs (for -ERR_ROOM_UNSUITABLE) */
 	bool spacing_override;
 	bool hours_override;
+	bool room_override;
 };
 
 /*
  * Decides a booking or a move, in the order a clinic explains a refusal: the request's
  * own times, the named patient, practitioner, room and plan, the plan's state and size
  * (rule 4), the patient's safety (rules 1 and 2), spacing (rule 3, overridable with a
- * reason by practitioners and admins), working hours (rule 6, overridable by admins)
- * and last the clock (rule 5). Fills *v and returns v->refusal.
+ * reason by practitioners and admins), working hours (rule 6, overridable by admins), the
+ * room's kind (rule 56, overridable by admins) and last the clock (rule 5). Fills *v and
+ * returns v->refusal.
  */
 int rules_booking(const struct booking_request *r, const struct booking_facts *f,
 		  struct booking_verdict *v);
+
+/*
+ * RULES.md rule 7: whether a cancelled or missed appointment r may take its time again on
+ * an undo, with facts f loaded for r without the appointment itself: its plan is still
+ * active with a session to spare and far enough from its other sessions (rules 3 and 4),
+ * and nothing booked since overlaps it (rule 5). No override applies. Fills *v and
+ * returns v->refusal.
+ */
+int rules_undo_booking(const struct booking_request *r, const struct booking_facts *f,
+		       struct booking_verdict *v);
 
 #endif

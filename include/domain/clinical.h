@@ -25,6 +25,7 @@ struct treatment_type {
 	int default_duration_min;
 	bool uses_prp;
 	int max_sessions; /* the most a plan of this type has without an override */
+	int room_kind;	  /* enum room_kind: the room its sessions need */
 };
 
 struct area {
@@ -111,6 +112,8 @@ struct appointment {
 	int64_t created_at;
 	int64_t created_by;
 	int64_t updated_at;
+	int64_t status_at; /* when its status last changed; 0 while it never has */
+	int64_t status_by; /* who changed it then; 0 while it never has */
 };
 
 /* An appointment with the names a schedule shows. Its texts, the appointment's included,

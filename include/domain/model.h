@@ -64,10 +64,15 @@ struct patient {
 void patient_cleanup(struct patient *p);
 void patients_free(struct patient *list, size_t n);
 
+/* What a room is equipped for (RULES.md rule 56): a treatment room takes every visit, a
+ * consultation room only the visits that need no treatment room. */
+enum room_kind { ROOM_CONSULTATION = 1, ROOM_TREATMENT };
+
 struct room {
 	int64_t id;
 	char *name;
 	bool active;
+	int kind; /* enum room_kind */
 };
 void room_cleanup(struct room *r);
 void rooms_free(struct room *list, size_t n);

@@ -24,6 +24,8 @@ const char *plan_status_name(int status);
 int plan_status_parse(const char *s);
 const char *severity_name(int sev);
 int severity_parse(const char *s);
+const char *room_kind_name(int kind);
+int room_kind_parse(const char *s);
 /* True for the indication codes: fine_lines, acne_scars, scars, stretch_marks,
  * hyperpigmentation, pores, rejuvenation. */
 bool indication_valid(const char *s);
@@ -112,6 +114,25 @@ bool rules_within_hours(int64_t start, int64_t end, const struct hours *hours, s
  * -ERR_BAD_TRANSITION; *late_cancel says whether a cancellation is within 24 h. */
 int rules_transition(int kind, int from, int to, int64_t now, int64_t start, bool by_signing,
 		     bool *late_cancel);
+
+/* How long the one who checked a patient in, recorded a no-show or cancelled may undo it. */
+#define UNDO_WINDOW_S 300
+
+/* What an undo of the latest status change reads: the appointment's status, who changed
+ * it and when, and who asks when. */
+struct undo_input {
+	int status;
+	int64_t changed_at; /* 0: never changed */
+	int64_t changed_by;
+	int64_t actor;
+	int64_t now;
+};
+
+/* RULES.md rule 7: a check-in, no-show or cancellation goes back to booked within
+ * UNDO_WINDOW_S seconds of the change, asked by the user who made it. 0, or
+ * -ERR_BAD_TRANSITION (nothing to undo), -ERR_UNDO_NOT_YOURS or -ERR_UNDO_EXPIRED, in that
+ * order. Whether the time is still free is for the caller to check (rules_undo_booking). */
+int rules_undo(const struct undo_input *in);
 
 /* ---- RULES.md rule 28: plan progress and the next due window. ---- */
 

@@ -12,9 +12,10 @@
 int store_room_list(struct db *db, struct room **out, size_t *n)
     __attribute__((warn_unused_result));
 int store_room_get(struct db *db, int64_t id, struct room *out) __attribute__((warn_unused_result));
-/* -ERR_DUPLICATE when the name is taken. */
-int store_room_insert(struct db *db, const char *name, int64_t *id)
+/* A new room of kind (enum room_kind); -ERR_DUPLICATE when the name is taken. */
+int store_room_insert(struct db *db, const char *name, int kind, int64_t *id)
     __attribute__((warn_unused_result));
+/* Writes r's name, active flag and kind. */
 int store_room_update(struct db *db, const struct room *r) __attribute__((warn_unused_result));
 
 /* A practitioner's weekly hours, ordered by weekday and start; *out is caller-freed. */

@@ -3,6 +3,7 @@
 #ifndef COLLAGENDA_STORE_SESSIONS_H
 #define COLLAGENDA_STORE_SESSIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,9 +50,19 @@ struct session_row {
 };
 void session_rows_free(struct session_row *list, size_t n);
 
-/* Every session that used lot as cartridge or PRP kit, newest first (lists not loaded). */
-int store_lot_sessions(struct db *db, const char *lot, struct session_row **out, size_t *n)
-    __attribute__((warn_unused_result));
+/* A look-up of the sessions that used a lot. */
+struct lot_query {
+	const char *lot; /* the lot, or the prefix of the lots wanted */
+	bool prefix;	 /* lot is a prefix: every lot that starts with it */
+	int64_t from;	 /* sessions that started at or after this instant */
+	int64_t to;	 /* and before this one */
+	int limit;
+};
+/* Every session whose cartridge or PRP kit lot is q's lot (or starts with its prefix),
+ * newest first, at most q->limit (lists not loaded). The prefix is matched as it is
+ * written: no character in it is a wildcard. */
+int store_lot_sessions(struct db *db, const struct lot_query *q, struct session_row **out,
+		       size_t *n) __attribute__((warn_unused_result));
 
 /* A patient's session records across plans, newest first, with their areas. */
 int store_patient_sessions(struct db *db, int64_t patient_id, int limit, struct session_row **out,

@@ -39,6 +39,13 @@ void appt_write(struct buf *b, const struct appt_view *v, bool names, const json
 	jw_put_str(b, &first, "override_reason", a->override_reason);
 	jw_put_str(b, &first, "cancel_reason", a->cancel_reason);
 	jw_put_str(b, &first, "notes", a->notes);
+	if (a->status_at) {
+		api_put_instant(b, &first, "status_changed_at", a->status_at);
+	} else {
+		jw_key(b, &first, "status_changed_at");
+		jw_raw(b, "null");
+	}
+	api_put_int_or_null(b, &first, "status_changed_by", a->status_by);
 	if (names) {
 		jw_key(b, &first, "patient_name");
 		jw_str_pair(b, v->patient_first, v->patient_last);
@@ -156,6 +163,10 @@ static int render_verdict(struct api_ctx *ctx, const struct booking_request *r,
 		d = json_pack("{s:I, s:s}", "appointment_id", (json_int_t)v->conflict_id, "with",
 			      party_names[v->conflict_with]);
 		break;
+	case -ERR_ROOM_UNSUITABLE:
+		d = json_pack("{s:I, s:s, s:s}", "room_id", (json_int_t)r->room_id, "room_kind",
+			      room_kind_name(f->room_kind), "needs", room_kind_name(v->room_need));
+		break;
 	default:
 		break;
 	}
@@ -189,6 +200,8 @@ static int audit_overrides(struct api_ctx *ctx, int64_t appt_id, const struct bo
 		err = api_audit(ctx, "override", "appointment", appt_id, "spacing");
 	if (!err && v->hours_override)
 		err = api_audit(ctx, "override", "appointment", appt_id, "hours");
+	if (!err && v->room_override)
+		err = api_audit(ctx, "override", "appointment", appt_id, "room");
 	return err;
 }
 
@@ -459,6 +472,8 @@ int api_appt_set_status(struct api_ctx *ctx, struct appointment *a, int to, cons
 					  appt_status_name(to)));
 	}
 	a->status = to;
+	a->status_at = now;
+	a->status_by = ctx->me.id;
 	if (to == APPT_CANCELLED) {
 		a->late_cancel = late;
 		free(a->cancel_reason);
@@ -526,6 +541,82 @@ int h_appointments_complete(struct api_ctx *ctx)
 {
 	int err = no_fields(ctx);
 	return err ? err : change_status(ctx, APPT_COMPLETED, NULL);
+}
+
+/* Refuses an undo that rules_undo does not allow, saying why. */
+static int refuse_undo(struct api_ctx *ctx, int err, const struct appointment *a)
+{
+	switch (err) {
+	case -ERR_UNDO_NOT_YOURS:
+		return api_fail(ctx, err, "Only the user who made the change can undo it.",
+				json_pack("{s:s}", "status", appt_status_name(a->status)));
+	case -ERR_UNDO_EXPIRED:
+		return api_fail(ctx, err,
+				"A check-in, no-show or cancellation can be undone only within 5 "
+				"minutes.",
+				json_pack("{s:s, s:o, s:i}", "status", appt_status_name(a->status),
+					  "changed_at", api_instant(a->status_at), "window_s",
+					  UNDO_WINDOW_S));
+	default:
+		return api_fail(ctx, err, "Only a check-in, no-show or cancellation can be undone.",
+				json_pack("{s:s}", "status", appt_status_name(a->status)));
+	}
+}
+
+int h_appointments_undo(struct api_ctx *ctx)
+{
+	struct appointment a;
+	int64_t id = api_id(ctx, 0), now = (int64_t)time(NULL);
+	int err = no_fields(ctx);
+	if (err || (err = store_appt_get(ctx->db, id, &a)) != 0)
+		return err;
+	if ((err = api_require_patient(ctx, a.patient_id, NULL, true)) != 0)
+		goto out;
+	struct undo_input in = {a.status, a.status_at, a.status_by, ctx->me.id, now};
+	if ((err = rules_undo(&in)) != 0) {
+		err = refuse_undo(ctx, err, &a);
+		goto out;
+	}
+	int from = a.status;
+	if (!appt_status_holds(from)) {
+		/* The time was given up: it must still be free, and the plan still have room. */
+		struct booking_request r = {
+		    .kind = a.kind,
+		    .patient_id = a.patient_id,
+		    .plan_id = a.plan_id,
+		    .practitioner_id = a.practitioner_id,
+		    .room_id = a.room_id,
+		    .start = a.start,
+		    .end = a.end,
+		    .role = (unsigned)ctx->me.role,
+		    .now = now,
+		};
+		struct booking_facts f;
+		struct booking_verdict v;
+		if ((err = store_booking_facts(ctx->db, &r, id, &f)) != 0)
+			goto out;
+		rules_undo_booking(&r, &f, &v);
+		err = render_verdict(ctx, &r, &f, &v);
+		booking_facts_cleanup(&f);
+		if (err)
+			goto out;
+	}
+	a.status = APPT_BOOKED;
+	a.late_cancel = false;
+	free(a.cancel_reason);
+	a.cancel_reason = NULL;
+	a.updated_at = a.status_at = now;
+	a.status_by = ctx->me.id;
+	err = store_appt_update(ctx->db, &a);
+	if (!err)
+		err = api_audit(ctx, "undo", "appointment", id, appt_status_name(from));
+	if (!err && a.plan_id)
+		err = plan_sessions_changed(ctx, a.plan_id);
+	if (!err)
+		err = reply_stored(ctx, id, &a);
+out:
+	appointment_cleanup(&a);
+	return err;
 }
 
 int api_each_appointment(struct api_ctx *ctx, struct appt_filter f,

@@ -37,11 +37,12 @@ static json_t *condition_json(const struct condition *c)
 
 json_t *treatment_type_json(const struct treatment_type *t)
 {
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i}", "code", t->code, "name",
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:s}", "code", t->code, "name",
 			 t->name, "default_sessions", t->default_sessions, "min_interval_days",
 			 t->min_interval_days, "max_interval_days", t->max_interval_days,
 			 "default_duration_min", t->default_duration_min, "uses_prp", t->uses_prp,
-			 "max_sessions", t->max_sessions);
+			 "max_sessions", t->max_sessions, "room_kind",
+			 room_kind_name(t->room_kind ? t->room_kind : ROOM_TREATMENT));
 }
 
 static json_t *area_json(const struct area *a)
@@ -132,8 +133,10 @@ int h_catalog_put(struct api_ctx *ctx)
 						      "default_duration_min",
 						      "uses_prp",
 						      "max_sessions",
+						      "room_kind",
 						      NULL};
 		int64_t ds, mi, ma, dur, most = 6;
+		const char *room_kind = NULL;
 		bool prp;
 		if ((err = jin_only(ctx, body, allowed)) ||
 		    (err = jin_str(ctx, body, "name", true, 1, 100, &name)) ||
@@ -143,8 +146,13 @@ int h_catalog_put(struct api_ctx *ctx)
 		    (err = jin_int(ctx, body, "default_duration_min", true, 5, APPT_MAX_MINUTES,
 				   &dur, NULL)) ||
 		    (err = jin_bool(ctx, body, "uses_prp", true, &prp, NULL)) ||
-		    (err = jin_int(ctx, body, "max_sessions", false, 1, 12, &most, NULL)))
+		    (err = jin_int(ctx, body, "max_sessions", false, 1, 12, &most, NULL)) ||
+		    (err = jin_str(ctx, body, "room_kind", false, 1, 20, &room_kind)))
 			return err;
+		int rk = room_kind ? room_kind_parse(room_kind) : ROOM_TREATMENT;
+		if (!rk)
+			return api_fail_field(ctx, "room_kind",
+					      "room_kind is consultation or treatment.");
 		if (mi > ma)
 			return api_fail_field(ctx, "max_interval_days",
 					      "The longest interval is at least the shortest.");
@@ -152,8 +160,8 @@ int h_catalog_put(struct api_ctx *ctx)
 			return api_fail_field(
 			    ctx, "max_sessions",
 			    "The default number of sessions is at most the maximum.");
-		struct treatment_type t = {(char *)code, (char *)name, (int)ds, (int)mi,
-					   (int)ma,	 (int)dur,     prp,	(int)most};
+		struct treatment_type t = {(char *)code, (char *)name, (int)ds,	  (int)mi, (int)ma,
+					   (int)dur,	 prp,	       (int)most, rk};
 		err = store_treatment_type_put(ctx->db, &t);
 		if (!err)
 			err = api_audit(ctx, "update", "catalog_treatment_type", 0, code);

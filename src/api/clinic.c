@@ -27,8 +27,22 @@ static bool blank(const char *s)
 
 static json_t *room_json(const struct room *r)
 {
-	return json_pack("{s:I, s:s, s:b}", "id", (json_int_t)r->id, "name", r->name, "active",
-			 r->active);
+	return json_pack("{s:I, s:s, s:b, s:s}", "id", (json_int_t)r->id, "name", r->name, "active",
+			 r->active, "kind", room_kind_name(r->kind));
+}
+
+/* Reads the optional "kind" of a room into *kind (left as it is when absent). */
+static int room_kind_in(struct api_ctx *ctx, json_t *body, int *kind)
+{
+	const char *s;
+	int err = jin_str(ctx, body, "kind", false, 1, 20, &s);
+	if (err || !s)
+		return err;
+	int k = room_kind_parse(s);
+	if (!k)
+		return api_fail_field(ctx, "kind", "kind is consultation or treatment.");
+	*kind = k;
+	return 0;
 }
 
 int h_rooms_list(struct api_ctx *ctx)
@@ -48,17 +62,19 @@ int h_rooms_list(struct api_ctx *ctx)
 
 int h_rooms_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"name", NULL};
+	static const char *const allowed[] = {"name", "kind", NULL};
 	json_t *body;
 	const char *name;
+	int kind = ROOM_TREATMENT;
 	int err;
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
-	    (err = jin_str(ctx, body, "name", true, 1, 60, &name)))
+	    (err = jin_str(ctx, body, "name", true, 1, 60, &name)) ||
+	    (err = room_kind_in(ctx, body, &kind)))
 		return err;
 	if (blank(name))
 		return api_fail_field(ctx, "name", "A room needs a name.");
-	struct room r = {.name = (char *)name, .active = true};
-	err = store_room_insert(ctx->db, name, &r.id);
+	struct room r = {.name = (char *)name, .active = true, .kind = kind};
+	err = store_room_insert(ctx->db, name, kind, &r.id);
 	if (!err)
 		err = api_audit(ctx, "create", "room", r.id, NULL);
 	if (err == -ERR_DUPLICATE)
@@ -72,14 +88,18 @@ int h_rooms_create(struct api_ctx *ctx)
 
 int h_rooms_patch(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"name", "active", NULL};
+	static const char *const allowed[] = {"name", "active", "kind", NULL};
+	static const char *const not_null[] = {"kind", NULL};
 	json_t *body;
 	const char *name;
 	bool active = true, has_active;
+	int kind = 0;
 	int err;
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
+	    (err = jin_no_null(ctx, body, not_null)) ||
 	    (err = jin_str(ctx, body, "name", false, 1, 60, &name)) ||
-	    (err = jin_bool(ctx, body, "active", false, &active, &has_active)))
+	    (err = jin_bool(ctx, body, "active", false, &active, &has_active)) ||
+	    (err = room_kind_in(ctx, body, &kind)))
 		return err;
 	if (blank(name))
 		return api_fail_field(ctx, "name", "A room needs a name.");
@@ -92,6 +112,8 @@ int h_rooms_patch(struct api_ctx *ctx)
 	}
 	if (has_active)
 		r.active = active;
+	if (kind)
+		r.kind = kind;
 	err = store_room_update(ctx->db, &r);
 	if (!err)
 		err = api_audit(ctx, "update", "room", r.id, NULL);

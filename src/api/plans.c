@@ -7,6 +7,7 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
+#include "domain/booking.h"
 #include "domain/plans.h"
 #include "store/catalog.h"
 #include "store/clinic.h"
@@ -411,6 +412,7 @@ struct slot_search {
 	size_t noff;
 	struct room *rooms;
 	size_t nrooms;
+	int room_need; /* the kind of room the plan's sessions need (RULES.md rule 56) */
 };
 
 /* A room's busy times over the days searched, read when the search first needs them. */
@@ -435,7 +437,7 @@ static int search_days(struct api_ctx *ctx, const struct slot_search *ss, struct
 	size_t npbusy = 0, npatbusy = 0, nrb = 0, more = 0;
 	struct room_busy *rb = xcalloc(ss->nrooms + 1, sizeof *rb);
 	for (size_t i = 0; i < ss->nrooms; i++)
-		if (ss->rooms[i].active)
+		if (ss->rooms[i].active && rules_room_suits(ss->room_need, ss->rooms[i].kind))
 			rb[nrb++].room_id = ss->rooms[i].id;
 	int err = store_appt_busy(ctx->db, PARTY_PRACTITIONER, ss->practitioner_id, loader.from,
 				  loader.to, &pbusy, &npbusy);
@@ -543,6 +545,7 @@ int h_plans_next_slots(struct api_ctx *ctx)
 		}
 		ss.practitioner_id = p.practitioner_id;
 		ss.patient_id = p.patient_id;
+		ss.room_need = rules_room_need(KIND_TREATMENT, t.room_kind);
 		err = store_hours_get(ctx->db, p.practitioner_id, &ss.hours, &ss.nhours);
 		if (!err)
 			err = store_time_off_list(ctx->db, p.practitioner_id,

@@ -85,6 +85,8 @@ const struct route api_routes[] = {
      "Record a no-show (after the start time)"},
     {"POST", V1 "/appointments/{id}/complete", h_appointments_complete, ALL, WRITE,
      "Complete a consultation or review"},
+    {"POST", V1 "/appointments/{id}/undo", h_appointments_undo, ALL, WRITE,
+     "Undo a check-in, no-show or cancellation (its author, within 5 minutes)"},
 
     {"GET", V1 "/appointments/{id}/session", h_session_get, CLINICAL, READ | CLINICAL_READ,
      "The session record (a blank draft until written)"},

@@ -1,5 +1,6 @@
 /* The practitioner's session record: draft, sign, addenda; lot traceability and the
  * patient's treatment history. RULES.md rules 8, 9 and 12. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -713,7 +714,8 @@ int h_session_sign(struct api_ctx *ctx)
 	if (!err) {
 		/* RULES.md rule 7: signing completes the treatment appointment. */
 		s.a.status = APPT_COMPLETED;
-		s.a.updated_at = now;
+		s.a.updated_at = s.a.status_at = now;
+		s.a.status_by = ctx->me.id;
 		err = store_appt_update(ctx->db, &s.a);
 	}
 	if (!err)
@@ -773,7 +775,7 @@ int h_session_addendum(struct api_ctx *ctx)
 	return 0;
 }
 
-static json_t *row_json(const struct session_row *row, const char *lot)
+static json_t *row_json(const struct session_row *row, const struct lot_query *lot)
 {
 	char name[512];
 	snprintf(name, sizeof name, "%s %s", row->patient_first ? row->patient_first : "",
@@ -789,34 +791,93 @@ static json_t *row_json(const struct session_row *row, const char *lot)
 	json_object_set_new(o, "plan_id", row->plan_id ? json_integer(row->plan_id) : json_null());
 	json_object_set_new(o, "treatment_type", opt_str(row->treatment_type));
 	if (lot) {
-		bool cart = row->r.cartridge_lot && strcmp(row->r.cartridge_lot, lot) == 0;
+		const char *c = row->r.cartridge_lot;
+		size_t n = strlen(lot->lot);
+		bool cart =
+		    c && (lot->prefix ? strncmp(c, lot->lot, n) == 0 : strcmp(c, lot->lot) == 0);
 		json_object_set_new(o, "lot_kind", json_string(cart ? "cartridge" : "prp_kit"));
+		json_object_set_new(o, "lot", opt_str(cart ? c : row->r.prp.kit_lot));
 	}
 	return o;
+}
+
+/* The most sessions a look-up of one lot answers, and of a prefix. */
+#define LOT_MAX	       5000
+#define LOT_PREFIX_MAX 500
+/* The fewest characters before a prefix's "*". */
+#define LOT_PREFIX_MIN 3
+
+/* Reads ?from= and ?to= (clinic-local dates, both included) into [*from, *to). */
+static int lot_dates(struct api_ctx *ctx, int64_t *from, int64_t *to)
+{
+	static const char *const names[2] = {"from", "to"};
+	int64_t days[2] = {INT64_MIN, INT64_MIN};
+	for (int i = 0; i < 2; i++) {
+		const char *v = http_req_query(ctx->req, names[i]);
+		struct cdate d;
+		if (!v || !*v)
+			continue;
+		if (dates_parse_date(v, &d) != 0 || !dates_date_on_wire(&d))
+			return api_fail(ctx, -ERR_VALIDATION_FAILED,
+					"from and to are dates (YYYY-MM-DD) between 1900 and 2200.",
+					json_pack("{s:s}", "field", names[i]));
+		days[i] = dates_to_days(&d);
+	}
+	if (days[0] != INT64_MIN && days[1] != INT64_MIN && days[1] < days[0])
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "to is on or after from.",
+				json_pack("{s:s}", "field", "to"));
+	*from = days[0] == INT64_MIN ? INT64_MIN / 2 : dates_local_to_instant(days[0], 0);
+	*to = days[1] == INT64_MIN ? INT64_MAX / 2 : dates_local_to_instant(days[1] + 1, 0);
+	return 0;
 }
 
 int h_lot_sessions(struct api_ctx *ctx)
 {
 	const char *lot = api_param(ctx, 0);
 	struct session_row *rows = NULL;
-	size_t n = 0;
+	size_t n = 0, len = strlen(lot);
+	struct lot_query q = {.lot = lot, .limit = LOT_MAX + 1};
+	char *prefix = NULL;
 	if (utf8_chars(lot) > 100)
 		return api_fail(ctx, -ERR_VALIDATION_FAILED,
 				"A lot number has at most 100 characters.",
 				json_pack("{s:s}", "field", "lot"));
-	int err = store_lot_sessions(ctx->db, lot, &rows, &n);
+	int err = lot_dates(ctx, &q.from, &q.to);
+	if (err)
+		return err;
+	/* "LOT-2026-1*": every lot that starts with LOT-2026-1. */
+	if (len && lot[len - 1] == '*') {
+		prefix = xstrndup(lot, len - 1);
+		if (utf8_chars(prefix) < LOT_PREFIX_MIN || strchr(prefix, '*')) {
+			free(prefix);
+			return api_fail(ctx, -ERR_VALIDATION_FAILED,
+					"A prefix has at least 3 characters before one final *.",
+					json_pack("{s:s}", "field", "lot"));
+		}
+		q.lot = prefix;
+		q.prefix = true;
+		q.limit = LOT_PREFIX_MAX + 1;
+	}
+	err = store_lot_sessions(ctx->db, &q, &rows, &n);
 	if (!err)
 		api_read_event(ctx, NULL, "lot", 0, lot);
 	if (err) {
 		if (rows)
 			session_rows_free(rows, n);
+		free(prefix);
 		return err;
 	}
+	bool truncated = n == (size_t)q.limit;
+	if (truncated)
+		n--;
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, row_json(&rows[i], lot));
-	session_rows_free(rows, n);
-	api_reply_list(ctx, items, (int64_t)n);
+		json_array_append_new(items, row_json(&rows[i], &q));
+	session_rows_free(rows, truncated ? n + 1 : n);
+	free(prefix);
+	api_reply(ctx, 200,
+		  json_pack("{s:o, s:I, s:b, s:b}", "items", items, "total", (json_int_t)n,
+			    "prefix", q.prefix, "truncated", truncated));
 	return 0;
 }
 

@@ -32,6 +32,7 @@ static const struct demo_user staff[] = {
 };
 
 static const char *const rooms[] = {"Treatment 1", "Treatment 2", "Consultation"};
+static const int room_kinds[] = {ROOM_TREATMENT, ROOM_TREATMENT, ROOM_CONSULTATION};
 
 /* First name, last name, age in years, phone, e-mail (or NULL), Fitzpatrick type. */
 struct demo_patient {
@@ -408,7 +409,7 @@ static int fill(struct db *db, int64_t *ids)
 	}
 	for (size_t i = 0; !err && i < sizeof rooms / sizeof rooms[0]; i++) {
 		int64_t id;
-		err = store_room_insert(db, rooms[i], &id);
+		err = store_room_insert(db, rooms[i], room_kinds[i], &id);
 		if (!err)
 			err = store_audit_append(db, &system, "create", "room", id, "demo");
 	}

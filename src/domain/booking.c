@@ -69,6 +69,18 @@ int64_t rules_booking_end(const struct booking_request *r, const struct booking_
 	return r->start + (int64_t)minutes * 60;
 }
 
+int rules_room_need(int visit_kind, int type_room_kind)
+{
+	if (visit_kind != KIND_TREATMENT)
+		return ROOM_CONSULTATION;
+	return type_room_kind ? type_room_kind : ROOM_TREATMENT;
+}
+
+bool rules_room_suits(int need, int room_kind)
+{
+	return room_kind == ROOM_TREATMENT || (need == ROOM_CONSULTATION && room_kind == need);
+}
+
 int rules_plan_link(int kind, bool has_plan, const char **message)
 {
 	*message = NULL;
@@ -227,6 +239,14 @@ int rules_booking(const struct booking_request *r, const struct booking_facts *f
 				      "The practitioner does not work at that time.");
 		v->hours_override = true;
 	}
+	/* RULES.md rule 56: a treatment takes a room equipped for it, unless an admin says why. */
+	v->room_need = rules_room_need(r->kind, f->plan_found ? f->type_room_kind : 0);
+	if (!rules_room_suits(v->room_need, f->room_kind)) {
+		if (!(r->has_override && (r->role & ROLE_ADMIN)))
+			return refuse(v, -ERR_ROOM_UNSUITABLE, NULL,
+				      "The room is not equipped for this kind of visit.");
+		v->room_override = true;
+	}
 	/* RULES.md rule 5, for the practitioner, the room and the patient. */
 	for (int p = 0; p < BOOK_PARTIES; p++)
 		if (f->conflict[p]) {
@@ -234,6 +254,33 @@ int rules_booking(const struct booking_request *r, const struct booking_facts *f
 			v->conflict_id = f->conflict[p];
 			return refuse(v, -ERR_CONFLICT, NULL,
 				      "The time overlaps another appointment.");
+		}
+	return 0;
+}
+
+int rules_undo_booking(const struct booking_request *r, const struct booking_facts *f,
+		       struct booking_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	if (r->plan_id && f->plan_found) {
+		if (f->plan.status != PLAN_ACTIVE)
+			return refuse(v, -ERR_PLAN_NOT_ACTIVE, NULL, "The plan is not active.");
+		if (f->progress.holding >= f->plan.planned_sessions)
+			return refuse(v, -ERR_PLAN_FULL, NULL,
+				      "Every planned session has been booked since.");
+		struct spacing_input si = {r->start, f->prev_start, f->next_start,
+					   f->plan.min_interval_days, f->plan.max_interval_days};
+		if (rules_spacing(&si, &v->spacing) != 0)
+			return refuse(
+			    v, -ERR_SPACING_TOO_SHORT, NULL,
+			    "A session of the plan booked since is too close to this one.");
+	}
+	for (int p = 0; p < BOOK_PARTIES; p++)
+		if (f->conflict[p]) {
+			v->conflict_with = (enum booking_party)p;
+			v->conflict_id = f->conflict[p];
+			return refuse(v, -ERR_CONFLICT, NULL,
+				      "The time has been booked for another appointment since.");
 		}
 	return 0;
 }

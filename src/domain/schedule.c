@@ -18,6 +18,8 @@ static const struct name_row plan_statuses[] = {{PLAN_ACTIVE, "active"},
 						{PLAN_COMPLETED, "completed"},
 						{PLAN_ON_HOLD, "on_hold"},
 						{PLAN_CANCELLED, "cancelled"}};
+static const struct name_row room_kinds[] = {{ROOM_CONSULTATION, "consultation"},
+					     {ROOM_TREATMENT, "treatment"}};
 static const struct name_row severities[] = {
     {SEV_BLOCK, "block"}, {SEV_CLEARANCE, "clearance"}, {SEV_CAUTION, "caution"}};
 
@@ -54,6 +56,15 @@ const char *severity_name(int v)
 int severity_parse(const char *s)
 {
 	return model_value_of(severities, COUNT(severities), s);
+}
+
+const char *room_kind_name(int v)
+{
+	return model_name_of(room_kinds, COUNT(room_kinds), v);
+}
+int room_kind_parse(const char *s)
+{
+	return model_value_of(room_kinds, COUNT(room_kinds), s);
 }
 
 bool indication_valid(const char *s)
@@ -192,6 +203,21 @@ int rules_transition(int kind, int from, int to, int64_t now, int64_t start, boo
 	default:
 		return -ERR_BAD_TRANSITION;
 	}
+}
+
+int rules_undo(const struct undo_input *in)
+{
+	if (in->status != APPT_CHECKED_IN && in->status != APPT_NO_SHOW &&
+	    in->status != APPT_CANCELLED)
+		return -ERR_BAD_TRANSITION;
+	/* A change recorded before changes were signed with their author cannot be undone. */
+	if (!in->changed_at || !in->changed_by)
+		return -ERR_BAD_TRANSITION;
+	if (in->changed_by != in->actor)
+		return -ERR_UNDO_NOT_YOURS;
+	if (in->now - in->changed_at > UNDO_WINDOW_S)
+		return -ERR_UNDO_EXPIRED;
+	return 0;
 }
 
 bool rules_next_window(int plan_status, int planned, int holding, int64_t last_start, int min_days,

@@ -70,6 +70,7 @@ static int load_room(struct db *db, int64_t id, struct booking_facts *f)
 		return err;
 	f->room_found = true;
 	f->room_active = r.active;
+	f->room_kind = r.kind;
 	room_cleanup(&r);
 	return 0;
 }
@@ -88,6 +89,7 @@ static int load_plan(struct db *db, const struct booking_request *r, int64_t exc
 	    (err = store_treatment_type_get(db, f->plan.treatment_type, &t)) != 0)
 		return err;
 	f->type_duration_min = t.default_duration_min;
+	f->type_room_kind = t.room_kind;
 	treatment_type_cleanup(&t);
 	return 0;
 }

@@ -4,12 +4,14 @@
 #include <assert.h>
 
 #include "db_internal.h"
+#include "domain/schedule.h"
 #include "util/err.h"
 
-static const char *const sql_rooms = "SELECT id, name, active FROM rooms ORDER BY name, id";
-static const char *const sql_room_get = "SELECT id, name, active FROM rooms WHERE id = ?1";
-static const char *const sql_room_insert = "INSERT INTO rooms (name) VALUES (?1)";
-static const char *const sql_room_update = "UPDATE rooms SET name = ?2, active = ?3 WHERE id = ?1";
+static const char *const sql_rooms = "SELECT id, name, active, kind FROM rooms ORDER BY name, id";
+static const char *const sql_room_get = "SELECT id, name, active, kind FROM rooms WHERE id = ?1";
+static const char *const sql_room_insert = "INSERT INTO rooms (name, kind) VALUES (?1, ?2)";
+static const char *const sql_room_update =
+    "UPDATE rooms SET name = ?2, active = ?3, kind = ?4 WHERE id = ?1";
 static const char *const sql_hours =
     "SELECT weekday, start_min, end_min FROM availability WHERE practitioner_id = ?1 "
     "ORDER BY weekday, start_min";
@@ -30,6 +32,7 @@ static void read_room(struct dbst *st, void *p)
 	r->id = db_col_int64(st, 0);
 	r->name = db_col_text(st, 1);
 	r->active = db_col_int(st, 2) != 0;
+	r->kind = room_kind_parse(db_col_cstr(st, 3));
 }
 
 static void free_rooms(void *p, size_t n)
@@ -48,10 +51,14 @@ int store_room_get(struct db *db, int64_t id, struct room *out)
 	return db_get_one(db, db_stmt_id(db, &sql_room_get, id), read_room, out);
 }
 
-int store_room_insert(struct db *db, const char *name, int64_t *id)
+int store_room_insert(struct db *db, const char *name, int kind, int64_t *id)
 {
 	assert(db_in_write(db));
-	return db_insert(db, db_stmt_text(db, &sql_room_insert, name), id);
+	struct dbst *st = db_stmt_text(db, &sql_room_insert, name);
+	if (!st)
+		return db_stmt_err(db);
+	db_bind_text(st, 2, room_kind_name(kind));
+	return db_insert(db, st, id);
 }
 
 int store_room_update(struct db *db, const struct room *r)
@@ -62,6 +69,7 @@ int store_room_update(struct db *db, const struct room *r)
 		return db_stmt_err(db);
 	db_bind_text(st, 2, r->name);
 	db_bind_int(st, 3, r->active ? 1 : 0);
+	db_bind_text(st, 4, room_kind_name(r->kind));
 	return db_exec_stmt(db, st);
 }
 

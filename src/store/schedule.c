@@ -48,7 +48,8 @@ static const char *const sql_plan_progress = "SELECT count(*) FILTER (WHERE " HO
 #define APPT_COLS                                                                                 \
 	"a.id, a.patient_id, a.plan_id, a.session_number, a.kind, a.practitioner_id, a.room_id, " \
 	"a.start_at, a.end_at, a.status, a.late_cancel, a.override_reason, a.cancel_reason, "     \
-	"a.notes, a.created_at, a.created_by, a.updated_at"
+	"a.notes, a.created_at, a.created_by, a.updated_at, a.status_changed_at, "                \
+	"a.status_changed_by"
 /* The row's patient and plan labels (schema v9) come from scalar look-ups: an INSERT …
  * SELECT into a table with an insert trigger would go through a temporary table. */
 static const char *const sql_appt_insert =
@@ -65,7 +66,7 @@ static const char *const sql_appt_get = "SELECT " APPT_COLS " FROM appointments 
 static const char *const sql_appt_update =
     "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, "
     "status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, "
-    "updated_at = ?11 WHERE id = ?1";
+    "updated_at = ?11, status_changed_at = ?12, status_changed_by = ?13 WHERE id = ?1";
 /* Practitioner and room names are read once per list (list_names), not joined into every
  * row: a day sheet has hundreds of rows and a few dozen names. */
 static const char *const sql_appt_list =
@@ -291,6 +292,8 @@ static void read_appt_numbers(struct dbst *st, struct appointment *a)
 	a->created_at = db_col_int64(st, 14);
 	a->created_by = db_col_int64(st, 15);
 	a->updated_at = db_col_int64(st, 16);
+	a->status_at = db_col_int64(st, 17);
+	a->status_by = db_col_int64(st, 18);
 }
 
 static void read_appt(struct dbst *st, void *p)
@@ -352,6 +355,10 @@ int store_appt_update(struct db *db, const struct appointment *a)
 		return db_stmt_err(db);
 	bind_appt_terms(st, 2, a);
 	db_bind_int(st, 11, a->updated_at);
+	if (a->status_at)
+		db_bind_int(st, 12, a->status_at);
+	if (a->status_by)
+		db_bind_int(st, 13, a->status_by);
 	return db_exec_stmt(db, st);
 }
 
@@ -444,14 +451,14 @@ static int read_view(struct dbst *st, void *p, void *arg)
 	const char *text[NTEXTS];
 	size_t len[NTEXTS], total = 0;
 	read_appt_numbers(st, &v->a);
-	v->planned_sessions = db_col_int(st, 21);
+	v->planned_sessions = db_col_int(st, 23);
 	/* The names first: the row's own texts are read after any other statement has run. */
 	int err = list_name(r->db, &r->practitioners, v->a.practitioner_id, &text[7]);
 	if (!err)
 		err = list_name(r->db, &r->rooms, v->a.room_id, &text[8]);
 	if (err)
 		return err;
-	static const int cols[] = {11, 12, 13, 17, 18, 19, 20};
+	static const int cols[] = {11, 12, 13, 19, 20, 21, 22};
 	for (int i = 0; i < 7; i++) {
 		text[i] = db_col_cstr(st, cols[i]);
 		len[i] = text[i] ? (size_t)db_col_bytes(st, cols[i]) : 0;

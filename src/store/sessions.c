@@ -7,6 +7,7 @@
 
 #include "db_internal.h"
 #include "util/err.h"
+#include "util/xalloc.h"
 
 #define REC_COLS                                                                             \
 	"s.appointment_id, s.status, s.screening_confirmed_at, s.caution_reviewed, "         \
@@ -80,10 +81,15 @@ static const char *const sql_previous =
 	"a.plan_treatment_type "                                                     \
 	"FROM session_records s JOIN appointments a ON a.id = s.appointment_id "     \
 	"JOIN users u ON u.id = a.practitioner_id "
+/* A lot's sessions: the lots from ?1 to ?2 (the same lot for one lot, a prefix's range for
+ * a prefix) in either column, started in [?3, ?4), newest first, at most ?5. The start is
+ * written +a.start_at so that the lot's index leads, never the appointments' start. */
+#define LOT_RANGE(col) col " >= ?1 AND " col " <= ?2 AND +a.start_at >= ?3 AND +a.start_at < ?4 "
 static const char *const sql_lot =
-    "SELECT " ROW_COLS "WHERE s.cartridge_lot = ?1 UNION ALL SELECT " ROW_COLS
-    "WHERE s.prp_kit_lot = ?1 AND (s.cartridge_lot IS NULL OR s.cartridge_lot <> ?1) "
-    "ORDER BY 28 DESC LIMIT 5000";
+    "SELECT " ROW_COLS
+    "WHERE " LOT_RANGE("s.cartridge_lot") "UNION ALL SELECT " ROW_COLS "WHERE " LOT_RANGE(
+	"s.prp_kit_lot") "AND (s.cartridge_lot IS NULL OR s.cartridge_lot < ?1 "
+			 "OR s.cartridge_lot > ?2) ORDER BY 28 DESC LIMIT ?5";
 static const char *const sql_history =
     "SELECT " ROW_COLS "WHERE a.patient_id = ?1 ORDER BY a.start_at DESC LIMIT ?2";
 
@@ -352,10 +358,25 @@ static void free_rows(void *p, size_t n)
 	session_rows_free(p, n);
 }
 
-int store_lot_sessions(struct db *db, const char *lot, struct session_row **out, size_t *n)
+int store_lot_sessions(struct db *db, const struct lot_query *q, struct session_row **out,
+		       size_t *n)
 {
-	return db_collect(db, db_stmt_text(db, &sql_lot, lot), sizeof **out, read_row, free_rows,
-			  (void **)out, n);
+	struct dbst *st = db_stmt(db, &sql_lot);
+	if (!st)
+		return db_stmt_err(db);
+	/* A prefix runs to itself followed by the last code point: every lot that starts with
+	 * it sorts inside, and the bound is valid UTF-8 for every database. */
+	size_t len = strlen(q->lot);
+	char *hi = xmalloc(len + 5);
+	memcpy(hi, q->lot, len);
+	memcpy(hi + len, q->prefix ? "\xF4\x8F\xBF\xBF" : "", q->prefix ? 5 : 1);
+	db_bind_text(st, 1, q->lot);
+	db_bind_text(st, 2, hi);
+	free(hi);
+	db_bind_int(st, 3, q->from);
+	db_bind_int(st, 4, q->to);
+	db_bind_int(st, 5, q->limit);
+	return db_collect(db, st, sizeof **out, read_row, free_rows, (void **)out, n);
 }
 
 static int load_row_lists(struct db *db, void *row)

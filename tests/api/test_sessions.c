@@ -933,6 +933,117 @@ static void lots_trace_cartridges_and_prp_kits(void **state)
 	assert_true(audit_has("lot", 0, "read", "CART-TRACE-1"));
 }
 
+/* GET /lots/{lot}/sessions of a lot, or a prefix with its final "*", between dates. */
+static struct resp *lots(const char *lot, const char *query)
+{
+	char *enc = url_encode(lot), path[256];
+	snprintf(path, sizeof path, V1 "/lots/%s/sessions%s", enc, query ? query : "");
+	free(enc);
+	struct resp *r = req(&S, "GET", path, t_prac, NULL);
+	return r;
+}
+
+/* The lots of the sessions a look-up found, in its order, joined by spaces. */
+static void expect_lots(const char *lot, const char *query, const char *want)
+{
+	struct resp *r = lots(lot, query);
+	expect_status(r, 200);
+	char got[512] = "";
+	json_t *items = json_object_get(r->json, "items");
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		size_t n = strlen(got);
+		snprintf(got + n, sizeof got - n, "%s%s", n ? " " : "",
+			 jstr(json_array_get(items, i), "lot"));
+	}
+	if (strcmp(got, want) != 0)
+		print_message("%s%s: %s, want %s\n", lot, query ? query : "", got, want);
+	assert_string_equal(got, want);
+	assert_int_equal(jint(r->json, "total"), (long long)json_array_size(items));
+	assert_true(json_is_false(json_object_get(r->json, "truncated")));
+	assert_true(json_is_boolean(json_object_get(r->json, "prefix")));
+	assert_int_equal(json_is_true(json_object_get(r->json, "prefix")),
+			 lot[strlen(lot) - 1] == '*');
+	resp_free(r);
+}
+
+static void lots_by_prefix_and_dates(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Pia", "Prefix", "1981-02-03");
+	fx_screen(&S, t_prac, p, "{\"conditions\":[]}");
+	consent(p, "MN");
+	consent(p, "MN_PRP");
+	/* Lots that a wildcard would confuse, each on a session of a plan of its own, today
+	 * or in three days' time; one PRP kit. */
+	static const struct {
+		const char *lot;
+		int day;
+		bool kit;
+	} used[] = {
+	    {"PFX-2026-10", 0, false}, {"PFX-2026-11", 0, true}, {"PFX-2026-12", 3, false},
+	    {"PFX_2026-1", 0, false},  {"PFX%2026-1", 0, false}, {"pfx-2026-13", 0, false},
+	    {"PFX-2026", 0, false},
+	};
+	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++) {
+		long long pl = plan(p, used[i].kit ? "MN_PRP" : "MN", "[\"cheeks\"]", 3);
+		long long a = book_at(p, pl, used[i].day ? fx_time(used[i].day, 10, 0) : slot());
+		json_t *b = used[i].kit ? prp_body(used[i].lot) : full_body();
+		json_object_set_new(b, "cartridge_lot",
+				    json_string(used[i].kit ? "CART-ELSEWHERE" : used[i].lot));
+		put_ok(a, b);
+	}
+	char today[11], later[11], q[64];
+	fx_day(0, today);
+	fx_day(3, later);
+
+	/* Newest first; the PRP kit's lot is named as such; the case counts. */
+	expect_lots("PFX-2026-1*", NULL, "PFX-2026-12 PFX-2026-11 PFX-2026-10");
+	struct resp *r = lots("PFX-2026-1*", NULL);
+	json_t *items = json_object_get(r->json, "items");
+	assert_string_equal(jstr(json_array_get(items, 0), "lot_kind"), "cartridge");
+	bool kit = false;
+	for (size_t i = 0; i < json_array_size(items); i++)
+		kit |= strcmp(jstr(json_array_get(items, i), "lot_kind"), "prp_kit") == 0 &&
+		       strcmp(jstr(json_array_get(items, i), "lot"), "PFX-2026-11") == 0;
+	assert_true(kit);
+	resp_free(r);
+	/* _ and % are characters like any other, never wildcards. */
+	expect_lots("PFX_*", NULL, "PFX_2026-1");
+	expect_lots("PFX%*", NULL, "PFX%2026-1");
+	expect_lots("PFX-2026*", NULL, "PFX-2026-12 PFX-2026 PFX-2026-11 PFX-2026-10");
+	expect_lots("pfx*", NULL, "pfx-2026-13");
+	/* A lot without the * is that lot alone. */
+	expect_lots("PFX-2026", NULL, "PFX-2026");
+	expect_lots("PFX_2026-1", NULL, "PFX_2026-1");
+	expect_lots("PFX-2026-1", NULL, "");
+
+	/* Dates narrow by the session's day, both ends included. */
+	snprintf(q, sizeof q, "?from=%s&to=%s", today, today);
+	expect_lots("PFX-2026-1*", q, "PFX-2026-11 PFX-2026-10");
+	snprintf(q, sizeof q, "?from=%s", later);
+	expect_lots("PFX-2026-1*", q, "PFX-2026-12");
+	snprintf(q, sizeof q, "?to=%s", today);
+	expect_lots("PFX-2026-12", q, "");
+	snprintf(q, sizeof q, "?from=%s&to=%s", later, later);
+	expect_lots("PFX-2026-12", q, "PFX-2026-12");
+
+	/* Refused: too short a prefix, a * inside, dates that are not or run backwards. */
+	const struct fx_bad bad[] = {
+	    {.path = V1 "/lots/PF*/sessions", .field = "lot"},
+	    {.path = V1 "/lots/*/sessions", .field = "lot"},
+	    {.path = V1 "/lots/PFX*2026*/sessions", .field = "lot"},
+	    {.path = V1 "/lots/PFX*/sessions?from=2026-13-01", .field = "from"},
+	    {.path = V1 "/lots/PFX*/sessions?to=yesterday", .field = "to"},
+	    {.path = V1 "/lots/PFX*/sessions?from=2030-01-02&to=2030-01-01", .field = "to"},
+	};
+	fx_expect_bad(&S, t_prac, "GET", NULL, FX_ROWS(bad));
+	fx_expect_err(req(&S, "GET", V1 "/lots/PFX-2026-1*/sessions", t_desk, NULL), 403,
+		      "forbidden", NULL);
+	/* The look-up is audited with the prefix it asked for. */
+	assert_true(audit_has("lot", 0, "read", "PFX-2026-1*"));
+	assert_true(audit_has("lot", 0, "read", "PFX_*"));
+}
+
 static void patient_history_newest_first(void **state)
 {
 	(void)state;
@@ -1381,6 +1492,7 @@ int main(void)
 	    cmocka_unit_test(a_signed_record_is_locked_and_takes_addenda),
 	    cmocka_unit_test(a_cancelled_appointment_is_not_signed),
 	    cmocka_unit_test(lots_trace_cartridges_and_prp_kits),
+	    cmocka_unit_test(lots_by_prefix_and_dates),
 	    cmocka_unit_test(patient_history_newest_first),
 	    cmocka_unit_test(reads_and_writes_are_audited),
 	    cmocka_unit_test(signing_needs_the_patient_checked_in),

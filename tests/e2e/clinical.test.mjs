@@ -154,11 +154,37 @@ describe('practitioner chart and session note', () => {
     const panel = page.getByRole('dialog');
     await panel.getByRole('button', { name: 'Check in' }).click();
     await panel.getByText('Checked in.').waitFor();
+    // A check-in made by mistake is undone from the panel, for 5 minutes, then made again.
+    await panel.getByText(/^Undo possible until \d\d:\d\d\.$/).waitFor();
+    await shot(page, 'appointment-undo');
+    await panel.getByRole('button', { name: 'Undo check-in' }).click();
+    await panel.getByText('Undone: the appointment is booked again.').waitFor();
+    assert.equal((await call(server.base, admin, 'GET', `/appointments/${apptId}`)).status, 'booked');
+    assert.equal(await panel.getByRole('button', { name: 'Undo check-in' }).count(), 0);
+    await panel.getByRole('button', { name: 'Check in' }).click();
+    await panel.getByText('Checked in.').waitFor();
     await panel.getByRole('link', { name: 'Session note' }).click();
     await page.getByRole('heading', { name: 'Session note — Tomasz Chartwell' }).waitFor();
     await page.locator('form.note-form').getByText('Everything needed to sign is there.').waitFor();
 
+    // Signing asks first, naming what it will freeze; going back leaves a draft.
     await page.getByRole('button', { name: 'Sign note' }).click();
+    let confirm = page.getByRole('dialog', { name: 'Sign and lock this note?' });
+    await confirm.waitFor();
+    assert.deepEqual(await confirm.locator('.sign-areas li').allTextContents(), [
+      'Cheeks: 1.50 mm, 3 passes',
+      'Forehead: 1.25 mm, 2 passes (over the maximum: Thick scar tissue at the hairline)',
+    ]);
+    assert.deepEqual(await confirm.locator('.sign-products li').allTextContents(), ['Hyaluronic acid serum', 'SPF 50']);
+    assert.deepEqual(await confirm.locator('.sign-lots li').allTextContents(), ['Cartridge lot E2E-LOT-7']);
+    await shot(page, 'session-note-sign-confirm');
+    await confirm.getByRole('button', { name: 'Back to the note' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    assert.equal((await call(server.base, admin, 'GET', `/appointments/${apptId}/session`)).status, 'draft');
+    await page.locator('form.note-form').waitFor();
+    await page.getByRole('button', { name: 'Sign note' }).click();
+    confirm = page.getByRole('dialog', { name: 'Sign and lock this note?' });
+    await confirm.getByRole('button', { name: 'Sign and lock' }).click();
     await page.getByText('This note is signed and read-only.').waitFor();
     assert.equal(await page.locator('form.note-form').count(), 0);
     await page.getByRole('cell', { name: '1.25 mm' }).waitFor();
@@ -182,6 +208,12 @@ describe('practitioner chart and session note', () => {
     await page.getByRole('heading', { name: 'Lot E2E-LOT-7: 1 session' }).waitFor();
     await page.getByRole('link', { name: 'Tomasz Chartwell' }).waitFor();
     await shot(page, 'lot-lookup');
+    // A prefix with its final *: every lot that starts with it.
+    await page.getByLabel('Cartridge or PRP kit lot').fill('E2E-LOT*');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByRole('heading', { name: 'Lots E2E-LOT*: 1 session' }).waitFor();
+    await page.getByRole('cell', { name: 'E2E-LOT-7' }).waitFor();
+    await shot(page, 'lot-lookup-prefix');
   }));
 
   it('refuses the front desk the note: the UI says so and the API answers 403', withShot(() => page, 'desk-note', async () => {

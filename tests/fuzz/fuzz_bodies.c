@@ -36,6 +36,8 @@ static const struct {
     {"POST", "/api/v1/appointments/1/session/sign"},
     {"POST", "/api/v1/patients/2/merge"},
     {"PATCH", "/api/v1/settings"},
+    {"PATCH", "/api/v1/rooms/1"},
+    {"POST", "/api/v1/appointments/1/undo"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

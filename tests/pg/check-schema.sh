@@ -3,7 +3,7 @@
 # directory, no TCP), side by side with schema.sql on SQLite when the sqlite3 shell is
 # there:
 #   - the blocks apply one by one, each in its own transaction, after schema-pg-meta.sql;
-#   - rows written between blocks 3 and 4 come out of the data migrations of blocks 4-11
+#   - rows written between blocks 3 and 4 come out of the data migrations of blocks 4-13
 #     the same on both;
 #   - tables, columns, types, defaults, keys, indexes and triggers match schema.sql;
 #   - every rule the triggers enforce refuses what it should with SQLSTATE 23001 and
@@ -370,7 +370,7 @@ if [ "$got_identity" = "$want_identity" ]; then pass; else
   fail "identity columns" "want: $want_identity"$'\n'"got:  $got_identity"
 fi
 
-# ---- the data migrations: blocks 4-11 over the seed ----
+# ---- the data migrations: blocks 4-13 over the seed ----
 same() {
   local what=$1 sql=$2 a b
   a=$(pg -c "$sql" 2>&1) || {
@@ -411,6 +411,12 @@ same "block 11: new columns on old rows" \
   "SELECT 'login_failures', id, user_cleared FROM login_failures
    UNION ALL SELECT 'treatment_types', NULL, max_sessions FROM treatment_types
    UNION ALL SELECT 'plans', count(*), NULL FROM plans WHERE override_reason IS NULL
+   ORDER BY 1, 2, 3"
+same "block 13: rooms and treatment types are for treatments, no status change has an author" \
+  "SELECT 'rooms', id, kind FROM rooms
+   UNION ALL SELECT 'treatment_types', NULL, code || ':' || room_kind FROM treatment_types
+   UNION ALL SELECT 'appointments', count(*), NULL FROM appointments
+     WHERE status_changed_at IS NULL AND status_changed_by IS NULL
    ORDER BY 1, 2, 3"
 
 # ---- rules and writes ----
@@ -619,8 +625,9 @@ program "users: update" ok \
   "UPDATE users SET display_name = ?2, role = ?3, active = ?4 WHERE id = ?1" \
   4 "'Dr Second'" "'practitioner'" 0
 program "users: password" ok "UPDATE users SET password_hash = ?2 WHERE id = ?1" 4 "'hash2'"
-program "rooms: insert (src/store/clinic.c)" id=3 "INSERT INTO rooms (name) VALUES (?1)" "'Room 3'"
-program "rooms: update" ok "UPDATE rooms SET name = ?2, active = ?3 WHERE id = ?1" 3 "'Room Three'" 0
+program "rooms: insert (src/store/clinic.c)" id=3 "INSERT INTO rooms (name, kind) VALUES (?1, ?2)" "'Room 3'" "'consultation'"
+program "rooms: update" ok "UPDATE rooms SET name = ?2, active = ?3, kind = ?4 WHERE id = ?1" 3 "'Room Three'" 0 "'treatment'"
+both "check: room kind" "reject:23514" "UPDATE rooms SET kind = 'lab' WHERE id = 1"
 program "hours: clear" ok "DELETE FROM availability WHERE practitioner_id = ?1" 2
 program "hours: insert" ok \
   "INSERT INTO availability (practitioner_id, weekday, start_min, end_min) VALUES (?1, ?2, ?3, ?4)" \
@@ -635,8 +642,8 @@ program "catalog: condition upsert, existing" ok \
   "INSERT INTO conditions (code, name, severity, active) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code) DO UPDATE SET name = excluded.name, severity = excluded.severity, active = excluded.active" \
   "'sunburn'" "'Sunburn (recent)'" "'caution'" 0
 program "catalog: treatment type upsert" ok \
-  "INSERT INTO treatment_types (code, name, default_sessions, min_interval_days, max_interval_days, default_duration_min, uses_prp, max_sessions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (code) DO UPDATE SET name = excluded.name, default_sessions = excluded.default_sessions, min_interval_days = excluded.min_interval_days, max_interval_days = excluded.max_interval_days, default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp, max_sessions = excluded.max_sessions" \
-  "'MN'" "'Micro-needling'" 4 28 42 60 0 8
+  "INSERT INTO treatment_types (code, name, default_sessions, min_interval_days, max_interval_days, default_duration_min, uses_prp, max_sessions, room_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (code) DO UPDATE SET name = excluded.name, default_sessions = excluded.default_sessions, min_interval_days = excluded.min_interval_days, max_interval_days = excluded.max_interval_days, default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp, max_sessions = excluded.max_sessions, room_kind = excluded.room_kind" \
+  "'MN'" "'Micro-needling'" 4 28 42 60 0 8 "'treatment'"
 program "catalog: area upsert" ok \
   "INSERT INTO areas (code, name, max_depth_hmm) VALUES (?1, ?2, ?3) ON CONFLICT (code) DO UPDATE SET name = excluded.name, max_depth_hmm = excluded.max_depth_hmm" \
   "'scalp'" "'Scalp'" 150
@@ -672,8 +679,8 @@ program "appointments: book a session" id=21 "$sql_appt_insert" \
 program "appointments: book a consultation" id=22 "$sql_appt_insert" \
   4 NULL NULL "'consultation'" 2 2 $((T + 61 * D)) $((T + 61 * D + 1800)) "'booked'" 0 NULL NULL NULL $((T + 50)) 1
 program "appointments: reschedule" ok \
-  "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, updated_at = ?11 WHERE id = ?1" \
-  21 2 2 $((T + 62 * D)) $((T + 62 * D + 3600)) "'completed'" 0 NULL NULL "'moved'" $((T + 60))
+  "UPDATE appointments SET practitioner_id = ?2, room_id = ?3, start_at = ?4, end_at = ?5, status = ?6, late_cancel = ?7, override_reason = ?8, cancel_reason = ?9, notes = ?10, updated_at = ?11, status_changed_at = ?12, status_changed_by = ?13 WHERE id = ?1" \
+  21 2 2 $((T + 62 * D)) $((T + 62 * D + 3600)) "'completed'" 0 NULL NULL "'moved'" $((T + 60)) $((T + 60)) 2
 program "appointments: renumber, none" ok \
   "UPDATE appointments SET session_number = ?2 WHERE id = ?1" 18 NULL
 program "plans: update (planned sessions; labels follow)" ok \

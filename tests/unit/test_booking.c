@@ -65,6 +65,14 @@ enum change {
 	TOO_CLOSE_AND_OUTSIDE,
 	OUTSIDE_AND_CONFLICT,
 	ROOM_AND_PLAN,
+	/* RULES.md rule 56: the room's kind. */
+	CONSULTATION_ROOM,
+	CONSULTATION_IN_CONSULTATION_ROOM,
+	REVIEW_IN_CONSULTATION_ROOM,
+	CONSULTATION_IN_TREATMENT_ROOM,
+	TYPE_TAKES_CONSULTATION_ROOM,
+	HOURS_AND_ROOM_KIND,
+	ROOM_KIND_AND_CONFLICT,
 };
 
 struct row {
@@ -78,6 +86,7 @@ struct row {
 	bool spacing_override;
 	bool hours_override;
 	enum booking_party with; /* for a conflict */
+	bool room_override;
 };
 
 static struct screened_condition conds[2];
@@ -105,6 +114,8 @@ static void base(struct booking_request *r, struct booking_facts *f)
 	f->patient.has_screening = true;
 	f->practitioner_found = f->practitioner_active = true;
 	f->room_found = f->room_active = true;
+	f->room_kind = ROOM_TREATMENT;
+	f->type_room_kind = ROOM_TREATMENT;
 	f->plan_found = true;
 	f->plan.id = 9;
 	f->plan.patient_id = 7;
@@ -279,6 +290,33 @@ static void apply(enum change c, struct booking_request *r, struct booking_facts
 		apply(NO_ROOM, r, f);
 		apply(HOLD_PLAN, r, f);
 		break;
+	case CONSULTATION_ROOM:
+		f->room_kind = ROOM_CONSULTATION;
+		break;
+	case CONSULTATION_IN_CONSULTATION_ROOM:
+	case REVIEW_IN_CONSULTATION_ROOM:
+		f->room_kind = ROOM_CONSULTATION;
+		r->kind = c == REVIEW_IN_CONSULTATION_ROOM ? KIND_REVIEW : KIND_CONSULTATION;
+		r->plan_id = 0;
+		f->plan_found = false;
+		break;
+	case CONSULTATION_IN_TREATMENT_ROOM:
+		r->kind = KIND_CONSULTATION;
+		r->plan_id = 0;
+		f->plan_found = false;
+		break;
+	case TYPE_TAKES_CONSULTATION_ROOM:
+		f->room_kind = ROOM_CONSULTATION;
+		f->type_room_kind = ROOM_CONSULTATION;
+		break;
+	case HOURS_AND_ROOM_KIND:
+		apply(OUTSIDE_HOURS, r, f);
+		f->room_kind = ROOM_CONSULTATION;
+		break;
+	case ROOM_KIND_AND_CONFLICT:
+		f->room_kind = ROOM_CONSULTATION;
+		apply(CONFLICT_ROOM, r, f);
+		break;
 	}
 }
 
@@ -288,78 +326,109 @@ static void apply(enum change c, struct booking_request *r, struct booking_facts
 #define VF (-ERR_VALIDATION_FAILED)
 
 static const struct row rows[] = {
-    {"passes", NONE, D, false, 0, NULL, 0, false, false, 0},
-    {"ends before it starts", END_BEFORE_START, D, false, VF, "end", 0, false, false, 0},
-    {"under 5 minutes", TOO_SHORT, D, false, VF, "end", 0, false, false, 0},
-    {"over 8 hours", TOO_LONG, D, false, VF, "end", 0, false, false, 0},
-    {"no such patient", NO_PATIENT, D, false, VF, "patient_id", 0, false, false, 0},
-    {"archived patient", ARCHIVED, D, false, -ERR_PATIENT_ARCHIVED, NULL, 0, false, false, 0},
-    {"no such practitioner", NO_PRACTITIONER, D, false, VF, "practitioner_id", 0, false, false, 0},
+    {"passes", NONE, D, false, 0, NULL, 0, false, false, 0, false},
+    {"ends before it starts", END_BEFORE_START, D, false, VF, "end", 0, false, false, 0, false},
+    {"under 5 minutes", TOO_SHORT, D, false, VF, "end", 0, false, false, 0, false},
+    {"over 8 hours", TOO_LONG, D, false, VF, "end", 0, false, false, 0, false},
+    {"no such patient", NO_PATIENT, D, false, VF, "patient_id", 0, false, false, 0, false},
+    {"archived patient", ARCHIVED, D, false, -ERR_PATIENT_ARCHIVED, NULL, 0, false, false, 0,
+     false},
+    {"no such practitioner", NO_PRACTITIONER, D, false, VF, "practitioner_id", 0, false, false, 0,
+     false},
     {"inactive practitioner", PRACTITIONER_INACTIVE, D, false, VF, "practitioner_id", 0, false,
-     false, 0},
-    {"no such room", NO_ROOM, D, false, VF, "room_id", 0, false, false, 0},
-    {"room not in use", ROOM_INACTIVE, D, false, VF, "room_id", 0, false, false, 0},
-    {"no such plan", NO_PLAN, D, false, VF, "plan_id", 0, false, false, 0},
+     false, 0, false},
+    {"no such room", NO_ROOM, D, false, VF, "room_id", 0, false, false, 0, false},
+    {"room not in use", ROOM_INACTIVE, D, false, VF, "room_id", 0, false, false, 0, false},
+    {"no such plan", NO_PLAN, D, false, VF, "plan_id", 0, false, false, 0, false},
     {"no such plan, default length", NO_PLAN_DEFAULT_END, D, false, VF, "plan_id", 0, false, false,
-     0},
-    {"another patient's plan", PLAN_OTHER_PATIENT, D, false, VF, "plan_id", 0, false, false, 0},
-    {"plan on hold", HOLD_PLAN, P, true, -ERR_PLAN_NOT_ACTIVE, NULL, 0, false, false, 0},
-    {"plan completed", DONE_PLAN, A, true, -ERR_PLAN_NOT_ACTIVE, NULL, 0, false, false, 0},
-    {"plan full", PLAN_FULL, A, true, -ERR_PLAN_FULL, NULL, 0, false, false, 0},
-    {"under 18 on the day", UNDERAGE, A, true, -ERR_UNDERAGE, NULL, 0, false, false, 0},
-    {"no screening", NO_SCREENING, P, true, -ERR_SCREENING_REQUIRED, NULL, 0, false, false, 0},
+     0, false},
+    {"another patient's plan", PLAN_OTHER_PATIENT, D, false, VF, "plan_id", 0, false, false, 0,
+     false},
+    {"plan on hold", HOLD_PLAN, P, true, -ERR_PLAN_NOT_ACTIVE, NULL, 0, false, false, 0, false},
+    {"plan completed", DONE_PLAN, A, true, -ERR_PLAN_NOT_ACTIVE, NULL, 0, false, false, 0, false},
+    {"plan full", PLAN_FULL, A, true, -ERR_PLAN_FULL, NULL, 0, false, false, 0, false},
+    {"under 18 on the day", UNDERAGE, A, true, -ERR_UNDERAGE, NULL, 0, false, false, 0, false},
+    {"no screening", NO_SCREENING, P, true, -ERR_SCREENING_REQUIRED, NULL, 0, false, false, 0,
+     false},
     {"consultation without screening", NO_SCREENING_CONSULTATION, D, false, 0, NULL, 0, false,
-     false, 0},
-    {"blocking condition", BLOCKING, A, true, -ERR_CONTRAINDICATED, NULL, 0, false, false, 0},
+     false, 0, false},
+    {"blocking condition", BLOCKING, A, true, -ERR_CONTRAINDICATED, NULL, 0, false, false, 0,
+     false},
     {"clearance missing", CLEARANCE_MISSING, P, true, -ERR_CONTRAINDICATED, NULL, 0, false, false,
-     0},
-    {"clearance recorded", CLEARANCE_GIVEN, D, false, 0, NULL, 0, false, false, 0},
-    {"caution warns", CAUTION, D, false, 0, NULL, BOOK_WARN_CAUTION, false, false, 0},
+     0, false},
+    {"clearance recorded", CLEARANCE_GIVEN, D, false, 0, NULL, 0, false, false, 0, false},
+    {"caution warns", CAUTION, D, false, 0, NULL, BOOK_WARN_CAUTION, false, false, 0, false},
     {"caution on a consultation", CAUTION_CONSULTATION, D, false, 0, NULL, BOOK_WARN_CAUTION, false,
-     false, 0},
+     false, 0, false},
     {"too close to the previous", PREV_TOO_CLOSE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0, false,
-     false, 0},
+     false, 0, false},
     {"front desk cannot override spacing", PREV_TOO_CLOSE, D, true, -ERR_SPACING_TOO_SHORT, NULL, 0,
-     false, false, 0},
+     false, false, 0, false},
     {"practitioner without a reason", PREV_TOO_CLOSE, P, false, -ERR_SPACING_TOO_SHORT, NULL, 0,
-     false, false, 0},
-    {"practitioner overrides spacing", PREV_TOO_CLOSE, P, true, 0, NULL, 0, true, false, 0},
-    {"admin overrides spacing", PREV_TOO_CLOSE, A, true, 0, NULL, 0, true, false, 0},
+     false, false, 0, false},
+    {"practitioner overrides spacing", PREV_TOO_CLOSE, P, true, 0, NULL, 0, true, false, 0, false},
+    {"admin overrides spacing", PREV_TOO_CLOSE, A, true, 0, NULL, 0, true, false, 0, false},
     {"too close to the following", NEXT_TOO_CLOSE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0, false,
-     false, 0},
-    {"practitioner overrides the following", NEXT_TOO_CLOSE, P, true, 0, NULL, 0, true, false, 0},
+     false, 0, false},
+    {"practitioner overrides the following", NEXT_TOO_CLOSE, P, true, 0, NULL, 0, true, false, 0,
+     false},
     {"beyond max after the previous", PREV_BEYOND_MAX, D, false, 0, NULL, BOOK_WARN_BEYOND_MAX_PREV,
-     false, false, 0},
+     false, false, 0, false},
     {"beyond max before the following", NEXT_BEYOND_MAX, D, false, 0, NULL,
-     BOOK_WARN_BEYOND_MAX_NEXT, false, false, 0},
-    {"no consent warns", NO_CONSENT, D, false, 0, NULL, BOOK_WARN_CONSENT_MISSING, false, false, 0},
-    {"outside hours", OUTSIDE_HOURS, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false, 0},
+     BOOK_WARN_BEYOND_MAX_NEXT, false, false, 0, false},
+    {"no consent warns", NO_CONSENT, D, false, 0, NULL, BOOK_WARN_CONSENT_MISSING, false, false, 0,
+     false},
+    {"outside hours", OUTSIDE_HOURS, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false, 0, false},
     {"practitioner cannot override hours", OUTSIDE_HOURS, P, true, -ERR_OUTSIDE_HOURS, NULL, 0,
-     false, false, 0},
+     false, false, 0, false},
     {"admin without a reason", OUTSIDE_HOURS, A, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false,
-     0},
-    {"admin overrides hours", OUTSIDE_HOURS, A, true, 0, NULL, 0, false, true, 0},
-    {"time off", TIME_OFF, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false, 0},
+     0, false},
+    {"admin overrides hours", OUTSIDE_HOURS, A, true, 0, NULL, 0, false, true, 0, false},
+    {"time off", TIME_OFF, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false, false, 0, false},
     {"practitioner busy", CONFLICT_PRACTITIONER, A, true, -ERR_CONFLICT, NULL, 0, false, false,
-     BOOK_PARTY_PRACTITIONER},
-    {"room busy", CONFLICT_ROOM, A, true, -ERR_CONFLICT, NULL, 0, false, false, BOOK_PARTY_ROOM},
+     BOOK_PARTY_PRACTITIONER, false},
+    {"room busy", CONFLICT_ROOM, A, true, -ERR_CONFLICT, NULL, 0, false, false, BOOK_PARTY_ROOM,
+     false},
     {"patient busy", CONFLICT_PATIENT, A, true, -ERR_CONFLICT, NULL, 0, false, false,
-     BOOK_PARTY_PATIENT},
-    {"yesterday", YESTERDAY, A, true, VF, "start", 0, false, false, 0},
-    {"earlier today", EARLIER_TODAY, D, false, 0, NULL, 0, false, false, 0},
-    {"two years ahead", TWO_YEARS_AHEAD, D, false, 0, NULL, 0, false, false, 0},
-    {"two years and a day ahead", TWO_YEARS_AND_A_DAY, A, true, VF, "start", 0, false, false, 0},
-    {"moving a booked appointment", MOVING_BOOKED, D, false, 0, NULL, 0, false, false, 0},
+     BOOK_PARTY_PATIENT, false},
+    {"yesterday", YESTERDAY, A, true, VF, "start", 0, false, false, 0, false},
+    {"earlier today", EARLIER_TODAY, D, false, 0, NULL, 0, false, false, 0, false},
+    {"two years ahead", TWO_YEARS_AHEAD, D, false, 0, NULL, 0, false, false, 0, false},
+    {"two years and a day ahead", TWO_YEARS_AND_A_DAY, A, true, VF, "start", 0, false, false, 0,
+     false},
+    {"moving a booked appointment", MOVING_BOOKED, D, false, 0, NULL, 0, false, false, 0, false},
     {"moving a checked-in appointment", MOVING_CHECKED_IN, D, false, -ERR_BAD_TRANSITION, NULL, 0,
-     false, false, 0},
-    {"full before underage", FULL_AND_UNDERAGE, D, false, -ERR_PLAN_FULL, NULL, 0, false, false, 0},
+     false, false, 0, false},
+    {"full before underage", FULL_AND_UNDERAGE, D, false, -ERR_PLAN_FULL, NULL, 0, false, false, 0,
+     false},
     {"underage before spacing", UNDERAGE_AND_TOO_CLOSE, D, false, -ERR_UNDERAGE, NULL, 0, false,
-     false, 0},
+     false, 0, false},
     {"spacing before hours", TOO_CLOSE_AND_OUTSIDE, D, false, -ERR_SPACING_TOO_SHORT, NULL, 0,
-     false, false, 0},
+     false, false, 0, false},
     {"hours before conflicts", OUTSIDE_AND_CONFLICT, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false,
-     false, 0},
-    {"room before plan state", ROOM_AND_PLAN, D, false, VF, "room_id", 0, false, false, 0},
+     false, 0, false},
+    {"room before plan state", ROOM_AND_PLAN, D, false, VF, "room_id", 0, false, false, 0, false},
+    {"treatment in a consultation room", CONSULTATION_ROOM, D, false, -ERR_ROOM_UNSUITABLE, NULL, 0,
+     false, false, 0, false},
+    {"front desk cannot override the room", CONSULTATION_ROOM, D, true, -ERR_ROOM_UNSUITABLE, NULL,
+     0, false, false, 0, false},
+    {"practitioner cannot override the room", CONSULTATION_ROOM, P, true, -ERR_ROOM_UNSUITABLE,
+     NULL, 0, false, false, 0, false},
+    {"admin without a reason, room", CONSULTATION_ROOM, A, false, -ERR_ROOM_UNSUITABLE, NULL, 0,
+     false, false, 0, false},
+    {"admin overrides the room", CONSULTATION_ROOM, A, true, 0, NULL, 0, false, false, 0, true},
+    {"consultation in a consultation room", CONSULTATION_IN_CONSULTATION_ROOM, D, false, 0, NULL, 0,
+     false, false, 0, false},
+    {"review in a consultation room", REVIEW_IN_CONSULTATION_ROOM, D, false, 0, NULL, 0, false,
+     false, 0, false},
+    {"consultation in a treatment room", CONSULTATION_IN_TREATMENT_ROOM, D, false, 0, NULL, 0,
+     false, false, 0, false},
+    {"a type that takes a consultation room", TYPE_TAKES_CONSULTATION_ROOM, D, false, 0, NULL, 0,
+     false, false, 0, false},
+    {"hours before the room", HOURS_AND_ROOM_KIND, D, false, -ERR_OUTSIDE_HOURS, NULL, 0, false,
+     false, 0, false},
+    {"the room before conflicts", ROOM_KIND_AND_CONFLICT, D, false, -ERR_ROOM_UNSUITABLE, NULL, 0,
+     false, false, 0, false},
 };
 
 static void booking_verdicts(void **state)
@@ -388,9 +457,10 @@ static void booking_verdicts(void **state)
 			  v.warnings, w->warnings);
 		row_check(&bad,
 			  v.spacing_override == w->spacing_override &&
-			      v.hours_override == w->hours_override,
-			  "%s: overrides spacing %d hours %d", w->name, v.spacing_override,
-			  v.hours_override);
+			      v.hours_override == w->hours_override &&
+			      v.room_override == w->room_override,
+			  "%s: overrides spacing %d hours %d room %d", w->name, v.spacing_override,
+			  v.hours_override, v.room_override);
 		if (w->refusal == -ERR_CONFLICT)
 			row_check(&bad,
 				  v.conflict_with == w->with && v.conflict_id == 41 + (int)w->with,
@@ -502,13 +572,88 @@ static void plan_link(void **state)
 	assert_int_equal(rules_plan_link(KIND_REVIEW, false, &why), 0);
 }
 
+/* RULES.md rule 56: what each visit needs and which rooms have it. */
+static void room_kinds(void **state)
+{
+	(void)state;
+	static const struct {
+		int visit, type_room, room;
+		bool suits;
+	} cases[] = {
+	    {KIND_TREATMENT, ROOM_TREATMENT, ROOM_TREATMENT, true},
+	    {KIND_TREATMENT, ROOM_TREATMENT, ROOM_CONSULTATION, false},
+	    {KIND_TREATMENT, 0, ROOM_CONSULTATION, false},
+	    {KIND_TREATMENT, ROOM_CONSULTATION, ROOM_CONSULTATION, true},
+	    {KIND_TREATMENT, ROOM_CONSULTATION, ROOM_TREATMENT, true},
+	    {KIND_CONSULTATION, ROOM_TREATMENT, ROOM_CONSULTATION, true},
+	    {KIND_CONSULTATION, 0, ROOM_TREATMENT, true},
+	    {KIND_REVIEW, 0, ROOM_CONSULTATION, true},
+	    {KIND_REVIEW, 0, ROOM_TREATMENT, true},
+	    {KIND_CONSULTATION, 0, 0, false}, /* a room of no known kind takes nothing */
+	};
+	int bad = 0;
+	for (size_t i = 0; i < NROWS(cases); i++) {
+		int need = rules_room_need(cases[i].visit, cases[i].type_room);
+		row_check(&bad, rules_room_suits(need, cases[i].room) == cases[i].suits,
+			  "row %zu: visit %d type %d room %d", i, cases[i].visit,
+			  cases[i].type_room, cases[i].room);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* An undo that retakes the time: the plan, spacing and the clock, and no override. */
+static void undo_retakes_the_time(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		enum change change;
+		int refusal;
+	} cases[] = {
+	    {"free", NONE, 0},
+	    {"plan on hold", HOLD_PLAN, -ERR_PLAN_NOT_ACTIVE},
+	    {"plan full since", PLAN_FULL, -ERR_PLAN_FULL},
+	    {"a session booked too close since", PREV_TOO_CLOSE, -ERR_SPACING_TOO_SHORT},
+	    {"a following session too close", NEXT_TOO_CLOSE, -ERR_SPACING_TOO_SHORT},
+	    {"the room rebooked", CONFLICT_ROOM, -ERR_CONFLICT},
+	    {"the practitioner rebooked", CONFLICT_PRACTITIONER, -ERR_CONFLICT},
+	    {"the patient booked elsewhere", CONFLICT_PATIENT, -ERR_CONFLICT},
+	    /* What the booking was judged on then is not judged again. */
+	    {"outside hours now", OUTSIDE_HOURS, 0},
+	    {"underage", UNDERAGE, 0},
+	    {"a consultation room", CONSULTATION_ROOM, 0},
+	    {"yesterday's appointment", YESTERDAY, 0},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < NROWS(cases); i++) {
+		struct booking_request r;
+		struct booking_facts f;
+		struct booking_verdict v;
+		base(&r, &f);
+		apply(cases[i].change, &r, &f);
+		r.role = ROLE_ADMIN;
+		r.has_override = true;
+		int got = rules_undo_booking(&r, &f, &v);
+		row_check(&bad, got == cases[i].refusal && v.refusal == got,
+			  "%s: refusal %d, want %d", cases[i].name, got, cases[i].refusal);
+		row_check(&bad, !got || v.message, "%s: a refusal without a sentence",
+			  cases[i].name);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	dates_set_zone("UTC");
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(booking_verdicts),	     cmocka_unit_test(verdict_details),
-	    cmocka_unit_test(default_end),	     cmocka_unit_test(screened_conditions),
-	    cmocka_unit_test(unreadable_birth_date), cmocka_unit_test(plan_link),
+	    cmocka_unit_test(booking_verdicts),
+	    cmocka_unit_test(verdict_details),
+	    cmocka_unit_test(default_end),
+	    cmocka_unit_test(screened_conditions),
+	    cmocka_unit_test(unreadable_birth_date),
+	    cmocka_unit_test(plan_link),
+	    cmocka_unit_test(room_kinds),
+	    cmocka_unit_test(undo_retakes_the_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,10 @@ static json_t *expected_view(const struct appt_view *v)
 	json_object_set_new(o, "cancel_reason",
 			    a->cancel_reason ? json_string(a->cancel_reason) : json_null());
 	json_object_set_new(o, "notes", a->notes ? json_string(a->notes) : json_null());
+	json_object_set_new(o, "status_changed_at",
+			    a->status_at ? api_instant(a->status_at) : json_null());
+	json_object_set_new(o, "status_changed_by",
+			    a->status_by ? json_integer(a->status_by) : json_null());
 	char name[1024];
 	snprintf(name, sizeof name, "%s %s", v->patient_first ? v->patient_first : "",
 		 v->patient_last ? v->patient_last : "");
@@ -246,6 +250,8 @@ static void appointment_views(void **state)
 	v.a.cancel_reason = cancel;
 	v.a.override_reason = override;
 	v.a.notes = notes;
+	v.a.status_at = 1800000300;
+	v.a.status_by = 5;
 	json_t *cautions = json_pack("[s,s]", "anticoagulants", "keloid history");
 	check_view(&v, cautions);
 	json_decref(cautions);

@@ -165,7 +165,14 @@ static void hot_queries_use_indexes(void **state)
 	assert_non_null(strstr(plan, "SEARCH pl USING COVERING INDEX plans_due"));
 	assert_null(strstr(plan, "TEMP B-TREE"));
 	free(plan);
+	/* A lot, or a prefix of lots ("LOT-2026-1*"), is a range on each lot column's index;
+	 * the date range never takes the lead from it. */
 	plan = plan_of(db, store_sessions_hot, "lot look-up");
+	assert_non_null(strstr(plan, "INDEX session_records_cartridge_lot (cartridge_lot>? AND "
+				     "cartridge_lot<?)"));
+	assert_non_null(
+	    strstr(plan, "INDEX session_records_kit_lot (prp_kit_lot>? AND prp_kit_lot<?)"));
+	assert_null(strstr(plan, "appointments_start"));
 	assert_null(strstr(plan, "patients"));
 	assert_null(strstr(plan, "plans"));
 	free(plan);

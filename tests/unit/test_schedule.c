@@ -1515,6 +1515,42 @@ static void find_slots_reading_rooms_on_demand(void **state)
 	assert_true(only_first > 0);
 }
 
+/* RULES.md rule 7: an undo goes back to booked for its author within 5 minutes. */
+static void undo_of_a_status_change(void **state)
+{
+	(void)state;
+	const int64_t t = 1800000000;
+	static const struct {
+		const char *name;
+		int status;
+		int64_t changed_ago; /* -1: never changed */
+		int64_t by, actor;
+		int want;
+	} rows[] = {
+	    {"check-in, at once", APPT_CHECKED_IN, 0, 5, 5, 0},
+	    {"no-show, 4 minutes on", APPT_NO_SHOW, 240, 5, 5, 0},
+	    {"cancellation, at 5 minutes", APPT_CANCELLED, UNDO_WINDOW_S, 5, 5, 0},
+	    {"cancellation, 5 minutes and a second", APPT_CANCELLED, UNDO_WINDOW_S + 1, 5, 5,
+	     -ERR_UNDO_EXPIRED},
+	    {"check-in, an hour on", APPT_CHECKED_IN, 3600, 5, 5, -ERR_UNDO_EXPIRED},
+	    {"another user's check-in", APPT_CHECKED_IN, 10, 5, 6, -ERR_UNDO_NOT_YOURS},
+	    {"another user's, late too", APPT_NO_SHOW, 3600, 5, 6, -ERR_UNDO_NOT_YOURS},
+	    {"booked: nothing to undo", APPT_BOOKED, 10, 5, 5, -ERR_BAD_TRANSITION},
+	    {"completed stays so", APPT_COMPLETED, 10, 5, 5, -ERR_BAD_TRANSITION},
+	    {"a change with no author on record", APPT_CANCELLED, -1, 0, 5, -ERR_BAD_TRANSITION},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct undo_input in = {rows[i].status,
+					rows[i].changed_ago < 0 ? 0 : t - rows[i].changed_ago,
+					rows[i].by, rows[i].actor, t};
+		int got = rules_undo(&in);
+		row_check(&bad, got == rows[i].want, "%s: %d, want %d", rows[i].name, got,
+			  rows[i].want);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1530,6 +1566,7 @@ int main(void)
 	    cmocka_unit_test(transitions_by_signing),
 	    cmocka_unit_test(transitions_late_cancel),
 	    cmocka_unit_test(transitions_no_show),
+	    cmocka_unit_test(undo_of_a_status_change),
 	    cmocka_unit_test_teardown(next_window, zone_utc),
 	    cmocka_unit_test_teardown(find_slots, zone_utc),
 	    cmocka_unit_test_teardown(find_slots_agree_with_rules, zone_utc),

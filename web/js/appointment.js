@@ -3,7 +3,7 @@
 // for clinical roles the way to the session note.
 
 import { api, cached, ApiError } from './api.js';
-import { isClinical, mayOverrideSpacing, mayOverrideHours } from './session.js';
+import { session, isClinical, mayOverrideSpacing, mayOverrideHours } from './session.js';
 import {
   h, replace, openDialog, field, input, select, textarea, message, showFormError,
   clearErrors, statusBadge, busy, toast,
@@ -14,6 +14,18 @@ import {
 } from './format.js';
 
 const FIELD_MAP = { start: 'time', end: 'time', practitioner_id: 'practitioner', room_id: 'room' };
+
+/** How long a check-in, no-show or cancellation can be undone by its author (RULES.md rule 7). */
+const UNDO_WINDOW_MS = 5 * 60 * 1000;
+const UNDOABLE = { checked_in: 'check-in', no_show: 'no-show', cancelled: 'cancellation' };
+
+/** Milliseconds left to undo the appointment's last status change by the user logged in; 0 for none. */
+export function undoLeft(appt, now = Date.now()) {
+  if (!UNDOABLE[appt.status] || !appt.status_changed_at || !session.user) return 0;
+  if (appt.status_changed_by !== session.user.id) return 0;
+  const left = Date.parse(appt.status_changed_at) + UNDO_WINDOW_MS - now;
+  return left > 0 ? left : 0;
+}
 
 /** view: an appointment as the day sheet or appointment list gives it (with names). */
 export async function openAppointment(view, { onChange } = {}) {
@@ -29,6 +41,7 @@ export async function openAppointment(view, { onChange } = {}) {
   }
   const nameOf = (list, id, key) => (list.items.find((x) => x.id === id) || {})[key];
   let notice = null;
+  let undoTimer = null;
 
   async function refresh() {
     const fresh = await api.get(`/appointments/${appt.id}`);
@@ -100,6 +113,20 @@ export async function openAppointment(view, { onChange } = {}) {
         return message('Recorded as a no-show.', 'ok');
       }, { disabledReason: started ? null : 'Possible once the start time has passed.' }));
     }
+    const left = undoLeft(appt);
+    clearTimeout(undoTimer);
+    if (left) {
+      // Clinic time, as every time the UI shows.
+      const until = minutesToHhmm((hhmmToMinutes(timeOf(appt.status_changed_at)) + 5) % (24 * 60));
+      out.unshift(act(`Undo ${UNDOABLE[s]}`, async () => {
+        await api.post(`/appointments/${appt.id}/undo`, {});
+        toast(`The ${UNDOABLE[s]} is undone.`);
+        return message(`Undone: the appointment is booked again.`, 'ok');
+      }, { cls: 'undo' }));
+      out.push(h('span', { class: 'hint undo-hint' }, `Undo possible until ${until}.`));
+      /* The button goes when the window closes, whether or not anything else happens. */
+      undoTimer = setTimeout(() => { if (d.body.isConnected) draw(); }, left + 500);
+    }
     const links = [h('a', { class: 'button', href: `#/patients/${appt.patient_id}` }, 'Patient page')];
     if (isClinical()) {
       links.push(h('a', { class: 'button', href: `#/patients/${appt.patient_id}/chart` }, 'Chart'));
@@ -157,7 +184,7 @@ export async function openAppointment(view, { onChange } = {}) {
     let override = null;
     if (mayOverrideSpacing() || mayOverrideHours()) {
       override = field('Override reason (optional)', textarea({ name: 'override_reason', rows: 2, maxlength: 500 }), {
-        hint: mayOverrideHours() ? 'Only to move inside the plan\'s minimum spacing or outside working hours.' : 'Only to move inside the plan\'s minimum spacing.',
+        hint: mayOverrideHours() ? 'Only to move inside the plan\'s minimum spacing, outside working hours or into a room not equipped for the visit.' : 'Only to move inside the plan\'s minimum spacing.',
       });
     }
     const form = h('form', { class: 'subform', novalidate: true },

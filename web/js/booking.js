@@ -15,6 +15,39 @@ import {
   minutesToHhmm, ageOn, today, KIND_LABEL, conditionName, conditionNames,
 } from './format.js';
 
+/** Statuses that hold their time (RULES.md rule 18). */
+const HOLDING = new Set(['booked', 'checked_in', 'completed']);
+const ROOM_KIND_LABEL = { consultation: 'consultation room', treatment: 'treatment room' };
+
+/**
+ * RULES.md rule 56: the room kind a visit needs (a treatment: its type's room_kind), and
+ * whether a room has it. A treatment room takes every visit.
+ */
+export function roomNeed(kind, type) {
+  if (kind !== 'treatment') return 'consultation';
+  return (type && type.room_kind) || 'treatment';
+}
+export function roomSuits(need, room) {
+  const k = room.kind || 'treatment';
+  return k === 'treatment' || k === need;
+}
+
+/**
+ * The room to offer for a visit that needs need in [start, end) (ms): the one asked for
+ * when it suits and is free, else the first suitable free room, a consultation room first
+ * when no more is needed (the treatment rooms stay free); busy holds [roomId, start, end].
+ */
+export function pickRoom(rooms, need, busy, start, end, wanted) {
+  const free = (r) => !busy.some(([id, s, e]) => id === r.id && s < end && e > start);
+  const ok = rooms.filter((r) => roomSuits(need, r));
+  const want = ok.find((r) => r.id === wanted);
+  if (want && free(want)) return want;
+  const order = need === 'consultation'
+    ? [...ok.filter((r) => r.kind === 'consultation'), ...ok.filter((r) => r.kind !== 'consultation')]
+    : ok;
+  return order.find(free) || want || order[0] || null;
+}
+
 const FIELD_MAP = {
   patient_id: 'patient', plan_id: 'plan', start: 'time', end: 'duration',
   practitioner_id: 'practitioner', room_id: 'room', override_reason: 'override_reason',
@@ -171,6 +204,7 @@ export async function openBooking(prefill = {}) {
     onchange: () => {
       drawPlans();
       setDefaultDuration();
+      chooseRoom();
       predict();
     },
     className: 'inline-radios',
@@ -180,6 +214,10 @@ export async function openBooking(prefill = {}) {
     prefill.practitionerId || (session.user.role === 'practitioner' ? session.user.id : practitioners.items[0]?.id));
   const activeRooms = rooms.items.filter((r) => r.active);
   const room = select({ name: 'room' }, activeRooms.map((r) => [r.id, r.name]), prefill.roomId || activeRooms[0]?.id);
+  const roomHint = h('p', { class: 'hint room-hint', 'aria-live': 'polite' });
+  // The room follows the visit and the time until someone picks one by hand.
+  let roomChosen = false;
+  room.addEventListener('input', () => { roomChosen = true; });
   const date = input({ type: 'date', name: 'date', value: prefill.date || '', required: true });
   const time = input({ type: 'time', name: 'time', value: prefill.time || '09:00', step: 900, required: true });
   const durations = [15, 30, 45, 60, 75, 90, 120, 150, 180, 240].map((m) => [m, m < 60 ? `${m} minutes` : `${m / 60 === Math.floor(m / 60) ? m / 60 : (m / 60).toFixed(1)} hour${m === 60 ? '' : 's'}`]);
@@ -188,12 +226,13 @@ export async function openBooking(prefill = {}) {
   let overrideField = null;
   if (mayOverrideSpacing() || mayOverrideHours()) {
     const hint = mayOverrideHours()
-      ? 'Only to book sooner than the plan\'s minimum spacing, or outside working hours. It is stored and audited.'
+      ? 'Only to book sooner than the plan\'s minimum spacing, outside working hours or in a room not equipped for the visit. It is stored and audited.'
       : 'Only to book sooner than the plan\'s minimum spacing. It is stored and audited.';
     overrideField = field('Override reason (optional)', textarea({ name: 'override_reason', rows: 2, maxlength: 500 }), { hint });
   }
 
   for (const el of [practitioner, room, date, time, duration]) el.addEventListener('change', predict);
+  for (const el of [date, time, duration]) el.addEventListener('change', chooseRoom);
 
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Book appointment');
   const cancel = h('button', { type: 'button', onclick: () => d.close() }, 'Close');
@@ -207,7 +246,7 @@ export async function openBooking(prefill = {}) {
     planSlot,
     h('div', { class: 'grid-2' },
       field('Practitioner', practitioner),
-      field('Room', room),
+      h('div', {}, field('Room', room), roomHint),
       field('Date', date),
       field('Start', time, { hint: 'Clinic time' }),
       field('Duration', duration)),
@@ -228,6 +267,49 @@ export async function openBooking(prefill = {}) {
       duration.value = '30';
     }
   }
+
+  function currentNeed() {
+    const kind = radioValue(form, 'kind');
+    const plan = kind === 'treatment' ? selectedPlan() : null;
+    return roomNeed(kind, plan && types.find((x) => x.code === plan.treatment_type));
+  }
+
+  /** Sets the room to a suitable one that is free at the chosen time (the day's bookings). */
+  let roomSeq = 0;
+  async function chooseRoom() {
+    const mySeq = ++roomSeq;
+    const startMin = hhmmToMinutes(time.value);
+    if (!date.value || startMin === null) return;
+    const start = Date.parse(toTs(date.value, time.value));
+    const end = start + Number(duration.value) * 60000;
+    let busyRooms = [];
+    try {
+      const day = await api.get('/appointments', { date: date.value, limit: 2000 });
+      busyRooms = day.items.filter((a) => HOLDING.has(a.status))
+        .map((a) => [a.room_id, Date.parse(a.start), Date.parse(a.end)]);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'unauthenticated') return;
+      // Without the day's bookings the room is still chosen by its kind.
+    }
+    if (mySeq !== roomSeq) return;
+    const need = currentNeed();
+    const current = Number(room.value);
+    // The room asked for when the dialog opened (a column of the room view) wins while it suits.
+    const wanted = roomChosen ? current : prefill.roomId;
+    const pick = roomChosen ? activeRooms.find((r) => r.id === current) : pickRoom(activeRooms, need, busyRooms, start, end, wanted);
+    if (pick && !roomChosen) room.value = String(pick.id);
+    const chosen = activeRooms.find((r) => r.id === Number(room.value));
+    if (!chosen) {
+      replace(roomHint);
+    } else if (!roomSuits(need, chosen)) {
+      replace(roomHint, `${chosen.name} is a consultation room: a treatment needs a treatment room.`);
+    } else if (busyRooms.some(([id, s, e]) => id === chosen.id && s < end && e > start)) {
+      replace(roomHint, `${chosen.name} is taken at that time (a ${ROOM_KIND_LABEL[chosen.kind || 'treatment']}).`);
+    } else {
+      replace(roomHint, `${chosen.name} is free at that time (a ${ROOM_KIND_LABEL[chosen.kind || 'treatment']}).`);
+    }
+  }
+  room.addEventListener('change', chooseRoom);
 
   function selectedPlan() {
     const id = radioValue(form, 'plan');
@@ -285,12 +367,14 @@ export async function openBooking(prefill = {}) {
       onchange: () => {
         setDefaultDuration();
         loadPlanAppts();
+        chooseRoom();
         predict();
       },
     });
     replace(planSlot, group);
     setDefaultDuration();
     loadPlanAppts();
+    chooseRoom();
   }
 
   async function loadPlanAppts() {
@@ -431,6 +515,7 @@ export async function openBooking(prefill = {}) {
   if (!prefill.patient) drawPlans();
   if (!prefill.date) date.value = today();
   setDefaultDuration();
+  chooseRoom();
   predict();
   d.focusFirst();
 }

@@ -414,6 +414,14 @@ export function errorSentence(err, ctx = {}) {
       const who = d.practitioner_id && ctx.practitionerName ? ctx.practitionerName(d.practitioner_id) : 'The practitioner';
       return `Outside working hours: ${who} does not work at that time (or is off).`;
     }
+    case 'room_unsuitable':
+      return d.needs === 'treatment'
+        ? 'That room is a consultation room: a treatment needs a treatment room (an admin may override with a reason).'
+        : 'That room is not equipped for this kind of visit.';
+    case 'undo_expired':
+      return 'Too late to undo: a check-in, no-show or cancellation can be undone only within 5 minutes.';
+    case 'undo_not_yours':
+      return 'Only the person who made this change can undo it.';
     case 'bad_transition':
       return d.status
         ? `Not possible: the appointment is ${label(STATUS_LABEL, d.status).toLowerCase()}.`

@@ -8,6 +8,7 @@ import {
 import { errorSentence, SEVERITY_LABEL } from '../format.js';
 
 const YES = { true: 'Yes', false: 'No' };
+const ROOM_KIND = { treatment: 'Treatment room', consultation: 'Consultation room' };
 
 const CATALOGS = {
   conditions: {
@@ -23,8 +24,8 @@ const CATALOGS = {
   },
   'treatment-types': {
     title: 'Treatment types',
-    columns: ['Code', 'Name', 'Sessions', 'Spacing (days)', 'Visit length', 'Uses PRP'],
-    cells: (r) => [r.code, r.name, String(r.default_sessions), `${r.min_interval_days}–${r.max_interval_days}`, `${r.default_duration_min} min`, statusBadge(String(r.uses_prp), YES)],
+    columns: ['Code', 'Name', 'Sessions', 'Spacing (days)', 'Visit length', 'Uses PRP', 'Room'],
+    cells: (r) => [r.code, r.name, String(r.default_sessions), `${r.min_interval_days}–${r.max_interval_days}`, `${r.default_duration_min} min`, statusBadge(String(r.uses_prp), YES), ROOM_KIND[r.room_kind || 'treatment']],
     fields: (r = {}) => [
       field('Name', input({ name: 'name', value: r.name || '', maxlength: 100 })),
       field('Default sessions', input({ name: 'default_sessions', type: 'number', min: 1, max: 12, value: r.default_sessions ?? 3 })),
@@ -32,6 +33,7 @@ const CATALOGS = {
       field('Maximum days between sessions', input({ name: 'max_interval_days', type: 'number', min: 1, max: 365, value: r.max_interval_days ?? 42 })),
       field('Visit length (minutes)', input({ name: 'default_duration_min', type: 'number', min: 5, max: 480, step: 5, value: r.default_duration_min ?? 60 })),
       checkbox('Uses PRP', { name: 'uses_prp', checked: !!r.uses_prp }),
+      field('Room it needs', select({ name: 'room_kind' }, Object.entries(ROOM_KIND), r.room_kind || 'treatment'), { hint: 'A treatment room takes every visit; a consultation room suits a type that needs no treatment room.' }),
     ],
     read: (f) => ({
       name: val(f, 'name') || '',
@@ -40,6 +42,7 @@ const CATALOGS = {
       max_interval_days: num(f, 'max_interval_days'),
       default_duration_min: num(f, 'default_duration_min'),
       uses_prp: f.querySelector('[name="uses_prp"]').checked,
+      room_kind: val(f, 'room_kind') || 'treatment',
     }),
   },
   areas: {

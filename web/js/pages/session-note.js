@@ -8,7 +8,7 @@ import { api, cached, ApiError } from '../api.js';
 import { session } from '../session.js';
 import {
   h, append, replace, field, input, select, textarea, checkbox, message, showFormError, clearErrors,
-  busy, toast, nextId, statusBadge,
+  busy, toast, nextId, statusBadge, openDialog,
 } from '../ui.js';
 import {
   errorSentence, warningSentence, missingSentence, fmtTs, fmtDateLong, fmtRange, dateOf, timeOf,
@@ -417,6 +417,8 @@ export async function render(root, { params, isCurrent }) {
           const res = await saveDraft();
           if (!res.saved) return;
           afterSave(res.saved);
+          // With nothing missing, say what signing will freeze and ask first.
+          if (!(res.saved.missing || []).length && !(await confirmSign(res.saved))) return;
           try {
             record = await api.post(`/appointments/${apptId}/session/sign`, {});
             toast('Note signed.');
@@ -445,5 +447,28 @@ export async function render(root, { params, isCurrent }) {
     replace(root, head, form);
     root.querySelector('h1').tabIndex = -1;
     root.dataset.status = 'draft';
+  }
+
+  /** Asks to confirm signing, listing what the signature freezes; resolves true to sign. */
+  function confirmSign(saved) {
+    return new Promise((resolve) => {
+      const d = openDialog({ title: 'Sign and lock this note?', onClose: (ok) => resolve(ok === true) });
+      const areas = (saved.areas || []).map((a) => h('li', {},
+        `${(areaInfo.get(a.area) || { name: a.area }).name}: ${mm(a.depth_mm)} mm${a.passes ? `, ${a.passes} passes` : ''}${a.override_reason ? ` (over the maximum: ${a.override_reason})` : ''}`));
+      const products = (saved.products || []).map((p) => h('li', {}, p));
+      const lots = [];
+      if (saved.cartridge_lot) lots.push(h('li', {}, `Cartridge lot ${saved.cartridge_lot}`));
+      if (saved.prp && saved.prp.kit_lot) lots.push(h('li', {}, `PRP kit lot ${saved.prp.kit_lot}`));
+      const signBtn = h('button', { type: 'button', class: 'primary sign-confirm' }, 'Sign and lock');
+      signBtn.addEventListener('click', () => d.close(true));
+      d.body.append(
+        h('p', {}, 'Once signed, the note never changes: corrections can only be added as addenda. These will be frozen as they are:'),
+        h('div', { class: 'sign-summary' },
+          h('h3', {}, 'Areas and depths'), areas.length ? h('ul', { class: 'sign-areas' }, areas) : h('p', {}, 'No area.'),
+          h('h3', {}, 'Products'), products.length ? h('ul', { class: 'sign-products' }, products) : h('p', {}, 'No product recorded.'),
+          lots.length ? [h('h3', {}, 'Lots'), h('ul', { class: 'sign-lots' }, lots)] : null),
+        h('div', { class: 'actions' }, signBtn, h('button', { type: 'button', onclick: () => d.close(false) }, 'Back to the note')));
+      d.focusFirst();
+    });
   }
 }
