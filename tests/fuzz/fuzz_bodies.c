@@ -34,6 +34,7 @@ static const struct {
     {"POST", "/api/v1/patients/1/archive"},
     {"POST", "/api/v1/appointments/1/check-in"},
     {"POST", "/api/v1/appointments/1/session/sign"},
+    {"POST", "/api/v1/me/keepalive"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
