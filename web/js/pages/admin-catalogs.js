@@ -5,7 +5,7 @@ import {
   h, replace, field, input, select, checkbox, openDialog, showFormError, clearErrors, busy,
   toast, statusBadge, val, num,
 } from '../ui.js';
-import { errorSentence, SEVERITY_LABEL } from '../format.js';
+import { errorSentence, SEVERITY_LABEL, fmtDuration } from '../format.js';
 
 const YES = { true: 'Yes', false: 'No' };
 
@@ -24,7 +24,7 @@ const CATALOGS = {
   'treatment-types': {
     title: 'Treatment types',
     columns: ['Code', 'Name', 'Sessions', 'Spacing (days)', 'Visit length', 'Uses PRP'],
-    cells: (r) => [r.code, r.name, String(r.default_sessions), `${r.min_interval_days}–${r.max_interval_days}`, `${r.default_duration_min} min`, statusBadge(String(r.uses_prp), YES)],
+    cells: (r) => [r.code, r.name, String(r.default_sessions), `${r.min_interval_days}–${r.max_interval_days}`, fmtDuration(r.default_duration_min), statusBadge(String(r.uses_prp), YES)],
     fields: (r = {}) => [
       field('Name', input({ name: 'name', value: r.name || '', maxlength: 100 })),
       field('Default sessions', input({ name: 'default_sessions', type: 'number', min: 1, max: 12, value: r.default_sessions ?? 3 })),

@@ -8,7 +8,7 @@ import { session } from '../session.js';
 import { h, replace, statusBadge, message, field, input, table } from '../ui.js';
 import {
   today, setClinicToday, addDays, fmtDateLong, isoWeekday, parseTs, minutesToHhmm,
-  KIND_LABEL, STATUS_LABEL, fmtRange, WEEKDAY_NAMES,
+  KIND_LABEL, STATUS_LABEL, fmtRange, WEEKDAY_NAMES, timeOffOn,
 } from '../format.js';
 import { openBooking } from '../booking.js';
 import { openAppointment } from '../appointment.js';
@@ -40,6 +40,18 @@ function openIntervals(avail, date) {
     });
   }
   return iv;
+}
+
+/** The practitioner's time off that day as blocks in their column, with the reason. */
+function timeOffBlocks(avail, date, range) {
+  return timeOffOn(avail, date).map((o) => {
+    const from = Math.max(o.from, range[0]);
+    const el = h('div', { class: 'time-off', title: `Time off ${minutesToHhmm(o.from)}–${minutesToHhmm(o.to)}: ${o.reason}` },
+      h('span', {}, `Time off: ${o.reason}`));
+    el.style.top = `${((from - range[0]) / STEP) * ROW_PX}px`;
+    el.style.height = `${Math.max(((Math.min(o.to, range[1]) - from) / STEP) * ROW_PX - 2, ROW_PX - 2)}px`;
+    return el;
+  });
 }
 
 function hoursText(iv) {
@@ -192,7 +204,8 @@ export async function render(root, { query, opts, isCurrent }) {
     } else {
       columns = sheetPractitioners.map((p) => ({
         title: p.name,
-        sub: hoursText(intervals.get(p.practitioner_id)),
+        sub: [hoursText(intervals.get(p.practitioner_id)),
+          ...timeOffOn(availability.get(p.practitioner_id), date).map((o) => `Time off ${minutesToHhmm(o.from)}–${minutesToHhmm(o.to)}: ${o.reason}`)].join(' · '),
         practitionerId: p.practitioner_id,
         appts: p.appointments,
         open: (m) => isOpen(intervals.get(p.practitioner_id), m),
@@ -280,6 +293,7 @@ export async function render(root, { query, opts, isCurrent }) {
           }
           col.append(it.el);
         }
+        if (c.practitionerId) col.append(...timeOffBlocks(availability.get(c.practitionerId), date, range));
         col.style.height = `${rows * ROW_PX}px`;
         return col;
       });
