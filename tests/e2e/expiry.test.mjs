@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, startBrowser, openAs, submitLogin, shot, withShot, LOGINS, apiLogin, call,
-  withResponse, apiAnswer, addDays, nextWeekday, waitUntil,
+  withResponse, apiAnswer, addDays, nextWeekday, waitUntil, unwrittenNote,
 } from './lib.mjs';
 
 // Long enough for a step of a test to finish well inside it, short enough to wait for.
@@ -129,18 +129,3 @@ describe('session expiry', () => {
     assert.deepEqual(browser.errors, []);
   }));
 });
-
-/** A treatment appointment with an unwritten note and a plan over the cheeks; its practitioner's login. */
-export async function unwrittenNote(base, admin) {
-  const list = await call(base, admin, 'GET', '/appointments?limit=200');
-  const users = await call(base, admin, 'GET', '/users?limit=100');
-  for (const a of list.items) {
-    if (a.kind !== 'treatment' || a.status === 'cancelled' || a.status === 'no_show') continue;
-    const note = await call(base, admin, 'GET', `/appointments/${a.id}/session`);
-    if (note.exists || !note.previous || !note.plan.areas.includes('cheeks')) continue;
-    const u = users.items.find((x) => x.id === a.practitioner_id);
-    const who = Object.values(LOGINS).find(([name]) => u && name === u.username);
-    if (who) return { appt: a.id, note, who };
-  }
-  throw new Error('the demo clinic has no unwritten note with a previous session');
-}
