@@ -46,6 +46,7 @@ function clock(s) {
 }
 
 function showWarning() {
+  if (dialog && !dialog.dialog.isConnected) dialog = null; // removed with the page's dialogs
   if (dialog || !session.user) return;
   const left = h('strong', { class: 'idle-left' }, clock(remaining()));
   const stay = h('button', { type: 'button', class: 'primary' }, 'Stay signed in');
