@@ -162,7 +162,7 @@ describe('session note entry and small fixes', () => {
     // button is in view without scrolling.
     await page.getByRole('button', { name: 'New appointment' }).click();
     const dialog = page.getByRole('dialog', { name: 'Book an appointment' });
-    const durations = await dialog.getByLabel('Duration').locator('option').allTextContents();
+    const durations = await waitUntil('the durations of the booking form', () => dialog.locator('select[name="duration"] option').allTextContents(), (o) => o.length > 0);
     assert.deepEqual(durations, ['15 min', '30 min', '45 min', '1 h', '1 h 15 min', '1 h 30 min', '2 h', '2 h 30 min', '3 h', '4 h']);
     await dialog.getByRole('combobox', { name: 'Patient' }).fill('Hart');
     await dialog.getByRole('option', { name: /Hart, Amelia/ }).click();
@@ -176,10 +176,12 @@ describe('session note entry and small fixes', () => {
     await dialog.getByRole('radio', { name: 'Consultation' }).check();
     await dialog.getByLabel('Start').fill(tue.end.replace(/^(\d\d):00$/, (_, h) => `${String(Number(h) - 1).padStart(2, '0')}:00`));
     await withResponse(page, apiAnswer('POST', '/appointments'), () => book.click());
-    const t = page.locator('.toast').first();
+    // (Toasts of the first test may still be fading out: the page was not reloaded.)
+    const t = page.locator('.toast', { hasText: /^Booked: Amelia Hart/ });
     await t.waitFor();
-    const tb = await t.boundingBox();
-    const gb = await page.locator('.day-grid').boundingBox();
+    // The grid is drawn again with the new booking: read both once both are there.
+    const [tb, gb] = await waitUntil('the toast and the day grid laid out',
+      async () => [await t.boundingBox(), await page.locator('.day-grid').boundingBox()], ([a, b]) => !!a && !!b);
     assert.ok(tb.y + tb.height <= gb.y, `toast ${JSON.stringify(tb)} over the grid ${JSON.stringify(gb)}`);
     await shot(page, 'toast-above-grid', { full: false });
     await waitUntil('at most three toasts', () => page.locator('.toast').count(), (n) => n <= 3);
