@@ -106,7 +106,9 @@ describe('session expiry', () => {
   it('keeps a half-written note through the end of the session', withShot(() => page, 'note-draft', async () => {
     // A treatment whose note is not written yet, and its practitioner.
     const { appt, who } = await unwrittenNote(server.base, await admin());
+    // Another user: a fresh page without a session.
     await browser.context.clearCookies();
+    await page.goto('about:blank');
     await openAs(page, server.base, who, `#/appointments/${appt}/session`);
     const form = page.locator('form.note-form');
     await form.waitFor();
