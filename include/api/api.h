@@ -33,7 +33,11 @@ struct api_ctx {
 	struct user me; /* the logged-in user (id 0 when anonymous) */
 	struct actor actor;
 	uint8_t session_hash[32];
-	char csrf[64];	  /* the session's CSRF token */
+	char csrf[64]; /* the session's CSRF token */
+	/* When the session ends unless used again (last use + idle timeout, or its absolute
+	 * end if sooner); 0 when the request is anonymous. Sent as X-Session-Expires-In. */
+	int64_t session_ends_at;
+	int64_t session_absolute_end;
 	json_t *body;	  /* the parsed JSON object, or NULL when the request had none */
 	json_t *warnings; /* rule warnings for the answer; created on first use */
 	/* What an error answer says beyond its code. */
@@ -53,6 +57,10 @@ struct api_ctx {
 		bool on_error;
 	} read_event;
 };
+
+/* Records that the session was used at `at`: it now ends at + the idle timeout (or at
+ * its absolute end if sooner), which the answer's X-Session-Expires-In says. */
+void api_session_used(struct api_ctx *ctx, int64_t at);
 
 /* The route's integer path parameter k (0-based). */
 int64_t api_id(const struct api_ctx *ctx, int k);

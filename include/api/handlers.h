@@ -14,6 +14,7 @@ int h_openapi(struct api_ctx *ctx);
 int h_login(struct api_ctx *ctx);
 int h_logout(struct api_ctx *ctx);
 int h_me(struct api_ctx *ctx);
+int h_me_keepalive(struct api_ctx *ctx);
 
 /* users.c */
 int h_users_list(struct api_ctx *ctx);

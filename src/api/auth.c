@@ -151,7 +151,28 @@ int h_logout(struct api_ctx *ctx)
 	if (err)
 		return err;
 	set_cookie(ctx, "", 0);
+	ctx->session_ends_at = 0;
 	api_reply(ctx, 200, json_pack("{s:b}", "ok", 1));
+	return 0;
+}
+
+/* "Stay signed in": the session is used now whatever dispatch's touch decided. Like any
+ * request's touch this changes no record, so it is not an audit event. */
+int h_me_keepalive(struct api_ctx *ctx)
+{
+	static const char *const allowed[] = {NULL};
+	int err;
+	if (ctx->body && (err = jin_only(ctx, ctx->body, allowed)) != 0)
+		return err;
+	int64_t now = (int64_t)time(NULL);
+	if ((err = store_session_touch(ctx->db, ctx->session_hash, now)) != 0)
+		return err;
+	api_session_used(ctx, now);
+	api_reply(ctx, 200,
+		  json_pack("{s:I, s:I, s:o}", "expires_in_s",
+			    (json_int_t)(ctx->session_ends_at - now), "idle_timeout_s",
+			    (json_int_t)api_config()->idle_timeout_s, "expires_at",
+			    api_instant(ctx->session_absolute_end)));
 	return 0;
 }
 

@@ -170,10 +170,32 @@ static int authenticate(struct api_ctx *ctx)
 	 * --idle-timeout. */
 	int64_t touch_every =
 	    cfg->idle_timeout_s / 2 < TOUCH_EVERY_S ? cfg->idle_timeout_s / 2 : TOUCH_EVERY_S;
-	if (now - s.last_seen >= touch_every &&
-	    (err = api_run_write(ctx, touch_session, &now)) != 0)
-		return err;
+	int64_t last_seen = s.last_seen;
+	if (now - s.last_seen >= touch_every) {
+		if ((err = api_run_write(ctx, touch_session, &now)) != 0)
+			return err;
+		last_seen = now;
+	}
+	ctx->session_absolute_end = s.expires_at;
+	api_session_used(ctx, last_seen);
 	return 0;
+}
+
+void api_session_used(struct api_ctx *ctx, int64_t at)
+{
+	int64_t end = at + api_config()->idle_timeout_s;
+	ctx->session_ends_at = end < ctx->session_absolute_end ? end : ctx->session_absolute_end;
+}
+
+/* How long the session has left, so that a page can warn before it ends. */
+static void session_left_header(struct api_ctx *ctx)
+{
+	if (!ctx->session_ends_at)
+		return;
+	int64_t left = ctx->session_ends_at - (int64_t)time(NULL);
+	char v[24];
+	snprintf(v, sizeof v, "%lld", (long long)(left > 0 ? left : 0));
+	http_reply_header(ctx->reply, "X-Session-Expires-In", v);
 }
 
 static int parse_body(struct api_ctx *ctx)
@@ -278,6 +300,7 @@ void api_handle(const struct http_req *req, struct http_reply *reply)
 		api_defer_cancel(reply);
 		error_reply(&ctx, err);
 	}
+	session_left_header(&ctx);
 	json_decref(ctx.body);
 	json_decref(ctx.warnings);
 	json_decref(ctx.err_details);

@@ -17,6 +17,8 @@ const struct route api_routes[] = {
     {"POST", V1 "/login", h_login, 0, ROUTE_PUBLIC, "Log in; returns a token and sets a cookie"},
     {"POST", V1 "/logout", h_logout, ALL, WRITE, "End the current session"},
     {"GET", V1 "/me", h_me, ALL, 0, "The logged-in user"},
+    {"POST", V1 "/me/keepalive", h_me_keepalive, ALL, WRITE,
+     "Keep the session: it is used now, and its idle time starts again"},
 
     {"GET", V1 "/users", h_users_list, ADMIN, READ, "List users"},
     {"POST", V1 "/users", h_users_create, ADMIN, 0, "Create a user"},

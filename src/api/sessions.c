@@ -232,12 +232,16 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 
 	err = store_record_previous(ctx->db, s->p.id, s->a.start, &prev, &prev_start);
 	if (err == 0) {
-		json_object_set_new(o, "previous",
-				    json_pack("{s:I, s:o, s:o, s:o}", "appointment_id",
-					      (json_int_t)prev.appointment_id, "date",
-					      day_json(dates_local_day(prev_start)), "start",
-					      api_instant(prev_start), "areas",
-					      areas_json(&prev, false)));
+		/* What a new note may start from: the setup, never the lot (each session
+		 * opens a cartridge of its own). */
+		json_t *po = json_pack("{s:I, s:o, s:o, s:o}", "appointment_id",
+				       (json_int_t)prev.appointment_id, "date",
+				       day_json(dates_local_day(prev_start)), "start",
+				       api_instant(prev_start), "areas", areas_json(&prev, false));
+		json_object_set_new(po, "device", opt_str(prev.device));
+		json_object_set_new(po, "device_model", opt_str(prev.device_model));
+		json_object_set_new(po, "numbing_product", opt_str(prev.numbing_product));
+		json_object_set_new(o, "previous", po);
 		session_record_cleanup(&prev);
 	} else if (err == -ERR_NOT_FOUND) {
 		json_object_set_new(o, "previous", json_null());
@@ -247,10 +251,11 @@ static int full_json(struct api_ctx *ctx, const struct session_ctx *s,
 	for (size_t i = 0; i < s->p.nareas; i++)
 		json_array_append_new(plan_areas, json_string(s->p.areas[i]));
 	json_object_set_new(o, "plan",
-			    json_pack("{s:I, s:s, s:b, s:o, s:i}", "id", (json_int_t)s->p.id,
+			    json_pack("{s:I, s:s, s:b, s:o, s:i, s:i}", "id", (json_int_t)s->p.id,
 				      "treatment_type", s->p.treatment_type, "uses_prp",
 				      s->t.uses_prp, "areas", plan_areas, "session_number",
-				      s->a.session_number));
+				      s->a.session_number, "planned_sessions",
+				      s->p.planned_sessions));
 	json_object_set_new(o, "patient_id", json_integer(s->a.patient_id));
 	json_object_set_new(o, "appointment_status", json_string(appt_status_name(s->a.status)));
 	if (!err && (err = load_cautions(ctx, s, &sf, &g)) == 0) {

@@ -25,6 +25,12 @@ static int setup_idle_2(void **state)
 	return harness_own_server(state, args);
 }
 
+static int setup_idle_4(void **state)
+{
+	static const char *const args[] = {"--idle-timeout", "4", NULL};
+	return harness_own_server(state, args);
+}
+
 static int setup_idle_3(void **state)
 {
 	static const char *const args[] = {"--idle-timeout", "3", NULL};
@@ -643,6 +649,100 @@ static void activity_keeps_a_session_alive(void **state)
 	assert_int_equal(server_stop(s), 0);
 }
 
+/* The seconds an answer says its session has left (X-Session-Expires-In); -1 without. */
+static long long left_of(const struct resp *r)
+{
+	char buf[32];
+	const char *v = resp_header(r, "X-Session-Expires-In", buf, sizeof buf);
+	return v ? strtoll(v, NULL, 10) : -1;
+}
+
+/* How many audit events there are. */
+static long long audit_total(struct server *s, const char *admin)
+{
+	struct resp *r = req(s, "GET", "/api/v1/audit?limit=1", admin, NULL);
+	assert_int_equal(r->status, 200);
+	long long n = jint(r->json, "total");
+	resp_free(r);
+	return n;
+}
+
+/* Every authenticated answer says how long its session has left; a read within the touch
+ * interval leaves the idle clock running, "stay signed in" starts it again. */
+static void keepalive_renews_the_idle_time(void **state)
+{
+	struct server *s = *state;
+	struct resp *l = login_req(s, "desk", PW_DESK);
+	assert_int_equal(l->status, 200);
+	char *tok = strdup(jstr(l->json, "token"));
+	char *csrf = strdup(jstr(l->json, "csrf_token"));
+	resp_free(l);
+
+	/* No session, no header. */
+	struct resp *r = req(s, "GET", "/api/v1/health", NULL, NULL);
+	assert_int_equal(left_of(r), -1);
+	resp_free(r);
+	r = req(s, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_true(left_of(r) >= 3 && left_of(r) <= 4);
+	resp_free(r);
+
+	sleep(1);
+	/* One second later, inside the two-second touch interval: the clock runs on. */
+	r = req(s, "GET", "/api/v1/me", tok, NULL);
+	assert_int_equal(r->status, 200);
+	assert_true(left_of(r) >= 2 && left_of(r) <= 3);
+	resp_free(r);
+
+	r = req(s, "POST", "/api/v1/me/keepalive", tok, "{}");
+	assert_int_equal(r->status, 200);
+	assert_int_equal(jint(r->json, "expires_in_s"), 4);
+	assert_int_equal(jint(r->json, "idle_timeout_s"), 4);
+	assert_int_equal(left_of(r), 4);
+	assert_true(strlen(jstr(r->json, "expires_at")) >= 20);
+	resp_free(r);
+	/* No body is fine too; a field is not. */
+	r = req(s, "POST", "/api/v1/me/keepalive", tok, NULL);
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+	r = req(s, "POST", "/api/v1/me/keepalive", tok, "{\"minutes\":60}");
+	assert_int_equal(r->status, 422);
+	assert_string_equal(resp_error(r), "validation_failed");
+	resp_free(r);
+
+	/* With the cookie it is a write like any other: it needs the CSRF token. */
+	r = cookie_req(s, "POST", "/api/v1/me/keepalive", tok, NULL, "{}");
+	assert_int_equal(r->status, 403);
+	resp_free(r);
+	r = cookie_req(s, "POST", "/api/v1/me/keepalive", tok, csrf, "{}");
+	assert_int_equal(r->status, 200);
+	resp_free(r);
+
+	/* Not an audit event: the trail records logins and changes, not renewals. */
+	char *admin = login(s, "admin", PW_ADMIN);
+	long long t1 = audit_total(s, admin);
+	fx_expect_status(req(s, "POST", "/api/v1/me/keepalive", tok, NULL), 200);
+	long long t2 = audit_total(s, admin);
+	long long t3 = audit_total(s, admin);
+	assert_int_equal(t2 - t1, t3 - t2);
+	free(admin);
+
+	/* Kept alive every three seconds, the session outlives its four-second timeout;
+	 * then, left alone, it ends. */
+	for (int i = 0; i < 2; i++) {
+		sleep(3);
+		fx_expect_status(req(s, "POST", "/api/v1/me/keepalive", tok, NULL), 200);
+	}
+	sleep(5);
+	r = req(s, "POST", "/api/v1/me/keepalive", tok, NULL);
+	assert_int_equal(r->status, 401);
+	assert_int_equal(left_of(r), -1);
+	resp_free(r);
+	free(csrf);
+	free(tok);
+	assert_int_equal(server_stop(s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +770,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2,
 					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,
+					    harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(keepalive_renews_the_idle_time, setup_idle_4,
 					    harness_own_teardown),
 	};
 	return harness_run_group("api_auth", tests, &group);

@@ -737,6 +737,70 @@ static void signing_completes_the_appointment_and_moves_the_plan(void **state)
 	resp_free(r);
 }
 
+/* A new note may start from the plan's last signed one: its device, model and numbing
+ * product come with "previous" (the depths for reference), never its cartridge lot; a
+ * later draft is no source. The plan's size comes with the note ("session 2 of 3"). */
+static void the_next_note_starts_from_the_last_signed_one(void **state)
+{
+	(void)state;
+	long long plan_id;
+	long long first = fresh(p_main, "MN", "[\"cheeks\"]", 3, &plan_id);
+	put_ok(first, full_body());
+	check_in(first);
+	sign_ok(first);
+
+	long long second = book_at(p_main, plan_id, fx_time(30, 11, 0));
+	long long third = book_at(p_main, plan_id, fx_time(60, 11, 0));
+	/* The second session's draft, other device and all, is not signed. */
+	json_t *b = full_body();
+	json_object_set_new(b, "device", json_string("roller"));
+	json_object_set_new(b, "device_model", json_string("Roller 0.5"));
+	json_object_set_new(b, "cartridge_lot", json_string("CART-NEW"));
+	put_ok(second, b);
+
+	char what[64];
+	snprintf(what, sizeof what, "session_record %lld", third);
+	int reads = fx_audit_count_detail(&S, t_admin, "patient", p_main, "read", what);
+	struct resp *r = get_session(third, t_prac);
+	expect_status(r, 200);
+	json_t *prev = json_object_get(r->json, "previous");
+	assert_true(json_is_object(prev));
+	assert_int_equal(jint(prev, "appointment_id"), first);
+	assert_string_equal(jstr(prev, "device"), "pen");
+	assert_string_equal(jstr(prev, "device_model"), "Dermapen 4");
+	assert_string_equal(jstr(prev, "numbing_product"), "Lidocaine 5%");
+	assert_null(json_object_get(prev, "cartridge_lot"));
+	assert_true(depth_at(prev, 0) == 1.5);
+	json_t *pl = json_object_get(r->json, "plan");
+	assert_int_equal(jint(pl, "session_number"), 3);
+	assert_int_equal(jint(pl, "planned_sessions"), 3);
+	resp_free(r);
+	/* Read as a clinical read of the patient before it was answered. */
+	assert_int_equal(fx_audit_count_detail(&S, t_admin, "patient", p_main, "read", what),
+			 reads + 1);
+
+	/* A previous session without numbing or device says null, not "". */
+	long long plan2;
+	long long one = fresh(p_main, "MN", "[\"forehead\"]", 2, &plan2);
+	put_ok(one, json_pack("{s:b, s:[{s:s, s:f}]}", "screening_confirmed", 1, "areas", "area",
+			      "forehead", "depth_mm", 0.5));
+	check_in(one);
+	sign_ok(one);
+	long long two = book_at(p_main, plan2, fx_time(30, 12, 0));
+	r = get_session(two, t_prac);
+	expect_status(r, 200);
+	prev = json_object_get(r->json, "previous");
+	assert_true(json_is_null(json_object_get(prev, "device")));
+	assert_true(json_is_null(json_object_get(prev, "device_model")));
+	assert_true(json_is_null(json_object_get(prev, "numbing_product")));
+	assert_int_equal(jint(json_object_get(r->json, "plan"), "planned_sessions"), 2);
+	resp_free(r);
+	/* The front desk reads none of it. */
+	r = get_session(two, t_desk);
+	expect_status(r, 403);
+	resp_free(r);
+}
+
 static void a_one_session_plan_completes(void **state)
 {
 	(void)state;
@@ -1488,6 +1552,7 @@ int main(void)
 	    cmocka_unit_test(consultations_have_no_session_record),
 	    cmocka_unit_test(roles_who_may_read_write_and_sign),
 	    cmocka_unit_test(signing_completes_the_appointment_and_moves_the_plan),
+	    cmocka_unit_test(the_next_note_starts_from_the_last_signed_one),
 	    cmocka_unit_test(a_one_session_plan_completes),
 	    cmocka_unit_test(a_signed_record_is_locked_and_takes_addenda),
 	    cmocka_unit_test(a_cancelled_appointment_is_not_signed),

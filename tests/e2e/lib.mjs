@@ -297,6 +297,21 @@ export async function call(base, token, method, p, body) {
   return data;
 }
 
+/** A treatment appointment with an unwritten note and a plan over the cheeks; its practitioner's login. */
+export async function unwrittenNote(base, admin) {
+  const list = await call(base, admin, 'GET', '/appointments?limit=200');
+  const users = await call(base, admin, 'GET', '/users?limit=100');
+  for (const a of list.items) {
+    if (a.kind !== 'treatment' || a.status === 'cancelled' || a.status === 'no_show') continue;
+    const note = await call(base, admin, 'GET', `/appointments/${a.id}/session`);
+    if (note.exists || !note.previous || !note.plan.areas.includes('cheeks')) continue;
+    const u = users.items.find((x) => x.id === a.practitioner_id);
+    const who = Object.values(LOGINS).find(([name]) => u && name === u.username);
+    if (who) return { appt: a.id, note, who };
+  }
+  throw new Error('the demo clinic has no unwritten note with a previous session');
+}
+
 // ---- dates (clinic-local YYYY-MM-DD) ----
 
 export function addDays(date, n) {

@@ -38,6 +38,7 @@ static const struct {
     {"PATCH", "/api/v1/settings"},
     {"PATCH", "/api/v1/rooms/1"},
     {"POST", "/api/v1/appointments/1/undo"},
+    {"POST", "/api/v1/me/keepalive"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -20,6 +20,13 @@ export function setCsrf(token) {
   csrfToken = token || null;
 }
 
+let onSessionLeft = null;
+
+/** handler(seconds) is called with every answer's X-Session-Expires-In. */
+export function setSessionLeftHandler(handler) {
+  onSessionLeft = handler;
+}
+
 /** handler(err) is called on any 401 outside the login request. */
 export function setUnauthenticatedHandler(handler) {
   onUnauthenticated = handler;
@@ -52,6 +59,8 @@ async function request(method, path, { params, body, retried } = {}) {
   } catch {
     throw new ApiError(0, null);
   }
+  const left = res.headers.get('X-Session-Expires-In');
+  if (left !== null && onSessionLeft) onSessionLeft(Number(left));
   let data = null;
   const text = await res.text();
   if (text) {

@@ -19,6 +19,9 @@ import * as adminRooms from './pages/admin-rooms.js';
 import * as adminHours from './pages/admin-hours.js';
 import * as adminCatalogs from './pages/admin-catalogs.js';
 import * as audit from './pages/audit.js';
+import { watchSession, stopWatching } from './idle.js';
+import { setDraftOwner, dropDraftsExcept, markDraftsInterrupted, draftOf, dropDraft } from './drafts.js';
+import { openBooking, bookingArgs } from './booking.js';
 
 const ALL = ['admin', 'front_desk', 'practitioner'];
 const CLINICAL = ['admin', 'practitioner'];
@@ -93,15 +96,29 @@ async function doLogout() {
   } catch {
     // The session may already be gone; the login page follows either way.
   }
+  stopWatching();
+  dropDraftsExcept(null);
   session.user = null;
   setCsrf(null);
   invalidate();
   location.hash = '#/login';
 }
 
-export async function route() {
+/** A booking that the end of the session interrupted opens again where it was. */
+function resumeBooking() {
+  const d = draftOf('booking');
+  if (!d || !d.interrupted || document.querySelector('dialog[open]')) return;
+  openBooking({ ...bookingArgs(d.data), onBooked: () => route({ keepDialogs: true }) });
+}
+
+export async function route(opts) {
   const seq = ++renderSeq;
-  closeDialogs();
+  if (!(opts && opts.keepDialogs)) {
+    // A booking left by moving to another page is let go; one the session cut short waits.
+    const b = draftOf('booking');
+    if (b && !b.interrupted) dropDraft('booking');
+    closeDialogs();
+  }
   const { path, query } = parseHash();
 
   if (path === '/login') {
@@ -157,6 +174,7 @@ export async function route() {
       h1.tabIndex = -1;
       h1.focus({ preventScroll: true });
     }
+    resumeBooking();
   }
 }
 
@@ -180,14 +198,20 @@ function onLoggedIn(data, next) {
   session.user = data.user;
   session.idleTimeout = data.idle_timeout_s;
   setCsrf(data.csrf_token);
+  // A shared screen: what another user typed is not shown to this one.
+  dropDraftsExcept(data.user.id);
+  setDraftOwner(data.user.id);
   authLost = false;
   invalidate();
   location.hash = safeNext(next) || defaultRoute();
 }
 
-setUnauthenticatedHandler((err) => {
+/** The session ended: drafts wait for the next login, the login page comes up. */
+function sessionEnded(err) {
   if (authLost || location.hash.startsWith('#/login')) return;
   authLost = true;
+  stopWatching();
+  markDraftsInterrupted();
   // A session that ended while in use has expired, whether or not the server still
   // remembers it (expired sessions are swept away and then answer like unknown ones).
   if (session.user && !(err.details && err.details.reason)) err.details = { ...err.details, reason: 'expired' };
@@ -195,7 +219,10 @@ setUnauthenticatedHandler((err) => {
   setCsrf(null);
   closeDialogs();
   goLogin(err);
-});
+}
+
+setUnauthenticatedHandler(sessionEnded);
+watchSession(() => sessionEnded({ details: { reason: 'expired' } }));
 
 /** Learns the clinic's current UTC offset from an appointment of this week, if any. */
 async function learnOffsetFromAppointments() {
@@ -213,6 +240,7 @@ async function boot() {
     session.user = me.user;
     session.idleTimeout = me.idle_timeout_s;
     setCsrf(me.csrf_token);
+    setDraftOwner(me.user.id);
     setClinicZone(me.clinic_time_zone);
     if (!knowsClinicOffset()) await learnOffsetFromAppointments();
   } catch (e) {

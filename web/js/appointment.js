@@ -10,7 +10,7 @@ import {
 } from './ui.js';
 import {
   errorSentence, warningSentence, fmtDateLong, fmtRange, dateOf, timeOf, toTs,
-  hhmmToMinutes, minutesToHhmm, durationMin, KIND_LABEL,
+  hhmmToMinutes, minutesToHhmm, durationMin, KIND_LABEL, fmtDuration, conditionName, conditionNames,
 } from './format.js';
 
 const FIELD_MAP = { start: 'time', end: 'time', practitioner_id: 'practitioner', room_id: 'room' };
@@ -35,6 +35,11 @@ export async function openAppointment(view, { onChange } = {}) {
   let rooms;
   try {
     [practitioners, rooms] = await Promise.all([cached('/practitioners'), cached('/rooms')]);
+    // Cautions are named as the condition catalog names them ("Sunburn", not a code).
+    if (isClinical() && !conditionNames.size) {
+      const c = await cached('/catalog/conditions').catch(() => null);
+      for (const x of (c && c.items) || []) conditionNames.set(x.code, x.name);
+    }
   } catch (e) {
     replace(d.body, message(errorSentence(e), 'error'));
     return;
@@ -78,7 +83,7 @@ export async function openAppointment(view, { onChange } = {}) {
   function details() {
     const rows = [
       ['Patient', h('span', {}, h('a', { href: `#/patients/${appt.patient_id}` }, appt.patient_name || `Patient ${appt.patient_id}`), appt.patient_mrn ? ` · ${appt.patient_mrn}` : '')],
-      ['When', `${fmtDateLong(dateOf(appt.start))}, ${fmtRange(appt.start, appt.end)}`],
+      ['When', `${fmtDateLong(dateOf(appt.start))}, ${fmtRange(appt.start, appt.end)} (${fmtDuration(durationMin(appt.start, appt.end))})`],
       ['Kind', `${KIND_LABEL[appt.kind]}${appt.treatment_type ? ` · ${appt.treatment_type}` : ''}${appt.session_label ? ` · session ${appt.session_label}` : appt.session_number ? ` · session ${appt.session_number}` : ''}`],
       ['Practitioner', appt.practitioner_name || nameOf(practitioners, appt.practitioner_id, 'display_name')],
       ['Room', appt.room_name || nameOf(rooms, appt.room_id, 'name')],
@@ -87,7 +92,7 @@ export async function openAppointment(view, { onChange } = {}) {
     if (appt.cancel_reason) rows.push(['Cancellation reason', appt.cancel_reason]);
     if (appt.override_reason) rows.push(['Override reason', appt.override_reason]);
     if (appt.notes) rows.push(['Note', appt.notes]);
-    if (appt.cautions && appt.cautions.length) rows.push(['Cautions', appt.cautions.join(', ')]);
+    if (appt.cautions && appt.cautions.length) rows.push(['Cautions', appt.cautions.map(conditionName).join(', ')]);
     return h('dl', { class: 'details' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   }
 
@@ -189,7 +194,7 @@ export async function openAppointment(view, { onChange } = {}) {
     }
     const form = h('form', { class: 'subform', novalidate: true },
       h('h3', {}, 'Reschedule'),
-      h('div', { class: 'grid-2' }, field('Date', date), field('Start', time, { hint: `Keeps the length of ${length} minutes` }), field('Practitioner', practitioner), field('Room', room)),
+      h('div', { class: 'grid-2' }, field('Date', date), field('Start', time, { hint: `Keeps the length of ${fmtDuration(length)}` }), field('Practitioner', practitioner), field('Room', room)),
       override,
       h('div', { class: 'actions' }, submit, h('button', { type: 'button', onclick: () => replace(extra) }, 'Back')));
     form.addEventListener('submit', (e) => {

@@ -12,8 +12,9 @@ import {
 } from './ui.js';
 import {
   errorSentence, warningSentence, fmtDate, fmtDateLong, fmtRange, toTs, hhmmToMinutes,
-  minutesToHhmm, ageOn, today, KIND_LABEL, conditionName, conditionNames,
+  minutesToHhmm, ageOn, today, KIND_LABEL, conditionName, conditionNames, fmtDuration,
 } from './format.js';
+import { keepDraft, dropDraft, formValues, setFormValues } from './drafts.js';
 
 /** Statuses that hold their time (RULES.md rule 18). */
 const HOLDING = new Set(['booked', 'checked_in', 'completed']);
@@ -170,12 +171,23 @@ function planLabel(plan, types) {
   return `${t ? t.name : plan.treatment_type} (${plan.treatment_type}) — session ${Math.min(next, pr.planned)} of ${pr.planned} — ${due}`;
 }
 
+/** openBooking's prefill for a booking kept as a draft (drafts.js). */
+export function bookingArgs(draft) {
+  const v = draft.values || {};
+  return {
+    patient: draft.patient || null, kind: v.kind, planId: draft.planId || null, date: v.date,
+    time: v.time, practitionerId: Number(v.practitioner) || undefined, roomId: Number(v.room) || undefined,
+    restore: v,
+  };
+}
+
 /**
  * Opens the booking dialog. prefill: {date, time, practitionerId, roomId, patient, kind,
- * planId}; onBooked(appointment) after a booking.
+ * planId, restore (a draft's values)}; onBooked(appointment) after a booking. What is
+ * typed is kept as the "booking" draft until booked or closed.
  */
 export async function openBooking(prefill = {}) {
-  const d = openDialog({ title: 'Book an appointment', wide: true });
+  const d = openDialog({ title: 'Book an appointment', wide: true, onClose: () => dropDraft('booking') });
   d.body.append(h('p', { class: 'loading' }, 'Loading…'));
   let practitioners;
   let rooms;
@@ -200,8 +212,10 @@ export async function openBooking(prefill = {}) {
   const planSlot = h('div', { class: 'plan-slot' });
   const bookableSlot = h('div', { class: 'bookable-slot' });
 
+  let keepDuration = !!(prefill.restore && prefill.restore.duration);
   const kindGroup = radios('Kind', 'kind', Object.entries(KIND_LABEL), prefill.kind || 'treatment', {
     onchange: () => {
+      keepDuration = false;
       drawPlans();
       setDefaultDuration();
       chooseRoom();
@@ -220,7 +234,7 @@ export async function openBooking(prefill = {}) {
   room.addEventListener('input', () => { roomChosen = true; });
   const date = input({ type: 'date', name: 'date', value: prefill.date || '', required: true });
   const time = input({ type: 'time', name: 'time', value: prefill.time || '09:00', step: 900, required: true });
-  const durations = [15, 30, 45, 60, 75, 90, 120, 150, 180, 240].map((m) => [m, m < 60 ? `${m} minutes` : `${m / 60 === Math.floor(m / 60) ? m / 60 : (m / 60).toFixed(1)} hour${m === 60 ? '' : 's'}`]);
+  const durations = [15, 30, 45, 60, 75, 90, 120, 150, 180, 240].map((m) => [m, fmtDuration(m)]);
   const duration = select({ name: 'duration' }, durations, 60);
   const notes = textarea({ name: 'notes', rows: 2, maxlength: 1000 });
   let overrideField = null;
@@ -257,6 +271,10 @@ export async function openBooking(prefill = {}) {
   replace(d.body, form);
 
   function setDefaultDuration() {
+    if (keepDuration) {
+      duration.value = prefill.restore.duration;
+      return;
+    }
     const kind = radioValue(form, 'kind');
     if (kind === 'treatment') {
       const plan = selectedPlan();
@@ -365,6 +383,7 @@ export async function openBooking(prefill = {}) {
     const want = prefill.planId && state.plans.some((x) => x.id === prefill.planId) ? prefill.planId : state.plans[0].id;
     const group = radios('Treatment plan', 'plan', state.plans.map((x) => [x.id, planLabel(x, types)]), want, {
       onchange: () => {
+        keepDuration = false;
         setDefaultDuration();
         loadPlanAppts();
         chooseRoom();
@@ -491,6 +510,7 @@ export async function openBooking(prefill = {}) {
     await busy(submit, async () => {
       try {
         const appt = await api.post('/appointments', body);
+        dropDraft('booking');
         const label = `${state.patient.first_name} ${state.patient.last_name}, ${fmtDateLong(date.value)} ${fmtRange(appt.start, appt.end)}`
           + (appt.session_number ? `, session ${appt.session_number} of ${plan.planned_sessions}` : '');
         if (prefill.onBooked) prefill.onBooked(appt);
@@ -516,6 +536,19 @@ export async function openBooking(prefill = {}) {
   if (!prefill.date) date.value = today();
   setDefaultDuration();
   chooseRoom();
+  if (prefill.restore) {
+    const { notes: n, override_reason: ov } = prefill.restore;
+    setFormValues(form, { notes: n || '', ...(ov ? { override_reason: ov } : {}) });
+  }
+  const keep = () => keepDraft('booking', { values: formValues(form), patient: state.patient, planId: selectedPlan()?.id || prefill.planId || null });
+  form.addEventListener('input', keep);
+  form.addEventListener('change', keep);
+  if (prefill.restore) {
+    keep();
+    form.prepend(message('Restored what you had typed before the session ended. Check it, then book.', 'info', { role: 'status' }));
+  } else {
+    dropDraft('booking');
+  }
   predict();
   d.focusFirst();
 }

@@ -8,12 +8,24 @@ import { api, ApiError } from './api.js';
 import { h, statusBadge, toast } from './ui.js';
 import {
   isoWeekday, parseTs, minutesToHhmm, toTs, fmtRange, fmtDateDay, clinicNow, errorSentence,
-  warningSentence, KIND_LABEL, STATUS_LABEL,
+  warningSentence, KIND_LABEL, STATUS_LABEL, timeOffOn,
 } from './format.js';
 
 export const ROW_PX = 28;
 export const STEP = 15;
 export const FALLBACK = [8 * 60, 19 * 60];
+
+/** A practitioner's time off on date as blocks for their column, each with its reason. */
+export function timeOffBlocks(avail, date, range) {
+  return timeOffOn(avail, date).map((o) => {
+    const from = Math.max(o.from, range[0]);
+    const el = h('div', { class: 'time-off', title: `Time off ${minutesToHhmm(o.from)}–${minutesToHhmm(o.to)}: ${o.reason}` },
+      h('span', {}, `Time off: ${o.reason}`));
+    el.style.top = `${((from - range[0]) / STEP) * ROW_PX}px`;
+    el.style.height = `${Math.max(((Math.min(o.to, range[1]) - from) / STEP) * ROW_PX - 2, ROW_PX - 2)}px`;
+    return el;
+  });
+}
 
 /** Cancelled and no-show appointments hold no time: their slots are free again. */
 export function isFreed(a) {
@@ -239,7 +251,8 @@ function freedMarker(a, range, onOpen) {
 
 /**
  * The grid: a time column and one column per entry of columns, each {title, sub, date,
- * practitionerId?, roomId?, appts, open(min), label(hhmm), prefill(hhmm)}. Free times are
+ * practitionerId?, roomId?, appts, open(min), label(hhmm), prefill(hhmm), extras?(range)
+ * (more elements for the column, such as time off)}. Free times are
  * buttons that book; booked appointments move (onMoved after a move). Returns the element.
  */
 export function timeGrid({ columns, range, where, onOpen, onBook, onMoved, colLabel, minWidth = '9.5rem' }) {
@@ -282,6 +295,7 @@ export function timeGrid({ columns, range, where, onOpen, onBook, onMoved, colLa
       col.append(it.el);
     }
     for (const a of c.appts.filter(isFreed)) col.append(freedMarker(a, range, onOpen));
+    if (c.extras) col.append(...c.extras(range));
     if (c.date === now.date && now.minutes >= from && now.minutes < to) col.append(nowLine(range));
     col.style.height = `${rows * ROW_PX}px`;
     return col;

@@ -247,6 +247,33 @@ export function hhmmToMinutes(s) {
   return m ? Number(m[1]) * 60 + Number(m[2]) : null;
 }
 
+/**
+ * A practitioner's time off on a clinic-local date, from their availability:
+ * [{from, to, reason}] in minutes of that day.
+ */
+export function timeOffOn(avail, date) {
+  const out = [];
+  for (const off of (avail && avail.time_off) || []) {
+    const s = parseTs(off.start);
+    const e = parseTs(off.end);
+    if (!s || !e || s.date > date || e.date < date) continue;
+    const from = s.date < date ? 0 : s.minutes;
+    const to = e.date > date ? 24 * 60 : e.minutes;
+    if (to > from) out.push({ from, to, reason: off.reason || 'no reason given' });
+  }
+  return out;
+}
+
+/** A length of time: "45 min", "1 h", "1 h 15 min". */
+export function fmtDuration(min) {
+  const m = Math.round(Number(min));
+  if (!Number.isFinite(m) || m < 0) return '';
+  const hours = Math.floor(m / 60);
+  const rest = m % 60;
+  if (!hours) return `${rest} min`;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}
+
 /** Minutes between two RFC 3339 times. */
 export function durationMin(start, end) {
   return Math.round((Date.parse(end) - Date.parse(start)) / 60000);

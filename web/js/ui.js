@@ -186,15 +186,20 @@ export function message(text, kind = 'info', { role } = {}) {
   return h('div', { class: `msg msg-${kind}`, role: role || (kind === 'error' ? 'alert' : 'status') }, text);
 }
 
+// Toasts stack (three at most, the oldest goes first) in a strip of their own between
+// the top bar and the page, so that they never cover the day grid or a form.
+const MAX_TOASTS = 3;
 let toastRegion = null;
 export function toast(text, kind = 'ok') {
-  if (!toastRegion) {
+  if (!toastRegion || !toastRegion.isConnected) {
     toastRegion = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
-    document.body.append(toastRegion);
+    const top = document.getElementById('top');
+    if (top) top.after(toastRegion);
+    else document.body.prepend(toastRegion);
   }
   const t = h('div', { class: `toast toast-${kind}` }, text);
   toastRegion.append(t);
-  while (toastRegion.children.length > 3) toastRegion.firstChild.remove();
+  while (toastRegion.children.length > MAX_TOASTS) toastRegion.firstChild.remove();
   setTimeout(() => t.remove(), 6000);
 }
 

@@ -5,7 +5,7 @@ import {
   h, replace, field, input, select, checkbox, openDialog, showFormError, clearErrors, busy,
   toast, statusBadge, val, num,
 } from '../ui.js';
-import { errorSentence, SEVERITY_LABEL } from '../format.js';
+import { errorSentence, SEVERITY_LABEL, fmtDuration } from '../format.js';
 
 const YES = { true: 'Yes', false: 'No' };
 const ROOM_KIND = { treatment: 'Treatment room', consultation: 'Consultation room' };
@@ -25,7 +25,7 @@ const CATALOGS = {
   'treatment-types': {
     title: 'Treatment types',
     columns: ['Code', 'Name', 'Sessions', 'Spacing (days)', 'Visit length', 'Uses PRP', 'Room'],
-    cells: (r) => [r.code, r.name, String(r.default_sessions), `${r.min_interval_days}–${r.max_interval_days}`, `${r.default_duration_min} min`, statusBadge(String(r.uses_prp), YES), ROOM_KIND[r.room_kind || 'treatment']],
+    cells: (r) => [r.code, r.name, String(r.default_sessions), `${r.min_interval_days}–${r.max_interval_days}`, fmtDuration(r.default_duration_min), statusBadge(String(r.uses_prp), YES), ROOM_KIND[r.room_kind || 'treatment']],
     fields: (r = {}) => [
       field('Name', input({ name: 'name', value: r.name || '', maxlength: 100 })),
       field('Default sessions', input({ name: 'default_sessions', type: 'number', min: 1, max: 12, value: r.default_sessions ?? 3 })),

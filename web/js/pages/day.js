@@ -8,11 +8,12 @@ import { api, cached } from '../api.js';
 import { session } from '../session.js';
 import { h, replace, message, field, input, table } from '../ui.js';
 import {
-  today, setClinicToday, addDays, fmtDateLong, isoWeekday, parseTs,
-  KIND_LABEL, STATUS_LABEL, fmtRange, WEEKDAY_NAMES,
+  today, setClinicToday, addDays, fmtDateLong, isoWeekday, parseTs, minutesToHhmm,
+  KIND_LABEL, STATUS_LABEL, fmtRange, WEEKDAY_NAMES, timeOffOn,
 } from '../format.js';
 import {
   openIntervals, hoursText, isOpen, gridRange, timeGrid, legend, learnTypes, isFreed, toMin,
+  timeOffBlocks,
 } from '../calendar.js';
 import { openBooking } from '../booking.js';
 import { openAppointment } from '../appointment.js';
@@ -91,7 +92,9 @@ export async function render(root, { query, opts, isCurrent }) {
       columns = sheetPractitioners.map((p) => ({
         title: p.name,
         date,
-        sub: hoursText(intervals.get(p.practitioner_id)),
+        sub: [hoursText(intervals.get(p.practitioner_id)),
+          ...timeOffOn(availability.get(p.practitioner_id), date).map((o) => `Time off ${minutesToHhmm(o.from)}–${minutesToHhmm(o.to)}: ${o.reason}`)].join(' · '),
+        extras: (range) => timeOffBlocks(availability.get(p.practitioner_id), date, range),
         practitionerId: p.practitioner_id,
         appts: p.appointments,
         open: (m) => isOpen(intervals.get(p.practitioner_id), m),

@@ -2,10 +2,13 @@
 // last session's depth beside it), device, numbing, PRP for PRP types, products, endpoint,
 // reactions, aftercare and notes. "Save draft" writes it; "Sign" saves and signs, and a
 // refusal lists everything still missing. A signed note is read-only, with its addenda
-// and a form to add one.
+// and a form to add one. What is typed is kept as a draft in the tab (drafts.js) and
+// autosaved every 30 seconds while it changes; a new note offers to start from the last
+// signed session's device, numbing product and areas.
 
 import { api, cached, ApiError } from '../api.js';
 import { session } from '../session.js';
+import { keepDraft, draftOf, dropDraft, formValues, setFormValues } from '../drafts.js';
 import {
   h, append, replace, field, input, select, textarea, checkbox, message, showFormError, clearErrors,
   busy, toast, nextId, statusBadge, openDialog,
@@ -19,8 +22,25 @@ const REACTIONS = ['redness', 'swelling', 'pinpoint_bleeding', 'bruising', 'disc
 const SEVERITY = [['', '—'], ['1', '1 mild'], ['2', '2 moderate'], ['3', '3 marked']];
 const NOTE_STATUS = { draft: 'Draft', signed: 'Signed' };
 
+const AUTOSAVE_MS = 30000;
+// The deepest any needle goes, whatever the area (RULES.md rule 8).
+const DEEPEST_MM = 3.0;
+
 function mm(v) {
   return v === null || v === undefined ? '' : Number(v).toFixed(2);
+}
+
+/**
+ * A depth as typed: "1.5", "1,5" (a decimal comma) or "1.25". Resolves {value} (null when
+ * empty) or {error}.
+ */
+export function parseDepth(text) {
+  const t = String(text ?? '').trim();
+  if (!t) return { value: null };
+  const m = /^(\d{0,2})(?:[.,](\d+))?$/.exec(t);
+  if (!m || (!m[1] && !m[2])) return { error: 'Write the depth in millimetres, such as 1.5 or 1,5.' };
+  if (m[2] && m[2].length > 2) return { error: 'At most two decimals, such as 1.25.' };
+  return { value: Number(`${m[1] || '0'}.${m[2] || '0'}`) };
 }
 
 export async function render(root, { params, isCurrent }) {
@@ -61,19 +81,28 @@ export async function render(root, { params, isCurrent }) {
     return p ? p.display_name : `user ${uid}`;
   };
   const day = dateOf(appt.start);
+  const formKey = `note.${apptId}`;
 
+  // "MN session 1 of 3": the treatment type's short name, the session and the plan's size.
+  const subline = () => {
+    const n = record.plan.session_number || appt.session_number || '';
+    const of = record.plan.planned_sessions ? ` of ${record.plan.planned_sessions}` : '';
+    return [`${fmtDateLong(day)}, ${fmtRange(appt.start, appt.end)} · `,
+      h('span', { class: 'note-session' }, `${record.plan.treatment_type} session ${n}${of}`), ' · ',
+      statusBadge(record.status, NOTE_STATUS), ' · ',
+      h('a', { href: `#/patients/${patient.id}/chart` }, 'Chart')];
+  };
   const head = h('div', { class: 'page-head' },
     h('div', {},
       h('h1', {}, `Session note — ${patient.first_name} ${patient.last_name}`),
-      h('p', { class: 'sub' },
-        `${fmtDateLong(day)}, ${fmtRange(appt.start, appt.end)} · ${record.plan.treatment_type} session ${record.plan.session_number || appt.session_number || ''} · `,
-        statusBadge(record.status, NOTE_STATUS), ' · ',
-        h('a', { href: `#/patients/${patient.id}/chart` }, 'Chart'))));
+      h('p', { class: 'sub' }, subline())));
 
   if (record.status === 'signed') {
+    dropDraft(formKey);
     drawSigned();
   } else {
-    drawDraft();
+    const kept = draftOf(formKey);
+    drawDraft(null, kept ? { values: kept.data.values, extraAreas: kept.data.extraAreas, restoredAt: kept.at } : {});
   }
 
   // ---- signed: read-only, addenda ----
@@ -149,10 +178,11 @@ export async function render(root, { params, isCurrent }) {
   }
 
   // ---- draft: the form ----
-  function drawDraft(notice) {
+  function drawDraft(notice, { values, extraAreas = [], restoredAt, copied } = {}) {
     const r = record;
     const planAreas = [...r.plan.areas];
     for (const a of r.areas) if (!planAreas.includes(a.area)) planAreas.push(a.area);
+    for (const code of extraAreas) if (!planAreas.includes(code)) planAreas.push(code);
     const current = new Map(r.areas.map((a) => [a.area, a]));
     const previous = new Map(((r.previous && r.previous.areas) || []).map((a) => [a.area, a]));
 
@@ -169,33 +199,43 @@ export async function render(root, { params, isCurrent }) {
       : 'Screening confirmed today: no new contraindication since the last screening', { name: 'screening_confirmed', checked: r.screening_confirmed });
 
     // Areas.
+    const rowSyncs = [];
     const areaRows = planAreas.map((code) => {
       const info = areaInfo.get(code) || { name: code, max_depth_mm: 3.0 };
       const cur = current.get(code) || {};
       const prev = previous.get(code);
       const depthId = nextId(`depth-${code}`);
-      const depth = input({ id: depthId, name: `depth_${code}`, type: 'number', min: 0.2, max: 3.0, step: 0.05, value: cur.depth_mm != null ? mm(cur.depth_mm) : '', inputmode: 'decimal' });
+      const depth = input({ id: depthId, name: `depth_${code}`, value: cur.depth_mm != null ? mm(cur.depth_mm) : '', inputmode: 'decimal', autocomplete: 'off', class: 'depth-input' });
       const passes = input({ id: nextId(`passes-${code}`), name: `passes_${code}`, type: 'number', min: 1, max: 20, step: 1, value: cur.passes ?? '' });
       const reason = input({ id: nextId(`override-${code}`), name: `override_${code}`, value: cur.override_reason || '', maxlength: 500 });
       const reasonWrap = h('div', { class: 'cell-field', dataset: { field: `override_${code}` } },
         h('label', { for: reason.id }, `Reason to exceed ${mm(info.max_depth_mm)} mm`), reason, h('p', { class: 'field-error', hidden: true }));
       const errId = `${depthId}-err`;
-      depth.setAttribute('aria-describedby', `${depthId}-facts ${errId}`);
+      const limitId = `${depthId}-limit`;
+      depth.setAttribute('aria-describedby', `${depthId}-facts ${limitId} ${errId}`);
+      // Beyond 3.0 mm no reason helps: say so instead of offering the override.
+      const limit = h('p', { class: 'depth-limit', id: limitId, role: 'status', hidden: true });
       const sync = () => {
-        const over = Number(depth.value) > info.max_depth_mm + 1e-9;
+        const { value: d, error } = parseDepth(depth.value);
+        const beyond = d !== null && d > DEEPEST_MM + 1e-9;
+        const over = d !== null && !beyond && d > info.max_depth_mm + 1e-9;
         reasonWrap.hidden = !over;
-        depth.classList.toggle('over-max', over);
+        depth.classList.toggle('over-max', over || beyond);
+        limit.hidden = !(beyond || error);
+        limit.textContent = beyond ? '3.0 mm is the deepest possible.' : error || '';
       };
       depth.addEventListener('input', sync);
-      sync();
-      return h('tr', {},
-        h('th', { scope: 'row' }, info.name,
-          h('span', { class: 'visually-hidden', id: `${depthId}-facts` }, ` max ${mm(info.max_depth_mm)} mm${prev ? ` · last time ${mm(prev.depth_mm)} mm` : ' · no previous session'}`)),
-        h('td', {}, h('div', { class: 'cell-field', dataset: { field: `depth_${code}` } },
-          h('label', { for: depthId, class: 'visually-hidden' }, `Depth for ${info.name} (mm)`), depth,
+      rowSyncs.push(sync);
+      return h('tr', { dataset: { area: code } },
+        h('th', { scope: 'row' }, info.name),
+        h('td', {}, h('div', { class: 'cell-field depth-cell', dataset: { field: `depth_${code}` } },
+          h('label', { for: depthId, class: 'visually-hidden' }, `Depth for ${info.name} (mm)`),
+          h('div', { class: 'depth-line' }, depth,
+            h('span', { class: 'depth-facts', id: `${depthId}-facts` },
+              h('span', {}, `max ${mm(info.max_depth_mm)} mm`),
+              h('span', {}, prev ? `last ${mm(prev.depth_mm)} mm${prev.passes ? ` × ${prev.passes}` : ''}` : 'no last session'))),
+          limit,
           h('p', { class: 'field-error', id: errId, hidden: true }))),
-        h('td', { class: 'num' }, `${mm(info.max_depth_mm)} mm`),
-        h('td', { class: 'num' }, prev ? `${mm(prev.depth_mm)} mm${prev.passes ? ` × ${prev.passes}` : ''}` : '—'),
         h('td', {}, h('div', { class: 'cell-field', dataset: { field: `passes_${code}` } },
           h('label', { for: passes.id, class: 'visually-hidden' }, `Passes for ${info.name}`), passes,
           h('p', { class: 'field-error', hidden: true }))),
@@ -203,9 +243,9 @@ export async function render(root, { params, isCurrent }) {
     });
     const areaTable = h('fieldset', { dataset: { field: 'areas' } },
       h('legend', {}, 'Areas and needle depth'),
-      h('p', { class: 'hint' }, `Depth in mm, 0.20–3.00 in steps of 0.05. Leave an area empty if it was not treated.${r.previous ? ` Last session: ${fmtDate(r.previous.date)}.` : ''}`),
+      h('p', { class: 'hint' }, `Depth in mm, 0.20–3.00 (1.5 or 1,5), with the area's maximum and last session's depth beside it. Leave an area empty if it was not treated.${r.previous ? ` Last session: ${fmtDate(r.previous.date)}.` : ''}`),
       h('div', { class: 'table-scroll' }, h('table', { class: 'list areas-table' },
-        h('thead', {}, h('tr', {}, ['Area', 'Depth (mm)', 'Maximum', 'Last session', 'Passes', 'Override'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ['Area', 'Depth (mm)', 'Passes', 'Override'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, areaRows))),
       h('p', { class: 'field-error', hidden: true }));
 
@@ -277,14 +317,117 @@ export async function render(root, { params, isCurrent }) {
 
     const save = h('button', { type: 'submit', class: 'primary' }, 'Save draft');
     const sign = session.user.role === 'practitioner' ? h('button', { type: 'button', class: 'sign' }, 'Sign note') : null;
+    const savedState = h('span', { class: 'save-state', role: 'status', 'aria-live': 'polite' });
+
+    // A new note may start from the last signed session's setup: not its depths (they
+    // stay beside each field for reference) and never its cartridge lot.
+    const prevRec = r.previous;
+    const canCopy = !r.exists && !copied && prevRec
+      && (prevRec.device || prevRec.device_model || prevRec.numbing_product || (prevRec.areas || []).length);
+    const copyBox = canCopy
+      ? h('div', { class: 'msg msg-info copy-offer', role: 'note' },
+        h('p', {}, `Start from the last signed session (${fmtDate(prevRec.date)}): its device, device model, numbing product and areas. Depths and the cartridge lot are entered fresh.`),
+        h('button', { type: 'button', class: 'copy-last', onclick: copyLast }, 'Copy from last session'))
+      : null;
+    const restoredBox = restoredAt
+      ? h('div', { class: 'msg msg-info restored', role: 'status' },
+        `Restored what you had typed (kept ${new Date(restoredAt).toTimeString().slice(0, 5)} by this browser tab) and not saved yet. Check it, then save.`, ' ',
+        h('button', { type: 'button', class: 'link-button', onclick: discardKept }, 'Discard it'))
+      : null;
 
     append(form, [
       notice || null,
+      restoredBox,
+      copyBox,
       h('fieldset', {}, h('legend', {}, 'Before treating'), cautionBlock, screening),
       areaTable, device, numbing, prp, products, reactions, after,
       missingBox,
-      h('div', { class: 'actions note-actions' }, save, sign,
+      h('div', { class: 'actions note-actions' }, save, sign, savedState,
         sign ? null : h('span', { class: 'hint' }, 'Only a practitioner signs a note.'))]);
+
+    if (values) setFormValues(form, values);
+    for (const sync of rowSyncs) sync();
+    syncNone();
+
+    // What is typed is kept in the tab at once, and saved to the server every 30 s while
+    // it changes.
+    let dirty = !!values;
+    let timer = null;
+    const keep = () => keepDraft(formKey, { values: formValues(form), extraAreas: planAreas.filter((c) => !r.plan.areas.includes(c)) });
+    const changed = () => {
+      dirty = true;
+      keep();
+      if (!timer) timer = setTimeout(autosave, AUTOSAVE_MS);
+    };
+    form.addEventListener('input', changed);
+    form.addEventListener('change', changed);
+    if (dirty) {
+      keep();
+      timer = setTimeout(autosave, AUTOSAVE_MS);
+    }
+
+    function showSaved(saved) {
+      savedState.className = 'save-state save-ok';
+      replace(savedState, `Saved ${timeOf(saved.updated_at) || ''}`.trim());
+    }
+
+    async function autosave() {
+      timer = null;
+      if (!form.isConnected || !dirty || record.status !== 'draft') return;
+      if (!quietCheck()) {
+        savedState.className = 'save-state save-failed';
+        replace(savedState, 'Not saved yet: a depth needs correcting. What you typed is kept.');
+        return;
+      }
+      dirty = false;
+      const { body } = read();
+      try {
+        const saved = await api.put(`/appointments/${apptId}/session`, body);
+        if (!form.isConnected) return;
+        record = saved;
+        showMissing(saved.missing);
+        showSaved(saved);
+        if (!dirty) dropDraft(formKey);
+      } catch (err) {
+        dirty = true;
+        if (!form.isConnected) return;
+        if (err instanceof ApiError && err.code === 'unauthenticated') return;
+        savedState.className = 'save-state save-failed';
+        replace(savedState, `Not saved: ${errorSentence(err)} What you typed is kept.`);
+        if (!timer) timer = setTimeout(autosave, AUTOSAVE_MS);
+      }
+    }
+
+    /** localCheck without messages: whether the depths can be sent. */
+    function quietCheck() {
+      return planAreas.every((code) => {
+        const { value: d, error } = parseDepth(form.querySelector(`[name="depth_${code}"]`).value);
+        if (error) return false;
+        if (d === null) return true;
+        const info = areaInfo.get(code);
+        return d >= 0.2 && d <= DEEPEST_MM + 1e-9
+          && !(info && d > info.max_depth_mm + 1e-9 && !form.querySelector(`[name="override_${code}"]`).value.trim());
+      });
+    }
+
+    function copyLast() {
+      const now = formValues(form);
+      const p = record.previous;
+      if (p.device) now.device = p.device;
+      if (p.device_model) now.device_model = p.device_model;
+      if (p.numbing_product) now['numbing.product'] = p.numbing_product;
+      const extra = (p.areas || []).map((a) => a.area).filter((c) => !r.plan.areas.includes(c));
+      clearTimeout(timer);
+      drawDraft(message(`Copied from the session of ${fmtDate(p.date)}: device, device model, numbing product and areas (${(p.areas || []).map((a) => areaInfo.get(a.area)?.name || a.area).join(', ') || 'none'}). Enter today's depths and the cartridge lot.`, 'ok', { role: 'status' }),
+        { values: now, extraAreas: [...extraAreas, ...extra], copied: true });
+      root.querySelector('.note-form [name^="depth_"]')?.focus();
+    }
+
+    function discardKept() {
+      clearTimeout(timer);
+      dropDraft(formKey);
+      drawDraft();
+    }
 
     function read() {
       const v = (name) => {
@@ -307,7 +450,7 @@ export async function render(root, { params, isCurrent }) {
       const fieldMap = {};
       body.areas = [];
       for (const code of planAreas) {
-        const d = numv(`depth_${code}`);
+        const d = parseDepth(v(`depth_${code}`)).value ?? null;
         if (d === null) continue;
         const i = body.areas.length;
         const a = { area: code, depth_mm: d };
@@ -350,11 +493,20 @@ export async function render(root, { params, isCurrent }) {
     function localCheck() {
       for (const code of planAreas) {
         const el = form.querySelector(`[name="depth_${code}"]`);
-        if (!el.value) continue;
-        const d = Number(el.value);
+        if (!el.value.trim()) continue;
+        const { value: d, error } = parseDepth(el.value);
         const info = areaInfo.get(code);
-        if (!(d >= 0.2 && d <= 3.0) || Math.round(d * 100) !== Number((d * 100).toFixed(6))) {
-          showFormError(form, `The depth for ${info ? info.name : code} must be 0.20–3.00 mm with at most two decimals.`, { details: { field: `depth_${code}` }, message: 'Between 0.20 and 3.00 mm.' });
+        const name = info ? info.name : code;
+        if (error) {
+          showFormError(form, `The depth for ${name}: ${error}`, { details: { field: `depth_${code}` }, message: error });
+          return false;
+        }
+        if (d > DEEPEST_MM + 1e-9) {
+          showFormError(form, `${name}: 3.0 mm is the deepest possible. Lower the depth.`, { details: { field: `depth_${code}` }, message: '3.0 mm is the deepest possible.' });
+          return false;
+        }
+        if (d < 0.2) {
+          showFormError(form, `The depth for ${name} must be at least 0.20 mm.`, { details: { field: `depth_${code}` }, message: 'At least 0.20 mm.' });
           return false;
         }
         if (info && d > info.max_depth_mm + 1e-9 && !form.querySelector(`[name="override_${code}"]`).value.trim()) {
@@ -367,11 +519,18 @@ export async function render(root, { params, isCurrent }) {
 
     async function saveDraft() {
       const { body, fieldMap } = read();
+      const wasDirty = dirty;
+      dirty = false;
       try {
         const saved = await api.put(`/appointments/${apptId}/session`, body);
         record = saved;
+        if (!dirty) dropDraft(formKey);
+        clearTimeout(timer);
+        timer = null;
+        showSaved(saved);
         return { saved };
       } catch (err) {
+        dirty = dirty || wasDirty;
         if (err instanceof ApiError && err.code === 'unauthenticated') return { failed: true };
         const text = err.code === 'depth_exceeds_area_max'
           ? `${areaInfo.get(err.details.area)?.name || err.details.area}: ${mm(err.details.depth_mm)} mm is deeper than the area's maximum of ${mm(err.details.max_depth_mm)} mm. Give a reason to go deeper, or lower the depth.`
@@ -421,9 +580,9 @@ export async function render(root, { params, isCurrent }) {
           if (!(res.saved.missing || []).length && !(await confirmSign(res.saved))) return;
           try {
             record = await api.post(`/appointments/${apptId}/session/sign`, {});
+            dropDraft(formKey);
             toast('Note signed.');
-            replace(head.querySelector('.sub'), `${fmtDateLong(day)}, ${fmtRange(appt.start, appt.end)} · ${record.plan.treatment_type} session ${record.plan.session_number || ''} · `,
-              statusBadge(record.status, NOTE_STATUS), ' · ', h('a', { href: `#/patients/${patient.id}/chart` }, 'Chart'));
+            replace(head.querySelector('.sub'), subline());
             drawSigned();
             root.querySelector('h1').focus();
           } catch (err) {
