@@ -574,7 +574,7 @@ DROP INDEX patients_phone;
 DROP INDEX patients_first;
 -- phone_rev is no longer written.
 CREATE TABLE patient_keys (
-  kind        bigint NOT NULL CHECK (kind IN (1, 2, 3)),
+  kind        bigint NOT NULL CHECK (kind IN (1, 2, 3, 4)),
   key         text COLLATE "C" NOT NULL,
   patient_id  bigint NOT NULL REFERENCES patients(id),
   last_key    text COLLATE "C" NOT NULL,

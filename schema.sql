@@ -486,7 +486,9 @@ ALTER TABLE plans ADD COLUMN override_reason TEXT;
 -- fold, so the program rebuilds every patient's keys in C when this block runs).
 -- patient_keys holds, per patient, each word of either name (kind 1 first, 2 last) and
 -- each tail of at least three of the phone's national digits (kind 3), so that a word
--- prefix finds "van Dijk" by "dijk" and a run of digits finds a phone anywhere in it; the
+-- prefix finds "van Dijk" by "dijk" and a run of digits finds a phone anywhere in it
+-- (kind 4: the common prefixes of a patient's name words, which make a count of a
+-- prefix's patients two range counts; domain/text.h); the
 -- row carries the sort keys and the archived flag, so a page of matches is read from this
 -- table alone. phone_key is the phone's national digits, for the duplicate check.
 ALTER TABLE patients ADD COLUMN phone_key TEXT;
@@ -494,7 +496,7 @@ DROP INDEX patients_phone;
 DROP INDEX patients_first;
 -- phone_rev (the digits reversed, for the old suffix search) is no longer written.
 CREATE TABLE patient_keys (
-  kind        INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
+  kind        INTEGER NOT NULL CHECK (kind IN (1, 2, 3, 4)),
   key         TEXT NOT NULL,
   patient_id  INTEGER NOT NULL REFERENCES patients(id),
   last_key    TEXT NOT NULL,

@@ -17,18 +17,28 @@
 bool text_fold(const char *s, char *out, size_t outsz);
 
 /* What a patient is found by (store/patients.c keeps one row per key): each word of the
- * folded first and last names (at most TEXT_NAME_WORDS of each), and each tail of at
- * least three of the phone's national digits, so that a prefix of a tail is a run of
- * digits anywhere in the number. */
-enum text_key_kind { TEXT_KEY_FIRST = 1, TEXT_KEY_LAST = 2, TEXT_KEY_PHONE = 3 };
+ * folded first and last names (at most TEXT_NAME_WORDS of each; a word twice in one name
+ * is one key), and each tail of at least three of the phone's national digits, so that a
+ * prefix of a tail is a run of digits anywhere in the number.
+ *
+ * A name prefix can match two words of one patient ("mar": Maria Martínez), and a count
+ * of the rows in its range then counts that patient twice. The pair keys make the count
+ * exact without reading the range for distinct patients: with the patient's name keys
+ * sorted, each two neighbours give a key of their longest common prefix (followed by
+ * TEXT_PAIR_MARK and the pair's number, so that keys stay distinct). The name keys a
+ * prefix matches are neighbours in that order, and two neighbours both match exactly when
+ * their common prefix does; so the patients a prefix matches are its name-key rows less
+ * its pair-key rows. */
+enum text_key_kind { TEXT_KEY_FIRST = 1, TEXT_KEY_LAST = 2, TEXT_KEY_PHONE = 3, TEXT_KEY_PAIR = 4 };
 #define TEXT_NAME_WORDS 16
 #define TEXT_PHONE_TAIL 3
-#define TEXT_KEYS_MAX	(2 * TEXT_NAME_WORDS + 32)
+#define TEXT_PAIR_MARK	'\x01'
+#define TEXT_KEYS_MAX	(4 * TEXT_NAME_WORDS + 32)
 struct text_keys {
 	size_t n;
 	enum text_key_kind kind[TEXT_KEYS_MAX];
 	const char *key[TEXT_KEYS_MAX]; /* into buf */
-	char buf[1200];
+	char buf[2600];
 };
 
 /* Fills keys from a patient's folded names and phone key (NULL or "" when none); false

@@ -153,6 +153,40 @@ static char *keep(struct text_keys *keys, size_t *used, const char *s)
 	return at;
 }
 
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The pair keys of the name keys in keys (text.h): one for each two neighbours, in sorted
+ * order, that share a first byte. */
+static bool pair_keys(struct text_keys *keys, size_t *used)
+{
+	const char *sorted[2 * TEXT_NAME_WORDS];
+	size_t n = keys->n;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = keys->key[i];
+	qsort(sorted, n, sizeof sorted[0], by_text);
+	for (size_t i = 1; i < n; i++) {
+		size_t len = 0;
+		while (sorted[i - 1][len] && sorted[i - 1][len] == sorted[i][len])
+			len++;
+		if (!len)
+			continue;
+		char key[160];
+		if (len > sizeof key - 8)
+			return false;
+		memcpy(key, sorted[i], len);
+		snprintf(key + len, sizeof key - len, "%c%zu", TEXT_PAIR_MARK, i);
+		const char *kept = keys->n < TEXT_KEYS_MAX ? keep(keys, used, key) : NULL;
+		if (!kept)
+			return false;
+		keys->kind[keys->n] = TEXT_KEY_PAIR;
+		keys->key[keys->n++] = kept;
+	}
+	return true;
+}
+
 bool text_patient_keys(const char *first_key, const char *last_key, const char *phone_key,
 		       struct text_keys *keys)
 {
@@ -166,11 +200,19 @@ bool text_patient_keys(const char *first_key, const char *last_key, const char *
 			goto too_long;
 		char *words[TEXT_NAME_WORDS];
 		size_t n = text_split_words(copy, words, TEXT_NAME_WORDS);
+		size_t first = keys->n;
 		for (size_t w = 0; w < n && w < TEXT_NAME_WORDS; w++) {
+			bool again = false;
+			for (size_t k = first; k < keys->n && !again; k++)
+				again = strcmp(keys->key[k], words[w]) == 0;
+			if (again)
+				continue;
 			keys->kind[keys->n] = kinds[i];
 			keys->key[keys->n++] = words[w];
 		}
 	}
+	if (!pair_keys(keys, &used))
+		goto too_long;
 	if (phone_key && *phone_key) {
 		const char *digits = keep(keys, &used, phone_key);
 		if (!digits)

@@ -70,7 +70,17 @@ static const char *const sql_find[][2] = {
 	"WHERE " where " AND " ARCH
 #define COUNT1(where) \
 	"SELECT count(DISTINCT patient_id) FROM patient_keys WHERE " where " AND " ARCH
-static const char *const sql_find_name1[2] = {ONE(NAME_A) PAGE, COUNT1(NAME_A)};
+/* One word: the patients matched are the range's name-key rows less its pair-key rows
+ * (domain/text.h), two index range counts rather than a distinct count of the range; and
+ * a page is the first offset + limit + pairs rows of the range in name order (a bounded
+ * sort, no distinct), the rows of one patient next to each other, read once each
+ * (read_page). */
+static const char *const sql_find_name1[2] = {
+    KEYS(NAME_A) " ORDER BY 2, 3, 1 LIMIT ?8",
+    "SELECT count(*) FROM patient_keys WHERE " NAME_A " AND " ARCH,
+};
+static const char *const sql_name1_pairs =
+    "SELECT count(*) FROM patient_keys WHERE kind = 4 AND key >= ?1 AND key < ?2 AND " ARCH;
 static const char *const sql_find_name2[2] = {
     KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) PAGE,
     "SELECT count(*) FROM (" KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) ") AS matches",
@@ -265,14 +275,10 @@ static void read_id(struct dbst *st, void *out)
 	*(int64_t *)out = db_col_int64(st, 0);
 }
 
-/* The page's patients from a statement that gives their ids. */
-static int read_by_ids(struct db *db, struct dbst *st, struct patient **out, size_t *n)
+/* The patients of ids (freed here). */
+static int load_ids(struct db *db, int64_t *ids, size_t nids, struct patient **out, size_t *n)
 {
-	int64_t *ids = NULL;
-	size_t nids = 0;
-	int err = db_collect(db, st, sizeof *ids, read_id, db_free_plain, (void **)&ids, &nids);
-	if (err)
-		return err;
+	int err = 0;
 	struct patient *list = nids ? xcalloc(nids, sizeof *list) : NULL;
 	for (size_t i = 0; !err && i < nids; i++)
 		err = store_patient_get(db, ids[i], &list[i]);
@@ -284,6 +290,44 @@ static int read_by_ids(struct db *db, struct dbst *st, struct patient **out, siz
 	*out = list;
 	*n = nids;
 	return 0;
+}
+
+/* The page's patients from a statement that gives their ids. */
+static int read_by_ids(struct db *db, struct dbst *st, struct patient **out, size_t *n)
+{
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	int err = db_collect(db, st, sizeof *ids, read_id, db_free_plain, (void **)&ids, &nids);
+	if (err)
+		return err;
+	return load_ids(db, ids, nids, out, n);
+}
+
+/* The page's patients from a statement that gives ids in order with a patient's rows
+ * next to each other: each patient once, the first offset skipped, at most limit. */
+static int read_page(struct db *db, struct dbst *st, int64_t offset, int64_t limit,
+		     struct patient **out, size_t *n)
+{
+	int64_t *ids = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *ids);
+	size_t nids = 0;
+	int64_t prev = 0, seen = 0;
+	int rc;
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		int64_t id = db_col_int64(st, 0);
+		if (id == prev)
+			continue;
+		prev = id;
+		if (seen++ < offset)
+			continue;
+		if ((int64_t)nids < limit)
+			ids[nids++] = id;
+	}
+	db_done(st);
+	if (rc != DB_DONE) {
+		free(ids);
+		return rc;
+	}
+	return load_ids(db, ids, nids, out, n);
 }
 
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
@@ -306,6 +350,21 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 	int err = db_query_int(db, st, total);
 	if (err)
 		return err;
+	if (pair == sql_find_name1) {
+		int64_t pairs = 0;
+		st = db_stmt(db, &sql_name1_pairs);
+		if (!st)
+			return db_stmt_err(db);
+		bind_query(st, q);
+		if ((err = db_query_int(db, st, &pairs)) != 0)
+			return err;
+		*total -= pairs;
+		if (!(st = db_stmt(db, &pair[0])))
+			return db_stmt_err(db);
+		bind_query(st, q);
+		db_bind_int(st, 8, q->offset + q->limit + pairs);
+		return read_page(db, st, q->offset, q->limit, out, n);
+	}
 	st = db_stmt(db, &pair[0]);
 	if (!st)
 		return db_stmt_err(db);
@@ -439,6 +498,7 @@ const struct hot_query store_patients_hot[] = {
     {"patient by id", &sql_get},
     {"search by name (one word)", &sql_find_name1[0]},
     {"count by name (one word)", &sql_find_name1[1]},
+    {"pairs by name (one word)", &sql_name1_pairs},
     {"search by name (two words)", &sql_find_name2[0]},
     {"count by name (two words)", &sql_find_name2[1]},
     {"search by name (three words)", &sql_find_name3[0]},

@@ -807,6 +807,73 @@ static void *gc_writer(void *arg)
 	return NULL;
 }
 
+/* A one-word search counts each patient once however many of their words match, and
+ * gives the same pages whether it reads them in name order (a word that matches many) or
+ * sorts the matches (a word that matches few): both against a reference query. */
+static void search_counts_and_pages_agree(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const firsts[] = {"Maria", "Mark", "Anna", "Marta", "Ben", "Mia"};
+	static const char *const lasts[] = {"Martinez Marquez", "Smith", "Marsh", "Anna",
+					    "Mayer-Marx",	"Lee"};
+	assert_int_equal(db_begin_write(f->db), 0);
+	for (int i = 0; i < 240; i++)
+		add_patient(f->db, firsts[i % 6], lasts[(i / 6) % 6], "1980-01-01", NULL,
+			    i % 17 == 0);
+	assert_int_equal(db_commit(f->db), 0);
+	static const char *const words[] = {"m",  "ma",	  "mar", "mart", "marq",
+					    "an", "anna", "smi", "l",	 "z"};
+	int bad = 0;
+	for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+		for (int archived = 0; archived < 2; archived++) {
+			char sql[512];
+			snprintf(
+			    sql, sizeof sql,
+			    "SELECT count(DISTINCT patient_id) FROM patient_keys WHERE kind IN "
+			    "(1, 2) AND key >= '%s' AND key < '%s\xF4\x8F\xBF\xBF' AND "
+			    "archived <= %d",
+			    words[w], words[w], archived);
+			int64_t want = unit_int(f->db, sql);
+			for (int64_t offset = 0; offset < 12; offset += 5) {
+				struct patient_query q = {.kind = PQ_NAME,
+							  .words = {words[w]},
+							  .nwords = 1,
+							  .include_archived = archived,
+							  .limit = 5,
+							  .offset = offset};
+				struct patient *out = NULL;
+				size_t n = 0;
+				int64_t total = -1;
+				assert_int_equal(store_patient_search(f->db, &q, &out, &n, &total),
+						 0);
+				row_check(&bad, total == want,
+					  "%s (archived %d): total %lld, want %lld", words[w],
+					  archived, (long long)total, (long long)want);
+				char ids[128] = "", got[128] = "";
+				for (size_t i = 0; i < n; i++)
+					snprintf(got + strlen(got), sizeof got - strlen(got),
+						 "%lld,", (long long)out[i].id);
+				patients_free(out, n);
+				snprintf(sql, sizeof sql,
+					 "SELECT id FROM patients p WHERE archived <= %d AND "
+					 "EXISTS (SELECT 1 FROM patient_keys k WHERE k.patient_id "
+					 "= p.id "
+					 "AND k.kind IN (1, 2) AND k.key >= '%s' AND k.key < "
+					 "'%s\xF4\x8F\xBF\xBF') ORDER BY last_key, first_key, id "
+					 "LIMIT 5 OFFSET %lld",
+					 archived, words[w], words[w], (long long)offset);
+				unit_texts(f->db, sql, ",", ids, sizeof ids);
+				if (ids[0])
+					snprintf(ids + strlen(ids), sizeof ids - strlen(ids), ",");
+				row_check(&bad, strcmp(got, ids) == 0,
+					  "%s (archived %d) offset %lld: %s, want %s", words[w],
+					  archived, (long long)offset, got, ids);
+			}
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
 static void group_commit(void **state)
 {
 	/* Group commit syncs SQLite's WAL. */
@@ -1341,6 +1408,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(patient_round_trip, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(find_same, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(search, setup_db, teardown_db),
+		cmocka_unit_test_setup_teardown(search_counts_and_pages_agree, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(clinical_rows_are_never_deleted, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(appointments_carry_labels, setup_db, teardown_db),
 		cmocka_unit_test_setup_teardown(appointment_lists_name_rooms_beyond_the_first_read,

@@ -170,11 +170,54 @@ static void patient_keys(void **state)
 	assert_int_equal(k.n, 2);
 	assert_true(text_patient_keys("jo", "li", "12", &k)); /* too short for a tail */
 	assert_int_equal(k.n, 2);
-	char big[1300];
+	char big[2700];
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	assert_false(text_patient_keys(big, "li", NULL, &k));
 	assert_int_equal(k.n, 0);
+}
+
+/* Pair keys: the common prefixes of sorted neighbours, so that a prefix's name-key rows
+ * less its pair-key rows count each patient once. */
+static void patient_pair_keys(void **state)
+{
+	(void)state;
+	struct text_keys k;
+	/* maria, marquez, martinez: "mar" twice. A word twice in one name is one key. */
+	assert_true(text_patient_keys("maria maria", "martinez marquez", NULL, &k));
+	assert_int_equal(k.n, 5);
+	assert_int_equal(k.kind[3], TEXT_KEY_PAIR);
+	assert_string_equal(k.key[3], "mar\x01"
+				      "1");
+	assert_int_equal(k.kind[4], TEXT_KEY_PAIR);
+	assert_string_equal(k.key[4], "mar\x01"
+				      "2");
+	/* The same word in both names: both rows are kept, and one pair of the whole word. */
+	assert_true(text_patient_keys("anna", "anna", "171912", &k));
+	assert_int_equal(k.n, 3 + 4);
+	assert_int_equal(k.kind[2], TEXT_KEY_PAIR);
+	assert_string_equal(k.key[2], "anna\x01"
+				      "1");
+	/* For each prefix, the rows in its range less the pairs in it is 1 or 0. */
+	static const char *const prefixes[] = {"m", "ma", "mar", "mari", "marq", "mart", "x"};
+	static const int want[] = {1, 1, 1, 1, 1, 1, 0};
+	assert_true(text_patient_keys("maria", "martinez marquez", NULL, &k));
+	int bad = 0;
+	for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
+		size_t len = strlen(prefixes[p]);
+		int names = 0, pairs = 0;
+		for (size_t i = 0; i < k.n; i++) {
+			if (strncmp(k.key[i], prefixes[p], len) != 0)
+				continue;
+			if (k.kind[i] == TEXT_KEY_PAIR)
+				pairs++;
+			else
+				names++;
+		}
+		row_check(&bad, names - pairs == want[p], "prefix %s: %d names, %d pairs",
+			  prefixes[p], names, pairs);
+	}
+	assert_int_equal(bad, 0);
 }
 
 static void fold_rejects_bad_utf8(void **state)
@@ -502,6 +545,7 @@ int main(void)
 		cmocka_unit_test(fold_latin_names),
 		cmocka_unit_test(split_words),
 		cmocka_unit_test(patient_keys),
+		cmocka_unit_test(patient_pair_keys),
 		cmocka_unit_test(fold_rejects_bad_utf8),
 		cmocka_unit_test(fold_buffer_size),
 		cmocka_unit_test(valid_email),
