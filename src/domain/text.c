@@ -162,7 +162,7 @@ static int by_text(const void *a, const void *b)
  * order, that share a first byte. */
 static bool pair_keys(struct text_keys *keys, size_t *used)
 {
-	const char *sorted[2 * TEXT_NAME_WORDS];
+	const char *sorted[2 * TEXT_NAME_WORDS] = {0};
 	size_t n = keys->n;
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = keys->key[i];
