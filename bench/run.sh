@@ -19,6 +19,8 @@ cd "$(dirname "$0")/.."
 export TZ=UTC LC_ALL=C
 
 mode=${1:-}
+# The commit measured: taken now, since the tree may move on during a long run.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 case "$mode" in
 full)
 	out=${BENCH_OUT:-build/bench}
@@ -498,7 +500,6 @@ insn=$(mean "$(insert_rate "insert_${threads}_before")" "$(insert_rate "insert_$
 big_tag=$(awk -v n="${big[1]}" 'BEGIN { print (n >= 1000000 ? n / 1000000 "M" : n / 1000 "k") }')
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # What else went into the binary: uncommitted changes under its sources, by folder.
 dirty=$(git status --porcelain -- src include schema.sql openapi.json web tools 2>/dev/null |
 	awk '{ split($2, p, "/"); n[p[1] (p[2] == "" ? "" : "/")]++ }
