@@ -72,8 +72,8 @@ enum tmpl_problem {
 };
 struct tmpl_error {
 	enum tmpl_problem problem;
-	size_t offset;	/* byte offset of the { in the template */
-	char name[48];	/* the placeholder as written (cut to fit), for UNKNOWN_PLACEHOLDER */
+	size_t offset; /* byte offset of the { in the template */
+	char name[48]; /* the placeholder as written (cut to fit), for UNKNOWN_PLACEHOLDER */
 };
 
 /* Checks that every {name} in tmpl is a placeholder kind offers, and that every { is
@@ -106,6 +106,50 @@ int tmpl_render(const char *tmpl, int kind, const struct tmpl_values *vals, enum
  * 2026", "Montag, 12. Januar 2026", "lunes, 12 de enero de 2026"); an unknown language
  * writes English. */
 void tmpl_format_date(const char *lang, int64_t day, char *buf, size_t size);
+
+/*
+ * What a message says about its patient and appointment: the only facts a template can
+ * reach. No condition, no area, no notes: nothing clinical is among them, and the
+ * treatment type only when the clinic allows naming it.
+ */
+struct msg_facts {
+	const char *first_name;
+	/* The appointment's start; for a recall, the first day the next session can be
+	 * booked (any instant of that clinic-local day). 0 when there is none. */
+	int64_t start;
+	const char *clinic_name;
+	const char *clinic_phone;
+	const char *confirm_link; /* the signed links, or NULL */
+	const char *cancel_link;
+	const char *treatment_type; /* NULL unless the clinic names the type in messages */
+};
+
+/* Room for the texts tmpl_values_from_facts formats. */
+struct tmpl_scratch {
+	char date[64];
+	char time[8];
+};
+
+/* Fills vals from f for lang: the date in words and the time as HH:MM, both in the
+ * clinic's zone, written into scratch (which vals then points into). */
+void tmpl_values_from_facts(const struct msg_facts *f, const char *lang, struct tmpl_values *vals,
+			    struct tmpl_scratch *scratch);
+
+/* The facts the preview renders with: a patient called Anna, an appointment on Monday 11
+ * January 2027 at 10:30 clinic time, a sample clinic and sample links. */
+void tmpl_sample_facts(struct msg_facts *out);
+
+/*
+ * Renders one message from its parts: subject_t (e-mail only), text_t, and html_t (e-mail
+ * only; NULL makes the HTML from the text). *subject and *html are NULL for SMS. Each
+ * result is a new string the caller frees; nothing is set on failure. 0, or
+ * -ERR_VALIDATION_FAILED when a part does not pass tmpl_check for kind (*err says which
+ * placeholder, and *part names the part: "subject", "body_text" or "body_html").
+ */
+int tmpl_render_message(int kind, int channel, const char *subject_t, const char *text_t,
+			const char *html_t, const struct tmpl_values *vals, char **subject,
+			char **text, char **html, struct tmpl_error *err, const char **part)
+    __attribute__((warn_unused_result));
 
 /* A shipped default template. subject is NULL for SMS; html is NULL when the HTML part is
  * made from the text (TMPL_TEXT_HTML). */

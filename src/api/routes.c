@@ -108,6 +108,15 @@ const struct route api_routes[] = {
      "A day's appointments by practitioner and room"},
 
     {"GET", V1 "/audit", h_audit_list, ADMIN, READ, "Audit events, newest first"},
+
+    {"GET", V1 "/message-templates", h_message_templates_list, ADMIN, READ,
+     "Every patient message template, the clinic's or the shipped one"},
+    {"PUT", V1 "/message-templates/{kind}/{language}/{channel}", h_message_templates_put, ADMIN,
+     WRITE, "Change a message template (placeholders are checked)"},
+    {"DELETE", V1 "/message-templates/{kind}/{language}/{channel}", h_message_templates_reset,
+     ADMIN, WRITE, "Go back to the shipped template"},
+    {"POST", V1 "/message-templates/preview", h_message_templates_preview, ADMIN, 0,
+     "Render a template with sample facts"},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

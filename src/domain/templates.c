@@ -3,25 +3,33 @@
 #include "domain/templates.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain/dates.h"
 #include "util/err.h"
 
 static const char *const kind_names[] = {
-    [MSG_CONFIRMATION] = "confirmation", [MSG_UPDATE] = "update",
-    [MSG_CANCELLATION] = "cancellation", [MSG_REMINDER] = "reminder",
-    [MSG_RECALL] = "recall",		 [MSG_RECALL_SECOND] = "recall_second",
+    [MSG_CONFIRMATION] = "confirmation",
+    [MSG_UPDATE] = "update",
+    [MSG_CANCELLATION] = "cancellation",
+    [MSG_REMINDER] = "reminder",
+    [MSG_RECALL] = "recall",
+    [MSG_RECALL_SECOND] = "recall_second",
     [MSG_AFTERCARE] = "aftercare",
 };
 
 static const char *const channel_names[] = {[MSG_EMAIL] = "email", [MSG_SMS] = "sms"};
 
 static const char *const ph_names[PH_COUNT] = {
-    [PH_FIRST_NAME] = "first_name",	[PH_DATE] = "date",
-    [PH_TIME] = "time",			[PH_CLINIC_NAME] = "clinic_name",
-    [PH_CLINIC_PHONE] = "clinic_phone", [PH_CONFIRM_LINK] = "confirm_link",
-    [PH_CANCEL_LINK] = "cancel_link",	[PH_TREATMENT_TYPE] = "treatment_type",
+    [PH_FIRST_NAME] = "first_name",
+    [PH_DATE] = "date",
+    [PH_TIME] = "time",
+    [PH_CLINIC_NAME] = "clinic_name",
+    [PH_CLINIC_PHONE] = "clinic_phone",
+    [PH_CONFIRM_LINK] = "confirm_link",
+    [PH_CANCEL_LINK] = "cancel_link",
+    [PH_TREATMENT_TYPE] = "treatment_type",
 };
 
 const char *const tmpl_languages[] = {"en", "de", "es", NULL};
@@ -114,8 +122,7 @@ struct piece {
 };
 
 /* Reads the piece at *pos; 1 and *p, 0 at the end, or -ERR_VALIDATION_FAILED with *err. */
-static int next_piece(const char *t, size_t *pos, int kind, struct piece *p,
-		      struct tmpl_error *err)
+static int next_piece(const char *t, size_t *pos, int kind, struct piece *p, struct tmpl_error *err)
 {
 	size_t i = *pos;
 	if (!t[i])
@@ -283,8 +290,8 @@ static const char *const weekdays[][7] = {
 static const char *const months[][12] = {
     {"January", "February", "March", "April", "May", "June", "July", "August", "September",
      "October", "November", "December"},
-    {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-     "Oktober", "November", "Dezember"},
+    {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+     "November", "Dezember"},
     {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
      "octubre", "noviembre", "diciembre"},
 };
@@ -303,4 +310,88 @@ void tmpl_format_date(const char *lang, int64_t day, char *buf, size_t size)
 		snprintf(buf, size, "%s, %d de %s de %d", wd, d.day, mo, d.year);
 	else
 		snprintf(buf, size, "%s, %d %s %d", wd, d.day, mo, d.year);
+}
+
+void tmpl_values_from_facts(const struct msg_facts *f, const char *lang, struct tmpl_values *vals,
+			    struct tmpl_scratch *scratch)
+{
+	memset(vals, 0, sizeof *vals);
+	scratch->date[0] = scratch->time[0] = '\0';
+	if (f->start) {
+		tmpl_format_date(lang, dates_local_day(f->start), scratch->date,
+				 sizeof scratch->date);
+		dates_format_hhmm(dates_local_minute(f->start), scratch->time);
+		vals->v[PH_DATE] = scratch->date;
+		vals->v[PH_TIME] = scratch->time;
+	}
+	vals->v[PH_FIRST_NAME] = f->first_name;
+	vals->v[PH_CLINIC_NAME] = f->clinic_name;
+	vals->v[PH_CLINIC_PHONE] = f->clinic_phone;
+	vals->v[PH_CONFIRM_LINK] = f->confirm_link;
+	vals->v[PH_CANCEL_LINK] = f->cancel_link;
+	vals->v[PH_TREATMENT_TYPE] = f->treatment_type;
+}
+
+void tmpl_sample_facts(struct msg_facts *out)
+{
+	struct cdate d = {2027, 1, 11};
+	*out = (struct msg_facts){
+	    .first_name = "Anna",
+	    .start = dates_local_to_instant(dates_to_days(&d), 10 * 60 + 30),
+	    .clinic_name = "Skin Clinic",
+	    .clinic_phone = "+49 30 1234567",
+	    .confirm_link = "https://clinic.example/m/sample?a=confirm",
+	    .cancel_link = "https://clinic.example/m/sample?a=cancel",
+	    .treatment_type = "Micro-needling",
+	};
+}
+
+/* Renders one part into a new string; NULL when it fails its check. */
+static char *render_part(const char *t, int kind, const struct tmpl_values *vals,
+			 enum tmpl_escape esc, struct tmpl_error *err)
+{
+	struct buf b;
+	buf_init(&b);
+	if (tmpl_check(t, kind, err) != 0 || tmpl_render(t, kind, vals, esc, &b) != 0) {
+		buf_cleanup(&b);
+		return NULL;
+	}
+	if (!b.data)
+		buf_puts(&b, "");
+	return buf_take(&b);
+}
+
+int tmpl_render_message(int kind, int channel, const char *subject_t, const char *text_t,
+			const char *html_t, const struct tmpl_values *vals, char **subject,
+			char **text, char **html, struct tmpl_error *err, const char **part)
+{
+	struct tmpl_error scratch;
+	const char *scratch_part;
+	char *s = NULL, *t = NULL, *h = NULL;
+	if (!err)
+		err = &scratch;
+	if (!part)
+		part = &scratch_part;
+	*part = "body_text";
+	if (!(t = render_part(text_t ? text_t : "", kind, vals, TMPL_TEXT, err)))
+		goto fail;
+	if (channel == MSG_EMAIL) {
+		*part = "subject";
+		if (!(s = render_part(subject_t ? subject_t : "", kind, vals, TMPL_TEXT, err)))
+			goto fail;
+		*part = "body_html";
+		h = html_t ? render_part(html_t, kind, vals, TMPL_HTML, err)
+			   : render_part(text_t ? text_t : "", kind, vals, TMPL_TEXT_HTML, err);
+		if (!h)
+			goto fail;
+	}
+	*subject = s;
+	*text = t;
+	*html = h;
+	return 0;
+fail:
+	free(s);
+	free(t);
+	free(h);
+	return -ERR_VALIDATION_FAILED;
 }

@@ -54,8 +54,7 @@ static void check(void **state)
 		bool ok = rows[i].problem == TMPL_OK
 			      ? rc == 0 && e.problem == TMPL_OK
 			      : rc == -ERR_VALIDATION_FAILED && e.problem == rows[i].problem &&
-				    e.offset == rows[i].offset &&
-				    strcmp(e.name, rows[i].name) == 0;
+				    e.offset == rows[i].offset && strcmp(e.name, rows[i].name) == 0;
 		row_check(&bad, ok, "row %zu: rc %d problem %d offset %zu name '%.48s'", i, rc,
 			  (int)e.problem, e.offset, e.problem ? e.name : "");
 	}
@@ -196,9 +195,9 @@ static void defaults_complete(void **state)
 					continue;
 				}
 				bool ok = d && tmpl_check(d->text, k, NULL) == 0 &&
-					  (c == MSG_EMAIL ? d->subject &&
-								tmpl_check(d->subject, k, NULL) == 0
-							  : d->subject == NULL);
+					  (c == MSG_EMAIL
+					       ? d->subject && tmpl_check(d->subject, k, NULL) == 0
+					       : d->subject == NULL);
 				row_check(&bad, ok, "%s/%s/%s", tmpl_kind_name(k), *l,
 					  tmpl_channel_name(c));
 			}
