@@ -207,6 +207,9 @@ int h_message_templates_reset(struct api_ctx *ctx)
 	const char *lang;
 	bool dropped = false;
 	int err;
+	if (ctx->body && json_object_size(ctx->body) > 0)
+		return api_fail(ctx, -ERR_VALIDATION_FAILED, "Going back takes no fields.",
+				json_pack("{s:s}", "field", "body"));
 	if ((err = path_key(ctx, &kind, &lang, &channel)) ||
 	    (err = store_template_drop(ctx->db, kind, lang, channel, &dropped)))
 		return err;

@@ -113,9 +113,9 @@ const struct route api_routes[] = {
      "Every patient message template, the clinic's or the shipped one"},
     {"PUT", V1 "/message-templates/{kind}/{language}/{channel}", h_message_templates_put, ADMIN,
      WRITE, "Change a message template (placeholders are checked)"},
-    {"DELETE", V1 "/message-templates/{kind}/{language}/{channel}", h_message_templates_reset,
+    {"POST", V1 "/message-templates/{kind}/{language}/{channel}/reset", h_message_templates_reset,
      ADMIN, WRITE, "Go back to the shipped template"},
-    {"POST", V1 "/message-templates/preview", h_message_templates_preview, ADMIN, 0,
+    {"POST", V1 "/message-templates/preview", h_message_templates_preview, ADMIN, WRITE,
      "Render a template with sample facts"},
 };
 

@@ -91,7 +91,7 @@ static void change_and_reset_a_template(void **state)
 	assert_string_equal(jstr(r->json, "body_html"), "<p>Hola {first_name}</p>");
 	resp_free(r);
 	/* Back to the shipped wording. */
-	r = req(&S, "DELETE", TPL "/reminder/de/sms", t_admin, NULL);
+	r = req(&S, "POST", TPL "/reminder/de/sms/reset", t_admin, "{}");
 	assert_int_equal(r->status, 200);
 	assert_true(json_is_false(json_object_get(r->json, "custom")));
 	assert_non_null(strstr(jstr(r->json, "body_text"), "Erinnerung"));
@@ -103,13 +103,17 @@ static void change_and_reset_a_template(void **state)
 	    fx_audit_count_detail(&S, t_admin, "message_template", 0, "reset", "reminder/de/sms"),
 	    1);
 	/* A second reset changes nothing and records nothing. */
-	fx_expect_status(req(&S, "DELETE", TPL "/reminder/de/sms", t_admin, NULL), 200);
+	fx_expect_status(req(&S, "POST", TPL "/reminder/de/sms/reset", t_admin, "{}"), 200);
 	assert_int_equal(
 	    fx_audit_count_detail(&S, t_admin, "message_template", 0, "reset", "reminder/de/sms"),
 	    1);
+	r = req(&S, "POST", TPL "/reminder/de/sms/reset", t_admin, "{\"body_text\":\"x\"}");
+	assert_int_equal(r->status, 422);
+	assert_string_equal(jstr(fx_details(r), "field"), "body");
+	resp_free(r);
 	fx_expect_status(req(&S, "PUT", TPL "/reminder/de/sms", t_desk, "{\"body_text\":\"x\"}"),
 			 403);
-	fx_expect_status(req(&S, "DELETE", TPL "/reminder/de/sms", t_prac, NULL), 403);
+	fx_expect_status(req(&S, "POST", TPL "/reminder/de/sms/reset", t_prac, "{}"), 403);
 }
 
 /* A refused template names its field and placeholder, and changes nothing. */
@@ -159,7 +163,7 @@ static void an_unknown_placeholder_is_refused(void **state)
 	fx_expect_status(req(&S, "PUT", TPL "/recall/en/sms", t_admin,
 			     "{\"body_text\":\"{{not a placeholder}} {first_name}\"}"),
 			 200);
-	fx_expect_status(req(&S, "DELETE", TPL "/recall/en/sms", t_admin, NULL), 200);
+	fx_expect_status(req(&S, "POST", TPL "/recall/en/sms/reset", t_admin, "{}"), 200);
 }
 
 static void fields_and_paths(void **state)
