@@ -1,6 +1,9 @@
 /* The templates collagenda ships for patient messages, in English, German and Spanish.
  * They name no condition, no treatment area and no treatment type: a clinic that wants
- * the type named adds {treatment_type} itself. */
+ * the type named adds {treatment_type} itself. A text message carries one link, the
+ * confirm link, whose page offers both confirming and cancelling: two links would make
+ * most reminders two segments. The Spanish texts avoid the accents GSM-7 lacks (á, í, ó,
+ * ú), which would make them UCS-2 and cut a segment to 70 characters. */
 #include <string.h>
 
 #include "domain/templates.h"
@@ -66,8 +69,8 @@ static const struct tmpl_default defaults[] = {
      "{clinic_name}: your appointment on {date} at {time} is cancelled. To book again, "
      "call {clinic_phone}.", NULL},
     {MSG_REMINDER, "en", S, NULL,
-     "{clinic_name}: a reminder of your appointment on {date} at {time}. Confirm: "
-     "{confirm_link} Cancel: {cancel_link}", NULL},
+     "{clinic_name}: a reminder of your appointment on {date} at {time}. Confirm or "
+     "cancel: {confirm_link}", NULL},
     {MSG_RECALL, "en", S, NULL,
      "{clinic_name}: hello {first_name}, your next session can be booked from {date}. "
      "Call us on {clinic_phone}.", NULL},
@@ -133,8 +136,8 @@ static const struct tmpl_default defaults[] = {
      "{clinic_name}: Ihr Termin am {date} um {time} Uhr wurde abgesagt. Neuer Termin "
      "unter {clinic_phone}.", NULL},
     {MSG_REMINDER, "de", S, NULL,
-     "{clinic_name}: Erinnerung an Ihren Termin am {date} um {time} Uhr. Bestätigen: "
-     "{confirm_link} Absagen: {cancel_link}", NULL},
+     "{clinic_name}: Erinnerung an Ihren Termin am {date} um {time} Uhr. Bestätigen "
+     "oder absagen: {confirm_link}", NULL},
     {MSG_RECALL, "de", S, NULL,
      "{clinic_name}: Hallo {first_name}, Ihre nächste Sitzung kann ab {date} gebucht "
      "werden. Tel. {clinic_phone}", NULL},
@@ -198,14 +201,14 @@ static const struct tmpl_default defaults[] = {
      "{clinic_name}: su cita del {date} a las {time} ha sido cancelada. Para otra cita, "
      "llame al {clinic_phone}.", NULL},
     {MSG_REMINDER, "es", S, NULL,
-     "{clinic_name}: le recordamos su cita el {date} a las {time}. Confirmar: "
-     "{confirm_link} Cancelar: {cancel_link}", NULL},
+     "{clinic_name}: le recordamos su cita el {date} a las {time}. Confirmar o "
+     "cancelar: {confirm_link}", NULL},
     {MSG_RECALL, "es", S, NULL,
-     "{clinic_name}: hola, {first_name}. Ya puede reservar su próxima sesión a partir "
+     "{clinic_name}: hola, {first_name}. Ya puede reservar su siguiente cita a partir "
      "del {date}. Tel. {clinic_phone}", NULL},
     {MSG_RECALL_SECOND, "es", S, NULL,
-     "{clinic_name}: hola, {first_name}. Su próxima sesión sigue sin reservar. Tel. "
-     "{clinic_phone}", NULL},
+     "{clinic_name}: hola, {first_name}. Su siguiente cita sigue pendiente de "
+     "reservar. Tel. {clinic_phone}", NULL},
 };
 /* clang-format on */
 

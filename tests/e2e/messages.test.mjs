@@ -38,7 +38,7 @@ describe('patient messages', () => {
     await page.getByLabel('Channel').selectOption('sms');
     const form = page.locator('form.template-editor[data-template="reminder/de/sms"]');
     const preview = form.locator('.preview-text');
-    await waitForText(preview, /^Skin Clinic: Erinnerung an Ihren Termin am Montag, 11\. Januar 2027 um 10:30 Uhr/);
+    await waitForText(preview, 'Skin Clinic: Erinnerung an Ihren Termin am Montag, 11. Januar 2027 um 10:30 Uhr. Bestätigen oder absagen: https://clinic.example/m/sample?a=confirm');
     await waitForText(form.locator('.preview-sms'), /^1 segment \(GSM-7, \d+ units\)$/);
 
     const text = form.getByLabel('Text');

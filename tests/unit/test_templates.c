@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include "domain/dates.h"
+#include "domain/sms_text.h"
 #include "domain/templates.h"
 #include "util/err.h"
 
@@ -206,6 +207,34 @@ static void defaults_complete(void **state)
 	assert_null(tmpl_default_find(MSG_REMINDER, NULL, MSG_EMAIL));
 }
 
+/* Every shipped text message, rendered with the sample facts, fits one segment. */
+static void sms_defaults_fit_one_segment(void **state)
+{
+	(void)state;
+	struct msg_facts f;
+	struct tmpl_values vals;
+	struct tmpl_scratch scratch;
+	tmpl_sample_facts(&f);
+	int bad = 0;
+	for (int k = 1; k <= MSG_KIND_MAX; k++)
+		for (const char *const *l = tmpl_languages; *l; l++) {
+			const struct tmpl_default *d = tmpl_default_find(k, *l, MSG_SMS);
+			if (!d)
+				continue;
+			tmpl_values_from_facts(&f, *l, &vals, &scratch);
+			char *s = NULL, *t = NULL, *h = NULL;
+			struct sms_count c = {0};
+			bool ok = tmpl_render_message(k, MSG_SMS, NULL, d->text, NULL, &vals, &s,
+						      &t, &h, NULL, NULL) == 0 &&
+				  !s && !h && sms_count_text(t, &c) == 0 && c.segments == 1;
+			row_check(&bad, ok, "%s/%s: %zu segments (%s, %zu units): %s",
+				  tmpl_kind_name(k), *l, c.segments, sms_encoding_name(c.encoding),
+				  c.units, t ? t : "");
+			free(t);
+		}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +244,7 @@ int main(void)
 	    cmocka_unit_test(dates_in_words),
 	    cmocka_unit_test(names),
 	    cmocka_unit_test(defaults_complete),
+	    cmocka_unit_test(sms_defaults_fit_one_segment),
 	};
 	return cmocka_run_group_tests_name("unit_templates", tests, NULL, NULL);
 }
