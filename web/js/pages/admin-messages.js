@@ -83,7 +83,7 @@ function editor(t, { onSaved }) {
       if (mine !== seq) return;
       form.dataset.previewOk = 'false';
       if (err instanceof ApiError && err.code === 'unauthenticated') return;
-      if (!showTemplateError(form, err)) status.textContent = errorSentence(err);
+      status.textContent = showTemplateError(form, err) ? 'The preview shows the last text without errors.' : errorSentence(err);
     }
   }
   function schedule() {
