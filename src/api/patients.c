@@ -345,6 +345,33 @@ int h_patients_get(struct api_ctx *ctx)
 	return 0;
 }
 
+int h_patient_contact_changes(struct api_ctx *ctx)
+{
+	struct patient p;
+	int64_t id = api_id(ctx, 0);
+	struct contact_change *list = NULL;
+	size_t n = 0;
+	memset(&p, 0, sizeof p);
+	int err = store_patient_get(ctx->db, id, &p);
+	patient_cleanup(&p);
+	if (!err)
+		err = store_patient_contact_history(ctx->db, id, &list, &n);
+	if (err)
+		return err;
+	api_read_patient(ctx, id, "contact changes", 0);
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    items,
+		    json_pack("{s:o, s:o, s:b, s:b, s:s}", "changed_at", api_instant(list[i].at),
+			      "changed_by", list[i].by ? json_integer(list[i].by) : json_null(),
+			      "contact_email", list[i].contact_email, "contact_sms",
+			      list[i].contact_sms, "language", list[i].language));
+	free(list);
+	api_reply_list(ctx, items, (int64_t)n);
+	return 0;
+}
+
 int h_patients_patch(struct api_ctx *ctx)
 {
 	static const char *const allowed[] = {

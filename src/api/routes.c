@@ -47,6 +47,8 @@ const struct route api_routes[] = {
     {"POST", V1 "/patients/{id}/archive", h_patients_archive, ALL, WRITE, "Archive a patient"},
     {"POST", V1 "/patients/{id}/merge", h_patients_merge, ADMIN, WRITE,
      "Merge another chart into this one"},
+    {"GET", V1 "/patients/{id}/contact-changes", h_patient_contact_changes, ALL,
+     READ | CLINICAL_READ, "Who changed the patient's contact consent, and when"},
     {"GET", V1 "/settings", h_settings_get, ALL, READ, "Read the clinic's settings"},
     {"PATCH", V1 "/settings", h_settings_patch, ADMIN, WRITE, "Change the clinic's settings"},
 

@@ -324,6 +324,23 @@ static void consent_starts_off_and_the_desk_sets_it(void **state)
 		 "ORDER BY id LIMIT 1",
 		 p);
 	assert_int_equal(fx_sql_int(&S, sql), u_desk);
+	/* The history, newest first, as each change set it; reading it is audited. */
+	char hpath[80];
+	snprintf(hpath, sizeof hpath, V1 "/patients/%lld/contact-changes", p);
+	int reads = fx_audit_count(&S, t_admin, "patient", p, "read");
+	r = req(&S, "GET", hpath, t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(jint(r->json, "total"), 2);
+	json_t *newest = json_array_get(json_object_get(r->json, "items"), 0);
+	json_t *oldest = json_array_get(json_object_get(r->json, "items"), 1);
+	assert_true(json_is_true(json_object_get(newest, "contact_sms")));
+	assert_true(json_is_true(json_object_get(newest, "contact_email")));
+	assert_int_equal(jint(oldest, "changed_by"), u_desk);
+	assert_true(json_is_false(json_object_get(oldest, "contact_sms")));
+	assert_string_equal(jstr(oldest, "language"), "es");
+	resp_free(r);
+	assert_int_equal(fx_audit_count(&S, t_admin, "patient", p, "read"), reads + 1);
+	fx_expect_status(req(&S, "GET", V1 "/patients/999999/contact-changes", t_desk, NULL), 404);
 	/* Demographics alone leave the consent as it was. */
 	r = req(&S, "PATCH", path, t_desk, "{\"phone\":\"+49 30 555 0101\"}");
 	assert_true(json_is_true(json_object_get(r->json, "contact_sms")));
