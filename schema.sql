@@ -537,3 +537,45 @@ ALTER TABLE treatment_types ADD COLUMN room_kind TEXT NOT NULL DEFAULT 'treatmen
 -- recorded a no-show or cancelled may undo it for 5 minutes (RULES.md rule 7).
 ALTER TABLE appointments ADD COLUMN status_changed_at INTEGER;
 ALTER TABLE appointments ADD COLUMN status_changed_by INTEGER REFERENCES users(id);
+
+-- version 14
+-- Whether the clinic may write to a patient by e-mail and by text message, and in which
+-- language (README, "Patient messages"); both off until the patient says yes. Each
+-- change is kept in patient_contact_changes with who made it and when.
+ALTER TABLE patients ADD COLUMN contact_email INTEGER NOT NULL DEFAULT 0
+  CHECK (contact_email IN (0, 1));
+ALTER TABLE patients ADD COLUMN contact_sms INTEGER NOT NULL DEFAULT 0
+  CHECK (contact_sms IN (0, 1));
+ALTER TABLE patients ADD COLUMN language TEXT NOT NULL DEFAULT 'en'
+  CHECK (language IN ('en', 'de', 'es'));
+-- When the three were last changed, and by whom (NULL: never since registration).
+ALTER TABLE patients ADD COLUMN contact_changed_at INTEGER;
+ALTER TABLE patients ADD COLUMN contact_changed_by INTEGER REFERENCES users(id);
+CREATE TABLE patient_contact_changes (
+  id             INTEGER PRIMARY KEY,
+  patient_id     INTEGER NOT NULL REFERENCES patients(id),
+  changed_at     INTEGER NOT NULL,
+  changed_by     INTEGER REFERENCES users(id),
+  contact_email  INTEGER NOT NULL CHECK (contact_email IN (0, 1)),
+  contact_sms    INTEGER NOT NULL CHECK (contact_sms IN (0, 1)),
+  language       TEXT NOT NULL
+);
+CREATE INDEX patient_contact_changes_patient ON patient_contact_changes(patient_id, id);
+CREATE TRIGGER patient_contact_changes_no_update BEFORE UPDATE ON patient_contact_changes
+BEGIN SELECT RAISE(ABORT, 'a contact change is kept as recorded'); END;
+CREATE TRIGGER patient_contact_changes_no_delete BEFORE DELETE ON patient_contact_changes
+BEGIN SELECT RAISE(ABORT, 'a contact change is kept as recorded'); END;
+-- The clinic's own wording of a patient message, one row per kind, language and channel;
+-- a combination without a row uses the template the program ships.
+CREATE TABLE message_templates (
+  kind        TEXT NOT NULL CHECK (kind IN ('confirmation', 'update', 'cancellation',
+                'reminder', 'recall', 'recall_second', 'aftercare')),
+  language    TEXT NOT NULL CHECK (language IN ('en', 'de', 'es')),
+  channel     TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+  subject     TEXT,
+  body_text   TEXT NOT NULL,
+  body_html   TEXT,
+  updated_by  INTEGER REFERENCES users(id),
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (kind, language, channel)
+) WITHOUT ROWID;

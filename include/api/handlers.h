@@ -43,6 +43,13 @@ int h_patients_get(struct api_ctx *ctx);
 int h_patients_patch(struct api_ctx *ctx);
 int h_patients_archive(struct api_ctx *ctx);
 int h_patients_merge(struct api_ctx *ctx);
+int h_patient_contact_changes(struct api_ctx *ctx);
+
+/* message_templates.c */
+int h_message_templates_list(struct api_ctx *ctx);
+int h_message_templates_put(struct api_ctx *ctx);
+int h_message_templates_reset(struct api_ctx *ctx);
+int h_message_templates_preview(struct api_ctx *ctx);
 
 /* settings.c */
 int h_settings_get(struct api_ctx *ctx);

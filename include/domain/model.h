@@ -60,6 +60,13 @@ struct patient {
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t merged_into; /* the chart this one was merged into, 0 when none */
+	/* Whether the clinic may write by e-mail and by text message, and in which language
+	 * ("en", "de", "es"); when that was last changed and by whom (0: never). */
+	bool contact_email;
+	bool contact_sms;
+	char language[8];
+	int64_t contact_changed_at;
+	int64_t contact_changed_by;
 };
 void patient_cleanup(struct patient *p);
 void patients_free(struct patient *list, size_t n);

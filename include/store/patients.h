@@ -18,6 +18,24 @@ int store_patient_get(struct db *db, int64_t id, struct patient *out)
 int store_patient_update(struct db *db, const struct patient *p)
     __attribute__((warn_unused_result));
 
+/* Writes p's contact consent (contact_email, contact_sms, language) as changed at `at`
+ * by user `by` (0: the program), with a row of patient_contact_changes; sets p's
+ * contact_changed_at and _by. */
+int store_patient_set_contact(struct db *db, struct patient *p, int64_t at, int64_t by)
+    __attribute__((warn_unused_result));
+
+/* One change of a patient's contact consent, as it was set. */
+struct contact_change {
+	int64_t at;
+	int64_t by; /* 0: the program */
+	bool contact_email;
+	bool contact_sms;
+	char language[8];
+};
+/* The patient's last 100 changes of contact consent, newest first; free *out. */
+int store_patient_contact_history(struct db *db, int64_t id, struct contact_change **out, size_t *n)
+    __attribute__((warn_unused_result));
+
 enum patient_query_kind {
 	PQ_ALL,	  /* no filter */
 	PQ_NAME,  /* words: folded prefixes, each of a word of the first or last name (with

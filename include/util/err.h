@@ -55,9 +55,12 @@
 	X(HEAD_TOO_LARGE, 431, "head_too_large",                                                   \
 	  "The request's head has more headers or query parameters than allowed.")                 \
 	X(INTERNAL, 500, "internal", "Something went wrong on our side.")                          \
+	X(GATEWAY_REFUSED, 502, "gateway_refused", "The message gateway refused the message.")     \
 	X(BUSY, 503, "busy", "The server is busy; try again shortly.")                             \
 	X(STORAGE_UNAVAILABLE, 503, "storage_unavailable",                                         \
-	  "The database cannot take writes right now.")
+	  "The database cannot take writes right now.")                                            \
+	X(GATEWAY_UNREACHABLE, 504, "gateway_unreachable",                                         \
+	  "The message gateway could not be reached or did not answer in time.")
 
 enum err_code {
 	ERR_OK = 0,

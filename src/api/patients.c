@@ -7,6 +7,7 @@
 #include "api/clinical.h"
 #include "api/handlers.h"
 #include "domain/dates.h"
+#include "domain/templates.h"
 #include "domain/text.h"
 #include "store/audit.h"
 #include "store/patients.h"
@@ -39,6 +40,14 @@ static void patient_write(struct buf *b, const struct patient *p)
 	jw_put_str(b, &first, "email", p->email);
 	api_put_int_or_null(b, &first, "fitzpatrick", p->fitzpatrick);
 	jw_put_str(b, &first, "notes", p->notes);
+	jw_put_bool(b, &first, "contact_email", p->contact_email);
+	jw_put_bool(b, &first, "contact_sms", p->contact_sms);
+	jw_put_str(b, &first, "language", p->language[0] ? p->language : "en");
+	if (p->contact_changed_at)
+		api_put_instant(b, &first, "contact_changed_at", p->contact_changed_at);
+	else
+		api_put_json(b, &first, "contact_changed_at", json_null());
+	api_put_int_or_null(b, &first, "contact_changed_by", p->contact_changed_by);
 	jw_raw(b, "}");
 }
 
@@ -134,6 +143,45 @@ static int read_fields(struct api_ctx *ctx, json_t *body, struct patient *p, boo
 	return 0;
 }
 
+/* Reads the contact consent fields present in body into p: contact_email and contact_sms
+ * (booleans) and language (a shipped language). *changed says whether any was given;
+ * they are never null. */
+static int read_contact(struct api_ctx *ctx, json_t *body, struct patient *p, bool *changed,
+			struct buf *names)
+{
+	static const char *const keys[] = {"contact_email", "contact_sms", "language", NULL};
+	bool email, sms, has_email, has_sms;
+	const char *lang;
+	int err;
+	*changed = false;
+	if ((err = jin_no_null(ctx, body, keys)) ||
+	    (err = jin_bool(ctx, body, "contact_email", false, &email, &has_email)) ||
+	    (err = jin_bool(ctx, body, "contact_sms", false, &sms, &has_sms)) ||
+	    (err = jin_str(ctx, body, "language", false, 2, 7, &lang)))
+		return err;
+	if (lang && !tmpl_language_known(lang))
+		return api_fail(
+		    ctx, -ERR_VALIDATION_FAILED,
+		    "The language is one of those the clinic's messages are written in.",
+		    json_pack("{s:s, s:[sss]}", "field", "language", "allowed", "en", "de", "es"));
+	if (has_email && email != p->contact_email) {
+		p->contact_email = email;
+		buf_puts(names, "contact_email ");
+		*changed = true;
+	}
+	if (has_sms && sms != p->contact_sms) {
+		p->contact_sms = sms;
+		buf_puts(names, "contact_sms ");
+		*changed = true;
+	}
+	if (lang && strcmp(lang, p->language) != 0) {
+		snprintf(p->language, sizeof p->language, "%s", lang);
+		buf_puts(names, "language ");
+		*changed = true;
+	}
+	return 0;
+}
+
 /* What a duplicate warning shows of each candidate: who they are, never clinical data. */
 static json_t *candidates_json(const struct patient *list, size_t n)
 {
@@ -173,24 +221,28 @@ static int refuse_duplicate(struct api_ctx *ctx, const struct patient *p)
 
 int h_patients_create(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"first_name", "last_name",   "date_of_birth",
-					      "phone",	    "email",	   "fitzpatrick",
-					      "notes",	    "confirm_new", NULL};
+	static const char *const allowed[] = {
+	    "first_name", "last_name",	 "date_of_birth", "phone",	 "email",    "fitzpatrick",
+	    "notes",	  "confirm_new", "contact_email", "contact_sms", "language", NULL};
 	json_t *body;
 	struct patient p;
 	struct buf changed;
-	bool confirm_new = false, has_confirm;
+	bool confirm_new = false, has_confirm, contact = false;
 	int err;
 	memset(&p, 0, sizeof p);
+	memcpy(p.language, "en", 3);
 	buf_init(&changed);
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
 	    (err = jin_bool(ctx, body, "confirm_new", false, &confirm_new, &has_confirm)) ||
-	    (err = read_fields(ctx, body, &p, true, &changed)))
+	    (err = read_fields(ctx, body, &p, true, &changed)) ||
+	    (err = read_contact(ctx, body, &p, &contact, &changed)))
 		goto out;
 	p.created_at = (int64_t)time(NULL);
 	if (!confirm_new && (err = refuse_duplicate(ctx, &p)) != 0)
 		goto out;
 	err = store_patient_insert(ctx->db, &p);
+	if (!err && contact)
+		err = store_patient_set_contact(ctx->db, &p, p.created_at, ctx->me.id);
 	if (!err)
 		err = api_audit(ctx, "create", "patient", p.id, confirm_new ? "confirm_new" : NULL);
 	if (err)
@@ -293,14 +345,43 @@ int h_patients_get(struct api_ctx *ctx)
 	return 0;
 }
 
+int h_patient_contact_changes(struct api_ctx *ctx)
+{
+	struct patient p;
+	int64_t id = api_id(ctx, 0);
+	struct contact_change *list = NULL;
+	size_t n = 0;
+	memset(&p, 0, sizeof p);
+	int err = store_patient_get(ctx->db, id, &p);
+	patient_cleanup(&p);
+	if (!err)
+		err = store_patient_contact_history(ctx->db, id, &list, &n);
+	if (err)
+		return err;
+	api_read_patient(ctx, id, "contact changes", 0);
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    items,
+		    json_pack("{s:o, s:o, s:b, s:b, s:s}", "changed_at", api_instant(list[i].at),
+			      "changed_by", list[i].by ? json_integer(list[i].by) : json_null(),
+			      "contact_email", list[i].contact_email, "contact_sms",
+			      list[i].contact_sms, "language", list[i].language));
+	free(list);
+	api_reply_list(ctx, items, (int64_t)n);
+	return 0;
+}
+
 int h_patients_patch(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {"first_name", "last_name",   "date_of_birth", "phone",
-					      "email",	    "fitzpatrick", "notes",	    NULL};
+	static const char *const allowed[] = {
+	    "first_name", "last_name",	   "date_of_birth", "phone",	"email", "fitzpatrick",
+	    "notes",	  "contact_email", "contact_sms",   "language", NULL};
 	json_t *body;
 	struct patient p;
 	struct buf changed;
 	int64_t id = api_id(ctx, 0);
+	bool contact = false;
 	int err;
 	memset(&p, 0, sizeof p);
 	buf_init(&changed);
@@ -309,10 +390,14 @@ int h_patients_patch(struct api_ctx *ctx)
 	err = store_patient_get(ctx->db, id, &p);
 	if (!err)
 		err = read_fields(ctx, body, &p, false, &changed);
+	if (!err)
+		err = read_contact(ctx, body, &p, &contact, &changed);
 	if (!err) {
 		p.updated_at = (int64_t)time(NULL);
 		err = store_patient_update(ctx->db, &p);
 	}
+	if (!err && contact)
+		err = store_patient_set_contact(ctx->db, &p, p.updated_at, ctx->me.id);
 	if (!err)
 		err = api_audit(ctx, "update", "patient", id, changed.data ? changed.data : "");
 	if (!err)

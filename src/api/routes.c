@@ -47,6 +47,8 @@ const struct route api_routes[] = {
     {"POST", V1 "/patients/{id}/archive", h_patients_archive, ALL, WRITE, "Archive a patient"},
     {"POST", V1 "/patients/{id}/merge", h_patients_merge, ADMIN, WRITE,
      "Merge another chart into this one"},
+    {"GET", V1 "/patients/{id}/contact-changes", h_patient_contact_changes, ALL,
+     READ | CLINICAL_READ, "Who changed the patient's contact consent, and when"},
     {"GET", V1 "/settings", h_settings_get, ALL, READ, "Read the clinic's settings"},
     {"PATCH", V1 "/settings", h_settings_patch, ADMIN, WRITE, "Change the clinic's settings"},
 
@@ -108,6 +110,15 @@ const struct route api_routes[] = {
      "A day's appointments by practitioner and room"},
 
     {"GET", V1 "/audit", h_audit_list, ADMIN, READ, "Audit events, newest first"},
+
+    {"GET", V1 "/message-templates", h_message_templates_list, ADMIN, READ,
+     "Every patient message template, the clinic's or the shipped one"},
+    {"PUT", V1 "/message-templates/{kind}/{language}/{channel}", h_message_templates_put, ADMIN,
+     WRITE, "Change a message template (placeholders are checked)"},
+    {"POST", V1 "/message-templates/{kind}/{language}/{channel}/reset", h_message_templates_reset,
+     ADMIN, WRITE, "Go back to the shipped template"},
+    {"POST", V1 "/message-templates/preview", h_message_templates_preview, ADMIN, WRITE,
+     "Render a template with sample facts"},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -15,6 +15,7 @@
 #include "options.h"
 #include "domain/dates.h"
 #include "http/http.h"
+#include "msg/sms.h"
 #include "store/audit.h"
 #include "store/anchor.h"
 #include "store/db.h"
@@ -27,6 +28,8 @@ static const char usage[] =
     "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
     "                        [--request-deadline SECONDS] [--anchor FILE]\n"
+    "                        [--sms-url URL --sms-token-file FILE [--sms-preset json|twilio]\n"
+    "                         [--sms-from SENDER] [--sms-timeout SECONDS]]\n"
     "                        [--demo] [--quiet]\n"
     "\n"
     "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
@@ -41,6 +44,11 @@ static const char usage[] =
     "--db takes an SQLite file or a PostgreSQL connection string. --anchor names the file\n"
     "that anchors the audit trail (default: PATH.audit-head beside an SQLite file; a\n"
     "PostgreSQL database has none unless given).\n"
+    "--sms-url names the SMS gateway patients' text messages go through; the token (for\n"
+    "twilio, ACCOUNT_SID:AUTH_TOKEN) is read from --sms-token-file. --sms-preset json\n"
+    "(the default) posts {\"to\", \"text\"} as JSON with a bearer token; twilio posts a form\n"
+    "with basic authentication and needs --sms-from. --sms-timeout (default 15) bounds\n"
+    "each request.\n"
     "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
 /* A zone name must name a file of the system's zone database: TZ would otherwise fall
@@ -128,11 +136,47 @@ static char *read_file(const char *path)
 	return buf_take(&b);
 }
 
+/* Checks the SMS gateway's settings and keeps its client for the senders; fails, saying
+ * why, on a setting that cannot work. */
+static int start_sms(const char *url, const char *token_file, const char *preset, const char *from,
+		     unsigned long timeout_s)
+{
+	char *token = NULL;
+	if (!sms_preset_parse(preset)) {
+		fprintf(stderr, "collagenda serve: --sms-preset is json or twilio\n");
+		return -1;
+	}
+	if (!token_file) {
+		fprintf(stderr, "collagenda serve: --sms-url needs --sms-token-file\n");
+		return -1;
+	}
+	if (sms_read_token_file(token_file, &token) != 0)
+		return -1;
+	struct sms_config cfg = {
+	    .url = url,
+	    .token = token,
+	    .preset = sms_preset_parse(preset),
+	    .from = from,
+	    .timeout_ms = (long)timeout_s * 1000,
+	};
+	struct sms_client *c = NULL;
+	int err = sms_client_new(&cfg, &c);
+	memset(token, 0, strlen(token));
+	free(token);
+	if (err)
+		return -1;
+	sms_gateway_set(c);
+	log_info("text messages go through the %s gateway", preset);
+	return 0;
+}
+
 int cli_serve(int argc, char **argv)
 {
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL, *anchor = NULL;
+	const char *sms_url = NULL, *sms_token_file = NULL, *sms_preset = "json", *sms_from = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
+	unsigned long sms_timeout = 15;
 	bool demo = false, quiet = false;
 	const struct cli_option opts[] = {
 	    {"db", .text = &db_path},
@@ -151,6 +195,11 @@ int cli_serve(int argc, char **argv)
 	    {"request-deadline", .number = &deadline, .min = 1, .max = 3600, .range = "1-3600"},
 	    {"quiet", .flag = &quiet},
 	    {"anchor", .text = &anchor},
+	    {"sms-url", .text = &sms_url},
+	    {"sms-token-file", .text = &sms_token_file},
+	    {"sms-preset", .text = &sms_preset},
+	    {"sms-from", .text = &sms_from},
+	    {"sms-timeout", .number = &sms_timeout, .min = 1, .max = 120, .range = "1-120"},
 	};
 	int code;
 	if (!cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], 0, usage, &code))
@@ -166,6 +215,13 @@ int cli_serve(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	dates_set_zone(tz);
+	if ((sms_token_file || sms_from) && !sms_url) {
+		fprintf(stderr,
+			"collagenda serve: --sms-token-file and --sms-from need --sms-url\n");
+		return CLI_USAGE;
+	}
+	if (sms_url && start_sms(sms_url, sms_token_file, sms_preset, sms_from, sms_timeout) != 0)
+		return CLI_USAGE;
 	if (secrets_init() != 0) {
 		log_error("cannot initialise libsodium");
 		return CLI_FAIL;
@@ -255,5 +311,6 @@ out_db:
 out_free:
 	free(cert);
 	free(key);
+	sms_gateway_set(NULL);
 	return rc;
 }

@@ -12,9 +12,10 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define COLS                                                                                \
-	"id, mrn, first_name, last_name, date_of_birth, phone, email, fitzpatrick, notes, " \
-	"archived, created_at, updated_at, merged_into"
+#define COLS                                                                                    \
+	"id, mrn, first_name, last_name, date_of_birth, phone, email, fitzpatrick, notes, "     \
+	"archived, created_at, updated_at, merged_into, contact_email, contact_sms, language, " \
+	"contact_changed_at, contact_changed_by"
 #define ORDER " ORDER BY last_key, first_key, id LIMIT ?8 OFFSET ?9"
 /* ?7: include archived. */
 #define ARCH  "(archived = 0 OR ?7)"
@@ -37,13 +38,25 @@ static const char *const sql_update =
 static const char *const sql_same =
     "SELECT " COLS " FROM patients WHERE date_of_birth = ?3 AND archived = 0 AND id <> ?4 "
     "AND ((last_key = ?1 AND first_key = ?2) OR phone_key = ?5) ORDER BY id LIMIT 10";
+/* A change of the contact consent: the patient's row, and the history row. */
+static const char *const sql_set_contact =
+    "UPDATE patients SET contact_email = ?2, contact_sms = ?3, language = ?4, "
+    "contact_changed_at = ?5, contact_changed_by = ?6 WHERE id = ?1";
+static const char *const sql_contact_change =
+    "INSERT INTO patient_contact_changes (patient_id, changed_at, changed_by, contact_email, "
+    "contact_sms, language) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char *const sql_contact_history =
+    "SELECT changed_at, changed_by, contact_email, contact_sms, language "
+    "FROM patient_contact_changes WHERE patient_id = ?1 ORDER BY id DESC LIMIT 100";
 static const char *const sql_keys_clear = "DELETE FROM patient_keys WHERE patient_id = ?1";
 static const char *const sql_key_insert =
     "INSERT INTO patient_keys (kind, key, patient_id, last_key, first_key, archived) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
-/* The rebuild of every patient's keys (schema version 12), a batch of ids at a time. */
+/* The rebuild of every patient's keys (schema version 12), a batch of ids at a time: only
+ * the columns there are at version 12 and the keys are made of. */
 static const char *const sql_rebuild_batch =
-    "SELECT " COLS " FROM patients WHERE id > ?1 ORDER BY id LIMIT 500";
+    "SELECT id, first_name, last_name, phone, archived FROM patients WHERE id > ?1 "
+    "ORDER BY id LIMIT 500";
 static const char *const sql_set_keys =
     "UPDATE patients SET first_key = ?2, last_key = ?3, phone_key = ?4 WHERE id = ?1";
 
@@ -119,6 +132,12 @@ static void read_patient(struct dbst *st, void *out)
 	p->created_at = db_col_int64(st, 10);
 	p->updated_at = db_col_int64(st, 11);
 	p->merged_into = db_col_null(st, 12) ? 0 : db_col_int64(st, 12);
+	p->contact_email = db_col_int(st, 13) != 0;
+	p->contact_sms = db_col_int(st, 14) != 0;
+	const char *lang = db_col_cstr(st, 15);
+	snprintf(p->language, sizeof p->language, "%s", lang ? lang : "en");
+	p->contact_changed_at = db_col_null(st, 16) ? 0 : db_col_int64(st, 16);
+	p->contact_changed_by = db_col_null(st, 17) ? 0 : db_col_int64(st, 17);
 }
 
 /* A patient's search keys: folded names (the names themselves should they not fold, which
@@ -215,6 +234,56 @@ int store_patient_insert(struct db *db, struct patient *p)
 int store_patient_get(struct db *db, int64_t id, struct patient *out)
 {
 	return db_get_one(db, db_stmt_id(db, &sql_get, id), read_patient, out);
+}
+
+int store_patient_set_contact(struct db *db, struct patient *p, int64_t at, int64_t by)
+{
+	assert(db_in_write(db));
+	struct dbst *st = db_stmt_id(db, &sql_set_contact, p->id);
+	if (!st)
+		return db_stmt_err(db);
+	db_bind_int(st, 2, p->contact_email ? 1 : 0);
+	db_bind_int(st, 3, p->contact_sms ? 1 : 0);
+	db_bind_text(st, 4, p->language);
+	db_bind_int(st, 5, at);
+	if (by)
+		db_bind_int(st, 6, by);
+	int err = db_exec_stmt(db, st);
+	if (err)
+		return err;
+	if (!(st = db_stmt_id(db, &sql_contact_change, p->id)))
+		return db_stmt_err(db);
+	db_bind_int(st, 2, at);
+	if (by)
+		db_bind_int(st, 3, by);
+	db_bind_int(st, 4, p->contact_email ? 1 : 0);
+	db_bind_int(st, 5, p->contact_sms ? 1 : 0);
+	db_bind_text(st, 6, p->language);
+	if ((err = db_exec_stmt(db, st)) != 0)
+		return err;
+	p->contact_changed_at = at;
+	p->contact_changed_by = by;
+	return 0;
+}
+
+static void read_change(struct dbst *st, void *out)
+{
+	struct contact_change *c = out;
+	c->at = db_col_int64(st, 0);
+	c->by = db_col_null(st, 1) ? 0 : db_col_int64(st, 1);
+	c->contact_email = db_col_int(st, 2) != 0;
+	c->contact_sms = db_col_int(st, 3) != 0;
+	const char *lang = db_col_cstr(st, 4);
+	snprintf(c->language, sizeof c->language, "%s", lang ? lang : "");
+}
+
+int store_patient_contact_history(struct db *db, int64_t id, struct contact_change **out, size_t *n)
+{
+	void *list = NULL;
+	int err = db_collect(db, db_stmt_id(db, &sql_contact_history, id), sizeof **out,
+			     read_change, db_free_plain, &list, n);
+	*out = list;
+	return err;
 }
 
 int store_patient_update(struct db *db, const struct patient *p)
@@ -393,6 +462,17 @@ int store_patient_duplicates(struct db *db, const struct patient *p, struct pati
 	return db_collect(db, st, sizeof **out, read_patient, free_patients, (void **)out, n);
 }
 
+static void read_key_source(struct dbst *st, void *out)
+{
+	struct patient *p = out;
+	memset(p, 0, sizeof *p);
+	p->id = db_col_int64(st, 0);
+	p->first_name = db_col_text(st, 1);
+	p->last_name = db_col_text(st, 2);
+	p->phone = db_col_text(st, 3);
+	p->archived = db_col_int(st, 4) != 0;
+}
+
 int store_patient_rebuild_keys(struct db *db)
 {
 	assert(db_in_write(db));
@@ -401,7 +481,7 @@ int store_patient_rebuild_keys(struct db *db)
 		struct patient *list = NULL;
 		size_t n = 0;
 		int err = db_collect(db, db_stmt_id(db, &sql_rebuild_batch, after), sizeof *list,
-				     read_patient, free_patients, (void **)&list, &n);
+				     read_key_source, free_patients, (void **)&list, &n);
 		for (size_t i = 0; !err && i < n; i++) {
 			struct keys k;
 			make_keys(&list[i], &k);

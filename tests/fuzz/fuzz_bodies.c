@@ -39,6 +39,10 @@ static const struct {
     {"PATCH", "/api/v1/rooms/1"},
     {"POST", "/api/v1/appointments/1/undo"},
     {"POST", "/api/v1/me/keepalive"},
+    {"PUT", "/api/v1/message-templates/reminder/en/sms"},
+    {"PUT", "/api/v1/message-templates/reminder/de/email"},
+    {"POST", "/api/v1/message-templates/preview"},
+    {"POST", "/api/v1/message-templates/recall/es/sms/reset"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

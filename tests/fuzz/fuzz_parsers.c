@@ -1,5 +1,6 @@
 /* Fuzz target: the small parsers — dates, instants, times of day, depths, names, e-mail,
- * phone numbers, chart numbers and route patterns. Round trips must agree. */
+ * phone numbers, chart numbers, route patterns, message templates, SMS segment counts and
+ * gateway numbers. Round trips must agree. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,10 @@
 #include "api/api.h"
 #include "domain/dates.h"
 #include "domain/session.h"
+#include "domain/sms_text.h"
+#include "domain/templates.h"
 #include "domain/text.h"
+#include "msg/sms.h"
 #include "http/router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,6 +84,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text_mrn(id, again, sizeof again);
 		if (strlen(canon) == strlen(again) && strcmp(canon, again) != 0)
 			abort();
+	}
+	/* A template either passes its check and renders in every escaping, or is refused by
+	 * both; what renders as HTML from text has no raw < of a value or the text. */
+	for (int kind = 1; kind <= MSG_KIND_MAX; kind++) {
+		struct tmpl_values vals = {
+		    .v = {[PH_FIRST_NAME] = "<b>&\"'\n",
+			  [PH_CONFIRM_LINK] = "https://x.example/?a=1&b=<>"}};
+		bool ok = tmpl_check(s, kind, NULL) == 0;
+		for (int esc = TMPL_TEXT; esc <= TMPL_TEXT_HTML; esc++) {
+			struct buf b;
+			buf_init(&b);
+			int rc = tmpl_render(s, kind, &vals, (enum tmpl_escape)esc, &b);
+			if ((rc == 0) != ok)
+				abort();
+			if (rc == 0 && esc == TMPL_TEXT_HTML && b.data && strstr(b.data, "<b>"))
+				abort();
+			buf_cleanup(&b);
+		}
+	}
+	struct sms_count count;
+	if (sms_count_text(s, &count) == 0 &&
+	    (count.segments == 0 || (count.units > 160 && count.segments < 2)))
+		abort();
+	char number[24];
+	if (sms_number(s, number, sizeof number)) {
+		char again[24];
+		if (number[0] != '+' || !sms_number(number, again, sizeof again) ||
+		    strcmp(again, number) != 0)
+			abort(); /* a gateway number reads back as itself */
 	}
 	struct route_match m;
 	if (s[0] == '/')

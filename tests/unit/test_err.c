@@ -49,8 +49,10 @@ static const struct {
 	{ERR_TOO_MANY_REQUESTS, 429, "too_many_requests"},
 	{ERR_HEAD_TOO_LARGE, 431, "head_too_large"},
 	{ERR_INTERNAL, 500, "internal"},
+	{ERR_GATEWAY_REFUSED, 502, "gateway_refused"},
 	{ERR_BUSY, 503, "busy"},
 	{ERR_STORAGE_UNAVAILABLE, 503, "storage_unavailable"},
+	{ERR_GATEWAY_UNREACHABLE, 504, "gateway_unreachable"},
 };
 /* clang-format on */
 #define NROWS (sizeof rows / sizeof rows[0])

@@ -44,6 +44,7 @@ const ROUTES = [
   { path: /^\/admin\/rooms$/, page: adminRooms, roles: ADMIN, nav: 'Rooms', href: '#/admin/rooms', group: 'admin' },
   { path: /^\/admin\/hours$/, page: adminHours, roles: ADMIN, nav: 'Hours', href: '#/admin/hours', group: 'admin' },
   { path: /^\/admin\/catalogs$/, page: adminCatalogs, roles: ADMIN, nav: 'Catalogs', href: '#/admin/catalogs', group: 'admin' },
+  { path: /^\/admin\/messages$/, page: await import('./pages/admin-messages.js'), roles: ADMIN, nav: 'Messages', href: '#/admin/messages', group: 'admin' },
   { path: /^\/admin\/audit$/, page: audit, roles: ADMIN, nav: 'Audit log', href: '#/admin/audit', group: 'admin' },
 ];
 

@@ -3,9 +3,9 @@
 
 import { api, cached, ApiError } from '../api.js';
 import { isClinical, isAdmin } from '../session.js';
-import { h, replace, statusBadge, confirmDialog, toast, openDialog, input, field, busy, message } from '../ui.js';
+import { h, replace, statusBadge, confirmDialog, toast, openDialog, input, field, busy, message, checkbox, select, showFormError } from '../ui.js';
 import {
-  fmtDate, fmtDateDay, fmtRange, dateOf, ageOn, today, errorSentence, conditionName,
+  fmtDate, fmtDateDay, fmtRange, fmtTs, dateOf, ageOn, today, errorSentence, conditionName,
   KIND_LABEL, PLAN_STATUS_LABEL, INDICATION_LABEL, label, areaName, areaNames,
 } from '../format.js';
 import { openEditPatient } from './patients.js';
@@ -104,6 +104,49 @@ function openMerge(patient, { onMerged }) {
   d.body.append(h('p', {}, 'Find the other chart of this person. Its plans, appointments, session records, screenings and consents move here.'),
     field('Other chart', q), results);
   q.focus();
+}
+
+const LANGUAGES = [['en', 'English'], ['de', 'German'], ['es', 'Spanish']];
+
+/** Whether the clinic may write to the patient, and in which language; any role edits it. */
+function contactBox(p, onSaved) {
+  const lang = (LANGUAGES.find(([c]) => c === p.language) || LANGUAGES[0])[1];
+  const allowed = [p.contact_email ? 'e-mail' : null, p.contact_sms ? 'text message' : null].filter(Boolean);
+  function edit() {
+    const d = openDialog({ title: 'Messages to the patient' });
+    const submit = h('button', { type: 'submit', class: 'primary' }, 'Save');
+    const form = h('form', { novalidate: true },
+      checkbox('May be written to by e-mail', { name: 'contact_email', checked: p.contact_email }),
+      checkbox('May be sent text messages', { name: 'contact_sms', checked: p.contact_sms }),
+      field('Language', select({ name: 'language' }, LANGUAGES, p.language)),
+      h('div', { class: 'actions' }, submit, h('button', { type: 'button', onclick: () => d.close() }, 'Cancel')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const body = {
+        contact_email: form.querySelector('[name="contact_email"]').checked,
+        contact_sms: form.querySelector('[name="contact_sms"]').checked,
+        language: form.querySelector('[name="language"]').value,
+      };
+      busy(submit, async () => {
+        try {
+          await api.patch(`/patients/${p.id}`, body);
+          d.close();
+          toast('Contact choices saved.');
+          onSaved();
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 'unauthenticated') return;
+          showFormError(form, errorSentence(err), err);
+        }
+      });
+    });
+    d.body.append(form);
+    d.focusFirst();
+  }
+  return h('p', { class: 'contact-consent' },
+    h('strong', {}, 'Messages: '),
+    allowed.length ? `by ${allowed.join(' and ')}, in ${lang}` : 'none allowed',
+    p.contact_changed_at ? h('span', { class: 'hint' }, ` (changed ${fmtTs(p.contact_changed_at)})`) : null, ' ',
+    h('button', { type: 'button', class: 'link-button', 'data-action': 'contact', onclick: edit }, 'Change'));
 }
 
 export function bookableBox(b) {
@@ -230,6 +273,7 @@ export async function render(root, { params, isCurrent }) {
   replace(root,
     patientHeader(patient),
     actions,
+    contactBox(patient, reload),
     bookableBox(bookable),
     patient.notes ? h('p', { class: 'notes' }, h('strong', {}, 'Notes: '), patient.notes) : null,
     h('section', { 'aria-labelledby': 'plans-h' }, h('h2', { id: 'plans-h' }, 'Treatment plans'), planList),
