@@ -15,9 +15,11 @@
 #include "options.h"
 #include "domain/dates.h"
 #include "http/http.h"
+#include "image/sandbox.h"
 #include "store/audit.h"
 #include "store/anchor.h"
 #include "store/db.h"
+#include "store/photos.h"
 #include "util/log.h"
 #include "util/secrets.h"
 #include "util/xalloc.h"
@@ -27,6 +29,7 @@ static const char usage[] =
     "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
     "                        [--request-deadline SECONDS] [--anchor FILE]\n"
+    "                        [--photos DIR]\n"
     "                        [--demo] [--quiet]\n"
     "\n"
     "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
@@ -40,7 +43,9 @@ static const char usage[] =
     "arrived, or whose request has not ended, within that many seconds.\n"
     "--db takes an SQLite file or a PostgreSQL connection string. --anchor names the file\n"
     "that anchors the audit trail (default: PATH.audit-head beside an SQLite file; a\n"
-    "PostgreSQL database has none unless given).\n"
+    "PostgreSQL database has none unless given). --photos names the folder of the clinical\n"
+    "photos' files (default: PATH.photos beside an SQLite file; a PostgreSQL database needs\n"
+    "it for photos to be taken).\n"
     "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
 /* A zone name must name a file of the system's zone database: TZ would otherwise fall
@@ -132,8 +137,9 @@ int cli_serve(int argc, char **argv)
 {
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL, *anchor = NULL;
+	const char *photos = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
-	bool demo = false, quiet = false;
+	bool demo = false, quiet = false, test_hooks = false;
 	const struct cli_option opts[] = {
 	    {"db", .text = &db_path},
 	    {"bind", .text = &bind},
@@ -151,6 +157,9 @@ int cli_serve(int argc, char **argv)
 	    {"request-deadline", .number = &deadline, .min = 1, .max = 3600, .range = "1-3600"},
 	    {"quiet", .flag = &quiet},
 	    {"anchor", .text = &anchor},
+	    {"photos", .text = &photos},
+	    /* For the tests only: lets COLLAGENDA_TEST_IMAGE_HOOK crash the image child. */
+	    {"test-hooks", .flag = &test_hooks},
 	};
 	int code;
 	if (!cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], 0, usage, &code))
@@ -196,6 +205,10 @@ int cli_serve(int argc, char **argv)
 	/* SQLite's default page is 4 KiB. */
 	db_set_max_pages((int64_t)max_mb * 256);
 	store_anchor_use(anchor);
+	store_photo_dir_use(photos, db_path);
+	image_sandbox_test_hooks(test_hooks);
+	if (!photos && db_is_remote(db_path))
+		log_warn("no --photos DIR: photos cannot be taken on this PostgreSQL database");
 	if (!anchor && db_is_remote(db_path))
 		log_warn("no --anchor FILE: the end of this database's audit trail is not anchored "
 			 "outside it");
@@ -222,6 +235,7 @@ int cli_serve(int argc, char **argv)
 	    .tls_cert_pem = cert,
 	    .tls_key_pem = key,
 	    .handler = api_handle,
+	    .body_limit = api_body_limit,
 	};
 	struct http_server *srv;
 	if (http_server_start(&hcfg, &srv) != 0)
