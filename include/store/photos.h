@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "domain/photo.h"
 #include "store/db.h"
@@ -57,10 +58,21 @@ void store_photo_dir_use(const char *dir, const char *db_target);
 const char *store_photo_dir(void);
 /* The path of hash's file under dir into out. False when it does not fit. */
 bool store_photo_path(const char *dir, const char *hash, char *out, size_t n);
-/* Writes data as hash's file, durably (temporary file, fsync, rename, folder fsync),
- * unless a file of that name is there already. 0, or -ERR_STORAGE_UNAVAILABLE (logged). */
-int store_photo_file_put(const char *hash, const void *data, size_t len)
+/* Writes data as hash's file under dir, durably (temporary file, fsync, rename, folder
+ * fsync), unless a file of that name and size is there already. 0, or
+ * -ERR_STORAGE_UNAVAILABLE (logged). */
+int store_photo_file_put(const char *dir, const char *hash, const void *data, size_t len)
     __attribute__((warn_unused_result));
+/* Copies every photo file that db's rows name from the folder from into the folder to,
+ * durably, and checks each copy's hash. 0; -ERR_NOT_FOUND or -ERR_CONFLICT when a source
+ * file is missing or altered (named on report), -ERR_STORAGE_UNAVAILABLE. *copied counts
+ * the files. */
+int store_photo_copy_files(struct db *db, const char *from, const char *to, FILE *report,
+			   size_t *copied) __attribute__((warn_unused_result));
+/* Re-hashes every photo file db's rows name under dir, naming each missing or altered one
+ * on report. 0 with *bad (files that fail) and *checked, or a database error. */
+int store_photo_verify_files(struct db *db, const char *dir, FILE *report, size_t *bad,
+			     size_t *checked) __attribute__((warn_unused_result));
 /* Reads hash's file; the caller frees *data. -ERR_NOT_FOUND when it is missing,
  * -ERR_STORAGE_UNAVAILABLE when it cannot be read. */
 int store_photo_file_get(const char *dir, const char *hash, unsigned char **data, size_t *len)

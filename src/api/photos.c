@@ -256,7 +256,8 @@ int h_photos_upload(struct api_ctx *ctx)
 	char *hashes[IMAGE_NRENDITIONS] = {u.p.sha256, u.p.large_sha256, u.p.thumb_sha256};
 	for (int i = 0; i < IMAGE_NRENDITIONS && !err; i++) {
 		store_photo_hash(u.img.r[i].data, u.img.r[i].len, hashes[i]);
-		err = store_photo_file_put(hashes[i], u.img.r[i].data, u.img.r[i].len);
+		err = store_photo_file_put(store_photo_dir(), hashes[i], u.img.r[i].data,
+					   u.img.r[i].len);
 	}
 	if (!err) {
 		u.p.patient_id = u.patient_id;

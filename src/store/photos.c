@@ -304,9 +304,8 @@ static int ensure_dir(const char *dir)
 	return errno == EEXIST ? 0 : -1;
 }
 
-int store_photo_file_put(const char *hash, const void *data, size_t len)
+int store_photo_file_put(const char *dir, const char *hash, const void *data, size_t len)
 {
-	const char *dir = store_photo_dir();
 	char path[PATH_MAX], sub[PATH_MAX];
 	struct stat st;
 	if (!store_photo_path(dir, hash, path, sizeof path)) {
@@ -370,4 +369,63 @@ int store_photo_file_check(const char *dir, const char *hash)
 	store_photo_hash(data, len, got);
 	free(data);
 	return strcmp(got, hash) == 0 ? 0 : -ERR_CONFLICT;
+}
+
+int store_photo_copy_files(struct db *db, const char *from, const char *to, FILE *report,
+			   size_t *copied)
+{
+	char **hashes = NULL;
+	size_t n = 0;
+	*copied = 0;
+	int err = store_photo_hashes(db, &hashes, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		unsigned char *data;
+		size_t len;
+		char got[65];
+		err = store_photo_file_get(from, hashes[i], &data, &len);
+		if (err == -ERR_NOT_FOUND) {
+			fprintf(report, "photo file missing: %s\n", hashes[i]);
+			break;
+		}
+		if (err)
+			break;
+		store_photo_hash(data, len, got);
+		if (strcmp(got, hashes[i]) != 0) {
+			fprintf(report, "photo file altered: %s\n", hashes[i]);
+			free(data);
+			err = -ERR_CONFLICT;
+			break;
+		}
+		err = store_photo_file_put(to, hashes[i], data, len);
+		free(data);
+		if (!err && (err = store_photo_file_check(to, hashes[i])) != 0)
+			fprintf(report, "the copy of photo file %s does not match\n", hashes[i]);
+		if (!err)
+			(*copied)++;
+	}
+	if (hashes)
+		db_free_texts(hashes, n);
+	return err;
+}
+
+int store_photo_verify_files(struct db *db, const char *dir, FILE *report, size_t *bad,
+			     size_t *checked)
+{
+	char **hashes = NULL;
+	size_t n = 0;
+	*bad = *checked = 0;
+	int err = store_photo_hashes(db, &hashes, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		int e = store_photo_file_check(dir, hashes[i]);
+		(*checked)++;
+		if (e == -ERR_NOT_FOUND)
+			fprintf(report, "photo file missing: %s\n", hashes[i]);
+		else if (e == -ERR_CONFLICT)
+			fprintf(report, "photo file altered: %s\n", hashes[i]);
+		if (e)
+			(*bad)++;
+	}
+	if (hashes)
+		db_free_texts(hashes, n);
+	return err;
 }
