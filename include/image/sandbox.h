@@ -32,8 +32,10 @@ void image_result_cleanup(struct image_result *res);
  * Defaults to /proc/self/exe; a fuzzer or test names the binary. */
 void image_sandbox_program(const char *path);
 /* Lets the test hook through (the serve option --test-hooks): with the environment's
- * COLLAGENDA_TEST_IMAGE_HOOK=1, an upload starting "CRASH" makes the child abort and one
- * starting "HANG" makes it spin until the parent's timeout. */
+ * COLLAGENDA_TEST_IMAGE_HOOK=1, an upload of a JPEG's three first bytes followed by
+ * "CRASH" makes the child abort, and one followed by "HANG" makes it spin until the
+ * parent's timeout, which COLLAGENDA_TEST_IMAGE_TIMEOUT_MS then sets. Without the option
+ * neither variable has any effect. */
 void image_sandbox_test_hooks(bool on);
 /* The child's wall-clock limit in milliseconds (default 15000). */
 void image_sandbox_timeout(unsigned ms);

@@ -39,6 +39,13 @@ void image_sandbox_program(const char *path)
 void image_sandbox_test_hooks(bool on)
 {
 	hooks = on;
+	const char *ms = on ? getenv("COLLAGENDA_TEST_IMAGE_TIMEOUT_MS") : NULL;
+	if (ms) {
+		char *end;
+		unsigned long v = strtoul(ms, &end, 10);
+		if (*end == '\0' && v > 0 && v < 600000)
+			timeout_ms = (unsigned)v;
+	}
 }
 
 void image_sandbox_timeout(unsigned ms)
@@ -197,9 +204,10 @@ static int parse_reply(const unsigned char *b, size_t n, struct image_result *ou
 
 /* Feeds the request and collects the reply until the child closes its end or the deadline
  * passes. 0 when the reply is complete; -1 on timeout or a pipe error. */
-static int converse(int to, int from, const unsigned char *req, size_t req_len,
-		    unsigned char **reply, size_t *reply_len)
+static int converse(int to, int from, const void *req_data, size_t req_len, unsigned char **reply,
+		    size_t *reply_len)
 {
+	const unsigned char *req = req_data;
 	size_t sent = 0, got = 0, cap = 64 * 1024;
 	unsigned char *b = xmalloc(cap);
 	int64_t deadline = now_ms() + timeout_ms;
@@ -263,13 +271,11 @@ int image_sandbox_process(const void *data, size_t len, struct image_result *out
 	memset(out, 0, sizeof *out);
 	if (len == 0 || len > IMAGE_MAX_BYTES || !image_sniff(data, len))
 		return -ERR_UNSUPPORTED_MEDIA_TYPE;
-	size_t req_len = IMAGE_WIRE_REQUEST_HEAD + len;
-	unsigned char *req = xmalloc(req_len);
-	memcpy(req, IMAGE_WIRE_MAGIC, 4);
+	unsigned char head[IMAGE_WIRE_REQUEST_HEAD];
+	memcpy(head, IMAGE_WIRE_MAGIC, 4);
 	const char *hook = getenv("COLLAGENDA_TEST_IMAGE_HOOK");
-	image_wire_put32(req + 4, hooks && hook && strcmp(hook, "1") == 0 ? IMAGE_WIRE_HOOKS : 0);
-	image_wire_put64(req + 8, len);
-	memcpy(req + IMAGE_WIRE_REQUEST_HEAD, data, len);
+	image_wire_put32(head + 4, hooks && hook && strcmp(hook, "1") == 0 ? IMAGE_WIRE_HOOKS : 0);
+	image_wire_put64(head + 8, len);
 
 	take_slot();
 	pid_t pid;
@@ -277,14 +283,17 @@ int image_sandbox_process(const void *data, size_t len, struct image_result *out
 	if (spawn_child(&pid, &to, &from) != 0) {
 		log_error("cannot start the image decoder: %s", strerror(errno));
 		give_slot();
-		free(req);
 		return -ERR_INTERNAL;
 	}
 	unsigned char *reply = NULL;
 	size_t reply_len = 0;
-	int talk = converse(to, from, req, req_len, &reply, &reply_len);
+	/* The head fits in the empty pipe; the body follows without a copy. */
+	int talk = write(to, head, sizeof head) == (ssize_t)sizeof head ? 0 : -1;
+	if (talk == 0)
+		talk = converse(to, from, data, len, &reply, &reply_len);
+	else
+		close(to);
 	close(from);
-	free(req);
 	if (talk != 0)
 		kill(pid, SIGKILL);
 	int status = 0;
