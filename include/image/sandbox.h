@@ -50,6 +50,10 @@ void image_sandbox_timeout(unsigned ms);
 int image_sandbox_process(const void *data, size_t len, struct image_result *out)
     __attribute__((warn_unused_result));
 
+/* The calling thread's last child's wait status, or -1 when it was killed for overstaying:
+ * a fuzzer tells a decoder's crash from a refusal with it. */
+int image_sandbox_last_status(void);
+
 /* The worker mode's entry point (main dispatches argv[1] "image-worker" here): reads one
  * request on standard input, answers on standard output, returns the exit status. */
 int image_worker_main(void);

@@ -39,6 +39,8 @@ static const struct {
     {"PATCH", "/api/v1/rooms/1"},
     {"POST", "/api/v1/appointments/1/undo"},
     {"POST", "/api/v1/me/keepalive"},
+    {"POST", "/api/v1/patients/1/photo-consents"},
+    {"POST", "/api/v1/photo-consents/1/withdraw"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
