@@ -17,7 +17,7 @@ import {
 function jpeg(dir, name, level) {
   const raw = path.join(dir, `${name}.v`);
   const out = path.join(dir, `${name}.jpg`);
-  for (const args of [['black', raw, '640', '480', '--bands', '3'], ['linear', raw, out, '1', String(level)]]) {
+  for (const args of [['black', raw, '640', '480', '--bands', '3'], ['linear', raw, out, '1', String(level), '--uchar']]) {
     const r = spawnSync('vips', args);
     if (r.status !== 0) throw new Error(`vips ${args[0]}: ${r.stderr}`);
   }
@@ -83,9 +83,11 @@ describe('clinical photos', () => {
     }
     // Taking the front again, the earlier front photo is the ghosted guide.
     const form = photos().locator('form.photo-capture');
+    await form.getByLabel('Area').selectOption('cheeks');
     await form.getByLabel('Angle').selectOption('front');
     const ghost = form.locator('img.photo-ghost');
     await ghost.waitFor();
+    await waitUntil('the guide names the earlier photo', () => ghost.getAttribute('src'), (v) => !!v);
     assert.match(await ghost.getAttribute('src'), /\/api\/v1\/photos\/\d+\/large$/);
     await shot(page, 'photos-capture-guide');
     await take('front', 'after', images.later, 4);

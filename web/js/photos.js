@@ -114,7 +114,9 @@ function consentBox(patientId, consents, reload) {
 }
 
 function captureForm(patientId, appointmentId, areas, photos, reload) {
-  const area = select({ name: 'area' }, areas.map((a) => [a.code, a.name]), areas[0]?.code);
+  // The area last photographed comes first: a series is taken one area at a time.
+  const lastArea = photos.length ? photos[photos.length - 1].area : areas[0]?.code;
+  const area = select({ name: 'area' }, areas.map((a) => [a.code, a.name]), lastArea);
   const angle = select({ name: 'angle' }, ANGLES, 'front');
   const phase = select({ name: 'phase' }, PHASES, 'before');
   const file = input({ type: 'file', name: 'photo', accept: 'image/*', capture: 'environment' });
@@ -172,6 +174,8 @@ export function photoSection(patientId, { appointmentId, areas } = {}) {
   const section = h('section', { class: 'card photos', 'aria-labelledby': 'photo-h' }, h('h2', { id: 'photo-h' }, 'Photos'));
   const body = h('div', {});
   section.append(body);
+  // Taking a series, the capture form stays open from one photo to the next.
+  let captureOpen = false;
   async function load() {
     let consents;
     let photos;
@@ -201,7 +205,11 @@ export function photoSection(patientId, { appointmentId, areas } = {}) {
     replace(body,
       consentBox(patientId, consents.items, load),
       consents.items.some((c) => c.scope === 'photo_clinical' && c.in_force)
-        ? h('details', { class: 'form-details' }, h('summary', {}, 'Take a photo'), captureForm(patientId, appointmentId, areas || [], photos.items, load))
+        ? h('details', {
+          class: 'form-details',
+          open: captureOpen ? true : null,
+          ontoggle: (e) => { captureOpen = e.currentTarget.open; },
+        }, h('summary', {}, 'Take a photo'), captureForm(patientId, appointmentId, areas || [], photos.items, load))
         : null,
       gallery,
       compare);
