@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 /* Bodies larger than this are refused with 413 before or while reading. */
-#define HTTP_MAX_BODY	 (1024 * 1024)
+#define HTTP_MAX_BODY (1024 * 1024)
 /* What a route that takes an upload (a photo) may take instead. */
-#define HTTP_MAX_UPLOAD (25 * 1024 * 1024)
+#define HTTP_MAX_UPLOAD	 (25 * 1024 * 1024)
 #define HTTP_MAX_HEADERS 16
 /* Each connection's memory for the request head, its parsing and the answer's head: about
  * 14 KiB of head fits (431 beyond). libmicrohttpd clears it for every request, so it is no

@@ -54,8 +54,7 @@
 	X(DEPTH_EXCEEDS_AREA_MAX, 422, "depth_exceeds_area_max",                                   \
 	  "The needle depth exceeds the area's maximum.")                                          \
 	X(BAD_IMAGE, 422, "bad_image", "The image is damaged or could not be decoded.")            \
-	X(IMAGE_TOO_LARGE, 422, "image_too_large",                                                 \
-	  "The image has more than 50 megapixels.")                                                \
+	X(IMAGE_TOO_LARGE, 422, "image_too_large", "The image has more than 50 megapixels.")       \
 	X(TOO_MANY_REQUESTS, 429, "too_many_requests", "Too many attempts; try again later.")      \
 	X(HEAD_TOO_LARGE, 431, "head_too_large",                                                   \
 	  "The request's head has more headers or query parameters than allowed.")                 \

@@ -77,9 +77,8 @@ static int limit_resources(void)
 	if (setrlimit(RLIMIT_AS, &as))
 		return -1;
 #endif
-	if (setrlimit(RLIMIT_CPU, &cpu) ||
-	    setrlimit(RLIMIT_FSIZE, &none) || setrlimit(RLIMIT_CORE, &none) ||
-	    setrlimit(RLIMIT_NOFILE, &none))
+	if (setrlimit(RLIMIT_CPU, &cpu) || setrlimit(RLIMIT_FSIZE, &none) ||
+	    setrlimit(RLIMIT_CORE, &none) || setrlimit(RLIMIT_NOFILE, &none))
 		return -1;
 	return 0;
 }

@@ -87,8 +87,8 @@ static int setup(void **state)
 	    vips_jpegsave_buffer(black, &jpg, &jpg_len, NULL))
 		return -1;
 	g_object_unref(black);
-	snprintf(path, sizeof path, "/api/v1/patients/%lld/photos?area=cheeks&angle=front&phase=before",
-		 ids_patient);
+	snprintf(path, sizeof path,
+		 "/api/v1/patients/%lld/photos?area=cheeks&angle=front&phase=before", ids_patient);
 	r = req_ex(&srv, "POST", path, tok[2], jpg, jpg_len,
 		   (const char *const[]){"Content-Type: image/jpeg", NULL});
 	g_free(jpg);

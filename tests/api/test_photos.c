@@ -26,10 +26,10 @@
 static struct server S;
 static char *t_admin, *t_desk, *t_prac;
 static long long u_prac, room;
-static long long p_main;     /* has a photo_clinical consent */
+static long long p_main;      /* has a photo_clinical consent */
 static long long p_noconsent; /* has none */
-static char photo_dir[320];  /* where the server keeps the files */
-static char scratch[256];    /* this file's own temporary files */
+static char photo_dir[320];   /* where the server keeps the files */
+static char scratch[256];     /* this file's own temporary files */
 static int next_slot;
 
 /* ---- Programs and files ---- */
@@ -117,8 +117,7 @@ static VipsImage *picture(int w, int h, bool split)
 	VipsImage *bands[3] = {v, v, v};
 	assert_int_equal(vips_bandjoin(bands, &rgb, 3, NULL), 0);
 	VipsImage *out;
-	assert_int_equal(vips_copy(rgb, &out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL),
-			 0);
+	assert_int_equal(vips_copy(rgb, &out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL), 0);
 	g_object_unref(xy);
 	g_object_unref(x);
 	g_object_unref(v);
@@ -165,10 +164,20 @@ static unsigned char *tagged_jpeg(int w, int h, bool split, int orientation, siz
 	write_all(path, b, n);
 	g_free(b);
 	snprintf(o, sizeof o, "-Orientation=%d", orientation);
-	const char *argv[] = {"exiftool", "-q", "-overwrite_original", "-n",
-			      "-GPSLatitude=48.8566", "-GPSLatitudeRef=N", "-GPSLongitude=2.3522",
-			      "-GPSLongitudeRef=E", "-Make=PhotoCam", "-Model=Clinic 1",
-			      "-XMP-dc:Creator=Dr Example", o, path, NULL};
+	const char *argv[] = {"exiftool",
+			      "-q",
+			      "-overwrite_original",
+			      "-n",
+			      "-GPSLatitude=48.8566",
+			      "-GPSLatitudeRef=N",
+			      "-GPSLongitude=2.3522",
+			      "-GPSLongitudeRef=E",
+			      "-Make=PhotoCam",
+			      "-Model=Clinic 1",
+			      "-XMP-dc:Creator=Dr Example",
+			      o,
+			      path,
+			      NULL};
 	assert_int_equal(run(argv, NULL), 0);
 	unsigned char *data = read_all(path, len);
 	assert_non_null(data);
@@ -365,7 +374,8 @@ static void every_format_and_the_renditions(void **state)
 		static const struct {
 			const char *column;
 			int w, h;
-		} sizes[] = {{"sha256", 1600, 1200}, {"large_sha256", 1280, 960},
+		} sizes[] = {{"sha256", 1600, 1200},
+			     {"large_sha256", 1280, 960},
 			     {"thumb_sha256", 320, 240}};
 		for (size_t k = 0; k < 3; k++) {
 			char path[400];
@@ -412,8 +422,8 @@ static void metadata_is_stripped_and_orientation_applied(void **state)
 		stored_of(id, columns[k], path, sizeof path);
 		const char *show[] = {"exiftool", "-a", "-G1", "-s", path, NULL};
 		assert_int_equal(run(show, &out), 0);
-		static const char *const banned[] = {"GPS",	 "[IFD0]", "[ExifIFD]", "[XMP",
-						     "Orientation", "PhotoCam", "Creator",	"ICC"};
+		static const char *const banned[] = {"GPS",	    "[IFD0]",	"[ExifIFD]", "[XMP",
+						     "Orientation", "PhotoCam", "Creator",   "ICC"};
 		for (size_t b = 0; b < sizeof banned / sizeof banned[0]; b++) {
 			if (strstr(out, banned[b]))
 				print_message("stored file still has %s:\n%s\n", banned[b], out);
@@ -457,8 +467,8 @@ static void the_content_decides_not_the_type(void **state)
 	resp_free(r);
 	g_free(jpg);
 	static const char gif[] = "GIF89a\x01\x00\x01\x00\x00\x00\x00;";
-	fx_expect_err(upload_as(p_main, "area=cheeks&angle=front&phase=after", gif,
-				sizeof gif - 1, "image/gif", t_prac),
+	fx_expect_err(upload_as(p_main, "area=cheeks&angle=front&phase=after", gif, sizeof gif - 1,
+				"image/gif", t_prac),
 		      415, "unsupported_media_type", NULL);
 	static const char html[] = "<html><script>alert(1)</script></html>";
 	fx_expect_err(upload_as(p_main, "area=cheeks&angle=front&phase=after", html,
@@ -521,8 +531,10 @@ static void a_crashing_or_hanging_decoder(void **state)
 {
 	(void)state;
 	const char *q = "area=cheeks&angle=front&phase=before";
-	static const char crash[] = "\xff\xd8\xff" "CRASH";
-	static const char hang[] = "\xff\xd8\xff" "HANG";
+	static const char crash[] = "\xff\xd8\xff"
+				    "CRASH";
+	static const char hang[] = "\xff\xd8\xff"
+				   "HANG";
 	fx_expect_err(upload(p_main, q, crash, sizeof crash - 1), 422, "bad_image", NULL);
 	fx_expect_err(upload(p_main, q, hang, sizeof hang - 1), 422, "bad_image", NULL);
 	size_t n;
@@ -614,7 +626,8 @@ static void views_are_audited_and_served_privately(void **state)
 		struct resp *r = upload_ok(p, q, jpg, n);
 		ids[i] = jint(r->json, "id");
 		char detail[200];
-		snprintf(detail, sizeof detail, "patient %lld sha256 %s", p, jstr(r->json, "sha256"));
+		snprintf(detail, sizeof detail, "patient %lld sha256 %s", p,
+			 jstr(r->json, "sha256"));
 		assert_int_equal(fx_expect_newest_event(&S, t_admin, "photo", "create", detail),
 				 ids[i]);
 		resp_free(r);
@@ -644,7 +657,8 @@ static void views_are_audited_and_served_privately(void **state)
 	stored_of(ids[2], "large_sha256", file, sizeof file);
 	struct stat st;
 	assert_int_equal(stat(file, &st), 0);
-	assert_int_equal(atoll(resp_header(r, "Content-Length", h, sizeof h)), (long long)st.st_size);
+	assert_int_equal(atoll(resp_header(r, "Content-Length", h, sizeof h)),
+			 (long long)st.st_size);
 	resp_free(r);
 	snprintf(want, sizeof want, "photo large %lld", ids[2]);
 	assert_int_equal(fx_expect_newest_event(&S, t_admin, "patient", "read", want), p);
@@ -708,10 +722,10 @@ static void a_signed_sessions_photos_are_locked(void **state)
 			   "s:[s], s:s, s:[{s:s, s:i}], s:b, s:s}",
 			   "screening_confirmed", 1, "caution_reviewed", 1, "numbing", "product",
 			   "Lidocaine 5%", "applied_at", applied, "removed_at", removed, "device",
-			   "pen", "device_model", "Dermapen 4", "cartridge_lot", "CART-PH",
-			   "areas", "area", "cheeks", "depth_mm", 1.0, "passes", 2, "products",
-			   "Serum", "endpoint", "erythema", "reactions", "type", "redness",
-			   "severity", 1, "aftercare_given", 1, "notes", "Fine.")),
+			   "pen", "device_model", "Dermapen 4", "cartridge_lot", "CART-PH", "areas",
+			   "area", "cheeks", "depth_mm", 1.0, "passes", 2, "products", "Serum",
+			   "endpoint", "erythema", "reactions", "type", "redness", "severity", 1,
+			   "aftercare_given", 1, "notes", "Fine.")),
 	    200);
 	snprintf(path, sizeof path, V1 "/appointments/%lld/session/sign", appt);
 	fx_expect_status(req(&S, "POST", path, t_prac, NULL), 200);
