@@ -130,6 +130,7 @@ static int install_filter(void)
 	    SCMP_SYS(poll),
 	    SCMP_SYS(ppoll),
 	    SCMP_SYS(getrusage),
+	    SCMP_SYS(sigaltstack),
 	};
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!f)
