@@ -1,4 +1,5 @@
 /* collagenda serve: open the database, start the HTTP server, stop cleanly on a signal. */
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <limits.h>
@@ -82,6 +83,13 @@ static int drop_privileges(const char *name, const char *db_path)
 			log_error("cannot hand %s to %s", path, name);
 			return -1;
 		}
+	}
+	/* The photos' folder too, made now if it is not there: the user writes into it. */
+	const char *photos = store_photo_dir();
+	if (photos && ((mkdir(photos, 0700) != 0 && errno != EEXIST) ||
+		       chown(photos, pw->pw_uid, pw->pw_gid) != 0)) {
+		log_error("cannot hand the photo folder to %s", name);
+		return -1;
 	}
 	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
 		log_error("cannot become user %s", name);
