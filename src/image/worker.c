@@ -203,15 +203,31 @@ out:
 	return out;
 }
 
-/* Writes one rendition: its size, then the JPEG, with every metadata block stripped. */
-static int put_rendition(VipsImage *full, int side)
+/* Writes one rendition of src no longer than side on its longest side (0: src's size):
+ * its size, then the JPEG, with every metadata block stripped. With kept, the rendition
+ * is decoded into memory first and handed back (the caller unrefs it), for the next,
+ * smaller one to start from. */
+static int put_rendition(VipsImage *src, int side, VipsImage **kept)
 {
-	VipsImage *im = full;
-	int w = vips_image_get_width(full), h = vips_image_get_height(full);
+	VipsImage *im = src, *scaled = NULL;
+	int w = vips_image_get_width(src), h = vips_image_get_height(src);
 	int longest = w > h ? w : h;
 	if (side && longest > side) {
-		if (vips_resize(full, &im, (double)side / longest, NULL))
+		/* A linear kernel after libvips' box shrink: a third of lanczos3's time, and
+		 * no visible difference at these reductions. */
+		if (vips_resize(src, &scaled, (double)side / longest, "kernel", VIPS_KERNEL_LINEAR,
+				NULL))
 			return -1;
+		im = scaled;
+	}
+	if (kept) {
+		VipsImage *mem = vips_image_copy_memory(im);
+		if (scaled)
+			g_object_unref(scaled);
+		if (!mem)
+			return -1;
+		/* A reference of its own, to src's pixels when there was nothing to scale. */
+		im = scaled = mem;
 	}
 	void *buf = NULL;
 	size_t len = 0;
@@ -224,8 +240,10 @@ static int put_rendition(VipsImage *full, int side)
 		rc = write_all(1, head, sizeof head) || write_all(1, buf, len) ? -1 : 0;
 	}
 	g_free(buf);
-	if (im != full)
-		g_object_unref(im);
+	if (kept && rc == 0)
+		*kept = scaled;
+	else if (scaled)
+		g_object_unref(scaled);
 	return rc;
 }
 
@@ -279,8 +297,12 @@ int image_worker_main(void)
 	unsigned char reply[IMAGE_WIRE_REPLY_HEAD] = {0};
 	image_wire_put32(reply, IMAGE_WIRE_OK);
 	memcpy(reply + 4, format, strlen(format));
-	int rc = write_all(1, reply, sizeof reply) || put_rendition(full, 0) ||
-		 put_rendition(full, IMAGE_LARGE_SIDE) || put_rendition(full, IMAGE_THUMB_SIDE);
+	VipsImage *large = NULL;
+	int rc = write_all(1, reply, sizeof reply) || put_rendition(full, 0, NULL);
+	rc = rc || put_rendition(full, IMAGE_LARGE_SIDE, &large);
+	rc = rc || put_rendition(large, IMAGE_THUMB_SIDE, NULL);
+	if (large)
+		g_object_unref(large);
 	g_object_unref(full);
 	return rc ? 5 : 0;
 }
