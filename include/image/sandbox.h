@@ -34,8 +34,9 @@ void image_sandbox_program(const char *path);
 /* Lets the test hook through (the serve option --test-hooks): with the environment's
  * COLLAGENDA_TEST_IMAGE_HOOK=1, an upload of a JPEG's three first bytes followed by
  * "CRASH" makes the child abort, and one followed by "HANG" makes it spin until the
- * parent's timeout, which COLLAGENDA_TEST_IMAGE_TIMEOUT_MS then sets. Without the option
- * neither variable has any effect. */
+ * parent's timeout, which COLLAGENDA_TEST_IMAGE_TIMEOUT_MS then sets; "OPEN" makes it try
+ * to open a file (refused by the filter: answered as unsupported) and "NET" to make a
+ * socket (which kills it). Without the option neither variable has any effect. */
 void image_sandbox_test_hooks(bool on);
 /* The child's wall-clock limit in milliseconds (default 15000). */
 void image_sandbox_timeout(unsigned ms);

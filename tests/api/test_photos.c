@@ -537,6 +537,14 @@ static void a_crashing_or_hanging_decoder(void **state)
 				   "HANG";
 	fx_expect_err(upload(p_main, q, crash, sizeof crash - 1), 422, "bad_image", NULL);
 	fx_expect_err(upload(p_main, q, hang, sizeof hang - 1), 422, "bad_image", NULL);
+	/* Inside, no file opens (the child answers that it could not) and a socket kills. */
+	static const char open_file[] = "\xff\xd8\xff"
+					"OPEN";
+	static const char net[] = "\xff\xd8\xff"
+				  "NET";
+	fx_expect_err(upload(p_main, q, open_file, sizeof open_file - 1), 415,
+		      "unsupported_media_type", NULL);
+	fx_expect_err(upload(p_main, q, net, sizeof net - 1), 422, "bad_image", NULL);
 	size_t n;
 	void *jpg = make("jpeg", 64, 48, &n);
 	resp_free(upload_ok(p_main, q, jpg, n));
