@@ -5,7 +5,7 @@
 CC ?= cc
 SANITIZE ?=
 BUILD ?= build
-PKGS := libmicrohttpd sqlite3 libpq jansson libsodium libcurl
+PKGS := libmicrohttpd sqlite3 libpq jansson libsodium libcurl vips libseccomp
 
 ifeq ($(SANITIZE),)
 B := $(BUILD)
@@ -209,7 +209,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 8
 FUZZ_CC ?= clang
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_TARGETS := fuzz_request fuzz_bodies fuzz_parsers
+FUZZ_TARGETS := fuzz_request fuzz_bodies fuzz_parsers fuzz_images
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -UNDEBUG

@@ -579,3 +579,53 @@ CREATE TABLE message_templates (
   updated_at  INTEGER NOT NULL,
   PRIMARY KEY (kind, language, channel)
 ) WITHOUT ROWID;
+
+-- version 15
+-- Photo consent is its own scope (README, "Photos"): photo_clinical for the record only,
+-- photo_marketing to be shown outside it. A consent is withdrawn, never deleted; the
+-- photos taken under it stay in the record, flagged.
+CREATE TABLE photo_consents (
+  id            INTEGER PRIMARY KEY,
+  patient_id    INTEGER NOT NULL REFERENCES patients(id),
+  scope         TEXT NOT NULL CHECK (scope IN ('photo_clinical', 'photo_marketing')),
+  form_version  TEXT NOT NULL,
+  signed_name   TEXT NOT NULL,
+  signed_at     INTEGER NOT NULL,
+  recorded_by   INTEGER NOT NULL REFERENCES users(id),
+  withdrawn_at  INTEGER,
+  withdrawn_by  INTEGER REFERENCES users(id)
+);
+CREATE INDEX photo_consents_patient ON photo_consents(patient_id, scope, signed_at);
+CREATE TRIGGER photo_consents_no_delete BEFORE DELETE ON photo_consents
+BEGIN SELECT RAISE(ABORT, 'consents are withdrawn, never deleted'); END;
+-- Clinical photos: the re-encoded image and its two renditions are files named by their
+-- SHA-256 beside the database; a row is written only once its files are durable. A photo
+-- of a signed session is frozen with it (RULES.md rule 62); an addendum may add more.
+CREATE TABLE photos (
+  id              INTEGER PRIMARY KEY,
+  patient_id      INTEGER NOT NULL REFERENCES patients(id),
+  appointment_id  INTEGER REFERENCES appointments(id),
+  area            TEXT NOT NULL REFERENCES areas(code),
+  angle           TEXT NOT NULL CHECK (angle IN ('front', 'left_45', 'right_45', 'left_90',
+                                                 'right_90', 'close_up')),
+  phase           TEXT NOT NULL CHECK (phase IN ('before', 'after', 'follow_up')),
+  source_format   TEXT NOT NULL CHECK (source_format IN ('jpeg', 'png', 'webp', 'heic')),
+  content_type    TEXT NOT NULL,
+  width           INTEGER NOT NULL,
+  height          INTEGER NOT NULL,
+  sha256          TEXT NOT NULL,
+  large_sha256    TEXT NOT NULL,
+  thumb_sha256    TEXT NOT NULL,
+  bytes           INTEGER NOT NULL,
+  uploaded_by     INTEGER NOT NULL REFERENCES users(id),
+  created_at      INTEGER NOT NULL,
+  deleted_at      INTEGER,
+  deleted_by      INTEGER REFERENCES users(id)
+);
+CREATE INDEX photos_patient ON photos(patient_id, area, angle, created_at);
+CREATE INDEX photos_appointment ON photos(appointment_id);
+CREATE TRIGGER photos_frozen_upd BEFORE UPDATE ON photos
+WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_id) = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
+CREATE TRIGGER photos_no_delete BEFORE DELETE ON photos
+BEGIN SELECT RAISE(ABORT, 'photos are removed from view, never deleted'); END;

@@ -432,6 +432,69 @@ done
 
 ceilings after
 
+# ---- photos: a 12-megapixel JPEG uploaded end to end, thumbnails served ------------------
+# A server of its own on the demo clinic: the practitioner records the photo consent, then
+# a 12-megapixel JPEG (smooth shapes and sensor-like noise, as a camera's) is uploaded
+# three times, each timed by curl from the first byte sent to the answer (sandboxed
+# decode, strip, three renditions, fsyncs, commit); the median counts. Then wrk reads one
+# photo's thumbnail, each read an audited view.
+photo_dir=$out/photos
+rm -rf "$photo_dir"
+mkdir -p "$photo_dir"
+say "photos: a 12-megapixel upload and thumbnails ($photo_dir)"
+command -v vips >/dev/null || fail "the photo benchmark needs vips (libvips-tools)"
+{
+	vips gaussnoise "$photo_dir/n.v" 4000 3000 --sigma 60 --mean 128 &&
+		vips gaussblur "$photo_dir/n.v" "$photo_dir/b.v" 4 &&
+		vips linear -- "$photo_dir/b.v" "$photo_dir/c.v" 3 -256 &&
+		vips gaussnoise "$photo_dir/g.v" 4000 3000 --sigma 4 --mean 0 &&
+		vips add "$photo_dir/c.v" "$photo_dir/g.v" "$photo_dir/d.v" &&
+		vips bandjoin "$photo_dir/d.v $photo_dir/b.v $photo_dir/c.v" "$photo_dir/rgb.v" &&
+		vips cast "$photo_dir/rgb.v" "$photo_dir/rgb8.v" uchar &&
+		vips copy "$photo_dir/rgb8.v" "$photo_dir/photo12.jpg[Q=90]" &&
+		vips resize "$photo_dir/rgb8.v" "$photo_dir/small.jpg[Q=90]" 0.16
+} >"$photo_dir/make.log" 2>&1 || fail "cannot make the test photos: $(tail -3 "$photo_dir/make.log")"
+rm -f "$photo_dir"/*.v
+"$collagenda" serve --db "$photo_dir/c.db" --bind 127.0.0.1 --port 0 --tz UTC --demo \
+	--threads "$threads" --quiet >"$photo_dir/server.out" 2>"$photo_dir/server.err" &
+srv_pid=$!
+target_pid=$srv_pid
+pids+=("$srv_pid")
+port=$(wait_port "$srv_pid" "$photo_dir/server.out") ||
+	fail "the photo server did not start: $(tail -5 "$photo_dir/server.err")"
+pbase=http://127.0.0.1:$port
+ptoken=$(curl -s --max-time 20 -X POST -H 'Content-Type: application/json' \
+	-d '{"username":"dr.reyes","password":"reyes-demo-2026"}' "$pbase/api/v1/login" |
+	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$ptoken" ] || fail "photo server: the practitioner's login failed"
+curl -s --max-time 20 -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ptoken" \
+	-H 'Content-Type: application/json' \
+	-d '{"scope":"photo_clinical","form_version":"v1","signed_name":"Bench Patient"}' \
+	"$pbase/api/v1/patients/1/photo-consents" | grep -q 201 || fail "photo consent refused"
+# upload FILE: prints "SECONDS ID", or fails.
+upload() {
+	local answer
+	answer=$(curl -s --max-time 60 -X POST -H "Authorization: Bearer $ptoken" \
+		-H 'Content-Type: image/jpeg' --data-binary "@$1" -w '\n%{http_code} %{time_total}' \
+		"$pbase/api/v1/patients/1/photos?area=cheeks&angle=front&phase=before") ||
+		fail "photo upload: no answer"
+	local last=${answer##*$'\n'}
+	[ "${last%% *}" = 201 ] || fail "photo upload answered $last: ${answer%$'\n'*}"
+	echo "${last##* } $(echo "$answer" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')"
+}
+: >"$photo_dir/uploads.txt"
+for _ in 1 2 3; do
+	upload "$photo_dir/photo12.jpg" >>"$photo_dir/uploads.txt"
+done
+photo_upload_s=$(cut -d' ' -f1 "$photo_dir/uploads.txt" | sort -g | sed -n 2p)
+photo_mb=$(awk -v b="$(stat -c %s "$photo_dir/photo12.jpg")" 'BEGIN { printf "%.1f", b / 1048576 }')
+thumb_id=$(upload "$photo_dir/small.jpg" | cut -d' ' -f2)
+say "$(printf '%-34s %10s s (median of 3; %s MB JPEG)' "POST /patients/{id}/photos 12 MP" "$photo_upload_s" "$photo_mb")"
+BENCH_TOKEN=$ptoken measure photo_thumb "GET /photos/{id}/thumb" plain.lua \
+	"$pbase/api/v1/photos/$thumb_id/thumb" "/api/v1/photos/$thumb_id/thumb"
+rss_photos=$(peak_rss "$srv_pid")
+stop "$srv_pid"
+
 # ---- PostgreSQL: the same dataset, moved with migrate-to into a throwaway cluster ------------
 # Ceilings on the same cluster and settings (synchronous_commit on): single-row INSERT
 # transactions and primary-key SELECTs from pgbench with as many clients as wrk has
@@ -636,6 +699,9 @@ rss_mb=$(awk -v a="$rss_full" -v b="$rss_small" 'BEGIN { printf "%.1f", (a > b ?
 	r=$(ratio "$(field book 5)" "$(field book10k 5)")
 	echo "| booking at $big_tag ≥ 90 % of $small_tag | $r % | $(met "$r" 90 ">=") |"
 	echo "| server peak RSS < 64 MB | $rss_mb MB | $(met "$rss_mb" 64 "<") |"
+	echo "| photo upload, 12 MP JPEG ($photo_mb MB) end to end < 1 s | $photo_upload_s s | $(met "$photo_upload_s" 1 "<") |"
+	echo "| photo thumbnails served ≥ 2,000/s | $(field photo_thumb 3) | $(met "$(field photo_thumb 3)" 2000 ">=") |"
+	echo "| photo server peak RSS < 64 MB (the decoding child apart) | $(awk -v a="$rss_photos" 'BEGIN { printf "%.1f", a / 1024 }') MB | $(met "$(awk -v a="$rss_photos" 'BEGIN { printf "%.1f", a / 1024 }')" 64 "<") |"
 	echo
 	echo "![throughput against the ceiling]($(basename "$chart"))"
 	echo
@@ -651,7 +717,7 @@ data=$out/chart.dat
 {
 	while IFS='|' read -r name label rps _ cps _; do
 		case "$name" in
-		bare_* | health_r* | daysheet*_r* | book*_r* | pg_*) continue ;;
+		bare_* | health_r* | daysheet*_r* | book*_r* | pg_* | photo_*) continue ;;
 		book | book10k)
 			label=${label% (median of*}
 			label=${label/, median of $rounds)/)}

@@ -11,7 +11,8 @@ pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
       wrk gnuplot-nox curl tzdata
       clang-format cppcheck shellcheck
       chromium nodejs npm
-      postgresql-15)
+      postgresql-15
+      libvips-dev libvips-tools libseccomp-dev libimage-exiftool-perl)
 if [ "${COLLAGENDA_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   pkgs+=(${COLLAGENDA_DEPS_EXTRA})

@@ -183,6 +183,9 @@ void api_put_day(struct buf *b, bool *first, const char *key, int64_t day);
 /* The HTTP entry point: routes, authenticates, checks roles and CSRF, parses the body and
  * calls the handler. */
 void api_handle(const struct http_req *req, struct http_reply *reply);
+/* The largest body a request may send: HTTP_MAX_UPLOAD for the routes that take an
+ * upload, HTTP_MAX_BODY for every other (http_config's body_limit). */
+size_t api_body_limit(const char *method, const char *path);
 
 /* The route table (api/routes.c). */
 extern const struct route api_routes[];

@@ -100,4 +100,13 @@ int h_day_sheet(struct api_ctx *ctx);
 /* audit.c */
 int h_audit_list(struct api_ctx *ctx);
 
+/* photos.c */
+int h_photo_consents_create(struct api_ctx *ctx);
+int h_photo_consents_list(struct api_ctx *ctx);
+int h_photo_consent_withdraw(struct api_ctx *ctx);
+int h_photos_upload(struct api_ctx *ctx);
+int h_photos_list(struct api_ctx *ctx);
+int h_photo_file(struct api_ctx *ctx);
+int h_photo_remove(struct api_ctx *ctx);
+
 #endif

@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 /* Bodies larger than this are refused with 413 before or while reading. */
-#define HTTP_MAX_BODY	 (1024 * 1024)
+#define HTTP_MAX_BODY (1024 * 1024)
+/* What a route that takes an upload (a photo) may take instead. */
+#define HTTP_MAX_UPLOAD	 (25 * 1024 * 1024)
 #define HTTP_MAX_HEADERS 16
 /* Each connection's memory for the request head, its parsing and the answer's head: about
  * 14 KiB of head fits (431 beyond). libmicrohttpd clears it for every request, so it is no
@@ -107,6 +109,9 @@ struct http_config {
 	const char *tls_cert_pem; /* contents, not paths; NULL for plain HTTP */
 	const char *tls_key_pem;
 	http_handler_fn handler;
+	/* The largest body a request to method and path may send (NULL: HTTP_MAX_BODY for
+	 * all); called with the request's head, before any of the body is read. */
+	size_t (*body_limit)(const char *method, const char *path);
 };
 
 struct http_server;

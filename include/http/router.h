@@ -14,6 +14,9 @@ struct api_ctx;
 /* Answers with clinical data: the handler names the record read (api_read_event) and the
  * answer leaves only once that audit event is durable. */
 #define ROUTE_CLINICAL_READ 8u
+/* Takes a raw upload of up to HTTP_MAX_UPLOAD bytes (an image) instead of a JSON object;
+ * the handler reads it from the request and runs its own transaction. */
+#define ROUTE_UPLOAD 16u
 
 #define ROUTER_MAX_PARAMS    3
 #define ROUTER_MAX_PARAM_LEN 128

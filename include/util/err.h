@@ -45,12 +45,16 @@
 	  "The room is not equipped for this kind of visit.")                                      \
 	X(UNDO_EXPIRED, 409, "undo_expired",                                                       \
 	  "A status change can be undone only within 5 minutes.")                                  \
+	X(CONSENT_MISSING, 409, "consent_missing",                                                 \
+	  "The patient has not consented to clinical photos.")                                     \
 	X(TOO_LARGE, 413, "too_large", "The request body is too large.")                           \
 	X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type",                                   \
 	  "Send the body as application/json.")                                                    \
 	X(VALIDATION_FAILED, 422, "validation_failed", "A field is missing or invalid.")           \
 	X(DEPTH_EXCEEDS_AREA_MAX, 422, "depth_exceeds_area_max",                                   \
 	  "The needle depth exceeds the area's maximum.")                                          \
+	X(BAD_IMAGE, 422, "bad_image", "The image is damaged or could not be decoded.")            \
+	X(IMAGE_TOO_LARGE, 422, "image_too_large", "The image has more than 50 megapixels.")       \
 	X(TOO_MANY_REQUESTS, 429, "too_many_requests", "Too many attempts; try again later.")      \
 	X(HEAD_TOO_LARGE, 431, "head_too_large",                                                   \
 	  "The request's head has more headers or query parameters than allowed.")                 \

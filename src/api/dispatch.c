@@ -260,6 +260,15 @@ static int run_route(struct api_ctx *ctx, const struct route *r)
 	return 0;
 }
 
+size_t api_body_limit(const char *method, const char *path)
+{
+	struct route_match m;
+	if (router_match(api_routes, api_nroutes, method, path, &m) == 0 &&
+	    (m.route->flags & ROUTE_UPLOAD))
+		return HTTP_MAX_UPLOAD;
+	return HTTP_MAX_BODY;
+}
+
 void api_handle(const struct http_req *req, struct http_reply *reply)
 {
 	if (strncmp(req->path, "/api/", 5) != 0) {
@@ -288,7 +297,9 @@ void api_handle(const struct http_req *req, struct http_reply *reply)
 			if (!err && !api_role(&ctx, r->roles))
 				err = -ERR_FORBIDDEN;
 		}
-		if (!err && is_write(req->method))
+		if (!err && (r->flags & ROUTE_UPLOAD))
+			; /* the handler reads the raw body */
+		else if (!err && is_write(req->method))
 			err = parse_body(&ctx);
 		else if (!err && req->body_len > 0)
 			err = api_fail(&ctx, -ERR_BAD_JSON, "This request takes no body.", NULL);

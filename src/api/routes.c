@@ -10,6 +10,7 @@
 #define WRITE	      ROUTE_WRITE
 #define READ	      ROUTE_READ
 #define CLINICAL_READ ROUTE_CLINICAL_READ
+#define UPLOAD	      ROUTE_UPLOAD
 
 const struct route api_routes[] = {
     {"GET", V1 "/health", h_health, 0, ROUTE_PUBLIC, "Liveness check"},
@@ -119,6 +120,20 @@ const struct route api_routes[] = {
      ADMIN, WRITE, "Go back to the shipped template"},
     {"POST", V1 "/message-templates/preview", h_message_templates_preview, ADMIN, WRITE,
      "Render a template with sample facts"},
+    {"GET", V1 "/patients/{id}/photo-consents", h_photo_consents_list, CLINICAL,
+     READ | CLINICAL_READ, "A patient's photo consents"},
+    {"POST", V1 "/patients/{id}/photo-consents", h_photo_consents_create, CLINICAL, WRITE,
+     "Record a photo consent (photo_clinical or photo_marketing)"},
+    {"POST", V1 "/photo-consents/{id}/withdraw", h_photo_consent_withdraw, CLINICAL, WRITE,
+     "Withdraw a photo consent; the photos stay in the record, flagged"},
+    {"GET", V1 "/patients/{id}/photos", h_photos_list, CLINICAL, READ | CLINICAL_READ,
+     "A patient's photos (the gallery), oldest first"},
+    {"POST", V1 "/patients/{id}/photos", h_photos_upload, CLINICAL, UPLOAD,
+     "Upload a photo: decoded in a sandbox, stored stripped of metadata"},
+    {"GET", V1 "/photos/{id}/{size}", h_photo_file, CLINICAL, READ | CLINICAL_READ,
+     "A photo's image: full, large (1280 px) or thumb (320 px)"},
+    {"POST", V1 "/photos/{id}/remove", h_photo_remove, CLINICAL, WRITE,
+     "Remove a photo from view (not one of a signed session)"},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -14,6 +14,7 @@
 #include "store/copy.h"
 #include "store/audit.h"
 #include "store/db.h"
+#include "store/photos.h"
 #include "store/users.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -219,11 +220,21 @@ static int check_anchor(struct db *db, const char *file, bool named)
 
 static int audit_verify(int argc, char **argv, const char *text)
 {
-	const char *path = DEFAULT_DB, *anchor = NULL;
-	const struct cli_option opts[] = {{"db", .text = &path}, {"anchor", .text = &anchor}};
+	const char *path = DEFAULT_DB, *anchor = NULL, *photo_dir = NULL;
+	bool photos = false;
+	const struct cli_option opts[] = {{"db", .text = &path},
+					  {"anchor", .text = &anchor},
+					  {"photos", .flag = &photos},
+					  {"photos-dir", .text = &photo_dir}};
 	int rc;
-	if (!cli_parse_options(argc, argv, opts, 2, 0, text, &rc))
+	if (!cli_parse_options(argc, argv, opts, 4, 0, text, &rc))
 		return rc;
+	store_photo_dir_use(photo_dir, path);
+	if ((photos || photo_dir) && !store_photo_dir()) {
+		fprintf(stderr, "collagenda audit verify: --photos on PostgreSQL needs "
+				"--photos-dir DIR\n");
+		return CLI_USAGE;
+	}
 	char file[PATH_MAX];
 	/* A PostgreSQL database has no file to keep an anchor beside: --anchor names one. */
 	bool remote = db_is_remote(path);
@@ -239,12 +250,16 @@ static int audit_verify(int argc, char **argv, const char *text)
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
 	int64_t bad = 0, count = 0;
+	size_t bad_files = 0, files = 0;
 	int err = db_begin_read(db);
 	rc = CLI_OK;
 	if (!err) {
 		err = store_audit_verify(db, &bad, &count);
 		if (!err && !bad && (anchor || !remote))
 			rc = check_anchor(db, anchor ? anchor : file, anchor != NULL);
+		if (!err && (photos || photo_dir))
+			err = store_photo_verify_files(db, store_photo_dir(), stdout, &bad_files,
+						       &files);
 		db_rollback(db);
 	}
 	db_close(db);
@@ -258,6 +273,13 @@ static int audit_verify(int argc, char **argv, const char *text)
 	}
 	if (rc != CLI_OK)
 		return rc;
+	if (photos || photo_dir) {
+		if (bad_files) {
+			printf("photo files: %zu of %zu missing or altered\n", bad_files, files);
+			return CLI_FAIL;
+		}
+		printf("photo files intact: %zu\n", files);
+	}
 	if (remote && !anchor)
 		printf("audit chain intact: %lld events (no anchor given: --anchor FILE checks "
 		       "where it ends)\n",
@@ -299,11 +321,14 @@ static int audit_head(int argc, char **argv, const char *text)
 int cli_audit(int argc, char **argv)
 {
 	static const char text[] =
-	    "usage: collagenda audit verify [--db PATH] [--anchor FILE]\n"
+	    "usage: collagenda audit verify [--db PATH] [--anchor FILE] [--photos]\n"
+	    "                               [--photos-dir DIR]\n"
 	    "       collagenda audit head [--db PATH]\n"
 	    "verify checks the audit trail's hash chain and that it reaches the event its anchor\n"
 	    "(PATH.audit-head, or FILE) names: exits 0 when it does, 1 and says where it breaks\n"
-	    "when not. head prints the newest event's id and hash, to keep off-site.\n";
+	    "when not. With --photos it also re-hashes every photo file (PATH.photos, or DIR)\n"
+	    "and names each missing or altered one. head prints the newest event's id and\n"
+	    "hash, to keep off-site.\n";
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return audit_verify(argc - 1, argv + 1, text);
 	if (argc >= 2 && strcmp(argv[1], "head") == 0)
@@ -342,13 +367,38 @@ static int anchor_copy(const char *dest)
 	return err;
 }
 
+/* Copies the photo files that the copy's rows name, from beside the source to beside
+ * the copy, and checks each one. */
+static int copy_photos(const char *path, const char *dest, size_t *copied)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int a = snprintf(from, sizeof from, "%s.photos", path);
+	int b = snprintf(to, sizeof to, "%s.photos", dest);
+	if (a <= 0 || (size_t)a >= sizeof from || b <= 0 || (size_t)b >= sizeof to)
+		return -ERR_BAD_REQUEST;
+	struct db *db;
+	int err = db_open(dest, &db);
+	if (err)
+		return err;
+	if ((err = db_begin_read(db)) == 0) {
+		err = store_photo_copy_files(db, from, to, stderr, copied);
+		db_rollback(db);
+	}
+	db_close(db);
+	if (err)
+		fprintf(stderr, "collagenda backup: the photo files could not be copied whole\n");
+	return err;
+}
+
 int cli_backup(int argc, char **argv)
 {
 	static const char text[] =
 	    "usage: collagenda backup [--db PATH] DEST\n"
 	    "Copies the database to DEST with SQLite's online backup (safe "
 	    "while the server runs), checks the copy's integrity and anchors its "
-	    "audit trail (DEST.audit-head).\n";
+	    "audit trail (DEST.audit-head), then copies the photo files (PATH.photos) to\n"
+	    "DEST.photos and checks each copy's hash. Restoring is putting DEST and\n"
+	    "DEST.photos back as PATH and PATH.photos.\n";
 	const char *path = DEFAULT_DB;
 	int rc;
 	if (!db_option(argc, argv, 1, text, &path, &rc))
@@ -377,7 +427,10 @@ int cli_backup(int argc, char **argv)
 	db_close(db);
 	if (err || anchor_copy(dest) != 0)
 		return CLI_FAIL;
-	printf("backed up %s to %s\n", path, dest);
+	size_t photos = 0;
+	if (copy_photos(path, dest, &photos) != 0)
+		return CLI_FAIL;
+	printf("backed up %s to %s (%zu photo files)\n", path, dest, photos);
 	return CLI_OK;
 }
 

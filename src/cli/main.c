@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "image/sandbox.h"
 
 static void usage(FILE *out)
 {
@@ -38,6 +39,9 @@ int cli_main(int argc, char **argv)
 		printf("collagenda %s\n", COLLAGENDA_VERSION);
 		return CLI_OK;
 	}
+	/* Not for people: the sandboxed child that decodes one uploaded image. */
+	if (strcmp(cmd, "image-worker") == 0 && argc == 2)
+		return image_worker_main();
 	if (strcmp(cmd, "serve") == 0)
 		return cli_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "init") == 0)

@@ -1,4 +1,5 @@
 /* collagenda serve: open the database, start the HTTP server, stop cleanly on a signal. */
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <limits.h>
@@ -16,9 +17,11 @@
 #include "domain/dates.h"
 #include "http/http.h"
 #include "msg/sms.h"
+#include "image/sandbox.h"
 #include "store/audit.h"
 #include "store/anchor.h"
 #include "store/db.h"
+#include "store/photos.h"
 #include "util/log.h"
 #include "util/secrets.h"
 #include "util/xalloc.h"
@@ -30,6 +33,7 @@ static const char usage[] =
     "                        [--request-deadline SECONDS] [--anchor FILE]\n"
     "                        [--sms-url URL --sms-token-file FILE [--sms-preset json|twilio]\n"
     "                         [--sms-from SENDER] [--sms-timeout SECONDS]]\n"
+    "                        [--photos DIR]\n"
     "                        [--demo] [--quiet]\n"
     "\n"
     "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
@@ -43,7 +47,9 @@ static const char usage[] =
     "arrived, or whose request has not ended, within that many seconds.\n"
     "--db takes an SQLite file or a PostgreSQL connection string. --anchor names the file\n"
     "that anchors the audit trail (default: PATH.audit-head beside an SQLite file; a\n"
-    "PostgreSQL database has none unless given).\n"
+    "PostgreSQL database has none unless given). --photos names the folder of the clinical\n"
+    "photos' files (default: PATH.photos beside an SQLite file; a PostgreSQL database needs\n"
+    "it for photos to be taken).\n"
     "--sms-url names the SMS gateway patients' text messages go through; the token (for\n"
     "twilio, ACCOUNT_SID:AUTH_TOKEN) is read from --sms-token-file. --sms-preset json\n"
     "(the default) posts {\"to\", \"text\"} as JSON with a bearer token; twilio posts a form\n"
@@ -85,6 +91,13 @@ static int drop_privileges(const char *name, const char *db_path)
 			log_error("cannot hand %s to %s", path, name);
 			return -1;
 		}
+	}
+	/* The photos' folder too, made now if it is not there: the user writes into it. */
+	const char *photos = store_photo_dir();
+	if (photos && ((mkdir(photos, 0700) != 0 && errno != EEXIST) ||
+		       chown(photos, pw->pw_uid, pw->pw_gid) != 0)) {
+		log_error("cannot hand the photo folder to %s", name);
+		return -1;
 	}
 	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
 		log_error("cannot become user %s", name);
@@ -175,9 +188,10 @@ int cli_serve(int argc, char **argv)
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL, *anchor = NULL;
 	const char *sms_url = NULL, *sms_token_file = NULL, *sms_preset = "json", *sms_from = NULL;
+	const char *photos = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
 	unsigned long sms_timeout = 15;
-	bool demo = false, quiet = false;
+	bool demo = false, quiet = false, test_hooks = false;
 	const struct cli_option opts[] = {
 	    {"db", .text = &db_path},
 	    {"bind", .text = &bind},
@@ -200,6 +214,9 @@ int cli_serve(int argc, char **argv)
 	    {"sms-preset", .text = &sms_preset},
 	    {"sms-from", .text = &sms_from},
 	    {"sms-timeout", .number = &sms_timeout, .min = 1, .max = 120, .range = "1-120"},
+	    {"photos", .text = &photos},
+	    /* For the tests only: lets COLLAGENDA_TEST_IMAGE_HOOK crash the image child. */
+	    {"test-hooks", .flag = &test_hooks},
 	};
 	int code;
 	if (!cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], 0, usage, &code))
@@ -252,6 +269,10 @@ int cli_serve(int argc, char **argv)
 	/* SQLite's default page is 4 KiB. */
 	db_set_max_pages((int64_t)max_mb * 256);
 	store_anchor_use(anchor);
+	store_photo_dir_use(photos, db_path);
+	image_sandbox_test_hooks(test_hooks);
+	if (!photos && db_is_remote(db_path))
+		log_warn("no --photos DIR: photos cannot be taken on this PostgreSQL database");
 	if (!anchor && db_is_remote(db_path))
 		log_warn("no --anchor FILE: the end of this database's audit trail is not anchored "
 			 "outside it");
@@ -278,6 +299,7 @@ int cli_serve(int argc, char **argv)
 	    .tls_cert_pem = cert,
 	    .tls_key_pem = key,
 	    .handler = api_handle,
+	    .body_limit = api_body_limit,
 	};
 	struct http_server *srv;
 	if (http_server_start(&hcfg, &srv) != 0)

@@ -41,6 +41,7 @@ struct http_server {
 	struct MHD_Daemon *d;
 	unsigned port;
 	http_handler_fn handler;
+	size_t (*body_limit)(const char *method, const char *path);
 	atomic_int inflight;
 	bool tls;
 	pthread_mutex_t track_lock;
@@ -65,6 +66,7 @@ struct reqctx {
 	size_t len;
 	size_t cap;
 	bool too_large;
+	size_t limit; /* the largest body this request's route takes */
 	int status;
 	const char *route;
 	char method[8];		  /* for the access log */
@@ -261,6 +263,9 @@ void http_reply_cleanup(struct http_reply *r)
 static const char body_413[] =
     "{\"error\":{\"code\":\"too_large\",\"message\":\"The request body is larger than 1 MiB.\","
     "\"details\":{\"limit\":1048576}}}";
+static const char body_413_upload[] =
+    "{\"error\":{\"code\":\"too_large\",\"message\":\"The request body is larger than 25 MiB.\","
+    "\"details\":{\"limit\":26214400}}}";
 static const char body_500[] =
     "{\"error\":{\"code\":\"internal\",\"message\":\"Something went wrong on our side.\","
     "\"details\":{}}}";
@@ -382,6 +387,11 @@ static enum MHD_Result send_static(struct MHD_Connection *conn, struct reqctx *c
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reqctx *ctx,
 				   struct http_reply *rep);
 
+static const char *too_large_body(const struct reqctx *ctx)
+{
+	return ctx->limit > HTTP_MAX_BODY ? body_413_upload : body_413;
+}
+
 static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
 			      struct reqctx *ctx, const char *url, const char *method)
 {
@@ -488,13 +498,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return send_static(conn, ctx, 404, body_404);
 		if (ctx->uri_refusal == 431)
 			return send_static(conn, ctx, 431, body_431);
+		ctx->limit = srv->body_limit ? srv->body_limit(method, url) : HTTP_MAX_BODY;
 		const char *cl =
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl) {
 			char *end = NULL;
 			unsigned long long n = strtoull(cl, &end, 10);
-			if (!end || *end != '\0' || n > HTTP_MAX_BODY)
-				return send_static(conn, ctx, 413, body_413);
+			if (!end || *end != '\0' || n > ctx->limit)
+				return send_static(conn, ctx, 413, too_large_body(ctx));
 		}
 		return MHD_YES;
 	}
@@ -503,7 +514,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		if (ctx->too_large)
 			return MHD_YES;
-		if (ctx->len + n > HTTP_MAX_BODY) {
+		if (ctx->len + n > ctx->limit) {
 			ctx->too_large = true;
 			free(ctx->body);
 			ctx->body = NULL;
@@ -535,7 +546,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (ctx->status)
 		return MHD_YES; /* already answered */
 	if (ctx->too_large)
-		return send_static(conn, ctx, 413, body_413);
+		return send_static(conn, ctx, 413, too_large_body(ctx));
 	return answer(srv, conn, ctx, url, method);
 }
 
@@ -621,6 +632,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **out)
 		threads = n < 2 ? 2 : n > 4 ? 4 : (unsigned)n;
 	}
 	srv->handler = cfg->handler;
+	srv->body_limit = cfg->body_limit;
 	srv->tls = cfg->tls_cert_pem != NULL;
 	srv->deadline_ms =
 	    1000 * (int64_t)(cfg->deadline_s ? cfg->deadline_s : HTTP_DEFAULT_DEADLINE_S);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <vips/vips.h>
 
 #include "api/api.h"
 #include "harness.h"
@@ -21,6 +22,8 @@ static char *expired;
 static const int role_bits[3] = {ROLE_ADMIN, ROLE_FRONT_DESK, ROLE_PRACTITIONER};
 static const char *const role_names[3] = {"admin", "front_desk", "practitioner"};
 static long long ids_patient, ids_plan, ids_appt, ids_room, ids_prac, ids_user;
+static long long ids_photo, ids_photo_consent;
+static char photo_dir[64];
 
 static long long post_id(const char *path, const char *token, const char *body)
 {
@@ -35,7 +38,12 @@ static long long post_id(const char *path, const char *token, const char *body)
 static int setup(void **state)
 {
 	(void)state;
-	server_start(&srv, NULL);
+	/* Photos need a folder on PostgreSQL; on SQLite it is beside the file. */
+	snprintf(photo_dir, sizeof photo_dir, "/tmp/collagenda-authz-XXXXXX");
+	if (!mkdtemp(photo_dir))
+		return -1;
+	const char *photo_args[] = {"--photos", photo_dir, NULL};
+	server_start(&srv, photo_args);
 	tok[0] = login(&srv, "admin", PW_ADMIN);
 	tok[1] = login(&srv, "desk", PW_DESK);
 	tok[2] = login(&srv, "prac", PW_PRAC);
@@ -68,13 +76,31 @@ static int setup(void **state)
 	    "\"room_id\":%lld,\"start\":\"%s\"}",
 	    ids_patient, ids_plan, ids_prac, ids_room, start);
 	ids_appt = post_id("/api/v1/appointments", tok[2], body);
+	snprintf(path, sizeof path, "/api/v1/patients/%lld/photo-consents", ids_patient);
+	ids_photo_consent = post_id(
+	    path, tok[2],
+	    "{\"scope\":\"photo_clinical\",\"form_version\":\"1\",\"signed_name\":\"M P\"}");
+	VipsImage *black;
+	void *jpg = NULL;
+	size_t jpg_len = 0;
+	if (vips_black(&black, 32, 24, "bands", 3, NULL) ||
+	    vips_jpegsave_buffer(black, &jpg, &jpg_len, NULL))
+		return -1;
+	g_object_unref(black);
+	snprintf(path, sizeof path,
+		 "/api/v1/patients/%lld/photos?area=cheeks&angle=front&phase=before", ids_patient);
+	r = req_ex(&srv, "POST", path, tok[2], jpg, jpg_len,
+		   (const char *const[]){"Content-Type: image/jpeg", NULL});
+	g_free(jpg);
+	ids_photo = jint(r->json, "id");
+	resp_free(r);
 
 	/* A second server whose sessions expire after one idle second. */
 	const char *args[] = {"--idle-timeout", "1", NULL};
 	server_start(&short_srv, args);
 	expired = login(&short_srv, "admin", PW_ADMIN);
 	sleep(2);
-	return ids_appt > 0 && ids_plan > 0 ? 0 : -1;
+	return ids_appt > 0 && ids_plan > 0 && ids_photo > 0 && ids_photo_consent > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -82,6 +108,10 @@ static int teardown(void **state)
 	(void)state;
 	server_destroy(&srv);
 	server_destroy(&short_srv);
+	char rm[128];
+	snprintf(rm, sizeof rm, "rm -rf '%s'", photo_dir);
+	if (system(rm) != 0)
+		return -1;
 	for (int i = 0; i < 3; i++)
 		free(tok[i]);
 	free(expired);
@@ -116,12 +146,18 @@ static void fill(const char *pattern, bool missing, char *out, size_t n)
 				id = ids_prac;
 			else if (strncmp(pattern, "/api/v1/users/", 14) == 0)
 				id = ids_user;
+			else if (strncmp(pattern, "/api/v1/photos/", 15) == 0)
+				id = ids_photo;
+			else if (strncmp(pattern, "/api/v1/photo-consents/", 23) == 0)
+				id = ids_photo_consent;
 			if (missing)
 				id = 999999;
 		} else if (strcmp(name, "catalog") == 0) {
 			text = missing ? "no-such-catalog" : "areas";
 		} else if (strcmp(name, "code") == 0) {
 			text = "cheeks";
+		} else if (strcmp(name, "size") == 0) {
+			text = "thumb";
 		} else {
 			text = missing ? "NO-SUCH-LOT" : "LOT-1";
 		}
@@ -172,6 +208,14 @@ static void routes_with_a_fixed_policy(void **state)
 	    {"PATCH", "/api/v1/users/{id}", ROLE_ADMIN},
 	    {"POST", "/api/v1/appointments/{id}/session/sign", ROLE_PRACTITIONER},
 	    {"POST", "/api/v1/patients/{id}/archive", ROLE_ALL},
+	    /* Photos and photo consents are clinical: the front desk never sees one. */
+	    {"GET", "/api/v1/patients/{id}/photo-consents", ROLE_ADMIN | ROLE_PRACTITIONER},
+	    {"POST", "/api/v1/patients/{id}/photo-consents", ROLE_ADMIN | ROLE_PRACTITIONER},
+	    {"POST", "/api/v1/photo-consents/{id}/withdraw", ROLE_ADMIN | ROLE_PRACTITIONER},
+	    {"GET", "/api/v1/patients/{id}/photos", ROLE_ADMIN | ROLE_PRACTITIONER},
+	    {"POST", "/api/v1/patients/{id}/photos", ROLE_ADMIN | ROLE_PRACTITIONER},
+	    {"GET", "/api/v1/photos/{id}/{size}", ROLE_ADMIN | ROLE_PRACTITIONER},
+	    {"POST", "/api/v1/photos/{id}/remove", ROLE_ADMIN | ROLE_PRACTITIONER},
 	};
 	for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
 		const struct route *found = NULL;
@@ -315,8 +359,11 @@ static void log_holds_no_patient_data_or_secrets(void **state)
 	free(log);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	if (VIPS_INIT(argv[0]))
+		return 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_route_has_a_policy),
 	    cmocka_unit_test(routes_with_a_fixed_policy),

@@ -43,6 +43,8 @@ static const struct {
     {"PUT", "/api/v1/message-templates/reminder/de/email"},
     {"POST", "/api/v1/message-templates/preview"},
     {"POST", "/api/v1/message-templates/recall/es/sms/reset"},
+    {"POST", "/api/v1/patients/1/photo-consents"},
+    {"POST", "/api/v1/photo-consents/1/withdraw"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,11 +7,11 @@
 #include "domain/model.h"
 #include "http/router.h"
 
-/* Writes that do slow work (a password hash) before their transaction, which they open
- * through api_run_write themselves. */
+/* Writes that do slow work (a password hash, decoding an upload) before their
+ * transaction, which they open through api_run_write themselves. */
 static bool writes_itself(const struct route *r)
 {
-	return strcmp(r->pattern, "/api/v1/login") == 0 ||
+	return (r->flags & ROUTE_UPLOAD) || strcmp(r->pattern, "/api/v1/login") == 0 ||
 	       strcmp(r->pattern, "/api/v1/users") == 0 ||
 	       strcmp(r->pattern, "/api/v1/users/{id}") == 0;
 }

@@ -45,13 +45,14 @@ function url(path, params) {
   return u;
 }
 
-async function request(method, path, { params, body, retried } = {}) {
+async function request(method, path, { params, body, raw, retried } = {}) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (method !== 'GET') {
-    headers['Content-Type'] = 'application/json';
+    // A raw body (a photo) goes as it is, with its own type.
+    headers['Content-Type'] = raw ? (raw.type || 'application/octet-stream') : 'application/json';
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
-    init.body = JSON.stringify(body === undefined ? {} : body);
+    init.body = raw || JSON.stringify(body === undefined ? {} : body);
   }
   let res;
   try {
@@ -77,7 +78,7 @@ async function request(method, path, { params, body, retried } = {}) {
       const me = await request('GET', '/me').catch(() => null);
       if (me && me.csrf_token) {
         setCsrf(me.csrf_token);
-        return request(method, path, { params, body, retried: true });
+        return request(method, path, { params, body, raw, retried: true });
       }
     }
     if (res.status === 401 && path !== '/login' && onUnauthenticated) onUnauthenticated(err);
@@ -91,6 +92,8 @@ export const api = {
   post: (path, body) => request('POST', path, { body }),
   put: (path, body) => request('PUT', path, { body }),
   patch: (path, body) => request('PATCH', path, { body }),
+  /** POSTs a file or blob as the raw body, with query params. */
+  upload: (path, params, blob) => request('POST', path, { params, raw: blob }),
 };
 
 // Small caches for lists that rarely change during a visit.

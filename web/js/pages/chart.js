@@ -14,6 +14,7 @@ import {
 } from '../format.js';
 import { patientHeader, bookableBox, planCard } from './patient.js';
 import { openBooking } from '../booking.js';
+import { photoSection } from '../photos.js';
 
 const SEVERITY_ORDER = ['block', 'clearance', 'caution'];
 const NOTE_STATUS = { draft: 'Draft', signed: 'Signed' };
@@ -316,6 +317,7 @@ export async function render(root, { params, isCurrent }) {
       h('details', { class: 'form-details', open: consents.items.length === 0 ? true : null },
         h('summary', {}, 'Record a consent'),
         consentForm(id, activeTypes, patient, reload))),
+    photoSection(id, { areas: areas.items }),
     h('section', { 'aria-labelledby': 'plan-h', class: 'card' },
       h('h2', { id: 'plan-h' }, 'Treatment plans'),
       planCards,

@@ -9,6 +9,7 @@
 import { api, cached, ApiError } from '../api.js';
 import { session } from '../session.js';
 import { keepDraft, draftOf, dropDraft, formValues, setFormValues } from '../drafts.js';
+import { photoSection } from '../photos.js';
 import {
   h, append, replace, field, input, select, textarea, checkbox, message, showFormError, clearErrors,
   busy, toast, nextId, statusBadge, openDialog,
@@ -173,7 +174,8 @@ export async function render(root, { params, isCurrent }) {
           ? h('ol', { class: 'addenda' }, record.addenda.map((a) => h('li', {},
             h('p', { class: 'sub' }, `${fmtTs(a.at)} — ${userName(a.author)}`), h('p', {}, a.text))))
           : h('p', {}, 'No addenda.'),
-        form));
+        form),
+      photoSection(appt.patient_id, { appointmentId: apptId, areas: areas.items }));
     root.dataset.status = 'signed';
   }
 
@@ -603,7 +605,7 @@ export async function render(root, { params, isCurrent }) {
       });
     }
 
-    replace(root, head, form);
+    replace(root, head, form, photoSection(appt.patient_id, { appointmentId: apptId, areas: areas.items }));
     root.querySelector('h1').tabIndex = -1;
     root.dataset.status = 'draft';
   }
