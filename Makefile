@@ -5,7 +5,7 @@
 CC ?= cc
 SANITIZE ?=
 BUILD ?= build
-PKGS := libmicrohttpd sqlite3 libpq jansson libsodium
+PKGS := libmicrohttpd sqlite3 libpq jansson libsodium libcurl
 
 ifeq ($(SANITIZE),)
 B := $(BUILD)

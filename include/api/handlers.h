@@ -93,4 +93,11 @@ int h_day_sheet(struct api_ctx *ctx);
 /* audit.c */
 int h_audit_list(struct api_ctx *ctx);
 
+/* messages.c */
+int h_appointment_messages(struct api_ctx *ctx);
+int h_patient_messages(struct api_ctx *ctx);
+int h_messages_list(struct api_ctx *ctx);
+int h_messages_resend(struct api_ctx *ctx);
+int h_test_clock(struct api_ctx *ctx);
+
 #endif

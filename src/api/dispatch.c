@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/outbox.h"
 #include "http/static.h"
 #include "store/audit.h"
 #include "store/users.h"
@@ -262,6 +263,10 @@ static int run_route(struct api_ctx *ctx, const struct route *r)
 
 void api_handle(const struct http_req *req, struct http_reply *reply)
 {
+	if (strncmp(req->path, "/p/", 3) == 0) {
+		api_public_handle(req, reply);
+		return;
+	}
 	if (strncmp(req->path, "/api/", 5) != 0) {
 		http_static_serve(req, reply);
 		return;

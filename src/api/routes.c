@@ -108,6 +108,17 @@ const struct route api_routes[] = {
      "A day's appointments by practitioner and room"},
 
     {"GET", V1 "/audit", h_audit_list, ADMIN, READ, "Audit events, newest first"},
+
+    {"GET", V1 "/appointments/{id}/messages", h_appointment_messages, ALL, READ,
+     "The messages of an appointment and how their delivery went"},
+    {"GET", V1 "/patients/{id}/messages", h_patient_messages, ALL, READ,
+     "The messages to a patient and how their delivery went"},
+    {"GET", V1 "/messages", h_messages_list, ALL, READ,
+     "Messages by delivery status (failed unless ?status= says)"},
+    {"POST", V1 "/messages/{id}/resend", h_messages_resend, ALL, WRITE,
+     "Queue a failed message again"},
+    {"POST", V1 "/test/clock", h_test_clock, 0, ROUTE_PUBLIC | WRITE,
+     "Set the server's clock (only on a server started with --test-clock)"},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -8,18 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/outbox.h"
 #include "cli/cli.h"
 #include "options.h"
 #include "domain/dates.h"
+#include "domain/text.h"
 #include "http/http.h"
 #include "store/audit.h"
 #include "store/anchor.h"
 #include "store/db.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/secrets.h"
+#include "util/smtp.h"
 #include "util/xalloc.h"
 
 static const char usage[] =
@@ -27,6 +32,9 @@ static const char usage[] =
     "                        [--tls-cert FILE --tls-key FILE] [--threads N]\n"
     "                        [--idle-timeout SECONDS] [--user NAME] [--max-db-size MB]\n"
     "                        [--request-deadline SECONDS] [--anchor FILE]\n"
+    "                        [--smtp-url URL [--smtp-insecure] [--smtp-user NAME]\n"
+    "                         [--smtp-password-file FILE] --mail-from ADDRESS]\n"
+    "                        [--public-url URL] [--clinic-name NAME] [--test-clock]\n"
     "                        [--demo] [--quiet]\n"
     "\n"
     "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
@@ -41,6 +49,10 @@ static const char usage[] =
     "--db takes an SQLite file or a PostgreSQL connection string. --anchor names the file\n"
     "that anchors the audit trail (default: PATH.audit-head beside an SQLite file; a\n"
     "PostgreSQL database has none unless given).\n"
+    "--smtp-url (smtp://HOST:PORT, which must offer STARTTLS unless --smtp-insecure, or\n"
+    "smtps://HOST:PORT) sends the patients' messages from --mail-from; without it they\n"
+    "stay queued. --public-url is the address patients reach for the links in them.\n"
+    "--test-clock lets POST /api/v1/test/clock move the server's clock (tests only).\n"
     "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
 /* A zone name must name a file of the system's zone database: TZ would otherwise fall
@@ -133,7 +145,9 @@ int cli_serve(int argc, char **argv)
 	const char *db_path = DEFAULT_DB, *bind = "127.0.0.1", *tz = NULL;
 	const char *cert_path = NULL, *key_path = NULL, *run_as = NULL, *anchor = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
-	bool demo = false, quiet = false;
+	bool demo = false, quiet = false, test_clock = false, smtp_insecure = false;
+	const char *smtp_url = NULL, *smtp_user = NULL, *smtp_pw_file = NULL, *mail_from = NULL;
+	const char *public_url = NULL, *clinic_name = NULL;
 	const struct cli_option opts[] = {
 	    {"db", .text = &db_path},
 	    {"bind", .text = &bind},
@@ -151,6 +165,14 @@ int cli_serve(int argc, char **argv)
 	    {"request-deadline", .number = &deadline, .min = 1, .max = 3600, .range = "1-3600"},
 	    {"quiet", .flag = &quiet},
 	    {"anchor", .text = &anchor},
+	    {"smtp-url", .text = &smtp_url},
+	    {"smtp-insecure", .flag = &smtp_insecure},
+	    {"smtp-user", .text = &smtp_user},
+	    {"smtp-password-file", .text = &smtp_pw_file},
+	    {"mail-from", .text = &mail_from},
+	    {"public-url", .text = &public_url},
+	    {"clinic-name", .text = &clinic_name},
+	    {"test-clock", .flag = &test_clock},
 	};
 	int code;
 	if (!cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], 0, usage, &code))
@@ -166,12 +188,39 @@ int cli_serve(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	dates_set_zone(tz);
+	if (smtp_url && strncmp(smtp_url, "smtp://", 7) != 0 && strncmp(smtp_url, "smtps://", 8) != 0) {
+		fprintf(stderr, "collagenda serve: --smtp-url is smtp://HOST:PORT or smtps://HOST:PORT\n");
+		return CLI_USAGE;
+	}
+	if (smtp_url && (!mail_from || !text_valid_email(mail_from))) {
+		fprintf(stderr, "collagenda serve: --smtp-url needs --mail-from ADDRESS\n");
+		return CLI_USAGE;
+	}
+	if (public_url && strncmp(public_url, "http://", 7) != 0 &&
+	    strncmp(public_url, "https://", 8) != 0) {
+		fprintf(stderr, "collagenda serve: --public-url is http(s)://HOST[:PORT][/PATH]\n");
+		return CLI_USAGE;
+	}
+	if (test_clock)
+		clock_enable_test();
+	if (smtp_global_init() != 0) {
+		log_error("cannot initialise libcurl");
+		return CLI_FAIL;
+	}
 	if (secrets_init() != 0) {
 		log_error("cannot initialise libsodium");
 		return CLI_FAIL;
 	}
 
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, *smtp_pw = NULL;
+	if (smtp_pw_file) {
+		smtp_pw = read_file(smtp_pw_file);
+		if (!smtp_pw) {
+			log_error("cannot read the SMTP password file");
+			return CLI_FAIL;
+		}
+		smtp_pw[strcspn(smtp_pw, "\r\n")] = '\0';
+	}
 	if (cert_path) {
 		cert = read_file(cert_path);
 		key = read_file(key_path);
@@ -213,6 +262,27 @@ int cli_serve(int argc, char **argv)
 	}
 	struct api_config acfg = {(int64_t)idle, 12 * 3600, cert != NULL, zone_name(tz)};
 	api_configure(&acfg);
+	/* A trailing slash of the public address would double in the links. */
+	static char public_base[512];
+	if (public_url) {
+		snprintf(public_base, sizeof public_base, "%s", public_url);
+		size_t pl = strlen(public_base);
+		while (pl > 0 && public_base[pl - 1] == '/')
+			public_base[--pl] = '\0';
+	}
+	struct outbox_config ocfg = {
+	    .smtp_url = smtp_url,
+	    .smtp_insecure = smtp_insecure,
+	    .smtp_user = smtp_user,
+	    .smtp_password = smtp_pw,
+	    .mail_from = mail_from,
+	    .clinic_name = clinic_name ? clinic_name : "the clinic",
+	    .public_url = public_url ? public_base : NULL,
+	    .time_zone = zone_name(tz),
+	};
+	outbox_configure(&ocfg);
+	if (!smtp_url)
+		log_info("no --smtp-url: patient messages stay queued");
 
 	struct http_config hcfg = {
 	    .bind = bind,
@@ -235,6 +305,11 @@ int cli_serve(int argc, char **argv)
 		http_server_stop(srv, 0);
 		goto out_db;
 	}
+	if (outbox_start() != 0) {
+		log_error("cannot start the message sender");
+		http_server_stop(srv, 0);
+		goto out_db;
+	}
 	char host[80];
 	if (strchr(bind, ':'))
 		snprintf(host, sizeof host, "[%s]", bind);
@@ -250,10 +325,15 @@ int cli_serve(int argc, char **argv)
 	http_server_stop(srv, 10000);
 	rc = CLI_OK;
 out_db:
+	outbox_stop();
 	store_audit_flusher_stop();
 	db_pool_close();
 out_free:
 	free(cert);
 	free(key);
+	if (smtp_pw) {
+		sodium_memzero(smtp_pw, strlen(smtp_pw));
+		free(smtp_pw);
+	}
 	return rc;
 }

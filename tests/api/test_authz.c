@@ -116,6 +116,8 @@ static void fill(const char *pattern, bool missing, char *out, size_t n)
 				id = ids_prac;
 			else if (strncmp(pattern, "/api/v1/users/", 14) == 0)
 				id = ids_user;
+			else if (strncmp(pattern, "/api/v1/messages/", 17) == 0)
+				id = 1;
 			if (missing)
 				id = 999999;
 		} else if (strcmp(name, "catalog") == 0) {
