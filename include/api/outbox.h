@@ -12,9 +12,9 @@
 
 /* How messages leave. Strings must outlive the server. */
 struct outbox_config {
-	const char *smtp_url;	 /* NULL: messages stay queued */
-	bool smtp_insecure;	 /* smtp:// without STARTTLS */
-	const char *smtp_user;	 /* NULL: no login */
+	const char *smtp_url;  /* NULL: messages stay queued */
+	bool smtp_insecure;    /* smtp:// without STARTTLS */
+	const char *smtp_user; /* NULL: no login */
 	const char *smtp_password;
 	const char *mail_from;	 /* the sender's address */
 	const char *clinic_name; /* in every message and on the public page */
@@ -46,8 +46,13 @@ enum outbox_event {
 int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int event)
     __attribute__((warn_unused_result));
 
+/* Reads (or makes, in a write transaction of its own) the key that signs links; 0 or a
+ * negative error. Outside any transaction of db: the link functions below need it done
+ * first when they run inside one. */
+int outbox_link_key(struct db *db) __attribute__((warn_unused_result));
+
 /* A link token for message id, valid until expires (Unix seconds), into out (n bytes,
- * at least 80); 0, or -1 when the key cannot be had. */
+ * at least 80); 0, or -1 when the key cannot be had (outbox_link_key). */
 int outbox_link_token(struct db *db, int64_t id, int64_t expires, char *out, size_t n)
     __attribute__((warn_unused_result));
 /* Checks a presented token: 0 and the message's id when it is genuine and not expired

@@ -31,8 +31,7 @@ void msg_rows_free(struct msg_row *list, size_t n);
 int store_msg_insert(struct db *db, struct msg_row *m) __attribute__((warn_unused_result));
 
 /* Cancels the appointment's queued reminders. Inside the write transaction. */
-int store_msg_cancel_reminders(struct db *db, int64_t appt_id)
-    __attribute__((warn_unused_result));
+int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
 
 /* Up to limit queued rows due at now, the longest waiting first. */
 int store_msg_due(struct db *db, int64_t now, int limit, struct msg_row **out, size_t *n)
@@ -44,8 +43,8 @@ int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int64_t *changed
     __attribute__((warn_unused_result));
 /* Records a failed try of a queued row: its try count, the next try (or status failed)
  * and the server's answer. Inside the write transaction. */
-int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at,
-			      int status, const char *error) __attribute__((warn_unused_result));
+int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at, int status,
+			      const char *error) __attribute__((warn_unused_result));
 /* Marks a queued row cancelled (it went stale before it was sent). */
 int store_msg_mark_cancelled(struct db *db, int64_t id) __attribute__((warn_unused_result));
 /* Queues a failed row again for now, its tries counted afresh. *changed is 0 when the

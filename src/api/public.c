@@ -173,7 +173,7 @@ out_appt:
 
 static void when_text(int64_t t, char *buf, size_t n)
 {
-	static const char *const wd[] = {"",	     "Monday", "Tuesday", "Wednesday",
+	static const char *const wd[] = {"",	     "Monday", "Tuesday",  "Wednesday",
 					 "Thursday", "Friday", "Saturday", "Sunday"};
 	int64_t day = dates_local_day(t);
 	struct cdate d = dates_from_days(day);
@@ -184,8 +184,8 @@ static void when_text(int64_t t, char *buf, size_t n)
 
 static void show(struct http_reply *reply, const struct link_job *j)
 {
-	const char *clinic = outbox_config()->clinic_name ? outbox_config()->clinic_name
-							 : "the clinic";
+	const char *clinic =
+	    outbox_config()->clinic_name ? outbox_config()->clinic_name : "the clinic";
 	char when[64];
 	when_text(j->start, when, sizeof when);
 	struct buf b;
@@ -260,9 +260,9 @@ void api_public_handle(const struct http_req *req, struct http_reply *reply)
 	ctx.reply = reply;
 	ctx.actor.remote = req->remote;
 	ctx.db = db_thread();
-	int err = ctx.db ? (post ? api_run_write(&ctx, run_link, &j)
-				 : api_run_read(&ctx, run_link, &j))
-			 : -ERR_STORAGE_UNAVAILABLE;
+	int err = ctx.db ? outbox_link_key(ctx.db) : -ERR_STORAGE_UNAVAILABLE;
+	if (!err)
+		err = post ? api_run_write(&ctx, run_link, &j) : api_run_read(&ctx, run_link, &j);
 	json_decref(ctx.warnings);
 	json_decref(ctx.err_details);
 	free(ctx.location);

@@ -188,8 +188,10 @@ int cli_serve(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	dates_set_zone(tz);
-	if (smtp_url && strncmp(smtp_url, "smtp://", 7) != 0 && strncmp(smtp_url, "smtps://", 8) != 0) {
-		fprintf(stderr, "collagenda serve: --smtp-url is smtp://HOST:PORT or smtps://HOST:PORT\n");
+	if (smtp_url && strncmp(smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(smtp_url, "smtps://", 8) != 0) {
+		fprintf(stderr,
+			"collagenda serve: --smtp-url is smtp://HOST:PORT or smtps://HOST:PORT\n");
 		return CLI_USAGE;
 	}
 	if (smtp_url && (!mail_from || !text_valid_email(mail_from))) {

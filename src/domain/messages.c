@@ -75,11 +75,11 @@ void msg_text_cleanup(struct msg_text *t)
 
 /* ---- Composing ---- */
 
-static const char *const weekdays[] = {"",	   "Monday", "Tuesday", "Wednesday",
+static const char *const weekdays[] = {"",	   "Monday", "Tuesday",	 "Wednesday",
 				       "Thursday", "Friday", "Saturday", "Sunday"};
-static const char *const months[] = {"",     "January", "February", "March",
-				     "April",  "May",	  "June",     "July",
-				     "August", "September", "October", "November", "December"};
+static const char *const months[] = {"",	"January",  "February", "March",  "April",
+				     "May",	"June",	    "July",	"August", "September",
+				     "October", "November", "December"};
 
 /* "Monday 14 March 2027 at 10:30", clinic-local. */
 static void when_text(int64_t t, char *buf, size_t n)
@@ -265,7 +265,8 @@ static void ics_utc(int64_t t, char buf[32])
 static void ics_offset(long off, char buf[16])
 {
 	long a = off < 0 ? -off : off;
-	snprintf(buf, 16, "%c%02d%02d", off < 0 ? '-' : '+', (int)(a / 3600 % 100), (int)(a / 60 % 60));
+	snprintf(buf, 16, "%c%02d%02d", off < 0 ? '-' : '+', (int)(a / 3600 % 100),
+		 (int)(a / 60 % 60));
 }
 
 /* The first second after a whose offset differs from a's, searched in (a, c]. */
@@ -381,8 +382,8 @@ static void base64(struct buf *b, const unsigned char *p, size_t n, bool wrap)
 			v |= (unsigned)p[i + 1] << 8;
 		if (i + 2 < n)
 			v |= p[i + 2];
-		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=',
-			     i + 2 < n ? b64[v & 63] : '='};
+		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63],
+			     i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
 		buf_append(b, q, 4);
 		col += 4;
 		if (wrap && col >= 76) {
@@ -447,8 +448,8 @@ static void mail_date(int64_t t, char buf[48])
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	long a = off < 0 ? -off : off;
-	snprintf(buf, 48, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d", wd[tm.tm_wday],
-		 tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	snprintf(buf, 48, "%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d", wd[tm.tm_wday], tm.tm_mday,
+		 mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 off < 0 ? '-' : '+', (int)(a / 3600 % 100), (int)(a / 60 % 60));
 }
 

@@ -10,9 +10,9 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define MSG_COLS                                                                           \
+#define MSG_COLS                                                                                \
 	"id, kind, status, appointment_id, patient_id, plan_id, channel, recipient, sequence, " \
-	"due_at, next_try_at, sent_at, created_at, link_used_at, tries, last_error, idem_key, "  \
+	"due_at, next_try_at, sent_at, created_at, link_used_at, tries, last_error, idem_key, " \
 	"message_id"
 
 static const char *const sql_insert =
@@ -134,8 +134,8 @@ int store_msg_insert(struct db *db, struct msg_row *m)
 		 * upsert on every driver. */
 		struct msg_row got;
 		memset(&got, 0, sizeof got);
-		static const char *const sql_by_key = "SELECT " MSG_COLS
-						      " FROM messages WHERE idem_key = ?1";
+		static const char *const sql_by_key =
+		    "SELECT " MSG_COLS " FROM messages WHERE idem_key = ?1";
 		if ((err = db_get_one(db, db_stmt_text(db, &sql_by_key, m->idem_key), read_row,
 				      &got)) != 0)
 			return err;
@@ -195,8 +195,8 @@ int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int64_t *changed
 	return err;
 }
 
-int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at,
-			      int status, const char *error)
+int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at, int status,
+			      const char *error)
 {
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_mark_try, id);
@@ -241,8 +241,8 @@ int store_msg_list(struct db *db, const struct msg_filter *f, struct msg_row **o
 	else if (f->patient_id)
 		st = db_stmt_id(db, &sql_list_patient, f->patient_id);
 	else
-		st = db_stmt_text(db, &sql_list_status, msg_status_name(f->status ? f->status
-										 : MSG_FAILED));
+		st = db_stmt_text(db, &sql_list_status,
+				  msg_status_name(f->status ? f->status : MSG_FAILED));
 	if (st)
 		db_bind_int(st, 2, f->limit);
 	return read_rows(db, st, f->limit, out, n);

@@ -7,7 +7,8 @@
 #include "db_internal.h"
 #include "util/err.h"
 
-static const char *const sql_get = "SELECT date_order, messages_show_treatment FROM clinic_settings WHERE id = 1";
+static const char *const sql_get =
+    "SELECT date_order, messages_show_treatment FROM clinic_settings WHERE id = 1";
 static const char *const sql_put =
     "UPDATE clinic_settings SET date_order = ?1, messages_show_treatment = ?2 WHERE id = 1";
 

@@ -13,7 +13,7 @@
 struct smtp_client {
 	const struct smtp_config *cfg;
 	CURL *curl;
-	bool fresh;	  /* the last exchange failed: the next one opens a new connection */
+	bool fresh;	 /* the last exchange failed: the next one opens a new connection */
 	char reply[256]; /* the server's first refusal (4xx or 5xx) of an exchange */
 };
 
@@ -23,7 +23,8 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
 	(void)curl;
 	struct smtp_client *c = arg;
 	/* The first refusal counts: the QUIT that follows it is answered 221. */
-	if (type != CURLINFO_HEADER_IN || size < 4 || c->reply[0] || (data[0] != '4' && data[0] != '5'))
+	if (type != CURLINFO_HEADER_IN || size < 4 || c->reply[0] ||
+	    (data[0] != '4' && data[0] != '5'))
 		return 0;
 	size_t n = size < sizeof c->reply - 1 ? size : sizeof c->reply - 1;
 	memcpy(c->reply, data, n);
@@ -97,13 +98,14 @@ int smtp_send(struct smtp_client *c, const char *rcpt, const char *message, char
 	curl_easy_reset(curl);
 	bool tls_url = strncmp(cfg->url, "smtps://", 8) == 0;
 	CURLcode rc = CURLE_OK;
-#define SET(opt, val)                                           \
-	do {                                                    \
-		if (rc == CURLE_OK)                             \
+#define SET(opt, val)                                          \
+	do {                                                   \
+		if (rc == CURLE_OK)                            \
 			rc = curl_easy_setopt(curl, opt, val); \
 	} while (0)
 	SET(CURLOPT_URL, cfg->url);
-	SET(CURLOPT_USE_SSL, tls_url || !cfg->insecure ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
+	SET(CURLOPT_USE_SSL,
+	    tls_url || !cfg->insecure ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	SET(CURLOPT_MAIL_FROM, from);
 	SET(CURLOPT_MAIL_RCPT, rcpts);
 	SET(CURLOPT_READFUNCTION, read_body);

@@ -271,8 +271,10 @@ static void the_reminder_link_confirms_once(void **state)
 	resp_free(r);
 
 	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM appointments WHERE id = %lld AND "
-				  "confirmed_at IS NOT NULL", a);
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM appointments WHERE id = %lld AND "
+		 "confirmed_at IS NOT NULL",
+		 a);
 	assert_int_equal(fx_sql_int(&S, sql), 0);
 	snprintf(form, sizeof form, "t=%s&action=confirm", strstr(link, "t=") + 2);
 	r = page(link, form);
@@ -280,9 +282,8 @@ static void the_reminder_link_confirms_once(void **state)
 	assert_non_null(strstr(r->body, "confirmed"));
 	resp_free(r);
 	assert_int_equal(fx_sql_int(&S, sql), 1);
-	assert_int_equal(fx_audit_count_detail(&S, t_admin, "appointment", a, "confirm",
-					       "patient link"),
-			 1);
+	assert_int_equal(
+	    fx_audit_count_detail(&S, t_admin, "appointment", a, "confirm", "patient link"), 1);
 	/* The day view shows it. */
 	char path[80];
 	snprintf(path, sizeof path, V1 "/appointments/%lld", a);
@@ -314,9 +315,10 @@ static void forged_and_expired_links_change_nothing(void **state)
 	snprintf(forged, sizeof forged, "%s", link);
 	size_t n = strlen(forged);
 	forged[n - 2] = forged[n - 2] == 'A' ? 'B' : 'A';
-	const char *bad[] = {forged, "http://x/p/link?t=", "http://x/p/link?t=%00%ff",
-			     "http://x/p/link?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-			     "AAAAAAAAA"};
+	const char *bad[] = {
+	    forged, "http://x/p/link?t=", "http://x/p/link?t=%00%ff",
+	    "http://x/p/link?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAA"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct resp *r = page(bad[i], NULL);
 		assert_int_equal(r->status, 404);
@@ -509,8 +511,8 @@ static void the_delivery_log_per_patient(void **state)
 	fx_expect_err(req(&S, "GET", V1 "/messages?status=lost", t_desk, NULL), 422,
 		      "validation_failed", "status");
 	fx_expect_err(req(&S, "GET", V1 "/messages", NULL, NULL), 401, "unauthenticated", NULL);
-	fx_expect_err(req(&S, "POST", V1 "/messages/999999/resend", t_desk, NULL), 404,
-		      "not_found", NULL);
+	fx_expect_err(req(&S, "POST", V1 "/messages/999999/resend", t_desk, NULL), 404, "not_found",
+		      NULL);
 }
 
 static void the_test_clock_is_off_by_default(void **state)
@@ -518,7 +520,8 @@ static void the_test_clock_is_off_by_default(void **state)
 	(void)state;
 	struct server s2;
 	server_start(&s2, NULL);
-	struct resp *r = req(&s2, "POST", V1 "/test/clock", NULL, "{\"now\":\"2030-01-01T00:00:00Z\"}");
+	struct resp *r =
+	    req(&s2, "POST", V1 "/test/clock", NULL, "{\"now\":\"2030-01-01T00:00:00Z\"}");
 	assert_int_equal(r->status, 404);
 	resp_free(r);
 	/* Without --smtp-url, a booking's messages stay queued. */
@@ -537,6 +540,16 @@ static void the_test_clock_is_off_by_default(void **state)
 		 "SELECT count(*) FROM messages WHERE appointment_id = %lld AND status = 'queued'",
 		 a);
 	assert_int_equal(fx_sql_int(&s2, sql), 2);
+	/* A link page on a server that has never signed a link (no sender, no key read yet)
+	 * answers plainly, for a read and for a write. */
+	r = req(&s2, "GET", "/p/link?t=AAAA", NULL, NULL);
+	assert_int_equal(r->status, 404);
+	resp_free(r);
+	const char *form = "t=AAAA&action=confirm";
+	const char *hdr[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	r = req_ex(&s2, "POST", "/p/link", NULL, form, strlen(form), hdr);
+	assert_int_equal(r->status, 404);
+	resp_free(r);
 	free(admin);
 	free(desk);
 	free(prac);
@@ -551,9 +564,18 @@ static int setup(void **state)
 	/* The links point at the server itself, whose port is known only once it listens:
 	 * the tests take the path of each link and ask the server. */
 	snprintf(public_url, sizeof public_url, "http://patients.example");
-	const char *args[] = {"--tz",	       ZONE,	     "--smtp-url",    K.url,
-			      "--smtp-insecure", "--mail-from", "clinic@" DOMAIN, "--clinic-name",
-			      "Klinik Süd",	 "--public-url", public_url,	  "--test-clock",
+	const char *args[] = {"--tz",
+			      ZONE,
+			      "--smtp-url",
+			      K.url,
+			      "--smtp-insecure",
+			      "--mail-from",
+			      "clinic@" DOMAIN,
+			      "--clinic-name",
+			      "Klinik Süd",
+			      "--public-url",
+			      public_url,
+			      "--test-clock",
 			      NULL};
 	server_start(&S, args);
 	t_admin = login(&S, "admin", PW_ADMIN);

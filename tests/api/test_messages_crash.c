@@ -69,7 +69,7 @@ static int setup(void **state)
 	(void)state;
 	first_slot = fx_time(3, 0, 0);
 	sink_start(&sink);
-	const char *a[] = {"--smtp-url", sink.url, "--smtp-insecure", "--mail-from",
+	const char *a[] = {"--smtp-url",	  sink.url, "--smtp-insecure", "--mail-from",
 			   "desk@clinic.example", NULL};
 	memcpy(args, a, sizeof a);
 	server_start(&srv, args);

@@ -39,6 +39,9 @@ static const struct {
     {"PATCH", "/api/v1/rooms/1"},
     {"POST", "/api/v1/appointments/1/undo"},
     {"POST", "/api/v1/me/keepalive"},
+    {"POST", "/api/v1/messages/1/resend"},
+    {"POST", "/api/v1/test/clock"},
+    {"POST", "/p/link"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
