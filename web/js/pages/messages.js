@@ -57,7 +57,7 @@ export async function render(root, { query, isCurrent }) {
       h('td', {}, m.appointment_id ? h('a', { href: `#/messages?appointment=${m.appointment_id}` }, `Appointment ${m.appointment_id}`) : ''),
       cell,
       h('td', { class: 'num' }, String(m.tries)),
-      h('td', { class: 'msg-error' }, m.last_error || ''),
+      h('td', { class: 'msg-answer' }, m.last_error || ''),
       h('td', {}, action));
   });
 
