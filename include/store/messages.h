@@ -3,6 +3,7 @@
 #ifndef COLLAGENDA_STORE_MESSAGES_H
 #define COLLAGENDA_STORE_MESSAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,9 +27,10 @@ struct msg_row {
 void msg_row_cleanup(struct msg_row *m);
 void msg_rows_free(struct msg_row *list, size_t n);
 
-/* Queues m (channel e-mail) unless a row with its idem_key exists already; m->id is set
- * when it was written, left 0 when it existed. Inside the write transaction. */
-int store_msg_insert(struct db *db, struct msg_row *m) __attribute__((warn_unused_result));
+/* Queues m (channel e-mail) unless a row with its idem_key exists already; *inserted says
+ * which. Inside the write transaction. */
+int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
+    __attribute__((warn_unused_result));
 
 /* Cancels the appointment's queued reminders. Inside the write transaction. */
 int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
@@ -93,6 +95,8 @@ int store_appt_sequence(struct db *db, int64_t appt_id, int64_t *seq)
 /* Sets the appointment's confirmed_at to now (the patient confirmed through a link). */
 int store_appt_confirm(struct db *db, int64_t appt_id, int64_t now)
     __attribute__((warn_unused_result));
+/* Clears the appointment's confirmed_at: the patient confirmed another time. */
+int store_appt_unconfirm(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
 /* Marks the message's link used at now; *changed is 0 when it had been used before. */
 int store_msg_link_use(struct db *db, int64_t id, int64_t now, int64_t *changed)
     __attribute__((warn_unused_result));

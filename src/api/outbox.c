@@ -58,13 +58,17 @@ static int queue(struct api_ctx *ctx, const struct appointment *a, const char *t
 	m.idem_key = key;
 	m.message_id = mid;
 	m.created_at = clock_now();
-	return store_msg_insert(ctx->db, &m);
+	bool inserted;
+	return store_msg_insert(ctx->db, &m, &inserted);
 }
 
 int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int event)
 {
 	int err = 0;
 	if (event != OUTBOX_BOOKED && (err = store_msg_cancel_reminders(ctx->db, a->id)) != 0)
+		return err;
+	/* A confirmation was of the old time. */
+	if (event == OUTBOX_MOVED && (err = store_appt_unconfirm(ctx->db, a->id)) != 0)
 		return err;
 	if (event == OUTBOX_DONE)
 		return 0;

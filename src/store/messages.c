@@ -56,6 +56,8 @@ static const char *const sql_bump =
 static const char *const sql_sequence = "SELECT ical_sequence FROM appointments WHERE id = ?1";
 static const char *const sql_confirm =
     "UPDATE appointments SET confirmed_at = ?2 WHERE id = ?1 AND confirmed_at IS NULL";
+static const char *const sql_unconfirm =
+    "UPDATE appointments SET confirmed_at = NULL WHERE id = ?1 AND confirmed_at IS NOT NULL";
 static const char *const sql_link_use =
     "UPDATE messages SET link_used_at = ?2 WHERE id = ?1 AND link_used_at IS NULL";
 static const char *const sql_key_get = "SELECT key FROM message_keys WHERE id = 1";
@@ -107,7 +109,7 @@ static void read_row(struct dbst *st, void *out)
 	m->message_id = db_col_text(st, 17);
 }
 
-int store_msg_insert(struct db *db, struct msg_row *m)
+int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
 {
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt(db, &sql_insert);
@@ -128,20 +130,7 @@ int store_msg_insert(struct db *db, struct msg_row *m)
 	int err = db_exec_stmt(db, st);
 	if (err)
 		return err;
-	m->id = 0;
-	if (db_changes(db) == 1) {
-		/* The row's id, by its key: the driver's last insert id is not kept after an
-		 * upsert on every driver. */
-		struct msg_row got;
-		memset(&got, 0, sizeof got);
-		static const char *const sql_by_key =
-		    "SELECT " MSG_COLS " FROM messages WHERE idem_key = ?1";
-		if ((err = db_get_one(db, db_stmt_text(db, &sql_by_key, m->idem_key), read_row,
-				      &got)) != 0)
-			return err;
-		m->id = got.id;
-		msg_row_cleanup(&got);
-	}
+	*inserted = db_changes(db) == 1;
 	return 0;
 }
 
@@ -298,6 +287,12 @@ int store_appt_confirm(struct db *db, int64_t appt_id, int64_t now)
 		return db_stmt_err(db);
 	db_bind_int(st, 2, now);
 	return db_exec_stmt(db, st);
+}
+
+int store_appt_unconfirm(struct db *db, int64_t appt_id)
+{
+	assert(db_in_write(db));
+	return db_exec_stmt(db, db_stmt_id(db, &sql_unconfirm, appt_id));
 }
 
 int store_msg_link_use(struct db *db, int64_t id, int64_t now, int64_t *changed)

@@ -301,6 +301,16 @@ static void the_reminder_link_confirms_once(void **state)
 	assert_int_equal(r->status, 404);
 	resp_free(r);
 	assert_int_equal(fx_audit_count(&S, t_admin, "appointment", a, "confirm"), 1);
+
+	/* A move takes the confirmation back: it was of the old time. */
+	char when[32];
+	fx_instant(fx_time(8, 16, 0), when);
+	fx_expect_status(reqf(&S, "PATCH", path, t_desk, "{\"start\":\"%s\"}", when), 200);
+	assert_int_equal(fx_sql_int(&S, sql), 0);
+	r = req(&S, "GET", path, t_desk, NULL);
+	assert_true(json_is_null(json_object_get(r->json, "confirmed_at")));
+	resp_free(r);
+	wait_status(a, "update", 1, "sent");
 }
 
 static void forged_and_expired_links_change_nothing(void **state)
