@@ -629,3 +629,48 @@ WHEN (SELECT status FROM session_records WHERE appointment_id = OLD.appointment_
 BEGIN SELECT RAISE(ABORT, 'a signed session record never changes'); END;
 CREATE TRIGGER photos_no_delete BEFORE DELETE ON photos
 BEGIN SELECT RAISE(ABORT, 'photos are removed from view, never deleted'); END;
+
+-- version 16
+-- Patient messages (README, "Messages to patients"): a transactional outbox. Each row is
+-- written in the same transaction as the booking, move or cancellation that causes it; a
+-- sender delivers the due rows and marks each sent once. idem_key names the message for
+-- good (its Message-ID is made from it), so a resend after a crash is the same message.
+-- A reminder is re-planned or cancelled in the transaction that moves or cancels its
+-- appointment. link_used_at: the confirm/cancel link of the message was used.
+CREATE TABLE messages (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL
+                  CHECK (kind IN ('confirmation', 'update', 'cancellation', 'reminder')),
+  appointment_id  INTEGER REFERENCES appointments(id),
+  patient_id      INTEGER NOT NULL REFERENCES patients(id),
+  plan_id         INTEGER REFERENCES plans(id),
+  channel         TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email')),
+  recipient       TEXT NOT NULL,
+  sequence        INTEGER NOT NULL DEFAULT 0,
+  due_at          INTEGER NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'queued'
+                  CHECK (status IN ('queued', 'sent', 'failed', 'cancelled')),
+  tries           INTEGER NOT NULL DEFAULT 0,
+  next_try_at     INTEGER NOT NULL,
+  last_error      TEXT,
+  idem_key        TEXT NOT NULL UNIQUE,
+  message_id      TEXT NOT NULL,
+  sent_at         INTEGER,
+  link_used_at    INTEGER,
+  created_at      INTEGER NOT NULL
+);
+CREATE INDEX messages_due ON messages(status, next_try_at);
+CREATE INDEX messages_appointment ON messages(appointment_id);
+CREATE INDEX messages_patient ON messages(patient_id, id);
+-- The calendar entry's SEQUENCE (raised on every move or cancellation) and the time the
+-- patient confirmed through a message's link.
+ALTER TABLE appointments ADD COLUMN ical_sequence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE appointments ADD COLUMN confirmed_at INTEGER;
+-- Whether messages may name the treatment type (never the condition or area).
+ALTER TABLE clinic_settings ADD COLUMN messages_show_treatment INTEGER NOT NULL DEFAULT 0
+  CHECK (messages_show_treatment IN (0, 1));
+-- The key that signs the links in messages, made once by the server.
+CREATE TABLE message_keys (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  key  TEXT NOT NULL CHECK (length(key) = 64)
+);

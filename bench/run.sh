@@ -750,4 +750,24 @@ plot "$data" using 2:xtic(1) title "collagenda" linecolor rgb "#2b6cb0", \
      "" using (\$0 - 0.1667):(\$2 > 1 ? \$2 : 1):(sprintf("%.1f%%", 100 * \$2 / \$3)) \
         with labels offset 0,0.8 font ",9" notitle
 EOF
+# Patient messages (bench/messages.py): booking with and without its outbox rows, a month
+# of a 40-practitioner chain queued, and the sender against the local SMTP server.
+if [ "$mode" = full ]; then msg_n=8000; else msg_n=400; fi
+/usr/bin/python3 bench/messages.py "$collagenda" "$out/messages" "$msg_n" >"$out/messages.txt" ||
+	fail "patient messages benchmark"
+msg() { awk -v k="$1" '$1 == k { print $2 }' "$out/messages.txt"; }
+{
+	echo
+	echo "## Patient messages"
+	echo
+	echo "bench/messages.py, on fresh SQLite databases, 4 clients, 40 practitioners:"
+	echo
+	echo "- booking with its outbox rows (confirmation and reminder): $(msg book_with_outbox)/s;"
+	echo "  the same bookings for patients without an address (no rows): $(msg book_without_outbox)/s"
+	echo "  (ratio $(msg book_outbox_ratio), medians of 3 alternating rounds)"
+	echo "- a month of the chain, $(msg month_bookings) bookings each with its messages queued:"
+	echo "  $(msg month_seconds) s"
+	echo "- the sender: $(msg sender_messages) confirmations delivered to the local SMTP server"
+	echo "  (aiosmtpd) in $(msg sender_seconds) s: $(msg sender_rate) messages/s"
+} >>"$report"
 say "wrote $report and $chart"

@@ -8,7 +8,7 @@ pg_user=${COLLAGENDA_PG_USER:-collagenda-pg}
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
       libpq-dev libsodium-dev libunistring-dev libcmocka-dev libcurl4-openssl-dev sqlite3 openssl clang libclang-rt-14-dev
-      wrk gnuplot-nox curl tzdata
+      wrk gnuplot-nox curl tzdata python3-aiosmtpd python3-icalendar
       clang-format cppcheck shellcheck
       chromium nodejs npm
       postgresql-15

@@ -108,5 +108,11 @@ int h_photos_upload(struct api_ctx *ctx);
 int h_photos_list(struct api_ctx *ctx);
 int h_photo_file(struct api_ctx *ctx);
 int h_photo_remove(struct api_ctx *ctx);
+/* messages.c */
+int h_appointment_messages(struct api_ctx *ctx);
+int h_patient_messages(struct api_ctx *ctx);
+int h_messages_list(struct api_ctx *ctx);
+int h_messages_resend(struct api_ctx *ctx);
+int h_test_clock(struct api_ctx *ctx);
 
 #endif

@@ -112,8 +112,9 @@ struct appointment {
 	int64_t created_at;
 	int64_t created_by;
 	int64_t updated_at;
-	int64_t status_at; /* when its status last changed; 0 while it never has */
-	int64_t status_by; /* who changed it then; 0 while it never has */
+	int64_t status_at;    /* when its status last changed; 0 while it never has */
+	int64_t status_by;    /* who changed it then; 0 while it never has */
+	int64_t confirmed_at; /* when the patient confirmed through a message's link; 0: not */
 };
 
 /* An appointment with the names a schedule shows. Its texts, the appointment's included,

@@ -69,6 +69,9 @@ void dates_format_instant(int64_t t, char *buf);
 /* Formats t as RFC 3339 in UTC ("...Z") into buf. */
 void dates_format_utc(int64_t t, char *buf);
 
+/* The clinic zone's offset from UTC at instant t, in seconds east. */
+long dates_zone_offset(int64_t t);
+
 /* The clinic-local calendar day (days since 1970-01-01) that contains instant t. */
 int64_t dates_local_day(int64_t t);
 

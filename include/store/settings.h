@@ -9,6 +9,8 @@
 struct clinic_settings {
 	/* Dates typed with slashes read month first ("MM/DD/YYYY") rather than day first. */
 	bool month_first;
+	/* Messages to patients may name the treatment type (never a condition or area). */
+	bool messages_show_treatment;
 };
 
 /* Reads the settings into out. */

@@ -8,9 +8,11 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
+#include "api/outbox.h"
 #include "domain/booking.h"
 #include "store/booking.h"
 #include "store/schedule.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/xalloc.h"
@@ -46,6 +48,12 @@ void appt_write(struct buf *b, const struct appt_view *v, bool names, const json
 		jw_raw(b, "null");
 	}
 	api_put_int_or_null(b, &first, "status_changed_by", a->status_by);
+	if (a->confirmed_at) {
+		api_put_instant(b, &first, "confirmed_at", a->confirmed_at);
+	} else {
+		jw_key(b, &first, "confirmed_at");
+		jw_raw(b, "null");
+	}
 	if (names) {
 		jw_key(b, &first, "patient_name");
 		jw_str_pair(b, v->patient_first, v->patient_last);
@@ -180,7 +188,7 @@ static int decide(struct api_ctx *ctx, struct booking_request *r, int64_t exclud
 {
 	struct booking_facts f;
 	r->role = (unsigned)ctx->me.role;
-	r->now = (int64_t)time(NULL);
+	r->now = clock_now();
 	int err = store_booking_facts(ctx->db, r, exclude_id, &f);
 	if (err)
 		return err;
@@ -253,7 +261,7 @@ int h_appointments_create(struct api_ctx *ctx)
 	    .status = APPT_BOOKED,
 	    .override_reason = (char *)reason,
 	    .notes = (char *)notes,
-	    .created_at = (int64_t)time(NULL),
+	    .created_at = clock_now(),
 	    .created_by = ctx->me.id,
 	};
 	err = store_appt_insert(ctx->db, &a);
@@ -263,6 +271,8 @@ int h_appointments_create(struct api_ctx *ctx)
 		err = api_audit(ctx, "create", "appointment", a.id, kind);
 	if (!err)
 		err = audit_overrides(ctx, a.id, &v);
+	if (!err)
+		err = api_outbox_appointment(ctx, &a, OUTBOX_BOOKED);
 	struct appointment saved;
 	memset(&saved, 0, sizeof saved);
 	if (!err)
@@ -307,7 +317,7 @@ static int query_range(struct api_ctx *ctx, int64_t *from, int64_t *to)
 	}
 	if (!f || !t || !*f || !*t) {
 		/* Without a range: today and the next 7 days. */
-		int64_t today = dates_local_day((int64_t)time(NULL));
+		int64_t today = dates_local_day(clock_now());
 		*from = dates_local_to_instant(today, 0);
 		*to = dates_local_to_instant(today + 8, 0);
 		if (!f && !t)
@@ -440,7 +450,7 @@ int h_appointments_patch(struct api_ctx *ctx)
 		free(a.notes);
 		a.notes = xstrdup_or_null(notes);
 	}
-	a.updated_at = (int64_t)time(NULL);
+	a.updated_at = clock_now();
 	err = store_appt_update(ctx->db, &a);
 	if (!err && a.plan_id)
 		err = store_appt_renumber(ctx->db, a.plan_id);
@@ -448,6 +458,8 @@ int h_appointments_patch(struct api_ctx *ctx)
 		err = api_audit(ctx, moves ? "reschedule" : "update", "appointment", id, NULL);
 	if (!err && moves)
 		err = audit_overrides(ctx, id, &v);
+	if (!err && moves)
+		err = api_outbox_appointment(ctx, &a, OUTBOX_MOVED);
 	if (!err)
 		err = reply_stored(ctx, id, &a);
 out:
@@ -459,7 +471,7 @@ int api_appt_set_status(struct api_ctx *ctx, struct appointment *a, int to, cons
 			const char *detail)
 {
 	bool late = false;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	int err = rules_transition(a->kind, a->status, to, now, a->start, false, &late);
 	if (err) {
 		const char *msg = "The appointment cannot change to that status.";
@@ -488,6 +500,9 @@ int api_appt_set_status(struct api_ctx *ctx, struct appointment *a, int to, cons
 							       : NULL);
 	if (!err && a->plan_id)
 		err = plan_sessions_changed(ctx, a->plan_id);
+	if (!err)
+		err = api_outbox_appointment(ctx, a,
+					     to == APPT_CANCELLED ? OUTBOX_CANCELLED : OUTBOX_DONE);
 	return err;
 }
 
@@ -566,7 +581,7 @@ static int refuse_undo(struct api_ctx *ctx, int err, const struct appointment *a
 int h_appointments_undo(struct api_ctx *ctx)
 {
 	struct appointment a;
-	int64_t id = api_id(ctx, 0), now = (int64_t)time(NULL);
+	int64_t id = api_id(ctx, 0), now = clock_now();
 	int err = no_fields(ctx);
 	if (err || (err = store_appt_get(ctx->db, id, &a)) != 0)
 		return err;
@@ -612,6 +627,8 @@ int h_appointments_undo(struct api_ctx *ctx)
 		err = api_audit(ctx, "undo", "appointment", id, appt_status_name(from));
 	if (!err && a.plan_id)
 		err = plan_sessions_changed(ctx, a.plan_id);
+	if (!err && from == APPT_CANCELLED)
+		err = api_outbox_appointment(ctx, &a, OUTBOX_RESTORED);
 	if (!err)
 		err = reply_stored(ctx, id, &a);
 out:

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/outbox.h"
 #include "http/static.h"
 #include "store/audit.h"
 #include "store/users.h"
@@ -271,6 +272,10 @@ size_t api_body_limit(const char *method, const char *path)
 
 void api_handle(const struct http_req *req, struct http_reply *reply)
 {
+	if (strncmp(req->path, "/p/", 3) == 0) {
+		api_public_handle(req, reply);
+		return;
+	}
 	if (strncmp(req->path, "/api/", 5) != 0) {
 		http_static_serve(req, reply);
 		return;

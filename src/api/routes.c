@@ -134,6 +134,16 @@ const struct route api_routes[] = {
      "A photo's image: full, large (1280 px) or thumb (320 px)"},
     {"POST", V1 "/photos/{id}/remove", h_photo_remove, CLINICAL, WRITE,
      "Remove a photo from view (not one of a signed session)"},
+    {"GET", V1 "/appointments/{id}/messages", h_appointment_messages, ALL, READ,
+     "The messages of an appointment and how their delivery went"},
+    {"GET", V1 "/patients/{id}/messages", h_patient_messages, ALL, READ,
+     "The messages to a patient and how their delivery went"},
+    {"GET", V1 "/messages", h_messages_list, ALL, READ,
+     "Messages by delivery status (failed unless ?status= says)"},
+    {"POST", V1 "/messages/{id}/resend", h_messages_resend, ALL, WRITE,
+     "Queue a failed message again"},
+    {"POST", V1 "/test/clock", h_test_clock, 0, ROUTE_PUBLIC | WRITE,
+     "Set the server's clock (only on a server started with --test-clock)"},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

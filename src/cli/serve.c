@@ -9,12 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/outbox.h"
 #include "cli/cli.h"
 #include "options.h"
 #include "domain/dates.h"
+#include "domain/text.h"
 #include "http/http.h"
 #include "msg/sms.h"
 #include "image/sandbox.h"
@@ -22,8 +25,10 @@
 #include "store/anchor.h"
 #include "store/db.h"
 #include "store/photos.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/secrets.h"
+#include "util/smtp.h"
 #include "util/xalloc.h"
 
 static const char usage[] =
@@ -34,6 +39,9 @@ static const char usage[] =
     "                        [--sms-url URL --sms-token-file FILE [--sms-preset json|twilio]\n"
     "                         [--sms-from SENDER] [--sms-timeout SECONDS]]\n"
     "                        [--photos DIR]\n"
+    "                        [--smtp-url URL [--smtp-insecure] [--smtp-user NAME]\n"
+    "                         [--smtp-password-file FILE] --mail-from ADDRESS]\n"
+    "                        [--public-url URL] [--clinic-name NAME] [--test-clock]\n"
     "                        [--demo] [--quiet]\n"
     "\n"
     "Serves the API under /api/v1 until SIGINT or SIGTERM, then finishes the requests\n"
@@ -55,6 +63,10 @@ static const char usage[] =
     "(the default) posts {\"to\", \"text\"} as JSON with a bearer token; twilio posts a form\n"
     "with basic authentication and needs --sms-from. --sms-timeout (default 15) bounds\n"
     "each request.\n"
+    "--smtp-url (smtp://HOST:PORT, which must offer STARTTLS unless --smtp-insecure, or\n"
+    "smtps://HOST:PORT) sends the patients' messages from --mail-from; without it they\n"
+    "stay queued. --public-url is the address patients reach for the links in them.\n"
+    "--test-clock lets POST /api/v1/test/clock move the server's clock (tests only).\n"
     "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
 /* A zone name must name a file of the system's zone database: TZ would otherwise fall
@@ -192,6 +204,9 @@ int cli_serve(int argc, char **argv)
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
 	unsigned long sms_timeout = 15;
 	bool demo = false, quiet = false, test_hooks = false;
+	bool demo = false, quiet = false, test_clock = false, smtp_insecure = false;
+	const char *smtp_url = NULL, *smtp_user = NULL, *smtp_pw_file = NULL, *mail_from = NULL;
+	const char *public_url = NULL, *clinic_name = NULL;
 	const struct cli_option opts[] = {
 	    {"db", .text = &db_path},
 	    {"bind", .text = &bind},
@@ -217,6 +232,14 @@ int cli_serve(int argc, char **argv)
 	    {"photos", .text = &photos},
 	    /* For the tests only: lets COLLAGENDA_TEST_IMAGE_HOOK crash the image child. */
 	    {"test-hooks", .flag = &test_hooks},
+	    {"smtp-url", .text = &smtp_url},
+	    {"smtp-insecure", .flag = &smtp_insecure},
+	    {"smtp-user", .text = &smtp_user},
+	    {"smtp-password-file", .text = &smtp_pw_file},
+	    {"mail-from", .text = &mail_from},
+	    {"public-url", .text = &public_url},
+	    {"clinic-name", .text = &clinic_name},
+	    {"test-clock", .flag = &test_clock},
 	};
 	int code;
 	if (!cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], 0, usage, &code))
@@ -239,12 +262,41 @@ int cli_serve(int argc, char **argv)
 	}
 	if (sms_url && start_sms(sms_url, sms_token_file, sms_preset, sms_from, sms_timeout) != 0)
 		return CLI_USAGE;
+	if (smtp_url && strncmp(smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(smtp_url, "smtps://", 8) != 0) {
+		fprintf(stderr,
+			"collagenda serve: --smtp-url is smtp://HOST:PORT or smtps://HOST:PORT\n");
+		return CLI_USAGE;
+	}
+	if (smtp_url && (!mail_from || !text_valid_email(mail_from))) {
+		fprintf(stderr, "collagenda serve: --smtp-url needs --mail-from ADDRESS\n");
+		return CLI_USAGE;
+	}
+	if (public_url && strncmp(public_url, "http://", 7) != 0 &&
+	    strncmp(public_url, "https://", 8) != 0) {
+		fprintf(stderr, "collagenda serve: --public-url is http(s)://HOST[:PORT][/PATH]\n");
+		return CLI_USAGE;
+	}
+	if (test_clock)
+		clock_enable_test();
+	if (smtp_global_init() != 0) {
+		log_error("cannot initialise libcurl");
+		return CLI_FAIL;
+	}
 	if (secrets_init() != 0) {
 		log_error("cannot initialise libsodium");
 		return CLI_FAIL;
 	}
 
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, *smtp_pw = NULL;
+	if (smtp_pw_file) {
+		smtp_pw = read_file(smtp_pw_file);
+		if (!smtp_pw) {
+			log_error("cannot read the SMTP password file");
+			return CLI_FAIL;
+		}
+		smtp_pw[strcspn(smtp_pw, "\r\n")] = '\0';
+	}
 	if (cert_path) {
 		cert = read_file(cert_path);
 		key = read_file(key_path);
@@ -290,6 +342,27 @@ int cli_serve(int argc, char **argv)
 	}
 	struct api_config acfg = {(int64_t)idle, 12 * 3600, cert != NULL, zone_name(tz)};
 	api_configure(&acfg);
+	/* A trailing slash of the public address would double in the links. */
+	static char public_base[512];
+	if (public_url) {
+		snprintf(public_base, sizeof public_base, "%s", public_url);
+		size_t pl = strlen(public_base);
+		while (pl > 0 && public_base[pl - 1] == '/')
+			public_base[--pl] = '\0';
+	}
+	struct outbox_config ocfg = {
+	    .smtp_url = smtp_url,
+	    .smtp_insecure = smtp_insecure,
+	    .smtp_user = smtp_user,
+	    .smtp_password = smtp_pw,
+	    .mail_from = mail_from,
+	    .clinic_name = clinic_name ? clinic_name : "the clinic",
+	    .public_url = public_url ? public_base : NULL,
+	    .time_zone = zone_name(tz),
+	};
+	outbox_configure(&ocfg);
+	if (!smtp_url)
+		log_info("no --smtp-url: patient messages stay queued");
 
 	struct http_config hcfg = {
 	    .bind = bind,
@@ -313,6 +386,11 @@ int cli_serve(int argc, char **argv)
 		http_server_stop(srv, 0);
 		goto out_db;
 	}
+	if (outbox_start() != 0) {
+		log_error("cannot start the message sender");
+		http_server_stop(srv, 0);
+		goto out_db;
+	}
 	char host[80];
 	if (strchr(bind, ':'))
 		snprintf(host, sizeof host, "[%s]", bind);
@@ -328,11 +406,16 @@ int cli_serve(int argc, char **argv)
 	http_server_stop(srv, 10000);
 	rc = CLI_OK;
 out_db:
+	outbox_stop();
 	store_audit_flusher_stop();
 	db_pool_close();
 out_free:
 	free(cert);
 	free(key);
 	sms_gateway_set(NULL);
+	if (smtp_pw) {
+		sodium_memzero(smtp_pw, strlen(smtp_pw));
+		free(smtp_pw);
+	}
 	return rc;
 }

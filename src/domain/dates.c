@@ -387,6 +387,11 @@ struct cdate dates_local_date(int64_t t)
 	return dates_from_days(local_at(t).day);
 }
 
+long dates_zone_offset(int64_t t)
+{
+	return zone_offset(t);
+}
+
 int64_t dates_local_day(int64_t t)
 {
 	return local_at(t).day;

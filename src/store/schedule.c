@@ -49,7 +49,7 @@ static const char *const sql_plan_progress = "SELECT count(*) FILTER (WHERE " HO
 	"a.id, a.patient_id, a.plan_id, a.session_number, a.kind, a.practitioner_id, a.room_id, " \
 	"a.start_at, a.end_at, a.status, a.late_cancel, a.override_reason, a.cancel_reason, "     \
 	"a.notes, a.created_at, a.created_by, a.updated_at, a.status_changed_at, "                \
-	"a.status_changed_by"
+	"a.status_changed_by, a.confirmed_at"
 /* The row's patient and plan labels (schema v9) come from scalar look-ups: an INSERT …
  * SELECT into a table with an insert trigger would go through a temporary table. */
 static const char *const sql_appt_insert =
@@ -294,6 +294,7 @@ static void read_appt_numbers(struct dbst *st, struct appointment *a)
 	a->updated_at = db_col_int64(st, 16);
 	a->status_at = db_col_int64(st, 17);
 	a->status_by = db_col_int64(st, 18);
+	a->confirmed_at = db_col_null(st, 19) ? 0 : db_col_int64(st, 19);
 }
 
 static void read_appt(struct dbst *st, void *p)
@@ -451,14 +452,14 @@ static int read_view(struct dbst *st, void *p, void *arg)
 	const char *text[NTEXTS];
 	size_t len[NTEXTS], total = 0;
 	read_appt_numbers(st, &v->a);
-	v->planned_sessions = db_col_int(st, 23);
+	v->planned_sessions = db_col_int(st, 24);
 	/* The names first: the row's own texts are read after any other statement has run. */
 	int err = list_name(r->db, &r->practitioners, v->a.practitioner_id, &text[7]);
 	if (!err)
 		err = list_name(r->db, &r->rooms, v->a.room_id, &text[8]);
 	if (err)
 		return err;
-	static const int cols[] = {11, 12, 13, 19, 20, 21, 22};
+	static const int cols[] = {11, 12, 13, 20, 21, 22, 23};
 	for (int i = 0; i < 7; i++) {
 		text[i] = db_col_cstr(st, cols[i]);
 		len[i] = text[i] ? (size_t)db_col_bytes(st, cols[i]) : 0;

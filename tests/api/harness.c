@@ -1251,3 +1251,147 @@ void fx_expect_bad(struct server *s, const char *token, const char *method, cons
 		fx_expect_err(r, status, code, b->field);
 	}
 }
+
+/* ---- The SMTP server ---- */
+
+/* Sleeps ms milliseconds between looks at a state the test waits for. */
+static void pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+void sink_start(struct smtp_sink *k)
+{
+	memset(k, 0, sizeof *k);
+	fx_mkdtemp(k->dir, sizeof k->dir, "/tmp/collagenda-smtp-");
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		/* Debian's python3 (another one earlier in PATH may not see its modules). */
+		execl("/usr/bin/python3", "python3", "tests/mail/sink.py", k->dir, (char *)NULL);
+		_exit(127);
+	}
+	k->pid = pid;
+	char path[300];
+	snprintf(path, sizeof path, "%s/port", k->dir);
+	for (int i = 0; i < 3000 && !k->port; i++) {
+		FILE *f = fopen(path, "r");
+		if (f) {
+			unsigned p = 0;
+			if (fscanf(f, "%u", &p) == 1)
+				k->port = p;
+			fclose(f);
+		}
+		int status;
+		if (!k->port && waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "harness: the SMTP server exited (python3-aiosmtpd?)\n");
+			abort();
+		}
+		if (!k->port)
+			pause_ms(10);
+	}
+	if (!k->port) {
+		fprintf(stderr, "harness: the SMTP server did not start\n");
+		abort();
+	}
+	snprintf(k->url, sizeof k->url, "smtp://127.0.0.1:%u", k->port);
+}
+
+void sink_stop(struct smtp_sink *k)
+{
+	if (k->pid > 0) {
+		kill(k->pid, SIGTERM);
+		waitpid(k->pid, NULL, 0);
+		k->pid = 0;
+	}
+	if (!k->dir[0] || getenv("HARNESS_KEEP_MAIL"))
+		return;
+	const char *args[] = {"rm", "-rf", k->dir, NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		execv("/bin/rm", (char *const *)args);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	k->dir[0] = '\0';
+}
+
+void sink_mode(struct smtp_sink *k, const char *mode)
+{
+	char path[300], tmp[310];
+	snprintf(path, sizeof path, "%s/mode", k->dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fputs(mode, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+		die("sink mode");
+}
+
+int sink_count(const struct smtp_sink *k)
+{
+	int n = 0;
+	for (;; n++) {
+		char path[300];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/msg-%d.eml", k->dir, n + 1);
+		if (stat(path, &st) != 0)
+			return n;
+	}
+}
+
+bool sink_wait(const struct smtp_sink *k, int n)
+{
+	for (int i = 0; i < 3000; i++) {
+		if (sink_count(k) >= n)
+			return true;
+		pause_ms(10);
+	}
+	return false;
+}
+
+json_t *sink_messages(const struct smtp_sink *k)
+{
+	int out_pipe[2];
+	if (pipe(out_pipe) != 0)
+		die("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		dup2(out_pipe[1], 1);
+		close(out_pipe[0]);
+		execl("/usr/bin/python3", "python3", "tests/mail/check.py", k->dir, (char *)NULL);
+		_exit(127);
+	}
+	close(out_pipe[1]);
+	FILE *f = fdopen(out_pipe[0], "r");
+	if (!f)
+		die("fdopen");
+	json_error_t e;
+	json_t *j = json_loadf(f, 0, &e);
+	fclose(f);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (!j || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "harness: tests/mail/check.py failed (%s)\n", j ? "exit" : e.text);
+		abort();
+	}
+	return j;
+}
+
+bool fx_wait_sql(const struct server *s, const char *sql, long long want)
+{
+	for (int i = 0; i < 1500; i++) {
+		if (fx_sql_int(s, sql) == want)
+			return true;
+		pause_ms(20);
+	}
+	return false;
+}

@@ -322,4 +322,30 @@ void fx_expect_bad(struct server *s, const char *token, const char *method, cons
 /* An array of rows and its length, for fx_expect_bad. */
 #define FX_ROWS(rows) (rows), sizeof(rows) / sizeof((rows)[0])
 
+/* ---- A real SMTP server (Debian's aiosmtpd, tests/mail/sink.py) ---- */
+
+struct smtp_sink {
+	pid_t pid;
+	unsigned port;
+	char dir[256]; /* where each message taken is saved as msg-N.eml */
+	char url[64];  /* "smtp://127.0.0.1:PORT" */
+};
+/* Starts the server on a free port of 127.0.0.1 with a fresh folder; aborts on failure. */
+void sink_start(struct smtp_sink *k);
+/* Stops it and removes its folder. */
+void sink_stop(struct smtp_sink *k);
+/* How it answers from now on: "ok", "4xx", "5xx" or "drop" (see tests/mail/sink.py). */
+void sink_mode(struct smtp_sink *k, const char *mode);
+/* How many messages it has taken. */
+int sink_count(const struct smtp_sink *k);
+/* Waits until it has taken at least n messages (true), or 30 s have passed (false). */
+bool sink_wait(const struct smtp_sink *k, int n);
+/* The messages taken, parsed by tests/mail/check.py ({"messages": [...]}); caller
+ * decrefs. Aborts when the checker fails. */
+json_t *sink_messages(const struct smtp_sink *k);
+
+/* Waits until the SQL query's integer answer on s's database is want (true), or 30 s
+ * have passed (false): for state the server reaches on its own (a message sent). */
+bool fx_wait_sql(const struct server *s, const char *sql, long long want);
+
 #endif

@@ -150,6 +150,8 @@ static void fill(const char *pattern, bool missing, char *out, size_t n)
 				id = ids_photo;
 			else if (strncmp(pattern, "/api/v1/photo-consents/", 23) == 0)
 				id = ids_photo_consent;
+			else if (strncmp(pattern, "/api/v1/messages/", 17) == 0)
+				id = 1;
 			if (missing)
 				id = 999999;
 		} else if (strcmp(name, "catalog") == 0) {

@@ -223,7 +223,7 @@ describe('practitioner chart and session note', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('.topbar nav').waitFor();
     const nav = await page.locator('.topbar nav a').allTextContents();
-    assert.deepEqual(nav, ['Day', 'Recalls', 'Patients']);
+    assert.deepEqual(nav, ['Day', 'Recalls', 'Patients', 'Messages']);
 
     const answer = page.waitForResponse((r) => r.url().endsWith(`/api/v1/appointments/${apptId}/session`));
     await page.goto(`${server.base}/#/appointments/${apptId}/session`);

@@ -45,6 +45,9 @@ static const struct {
     {"POST", "/api/v1/message-templates/recall/es/sms/reset"},
     {"POST", "/api/v1/patients/1/photo-consents"},
     {"POST", "/api/v1/photo-consents/1/withdraw"},
+    {"POST", "/api/v1/messages/1/resend"},
+    {"POST", "/api/v1/test/clock"},
+    {"POST", "/p/link"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -361,7 +361,7 @@ expect_none "columns neither bigint, text nor bytea" "
   SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns
   WHERE table_schema = current_schema() AND data_type NOT IN ('bigint', 'text', 'bytea')"
 # Identity: every INTEGER PRIMARY KEY id, and not session_records, keyed by its appointment.
-want_identity="appointments.id audit.id availability.id clearances.id consents.id login_failures.id patient_contact_changes.id patients.id photo_consents.id photos.id plans.id rooms.id screenings.id session_addenda.id time_off.id users.id"
+want_identity="appointments.id audit.id availability.id clearances.id consents.id login_failures.id messages.id patient_contact_changes.id patients.id photo_consents.id photos.id plans.id rooms.id screenings.id session_addenda.id time_off.id users.id"
 got_identity=$(pg -c "SELECT string_agg(table_name || '.' || column_name, ' '
     ORDER BY table_name || '.' || column_name)
   FROM information_schema.columns WHERE table_schema = current_schema() AND is_identity = 'YES'

@@ -163,6 +163,8 @@ static json_t *expected_view(const struct appt_view *v)
 			    a->status_at ? api_instant(a->status_at) : json_null());
 	json_object_set_new(o, "status_changed_by",
 			    a->status_by ? json_integer(a->status_by) : json_null());
+	json_object_set_new(o, "confirmed_at",
+			    a->confirmed_at ? api_instant(a->confirmed_at) : json_null());
 	char name[1024];
 	snprintf(name, sizeof name, "%s %s", v->patient_first ? v->patient_first : "",
 		 v->patient_last ? v->patient_last : "");

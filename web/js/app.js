@@ -19,6 +19,7 @@ import * as adminRooms from './pages/admin-rooms.js';
 import * as adminHours from './pages/admin-hours.js';
 import * as adminCatalogs from './pages/admin-catalogs.js';
 import * as audit from './pages/audit.js';
+import * as messages from './pages/messages.js';
 import { watchSession, stopWatching } from './idle.js';
 import { setDraftOwner, dropDraftsExcept, markDraftsInterrupted, draftOf, dropDraft } from './drafts.js';
 import { openBooking, bookingArgs } from './booking.js';
@@ -39,6 +40,7 @@ const ROUTES = [
   { path: /^\/patients\/(\d+)$/, page: patient, roles: ALL },
   { path: /^\/patients\/(\d+)\/chart$/, page: chart, roles: ALL },
   { path: /^\/appointments\/(\d+)\/session$/, page: sessionNote, roles: ALL },
+  { path: /^\/messages$/, page: messages, roles: ALL, nav: 'Messages', href: '#/messages' },
   { path: /^\/lots$/, page: lots, roles: CLINICAL, nav: 'Lot lookup', href: '#/lots' },
   { path: /^\/admin\/users$/, page: adminUsers, roles: ADMIN, nav: 'Users', href: '#/admin/users', group: 'admin' },
   { path: /^\/admin\/rooms$/, page: adminRooms, roles: ADMIN, nav: 'Rooms', href: '#/admin/rooms', group: 'admin' },

@@ -202,6 +202,7 @@ function block(a, range, where, onOpen) {
     : [h('span', { class: 'appt-time' }, fmtRange(a.start, a.end)), h('strong', { class: 'appt-patient' }, a.patient_name)],
   h('span', { class: 'appt-kind' }, kindText),
   statusBadge(a.status),
+  a.confirmed_at && a.status === 'booked' ? h('span', { class: 'appt-confirmed', title: 'Confirmed by the patient' }, 'confirmed') : null,
   short || !where ? null : h('span', { class: 'appt-where' }, where(a)));
   btn.title = `${fmtRange(a.start, a.end)} ${a.patient_name} — ${KIND_LABEL[a.kind]}${sessionText(a) ? `, ${sessionText(a)}` : ''} — ${STATUS_LABEL[a.status]}`;
   place(btn, s, e, range);

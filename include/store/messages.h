@@ -1,0 +1,109 @@
+/* The outbox of patient messages, the facts a message is sent with, the link key, and an
+ * appointment's calendar sequence and confirmation. */
+#ifndef COLLAGENDA_STORE_MESSAGES_H
+#define COLLAGENDA_STORE_MESSAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+/* One outbox row. Texts are owned (free with msg_row_cleanup / msg_rows_free). */
+struct msg_row {
+	int64_t id;
+	int kind;   /* enum msg_kind */
+	int status; /* enum msg_status */
+	int64_t appointment_id, patient_id, plan_id;
+	char *channel;
+	char *recipient;
+	int64_t sequence;
+	int64_t due_at, next_try_at, sent_at, created_at, link_used_at;
+	int tries;
+	char *last_error;
+	char *idem_key;
+	char *message_id;
+};
+void msg_row_cleanup(struct msg_row *m);
+void msg_rows_free(struct msg_row *list, size_t n);
+
+/* Queues m (channel e-mail) unless a row with its idem_key exists already; *inserted says
+ * which. Inside the write transaction. */
+int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
+    __attribute__((warn_unused_result));
+
+/* Cancels the appointment's queued reminders. Inside the write transaction. */
+int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
+
+/* Up to limit queued rows due at now, the longest waiting first. */
+int store_msg_due(struct db *db, int64_t now, int limit, struct msg_row **out, size_t *n)
+    __attribute__((warn_unused_result));
+
+/* Marks a queued row sent at now, with one more try. *changed is 0 when the row was no
+ * longer queued. Inside the write transaction. */
+int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int64_t *changed)
+    __attribute__((warn_unused_result));
+/* Records a failed try of a queued row: its try count, the next try (or status failed)
+ * and the server's answer. Inside the write transaction. */
+int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at, int status,
+			      const char *error) __attribute__((warn_unused_result));
+/* Marks a queued row cancelled (it went stale before it was sent). */
+int store_msg_mark_cancelled(struct db *db, int64_t id) __attribute__((warn_unused_result));
+/* Queues a failed row again for now, its tries counted afresh. *changed is 0 when the
+ * row was not failed. */
+int store_msg_requeue(struct db *db, int64_t id, int64_t now, int64_t *changed)
+    __attribute__((warn_unused_result));
+
+int store_msg_get(struct db *db, int64_t id, struct msg_row *out)
+    __attribute__((warn_unused_result));
+
+/* Rows of an appointment, of a patient, or (both 0) every failed row; newest first, at
+ * most limit. */
+struct msg_filter {
+	int64_t appointment_id;
+	int64_t patient_id;
+	int status; /* 0: any */
+	int limit;
+};
+int store_msg_list(struct db *db, const struct msg_filter *f, struct msg_row **out, size_t *n)
+    __attribute__((warn_unused_result));
+
+/* What a message about an appointment is sent with, read when it is sent. */
+struct msg_send_facts {
+	int64_t start, end;
+	char *status; /* the appointment's */
+	int64_t sequence;
+	int64_t confirmed_at;
+	char *first_name;
+	char *email;
+	int archived;
+	char *treatment_name; /* the plan's treatment type's name, or NULL */
+	int show_treatment;   /* the clinic setting */
+};
+void msg_send_facts_cleanup(struct msg_send_facts *f);
+int store_msg_send_facts(struct db *db, int64_t appt_id, struct msg_send_facts *out)
+    __attribute__((warn_unused_result));
+
+/* Raises the appointment's calendar SEQUENCE and answers the new value. Inside the write
+ * transaction. */
+int store_appt_next_sequence(struct db *db, int64_t appt_id, int64_t *seq)
+    __attribute__((warn_unused_result));
+/* The appointment's calendar SEQUENCE as it stands. */
+int store_appt_sequence(struct db *db, int64_t appt_id, int64_t *seq)
+    __attribute__((warn_unused_result));
+
+/* Sets the appointment's confirmed_at to now (the patient confirmed through a link). */
+int store_appt_confirm(struct db *db, int64_t appt_id, int64_t now)
+    __attribute__((warn_unused_result));
+/* Clears the appointment's confirmed_at: the patient confirmed another time. */
+int store_appt_unconfirm(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
+/* Marks the message's link used at now; *changed is 0 when it had been used before. */
+int store_msg_link_use(struct db *db, int64_t id, int64_t now, int64_t *changed)
+    __attribute__((warn_unused_result));
+
+/* The 32-byte key that signs message links: made (from random) on first use. Inside a
+ * write transaction when it may need making. */
+int store_msg_key(struct db *db, const unsigned char fresh[32], unsigned char out[32])
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,435 @@
+/* The outbox: messages queued in the transaction of the change that causes them, and the
+ * sender thread that delivers the due ones over SMTP, retrying with backoff. */
+#include "api/outbox.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "domain/messages.h"
+#include "domain/text.h"
+#include "store/messages.h"
+#include "store/patients.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/smtp.h"
+#include "util/xalloc.h"
+
+static struct outbox_config config;
+
+void outbox_configure(const struct outbox_config *cfg)
+{
+	config = *cfg;
+}
+
+const struct outbox_config *outbox_config(void)
+{
+	return &config;
+}
+
+/* The part of the sender's address after '@', for Message-IDs and UIDs. */
+static const char *mail_domain(void)
+{
+	const char *at = config.mail_from ? strchr(config.mail_from, '@') : NULL;
+	return at && at[1] ? at + 1 : "collagenda.invalid";
+}
+
+/* ---- Queueing ---- */
+
+static int queue(struct api_ctx *ctx, const struct appointment *a, const char *to, int kind,
+		 int64_t seq, int64_t due)
+{
+	struct msg_row m;
+	memset(&m, 0, sizeof m);
+	char key[64], mid[320];
+	msg_idem_key(a->id, kind, seq, key);
+	msg_message_id(key, mail_domain(), mid);
+	m.kind = kind;
+	m.appointment_id = a->id;
+	m.patient_id = a->patient_id;
+	m.plan_id = a->plan_id;
+	m.recipient = (char *)to;
+	m.sequence = seq;
+	m.due_at = due;
+	m.idem_key = key;
+	m.message_id = mid;
+	m.created_at = clock_now();
+	bool inserted;
+	return store_msg_insert(ctx->db, &m, &inserted);
+}
+
+int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int event)
+{
+	int err = 0;
+	if (event != OUTBOX_BOOKED && (err = store_msg_cancel_reminders(ctx->db, a->id)) != 0)
+		return err;
+	/* A confirmation was of the old time. */
+	if (event == OUTBOX_MOVED && (err = store_appt_unconfirm(ctx->db, a->id)) != 0)
+		return err;
+	if (event == OUTBOX_DONE)
+		return 0;
+	struct patient p;
+	if ((err = store_patient_get(ctx->db, a->patient_id, &p)) != 0)
+		return err;
+	/* Consent for now: an address on file and a chart in use. */
+	if (p.archived || !p.email || !text_valid_email(p.email))
+		goto out;
+	int64_t seq = 0, now = clock_now();
+	if (event != OUTBOX_BOOKED && (err = store_appt_next_sequence(ctx->db, a->id, &seq)) != 0)
+		goto out;
+	int kind = event == OUTBOX_MOVED       ? MSG_UPDATE
+		   : event == OUTBOX_CANCELLED ? MSG_CANCELLATION
+					       : MSG_CONFIRMATION;
+	err = queue(ctx, a, p.email, kind, seq, now);
+	int64_t due = msg_reminder_due(a->start, now);
+	if (!err && event != OUTBOX_CANCELLED && due)
+		err = queue(ctx, a, p.email, MSG_REMINDER, seq, due);
+	if (!err)
+		outbox_wake();
+out:
+	patient_cleanup(&p);
+	return err;
+}
+
+/* ---- Links ---- */
+
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool key_loaded;
+static unsigned char link_key[32];
+
+int outbox_link_key(struct db *db)
+{
+	pthread_mutex_lock(&key_lock);
+	int err = 0;
+	if (!key_loaded) {
+		unsigned char fresh[32];
+		randombytes_buf(fresh, sizeof fresh);
+		if ((err = db_begin_write(db)) == 0) {
+			err = store_msg_key(db, fresh, link_key);
+			if (!err)
+				err = db_commit(db);
+			else
+				db_rollback(db);
+		}
+		key_loaded = err == 0;
+		sodium_memzero(fresh, sizeof fresh);
+	}
+	pthread_mutex_unlock(&key_lock);
+	return err;
+}
+
+/* The key when it is loaded; never opens a transaction (the caller may be in one). */
+static bool have_key(void)
+{
+	pthread_mutex_lock(&key_lock);
+	bool ok = key_loaded;
+	pthread_mutex_unlock(&key_lock);
+	return ok;
+}
+
+#define TOKEN_RAW 48 /* id, expiry (8 bytes each, big-endian), HMAC-SHA-256 */
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+static uint64_t get_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int outbox_link_token(struct db *db, int64_t id, int64_t expires, char *out, size_t n)
+{
+	(void)db;
+	if (!have_key() ||
+	    n < sodium_base64_ENCODED_LEN(TOKEN_RAW, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		return -1;
+	unsigned char raw[TOKEN_RAW];
+	put_be64(raw, (uint64_t)id);
+	put_be64(raw + 8, (uint64_t)expires);
+	crypto_auth_hmacsha256(raw + 16, raw, 16, link_key);
+	sodium_bin2base64(out, n, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
+}
+
+int outbox_link_check(struct db *db, const char *token, int64_t now, int64_t *id)
+{
+	unsigned char raw[TOKEN_RAW];
+	size_t len = 0;
+	(void)db;
+	if (!token || strlen(token) > 80 || !have_key() ||
+	    sodium_base642bin(raw, sizeof raw, token, strlen(token), NULL, &len, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    len != TOKEN_RAW)
+		return -1;
+	if (crypto_auth_hmacsha256_verify(raw + 16, raw, 16, link_key) != 0)
+		return -1;
+	int64_t expires = (int64_t)get_be64(raw + 8);
+	*id = (int64_t)get_be64(raw);
+	return now<expires && * id> 0 ? 0 : -1;
+}
+
+/* ---- Sending ---- */
+
+static pthread_t sender;
+static bool sender_running;
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond;
+static bool wake_flag, stop_flag;
+
+void outbox_wake(void)
+{
+	pthread_mutex_lock(&wake_lock);
+	wake_flag = true;
+	pthread_cond_signal(&wake_cond);
+	pthread_mutex_unlock(&wake_lock);
+}
+
+/* Waits for a wake-up, a stop, or ms milliseconds; true when stopping. */
+static bool nap(long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&wake_lock);
+	while (!wake_flag && !stop_flag)
+		if (pthread_cond_timedwait(&wake_cond, &wake_lock, &until) != 0)
+			break;
+	wake_flag = false;
+	bool stop = stop_flag;
+	pthread_mutex_unlock(&wake_lock);
+	return stop;
+}
+
+/* Why a queued message is no longer to be sent, or NULL when it is. */
+static const char *stale(const struct msg_row *m, const struct msg_send_facts *f)
+{
+	if (f->archived)
+		return "archived";
+	bool cancelled = strcmp(f->status, "cancelled") == 0;
+	if (m->kind == MSG_CANCELLATION)
+		return cancelled ? NULL : "no longer cancelled";
+	if (cancelled)
+		return "cancelled";
+	if (m->kind == MSG_REMINDER &&
+	    (strcmp(f->status, "booked") != 0 || m->due_at != f->start - MSG_REMINDER_BEFORE_S))
+		return "moved";
+	return NULL;
+}
+
+/* The whole e-mail of m, or NULL when it must not go (then *why says why). */
+static char *build(struct db *db, const struct msg_row *m, const struct msg_send_facts *f,
+		   int64_t now)
+{
+	char link[512], token[96];
+	bool with_link = false;
+	if (m->kind == MSG_REMINDER && config.public_url && !f->confirmed_at &&
+	    outbox_link_key(db) == 0 &&
+	    outbox_link_token(db, m->id, f->end, token, sizeof token) == 0) {
+		snprintf(link, sizeof link, "%s/p/link?t=%s", config.public_url, token);
+		with_link = true;
+	}
+	struct msg_facts mf = {
+	    .kind = m->kind,
+	    .clinic_name = config.clinic_name,
+	    .first_name = f->first_name,
+	    .treatment = f->show_treatment ? f->treatment_name : NULL,
+	    .start = f->start,
+	    .end = f->end,
+	    .link = with_link ? link : NULL,
+	};
+	struct msg_text t;
+	msg_compose(&mf, &t);
+	char *ics = NULL;
+	if (m->kind != MSG_REMINDER) {
+		char uid[320], org[320], att[320];
+		snprintf(uid, sizeof uid, "appt-%lld@%s", (long long)m->appointment_id,
+			 mail_domain());
+		snprintf(org, sizeof org, "%s", config.mail_from);
+		snprintf(att, sizeof att, "%s", m->recipient);
+		char summary[200];
+		snprintf(summary, sizeof summary, "Appointment at %s",
+			 config.clinic_name ? config.clinic_name : "the clinic");
+		struct msg_ical ic = {
+		    .uid = uid,
+		    .tzid = config.time_zone ? config.time_zone : "UTC",
+		    .organizer = org,
+		    .attendee = att,
+		    .summary = summary,
+		    .location = config.clinic_name,
+		    .start = f->start,
+		    .end = f->end,
+		    .stamp = now,
+		    .sequence = m->sequence,
+		    .cancel = m->kind == MSG_CANCELLATION,
+		};
+		ics = msg_ical_build(&ic);
+	}
+	struct msg_mail mail = {
+	    .from_name = config.clinic_name,
+	    .from_addr = config.mail_from,
+	    .to_name = f->first_name,
+	    .to_addr = m->recipient,
+	    .message_id = m->message_id,
+	    .date = now,
+	    .text = &t,
+	    .ics = ics,
+	    .ics_method = m->kind == MSG_CANCELLATION ? "CANCEL" : "REQUEST",
+	};
+	char *out = msg_mail_build(&mail);
+	free(ics);
+	msg_text_cleanup(&t);
+	return out;
+}
+
+/* Runs one write of the sender: fn's error, or the commit's. */
+static int write_mark(struct db *db, int64_t id, int status, int tries, int64_t next,
+		      const char *error, int64_t now)
+{
+	int err = db_begin_write(db);
+	if (err)
+		return err;
+	int64_t changed = 0;
+	if (status == MSG_SENT)
+		err = store_msg_mark_sent(db, id, now, &changed);
+	else if (status == MSG_CANCELLED)
+		err = store_msg_mark_cancelled(db, id);
+	else
+		err = store_msg_mark_failed_try(db, id, tries, next, status, error);
+	if (err) {
+		db_rollback(db);
+		return err;
+	}
+	return db_commit(db);
+}
+
+/* Delivers one due message and records what came of it. */
+static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_row *m)
+{
+	int64_t now = clock_now();
+	struct msg_send_facts f;
+	int err = db_begin_read(db);
+	if (!err) {
+		err = m->appointment_id ? store_msg_send_facts(db, m->appointment_id, &f)
+					: -ERR_NOT_FOUND;
+		db_rollback(db);
+	}
+	if (err) {
+		if (err == -ERR_NOT_FOUND && write_mark(db, m->id, MSG_CANCELLED, 0, 0, NULL, now))
+			log_warn("message %lld: cannot mark it cancelled", (long long)m->id);
+		return;
+	}
+	const char *why = stale(m, &f);
+	if (why) {
+		log_info("message %lld not sent: %s", (long long)m->id, why);
+		if (write_mark(db, m->id, MSG_CANCELLED, 0, 0, NULL, now) != 0)
+			log_warn("message %lld: cannot mark it cancelled", (long long)m->id);
+		msg_send_facts_cleanup(&f);
+		return;
+	}
+	char *mail = build(db, m, &f, now);
+	msg_send_facts_cleanup(&f);
+	char answer[512];
+	int sent = smtp_send(smtp, m->recipient, mail, answer, sizeof answer);
+	free(mail);
+	now = clock_now();
+	if (sent == 0) {
+		err = write_mark(db, m->id, MSG_SENT, 0, 0, NULL, now);
+	} else {
+		int tries = m->tries + 1;
+		int64_t wait = msg_backoff(tries);
+		log_warn("message %lld try %d failed: %s", (long long)m->id, tries, answer);
+		err = write_mark(db, m->id, wait < 0 ? MSG_FAILED : MSG_QUEUED, tries,
+				 wait < 0 ? m->next_try_at : now + wait, answer, now);
+	}
+	if (err)
+		log_warn("message %lld: cannot record the try", (long long)m->id);
+}
+
+#define BATCH 64
+
+static void *sender_main(void *arg)
+{
+	(void)arg;
+	struct smtp_config sc = {
+	    .url = config.smtp_url,
+	    .insecure = config.smtp_insecure,
+	    .user = config.smtp_user,
+	    .password = config.smtp_password,
+	    .from = config.mail_from,
+	    .timeout_s = 30,
+	};
+	struct smtp_client *smtp = smtp_client_new(&sc);
+	struct db *db = db_thread();
+	if (!smtp || !db) {
+		log_error("the message sender cannot start");
+		smtp_client_free(smtp);
+		return NULL;
+	}
+	for (;;) {
+		struct msg_row *due = NULL;
+		size_t n = 0;
+		int err = db_begin_read(db);
+		if (!err) {
+			err = store_msg_due(db, clock_now(), BATCH, &due, &n);
+			db_rollback(db);
+		}
+		bool stop = false;
+		for (size_t i = 0; i < n && !stop; i++) {
+			deliver(db, smtp, &due[i]);
+			pthread_mutex_lock(&wake_lock);
+			stop = stop_flag;
+			pthread_mutex_unlock(&wake_lock);
+		}
+		msg_rows_free(due, n);
+		if (stop)
+			break;
+		if ((err || n < BATCH) && nap(err ? 1000 : 250))
+			break;
+	}
+	smtp_client_free(smtp);
+	return NULL;
+}
+
+int outbox_start(void)
+{
+	if (!config.smtp_url)
+		return 0;
+	pthread_condattr_t ca;
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&wake_cond, &ca) != 0)
+		return -1;
+	pthread_condattr_destroy(&ca);
+	stop_flag = false;
+	if (pthread_create(&sender, NULL, sender_main, NULL) != 0)
+		return -1;
+	sender_running = true;
+	return 0;
+}
+
+void outbox_stop(void)
+{
+	if (!sender_running)
+		return;
+	pthread_mutex_lock(&wake_lock);
+	stop_flag = true;
+	pthread_cond_signal(&wake_cond);
+	pthread_mutex_unlock(&wake_lock);
+	pthread_join(sender, NULL);
+	sender_running = false;
+}
