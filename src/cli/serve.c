@@ -203,8 +203,8 @@ int cli_serve(int argc, char **argv)
 	const char *photos = NULL;
 	unsigned long port = 8080, threads = 0, idle = 1800, max_mb = 0, deadline = 0;
 	unsigned long sms_timeout = 15;
-	bool demo = false, quiet = false, test_hooks = false;
-	bool demo = false, quiet = false, test_clock = false, smtp_insecure = false;
+	bool demo = false, quiet = false, test_hooks = false, test_clock = false;
+	bool smtp_insecure = false;
 	const char *smtp_url = NULL, *smtp_user = NULL, *smtp_pw_file = NULL, *mail_from = NULL;
 	const char *public_url = NULL, *clinic_name = NULL;
 	const struct cli_option opts[] = {

@@ -39,7 +39,9 @@ static int setup(void **state)
 {
 	(void)state;
 	/* Photos need a folder on PostgreSQL; on SQLite it is beside the file. */
-	snprintf(photo_dir, sizeof photo_dir, "/tmp/collagenda-authz-XXXXXX");
+	int at = snprintf(photo_dir, sizeof photo_dir, "/tmp/collagenda-authz-");
+	memset(photo_dir + at, 'X', 6); /* mkdtemp's template */
+	photo_dir[at + 6] = '\0';
 	if (!mkdtemp(photo_dir))
 		return -1;
 	const char *photo_args[] = {"--photos", photo_dir, NULL};

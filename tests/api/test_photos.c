@@ -844,7 +844,9 @@ static int setup(void **state)
 {
 	(void)state;
 	harness_zone("UTC");
-	snprintf(scratch, sizeof scratch, "/tmp/collagenda-photos-XXXXXX");
+	int at = snprintf(scratch, sizeof scratch, "/tmp/collagenda-photos-");
+	memset(scratch + at, 'X', 6); /* mkdtemp's template */
+	scratch[at + 6] = '\0';
 	if (!mkdtemp(scratch))
 		return -1;
 	setenv("COLLAGENDA_TEST_IMAGE_HOOK", "1", 1);

@@ -1,4 +1,4 @@
-/* Unit tests for msg/sms: the gateway client against a stub HTTP server on 127.0.0.1
+/* Unit tests for msg/sms: the gateway client against a local HTTP gateway on 127.0.0.1
  * that accepts, fails with 500, or never answers; numbers, masking, settings, token files. */
 #include "unit.h"
 
@@ -13,14 +13,14 @@
 #include "msg/sms.h"
 #include "util/err.h"
 
-enum stub_mode { STUB_ACCEPT, STUB_FAIL, STUB_HANG };
+enum gw_mode { GW_ACCEPT, GW_FAIL, GW_HANG };
 
 /* A one-request HTTP server in a thread: it reads one request, keeps it, and answers as
- * its mode says; a hanging stub holds the connection open until released. */
-struct stub {
+ * its mode says; a gateway that hangs holds the connection open until released. */
+struct gw {
 	int fd;
 	unsigned port;
-	enum stub_mode mode;
+	enum gw_mode mode;
 	pthread_t thread;
 	int release[2];
 	char req[16384];
@@ -28,13 +28,13 @@ struct stub {
 };
 
 /* The offset just after the request head in s->req, or 0 when it is not all there. */
-static size_t head_end(const struct stub *s)
+static size_t head_end(const struct gw *s)
 {
 	const char *e = strstr(s->req, "\r\n\r\n");
 	return e ? (size_t)(e - s->req) + 4 : 0;
 }
 
-static size_t content_length(const struct stub *s)
+static size_t content_length(const struct gw *s)
 {
 	const char *h = strcasestr(s->req, "\r\nContent-Length:");
 	return h ? (size_t)strtoul(h + 17, NULL, 10) : 0;
@@ -51,9 +51,9 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-static void *stub_main(void *arg)
+static void *gw_main(void *arg)
 {
-	struct stub *s = arg;
+	struct gw *s = arg;
 	int c = accept(s->fd, NULL, NULL);
 	if (c < 0)
 		return NULL;
@@ -79,9 +79,9 @@ static void *stub_main(void *arg)
 		 "HTTP/1.1 500 Internal Server Error\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n%s",
 		 strlen(body), body);
-	if (s->mode == STUB_ACCEPT) {
+	if (s->mode == GW_ACCEPT) {
 		write_all(c, ok, strlen(ok));
-	} else if (s->mode == STUB_FAIL) {
+	} else if (s->mode == GW_FAIL) {
 		write_all(c, fail, strlen(fail));
 	} else {
 		struct pollfd p = {.fd = s->release[0], .events = POLLIN};
@@ -92,7 +92,7 @@ static void *stub_main(void *arg)
 	return NULL;
 }
 
-static void stub_start(struct stub *s, enum stub_mode mode)
+static void gw_start(struct gw *s, enum gw_mode mode)
 {
 	memset(s, 0, sizeof *s);
 	s->mode = mode;
@@ -106,10 +106,10 @@ static void stub_start(struct stub *s, enum stub_mode mode)
 	socklen_t len = sizeof a;
 	assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
 	s->port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&s->thread, NULL, stub_main, s), 0);
+	assert_int_equal(pthread_create(&s->thread, NULL, gw_main, s), 0);
 }
 
-static void stub_stop(struct stub *s)
+static void gw_stop(struct gw *s)
 {
 	write_all(s->release[1], "x", 1);
 	pthread_join(s->thread, NULL);
@@ -118,7 +118,7 @@ static void stub_stop(struct stub *s)
 	close(s->release[1]);
 }
 
-static struct sms_client *client(const struct stub *s, enum sms_preset preset, const char *token,
+static struct sms_client *client(const struct gw *s, enum sms_preset preset, const char *token,
 				 const char *from, long timeout_ms)
 {
 	char url[64];
@@ -130,7 +130,7 @@ static struct sms_client *client(const struct stub *s, enum sms_preset preset, c
 	return c;
 }
 
-static const char *body_of(const struct stub *s)
+static const char *body_of(const struct gw *s)
 {
 	size_t end = head_end(s);
 	assert_true(end > 0);
@@ -140,12 +140,12 @@ static const char *body_of(const struct stub *s)
 static void json_preset(void **state)
 {
 	(void)state;
-	struct stub s;
-	stub_start(&s, STUB_ACCEPT);
+	struct gw s;
+	gw_start(&s, GW_ACCEPT);
 	struct sms_client *c = client(&s, SMS_PRESET_JSON, "tok-1", NULL, 5000);
 	struct sms_result res;
 	assert_int_equal(sms_send(c, "+49 (30) 1234-5678", "Hallo €, bis morgen", &res), 0);
-	stub_stop(&s);
+	gw_stop(&s);
 	assert_int_equal(res.status, 201);
 	assert_string_equal(res.id, "SM123");
 	assert_true(strncmp(s.req, "POST /send HTTP/1.1\r\n", 21) == 0);
@@ -160,10 +160,10 @@ static void json_preset(void **state)
 	sms_client_free(c);
 
 	/* With a sender. */
-	stub_start(&s, STUB_ACCEPT);
+	gw_start(&s, GW_ACCEPT);
 	c = client(&s, SMS_PRESET_JSON, "tok-1", "Clinic", 5000);
 	assert_int_equal(sms_send(c, "0049301234567", "x", NULL), 0);
-	stub_stop(&s);
+	gw_stop(&s);
 	o = json_loads(body_of(&s), 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(o, "from")), "Clinic");
 	assert_string_equal(json_string_value(json_object_get(o, "to")), "+49301234567");
@@ -174,11 +174,11 @@ static void json_preset(void **state)
 static void twilio_preset(void **state)
 {
 	(void)state;
-	struct stub s;
-	stub_start(&s, STUB_ACCEPT);
+	struct gw s;
+	gw_start(&s, GW_ACCEPT);
 	struct sms_client *c = client(&s, SMS_PRESET_TWILIO, "AC1:secret", "+15005550006", 5000);
 	assert_int_equal(sms_send(c, "+49 30 1234 5678", "See you & bye", NULL), 0);
-	stub_stop(&s);
+	gw_stop(&s);
 	assert_non_null(strstr(s.req, "\r\nAuthorization: Basic QUMxOnNlY3JldA==\r\n"));
 	assert_non_null(strstr(s.req, "\r\nContent-Type: application/x-www-form-urlencoded\r\n"));
 	assert_string_equal(body_of(&s),
@@ -224,12 +224,12 @@ static int send_secret(void *arg)
 static void a_500_is_refused_and_logged_without_the_message(void **state)
 {
 	(void)state;
-	struct stub s;
-	stub_start(&s, STUB_FAIL);
+	struct gw s;
+	gw_start(&s, GW_FAIL);
 	struct send_args a = {.c = client(&s, SMS_PRESET_JSON, "tok-1", NULL, 5000)};
 	int rc;
 	char *log = captured_stderr(send_secret, &a, &rc);
-	stub_stop(&s);
+	gw_stop(&s);
 	assert_int_equal(rc, -ERR_GATEWAY_REFUSED);
 	assert_int_equal(a.res.status, 500);
 	/* The start of the body, control characters as spaces, at most 100 characters. */
@@ -247,12 +247,12 @@ static void a_500_is_refused_and_logged_without_the_message(void **state)
 static void a_gateway_that_hangs_times_out(void **state)
 {
 	(void)state;
-	struct stub s;
-	stub_start(&s, STUB_HANG);
+	struct gw s;
+	gw_start(&s, GW_HANG);
 	struct send_args a = {.c = client(&s, SMS_PRESET_JSON, "tok-1", NULL, 300)};
 	int rc;
 	char *log = captured_stderr(send_secret, &a, &rc);
-	stub_stop(&s);
+	gw_stop(&s);
 	assert_int_equal(rc, -ERR_GATEWAY_UNREACHABLE);
 	assert_int_equal(a.res.status, 0);
 	assert_non_null(strstr(log, "did not answer"));
@@ -265,11 +265,11 @@ static void a_closed_port_is_unreachable(void **state)
 {
 	(void)state;
 	/* A port that was free a moment ago, with nothing listening now. */
-	struct stub s;
-	stub_start(&s, STUB_ACCEPT);
+	struct gw s;
+	gw_start(&s, GW_ACCEPT);
 	struct sms_client *c = client(&s, SMS_PRESET_JSON, "tok", NULL, 2000);
 	assert_int_equal(sms_send(c, "+4930123456", "x", NULL), 0);
-	stub_stop(&s);
+	gw_stop(&s);
 	assert_int_equal(sms_send(c, "+4930123456", "x", NULL), -ERR_GATEWAY_UNREACHABLE);
 	sms_client_free(c);
 }
