@@ -171,6 +171,10 @@ static bool pair_keys(struct text_keys *keys, size_t *used)
 		size_t len = 0;
 		while (sorted[i - 1][len] && sorted[i - 1][len] == sorted[i][len])
 			len++;
+		/* A prefix typed ends with a whole character: so does the key (and it stays
+		 * valid UTF-8, which PostgreSQL's text requires). */
+		while (len && ((unsigned char)sorted[i][len] & 0xC0) == 0x80)
+			len--;
 		if (!len)
 			continue;
 		char key[160];

@@ -198,6 +198,13 @@ static void patient_pair_keys(void **state)
 	assert_int_equal(k.kind[2], TEXT_KEY_PAIR);
 	assert_string_equal(k.key[2], "anna\x01"
 				      "1");
+	/* Cyrillic words share their first byte, not their first letter: no pair key, and
+	 * never half a character. */
+	assert_true(text_patient_keys("ольга", "иванова", NULL, &k));
+	assert_int_equal(k.n, 2);
+	assert_true(text_patient_keys("иван", "иванова", NULL, &k));
+	assert_int_equal(k.n, 3);
+	assert_string_equal(k.key[2], "иван\x01" "1");
 	/* For each prefix, the rows in its range less the pairs in it is 1 or 0. */
 	static const char *const prefixes[] = {"m", "ma", "mar", "mari", "marq", "mart", "x"};
 	static const int want[] = {1, 1, 1, 1, 1, 1, 0};
