@@ -204,7 +204,8 @@ static void patient_pair_keys(void **state)
 	assert_int_equal(k.n, 2);
 	assert_true(text_patient_keys("иван", "иванова", NULL, &k));
 	assert_int_equal(k.n, 3);
-	assert_string_equal(k.key[2], "иван\x01" "1");
+	assert_string_equal(k.key[2], "иван\x01"
+				      "1");
 	/* For each prefix, the rows in its range less the pairs in it is 1 or 0. */
 	static const char *const prefixes[] = {"m", "ma", "mar", "mari", "marq", "mart", "x"};
 	static const int want[] = {1, 1, 1, 1, 1, 1, 0};
