@@ -623,6 +623,7 @@ static void find_same(void **state)
 	assert_int_equal(store_patient_get(f->db, ids[0], &self), 0);
 	assert_int_equal(store_patient_duplicates(f->db, &self, &out, &n), 0);
 	assert_int_equal(n, 0);
+	patients_free(out, n);
 	patient_cleanup(&self);
 	assert_int_equal(bad, 0);
 }
