@@ -62,6 +62,9 @@ describe('screening continuity', () => {
   }));
 
   it('asks for a reason only for a series outside the treatment type\'s bounds', async () => {
+    // The chart drew itself again after the screening above was saved: start from a
+    // page that has finished drawing, so the form filled is the one shown.
+    await page.reload();
     const plan = page.locator('form.plan-form');
     const reason = plan.getByLabel('Why this series is unusual');
     await plan.getByLabel('Planned sessions').waitFor();
