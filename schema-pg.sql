@@ -758,3 +758,17 @@ CREATE TABLE message_keys (
   id   bigint PRIMARY KEY CHECK (id = 1),
   key  text COLLATE "C" NOT NULL CHECK (length(key) = 64)
 );
+
+-- version 17
+-- Name search by prefixes of one to six characters of each word of either name, as in
+-- schema.sql; the program fills the table. patient_keys keeps the phone tails.
+CREATE TABLE patient_prefixes (
+  prefix      text COLLATE "C" NOT NULL,
+  last_key    text COLLATE "C" NOT NULL,
+  first_key   text COLLATE "C" NOT NULL,
+  patient_id  bigint NOT NULL REFERENCES patients(id),
+  archived    bigint NOT NULL CHECK (archived IN (0, 1)),
+  PRIMARY KEY (prefix, last_key, first_key, patient_id)
+);
+CREATE INDEX patient_prefixes_patient ON patient_prefixes(patient_id);
+DELETE FROM patient_keys WHERE kind <> 3;

@@ -674,3 +674,21 @@ CREATE TABLE message_keys (
   id   INTEGER PRIMARY KEY CHECK (id = 1),
   key  TEXT NOT NULL CHECK (length(key) = 64)
 );
+
+-- version 17
+-- Name search reads prefixes rather than words: each start of a word of either name, of
+-- one to six characters, once per patient, with the patient's sort keys, so that a
+-- prefix typed is one key whose rows are already in name order (a count and a page
+-- without a sort). A longer prefix is looked up by its first six characters and checked
+-- against the names in the rows (store/patients.c). The program fills the table when this
+-- block runs. patient_keys keeps the phone tails (kind 3) only.
+CREATE TABLE patient_prefixes (
+  prefix      TEXT NOT NULL,
+  last_key    TEXT NOT NULL,
+  first_key   TEXT NOT NULL,
+  patient_id  INTEGER NOT NULL REFERENCES patients(id),
+  archived    INTEGER NOT NULL CHECK (archived IN (0, 1)),
+  PRIMARY KEY (prefix, last_key, first_key, patient_id)
+) WITHOUT ROWID;
+CREATE INDEX patient_prefixes_patient ON patient_prefixes(patient_id);
+DELETE FROM patient_keys WHERE kind <> 3;

@@ -843,14 +843,23 @@ static bool is_ascii(const char *s)
 	return true;
 }
 
-/* A patient's search keys, as store/patients.c keeps them (schema version 12). */
-static void write_keys(sqlite3_stmt *st, int64_t id, const char *fk, const char *lk,
-		       const char *phone_key)
+/* A patient's search keys, as store/patients.c keeps them (schema version 17): name
+ * prefixes in patient_prefixes, phone tails in patient_keys. */
+static void write_keys(sqlite3_stmt *st, sqlite3_stmt *prefix, int64_t id, const char *fk,
+		       const char *lk, const char *phone_key)
 {
-	struct text_keys keys;
+	static struct text_keys keys;
 	if (!text_patient_keys(fk, lk, phone_key, &keys))
 		die("cannot make the search keys of patient %" PRId64, id);
 	for (size_t i = 0; i < keys.n; i++) {
+		if (keys.kind[i] == TEXT_KEY_PREFIX) {
+			bind_text(prefix, 1, keys.key[i]);
+			sqlite3_bind_int64(prefix, 2, id);
+			bind_text(prefix, 3, lk);
+			bind_text(prefix, 4, fk);
+			step_row(prefix);
+			continue;
+		}
 		sqlite3_bind_int64(st, 1, keys.kind[i]);
 		bind_text(st, 2, keys.key[i]);
 		sqlite3_bind_int64(st, 3, id);
@@ -865,6 +874,9 @@ static void write_patients(const struct opts *o, const struct span *sp)
 	sqlite3_stmt *keys = prepare(
 	    "INSERT INTO patient_keys (kind, key, patient_id, last_key, first_key, archived) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT DO NOTHING");
+	sqlite3_stmt *prefixes = prepare(
+	    "INSERT INTO patient_prefixes (prefix, patient_id, last_key, first_key, archived) "
+	    "VALUES (?1, ?2, ?3, ?4, 0)");
 	sqlite3_stmt *st = prepare(
 	    "INSERT INTO patients (id, mrn, first_name, last_name, first_key, last_key, "
 	    "date_of_birth, phone, phone_key, email, fitzpatrick, notes, archived, created_at, "
@@ -905,10 +917,11 @@ static void write_patients(const struct opts *o, const struct span *sp)
 		int64_t created = sp->first_day * DAY_S + rnd_range(0, 30 * DAY_S);
 		sqlite3_bind_int64(st, 13, created);
 		step_row(st);
-		write_keys(keys, id, fk, lk, rev);
+		write_keys(keys, prefixes, id, fk, lk, rev);
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(keys);
+	sqlite3_finalize(prefixes);
 }
 
 /* Screenings for every patient who has a plan or may get a pool plan, and a consent for

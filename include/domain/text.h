@@ -16,35 +16,40 @@
  * small. */
 bool text_fold(const char *s, char *out, size_t outsz);
 
-/* What a patient is found by (store/patients.c keeps one row per key): each word of the
- * folded first and last names (at most TEXT_NAME_WORDS of each; a word twice in one name
- * is one key), and each tail of at least three of the phone's national digits, so that a
- * prefix of a tail is a run of digits anywhere in the number.
- *
- * A name prefix can match two words of one patient ("mar": Maria Martínez), and a count
- * of the rows in its range then counts that patient twice. The pair keys make the count
- * exact without reading the range for distinct patients: with the patient's name keys
- * sorted, each two neighbours give a key of their longest common prefix (followed by
- * TEXT_PAIR_MARK and the pair's number, so that keys stay distinct). The name keys a
- * prefix matches are neighbours in that order, and two neighbours both match exactly when
- * their common prefix does; so the patients a prefix matches are its name-key rows less
- * its pair-key rows. */
-enum text_key_kind { TEXT_KEY_FIRST = 1, TEXT_KEY_LAST = 2, TEXT_KEY_PHONE = 3, TEXT_KEY_PAIR = 4 };
-#define TEXT_NAME_WORDS 16
-#define TEXT_PHONE_TAIL 3
-#define TEXT_PAIR_MARK	'\x01'
-#define TEXT_KEYS_MAX	(4 * TEXT_NAME_WORDS + 32)
+/* What a patient is found by (store/patients.c keeps one row per key): each start, of one
+ * to TEXT_PREFIX_CHARS characters, of each word of the folded first and last names (at
+ * most TEXT_NAME_WORDS words of each), once however many words share it; and each tail
+ * of at least three of the phone's national digits, so that a prefix of a tail is a run of
+ * digits anywhere in the number. A name prefix typed longer than TEXT_PREFIX_CHARS is
+ * looked up by its start (text_prefix_key) and checked against the names
+ * (text_name_has_prefix). */
+enum text_key_kind { TEXT_KEY_PREFIX = 1, TEXT_KEY_PHONE = 3 };
+#define TEXT_NAME_WORDS	  16
+#define TEXT_PREFIX_CHARS 6
+#define TEXT_PHONE_TAIL	  3
+#define TEXT_KEYS_MAX	  (2 * TEXT_NAME_WORDS * TEXT_PREFIX_CHARS + 32)
 struct text_keys {
 	size_t n;
 	enum text_key_kind kind[TEXT_KEYS_MAX];
 	const char *key[TEXT_KEYS_MAX]; /* into buf */
-	char buf[2600];
+	char buf[8192];
 };
 
 /* Fills keys from a patient's folded names and phone key (NULL or "" when none); false
  * when they do not fit (keys is then empty). */
 bool text_patient_keys(const char *first_key, const char *last_key, const char *phone_key,
 		       struct text_keys *keys);
+
+/* True when a word of name_key, a folded name as text_patient_keys reads it (its first
+ * TEXT_NAME_WORDS words), starts with prefix: prefix is then in the range of one of the
+ * name's keys. */
+bool text_name_has_prefix(const char *name_key, const char *prefix);
+
+/* The key a typed name prefix is looked up by: its first TEXT_PREFIX_CHARS characters
+ * into out (outsz at least 4 * TEXT_PREFIX_CHARS + 1). True when that is all of prefix;
+ * false when prefix is longer, and the rows found must be checked with
+ * text_name_has_prefix. */
+bool text_prefix_key(const char *prefix, char *out, size_t outsz);
 
 /* A plausible e-mail address: one '@', a non-empty local part, a dotted domain, no
  * spaces or control characters, at most 254 bytes. */

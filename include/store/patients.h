@@ -67,7 +67,7 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 int store_patient_duplicates(struct db *db, const struct patient *p, struct patient **out,
 			     size_t *n) __attribute__((warn_unused_result));
 
-/* Makes every patient's search keys anew (schema version 12 runs it: SQL cannot fold). */
+/* Makes every patient's search keys anew (schema version 17 runs it: SQL cannot fold). */
 int store_patient_rebuild_keys(struct db *db) __attribute__((warn_unused_result));
 
 /* What a merge moves from one chart to another. */

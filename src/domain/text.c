@@ -153,40 +153,39 @@ static char *keep(struct text_keys *keys, size_t *used, const char *s)
 	return at;
 }
 
-static int by_text(const void *a, const void *b)
+/* The length in bytes of s's first chars UTF-8 characters (s is valid UTF-8). */
+static size_t chars_len(const char *s, size_t chars)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t len = 0;
+	while (s[len] && chars) {
+		len++;
+		while (((unsigned char)s[len] & 0xC0) == 0x80)
+			len++;
+		chars--;
+	}
+	return len;
 }
 
-/* The pair keys of the name keys in keys (text.h): one for each two neighbours, in sorted
- * order, that share a first byte. */
-static bool pair_keys(struct text_keys *keys, size_t *used)
+/* Adds the starts of word to keys, each once; false when they do not fit. */
+static bool add_prefixes(struct text_keys *keys, size_t *used, const char *word)
 {
-	const char *sorted[2 * TEXT_NAME_WORDS] = {0};
-	size_t n = keys->n;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = keys->key[i];
-	qsort(sorted, n, sizeof sorted[0], by_text);
-	for (size_t i = 1; i < n; i++) {
-		size_t len = 0;
-		while (sorted[i - 1][len] && sorted[i - 1][len] == sorted[i][len])
-			len++;
-		/* A prefix typed ends with a whole character: so does the key (and it stays
-		 * valid UTF-8, which PostgreSQL's text requires). */
-		while (len && ((unsigned char)sorted[i][len] & 0xC0) == 0x80)
-			len--;
-		if (!len)
-			continue;
-		char key[160];
-		if (len > sizeof key - 8)
-			return false;
-		memcpy(key, sorted[i], len);
-		snprintf(key + len, sizeof key - len, "%c%zu", TEXT_PAIR_MARK, i);
-		const char *kept = keys->n < TEXT_KEYS_MAX ? keep(keys, used, key) : NULL;
-		if (!kept)
-			return false;
-		keys->kind[keys->n] = TEXT_KEY_PAIR;
-		keys->key[keys->n++] = kept;
+	for (size_t chars = 1; chars <= TEXT_PREFIX_CHARS; chars++) {
+		size_t len = chars_len(word, chars);
+		bool again = false;
+		for (size_t k = 0; k < keys->n && !again; k++)
+			again = strncmp(keys->key[k], word, len) == 0 && keys->key[k][len] == '\0';
+		if (!again) {
+			if (keys->n == TEXT_KEYS_MAX || *used + len + 1 > sizeof keys->buf)
+				return false;
+			char *at = keys->buf + *used;
+			memcpy(at, word, len);
+			at[len] = '\0';
+			*used += len + 1;
+			keys->kind[keys->n] = TEXT_KEY_PREFIX;
+			keys->key[keys->n++] = at;
+		}
+		if (!word[len])
+			break;
 	}
 	return true;
 }
@@ -197,26 +196,18 @@ bool text_patient_keys(const char *first_key, const char *last_key, const char *
 	size_t used = 0;
 	keys->n = 0;
 	const char *names[2] = {first_key, last_key};
-	const enum text_key_kind kinds[2] = {TEXT_KEY_FIRST, TEXT_KEY_LAST};
 	for (int i = 0; i < 2; i++) {
-		char *copy = keep(keys, &used, names[i]);
-		if (!copy)
+		char copy[1024];
+		size_t len = strlen(names[i]);
+		if (len >= sizeof copy)
 			goto too_long;
+		memcpy(copy, names[i], len + 1);
 		char *words[TEXT_NAME_WORDS];
 		size_t n = text_split_words(copy, words, TEXT_NAME_WORDS);
-		size_t first = keys->n;
-		for (size_t w = 0; w < n && w < TEXT_NAME_WORDS; w++) {
-			bool again = false;
-			for (size_t k = first; k < keys->n && !again; k++)
-				again = strcmp(keys->key[k], words[w]) == 0;
-			if (again)
-				continue;
-			keys->kind[keys->n] = kinds[i];
-			keys->key[keys->n++] = words[w];
-		}
+		for (size_t w = 0; w < n && w < TEXT_NAME_WORDS; w++)
+			if (!add_prefixes(keys, &used, words[w]))
+				goto too_long;
 	}
-	if (!pair_keys(keys, &used))
-		goto too_long;
 	if (phone_key && *phone_key) {
 		const char *digits = keep(keys, &used, phone_key);
 		if (!digits)
@@ -233,6 +224,40 @@ bool text_patient_keys(const char *first_key, const char *last_key, const char *
 too_long:
 	keys->n = 0;
 	return false;
+}
+
+static bool word_end(char c)
+{
+	return c == ' ' || c == '-' || c == '.';
+}
+
+bool text_name_has_prefix(const char *name_key, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	const char *p = name_key;
+	for (int words = 0; words < TEXT_NAME_WORDS; words++) {
+		while (word_end(*p))
+			p++;
+		if (!*p)
+			return false;
+		const char *end = p;
+		while (*end && !word_end(*end))
+			end++;
+		if ((size_t)(end - p) >= len && memcmp(p, prefix, len) == 0)
+			return true;
+		p = end;
+	}
+	return false;
+}
+
+bool text_prefix_key(const char *prefix, char *out, size_t outsz)
+{
+	size_t len = chars_len(prefix, TEXT_PREFIX_CHARS);
+	if (len >= outsz)
+		len = 0;
+	memcpy(out, prefix, len);
+	out[len] = '\0';
+	return prefix[len] == '\0';
 }
 
 /* Country calling codes are prefix-free (ITU-T E.164): these start with 1 or 7 alone, or

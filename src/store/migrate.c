@@ -54,7 +54,7 @@ static const struct {
 	int version;
 	int (*fill)(struct db *db);
 } fills[] = {
-    {12, store_patient_rebuild_keys},
+    {17, store_patient_rebuild_keys},
 };
 
 static int fill_after(struct db *db, int version)

@@ -49,11 +49,15 @@ static const char *const sql_contact_history =
     "SELECT changed_at, changed_by, contact_email, contact_sms, language "
     "FROM patient_contact_changes WHERE patient_id = ?1 ORDER BY id DESC LIMIT 100";
 static const char *const sql_keys_clear = "DELETE FROM patient_keys WHERE patient_id = ?1";
+static const char *const sql_prefixes_clear = "DELETE FROM patient_prefixes WHERE patient_id = ?1";
 static const char *const sql_key_insert =
     "INSERT INTO patient_keys (kind, key, patient_id, last_key, first_key, archived) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
-/* The rebuild of every patient's keys (schema version 12), a batch of ids at a time: only
- * the columns there are at version 12 and the keys are made of. */
+static const char *const sql_prefix_insert =
+    "INSERT INTO patient_prefixes (prefix, patient_id, last_key, first_key, archived) "
+    "VALUES (?2, ?3, ?4, ?5, ?6)";
+/* The rebuild of every patient's keys (schema version 17), a batch of ids at a time: only
+ * the columns the keys are made of. */
 static const char *const sql_rebuild_batch =
     "SELECT id, first_name, last_name, phone, archived FROM patients WHERE id > ?1 "
     "ORDER BY id LIMIT 500";
@@ -69,47 +73,29 @@ static const char *const sql_find[][2] = {
 		"SELECT count(*) FROM patients WHERE " W_DOB},
 };
 
-/* Name and phone searches read patient_keys alone: each word's range gives its patients
- * with their sort keys, words are intersected, and only the page's rows are read from
- * patients. ?1/?2, ?3/?4 and ?5/?6 are the [low, high) ranges of up to three prefixes. */
-#define KEYS(where) \
-	"SELECT patient_id, last_key, first_key FROM patient_keys WHERE " where " AND " ARCH
-#define NAME_A "kind IN (1, 2) AND key >= ?1 AND key < ?2"
-#define NAME_B "kind IN (1, 2) AND key >= ?3 AND key < ?4"
-#define NAME_C "kind IN (1, 2) AND key >= ?5 AND key < ?6"
-#define PAGE   " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9"
+/* Name searches read patient_prefixes, whose rows for one prefix are in name order. One
+ * word of up to TEXT_PREFIX_CHARS characters is a count and a page of that prefix's rows;
+ * otherwise the rows of the longest word's prefix are walked in order and checked against
+ * every word here (a longer word, a second word, "last, first"). */
+#define PREFIX_ROWS "FROM patient_prefixes k WHERE k.prefix = ?1 AND (k.archived = 0 OR ?7)"
+#define PCOLS                                                                             \
+	"p.id, p.mrn, p.first_name, p.last_name, p.date_of_birth, p.phone, p.email, "     \
+	"p.fitzpatrick, p.notes, p.archived, p.created_at, p.updated_at, p.merged_into, " \
+	"p.contact_email, p.contact_sms, p.language, p.contact_changed_at, "              \
+	"p.contact_changed_by"
+#define PREFIX_ORDER " ORDER BY k.last_key, k.first_key, k.patient_id"
+static const char *const sql_prefix_count = "SELECT count(*) " PREFIX_ROWS;
+static const char *const sql_prefix_page =
+    "SELECT " PCOLS " FROM patient_prefixes k JOIN patients p ON p.id = k.patient_id "
+    "WHERE k.prefix = ?1 AND (k.archived = 0 OR ?7)" PREFIX_ORDER " LIMIT ?8 OFFSET ?9";
+static const char *const sql_prefix_walk =
+    "SELECT k.patient_id, k.last_key, k.first_key " PREFIX_ROWS PREFIX_ORDER;
+#define PAGE " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9"
 #define ONE(where)                                                           \
 	"SELECT DISTINCT patient_id, last_key, first_key FROM patient_keys " \
 	"WHERE " where " AND " ARCH
 #define COUNT1(where) \
 	"SELECT count(DISTINCT patient_id) FROM patient_keys WHERE " where " AND " ARCH
-/* One word: the patients matched are the range's name-key rows less its pair-key rows
- * (domain/text.h), two index range counts rather than a distinct count of the range; and
- * a page is the first offset + limit + pairs rows of the range in name order (a bounded
- * sort, no distinct), the rows of one patient next to each other, read once each
- * (read_page). */
-static const char *const sql_find_name1[2] = {
-    KEYS(NAME_A) " ORDER BY 2, 3, 1 LIMIT ?8",
-    "SELECT count(*) FROM patient_keys WHERE " NAME_A " AND " ARCH,
-};
-static const char *const sql_name1_pairs =
-    "SELECT count(*) FROM patient_keys WHERE kind = 4 AND key >= ?1 AND key < ?2 AND " ARCH;
-static const char *const sql_find_name2[2] = {
-    KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) PAGE,
-    "SELECT count(*) FROM (" KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) ") AS matches",
-};
-static const char *const sql_find_name3[2] = {
-    KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) " INTERSECT " KEYS(NAME_C) PAGE,
-    "SELECT count(*) FROM (" KEYS(NAME_A) " INTERSECT " KEYS(NAME_B) " INTERSECT " KEYS(
-	NAME_C) ") AS matches",
-};
-/* "last, first": a word of the last name and a word of the first. */
-#define LAST_A	"kind = 2 AND key >= ?1 AND key < ?2"
-#define FIRST_B "kind = 1 AND key >= ?3 AND key < ?4"
-static const char *const sql_find_last_first[2] = {
-    KEYS(LAST_A) " INTERSECT " KEYS(FIRST_B) PAGE,
-    "SELECT count(*) FROM (" KEYS(LAST_A) " INTERSECT " KEYS(FIRST_B) ") AS matches",
-};
 /* A run of digits: the start of one of the phone's tails. */
 #define PHONE_A "kind = 3 AND key >= ?1 AND key < ?2"
 static const char *const sql_find_phone[2] = {ONE(PHONE_A) PAGE, COUNT1(PHONE_A)};
@@ -176,23 +162,28 @@ static void bind_details(struct dbst *st, int first, const struct patient *p, co
 	db_bind_text(st, first + 9, p->notes);
 }
 
-/* Replaces patient id's rows in patient_keys with those of k. */
+/* Replaces patient id's rows in patient_keys and patient_prefixes with those of k. */
 static int write_keys(struct db *db, int64_t id, bool archived, const struct keys *k)
 {
 	struct text_keys *tk = xmalloc(sizeof *tk);
-	int err = 0;
 	if (!text_patient_keys(k->first, k->last, k->phone, tk)) {
 		/* Names this long never pass the API; such a patient is found by chart number. */
 		log_warn("patient %lld: search keys too long", (long long)id);
 	}
 	struct dbst *st = db_stmt_id(db, &sql_keys_clear, id);
-	err = st ? db_exec_stmt(db, st) : db_stmt_err(db);
+	int err = st ? db_exec_stmt(db, st) : db_stmt_err(db);
+	if (!err) {
+		st = db_stmt_id(db, &sql_prefixes_clear, id);
+		err = st ? db_exec_stmt(db, st) : db_stmt_err(db);
+	}
 	for (size_t i = 0; !err && i < tk->n; i++) {
-		if (!(st = db_stmt(db, &sql_key_insert))) {
+		bool prefix = tk->kind[i] == TEXT_KEY_PREFIX;
+		if (!(st = db_stmt(db, prefix ? &sql_prefix_insert : &sql_key_insert))) {
 			err = db_stmt_err(db);
 			break;
 		}
-		db_bind_int(st, 1, tk->kind[i]);
+		if (!prefix)
+			db_bind_int(st, 1, tk->kind[i]);
 		db_bind_text(st, 2, tk->key[i]);
 		db_bind_int(st, 3, id);
 		db_bind_text(st, 4, k->last);
@@ -317,10 +308,6 @@ static void bind_prefix(struct dbst *st, int idx, const char *prefix)
 static void bind_query(struct dbst *st, const struct patient_query *q)
 {
 	switch (q->kind) {
-	case PQ_NAME:
-		for (size_t i = 0; i < q->nwords; i++)
-			bind_prefix(st, 1 + 2 * (int)i, q->words[i]);
-		break;
 	case PQ_PHONE:
 		bind_prefix(st, 1, q->words[0]);
 		break;
@@ -328,6 +315,7 @@ static void bind_query(struct dbst *st, const struct patient_query *q)
 	case PQ_DOB:
 		db_bind_text(st, 1, q->words[0]);
 		break;
+	case PQ_NAME: /* search_names */
 	case PQ_ALL:
 		break;
 	}
@@ -372,46 +360,77 @@ static int read_by_ids(struct db *db, struct dbst *st, struct patient **out, siz
 	return load_ids(db, ids, nids, out, n);
 }
 
-/* The page's patients from a statement that gives ids in order with a patient's rows
- * next to each other: each patient once, the first offset skipped, at most limit. */
-static int read_page(struct db *db, struct dbst *st, int64_t offset, int64_t limit,
-		     struct patient **out, size_t *n)
+/* Whether the names hold every word of q: with last_first, words[0] in the last name and
+ * words[1] in the first; otherwise each in either. */
+static bool names_match(const struct patient_query *q, const char *last, const char *first)
 {
-	int64_t *ids = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *ids);
+	for (size_t i = 0; i < q->nwords; i++) {
+		bool in_last = !q->last_first || i == 0, in_first = !q->last_first || i == 1;
+		if (!(in_last && text_name_has_prefix(last, q->words[i])) &&
+		    !(in_first && text_name_has_prefix(first, q->words[i])))
+			return false;
+	}
+	return true;
+}
+
+/* PQ_NAME (see sql_prefix_count). */
+static int search_names(struct db *db, const struct patient_query *q, struct patient **out,
+			size_t *n, int64_t *total)
+{
+	size_t drive = 0;
+	for (size_t i = 1; i < q->nwords; i++)
+		if (strlen(q->words[i]) > strlen(q->words[drive]))
+			drive = i;
+	char key[4 * TEXT_PREFIX_CHARS + 1];
+	bool whole = text_prefix_key(q->words[drive], key, sizeof key);
+	int arch = q->include_archived ? 1 : 0;
+	struct dbst *st;
+	if (whole && q->nwords == 1) {
+		if (!(st = db_stmt_text(db, &sql_prefix_count, key)))
+			return db_stmt_err(db);
+		db_bind_int(st, 7, arch);
+		int err = db_query_int(db, st, total);
+		if (err)
+			return err;
+		if (!(st = db_stmt_text(db, &sql_prefix_page, key)))
+			return db_stmt_err(db);
+		db_bind_int(st, 7, arch);
+		db_bind_int(st, 8, q->limit);
+		db_bind_int(st, 9, q->offset);
+		return db_collect(db, st, sizeof **out, read_patient, free_patients, (void **)out,
+				  n);
+	}
+	if (!(st = db_stmt_text(db, &sql_prefix_walk, key)))
+		return db_stmt_err(db);
+	db_bind_int(st, 7, arch);
+	int64_t *ids = xcalloc(q->limit > 0 ? (size_t)q->limit : 1, sizeof *ids);
 	size_t nids = 0;
-	int64_t prev = 0, seen = 0;
+	int64_t seen = 0;
 	int rc;
 	while ((rc = db_step(db, st)) == DB_ROW) {
-		int64_t id = db_col_int64(st, 0);
-		if (id == prev)
+		const char *last = db_col_cstr(st, 1), *first = db_col_cstr(st, 2);
+		if (!last || !first || !names_match(q, last, first))
 			continue;
-		prev = id;
-		if (seen++ < offset)
-			continue;
-		if ((int64_t)nids < limit)
-			ids[nids++] = id;
+		if (seen++ >= q->offset && (int64_t)nids < q->limit)
+			ids[nids++] = db_col_int64(st, 0);
 	}
 	db_done(st);
 	if (rc != DB_DONE) {
 		free(ids);
 		return rc;
 	}
+	*total = seen;
 	return load_ids(db, ids, nids, out, n);
 }
 
 int store_patient_search(struct db *db, const struct patient_query *q, struct patient **out,
 			 size_t *n, int64_t *total)
 {
-	const char *const *pair = sql_find[q->kind];
-	bool by_ids = q->kind == PQ_NAME || q->kind == PQ_PHONE;
-	if (q->kind == PQ_PHONE)
-		pair = sql_find_phone;
-	else if (q->kind == PQ_NAME && q->last_first)
-		pair = sql_find_last_first;
-	else if (q->kind == PQ_NAME)
-		pair = q->nwords >= 3	? sql_find_name3
-		       : q->nwords == 2 ? sql_find_name2
-					: sql_find_name1;
+	if (q->kind == PQ_NAME && q->nwords)
+		return search_names(db, q, out, n, total);
+	const char *const *pair = q->kind == PQ_PHONE  ? sql_find_phone
+				  : q->kind == PQ_NAME ? sql_find[PQ_ALL]
+						       : sql_find[q->kind];
 	struct dbst *st = db_stmt(db, &pair[1]);
 	if (!st)
 		return db_stmt_err(db);
@@ -419,28 +438,13 @@ int store_patient_search(struct db *db, const struct patient_query *q, struct pa
 	int err = db_query_int(db, st, total);
 	if (err)
 		return err;
-	if (pair == sql_find_name1) {
-		int64_t pairs = 0;
-		st = db_stmt(db, &sql_name1_pairs);
-		if (!st)
-			return db_stmt_err(db);
-		bind_query(st, q);
-		if ((err = db_query_int(db, st, &pairs)) != 0)
-			return err;
-		*total -= pairs;
-		if (!(st = db_stmt(db, &pair[0])))
-			return db_stmt_err(db);
-		bind_query(st, q);
-		db_bind_int(st, 8, q->offset + q->limit + pairs);
-		return read_page(db, st, q->offset, q->limit, out, n);
-	}
 	st = db_stmt(db, &pair[0]);
 	if (!st)
 		return db_stmt_err(db);
 	bind_query(st, q);
 	db_bind_int(st, 8, q->limit);
 	db_bind_int(st, 9, q->offset);
-	if (by_ids)
+	if (q->kind == PQ_PHONE)
 		return read_by_ids(db, st, out, n);
 	return db_collect(db, st, sizeof **out, read_patient, free_patients, (void **)out, n);
 }
@@ -576,21 +580,16 @@ int store_patient_merge(struct db *db, const struct patient *to, struct patient 
 
 const struct hot_query store_patients_hot[] = {
     {"patient by id", &sql_get},
-    {"search by name (one word)", &sql_find_name1[0]},
-    {"count by name (one word)", &sql_find_name1[1]},
-    {"pairs by name (one word)", &sql_name1_pairs},
-    {"search by name (two words)", &sql_find_name2[0]},
-    {"count by name (two words)", &sql_find_name2[1]},
-    {"search by name (three words)", &sql_find_name3[0]},
-    {"count by name (three words)", &sql_find_name3[1]},
-    {"search last, first", &sql_find_last_first[0]},
-    {"count last, first", &sql_find_last_first[1]},
+    {"count by a name prefix", &sql_prefix_count},
+    {"search by a name prefix", &sql_prefix_page},
+    {"search by a longer prefix or several", &sql_prefix_walk},
     {"search by chart number", &sql_find[PQ_MRN][0]},
     {"search by phone", &sql_find_phone[0]},
     {"count by phone", &sql_find_phone[1]},
     {"search by date of birth", &sql_find[PQ_DOB][0]},
     {"possible duplicates", &sql_same},
     {"search keys of a patient", &sql_keys_clear},
+    {"name prefixes of a patient", &sql_prefixes_clear},
     {"session records of a patient", &sql_count[4]},
     {NULL, NULL},
 };

@@ -152,24 +152,33 @@ static void split_words(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The index of key in k's keys of kind, or -1. */
+static int key_at(const struct text_keys *k, enum text_key_kind kind, const char *key)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->kind[i] == kind && strcmp(k->key[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
 static void patient_keys(void **state)
 {
 	(void)state;
 	struct text_keys k;
 	assert_true(text_patient_keys("mary ann", "van dijk", "171912345", &k));
-	/* Two first-name words, two last-name words, 9 - 3 + 1 phone tails. */
-	assert_int_equal(k.n, 11);
-	assert_int_equal(k.kind[0], TEXT_KEY_FIRST);
-	assert_string_equal(k.key[1], "ann");
-	assert_int_equal(k.kind[2], TEXT_KEY_LAST);
-	assert_string_equal(k.key[3], "dijk");
-	assert_int_equal(k.kind[4], TEXT_KEY_PHONE);
-	assert_string_equal(k.key[4], "171912345");
-	assert_string_equal(k.key[10], "345");
+	/* m ma mar mary, a an ann, v va van, d di dij dijk; 9 - 3 + 1 phone tails. */
+	assert_int_equal(k.n, 14 + 7);
+	static const char *const starts[] = {"m", "mar", "mary", "a", "ann", "van", "d", "dijk"};
+	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+		assert_true(key_at(&k, TEXT_KEY_PREFIX, starts[i]) >= 0);
+	assert_int_equal(key_at(&k, TEXT_KEY_PREFIX, "marya"), -1);
+	assert_int_equal(k.kind[14], TEXT_KEY_PHONE);
+	assert_string_equal(k.key[14], "171912345");
+	assert_string_equal(k.key[20], "345");
 	assert_true(text_patient_keys("jo", "li", NULL, &k));
-	assert_int_equal(k.n, 2);
+	assert_int_equal(k.n, 4);
 	assert_true(text_patient_keys("jo", "li", "12", &k)); /* too short for a tail */
-	assert_int_equal(k.n, 2);
+	assert_int_equal(k.n, 4);
 	char big[2700];
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
@@ -177,55 +186,51 @@ static void patient_keys(void **state)
 	assert_int_equal(k.n, 0);
 }
 
-/* Pair keys: the common prefixes of sorted neighbours, so that a prefix's name-key rows
- * less its pair-key rows count each patient once. */
-static void patient_pair_keys(void **state)
+/* Prefixes: up to six characters of each word, each once per patient however many words
+ * share it, never half a character. */
+static void patient_prefix_keys(void **state)
 {
 	(void)state;
 	struct text_keys k;
-	/* maria, marquez, martinez: "mar" twice. A word twice in one name is one key. */
+	/* maria, martinez, marquez: m ma mar once; mari maria, mart marti martin, marq
+	 * marqu marque. A word twice in one name adds nothing. */
 	assert_true(text_patient_keys("maria maria", "martinez marquez", NULL, &k));
-	assert_int_equal(k.n, 5);
-	assert_int_equal(k.kind[3], TEXT_KEY_PAIR);
-	assert_string_equal(k.key[3], "mar\x01"
-				      "1");
-	assert_int_equal(k.kind[4], TEXT_KEY_PAIR);
-	assert_string_equal(k.key[4], "mar\x01"
-				      "2");
-	/* The same word in both names: both rows are kept, and one pair of the whole word. */
+	assert_int_equal(k.n, 3 + 2 + 3 + 3);
+	assert_true(key_at(&k, TEXT_KEY_PREFIX, "martin") >= 0);
+	assert_int_equal(key_at(&k, TEXT_KEY_PREFIX, "martine"), -1);
+	/* The same word in both names: its prefixes once. */
 	assert_true(text_patient_keys("anna", "anna", "171912", &k));
-	assert_int_equal(k.n, 3 + 4);
-	assert_int_equal(k.kind[2], TEXT_KEY_PAIR);
-	assert_string_equal(k.key[2], "anna\x01"
-				      "1");
-	/* Cyrillic words share their first byte, not their first letter: no pair key, and
-	 * never half a character. */
+	assert_int_equal(k.n, 4 + 4);
+	/* Cyrillic: characters, not bytes. */
 	assert_true(text_patient_keys("ольга", "иванова", NULL, &k));
-	assert_int_equal(k.n, 2);
-	assert_true(text_patient_keys("иван", "иванова", NULL, &k));
-	assert_int_equal(k.n, 3);
-	assert_string_equal(k.key[2], "иван\x01"
-				      "1");
-	/* For each prefix, the rows in its range less the pairs in it is 1 or 0. */
-	static const char *const prefixes[] = {"m", "ma", "mar", "mari", "marq", "mart", "x"};
-	static const int want[] = {1, 1, 1, 1, 1, 1, 0};
-	assert_true(text_patient_keys("maria", "martinez marquez", NULL, &k));
-	int bad = 0;
-	for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
-		size_t len = strlen(prefixes[p]);
-		int names = 0, pairs = 0;
-		for (size_t i = 0; i < k.n; i++) {
-			if (strncmp(k.key[i], prefixes[p], len) != 0)
-				continue;
-			if (k.kind[i] == TEXT_KEY_PAIR)
-				pairs++;
-			else
-				names++;
-		}
-		row_check(&bad, names - pairs == want[p], "prefix %s: %d names, %d pairs",
-			  prefixes[p], names, pairs);
-	}
-	assert_int_equal(bad, 0);
+	assert_int_equal(k.n, 5 + 6);
+	assert_true(key_at(&k, TEXT_KEY_PREFIX, "ивано") >= 0);
+	assert_true(key_at(&k, TEXT_KEY_PREFIX, "иванов") >= 0);
+	assert_int_equal(key_at(&k, TEXT_KEY_PREFIX, "иванова"), -1);
+	for (size_t i = 0; i < k.n; i++)
+		assert_true(text_fold(k.key[i], (char[64]){0}, 64)); /* valid UTF-8 */
+	/* The look-up key of a typed prefix, and the check of a longer one. */
+	char key[4 * TEXT_PREFIX_CHARS + 1];
+	assert_true(text_prefix_key("mart", key, sizeof key));
+	assert_string_equal(key, "mart");
+	assert_true(text_prefix_key("иванов", key, sizeof key));
+	assert_false(text_prefix_key("ивановa", key, sizeof key));
+	assert_string_equal(key, "иванов");
+	assert_false(text_prefix_key("martinez", key, sizeof key));
+	assert_string_equal(key, "martin");
+	assert_true(text_name_has_prefix("martinez marquez", "marquez"));
+	assert_true(text_name_has_prefix("de la-cruz", "cruz"));
+	assert_true(text_name_has_prefix("st. john", "john"));
+	assert_false(text_name_has_prefix("martinez marquez", "martinezz"));
+	assert_false(text_name_has_prefix("martinez", "artinez"));
+	assert_false(text_name_has_prefix("", "a"));
+	/* Words past the sixteenth are not keys, and not matched either. */
+	char many[200] = "";
+	for (int i = 0; i < 17; i++)
+		strcat(many, i == 16 ? "zed" : "ab ");
+	assert_false(text_name_has_prefix(many, "zed"));
+	assert_true(text_patient_keys(many, "x", NULL, &k));
+	assert_int_equal(key_at(&k, TEXT_KEY_PREFIX, "z"), -1);
 }
 
 static void fold_rejects_bad_utf8(void **state)
@@ -553,7 +558,7 @@ int main(void)
 		cmocka_unit_test(fold_latin_names),
 		cmocka_unit_test(split_words),
 		cmocka_unit_test(patient_keys),
-		cmocka_unit_test(patient_pair_keys),
+		cmocka_unit_test(patient_prefix_keys),
 		cmocka_unit_test(fold_rejects_bad_utf8),
 		cmocka_unit_test(fold_buffer_size),
 		cmocka_unit_test(valid_email),
