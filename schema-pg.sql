@@ -772,3 +772,16 @@ CREATE TABLE patient_prefixes (
 );
 CREATE INDEX patient_prefixes_patient ON patient_prefixes(patient_id);
 DELETE FROM patient_keys WHERE kind <> 3;
+
+-- version 18
+-- Every kind of patient message by e-mail or SMS, and the sender's claim on a row, as in
+-- schema.sql.
+ALTER TABLE messages DROP CONSTRAINT messages_kind_check;
+ALTER TABLE messages ADD CONSTRAINT messages_kind_check
+  CHECK (kind IN ('confirmation', 'update', 'cancellation', 'reminder', 'recall',
+                  'recall_second', 'aftercare'));
+ALTER TABLE messages DROP CONSTRAINT messages_channel_check;
+ALTER TABLE messages ADD CONSTRAINT messages_channel_check CHECK (channel IN ('email', 'sms'));
+ALTER TABLE messages ADD COLUMN claimed_until bigint;
+ALTER TABLE messages ADD COLUMN claimed_by text COLLATE "C";
+CREATE INDEX messages_plan ON messages(plan_id);

@@ -692,3 +692,47 @@ CREATE TABLE patient_prefixes (
 ) WITHOUT ROWID;
 CREATE INDEX patient_prefixes_patient ON patient_prefixes(patient_id);
 DELETE FROM patient_keys WHERE kind <> 3;
+
+-- version 18
+-- Every kind of patient message, by e-mail or SMS: recalls and aftercare join the
+-- appointment messages, and a reminder may go by SMS. claimed_until and claimed_by: the
+-- sender that took a due row to deliver it, and until when the row is its own; another
+-- sender on the same database (several servers on one PostgreSQL database) leaves it
+-- alone until then. SQLite cannot change a CHECK, so the table is made anew.
+CREATE TABLE messages_v18 (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL
+                  CHECK (kind IN ('confirmation', 'update', 'cancellation', 'reminder',
+                                  'recall', 'recall_second', 'aftercare')),
+  appointment_id  INTEGER REFERENCES appointments(id),
+  patient_id      INTEGER NOT NULL REFERENCES patients(id),
+  plan_id         INTEGER REFERENCES plans(id),
+  channel         TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email', 'sms')),
+  recipient       TEXT NOT NULL,
+  sequence        INTEGER NOT NULL DEFAULT 0,
+  due_at          INTEGER NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'queued'
+                  CHECK (status IN ('queued', 'sent', 'failed', 'cancelled')),
+  tries           INTEGER NOT NULL DEFAULT 0,
+  next_try_at     INTEGER NOT NULL,
+  last_error      TEXT,
+  idem_key        TEXT NOT NULL UNIQUE,
+  message_id      TEXT NOT NULL,
+  sent_at         INTEGER,
+  link_used_at    INTEGER,
+  created_at      INTEGER NOT NULL,
+  claimed_until   INTEGER,
+  claimed_by      TEXT
+);
+INSERT INTO messages_v18 (id, kind, appointment_id, patient_id, plan_id, channel, recipient,
+  sequence, due_at, status, tries, next_try_at, last_error, idem_key, message_id, sent_at,
+  link_used_at, created_at)
+SELECT id, kind, appointment_id, patient_id, plan_id, channel, recipient, sequence, due_at,
+  status, tries, next_try_at, last_error, idem_key, message_id, sent_at, link_used_at,
+  created_at FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v18 RENAME TO messages;
+CREATE INDEX messages_due ON messages(status, next_try_at);
+CREATE INDEX messages_appointment ON messages(appointment_id);
+CREATE INDEX messages_patient ON messages(patient_id, id);
+CREATE INDEX messages_plan ON messages(plan_id);

@@ -6,12 +6,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum msg_kind {
-	MSG_CONFIRMATION = 1, /* booked: the calendar entry with METHOD:REQUEST */
-	MSG_UPDATE,	      /* moved: the same entry with a higher SEQUENCE */
-	MSG_CANCELLATION,     /* cancelled: METHOD:CANCEL */
-	MSG_REMINDER,	      /* before the visit, with the confirm/cancel link */
-};
+#include "domain/templates.h"
+
+/* The kinds of message (enum msg_kind, domain/templates.h) by name: "confirmation",
+ * "update", "cancellation", "reminder", "recall", "recall_second", "aftercare". A
+ * confirmation carries the calendar entry with METHOD:REQUEST, an update the same entry
+ * with a higher SEQUENCE, a cancellation METHOD:CANCEL; a reminder the confirm/cancel
+ * link. "" for anything else. */
 const char *msg_kind_name(int kind);
 int msg_kind_parse(const char *s); /* 0 when unknown */
 
@@ -42,7 +43,7 @@ void msg_message_id(const char *idem_key, const char *domain, char buf[320]);
 
 /* The facts a message is composed from. No clinical detail: the treatment type appears
  * only when the clinic allows it (treatment NULL otherwise), never a condition or area. */
-struct msg_facts {
+struct msg_compose_facts {
 	int kind;
 	const char *clinic_name;
 	const char *first_name;
@@ -60,7 +61,7 @@ struct msg_text {
 void msg_text_cleanup(struct msg_text *t);
 
 /* Composes the English message of f->kind. */
-void msg_compose(const struct msg_facts *f, struct msg_text *out);
+void msg_compose(const struct msg_compose_facts *f, struct msg_text *out);
 
 /* The calendar entry of an appointment (RFC 5545): METHOD:REQUEST, or METHOD:CANCEL when
  * cancel; UID uid, SEQUENCE sequence, DTSTAMP stamp, the clinic zone's VTIMEZONE (named

@@ -243,7 +243,7 @@ static char *build(struct db *db, const struct msg_row *m, const struct msg_send
 		snprintf(link, sizeof link, "%s/p/link?t=%s", config.public_url, token);
 		with_link = true;
 	}
-	struct msg_facts mf = {
+	struct msg_compose_facts mf = {
 	    .kind = m->kind,
 	    .clinic_name = config.clinic_name,
 	    .first_name = f->first_name,

@@ -10,21 +10,17 @@
 #include "domain/dates.h"
 #include "util/xalloc.h"
 
-static const char *const kind_names[] = {NULL, "confirmation", "update", "cancellation",
-					 "reminder"};
 static const char *const status_names[] = {NULL, "queued", "sent", "failed", "cancelled"};
 
 const char *msg_kind_name(int kind)
 {
-	return kind >= MSG_CONFIRMATION && kind <= MSG_REMINDER ? kind_names[kind] : "";
+	const char *name = tmpl_kind_name(kind);
+	return name ? name : "";
 }
 
 int msg_kind_parse(const char *s)
 {
-	for (int i = MSG_CONFIRMATION; s && i <= MSG_REMINDER; i++)
-		if (strcmp(s, kind_names[i]) == 0)
-			return i;
-	return 0;
+	return s ? tmpl_kind_parse(s) : 0;
 }
 
 const char *msg_status_name(int status)
@@ -117,7 +113,7 @@ static void html_escape(struct buf *b, const char *s)
 	}
 }
 
-void msg_compose(const struct msg_facts *f, struct msg_text *out)
+void msg_compose(const struct msg_compose_facts *f, struct msg_text *out)
 {
 	char when[96];
 	when_text(f->start, when, sizeof when);

@@ -166,7 +166,7 @@ static void a_mail_without_clinical_detail(void **state)
 {
 	(void)state;
 	dates_set_zone("Europe/Berlin");
-	struct msg_facts f = {
+	struct msg_compose_facts f = {
 	    .kind = MSG_REMINDER,
 	    .clinic_name = "Klinik <Süd>",
 	    .first_name = "Zoë",
