@@ -89,7 +89,8 @@ static const char *const sql_prefix_page =
     "SELECT " PCOLS " FROM patient_prefixes k JOIN patients p ON p.id = k.patient_id "
     "WHERE k.prefix = ?1 AND (k.archived = 0 OR ?7)" PREFIX_ORDER " LIMIT ?8 OFFSET ?9";
 static const char *const sql_prefix_walk =
-    "SELECT k.patient_id, k.last_key, k.first_key " PREFIX_ROWS PREFIX_ORDER;
+    "SELECT k.patient_id, k.last_key, k.first_key, k.archived FROM patient_prefixes k "
+    "WHERE k.prefix = ?1" PREFIX_ORDER;
 #define PAGE " ORDER BY 2, 3, 1 LIMIT ?8 OFFSET ?9"
 #define ONE(where)                                                           \
 	"SELECT DISTINCT patient_id, last_key, first_key FROM patient_keys " \
@@ -360,11 +361,15 @@ static int read_by_ids(struct db *db, struct dbst *st, struct patient **out, siz
 	return load_ids(db, ids, nids, out, n);
 }
 
-/* Whether the names hold every word of q: with last_first, words[0] in the last name and
- * words[1] in the first; otherwise each in either. */
-static bool names_match(const struct patient_query *q, const char *last, const char *first)
+/* Whether the names hold every word of q but skip (the word the rows were found by, when
+ * its key is all of it and in either name): with last_first, words[0] in the last name
+ * and words[1] in the first; otherwise each in either. */
+static bool names_match(const struct patient_query *q, size_t skip, const char *last,
+			const char *first)
 {
 	for (size_t i = 0; i < q->nwords; i++) {
+		if (i == skip)
+			continue;
 		bool in_last = !q->last_first || i == 0, in_first = !q->last_first || i == 1;
 		if (!(in_last && text_name_has_prefix(last, q->words[i])) &&
 		    !(in_first && text_name_has_prefix(first, q->words[i])))
@@ -402,14 +407,16 @@ static int search_names(struct db *db, const struct patient_query *q, struct pat
 	}
 	if (!(st = db_stmt_text(db, &sql_prefix_walk, key)))
 		return db_stmt_err(db);
-	db_bind_int(st, 7, arch);
+	size_t skip = whole && !q->last_first ? drive : q->nwords;
 	int64_t *ids = xcalloc(q->limit > 0 ? (size_t)q->limit : 1, sizeof *ids);
 	size_t nids = 0;
 	int64_t seen = 0;
 	int rc;
 	while ((rc = db_step(db, st)) == DB_ROW) {
+		if (db_col_int(st, 3) && !arch)
+			continue;
 		const char *last = db_col_cstr(st, 1), *first = db_col_cstr(st, 2);
-		if (!last || !first || !names_match(q, last, first))
+		if (!last || !first || !names_match(q, skip, last, first))
 			continue;
 		if (seen++ >= q->offset && (int64_t)nids < q->limit)
 			ids[nids++] = db_col_int64(st, 0);
