@@ -27,9 +27,9 @@ struct recall_facts {
 
 /* What to queue now. */
 struct recall_decision {
-	int kind;    /* MSG_RECALL, MSG_RECALL_SECOND, or 0: nothing */
-	int session; /* the session the recall is for: holding + 1 */
-	int64_t due; /* when it is due: 09:00 clinic time of its day */
+	int kind;		 /* MSG_RECALL, MSG_RECALL_SECOND, or 0: nothing */
+	int session;		 /* the session the recall is for: holding + 1 */
+	int64_t due;		 /* when it is due: 09:00 clinic time of its day */
 	int64_t window_from_day; /* the first day the session may be booked */
 };
 

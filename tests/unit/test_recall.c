@@ -40,7 +40,7 @@ static void the_first_recall_waits_for_the_window(void **state)
 	} rows[] = {
 	    {d0, 12, 0, 0},
 	    {d0 + 27, 23, 59, 0},
-	    {d0 + 28, 8, 59, 0},	  /* the window's day, before 09:00 */
+	    {d0 + 28, 8, 59, 0},	 /* the window's day, before 09:00 */
 	    {d0 + 28, 9, 0, MSG_RECALL}, /* 09:00 on its first day */
 	    {d0 + 30, 15, 0, MSG_RECALL},
 	    {d0 + 42, 23, 59, MSG_RECALL}, /* the window's last day */
