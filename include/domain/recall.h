@@ -1,6 +1,6 @@
 /* When a plan's patient is recalled: the first recall when the next session's window
  * opens with nothing booked, the second 14 days later, and whether a queued one still
- * stands when it is sent (RULES.md rules 63 and 64). Pure: no I/O. */
+ * stands when it is sent (RULES.md rule 68). Pure: no I/O. */
 #ifndef COLLAGENDA_DOMAIN_RECALL_H
 #define COLLAGENDA_DOMAIN_RECALL_H
 

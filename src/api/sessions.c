@@ -728,7 +728,7 @@ int h_session_sign(struct api_ctx *ctx)
 		err = api_audit(ctx, "sign", "session_record", s.a.id, NULL);
 	if (!err)
 		err = plan_sessions_changed(ctx, s.p.id);
-	/* RULES.md rule 65: aftercare once, queued with the signature. */
+	/* RULES.md rule 69: aftercare once, queued with the signature. */
 	if (!err)
 		err = api_followup_aftercare(ctx, &s.a);
 	if (!err) {

@@ -91,3 +91,10 @@ int store_msg_cancel_recalls(struct db *db, int64_t plan_id)
 	assert(db_in_write(db));
 	return db_exec_stmt(db, db_stmt_id(db, &sql_cancel, plan_id));
 }
+
+const struct hot_query store_followup_hot[] = {
+    {"recall scan", &sql_due},
+    {"recall plan", &sql_plan},
+    {"cancel a plan's recalls", &sql_cancel},
+    {NULL, NULL},
+};

@@ -1,5 +1,5 @@
 /* Unit tests for domain/recall.c: when the first and second recall of a plan are due,
- * when none is, and when a queued one no longer stands (RULES.md rules 63 and 64). */
+ * when none is, and when a queued one no longer stands (RULES.md rule 68). */
 #include "unit.h"
 
 #include "domain/dates.h"
