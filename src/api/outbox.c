@@ -332,8 +332,11 @@ static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_ro
 	if (outbox_followup_kind(m->kind)) {
 		char *care = NULL;
 		const char *gone = NULL;
-		if (outbox_followup_mail(db, m, now, &care, &gone) != 0) {
-			log_warn("message %lld: cannot compose it", (long long)m->id);
+		int err = outbox_followup_mail(db, m, now, &care, &gone);
+		if (err == -ERR_STORAGE_UNAVAILABLE || err == -ERR_BUSY) {
+			log_warn("message %lld: cannot read its facts", (long long)m->id);
+		} else if (err) {
+			send_one(db, smtp, m, NULL); /* a failed try: its template is broken */
 		} else if (gone) {
 			log_info("message %lld not sent: %s", (long long)m->id, gone);
 			if (write_mark(db, m->id, MSG_CANCELLED, 0, 0, NULL, now) != 0)
@@ -369,13 +372,14 @@ static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_ro
 	send_one(db, smtp, m, mail);
 }
 
-/* Sends mail (freed here) for m and records what came of it. */
+/* Sends mail (freed here; NULL when it could not be composed: a failed try) for m and
+ * records what came of it. */
 static void send_one(struct db *db, struct smtp_client *smtp, const struct msg_row *m, char *mail)
 {
 	int err;
 	int64_t now;
-	char answer[512];
-	int sent = smtp_send(smtp, m->recipient, mail, answer, sizeof answer);
+	char answer[512] = "the message could not be composed";
+	int sent = mail ? smtp_send(smtp, m->recipient, mail, answer, sizeof answer) : -1;
 	free(mail);
 	now = clock_now();
 	if (sent == 0) {

@@ -251,6 +251,65 @@ static void no_aftercare_without_an_address(void **state)
 	assert_int_equal(fx_sql_int(&S, sql), 0);
 }
 
+/* The aftercare row of appointment appt: its column what, as an integer. */
+static long long aftercare_sql(const char *what, long long appt)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT %s FROM messages WHERE appointment_id = %lld AND kind = 'aftercare'", what,
+		 appt);
+	return fx_sql_int(&S, sql);
+}
+
+static void the_clinics_aftercare_text_and_a_broken_one(void **state)
+{
+	(void)state;
+	fx_expect_status(req(&S, "PUT", V1 "/message-templates/aftercare/en/email", t_admin,
+			     "{\"subject\":\"After your visit to {clinic_name}\","
+			     "\"body_text\":\"Hello {first_name}, wear SPF 50 for a week.\"}"),
+			 200);
+	struct course c = {.lane = "ac3"};
+	course(&c, "Tess", "Template", "tess@example.org");
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM messages WHERE appointment_id = %lld AND "
+		 "kind = 'aftercare' AND status = 'sent'",
+		 c.first);
+	wait_count(sql, 1);
+	json_t *list = sink_messages(&K);
+	char mid[128];
+	snprintf(mid, sizeof mid, "<appt-%lld-aftercare-0@" DOMAIN ">", c.first);
+	int copies;
+	json_t *m = arrived(list, mid, &copies);
+	assert_non_null(m);
+	assert_string_equal(jstr(m, "subject"), "After your visit to Klinik Nord");
+	assert_non_null(strstr(jstr(m, "text"), "Hello Tess, wear SPF 50 for a week."));
+	json_decref(list);
+
+	/* A stored template that no longer passes its check (changed beneath the program):
+	 * the message is a failed try with a plain answer, not a crash or a blank e-mail. */
+	assert_int_equal(fx_sql_exec(&S,
+				     "UPDATE message_templates SET body_text = ?1 WHERE kind = "
+				     "'aftercare' AND language = 'en' AND channel = 'email'",
+				     "Your {diagnosis} is healing."),
+			 1);
+	struct course d = {.lane = "ac4"};
+	course(&d, "Bree", "Broken", "bree@example.org");
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM messages WHERE appointment_id = %lld AND "
+		 "kind = 'aftercare' AND status = 'queued' AND tries = 1",
+		 d.first);
+	wait_count(sql, 1);
+	char *why = fx_sql_text(&S, "SELECT last_error FROM messages WHERE kind = 'aftercare' "
+				    "AND tries = 1 AND status = 'queued'");
+	assert_non_null(why);
+	assert_string_equal(why, "the message could not be composed");
+	free(why);
+	assert_int_equal(aftercare_sql("count(*)", d.first), 1);
+	fx_expect_status(
+	    req(&S, "POST", V1 "/message-templates/aftercare/en/email/reset", t_admin, NULL), 200);
+}
+
 static struct course rc_a = {.lane = "rc-a"}, rc_b = {.lane = "rc-b"}, rc_c = {.lane = "rc-c"};
 
 /* The recall list's item of plan, or NULL. */
@@ -467,6 +526,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(aftercare_once_after_signing_without_clinical_detail),
 	    cmocka_unit_test(no_aftercare_without_an_address),
+	    cmocka_unit_test(the_clinics_aftercare_text_and_a_broken_one),
 	    cmocka_unit_test(recalls_when_the_window_opens_and_14_days_later),
 	    cmocka_unit_test(a_booking_cancels_a_queued_recall),
 	    cmocka_unit_test(no_recall_twice_after_a_restart),
