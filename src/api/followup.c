@@ -136,7 +136,9 @@ void outbox_followup_tick(struct db *db)
 	int queued = 0;
 	int err = outbox_recall_scan(db, now, SCAN_BATCH, &queued);
 	if (err) {
+		/* Tried again in the next minute, not on every round. */
 		log_warn("recall scan: %s", err_wire(err));
+		last_minute = now / 60;
 		return;
 	}
 	/* A full batch may have more behind it: look again on the next round. */
