@@ -323,9 +323,9 @@ static int write_mark(struct db *db, int64_t id, int status, int tries, int64_t 
 	return db_commit(db);
 }
 
-/* Delivers one due message and records what came of it. */
 static void send_one(struct db *db, struct smtp_client *smtp, const struct msg_row *m, char *mail);
 
+/* Delivers one due message and records what came of it. */
 static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_row *m)
 {
 	int64_t now = clock_now();
