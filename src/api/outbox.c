@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/followup.h"
 #include "domain/messages.h"
 #include "domain/text.h"
 #include "store/messages.h"
@@ -62,6 +63,12 @@ static int queue(struct api_ctx *ctx, const struct appointment *a, const char *t
 	return store_msg_insert(ctx->db, &m, &inserted);
 }
 
+bool outbox_may_email(const struct patient *p)
+{
+	/* Consent for now: an address on file and a chart in use. */
+	return !p->archived && p->email && text_valid_email(p->email);
+}
+
 int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int event)
 {
 	int err = 0;
@@ -75,8 +82,7 @@ int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int
 	struct patient p;
 	if ((err = store_patient_get(ctx->db, a->patient_id, &p)) != 0)
 		return err;
-	/* Consent for now: an address on file and a chart in use. */
-	if (p.archived || !p.email || !text_valid_email(p.email))
+	if (!outbox_may_email(&p))
 		goto out;
 	int64_t seq = 0, now = clock_now();
 	if (event != OUTBOX_BOOKED && (err = store_appt_next_sequence(ctx->db, a->id, &seq)) != 0)
@@ -317,10 +323,30 @@ static int write_mark(struct db *db, int64_t id, int status, int tries, int64_t 
 	return db_commit(db);
 }
 
+static void send_one(struct db *db, struct smtp_client *smtp, const struct msg_row *m, char *mail);
+
 /* Delivers one due message and records what came of it. */
 static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_row *m)
 {
 	int64_t now = clock_now();
+	if (outbox_followup_kind(m->kind)) {
+		char *care = NULL;
+		const char *gone = NULL;
+		int err = outbox_followup_mail(db, m, now, &care, &gone);
+		if (err == -ERR_STORAGE_UNAVAILABLE || err == -ERR_BUSY) {
+			log_warn("message %lld: cannot read its facts", (long long)m->id);
+		} else if (err) {
+			send_one(db, smtp, m, NULL); /* a failed try: its template is broken */
+		} else if (gone) {
+			log_info("message %lld not sent: %s", (long long)m->id, gone);
+			if (write_mark(db, m->id, MSG_CANCELLED, 0, 0, NULL, now) != 0)
+				log_warn("message %lld: cannot mark it cancelled",
+					 (long long)m->id);
+		} else {
+			send_one(db, smtp, m, care);
+		}
+		return;
+	}
 	struct msg_send_facts f;
 	int err = db_begin_read(db);
 	if (!err) {
@@ -343,8 +369,17 @@ static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_ro
 	}
 	char *mail = build(db, m, &f, now);
 	msg_send_facts_cleanup(&f);
-	char answer[512];
-	int sent = smtp_send(smtp, m->recipient, mail, answer, sizeof answer);
+	send_one(db, smtp, m, mail);
+}
+
+/* Sends mail (freed here; NULL when it could not be composed: a failed try) for m and
+ * records what came of it. */
+static void send_one(struct db *db, struct smtp_client *smtp, const struct msg_row *m, char *mail)
+{
+	int err;
+	int64_t now;
+	char answer[512] = "the message could not be composed";
+	int sent = mail ? smtp_send(smtp, m->recipient, mail, answer, sizeof answer) : -1;
 	free(mail);
 	now = clock_now();
 	if (sent == 0) {
@@ -383,6 +418,7 @@ static void *sender_main(void *arg)
 	for (;;) {
 		struct msg_row *due = NULL;
 		size_t n = 0;
+		outbox_followup_tick(db);
 		int err = db_begin_read(db);
 		if (!err) {
 			err = store_msg_due(db, clock_now(), BATCH, &due, &n);
