@@ -1386,6 +1386,14 @@ json_t *sink_messages(const struct smtp_sink *k)
 	return j;
 }
 
+void fx_clock_set(struct server *s, time_t t)
+{
+	char when[32];
+	fx_instant(t, when);
+	fx_expect_status(reqf(s, "POST", "/api/v1/test/clock", NULL, "{\"now\":\"%s\"}", when),
+			 200);
+}
+
 bool fx_wait_sql(const struct server *s, const char *sql, long long want)
 {
 	for (int i = 0; i < 1500; i++) {

@@ -344,6 +344,10 @@ bool sink_wait(const struct smtp_sink *k, int n);
  * decrefs. Aborts when the checker fails. */
 json_t *sink_messages(const struct smtp_sink *k);
 
+/* Moves the clock of s (started with --test-clock) to t, Unix seconds; the test fails
+ * unless the server takes it. From there the server's clock runs on. */
+void fx_clock_set(struct server *s, time_t t);
+
 /* Waits until the SQL query's integer answer on s's database is want (true), or 30 s
  * have passed (false): for state the server reaches on its own (a message sent). */
 bool fx_wait_sql(const struct server *s, const char *sql, long long want);
