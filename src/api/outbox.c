@@ -396,6 +396,7 @@ static void *sender_main(void *arg)
 	struct smtp_config sc = {
 	    .url = config.smtp_url,
 	    .insecure = config.smtp_insecure,
+	    .ca_file = config.smtp_ca_file,
 	    .user = config.smtp_user,
 	    .password = config.smtp_password,
 	    .from = config.mail_from,
