@@ -12,6 +12,7 @@
 #include "store/clinic.h"
 #include "store/schedule.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/xalloc.h"
@@ -72,7 +73,7 @@ int h_recalls(struct api_ctx *ctx)
 	int err = api_query_int(ctx, "within_days", 0, 365, 14, &within);
 	if (err)
 		return err;
-	int64_t today = dates_local_day((int64_t)time(NULL));
+	int64_t today = dates_local_day(clock_now());
 	struct recall_row *rows = NULL;
 	size_t n = 0;
 	/* A coarse cut by instant (a day's margin for DST), then the exact rule by day. */
@@ -129,7 +130,7 @@ static int cautions_of(struct api_ctx *ctx, int64_t patient_id, json_t **out)
 		safety_facts_cleanup(&f);
 		return -ERR_INTERNAL;
 	}
-	err = rules_safety(&f, KIND_TREATMENT, (int64_t)time(NULL), &res);
+	err = rules_safety(&f, KIND_TREATMENT, clock_now(), &res);
 	if (err != -ERR_INTERNAL) {
 		*out = api_codes_json(res.cautions, res.ncautions);
 		err = 0;
@@ -172,7 +173,7 @@ int h_day_sheet(struct api_ctx *ctx)
 					json_pack("{s:s}", "field", "date"));
 		day = dates_to_days(&d);
 	} else {
-		day = dates_local_day((int64_t)time(NULL));
+		day = dates_local_day(clock_now());
 	}
 	/* Phone numbers only when asked (the printable sheet): the sheet itself reads the
 	 * day's appointments and nothing else. */
