@@ -35,19 +35,29 @@ int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
 /* Cancels the appointment's queued reminders. Inside the write transaction. */
 int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
 
-/* Up to limit queued rows due at now, the longest waiting first. */
+/* Up to limit queued rows due at now that no sender holds (see store_msg_claim), the
+ * longest waiting first. */
 int store_msg_due(struct db *db, int64_t now, int limit, struct msg_row **out, size_t *n)
     __attribute__((warn_unused_result));
 
-/* Marks a queued row sent at now, with one more try. *changed is 0 when the row was no
- * longer queued. Inside the write transaction. */
+/* Takes queued row id for the sender named by until the instant until, in one statement:
+ * *claimed is true only when the row was still queued, still due at now (a try another
+ * sender made meanwhile has put its next try later) and no sender's claim on it held at
+ * now (a claim holds while now <= claimed_until). Several senders on one database send a
+ * row only after claiming it, so no two send it at once; a sender that dies holding a
+ * row leaves it to the others once the claim runs out. Inside the write transaction. */
+int store_msg_claim(struct db *db, int64_t id, const char *by, int64_t until, int64_t now,
+		    bool *claimed) __attribute__((warn_unused_result));
+
+/* Marks a queued row sent at now, with one more try, and clears its claim. *changed is 0
+ * when the row was no longer queued. Inside the write transaction. */
 int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int64_t *changed)
     __attribute__((warn_unused_result));
 /* Records a failed try of a queued row: its try count, the next try (or status failed)
- * and the server's answer. Inside the write transaction. */
+ * and the server's answer; clears its claim. Inside the write transaction. */
 int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at, int status,
 			      const char *error) __attribute__((warn_unused_result));
-/* Marks a queued row cancelled (it went stale before it was sent). */
+/* Marks a queued row cancelled (it went stale before it was sent) and clears its claim. */
 int store_msg_mark_cancelled(struct db *db, int64_t id) __attribute__((warn_unused_result));
 /* Queues a failed row again for now, its tries counted afresh. *changed is 0 when the
  * row was not failed. */

@@ -323,12 +323,40 @@ static int write_mark(struct db *db, int64_t id, int status, int tries, int64_t 
 	return db_commit(db);
 }
 
+/* How long a sender's claim on a row holds: longer than a whole SMTP exchange may take
+ * (10 s to connect, 30 s in all), so that the claim outlives any send it covers. */
+#define LEASE_S 300
+
+/* This process's name in the claims it makes, random at each start: a restarted server
+ * is another sender, and waits like any other for the claims of the one that died. */
+static char claimer[40];
+
+/* Claims m for this sender (store_msg_claim); true when it is ours to send. */
+static bool claim(struct db *db, const struct msg_row *m, int64_t now)
+{
+	bool claimed = false;
+	int err = db_begin_write(db);
+	if (!err) {
+		err = store_msg_claim(db, m->id, claimer, now + LEASE_S, now, &claimed);
+		if (!err)
+			err = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	if (err)
+		log_warn("message %lld: cannot claim it", (long long)m->id);
+	return !err && claimed;
+}
+
 static void send_one(struct db *db, struct smtp_client *smtp, const struct msg_row *m, char *mail);
 
-/* Delivers one due message and records what came of it. */
+/* Delivers one due message, once this sender has claimed it, and records what came of
+ * it. */
 static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_row *m)
 {
 	int64_t now = clock_now();
+	if (!claim(db, m, now))
+		return;
 	if (outbox_followup_kind(m->kind)) {
 		char *care = NULL;
 		const char *gone = NULL;
@@ -403,6 +431,7 @@ static void *sender_main(void *arg)
 	struct smtp_config sc = {
 	    .url = config.smtp_url,
 	    .insecure = config.smtp_insecure,
+	    .ca_file = config.smtp_ca_file,
 	    .user = config.smtp_user,
 	    .password = config.smtp_password,
 	    .from = config.mail_from,
@@ -452,6 +481,11 @@ int outbox_start(void)
 		return -1;
 	pthread_condattr_destroy(&ca);
 	stop_flag = false;
+	unsigned char raw[8];
+	char hex[2 * sizeof raw + 1];
+	randombytes_buf(raw, sizeof raw);
+	snprintf(claimer, sizeof claimer, "sender-%s",
+		 sodium_bin2hex(hex, sizeof hex, raw, sizeof raw));
 	if (pthread_create(&sender, NULL, sender_main, NULL) != 0)
 		return -1;
 	sender_running = true;

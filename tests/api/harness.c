@@ -1261,10 +1261,63 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Runs a command (argv[0] found in PATH), its output to /dev/null; true when it exits 0. */
+static bool run_quiet(const char *const *argv)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 void sink_start(struct smtp_sink *k)
 {
+	sink_start_with(k, NULL);
+}
+
+void sink_start_with(struct smtp_sink *k, const struct sink_options *o)
+{
+	static const struct sink_options plain;
+	if (!o)
+		o = &plain;
 	memset(k, 0, sizeof *k);
 	fx_mkdtemp(k->dir, sizeof k->dir, "/tmp/collagenda-smtp-");
+	const char *argv[8] = {"python3", "tests/mail/sink.py", k->dir};
+	int argc = 3;
+	if (o->tls) {
+		/* A throwaway self-signed certificate for 127.0.0.1: its own CA. */
+		char key[300];
+		snprintf(k->ca, sizeof k->ca, "%s/cert.pem", k->dir);
+		snprintf(key, sizeof key, "%s/key.pem", k->dir);
+		const char *req[] = {
+		    "openssl",	"req",		 "-x509",   "-newkey",
+		    "rsa:2048", "-nodes",	 "-keyout", key,
+		    "-out",	k->ca,		 "-days",   "1",
+		    "-subj",	"/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+		    NULL};
+		if (!run_quiet(req))
+			die("openssl req (a certificate for the SMTP server)");
+		argv[argc++] = strcmp(o->tls, "smtps") == 0 ? "--smtps" : "--starttls";
+	}
+	if (o->user) {
+		char path[300];
+		snprintf(path, sizeof path, "%s/password", k->dir);
+		FILE *f = fopen(path, "w");
+		if (!f || fputs(o->password, f) < 0 || fclose(f) != 0)
+			die("sink password");
+		argv[argc++] = "--auth";
+		argv[argc++] = o->user;
+	}
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -1275,7 +1328,7 @@ void sink_start(struct smtp_sink *k)
 			dup2(devnull, 1);
 		}
 		/* Debian's python3 (another one earlier in PATH may not see its modules). */
-		execl("/usr/bin/python3", "python3", "tests/mail/sink.py", k->dir, (char *)NULL);
+		execv("/usr/bin/python3", (char *const *)argv);
 		_exit(127);
 	}
 	k->pid = pid;
@@ -1301,7 +1354,8 @@ void sink_start(struct smtp_sink *k)
 		fprintf(stderr, "harness: the SMTP server did not start\n");
 		abort();
 	}
-	snprintf(k->url, sizeof k->url, "smtp://127.0.0.1:%u", k->port);
+	snprintf(k->url, sizeof k->url, "%s://127.0.0.1:%u",
+		 o->tls && strcmp(o->tls, "smtps") == 0 ? "smtps" : "smtp", k->port);
 }
 
 void sink_stop(struct smtp_sink *k)
@@ -1384,6 +1438,14 @@ json_t *sink_messages(const struct smtp_sink *k)
 		abort();
 	}
 	return j;
+}
+
+void fx_clock_set(struct server *s, time_t t)
+{
+	char when[32];
+	fx_instant(t, when);
+	fx_expect_status(reqf(s, "POST", "/api/v1/test/clock", NULL, "{\"now\":\"%s\"}", when),
+			 200);
 }
 
 bool fx_wait_sql(const struct server *s, const char *sql, long long want)
