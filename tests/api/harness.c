@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,6 +29,15 @@ static void die(const char *what)
 {
 	fprintf(stderr, "harness: %s (%s)\n", what, strerror(errno));
 	abort();
+}
+
+/* In a child the harness starts (a server, a mail or SMS stand-in): it is killed when the
+ * test process ends, so that a test that fails half-way leaves nothing running that holds
+ * the test runner's output open. */
+static void child_dies_with_test(void)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		_exit(126);
 }
 
 int harness_run_as = -1;
@@ -67,6 +77,7 @@ int run_cli(const char *const *args, const char *stdin_text, char **out)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		child_dies_with_test();
 		dup2(in_pipe[0], 0);
 		dup2(out_pipe[1], 1);
 		int devnull = open("/dev/null", O_WRONLY);
@@ -137,6 +148,7 @@ static bool try_spawn(struct server *s, const char *const *extra_args)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		child_dies_with_test();
 		dup2(out_pipe[1], 1);
 		int logfd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (logfd >= 0)
@@ -1268,6 +1280,7 @@ static bool run_quiet(const char *const *argv)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		child_dies_with_test();
 		int devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
 			dup2(devnull, 1);
@@ -1322,6 +1335,7 @@ void sink_start_with(struct smtp_sink *k, const struct sink_options *o)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		child_dies_with_test();
 		int devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
@@ -1370,6 +1384,7 @@ void sink_stop(struct smtp_sink *k)
 	const char *args[] = {"rm", "-rf", k->dir, NULL};
 	pid_t pid = fork();
 	if (pid == 0) {
+		child_dies_with_test();
 		execv("/bin/rm", (char *const *)args);
 		_exit(127);
 	}
@@ -1419,6 +1434,7 @@ json_t *sink_messages(const struct smtp_sink *k)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		child_dies_with_test();
 		dup2(out_pipe[1], 1);
 		close(out_pipe[0]);
 		execl("/usr/bin/python3", "python3", "tests/mail/check.py", k->dir, (char *)NULL);
