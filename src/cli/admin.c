@@ -1,8 +1,10 @@
-/* collagenda init, user add, backup and audit verify. */
+/* collagenda init, user add, backup, restore and audit verify. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "store/copy.h"
 #include "store/audit.h"
 #include "store/db.h"
+#include "store/files.h"
 #include "store/photos.h"
 #include "store/users.h"
 #include "util/err.h"
@@ -397,8 +400,8 @@ int cli_backup(int argc, char **argv)
 	    "Copies the database to DEST with SQLite's online backup (safe "
 	    "while the server runs), checks the copy's integrity and anchors its "
 	    "audit trail (DEST.audit-head), then copies the photo files (PATH.photos) to\n"
-	    "DEST.photos and checks each copy's hash. Restoring is putting DEST and\n"
-	    "DEST.photos back as PATH and PATH.photos.\n";
+	    "DEST.photos and checks each copy's hash. `collagenda restore --from DEST --db\n"
+	    "PATH` puts them back.\n";
 	const char *path = DEFAULT_DB;
 	int rc;
 	if (!db_option(argc, argv, 1, text, &path, &rc))
@@ -431,6 +434,211 @@ int cli_backup(int argc, char **argv)
 	if (copy_photos(path, dest, &photos) != 0)
 		return CLI_FAIL;
 	printf("backed up %s to %s (%zu photo files)\n", path, dest, photos);
+	return CLI_OK;
+}
+
+/* ---- Restore. */
+
+/* Joins a and b into out (n bytes); false when it does not fit. */
+static bool joined(char *out, size_t n, const char *a, const char *b)
+{
+	int w = snprintf(out, n, "%s%s", a, b);
+	return w > 0 && (size_t)w < n;
+}
+
+/* Checks the backup at from as `audit verify --photos` does: SQLite's integrity check,
+ * the audit chain up to the anchor beside it, and every photo file's hash in
+ * from.photos. 0, or CLI_FAIL with the reason printed. */
+static int check_backup(struct db *db, const char *from)
+{
+	char anchor[PATH_MAX], photos[PATH_MAX];
+	if (store_anchor_path(from, anchor, sizeof anchor) != 0 ||
+	    !joined(photos, sizeof photos, from, ".photos")) {
+		fprintf(stderr, "collagenda restore: the backup's path is too long\n");
+		return CLI_FAIL;
+	}
+	if (db_integrity_check(db) != 0) {
+		fprintf(stderr, "collagenda restore: %s fails its integrity check\n", from);
+		return CLI_FAIL;
+	}
+	int64_t bad = 0, count = 0;
+	size_t bad_files = 0, files = 0;
+	int rc = CLI_FAIL;
+	if (db_begin_read(db) != 0)
+		return CLI_FAIL;
+	if (store_audit_verify(db, &bad, &count) != 0)
+		fprintf(stderr, "collagenda restore: cannot read the backup's audit trail\n");
+	else if (bad)
+		printf("audit chain broken at event %lld\n", (long long)bad);
+	else if (check_anchor(db, anchor, false) != CLI_OK)
+		;
+	else if (store_photo_verify_files(db, photos, stdout, &bad_files, &files) != 0)
+		fprintf(stderr, "collagenda restore: cannot read the backup's photo rows\n");
+	else if (bad_files)
+		printf("photo files: %zu of %zu missing or altered\n", bad_files, files);
+	else
+		rc = CLI_OK;
+	db_rollback(db);
+	if (rc == CLI_OK)
+		printf("backup checked: %lld audit events, %zu photo files\n", (long long)count,
+		       files);
+	return rc;
+}
+
+/* Copies the backup's database and its photo files to temporary names beside path
+ * (path.restoring, path.photos.restoring), each synced and checked; 0 or CLI_FAIL. */
+static int stage_restore(struct db *db, const char *from, const char *tmp, const char *tmp_photos,
+			 size_t *copied)
+{
+	char photos[PATH_MAX];
+	if (!joined(photos, sizeof photos, from, ".photos"))
+		return CLI_FAIL;
+	static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < 4; i++) {
+		char side[PATH_MAX];
+		if (!joined(side, sizeof side, tmp, sides[i]) || store_file_remove_tree(side) != 0)
+			return CLI_FAIL;
+	}
+	if (store_file_remove_tree(tmp_photos) != 0) {
+		fprintf(stderr, "collagenda restore: cannot clear %s\n", tmp_photos);
+		return CLI_FAIL;
+	}
+	if (db_backup(db, tmp) != 0 || store_file_sync(tmp) != 0) {
+		fprintf(stderr, "collagenda restore: cannot copy the database to %s\n", tmp);
+		return CLI_FAIL;
+	}
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_photo_copy_files(db, photos, tmp_photos, stderr, copied);
+		db_rollback(db);
+	}
+	if (!err && *copied == 0 && mkdir(tmp_photos, 0700) != 0)
+		err = -ERR_STORAGE_UNAVAILABLE;
+	if (err) {
+		fprintf(stderr, "collagenda restore: the photo files could not be copied whole\n");
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Puts the staged copies in place: the photos' folder first (the old one aside, then
+ * removed), then the database over path (its old -wal and -shm removed first: they belong
+ * to the file replaced), then the anchor. */
+static int swap_in(const char *path, const char *tmp, const char *tmp_photos,
+		   const struct audit_anchor *head)
+{
+	char photos[PATH_MAX], old[PATH_MAX], anchor[PATH_MAX], side[PATH_MAX];
+	if (!joined(photos, sizeof photos, path, ".photos") ||
+	    !joined(old, sizeof old, path, ".photos.replaced") ||
+	    store_anchor_path(path, anchor, sizeof anchor) != 0)
+		return CLI_FAIL;
+	if (store_file_remove_tree(old) != 0 || (rename(photos, old) != 0 && errno != ENOENT) ||
+	    rename(tmp_photos, photos) != 0 || store_file_sync_dir(photos) != 0) {
+		fprintf(stderr, "collagenda restore: cannot put the photo folder in place: %s\n",
+			strerror(errno));
+		return CLI_FAIL;
+	}
+	static const char *const sides[] = {"-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < 3; i++) {
+		if (!joined(side, sizeof side, path, sides[i]) ||
+		    (unlink(side) != 0 && errno != ENOENT)) {
+			fprintf(stderr, "collagenda restore: cannot remove %s\n", side);
+			return CLI_FAIL;
+		}
+	}
+	if (rename(tmp, path) != 0 || store_file_sync_dir(path) != 0) {
+		fprintf(stderr, "collagenda restore: cannot put the database in place: %s\n",
+			strerror(errno));
+		return CLI_FAIL;
+	}
+	if (store_anchor_write(anchor, head) != 0) {
+		fprintf(stderr, "collagenda restore: cannot write the audit anchor %s\n", anchor);
+		return CLI_FAIL;
+	}
+	if (store_file_remove_tree(old) != 0)
+		fprintf(stderr, "collagenda restore: the old photo folder is left at %s\n", old);
+	return CLI_OK;
+}
+
+int cli_restore(int argc, char **argv)
+{
+	static const char text[] =
+	    "usage: collagenda restore --from BACKUP --db PATH [--force]\n"
+	    "Puts a backup made by `collagenda backup` back: checks BACKUP first (integrity,\n"
+	    "its audit chain up to BACKUP.audit-head, every photo file in BACKUP.photos), then\n"
+	    "copies it and its photo files beside PATH under temporary names, syncs them and\n"
+	    "renames them into place as PATH, PATH.photos and PATH.audit-head. An existing PATH\n"
+	    "is replaced only with --force, and never while a server holds it.\n";
+	const char *from = NULL, *path = NULL;
+	bool force = false;
+	const struct cli_option opts[] = {
+	    {"from", .text = &from}, {"db", .text = &path}, {"force", .flag = &force}};
+	int rc;
+	if (!cli_parse_options(argc, argv, opts, 3, 0, text, &rc))
+		return rc;
+	if (!from || !path) {
+		fprintf(stderr, "collagenda restore: --from and --db are required\n%s", text);
+		return CLI_USAGE;
+	}
+	if (db_is_remote(from) || db_is_remote(path)) {
+		fprintf(stderr,
+			"collagenda restore: BACKUP and PATH are SQLite files; a "
+			"PostgreSQL database is restored with its own tools (pg_restore)\n");
+		return CLI_USAGE;
+	}
+	char tmp[PATH_MAX], tmp_photos[PATH_MAX];
+	if (!joined(tmp, sizeof tmp, path, ".restoring") ||
+	    !joined(tmp_photos, sizeof tmp_photos, path, ".photos.restoring")) {
+		fprintf(stderr, "collagenda restore: the database path is too long\n");
+		return CLI_USAGE;
+	}
+	if (access(from, F_OK) != 0) {
+		fprintf(stderr, "collagenda restore: no backup at %s\n", from);
+		return CLI_FAIL;
+	}
+	bool held = false;
+	if (store_file_held(path, &held) != 0) {
+		fprintf(stderr, "collagenda restore: cannot open %s: %s\n", path, strerror(errno));
+		return CLI_FAIL;
+	}
+	if (held) {
+		fprintf(stderr, "collagenda restore: a running server holds %s; stop it first\n",
+			path);
+		return CLI_FAIL;
+	}
+	if (!force && access(path, F_OK) == 0) {
+		fprintf(stderr, "collagenda restore: %s exists; --force replaces it\n", path);
+		return CLI_FAIL;
+	}
+	struct db *db;
+	if (db_open(from, &db) != 0)
+		return CLI_FAIL;
+	struct audit_anchor head;
+	size_t copied = 0;
+	rc = check_backup(db, from);
+	if (rc == CLI_OK && (db_begin_read(db) != 0 || store_audit_head(db, &head) != 0)) {
+		db_rollback(db);
+		rc = CLI_FAIL;
+	} else if (rc == CLI_OK) {
+		db_rollback(db);
+		rc = stage_restore(db, from, tmp, tmp_photos, &copied);
+	}
+	db_close(db);
+	/* A server may have started on PATH meanwhile. */
+	if (rc == CLI_OK && (store_file_held(path, &held) != 0 || held)) {
+		fprintf(stderr, "collagenda restore: a server started on %s; nothing replaced\n",
+			path);
+		rc = CLI_FAIL;
+	}
+	if (rc == CLI_OK)
+		rc = swap_in(path, tmp, tmp_photos, &head);
+	if (rc != CLI_OK) {
+		(void)store_file_remove_tree(tmp);
+		(void)store_file_remove_tree(tmp_photos);
+		fprintf(stderr, "collagenda restore: %s was not restored\n", path);
+		return CLI_FAIL;
+	}
+	printf("restored %s to %s (%zu photo files)\n", from, path, copied);
 	return CLI_OK;
 }
 
