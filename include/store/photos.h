@@ -41,6 +41,8 @@ int store_photo_get(struct db *db, int64_t id, struct photo *out)
 int store_photo_list(struct db *db, int64_t patient_id, const char *area, const char *angle,
 		     int64_t limit, struct photo **out, size_t *n)
     __attribute__((warn_unused_result));
+/* How many photo rows there are, removed ones too. */
+int store_photo_count(struct db *db, int64_t *n) __attribute__((warn_unused_result));
 /* Marks a photo removed from view. */
 int store_photo_remove(struct db *db, int64_t id, int64_t by, int64_t at)
     __attribute__((warn_unused_result));

@@ -642,17 +642,49 @@ int cli_restore(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* How many photo rows the database holds (removed ones too: their files are kept). */
+static int photo_rows(struct db *db, int64_t *n)
+{
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_photo_count(db, n);
+		db_rollback(db);
+	}
+	return err;
+}
+
+/* Copies the photo files the SQLite clinic's rows name from beside it to dir, re-hashing
+ * each source and each copy. */
+static int migrate_photos(struct db *from, const char *from_path, const char *dir, size_t *copied)
+{
+	char src[PATH_MAX];
+	if (!joined(src, sizeof src, from_path, ".photos"))
+		return -ERR_BAD_REQUEST;
+	int err = db_begin_read(from);
+	if (!err) {
+		err = store_photo_copy_files(from, src, dir, stdout, copied);
+		db_rollback(from);
+	}
+	if (err)
+		fprintf(stderr,
+			"collagenda migrate-to: the photo files could not be copied whole\n");
+	return err;
+}
+
 int cli_migrate_to(int argc, char **argv)
 {
 	static const char text[] =
-	    "usage: collagenda migrate-to TARGET --from PATH\n"
+	    "usage: collagenda migrate-to TARGET --from PATH [--photos-dir DIR]\n"
 	    "Copies the clinic in the SQLite file PATH into the new PostgreSQL database TARGET\n"
 	    "(a postgresql:// URI or a libpq connection string), verifies the audit chain\n"
-	    "there and prints the rows of every table on both sides.\n";
-	const char *from_path = NULL;
-	const struct cli_option opts[] = {{"from", .text = &from_path}};
+	    "there and prints the rows of every table on both sides. The photo files\n"
+	    "(PATH.photos) go to DIR, where the server on TARGET reads them (serve --photos\n"
+	    "DIR), each re-hashed; a clinic with photos needs --photos-dir.\n";
+	const char *from_path = NULL, *photo_dir = NULL;
+	const struct cli_option opts[] = {{"from", .text = &from_path},
+					  {"photos-dir", .text = &photo_dir}};
 	int rc;
-	if (!cli_parse_options(argc, argv, opts, 1, 1, text, &rc))
+	if (!cli_parse_options(argc, argv, opts, 2, 1, text, &rc))
 		return rc;
 	const char *target = argv[optind];
 	if (!from_path || db_is_remote(from_path) || !db_is_remote(target)) {
@@ -662,6 +694,10 @@ int cli_migrate_to(int argc, char **argv)
 			text);
 		return CLI_USAGE;
 	}
+	if (photo_dir && !*photo_dir) {
+		fprintf(stderr, "collagenda migrate-to: --photos-dir names a folder\n%s", text);
+		return CLI_USAGE;
+	}
 	if (access(from_path, F_OK) != 0) {
 		fprintf(stderr, "collagenda migrate-to: no database at %s\n", from_path);
 		return CLI_FAIL;
@@ -669,6 +705,26 @@ int cli_migrate_to(int argc, char **argv)
 	struct db *from = NULL, *to = NULL;
 	if (db_open(from_path, &from) != 0)
 		return CLI_FAIL;
+	int64_t photos = 0;
+	size_t copied = 0;
+	if (photo_rows(from, &photos) != 0) {
+		db_close(from);
+		return CLI_FAIL;
+	}
+	if (photos && !photo_dir) {
+		db_close(from);
+		fprintf(
+		    stderr,
+		    "collagenda migrate-to: the clinic has photos: --photos-dir DIR names the "
+		    "folder the server on PostgreSQL will read them from (serve --photos DIR)\n");
+		return CLI_USAGE;
+	}
+	/* The files first: a missing or altered one stops the move before TARGET changes. */
+	if (photos && migrate_photos(from, from_path, photo_dir, &copied) != 0) {
+		db_close(from);
+		fprintf(stderr, "collagenda migrate-to: %s is unchanged\n", db_display(target));
+		return CLI_FAIL;
+	}
 	if (db_open(target, &to) != 0) {
 		db_close(from);
 		return CLI_FAIL;
@@ -676,8 +732,12 @@ int cli_migrate_to(int argc, char **argv)
 	printf("%-24s %10s %10s\n", "table", "sqlite", "postgresql");
 	int err = store_copy_clinic(from, to, stdout);
 	int64_t bad = 0, count = 0;
+	size_t bad_files = 0, files = 0;
 	if (!err && (err = db_begin_read(to)) == 0) {
 		err = store_audit_verify(to, &bad, &count);
+		/* Every file the rows that arrived name, where the server will look. */
+		if (!err && photo_dir)
+			err = store_photo_verify_files(to, photo_dir, stdout, &bad_files, &files);
 		db_rollback(to);
 	}
 	db_close(to);
@@ -692,5 +752,13 @@ int cli_migrate_to(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	printf("audit chain intact on arrival: %lld events\n", (long long)count);
+	if (photo_dir) {
+		if (bad_files) {
+			printf("photo files: %zu of %zu missing or altered in %s\n", bad_files,
+			       files, photo_dir);
+			return CLI_FAIL;
+		}
+		printf("photo files copied to %s and intact: %zu\n", photo_dir, files);
+	}
 	return CLI_OK;
 }

@@ -60,6 +60,7 @@ static const char *const sql_photo_list =
     "ORDER BY p.created_at, p.id LIMIT ?4";
 static const char *const sql_photo_remove =
     "UPDATE photos SET deleted_at = ?3, deleted_by = ?2 WHERE id = ?1 AND deleted_at IS NULL";
+static const char *const sql_photo_count = "SELECT COUNT(*) FROM photos";
 static const char *const sql_photo_hashes =
     "SELECT sha256 FROM photos UNION SELECT large_sha256 FROM photos "
     "UNION SELECT thumb_sha256 FROM photos ORDER BY 1";
@@ -242,6 +243,15 @@ int store_photo_remove(struct db *db, int64_t id, int64_t by, int64_t at)
 	if (!err && db_changes(db) == 0)
 		err = -ERR_NOT_FOUND;
 	return err;
+}
+
+int store_photo_count(struct db *db, int64_t *n)
+{
+	*n = 0;
+	struct dbst *st = db_stmt(db, &sql_photo_count);
+	if (!st)
+		return db_stmt_err(db);
+	return db_query_int(db, st, n);
 }
 
 int store_photo_hashes(struct db *db, char ***out, size_t *n)
