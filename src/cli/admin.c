@@ -253,7 +253,7 @@ static int audit_verify(int argc, char **argv, const char *text)
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
 	int64_t bad = 0, count = 0;
-	size_t bad_files = 0, files = 0;
+	size_t bad_files = 0, files = 0, orphans = 0, removed = 0, kept = 0;
 	int err = db_begin_read(db);
 	rc = CLI_OK;
 	if (!err) {
@@ -263,6 +263,9 @@ static int audit_verify(int argc, char **argv, const char *text)
 		if (!err && (photos || photo_dir))
 			err = store_photo_verify_files(db, store_photo_dir(), stdout, &bad_files,
 						       &files);
+		if (!err && (photos || photo_dir))
+			err = store_photo_orphans(db, store_photo_dir(), false, 0, stdout, &orphans,
+						  &removed, &kept);
 		db_rollback(db);
 	}
 	db_close(db);
@@ -277,6 +280,12 @@ static int audit_verify(int argc, char **argv, const char *text)
 	if (rc != CLI_OK)
 		return rc;
 	if (photos || photo_dir) {
+		/* Not a fault of the record: a file left by a write that never committed. */
+		if (orphans)
+			printf(
+			    "photo files orphaned: %zu, named by no photo (`collagenda photos gc` "
+			    "removes them)\n",
+			    orphans);
 		if (bad_files) {
 			printf("photo files: %zu of %zu missing or altered\n", bad_files, files);
 			return CLI_FAIL;
@@ -342,6 +351,79 @@ int cli_audit(int argc, char **argv)
 	}
 	if (argc >= 2)
 		fprintf(stderr, "collagenda audit: unknown command '%s'\n", argv[1]);
+	fputs(text, stderr);
+	return CLI_USAGE;
+}
+
+/* Orphaned photo files younger than this are left alone: their row may be committing. */
+#define GC_MIN_AGE 60
+
+static int photos_gc(int argc, char **argv, const char *text)
+{
+	const char *path = DEFAULT_DB, *photo_dir = NULL;
+	const struct cli_option opts[] = {{"db", .text = &path},
+					  {"photos-dir", .text = &photo_dir}};
+	int rc;
+	if (!cli_parse_options(argc, argv, opts, 2, 0, text, &rc))
+		return rc;
+	store_photo_dir_use(photo_dir, path);
+	if (!store_photo_dir()) {
+		fprintf(stderr, "collagenda photos gc: on PostgreSQL --photos-dir DIR names the "
+				"photos' folder\n");
+		return CLI_USAGE;
+	}
+	if (!db_is_remote(path) && access(path, F_OK) != 0) {
+		fprintf(stderr, "collagenda photos gc: no database at %s\n", path);
+		return CLI_FAIL;
+	}
+	struct db *db;
+	if (db_open(path, &db) != 0)
+		return CLI_FAIL;
+	size_t orphans = 0, removed = 0, kept = 0;
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_photo_orphans(db, store_photo_dir(), true, GC_MIN_AGE, stdout, &orphans,
+					  &removed, &kept);
+		db_rollback(db);
+	}
+	/* What went is on the record, as every write is. */
+	if (!err && removed) {
+		char detail[64];
+		struct actor system = {0, "cli"};
+		snprintf(detail, sizeof detail, "orphans %zu", removed);
+		if ((err = db_begin_write(db)) == 0) {
+			err = store_audit_append(db, &system, "remove", "photo_file", 0, detail);
+			if (!err)
+				err = db_commit(db);
+			else
+				db_rollback(db);
+		}
+	}
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "collagenda photos gc: the photos' folder could not be cleaned\n");
+		return CLI_FAIL;
+	}
+	printf("orphaned photo files removed: %zu; kept, newer than a minute: %zu\n", removed,
+	       kept);
+	return CLI_OK;
+}
+
+int cli_photos(int argc, char **argv)
+{
+	static const char text[] =
+	    "usage: collagenda photos gc [--db PATH] [--photos-dir DIR]\n"
+	    "Removes the photo files (PATH.photos, or DIR) that no photo row names and that are\n"
+	    "older than a minute: what a write cut short between a file's rename and its row's\n"
+	    "commit leaves. `audit verify --photos` lists them; nothing removes them unasked.\n";
+	if (argc >= 2 && strcmp(argv[1], "gc") == 0)
+		return photos_gc(argc - 1, argv + 1, text);
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(text, stdout);
+		return CLI_OK;
+	}
+	if (argc >= 2)
+		fprintf(stderr, "collagenda photos: unknown command '%s'\n", argv[1]);
 	fputs(text, stderr);
 	return CLI_USAGE;
 }

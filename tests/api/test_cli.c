@@ -111,6 +111,8 @@ static void every_command_has_help(void **state)
 	    {{"audit", "verify", "--help"}, "usage: collagenda audit verify"},
 	    {{"backup", "--help"}, "usage: collagenda backup"},
 	    {{"restore", "--help"}, "usage: collagenda restore"},
+	    {{"photos", "--help"}, "usage: collagenda photos gc"},
+	    {{"photos", "gc", "--help"}, "usage: collagenda photos gc"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *out = NULL;
@@ -153,6 +155,10 @@ static void usage_errors_exit_2(void **state)
 	    {"backup", NULL},
 	    {"backup", "--db", db, NULL},
 	    {"backup", "--db", db, "a.db", "b.db", NULL},
+	    {"photos", NULL},
+	    {"photos", "clean", NULL},
+	    {"photos", "gc", "--db", db, "stray", NULL},
+	    {"photos", "gc", "--db", "postgresql://localhost/x", NULL},
 	    {"restore", NULL},
 	    {"restore", "--db", db, NULL},
 	    {"restore", "--from", "a.db", NULL},

