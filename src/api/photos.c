@@ -250,6 +250,10 @@ int h_photos_upload(struct api_ctx *ctx)
 	if (err == -ERR_IMAGE_TOO_LARGE)
 		return api_fail(ctx, err, NULL,
 				json_pack("{s:i}", "max_pixels", (int)IMAGE_MAX_PIXELS));
+	if (err == -ERR_DECODER_BUSY) {
+		http_reply_header_static(ctx->reply, "Retry-After", "5");
+		return api_fail(ctx, err, NULL, NULL);
+	}
 	if (err)
 		return err;
 	/* The files are durable before the row that names them commits. */

@@ -262,6 +262,129 @@ static void orphaned_files_are_listed_and_collected(void **state)
 	assert_true((long long)st.st_mtime > (long long)time(NULL) - 600);
 }
 
+/* ---- Waiting for a decoder ---- */
+
+static struct server busy_srv;
+static char *busy_prac;
+static long long busy_patient;
+
+/* The pid of the server's image decoder child, or 0 when it has none. */
+static pid_t decoder_child(pid_t server)
+{
+	DIR *d = opendir("/proc");
+	assert_non_null(d);
+	pid_t found = 0;
+	struct dirent *e;
+	while (!found && (e = readdir(d)) != NULL) {
+		char path[300], buf[512];
+		if (strspn(e->d_name, "0123456789") != strlen(e->d_name))
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* pid (comm) state ppid ...: the comm may hold spaces, the last ')' ends it. */
+		const char *close_paren = strrchr(buf, ')');
+		long ppid = 0;
+		char st;
+		if (!close_paren || sscanf(close_paren + 1, " %c %ld", &st, &ppid) != 2 ||
+		    ppid != (long)server)
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		/* argv is NUL-separated: "collagenda\0image-worker\0". */
+		for (size_t i = 0; i + 12 <= n; i++)
+			if (memcmp(buf + i, "image-worker", 12) == 0)
+				found = (pid_t)atol(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+static void *held_upload(void *arg)
+{
+	(void)arg;
+	static const char hang[] = "\xff\xd8\xff"
+				   "HANG";
+	return upload_to(&busy_srv, busy_prac, busy_patient, hang, sizeof hang - 1);
+}
+
+/* With one decoder slot, held by a child that spins until it is killed, the next upload
+ * waits its bounded time and is answered 503 decoder_busy, keeping nothing; once the
+ * slot is free, uploads go through again. */
+static void an_upload_does_not_wait_forever_for_a_decoder(void **state)
+{
+	(void)state;
+	char pdir[300];
+	snprintf(pdir, sizeof pdir, "%s/busy-photos", scratch);
+	setenv("COLLAGENDA_TEST_IMAGE_HOOK", "1", 1);
+	setenv("COLLAGENDA_TEST_IMAGE_SLOTS", "1", 1);
+	setenv("COLLAGENDA_TEST_IMAGE_SLOT_WAIT_MS", "300", 1);
+	/* The held child outlasts the test unless it is killed. */
+	setenv("COLLAGENDA_TEST_IMAGE_TIMEOUT_MS", "300000", 1);
+	const char *args[] = {"--tz", "UTC", "--test-hooks", "--photos", pdir, NULL};
+	server_start(&busy_srv, args);
+	unsetenv("COLLAGENDA_TEST_IMAGE_HOOK");
+	unsetenv("COLLAGENDA_TEST_IMAGE_SLOTS");
+	unsetenv("COLLAGENDA_TEST_IMAGE_SLOT_WAIT_MS");
+	unsetenv("COLLAGENDA_TEST_IMAGE_TIMEOUT_MS");
+	busy_prac = login(&busy_srv, "prac", PW_PRAC);
+	char *desk = login(&busy_srv, "desk", PW_DESK);
+	busy_patient = fx_patient(&busy_srv, desk, "Waiting", "Turn", "1983-03-03");
+	char path[96];
+	snprintf(path, sizeof path, V1 "/patients/%lld/photo-consents", busy_patient);
+	fx_post_id(&busy_srv, path, busy_prac,
+		   json_pack("{s:s, s:s, s:s}", "scope", "photo_clinical", "form_version", "1",
+			     "signed_name", "Waiting Turn"));
+
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, held_upload, NULL), 0);
+	/* The slot is taken once the child runs. */
+	pid_t child = 0;
+	for (int i = 0; i < 3000 && !child; i++) {
+		child = decoder_child(busy_srv.pid);
+		if (!child)
+			usleep(10 * 1000);
+	}
+	assert_true(child > 0);
+
+	size_t n;
+	void *jpg = jpeg(320, 240, 1.0, &n);
+	struct resp *r = upload_to(&busy_srv, busy_prac, busy_patient, jpg, n);
+	fx_expect_error(r, 503, "decoder_busy");
+	char h[32];
+	assert_non_null(resp_header(r, "Retry-After", h, sizeof h));
+	assert_string_equal(h, "5");
+	resp_free(r);
+	assert_int_equal(fx_sql_int(&busy_srv, "SELECT count(*) FROM photos"), 0);
+	/* The child is still the one holding the slot. */
+	assert_int_equal(decoder_child(busy_srv.pid), child);
+
+	/* Killed, it costs its own upload only, and gives the slot back. */
+	assert_int_equal(kill(child, SIGKILL), 0);
+	void *held = NULL;
+	assert_int_equal(pthread_join(th, &held), 0);
+	fx_expect_err(held, 422, "bad_image", NULL);
+	r = upload_to(&busy_srv, busy_prac, busy_patient, jpg, n);
+	assert_int_equal(r->status, 201);
+	resp_free(r);
+	g_free(jpg);
+	assert_int_equal(fx_sql_int(&busy_srv, "SELECT count(*) FROM photos"), 1);
+	free(busy_prac);
+	free(desk);
+	assert_int_equal(server_stop(&busy_srv), 0);
+	const char *rm[] = {"rm", "-rf", pdir, NULL};
+	run(rm, NULL);
+	server_destroy(&busy_srv);
+}
+
 /* ---- The server ---- */
 
 static int setup(void **state)
@@ -306,6 +429,7 @@ int main(int argc, char **argv)
 		return 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(orphaned_files_are_listed_and_collected),
+	    cmocka_unit_test(an_upload_does_not_wait_forever_for_a_decoder),
 	};
 	return cmocka_run_group_tests_name("api_photos_ops", tests, setup, teardown);
 }
