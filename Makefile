@@ -5,7 +5,7 @@
 CC ?= cc
 SANITIZE ?=
 BUILD ?= build
-PKGS := libmicrohttpd sqlite3 libpq jansson libsodium libcurl vips libseccomp
+PKGS := libmicrohttpd sqlite3 libpq jansson libsodium libcurl vips libseccomp libarchive
 
 ifeq ($(SANITIZE),)
 B := $(BUILD)

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sodium.h>
 #include <unistd.h>
 #include <vips/vips.h>
 
@@ -262,6 +265,171 @@ static void orphaned_files_are_listed_and_collected(void **state)
 	assert_true((long long)st.st_mtime > (long long)time(NULL) - 600);
 }
 
+/* ---- The marketing export ---- */
+
+/* What an export answered: the archive's entries by name, the manifest parsed. */
+struct export
+{
+	size_t n;
+	char names[32][128];
+	char sha256[32][65]; /* of each entry's bytes */
+	json_t *manifest;
+};
+
+static void export_free(struct export *e)
+{
+	json_decref(e->manifest);
+}
+
+static struct resp *export_req(long long patient, const char *query, const char *token)
+{
+	char path[128];
+	snprintf(path, sizeof path, V1 "/patients/%lld/photos/export%s", patient, query);
+	return req(&S, "GET", path, token, NULL);
+}
+
+/* GETs the export of patient's photos, expects a zip and reads it with libarchive. */
+static void export_of(long long patient, struct export *out)
+{
+	memset(out, 0, sizeof *out);
+	struct resp *r = export_req(patient, "?scope=marketing", t_prac);
+	if (r->status != 200)
+		print_message("export: %ld %s\n", r->status, r->body);
+	assert_int_equal(r->status, 200);
+	char h[128];
+	assert_string_equal(resp_header(r, "Content-Type", h, sizeof h), "application/zip");
+	assert_string_equal(resp_header(r, "Cache-Control", h, sizeof h), "private, no-store");
+	assert_non_null(strstr(resp_header(r, "Content-Disposition", h, sizeof h), "attachment"));
+	size_t len = (size_t)atoll(resp_header(r, "Content-Length", h, sizeof h));
+	struct archive *a = archive_read_new();
+	assert_non_null(a);
+	assert_int_equal(archive_read_support_format_zip(a), ARCHIVE_OK);
+	assert_int_equal(archive_read_open_memory(a, r->body, len), ARCHIVE_OK);
+	struct archive_entry *e;
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		assert_true(out->n < 32);
+		snprintf(out->names[out->n], sizeof out->names[0], "%s", archive_entry_pathname(e));
+		size_t size = (size_t)archive_entry_size(e);
+		char *data = malloc(size + 1);
+		assert_non_null(data);
+		assert_int_equal(archive_read_data(a, data, size), (la_ssize_t)size);
+		data[size] = '\0';
+		unsigned char hash[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256(hash, (const unsigned char *)data, size);
+		sodium_bin2hex(out->sha256[out->n], 65, hash, sizeof hash);
+		if (strcmp(out->names[out->n], "manifest.json") == 0) {
+			out->manifest = json_loads(data, 0, NULL);
+			assert_non_null(out->manifest);
+		}
+		free(data);
+		out->n++;
+	}
+	assert_int_equal(archive_read_free(a), ARCHIVE_OK);
+	resp_free(r);
+	assert_non_null(out->manifest);
+}
+
+/* The ids the manifest lists, in its order, as "3,4,5". */
+static void manifest_ids(const struct export *e, char *out, size_t n)
+{
+	json_t *photos = json_object_get(e->manifest, "photos");
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < json_array_size(photos) && o + 24 < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s%lld", i ? "," : "",
+				      jint(json_array_get(photos, i), "id"));
+}
+
+/* Only photos under a photo_marketing consent in force, not flagged consent_withdrawn,
+ * leave in the export; each file as stored, named in the manifest; the export is one
+ * audited read naming them; the front desk gets none of it. */
+static void the_marketing_export_leaves_out_withdrawn_consent(void **state)
+{
+	(void)state;
+	long long both = fx_patient(&S, t_desk, "Shown", "Outside", "1984-04-04");
+	photo_consent(both, "photo_clinical");
+	long long marketing = photo_consent(both, "photo_marketing");
+	long long a = upload_new(both, 640, 480, 0.5);
+	long long b = upload_new(both, 640, 480, 0.6);
+	long long c = upload_new(both, 640, 480, 0.7);
+	/* One removed from view stays out too. */
+	char path[128];
+	snprintf(path, sizeof path, V1 "/photos/%lld/remove", c);
+	fx_expect_status(req(&S, "POST", path, t_prac, NULL), 200);
+
+	struct export e;
+	export_of(both, &e);
+	assert_int_equal(e.n, 3);
+	char ids[128], want[160];
+	manifest_ids(&e, ids, sizeof ids);
+	snprintf(want, sizeof want, "%lld,%lld", a, b);
+	assert_string_equal(ids, want);
+	assert_string_equal(jstr(e.manifest, "scope"), "marketing");
+	json_t *photos = json_object_get(e.manifest, "photos");
+	for (size_t i = 0; i < 2; i++) {
+		json_t *p = json_array_get(photos, i);
+		const char *file = jstr(p, "file");
+		size_t k = 0;
+		while (k < e.n && strcmp(e.names[k], file) != 0)
+			k++;
+		assert_true(k < e.n);
+		/* The bytes are the stored large rendition's, by the row's own hash. */
+		char q[128];
+		snprintf(q, sizeof q, "SELECT large_sha256 FROM photos WHERE id = %lld",
+			 jint(p, "id"));
+		char *hash = fx_sql_text(&S, q);
+		assert_string_equal(e.sha256[k], hash);
+		assert_string_equal(jstr(p, "sha256"), hash);
+		free(hash);
+		assert_string_equal(jstr(p, "angle"), "front");
+	}
+	export_free(&e);
+	snprintf(want, sizeof want, "photos export marketing %lld,%lld", a, b);
+	assert_int_equal(fx_expect_newest_event(&S, t_admin, "patient", "read", want), both);
+
+	/* Another patient with a record-only consent: an archive with the manifest alone. */
+	long long record_only = fx_patient(&S, t_desk, "Record", "Only", "1985-05-05");
+	photo_consent(record_only, "photo_clinical");
+	upload_new(record_only, 640, 480, 0.8);
+	export_of(record_only, &e);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(json_array_size(json_object_get(e.manifest, "photos")), 0);
+	export_free(&e);
+	fx_expect_newest_event(&S, t_admin, "patient", "read", "photos export marketing");
+
+	/* The record's consent withdrawn: the photos stay, flagged, and leave no more. */
+	long long flagged = fx_patient(&S, t_desk, "Flagged", "Later", "1986-06-06");
+	long long clinical = photo_consent(flagged, "photo_clinical");
+	photo_consent(flagged, "photo_marketing");
+	long long f = upload_new(flagged, 640, 480, 0.9);
+	export_of(flagged, &e);
+	assert_int_equal(e.n, 2);
+	export_free(&e);
+	snprintf(path, sizeof path, V1 "/photo-consents/%lld/withdraw", clinical);
+	fx_expect_status(req(&S, "POST", path, t_prac, NULL), 200);
+	export_of(flagged, &e);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(json_array_size(json_object_get(e.manifest, "photos")), 0);
+	export_free(&e);
+	snprintf(path, sizeof path, V1 "/photos/%lld/thumb", f);
+	fx_expect_status(req(&S, "GET", path, t_prac, NULL), 200);
+
+	/* The marketing consent withdrawn: nothing of that patient leaves either. */
+	snprintf(path, sizeof path, V1 "/photo-consents/%lld/withdraw", marketing);
+	fx_expect_status(req(&S, "POST", path, t_prac, NULL), 200);
+	export_of(both, &e);
+	assert_int_equal(e.n, 1);
+	export_free(&e);
+
+	/* The front desk never; a scope is named; an unknown patient is 404. */
+	fx_expect_err(export_req(both, "?scope=marketing", t_desk), 403, "forbidden", NULL);
+	long long events = fx_audit_last(&S, t_admin);
+	fx_expect_err(export_req(both, "", t_prac), 422, "validation_failed", "scope");
+	fx_expect_err(export_req(both, "?scope=record", t_prac), 422, "validation_failed", "scope");
+	fx_expect_err(export_req(999999, "?scope=marketing", t_prac), 404, "not_found", NULL);
+	assert_int_equal(fx_audit_last(&S, t_admin), events);
+}
+
 /* ---- Waiting for a decoder ---- */
 
 static struct server busy_srv;
@@ -430,6 +598,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(orphaned_files_are_listed_and_collected),
 	    cmocka_unit_test(an_upload_does_not_wait_forever_for_a_decoder),
+	    cmocka_unit_test(the_marketing_export_leaves_out_withdrawn_consent),
 	};
 	return cmocka_run_group_tests_name("api_photos_ops", tests, setup, teardown);
 }
