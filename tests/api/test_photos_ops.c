@@ -77,6 +77,22 @@ static void write_file(const char *path, const void *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
+static unsigned char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = malloc((size_t)n + 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -430,6 +446,96 @@ static void the_marketing_export_leaves_out_withdrawn_consent(void **state)
 	assert_int_equal(fx_audit_last(&S, t_admin), events);
 }
 
+/* ---- Colour ---- */
+
+/* The first three bands of a pixel. */
+static void rgb_at(VipsImage *im, int x, int y, double out[3])
+{
+	double *v = NULL;
+	int n = 0;
+	assert_int_equal(vips_getpoint(im, &v, &n, x, y, NULL), 0);
+	assert_true(n >= 3);
+	for (int i = 0; i < 3; i++)
+		out[i] = v[i];
+	g_free(v);
+}
+
+/* A JPEG in Display P3 with the P3 profile embedded: its numbers for pure sRGB red are
+ * not 255,0,0, so a decoder that drops the profile without applying it gets a duller red
+ * than the one that was photographed. It is converted to sRGB, and what is kept carries
+ * no profile (exiftool finds none). */
+static void an_icc_profile_is_applied_then_dropped(void **state)
+{
+	(void)state;
+	VipsImage *red, *srgb, *p3;
+	assert_int_equal(vips_black(&red, 64, 48, "bands", 3, NULL), 0);
+	VipsImage *lit;
+	double add[3] = {255, 0, 0};
+	double mul[3] = {1, 1, 1};
+	assert_int_equal(vips_linear(red, &lit, mul, add, 3, "uchar", TRUE, NULL), 0);
+	assert_int_equal(vips_copy(lit, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL),
+			 0);
+	assert_int_equal(
+	    vips_icc_transform(srgb, &p3, "p3", "input_profile", "srgb", "depth", 8, NULL), 0);
+	void *jpg = NULL;
+	size_t n = 0;
+	assert_int_equal(vips_jpegsave_buffer(p3, &jpg, &n, "Q", 98, NULL), 0);
+	g_object_unref(red);
+	g_object_unref(lit);
+	g_object_unref(srgb);
+	g_object_unref(p3);
+	char src[320];
+	snprintf(src, sizeof src, "%s/p3.jpg", scratch);
+	write_file(src, jpg, n);
+	/* The upload carries the profile, and its numbers are P3's. */
+	char *out = NULL;
+	const char *show_src[] = {"exiftool", "-a", "-G1", "-s", src, NULL};
+	assert_int_equal(run(show_src, &out), 0);
+	assert_non_null(strstr(out, "[ICC_Profile]"));
+	free(out);
+	VipsImage *raw = vips_image_new_from_file(src, "access", VIPS_ACCESS_RANDOM, NULL);
+	assert_non_null(raw);
+	double px[3];
+	rgb_at(raw, 32, 24, px);
+	g_object_unref(raw);
+	assert_true(px[0] < 245 && px[1] > 25);
+
+	long long p = fx_patient(&S, t_desk, "Wide", "Gamut", "1987-07-07");
+	photo_consent(p, "photo_clinical");
+	struct resp *r = upload_ok(p, jpg, n);
+	long long id = jint(r->json, "id");
+	resp_free(r);
+	g_free(jpg);
+	static const char *const columns[] = {"sha256", "large_sha256", "thumb_sha256"};
+	for (size_t k = 0; k < 3; k++) {
+		char path[420];
+		stored_of(id, columns[k], path, sizeof path);
+		const char *show[] = {"exiftool", "-a", "-G1", "-s", path, NULL};
+		assert_int_equal(run(show, &out), 0);
+		if (strstr(out, "ICC"))
+			print_message("stored file keeps a profile:\n%s\n", out);
+		assert_null(strstr(out, "ICC"));
+		assert_null(strstr(out, "sP3C"));
+		free(out);
+		size_t len = 0;
+		unsigned char *data = read_file(path, &len);
+		assert_non_null(data);
+		/* No APP2 ICC_PROFILE segment either. */
+		for (size_t i = 0; i + 12 <= len; i++)
+			assert_false(memcmp(data + i, "ICC_PROFILE", 11) == 0);
+		VipsImage *im = vips_image_new_from_buffer(data, len, "", NULL);
+		assert_non_null(im);
+		assert_false(vips_image_get_typeof(im, VIPS_META_ICC_NAME) != 0);
+		/* The red that was photographed, in sRGB numbers again. */
+		rgb_at(im, vips_image_get_width(im) / 2, vips_image_get_height(im) / 2, px);
+		if (!(px[0] > 245 && px[1] < 20 && px[2] < 20))
+			print_message("stored pixel %.0f,%.0f,%.0f\n", px[0], px[1], px[2]);
+		assert_true(px[0] > 245 && px[1] < 20 && px[2] < 20);
+		g_object_unref(im);
+		free(data);
+	}
+}
+
 /* ---- Waiting for a decoder ---- */
 
 static struct server busy_srv;
@@ -599,6 +705,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(orphaned_files_are_listed_and_collected),
 	    cmocka_unit_test(an_upload_does_not_wait_forever_for_a_decoder),
 	    cmocka_unit_test(the_marketing_export_leaves_out_withdrawn_consent),
+	    cmocka_unit_test(an_icc_profile_is_applied_then_dropped),
 	};
 	return cmocka_run_group_tests_name("api_photos_ops", tests, setup, teardown);
 }
