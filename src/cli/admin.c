@@ -189,23 +189,23 @@ int cli_user(int argc, char **argv)
 }
 
 /* Compares the trail with its anchor: 0 when the anchor's event is there with the
- * anchor's hash; otherwise says what differs and returns CLI_FAIL. */
-static int check_anchor(struct db *db, const char *file, bool named)
+ * anchor's hash; otherwise says what differs (as the command cmd) and returns CLI_FAIL. */
+static int check_anchor(struct db *db, const char *file, bool named, const char *cmd)
 {
 	struct audit_anchor want, head;
 	char hash[AUDIT_HASH_HEX] = "";
 	int err = store_anchor_read(file, &want);
 	if (err == -ERR_NOT_FOUND) {
-		fprintf(stderr, "collagenda audit verify: no audit anchor at %s%s\n", file,
+		fprintf(stderr, "collagenda %s: no audit anchor at %s%s\n", cmd, file,
 			named ? "" : " (the server writes one beside the database)");
 		return CLI_FAIL;
 	}
 	if (err) {
-		fprintf(stderr, "collagenda audit verify: %s is not an audit anchor\n", file);
+		fprintf(stderr, "collagenda %s: %s is not an audit anchor\n", cmd, file);
 		return CLI_FAIL;
 	}
 	if ((err = store_audit_head(db, &head)) != 0) {
-		fprintf(stderr, "collagenda audit verify: cannot read the audit trail\n");
+		fprintf(stderr, "collagenda %s: cannot read the audit trail\n", cmd);
 		return CLI_FAIL;
 	}
 	if (head.id < want.id) {
@@ -259,7 +259,8 @@ static int audit_verify(int argc, char **argv, const char *text)
 	if (!err) {
 		err = store_audit_verify(db, &bad, &count);
 		if (!err && !bad && (anchor || !remote))
-			rc = check_anchor(db, anchor ? anchor : file, anchor != NULL);
+			rc = check_anchor(db, anchor ? anchor : file, anchor != NULL,
+					  "audit verify");
 		if (!err && (photos || photo_dir))
 			err = store_photo_verify_files(db, store_photo_dir(), stdout, &bad_files,
 						       &files);
@@ -552,7 +553,7 @@ static int check_backup(struct db *db, const char *from)
 		fprintf(stderr, "collagenda restore: cannot read the backup's audit trail\n");
 	else if (bad)
 		printf("audit chain broken at event %lld\n", (long long)bad);
-	else if (check_anchor(db, anchor, false) != CLI_OK)
+	else if (check_anchor(db, anchor, true, "restore") != CLI_OK)
 		;
 	else if (store_photo_verify_files(db, photos, stdout, &bad_files, &files) != 0)
 		fprintf(stderr, "collagenda restore: cannot read the backup's photo rows\n");
