@@ -5,7 +5,7 @@
 CC ?= cc
 SANITIZE ?=
 BUILD ?= build
-PKGS := libmicrohttpd sqlite3 libpq jansson libsodium libcurl vips libseccomp
+PKGS := libmicrohttpd sqlite3 libpq jansson libsodium libcurl vips libseccomp libarchive
 
 ifeq ($(SANITIZE),)
 B := $(BUILD)
@@ -121,7 +121,8 @@ check: $(B)/collagenda $(TESTVFS) $(UNIT_BINS) $(API_BINS)
 # line on files, backup, storage faults, power loss) run on SQLite only.
 PG_UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,\
 	$(shell grep -l '"unit_db.h"' $(UNIT_SRCS)))
-PG_API_BINS := $(filter-out %/test_cli %/test_backup %/test_storage %/test_powerloss,$(API_BINS))
+PG_API_BINS := $(filter-out %/test_cli %/test_backup %/test_restore %/test_storage %/test_powerloss,\
+	$(API_BINS))
 check-pg: $(B)/collagenda $(PG_UNIT_BINS) $(PG_API_BINS) $(B)/tests/pg/test_failover \
 		$(B)/tests/pg/test_migrate $(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket \
 		$(B)/tests/pg/test_claim

@@ -12,7 +12,7 @@ pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
       clang-format cppcheck shellcheck
       chromium nodejs npm
       postgresql-15
-      libvips-dev libvips-tools libseccomp-dev libimage-exiftool-perl)
+      libvips-dev libvips-tools libseccomp-dev libimage-exiftool-perl libarchive-dev)
 if [ "${COLLAGENDA_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   pkgs+=(${COLLAGENDA_DEPS_EXTRA})

@@ -106,6 +106,7 @@ int h_photo_consents_list(struct api_ctx *ctx);
 int h_photo_consent_withdraw(struct api_ctx *ctx);
 int h_photos_upload(struct api_ctx *ctx);
 int h_photos_list(struct api_ctx *ctx);
+int h_photos_export(struct api_ctx *ctx);
 int h_photo_file(struct api_ctx *ctx);
 int h_photo_remove(struct api_ctx *ctx);
 /* messages.c */

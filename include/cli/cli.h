@@ -18,6 +18,8 @@ int cli_init(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
+int cli_photos(int argc, char **argv);
 int cli_migrate_to(int argc, char **argv);
 
 /* Fills an empty database with a small believable clinic and prints the demo logins;

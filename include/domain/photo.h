@@ -61,6 +61,11 @@ struct photo_upload_facts {
  * -ERR_NOT_FOUND for an appointment that is not the patient's. */
 int rules_photo_upload(const struct photo_upload_facts *f);
 
+/* Whether a photo may leave the record (the marketing export, RULES.md rule 61): its
+ * patient's photo_marketing consent is in force and the photo is not flagged
+ * consent_withdrawn (the photo_clinical consent is in force too); never a removed one. */
+bool rules_photo_marketing(const struct photo *p);
+
 /* Whether a photo may be removed from view: not when its session is signed
  * (-ERR_LOCKED, RULES.md rule 62), nor twice (-ERR_NOT_FOUND). */
 int rules_photo_remove(const struct photo *p);

@@ -36,7 +36,10 @@ void image_sandbox_program(const char *path);
  * "CRASH" makes the child abort, and one followed by "HANG" makes it spin until the
  * parent's timeout, which COLLAGENDA_TEST_IMAGE_TIMEOUT_MS then sets; "OPEN" makes it try
  * to open a file (refused by the filter: answered as unsupported) and "NET" to make a
- * socket (which kills it). Without the option neither variable has any effect. */
+ * socket (which kills it). COLLAGENDA_TEST_IMAGE_SLOTS=1 lets one child run at a time
+ * instead of two, and COLLAGENDA_TEST_IMAGE_SLOT_WAIT_MS sets how long an upload waits
+ * for a slot (default 10000). Without the option none of these variables has any
+ * effect. */
 void image_sandbox_test_hooks(bool on);
 /* The child's wall-clock limit in milliseconds (default 15000). */
 void image_sandbox_timeout(unsigned ms);
@@ -46,7 +49,8 @@ void image_sandbox_timeout(unsigned ms);
  * cleans it up); -ERR_UNSUPPORTED_MEDIA_TYPE when the bytes are no JPEG, PNG, WebP or
  * HEIC image; -ERR_IMAGE_TOO_LARGE when the header declares more than IMAGE_MAX_PIXELS
  * (refused before decoding); -ERR_BAD_IMAGE when the image is broken or the child
- * crashed, ran out of its limits or its time; -ERR_INTERNAL when no child could start.
+ * crashed, ran out of its limits or its time; -ERR_DECODER_BUSY when every child's slot
+ * stayed taken for the whole bounded wait; -ERR_INTERNAL when no child could start.
  */
 int image_sandbox_process(const void *data, size_t len, struct image_result *out)
     __attribute__((warn_unused_result));

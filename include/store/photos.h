@@ -41,6 +41,8 @@ int store_photo_get(struct db *db, int64_t id, struct photo *out)
 int store_photo_list(struct db *db, int64_t patient_id, const char *area, const char *angle,
 		     int64_t limit, struct photo **out, size_t *n)
     __attribute__((warn_unused_result));
+/* How many photo rows there are, removed ones too. */
+int store_photo_count(struct db *db, int64_t *n) __attribute__((warn_unused_result));
 /* Marks a photo removed from view. */
 int store_photo_remove(struct db *db, int64_t id, int64_t by, int64_t at)
     __attribute__((warn_unused_result));
@@ -69,6 +71,16 @@ int store_photo_file_put(const char *dir, const char *hash, const void *data, si
  * the files. */
 int store_photo_copy_files(struct db *db, const char *from, const char *to, FILE *report,
 			   size_t *copied) __attribute__((warn_unused_result));
+/* The files in dir's two-letter folders that no photo row of db names: a crash after a
+ * file's rename and before its row's commit leaves one (so do the temporary files of a
+ * write cut short). Each is printed on report as "photo file orphaned: NAME"; with
+ * remove, each whose modification is at least min_age seconds old is removed instead
+ * ("photo file removed: NAME") and the rest counted in *kept. Inside a read transaction:
+ * the rows are read before the folder, so that a file whose row commits meanwhile is
+ * newer than the rows read and is kept. */
+int store_photo_orphans(struct db *db, const char *dir, bool remove, int64_t min_age, FILE *report,
+			size_t *orphans, size_t *removed, size_t *kept)
+    __attribute__((warn_unused_result));
 /* Re-hashes every photo file db's rows name under dir, naming each missing or altered one
  * on report. 0 with *bad (files that fail) and *checked, or a database error. */
 int store_photo_verify_files(struct db *db, const char *dir, FILE *report, size_t *bad,

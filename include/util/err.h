@@ -61,6 +61,8 @@
 	X(INTERNAL, 500, "internal", "Something went wrong on our side.")                          \
 	X(GATEWAY_REFUSED, 502, "gateway_refused", "The message gateway refused the message.")     \
 	X(BUSY, 503, "busy", "The server is busy; try again shortly.")                             \
+	X(DECODER_BUSY, 503, "decoder_busy",                                                       \
+	  "Every image decoder is busy; send the photo again shortly.")                            \
 	X(STORAGE_UNAVAILABLE, 503, "storage_unavailable",                                         \
 	  "The database cannot take writes right now.")                                            \
 	X(GATEWAY_UNREACHABLE, 504, "gateway_unreachable",                                         \

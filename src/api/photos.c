@@ -19,6 +19,7 @@
 #include "util/jsonw.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "util/zip.h"
 
 #define GALLERY_DEFAULT 100
 #define GALLERY_MAX	200
@@ -251,6 +252,10 @@ int h_photos_upload(struct api_ctx *ctx)
 	if (err == -ERR_IMAGE_TOO_LARGE)
 		return api_fail(ctx, err, NULL,
 				json_pack("{s:i}", "max_pixels", (int)IMAGE_MAX_PIXELS));
+	if (err == -ERR_DECODER_BUSY) {
+		http_reply_header_static(ctx->reply, "Retry-After", "5");
+		return api_fail(ctx, err, NULL, NULL);
+	}
 	if (err)
 		return err;
 	/* The files are durable before the row that names them commits. */
@@ -315,8 +320,7 @@ int h_photos_list(struct api_ctx *ctx)
 	json_t *items = json_array();
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
-		/* What may leave the record: consent for it in force, and the record's too. */
-		if (marketing && (!list[i].marketing || list[i].consent_withdrawn))
+		if (marketing && !rules_photo_marketing(&list[i]))
 			continue;
 		buf_printf(&ids, "%s%" PRId64, shown ? "," : " ", list[i].id);
 		json_array_append_new(items, photo_json(&list[i]));
@@ -403,5 +407,121 @@ int h_photo_remove(struct api_ctx *ctx)
 		api_reply(ctx, 200, o);
 	}
 	photo_cleanup(&p);
+	return err;
+}
+
+/* ---- The marketing export. */
+
+/* A file name's part from a code: its letters, digits, '-' and '_', lowercased. */
+static void name_part(char *out, size_t n, const char *code)
+{
+	size_t k = 0;
+	for (const char *c = code; *c && k + 1 < n; c++) {
+		char ch = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')
+			out[k++] = ch;
+	}
+	out[k] = '\0';
+}
+
+/* The manifest of the export: who, what and under which consent, photo by photo. */
+static json_t *export_manifest(int64_t pid, const struct photo *const *shown, char **names,
+			       size_t n)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct photo *p = shown[i];
+		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "id",
+				      (json_int_t)p->id, "file", names[i], "area", p->area, "angle",
+				      p->angle, "phase", p->phase, "taken_at",
+				      api_instant(p->created_at), "sha256", p->large_sha256);
+		json_object_set_new(o, "session_number",
+				    p->session_number ? json_integer(p->session_number)
+						      : json_null());
+		json_array_append_new(items, o);
+	}
+	return json_pack("{s:I, s:s, s:s, s:o, s:o}", "patient_id", (json_int_t)pid, "scope",
+			 "marketing", "rendition", "large", "exported_at",
+			 api_instant((int64_t)time(NULL)), "photos", items);
+}
+
+int h_photos_export(struct api_ctx *ctx)
+{
+	int64_t pid = api_id(ctx, 0);
+	const char *scope = http_req_query(ctx->req, "scope");
+	if (!scope || strcmp(scope, "marketing") != 0)
+		return api_fail_field(ctx, "scope", "Use marketing.");
+	int err = api_require_patient(ctx, pid, NULL, false);
+	if (err)
+		return err;
+	struct photo *list = NULL;
+	size_t n = 0;
+	if ((err = store_photo_list(ctx->db, pid, NULL, NULL, GALLERY_MAX, &list, &n)) != 0)
+		return err;
+	const struct photo **shown = xcalloc(n ? n : 1, sizeof *shown);
+	struct zip_entry *entries = xcalloc(n + 1, sizeof *entries);
+	char **names = xcalloc(n ? n : 1, sizeof *names);
+	unsigned char **files = xcalloc(n ? n : 1, sizeof *files);
+	size_t k = 0;
+	struct buf ids;
+	buf_init(&ids);
+	buf_puts(&ids, "photos export marketing");
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct photo *p = &list[i];
+		if (!rules_photo_marketing(p))
+			continue;
+		size_t len = 0;
+		err = store_photo_file_get(store_photo_dir(), p->large_sha256, &files[k], &len);
+		if (err == -ERR_NOT_FOUND) {
+			log_error("photos: the file of photo %" PRId64 " is missing", p->id);
+			err = -ERR_STORAGE_UNAVAILABLE;
+		}
+		if (err)
+			break;
+		char area[48], name[128];
+		name_part(area, sizeof area, p->area);
+		snprintf(name, sizeof name, "photo-%" PRId64 "-%s-%s-%s.jpg", p->id, area, p->angle,
+			 p->phase);
+		names[k] = xstrdup(name);
+		entries[k] = (struct zip_entry){names[k], files[k], len, p->created_at};
+		shown[k] = p;
+		buf_printf(&ids, "%s%" PRId64, k ? "," : " ", p->id);
+		k++;
+	}
+	char *manifest = NULL, *zip = NULL;
+	size_t zip_len = 0;
+	if (!err) {
+		json_t *m = export_manifest(pid, shown, names, k);
+		manifest = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(m);
+		if (!manifest)
+			err = -ERR_INTERNAL;
+	}
+	if (!err) {
+		entries[k] = (struct zip_entry){"manifest.json", manifest, strlen(manifest),
+						(int64_t)time(NULL)};
+		err = zip_build(entries, k + 1, &zip, &zip_len);
+	}
+	if (!err) {
+		/* One read event names every photo that leaves, before any byte does. */
+		api_read_event(ctx, NULL, "patient", pid, ids.data);
+		http_reply_set_body(ctx->reply, 200, "application/zip", zip, zip_len);
+		set_cache_control(ctx->reply, "private, no-store");
+		char disposition[96];
+		snprintf(disposition, sizeof disposition,
+			 "attachment; filename=\"patient-%" PRId64 "-marketing-photos.zip\"", pid);
+		http_reply_header(ctx->reply, "Content-Disposition", disposition);
+	}
+	for (size_t i = 0; i < k; i++) {
+		free(names[i]);
+		free(files[i]);
+	}
+	free(manifest);
+	free(names);
+	free(files);
+	free(entries);
+	free(shown);
+	buf_cleanup(&ids);
+	photos_free(list, n);
 	return err;
 }

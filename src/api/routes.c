@@ -128,6 +128,8 @@ const struct route api_routes[] = {
      "Withdraw a photo consent; the photos stay in the record, flagged"},
     {"GET", V1 "/patients/{id}/photos", h_photos_list, CLINICAL, READ | CLINICAL_READ,
      "A patient's photos (the gallery), oldest first"},
+    {"GET", V1 "/patients/{id}/photos/export", h_photos_export, CLINICAL, READ | CLINICAL_READ,
+     "The photos that may leave the record, as a zip with a manifest"},
     {"POST", V1 "/patients/{id}/photos", h_photos_upload, CLINICAL, UPLOAD,
      "Upload a photo: decoded in a sandbox, stored stripped of metadata"},
     {"GET", V1 "/photos/{id}/{size}", h_photo_file, CLINICAL, READ | CLINICAL_READ,

@@ -1,8 +1,10 @@
-/* collagenda init, user add, backup and audit verify. */
+/* collagenda init, user add, backup, restore and audit verify. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "store/copy.h"
 #include "store/audit.h"
 #include "store/db.h"
+#include "store/files.h"
 #include "store/photos.h"
 #include "store/users.h"
 #include "util/clock.h"
@@ -187,23 +190,23 @@ int cli_user(int argc, char **argv)
 }
 
 /* Compares the trail with its anchor: 0 when the anchor's event is there with the
- * anchor's hash; otherwise says what differs and returns CLI_FAIL. */
-static int check_anchor(struct db *db, const char *file, bool named)
+ * anchor's hash; otherwise says what differs (as the command cmd) and returns CLI_FAIL. */
+static int check_anchor(struct db *db, const char *file, bool named, const char *cmd)
 {
 	struct audit_anchor want, head;
 	char hash[AUDIT_HASH_HEX] = "";
 	int err = store_anchor_read(file, &want);
 	if (err == -ERR_NOT_FOUND) {
-		fprintf(stderr, "collagenda audit verify: no audit anchor at %s%s\n", file,
+		fprintf(stderr, "collagenda %s: no audit anchor at %s%s\n", cmd, file,
 			named ? "" : " (the server writes one beside the database)");
 		return CLI_FAIL;
 	}
 	if (err) {
-		fprintf(stderr, "collagenda audit verify: %s is not an audit anchor\n", file);
+		fprintf(stderr, "collagenda %s: %s is not an audit anchor\n", cmd, file);
 		return CLI_FAIL;
 	}
 	if ((err = store_audit_head(db, &head)) != 0) {
-		fprintf(stderr, "collagenda audit verify: cannot read the audit trail\n");
+		fprintf(stderr, "collagenda %s: cannot read the audit trail\n", cmd);
 		return CLI_FAIL;
 	}
 	if (head.id < want.id) {
@@ -251,16 +254,20 @@ static int audit_verify(int argc, char **argv, const char *text)
 	if (db_open(path, &db) != 0)
 		return CLI_FAIL;
 	int64_t bad = 0, count = 0;
-	size_t bad_files = 0, files = 0;
+	size_t bad_files = 0, files = 0, orphans = 0, removed = 0, kept = 0;
 	int err = db_begin_read(db);
 	rc = CLI_OK;
 	if (!err) {
 		err = store_audit_verify(db, &bad, &count);
 		if (!err && !bad && (anchor || !remote))
-			rc = check_anchor(db, anchor ? anchor : file, anchor != NULL);
+			rc = check_anchor(db, anchor ? anchor : file, anchor != NULL,
+					  "audit verify");
 		if (!err && (photos || photo_dir))
 			err = store_photo_verify_files(db, store_photo_dir(), stdout, &bad_files,
 						       &files);
+		if (!err && (photos || photo_dir))
+			err = store_photo_orphans(db, store_photo_dir(), false, 0, stdout, &orphans,
+						  &removed, &kept);
 		db_rollback(db);
 	}
 	db_close(db);
@@ -275,6 +282,12 @@ static int audit_verify(int argc, char **argv, const char *text)
 	if (rc != CLI_OK)
 		return rc;
 	if (photos || photo_dir) {
+		/* Not a fault of the record: a file left by a write that never committed. */
+		if (orphans)
+			printf(
+			    "photo files orphaned: %zu, named by no photo (`collagenda photos gc` "
+			    "removes them)\n",
+			    orphans);
 		if (bad_files) {
 			printf("photo files: %zu of %zu missing or altered\n", bad_files, files);
 			return CLI_FAIL;
@@ -344,6 +357,79 @@ int cli_audit(int argc, char **argv)
 	return CLI_USAGE;
 }
 
+/* Orphaned photo files younger than this are left alone: their row may be committing. */
+#define GC_MIN_AGE 60
+
+static int photos_gc(int argc, char **argv, const char *text)
+{
+	const char *path = DEFAULT_DB, *photo_dir = NULL;
+	const struct cli_option opts[] = {{"db", .text = &path},
+					  {"photos-dir", .text = &photo_dir}};
+	int rc;
+	if (!cli_parse_options(argc, argv, opts, 2, 0, text, &rc))
+		return rc;
+	store_photo_dir_use(photo_dir, path);
+	if (!store_photo_dir()) {
+		fprintf(stderr, "collagenda photos gc: on PostgreSQL --photos-dir DIR names the "
+				"photos' folder\n");
+		return CLI_USAGE;
+	}
+	if (!db_is_remote(path) && access(path, F_OK) != 0) {
+		fprintf(stderr, "collagenda photos gc: no database at %s\n", path);
+		return CLI_FAIL;
+	}
+	struct db *db;
+	if (db_open(path, &db) != 0)
+		return CLI_FAIL;
+	size_t orphans = 0, removed = 0, kept = 0;
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_photo_orphans(db, store_photo_dir(), true, GC_MIN_AGE, stdout, &orphans,
+					  &removed, &kept);
+		db_rollback(db);
+	}
+	/* What went is on the record, as every write is. */
+	if (!err && removed) {
+		char detail[64];
+		struct actor system = {0, "cli"};
+		snprintf(detail, sizeof detail, "orphans %zu", removed);
+		if ((err = db_begin_write(db)) == 0) {
+			err = store_audit_append(db, &system, "remove", "photo_file", 0, detail);
+			if (!err)
+				err = db_commit(db);
+			else
+				db_rollback(db);
+		}
+	}
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "collagenda photos gc: the photos' folder could not be cleaned\n");
+		return CLI_FAIL;
+	}
+	printf("orphaned photo files removed: %zu; kept, newer than a minute: %zu\n", removed,
+	       kept);
+	return CLI_OK;
+}
+
+int cli_photos(int argc, char **argv)
+{
+	static const char text[] =
+	    "usage: collagenda photos gc [--db PATH] [--photos-dir DIR]\n"
+	    "Removes the photo files (PATH.photos, or DIR) that no photo row names and that are\n"
+	    "older than a minute: what a write cut short between a file's rename and its row's\n"
+	    "commit leaves. `audit verify --photos` lists them; nothing removes them unasked.\n";
+	if (argc >= 2 && strcmp(argv[1], "gc") == 0)
+		return photos_gc(argc - 1, argv + 1, text);
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(text, stdout);
+		return CLI_OK;
+	}
+	if (argc >= 2)
+		fprintf(stderr, "collagenda photos: unknown command '%s'\n", argv[1]);
+	fputs(text, stderr);
+	return CLI_USAGE;
+}
+
 /* Anchors a backup's audit trail where it ends, beside the copy (DEST.audit-head), so
  * that `audit verify --db DEST` checks the copy as it checks the live database. */
 static int anchor_copy(const char *dest)
@@ -398,8 +484,8 @@ int cli_backup(int argc, char **argv)
 	    "Copies the database to DEST with SQLite's online backup (safe "
 	    "while the server runs), checks the copy's integrity and anchors its "
 	    "audit trail (DEST.audit-head), then copies the photo files (PATH.photos) to\n"
-	    "DEST.photos and checks each copy's hash. Restoring is putting DEST and\n"
-	    "DEST.photos back as PATH and PATH.photos.\n";
+	    "DEST.photos and checks each copy's hash. `collagenda restore --from DEST --db\n"
+	    "PATH` puts them back.\n";
 	const char *path = DEFAULT_DB;
 	int rc;
 	if (!db_option(argc, argv, 1, text, &path, &rc))
@@ -435,17 +521,254 @@ int cli_backup(int argc, char **argv)
 	return CLI_OK;
 }
 
+/* ---- Restore. */
+
+/* Joins a and b into out (n bytes); false when it does not fit. */
+static bool joined(char *out, size_t n, const char *a, const char *b)
+{
+	int w = snprintf(out, n, "%s%s", a, b);
+	return w > 0 && (size_t)w < n;
+}
+
+/* Checks the backup at from as `audit verify --photos` does: SQLite's integrity check,
+ * the audit chain up to the anchor beside it, and every photo file's hash in
+ * from.photos. 0, or CLI_FAIL with the reason printed. */
+static int check_backup(struct db *db, const char *from)
+{
+	char anchor[PATH_MAX], photos[PATH_MAX];
+	if (store_anchor_path(from, anchor, sizeof anchor) != 0 ||
+	    !joined(photos, sizeof photos, from, ".photos")) {
+		fprintf(stderr, "collagenda restore: the backup's path is too long\n");
+		return CLI_FAIL;
+	}
+	if (db_integrity_check(db) != 0) {
+		fprintf(stderr, "collagenda restore: %s fails its integrity check\n", from);
+		return CLI_FAIL;
+	}
+	int64_t bad = 0, count = 0;
+	size_t bad_files = 0, files = 0;
+	int rc = CLI_FAIL;
+	if (db_begin_read(db) != 0)
+		return CLI_FAIL;
+	if (store_audit_verify(db, &bad, &count) != 0)
+		fprintf(stderr, "collagenda restore: cannot read the backup's audit trail\n");
+	else if (bad)
+		printf("audit chain broken at event %lld\n", (long long)bad);
+	else if (check_anchor(db, anchor, true, "restore") != CLI_OK)
+		;
+	else if (store_photo_verify_files(db, photos, stdout, &bad_files, &files) != 0)
+		fprintf(stderr, "collagenda restore: cannot read the backup's photo rows\n");
+	else if (bad_files)
+		printf("photo files: %zu of %zu missing or altered\n", bad_files, files);
+	else
+		rc = CLI_OK;
+	db_rollback(db);
+	if (rc == CLI_OK)
+		printf("backup checked: %lld audit events, %zu photo files\n", (long long)count,
+		       files);
+	return rc;
+}
+
+/* Copies the backup's database and its photo files to temporary names beside path
+ * (path.restoring, path.photos.restoring), each synced and checked; 0 or CLI_FAIL. */
+static int stage_restore(struct db *db, const char *from, const char *tmp, const char *tmp_photos,
+			 size_t *copied)
+{
+	char photos[PATH_MAX];
+	if (!joined(photos, sizeof photos, from, ".photos"))
+		return CLI_FAIL;
+	static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < 4; i++) {
+		char side[PATH_MAX];
+		if (!joined(side, sizeof side, tmp, sides[i]) || store_file_remove_tree(side) != 0)
+			return CLI_FAIL;
+	}
+	if (store_file_remove_tree(tmp_photos) != 0) {
+		fprintf(stderr, "collagenda restore: cannot clear %s\n", tmp_photos);
+		return CLI_FAIL;
+	}
+	if (db_backup(db, tmp) != 0 || store_file_sync(tmp) != 0) {
+		fprintf(stderr, "collagenda restore: cannot copy the database to %s\n", tmp);
+		return CLI_FAIL;
+	}
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_photo_copy_files(db, photos, tmp_photos, stderr, copied);
+		db_rollback(db);
+	}
+	if (!err && *copied == 0 && mkdir(tmp_photos, 0700) != 0)
+		err = -ERR_STORAGE_UNAVAILABLE;
+	if (err) {
+		fprintf(stderr, "collagenda restore: the photo files could not be copied whole\n");
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Puts the staged copies in place: the photos' folder first (the old one aside, then
+ * removed), then the database over path (its old -wal and -shm removed first: they belong
+ * to the file replaced), then the anchor. */
+static int swap_in(const char *path, const char *tmp, const char *tmp_photos,
+		   const struct audit_anchor *head)
+{
+	char photos[PATH_MAX], old[PATH_MAX], anchor[PATH_MAX], side[PATH_MAX];
+	if (!joined(photos, sizeof photos, path, ".photos") ||
+	    !joined(old, sizeof old, path, ".photos.replaced") ||
+	    store_anchor_path(path, anchor, sizeof anchor) != 0)
+		return CLI_FAIL;
+	if (store_file_remove_tree(old) != 0 || (rename(photos, old) != 0 && errno != ENOENT) ||
+	    rename(tmp_photos, photos) != 0 || store_file_sync_dir(photos) != 0) {
+		fprintf(stderr, "collagenda restore: cannot put the photo folder in place: %s\n",
+			strerror(errno));
+		return CLI_FAIL;
+	}
+	static const char *const sides[] = {"-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < 3; i++) {
+		if (!joined(side, sizeof side, path, sides[i]) ||
+		    (unlink(side) != 0 && errno != ENOENT)) {
+			fprintf(stderr, "collagenda restore: cannot remove %s\n", side);
+			return CLI_FAIL;
+		}
+	}
+	if (rename(tmp, path) != 0 || store_file_sync_dir(path) != 0) {
+		fprintf(stderr, "collagenda restore: cannot put the database in place: %s\n",
+			strerror(errno));
+		return CLI_FAIL;
+	}
+	if (store_anchor_write(anchor, head) != 0) {
+		fprintf(stderr, "collagenda restore: cannot write the audit anchor %s\n", anchor);
+		return CLI_FAIL;
+	}
+	if (store_file_remove_tree(old) != 0)
+		fprintf(stderr, "collagenda restore: the old photo folder is left at %s\n", old);
+	return CLI_OK;
+}
+
+int cli_restore(int argc, char **argv)
+{
+	static const char text[] =
+	    "usage: collagenda restore --from BACKUP --db PATH [--force]\n"
+	    "Puts a backup made by `collagenda backup` back: checks BACKUP first (integrity,\n"
+	    "its audit chain up to BACKUP.audit-head, every photo file in BACKUP.photos), then\n"
+	    "copies it and its photo files beside PATH under temporary names, syncs them and\n"
+	    "renames them into place as PATH, PATH.photos and PATH.audit-head. An existing PATH\n"
+	    "is replaced only with --force, and never while a server holds it.\n";
+	const char *from = NULL, *path = NULL;
+	bool force = false;
+	const struct cli_option opts[] = {
+	    {"from", .text = &from}, {"db", .text = &path}, {"force", .flag = &force}};
+	int rc;
+	if (!cli_parse_options(argc, argv, opts, 3, 0, text, &rc))
+		return rc;
+	if (!from || !path) {
+		fprintf(stderr, "collagenda restore: --from and --db are required\n%s", text);
+		return CLI_USAGE;
+	}
+	if (db_is_remote(from) || db_is_remote(path)) {
+		fprintf(stderr,
+			"collagenda restore: BACKUP and PATH are SQLite files; a "
+			"PostgreSQL database is restored with its own tools (pg_restore)\n");
+		return CLI_USAGE;
+	}
+	char tmp[PATH_MAX], tmp_photos[PATH_MAX];
+	if (!joined(tmp, sizeof tmp, path, ".restoring") ||
+	    !joined(tmp_photos, sizeof tmp_photos, path, ".photos.restoring")) {
+		fprintf(stderr, "collagenda restore: the database path is too long\n");
+		return CLI_USAGE;
+	}
+	if (access(from, F_OK) != 0) {
+		fprintf(stderr, "collagenda restore: no backup at %s\n", from);
+		return CLI_FAIL;
+	}
+	bool held = false;
+	if (store_file_held(path, &held) != 0) {
+		fprintf(stderr, "collagenda restore: cannot open %s: %s\n", path, strerror(errno));
+		return CLI_FAIL;
+	}
+	if (held) {
+		fprintf(stderr, "collagenda restore: a running server holds %s; stop it first\n",
+			path);
+		return CLI_FAIL;
+	}
+	if (!force && access(path, F_OK) == 0) {
+		fprintf(stderr, "collagenda restore: %s exists; --force replaces it\n", path);
+		return CLI_FAIL;
+	}
+	struct db *db;
+	if (db_open(from, &db) != 0)
+		return CLI_FAIL;
+	struct audit_anchor head;
+	size_t copied = 0;
+	rc = check_backup(db, from);
+	if (rc == CLI_OK && (db_begin_read(db) != 0 || store_audit_head(db, &head) != 0)) {
+		db_rollback(db);
+		rc = CLI_FAIL;
+	} else if (rc == CLI_OK) {
+		db_rollback(db);
+		rc = stage_restore(db, from, tmp, tmp_photos, &copied);
+	}
+	db_close(db);
+	/* A server may have started on PATH meanwhile. */
+	if (rc == CLI_OK && (store_file_held(path, &held) != 0 || held)) {
+		fprintf(stderr, "collagenda restore: a server started on %s; nothing replaced\n",
+			path);
+		rc = CLI_FAIL;
+	}
+	if (rc == CLI_OK)
+		rc = swap_in(path, tmp, tmp_photos, &head);
+	if (rc != CLI_OK) {
+		(void)store_file_remove_tree(tmp);
+		(void)store_file_remove_tree(tmp_photos);
+		fprintf(stderr, "collagenda restore: %s was not restored\n", path);
+		return CLI_FAIL;
+	}
+	printf("restored %s to %s (%zu photo files)\n", from, path, copied);
+	return CLI_OK;
+}
+
+/* How many photo rows the database holds (removed ones too: their files are kept). */
+static int photo_rows(struct db *db, int64_t *n)
+{
+	int err = db_begin_read(db);
+	if (!err) {
+		err = store_photo_count(db, n);
+		db_rollback(db);
+	}
+	return err;
+}
+
+/* Copies the photo files the SQLite clinic's rows name from beside it to dir, re-hashing
+ * each source and each copy. */
+static int migrate_photos(struct db *from, const char *from_path, const char *dir, size_t *copied)
+{
+	char src[PATH_MAX];
+	if (!joined(src, sizeof src, from_path, ".photos"))
+		return -ERR_BAD_REQUEST;
+	int err = db_begin_read(from);
+	if (!err) {
+		err = store_photo_copy_files(from, src, dir, stdout, copied);
+		db_rollback(from);
+	}
+	if (err)
+		fprintf(stderr,
+			"collagenda migrate-to: the photo files could not be copied whole\n");
+	return err;
+}
+
 int cli_migrate_to(int argc, char **argv)
 {
 	static const char text[] =
-	    "usage: collagenda migrate-to TARGET --from PATH\n"
+	    "usage: collagenda migrate-to TARGET --from PATH [--photos-dir DIR]\n"
 	    "Copies the clinic in the SQLite file PATH into the new PostgreSQL database TARGET\n"
 	    "(a postgresql:// URI or a libpq connection string), verifies the audit chain\n"
-	    "there and prints the rows of every table on both sides.\n";
-	const char *from_path = NULL;
-	const struct cli_option opts[] = {{"from", .text = &from_path}};
+	    "there and prints the rows of every table on both sides. The photo files\n"
+	    "(PATH.photos) go to DIR, where the server on TARGET reads them (serve --photos\n"
+	    "DIR), each re-hashed; a clinic with photos needs --photos-dir.\n";
+	const char *from_path = NULL, *photo_dir = NULL;
+	const struct cli_option opts[] = {{"from", .text = &from_path},
+					  {"photos-dir", .text = &photo_dir}};
 	int rc;
-	if (!cli_parse_options(argc, argv, opts, 1, 1, text, &rc))
+	if (!cli_parse_options(argc, argv, opts, 2, 1, text, &rc))
 		return rc;
 	const char *target = argv[optind];
 	if (!from_path || db_is_remote(from_path) || !db_is_remote(target)) {
@@ -455,6 +778,10 @@ int cli_migrate_to(int argc, char **argv)
 			text);
 		return CLI_USAGE;
 	}
+	if (photo_dir && !*photo_dir) {
+		fprintf(stderr, "collagenda migrate-to: --photos-dir names a folder\n%s", text);
+		return CLI_USAGE;
+	}
 	if (access(from_path, F_OK) != 0) {
 		fprintf(stderr, "collagenda migrate-to: no database at %s\n", from_path);
 		return CLI_FAIL;
@@ -462,6 +789,26 @@ int cli_migrate_to(int argc, char **argv)
 	struct db *from = NULL, *to = NULL;
 	if (db_open(from_path, &from) != 0)
 		return CLI_FAIL;
+	int64_t photos = 0;
+	size_t copied = 0;
+	if (photo_rows(from, &photos) != 0) {
+		db_close(from);
+		return CLI_FAIL;
+	}
+	if (photos && !photo_dir) {
+		db_close(from);
+		fprintf(
+		    stderr,
+		    "collagenda migrate-to: the clinic has photos: --photos-dir DIR names the "
+		    "folder the server on PostgreSQL will read them from (serve --photos DIR)\n");
+		return CLI_USAGE;
+	}
+	/* The files first: a missing or altered one stops the move before TARGET changes. */
+	if (photos && migrate_photos(from, from_path, photo_dir, &copied) != 0) {
+		db_close(from);
+		fprintf(stderr, "collagenda migrate-to: %s is unchanged\n", db_display(target));
+		return CLI_FAIL;
+	}
 	if (db_open(target, &to) != 0) {
 		db_close(from);
 		return CLI_FAIL;
@@ -469,8 +816,12 @@ int cli_migrate_to(int argc, char **argv)
 	printf("%-24s %10s %10s\n", "table", "sqlite", "postgresql");
 	int err = store_copy_clinic(from, to, stdout);
 	int64_t bad = 0, count = 0;
+	size_t bad_files = 0, files = 0;
 	if (!err && (err = db_begin_read(to)) == 0) {
 		err = store_audit_verify(to, &bad, &count);
+		/* Every file the rows that arrived name, where the server will look. */
+		if (!err && photo_dir)
+			err = store_photo_verify_files(to, photo_dir, stdout, &bad_files, &files);
 		db_rollback(to);
 	}
 	db_close(to);
@@ -485,5 +836,13 @@ int cli_migrate_to(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	printf("audit chain intact on arrival: %lld events\n", (long long)count);
+	if (photo_dir) {
+		if (bad_files) {
+			printf("photo files: %zu of %zu missing or altered in %s\n", bad_files,
+			       files, photo_dir);
+			return CLI_FAIL;
+		}
+		printf("photo files copied to %s and intact: %zu\n", photo_dir, files);
+	}
 	return CLI_OK;
 }

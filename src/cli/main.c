@@ -16,6 +16,8 @@ static void usage(FILE *out)
 	      "  init         create or migrate the database\n"
 	      "  user add     add a user (password from standard input)\n"
 	      "  backup DEST  copy the live database to DEST and check the copy\n"
+	      "  restore      put a backup back in place of the database\n"
+	      "  photos gc    remove photo files that no photo names\n"
 	      "  audit verify check the audit trail's hash chain\n"
 	      "  migrate-to   copy an SQLite clinic into a new PostgreSQL database\n"
 	      "\n"
@@ -52,6 +54,10 @@ int cli_main(int argc, char **argv)
 		return cli_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "backup") == 0)
 		return cli_backup(argc - 1, argv + 1);
+	if (strcmp(cmd, "photos") == 0)
+		return cli_photos(argc - 1, argv + 1);
+	if (strcmp(cmd, "restore") == 0)
+		return cli_restore(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate-to") == 0)
 		return cli_migrate_to(argc - 1, argv + 1);
 	fprintf(stderr, "collagenda: unknown command '%s'\n", cmd);

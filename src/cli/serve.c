@@ -24,6 +24,7 @@
 #include "store/audit.h"
 #include "store/anchor.h"
 #include "store/db.h"
+#include "store/files.h"
 #include "store/photos.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -335,7 +336,7 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	int rc = CLI_FAIL;
+	int rc = CLI_FAIL, held = -1;
 	/* SQLite's default page is 4 KiB. */
 	db_set_max_pages((int64_t)max_mb * 256);
 	store_anchor_use(anchor);
@@ -349,6 +350,12 @@ int cli_serve(int argc, char **argv)
 	if (db_pool_init(db_path) != 0) {
 		log_error("cannot open the database at %s", db_display(db_path));
 		goto out_free;
+	}
+	/* Held for the whole run, so that `collagenda restore` will not put a file in its
+	 * place beneath it. */
+	if (!db_is_remote(db_path) && store_file_hold(db_path, &held) != 0) {
+		log_error("cannot hold the database file %s: %s", db_path, strerror(errno));
+		goto out_db;
 	}
 	if (demo && cli_demo_fill(db_thread()) != 0) {
 		log_error("cannot fill the demo clinic");
@@ -428,6 +435,8 @@ out_db:
 	outbox_stop();
 	store_audit_flusher_stop();
 	db_pool_close();
+	if (held >= 0)
+		close(held);
 out_free:
 	free(cert);
 	free(key);

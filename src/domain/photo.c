@@ -79,6 +79,11 @@ int rules_photo_upload(const struct photo_upload_facts *f)
 	return 0;
 }
 
+bool rules_photo_marketing(const struct photo *p)
+{
+	return p->marketing && !p->consent_withdrawn && !p->deleted_at;
+}
+
 int rules_photo_remove(const struct photo *p)
 {
 	if (p->deleted_at)

@@ -10,7 +10,7 @@
 #define STATIC_PREFIX "/static/"
 
 static const char csp_app[] =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 static const char csp_api[] = "default-src 'none'; frame-ancestors 'none'";

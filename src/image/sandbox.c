@@ -23,13 +23,16 @@
 #define REPLY_MAX (96u * 1024 * 1024)
 /* Children at once: each may take its memory limit. */
 #define MAX_CHILDREN 2
+/* How long an upload waits for a child's slot before it is answered 503. */
+#define SLOT_WAIT_MS 10000
 
 static const char *program = "/proc/self/exe";
 static bool hooks;
 static unsigned timeout_ms = 15000;
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t slots_free = PTHREAD_COND_INITIALIZER;
-static int children;
+static int children, max_children = MAX_CHILDREN;
+static unsigned slot_wait_ms = SLOT_WAIT_MS;
 static _Thread_local int last_status;
 
 int image_sandbox_last_status(void)
@@ -42,16 +45,30 @@ void image_sandbox_program(const char *path)
 	program = path ? path : "/proc/self/exe";
 }
 
+/* The test environment's number name, when it is set and from 1 to below max. */
+static bool test_number(const char *name, unsigned long max, unsigned long *out)
+{
+	const char *text = getenv(name);
+	if (!text)
+		return false;
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+	if (*end != '\0' || v == 0 || v >= max)
+		return false;
+	*out = v;
+	return true;
+}
+
 void image_sandbox_test_hooks(bool on)
 {
 	hooks = on;
-	const char *ms = on ? getenv("COLLAGENDA_TEST_IMAGE_TIMEOUT_MS") : NULL;
-	if (ms) {
-		char *end;
-		unsigned long v = strtoul(ms, &end, 10);
-		if (*end == '\0' && v > 0 && v < 600000)
-			timeout_ms = (unsigned)v;
-	}
+	unsigned long v;
+	if (on && test_number("COLLAGENDA_TEST_IMAGE_TIMEOUT_MS", 600000, &v))
+		timeout_ms = (unsigned)v;
+	if (on && test_number("COLLAGENDA_TEST_IMAGE_SLOTS", MAX_CHILDREN + 1, &v))
+		max_children = (int)v;
+	if (on && test_number("COLLAGENDA_TEST_IMAGE_SLOT_WAIT_MS", 600000, &v))
+		slot_wait_ms = (unsigned)v;
 }
 
 void image_sandbox_timeout(unsigned ms)
@@ -92,13 +109,30 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void take_slot(void)
+/* Takes a child's slot, waiting for one at most slot_wait_ms; false when none came. */
+static bool take_slot(void)
 {
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += slot_wait_ms / 1000;
+	until.tv_nsec += (long)(slot_wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	bool got = true;
 	pthread_mutex_lock(&slots_lock);
-	while (children >= MAX_CHILDREN)
-		pthread_cond_wait(&slots_free, &slots_lock);
-	children++;
+	while (children >= max_children) {
+		int rc = pthread_cond_clockwait(&slots_free, &slots_lock, CLOCK_MONOTONIC, &until);
+		if (rc == ETIMEDOUT && children >= max_children) {
+			got = false;
+			break;
+		}
+	}
+	if (got)
+		children++;
 	pthread_mutex_unlock(&slots_lock);
+	return got;
 }
 
 static void give_slot(void)
@@ -286,7 +320,10 @@ int image_sandbox_process(const void *data, size_t len, struct image_result *out
 	image_wire_put32(head + 4, hooks && hook && strcmp(hook, "1") == 0 ? IMAGE_WIRE_HOOKS : 0);
 	image_wire_put64(head + 8, len);
 
-	take_slot();
+	if (!take_slot()) {
+		log_warn("image decoders all busy: an upload waited %u ms for one", slot_wait_ms);
+		return -ERR_DECODER_BUSY;
+	}
 	pid_t pid;
 	int to, from, err;
 	if (spawn_child(&pid, &to, &from) != 0) {

@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int sys_open(const char *path, int flags, mode_t mode)
@@ -93,4 +96,66 @@ int store_file_replace(const char *path, const void *data, size_t len)
 		return -1;
 	}
 	return store_file_sync_dir(path);
+}
+
+int store_file_sync(const char *path)
+{
+	int fd = store_files->open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int rc = store_files->fsync(fd);
+	int saved = errno;
+	if (store_files->close(fd) != 0 && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int store_file_remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int store_file_hold(const char *path, int *fd)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -1;
+	if (flock(*fd, LOCK_SH | LOCK_NB) != 0) {
+		int saved = errno;
+		close(*fd);
+		*fd = -1;
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int store_file_held(const char *path, bool *held)
+{
+	*held = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	int rc = 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		(void)flock(fd, LOCK_UN);
+	else if (errno == EWOULDBLOCK)
+		*held = true;
+	else
+		rc = -1;
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }

@@ -2,6 +2,7 @@
 #include "store/photos.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db_internal.h"
@@ -60,6 +62,7 @@ static const char *const sql_photo_list =
     "ORDER BY p.created_at, p.id LIMIT ?4";
 static const char *const sql_photo_remove =
     "UPDATE photos SET deleted_at = ?3, deleted_by = ?2 WHERE id = ?1 AND deleted_at IS NULL";
+static const char *const sql_photo_count = "SELECT COUNT(*) FROM photos";
 static const char *const sql_photo_hashes =
     "SELECT sha256 FROM photos UNION SELECT large_sha256 FROM photos "
     "UNION SELECT thumb_sha256 FROM photos ORDER BY 1";
@@ -244,6 +247,15 @@ int store_photo_remove(struct db *db, int64_t id, int64_t by, int64_t at)
 	return err;
 }
 
+int store_photo_count(struct db *db, int64_t *n)
+{
+	*n = 0;
+	struct dbst *st = db_stmt(db, &sql_photo_count);
+	if (!st)
+		return db_stmt_err(db);
+	return db_query_int(db, st, n);
+}
+
 int store_photo_hashes(struct db *db, char ***out, size_t *n)
 {
 	return db_collect(db, db_stmt(db, &sql_photo_hashes), sizeof **out, db_read_text,
@@ -312,8 +324,11 @@ int store_photo_file_put(const char *dir, const char *hash, const void *data, si
 		log_error("photos: no folder for photo files");
 		return -ERR_STORAGE_UNAVAILABLE;
 	}
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len)
-		return 0; /* the same content is there: its name is its hash */
+	/* The same content is there: its name is its hash. Touched, so that `photos gc`
+	 * sees it as new and leaves it to the row about to name it. */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len &&
+	    utimensat(AT_FDCWD, path, NULL, 0) == 0)
+		return 0;
 	int w = snprintf(sub, sizeof sub, "%s/%.2s", dir, hash);
 	if (w <= 0 || (size_t)w >= sizeof sub || ensure_dir(dir) != 0 || ensure_dir(sub) != 0 ||
 	    store_file_replace(path, data, len) != 0) {
@@ -425,6 +440,87 @@ int store_photo_verify_files(struct db *db, const char *dir, FILE *report, size_
 		if (e)
 			(*bad)++;
 	}
+	if (hashes)
+		db_free_texts(hashes, n);
+	return err;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool two_hex(const char *name)
+{
+	return strlen(name) == 2 && strspn(name, "0123456789abcdef") == 2;
+}
+
+/* The orphans of one two-letter folder; as store_photo_orphans. */
+static int orphans_in(const char *sub, char **hashes, size_t n, bool remove, int64_t min_age,
+		      FILE *report, size_t *orphans, size_t *removed, size_t *kept)
+{
+	DIR *d = opendir(sub);
+	if (!d)
+		return errno == ENOENT ? 0 : -ERR_STORAGE_UNAVAILABLE;
+	int64_t now = (int64_t)time(NULL);
+	bool changed = false;
+	int err = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		const char *name = e->d_name;
+		struct stat st;
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n && bsearch(&name, hashes, n, sizeof *hashes, cmp_text))
+			continue;
+		(*orphans)++;
+		if (!remove) {
+			fprintf(report, "photo file orphaned: %s\n", name);
+		} else if (now - (int64_t)st.st_mtime < min_age) {
+			(*kept)++;
+		} else if (unlinkat(dirfd(d), name, 0) == 0) {
+			fprintf(report, "photo file removed: %s\n", name);
+			(*removed)++;
+			changed = true;
+		} else {
+			log_error("photos: cannot remove an orphaned file: %s", strerror(errno));
+			err = -ERR_STORAGE_UNAVAILABLE;
+		}
+	}
+	if (changed && fsync(dirfd(d)) != 0)
+		err = -ERR_STORAGE_UNAVAILABLE;
+	closedir(d);
+	return err;
+}
+
+int store_photo_orphans(struct db *db, const char *dir, bool remove, int64_t min_age, FILE *report,
+			size_t *orphans, size_t *removed, size_t *kept)
+{
+	char **hashes = NULL;
+	size_t n = 0;
+	*orphans = *removed = *kept = 0;
+	int err = store_photo_hashes(db, &hashes, &n);
+	if (err)
+		return err;
+	if (n)
+		qsort(hashes, n, sizeof *hashes, cmp_text);
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (hashes)
+			db_free_texts(hashes, n);
+		return errno == ENOENT ? 0 : -ERR_STORAGE_UNAVAILABLE;
+	}
+	struct dirent *e;
+	while (!err && (e = readdir(d)) != NULL) {
+		char sub[PATH_MAX];
+		int w = snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+		if (!two_hex(e->d_name) || w <= 0 || (size_t)w >= sizeof sub)
+			continue;
+		err = orphans_in(sub, hashes, n, remove, min_age, report, orphans, removed, kept);
+	}
+	closedir(d);
 	if (hashes)
 		db_free_texts(hashes, n);
 	return err;

@@ -110,6 +110,9 @@ static void every_command_has_help(void **state)
 	    {{"audit", "--help"}, "usage: collagenda audit verify"},
 	    {{"audit", "verify", "--help"}, "usage: collagenda audit verify"},
 	    {{"backup", "--help"}, "usage: collagenda backup"},
+	    {{"restore", "--help"}, "usage: collagenda restore"},
+	    {{"photos", "--help"}, "usage: collagenda photos gc"},
+	    {{"photos", "gc", "--help"}, "usage: collagenda photos gc"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *out = NULL;
@@ -152,6 +155,16 @@ static void usage_errors_exit_2(void **state)
 	    {"backup", NULL},
 	    {"backup", "--db", db, NULL},
 	    {"backup", "--db", db, "a.db", "b.db", NULL},
+	    {"photos", NULL},
+	    {"photos", "clean", NULL},
+	    {"photos", "gc", "--db", db, "stray", NULL},
+	    {"photos", "gc", "--db", "postgresql://localhost/x", NULL},
+	    {"restore", NULL},
+	    {"restore", "--db", db, NULL},
+	    {"restore", "--from", "a.db", NULL},
+	    {"restore", "--from", "a.db", "--db", db, "stray", NULL},
+	    {"restore", "--from", "postgresql://localhost/x", "--db", db, NULL},
+	    {"restore", "--from", "a.db", "--db", "postgresql://localhost/x", NULL},
 	};
 	char *out = NULL;
 	assert_int_equal(run(bad_port, &out), 2);

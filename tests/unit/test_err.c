@@ -54,6 +54,7 @@ static const struct {
 	{ERR_INTERNAL, 500, "internal"},
 	{ERR_GATEWAY_REFUSED, 502, "gateway_refused"},
 	{ERR_BUSY, 503, "busy"},
+	{ERR_DECODER_BUSY, 503, "decoder_busy"},
 	{ERR_STORAGE_UNAVAILABLE, 503, "storage_unavailable"},
 	{ERR_GATEWAY_UNREACHABLE, 504, "gateway_unreachable"},
 };

@@ -51,6 +51,22 @@ static void remove_rule(void **state)
 	assert_int_equal(rules_photo_remove(&p), 0);
 }
 
+/* Only a photo under a marketing consent, with the record's consent in force, leaves. */
+static void marketing_rule(void **state)
+{
+	(void)state;
+	struct photo p = {.id = 1, .marketing = true};
+	assert_true(rules_photo_marketing(&p));
+	p.consent_withdrawn = true;
+	assert_false(rules_photo_marketing(&p));
+	p.consent_withdrawn = false;
+	p.marketing = false;
+	assert_false(rules_photo_marketing(&p));
+	p.marketing = true;
+	p.deleted_at = 100;
+	assert_false(rules_photo_marketing(&p));
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -126,8 +142,9 @@ static void wire_integers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(upload_rule), cmocka_unit_test(remove_rule),   cmocka_unit_test(names),
-	    cmocka_unit_test(sniffing),	   cmocka_unit_test(wire_integers),
+	    cmocka_unit_test(upload_rule),    cmocka_unit_test(remove_rule),
+	    cmocka_unit_test(marketing_rule), cmocka_unit_test(names),
+	    cmocka_unit_test(sniffing),	      cmocka_unit_test(wire_integers),
 	};
 	return cmocka_run_group_tests_name("unit_photo", tests, NULL, NULL);
 }
