@@ -1261,10 +1261,12 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-void sink_start(struct smtp_sink *k)
+/* Starts /usr/bin/python3 script DIR with a fresh folder dir (prefix + six characters)
+ * and waits for the port it writes to DIR/port; what names it in the messages. */
+static void start_script(const char *script, const char *prefix, const char *what, char *dir,
+			 size_t dirsz, pid_t *pid_out, unsigned *port_out)
 {
-	memset(k, 0, sizeof *k);
-	fx_mkdtemp(k->dir, sizeof k->dir, "/tmp/collagenda-smtp-");
+	fx_mkdtemp(dir, dirsz, prefix);
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -1275,75 +1277,102 @@ void sink_start(struct smtp_sink *k)
 			dup2(devnull, 1);
 		}
 		/* Debian's python3 (another one earlier in PATH may not see its modules). */
-		execl("/usr/bin/python3", "python3", "tests/mail/sink.py", k->dir, (char *)NULL);
+		execl("/usr/bin/python3", "python3", script, dir, (char *)NULL);
 		_exit(127);
 	}
-	k->pid = pid;
+	*pid_out = pid;
+	unsigned port = 0;
 	char path[300];
-	snprintf(path, sizeof path, "%s/port", k->dir);
-	for (int i = 0; i < 3000 && !k->port; i++) {
+	snprintf(path, sizeof path, "%s/port", dir);
+	for (int i = 0; i < 3000 && !port; i++) {
 		FILE *f = fopen(path, "r");
 		if (f) {
 			unsigned p = 0;
 			if (fscanf(f, "%u", &p) == 1)
-				k->port = p;
+				port = p;
 			fclose(f);
 		}
 		int status;
-		if (!k->port && waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "harness: the SMTP server exited (python3-aiosmtpd?)\n");
+		if (!port && waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "harness: the %s exited\n", what);
 			abort();
 		}
-		if (!k->port)
+		if (!port)
 			pause_ms(10);
 	}
-	if (!k->port) {
-		fprintf(stderr, "harness: the SMTP server did not start\n");
+	if (!port) {
+		fprintf(stderr, "harness: the %s did not start\n", what);
 		abort();
 	}
-	snprintf(k->url, sizeof k->url, "smtp://127.0.0.1:%u", k->port);
+	*port_out = port;
 }
 
-void sink_stop(struct smtp_sink *k)
+/* Stops the script's process and removes its folder (unless HARNESS_KEEP_MAIL is set). */
+static void stop_script(pid_t *pid, char *dir)
 {
-	if (k->pid > 0) {
-		kill(k->pid, SIGTERM);
-		waitpid(k->pid, NULL, 0);
-		k->pid = 0;
+	if (*pid > 0) {
+		kill(*pid, SIGTERM);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
 	}
-	if (!k->dir[0] || getenv("HARNESS_KEEP_MAIL"))
+	if (!dir[0] || getenv("HARNESS_KEEP_MAIL"))
 		return;
-	const char *args[] = {"rm", "-rf", k->dir, NULL};
-	pid_t pid = fork();
-	if (pid == 0) {
+	const char *args[] = {"rm", "-rf", dir, NULL};
+	pid_t rm = fork();
+	if (rm == 0) {
 		execv("/bin/rm", (char *const *)args);
 		_exit(127);
 	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	k->dir[0] = '\0';
+	if (rm > 0)
+		waitpid(rm, NULL, 0);
+	dir[0] = '\0';
 }
 
-void sink_mode(struct smtp_sink *k, const char *mode)
+/* Writes mode into dir/mode at once (a rename, so that it is never read half-written). */
+static void write_mode(const char *dir, const char *mode)
 {
 	char path[300], tmp[310];
-	snprintf(path, sizeof path, "%s/mode", k->dir);
+	snprintf(path, sizeof path, "%s/mode", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
 	if (!f || fputs(mode, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
-		die("sink mode");
+		die("mode file");
 }
 
-int sink_count(const struct smtp_sink *k)
+/* How many files dir/prefix1suffix, dir/prefix2suffix, ... there are. */
+static int count_files(const char *dir, const char *prefix, const char *suffix)
 {
 	int n = 0;
 	for (;; n++) {
 		char path[300];
 		struct stat st;
-		snprintf(path, sizeof path, "%s/msg-%d.eml", k->dir, n + 1);
+		snprintf(path, sizeof path, "%s/%s%d%s", dir, prefix, n + 1, suffix);
 		if (stat(path, &st) != 0)
 			return n;
 	}
+}
+
+void sink_start(struct smtp_sink *k)
+{
+	memset(k, 0, sizeof *k);
+	start_script("tests/mail/sink.py", "/tmp/collagenda-smtp-",
+		     "SMTP server (python3-aiosmtpd?)", k->dir, sizeof k->dir, &k->pid, &k->port);
+	snprintf(k->url, sizeof k->url, "smtp://127.0.0.1:%u", k->port);
+}
+
+void sink_stop(struct smtp_sink *k)
+{
+	stop_script(&k->pid, k->dir);
+}
+
+void sink_mode(struct smtp_sink *k, const char *mode)
+{
+	write_mode(k->dir, mode);
+}
+
+int sink_count(const struct smtp_sink *k)
+{
+	return count_files(k->dir, "msg-", ".eml");
 }
 
 bool sink_wait(const struct smtp_sink *k, int n)
@@ -1381,6 +1410,53 @@ json_t *sink_messages(const struct smtp_sink *k)
 	waitpid(pid, &status, 0);
 	if (!j || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "harness: tests/mail/check.py failed (%s)\n", j ? "exit" : e.text);
+		abort();
+	}
+	return j;
+}
+
+void gw_start(struct sms_gw *g)
+{
+	memset(g, 0, sizeof *g);
+	start_script("tests/mail/sms_gateway.py", "/tmp/collagenda-sms-", "SMS gateway", g->dir,
+		     sizeof g->dir, &g->pid, &g->port);
+	snprintf(g->url, sizeof g->url, "http://127.0.0.1:%u/send", g->port);
+	char path[300];
+	snprintf(path, sizeof path, "%s/token", g->dir);
+	FILE *f = fopen(path, "w");
+	if (!f || fputs("gw-token-1\n", f) < 0 || fclose(f) != 0)
+		die("gateway token file");
+	snprintf(g->token_file, sizeof g->token_file, "%s", path);
+}
+
+void gw_stop(struct sms_gw *g)
+{
+	stop_script(&g->pid, g->dir);
+}
+
+void gw_mode(struct sms_gw *g, const char *mode)
+{
+	write_mode(g->dir, mode);
+}
+
+int gw_count(const struct sms_gw *g)
+{
+	return count_files(g->dir, "sms-", ".json");
+}
+
+int gw_tries(const struct sms_gw *g)
+{
+	return count_files(g->dir, "tries-", "");
+}
+
+json_t *gw_message(const struct sms_gw *g, int n)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/sms-%d.json", g->dir, n);
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	if (!j) {
+		fprintf(stderr, "harness: %s: %s\n", path, e.text);
 		abort();
 	}
 	return j;
