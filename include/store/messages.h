@@ -28,8 +28,8 @@ struct msg_row {
 void msg_row_cleanup(struct msg_row *m);
 void msg_rows_free(struct msg_row *list, size_t n);
 
-/* Queues m (channel m->channel, NULL: "email") unless a row with its idem_key exists already; *inserted says
- * which. Inside the write transaction. */
+/* Queues m (channel m->channel, NULL: "email") unless a row with its idem_key exists already;
+ * *inserted says which. Inside the write transaction. */
 int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
     __attribute__((warn_unused_result));
 
@@ -38,8 +38,8 @@ int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((wa
 
 /* Up to limit queued rows due at now on channel ("email", "sms"; NULL: either), the
  * longest waiting first. */
-int store_msg_due(struct db *db, int64_t now, const char *channel, int limit,
-		  struct msg_row **out, size_t *n) __attribute__((warn_unused_result));
+int store_msg_due(struct db *db, int64_t now, const char *channel, int limit, struct msg_row **out,
+		  size_t *n) __attribute__((warn_unused_result));
 
 /* Marks a queued row sent at now, with one more try and, for a text message, the
  * segments it took (0: none recorded). *changed is 0 when the row was no

@@ -65,8 +65,9 @@ static int queue(struct api_ctx *ctx, const struct appointment *a, const char *t
 	char key[64], mid[320];
 	msg_idem_key(a->id, kind, seq, key);
 	/* A text message is another message than the e-mail of the same kind. */
-	if (channel == MSG_SMS && strlen(key) + 4 < sizeof key)
-		strcat(key, "-sms");
+	size_t len = strlen(key);
+	if (channel == MSG_SMS && len + 4 < sizeof key)
+		memcpy(key + len, "-sms", 5);
 	msg_message_id(key, mail_domain(), mid);
 	m.kind = kind;
 	m.appointment_id = a->id;
@@ -264,8 +265,8 @@ static const char *stale(const struct msg_row *m, const struct msg_send_facts *f
 	int channel = tmpl_channel_parse(m->channel);
 	if (f->archived)
 		return "archived";
-	if (!reachable(false, channel == MSG_SMS ? f->contact_sms : f->contact_email,
-		       m->recipient, m->recipient, channel, number))
+	if (!reachable(false, channel == MSG_SMS ? f->contact_sms : f->contact_email, m->recipient,
+		       m->recipient, channel, number))
 		return "no consent to this channel";
 	if (!m->appointment_id) /* about a plan: its next session must still fall due */
 		return f->start ? NULL : "nothing to recall";
@@ -313,8 +314,8 @@ static char *build_mail(const struct msg_row *m, const struct msg_send_facts *f,
 			const struct msg_text *t, int64_t now)
 {
 	char *ics = NULL;
-	if (m->appointment_id && (m->kind == MSG_CONFIRMATION || m->kind == MSG_UPDATE ||
-				  m->kind == MSG_CANCELLATION)) {
+	if (m->appointment_id &&
+	    (m->kind == MSG_CONFIRMATION || m->kind == MSG_UPDATE || m->kind == MSG_CANCELLATION)) {
 		char uid[320], org[320], att[320];
 		snprintf(uid, sizeof uid, "appt-%lld@%s", (long long)m->appointment_id,
 			 mail_domain());

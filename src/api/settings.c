@@ -83,13 +83,16 @@ static int read_hours(struct api_ctx *ctx, json_t *body, const char *key, int *h
 
 int h_settings_patch(struct api_ctx *ctx)
 {
-	static const char *const allowed[] = {
-	    "date_order",	  "messages_show_treatment", "reminder_email_hours",
-	    "reminder_sms_hours", "quiet_hours_start",	     "quiet_hours_end",
-	    "clinic_phone",	  NULL};
-	static const char *const not_null[] = {"date_order",	     "messages_show_treatment",
-					       "reminder_email_hours", "reminder_sms_hours",
-					       "quiet_hours_start",    "quiet_hours_end",
+	static const char *const allowed[] = {"date_order",	      "messages_show_treatment",
+					      "reminder_email_hours", "reminder_sms_hours",
+					      "quiet_hours_start",    "quiet_hours_end",
+					      "clinic_phone",	      NULL};
+	static const char *const not_null[] = {"date_order",
+					       "messages_show_treatment",
+					       "reminder_email_hours",
+					       "reminder_sms_hours",
+					       "quiet_hours_start",
+					       "quiet_hours_end",
 					       NULL};
 	json_t *body;
 	const char *order = NULL, *phone = NULL;
@@ -106,7 +109,8 @@ int h_settings_patch(struct api_ctx *ctx)
 		goto out;
 	if (order) {
 		if (strcmp(order, "dmy") != 0 && strcmp(order, "mdy") != 0) {
-			err = api_fail_field(ctx, "date_order", "date_order is \"dmy\" or \"mdy\".");
+			err =
+			    api_fail_field(ctx, "date_order", "date_order is \"dmy\" or \"mdy\".");
 			goto out;
 		}
 		bool mdy = strcmp(order, "mdy") == 0;

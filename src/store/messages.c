@@ -64,7 +64,8 @@ static const char *const sql_facts =
     "JOIN clinic_settings s ON s.id = 1 WHERE a.id = ?1";
 /* A message about a plan (a recall) has no appointment: the same columns, from the plan. */
 static const char *const sql_facts_plan =
-    "SELECT coalesce(pl.next_due_at, 0), 0, pl.status, 0, NULL, p.first_name, p.email, p.archived, t.name, "
+    "SELECT coalesce(pl.next_due_at, 0), 0, pl.status, 0, NULL, p.first_name, p.email, p.archived, "
+    "t.name, "
     "s.messages_show_treatment, p.phone, p.contact_email, p.contact_sms, p.language, pl.id "
     "FROM plans pl JOIN patients p ON p.id = pl.patient_id "
     "LEFT JOIN treatment_types t ON t.code = pl.treatment_type "
@@ -182,8 +183,8 @@ static int read_rows(struct db *db, struct dbst *st, int limit, struct msg_row *
 	return 0;
 }
 
-int store_msg_due(struct db *db, int64_t now, const char *channel, int limit,
-		  struct msg_row **out, size_t *n)
+int store_msg_due(struct db *db, int64_t now, const char *channel, int limit, struct msg_row **out,
+		  size_t *n)
 {
 	struct dbst *st = channel ? db_stmt(db, &sql_due_channel) : db_stmt(db, &sql_due);
 	if (st) {

@@ -661,9 +661,9 @@ static void a_custom_clinic_template_is_used(void **state)
 	assert_non_null(strstr(jstr(m, "html"), "<a href=\"http://patients.example/p/link?t="));
 	assert_true(strncmp(jstr(m, "link"), public_url, strlen(public_url)) == 0);
 	json_decref(list);
-	fx_expect_status(req(&S, "POST", V1 "/message-templates/confirmation/es/email/reset",
-			     t_admin, "{}"),
-			 200);
+	fx_expect_status(
+	    req(&S, "POST", V1 "/message-templates/confirmation/es/email/reset", t_admin, "{}"),
+	    200);
 }
 
 static void no_consent_to_email_no_email(void **state)
@@ -828,7 +828,8 @@ static void quiet_hours_hold_the_sms_until_eight(void **state)
 static void a_withdrawn_consent_cancels_the_queued_messages(void **state)
 {
 	(void)state;
-	long long p = sms_patient("Wanda", "Withdraw", "+49 174 5550002", "wanda@example.org", "en");
+	long long p =
+	    sms_patient("Wanda", "Withdraw", "+49 174 5550002", "wanda@example.org", "en");
 	long long a = book(p, fx_time(9, 10, 0));
 	wait_status(a, "confirmation", 0, "sent");
 	assert_int_equal(ch_count(a, "reminder", "sms"), 1);
@@ -860,9 +861,8 @@ static void a_failing_and_a_hanging_gateway_are_retried(void **state)
 	static const char *const modes[] = {"fail", "hang"};
 	static const char *const answers[] = {"500", "unreachable"};
 	for (int i = 0; i < 2; i++) {
-		long long p = sms_patient(i ? "Hank" : "Fay", "Gateway", i ? "+49 175 5550003"
-									   : "+49 175 5550004",
-					  NULL, "en");
+		long long p = sms_patient(i ? "Hank" : "Fay", "Gateway",
+					  i ? "+49 175 5550003" : "+49 175 5550004", NULL, "en");
 		time_t start = fx_time(10, 9 + i, 0);
 		long long a = book(p, start);
 		gw_mode(&G, modes[i]);
