@@ -62,10 +62,10 @@ static const char usage[] =
     "twilio, ACCOUNT_SID:AUTH_TOKEN) is read from --sms-token-file. --sms-preset json\n"
     "(the default) posts {\"to\", \"text\"} as JSON with a bearer token; twilio posts a form\n"
     "with basic authentication and needs --sms-from. --sms-timeout (default 15) bounds\n"
-    "each request.\n"
+    "each request. Without --sms-url text messages stay queued.\n"
     "--smtp-url (smtp://HOST:PORT, which must offer STARTTLS unless --smtp-insecure, or\n"
-    "smtps://HOST:PORT) sends the patients' messages from --mail-from; without it they\n"
-    "stay queued. --public-url is the address patients reach for the links in them.\n"
+    "smtps://HOST:PORT) sends the patients' e-mail from --mail-from; without it e-mail\n"
+    "stays queued. --public-url is the address patients reach for the links in them.\n"
     "--test-clock lets POST /api/v1/test/clock move the server's clock (tests only).\n"
     "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
