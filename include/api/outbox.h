@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "domain/clinical.h"
+#include "domain/model.h"
 
 /* How messages leave. Strings must outlive the server. */
 struct outbox_config {
@@ -31,6 +32,11 @@ int outbox_start(void) __attribute__((warn_unused_result));
 void outbox_stop(void);
 /* Makes the sender look for due messages now (the clock moved, a row was queued). */
 void outbox_wake(void);
+
+/* Whether the outbox may write to patient p by e-mail: the chart is in use, the patient
+ * allows e-mail (contact_email) and the address is valid. Every message kind asks this
+ * one question before it is queued by e-mail, and the sender again before it goes. */
+bool outbox_may_email(const struct patient *p);
 
 /* What happened to an appointment, for the messages it causes. */
 enum outbox_event {

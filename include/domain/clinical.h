@@ -149,6 +149,11 @@ struct recall_row {
 	int min_interval_days;
 	int max_interval_days;
 	struct plan_progress progress;
+	/* The plan's latest recall message: its kind (enum msg_kind) and status (enum
+	 * msg_status), 0 when it has none; when it was sent, 0 when it was not. */
+	int recall_kind;
+	int recall_status;
+	int64_t recall_sent_at;
 };
 void recall_rows_free(struct recall_row *list, size_t n);
 

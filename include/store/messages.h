@@ -80,9 +80,7 @@ struct msg_filter {
 int store_msg_list(struct db *db, const struct msg_filter *f, struct msg_row **out, size_t *n)
     __attribute__((warn_unused_result));
 
-/* What a message is sent with, read when it is sent: of its appointment, or of its plan
- * for a message about a plan (then start is when its next session falls due, 0 when
- * none does, end and sequence are 0 and status is the plan's). */
+/* What a message about an appointment is sent with, read when it is sent. */
 struct msg_send_facts {
 	int64_t start, end;
 	char *status; /* the appointment's */
@@ -96,12 +94,9 @@ struct msg_send_facts {
 	char *phone;	      /* the patient's, or NULL */
 	bool contact_email, contact_sms;
 	char language[8];
-	int64_t plan_id; /* 0: none */
 };
 void msg_send_facts_cleanup(struct msg_send_facts *f);
 int store_msg_send_facts(struct db *db, int64_t appt_id, struct msg_send_facts *out)
-    __attribute__((warn_unused_result));
-int store_msg_plan_facts(struct db *db, int64_t plan_id, struct msg_send_facts *out)
     __attribute__((warn_unused_result));
 
 /* Raises the appointment's calendar SEQUENCE and answers the new value. Inside the write

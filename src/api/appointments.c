@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/clinical.h"
+#include "api/followup.h"
 #include "api/handlers.h"
 #include "api/outbox.h"
 #include "domain/booking.h"
@@ -273,6 +274,8 @@ int h_appointments_create(struct api_ctx *ctx)
 		err = audit_overrides(ctx, a.id, &v);
 	if (!err)
 		err = api_outbox_appointment(ctx, &a, OUTBOX_BOOKED);
+	if (!err && a.plan_id)
+		err = api_followup_booked(ctx, a.plan_id);
 	struct appointment saved;
 	memset(&saved, 0, sizeof saved);
 	if (!err)
@@ -629,6 +632,8 @@ int h_appointments_undo(struct api_ctx *ctx)
 		err = plan_sessions_changed(ctx, a.plan_id);
 	if (!err && from == APPT_CANCELLED)
 		err = api_outbox_appointment(ctx, &a, OUTBOX_RESTORED);
+	if (!err && from == APPT_CANCELLED && a.plan_id)
+		err = api_followup_booked(ctx, a.plan_id);
 	if (!err)
 		err = reply_stored(ctx, id, &a);
 out:

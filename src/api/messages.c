@@ -36,6 +36,7 @@ static void msg_write(struct buf *b, const struct msg_row *m)
 	jw_put_str(b, &first, "status", msg_status_name(m->status));
 	jw_put_int(b, &first, "tries", m->tries);
 	api_put_int_or_null(b, &first, "appointment_id", m->appointment_id);
+	api_put_int_or_null(b, &first, "plan_id", m->plan_id);
 	jw_put_int(b, &first, "patient_id", m->patient_id);
 	jw_put_int(b, &first, "sequence", m->sequence);
 	api_put_instant(b, &first, "due_at", m->due_at);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/followup.h"
 #include "domain/messages.h"
 #include "domain/quiet_hours.h"
 #include "domain/sms_text.h"
@@ -84,6 +85,12 @@ static int queue(struct api_ctx *ctx, const struct appointment *a, const char *t
 	return store_msg_insert(ctx->db, &m, &inserted);
 }
 
+bool outbox_may_email(const struct patient *p)
+{
+	char unused[32];
+	return reachable(p->archived, p->contact_email, p->email, p->phone, MSG_EMAIL, unused);
+}
+
 int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int event)
 {
 	int err = 0;
@@ -100,7 +107,7 @@ int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int
 	    (err = store_patient_get(ctx->db, a->patient_id, &p)) != 0)
 		return err;
 	char number[32];
-	bool by_email = reachable(p.archived, p.contact_email, p.email, p.phone, MSG_EMAIL, number);
+	bool by_email = outbox_may_email(&p);
 	bool by_sms = reachable(p.archived, p.contact_sms, p.email, p.phone, MSG_SMS, number);
 	if (!by_email && !by_sms)
 		goto out;
@@ -268,8 +275,6 @@ static const char *stale(const struct msg_row *m, const struct msg_send_facts *f
 	if (!reachable(false, channel == MSG_SMS ? f->contact_sms : f->contact_email, m->recipient,
 		       m->recipient, channel, number))
 		return "no consent to this channel";
-	if (!m->appointment_id) /* about a plan: its next session must still fall due */
-		return f->start ? NULL : "nothing to recall";
 	bool cancelled = strcmp(f->status, "cancelled") == 0;
 	if (m->kind == MSG_CANCELLATION)
 		return cancelled ? NULL : "no longer cancelled";
@@ -403,17 +408,62 @@ static int send_sms(const struct msg_row *m, const char *text, int *segments, ch
 	return err;
 }
 
+/* Records what came of a try of m: sent (0, with the segments of a text message), or a
+ * failure with the server's answer, tried again after the backoff. */
+static void record(struct db *db, const struct msg_row *m, int sent, int segments,
+		   const char *answer)
+{
+	int64_t now = clock_now();
+	int err;
+	if (sent == 0) {
+		err = write_mark(db, m->id, MSG_SENT, 0, 0, NULL, segments, now);
+	} else {
+		int tries = m->tries + 1;
+		/* A number or text the gateway can never take is not tried again. */
+		int64_t wait = sent == -ERR_VALIDATION_FAILED ? -1 : msg_backoff(tries);
+		log_warn("message %lld try %d failed: %s", (long long)m->id, tries, answer);
+		err = write_mark(db, m->id, wait < 0 ? MSG_FAILED : MSG_QUEUED, tries,
+				 wait < 0 ? m->next_try_at : now + wait, answer, 0, now);
+	}
+	if (err)
+		log_warn("message %lld: cannot record the try", (long long)m->id);
+}
+
+/* Sends mail (freed here; NULL when it could not be written: a failed try) for m and
+ * records what came of it. */
+static void send_one(struct smtp_client *smtp, struct db *db, const struct msg_row *m, char *mail)
+{
+	char answer[512] = "the message could not be composed";
+	int sent = mail ? smtp_send(smtp, m->recipient, mail, answer, sizeof answer) : -1;
+	free(mail);
+	record(db, m, sent, 0, answer);
+}
+
 /* Delivers one due message and records what came of it. */
 static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_row *m)
 {
 	int64_t now = clock_now();
 	int channel = tmpl_channel_parse(m->channel);
+	/* Aftercare and recalls: composed from their own facts (api/followup.c). */
+	if (outbox_followup_kind(m->kind)) {
+		char *care = NULL;
+		const char *gone = NULL;
+		int err = outbox_followup_mail(db, m, now, &care, &gone);
+		if (err == -ERR_STORAGE_UNAVAILABLE || err == -ERR_BUSY)
+			log_warn("message %lld: cannot read its facts", (long long)m->id);
+		else if (err)
+			send_one(smtp, db, m, NULL); /* a failed try: its template is broken */
+		else if (gone)
+			cancel(db, m, gone, now);
+		else
+			send_one(smtp, db, m, care);
+		return;
+	}
 	struct msg_send_facts f;
 	struct clinic_settings cs;
 	int err = db_begin_read(db);
 	if (!err) {
 		err = m->appointment_id ? store_msg_send_facts(db, m->appointment_id, &f)
-		      : m->plan_id	? store_msg_plan_facts(db, m->plan_id, &f)
 					: -ERR_NOT_FOUND;
 		if (!err && (err = store_settings_get(db, &cs)) != 0)
 			msg_send_facts_cleanup(&f);
@@ -458,19 +508,7 @@ static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_ro
 	}
 	msg_text_cleanup(&t);
 	msg_send_facts_cleanup(&f);
-	now = clock_now();
-	if (sent == 0) {
-		err = write_mark(db, m->id, MSG_SENT, 0, 0, NULL, segments, now);
-	} else {
-		int tries = m->tries + 1;
-		/* A number or text the gateway can never take is not tried again. */
-		int64_t wait = sent == -ERR_VALIDATION_FAILED ? -1 : msg_backoff(tries);
-		log_warn("message %lld try %d failed: %s", (long long)m->id, tries, answer);
-		err = write_mark(db, m->id, wait < 0 ? MSG_FAILED : MSG_QUEUED, tries,
-				 wait < 0 ? m->next_try_at : now + wait, answer, 0, now);
-	}
-	if (err)
-		log_warn("message %lld: cannot record the try", (long long)m->id);
+	record(db, m, sent, segments, answer);
 }
 
 #define BATCH 64
@@ -498,6 +536,7 @@ static void *sender_main(void *arg)
 	for (;;) {
 		struct msg_row *due = NULL;
 		size_t n = 0;
+		outbox_followup_tick(db);
 		int err = db_begin_read(db);
 		if (!err) {
 			err = store_msg_due(db, clock_now(), only, BATCH, &due, &n);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/clinical.h"
+#include "api/followup.h"
 #include "api/handlers.h"
 #include "domain/booking.h"
 #include "domain/session.h"
@@ -727,6 +728,9 @@ int h_session_sign(struct api_ctx *ctx)
 		err = api_audit(ctx, "sign", "session_record", s.a.id, NULL);
 	if (!err)
 		err = plan_sessions_changed(ctx, s.p.id);
+	/* RULES.md rule 69: aftercare once, queued with the signature. */
+	if (!err)
+		err = api_followup_aftercare(ctx, &s.a);
 	if (!err) {
 		session_record_cleanup(&r);
 		appointment_cleanup(&s.a);

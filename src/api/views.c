@@ -7,11 +7,13 @@
 #include "api/clinical.h"
 #include "api/handlers.h"
 #include "domain/booking.h"
+#include "domain/messages.h"
 #include "store/booking.h"
 #include "store/catalog.h"
 #include "store/clinic.h"
 #include "store/schedule.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/xalloc.h"
@@ -57,6 +59,23 @@ static void recall_write(struct buf *b, const struct recall_row *r, const struct
 	jw_put_int(b, &first, "planned", r->planned);
 	jw_put_int(b, &first, "completed", r->progress.completed);
 	jw_put_str(b, &first, "phone", r->phone);
+	/* What the patient was last sent about it (the sender's recalls). */
+	jw_key(b, &first, "last_recall");
+	if (r->recall_kind) {
+		bool first_recall = true;
+		jw_raw(b, "{");
+		jw_put_str(b, &first_recall, "kind", msg_kind_name(r->recall_kind));
+		jw_put_str(b, &first_recall, "status", msg_status_name(r->recall_status));
+		if (r->recall_sent_at) {
+			api_put_instant(b, &first_recall, "sent_at", r->recall_sent_at);
+		} else {
+			jw_key(b, &first_recall, "sent_at");
+			jw_raw(b, "null");
+		}
+		jw_raw(b, "}");
+	} else {
+		jw_raw(b, "null");
+	}
 	if (overdue) {
 		jw_put_int(b, &first, "days_overdue", today - w->to_day);
 	} else {
@@ -72,7 +91,7 @@ int h_recalls(struct api_ctx *ctx)
 	int err = api_query_int(ctx, "within_days", 0, 365, 14, &within);
 	if (err)
 		return err;
-	int64_t today = dates_local_day((int64_t)time(NULL));
+	int64_t today = dates_local_day(clock_now());
 	struct recall_row *rows = NULL;
 	size_t n = 0;
 	/* A coarse cut by instant (a day's margin for DST), then the exact rule by day. */

@@ -57,19 +57,11 @@ static const char *const sql_list_status = "SELECT " MSG_COLS " FROM messages "
 static const char *const sql_facts =
     "SELECT a.start_at, a.end_at, a.status, a.ical_sequence, a.confirmed_at, p.first_name, "
     "p.email, p.archived, t.name, s.messages_show_treatment, p.phone, p.contact_email, "
-    "p.contact_sms, p.language, pl.id "
+    "p.contact_sms, p.language "
     "FROM appointments a JOIN patients p ON p.id = a.patient_id "
     "LEFT JOIN plans pl ON pl.id = a.plan_id "
     "LEFT JOIN treatment_types t ON t.code = pl.treatment_type "
     "JOIN clinic_settings s ON s.id = 1 WHERE a.id = ?1";
-/* A message about a plan (a recall) has no appointment: the same columns, from the plan. */
-static const char *const sql_facts_plan =
-    "SELECT coalesce(pl.next_due_at, 0), 0, pl.status, 0, NULL, p.first_name, p.email, p.archived, "
-    "t.name, "
-    "s.messages_show_treatment, p.phone, p.contact_email, p.contact_sms, p.language, pl.id "
-    "FROM plans pl JOIN patients p ON p.id = pl.patient_id "
-    "LEFT JOIN treatment_types t ON t.code = pl.treatment_type "
-    "JOIN clinic_settings s ON s.id = 1 WHERE pl.id = ?1";
 static const char *const sql_bump =
     "UPDATE appointments SET ical_sequence = ical_sequence + 1 WHERE id = ?1";
 static const char *const sql_sequence = "SELECT ical_sequence FROM appointments WHERE id = ?1";
@@ -315,19 +307,12 @@ static void read_facts(struct dbst *st, void *out)
 	f->contact_sms = db_col_int(st, 12) != 0;
 	const char *lang = db_col_cstr(st, 13);
 	snprintf(f->language, sizeof f->language, "%s", lang ? lang : "en");
-	f->plan_id = col_int_or_0(st, 14);
 }
 
 int store_msg_send_facts(struct db *db, int64_t appt_id, struct msg_send_facts *out)
 {
 	memset(out, 0, sizeof *out);
 	return db_get_one(db, db_stmt_id(db, &sql_facts, appt_id), read_facts, out);
-}
-
-int store_msg_plan_facts(struct db *db, int64_t plan_id, struct msg_send_facts *out)
-{
-	memset(out, 0, sizeof *out);
-	return db_get_one(db, db_stmt_id(db, &sql_facts_plan, plan_id), read_facts, out);
 }
 
 int store_appt_next_sequence(struct db *db, int64_t appt_id, int64_t *seq)

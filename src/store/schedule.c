@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "domain/messages.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -125,8 +126,10 @@ static const char *const sql_renumber_set =
 static const char *const sql_recall =
     "SELECT pl.id, pl.patient_id, p.first_name, p.last_name, p.phone, pl.treatment_type, "
     "pl.practitioner_id, pl.planned_sessions, pl.min_interval_days, pl.max_interval_days, "
-    "pl.holding, pl.completed, pl.pending, pl.last_start "
+    "pl.holding, pl.completed, pl.pending, pl.last_start, lm.kind, lm.status, lm.sent_at "
     "FROM plans pl JOIN patients p ON p.id = pl.patient_id "
+    "LEFT JOIN messages lm ON lm.id = (SELECT max(m.id) FROM messages m "
+    " WHERE m.plan_id = pl.id AND m.kind IN ('recall', 'recall_second')) "
     "WHERE pl.next_due_at IS NOT NULL AND pl.next_due_at < ?1 AND p.archived = 0 "
     "ORDER BY pl.next_due_at, pl.id LIMIT ?2";
 /* Recomputes one plan's progress columns from its appointments (see schema v4). */
@@ -652,6 +655,14 @@ static void read_recall(struct dbst *st, void *p)
 	r->min_interval_days = db_col_int(st, 8);
 	r->max_interval_days = db_col_int(st, 9);
 	read_progress(st, 10, &r->progress);
+	if (!db_col_null(st, 14)) {
+		r->recall_kind = msg_kind_parse(db_col_cstr(st, 14));
+		r->recall_status = msg_status_parse(db_col_cstr(st, 15));
+		r->recall_sent_at = db_col_null(st, 16) ? 0 : db_col_int64(st, 16);
+	} else {
+		r->recall_kind = r->recall_status = 0;
+		r->recall_sent_at = 0;
+	}
 }
 
 static void free_recalls(void *p, size_t n)

@@ -887,51 +887,6 @@ static void a_failing_and_a_hanging_gateway_are_retried(void **state)
 	}
 }
 
-/* Rows of the kinds queued elsewhere (aftercare after a signed session, a plan's recall)
- * are delivered by the same sender: written here as such a queue writes them. */
-static void aftercare_and_recall_rows_are_delivered(void **state)
-{
-	(void)state;
-	long long p = patient("Ada", "Aftercare", "ada@example.org");
-	long long plan = fx_plan(&S, t_prac, p, L.prac, 0);
-	struct fx_booking b = fx_in_lane(L, p, plan, fx_time(15, 9, 0));
-	long long a = fx_booked(&S, t_desk, &b);
-	wait_status(a, "confirmation", 0, "sent");
-	char sql[600];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO messages (kind, appointment_id, patient_id, plan_id, channel, "
-		 "recipient, sequence, due_at, next_try_at, idem_key, message_id, created_at) "
-		 "VALUES ('aftercare', %lld, %lld, %lld, 'email', 'ada@example.org', 0, 1, 1, "
-		 "'appt-%lld-aftercare-0', 'appt-%lld-aftercare-0@" DOMAIN "', 1)",
-		 a, p, plan, a, a);
-	assert_int_equal(fx_sql_exec(&S, sql, NULL), 1);
-	/* A recall of a plan whose next session does not fall due (one is booked). */
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO messages (kind, appointment_id, patient_id, plan_id, channel, "
-		 "recipient, sequence, due_at, next_try_at, idem_key, message_id, created_at) "
-		 "VALUES ('recall', NULL, %lld, %lld, 'email', 'ada@example.org', 0, 1, 1, "
-		 "'plan-%lld-recall', 'plan-%lld-recall@" DOMAIN "', 1)",
-		 p, plan, plan, plan);
-	assert_int_equal(fx_sql_exec(&S, sql, NULL), 1);
-	clock_at(0);
-	wait_status(a, "aftercare", 0, "sent");
-	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM messages WHERE plan_id = %lld AND kind = 'recall' AND "
-		 "status = 'cancelled' AND last_error = 'nothing to recall'",
-		 plan);
-	assert_true(fx_wait_sql(&S, sql, 1));
-	json_t *list = sink_messages(&K);
-	json_t *m = arrived_one(list, a, "aftercare", 0);
-	assert_string_equal(jstr(m, "subject"), "Looking after your skin after your visit");
-	assert_non_null(strstr(jstr(m, "text"), "Hello Ada"));
-	assert_non_null(strstr(jstr(m, "text"), "hyaluronic acid"));
-	assert_null(strstr(jstr(m, "text"), "Aftercare"));
-	/* No calendar entry and no link: it is about a visit that has been. */
-	assert_false(has_part(m, "text/calendar"));
-	assert_true(json_is_null(json_object_get(m, "link")));
-	json_decref(list);
-}
-
 static void settings_for_reminders_and_quiet_hours(void **state)
 {
 	(void)state;
@@ -1105,7 +1060,6 @@ int main(void)
 	    cmocka_unit_test(quiet_hours_hold_the_sms_until_eight),
 	    cmocka_unit_test(a_withdrawn_consent_cancels_the_queued_messages),
 	    cmocka_unit_test(a_failing_and_a_hanging_gateway_are_retried),
-	    cmocka_unit_test(aftercare_and_recall_rows_are_delivered),
 	    cmocka_unit_test(settings_for_reminders_and_quiet_hours),
 	    cmocka_unit_test(the_test_clock_is_off_by_default),
 	};

@@ -129,6 +129,9 @@ describe('front desk booking', () => {
     await page.getByRole('heading', { name: 'Recalls' }).waitFor();
     const row = page.locator('table.recalls tbody tr', { hasText: 'Chloé Lefèvre' });
     await row.getByText('Overdue', { exact: true }).waitFor();
+    // No recall has gone to her yet: the last message column says so.
+    await page.getByRole('columnheader', { name: 'Last message' }).waitFor();
+    await row.locator('td.recall-last').getByText('—', { exact: true }).waitFor();
     await row.getByRole('button', { name: 'Find slots' }).click();
     const choice = page.locator('.slot-choice').first();
     await choice.waitFor();

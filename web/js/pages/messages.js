@@ -6,7 +6,10 @@ import { api, ApiError } from '../api.js';
 import { h, replace, select, field, message, busy, toast } from '../ui.js';
 import { fmtTs, errorSentence } from '../format.js';
 
-const KIND_LABEL = { confirmation: 'Confirmation', update: 'Update', cancellation: 'Cancellation', reminder: 'Reminder' };
+const KIND_LABEL = {
+  confirmation: 'Confirmation', update: 'Update', cancellation: 'Cancellation', reminder: 'Reminder',
+  recall: 'Recall', recall_second: 'Second recall', aftercare: 'Aftercare',
+};
 const STATUS_TEXT = { queued: 'Queued', sent: 'Sent', failed: 'Failed', cancelled: 'Not sent' };
 
 function statusCell(m) {
@@ -54,7 +57,7 @@ export async function render(root, { query, isCurrent }) {
       h('td', {}, fmtTs(m.created_at)),
       h('td', {}, KIND_LABEL[m.kind] || m.kind),
       h('td', {}, m.recipient),
-      h('td', {}, m.appointment_id ? h('a', { href: `#/messages?appointment=${m.appointment_id}` }, `Appointment ${m.appointment_id}`) : ''),
+      h('td', {}, m.appointment_id ? h('a', { href: `#/messages?appointment=${m.appointment_id}` }, `Appointment ${m.appointment_id}`) : m.plan_id ? `Plan ${m.plan_id}` : ''),
       cell,
       h('td', { class: 'num' }, String(m.tries)),
       h('td', { class: 'msg-answer' }, m.last_error || ''),

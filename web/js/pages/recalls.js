@@ -13,6 +13,16 @@ function stateText(r) {
   return `opens in ${plural(r.days_until_open || 0, 'day')}`;
 }
 
+const KIND_LABEL = { recall: 'Recall', recall_second: 'Second recall' };
+
+// What the patient was last sent about the plan: "Recall sent 3 Jan 2027", or its state.
+function lastRecallText(m) {
+  if (!m) return '—';
+  const what = KIND_LABEL[m.kind] || m.kind;
+  if (m.status === 'sent' && m.sent_at) return `${what} sent ${fmtDate(dateOf(m.sent_at))}`;
+  return `${what} ${m.status}`;
+}
+
 const REASON = {
   plan_full: 'The plan is full: every planned session is booked.',
   plan_not_active: 'The plan is not active.',
@@ -94,8 +104,9 @@ export async function render(root, { query, isCurrent }) {
         h('td', {}, `${fmtDate(r.next_window.from)} – ${fmtDate(r.next_window.to)}`),
         h('td', {}, statusBadge(r.state, STATE_LABEL), h('span', { class: 'sub' }, ` ${stateText(r)}`)),
         h('td', {}, pname(r.practitioner_id)),
+        h('td', { class: 'recall-last' }, lastRecallText(r.last_recall)),
         h('td', {}, btn)),
-      h('tr', { class: 'recall-detail' }, h('td', { colspan: '7' }, cell)),
+      h('tr', { class: 'recall-detail' }, h('td', { colspan: '8' }, cell)),
     ];
   });
 
@@ -105,7 +116,7 @@ export async function render(root, { query, isCurrent }) {
     h('div', { class: 'toolbar' }, field('Windows opening within', withinSel, { className: 'inline' })),
     list.items.length
       ? h('table', { class: 'list recalls' },
-        h('thead', {}, h('tr', {}, ['Patient', 'Phone', 'Next session', 'Due window', 'State', 'Practitioner', 'Book'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ['Patient', 'Phone', 'Next session', 'Due window', 'State', 'Practitioner', 'Last message', 'Book'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, rows.flat()))
       : message('Nobody is due: no plan needs a next session in this period.', 'info'));
 }
