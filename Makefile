@@ -123,15 +123,17 @@ PG_UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,\
 	$(shell grep -l '"unit_db.h"' $(UNIT_SRCS)))
 PG_API_BINS := $(filter-out %/test_cli %/test_backup %/test_storage %/test_powerloss,$(API_BINS))
 check-pg: $(B)/collagenda $(PG_UNIT_BINS) $(PG_API_BINS) $(B)/tests/pg/test_failover \
-		$(B)/tests/pg/test_migrate $(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket
+		$(B)/tests/pg/test_migrate $(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket \
+		$(B)/tests/pg/test_claim
 	@bash tests/pg/check-schema.sh
 	@bash tests/pg/test-cluster.sh
 	@bash tests/pg/run-api.sh $(B) $(PG_UNIT_BINS) $(PG_API_BINS) $(B)/tests/pg/test_migrate \
-		$(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket
+		$(B)/tests/pg/test_anchor $(B)/tests/pg/test_socket $(B)/tests/pg/test_claim
 	@COLLAGENDA_BIN=$(CURDIR)/$(B)/collagenda bash tests/run.sh postgresql \
 		$(B)/tests/pg/test_failover
 
-# Failover (its own primary and synchronous standby) and the move from SQLite.
+# Failover (its own primary and synchronous standby), the move from SQLite, and two
+# servers' message senders on one database.
 $(B)/tests/pg/%: tests/pg/%.c tests/api/harness.c \
 		$(B)/libcollagenda.a $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -13,9 +13,11 @@
 
 /* How messages leave. Strings must outlive the server. */
 struct outbox_config {
-	const char *smtp_url;  /* NULL: e-mail stays queued */
-	bool smtp_insecure;    /* smtp:// without STARTTLS */
-	const char *smtp_user; /* NULL: no login */
+	const char *smtp_url;	  /* NULL: e-mail stays queued */
+	bool smtp_insecure;	  /* smtp:// without STARTTLS */
+	const char *smtp_ca_file; /* the CAs for the SMTP server's certificate; NULL: the
+				     system's */
+	const char *smtp_user;	  /* NULL: no login */
 	const char *smtp_password;
 	const char *mail_from;	 /* the sender's address */
 	const char *clinic_name; /* in every message and on the public page */

@@ -36,25 +36,35 @@ int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
 /* Cancels the appointment's queued reminders. Inside the write transaction. */
 int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
 
-/* Up to limit queued rows due at now on channel ("email", "sms"; NULL: either), the
- * longest waiting first. */
+/* Up to limit queued rows due at now on channel ("email", "sms"; NULL: either) that no
+ * sender holds (see store_msg_claim), the longest waiting first. */
 int store_msg_due(struct db *db, int64_t now, const char *channel, int limit, struct msg_row **out,
 		  size_t *n) __attribute__((warn_unused_result));
 
+/* Takes queued row id for the sender named by until the instant until, in one statement:
+ * *claimed is true only when the row was still queued, still due at now (a try another
+ * sender made meanwhile has put its next try later) and no sender's claim on it held at
+ * now (a claim holds while now <= claimed_until). Several senders on one database send a
+ * row only after claiming it, so no two send it at once; a sender that dies holding a
+ * row leaves it to the others once the claim runs out. Inside the write transaction. */
+int store_msg_claim(struct db *db, int64_t id, const char *by, int64_t until, int64_t now,
+		    bool *claimed) __attribute__((warn_unused_result));
+
 /* Marks a queued row sent at now, with one more try and, for a text message, the
- * segments it took (0: none recorded). *changed is 0 when the row was no
- * longer queued. Inside the write transaction. */
+ * segments it took (0: none recorded), and clears its claim. *changed is 0 when the row
+ * was no longer queued. Inside the write transaction. */
 int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int segments, int64_t *changed)
     __attribute__((warn_unused_result));
 /* Records a failed try of a queued row: its try count, the next try (or status failed)
- * and the server's answer. Inside the write transaction. */
+ * and the server's answer; clears its claim. Inside the write transaction. */
 int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at, int status,
 			      const char *error) __attribute__((warn_unused_result));
 /* Marks a queued row cancelled (it went stale before it was sent), why (may be NULL) kept
- * as its last_error for the delivery log. */
+ * as its last_error for the delivery log, and clears its claim. */
 int store_msg_mark_cancelled(struct db *db, int64_t id, const char *why)
     __attribute__((warn_unused_result));
-/* Moves a queued row's next try to next_try_at without counting a try (quiet hours). */
+/* Moves a queued row's next try to next_try_at without counting a try (quiet hours), and
+ * clears its claim. */
 int store_msg_postpone(struct db *db, int64_t id, int64_t next_try_at)
     __attribute__((warn_unused_result));
 /* Cancels every queued row of the patient on channel, why kept as each one's last_error

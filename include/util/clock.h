@@ -1,4 +1,7 @@
-/* The one clock the scheduler, the outbox and the handlers that feed it read "now" from. */
+/* The one clock every "now" of the program is read from: the booking and clinical rules,
+ * sessions and their idle timeout, the outbox and its sender, the records' timestamps.
+ * Only the log's timestamps, the audit trail's times and the deadlines of timed waits
+ * read the system's time instead (each says why where it does). */
 #ifndef COLLAGENDA_UTIL_CLOCK_H
 #define COLLAGENDA_UTIL_CLOCK_H
 

@@ -8,6 +8,8 @@
 struct smtp_config {
 	const char *url;      /* smtp://host:port or smtps://host:port */
 	bool insecure;	      /* smtp:// without STARTTLS */
+	const char *ca_file;  /* the CAs the server's certificate is checked against; NULL:
+				 the system's */
 	const char *user;     /* NULL: no login */
 	const char *password; /* with user */
 	const char *from;     /* the envelope sender */

@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "domain/login.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/secrets.h"
 #include "util/xalloc.h"
@@ -101,7 +102,7 @@ int h_login(struct api_ctx *ctx)
 	struct login l;
 	memset(&l, 0, sizeof l);
 	l.username = username;
-	l.now = (int64_t)time(NULL);
+	l.now = clock_now();
 	if ((err = api_run_read(ctx, login_read, &l)) != 0)
 		goto out;
 	if (rules_login_throttled(l.by_user, l.by_remote)) {
@@ -164,7 +165,7 @@ int h_me_keepalive(struct api_ctx *ctx)
 	int err;
 	if (ctx->body && (err = jin_only(ctx, ctx->body, allowed)) != 0)
 		return err;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	if ((err = store_session_touch(ctx->db, ctx->session_hash, now)) != 0)
 		return err;
 	api_session_used(ctx, now);

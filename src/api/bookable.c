@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "domain/booking.h"
 #include "store/booking.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 int h_bookable(struct api_ctx *ctx)
@@ -20,7 +21,7 @@ int h_bookable(struct api_ctx *ctx)
 		safety_facts_cleanup(&f);
 		return api_fail(ctx, -ERR_NOT_FOUND, "No such patient.", NULL);
 	}
-	int verdict = rules_safety(&f, KIND_TREATMENT, (int64_t)time(NULL), &res);
+	int verdict = rules_safety(&f, KIND_TREATMENT, clock_now(), &res);
 	if (verdict == -ERR_INTERNAL) {
 		safety_facts_cleanup(&f);
 		return verdict;

@@ -12,6 +12,7 @@
 #include "store/patients.h"
 #include "store/schedule.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -151,8 +152,7 @@ int h_availability_get(struct api_ctx *ctx)
 	if (!err)
 		err = store_hours_get(ctx->db, id, &h, &nh);
 	if (!err)
-		err =
-		    store_time_off_list(ctx->db, id, (int64_t)time(NULL) - 30 * 86400, &off, &noff);
+		err = store_time_off_list(ctx->db, id, clock_now() - 30 * 86400, &off, &noff);
 	if (err) {
 		free(h);
 		return err;
@@ -210,7 +210,7 @@ static int check_stranded(struct api_ctx *ctx, const struct appt_view *v, void *
  */
 static int warn_stranded(struct api_ctx *ctx, int64_t practitioner_id)
 {
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	struct appt_filter f = {
 	    .from = now, .to = DATES_WIRE_MAX, .practitioner_id = practitioner_id, .limit = 500};
 	struct stranded st = {.ids = json_array(), .appts = json_array()};

@@ -7,6 +7,7 @@
 #include "api/clinical.h"
 #include "api/handlers.h"
 #include "store/catalog.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -36,7 +37,7 @@ int h_consents_create(struct api_ctx *ctx)
 			    .treatment_type = (char *)tt,
 			    .form_version = (char *)fv,
 			    .signed_name = (char *)name,
-			    .signed_at = (int64_t)time(NULL),
+			    .signed_at = clock_now(),
 			    .recorded_by = ctx->me.id};
 	struct treatment_type t;
 	err = api_require_patient(ctx, pid, NULL, true);

@@ -12,6 +12,7 @@
 #include "http/static.h"
 #include "store/audit.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/secrets.h"
@@ -132,7 +133,7 @@ static int authenticate(struct api_ctx *ctx)
 	secrets_token_hash(token, ctx->session_hash);
 
 	struct auth_session s;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	/* Read before the session: a change committed meanwhile makes the entry stale. */
 	uint64_t generation = db_auth_generation();
 	if (!auth_cache_get(ctx->session_hash, generation, now, &s)) {
@@ -193,7 +194,7 @@ static void session_left_header(struct api_ctx *ctx)
 {
 	if (!ctx->session_ends_at)
 		return;
-	int64_t left = ctx->session_ends_at - (int64_t)time(NULL);
+	int64_t left = ctx->session_ends_at - clock_now();
 	char v[24];
 	snprintf(v, sizeof v, "%lld", (long long)(left > 0 ? left : 0));
 	http_reply_header(ctx->reply, "X-Session-Expires-In", v);

@@ -9,6 +9,7 @@
 #include "domain/sms_text.h"
 #include "domain/templates.h"
 #include "store/templates.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #define MAX_SUBJECT 200
@@ -188,7 +189,7 @@ int h_message_templates_put(struct api_ctx *ctx)
 	    .body_text = (char *)p.text,
 	    .body_html = (char *)p.html,
 	    .updated_by = ctx->me.id,
-	    .updated_at = (int64_t)time(NULL),
+	    .updated_at = clock_now(),
 	};
 	snprintf(t.language, sizeof t.language, "%s", lang);
 	char detail[64];

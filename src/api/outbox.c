@@ -439,11 +439,39 @@ static void send_one(struct smtp_client *smtp, struct db *db, const struct msg_r
 	record(db, m, sent, 0, answer);
 }
 
-/* Delivers one due message and records what came of it. */
+/* How long a sender's claim on a row holds: longer than a whole SMTP exchange may take
+ * (10 s to connect, 30 s in all), so that the claim outlives any send it covers. */
+#define LEASE_S 300
+
+/* This process's name in the claims it makes, random at each start: a restarted server
+ * is another sender, and waits like any other for the claims of the one that died. */
+static char claimer[40];
+
+/* Claims m for this sender (store_msg_claim); true when it is ours to send. */
+static bool claim(struct db *db, const struct msg_row *m, int64_t now)
+{
+	bool claimed = false;
+	int err = db_begin_write(db);
+	if (!err) {
+		err = store_msg_claim(db, m->id, claimer, now + LEASE_S, now, &claimed);
+		if (!err)
+			err = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	if (err)
+		log_warn("message %lld: cannot claim it", (long long)m->id);
+	return !err && claimed;
+}
+
+/* Delivers one due message, once this sender has claimed it, and records what came of
+ * it. */
 static void deliver(struct db *db, struct smtp_client *smtp, const struct msg_row *m)
 {
 	int64_t now = clock_now();
 	int channel = tmpl_channel_parse(m->channel);
+	if (!claim(db, m, now))
+		return;
 	/* Aftercare and recalls: composed from their own facts (api/followup.c). */
 	if (outbox_followup_kind(m->kind)) {
 		char *care = NULL;
@@ -519,6 +547,7 @@ static void *sender_main(void *arg)
 	struct smtp_config sc = {
 	    .url = config.smtp_url,
 	    .insecure = config.smtp_insecure,
+	    .ca_file = config.smtp_ca_file,
 	    .user = config.smtp_user,
 	    .password = config.smtp_password,
 	    .from = config.mail_from,
@@ -570,6 +599,11 @@ int outbox_start(void)
 		return -1;
 	pthread_condattr_destroy(&ca);
 	stop_flag = false;
+	unsigned char raw[8];
+	char hex[2 * sizeof raw + 1];
+	randombytes_buf(raw, sizeof raw);
+	snprintf(claimer, sizeof claimer, "sender-%s",
+		 sodium_bin2hex(hex, sizeof hex, raw, sizeof raw));
 	if (pthread_create(&sender, NULL, sender_main, NULL) != 0)
 		return -1;
 	sender_running = true;

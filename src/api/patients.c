@@ -14,6 +14,7 @@
 #include "store/patients.h"
 #include "store/schedule.h"
 #include "store/settings.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/xalloc.h"
@@ -69,7 +70,7 @@ static int check_dob(struct api_ctx *ctx, const char *dob)
 	struct cdate d;
 	if (dates_parse_date(dob, &d) != 0)
 		return api_fail_field(ctx, "date_of_birth", "Dates are YYYY-MM-DD.");
-	struct cdate today = dates_local_date((int64_t)time(NULL));
+	struct cdate today = dates_local_date(clock_now());
 	if (d.year < 1900 || dates_to_days(&d) > dates_to_days(&today))
 		return api_fail_field(ctx, "date_of_birth",
 				      "The date of birth must be between 1900 and today.");
@@ -238,7 +239,7 @@ int h_patients_create(struct api_ctx *ctx)
 	    (err = read_fields(ctx, body, &p, true, &changed)) ||
 	    (err = read_contact(ctx, body, &p, &contact, &changed)))
 		goto out;
-	p.created_at = (int64_t)time(NULL);
+	p.created_at = clock_now();
 	if (!confirm_new && (err = refuse_duplicate(ctx, &p)) != 0)
 		goto out;
 	err = store_patient_insert(ctx->db, &p);
@@ -308,7 +309,7 @@ int h_patients_merge(struct api_ctx *ctx)
 			goto out;
 	} else {
 		char detail[64];
-		from.updated_at = (int64_t)time(NULL);
+		from.updated_at = clock_now();
 		snprintf(detail, sizeof detail, "from_id=%lld into_id=%lld", (long long)from_id,
 			 (long long)id);
 		if ((err = store_patient_merge(ctx->db, &to, &from, &moved)) != 0 ||
@@ -395,7 +396,7 @@ int h_patients_patch(struct api_ctx *ctx)
 	if (!err)
 		err = read_contact(ctx, body, &p, &contact, &changed);
 	if (!err) {
-		p.updated_at = (int64_t)time(NULL);
+		p.updated_at = clock_now();
 		err = store_patient_update(ctx->db, &p);
 	}
 	if (!err && contact)
@@ -434,10 +435,8 @@ static int cancel_one(struct api_ctx *ctx, const struct appt_view *v, void *arg)
  * archived patient keeps no time in anyone's calendar. */
 static int cancel_future(struct api_ctx *ctx, int64_t patient_id, json_t *ids)
 {
-	struct appt_filter f = {.from = (int64_t)time(NULL),
-				.to = DATES_WIRE_MAX,
-				.patient_id = patient_id,
-				.limit = 500};
+	struct appt_filter f = {
+	    .from = clock_now(), .to = DATES_WIRE_MAX, .patient_id = patient_id, .limit = 500};
 	return api_each_appointment(ctx, f, cancel_one, ids);
 }
 
@@ -454,7 +453,7 @@ int h_patients_archive(struct api_ctx *ctx)
 	err = store_patient_get(ctx->db, id, &p);
 	if (!err && !p.archived) {
 		p.archived = true;
-		p.updated_at = (int64_t)time(NULL);
+		p.updated_at = clock_now();
 		err = store_patient_update(ctx->db, &p);
 		if (!err)
 			err = api_audit(ctx, "archive", "patient", id, NULL);

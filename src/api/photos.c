@@ -14,6 +14,7 @@
 #include "store/catalog.h"
 #include "store/patients.h"
 #include "store/photos.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/log.h"
@@ -84,7 +85,7 @@ int h_photo_consents_create(struct api_ctx *ctx)
 				  .scope = (char *)scope,
 				  .form_version = (char *)fv,
 				  .signed_name = (char *)name,
-				  .signed_at = (int64_t)time(NULL),
+				  .signed_at = clock_now(),
 				  .recorded_by = ctx->me.id};
 	if ((err = store_photo_consent_insert(ctx->db, &c)) != 0 ||
 	    (err = api_audit(ctx, "create", "photo_consent", c.id, scope)) != 0)
@@ -123,7 +124,7 @@ int h_photo_consent_withdraw(struct api_ctx *ctx)
 		photo_consent_cleanup(&c);
 		return api_fail(ctx, -ERR_CONFLICT, "This consent is withdrawn already.", NULL);
 	}
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	err = store_photo_consent_withdraw(ctx->db, id, ctx->me.id, now);
 	if (!err)
 		err = api_audit(ctx, "withdraw", "photo_consent", id, c.scope);
@@ -271,7 +272,7 @@ int h_photos_upload(struct api_ctx *ctx)
 		u.p.height = u.img.r[IMAGE_FULL].height;
 		u.p.bytes = (int64_t)u.img.r[IMAGE_FULL].len;
 		u.p.uploaded_by = ctx->me.id;
-		u.p.created_at = (int64_t)time(NULL);
+		u.p.created_at = clock_now();
 		err = api_run_write(ctx, insert_upload, &u);
 	}
 	image_result_cleanup(&u.img);
@@ -390,7 +391,7 @@ int h_photo_remove(struct api_ctx *ctx)
 	err = rules_photo_remove(&p);
 	if (err == -ERR_LOCKED)
 		err = api_fail(ctx, err, "The photo belongs to a signed session record.", NULL);
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	if (!err)
 		err = store_photo_remove(ctx->db, id, ctx->me.id, now);
 	if (!err)

@@ -14,6 +14,7 @@
 #include "store/patients.h"
 #include "store/schedule.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/jsonw.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -96,7 +97,7 @@ int plan_sessions_changed(struct api_ctx *ctx, int64_t plan_id)
 	/* RULES.md rule 4: a plan whose last session is completed becomes completed. */
 	if (!err && rules_plan_completes(p.status, p.planned_sessions, prog.completed)) {
 		p.status = PLAN_COMPLETED;
-		p.updated_at = (int64_t)time(NULL);
+		p.updated_at = clock_now();
 		err = store_plan_update(ctx->db, &p);
 		if (!err)
 			err = api_audit(ctx, "complete", "plan", plan_id, NULL);
@@ -192,7 +193,7 @@ int h_plans_create(struct api_ctx *ctx)
 	p.practitioner_id = prac;
 	p.status = PLAN_ACTIVE;
 	p.notes = xstrdup_or_null(notes);
-	p.created_at = (int64_t)time(NULL);
+	p.created_at = clock_now();
 	p.created_by = ctx->me.id;
 	p.areas = xcalloc(json_array_size(areas), sizeof *p.areas);
 
@@ -384,7 +385,7 @@ int h_plans_patch(struct api_ctx *ctx)
 	if (!err && reshaped && p.override_reason && reason && *reason)
 		err = api_audit(ctx, "override", "plan", id, "bounds");
 	if (!err) {
-		p.updated_at = (int64_t)time(NULL);
+		p.updated_at = clock_now();
 		err = store_plan_update(ctx->db, &p);
 	}
 	if (!err)
@@ -499,7 +500,7 @@ int h_plans_next_slots(struct api_ctx *ctx)
 	if ((err = api_query_int(ctx, "limit", 1, MAX_SLOTS, 5, &limit)) ||
 	    (err = api_query_int(ctx, "duration", 5, APPT_MAX_MINUTES, 0, &duration)))
 		return err;
-	int64_t id = api_id(ctx, 0), now = (int64_t)time(NULL);
+	int64_t id = api_id(ctx, 0), now = clock_now();
 	int64_t today = dates_local_day(now);
 	struct plan p;
 	struct plan_progress prog;

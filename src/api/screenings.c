@@ -11,6 +11,7 @@
 #include "domain/screening.h"
 #include "store/catalog.h"
 #include "store/resolutions.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -182,7 +183,7 @@ int h_screenings_create(struct api_ctx *ctx)
 	struct screening s;
 	memset(&s, 0, sizeof s);
 	s.patient_id = pid;
-	s.recorded_at = (int64_t)time(NULL);
+	s.recorded_at = clock_now();
 	s.recorded_by = ctx->me.id;
 	s.notes = xstrdup_or_null(notes);
 	s.conditions = xcalloc(json_array_size(arr) + 1, sizeof *s.conditions);

@@ -15,6 +15,7 @@
 #include "store/catalog.h"
 #include "store/schedule.h"
 #include "store/sessions.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -607,7 +608,7 @@ int h_session_put(struct api_ctx *ctx)
 		    ctx, "endpoint",
 		    "endpoint is erythema, uniform_erythema, pinpoint_bleeding or "
 		    "petechiae.");
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	if ((err = load_session_ctx(ctx, &s)) != 0)
 		goto out;
 	err = store_record_get(ctx->db, s.a.id, &old);
@@ -673,7 +674,7 @@ int h_session_sign(struct api_ctx *ctx)
 	struct session_record r;
 	json_t *o = NULL;
 	unsigned missing = 0;
-	int64_t consent_id = 0, now = (int64_t)time(NULL);
+	int64_t consent_id = 0, now = clock_now();
 	bool late;
 	int err;
 	if (ctx->body && (err = jin_only(ctx, ctx->body, none)) != 0)
@@ -755,7 +756,7 @@ int h_session_addendum(struct api_ctx *ctx)
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
 	    (err = jin_str(ctx, body, "text", true, 1, 4000, &text)))
 		return err;
-	struct addendum a = {.author = ctx->me.id, .at = (int64_t)time(NULL), .text = (char *)text};
+	struct addendum a = {.author = ctx->me.id, .at = clock_now(), .text = (char *)text};
 	memset(&r, 0, sizeof r);
 	if ((err = load_session_ctx(ctx, &s)) == 0) {
 		err = store_record_get(ctx->db, s.a.id, &r);

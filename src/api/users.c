@@ -6,6 +6,7 @@
 
 #include "api/handlers.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/secrets.h"
 #include "util/xalloc.h"
@@ -106,7 +107,7 @@ int h_users_create(struct api_ctx *ctx)
 		    .display_name = (char *)display,
 		    .role = role_parse(role),
 		    .active = true,
-		    .created_at = (int64_t)time(NULL),
+		    .created_at = clock_now(),
 		},
 	    .hash = hash,
 	    .role = role,

@@ -148,7 +148,7 @@ static int cautions_of(struct api_ctx *ctx, int64_t patient_id, json_t **out)
 		safety_facts_cleanup(&f);
 		return -ERR_INTERNAL;
 	}
-	err = rules_safety(&f, KIND_TREATMENT, (int64_t)time(NULL), &res);
+	err = rules_safety(&f, KIND_TREATMENT, clock_now(), &res);
 	if (err != -ERR_INTERNAL) {
 		*out = api_codes_json(res.cautions, res.ncautions);
 		err = 0;
@@ -191,7 +191,7 @@ int h_day_sheet(struct api_ctx *ctx)
 					json_pack("{s:s}", "field", "date"));
 		day = dates_to_days(&d);
 	} else {
-		day = dates_local_day((int64_t)time(NULL));
+		day = dates_local_day(clock_now());
 	}
 	/* Phone numbers only when asked (the printable sheet): the sheet itself reads the
 	 * day's appointments and nothing else. */

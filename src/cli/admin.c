@@ -16,6 +16,7 @@
 #include "store/db.h"
 #include "store/photos.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/secrets.h"
@@ -161,7 +162,7 @@ int cli_user(int argc, char **argv)
 	    .display_name = (char *)(display ? display : username),
 	    .role = role_parse(role),
 	    .active = true,
-	    .created_at = (int64_t)time(NULL),
+	    .created_at = clock_now(),
 	};
 	struct actor system = {0, "cli"};
 	int err = db_begin_write(db);

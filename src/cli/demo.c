@@ -13,6 +13,7 @@
 #include "store/clinic.h"
 #include "store/patients.h"
 #include "store/users.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/secrets.h"
@@ -392,7 +393,7 @@ static int64_t today_day(int64_t now)
 static int fill(struct db *db, int64_t *ids)
 {
 	struct actor system = {0, "demo"};
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	int err = 0;
 	for (size_t i = 0; !err && i < sizeof staff / sizeof staff[0]; i++) {
 		char hash[SECRETS_PWHASH_LEN];

@@ -39,8 +39,9 @@ static const char usage[] =
     "                        [--sms-url URL --sms-token-file FILE [--sms-preset json|twilio]\n"
     "                         [--sms-from SENDER] [--sms-timeout SECONDS]]\n"
     "                        [--photos DIR]\n"
-    "                        [--smtp-url URL [--smtp-insecure] [--smtp-user NAME]\n"
-    "                         [--smtp-password-file FILE] --mail-from ADDRESS]\n"
+    "                        [--smtp-url URL [--smtp-insecure] [--smtp-ca-file FILE]\n"
+    "                         [--smtp-user NAME [--smtp-password-file FILE]]\n"
+    "                         --mail-from ADDRESS]\n"
     "                        [--public-url URL] [--clinic-name NAME] [--test-clock]\n"
     "                        [--demo] [--quiet]\n"
     "\n"
@@ -65,7 +66,10 @@ static const char usage[] =
     "each request. Without --sms-url text messages stay queued.\n"
     "--smtp-url (smtp://HOST:PORT, which must offer STARTTLS unless --smtp-insecure, or\n"
     "smtps://HOST:PORT) sends the patients' e-mail from --mail-from; without it e-mail\n"
-    "stays queued. --public-url is the address patients reach for the links in them.\n"
+    "stays queued. The server's certificate is checked against the system's CAs, or those\n"
+    "of --smtp-ca-file (PEM). --smtp-user logs in with the password in\n"
+    "--smtp-password-file (its first line). --public-url is the address patients reach\n"
+    "for the links in them.\n"
     "--test-clock lets POST /api/v1/test/clock move the server's clock (tests only).\n"
     "defaults: --db " DEFAULT_DB " --bind 127.0.0.1 --port 8080\n";
 
@@ -206,6 +210,7 @@ int cli_serve(int argc, char **argv)
 	bool demo = false, quiet = false, test_hooks = false, test_clock = false;
 	bool smtp_insecure = false;
 	const char *smtp_url = NULL, *smtp_user = NULL, *smtp_pw_file = NULL, *mail_from = NULL;
+	const char *smtp_ca_file = NULL;
 	const char *public_url = NULL, *clinic_name = NULL;
 	const struct cli_option opts[] = {
 	    {"db", .text = &db_path},
@@ -234,6 +239,7 @@ int cli_serve(int argc, char **argv)
 	    {"test-hooks", .flag = &test_hooks},
 	    {"smtp-url", .text = &smtp_url},
 	    {"smtp-insecure", .flag = &smtp_insecure},
+	    {"smtp-ca-file", .text = &smtp_ca_file},
 	    {"smtp-user", .text = &smtp_user},
 	    {"smtp-password-file", .text = &smtp_pw_file},
 	    {"mail-from", .text = &mail_from},
@@ -266,6 +272,18 @@ int cli_serve(int argc, char **argv)
 	    strncmp(smtp_url, "smtps://", 8) != 0) {
 		fprintf(stderr,
 			"collagenda serve: --smtp-url is smtp://HOST:PORT or smtps://HOST:PORT\n");
+		return CLI_USAGE;
+	}
+	if ((smtp_ca_file || smtp_user || smtp_pw_file || smtp_insecure) && !smtp_url) {
+		fprintf(stderr, "collagenda serve: the --smtp-* options need --smtp-url\n");
+		return CLI_USAGE;
+	}
+	if (smtp_pw_file && !smtp_user) {
+		fprintf(stderr, "collagenda serve: --smtp-password-file needs --smtp-user\n");
+		return CLI_USAGE;
+	}
+	if (smtp_ca_file && access(smtp_ca_file, R_OK) != 0) {
+		fprintf(stderr, "collagenda serve: cannot read --smtp-ca-file %s\n", smtp_ca_file);
 		return CLI_USAGE;
 	}
 	if (smtp_url && (!mail_from || !text_valid_email(mail_from))) {
@@ -353,6 +371,7 @@ int cli_serve(int argc, char **argv)
 	struct outbox_config ocfg = {
 	    .smtp_url = smtp_url,
 	    .smtp_insecure = smtp_insecure,
+	    .smtp_ca_file = smtp_ca_file,
 	    .smtp_user = smtp_user,
 	    .smtp_password = smtp_pw,
 	    .mail_from = mail_from,

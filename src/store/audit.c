@@ -114,6 +114,8 @@ static int append_after(struct db *db, struct audit_head *head, const struct act
 	memset(&e, 0, sizeof e);
 	e.id = head->id + 1;
 	memcpy(e.prev_hash, head->hash, AUDIT_HASH_HEX);
+	/* The system's time, not clock_now: the trail records when a change was really made,
+	 * and a test server's moved clock (serve --test-clock) must not write into it. */
 	e.at = (int64_t)time(NULL);
 	e.user_id = who ? who->user_id : 0;
 	e.action = (char *)action;

@@ -402,6 +402,8 @@ static void *checkpointer(void *arg)
 		/* Then a pause: every commit asks for a checkpoint while the WAL is long, and a
 		 * page written by many commits is better copied (and the file synced) once. */
 		struct timespec until;
+		/* The deadline of a timed wait (the condition's clock), which decides nothing a
+		 * test could move. */
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += CHECKPOINT_GAP_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {

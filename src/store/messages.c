@@ -24,26 +24,34 @@ static const char *const sql_insert =
 static const char *const sql_cancel_reminders =
     "UPDATE messages SET status = 'cancelled' "
     "WHERE appointment_id = ?1 AND kind = 'reminder' AND status = 'queued'";
+/* A row another sender holds is left out until its lease runs out. */
 static const char *const sql_due = "SELECT " MSG_COLS " FROM messages "
 				   "WHERE status = 'queued' AND next_try_at <= ?1 "
+				   "AND (claimed_until IS NULL OR claimed_until < ?1) "
 				   "ORDER BY next_try_at, id LIMIT ?2";
 static const char *const sql_due_channel = "SELECT " MSG_COLS " FROM messages "
 					   "WHERE status = 'queued' AND next_try_at <= ?1 "
+					   "AND (claimed_until IS NULL OR claimed_until < ?1) "
 					   "AND channel = ?3 ORDER BY next_try_at, id LIMIT ?2";
 static const char *const sql_cancel_channel =
     "UPDATE messages SET status = 'cancelled', last_error = ?3 "
     "WHERE patient_id = ?1 AND channel = ?2 AND status = 'queued'";
 static const char *const sql_postpone =
-    "UPDATE messages SET next_try_at = ?2 WHERE id = ?1 AND status = 'queued'";
+    "UPDATE messages SET next_try_at = ?2, claimed_by = NULL, claimed_until = NULL "
+    "WHERE id = ?1 AND status = 'queued'";
+static const char *const sql_claim = "UPDATE messages SET claimed_by = ?2, claimed_until = ?3 "
+				     "WHERE id = ?1 AND status = 'queued' AND next_try_at <= ?4 "
+				     "AND (claimed_until IS NULL OR claimed_until < ?4)";
 static const char *const sql_mark_sent =
     "UPDATE messages SET status = 'sent', sent_at = ?2, tries = tries + 1, last_error = NULL, "
-    "segments = ?3 "
+    "segments = ?3, claimed_by = NULL, claimed_until = NULL "
     "WHERE id = ?1 AND status = 'queued'";
 static const char *const sql_mark_try =
-    "UPDATE messages SET tries = ?2, next_try_at = ?3, status = ?4, last_error = ?5 "
-    "WHERE id = ?1 AND status = 'queued'";
+    "UPDATE messages SET tries = ?2, next_try_at = ?3, status = ?4, last_error = ?5, "
+    "claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND status = 'queued'";
 static const char *const sql_mark_cancelled =
-    "UPDATE messages SET status = 'cancelled', last_error = ?2 WHERE id = ?1 AND status = 'queued'";
+    "UPDATE messages SET status = 'cancelled', last_error = ?2, claimed_by = NULL, "
+    "claimed_until = NULL WHERE id = ?1 AND status = 'queued'";
 static const char *const sql_requeue =
     "UPDATE messages SET status = 'queued', tries = 0, next_try_at = ?2 "
     "WHERE id = ?1 AND status = 'failed'";
@@ -186,6 +194,23 @@ int store_msg_due(struct db *db, int64_t now, const char *channel, int limit, st
 			db_bind_text(st, 3, channel);
 	}
 	return read_rows(db, st, limit, out, n);
+}
+
+int store_msg_claim(struct db *db, int64_t id, const char *by, int64_t until, int64_t now,
+		    bool *claimed)
+{
+	assert(db_in_write(db));
+	*claimed = false;
+	struct dbst *st = db_stmt_id(db, &sql_claim, id);
+	if (!st)
+		return db_stmt_err(db);
+	db_bind_text(st, 2, by);
+	db_bind_int(st, 3, until);
+	db_bind_int(st, 4, now);
+	int err = db_exec_stmt(db, st);
+	if (!err)
+		*claimed = db_changes(db) == 1;
+	return err;
 }
 
 int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int segments, int64_t *changed)

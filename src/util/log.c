@@ -19,6 +19,7 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 	struct timespec now;
 	struct tm tm;
 
+	/* A log line tells when it was written: the system's time, never the test clock. */
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);

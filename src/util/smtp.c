@@ -1,5 +1,5 @@
-/* SMTP through libcurl: TLS (STARTTLS on smtp://, required unless insecure), login, one
- * message per call on a kept connection. */
+/* SMTP through libcurl: TLS (STARTTLS on smtp://, required unless insecure; the server's
+ * certificate always checked), login, one message per call on a kept connection. */
 #include "util/smtp.h"
 
 #include <curl/curl.h>
@@ -106,6 +106,12 @@ int smtp_send(struct smtp_client *c, const char *rcpt, const char *message, char
 	SET(CURLOPT_URL, cfg->url);
 	SET(CURLOPT_USE_SSL,
 	    tls_url || !cfg->insecure ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
+	/* The server's certificate and name are always checked (libcurl's defaults, set
+	 * here so that no change of them can slip in). */
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->ca_file)
+		SET(CURLOPT_CAINFO, cfg->ca_file);
 	SET(CURLOPT_MAIL_FROM, from);
 	SET(CURLOPT_MAIL_RCPT, rcpts);
 	SET(CURLOPT_READFUNCTION, read_body);

@@ -1261,6 +1261,195 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Runs a command (argv[0] found in PATH), its output to /dev/null; true when it exits 0. */
+static bool run_quiet(const char *const *argv)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void sink_start(struct smtp_sink *k)
+{
+	sink_start_with(k, NULL);
+}
+
+void sink_start_with(struct smtp_sink *k, const struct sink_options *o)
+{
+	static const struct sink_options plain;
+	if (!o)
+		o = &plain;
+	memset(k, 0, sizeof *k);
+	fx_mkdtemp(k->dir, sizeof k->dir, "/tmp/collagenda-smtp-");
+	const char *argv[8] = {"python3", "tests/mail/sink.py", k->dir};
+	int argc = 3;
+	if (o->tls) {
+		/* A throwaway self-signed certificate for 127.0.0.1: its own CA. */
+		char key[300];
+		snprintf(k->ca, sizeof k->ca, "%s/cert.pem", k->dir);
+		snprintf(key, sizeof key, "%s/key.pem", k->dir);
+		const char *req[] = {
+		    "openssl",	"req",		 "-x509",   "-newkey",
+		    "rsa:2048", "-nodes",	 "-keyout", key,
+		    "-out",	k->ca,		 "-days",   "1",
+		    "-subj",	"/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+		    NULL};
+		if (!run_quiet(req))
+			die("openssl req (a certificate for the SMTP server)");
+		argv[argc++] = strcmp(o->tls, "smtps") == 0 ? "--smtps" : "--starttls";
+	}
+	if (o->user) {
+		char path[300];
+		snprintf(path, sizeof path, "%s/password", k->dir);
+		FILE *f = fopen(path, "w");
+		if (!f || fputs(o->password, f) < 0 || fclose(f) != 0)
+			die("sink password");
+		argv[argc++] = "--auth";
+		argv[argc++] = o->user;
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		/* Debian's python3 (another one earlier in PATH may not see its modules). */
+		execv("/usr/bin/python3", (char *const *)argv);
+		_exit(127);
+	}
+	k->pid = pid;
+	char path[300];
+	snprintf(path, sizeof path, "%s/port", k->dir);
+	for (int i = 0; i < 3000 && !k->port; i++) {
+		FILE *f = fopen(path, "r");
+		if (f) {
+			unsigned p = 0;
+			if (fscanf(f, "%u", &p) == 1)
+				k->port = p;
+			fclose(f);
+		}
+		int status;
+		if (!k->port && waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "harness: the SMTP server exited (python3-aiosmtpd?)\n");
+			abort();
+		}
+		if (!k->port)
+			pause_ms(10);
+	}
+	if (!k->port) {
+		fprintf(stderr, "harness: the SMTP server did not start\n");
+		abort();
+	}
+	snprintf(k->url, sizeof k->url, "%s://127.0.0.1:%u",
+		 o->tls && strcmp(o->tls, "smtps") == 0 ? "smtps" : "smtp", k->port);
+}
+
+void sink_stop(struct smtp_sink *k)
+{
+	if (k->pid > 0) {
+		kill(k->pid, SIGTERM);
+		waitpid(k->pid, NULL, 0);
+		k->pid = 0;
+	}
+	if (!k->dir[0] || getenv("HARNESS_KEEP_MAIL"))
+		return;
+	const char *args[] = {"rm", "-rf", k->dir, NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		execv("/bin/rm", (char *const *)args);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	k->dir[0] = '\0';
+}
+
+void sink_mode(struct smtp_sink *k, const char *mode)
+{
+	char path[300], tmp[310];
+	snprintf(path, sizeof path, "%s/mode", k->dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fputs(mode, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+		die("sink mode");
+}
+
+int sink_count(const struct smtp_sink *k)
+{
+	int n = 0;
+	for (;; n++) {
+		char path[300];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/msg-%d.eml", k->dir, n + 1);
+		if (stat(path, &st) != 0)
+			return n;
+	}
+}
+
+bool sink_wait(const struct smtp_sink *k, int n)
+{
+	for (int i = 0; i < 3000; i++) {
+		if (sink_count(k) >= n)
+			return true;
+		pause_ms(10);
+	}
+	return false;
+}
+
+json_t *sink_messages(const struct smtp_sink *k)
+{
+	int out_pipe[2];
+	if (pipe(out_pipe) != 0)
+		die("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		dup2(out_pipe[1], 1);
+		close(out_pipe[0]);
+		execl("/usr/bin/python3", "python3", "tests/mail/check.py", k->dir, (char *)NULL);
+		_exit(127);
+	}
+	close(out_pipe[1]);
+	FILE *f = fdopen(out_pipe[0], "r");
+	if (!f)
+		die("fdopen");
+	json_error_t e;
+	json_t *j = json_loadf(f, 0, &e);
+	fclose(f);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (!j || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "harness: tests/mail/check.py failed (%s)\n", j ? "exit" : e.text);
+		abort();
+	}
+	return j;
+}
+
+void fx_clock_set(struct server *s, time_t t)
+{
+	char when[32];
+	fx_instant(t, when);
+	fx_expect_status(reqf(s, "POST", "/api/v1/test/clock", NULL, "{\"now\":\"%s\"}", when),
+			 200);
+}
+
+/* ---- The SMS gateway (tests/mail/sms_gateway.py) ---- */
+
 /* Starts /usr/bin/python3 script DIR with a fresh folder dir (prefix + six characters)
  * and waits for the port it writes to DIR/port; what names it in the messages. */
 static void start_script(const char *script, const char *prefix, const char *what, char *dir,
@@ -1350,69 +1539,6 @@ static int count_files(const char *dir, const char *prefix, const char *suffix)
 		if (stat(path, &st) != 0)
 			return n;
 	}
-}
-
-void sink_start(struct smtp_sink *k)
-{
-	memset(k, 0, sizeof *k);
-	start_script("tests/mail/sink.py", "/tmp/collagenda-smtp-",
-		     "SMTP server (python3-aiosmtpd?)", k->dir, sizeof k->dir, &k->pid, &k->port);
-	snprintf(k->url, sizeof k->url, "smtp://127.0.0.1:%u", k->port);
-}
-
-void sink_stop(struct smtp_sink *k)
-{
-	stop_script(&k->pid, k->dir);
-}
-
-void sink_mode(struct smtp_sink *k, const char *mode)
-{
-	write_mode(k->dir, mode);
-}
-
-int sink_count(const struct smtp_sink *k)
-{
-	return count_files(k->dir, "msg-", ".eml");
-}
-
-bool sink_wait(const struct smtp_sink *k, int n)
-{
-	for (int i = 0; i < 3000; i++) {
-		if (sink_count(k) >= n)
-			return true;
-		pause_ms(10);
-	}
-	return false;
-}
-
-json_t *sink_messages(const struct smtp_sink *k)
-{
-	int out_pipe[2];
-	if (pipe(out_pipe) != 0)
-		die("pipe");
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		dup2(out_pipe[1], 1);
-		close(out_pipe[0]);
-		execl("/usr/bin/python3", "python3", "tests/mail/check.py", k->dir, (char *)NULL);
-		_exit(127);
-	}
-	close(out_pipe[1]);
-	FILE *f = fdopen(out_pipe[0], "r");
-	if (!f)
-		die("fdopen");
-	json_error_t e;
-	json_t *j = json_loadf(f, 0, &e);
-	fclose(f);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	if (!j || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "harness: tests/mail/check.py failed (%s)\n", j ? "exit" : e.text);
-		abort();
-	}
-	return j;
 }
 
 void gw_start(struct sms_gw *g)

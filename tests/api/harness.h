@@ -328,10 +328,21 @@ struct smtp_sink {
 	pid_t pid;
 	unsigned port;
 	char dir[256]; /* where each message taken is saved as msg-N.eml */
-	char url[64];  /* "smtp://127.0.0.1:PORT" */
+	char url[64];  /* "smtp://127.0.0.1:PORT", or "smtps://..." */
+	char ca[300];  /* with TLS: its self-signed certificate, the CA to trust; else "" */
 };
-/* Starts the server on a free port of 127.0.0.1 with a fresh folder; aborts on failure. */
+/* Starts the server on a free port of 127.0.0.1 with a fresh folder, in the clear and
+ * without login; aborts on failure. */
 void sink_start(struct smtp_sink *k);
+/* How sink_start_with's server speaks. */
+struct sink_options {
+	const char *tls;      /* NULL: in the clear; "starttls" (required) or "smtps" */
+	const char *user;     /* NULL: no login; else AUTH (over TLS) required as user... */
+	const char *password; /* ...with this password; other credentials get 535 */
+};
+/* The same with TLS (a certificate made for 127.0.0.1 with the openssl command, in ca)
+ * and login as o says; o NULL: as sink_start. */
+void sink_start_with(struct smtp_sink *k, const struct sink_options *o);
 /* Stops it and removes its folder. */
 void sink_stop(struct smtp_sink *k);
 /* How it answers from now on: "ok", "4xx", "5xx" or "drop" (see tests/mail/sink.py). */
@@ -365,6 +376,10 @@ int gw_tries(const struct sms_gw *g);
 /* The n-th accepted message (1-based): {"body": {"to", "text", ...}, "authorization"};
  * caller decrefs. */
 json_t *gw_message(const struct sms_gw *g, int n);
+
+/* Moves the clock of s (started with --test-clock) to t, Unix seconds; the test fails
+ * unless the server takes it. From there the server's clock runs on. */
+void fx_clock_set(struct server *s, time_t t);
 
 /* Waits until the SQL query's integer answer on s's database is want (true), or 30 s
  * have passed (false): for state the server reaches on its own (a message sent). */

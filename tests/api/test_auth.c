@@ -19,21 +19,13 @@ static struct server srv;
 /* One server for the file; the tests that throttle or expire sessions get their own. */
 static const struct harness_group group = {.srv = &srv};
 
-static int setup_idle_2(void **state)
-{
-	static const char *const args[] = {"--idle-timeout", "2", NULL};
-	return harness_own_server(state, args);
-}
+/* The idle timeout of the tests' own servers, whose sessions run on the test clock: the
+ * tests move it, and nothing waits for real time to pass. */
+#define IDLE 20
 
-static int setup_idle_10(void **state)
+static int setup_idle(void **state)
 {
-	static const char *const args[] = {"--idle-timeout", "10", NULL};
-	return harness_own_server(state, args);
-}
-
-static int setup_idle_3(void **state)
-{
-	static const char *const args[] = {"--idle-timeout", "3", NULL};
+	static const char *const args[] = {"--idle-timeout", "20", "--test-clock", NULL};
 	return harness_own_server(state, args);
 }
 
@@ -614,14 +606,17 @@ static void an_admin_unlocks_a_locked_username(void **state)
 static void idle_sessions_expire(void **state)
 {
 	struct server *s = *state;
+	time_t t0 = time(NULL);
+	fx_clock_set(s, t0);
 	struct resp *l = login_req(s, "desk", PW_DESK);
 	assert_int_equal(l->status, 200);
-	assert_int_equal(jint(l->json, "idle_timeout_s"), 2);
+	assert_int_equal(jint(l->json, "idle_timeout_s"), IDLE);
 	char *tok = strdup(jstr(l->json, "token"));
 	resp_free(l);
 	fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 200);
 
-	sleep(3);
+	/* Left alone for longer than the timeout. */
+	fx_clock_set(s, t0 + IDLE + 1);
 	struct resp *r = req(s, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 401);
 	assert_string_equal(resp_error(r), "unauthenticated");
@@ -638,11 +633,13 @@ static void idle_sessions_expire(void **state)
 static void activity_keeps_a_session_alive(void **state)
 {
 	struct server *s = *state;
+	time_t t0 = time(NULL);
+	fx_clock_set(s, t0);
 	char *tok = login(s, "desk", PW_DESK);
-	/* Four seconds of use, a request a second: longer than the idle timeout, never idle
-	 * for as long. */
-	for (int i = 0; i < 4; i++) {
-		sleep(1);
+	/* Used every 6 seconds for 24: longer than the idle timeout, never idle for as long
+	 * (a request touches the session once half the timeout has passed). */
+	for (int i = 1; i <= 4; i++) {
+		fx_clock_set(s, t0 + 6 * i);
 		fx_expect_status(req(s, "GET", "/api/v1/me", tok, NULL), 200);
 	}
 	free(tok);
@@ -667,26 +664,14 @@ static long long audit_total(struct server *s, const char *admin)
 	return n;
 }
 
-/* Every authenticated answer says how long its session has left; a read within the touch
- * interval leaves the idle clock running, "stay signed in" starts it again. */
-/* Seconds on the monotonic clock. */
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* The idle timeout of the keep-alive test's server: long enough that a loaded machine's
- * delays stay well inside it. */
-#define KEEPALIVE_IDLE 10
-
 /* Sessions say how long they have left, and POST /me/keepalive renews the idle time:
- * kept alive, a session outlives its timeout; left alone, it ends. The checks that
- * depend on how much time passed are made only when the time taken allows them. */
+ * kept alive, a session outlives its timeout; left alone, it ends. The test clock moves;
+ * the few real seconds the test itself takes stay well inside the margins. */
 static void keepalive_renews_the_idle_time(void **state)
 {
 	struct server *s = *state;
+	time_t t0 = time(NULL);
+	fx_clock_set(s, t0);
 	struct resp *l = login_req(s, "desk", PW_DESK);
 	assert_int_equal(l->status, 200);
 	char *tok = strdup(jstr(l->json, "token"));
@@ -699,25 +684,24 @@ static void keepalive_renews_the_idle_time(void **state)
 	resp_free(r);
 	r = req(s, "GET", "/api/v1/me", tok, NULL);
 	assert_int_equal(r->status, 200);
-	assert_true(left_of(r) >= 1 && left_of(r) <= KEEPALIVE_IDLE);
+	assert_true(left_of(r) >= 1 && left_of(r) <= IDLE);
 	resp_free(r);
 
-	double renewed = now_s();
+	fx_clock_set(s, t0 + 2);
 	r = req(s, "POST", "/api/v1/me/keepalive", tok, "{}");
 	assert_int_equal(r->status, 200);
-	assert_int_equal(jint(r->json, "expires_in_s"), KEEPALIVE_IDLE);
-	assert_int_equal(jint(r->json, "idle_timeout_s"), KEEPALIVE_IDLE);
-	assert_int_equal(left_of(r), KEEPALIVE_IDLE);
+	assert_int_equal(jint(r->json, "expires_in_s"), IDLE);
+	assert_int_equal(jint(r->json, "idle_timeout_s"), IDLE);
+	assert_int_equal(left_of(r), IDLE);
 	assert_true(strlen(jstr(r->json, "expires_at")) >= 20);
 	resp_free(r);
-	/* A second or more later, and before the session is touched again (every half of the
-	 * timeout), the time left has gone down. */
-	sleep(2);
+	/* Eight seconds later, and before the session is touched again (every half of the
+	 * timeout), the time left has gone down by as much. */
+	fx_clock_set(s, t0 + 10);
 	r = req(s, "GET", "/api/v1/me", tok, NULL);
-	double waited = now_s() - renewed;
 	assert_int_equal(r->status, 200);
-	if (waited < KEEPALIVE_IDLE / 2 - 1)
-		assert_true(left_of(r) < KEEPALIVE_IDLE && left_of(r) >= KEEPALIVE_IDLE - 5);
+	if (left_of(r) > IDLE - 8 || left_of(r) < IDLE - 8 - 3)
+		fail_msg("left %lld, want about %d", left_of(r), IDLE - 8);
 	resp_free(r);
 
 	/* No body is fine too; a field is not. */
@@ -746,17 +730,15 @@ static void keepalive_renews_the_idle_time(void **state)
 	assert_int_equal(t2 - t1, t3 - t2);
 	free(admin);
 
-	/* Kept alive every two seconds, the session outlives its timeout... */
-	double start = now_s();
-	renewed = start;
-	while (now_s() - start < KEEPALIVE_IDLE + 2) {
-		sleep(2);
+	/* Kept alive every 12 seconds for 48, the session outlives its timeout... */
+	time_t at = t0 + 10;
+	for (int i = 0; i < 4; i++) {
+		at += 12;
+		fx_clock_set(s, at);
 		fx_expect_status(req(s, "POST", "/api/v1/me/keepalive", tok, NULL), 200);
-		renewed = now_s();
 	}
 	/* ...and left alone for longer than it, it ends. */
-	while (now_s() - renewed < KEEPALIVE_IDLE + 2)
-		sleep(1);
+	fx_clock_set(s, at + IDLE + 1);
 	r = req(s, "POST", "/api/v1/me/keepalive", tok, NULL);
 	assert_int_equal(r->status, 401);
 	assert_int_equal(left_of(r), -1);
@@ -790,11 +772,10 @@ int main(void)
 					    harness_own_teardown),
 	    cmocka_unit_test_setup_teardown(unlocking_a_name_keeps_the_address_count,
 					    harness_own_setup, harness_own_teardown),
-	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle_2,
+	    cmocka_unit_test_setup_teardown(idle_sessions_expire, setup_idle, harness_own_teardown),
+	    cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle,
 					    harness_own_teardown),
-	    cmocka_unit_test_setup_teardown(activity_keeps_a_session_alive, setup_idle_3,
-					    harness_own_teardown),
-	    cmocka_unit_test_setup_teardown(keepalive_renews_the_idle_time, setup_idle_10,
+	    cmocka_unit_test_setup_teardown(keepalive_renews_the_idle_time, setup_idle,
 					    harness_own_teardown),
 	};
 	return harness_run_group("api_auth", tests, &group);

@@ -42,13 +42,20 @@ struct course {
 	long long patient, plan, first;
 };
 
-/* Sets the server's clock to t, or back to the real time with t 0. */
+/* Sets the server's clock to t, or back to the real time with t 0. Sessions run on that
+ * clock too, so a jump of days ends them: the users log in again at the new time. */
 static void clock_at(time_t t)
 {
 	char when[32];
 	fx_instant(t ? t : time(NULL), when);
 	struct resp *r = reqf(&S, "POST", V1 "/test/clock", NULL, "{\"now\":\"%s\"}", when);
 	fx_expect_status(r, 200);
+	free(t_admin);
+	free(t_desk);
+	free(t_prac);
+	t_admin = login(&S, "admin", PW_ADMIN);
+	t_desk = login(&S, "desk", PW_DESK);
+	t_prac = login(&S, "prac", PW_PRAC);
 }
 
 /* Waits until the SQL count is want, and fails with the server's log otherwise. */

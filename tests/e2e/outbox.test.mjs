@@ -58,9 +58,15 @@ describe('messages to patients', () => {
   let reyes;
   let room;
 
-  const setClock = (t) => fetch(`${server.base}/api/v1/test/clock`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ now: t || new Date().toISOString() }),
-  }).then((r) => assert.equal(r.status, 200));
+  // Sessions run on the server's clock too: after a move of hours the admin's session has
+  // ended, so the test logs in again at the moved time.
+  const setClock = async (t) => {
+    const r = await fetch(`${server.base}/api/v1/test/clock`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ now: t || new Date().toISOString() }),
+    });
+    assert.equal(r.status, 200);
+    admin = await apiLogin(server.base, LOGINS.admin);
+  };
   const messagesOf = (appt) => call(server.base, admin, 'GET', `/appointments/${appt}/messages`).then((r) => r.items);
   const one = (items, kind) => items.find((m) => m.kind === kind) || {};
 

@@ -43,6 +43,8 @@ def read(path):
     out = {
         "file": os.path.basename(path),
         "envelope_to": msg.get("X-Envelope-To"),
+        "tls": msg.get("X-Sink-TLS"),
+        "auth_user": msg.get("X-Sink-Auth"),
         "message_id": msg.get("Message-ID"),
         "from": decode(msg.get("From")),
         "from_raw": msg.get("From"),
