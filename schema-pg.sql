@@ -785,3 +785,19 @@ ALTER TABLE messages ADD CONSTRAINT messages_channel_check CHECK (channel IN ('e
 ALTER TABLE messages ADD COLUMN claimed_until bigint;
 ALTER TABLE messages ADD COLUMN claimed_by text COLLATE "C";
 CREATE INDEX messages_plan ON messages(plan_id);
+
+-- version 19
+-- When the reminders go (hours before the appointment, per channel; 0: none), the quiet
+-- hours no text message goes in (minutes after clinic-local midnight; start = end: none),
+-- and the clinic's phone number that messages give. messages.segments: how many parts a
+-- sent text message took (NULL for e-mail).
+ALTER TABLE clinic_settings ADD COLUMN reminder_email_hours bigint NOT NULL DEFAULT 48
+  CHECK (reminder_email_hours BETWEEN 0 AND 336);
+ALTER TABLE clinic_settings ADD COLUMN reminder_sms_hours bigint NOT NULL DEFAULT 24
+  CHECK (reminder_sms_hours BETWEEN 0 AND 336);
+ALTER TABLE clinic_settings ADD COLUMN quiet_start_min bigint NOT NULL DEFAULT 1200
+  CHECK (quiet_start_min BETWEEN 0 AND 1439);
+ALTER TABLE clinic_settings ADD COLUMN quiet_end_min bigint NOT NULL DEFAULT 480
+  CHECK (quiet_end_min BETWEEN 0 AND 1439);
+ALTER TABLE clinic_settings ADD COLUMN clinic_phone text COLLATE "C";
+ALTER TABLE messages ADD COLUMN segments bigint;

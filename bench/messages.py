@@ -94,6 +94,7 @@ def patients(port, tok, n, email):
                 "date_of_birth": "1980-01-01", "confirm_new": True}
         if email:
             body["email"] = "p%d@example.org" % i
+            body["contact_email"] = True
         out.append(must(c.call("POST", "/patients", body))["id"])
     return out
 

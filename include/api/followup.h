@@ -36,9 +36,9 @@ void outbox_followup_tick(struct db *db);
 bool outbox_followup_kind(int kind);
 
 /* The whole e-mail of the care message m, composed at now from the shipped template or
- * the clinic's (English for now): 0 and *mail (caller frees); 0 and *mail NULL with *why
+ * the clinic's, in the patient's language: 0 and *mail (caller frees); 0 and *mail NULL with *why
  * when it must no longer go (the plan was booked or ended, the patient archived or no
- * longer written to); a negative error when the facts cannot be read. */
+ * longer written to by e-mail); a negative error when the facts cannot be read. */
 int outbox_followup_mail(struct db *db, const struct msg_row *m, int64_t now, char **mail,
 			 const char **why) __attribute__((warn_unused_result));
 

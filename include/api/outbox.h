@@ -13,7 +13,7 @@
 
 /* How messages leave. Strings must outlive the server. */
 struct outbox_config {
-	const char *smtp_url;	  /* NULL: messages stay queued */
+	const char *smtp_url;	  /* NULL: e-mail stays queued */
 	bool smtp_insecure;	  /* smtp:// without STARTTLS */
 	const char *smtp_ca_file; /* the CAs for the SMTP server's certificate; NULL: the
 				     system's */
@@ -27,15 +27,17 @@ struct outbox_config {
 void outbox_configure(const struct outbox_config *cfg);
 const struct outbox_config *outbox_config(void);
 
-/* Starts the sender thread when an SMTP server is configured (0 otherwise too); -1 when
+/* Starts the sender thread when an SMTP server or an SMS gateway (msg/sms.h,
+ * sms_gateway) is configured (0 otherwise too); -1 when
  * it cannot start. outbox_stop ends it after the message in hand. */
 int outbox_start(void) __attribute__((warn_unused_result));
 void outbox_stop(void);
 /* Makes the sender look for due messages now (the clock moved, a row was queued). */
 void outbox_wake(void);
 
-/* Whether the outbox may write to patient p by e-mail: every message kind asks this one
- * question before it is queued. */
+/* Whether the outbox may write to patient p by e-mail: the chart is in use, the patient
+ * allows e-mail (contact_email) and the address is valid. Every message kind asks this
+ * one question before it is queued by e-mail, and the sender again before it goes. */
 bool outbox_may_email(const struct patient *p);
 
 /* What happened to an appointment, for the messages it causes. */
@@ -48,10 +50,19 @@ enum outbox_event {
 };
 
 /* Queues the messages event causes for appointment a (as written), in the caller's write
- * transaction, so that they commit or vanish with the change. A patient without an
- * e-mail address, or archived, gets none. */
+ * transaction, so that they commit or vanish with the change: by e-mail when the patient
+ * allows e-mail (contact_email) and has a valid address, the confirmation, update or
+ * cancellation and a reminder (the clinic's reminder_email_hours before); by SMS when
+ * the patient allows SMS (contact_sms) and has a number sms_number takes, a reminder
+ * reminder_sms_hours before. An archived patient gets none. */
 int api_outbox_appointment(struct api_ctx *ctx, const struct appointment *a, int event)
     __attribute__((warn_unused_result));
+
+/* The patient withdrew consent to e-mail and/or SMS: their queued messages of that
+ * channel are cancelled, in the caller's write transaction (the one that records the
+ * change). */
+int api_outbox_consent(struct api_ctx *ctx, int64_t patient_id, bool email_withdrawn,
+		       bool sms_withdrawn) __attribute__((warn_unused_result));
 
 /* Reads (or makes, in a write transaction of its own) the key that signs links; 0 or a
  * negative error. Outside any transaction of db: the link functions below need it done

@@ -1,4 +1,4 @@
-/* Patient messages: what each kind says, when a reminder is due, how a failed delivery
+/* Patient messages: their kinds and states, when a reminder is due, how a failed delivery
  * is retried, and the MIME message and iCalendar entry that carry it. Pure: no I/O. */
 #ifndef COLLAGENDA_DOMAIN_MESSAGES_H
 #define COLLAGENDA_DOMAIN_MESSAGES_H
@@ -20,14 +20,18 @@ enum msg_status { MSG_QUEUED = 1, MSG_SENT, MSG_FAILED, MSG_CANCELLED };
 const char *msg_status_name(int status);
 int msg_status_parse(const char *s);
 
-/* A reminder goes this long before the start. */
-#define MSG_REMINDER_BEFORE_S (48 * 3600)
+/* The reminders' default offsets before the start, in hours (clinic settings). */
+#define MSG_REMINDER_EMAIL_HOURS 48
+#define MSG_REMINDER_SMS_HOURS	 24
+/* The largest offset a clinic may set: two weeks. */
+#define MSG_REMINDER_HOURS_MAX 336
 /* A message is tried at most this many times. */
 #define MSG_MAX_TRIES 8
 
-/* When the reminder of an appointment starting at start is due, or 0 when it has none:
- * it would be due at or before now (the confirmation has just gone). */
-int64_t msg_reminder_due(int64_t start, int64_t now);
+/* When the reminder of an appointment starting at start is due, hours before it, or 0
+ * when it has none: hours is 0 (that reminder is off), or it would be due at or before
+ * now (the confirmation has just gone). */
+int64_t msg_reminder_due(int64_t start, int hours, int64_t now);
 
 /* Seconds to wait after the tries-th failed try (1-based) before the next one, or -1 when
  * that was the last try: 2 min, 6 min, 18 min, 54 min, 2.7 h, 8.1 h, then 12 h, so that
@@ -41,17 +45,6 @@ void msg_idem_key(int64_t appt_id, int kind, int64_t sequence, char buf[64]);
  * sender's address after '@'. */
 void msg_message_id(const char *idem_key, const char *domain, char buf[320]);
 
-/* The facts a message is composed from. No clinical detail: the treatment type appears
- * only when the clinic allows it (treatment NULL otherwise), never a condition or area. */
-struct msg_compose_facts {
-	int kind;
-	const char *clinic_name;
-	const char *first_name;
-	const char *treatment; /* NULL: not named */
-	int64_t start, end;
-	const char *link; /* the confirm/cancel page, or NULL */
-};
-
 /* A message's subject, plain text and HTML (UTF-8), each owned by the struct. */
 struct msg_text {
 	char *subject;
@@ -59,9 +52,6 @@ struct msg_text {
 	char *html;
 };
 void msg_text_cleanup(struct msg_text *t);
-
-/* Composes the English message of f->kind. */
-void msg_compose(const struct msg_compose_facts *f, struct msg_text *out);
 
 /* The calendar entry of an appointment (RFC 5545): METHOD:REQUEST, or METHOD:CANCEL when
  * cancel; UID uid, SEQUENCE sequence, DTSTAMP stamp, the clinic zone's VTIMEZONE (named

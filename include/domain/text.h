@@ -77,6 +77,12 @@ bool text_is_phone_query(const char *q);
  * digit, e.g. id 42 -> "CG0000422". out needs 24 bytes. */
 void text_mrn(int64_t id, char *out, size_t outsz);
 
+/* Appends the n bytes at s to out with HTML's special characters written as references:
+ * & < > " and ' (so the text is safe in an element and in a quoted attribute). s may be
+ * NULL when n is 0. */
+struct buf;
+void text_html_escape(struct buf *out, const char *s, size_t n);
+
 /* True when s has the shape of a chart number (case-insensitive "CG" + digits) and its
  * check digit holds; canon gets it upper-cased. */
 bool text_parse_mrn(const char *s, char *canon, size_t canonsz);

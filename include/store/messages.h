@@ -23,22 +23,23 @@ struct msg_row {
 	char *last_error;
 	char *idem_key;
 	char *message_id;
+	int segments; /* a sent text message's parts; 0 for e-mail or unsent */
 };
 void msg_row_cleanup(struct msg_row *m);
 void msg_rows_free(struct msg_row *list, size_t n);
 
-/* Queues m (channel e-mail) unless a row with its idem_key exists already; *inserted says
- * which. Inside the write transaction. */
+/* Queues m (channel m->channel, NULL: "email") unless a row with its idem_key exists already;
+ * *inserted says which. Inside the write transaction. */
 int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
     __attribute__((warn_unused_result));
 
 /* Cancels the appointment's queued reminders. Inside the write transaction. */
 int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
 
-/* Up to limit queued rows due at now that no sender holds (see store_msg_claim), the
- * longest waiting first. */
-int store_msg_due(struct db *db, int64_t now, int limit, struct msg_row **out, size_t *n)
-    __attribute__((warn_unused_result));
+/* Up to limit queued rows due at now on channel ("email", "sms"; NULL: either) that no
+ * sender holds (see store_msg_claim), the longest waiting first. */
+int store_msg_due(struct db *db, int64_t now, const char *channel, int limit, struct msg_row **out,
+		  size_t *n) __attribute__((warn_unused_result));
 
 /* Takes queued row id for the sender named by until the instant until, in one statement:
  * *claimed is true only when the row was still queued, still due at now (a try another
@@ -49,16 +50,27 @@ int store_msg_due(struct db *db, int64_t now, int limit, struct msg_row **out, s
 int store_msg_claim(struct db *db, int64_t id, const char *by, int64_t until, int64_t now,
 		    bool *claimed) __attribute__((warn_unused_result));
 
-/* Marks a queued row sent at now, with one more try, and clears its claim. *changed is 0
- * when the row was no longer queued. Inside the write transaction. */
-int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int64_t *changed)
+/* Marks a queued row sent at now, with one more try and, for a text message, the
+ * segments it took (0: none recorded), and clears its claim. *changed is 0 when the row
+ * was no longer queued. Inside the write transaction. */
+int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int segments, int64_t *changed)
     __attribute__((warn_unused_result));
 /* Records a failed try of a queued row: its try count, the next try (or status failed)
  * and the server's answer; clears its claim. Inside the write transaction. */
 int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next_try_at, int status,
 			      const char *error) __attribute__((warn_unused_result));
-/* Marks a queued row cancelled (it went stale before it was sent) and clears its claim. */
-int store_msg_mark_cancelled(struct db *db, int64_t id) __attribute__((warn_unused_result));
+/* Marks a queued row cancelled (it went stale before it was sent), why (may be NULL) kept
+ * as its last_error for the delivery log, and clears its claim. */
+int store_msg_mark_cancelled(struct db *db, int64_t id, const char *why)
+    __attribute__((warn_unused_result));
+/* Moves a queued row's next try to next_try_at without counting a try (quiet hours), and
+ * clears its claim. */
+int store_msg_postpone(struct db *db, int64_t id, int64_t next_try_at)
+    __attribute__((warn_unused_result));
+/* Cancels every queued row of the patient on channel, why kept as each one's last_error
+ * (the patient withdrew that consent). Inside the write transaction. */
+int store_msg_cancel_channel(struct db *db, int64_t patient_id, const char *channel,
+			     const char *why) __attribute__((warn_unused_result));
 /* Queues a failed row again for now, its tries counted afresh. *changed is 0 when the
  * row was not failed. */
 int store_msg_requeue(struct db *db, int64_t id, int64_t now, int64_t *changed)
@@ -89,6 +101,9 @@ struct msg_send_facts {
 	int archived;
 	char *treatment_name; /* the plan's treatment type's name, or NULL */
 	int show_treatment;   /* the clinic setting */
+	char *phone;	      /* the patient's, or NULL */
+	bool contact_email, contact_sms;
+	char language[8];
 };
 void msg_send_facts_cleanup(struct msg_send_facts *f);
 int store_msg_send_facts(struct db *db, int64_t appt_id, struct msg_send_facts *out)

@@ -11,6 +11,13 @@ struct clinic_settings {
 	bool month_first;
 	/* Messages to patients may name the treatment type (never a condition or area). */
 	bool messages_show_treatment;
+	/* Hours before an appointment its reminders go, by e-mail and by SMS (0: none). */
+	int reminder_email_hours, reminder_sms_hours;
+	/* The quiet hours no text message goes in: minutes after clinic-local midnight,
+	 * start to end, wrapping midnight when start > end; start == end: none. */
+	int quiet_start_min, quiet_end_min;
+	/* The number messages give patients to call ("" when not set). */
+	char clinic_phone[32];
 };
 
 /* Reads the settings into out. */

@@ -13,6 +13,7 @@
 #include "msg/render.h"
 #include "store/followup.h"
 #include "store/patients.h"
+#include "store/settings.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -162,7 +163,7 @@ static int read_facts(struct db *db, const struct msg_row *m, struct patient *p,
 	if (err)
 		return err;
 	if (!outbox_may_email(p)) {
-		*why = p->archived ? "archived" : "no address";
+		*why = p->archived ? "archived" : "no consent to e-mail or no address";
 		return 0;
 	}
 	if (m->kind == MSG_AFTERCARE) {
@@ -204,7 +205,10 @@ int outbox_followup_mail(struct db *db, const struct msg_row *m, int64_t now, ch
 	int err = db_begin_read(db);
 	if (err)
 		return err;
+	struct clinic_settings cs;
 	err = read_facts(db, m, &p, &day_at, &treatment, why);
+	if (!err && !*why)
+		err = store_settings_get(db, &cs);
 	db_rollback(db);
 	if (err || *why)
 		goto out;
@@ -214,10 +218,13 @@ int outbox_followup_mail(struct db *db, const struct msg_row *m, int64_t now, ch
 	    .first_name = p.first_name,
 	    .start = day_at,
 	    .clinic_name = cfg->clinic_name,
+	    .clinic_phone = cs.clinic_phone,
 	    .treatment_type = treatment,
 	};
 	struct msg_text t = {0};
-	if ((err = msg_render(db, m->kind, "en", MSG_EMAIL, &f, &t.subject, &t.text, &t.html)) != 0)
+	/* In the patient's language (English when it has no templates). */
+	if ((err = msg_render(db, m->kind, p.language, MSG_EMAIL, &f, &t.subject, &t.text,
+			      &t.html)) != 0)
 		goto out;
 	struct msg_mail mm = {
 	    .from_name = cfg->clinic_name,

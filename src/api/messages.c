@@ -46,6 +46,7 @@ static void msg_write(struct buf *b, const struct msg_row *m)
 	api_put_instant(b, &first, "created_at", m->created_at);
 	jw_put_str(b, &first, "last_error", m->last_error);
 	jw_put_str(b, &first, "message_id", m->message_id);
+	api_put_int_or_null(b, &first, "segments", m->segments);
 	jw_raw(b, "}");
 }
 

@@ -6,6 +6,7 @@
 
 #include "api/clinical.h"
 #include "api/handlers.h"
+#include "api/outbox.h"
 #include "domain/dates.h"
 #include "domain/templates.h"
 #include "domain/text.h"
@@ -389,6 +390,7 @@ int h_patients_patch(struct api_ctx *ctx)
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)))
 		goto out;
 	err = store_patient_get(ctx->db, id, &p);
+	bool had_email = p.contact_email, had_sms = p.contact_sms;
 	if (!err)
 		err = read_fields(ctx, body, &p, false, &changed);
 	if (!err)
@@ -399,6 +401,10 @@ int h_patients_patch(struct api_ctx *ctx)
 	}
 	if (!err && contact)
 		err = store_patient_set_contact(ctx->db, &p, p.updated_at, ctx->me.id);
+	/* A withdrawn consent takes the queued messages of its channel with it. */
+	if (!err && contact && ((had_email && !p.contact_email) || (had_sms && !p.contact_sms)))
+		err = api_outbox_consent(ctx, id, had_email && !p.contact_email,
+					 had_sms && !p.contact_sms);
 	if (!err)
 		err = api_audit(ctx, "update", "patient", id, changed.data ? changed.data : "");
 	if (!err)

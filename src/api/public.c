@@ -10,6 +10,7 @@
 #include "domain/dates.h"
 #include "domain/messages.h"
 #include "domain/schedule.h"
+#include "domain/text.h"
 #include "http/static.h"
 #include "store/messages.h"
 #include "store/schedule.h"
@@ -20,29 +21,11 @@
 
 #define LINK_PATH "/p/link"
 
+/* Appends s (may be NULL) HTML-escaped. */
 static void esc(struct buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			buf_puts(b, "&#39;");
-			break;
-		default:
-			buf_append(b, s, 1);
-		}
-	}
+	if (s)
+		text_html_escape(b, s, strlen(s));
 }
 
 static void page_open(struct buf *b, const char *title)

@@ -1,4 +1,4 @@
-/* Patient messages: the English texts, the reminder and retry timings, and the MIME and
+/* Patient messages: the reminder and retry timings, and the MIME and
  * iCalendar formats that carry a message. */
 #include "domain/messages.h"
 
@@ -36,9 +36,11 @@ int msg_status_parse(const char *s)
 	return 0;
 }
 
-int64_t msg_reminder_due(int64_t start, int64_t now)
+int64_t msg_reminder_due(int64_t start, int hours, int64_t now)
 {
-	int64_t due = start - MSG_REMINDER_BEFORE_S;
+	if (hours <= 0)
+		return 0;
+	int64_t due = start - (int64_t)hours * 3600;
 	return due > now ? due : 0;
 }
 
@@ -67,118 +69,6 @@ void msg_text_cleanup(struct msg_text *t)
 	free(t->text);
 	free(t->html);
 	memset(t, 0, sizeof *t);
-}
-
-/* ---- Composing ---- */
-
-static const char *const weekdays[] = {"",	   "Monday", "Tuesday",	 "Wednesday",
-				       "Thursday", "Friday", "Saturday", "Sunday"};
-static const char *const months[] = {"",	"January",  "February", "March",  "April",
-				     "May",	"June",	    "July",	"August", "September",
-				     "October", "November", "December"};
-
-/* "Monday 14 March 2027 at 10:30", clinic-local. */
-static void when_text(int64_t t, char *buf, size_t n)
-{
-	int64_t day = dates_local_day(t);
-	struct cdate d = dates_from_days(day);
-	int m = dates_local_minute(t);
-	snprintf(buf, n, "%s %d %s %d at %02d:%02d", weekdays[dates_weekday(day)], d.day,
-		 months[d.month], d.year, m / 60, m % 60);
-}
-
-/* Appends s with HTML's special characters escaped. */
-static void html_escape(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			buf_puts(b, "&#39;");
-			break;
-		default:
-			buf_append(b, s, 1);
-		}
-	}
-}
-
-void msg_compose(const struct msg_compose_facts *f, struct msg_text *out)
-{
-	char when[96];
-	when_text(f->start, when, sizeof when);
-	const char *clinic = f->clinic_name && *f->clinic_name ? f->clinic_name : "the clinic";
-	const char *name = f->first_name && *f->first_name ? f->first_name : "there";
-	const char *subject, *lead;
-	switch (f->kind) {
-	case MSG_UPDATE:
-		subject = "Your appointment has moved";
-		lead = "your appointment has moved. It is now on";
-		break;
-	case MSG_CANCELLATION:
-		subject = "Your appointment is cancelled";
-		lead = "your appointment is cancelled. It was on";
-		break;
-	case MSG_REMINDER:
-		subject = "Reminder: your appointment";
-		lead = "a reminder of your appointment on";
-		break;
-	default:
-		subject = "Your appointment is booked";
-		lead = "your appointment is booked for";
-		break;
-	}
-	struct buf s, t, h;
-	buf_init(&s);
-	buf_init(&t);
-	buf_init(&h);
-	buf_printf(&s, "%s at %s", subject, clinic);
-	buf_printf(&t, "Hello %s,\r\n\r\n%s %s", name, lead, when);
-	if (f->treatment)
-		buf_printf(&t, " (%s)", f->treatment);
-	buf_printf(&t, " at %s.\r\n", clinic);
-	buf_puts(&h, "<!doctype html><html><body><p>Hello ");
-	html_escape(&h, name);
-	buf_puts(&h, ",</p><p>");
-	html_escape(&h, lead);
-	buf_puts(&h, " <strong>");
-	html_escape(&h, when);
-	buf_puts(&h, "</strong>");
-	if (f->treatment) {
-		buf_puts(&h, " (");
-		html_escape(&h, f->treatment);
-		buf_puts(&h, ")");
-	}
-	buf_puts(&h, " at ");
-	html_escape(&h, clinic);
-	buf_puts(&h, ".</p>");
-	if (f->link) {
-		buf_printf(&t, "\r\nConfirm or cancel: %s\r\n", f->link);
-		buf_puts(&h, "<p><a href=\"");
-		html_escape(&h, f->link);
-		buf_puts(&h, "\">Confirm or cancel</a></p>");
-	}
-	if (f->kind != MSG_CANCELLATION) {
-		buf_puts(&t, "\r\nTo change it, please call the clinic.\r\n");
-		buf_puts(&h, "<p>To change it, please call the clinic.</p>");
-	}
-	buf_printf(&t, "\r\n%s\r\n", clinic);
-	buf_puts(&h, "<p>");
-	html_escape(&h, clinic);
-	buf_puts(&h, "</p></body></html>\r\n");
-	out->subject = buf_take(&s);
-	out->text = buf_take(&t);
-	out->html = buf_take(&h);
 }
 
 /* ---- iCalendar (RFC 5545) ---- */

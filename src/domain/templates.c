@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "domain/dates.h"
+#include "domain/text.h"
 #include "util/err.h"
 
 static const char *const kind_names[] = {
@@ -184,32 +185,6 @@ int tmpl_check(const char *tmpl, int kind, struct tmpl_error *err)
 	return rc;
 }
 
-/* Appends s (n bytes) HTML-escaped. */
-static void put_html(struct buf *out, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&':
-			buf_puts(out, "&amp;");
-			break;
-		case '<':
-			buf_puts(out, "&lt;");
-			break;
-		case '>':
-			buf_puts(out, "&gt;");
-			break;
-		case '"':
-			buf_puts(out, "&quot;");
-			break;
-		case '\'':
-			buf_puts(out, "&#39;");
-			break;
-		default:
-			buf_append(out, s + i, 1);
-		}
-	}
-}
-
 /* Appends template text made into HTML: escaped, a blank line closing one paragraph and
  * opening the next, a single line break as <br>. */
 static void put_text_as_html(struct buf *out, const char *s, size_t n)
@@ -231,7 +206,7 @@ static void put_text_as_html(struct buf *out, const char *s, size_t n)
 			}
 			continue;
 		}
-		put_html(out, s + i, 1);
+		text_html_escape(out, s + i, 1);
 	}
 }
 
@@ -251,12 +226,12 @@ static void put_value(struct buf *out, const char *v, enum tmpl_escape esc, int 
 		buf_puts(out, s);
 	} else if (esc == TMPL_TEXT_HTML && link && *s) {
 		buf_puts(out, "<a href=\"");
-		put_html(out, s, clean.len);
+		text_html_escape(out, s, clean.len);
 		buf_puts(out, "\">");
-		put_html(out, s, clean.len);
+		text_html_escape(out, s, clean.len);
 		buf_puts(out, "</a>");
 	} else {
-		put_html(out, s, clean.len);
+		text_html_escape(out, s, clean.len);
 	}
 	buf_cleanup(&clean);
 }

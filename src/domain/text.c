@@ -11,6 +11,8 @@
 #include <uninorm.h>
 #include <unistr.h>
 
+#include "util/xalloc.h"
+
 /* Latin letters that have no decomposition of their own but that people type without
  * their stroke or ligature: "Łukasz" is looked for as "lukasz", "Ærø" as "aero". The
  * input is already case-folded, so only lower-case forms appear. */
@@ -395,4 +397,38 @@ bool text_parse_mrn(const char *s, char *canon, size_t canonsz)
 	memcpy(canon + 2, s + 2, n - 2);
 	canon[n] = '\0';
 	return true;
+}
+
+void text_html_escape(struct buf *out, const char *s, size_t n)
+{
+	size_t run = 0; /* bytes at s + i - run not yet written */
+	for (size_t i = 0; i < n; i++) {
+		const char *ref = NULL;
+		switch (s[i]) {
+		case '&':
+			ref = "&amp;";
+			break;
+		case '<':
+			ref = "&lt;";
+			break;
+		case '>':
+			ref = "&gt;";
+			break;
+		case '"':
+			ref = "&quot;";
+			break;
+		case '\'':
+			ref = "&#39;";
+			break;
+		default:
+			run++;
+			continue;
+		}
+		if (run)
+			buf_append(out, s + i - run, run);
+		run = 0;
+		buf_puts(out, ref);
+	}
+	if (run)
+		buf_append(out, s + n - run, run);
 }

@@ -2,6 +2,7 @@
 #include "store/messages.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,12 +14,12 @@
 #define MSG_COLS                                                                                \
 	"id, kind, status, appointment_id, patient_id, plan_id, channel, recipient, sequence, " \
 	"due_at, next_try_at, sent_at, created_at, link_used_at, tries, last_error, idem_key, " \
-	"message_id"
+	"message_id, segments"
 
 static const char *const sql_insert =
     "INSERT INTO messages (kind, appointment_id, patient_id, plan_id, channel, recipient, "
     "sequence, due_at, next_try_at, idem_key, message_id, created_at) "
-    "VALUES (?1, ?2, ?3, ?4, 'email', ?5, ?6, ?7, ?7, ?8, ?9, ?10) "
+    "VALUES (?1, ?2, ?3, ?4, ?11, ?5, ?6, ?7, ?7, ?8, ?9, ?10) "
     "ON CONFLICT (idem_key) DO NOTHING";
 static const char *const sql_cancel_reminders =
     "UPDATE messages SET status = 'cancelled' "
@@ -28,18 +29,29 @@ static const char *const sql_due = "SELECT " MSG_COLS " FROM messages "
 				   "WHERE status = 'queued' AND next_try_at <= ?1 "
 				   "AND (claimed_until IS NULL OR claimed_until < ?1) "
 				   "ORDER BY next_try_at, id LIMIT ?2";
+static const char *const sql_due_channel = "SELECT " MSG_COLS " FROM messages "
+					   "WHERE status = 'queued' AND next_try_at <= ?1 "
+					   "AND (claimed_until IS NULL OR claimed_until < ?1) "
+					   "AND channel = ?3 ORDER BY next_try_at, id LIMIT ?2";
+static const char *const sql_cancel_channel =
+    "UPDATE messages SET status = 'cancelled', last_error = ?3 "
+    "WHERE patient_id = ?1 AND channel = ?2 AND status = 'queued'";
+static const char *const sql_postpone =
+    "UPDATE messages SET next_try_at = ?2, claimed_by = NULL, claimed_until = NULL "
+    "WHERE id = ?1 AND status = 'queued'";
 static const char *const sql_claim = "UPDATE messages SET claimed_by = ?2, claimed_until = ?3 "
 				     "WHERE id = ?1 AND status = 'queued' AND next_try_at <= ?4 "
 				     "AND (claimed_until IS NULL OR claimed_until < ?4)";
 static const char *const sql_mark_sent =
     "UPDATE messages SET status = 'sent', sent_at = ?2, tries = tries + 1, last_error = NULL, "
-    "claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND status = 'queued'";
+    "segments = ?3, claimed_by = NULL, claimed_until = NULL "
+    "WHERE id = ?1 AND status = 'queued'";
 static const char *const sql_mark_try =
     "UPDATE messages SET tries = ?2, next_try_at = ?3, status = ?4, last_error = ?5, "
     "claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND status = 'queued'";
 static const char *const sql_mark_cancelled =
-    "UPDATE messages SET status = 'cancelled', claimed_by = NULL, claimed_until = NULL "
-    "WHERE id = ?1 AND status = 'queued'";
+    "UPDATE messages SET status = 'cancelled', last_error = ?2, claimed_by = NULL, "
+    "claimed_until = NULL WHERE id = ?1 AND status = 'queued'";
 static const char *const sql_requeue =
     "UPDATE messages SET status = 'queued', tries = 0, next_try_at = ?2 "
     "WHERE id = ?1 AND status = 'failed'";
@@ -52,7 +64,8 @@ static const char *const sql_list_status = "SELECT " MSG_COLS " FROM messages "
 					   "WHERE status = ?1 ORDER BY id DESC LIMIT ?2";
 static const char *const sql_facts =
     "SELECT a.start_at, a.end_at, a.status, a.ical_sequence, a.confirmed_at, p.first_name, "
-    "p.email, p.archived, t.name, s.messages_show_treatment "
+    "p.email, p.archived, t.name, s.messages_show_treatment, p.phone, p.contact_email, "
+    "p.contact_sms, p.language "
     "FROM appointments a JOIN patients p ON p.id = a.patient_id "
     "LEFT JOIN plans pl ON pl.id = a.plan_id "
     "LEFT JOIN treatment_types t ON t.code = pl.treatment_type "
@@ -113,6 +126,7 @@ static void read_row(struct dbst *st, void *out)
 	m->last_error = db_col_text(st, 15);
 	m->idem_key = db_col_text(st, 16);
 	m->message_id = db_col_text(st, 17);
+	m->segments = (int)col_int_or_0(st, 18);
 }
 
 int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
@@ -133,6 +147,7 @@ int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
 	db_bind_text(st, 8, m->idem_key);
 	db_bind_text(st, 9, m->message_id);
 	db_bind_int(st, 10, m->created_at);
+	db_bind_text(st, 11, m->channel ? m->channel : "email");
 	int err = db_exec_stmt(db, st);
 	if (err)
 		return err;
@@ -168,12 +183,15 @@ static int read_rows(struct db *db, struct dbst *st, int limit, struct msg_row *
 	return 0;
 }
 
-int store_msg_due(struct db *db, int64_t now, int limit, struct msg_row **out, size_t *n)
+int store_msg_due(struct db *db, int64_t now, const char *channel, int limit, struct msg_row **out,
+		  size_t *n)
 {
-	struct dbst *st = db_stmt(db, &sql_due);
+	struct dbst *st = channel ? db_stmt(db, &sql_due_channel) : db_stmt(db, &sql_due);
 	if (st) {
 		db_bind_int(st, 1, now);
 		db_bind_int(st, 2, limit);
+		if (channel)
+			db_bind_text(st, 3, channel);
 	}
 	return read_rows(db, st, limit, out, n);
 }
@@ -195,13 +213,15 @@ int store_msg_claim(struct db *db, int64_t id, const char *by, int64_t until, in
 	return err;
 }
 
-int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int64_t *changed)
+int store_msg_mark_sent(struct db *db, int64_t id, int64_t now, int segments, int64_t *changed)
 {
 	assert(db_in_write(db));
 	struct dbst *st = db_stmt_id(db, &sql_mark_sent, id);
 	if (!st)
 		return db_stmt_err(db);
 	db_bind_int(st, 2, now);
+	if (segments > 0)
+		db_bind_int(st, 3, segments);
 	int err = db_exec_stmt(db, st);
 	*changed = err ? 0 : db_changes(db);
 	return err;
@@ -221,10 +241,34 @@ int store_msg_mark_failed_try(struct db *db, int64_t id, int tries, int64_t next
 	return db_exec_stmt(db, st);
 }
 
-int store_msg_mark_cancelled(struct db *db, int64_t id)
+int store_msg_mark_cancelled(struct db *db, int64_t id, const char *why)
 {
 	assert(db_in_write(db));
-	return db_exec_stmt(db, db_stmt_id(db, &sql_mark_cancelled, id));
+	struct dbst *st = db_stmt_id(db, &sql_mark_cancelled, id);
+	if (st && why)
+		db_bind_text(st, 2, why);
+	return db_exec_stmt(db, st);
+}
+
+int store_msg_postpone(struct db *db, int64_t id, int64_t next_try_at)
+{
+	assert(db_in_write(db));
+	struct dbst *st = db_stmt_id(db, &sql_postpone, id);
+	if (st)
+		db_bind_int(st, 2, next_try_at);
+	return db_exec_stmt(db, st);
+}
+
+int store_msg_cancel_channel(struct db *db, int64_t patient_id, const char *channel,
+			     const char *why)
+{
+	assert(db_in_write(db));
+	struct dbst *st = db_stmt_id(db, &sql_cancel_channel, patient_id);
+	if (st) {
+		db_bind_text(st, 2, channel);
+		db_bind_text(st, 3, why);
+	}
+	return db_exec_stmt(db, st);
 }
 
 int store_msg_requeue(struct db *db, int64_t id, int64_t now, int64_t *changed)
@@ -266,6 +310,7 @@ void msg_send_facts_cleanup(struct msg_send_facts *f)
 	free(f->first_name);
 	free(f->email);
 	free(f->treatment_name);
+	free(f->phone);
 	memset(f, 0, sizeof *f);
 }
 
@@ -282,6 +327,11 @@ static void read_facts(struct dbst *st, void *out)
 	f->archived = db_col_int(st, 7);
 	f->treatment_name = db_col_text(st, 8);
 	f->show_treatment = db_col_int(st, 9);
+	f->phone = db_col_text(st, 10);
+	f->contact_email = db_col_int(st, 11) != 0;
+	f->contact_sms = db_col_int(st, 12) != 0;
+	const char *lang = db_col_cstr(st, 13);
+	snprintf(f->language, sizeof f->language, "%s", lang ? lang : "en");
 }
 
 int store_msg_send_facts(struct db *db, int64_t appt_id, struct msg_send_facts *out)

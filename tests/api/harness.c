@@ -1464,6 +1464,146 @@ void fx_clock_set(struct server *s, time_t t)
 			 200);
 }
 
+/* ---- The SMS gateway (tests/mail/sms_gateway.py) ---- */
+
+/* Starts /usr/bin/python3 script DIR with a fresh folder dir (prefix + six characters)
+ * and waits for the port it writes to DIR/port; what names it in the messages. */
+static void start_script(const char *script, const char *prefix, const char *what, char *dir,
+			 size_t dirsz, pid_t *pid_out, unsigned *port_out)
+{
+	fx_mkdtemp(dir, dirsz, prefix);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		/* Debian's python3 (another one earlier in PATH may not see its modules). */
+		execl("/usr/bin/python3", "python3", script, dir, (char *)NULL);
+		_exit(127);
+	}
+	*pid_out = pid;
+	unsigned port = 0;
+	char path[300];
+	snprintf(path, sizeof path, "%s/port", dir);
+	for (int i = 0; i < 3000 && !port; i++) {
+		FILE *f = fopen(path, "r");
+		if (f) {
+			unsigned p = 0;
+			if (fscanf(f, "%u", &p) == 1)
+				port = p;
+			fclose(f);
+		}
+		int status;
+		if (!port && waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "harness: the %s exited\n", what);
+			abort();
+		}
+		if (!port)
+			pause_ms(10);
+	}
+	if (!port) {
+		fprintf(stderr, "harness: the %s did not start\n", what);
+		abort();
+	}
+	*port_out = port;
+}
+
+/* Stops the script's process and removes its folder (unless HARNESS_KEEP_MAIL is set). */
+static void stop_script(pid_t *pid, char *dir)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGTERM);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
+	}
+	if (!dir[0] || getenv("HARNESS_KEEP_MAIL"))
+		return;
+	const char *args[] = {"rm", "-rf", dir, NULL};
+	pid_t rm = fork();
+	if (rm == 0) {
+		execv("/bin/rm", (char *const *)args);
+		_exit(127);
+	}
+	if (rm > 0)
+		waitpid(rm, NULL, 0);
+	dir[0] = '\0';
+}
+
+/* Writes mode into dir/mode at once (a rename, so that it is never read half-written). */
+static void write_mode(const char *dir, const char *mode)
+{
+	char path[300], tmp[310];
+	snprintf(path, sizeof path, "%s/mode", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fputs(mode, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+		die("mode file");
+}
+
+/* How many files dir/prefix1suffix, dir/prefix2suffix, ... there are. */
+static int count_files(const char *dir, const char *prefix, const char *suffix)
+{
+	int n = 0;
+	for (;; n++) {
+		char path[300];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s%d%s", dir, prefix, n + 1, suffix);
+		if (stat(path, &st) != 0)
+			return n;
+	}
+}
+
+void gw_start(struct sms_gw *g)
+{
+	memset(g, 0, sizeof *g);
+	start_script("tests/mail/sms_gateway.py", "/tmp/collagenda-sms-", "SMS gateway", g->dir,
+		     sizeof g->dir, &g->pid, &g->port);
+	snprintf(g->url, sizeof g->url, "http://127.0.0.1:%u/send", g->port);
+	char path[300];
+	snprintf(path, sizeof path, "%s/token", g->dir);
+	FILE *f = fopen(path, "w");
+	if (!f || fputs("gw-token-1\n", f) < 0 || fclose(f) != 0)
+		die("gateway token file");
+	snprintf(g->token_file, sizeof g->token_file, "%s", path);
+}
+
+void gw_stop(struct sms_gw *g)
+{
+	stop_script(&g->pid, g->dir);
+}
+
+void gw_mode(struct sms_gw *g, const char *mode)
+{
+	write_mode(g->dir, mode);
+}
+
+int gw_count(const struct sms_gw *g)
+{
+	return count_files(g->dir, "sms-", ".json");
+}
+
+int gw_tries(const struct sms_gw *g)
+{
+	return count_files(g->dir, "tries-", "");
+}
+
+json_t *gw_message(const struct sms_gw *g, int n)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/sms-%d.json", g->dir, n);
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	if (!j) {
+		fprintf(stderr, "harness: %s: %s\n", path, e.text);
+		abort();
+	}
+	return j;
+}
+
 bool fx_wait_sql(const struct server *s, const char *sql, long long want)
 {
 	for (int i = 0; i < 1500; i++) {

@@ -355,6 +355,28 @@ bool sink_wait(const struct smtp_sink *k, int n);
  * decrefs. Aborts when the checker fails. */
 json_t *sink_messages(const struct smtp_sink *k);
 
+/* ---- A local SMS gateway (tests/mail/sms_gateway.py): the JSON preset ---- */
+
+struct sms_gw {
+	pid_t pid;
+	unsigned port;
+	char dir[256];	      /* where each accepted message is saved as sms-N.json */
+	char url[64];	      /* "http://127.0.0.1:PORT/send", for --sms-url */
+	char token_file[300]; /* a token file for --sms-token-file */
+};
+/* Starts the gateway on a free port of 127.0.0.1 with a fresh folder; aborts on failure. */
+void gw_start(struct sms_gw *g);
+/* Stops it and removes its folder. */
+void gw_stop(struct sms_gw *g);
+/* How it answers from now on: "ok", "fail" (500) or "hang" (no answer). */
+void gw_mode(struct sms_gw *g, const char *mode);
+/* How many messages it has accepted, and how many requests it has had in all. */
+int gw_count(const struct sms_gw *g);
+int gw_tries(const struct sms_gw *g);
+/* The n-th accepted message (1-based): {"body": {"to", "text", ...}, "authorization"};
+ * caller decrefs. */
+json_t *gw_message(const struct sms_gw *g, int n);
+
 /* Moves the clock of s (started with --test-clock) to t, Unix seconds; the test fails
  * unless the server takes it. From there the server's clock runs on. */
 void fx_clock_set(struct server *s, time_t t);

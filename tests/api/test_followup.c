@@ -42,8 +42,8 @@ struct course {
 	long long patient, plan, first;
 };
 
-/* Sets the server's clock to t, or back to the real time with t 0. Sessions idle out by
- * that clock too, so the staff log in again at the new time. */
+/* Sets the server's clock to t, or back to the real time with t 0. Sessions run on that
+ * clock too, so a jump of days ends them: the users log in again at the new time. */
 static void clock_at(time_t t)
 {
 	char when[32];
@@ -103,14 +103,17 @@ static json_t *arrived(json_t *list, const char *mid, int *copies)
 	return found;
 }
 
-/* An adult patient (screened, with an MN consent) and an e-mail address, NULL: none. */
+/* An adult patient (screened, with an MN consent) and an e-mail address they allow the
+ * clinic to write to, NULL: none. */
 static long long patient(const char *first, const char *last, const char *email)
 {
 	long long id = fx_adult(&S, t_desk, t_prac, first, last, "1986-05-20");
 	if (email) {
 		char path[64];
 		snprintf(path, sizeof path, V1 "/patients/%lld", id);
-		fx_expect_status(reqf(&S, "PATCH", path, t_desk, "{\"email\":\"%s\"}", email), 200);
+		fx_expect_status(reqf(&S, "PATCH", path, t_desk,
+				      "{\"email\":\"%s\",\"contact_email\":true}", email),
+				 200);
 	}
 	return id;
 }
@@ -255,6 +258,53 @@ static void no_aftercare_without_an_address(void **state)
 	char sql[160];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages WHERE appointment_id = %lld",
 		 c.first);
+	assert_int_equal(fx_sql_int(&S, sql), 0);
+}
+
+/* A course whose patient's chart says body (contact fields) before the session is
+ * signed. */
+static void course_with(struct course *c, const char *first, const char *email, const char *body)
+{
+	c->l = fx_lane(&S, t_admin, c->lane);
+	c->patient = patient(first, "Spoken", email);
+	char path[64];
+	snprintf(path, sizeof path, V1 "/patients/%lld", c->patient);
+	fx_expect_status(req(&S, "PATCH", path, t_desk, body), 200);
+	c->plan = fx_plan(&S, t_prac, c->patient, c->l.prac, 3);
+	struct fx_booking b = fx_in_lane(c->l, c->patient, c->plan, fx_time(0, 0, 0));
+	c->first = fx_booked(&S, t_desk, &b);
+	sign(c);
+}
+
+/* Aftercare speaks the patient's language, and goes only to a patient who allows e-mail
+ * (an address alone is not enough). */
+static void aftercare_in_the_patients_language_and_with_consent(void **state)
+{
+	(void)state;
+	struct course c = {.lane = "lang1"};
+	course_with(&c, "Greta", "greta@example.org", "{\"language\":\"de\"}");
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM messages WHERE appointment_id = %lld AND "
+		 "kind = 'aftercare' AND status = 'sent'",
+		 c.first);
+	wait_count(sql, 1);
+	json_t *list = sink_messages(&K);
+	char mid[128];
+	snprintf(mid, sizeof mid, "<appt-%lld-aftercare-0@" DOMAIN ">", c.first);
+	int copies;
+	json_t *m = arrived(list, mid, &copies);
+	assert_non_null(m);
+	assert_int_equal(copies, 1);
+	assert_string_equal(jstr(m, "subject"), "Pflegehinweise nach Ihrem Besuch");
+	assert_non_null(strstr(jstr(m, "text"), "Hallo Greta"));
+	expect_no_clinical_detail(m);
+	json_decref(list);
+
+	struct course q = {.lane = "cons1"};
+	course_with(&q, "Quinn", "quinn@example.org", "{\"contact_email\":false}");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages WHERE appointment_id = %lld",
+		 q.first);
 	assert_int_equal(fx_sql_int(&S, sql), 0);
 }
 
@@ -537,6 +587,7 @@ int main(void)
 	    cmocka_unit_test(recalls_when_the_window_opens_and_14_days_later),
 	    cmocka_unit_test(a_booking_cancels_a_queued_recall),
 	    cmocka_unit_test(no_recall_twice_after_a_restart),
+	    cmocka_unit_test(aftercare_in_the_patients_language_and_with_consent),
 	};
 	return cmocka_run_group_tests_name("api_followup", tests, setup, teardown);
 }

@@ -82,7 +82,8 @@ static int setup(void **state)
 	patient_id = fx_patient(&srv, token, "Crash", "Tester", "1980-01-01");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", patient_id);
-	struct resp *r = req(&srv, "PATCH", path, token, "{\"email\":\"crash@example.org\"}");
+	struct resp *r = req(&srv, "PATCH", path, token,
+			     "{\"email\":\"crash@example.org\",\"contact_email\":true}");
 	int ok = r->status == 200;
 	resp_free(r);
 	return ok && room_id > 0 && prac_id > 0 && patient_id > 0 ? 0 : -1;

@@ -73,7 +73,9 @@ static long long book(void)
 	long long p = fx_patient(&S, desk, "Tessa", "Layer", "1984-02-03");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", p);
-	fx_expect_status(req(&S, "PATCH", path, desk, "{\"email\":\"tessa@example.org\"}"), 200);
+	fx_expect_status(req(&S, "PATCH", path, desk,
+			     "{\"email\":\"tessa@example.org\",\"contact_email\":true}"),
+			 200);
 	struct fx_booking b = fx_in_lane(l, p, 0, fx_time(4, 10, 0));
 	long long a = fx_booked(&S, desk, &b);
 	free(admin);

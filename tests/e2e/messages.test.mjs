@@ -1,6 +1,6 @@
 // Patient messages: the admin edits a template with its live preview, an unknown
 // placeholder is refused where it was typed, and the desk records a patient's choice of
-// how the clinic may write to them.
+// how the clinic may write to them; the admin sets when reminders go and the quiet hours.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,6 +106,40 @@ describe('patient messages', () => {
     assert.equal(after.contact_email, false);
     assert.equal(after.language, 'de');
     assert.ok(after.contact_changed_by > 0);
+    assert.deepEqual(browser.errors, []);
+  }));
+
+  it('sets when reminders go and the quiet hours', withShot(() => page, 'message-timing', async () => {
+    await logout(page);
+    await openAs(page, server.base, LOGINS.admin, '#/admin/messages');
+    const form = page.locator('form.message-timing');
+    await form.getByRole('heading', { name: 'When messages go' }).waitFor();
+    assert.equal(await form.getByLabel('E-mail reminder, hours before').inputValue(), '48');
+    assert.equal(await form.getByLabel('SMS reminder, hours before').inputValue(), '24');
+    assert.equal(await form.getByLabel('Quiet hours from').inputValue(), '20:00');
+    assert.equal(await form.getByLabel('until').inputValue(), '08:00');
+
+    // Too far ahead: refused under its field, and nothing changes.
+    await form.getByLabel('SMS reminder, hours before').fill('400');
+    await form.getByRole('button', { name: 'Save timing' }).click();
+    await waitForText(form.locator('[data-field="reminder_sms_hours"] .field-error'), /out of range/);
+    await shot(page, 'message-timing-refused');
+    assert.equal((await call(server.base, admin, 'GET', '/settings')).reminder_sms_hours, 24);
+
+    await form.getByLabel('SMS reminder, hours before').fill('12');
+    await form.getByLabel('Quiet hours from').fill('21:00');
+    await form.getByLabel('until').fill('07:30');
+    await form.getByLabel('Clinic phone number').fill('+49 30 5550100');
+    await withResponse(page, apiAnswer('PATCH', '/settings'),
+      () => form.getByRole('button', { name: 'Save timing' }).click());
+    await waitForText(page.locator('.toasts'), /Settings saved\./);
+    await shot(page, 'message-timing');
+    const s = await call(server.base, admin, 'GET', '/settings');
+    assert.equal(s.reminder_email_hours, 48);
+    assert.equal(s.reminder_sms_hours, 12);
+    assert.equal(s.quiet_hours_start, '21:00');
+    assert.equal(s.quiet_hours_end, '07:30');
+    assert.equal(s.clinic_phone, '+49 30 5550100');
     assert.deepEqual(browser.errors, []);
   }));
 });

@@ -72,7 +72,7 @@ describe('messages to patients', () => {
 
   async function bookFor(first, last, hhmm) {
     const p = await call(server.base, admin, 'POST', '/patients', {
-      first_name: first, last_name: last, date_of_birth: '1984-02-03', email: `${first.toLowerCase()}@example.org`, confirm_new: true,
+      first_name: first, last_name: last, date_of_birth: '1984-02-03', email: `${first.toLowerCase()}@example.org`, contact_email: true, confirm_new: true,
     });
     const a = await call(server.base, admin, 'POST', '/appointments', {
       patient_id: p.id, kind: 'consultation', practitioner_id: reyes.id, room_id: room.id,

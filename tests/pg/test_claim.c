@@ -70,7 +70,9 @@ static void two_senders_deliver_each_message_once(void **state)
 	long long p = fx_patient(&a, desk, "Claim", "Tester", "1980-01-01");
 	char path[64];
 	snprintf(path, sizeof path, "/api/v1/patients/%lld", p);
-	fx_expect_status(req(&a, "PATCH", path, desk, "{\"email\":\"claim@example.org\"}"), 200);
+	fx_expect_status(req(&a, "PATCH", path, desk,
+			     "{\"email\":\"claim@example.org\",\"contact_email\":true}"),
+			 200);
 	/* Booked through both servers, an hour apart from three days on: each booking's
 	 * confirmation is due at once, its reminder not before two days. */
 	for (int i = 0; i < N; i++) {

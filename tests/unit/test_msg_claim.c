@@ -73,7 +73,7 @@ static size_t due(struct fixture *f, int64_t now)
 	struct msg_row *rows = NULL;
 	size_t n = 0;
 	assert_int_equal(db_begin_read(f->db), 0);
-	assert_int_equal(store_msg_due(f->db, now, 10, &rows, &n), 0);
+	assert_int_equal(store_msg_due(f->db, now, NULL, 10, &rows, &n), 0);
 	db_rollback(f->db);
 	msg_rows_free(rows, n);
 	return n;
@@ -140,7 +140,7 @@ static void marks_clear_the_claim_and_end_the_queue(void **state)
 	/* Sent: the claim goes, and a sent row is no one's to claim again. */
 	int64_t changed = 0;
 	assert_int_equal(db_begin_write(f->db), 0);
-	assert_int_equal(store_msg_mark_sent(f->db, f->id, T0 + 121, &changed), 0);
+	assert_int_equal(store_msg_mark_sent(f->db, f->id, T0 + 121, 0, &changed), 0);
 	assert_int_equal(db_commit(f->db), 0);
 	assert_int_equal(changed, 1);
 	who_holds(f, held, sizeof held);
@@ -154,7 +154,7 @@ static void a_cancelled_row_cannot_be_claimed(void **state)
 	struct fixture *f = *state;
 	assert_true(claim(f, "sender-a", T0 + 300, T0));
 	assert_int_equal(db_begin_write(f->db), 0);
-	assert_int_equal(store_msg_mark_cancelled(f->db, f->id), 0);
+	assert_int_equal(store_msg_mark_cancelled(f->db, f->id, NULL), 0);
 	assert_int_equal(db_commit(f->db), 0);
 	char held[96];
 	who_holds(f, held, sizeof held);

@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include "domain/text.h"
+#include "util/xalloc.h"
 
 static void fold(void **state)
 {
@@ -288,6 +289,31 @@ static void fold_buffer_size(void **state)
 	assert_string_equal(out, "");
 }
 
+/* One escaping for every HTML the server writes: the five characters that matter in
+ * text and in quoted attributes, everything else (UTF-8 too) as it is, exactly n bytes. */
+static void html_escape(void **state)
+{
+	(void)state;
+	struct buf b;
+	buf_init(&b);
+	const char *s = "<a href=\"x\">Tom & Jerry's</a> Zoë";
+	text_html_escape(&b, s, strlen(s));
+	assert_string_equal(b.data,
+			    "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt; Zoë");
+	b.len = 0;
+	text_html_escape(&b, "plain", 5);
+	assert_string_equal(b.data, "plain");
+	/* n bytes, not to the NUL; nothing at all for 0. */
+	b.len = 0;
+	text_html_escape(&b, "&&&", 2);
+	assert_string_equal(b.data, "&amp;&amp;");
+	b.len = 0;
+	b.data[0] = '\0';
+	text_html_escape(&b, NULL, 0);
+	assert_int_equal(b.len, 0);
+	buf_cleanup(&b);
+}
+
 static void valid_email(void **state)
 {
 	(void)state;
@@ -561,6 +587,7 @@ int main(void)
 		cmocka_unit_test(patient_prefix_keys),
 		cmocka_unit_test(fold_rejects_bad_utf8),
 		cmocka_unit_test(fold_buffer_size),
+		cmocka_unit_test(html_escape),
 		cmocka_unit_test(valid_email),
 		cmocka_unit_test(valid_phone),
 		cmocka_unit_test(phone_key),

@@ -1,9 +1,10 @@
 // Admin: the wording of patient messages — one template per kind, language and channel,
 // edited with a live preview that the server renders with sample facts, and saved only
-// when every placeholder is one the kind offers.
+// when every placeholder is one the kind offers; and when messages go: the reminders'
+// offsets, the quiet hours no text message goes in, the clinic's phone number.
 
 import { api, ApiError } from '../api.js';
-import { h, replace, field, input, textarea, select, clearErrors, fieldError, busy, toast, confirmDialog, message } from '../ui.js';
+import { h, replace, field, input, textarea, select, checkbox, clearErrors, fieldError, showFormError, busy, toast, confirmDialog, message } from '../ui.js';
 import { errorSentence } from '../format.js';
 
 const KIND_LABEL = {
@@ -135,8 +136,54 @@ function editor(t, { onSaved }) {
   return form;
 }
 
+/** The clinic's settings for when messages go, saved with PATCH /settings. */
+function timingForm(settings) {
+  const hours = (name, value) => input({ name, value: String(value), type: 'number', min: 0, max: 336, step: 1, inputmode: 'numeric' });
+  const emailHours = hours('reminder_email_hours', settings.reminder_email_hours);
+  const smsHours = hours('reminder_sms_hours', settings.reminder_sms_hours);
+  const quietStart = input({ name: 'quiet_hours_start', value: settings.quiet_hours_start, type: 'time' });
+  const quietEnd = input({ name: 'quiet_hours_end', value: settings.quiet_hours_end, type: 'time' });
+  const phone = input({ name: 'clinic_phone', value: settings.clinic_phone || '', type: 'tel', maxlength: 30 });
+  const showType = checkbox('Name the treatment type (never a condition or area)', { name: 'messages_show_treatment', checked: !!settings.messages_show_treatment });
+  const save = h('button', { type: 'submit', class: 'primary' }, 'Save timing');
+  const form = h('form', { class: 'message-timing', novalidate: true },
+    h('h2', {}, 'When messages go'),
+    h('div', { class: 'toolbar' },
+      field('E-mail reminder, hours before', emailHours, { hint: '0: none; at most 336 (two weeks).' }),
+      field('SMS reminder, hours before', smsHours, { hint: '0: none. Only to patients who allow SMS.' })),
+    h('div', { class: 'toolbar' }, field('Quiet hours from', quietStart), field('until', quietEnd)),
+    h('p', { class: 'hint' }, 'No text message goes in the quiet hours, clinic time: one due then waits for their end. The same time twice: no quiet hours.'),
+    field('Clinic phone number', phone, { hint: 'Given to patients to call: {clinic_phone}.' }),
+    showType,
+    h('div', { class: 'actions' }, save));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    // An empty or odd box goes as typed, for the server to name the field.
+    const num = (el) => (/^\d+$/.test(el.value.trim()) ? Number(el.value) : el.value);
+    const body = {
+      reminder_email_hours: num(emailHours),
+      reminder_sms_hours: num(smsHours),
+      quiet_hours_start: quietStart.value,
+      quiet_hours_end: quietEnd.value,
+      clinic_phone: phone.value.trim() || null,
+      messages_show_treatment: form.querySelector('[name="messages_show_treatment"]').checked,
+    };
+    busy(save, async () => {
+      try {
+        await api.patch('/settings', body);
+        toast('Settings saved.');
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'unauthenticated') return;
+        showFormError(form, errorSentence(err), err);
+      }
+    });
+  });
+  return form;
+}
+
 export async function render(root, { isCurrent }) {
-  const list = await api.get('/message-templates');
+  const [list, settings] = await Promise.all([api.get('/message-templates'), api.get('/settings')]);
   if (!isCurrent()) return;
   const byKey = new Map(list.items.map((t) => [keyOf(t), t]));
   const kinds = [...new Set(list.items.map((t) => t.kind))];
@@ -164,6 +211,8 @@ export async function render(root, { isCurrent }) {
   replace(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Patient messages')),
     h('p', { class: 'hint' }, 'Messages name no condition, treatment area or notes. Placeholders are written in braces, such as {first_name}; a placeholder the message does not offer is refused.'),
+    timingForm(settings),
+    h('h2', {}, 'Wording'),
     h('div', { class: 'toolbar' }, field('Message', kindSel), field('Language', langSel), field('Channel', chanSel)),
     slot);
   show();
