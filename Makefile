@@ -170,10 +170,10 @@ e2e-pg: $(B)/collagenda e2e-deps
 BENCH_TOOLS := $(B)/bench/gen $(B)/bench/bare $(B)/bench/insert
 
 $(B)/bench/gen: bench/gen.c src/domain/text.c include/domain/text.h src/util/secrets.c \
-		include/util/secrets.h
+		include/util/secrets.h src/util/xalloc.c include/util/xalloc.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ bench/gen.c src/domain/text.c src/util/secrets.c \
-		$(PKG_LIBS)
+		src/util/xalloc.c $(PKG_LIBS)
 
 $(B)/bench/%: bench/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
