@@ -38,11 +38,10 @@ static json_t *condition_json(const struct condition *c)
 json_t *treatment_type_json(const struct treatment_type *t)
 {
 	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:s, s:s?}", "code", t->code,
-			 "name",
-			 t->name, "default_sessions", t->default_sessions, "min_interval_days",
-			 t->min_interval_days, "max_interval_days", t->max_interval_days,
-			 "default_duration_min", t->default_duration_min, "uses_prp", t->uses_prp,
-			 "max_sessions", t->max_sessions, "room_kind",
+			 "name", t->name, "default_sessions", t->default_sessions,
+			 "min_interval_days", t->min_interval_days, "max_interval_days",
+			 t->max_interval_days, "default_duration_min", t->default_duration_min,
+			 "uses_prp", t->uses_prp, "max_sessions", t->max_sessions, "room_kind",
 			 room_kind_name(t->room_kind ? t->room_kind : ROOM_TREATMENT),
 			 "aftercare_text", t->aftercare_text);
 }
@@ -203,9 +202,16 @@ int h_catalog_put(struct api_ctx *ctx)
 				return err;
 			care = old.aftercare_text;
 		}
-		struct treatment_type t = {(char *)code, (char *)name, (int)ds,	  (int)mi,
-					   (int)ma,	 (int)dur,     prp,	  (int)most,
-					   rk,		 (char *)care};
+		struct treatment_type t = {.code = (char *)code,
+					   .name = (char *)name,
+					   .default_sessions = (int)ds,
+					   .min_interval_days = (int)mi,
+					   .max_interval_days = (int)ma,
+					   .default_duration_min = (int)dur,
+					   .uses_prp = prp,
+					   .max_sessions = (int)most,
+					   .room_kind = rk,
+					   .aftercare_text = (char *)care};
 		err = store_treatment_type_put(ctx->db, &t);
 		if (!err)
 			err = api_audit(ctx, "update", "catalog_treatment_type", 0, code);

@@ -3,8 +3,9 @@
  * the type named adds {treatment_type} itself. Aftercare carries {aftercare_text}: the
  * treatment type's own advice, or the general advice below in the message's language.
  * A text message carries one link, the confirm link, whose page offers both confirming
- * and cancelling: two links would make most reminders two segments. The Spanish texts avoid the accents GSM-7 lacks (á, í, ó,
- * ú), which would make them UCS-2 and cut a segment to 70 characters. */
+ * and cancelling: two links would make most reminders two segments. The Spanish texts
+ * avoid the accents GSM-7 lacks (á, í, ó, ú), which would make them UCS-2 and cut a
+ * segment to 70 characters. */
 #include <string.h>
 
 #include "domain/templates.h"

@@ -227,7 +227,8 @@ static void put_value(struct buf *out, const char *v, enum tmpl_escape esc, int 
 		if (lines && *c == '\r')
 			continue;
 		bool keep = lines && *c == '\n';
-		buf_append(&clean, (!keep && ((unsigned char)*c < 0x20 || *c == 0x7f)) ? " " : c, 1);
+		buf_append(&clean, (!keep && ((unsigned char)*c < 0x20 || *c == 0x7f)) ? " " : c,
+			   1);
 	}
 	const char *s = clean.data ? clean.data : "";
 	bool link = ph == PH_CONFIRM_LINK || ph == PH_CANCEL_LINK;

@@ -636,8 +636,9 @@ static void aftercare_text_per_treatment_type(void **state)
 	assert_non_null(long_text);
 	memset(long_text, 'a', 2001);
 	long_text[2001] = '\0';
-	json_t *bad[] = {json_string(long_text), json_string(""), json_string("Rest.\tNo sun."),
-			 json_string("Rest.\x1b[1m"), json_integer(5), json_true()};
+	json_t *bad[] = {
+	    json_string(long_text),	 json_string(""), json_string("Rest.\tNo sun."),
+	    json_string("Rest.\x1b[1m"), json_integer(5), json_true()};
 	free(long_text);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		json_t *b = mn_type();

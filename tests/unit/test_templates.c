@@ -147,8 +147,8 @@ static void aftercare_text(void **state)
 	tmpl_values_from_facts(&f, "de", &vals, &scratch);
 	char *s = NULL, *t = NULL, *h = NULL;
 	assert_int_equal(tmpl_render_message(MSG_AFTERCARE, MSG_EMAIL, "Tips: {aftercare_text}",
-					     "A\n{aftercare_text}\nB", NULL, &vals, &s, &t, &h, NULL,
-					     NULL),
+					     "A\n{aftercare_text}\nB", NULL, &vals, &s, &t, &h,
+					     NULL, NULL),
 			 0);
 	assert_string_equal(s, "Tips: Cool the skin <gently>. No make-up today.");
 	assert_string_equal(t, "A\nCool the skin <gently>.\nNo make-up today.\nB");
@@ -159,10 +159,9 @@ static void aftercare_text(void **state)
 	free(h);
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(tmpl_render("<p>{aftercare_text}</p>", MSG_AFTERCARE, &vals, TMPL_HTML, &b),
-			 0);
-	assert_string_equal(b.data,
-			    "<p>Cool the skin &lt;gently&gt;.<br>\nNo make-up today.</p>");
+	assert_int_equal(
+	    tmpl_render("<p>{aftercare_text}</p>", MSG_AFTERCARE, &vals, TMPL_HTML, &b), 0);
+	assert_string_equal(b.data, "<p>Cool the skin &lt;gently&gt;.<br>\nNo make-up today.</p>");
 	buf_cleanup(&b);
 
 	f.aftercare_text = NULL;
