@@ -752,3 +752,11 @@ ALTER TABLE clinic_settings ADD COLUMN quiet_end_min INTEGER NOT NULL DEFAULT 48
   CHECK (quiet_end_min BETWEEN 0 AND 1439);
 ALTER TABLE clinic_settings ADD COLUMN clinic_phone TEXT;
 ALTER TABLE messages ADD COLUMN segments INTEGER;
+
+-- version 20
+-- The clinic's own aftercare advice per treatment type, in plain words for the patient
+-- (NULL: the aftercare template's general advice). The shipped types start with the
+-- general advice as one paragraph.
+ALTER TABLE treatment_types ADD COLUMN aftercare_text TEXT;
+UPDATE treatment_types SET aftercare_text = 'Keep your skin clean and moist, avoid very hot or very cold temperatures and the sun, and use the hyaluronic acid we recommended. Some redness for a few days is expected.'
+  WHERE code IN ('MN', 'MN_PRP', 'PRP');

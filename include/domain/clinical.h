@@ -26,6 +26,9 @@ struct treatment_type {
 	bool uses_prp;
 	int max_sessions; /* the most a plan of this type has without an override */
 	int room_kind;	  /* enum room_kind: the room its sessions need */
+	/* The clinic's aftercare advice for the patient, or NULL: the template's general
+	 * advice. */
+	char *aftercare_text;
 };
 
 struct area {

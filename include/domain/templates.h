@@ -34,6 +34,7 @@ enum tmpl_placeholder {
 	PH_CONFIRM_LINK,
 	PH_CANCEL_LINK,
 	PH_TREATMENT_TYPE,
+	PH_AFTERCARE_TEXT, /* aftercare only: the type's advice, or the general advice */
 	PH_COUNT
 };
 
@@ -61,7 +62,8 @@ const char *tmpl_placeholder_name(int ph);
 /* Whether kind may use placeholder ph: first_name, clinic_name and clinic_phone always;
  * date and treatment_type for every kind but none; time for the messages about one
  * appointment (confirmation, update, cancellation, reminder, aftercare); the confirm
- * and cancel links for confirmation, update and reminder. */
+ * and cancel links for confirmation, update and reminder; aftercare_text for aftercare
+ * only. */
 bool tmpl_placeholder_allowed(int kind, int ph);
 
 /* Why a template was refused. */
@@ -122,6 +124,9 @@ struct msg_facts {
 	const char *confirm_link; /* the signed links, or NULL */
 	const char *cancel_link;
 	const char *treatment_type; /* NULL unless the clinic names the type in messages */
+	/* The treatment type's aftercare advice; NULL: the general advice in the message's
+	 * language (tmpl_aftercare_general). */
+	const char *aftercare_text;
 };
 
 /* Room for the texts tmpl_values_from_facts formats. */
@@ -164,5 +169,8 @@ struct tmpl_default {
 /* The default for kind, lang and channel; NULL when none is shipped (an unknown language,
  * or a channel the kind is not offered by). */
 const struct tmpl_default *tmpl_default_find(int kind, const char *lang, int channel);
+/* The shipped general aftercare advice in lang (English for a language not shipped): what
+ * {aftercare_text} says when the treatment type has no text of its own. */
+const char *tmpl_aftercare_general(const char *lang);
 
 #endif

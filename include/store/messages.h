@@ -104,6 +104,7 @@ struct msg_send_facts {
 	char *phone;	      /* the patient's, or NULL */
 	bool contact_email, contact_sms;
 	char language[8];
+	char *aftercare_text; /* the plan's treatment type's, or NULL */
 };
 void msg_send_facts_cleanup(struct msg_send_facts *f);
 int store_msg_send_facts(struct db *db, int64_t appt_id, struct msg_send_facts *out)

@@ -37,12 +37,13 @@ static json_t *condition_json(const struct condition *c)
 
 json_t *treatment_type_json(const struct treatment_type *t)
 {
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:s}", "code", t->code, "name",
-			 t->name, "default_sessions", t->default_sessions, "min_interval_days",
-			 t->min_interval_days, "max_interval_days", t->max_interval_days,
-			 "default_duration_min", t->default_duration_min, "uses_prp", t->uses_prp,
-			 "max_sessions", t->max_sessions, "room_kind",
-			 room_kind_name(t->room_kind ? t->room_kind : ROOM_TREATMENT));
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:i, s:s, s:s?}", "code", t->code,
+			 "name", t->name, "default_sessions", t->default_sessions,
+			 "min_interval_days", t->min_interval_days, "max_interval_days",
+			 t->max_interval_days, "default_duration_min", t->default_duration_min,
+			 "uses_prp", t->uses_prp, "max_sessions", t->max_sessions, "room_kind",
+			 room_kind_name(t->room_kind ? t->room_kind : ROOM_TREATMENT),
+			 "aftercare_text", t->aftercare_text);
 }
 
 static json_t *area_json(const struct area *a)
@@ -100,6 +101,36 @@ static int check_code(struct api_ctx *ctx, const char *code)
 	return 0;
 }
 
+#define AFTERCARE_MAX 2000
+
+/* A type's aftercare text from body: *text NULL and *given false when the key is left
+ * out (the stored text stays), NULL when null (the template's general advice), else 1 to
+ * AFTERCARE_MAX characters whose only control characters are line breaks. */
+static int read_aftercare(struct api_ctx *ctx, json_t *body, const char **text, bool *given)
+{
+	json_t *v = json_object_get(body, "aftercare_text");
+	*text = NULL;
+	*given = v != NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	static const char *const field = "aftercare_text";
+	if (!json_is_string(v))
+		return api_fail_field(ctx, field, "aftercare_text is a string or null.");
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return api_fail_field(ctx, field, "aftercare_text contains control characters.");
+	for (const char *c = s; *c; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\n' && *c != '\r') || *c == 0x7f)
+			return api_fail_field(ctx, field,
+					      "aftercare_text contains control characters.");
+	size_t n = utf8_chars(s);
+	if (n < 1 || n > AFTERCARE_MAX)
+		return api_fail_field(ctx, field,
+				      "aftercare_text has 1 to 2000 characters, or is null.");
+	*text = s;
+	return 0;
+}
+
 int h_catalog_put(struct api_ctx *ctx)
 {
 	const char *which = api_param(ctx, 0), *code = api_param(ctx, 1), *name;
@@ -134,10 +165,11 @@ int h_catalog_put(struct api_ctx *ctx)
 						      "uses_prp",
 						      "max_sessions",
 						      "room_kind",
+						      "aftercare_text",
 						      NULL};
 		int64_t ds, mi, ma, dur, most = 6;
-		const char *room_kind = NULL;
-		bool prp;
+		const char *room_kind = NULL, *care = NULL;
+		bool prp, care_given = false;
 		if ((err = jin_only(ctx, body, allowed)) ||
 		    (err = jin_str(ctx, body, "name", true, 1, 100, &name)) ||
 		    (err = jin_int(ctx, body, "default_sessions", true, 1, 12, &ds, NULL)) ||
@@ -147,7 +179,8 @@ int h_catalog_put(struct api_ctx *ctx)
 				   &dur, NULL)) ||
 		    (err = jin_bool(ctx, body, "uses_prp", true, &prp, NULL)) ||
 		    (err = jin_int(ctx, body, "max_sessions", false, 1, 12, &most, NULL)) ||
-		    (err = jin_str(ctx, body, "room_kind", false, 1, 20, &room_kind)))
+		    (err = jin_str(ctx, body, "room_kind", false, 1, 20, &room_kind)) ||
+		    (err = read_aftercare(ctx, body, &care, &care_given)))
 			return err;
 		int rk = room_kind ? room_kind_parse(room_kind) : ROOM_TREATMENT;
 		if (!rk)
@@ -160,13 +193,31 @@ int h_catalog_put(struct api_ctx *ctx)
 			return api_fail_field(
 			    ctx, "max_sessions",
 			    "The default number of sessions is at most the maximum.");
-		struct treatment_type t = {(char *)code, (char *)name, (int)ds,	  (int)mi, (int)ma,
-					   (int)dur,	 prp,	       (int)most, rk};
+		/* Left out, the aftercare text stays as it is. */
+		struct treatment_type old;
+		memset(&old, 0, sizeof old);
+		if (!care_given) {
+			err = store_treatment_type_get(ctx->db, code, &old);
+			if (err && err != -ERR_NOT_FOUND)
+				return err;
+			care = old.aftercare_text;
+		}
+		struct treatment_type t = {.code = (char *)code,
+					   .name = (char *)name,
+					   .default_sessions = (int)ds,
+					   .min_interval_days = (int)mi,
+					   .max_interval_days = (int)ma,
+					   .default_duration_min = (int)dur,
+					   .uses_prp = prp,
+					   .max_sessions = (int)most,
+					   .room_kind = rk,
+					   .aftercare_text = (char *)care};
 		err = store_treatment_type_put(ctx->db, &t);
 		if (!err)
 			err = api_audit(ctx, "update", "catalog_treatment_type", 0, code);
 		if (!err)
 			reply = treatment_type_json(&t);
+		treatment_type_cleanup(&old);
 	} else if (strcmp(which, "areas") == 0) {
 		static const char *const allowed[] = {"name", "max_depth_mm", NULL};
 		int hmm = 0;

@@ -157,7 +157,7 @@ bool outbox_followup_kind(int kind)
 /* The facts of m as they stand: the patient, and the day the message speaks of (the
  * visit for aftercare, the window's first day for a recall); *why when it is stale. */
 static int read_facts(struct db *db, const struct msg_row *m, struct patient *p, int64_t *day_at,
-		      char **treatment, const char **why)
+		      char **treatment, char **care, const char **why)
 {
 	int err = store_patient_get(db, m->patient_id, p);
 	if (err)
@@ -177,6 +177,8 @@ static int read_facts(struct db *db, const struct msg_row *m, struct patient *p,
 			*treatment = f.treatment_name;
 			f.treatment_name = NULL;
 		}
+		*care = f.aftercare_text;
+		f.aftercare_text = NULL;
 		msg_send_facts_cleanup(&f);
 		return 0;
 	}
@@ -199,27 +201,29 @@ int outbox_followup_mail(struct db *db, const struct msg_row *m, int64_t now, ch
 	struct patient p;
 	memset(&p, 0, sizeof p);
 	int64_t day_at = 0;
-	char *treatment = NULL;
+	char *treatment = NULL, *care = NULL;
 	*mail = NULL;
 	*why = NULL;
 	int err = db_begin_read(db);
 	if (err)
 		return err;
 	struct clinic_settings cs;
-	err = read_facts(db, m, &p, &day_at, &treatment, why);
+	err = read_facts(db, m, &p, &day_at, &treatment, &care, why);
 	if (!err && !*why)
 		err = store_settings_get(db, &cs);
 	db_rollback(db);
 	if (err || *why)
 		goto out;
-	/* No clinical detail reaches a template: the first name, the day, the clinic, and
-	 * the treatment type only when the clinic names it. */
+	/* No clinical detail reaches a template: the first name, the day, the clinic, the
+	 * treatment type only when the clinic names it, and the type's aftercare advice
+	 * (the clinic's words for every patient of that type). */
 	struct msg_facts f = {
 	    .first_name = p.first_name,
 	    .start = day_at,
 	    .clinic_name = cfg->clinic_name,
 	    .clinic_phone = cs.clinic_phone,
 	    .treatment_type = treatment,
+	    .aftercare_text = care,
 	};
 	struct msg_text t = {0};
 	/* In the patient's language (English when it has no templates). */
@@ -239,6 +243,7 @@ int outbox_followup_mail(struct db *db, const struct msg_row *m, int64_t now, ch
 	msg_text_cleanup(&t);
 out:
 	free(treatment);
+	free(care);
 	patient_cleanup(&p);
 	return err;
 }

@@ -31,6 +31,7 @@ void treatment_type_cleanup(struct treatment_type *t)
 {
 	free(t->code);
 	free(t->name);
+	free(t->aftercare_text);
 	memset(t, 0, sizeof *t);
 }
 LIST_FREE(treatment_type, treatment_type_cleanup)

@@ -1,9 +1,11 @@
 /* The templates collagenda ships for patient messages, in English, German and Spanish.
  * They name no condition, no treatment area and no treatment type: a clinic that wants
- * the type named adds {treatment_type} itself. A text message carries one link, the
- * confirm link, whose page offers both confirming and cancelling: two links would make
- * most reminders two segments. The Spanish texts avoid the accents GSM-7 lacks (á, í, ó,
- * ú), which would make them UCS-2 and cut a segment to 70 characters. */
+ * the type named adds {treatment_type} itself. Aftercare carries {aftercare_text}: the
+ * treatment type's own advice, or the general advice below in the message's language.
+ * A text message carries one link, the confirm link, whose page offers both confirming
+ * and cancelling: two links would make most reminders two segments. The Spanish texts
+ * avoid the accents GSM-7 lacks (á, í, ó, ú), which would make them UCS-2 and cut a
+ * segment to 70 characters. */
 #include <string.h>
 
 #include "domain/templates.h"
@@ -56,11 +58,8 @@ static const struct tmpl_default defaults[] = {
      "Hello {first_name},\n\n"
      "thank you for your visit to {clinic_name} on {date}. A few tips for the coming "
      "days:\n\n"
-     "- Keep your skin clean and moist.\n"
-     "- Avoid very hot or very cold temperatures, and the sun.\n"
-     "- Use the hyaluronic acid we recommended.\n\n"
-     "Some redness for a few days is expected. If you have any questions, call us on "
-     "{clinic_phone}.\n\n"
+     "{aftercare_text}\n\n"
+     "If you have any questions, call us on {clinic_phone}.\n\n"
      "Kind regards,\n{clinic_name}", NULL},
     {MSG_UPDATE, "en", S, NULL,
      "{clinic_name}: your appointment is now on {date} at {time}. Confirm: {confirm_link}",
@@ -123,11 +122,8 @@ static const struct tmpl_default defaults[] = {
      "Hallo {first_name},\n\n"
      "vielen Dank für Ihren Besuch bei {clinic_name} am {date}. Einige Hinweise für die "
      "nächsten Tage:\n\n"
-     "- Halten Sie Ihre Haut sauber und feucht.\n"
-     "- Meiden Sie sehr heiße oder sehr kalte Temperaturen und die Sonne.\n"
-     "- Verwenden Sie die empfohlene Hyaluronsäure.\n\n"
-     "Eine Rötung für einige Tage ist normal. Bei Fragen erreichen Sie uns unter "
-     "{clinic_phone}.\n\n"
+     "{aftercare_text}\n\n"
+     "Bei Fragen erreichen Sie uns unter {clinic_phone}.\n\n"
      "Freundliche Grüße\n{clinic_name}", NULL},
     {MSG_UPDATE, "de", S, NULL,
      "{clinic_name}: Ihr Termin ist jetzt am {date} um {time} Uhr. Bestätigen: "
@@ -188,11 +184,8 @@ static const struct tmpl_default defaults[] = {
      "Hola, {first_name}:\n\n"
      "gracias por su visita a {clinic_name} el {date}. Algunos consejos para los "
      "próximos días:\n\n"
-     "- Mantenga la piel limpia e hidratada.\n"
-     "- Evite las temperaturas muy altas o muy bajas, y el sol.\n"
-     "- Use el ácido hialurónico que le recomendamos.\n\n"
-     "Es normal que la piel esté enrojecida durante unos días. Si tiene alguna "
-     "pregunta, llámenos al {clinic_phone}.\n\n"
+     "{aftercare_text}\n\n"
+     "Si tiene alguna pregunta, llámenos al {clinic_phone}.\n\n"
      "Un cordial saludo,\n{clinic_name}", NULL},
     {MSG_UPDATE, "es", S, NULL,
      "{clinic_name}: su cita es ahora el {date} a las {time}. Confirmar: {confirm_link}",
@@ -221,4 +214,28 @@ const struct tmpl_default *tmpl_default_find(int kind, const char *lang, int cha
 		    strcmp(defaults[i].language, lang) == 0)
 			return &defaults[i];
 	return NULL;
+}
+
+/* The general aftercare advice, per shipped language (tmpl_languages' order). */
+static const char *const general_advice[][2] = {
+    {"en", "- Keep your skin clean and moist.\n"
+	   "- Avoid very hot or very cold temperatures, and the sun.\n"
+	   "- Use the hyaluronic acid we recommended.\n\n"
+	   "Some redness for a few days is expected."},
+    {"de", "- Halten Sie Ihre Haut sauber und feucht.\n"
+	   "- Meiden Sie sehr heiße oder sehr kalte Temperaturen und die Sonne.\n"
+	   "- Verwenden Sie die empfohlene Hyaluronsäure.\n\n"
+	   "Eine Rötung für einige Tage ist normal."},
+    {"es", "- Mantenga la piel limpia e hidratada.\n"
+	   "- Evite las temperaturas muy altas o muy bajas, y el sol.\n"
+	   "- Use el ácido hialurónico que le recomendamos.\n\n"
+	   "Es normal que la piel esté enrojecida durante unos días."},
+};
+
+const char *tmpl_aftercare_general(const char *lang)
+{
+	for (size_t i = 0; lang && i < sizeof general_advice / sizeof general_advice[0]; i++)
+		if (strcmp(general_advice[i][0], lang) == 0)
+			return general_advice[i][1];
+	return general_advice[0][1];
 }

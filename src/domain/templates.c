@@ -31,6 +31,7 @@ static const char *const ph_names[PH_COUNT] = {
     [PH_CONFIRM_LINK] = "confirm_link",
     [PH_CANCEL_LINK] = "cancel_link",
     [PH_TREATMENT_TYPE] = "treatment_type",
+    [PH_AFTERCARE_TEXT] = "aftercare_text",
 };
 
 const char *const tmpl_languages[] = {"en", "de", "es", NULL};
@@ -101,6 +102,8 @@ bool tmpl_placeholder_allowed(int kind, int ph)
 	case PH_CONFIRM_LINK:
 	case PH_CANCEL_LINK:
 		return links;
+	case PH_AFTERCARE_TEXT:
+		return kind == MSG_AFTERCARE;
 	default:
 		return false;
 	}
@@ -211,18 +214,34 @@ static void put_text_as_html(struct buf *out, const char *s, size_t n)
 }
 
 /* Appends a value: control characters (a line break in a name) become spaces, so that a
- * value never adds a line to a subject or a paragraph to a text. */
+ * value never adds a line to a subject or a paragraph to a text. The aftercare advice
+ * alone keeps its line breaks (tmpl_render_message takes them out of a subject). */
 static void put_value(struct buf *out, const char *v, enum tmpl_escape esc, int ph)
 {
 	if (!v)
 		return;
+	bool lines = ph == PH_AFTERCARE_TEXT;
 	struct buf clean;
 	buf_init(&clean);
-	for (const char *c = v; *c; c++)
-		buf_append(&clean, ((unsigned char)*c < 0x20 || *c == 0x7f) ? " " : c, 1);
+	for (const char *c = v; *c; c++) {
+		if (lines && *c == '\r')
+			continue;
+		bool keep = lines && *c == '\n';
+		buf_append(&clean, (!keep && ((unsigned char)*c < 0x20 || *c == 0x7f)) ? " " : c,
+			   1);
+	}
 	const char *s = clean.data ? clean.data : "";
 	bool link = ph == PH_CONFIRM_LINK || ph == PH_CANCEL_LINK;
-	if (esc == TMPL_TEXT) {
+	if (lines && esc == TMPL_TEXT_HTML) {
+		put_text_as_html(out, s, clean.len);
+	} else if (lines && esc == TMPL_HTML) {
+		for (const char *c = s; *c; c++) {
+			if (*c == '\n')
+				buf_puts(out, "<br>\n");
+			else
+				text_html_escape(out, c, 1);
+		}
+	} else if (esc == TMPL_TEXT) {
 		buf_puts(out, s);
 	} else if (esc == TMPL_TEXT_HTML && link && *s) {
 		buf_puts(out, "<a href=\"");
@@ -305,6 +324,8 @@ void tmpl_values_from_facts(const struct msg_facts *f, const char *lang, struct 
 	vals->v[PH_CONFIRM_LINK] = f->confirm_link;
 	vals->v[PH_CANCEL_LINK] = f->cancel_link;
 	vals->v[PH_TREATMENT_TYPE] = f->treatment_type;
+	vals->v[PH_AFTERCARE_TEXT] =
+	    f->aftercare_text ? f->aftercare_text : tmpl_aftercare_general(lang);
 }
 
 void tmpl_sample_facts(struct msg_facts *out)
@@ -354,6 +375,9 @@ int tmpl_render_message(int kind, int channel, const char *subject_t, const char
 		*part = "subject";
 		if (!(s = render_part(subject_t ? subject_t : "", kind, vals, TMPL_TEXT, err)))
 			goto fail;
+		for (char *c = s; *c; c++) /* a subject is one line */
+			if (*c == '\n' || *c == '\r')
+				*c = ' ';
 		*part = "body_html";
 		h = html_t ? render_part(html_t, kind, vals, TMPL_HTML, err)
 			   : render_part(text_t ? text_t : "", kind, vals, TMPL_TEXT_HTML, err);

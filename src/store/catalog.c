@@ -17,17 +17,18 @@ static const char *const sql_cond_put =
     "active = excluded.active";
 #define TT_COLS                                                                \
 	"code, name, default_sessions, min_interval_days, max_interval_days, " \
-	"default_duration_min, uses_prp, max_sessions, room_kind"
+	"default_duration_min, uses_prp, max_sessions, room_kind, aftercare_text"
 static const char *const sql_tt_list = "SELECT " TT_COLS " FROM treatment_types ORDER BY code";
 static const char *const sql_tt_get = "SELECT " TT_COLS " FROM treatment_types WHERE code = ?1";
 static const char *const sql_tt_put =
-    "INSERT INTO treatment_types (" TT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "INSERT INTO treatment_types (" TT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
     "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
     "default_sessions = excluded.default_sessions, "
     "min_interval_days = excluded.min_interval_days, "
     "max_interval_days = excluded.max_interval_days, "
     "default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp, "
-    "max_sessions = excluded.max_sessions, room_kind = excluded.room_kind";
+    "max_sessions = excluded.max_sessions, room_kind = excluded.room_kind, "
+    "aftercare_text = excluded.aftercare_text";
 static const char *const sql_area_list =
     "SELECT code, name, max_depth_hmm FROM areas ORDER BY code";
 static const char *const sql_area_get =
@@ -89,6 +90,7 @@ static void read_tt(struct dbst *st, void *p)
 	t->uses_prp = db_col_int(st, 6) != 0;
 	t->max_sessions = db_col_int(st, 7);
 	t->room_kind = room_kind_parse(db_col_cstr(st, 8));
+	t->aftercare_text = db_col_text(st, 9);
 }
 
 static void read_area(struct dbst *st, void *p)
@@ -206,6 +208,7 @@ int store_treatment_type_put(struct db *db, const struct treatment_type *t)
 	db_bind_int(st, 7, t->uses_prp ? 1 : 0);
 	db_bind_int(st, 8, t->max_sessions);
 	db_bind_text(st, 9, room_kind_name(t->room_kind ? t->room_kind : ROOM_TREATMENT));
+	db_bind_text(st, 10, t->aftercare_text);
 	return db_exec_stmt(db, st);
 }
 

@@ -65,7 +65,7 @@ static const char *const sql_list_status = "SELECT " MSG_COLS " FROM messages "
 static const char *const sql_facts =
     "SELECT a.start_at, a.end_at, a.status, a.ical_sequence, a.confirmed_at, p.first_name, "
     "p.email, p.archived, t.name, s.messages_show_treatment, p.phone, p.contact_email, "
-    "p.contact_sms, p.language "
+    "p.contact_sms, p.language, t.aftercare_text "
     "FROM appointments a JOIN patients p ON p.id = a.patient_id "
     "LEFT JOIN plans pl ON pl.id = a.plan_id "
     "LEFT JOIN treatment_types t ON t.code = pl.treatment_type "
@@ -311,6 +311,7 @@ void msg_send_facts_cleanup(struct msg_send_facts *f)
 	free(f->email);
 	free(f->treatment_name);
 	free(f->phone);
+	free(f->aftercare_text);
 	memset(f, 0, sizeof *f);
 }
 
@@ -332,6 +333,7 @@ static void read_facts(struct dbst *st, void *out)
 	f->contact_sms = db_col_int(st, 12) != 0;
 	const char *lang = db_col_cstr(st, 13);
 	snprintf(f->language, sizeof f->language, "%s", lang ? lang : "en");
+	f->aftercare_text = db_col_text(st, 14);
 }
 
 int store_msg_send_facts(struct db *db, int64_t appt_id, struct msg_send_facts *out)

@@ -553,6 +553,154 @@ static void no_recall_twice_after_a_restart(void **state)
 	clock_at(0);
 }
 
+/* The MN row of the treatment-type catalog, as the desk reads it (the caller frees). */
+static json_t *mn_type(void)
+{
+	struct resp *r = req(&S, "GET", V1 "/catalog/treatment-types", t_desk, NULL);
+	assert_int_equal(r->status, 200);
+	json_t *found = NULL, *it;
+	size_t i;
+	json_array_foreach(json_object_get(r->json, "items"), i, it)
+	{
+		if (strcmp(jstr(it, "code"), "MN") == 0)
+			found = json_incref(it);
+	}
+	resp_free(r);
+	assert_non_null(found);
+	return found;
+}
+
+/* Puts MN as it stands with aftercare_text set to care (NULL: null; left out with
+ * leave), as token; the answer's status. */
+static long put_mn(const char *token, json_t *care, bool leave)
+{
+	json_t *b = mn_type();
+	json_t *body = json_deep_copy(b);
+	json_decref(b);
+	json_object_del(body, "code");
+	if (leave)
+		json_object_del(body, "aftercare_text");
+	else
+		json_object_set_new(body, "aftercare_text", care ? care : json_null());
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	struct resp *r = req(&S, "PUT", V1 "/catalog/treatment-types/MN", token, text);
+	free(text);
+	long status = r->status;
+	resp_free(r);
+	return status;
+}
+
+/* The text of the aftercare e-mail of course c, once it has arrived. */
+static char *aftercare_text_of(const struct course *c, char **html)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM messages WHERE appointment_id = %lld AND "
+		 "kind = 'aftercare' AND status = 'sent'",
+		 c->first);
+	wait_count(sql, 1);
+	json_t *list = sink_messages(&K);
+	char mid[128];
+	snprintf(mid, sizeof mid, "<appt-%lld-aftercare-0@" DOMAIN ">", c->first);
+	int copies;
+	json_t *m = arrived(list, mid, &copies);
+	assert_non_null(m);
+	assert_int_equal(copies, 1);
+	expect_no_clinical_detail(m);
+	char *text = strdup(jstr(m, "text"));
+	*html = strdup(jstr(m, "html"));
+	json_decref(list);
+	return text;
+}
+
+#define OWN_CARE "Cool the skin with a clean, damp cloth tonight.\nNo make-up until tomorrow."
+
+/* The admin's aftercare text for a treatment type goes into the aftercare e-mail of a
+ * session of that type; a type without one gets the general advice in the patient's
+ * language; a bad text or the front desk changes nothing. */
+static void aftercare_text_per_treatment_type(void **state)
+{
+	(void)state;
+	json_t *mn = mn_type();
+	char *seeded = strdup(jstr(mn, "aftercare_text"));
+	json_decref(mn);
+	assert_non_null(strstr(seeded, "Keep your skin clean and moist"));
+	const char *audit_sql = "SELECT count(*) FROM audit WHERE entity = "
+				"'catalog_treatment_type' AND action = 'update'";
+	long long audits = fx_sql_int(&S, audit_sql);
+
+	/* Refused, and nothing changes: the desk, and every bad value. */
+	assert_int_equal(put_mn(t_desk, json_string(OWN_CARE), false), 403);
+	char *long_text = malloc(2002);
+	assert_non_null(long_text);
+	memset(long_text, 'a', 2001);
+	long_text[2001] = '\0';
+	json_t *bad[] = {
+	    json_string(long_text),	 json_string(""), json_string("Rest.\tNo sun."),
+	    json_string("Rest.\x1b[1m"), json_integer(5), json_true()};
+	free(long_text);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *b = mn_type();
+		json_t *body = json_deep_copy(b);
+		json_decref(b);
+		json_object_del(body, "code");
+		json_object_set_new(body, "aftercare_text", bad[i]);
+		char *text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		const struct fx_bad row[] = {FX_FIELD(text, "aftercare_text")};
+		fx_expect_bad(&S, t_admin, "PUT", V1 "/catalog/treatment-types/MN", FX_ROWS(row));
+		free(text);
+	}
+	mn = mn_type();
+	assert_string_equal(jstr(mn, "aftercare_text"), seeded);
+	json_decref(mn);
+	assert_int_equal(fx_sql_int(&S, audit_sql), audits);
+
+	/* The clinic's own words, 2,000 characters at most, line breaks kept; a write that
+	 * leaves the field out keeps them. */
+	assert_int_equal(put_mn(t_admin, json_string(OWN_CARE), false), 200);
+	assert_int_equal(put_mn(t_admin, NULL, true), 200);
+	mn = mn_type();
+	assert_string_equal(jstr(mn, "aftercare_text"), OWN_CARE);
+	json_decref(mn);
+	assert_int_equal(fx_sql_int(&S, audit_sql), audits + 2);
+	struct course c = {.lane = "care1"};
+	course(&c, "Olive", "Own", "olive@example.org");
+	char *html = NULL;
+	char *text = aftercare_text_of(&c, &html);
+	assert_non_null(strstr(text, "Hello Olive"));
+	assert_non_null(strstr(text, OWN_CARE));
+	assert_null(strstr(text, "Keep your skin clean"));
+	assert_non_null(strstr(html, "Cool the skin with a clean, damp cloth tonight.<br>"));
+	free(text);
+	free(html);
+
+	/* None of its own: the general advice, in the patient's language. */
+	assert_int_equal(put_mn(t_admin, NULL, false), 200);
+	mn = mn_type();
+	assert_true(json_is_null(json_object_get(mn, "aftercare_text")));
+	json_decref(mn);
+	struct course g = {.lane = "care2"};
+	course(&g, "Gwen", "General", "gwen@example.org");
+	text = aftercare_text_of(&g, &html);
+	assert_non_null(strstr(text, "- Keep your skin clean and moist.\n"));
+	assert_non_null(strstr(text, "Some redness for a few days is expected."));
+	assert_null(strstr(text, "Cool the skin"));
+	free(text);
+	free(html);
+	struct course d = {.lane = "care3"};
+	course_with(&d, "Dora", "dora@example.org", "{\"language\":\"de\"}");
+	text = aftercare_text_of(&d, &html);
+	assert_non_null(strstr(text, "Hallo Dora"));
+	assert_non_null(strstr(text, "- Halten Sie Ihre Haut sauber und feucht.\n"));
+	free(text);
+	free(html);
+
+	assert_int_equal(put_mn(t_admin, json_string(seeded), false), 200);
+	free(seeded);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -588,6 +736,7 @@ int main(void)
 	    cmocka_unit_test(a_booking_cancels_a_queued_recall),
 	    cmocka_unit_test(no_recall_twice_after_a_restart),
 	    cmocka_unit_test(aftercare_in_the_patients_language_and_with_consent),
+	    cmocka_unit_test(aftercare_text_per_treatment_type),
 	};
 	return cmocka_run_group_tests_name("api_followup", tests, setup, teardown);
 }

@@ -81,6 +81,17 @@ describe('admin pages and keyboard use', () => {
     await dialog.getByLabel(/Maximum depth/).fill('1.25');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await page.locator('tbody tr', { hasText: 'neck' }).getByText('1.25 mm').waitFor();
+
+    // A treatment type's aftercare advice, written in its text box, line breaks kept.
+    const advice = 'Keep the skin cool tonight.\nNo make-up until tomorrow.';
+    await page.getByRole('link', { name: 'Treatment types' }).click();
+    await page.getByRole('button', { name: 'Edit MN', exact: true }).click();
+    const type = page.getByRole('dialog', { name: 'Edit MN', exact: true });
+    await type.getByLabel('Aftercare advice').fill(advice);
+    await type.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('MN saved.').waitFor();
+    const types = await call(server.base, admin, 'GET', '/catalog/treatment-types');
+    assert.equal(types.items.find((t) => t.code === 'MN').aftercare_text, advice);
   }));
 
   it('filters the audit log', withShot(() => page, 'audit', async () => {

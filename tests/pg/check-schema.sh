@@ -642,8 +642,8 @@ program "catalog: condition upsert, existing" ok \
   "INSERT INTO conditions (code, name, severity, active) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code) DO UPDATE SET name = excluded.name, severity = excluded.severity, active = excluded.active" \
   "'sunburn'" "'Sunburn (recent)'" "'caution'" 0
 program "catalog: treatment type upsert" ok \
-  "INSERT INTO treatment_types (code, name, default_sessions, min_interval_days, max_interval_days, default_duration_min, uses_prp, max_sessions, room_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (code) DO UPDATE SET name = excluded.name, default_sessions = excluded.default_sessions, min_interval_days = excluded.min_interval_days, max_interval_days = excluded.max_interval_days, default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp, max_sessions = excluded.max_sessions, room_kind = excluded.room_kind" \
-  "'MN'" "'Micro-needling'" 4 28 42 60 0 8 "'treatment'"
+  "INSERT INTO treatment_types (code, name, default_sessions, min_interval_days, max_interval_days, default_duration_min, uses_prp, max_sessions, room_kind, aftercare_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (code) DO UPDATE SET name = excluded.name, default_sessions = excluded.default_sessions, min_interval_days = excluded.min_interval_days, max_interval_days = excluded.max_interval_days, default_duration_min = excluded.default_duration_min, uses_prp = excluded.uses_prp, max_sessions = excluded.max_sessions, room_kind = excluded.room_kind, aftercare_text = excluded.aftercare_text" \
+  "'MN'" "'Micro-needling'" 4 28 42 60 0 8 "'treatment'" "'Keep the skin clean.'"
 program "catalog: area upsert" ok \
   "INSERT INTO areas (code, name, max_depth_hmm) VALUES (?1, ?2, ?3) ON CONFLICT (code) DO UPDATE SET name = excluded.name, max_depth_hmm = excluded.max_depth_hmm" \
   "'scalp'" "'Scalp'" 150

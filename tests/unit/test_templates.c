@@ -42,6 +42,14 @@ static void check(void **state)
 		{MSG_RECALL, "{time}", TMPL_UNKNOWN_PLACEHOLDER, "time", 0},
 		{MSG_RECALL, "{date} {treatment_type} {first_name}", TMPL_OK, "", 0},
 		{MSG_AFTERCARE, "{date} {time} {treatment_type}", TMPL_OK, "", 0},
+		/* The type's aftercare advice belongs to aftercare alone. */
+		{MSG_AFTERCARE, "Tips: {aftercare_text}", TMPL_OK, "", 0},
+		{MSG_CONFIRMATION, "Tips: {aftercare_text}", TMPL_UNKNOWN_PLACEHOLDER, "aftercare_text", 6},
+		{MSG_UPDATE, "{aftercare_text}", TMPL_UNKNOWN_PLACEHOLDER, "aftercare_text", 0},
+		{MSG_CANCELLATION, "{aftercare_text}", TMPL_UNKNOWN_PLACEHOLDER, "aftercare_text", 0},
+		{MSG_REMINDER, "{aftercare_text}", TMPL_UNKNOWN_PLACEHOLDER, "aftercare_text", 0},
+		{MSG_RECALL, "{aftercare_text}", TMPL_UNKNOWN_PLACEHOLDER, "aftercare_text", 0},
+		{MSG_RECALL_SECOND, "{aftercare_text}", TMPL_UNKNOWN_PLACEHOLDER, "aftercare_text", 0},
 		/* A long unknown name is cut to fit, on a character boundary. */
 		{MSG_REMINDER, "{ééééééééééééééééééééééééééééé}", TMPL_UNKNOWN_PLACEHOLDER,
 		 "ééééééééééééééééééééééé", 0},
@@ -123,6 +131,62 @@ static void values_lose_control_characters(void **state)
 	assert_int_equal(tmpl_render("Hi {diagnosis}", MSG_REMINDER, &v, TMPL_TEXT, &b),
 			 -ERR_VALIDATION_FAILED);
 	buf_cleanup(&b);
+}
+
+/* The aftercare advice: the type's text when it has one (its line breaks kept in the
+ * body, none in a subject), otherwise the general advice in the message's language; every
+ * shipped aftercare template carries it. */
+static void aftercare_text(void **state)
+{
+	(void)state;
+	struct msg_facts f;
+	struct tmpl_values vals;
+	struct tmpl_scratch scratch;
+	tmpl_sample_facts(&f);
+	f.aftercare_text = "Cool the skin <gently>.\r\nNo make-up today.";
+	tmpl_values_from_facts(&f, "de", &vals, &scratch);
+	char *s = NULL, *t = NULL, *h = NULL;
+	assert_int_equal(tmpl_render_message(MSG_AFTERCARE, MSG_EMAIL, "Tips: {aftercare_text}",
+					     "A\n{aftercare_text}\nB", NULL, &vals, &s, &t, &h,
+					     NULL, NULL),
+			 0);
+	assert_string_equal(s, "Tips: Cool the skin <gently>. No make-up today.");
+	assert_string_equal(t, "A\nCool the skin <gently>.\nNo make-up today.\nB");
+	assert_string_equal(h, "<p>A<br>\nCool the skin &lt;gently&gt;.<br>\nNo make-up "
+			       "today.<br>\nB</p>\n");
+	free(s);
+	free(t);
+	free(h);
+	struct buf b;
+	buf_init(&b);
+	assert_int_equal(
+	    tmpl_render("<p>{aftercare_text}</p>", MSG_AFTERCARE, &vals, TMPL_HTML, &b), 0);
+	assert_string_equal(b.data, "<p>Cool the skin &lt;gently&gt;.<br>\nNo make-up today.</p>");
+	buf_cleanup(&b);
+
+	f.aftercare_text = NULL;
+	int bad = 0;
+	for (const char *const *l = tmpl_languages; *l; l++) {
+		tmpl_values_from_facts(&f, *l, &vals, &scratch);
+		const char *general = tmpl_aftercare_general(*l);
+		const struct tmpl_default *d = tmpl_default_find(MSG_AFTERCARE, *l, MSG_EMAIL);
+		t = NULL;
+		bool ok = d && strstr(d->text, "{aftercare_text}") &&
+			  tmpl_render_message(MSG_AFTERCARE, MSG_EMAIL, d->subject, d->text,
+					      d->html, &vals, &s, &t, &h, NULL, NULL) == 0 &&
+			  strstr(t, general) != NULL;
+		row_check(&bad, ok, "%s: %s", *l, t ? t : "");
+		if (t) {
+			free(s);
+			free(t);
+			free(h);
+		}
+	}
+	assert_int_equal(bad, 0);
+	assert_non_null(strstr(tmpl_aftercare_general("en"), "Keep your skin clean and moist"));
+	assert_non_null(strstr(tmpl_aftercare_general("de"), "Hyaluronsäure"));
+	assert_non_null(strstr(tmpl_aftercare_general("es"), "ácido hialurónico"));
+	assert_string_equal(tmpl_aftercare_general("fr"), tmpl_aftercare_general("en"));
 }
 
 static void dates_in_words(void **state)
@@ -241,6 +305,7 @@ int main(void)
 	    cmocka_unit_test(check),
 	    cmocka_unit_test(render),
 	    cmocka_unit_test(values_lose_control_characters),
+	    cmocka_unit_test(aftercare_text),
 	    cmocka_unit_test(dates_in_words),
 	    cmocka_unit_test(names),
 	    cmocka_unit_test(defaults_complete),

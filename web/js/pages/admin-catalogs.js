@@ -2,7 +2,7 @@
 
 import { api, ApiError, invalidate } from '../api.js';
 import {
-  h, replace, field, input, select, checkbox, openDialog, showFormError, clearErrors, busy,
+  h, replace, field, input, select, checkbox, textarea, openDialog, showFormError, clearErrors, busy,
   toast, statusBadge, val, num,
 } from '../ui.js';
 import { errorSentence, SEVERITY_LABEL, fmtDuration } from '../format.js';
@@ -34,6 +34,7 @@ const CATALOGS = {
       field('Visit length (minutes)', input({ name: 'default_duration_min', type: 'number', min: 5, max: 480, step: 5, value: r.default_duration_min ?? 60 })),
       checkbox('Uses PRP', { name: 'uses_prp', checked: !!r.uses_prp }),
       field('Room it needs', select({ name: 'room_kind' }, Object.entries(ROOM_KIND), r.room_kind || 'treatment'), { hint: 'A treatment room takes every visit; a consultation room suits a type that needs no treatment room.' }),
+      field('Aftercare advice', textarea({ name: 'aftercare_text', rows: 4, maxlength: 2000, value: r.aftercare_text || '' }), { hint: 'Sent to the patient in the aftercare e-mail once a session of this type is signed, as written (not translated). Empty: the general advice of the aftercare template.' }),
     ],
     read: (f) => ({
       name: val(f, 'name') || '',
@@ -43,6 +44,7 @@ const CATALOGS = {
       default_duration_min: num(f, 'default_duration_min'),
       uses_prp: f.querySelector('[name="uses_prp"]').checked,
       room_kind: val(f, 'room_kind') || 'treatment',
+      aftercare_text: f.querySelector('[name="aftercare_text"]').value.trim() || null,
     }),
   },
   areas: {
