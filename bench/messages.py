@@ -5,7 +5,10 @@
    and for patients without one (no rows), from CLIENTS threads;
 2. queueing a month of a 40-practitioner chain: N bookings (8,000 in the full run), each
    with its rows, on a server without --smtp-url (they stay queued);
-3. the sender: that server restarted with --smtp-url pointing at the local SMTP server
+3. re-planning that month: the clinic changes its e-mail reminder offset (48 to 24 hours)
+   with one PATCH /settings, which moves every queued reminder in its transaction; the
+   request is timed and the rows it re-planned counted;
+4. the sender: that server restarted with --smtp-url pointing at the local SMTP server
    (tests/mail/sink.py), timed until every confirmation has arrived.
 
 Usage: bench/messages.py COLLAGENDA OUTDIR N
@@ -174,11 +177,22 @@ def main():
     tok, pracs, rooms = clinic(srv.port)
     pats = patients(srv.port, tok, 400, True)
     secs, n = book(srv.port, tok, pracs, rooms, pats, N, day0)
-    srv.stop()
     print("month_bookings %d" % n)
     print("month_seconds %.2f" % secs)
 
-    # 3. the sender.
+    # 3. re-planning the month's reminders for a new offset.
+    c = Client(srv.port, tok)
+    t0 = time.monotonic()
+    answer = must(c.call("PATCH", "/settings", {"reminder_email_hours": 24}))
+    secs = time.monotonic() - t0
+    srv.stop()
+    if answer.get("reminders_replanned") != n:
+        raise SystemExit("bench: messages: re-planned %s reminders of %d"
+                         % (answer.get("reminders_replanned"), n))
+    print("replan_reminders %d" % answer["reminders_replanned"])
+    print("replan_seconds %.3f" % secs)
+
+    # 4. the sender.
     sink_dir = os.path.join(OUT, "messages-smtp")
     subprocess.run(["rm", "-rf", sink_dir], check=True)
     os.makedirs(sink_dir)

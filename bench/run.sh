@@ -751,7 +751,8 @@ plot "$data" using 2:xtic(1) title "collagenda" linecolor rgb "#2b6cb0", \
         with labels offset 0,0.8 font ",9" notitle
 EOF
 # Patient messages (bench/messages.py): booking with and without its outbox rows, a month
-# of a 40-practitioner chain queued, and the sender against the local SMTP server.
+# of a 40-practitioner chain queued, that month's reminders re-planned for a new offset,
+# and the sender against the local SMTP server.
 if [ "$mode" = full ]; then msg_n=8000; else msg_n=400; fi
 /usr/bin/python3 bench/messages.py "$collagenda" "$out/messages" "$msg_n" >"$out/messages.txt" ||
 	fail "patient messages benchmark"
@@ -767,6 +768,8 @@ msg() { awk -v k="$1" '$1 == k { print $2 }' "$out/messages.txt"; }
 	echo "  (ratio $(msg book_outbox_ratio), medians of 3 alternating rounds)"
 	echo "- a month of the chain, $(msg month_bookings) bookings each with its messages queued:"
 	echo "  $(msg month_seconds) s"
+	echo "- re-planning that month for a new reminder offset (one PATCH /settings, 48 to 24"
+	echo "  hours): $(msg replan_reminders) queued reminders moved in $(msg replan_seconds) s"
 	echo "- the sender: $(msg sender_messages) confirmations delivered to the local SMTP server"
 	echo "  (aiosmtpd) in $(msg sender_seconds) s: $(msg sender_rate) messages/s"
 } >>"$report"

@@ -36,6 +36,15 @@ int store_msg_insert(struct db *db, const struct msg_row *m, bool *inserted)
 /* Cancels the appointment's queued reminders. Inside the write transaction. */
 int store_msg_cancel_reminders(struct db *db, int64_t appt_id) __attribute__((warn_unused_result));
 
+/* Re-plans the queued reminders on channel ("email", "sms") for the clinic's new offset,
+ * hours before the start (0: none), in set-based statements: each of a booked
+ * appointment moves to its new time when that is still after now, and is cancelled
+ * otherwise (every one when hours is 0). Sent, failed and cancelled rows are left as they
+ * are; no row is created. *changed counts the rows moved or cancelled. Inside the write
+ * transaction. */
+int store_msg_replan_reminders(struct db *db, const char *channel, int hours, int64_t now,
+			       int64_t *changed) __attribute__((warn_unused_result));
+
 /* Up to limit queued rows due at now on channel ("email", "sms"; NULL: either) that no
  * sender holds (see store_msg_claim), the longest waiting first. */
 int store_msg_due(struct db *db, int64_t now, const char *channel, int limit, struct msg_row **out,

@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/outbox.h"
 #include "domain/messages.h"
 #include "domain/text.h"
+#include "store/messages.h"
 #include "store/settings.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -99,6 +102,7 @@ int h_settings_patch(struct api_ctx *ctx)
 	bool show = false, has_show = false;
 	struct clinic_settings s;
 	struct buf changed;
+	int64_t replanned = 0;
 	int err;
 	buf_init(&changed);
 	if ((err = api_body(ctx, &body)) || (err = jin_only(ctx, body, allowed)) ||
@@ -107,6 +111,7 @@ int h_settings_patch(struct api_ctx *ctx)
 	    (err = jin_bool(ctx, body, "messages_show_treatment", false, &show, &has_show)) ||
 	    (err = store_settings_get(ctx->db, &s)))
 		goto out;
+	int old_email = s.reminder_email_hours, old_sms = s.reminder_sms_hours;
 	if (order) {
 		if (strcmp(order, "dmy") != 0 && strcmp(order, "mdy") != 0) {
 			err =
@@ -147,7 +152,21 @@ int h_settings_patch(struct api_ctx *ctx)
 	if (changed.len && ((err = store_settings_put(ctx->db, &s)) != 0 ||
 			    (err = api_audit(ctx, "update", "settings", 0, changed.data)) != 0))
 		goto out;
-	api_reply(ctx, 200, settings_json(&s));
+	/* The queued reminders follow a new offset in this transaction (rule 65). */
+	int64_t n = 0, now = clock_now();
+	if (s.reminder_email_hours != old_email &&
+	    (err = store_msg_replan_reminders(ctx->db, "email", s.reminder_email_hours, now,
+					      &replanned)) != 0)
+		goto out;
+	if (s.reminder_sms_hours != old_sms &&
+	    (err = store_msg_replan_reminders(ctx->db, "sms", s.reminder_sms_hours, now, &n)) != 0)
+		goto out;
+	replanned += n;
+	json_t *reply = settings_json(&s);
+	json_object_set_new(reply, "reminders_replanned", json_integer(replanned));
+	if (replanned)
+		outbox_wake();
+	api_reply(ctx, 200, reply);
 out:
 	buf_cleanup(&changed);
 	return err;

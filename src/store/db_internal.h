@@ -207,6 +207,7 @@ extern const struct hot_query store_users_hot[];
 extern const struct hot_query store_sessions_hot[];
 extern const struct hot_query store_audit_hot[];
 extern const struct hot_query store_followup_hot[];
+extern const struct hot_query store_messages_hot[];
 
 /*
  * The rest is shared by the files of the connection itself: db.c (opening, statements,

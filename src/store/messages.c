@@ -24,6 +24,25 @@ static const char *const sql_insert =
 static const char *const sql_cancel_reminders =
     "UPDATE messages SET status = 'cancelled' "
     "WHERE appointment_id = ?1 AND kind = 'reminder' AND status = 'queued'";
+/* Re-planning the queued reminders of one channel (?1) when the clinic changes its offset
+ * (?2, in seconds before the start): the rows of booked appointments whose new time is
+ * still ahead of now (?3) move to it; the others are cancelled, as all of them are when
+ * the offset is 0. A row already sent, failed or cancelled is never touched. */
+static const char *const sql_replan_move =
+    "UPDATE messages SET due_at = a.start_at - ?2, next_try_at = a.start_at - ?2 "
+    "FROM appointments a WHERE a.id = messages.appointment_id "
+    "AND messages.status = 'queued' AND messages.kind = 'reminder' AND messages.channel = ?1 "
+    "AND a.status = 'booked' AND a.start_at - ?2 > ?3 AND messages.due_at <> a.start_at - ?2";
+static const char *const sql_replan_cancel_passed =
+    "UPDATE messages SET status = 'cancelled', last_error = 'reminder time passed', "
+    "claimed_by = NULL, claimed_until = NULL "
+    "FROM appointments a WHERE a.id = messages.appointment_id "
+    "AND messages.status = 'queued' AND messages.kind = 'reminder' AND messages.channel = ?1 "
+    "AND a.start_at - ?2 <= ?3";
+static const char *const sql_replan_cancel_all =
+    "UPDATE messages SET status = 'cancelled', last_error = 'reminders turned off', "
+    "claimed_by = NULL, claimed_until = NULL "
+    "WHERE status = 'queued' AND kind = 'reminder' AND channel = ?1";
 /* A row another sender holds is left out until its lease runs out. */
 static const char *const sql_due = "SELECT " MSG_COLS " FROM messages "
 				   "WHERE status = 'queued' AND next_try_at <= ?1 "
@@ -159,6 +178,32 @@ int store_msg_cancel_reminders(struct db *db, int64_t appt_id)
 {
 	assert(db_in_write(db));
 	return db_exec_stmt(db, db_stmt_id(db, &sql_cancel_reminders, appt_id));
+}
+
+int store_msg_replan_reminders(struct db *db, const char *channel, int hours, int64_t now,
+			       int64_t *changed)
+{
+	assert(db_in_write(db));
+	*changed = 0;
+	if (hours <= 0) {
+		int err = db_exec_stmt(db, db_stmt_text(db, &sql_replan_cancel_all, channel));
+		if (!err)
+			*changed = db_changes(db);
+		return err;
+	}
+	const char *const *steps[] = {&sql_replan_cancel_passed, &sql_replan_move};
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+		struct dbst *st = db_stmt_text(db, steps[i], channel);
+		if (st) {
+			db_bind_int(st, 2, (int64_t)hours * 3600);
+			db_bind_int(st, 3, now);
+		}
+		int err = db_exec_stmt(db, st);
+		if (err)
+			return err;
+		*changed += db_changes(db);
+	}
+	return 0;
 }
 
 /* Steps st (bound, limit rows at most) into a fresh array of rows. */
@@ -418,3 +463,10 @@ int store_msg_key(struct db *db, const unsigned char fresh[32], unsigned char ou
 		return err;
 	return db_get_one(db, db_stmt(db, &sql_key_get), read_key, out);
 }
+
+const struct hot_query store_messages_hot[] = {
+    {"re-plan reminders: move", &sql_replan_move},
+    {"re-plan reminders: cancel passed", &sql_replan_cancel_passed},
+    {"re-plan reminders: cancel all", &sql_replan_cancel_all},
+    {NULL, NULL},
+};

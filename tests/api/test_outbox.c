@@ -945,6 +945,78 @@ static void settings_for_reminders_and_quiet_hours(void **state)
 	wait_status(a, "confirmation", 0, "sent");
 }
 
+/* Changes the settings with body and answers how many reminders the change re-planned. */
+static long long replan(const char *body)
+{
+	struct resp *r = req(&S, "PATCH", V1 "/settings", t_admin, body);
+	assert_int_equal(r->status, 200);
+	long long n = jint(r->json, "reminders_replanned");
+	resp_free(r);
+	return n;
+}
+
+/* How many reminders on channel are queued now (every one a new offset re-plans). */
+static long long queued_reminders(const char *channel)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM messages WHERE kind = 'reminder' AND status = 'queued' AND "
+		 "channel = '%s'",
+		 channel);
+	return fx_sql_int(&S, sql);
+}
+
+static void a_new_offset_replans_the_queued_reminders(void **state)
+{
+	(void)state;
+	long long p = sms_patient("Rita", "Replan", "+49 176 5550022", "rita@example.org", "en");
+	time_t far = fx_time(13, 9, 0), near = fx_time(6, 14, 0), soon = fx_time(3, 15, 0);
+	long long a = book(p, far), c = book(p, near), b = book(p, soon);
+	/* b's e-mail reminder goes under the old offset. */
+	clock_at(soon - 48 * 3600 + 60);
+	wait_ch(b, "reminder", "email", "status = 'sent'");
+	clock_at(0);
+	long long sent_due = ch_sql("due_at", b, "reminder", "email");
+	long long sms_due = ch_sql("due_at", a, "reminder", "sms");
+	/* 200 hours before: a's reminder moves, c's time has passed (cancelled), the sent one
+	 * stays as it was, and the text reminders keep their time. */
+	long long want = queued_reminders("email");
+	assert_int_equal(replan("{\"reminder_email_hours\":200}"), want);
+	assert_int_equal(ch_sql("due_at", a, "reminder", "email"), (long long)far - 200 * 3600);
+	assert_int_equal(ch_sql("next_try_at", a, "reminder", "email"),
+			 (long long)far - 200 * 3600);
+	wait_ch(c, "reminder", "email", "status = 'cancelled'");
+	wait_ch(b, "reminder", "email", "status = 'sent'");
+	assert_int_equal(ch_sql("due_at", b, "reminder", "email"), sent_due);
+	assert_int_equal(ch_sql("due_at", a, "reminder", "sms"), sms_due);
+	assert_int_equal(ch_count(a, "reminder", "email"), 1);
+	fx_expect_newest_event(&S, t_admin, "settings", "update", "reminder_email_hours=200");
+	/* The same offset again re-plans nothing. */
+	assert_int_equal(replan("{\"reminder_email_hours\":200}"), 0);
+	/* An hour before: a moves again, the cancelled one stays cancelled. */
+	want = queued_reminders("email");
+	assert_int_equal(replan("{\"reminder_email_hours\":1}"), want);
+	assert_int_equal(ch_sql("due_at", a, "reminder", "email"), (long long)far - 3600);
+	wait_ch(c, "reminder", "email", "status = 'cancelled'");
+	/* Offset 0 turns the text reminders off: the queued ones are cancelled. */
+	want = queued_reminders("sms");
+	assert_true(want >= 1);
+	assert_int_equal(replan("{\"reminder_sms_hours\":0}"), want);
+	wait_ch(a, "reminder", "sms", "status = 'cancelled'");
+	assert_int_equal(queued_reminders("sms"), 0);
+	/* The e-mail reminder goes at its new time, not before. */
+	clock_at(far - 2 * 3600);
+	wait_ch(a, "confirmation", "email", "status = 'sent'");
+	wait_ch(a, "reminder", "email", "status = 'queued'");
+	clock_at(far - 3600 + 60);
+	wait_ch(a, "reminder", "email", "status = 'sent'");
+	assert_int_equal(ch_sql("sent_at", a, "reminder", "email") >= (long long)far - 3600, 1);
+	clock_at(0);
+	fx_expect_status(req(&S, "PATCH", V1 "/settings", t_admin,
+			     "{\"reminder_email_hours\":48,\"reminder_sms_hours\":24}"),
+			 200);
+}
+
 static void the_test_clock_is_off_by_default(void **state)
 {
 	(void)state;
@@ -1061,6 +1133,7 @@ int main(void)
 	    cmocka_unit_test(a_withdrawn_consent_cancels_the_queued_messages),
 	    cmocka_unit_test(a_failing_and_a_hanging_gateway_are_retried),
 	    cmocka_unit_test(settings_for_reminders_and_quiet_hours),
+	    cmocka_unit_test(a_new_offset_replans_the_queued_reminders),
 	    cmocka_unit_test(the_test_clock_is_off_by_default),
 	};
 	return cmocka_run_group_tests_name("api_messages", tests, setup, teardown);

@@ -140,7 +140,8 @@ static void hot_queries_use_indexes(void **state)
 	assert_int_equal(db_open(path, &db), 0);
 	int bad = check_list(db, store_schedule_hot) + check_list(db, store_patients_hot) +
 		  check_list(db, store_users_hot) + check_list(db, store_sessions_hot) +
-		  check_list(db, store_audit_hot) + check_list(db, store_followup_hot);
+		  check_list(db, store_audit_hot) + check_list(db, store_followup_hot) +
+		  check_list(db, store_messages_hot);
 	assert_int_equal(bad, 0);
 	/* The scheduling queries run dozens of times per booking or slot search: none of them
 	 * builds a temporary B-tree (an IN list of three values would). Name searches and lot
@@ -159,6 +160,12 @@ static void hot_queries_use_indexes(void **state)
 	plan = plan_of(db, store_schedule_hot, "day sheet phones");
 	assert_non_null(strstr(plan, "SEARCH a USING INDEX appointments_start"));
 	assert_non_null(strstr(plan, "SEARCH p USING INTEGER PRIMARY KEY"));
+	free(plan);
+	/* Re-planning the reminders reads the queued rows from the outbox's due index and
+	 * each one's appointment by its key, never every message. */
+	plan = plan_of(db, store_messages_hot, "re-plan reminders: move");
+	assert_non_null(strstr(plan, "USING INDEX messages_due (status=?)"));
+	assert_non_null(strstr(plan, "SEARCH a USING INTEGER PRIMARY KEY"));
 	free(plan);
 	/* The recall list reads due plans from their index alone. */
 	plan = plan_of(db, store_schedule_hot, "recall list");
